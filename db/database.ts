@@ -1,0 +1,18 @@
+import pg from 'pg';
+import { Kysely, PostgresDialect } from 'kysely';
+import type { Database } from './types.ts';
+
+// DATE columns stay 'YYYY-MM-DD' strings: a forum day is a calendar date, not an instant.
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
+// bigint counts (COUNT(*)) as numbers; they never approach 2^53 here.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+export type Db = Kysely<Database>;
+
+export function createDatabase(connectionString: string, poolSize: number): { db: Db; pool: pg.Pool } {
+  const pool = new pg.Pool({ connectionString, max: poolSize, connectionTimeoutMillis: 5000 });
+  // An idle client that loses its connection (Postgres restarted) must not crash the process.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, pool };
+}

@@ -1,0 +1,188 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** The database as the migrations in db/migrations make it. Change both together. */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type DateOnly = ColumnType<string, string, string>;
+
+export type OrganizationKind =
+  | 'government'
+  | 'un_agency'
+  | 'intergovernmental'
+  | 'ngo'
+  | 'diaspora'
+  | 'research'
+  | 'private_sector'
+  | 'other';
+export type OrganizationStatus = 'pending' | 'verified' | 'rejected';
+export type RequestCategory = 'training' | 'advice' | 'capacity_building' | 'equipment' | 'project_development' | 'other';
+export type RequestStatus = 'submitted' | 'open' | 'rejected' | 'withdrawn' | 'closed' | 'matched';
+export type SessionRole = 'chair' | 'coordinator' | 'rapporteur' | 'speaker' | 'discussant' | 'co_organizer' | 'contributor';
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed';
+
+export interface OrganizationsTable {
+  id: Generated<string>;
+  name: string;
+  kind: OrganizationKind;
+  country: string | null;
+  status: Generated<OrganizationStatus>;
+  verified_at: Timestamp | null;
+  verified_by: string | null;
+  created_at: CreatedAt;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  email: string;
+  name: string | null;
+  organization_id: string | null;
+  membership: 'pending' | 'active' | null;
+  is_organizer: Generated<boolean>;
+  locale: Generated<string>;
+  created_at: CreatedAt;
+  last_sign_in_at: Timestamp | null;
+}
+
+export interface SignInTokensTable {
+  token_hash: string;
+  email: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  next_path: string | null;
+}
+
+export interface AuthSessionsTable {
+  token_hash: string;
+  user_id: string;
+  kind: 'browser' | 'api';
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
+export interface MarketplacesTable {
+  id: Generated<string>;
+  slug: string;
+  name: string;
+  time_zone: string;
+  opens_at: Timestamp;
+  response_deadline: Timestamp;
+  forum_starts_on: DateOnly;
+  forum_ends_on: DateOnly;
+  meeting_minutes: Generated<number>;
+  meeting_day_starts: Generated<string>;
+  meeting_day_ends: Generated<string>;
+  sealed_responses: Generated<boolean>;
+  created_by: string | null;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+}
+
+export interface RoomsTable {
+  id: Generated<string>;
+  marketplace_id: string;
+  name: string;
+  position: Generated<number>;
+}
+
+export interface AgendaSessionsTable {
+  id: Generated<string>;
+  marketplace_id: string;
+  code: string;
+  title: string;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+}
+
+export interface SessionRolesTable {
+  id: Generated<string>;
+  session_id: string;
+  organization_id: string;
+  role: SessionRole;
+  note: string | null;
+}
+
+export interface RequestsTable {
+  id: Generated<string>;
+  marketplace_id: string;
+  organization_id: string;
+  created_by: string;
+  title: string;
+  category: RequestCategory;
+  themes: string[];
+  description: string;
+  expected_outcome: string;
+  countries: string[];
+  languages: string[];
+  max_matches: Generated<number>;
+  own_deadline: Timestamp | null;
+  response_deadline: Timestamp;
+  status: Generated<RequestStatus>;
+  rejection_reason: string | null;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+  published_at: Timestamp | null;
+  closed_at: Timestamp | null;
+  search: ColumnType<string, never, never>;
+}
+
+export interface AuditEventsTable {
+  id: Generated<string>;
+  entity: string;
+  entity_id: string;
+  action: string;
+  from_status: string | null;
+  to_status: string | null;
+  actor_id: string | null;
+  actor_label: string;
+  detail: unknown | null;
+  at: CreatedAt;
+}
+
+export interface OutboxAttachment {
+  filename: string;
+  contentType: string;
+  content: string;
+  method?: string;
+}
+
+export interface OutboxTable {
+  id: Generated<string>;
+  idempotency_key: string;
+  template: string;
+  to_email: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  headers: ColumnType<Record<string, string>, string | undefined, string>;
+  attachments: ColumnType<OutboxAttachment[], string | undefined, string>;
+  status: Generated<OutboxStatus>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  message_id: string;
+  created_at: CreatedAt;
+  claimed_at: Timestamp | null;
+  sent_at: Timestamp | null;
+}
+
+export interface Database {
+  organizations: OrganizationsTable;
+  users: UsersTable;
+  sign_in_tokens: SignInTokensTable;
+  auth_sessions: AuthSessionsTable;
+  marketplaces: MarketplacesTable;
+  rooms: RoomsTable;
+  agenda_sessions: AgendaSessionsTable;
+  session_roles: SessionRolesTable;
+  requests: RequestsTable;
+  audit_events: AuditEventsTable;
+  outbox: OutboxTable;
+}
+
+export type Organization = Selectable<OrganizationsTable>;
+export type User = Selectable<UsersTable>;
+export type Marketplace = Selectable<MarketplacesTable>;
+export type Request = Selectable<RequestsTable>;
+export type NewOutboxRow = Insertable<OutboxTable>;
+export type RequestUpdate = Updateable<RequestsTable>;

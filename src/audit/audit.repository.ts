@@ -1,0 +1,40 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/types.ts';
+import type { Actor } from '../auth/actor.ts';
+
+export interface AuditEntry {
+  entity: 'request' | 'organization' | 'marketplace' | 'membership' | 'response' | 'meeting';
+  entityId: string;
+  action: string;
+  fromStatus?: string | null;
+  toStatus?: string | null;
+  detail?: Record<string, unknown>;
+}
+
+/** Who did what, when: one row per change, written in the change's transaction. */
+export async function recordAudit(db: Kysely<Database>, actor: Actor | 'system', entry: AuditEntry): Promise<void> {
+  await db
+    .insertInto('audit_events')
+    .values({
+      entity: entry.entity,
+      entity_id: entry.entityId,
+      action: entry.action,
+      from_status: entry.fromStatus ?? null,
+      to_status: entry.toStatus ?? null,
+      actor_id: actor === 'system' ? null : actor.id,
+      actor_label: actor === 'system' ? 'system' : actor.email,
+      detail: entry.detail ? JSON.stringify(entry.detail) : null,
+    })
+    .execute();
+}
+
+export async function listAudit(db: Kysely<Database>, entity: AuditEntry['entity'], entityId: string) {
+  return db
+    .selectFrom('audit_events')
+    .select(['action', 'from_status', 'to_status', 'actor_label', 'detail', 'at'])
+    .where('entity', '=', entity)
+    .where('entity_id', '=', entityId)
+    .orderBy('at')
+    .orderBy('id')
+    .execute();
+}

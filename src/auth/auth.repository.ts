@@ -1,0 +1,77 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../db/types.ts';
+
+export async function insertSignInToken(db: Kysely<Database>, tokenHash: string, email: string, validMinutes: number, nextPath: string | null) {
+  await db
+    .insertInto('sign_in_tokens')
+    .values({ token_hash: tokenHash, email, expires_at: sql<Date>`now() + make_interval(mins => ${validMinutes})`, next_path: nextPath })
+    .execute();
+}
+
+/** Uses a sign-in token once: a used or expired token finds nothing. */
+export async function consumeSignInToken(db: Kysely<Database>, tokenHash: string) {
+  return db
+    .updateTable('sign_in_tokens')
+    .set({ used_at: sql`now()` })
+    .where('token_hash', '=', tokenHash)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', sql<Date>`now()`)
+    .returning(['email', 'next_path'])
+    .executeTakeFirst();
+}
+
+export async function isSignInTokenUsable(db: Kysely<Database>, tokenHash: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('sign_in_tokens')
+    .select('token_hash')
+    .where('token_hash', '=', tokenHash)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', sql<Date>`now()`)
+    .executeTakeFirst();
+  return !!row;
+}
+
+export async function upsertUserOnSignIn(db: Kysely<Database>, email: string, isOrganizer: boolean) {
+  return db
+    .insertInto('users')
+    .values({ email, is_organizer: isOrganizer, last_sign_in_at: sql`now()` })
+    .onConflict((oc) => oc.column('email').doUpdateSet({ is_organizer: isOrganizer, last_sign_in_at: sql`now()` }))
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function insertAuthSession(db: Kysely<Database>, tokenHash: string, userId: string, kind: 'browser' | 'api', validDays: number) {
+  await db
+    .insertInto('auth_sessions')
+    .values({ token_hash: tokenHash, user_id: userId, kind, expires_at: sql<Date>`now() + make_interval(days => ${validDays})` })
+    .execute();
+}
+
+export async function findSessionUser(db: Kysely<Database>, tokenHash: string, kind: 'browser' | 'api') {
+  return db
+    .selectFrom('auth_sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .leftJoin('organizations as o', 'o.id', 'u.organization_id')
+    .select([
+      'u.id',
+      'u.email',
+      'u.name',
+      'u.is_organizer',
+      'u.locale',
+      'u.organization_id',
+      'u.membership',
+      'o.name as organization_name',
+      'o.kind as organization_kind',
+      'o.country as organization_country',
+      'o.status as organization_status',
+    ])
+    .where('s.token_hash', '=', tokenHash)
+    .where('s.kind', '=', kind)
+    .where('s.revoked_at', 'is', null)
+    .where('s.expires_at', '>', sql<Date>`now()`)
+    .executeTakeFirst();
+}
+
+export async function revokeAuthSession(db: Kysely<Database>, tokenHash: string) {
+  await db.updateTable('auth_sessions').set({ revoked_at: sql`now()` }).where('token_hash', '=', tokenHash).execute();
+}

@@ -1,0 +1,80 @@
+import type { AppContext } from '../context.ts';
+import { inTransaction } from '../shared/transaction.ts';
+import { AppError } from '../shared/errors.ts';
+import { hashToken, newSecretToken } from './tokens.ts';
+import {
+  consumeSignInToken,
+  findSessionUser,
+  insertAuthSession,
+  insertSignInToken,
+  isSignInTokenUsable,
+  revokeAuthSession,
+  upsertUserOnSignIn,
+} from './auth.repository.ts';
+import { renderSignInEmail } from './auth.emails.ts';
+import { consumeRateLimit } from './rate-limits.ts';
+import type { Actor } from './actor.ts';
+
+export const SIGN_IN_TOKEN_MINUTES = 10;
+const SESSION_DAYS = { browser: 14, api: 30 } as const;
+
+/**
+ * Emails a one-time sign-in link. The caller's answer is the same whether or not the address has an
+ * account; only the rate limits (per address and per IP) can refuse.
+ */
+export async function requestSignInLink(ctx: AppContext, input: { email: string; ip: string; next?: string | undefined }): Promise<void> {
+  await consumeRateLimit(ctx, 'signInLinkPerIp', input.ip);
+  await consumeRateLimit(ctx, 'signInLinkPerEmail', input.email);
+  const token = newSecretToken();
+  const tokenHash = hashToken(token);
+  const link = new URL('/auth/callback', ctx.config.BASE_URL);
+  link.searchParams.set('token', token);
+  const email = renderSignInEmail(link.toString(), SIGN_IN_TOKEN_MINUTES);
+  await inTransaction(ctx, async (tx) => {
+    await insertSignInToken(tx.db, tokenHash, input.email, SIGN_IN_TOKEN_MINUTES, input.next ?? null);
+    await tx.queueEmail({ idempotencyKey: `sign-in:${tokenHash}`, template: 'sign-in', to: input.email, ...email });
+  });
+}
+
+/** Whether the link's token can still sign in (for the page that shows the sign-in button). */
+export async function isSignInLinkValid(ctx: AppContext, token: string): Promise<boolean> {
+  return isSignInTokenUsable(ctx.db, hashToken(token));
+}
+
+/** Uses a sign-in token once and opens a new session (a new id each time: no session fixation). */
+export async function signInWithToken(ctx: AppContext, input: { token: string; ip: string; kind: 'browser' | 'api' }) {
+  await consumeRateLimit(ctx, 'tokenExchangePerIp', input.ip);
+  const sessionToken = newSecretToken();
+  const result = await ctx.db.transaction().execute(async (trx) => {
+    const used = await consumeSignInToken(trx, hashToken(input.token));
+    if (!used) return null;
+    const user = await upsertUserOnSignIn(trx, used.email, ctx.config.ORGANIZER_EMAILS.includes(used.email));
+    await insertAuthSession(trx, hashToken(sessionToken), user.id, input.kind, SESSION_DAYS[input.kind]);
+    return { user, nextPath: used.next_path };
+  });
+  if (!result) throw new AppError(401, 'invalid-token', 'Sign-in link not valid', 'This sign-in link was already used or has expired. Ask for a new one.');
+  return { sessionToken, user: result.user, nextPath: result.nextPath, expiresInDays: SESSION_DAYS[input.kind] };
+}
+
+export async function resolveSession(ctx: AppContext, sessionToken: string, kind: 'browser' | 'api'): Promise<Actor | null> {
+  if (sessionToken.length < 20 || sessionToken.length > 100) return null;
+  const row = await findSessionUser(ctx.db, hashToken(sessionToken), kind);
+  if (!row) return null;
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    // ORGANIZER_EMAILS is the source of truth: removing an address there removes the role at once.
+    isOrganizer: ctx.config.ORGANIZER_EMAILS.includes(row.email),
+    locale: row.locale,
+    membership: row.membership,
+    organization:
+      row.organization_id && row.organization_name && row.organization_kind && row.organization_status
+        ? { id: row.organization_id, name: row.organization_name, kind: row.organization_kind, country: row.organization_country, status: row.organization_status }
+        : null,
+  };
+}
+
+export async function signOut(ctx: AppContext, sessionToken: string): Promise<void> {
+  await revokeAuthSession(ctx.db, hashToken(sessionToken));
+}

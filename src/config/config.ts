@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/** Every setting the service reads, with the default that works on a developer machine. */
+const emailList = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((email) => email.trim().toLowerCase())
+      .filter((email) => email.length > 0),
+  )
+  .pipe(z.array(z.string().email('must be a comma-separated list of email addresses')));
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .url('must be a URL')
+    .refine((value) => protocols.some((p) => value.startsWith(`${p}://`)), {
+      message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+    });
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  BASE_URL: url(['http', 'https']).default('http://localhost:3000'),
+  DATABASE_URL: url(['postgres', 'postgresql']).default('postgres://postgres@127.0.0.1:5432/forum_marketplace'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: url(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^\{[A-Za-z0-9_-]+\}$/, 'must be a Redis hash tag such as {fm}')
+    .default('{fm}'),
+  SMTP_URL: z.union([url(['smtp', 'smtps']), z.literal('')]).default(''),
+  MAIL_FROM: z.string().min(3).default('Forum Marketplace <marketplace@localhost>'),
+  EMAIL_RATE_PER_SECOND: z.coerce.number().int().min(1).max(10000).default(50),
+  ORGANIZER_EMAILS: emailList,
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema> & { SESSION_SECRET: string; devMailbox: boolean };
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; a bad value throws one line that names the variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`Configuration error: ${String(issue.path[0])} ${issue.message}`);
+  }
+  const config = parsed.data;
+  if (config.NODE_ENV === 'production' && !config.SESSION_SECRET) {
+    throw new ConfigError('Configuration error: SESSION_SECRET is required in production (at least 32 characters)');
+  }
+  if (config.NODE_ENV === 'production' && !config.SMTP_URL) {
+    throw new ConfigError('Configuration error: SMTP_URL is required in production');
+  }
+  return {
+    ...config,
+    // Outside production a fixed development secret keeps sessions valid across restarts.
+    SESSION_SECRET: config.SESSION_SECRET ?? 'development-only-secret-change-me-in-production!',
+    // Without SMTP_URL outside production, mail goes to an in-process mailbox shown at /dev/mail.
+    devMailbox: !config.SMTP_URL,
+  };
+}

@@ -1,0 +1,94 @@
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import { simpleParser, type ParsedMail } from 'mailparser';
+
+export interface CaughtMail {
+  id: number;
+  receivedAt: Date;
+  envelopeTo: string[];
+  raw: string;
+  parsed: ParsedMail;
+}
+
+/**
+ * A real SMTP server in this process that keeps what it receives: the development mailbox behind
+ * /dev/mail, and the SMTP server the tests read. `failWith` makes it answer with an SMTP error, to
+ * rehearse a provider that refuses for a while.
+ */
+export class MailCatcher {
+  readonly messages: CaughtMail[] = [];
+  failWith: { code: number; message: string } | null = null;
+  private server: SMTPServer;
+  private nextId = 1;
+  private waiters = new Set<() => void>();
+  port = 0;
+
+  constructor(private readonly keep = 1000) {
+    this.server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      size: 25 * 1024 * 1024,
+      onData: (stream, session, callback) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          if (this.failWith) {
+            const error = new Error(this.failWith.message) as Error & { responseCode: number };
+            error.responseCode = this.failWith.code;
+            return callback(error);
+          }
+          const raw = Buffer.concat(chunks).toString('utf8');
+          simpleParser(raw)
+            .then((parsed) => {
+              this.messages.push({ id: this.nextId++, receivedAt: new Date(), envelopeTo: session.envelope.rcptTo.map((r) => r.address), raw, parsed });
+              if (this.messages.length > this.keep) this.messages.shift();
+              for (const wake of this.waiters) wake();
+              callback();
+            })
+            .catch((error: Error) => callback(error));
+        });
+      },
+    });
+    this.server.on('error', () => {});
+  }
+
+  async start(port = 0, host = '127.0.0.1'): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve());
+    });
+    this.port = (this.server.server.address() as AddressInfo).port;
+    return `smtp://${host}:${this.port}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  to(address: string): CaughtMail[] {
+    return this.messages.filter((m) => m.envelopeTo.includes(address.toLowerCase()));
+  }
+
+  /** Waits until a message matches, or fails after the timeout with what did arrive. */
+  async waitFor(match: (mail: CaughtMail) => boolean, timeoutMs = 15_000): Promise<CaughtMail> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.messages.find(match);
+      if (found) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new Error(`no matching email within ${timeoutMs} ms; received: ${this.messages.map((m) => `${m.envelopeTo.join(',')}: ${m.parsed.subject}`).join(' | ') || 'none'}`);
+      }
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          this.waiters.delete(wake);
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.min(left, 250));
+        this.waiters.add(wake);
+      });
+    }
+  }
+}

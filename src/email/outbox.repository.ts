@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { Database, OutboxAttachment } from '../../db/types.ts';
+
+export interface OutboxEmail {
+  /** Unique per event and recipient: the same event never sends twice. */
+  idempotencyKey: string;
+  template: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  headers?: Record<string, string>;
+  attachments?: OutboxAttachment[];
+}
+
+/** Writes an email to the outbox; returns its id, or null when this event was already queued. */
+export async function insertOutboxEmail(db: Kysely<Database>, email: OutboxEmail, messageDomain: string): Promise<string | null> {
+  const id = randomUUID();
+  const row = await db
+    .insertInto('outbox')
+    .values({
+      id,
+      idempotency_key: email.idempotencyKey,
+      template: email.template,
+      to_email: email.to,
+      subject: email.subject,
+      text_body: email.text,
+      html_body: email.html,
+      headers: JSON.stringify(email.headers ?? {}),
+      attachments: JSON.stringify(email.attachments ?? []),
+      message_id: `<${id}@${messageDomain}>`,
+    })
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return row?.id ?? null;
+}
+
+/** Takes a row for sending; a row stuck in `sending` longer than the lease is taken again. */
+export async function claimOutboxEmail(db: Kysely<Database>, id: string, leaseSeconds: number) {
+  return db
+    .updateTable('outbox')
+    .set({ status: 'sending', claimed_at: sql`now()`, attempts: sql`attempts + 1` })
+    .where('id', '=', id)
+    .where((eb) =>
+      eb.or([
+        eb('status', '=', 'pending'),
+        eb.and([eb('status', '=', 'sending'), eb('claimed_at', '<', sql<Date>`now() - make_interval(secs => ${leaseSeconds})`)]),
+      ]),
+    )
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function markOutboxSent(db: Kysely<Database>, id: string): Promise<void> {
+  await db.updateTable('outbox').set({ status: 'sent', sent_at: sql`now()`, last_error: null }).where('id', '=', id).where('status', '=', 'sending').execute();
+}
+
+export async function markOutboxRetry(db: Kysely<Database>, id: string, error: string): Promise<void> {
+  await db.updateTable('outbox').set({ status: 'pending', last_error: error.slice(0, 2000) }).where('id', '=', id).where('status', '=', 'sending').execute();
+}
+
+export async function markOutboxFailed(db: Kysely<Database>, id: string, error: string): Promise<void> {
+  await db.updateTable('outbox').set({ status: 'failed', last_error: error.slice(0, 2000) }).where('id', '=', id).execute();
+}
+
+/** Rows that no job is handling: pending for a while, or `sending` past their lease. */
+export async function findStuckOutboxEmails(db: Kysely<Database>, olderThanSeconds: number, leaseSeconds: number, limit: number) {
+  return db
+    .selectFrom('outbox')
+    .select(['id', 'attempts'])
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('status', '=', 'pending'), eb('created_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanSeconds})`)]),
+        eb.and([eb('status', '=', 'sending'), eb('claimed_at', '<', sql<Date>`now() - make_interval(secs => ${leaseSeconds})`)]),
+      ]),
+    )
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
+}

@@ -1,0 +1,73 @@
+import type { Transporter } from 'nodemailer';
+import { UnrecoverableError } from 'bullmq';
+import type { AppContext } from '../context.ts';
+import { jobId } from '../queue/registry.ts';
+import {
+  claimOutboxEmail,
+  findStuckOutboxEmails,
+  markOutboxFailed,
+  markOutboxRetry,
+  markOutboxSent,
+} from './outbox.repository.ts';
+import { describeSmtpError, isPermanentSmtpFailure } from './mailer.ts';
+
+/** How long a claimed row may stay `sending` before another job may take it. */
+export const SENDING_LEASE_SECONDS = 120;
+/** After this many attempts a row is recorded as failed. */
+export const MAX_SEND_ATTEMPTS = 12;
+
+/** Enqueues the send jobs for rows just committed. If Redis is away, the sweep sends them later. */
+export async function dispatchEmails(ctx: AppContext, outboxIds: string[]): Promise<void> {
+  for (const outboxId of outboxIds) {
+    try {
+      await ctx.queues.enqueue('send-email', { outboxId }, { jobId: jobId('email', outboxId) });
+    } catch (error) {
+      ctx.log.warn({ outboxId, err: (error as Error).message }, 'could not enqueue email; the outbox sweep will send it');
+    }
+  }
+}
+
+/** Claim, send, mark: the send-email job. Throws to make BullMQ retry with backoff. */
+export async function sendOutboxEmail(ctx: AppContext, mailer: Transporter, outboxId: string): Promise<'sent' | 'skipped'> {
+  const row = await claimOutboxEmail(ctx.db, outboxId, SENDING_LEASE_SECONDS);
+  if (!row) return 'skipped';
+  const invitation = row.attachments.find((a) => a.method);
+  try {
+    await mailer.sendMail({
+      from: ctx.config.MAIL_FROM,
+      to: row.to_email,
+      subject: row.subject,
+      text: row.text_body,
+      html: row.html_body,
+      messageId: row.message_id,
+      headers: row.headers,
+      attachments: row.attachments.filter((a) => !a.method).map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })),
+      // A calendar invitation goes as text/calendar with its METHOD, so mail clients offer to add it.
+      ...(invitation ? { icalEvent: { method: invitation.method!, filename: invitation.filename, content: invitation.content } } : {}),
+    });
+  } catch (error) {
+    const message = describeSmtpError(error);
+    if (isPermanentSmtpFailure(error) || row.attempts >= MAX_SEND_ATTEMPTS) {
+      await markOutboxFailed(ctx.db, outboxId, message);
+      throw new UnrecoverableError(`email ${outboxId} failed: ${message}`);
+    }
+    await markOutboxRetry(ctx.db, outboxId, message);
+    throw new Error(`email ${outboxId} not sent yet: ${message}`);
+  }
+  await markOutboxSent(ctx.db, outboxId);
+  return 'sent';
+}
+
+/** The backstop: re-enqueues rows that no job is handling (lost job, Redis flushed, retries used up). */
+export async function sweepOutbox(ctx: AppContext): Promise<number> {
+  const stuck = await findStuckOutboxEmails(ctx.db, 30, SENDING_LEASE_SECONDS, 500);
+  for (const row of stuck) {
+    if (row.attempts >= MAX_SEND_ATTEMPTS) {
+      await markOutboxFailed(ctx.db, row.id, 'gave up after repeated failures');
+      continue;
+    }
+    // A new id per attempt count: the earlier job for this row may still be kept as failed.
+    await ctx.queues.enqueue('send-email', { outboxId: row.id }, { jobId: jobId('email', row.id, 'sweep', row.attempts) });
+  }
+  return stuck.length;
+}

@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import nunjucks from 'nunjucks';
+
+/**
+ * One email, written once as blocks; `renderEmail` makes the text part and the HTML part from the same
+ * blocks, so the two never say different things.
+ */
+export interface EmailContent {
+  subject: string;
+  greeting?: string;
+  paragraphs: string[];
+  action?: { label: string; url: string };
+  details?: Array<{ label: string; value: string }>;
+  list?: { title: string; items: string[] };
+  footer?: string;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const templates = new nunjucks.Environment(
+  new nunjucks.FileSystemLoader(path.join(path.dirname(fileURLToPath(import.meta.url)), 'templates')),
+  { autoescape: true, throwOnUndefined: false },
+);
+
+/** Removes line breaks so no header can be injected through a subject. */
+export function singleLine(value: string): string {
+  return value.replace(/[\r\n\u2028\u2029]+/g, ' ').trim();
+}
+
+export function renderEmail(content: EmailContent): RenderedEmail {
+  const lines: string[] = [];
+  if (content.greeting) lines.push(content.greeting, '');
+  for (const paragraph of content.paragraphs) lines.push(paragraph, '');
+  if (content.details?.length) {
+    for (const d of content.details) lines.push(`${d.label}: ${d.value}`);
+    lines.push('');
+  }
+  if (content.list) {
+    lines.push(content.list.title);
+    for (const item of content.list.items) lines.push(`- ${item}`);
+    lines.push('');
+  }
+  if (content.action) lines.push(`${content.action.label}:`, content.action.url, '');
+  lines.push('--', content.footer ?? 'Forum Marketplace');
+  return {
+    subject: singleLine(content.subject),
+    text: lines.join('\n'),
+    html: templates.render('email.njk', { ...content, subject: singleLine(content.subject) }),
+  };
+}

@@ -1,0 +1,73 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import cookieParser from 'cookie-parser';
+import type { AppContext } from '../context.ts';
+import { AppError } from '../shared/errors.ts';
+import { configureViews } from './views.ts';
+import { requestContext } from './middleware/request-context.ts';
+import { authenticateBrowser } from './middleware/authenticate.ts';
+import { csrfProtection } from './middleware/csrf.ts';
+import { errorHandler } from './middleware/errors.ts';
+import { apiRouter } from './routes/api.ts';
+import { authPages } from './routes/auth-pages.ts';
+import { marketplacePages } from './routes/marketplace-pages.ts';
+import { organizerPages } from './routes/organizer-pages.ts';
+import { devMailPages, type DevMailbox } from './routes/dev-mail-pages.ts';
+import { healthRoutes } from './routes/health.ts';
+
+const staticFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'static');
+
+export interface AppOptions {
+  /** The in-process mailbox shown at /dev/mail (development and demo only). */
+  devMailbox?: DevMailbox | undefined;
+}
+
+/** The web application: the JSON API under /api/v1 and the server-rendered pages. */
+export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', ctx.config.TRUST_PROXY);
+  configureViews(app);
+
+  app.use(requestContext(ctx.log));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          upgradeInsecureRequests: ctx.config.BASE_URL.startsWith('https://') ? [] : null,
+        },
+      },
+      strictTransportSecurity: ctx.config.BASE_URL.startsWith('https://'),
+    }),
+  );
+  app.use('/static', express.static(staticFolder, { maxAge: '1h' }));
+  app.use(healthRoutes(ctx));
+  app.use('/api/v1', apiRouter(ctx));
+
+  // Pages: cookies, forms, CSRF.
+  app.use(cookieParser());
+  app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 500 }));
+  app.use((req, _res, next) => {
+    if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method) && !req.is('application/x-www-form-urlencoded')) {
+      return next(new AppError(415, 'unsupported-media-type', 'Unsupported form', 'Forms are sent as application/x-www-form-urlencoded.'));
+    }
+    next();
+  });
+  app.use(authenticateBrowser(ctx));
+  app.use(csrfProtection(ctx));
+  app.use(authPages(ctx));
+  app.use(marketplacePages(ctx));
+  app.use(organizerPages(ctx));
+  if (options.devMailbox && ctx.config.NODE_ENV !== 'production') app.use(devMailPages(options.devMailbox));
+  app.use((_req, _res, next) => next(new AppError(404, 'not-found', 'Page not found', 'There is no page at this address.')));
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,293 @@
+import { Router, type Request, type Response } from 'express';
+import type { AppContext } from '../../context.ts';
+import { isVerifiedMember, requireActor } from '../../auth/actor.ts';
+import { setOrganizationBody, organizationKindLabels, organizationKinds } from '../../organizations/organizations.schemas.ts';
+import { setMyOrganization } from '../../organizations/organizations.service.ts';
+import { searchOrganizations } from '../../organizations/organizations.repository.ts';
+import { getMarketplace, listMarketplaces } from '../../marketplaces/marketplaces.service.ts';
+import { browseRequestsQuery, createRequestBody, requestCategories, requestCategoryLabels, rejectRequestBody, updateRequestBody } from '../../requests/requests.schemas.ts';
+import { browseRequests, createRequest, getRequest, moderateRequest, updateRequest } from '../../requests/requests.service.ts';
+import { listThemesInUse } from '../../requests/requests.repository.ts';
+import { listAudit } from '../../audit/audit.repository.ts';
+import { allCountries, commonLanguages, languageName } from '../../shared/reference-data.ts';
+import { instantToLocal } from '../../shared/time.ts';
+import { notFound } from '../../shared/errors.ts';
+import { parseInput } from '../../shared/parse.ts';
+import { fieldErrorsFromZod } from '../../shared/errors.ts';
+import type { RequestRow } from '../../requests/requests.repository.ts';
+import { bodyOf, countryCodeFromText, errorsByField, handleForm, languageCodeFromText, list, numberOrText, splitList, str, type FormValues } from '../forms.ts';
+import { renderPage } from './render.ts';
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function requestIdParam(req: Request): string {
+  const id = String(req.params.id);
+  if (!uuidPattern.test(id)) throw notFound('The request');
+  return id;
+}
+
+const categoryOptions = requestCategories.map((value) => ({ value, label: requestCategoryLabels[value] }));
+
+/** The request form's fields as the API's body. */
+function requestFormToInput(values: FormValues, mode: 'create' | 'update') {
+  const date = str(values.responseDeadlineDate).trim();
+  const time = str(values.responseDeadlineTime).trim() || '17:00';
+  return {
+    title: str(values.title),
+    category: str(values.category),
+    themes: [...list(values.themes), ...splitList(values.otherThemes)],
+    description: str(values.description),
+    expectedOutcome: str(values.expectedOutcome),
+    countries: splitList(values.countries).map(countryCodeFromText),
+    languages: splitList(values.languages).map(languageCodeFromText),
+    maxMatches: numberOrText(values.maxMatches) ?? (mode === 'create' ? 3 : ''),
+    responseDeadline: date ? `${date}T${time}` : mode === 'create' ? undefined : null,
+  };
+}
+
+const requestFormAliases = { responseDeadline: 'responseDeadlineDate' };
+
+function requestToFormValues(r: RequestRow, sessionCodes: Set<string>): FormValues {
+  const own = r.own_deadline ? instantToLocal(r.own_deadline, r.time_zone) : null;
+  return {
+    title: r.title,
+    category: r.category,
+    themes: r.themes.filter((t) => sessionCodes.has(t)),
+    otherThemes: r.themes.filter((t) => !sessionCodes.has(t)).join(', '),
+    description: r.description,
+    expectedOutcome: r.expected_outcome,
+    countries: r.countries.join(', '),
+    languages: r.languages.join(', '),
+    maxMatches: String(r.max_matches),
+    responseDeadlineDate: own?.date ?? '',
+    responseDeadlineTime: own?.time ?? '17:00',
+  };
+}
+
+export function marketplacePages(ctx: AppContext): Router {
+  const router = Router();
+
+  router.get('/', async (req, res) => {
+    const marketplaces = await listMarketplaces(ctx);
+    if (marketplaces.length === 1) return res.redirect(302, `/m/${marketplaces[0]!.slug}`);
+    renderPage(req, res, 'home.njk', { title: 'Marketplaces', marketplaces });
+  });
+
+  // Account: create or join an organization
+  const showOrganizationForm = async (req: Request, res: Response, values: FormValues, errors: Record<string, string> = {}, formError?: string, status = 200) => {
+    renderPage(
+      req,
+      res,
+      'account-organization.njk',
+      {
+        title: 'Your organization',
+        values,
+        errors,
+        formError,
+        organizations: await searchOrganizations(ctx.db),
+        kinds: organizationKinds.map((value) => ({ value, label: organizationKindLabels[value] })),
+        countries: allCountries().map((c) => ({ value: c.code, label: c.name })),
+      },
+      status,
+    );
+  };
+  router.get('/account/organization', async (req, res) => {
+    const actor = requireActor(req.actor);
+    const notices: Record<string, string> = {
+      created: 'Your organization is registered. It waits for verification by the forum secretariat; you will get an email.',
+      joined: 'You asked to join this organization. The forum secretariat will approve it; you will get an email.',
+      saved: 'Saved.',
+    };
+    res.locals.notice = notices[str(req.query.notice)];
+    await showOrganizationForm(req, res, {
+      name: actor.organization?.name ?? '',
+      kind: actor.organization?.kind ?? '',
+      country: actor.organization?.country ?? '',
+      personName: actor.name ?? '',
+    });
+  });
+  router.post('/account/organization', async (req, res) => {
+    requireActor(req.actor);
+    const values = bodyOf(req);
+    await handleForm(
+      res,
+      async () => {
+        const country = str(values.country).trim();
+        const personName = str(values.personName).trim();
+        const input = parseInput(setOrganizationBody, {
+          name: str(values.name),
+          kind: str(values.kind),
+          ...(country ? { country } : {}),
+          ...(personName ? { personName } : {}),
+        });
+        const result = await setMyOrganization(ctx, req.actor, input);
+        const notice = result.created ? 'created' : result.membership === 'pending' ? 'joined' : 'saved';
+        res.redirect(303, `/account/organization?notice=${notice}`);
+      },
+      (status, errors, formError) => showOrganizationForm(req, res, values, errors, formError, status),
+    );
+  });
+
+  // Browse a marketplace
+  router.get('/m/:slug', async (req, res) => {
+    const { marketplace, sessions } = await getMarketplace(ctx, String(req.params.slug).toLowerCase());
+    const raw = Object.fromEntries(Object.entries(req.query).filter(([, v]) => typeof v === 'string' && v !== '')) as Record<string, string>;
+    const parsed = browseRequestsQuery.safeParse(raw);
+    const errors = parsed.success ? {} : errorsByField(fieldErrorsFromZod(parsed.error));
+    const query = parsed.success ? parsed.data : browseRequestsQuery.parse({});
+    const page = await browseRequests(ctx, req.actor, marketplace.slug, query);
+    const themesInUse = await listThemesInUse(ctx.db, marketplace.id);
+    const sessionCodes = new Set(sessions.map((s) => s.code));
+    const nextUrl = page.nextCursor ? `/m/${marketplace.slug}?${new URLSearchParams({ ...raw, cursor: page.nextCursor }).toString()}` : null;
+    const statuses = req.actor?.isOrganizer || query.mine
+      ? ['open', 'submitted', 'rejected', 'withdrawn', 'closed', 'matched'].map((s) => ({ value: s, label: s }))
+      : ['open', 'closed', 'matched'].map((s) => ({ value: s, label: s }));
+    renderPage(req, res, 'marketplace.njk', {
+      title: marketplace.name,
+      marketplace,
+      items: page.items,
+      nextUrl,
+      query: raw,
+      errors,
+      canPost: !!req.actor && isVerifiedMember(req.actor) && req.actor.organization?.kind === 'government',
+      categories: categoryOptions,
+      themes: [
+        ...sessions.map((s) => ({ value: s.code, label: `${s.code}: ${s.title}` })),
+        ...themesInUse.filter((t) => !sessionCodes.has(t)).map((t) => ({ value: t, label: t })),
+      ],
+      countries: allCountries().map((c) => ({ value: c.code, label: c.name })),
+      languages: commonLanguages.map((code) => ({ value: code, label: languageName(code) })),
+      statuses,
+    });
+  });
+
+  // Post a request
+  const showRequestForm = async (
+    req: Request,
+    res: Response,
+    options: { slug: string; mode: 'create' | 'update'; requestId?: string; values: FormValues; errors?: Record<string, string>; formError?: string; status?: number },
+  ) => {
+    const { marketplace, sessions } = await getMarketplace(ctx, options.slug);
+    renderPage(
+      req,
+      res,
+      'request-form.njk',
+      {
+        title: options.mode === 'create' ? 'Post a request for assistance' : 'Edit your request',
+        submitLabel: options.mode === 'create' ? 'Submit the request' : 'Save changes',
+        action: options.mode === 'create' ? `/m/${marketplace.slug}/requests/new` : `/requests/${options.requestId}/edit`,
+        backUrl: options.mode === 'create' ? `/m/${marketplace.slug}` : `/requests/${options.requestId}`,
+        marketplace,
+        sessions,
+        categories: categoryOptions,
+        values: options.values,
+        errors: options.errors ?? {},
+        formError: options.formError,
+      },
+      options.status ?? 200,
+    );
+  };
+
+  router.get('/m/:slug/requests/new', async (req, res) => {
+    requireActor(req.actor);
+    await showRequestForm(req, res, { slug: String(req.params.slug), mode: 'create', values: { maxMatches: '3', responseDeadlineTime: '17:00', themes: [] } });
+  });
+  router.post('/m/:slug/requests/new', async (req, res) => {
+    requireActor(req.actor);
+    const slug = String(req.params.slug);
+    const values = bodyOf(req);
+    values.themes = list(values.themes);
+    await handleForm(
+      res,
+      async () => {
+        const input = parseInput(createRequestBody, requestFormToInput(values, 'create'));
+        const request = await createRequest(ctx, req.actor, slug, input);
+        res.redirect(303, `/requests/${request.id}?notice=submitted`);
+      },
+      (status, errors, formError) => showRequestForm(req, res, { slug, mode: 'create', values, errors, formError, status }),
+      requestFormAliases,
+    );
+  });
+
+  // A request's page
+  const notices: Record<string, string> = {
+    submitted: 'Your request was submitted. It awaits moderation by the forum secretariat; you will get an email when it is published.',
+    saved: 'Your changes are saved.',
+    published: 'The request is published.',
+    rejected: 'The request was rejected and the requester told why.',
+    withdrawn: 'The request is withdrawn.',
+  };
+  const showRequest = async (req: Request, res: Response, request: RequestRow, extra: Record<string, unknown> = {}, status = 200) => {
+    const actor = req.actor;
+    const insider = !!actor && (actor.isOrganizer || actor.organization?.id === request.organization_id);
+    const isOwner = !!actor && actor.organization?.id === request.organization_id && isVerifiedMember(actor);
+    const editable = ['submitted', 'open'].includes(request.status);
+    renderPage(
+      req,
+      res,
+      'request.njk',
+      {
+        title: request.title,
+        request,
+        insider,
+        canEdit: editable && (isOwner || !!actor?.isOrganizer),
+        canModerate: !!actor?.isOrganizer && ['submitted', 'open'].includes(request.status),
+        history: insider ? await listAudit(ctx.db, 'request', request.id) : [],
+        notice: notices[str(req.query.notice)],
+        values: {},
+        ...extra,
+      },
+      status,
+    );
+  };
+
+  router.get('/requests/:id', async (req, res) => {
+    const request = await getRequest(ctx, req.actor, requestIdParam(req));
+    await showRequest(req, res, request);
+  });
+
+  router.get('/requests/:id/edit', async (req, res) => {
+    requireActor(req.actor);
+    const request = await getRequest(ctx, req.actor, requestIdParam(req));
+    const { sessions } = await getMarketplace(ctx, request.marketplace_slug);
+    await showRequestForm(req, res, { slug: request.marketplace_slug, mode: 'update', requestId: request.id, values: requestToFormValues(request, new Set(sessions.map((s) => s.code))) });
+  });
+  router.post('/requests/:id/edit', async (req, res) => {
+    requireActor(req.actor);
+    const request = await getRequest(ctx, req.actor, requestIdParam(req));
+    const values = bodyOf(req);
+    values.themes = list(values.themes);
+    await handleForm(
+      res,
+      async () => {
+        const input = parseInput(updateRequestBody, requestFormToInput(values, 'update'));
+        await updateRequest(ctx, req.actor, request.id, input);
+        res.redirect(303, `/requests/${request.id}?notice=saved`);
+      },
+      (status, errors, formError) => showRequestForm(req, res, { slug: request.marketplace_slug, mode: 'update', requestId: request.id, values, errors, formError, status }),
+      requestFormAliases,
+    );
+  });
+
+  for (const action of ['publish', 'withdraw', 'reject'] as const) {
+    router.post(`/requests/:id/${action}`, async (req, res) => {
+      requireActor(req.actor);
+      const id = requestIdParam(req);
+      const values = bodyOf(req);
+      await handleForm(
+        res,
+        async () => {
+          const reason = action === 'reject' ? parseInput(rejectRequestBody, { reason: str(values.reason) }).reason : undefined;
+          await moderateRequest(ctx, req.actor, id, action, reason);
+          res.redirect(303, `/requests/${id}?notice=${action === 'publish' ? 'published' : action === 'reject' ? 'rejected' : 'withdrawn'}`);
+        },
+        async (status, errors, formError) => {
+          const request = await getRequest(ctx, req.actor, id);
+          await showRequest(req, res, request, { values, errors, formError }, status);
+        },
+      );
+    });
+  }
+
+  return router;
+}

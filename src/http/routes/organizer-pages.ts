@@ -1,0 +1,212 @@
+import { Router, type Request, type Response } from 'express';
+import type { AppContext } from '../../context.ts';
+import { requireOrganizer } from '../../auth/actor.ts';
+import { approveMembership, listOrganizations, verifyOrganization } from '../../organizations/organizations.service.ts';
+import { createMarketplaceBody, updateMarketplaceBody } from '../../marketplaces/marketplaces.schemas.ts';
+import { createMarketplace, getMarketplace, updateMarketplace, type MarketplaceDetail } from '../../marketplaces/marketplaces.service.ts';
+import { AppError, notFound } from '../../shared/errors.ts';
+import { parseInput } from '../../shared/parse.ts';
+import { instantToLocal } from '../../shared/time.ts';
+import { bodyOf, handleForm, numberOrText, str, type FormValues } from '../forms.ts';
+import { renderPage } from './render.ts';
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const timeZones = Intl.supportedValuesOf('timeZone').map((z) => ({ value: z, label: z }));
+
+function lines(value: unknown): string[] {
+  return str(value)
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
+}
+
+/** A line-per-item text area as a list of fields; a line with the wrong number of parts is reported by line. */
+function splitLines(value: unknown, field: string, parts: number): { rows: string[][]; errors: Array<{ path: string; message: string }> } {
+  const rows: string[][] = [];
+  const errors: Array<{ path: string; message: string }> = [];
+  lines(value).forEach((line, i) => {
+    const cells = line.split('|').map((c) => c.trim());
+    if (cells.length !== parts) errors.push({ path: field, message: `line ${i + 1} must have ${parts} parts separated by |` });
+    rows.push(cells);
+  });
+  return { rows, errors };
+}
+
+/** The marketplace form's fields as the API's body. */
+function marketplaceFormToInput(values: FormValues) {
+  const sessions = splitLines(values.sessions, 'sessions', 4);
+  const roles = splitLines(values.roles, 'roles', 3);
+  const lineErrors = [...sessions.errors, ...roles.errors];
+  const codes = new Set(sessions.rows.map((r) => r[0]));
+  roles.rows.forEach(([code], i) => {
+    if (!codes.has(code)) lineErrors.push({ path: 'roles', message: `line ${i + 1} names session ${code}, which is not in the agenda` });
+  });
+  if (lineErrors.length) throw new AppError(422, 'validation-failed', 'Invalid input', 'Some fields need attention.', lineErrors);
+  const opensAtDate = str(values.opensAtDate).trim();
+  const deadlineDate = str(values.responseDeadlineDate).trim();
+  return {
+    name: str(values.name),
+    slug: str(values.slug),
+    timeZone: str(values.timeZone),
+    opensAt: opensAtDate ? `${opensAtDate}T${str(values.opensAtTime) || '00:00'}` : '',
+    responseDeadline: deadlineDate ? `${deadlineDate}T${str(values.responseDeadlineTime) || '17:00'}` : '',
+    forumStartsAt: str(values.forumStartsAt),
+    forumEndsAt: str(values.forumEndsAt),
+    meetingMinutes: numberOrText(values.meetingMinutes) ?? '',
+    sideMeetingsFrom: str(values.sideMeetingsFrom),
+    sideMeetingsUntil: str(values.sideMeetingsUntil),
+    sealedResponses: str(values.sealedResponses) === 'true',
+    rooms: str(values.rooms).split(/\r?\n/).map((r) => r.trim()).filter(Boolean),
+    sessions: sessions.rows.map(([code, title, startsAt, endsAt]) => ({
+      code: code ?? '',
+      title: title ?? '',
+      startsAt: (startsAt ?? '').replace(' ', 'T'),
+      endsAt: (endsAt ?? '').replace(' ', 'T'),
+      roles: roles.rows.filter(([c]) => c === code).map(([, organization, role]) => ({ organization: organization ?? '', role: role ?? '' })),
+    })),
+  };
+}
+
+/** Errors of nested API paths shown beside the text area they came from, with the line. */
+const marketplaceAliases = { opensAt: 'opensAtDate', responseDeadline: 'responseDeadlineDate' };
+
+function mapSessionErrors(error: AppError): AppError {
+  if (!error.errors) return error;
+  return new AppError(
+    error.status,
+    error.type,
+    error.title,
+    error.detail,
+    error.errors.map((e) => {
+      const m = /^sessions\.(\d+)\.(roles\.\d+\.)?(\w+)$/.exec(e.path);
+      if (!m) return e;
+      return { path: m[2] ? 'roles' : 'sessions', message: `session line ${Number(m[1]) + 1}, ${m[3]}: ${e.message}` };
+    }),
+  );
+}
+
+function marketplaceToFormValues({ marketplace: m, rooms, sessions }: MarketplaceDetail): FormValues {
+  const tz = m.time_zone;
+  const local = (d: Date) => {
+    const l = instantToLocal(d, tz);
+    return `${l.date} ${l.time}`;
+  };
+  return {
+    name: m.name,
+    slug: m.slug,
+    timeZone: tz,
+    opensAtDate: instantToLocal(m.opens_at, tz).date,
+    opensAtTime: instantToLocal(m.opens_at, tz).time,
+    responseDeadlineDate: instantToLocal(m.response_deadline, tz).date,
+    responseDeadlineTime: instantToLocal(m.response_deadline, tz).time,
+    forumStartsAt: m.forum_starts_on,
+    forumEndsAt: m.forum_ends_on,
+    meetingMinutes: String(m.meeting_minutes),
+    sideMeetingsFrom: m.meeting_day_starts.slice(0, 5),
+    sideMeetingsUntil: m.meeting_day_ends.slice(0, 5),
+    sealedResponses: m.sealed_responses ? 'true' : '',
+    rooms: rooms.map((r) => r.name).join('\n'),
+    sessions: sessions.map((s) => `${s.code} | ${s.title} | ${local(s.starts_at)} | ${local(s.ends_at)}`).join('\n'),
+    roles: sessions.flatMap((s) => s.roles.map((r) => `${s.code} | ${r.organizationName} | ${r.role}`)).join('\n'),
+  };
+}
+
+export function organizerPages(ctx: AppContext): Router {
+  const router = Router();
+  router.use('/organizer', (req, _res, next) => {
+    requireOrganizer(req.actor);
+    next();
+  });
+
+  router.get('/organizer/organizations', async (req, res) => {
+    const status = ['pending', 'verified', 'rejected'].includes(str(req.query.status)) ? str(req.query.status) : undefined;
+    const organizations = await listOrganizations(ctx, req.actor, status);
+    renderPage(req, res, 'organizer/organizations.njk', { title: 'Organizations', organizations, notice: str(req.query.notice) === 'done' ? 'Done.' : undefined });
+  });
+
+  router.post('/organizer/organizations/:id/verify', async (req, res) => {
+    const id = String(req.params.id);
+    if (!uuidPattern.test(id)) throw notFound('The organization');
+    await verifyOrganization(ctx, req.actor, id);
+    res.redirect(303, '/organizer/organizations?notice=done');
+  });
+
+  router.post('/organizer/organizations/:id/members/:userId/approve', async (req, res) => {
+    const { id, userId } = req.params as { id: string; userId: string };
+    if (!uuidPattern.test(id) || !uuidPattern.test(userId)) throw notFound('The organization');
+    await approveMembership(ctx, req.actor, id, userId);
+    res.redirect(303, '/organizer/organizations?notice=done');
+  });
+
+  const showForm = (req: Request, res: Response, mode: 'create' | 'update', slug: string | null, values: FormValues, errors: Record<string, string> = {}, formError?: string, status = 200) =>
+    renderPage(
+      req,
+      res,
+      'organizer/marketplace-form.njk',
+      {
+        title: mode === 'create' ? 'New marketplace' : `Edit ${str(values.name) || 'marketplace'}`,
+        submitLabel: mode === 'create' ? 'Create the marketplace' : 'Save changes',
+        action: mode === 'create' ? '/organizer/marketplaces/new' : `/organizer/marketplaces/${slug}/edit`,
+        timeZones,
+        values,
+        errors,
+        formError,
+        notice: str(req.query.notice) === 'saved' ? 'Saved.' : undefined,
+      },
+      status,
+    );
+
+  router.get('/organizer/marketplaces/new', (req, res) => {
+    showForm(req, res, 'create', null, {
+      timeZone: 'Europe/Brussels',
+      opensAtTime: '09:00',
+      responseDeadlineTime: '17:00',
+      meetingMinutes: '30',
+      sideMeetingsFrom: '09:00',
+      sideMeetingsUntil: '18:00',
+    });
+  });
+  router.post('/organizer/marketplaces/new', async (req, res) => {
+    const values = bodyOf(req);
+    await handleForm(
+      res,
+      async () => {
+        try {
+          const input = parseInput(createMarketplaceBody, marketplaceFormToInput(values));
+          const created = await createMarketplace(ctx, req.actor, input);
+          res.redirect(303, `/m/${created.marketplace.slug}`);
+        } catch (error) {
+          throw error instanceof AppError ? mapSessionErrors(error) : error;
+        }
+      },
+      (status, errors, formError) => showForm(req, res, 'create', null, values, errors, formError, status),
+      marketplaceAliases,
+    );
+  });
+
+  router.get('/organizer/marketplaces/:slug/edit', async (req, res) => {
+    const detail = await getMarketplace(ctx, String(req.params.slug));
+    showForm(req, res, 'update', detail.marketplace.slug, marketplaceToFormValues(detail));
+  });
+  router.post('/organizer/marketplaces/:slug/edit', async (req, res) => {
+    const slug = String(req.params.slug);
+    await getMarketplace(ctx, slug);
+    const values = bodyOf(req);
+    await handleForm(
+      res,
+      async () => {
+        try {
+          const input = parseInput(updateMarketplaceBody, marketplaceFormToInput(values));
+          const updated = await updateMarketplace(ctx, req.actor, slug, input);
+          res.redirect(303, `/organizer/marketplaces/${updated.marketplace.slug}/edit?notice=saved`);
+        } catch (error) {
+          throw error instanceof AppError ? mapSessionErrors(error) : error;
+        }
+      },
+      (status, errors, formError) => showForm(req, res, 'update', slug, values, errors, formError, status),
+      marketplaceAliases,
+    );
+  });
+
+  return router;
+}

@@ -1,0 +1,126 @@
+import { sql, type Insertable, type Kysely } from 'kysely';
+import type { Database, MarketplacesTable, SessionRole } from '../../db/types.ts';
+
+export type MarketplaceValues = Omit<Insertable<MarketplacesTable>, 'id' | 'created_at' | 'updated_at'>;
+
+export async function insertMarketplace(db: Kysely<Database>, values: MarketplaceValues) {
+  return db.insertInto('marketplaces').values(values).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function updateMarketplaceRow(db: Kysely<Database>, id: string, values: Partial<MarketplaceValues>) {
+  return db
+    .updateTable('marketplaces')
+    .set({ ...values, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function findMarketplaceBySlug(db: Kysely<Database>, slug: string) {
+  return db.selectFrom('marketplaces').selectAll().where('slug', '=', slug).executeTakeFirst();
+}
+
+/** Locks the marketplace row for an edit of its rooms or agenda. */
+export async function lockMarketplaceBySlug(db: Kysely<Database>, slug: string) {
+  return db.selectFrom('marketplaces').selectAll().where('slug', '=', slug).forUpdate().executeTakeFirst();
+}
+
+export async function listMarketplaceRows(db: Kysely<Database>) {
+  return db
+    .selectFrom('marketplaces as m')
+    .selectAll('m')
+    .select((eb) =>
+      eb
+        .selectFrom('requests as r')
+        .select(sql<number>`count(*)::int`.as('n'))
+        .whereRef('r.marketplace_id', '=', 'm.id')
+        .where('r.status', '=', 'open')
+        .as('open_requests'),
+    )
+    .orderBy('m.forum_starts_on', 'desc')
+    .execute();
+}
+
+export async function listRooms(db: Kysely<Database>, marketplaceId: string) {
+  return db.selectFrom('rooms').select(['id', 'name']).where('marketplace_id', '=', marketplaceId).orderBy('position').orderBy('name').execute();
+}
+
+/** Makes the rooms exactly these names, keeping the ids of rooms whose name stays. */
+export async function replaceRooms(db: Kysely<Database>, marketplaceId: string, names: string[]) {
+  if (names.length === 0) {
+    await db.deleteFrom('rooms').where('marketplace_id', '=', marketplaceId).execute();
+    return;
+  }
+  await db.deleteFrom('rooms').where('marketplace_id', '=', marketplaceId).where('name', 'not in', names).execute();
+  await db
+    .insertInto('rooms')
+    .values(names.map((name, position) => ({ marketplace_id: marketplaceId, name, position })))
+    .onConflict((oc) => oc.columns(['marketplace_id', 'name']).doUpdateSet({ position: sql`excluded.position` }))
+    .execute();
+}
+
+export interface SessionRow {
+  code: string;
+  title: string;
+  startsAt: Date;
+  endsAt: Date;
+  roles: Array<{ organizationId: string; role: SessionRole; note: string | null }>;
+}
+
+/** Makes the agenda exactly these sessions (matched by code) with exactly these roles. */
+export async function replaceSessions(db: Kysely<Database>, marketplaceId: string, sessions: SessionRow[]) {
+  const codes = sessions.map((s) => s.code);
+  let stale = db.deleteFrom('agenda_sessions').where('marketplace_id', '=', marketplaceId);
+  if (codes.length) stale = stale.where('code', 'not in', codes);
+  await stale.execute();
+  if (!sessions.length) return;
+  const saved = await db
+    .insertInto('agenda_sessions')
+    .values(sessions.map((s) => ({ marketplace_id: marketplaceId, code: s.code, title: s.title, starts_at: s.startsAt, ends_at: s.endsAt })))
+    .onConflict((oc) =>
+      oc.columns(['marketplace_id', 'code']).doUpdateSet({ title: sql`excluded.title`, starts_at: sql`excluded.starts_at`, ends_at: sql`excluded.ends_at` }),
+    )
+    .returning(['id', 'code'])
+    .execute();
+  const idByCode = new Map(saved.map((s) => [s.code, s.id]));
+  await db.deleteFrom('session_roles').where('session_id', 'in', saved.map((s) => s.id)).execute();
+  const roles = sessions.flatMap((s) =>
+    s.roles.map((r) => ({ session_id: idByCode.get(s.code)!, organization_id: r.organizationId, role: r.role, note: r.note })),
+  );
+  if (roles.length) await db.insertInto('session_roles').values(roles).onConflict((oc) => oc.doNothing()).execute();
+}
+
+export async function listSessionsWithRoles(db: Kysely<Database>, marketplaceId: string) {
+  return db
+    .selectFrom('agenda_sessions as s')
+    .select((eb) => [
+      's.id',
+      's.code',
+      's.title',
+      's.starts_at',
+      's.ends_at',
+      sql<Array<{ organizationId: string; organizationName: string; role: SessionRole; note: string | null }>>`coalesce((
+        SELECT json_agg(json_build_object('organizationId', o.id, 'organizationName', o.name, 'role', r.role, 'note', r.note) ORDER BY o.name, r.role)
+        FROM session_roles r JOIN organizations o ON o.id = r.organization_id WHERE r.session_id = s.id), '[]')`.as('roles'),
+    ])
+    .where('s.marketplace_id', '=', marketplaceId)
+    .orderBy('s.starts_at')
+    .orderBy('s.code')
+    .execute();
+}
+
+export async function findOrganizationIdsByName(db: Kysely<Database>, names: string[]) {
+  if (!names.length) return new Map<string, string>();
+  const rows = await db
+    .selectFrom('organizations')
+    .select(['id', 'name'])
+    .where(sql`lower(name)`, 'in', names.map((n) => n.toLowerCase()))
+    .execute();
+  return new Map(rows.map((r) => [r.name.toLowerCase(), r.id]));
+}
+
+export async function existingOrganizationIds(db: Kysely<Database>, ids: string[]) {
+  if (!ids.length) return new Set<string>();
+  const rows = await db.selectFrom('organizations').select('id').where('id', 'in', ids).execute();
+  return new Set(rows.map((r) => r.id));
+}

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { isValidTimeZone } from '../shared/time.ts';
+import { clockField, dateField, timeInputField } from '../shared/time-input.ts';
+
+export const sessionRoles = ['chair', 'coordinator', 'rapporteur', 'speaker', 'discussant', 'co_organizer', 'contributor'] as const;
+
+export const slugField = z
+  .string({ error: 'is required' })
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be 2-63 lower-case letters, digits or dashes, such as gfmd-2007');
+
+const roleInput = z
+  .object({
+    organizationId: z.string().uuid('must be an organization id').optional(),
+    organization: z.string().trim().min(1).max(200).optional(),
+    role: z.enum(sessionRoles, { error: `must be one of ${sessionRoles.join(', ')}` }),
+    note: z.string().trim().max(500).optional(),
+  })
+  .strict()
+  .refine((r) => r.organizationId || r.organization, { message: 'needs organizationId or organization (its name)', path: ['organization'] });
+
+const sessionInput = z
+  .object({
+    code: z.string({ error: 'is required' }).trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$/, 'must be a short code such as 1.2'),
+    title: z.string({ error: 'is required' }).trim().min(2, 'must be at least 2 characters').max(300, 'must be at most 300 characters'),
+    startsAt: timeInputField,
+    endsAt: timeInputField,
+    roles: z.array(roleInput).max(100).default([]),
+  })
+  .strict();
+
+const marketplaceFields = {
+  slug: slugField,
+  name: z.string({ error: 'is required' }).trim().min(3, 'must be at least 3 characters').max(200, 'must be at most 200 characters'),
+  timeZone: z.string({ error: 'is required' }).trim().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Brussels'),
+  opensAt: timeInputField,
+  responseDeadline: timeInputField,
+  forumStartsAt: dateField,
+  forumEndsAt: dateField,
+  meetingMinutes: z.number({ error: 'must be a number' }).int('must be a whole number').min(10, 'must be at least 10').max(240, 'must be at most 240'),
+  sideMeetingsFrom: clockField,
+  sideMeetingsUntil: clockField,
+  sealedResponses: z.boolean({ error: 'must be true or false' }),
+  rooms: z
+    .array(z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'))
+    .max(200)
+    .refine((rooms) => new Set(rooms.map((r) => r.toLowerCase())).size === rooms.length, 'must not name a room twice'),
+  sessions: z
+    .array(sessionInput)
+    .max(500)
+    .refine((s) => new Set(s.map((x) => x.code)).size === s.length, 'must not use a session code twice'),
+};
+
+export const createMarketplaceBody = z
+  .object({
+    ...marketplaceFields,
+    meetingMinutes: marketplaceFields.meetingMinutes.default(30),
+    sideMeetingsFrom: marketplaceFields.sideMeetingsFrom.default('09:00'),
+    sideMeetingsUntil: marketplaceFields.sideMeetingsUntil.default('18:00'),
+    sealedResponses: marketplaceFields.sealedResponses.default(false),
+    rooms: marketplaceFields.rooms.default([]),
+    sessions: marketplaceFields.sessions.default([]),
+  })
+  .strict();
+
+export const updateMarketplaceBody = z.object(marketplaceFields).partial().strict();
+
+export type CreateMarketplaceInput = z.infer<typeof createMarketplaceBody>;
+export type UpdateMarketplaceInput = z.infer<typeof updateMarketplaceBody>;
+export type SessionInput = z.infer<typeof sessionInput>;

@@ -1,0 +1,174 @@
+import type { AppContext } from '../context.ts';
+import type { Marketplace } from '../../db/types.ts';
+import type { Db } from '../../db/database.ts';
+import { requireOrganizer, type Actor } from '../auth/actor.ts';
+import { invalid, notFound, type FieldError } from '../shared/errors.ts';
+import { resolveTimeInput } from '../shared/time-input.ts';
+import { isoInZone } from '../shared/time.ts';
+import { recordAudit } from '../audit/audit.repository.ts';
+import { inTransaction } from '../shared/transaction.ts';
+import type { CreateMarketplaceInput, SessionInput, UpdateMarketplaceInput } from './marketplaces.schemas.ts';
+import {
+  existingOrganizationIds,
+  findMarketplaceBySlug,
+  findOrganizationIdsByName,
+  insertMarketplace,
+  listMarketplaceRows,
+  listRooms,
+  listSessionsWithRoles,
+  lockMarketplaceBySlug,
+  replaceRooms,
+  replaceSessions,
+  updateMarketplaceRow,
+  type MarketplaceValues,
+  type SessionRow,
+} from './marketplaces.repository.ts';
+
+/** "Close of business": the time a deadline given as a date alone takes. */
+export const CLOSE_OF_BUSINESS = '17:00';
+
+function resolveOrCollect(value: string, timeZone: string, defaultTime: string, path: string, errors: FieldError[]): Date {
+  const instant = resolveTimeInput(value, timeZone, defaultTime);
+  if (!instant) errors.push({ path, message: `does not exist in ${timeZone} (a clock change skips it)` });
+  return instant ?? new Date(0);
+}
+
+async function resolveSessions(db: Db, sessions: SessionInput[], timeZone: string, errors: FieldError[]): Promise<SessionRow[]> {
+  const names = sessions.flatMap((s) => s.roles.filter((r) => !r.organizationId && r.organization).map((r) => r.organization!));
+  const idByName = await findOrganizationIdsByName(db, names);
+  const knownIds = await existingOrganizationIds(db, sessions.flatMap((s) => s.roles.flatMap((r) => (r.organizationId ? [r.organizationId] : []))));
+  return sessions.map((session, i) => {
+    const startsAt = resolveOrCollect(session.startsAt, timeZone, '09:00', `sessions.${i}.startsAt`, errors);
+    const endsAt = resolveOrCollect(session.endsAt, timeZone, '18:00', `sessions.${i}.endsAt`, errors);
+    if (endsAt <= startsAt) errors.push({ path: `sessions.${i}.endsAt`, message: 'must be after the start' });
+    const roles = session.roles.map((role, j) => {
+      const organizationId = role.organizationId ?? idByName.get(role.organization!.toLowerCase());
+      if (!organizationId || (role.organizationId && !knownIds.has(role.organizationId))) {
+        errors.push({ path: `sessions.${i}.roles.${j}.organization`, message: `is not a registered organization (${role.organization ?? role.organizationId})` });
+      }
+      return { organizationId: organizationId ?? '', role: role.role, note: role.note ?? null };
+    });
+    return { code: session.code, title: session.title, startsAt, endsAt, roles };
+  });
+}
+
+function checkMarketplaceTimes(values: Pick<Marketplace, 'opens_at' | 'response_deadline' | 'forum_starts_on' | 'forum_ends_on' | 'meeting_day_starts' | 'meeting_day_ends'>, errors: FieldError[]) {
+  if (values.response_deadline <= values.opens_at) errors.push({ path: 'responseDeadline', message: 'must be after the opening (opensAt)' });
+  if (values.forum_ends_on < values.forum_starts_on) errors.push({ path: 'forumEndsAt', message: 'must not be before the first forum day' });
+  if (values.meeting_day_ends.slice(0, 5) <= values.meeting_day_starts.slice(0, 5)) errors.push({ path: 'sideMeetingsUntil', message: 'must be after sideMeetingsFrom' });
+}
+
+export async function createMarketplace(ctx: AppContext, actorOrNull: Actor | null, input: CreateMarketplaceInput) {
+  const actor = requireOrganizer(actorOrNull);
+  const errors: FieldError[] = [];
+  const values: MarketplaceValues = {
+    slug: input.slug,
+    name: input.name,
+    time_zone: input.timeZone,
+    opens_at: resolveOrCollect(input.opensAt, input.timeZone, '00:00', 'opensAt', errors),
+    response_deadline: resolveOrCollect(input.responseDeadline, input.timeZone, CLOSE_OF_BUSINESS, 'responseDeadline', errors),
+    forum_starts_on: input.forumStartsAt,
+    forum_ends_on: input.forumEndsAt,
+    meeting_minutes: input.meetingMinutes,
+    meeting_day_starts: input.sideMeetingsFrom,
+    meeting_day_ends: input.sideMeetingsUntil,
+    sealed_responses: input.sealedResponses,
+    created_by: actor.id,
+  };
+  checkMarketplaceTimes(values as Parameters<typeof checkMarketplaceTimes>[0], errors);
+  const sessions = await resolveSessions(ctx.db, input.sessions, input.timeZone, errors);
+  if (errors.length) throw invalid(errors);
+  const slug = await inTransaction(ctx, async (tx) => {
+    if (await findMarketplaceBySlug(tx.db, input.slug)) throw invalid([{ path: 'slug', message: `is already used by another marketplace` }]);
+    const marketplace = await insertMarketplace(tx.db, values);
+    await replaceRooms(tx.db, marketplace.id, input.rooms);
+    await replaceSessions(tx.db, marketplace.id, sessions);
+    await recordAudit(tx.db, actor, { entity: 'marketplace', entityId: marketplace.id, action: 'create' });
+    return marketplace.slug;
+  });
+  return getMarketplace(ctx, slug);
+}
+
+/**
+ * Edits a marketplace. Changing its default deadline here does not move requests' deadlines: a
+ * deadline extension is its own action, which re-plans the jobs and tells the people affected.
+ */
+export async function updateMarketplace(ctx: AppContext, actorOrNull: Actor | null, slug: string, input: UpdateMarketplaceInput) {
+  const actor = requireOrganizer(actorOrNull);
+  const newSlug = await inTransaction(ctx, async (tx) => {
+    const current = await lockMarketplaceBySlug(tx.db, slug);
+    if (!current) throw notFound('The marketplace');
+    const errors: FieldError[] = [];
+    const timeZone = input.timeZone ?? current.time_zone;
+    const values: Partial<MarketplaceValues> = {};
+    if (input.slug !== undefined && input.slug !== current.slug) {
+      if (await findMarketplaceBySlug(tx.db, input.slug)) errors.push({ path: 'slug', message: 'is already used by another marketplace' });
+      values.slug = input.slug;
+    }
+    if (input.name !== undefined) values.name = input.name;
+    if (input.timeZone !== undefined) values.time_zone = input.timeZone;
+    if (input.opensAt !== undefined) values.opens_at = resolveOrCollect(input.opensAt, timeZone, '00:00', 'opensAt', errors);
+    if (input.responseDeadline !== undefined) values.response_deadline = resolveOrCollect(input.responseDeadline, timeZone, CLOSE_OF_BUSINESS, 'responseDeadline', errors);
+    if (input.forumStartsAt !== undefined) values.forum_starts_on = input.forumStartsAt;
+    if (input.forumEndsAt !== undefined) values.forum_ends_on = input.forumEndsAt;
+    if (input.meetingMinutes !== undefined) values.meeting_minutes = input.meetingMinutes;
+    if (input.sideMeetingsFrom !== undefined) values.meeting_day_starts = input.sideMeetingsFrom;
+    if (input.sideMeetingsUntil !== undefined) values.meeting_day_ends = input.sideMeetingsUntil;
+    if (input.sealedResponses !== undefined) values.sealed_responses = input.sealedResponses;
+    checkMarketplaceTimes({ ...current, ...values } as Parameters<typeof checkMarketplaceTimes>[0], errors);
+    const sessions = input.sessions ? await resolveSessions(tx.db, input.sessions, timeZone, errors) : null;
+    if (errors.length) throw invalid(errors);
+    const updated = Object.keys(values).length ? await updateMarketplaceRow(tx.db, current.id, values) : current;
+    if (input.rooms) await replaceRooms(tx.db, current.id, input.rooms);
+    if (sessions) await replaceSessions(tx.db, current.id, sessions);
+    await recordAudit(tx.db, actor, { entity: 'marketplace', entityId: current.id, action: 'edit', detail: { fields: Object.keys(input) } });
+    return updated.slug;
+  });
+  return getMarketplace(ctx, newSlug);
+}
+
+export async function findMarketplace(ctx: AppContext, slug: string): Promise<Marketplace> {
+  const marketplace = await findMarketplaceBySlug(ctx.db, slug);
+  if (!marketplace) throw notFound('The marketplace');
+  return marketplace;
+}
+
+/** A marketplace with its rooms and agenda, as the API shows it. */
+export async function getMarketplace(ctx: AppContext, slug: string) {
+  const marketplace = await findMarketplace(ctx, slug);
+  const [rooms, sessions] = await Promise.all([listRooms(ctx.db, marketplace.id), listSessionsWithRoles(ctx.db, marketplace.id)]);
+  return { marketplace, rooms, sessions };
+}
+
+export type MarketplaceDetail = Awaited<ReturnType<typeof getMarketplace>>;
+
+export function marketplaceToJson({ marketplace: m, rooms, sessions }: MarketplaceDetail) {
+  const tz = m.time_zone;
+  return {
+    id: m.id,
+    slug: m.slug,
+    name: m.name,
+    timeZone: tz,
+    opensAt: isoInZone(m.opens_at, tz),
+    responseDeadline: isoInZone(m.response_deadline, tz),
+    forumStartsAt: m.forum_starts_on,
+    forumEndsAt: m.forum_ends_on,
+    meetingMinutes: m.meeting_minutes,
+    sideMeetingsFrom: m.meeting_day_starts.slice(0, 5),
+    sideMeetingsUntil: m.meeting_day_ends.slice(0, 5),
+    sealedResponses: m.sealed_responses,
+    rooms: rooms.map((r) => ({ id: r.id, name: r.name })),
+    sessions: sessions.map((s) => ({
+      id: s.id,
+      code: s.code,
+      title: s.title,
+      startsAt: isoInZone(s.starts_at, tz),
+      endsAt: isoInZone(s.ends_at, tz),
+      roles: s.roles,
+    })),
+  };
+}
+
+export async function listMarketplaces(ctx: AppContext) {
+  return listMarketplaceRows(ctx.db);
+}

@@ -1,0 +1,78 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, OrganizationKind } from '../../db/types.ts';
+
+export async function findOrganizationByName(db: Kysely<Database>, name: string, country: string | null) {
+  return db
+    .selectFrom('organizations')
+    .selectAll()
+    .where(sql`lower(name)`, '=', name.toLowerCase())
+    .where(sql`coalesce(country, '')`, '=', country ?? '')
+    .executeTakeFirst();
+}
+
+export async function insertOrganization(db: Kysely<Database>, values: { name: string; kind: OrganizationKind; country: string | null }) {
+  return db.insertInto('organizations').values(values).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function setUserOrganization(db: Kysely<Database>, userId: string, organizationId: string, membership: 'pending' | 'active', personName: string | null | undefined) {
+  await db
+    .updateTable('users')
+    .set({ organization_id: organizationId, membership, ...(personName !== undefined ? { name: personName } : {}) })
+    .where('id', '=', userId)
+    .execute();
+}
+
+export async function verifyOrganizationIfPending(db: Kysely<Database>, organizationId: string, verifiedBy: string) {
+  return db
+    .updateTable('organizations')
+    .set({ status: 'verified', verified_at: sql`now()`, verified_by: verifiedBy })
+    .where('id', '=', organizationId)
+    .where('status', '=', 'pending')
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function activateMembership(db: Kysely<Database>, organizationId: string, userId: string) {
+  return db
+    .updateTable('users')
+    .set({ membership: 'active' })
+    .where('id', '=', userId)
+    .where('organization_id', '=', organizationId)
+    .where('membership', '=', 'pending')
+    .returning(['id', 'email'])
+    .executeTakeFirst();
+}
+
+export async function findOrganization(db: Kysely<Database>, id: string) {
+  return db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listOrganizationsWithMembers(db: Kysely<Database>, status: string | undefined) {
+  let query = db
+    .selectFrom('organizations as o')
+    .select((eb) => [
+      'o.id',
+      'o.name',
+      'o.kind',
+      'o.country',
+      'o.status',
+      'o.created_at',
+      sql<Array<{ id: string; email: string; name: string | null; membership: string }>>`coalesce((
+        SELECT json_agg(json_build_object('id', u.id, 'email', u.email, 'name', u.name, 'membership', u.membership) ORDER BY u.email)
+        FROM users u WHERE u.organization_id = o.id), '[]')`.as('members'),
+    ])
+    .orderBy('o.status', 'desc')
+    .orderBy('o.name');
+  if (status) query = query.where('o.status', '=', status as 'pending');
+  return query.execute();
+}
+
+export async function listMemberEmails(db: Kysely<Database>, organizationId: string, membership?: 'active' | 'pending') {
+  let query = db.selectFrom('users').select(['id', 'email']).where('organization_id', '=', organizationId);
+  if (membership) query = query.where('membership', '=', membership);
+  return query.execute();
+}
+
+export async function searchOrganizations(db: Kysely<Database>) {
+  return db.selectFrom('organizations').select(['id', 'name', 'kind', 'country', 'status']).where('status', '!=', 'rejected').orderBy('name').execute();
+}

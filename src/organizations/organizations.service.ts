@@ -1,0 +1,87 @@
+import type { AppContext } from '../context.ts';
+import { requireActor, requireOrganizer, type Actor } from '../auth/actor.ts';
+import { inTransaction } from '../shared/transaction.ts';
+import { conflict, notFound } from '../shared/errors.ts';
+import { recordAudit } from '../audit/audit.repository.ts';
+import {
+  activateMembership,
+  findOrganization,
+  findOrganizationByName,
+  insertOrganization,
+  listMemberEmails,
+  listOrganizationsWithMembers,
+  setUserOrganization,
+  verifyOrganizationIfPending,
+} from './organizations.repository.ts';
+import { organizationKindLabels, type SetOrganizationInput } from './organizations.schemas.ts';
+import { renderOrganizationAwaitingVerificationEmail, renderOrganizationVerifiedEmail } from './organizations.emails.ts';
+
+/**
+ * Creates the person's organization, or joins an existing one of that name and country. A new
+ * organization waits for verification; joining an existing one waits for an organizer's approval.
+ */
+export async function setMyOrganization(ctx: AppContext, actorOrNull: Actor | null, input: SetOrganizationInput) {
+  const actor = requireActor(actorOrNull);
+  return inTransaction(ctx, async (tx) => {
+    const country = input.country ?? null;
+    const existing = await findOrganizationByName(tx.db, input.name, country);
+    if (existing?.status === 'rejected') throw conflict('organization-rejected', `${existing.name} was not accepted by the forum secretariat. Contact them if this is a mistake.`);
+    if (existing && existing.kind !== input.kind) {
+      throw conflict('organization-kind-mismatch', `${existing.name} is registered as ${organizationKindLabels[existing.kind]}, not ${organizationKindLabels[input.kind]}.`);
+    }
+    if (existing) {
+      const alreadyMember = actor.organization?.id === existing.id;
+      if (!alreadyMember) {
+        await setUserOrganization(tx.db, actor.id, existing.id, 'pending', input.personName);
+        await recordAudit(tx.db, actor, { entity: 'membership', entityId: existing.id, action: 'join', toStatus: 'pending', detail: { userId: actor.id } });
+      } else if (input.personName !== undefined) {
+        await setUserOrganization(tx.db, actor.id, existing.id, actor.membership ?? 'pending', input.personName);
+      }
+      return { organization: existing, membership: alreadyMember ? actor.membership : ('pending' as const), created: false };
+    }
+    const organization = await insertOrganization(tx.db, { name: input.name, kind: input.kind, country });
+    await setUserOrganization(tx.db, actor.id, organization.id, 'active', input.personName);
+    await recordAudit(tx.db, actor, { entity: 'organization', entityId: organization.id, action: 'create', toStatus: 'pending' });
+    const url = new URL('/organizer/organizations', ctx.config.BASE_URL).toString();
+    for (const organizer of ctx.config.ORGANIZER_EMAILS) {
+      const email = renderOrganizationAwaitingVerificationEmail({ organizationName: organization.name, kind: organizationKindLabels[organization.kind], country, email: actor.email, url });
+      await tx.queueEmail({ idempotencyKey: `organization-awaiting:${organization.id}:${organizer}`, template: 'organization-awaiting-verification', to: organizer, ...email });
+    }
+    return { organization, membership: 'active' as const, created: true };
+  });
+}
+
+export async function verifyOrganization(ctx: AppContext, actorOrNull: Actor | null, organizationId: string) {
+  const actor = requireOrganizer(actorOrNull);
+  return inTransaction(ctx, async (tx) => {
+    const current = await findOrganization(tx.db, organizationId);
+    if (!current) throw notFound('The organization');
+    const verified = await verifyOrganizationIfPending(tx.db, organizationId, actor.id);
+    if (!verified) throw conflict('illegal-transition', `${current.name} is ${current.status}; only a pending organization can be verified.`);
+    await recordAudit(tx.db, actor, { entity: 'organization', entityId: organizationId, action: 'verify', fromStatus: 'pending', toStatus: 'verified' });
+    const email = renderOrganizationVerifiedEmail({ organizationName: verified.name, url: ctx.config.BASE_URL });
+    for (const member of await listMemberEmails(tx.db, organizationId, 'active')) {
+      await tx.queueEmail({ idempotencyKey: `organization-verified:${organizationId}:${member.id}`, template: 'organization-verified', to: member.email, ...email });
+    }
+    return verified;
+  });
+}
+
+export async function approveMembership(ctx: AppContext, actorOrNull: Actor | null, organizationId: string, userId: string) {
+  const actor = requireOrganizer(actorOrNull);
+  return inTransaction(ctx, async (tx) => {
+    const organization = await findOrganization(tx.db, organizationId);
+    if (!organization) throw notFound('The organization');
+    const member = await activateMembership(tx.db, organizationId, userId);
+    if (!member) throw conflict('illegal-transition', 'This person is not waiting to join this organization.');
+    await recordAudit(tx.db, actor, { entity: 'membership', entityId: organizationId, action: 'approve', fromStatus: 'pending', toStatus: 'active', detail: { userId } });
+    const email = renderOrganizationVerifiedEmail({ organizationName: organization.name, url: ctx.config.BASE_URL });
+    await tx.queueEmail({ idempotencyKey: `membership-approved:${organizationId}:${userId}`, template: 'membership-approved', to: member.email, ...email });
+    return member;
+  });
+}
+
+export async function listOrganizations(ctx: AppContext, actorOrNull: Actor | null, status?: string) {
+  requireOrganizer(actorOrNull);
+  return listOrganizationsWithMembers(ctx.db, status);
+}

@@ -1,0 +1,51 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { jobDefinitions, queueNames, type JobName, type JobPayload, type QueueName } from './registry.ts';
+
+/** The connection options every Redis client of ours shares; workers need maxRetriesPerRequest null. */
+export function createRedis(url: string, role: 'producer' | 'worker' | 'commands'): Redis {
+  return new Redis(url, {
+    maxRetriesPerRequest: role === 'worker' ? null : 1,
+    // A producer fails fast while Redis is away: Postgres holds the work, a sweep enqueues it later.
+    enableOfflineQueue: role === 'worker',
+    connectTimeout: 5000,
+    lazyConnect: false,
+  }).on('error', () => {
+    // Reconnection is automatic; readiness and job failures report the outage.
+  });
+}
+
+export const defaultJobOptions: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 2000 },
+  removeOnComplete: { count: 1000, age: 24 * 3600 },
+  removeOnFail: { count: 5000, age: 7 * 24 * 3600 },
+};
+
+/** Typed access to every queue; the only place that adds jobs. */
+export class JobQueues {
+  readonly queues: Map<QueueName, Queue>;
+
+  constructor(
+    readonly connection: Redis,
+    readonly prefix: string,
+  ) {
+    this.queues = new Map(
+      queueNames.map((name) => [name, new Queue(name, { connection, prefix, defaultJobOptions })] as const),
+    );
+  }
+
+  queue(name: QueueName): Queue {
+    return this.queues.get(name)!;
+  }
+
+  async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, options: JobsOptions = {}): Promise<void> {
+    const definition = jobDefinitions[name];
+    const data = definition.payload.parse(payload);
+    await this.queue(definition.queue).add(name, data, options);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+}

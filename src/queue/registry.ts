@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+/**
+ * The one job registry: every job's name, the queue it runs on and its payload schema. Producers
+ * enqueue through `JobQueues.enqueue`, workers validate again before they act.
+ */
+export const jobDefinitions = {
+  'send-email': { queue: 'email', payload: z.object({ outboxId: z.string().uuid() }) },
+  'sweep-outbox': { queue: 'email', payload: z.object({}) },
+} as const;
+
+export type JobName = keyof typeof jobDefinitions;
+export type JobPayload<N extends JobName> = z.infer<(typeof jobDefinitions)[N]['payload']>;
+export type QueueName = (typeof jobDefinitions)[JobName]['queue'];
+
+export const queueNames: QueueName[] = [...new Set(Object.values(jobDefinitions).map((d) => d.queue))];
+
+export function jobsOfQueue(queue: QueueName): JobName[] {
+  return (Object.keys(jobDefinitions) as JobName[]).filter((name) => jobDefinitions[name].queue === queue);
+}
+
+/** Job ids are deterministic, versioned and free of ':' (BullMQ reserves it). */
+export function jobId(...parts: Array<string | number>): string {
+  return ['v1', ...parts].join('-').replace(/:/g, '_');
+}

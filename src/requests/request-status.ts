@@ -1,0 +1,67 @@
+import type { RequestStatus } from '../../db/types.ts';
+import type { Actor } from '../auth/actor.ts';
+import { recordAudit } from '../audit/audit.repository.ts';
+import { AppError, conflict } from '../shared/errors.ts';
+import { formatInZone } from '../shared/time.ts';
+import type { Tx } from '../shared/transaction.ts';
+import { lockRequest, updateRequestStatus, type RequestRow } from './requests.repository.ts';
+
+export type RequestAction = 'publish' | 'reject' | 'withdraw' | 'close' | 'match';
+
+/** Every legal move of a request's status. Nothing else changes a status. */
+export const requestTransitions: Record<RequestAction, { from: RequestStatus[]; to: RequestStatus; deadline?: 'before' | 'after' }> = {
+  publish: { from: ['submitted'], to: 'open', deadline: 'before' },
+  reject: { from: ['submitted', 'open'], to: 'rejected' },
+  withdraw: { from: ['submitted', 'open'], to: 'withdrawn', deadline: 'before' },
+  close: { from: ['open'], to: 'closed', deadline: 'after' },
+  match: { from: ['closed'], to: 'matched' },
+};
+
+const verbs: Record<RequestAction, string> = {
+  publish: 'published',
+  reject: 'rejected',
+  withdraw: 'withdrawn',
+  close: 'closed',
+  match: 'matched',
+};
+
+export function deadlinePassedError(deadline: Date, timeZone: string): AppError {
+  return new AppError(409, 'deadline-passed', 'Deadline passed', `The response deadline passed on ${formatInZone(deadline, timeZone)}.`);
+}
+
+/**
+ * The one place a request changes status: it locks the row, refuses an illegal move with 409, checks
+ * the deadline against the database clock, and writes the audit row, all in the caller's transaction.
+ */
+export async function changeRequestStatus(
+  tx: Tx,
+  actor: Actor | 'system',
+  requestId: string,
+  action: RequestAction,
+  options: { reason?: string } = {},
+): Promise<{ before: RequestRow; status: RequestStatus }> {
+  const rule = requestTransitions[action];
+  const before = await lockRequest(tx.db, requestId);
+  if (!before) throw new AppError(404, 'not-found', 'Not found', 'The request does not exist.');
+  if (!rule.from.includes(before.status)) {
+    throw conflict('illegal-transition', `This request is ${before.status}; it cannot be ${verbs[action]}.`);
+  }
+  const updated = await updateRequestStatus(tx.db, requestId, before.status, rule.to, {
+    beforeDeadline: rule.deadline === 'before',
+    afterDeadline: rule.deadline === 'after',
+    ...(action === 'reject' ? { rejectionReason: options.reason ?? '' } : {}),
+  });
+  if (!updated) {
+    if (rule.deadline === 'before') throw deadlinePassedError(before.response_deadline, before.time_zone);
+    throw conflict('deadline-not-passed', 'The response deadline has not passed yet.');
+  }
+  await recordAudit(tx.db, actor, {
+    entity: 'request',
+    entityId: requestId,
+    action,
+    fromStatus: before.status,
+    toStatus: rule.to,
+    ...(options.reason ? { detail: { reason: options.reason } } : {}),
+  });
+  return { before, status: rule.to };
+}

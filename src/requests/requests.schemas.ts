@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { isCountryCode, isLanguageCode } from '../shared/reference-data.ts';
+import { timeInputField } from '../shared/time-input.ts';
+
+export const requestCategories = ['training', 'advice', 'capacity_building', 'equipment', 'project_development', 'other'] as const;
+export const requestCategoryLabels: Record<(typeof requestCategories)[number], string> = {
+  training: 'Training',
+  advice: 'Advice',
+  capacity_building: 'Capacity building',
+  equipment: 'Equipment',
+  project_development: 'Project development',
+  other: 'Other initiative',
+};
+export const requestStatuses = ['submitted', 'open', 'rejected', 'withdrawn', 'closed', 'matched'] as const;
+
+const text = (min: number, max: number) =>
+  z
+    .string({ error: 'is required' })
+    .trim()
+    .min(min, min === 1 ? 'is required' : `must be at least ${min} characters`)
+    .max(max, `must be at most ${max} characters`);
+
+export const themeField = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(60, 'must be at most 60 characters')
+  .regex(/^[^<>\r\n]+$/, 'must be plain text on one line');
+
+const requestFields = {
+  title: text(5, 200),
+  category: z.enum(requestCategories, { error: `must be one of ${requestCategories.join(', ')}` }),
+  themes: z
+    .array(themeField, { error: 'must be a list' })
+    .max(20, 'must have at most 20 themes')
+    .transform((themes) => [...new Set(themes)]),
+  description: text(20, 5000),
+  expectedOutcome: text(10, 2000),
+  countries: z
+    .array(
+      z.string().trim().toUpperCase().refine(isCountryCode, 'must be an ISO 3166 alpha-2 country code such as BD'),
+      { error: 'must be a list' },
+    )
+    .min(1, 'must name at least one country')
+    .max(60, 'must have at most 60 countries')
+    .transform((codes) => [...new Set(codes)]),
+  languages: z
+    .array(
+      z.string().trim().toLowerCase().refine(isLanguageCode, 'must be an ISO 639-1 language code such as en or fr'),
+      { error: 'must be a list' },
+    )
+    .min(1, 'must name at least one language')
+    .max(20, 'must have at most 20 languages')
+    .transform((codes) => [...new Set(codes)]),
+  maxMatches: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(20, 'must be at most 20'),
+  responseDeadline: timeInputField.nullable(),
+};
+
+export const createRequestBody = z
+  .object({
+    ...requestFields,
+    themes: requestFields.themes.default([]),
+    maxMatches: requestFields.maxMatches.default(3),
+    responseDeadline: requestFields.responseDeadline.optional(),
+  })
+  .strict();
+
+export const updateRequestBody = z.object(requestFields).partial().strict();
+
+export const rejectRequestBody = z.object({ reason: text(5, 2000) }).strict();
+
+export const browseRequestsQuery = z
+  .object({
+    status: z.enum(requestStatuses, { error: `must be one of ${requestStatuses.join(', ')}` }).optional(),
+    category: z.enum(requestCategories, { error: `must be one of ${requestCategories.join(', ')}` }).optional(),
+    theme: themeField.optional(),
+    country: z.string().trim().toUpperCase().refine(isCountryCode, 'must be an ISO 3166 alpha-2 country code').optional(),
+    language: z.string().trim().toLowerCase().refine(isLanguageCode, 'must be an ISO 639-1 language code').optional(),
+    q: z.string().trim().max(200, 'must be at most 200 characters').optional(),
+    mine: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+    limit: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').max(100, 'must be at most 100').default(20),
+    cursor: z.string().max(200).regex(/^[A-Za-z0-9_-]*$/, 'is not a cursor from a previous page').optional(),
+  })
+  .strict();
+
+export type CreateRequestInput = z.infer<typeof createRequestBody>;
+export type UpdateRequestInput = z.infer<typeof updateRequestBody>;
+export type BrowseRequestsQuery = z.infer<typeof browseRequestsQuery>;

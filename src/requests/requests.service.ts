@@ -1,0 +1,239 @@
+import type { AppContext } from '../context.ts';
+import type { RequestStatus } from '../../db/types.ts';
+import { isVerifiedMember, requireActor, requireOrganizer, requireVerifiedRequester, type Actor } from '../auth/actor.ts';
+import { AppError, conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
+import { inTransaction, type Tx } from '../shared/transaction.ts';
+import { resolveTimeInput } from '../shared/time-input.ts';
+import { isoInZone } from '../shared/time.ts';
+import { recordAudit } from '../audit/audit.repository.ts';
+import { findMarketplace, CLOSE_OF_BUSINESS } from '../marketplaces/marketplaces.service.ts';
+import { changeRequestStatus, deadlinePassedError, type RequestAction } from './request-status.ts';
+import {
+  browseRequestRows,
+  checkDeadlineAgainstNow,
+  databaseNow,
+  findRequest,
+  findUserEmail,
+  insertRequestIfMarketplaceOpen,
+  lockRequest,
+  updateRequestFieldsBeforeDeadline,
+  type RequestFieldChanges,
+  type RequestRow,
+} from './requests.repository.ts';
+import type { BrowseRequestsQuery, CreateRequestInput, UpdateRequestInput } from './requests.schemas.ts';
+import {
+  renderRequestAwaitingModerationEmail,
+  renderRequestPublishedEmail,
+  renderRequestReceivedEmail,
+  renderRequestRejectedEmail,
+} from './requests.emails.ts';
+
+const publicStatuses: RequestStatus[] = ['open', 'closed', 'matched'];
+
+export function requestUrl(ctx: AppContext, id: string): string {
+  return new URL(`/requests/${id}`, ctx.config.BASE_URL).toString();
+}
+
+function isOwner(actor: Actor | null, request: { organization_id: string }): boolean {
+  return !!actor && actor.organization?.id === request.organization_id && isVerifiedMember(actor);
+}
+
+/** Who may see a request: everyone once published; before that its organization and the organizers. */
+export function canSeeRequest(actor: Actor | null, request: { organization_id: string; status: RequestStatus }): boolean {
+  if (publicStatuses.includes(request.status)) return true;
+  if (!actor) return false;
+  return actor.isOrganizer || actor.organization?.id === request.organization_id;
+}
+
+/** An own deadline must lie ahead and not after the marketplace's deadline. */
+async function resolveOwnDeadline(tx: Tx, value: string | null | undefined, timeZone: string, marketplaceDeadline: Date): Promise<Date | null | undefined> {
+  if (value === undefined || value === null) return value;
+  const instant = resolveTimeInput(value, timeZone, CLOSE_OF_BUSINESS);
+  if (!instant) throw invalid([{ path: 'responseDeadline', message: `does not exist in ${timeZone} (a clock change skips it)` }]);
+  const check = await checkDeadlineAgainstNow(tx.db, instant, marketplaceDeadline);
+  if (!check.in_future) throw invalid([{ path: 'responseDeadline', message: 'must be in the future' }]);
+  if (!check.within_marketplace) {
+    throw invalid([{ path: 'responseDeadline', message: `must not be later than the marketplace's deadline (${isoInZone(marketplaceDeadline, timeZone)})` }]);
+  }
+  return instant;
+}
+
+export async function createRequest(ctx: AppContext, actorOrNull: Actor | null, marketplaceSlug: string, input: CreateRequestInput) {
+  const actor = requireVerifiedRequester(actorOrNull);
+  const marketplace = await findMarketplace(ctx, marketplaceSlug);
+  const id = await inTransaction(ctx, async (tx) => {
+    const ownDeadline = await resolveOwnDeadline(tx, input.responseDeadline, marketplace.time_zone, marketplace.response_deadline);
+    const id = await insertRequestIfMarketplaceOpen(tx.db, {
+      marketplaceId: marketplace.id,
+      organizationId: actor.organization.id,
+      createdBy: actor.id,
+      title: input.title,
+      category: input.category,
+      themes: input.themes,
+      description: input.description,
+      expectedOutcome: input.expectedOutcome,
+      countries: input.countries,
+      languages: input.languages,
+      maxMatches: input.maxMatches,
+      ownDeadline: ownDeadline ?? null,
+    });
+    if (!id) {
+      const now = await databaseNow(tx.db);
+      if (now < marketplace.opens_at) throw conflict('marketplace-not-open', `${marketplace.name} takes requests from ${isoInZone(marketplace.opens_at, marketplace.time_zone)}.`);
+      throw deadlinePassedError(marketplace.response_deadline, marketplace.time_zone);
+    }
+    await recordAudit(tx.db, actor, { entity: 'request', entityId: id, action: 'create', toStatus: 'submitted' });
+    const request = (await findRequest(tx.db, id))!;
+    const summary = { title: request.title, marketplaceName: marketplace.name, responseDeadline: request.response_deadline, timeZone: marketplace.time_zone, url: requestUrl(ctx, id) };
+    await tx.queueEmail({ idempotencyKey: `request-received:${id}`, template: 'request-received', to: actor.email, ...renderRequestReceivedEmail(summary) });
+    for (const organizer of ctx.config.ORGANIZER_EMAILS) {
+      const email = renderRequestAwaitingModerationEmail({ ...summary, organizationName: actor.organization.name });
+      await tx.queueEmail({ idempotencyKey: `request-awaiting-moderation:${id}:${organizer}`, template: 'request-awaiting-moderation', to: organizer, ...email });
+    }
+    return id;
+  });
+  return (await findRequest(ctx.db, id))!;
+}
+
+export async function getRequest(ctx: AppContext, actor: Actor | null, id: string): Promise<RequestRow> {
+  const request = await findRequest(ctx.db, id);
+  if (!request || !canSeeRequest(actor, request)) throw notFound('The request');
+  return request;
+}
+
+function requireOwnerOrOrganizer(actorOrNull: Actor | null, request: RequestRow, doing: string): Actor {
+  const actor = requireActor(actorOrNull);
+  if (actor.isOrganizer || isOwner(actor, request)) return actor;
+  if (!canSeeRequest(actor, request)) throw notFound('The request');
+  throw forbidden(`Only ${request.organization_name} and the forum secretariat can ${doing} this request.`);
+}
+
+export async function updateRequest(ctx: AppContext, actorOrNull: Actor | null, id: string, input: UpdateRequestInput) {
+  const existing = await getRequest(ctx, actorOrNull, id);
+  const actor = requireOwnerOrOrganizer(actorOrNull, existing, 'edit');
+  await inTransaction(ctx, async (tx) => {
+    const request = (await lockRequest(tx.db, id))!;
+    if (!['submitted', 'open'].includes(request.status)) throw conflict('illegal-transition', `This request is ${request.status}; it can no longer be edited.`);
+    const changes: RequestFieldChanges = {};
+    if (input.title !== undefined) changes.title = input.title;
+    if (input.category !== undefined) changes.category = input.category;
+    if (input.themes !== undefined) changes.themes = input.themes;
+    if (input.description !== undefined) changes.description = input.description;
+    if (input.expectedOutcome !== undefined) changes.expected_outcome = input.expectedOutcome;
+    if (input.countries !== undefined) changes.countries = input.countries;
+    if (input.languages !== undefined) changes.languages = input.languages;
+    if (input.maxMatches !== undefined) changes.max_matches = input.maxMatches;
+    if (input.responseDeadline !== undefined) {
+      const own = await resolveOwnDeadline(tx, input.responseDeadline, request.time_zone, request.marketplace_deadline);
+      changes.own_deadline = own ?? null;
+      changes.response_deadline = own ?? request.marketplace_deadline;
+    }
+    const updated = await updateRequestFieldsBeforeDeadline(tx.db, id, changes);
+    if (!updated) throw deadlinePassedError(request.response_deadline, request.time_zone);
+    await recordAudit(tx.db, actor, { entity: 'request', entityId: id, action: 'edit', detail: { fields: Object.keys(input) } });
+  });
+  return (await findRequest(ctx.db, id))!;
+}
+
+/** Publish, reject or withdraw, with the emails each one sends. */
+export async function moderateRequest(ctx: AppContext, actorOrNull: Actor | null, id: string, action: Extract<RequestAction, 'publish' | 'reject' | 'withdraw'>, reason?: string) {
+  let actor: Actor;
+  if (action === 'withdraw') {
+    const existing = await getRequest(ctx, actorOrNull, id);
+    actor = requireOwnerOrOrganizer(actorOrNull, existing, 'withdraw');
+  } else {
+    actor = requireOrganizer(actorOrNull);
+  }
+  if (action === 'reject' && !reason) throw invalid([{ path: 'reason', message: 'is required' }]);
+  await inTransaction(ctx, async (tx) => {
+    const { before } = await changeRequestStatus(tx, actor, id, action, reason ? { reason } : {});
+    const creator = await findUserEmail(tx.db, before.created_by);
+    if (!creator) return;
+    const summary = { title: before.title, marketplaceName: before.marketplace_name, responseDeadline: before.response_deadline, timeZone: before.time_zone, url: requestUrl(ctx, id) };
+    if (action === 'publish') {
+      await tx.queueEmail({ idempotencyKey: `request-published:${id}`, template: 'request-published', to: creator.email, ...renderRequestPublishedEmail(summary) });
+    } else if (action === 'reject') {
+      await tx.queueEmail({ idempotencyKey: `request-rejected:${id}`, template: 'request-rejected', to: creator.email, ...renderRequestRejectedEmail({ ...summary, reason: reason! }) });
+    }
+  });
+  return (await findRequest(ctx.db, id))!;
+}
+
+interface Cursor {
+  deadline: Date;
+  id: string;
+}
+
+function encodeCursor(row: { response_deadline: Date; id: string }): string {
+  return Buffer.from(JSON.stringify([row.response_deadline.toISOString(), row.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): Cursor | undefined {
+  if (!cursor) return undefined;
+  try {
+    const [deadline, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const date = new Date(deadline);
+    if (Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error('bad cursor');
+    return { deadline: date, id };
+  } catch {
+    throw invalid([{ path: 'cursor', message: 'is not a cursor from a previous page' }]);
+  }
+}
+
+/** Browse a marketplace's requests: the public sees published ones; an organization also its own. */
+export async function browseRequests(ctx: AppContext, actor: Actor | null, marketplaceSlug: string, query: BrowseRequestsQuery) {
+  const marketplace = await findMarketplace(ctx, marketplaceSlug);
+  let statuses: RequestStatus[];
+  let organizationId: string | undefined;
+  if (query.mine) {
+    const a = requireActor(actor);
+    if (!a.organization) throw forbidden('Name your organization first.');
+    organizationId = a.organization.id;
+    statuses = query.status ? [query.status] : ['submitted', 'open', 'rejected', 'withdrawn', 'closed', 'matched'];
+  } else if (actor?.isOrganizer) {
+    statuses = [query.status ?? 'open'];
+  } else {
+    const status = query.status ?? 'open';
+    if (!publicStatuses.includes(status)) throw new AppError(403, 'forbidden', 'Not allowed', `Only organizers can list ${status} requests; use mine=true for your own.`);
+    statuses = [status];
+  }
+  const rows = await browseRequestRows(ctx.db, {
+    marketplaceId: marketplace.id,
+    statuses,
+    organizationId,
+    category: query.category,
+    theme: query.theme,
+    country: query.country,
+    language: query.language,
+    q: query.q || undefined,
+    after: decodeCursor(query.cursor),
+    limit: query.limit,
+  });
+  const hasMore = rows.length > query.limit;
+  const items = rows.slice(0, query.limit);
+  return { marketplace, items, nextCursor: hasMore ? encodeCursor(items[items.length - 1]!) : null };
+}
+
+export function requestToJson(r: RequestRow, actor: Actor | null) {
+  const tz = r.time_zone;
+  const insider = !!actor && (actor.isOrganizer || actor.organization?.id === r.organization_id);
+  return {
+    id: r.id,
+    marketplace: r.marketplace_slug,
+    organization: { id: r.organization_id, name: r.organization_name, country: r.organization_country },
+    title: r.title,
+    category: r.category,
+    themes: r.themes,
+    description: r.description,
+    expectedOutcome: r.expected_outcome,
+    countries: r.countries,
+    languages: r.languages,
+    maxMatches: r.max_matches,
+    responseDeadline: isoInZone(r.response_deadline, tz),
+    status: r.status,
+    ...(insider ? { rejectionReason: r.rejection_reason } : {}),
+    createdAt: isoInZone(r.created_at, tz),
+    publishedAt: r.published_at ? isoInZone(r.published_at, tz) : null,
+    closedAt: r.closed_at ? isoInZone(r.closed_at, tz) : null,
+  };
+}

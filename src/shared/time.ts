@@ -1,0 +1,39 @@
+import { DateTime, IANAZone } from 'luxon';
+
+export function isValidTimeZone(zone: string): boolean {
+  return IANAZone.isValidZone(zone);
+}
+
+/** "Wed 20 Jun 2007, 17:00 (UTC+02:00, Europe/Brussels)" */
+export function formatInZone(instant: Date, timeZone: string, locale = 'en'): string {
+  const dt = DateTime.fromJSDate(instant, { zone: timeZone }).setLocale(locale);
+  return `${dt.toFormat('ccc d LLL yyyy, HH:mm')} (UTC${dt.toFormat('ZZ')}, ${timeZone})`;
+}
+
+/** "in 3 days", "2 hours ago": relative to the instant given as now. */
+export function formatRelative(instant: Date, now: Date, locale = 'en'): string {
+  return DateTime.fromJSDate(instant).setLocale(locale).toRelative({ base: DateTime.fromJSDate(now) }) ?? '';
+}
+
+/** ISO 8601 with the zone's offset, as the API shows times. */
+export function isoInZone(instant: Date, timeZone: string): string {
+  return DateTime.fromJSDate(instant, { zone: timeZone }).toISO({ suppressMilliseconds: true })!;
+}
+
+/**
+ * Turns a local wall-clock date and time in a zone ("2007-06-20", "17:00", "Europe/Brussels") into an
+ * instant. Returns null for a time that does not exist in that zone (the hour skipped by DST).
+ */
+export function localToInstant(date: string, time: string, timeZone: string): Date | null {
+  const dt = DateTime.fromISO(`${date}T${time}`, { zone: timeZone });
+  if (!dt.isValid) return null;
+  const roundTrip = dt.toFormat('HH:mm');
+  if (roundTrip !== time.slice(0, 5)) return null;
+  return dt.toJSDate();
+}
+
+/** The local date and time of an instant in a zone, for filling forms. */
+export function instantToLocal(instant: Date, timeZone: string): { date: string; time: string } {
+  const dt = DateTime.fromJSDate(instant, { zone: timeZone });
+  return { date: dt.toFormat('yyyy-LL-dd'), time: dt.toFormat('HH:mm') };
+}

@@ -1,0 +1,31 @@
+import type { Transaction } from 'kysely';
+import type { Database } from '../../db/types.ts';
+import type { AppContext } from '../context.ts';
+import { insertOutboxEmail, type OutboxEmail } from '../email/outbox.repository.ts';
+import { dispatchEmails } from '../email/outbox.service.ts';
+
+export interface Tx {
+  db: Transaction<Database>;
+  /** Writes an email to the outbox in this transaction; it is sent after the commit. */
+  queueEmail(email: OutboxEmail): Promise<void>;
+}
+
+/**
+ * Runs a change and its emails in one transaction, then enqueues the send jobs. Either the change and
+ * its emails are stored together, or neither is.
+ */
+export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promise<T>): Promise<T> {
+  const outboxIds: string[] = [];
+  const domain = new URL(ctx.config.BASE_URL).hostname;
+  const result = await ctx.db.transaction().execute((trx) =>
+    work({
+      db: trx,
+      queueEmail: async (email) => {
+        const id = await insertOutboxEmail(trx, email, domain);
+        if (id) outboxIds.push(id);
+      },
+    }),
+  );
+  await dispatchEmails(ctx, outboxIds);
+  return result;
+}

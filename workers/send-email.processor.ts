@@ -1,0 +1,12 @@
+import type { Transporter } from 'nodemailer';
+import type { AppContext } from '../src/context.ts';
+import type { JobPayload } from '../src/queue/registry.ts';
+import { sendOutboxEmail, sweepOutbox } from '../src/email/outbox.service.ts';
+
+export function sendEmailProcessor(ctx: AppContext, mailer: Transporter) {
+  return async (payload: JobPayload<'send-email'>) => sendOutboxEmail(ctx, mailer, payload.outboxId);
+}
+
+export function sweepOutboxProcessor(ctx: AppContext) {
+  return async (_payload: JobPayload<'sweep-outbox'>) => ({ requeued: await sweepOutbox(ctx) });
+}

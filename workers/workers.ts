@@ -1,0 +1,67 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Transporter } from 'nodemailer';
+import type { AppContext } from '../src/context.ts';
+import { createRedis } from '../src/queue/queues.ts';
+import { jobDefinitions, jobsOfQueue, queueNames, type JobName, type JobPayload, type QueueName } from '../src/queue/registry.ts';
+import { sendEmailProcessor, sweepOutboxProcessor } from './send-email.processor.ts';
+
+type Handlers = { [N in JobName]: (payload: JobPayload<N>, job: Job) => Promise<unknown> };
+
+export interface WorkerOptions {
+  mailer: Transporter;
+  /** How often the sweeps run (ms). */
+  sweepEveryMs?: number;
+}
+
+const concurrency: Record<QueueName, number> = { email: 10 };
+
+export interface RunningWorkers {
+  close(timeoutMs?: number): Promise<void>;
+}
+
+/** Starts one BullMQ worker per queue and the periodic sweeps. Fails if a job has no handler. */
+export async function startWorkers(ctx: AppContext, options: WorkerOptions): Promise<RunningWorkers> {
+  const handlers: Handlers = {
+    'send-email': sendEmailProcessor(ctx, options.mailer),
+    'sweep-outbox': sweepOutboxProcessor(ctx),
+  };
+  for (const name of Object.keys(jobDefinitions) as JobName[]) {
+    if (typeof handlers[name] !== 'function') throw new Error(`Job ${name} has no handler`);
+  }
+
+  const connection = createRedis(ctx.config.REDIS_URL, 'worker');
+  const workers = queueNames.map((queue) => {
+    const names = new Set(jobsOfQueue(queue));
+    const worker = new Worker(
+      queue,
+      async (job: Job) => {
+        const name = job.name as JobName;
+        if (!names.has(name)) throw new UnrecoverableError(`unknown job ${job.name} on queue ${queue}`);
+        const parsed = jobDefinitions[name].payload.safeParse(job.data);
+        if (!parsed.success) throw new UnrecoverableError(`bad payload for ${name}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+        return (handlers[name] as (p: unknown, j: Job) => Promise<unknown>)(parsed.data, job);
+      },
+      {
+        connection,
+        prefix: ctx.config.REDIS_PREFIX,
+        concurrency: concurrency[queue],
+        ...(queue === 'email' ? { limiter: { max: ctx.config.EMAIL_RATE_PER_SECOND, duration: 1000 } } : {}),
+      },
+    );
+    worker.on('failed', (job, error) => ctx.log.warn({ queue, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade, err: error.message }, 'job failed'));
+    worker.on('error', (error) => ctx.log.error({ queue, err: error.message }, 'worker error'));
+    return worker;
+  });
+
+  const every = options.sweepEveryMs ?? 30_000;
+  await ctx.queues.queue('email').upsertJobScheduler('sweep-outbox', { every }, { name: 'sweep-outbox', data: {} });
+
+  return {
+    async close(timeoutMs = 10_000) {
+      const closing = Promise.all(workers.map((w) => w.close()));
+      const timedOut = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref());
+      if ((await Promise.race([closing, timedOut])) === 'timeout') await Promise.all(workers.map((w) => w.close(true)));
+      await connection.quit().catch(() => connection.disconnect());
+    },
+  };
+}
