@@ -17,7 +17,8 @@ const text = (min: number, max: number) =>
   z
     .string({ error: 'is required' })
     .trim()
-    .min(min, min === 1 ? 'is required' : `must be at least ${min} characters`)
+    .min(1, 'is required')
+    .min(min, `must be at least ${min} characters`)
     .max(max, `must be at most ${max} characters`);
 
 export const themeField = z

@@ -30,10 +30,13 @@ export const invalid = (errors: FieldError[], detail = 'Some fields need attenti
 
 /** A zod error as field errors with dotted paths (`themes.2`, `sessions.0.startsAt`). */
 export function fieldErrorsFromZod(error: ZodError): FieldError[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.') || '(body)',
-    message: issue.message,
-  }));
+  const byPath = new Map<string, string>();
+  for (const issue of error.issues) {
+    const path = issue.path.map(String).join('.') || '(body)';
+    // The first problem of a field is the one to fix first ("is required" before "too short").
+    if (!byPath.has(path)) byPath.set(path, issue.message);
+  }
+  return [...byPath].map(([path, message]) => ({ path, message }));
 }
 
 export function invalidFromZod(error: ZodError): AppError {

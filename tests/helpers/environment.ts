@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { loadConfig, type Config } from '../../src/config/config.ts';
+import { closeContext, createContext, type AppContext } from '../../src/context.ts';
+import { startWebServer, type WebServer } from '../../src/boot.ts';
+import { MailCatcher } from '../../src/email/mail-catcher.ts';
+import { createMailer } from '../../src/email/mailer.ts';
+import { startWorkers, type RunningWorkers } from '../../workers/workers.ts';
+import { createFileDatabase } from './databases.ts';
+
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface TestEnvironment {
+  ctx: AppContext;
+  config: Config;
+  baseUrl: string;
+  mail: MailCatcher;
+  web: WebServer;
+  workers: RunningWorkers | null;
+  close(): Promise<void>;
+}
+
+export interface TestEnvironmentOptions {
+  organizers?: string[];
+  /** Start the BullMQ workers in this process (default true). */
+  workers?: boolean;
+  env?: Record<string, string>;
+}
+
+/**
+ * Everything real for one test file: its own database (cloned from the migrated template), its own
+ * Redis key prefix, an in-process SMTP server, the web server on a free port and the workers.
+ */
+export async function startTestEnvironment(options: TestEnvironmentOptions = {}): Promise<TestEnvironment> {
+  const database = await createFileDatabase();
+  const mail = new MailCatcher();
+  const smtpUrl = await mail.start(0);
+  const prefix = `{t${randomBytes(5).toString('hex')}}`;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    DATABASE_POOL_SIZE: '5',
+    REDIS_URL,
+    REDIS_PREFIX: prefix,
+    SMTP_URL: smtpUrl,
+    BASE_URL: 'http://localhost:3000',
+    ORGANIZER_EMAILS: (options.organizers ?? ['secretariat@gfmd.test']).join(','),
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    EMAIL_RATE_PER_SECOND: '1000',
+    ...options.env,
+  });
+  const ctx = createContext(config, 'test');
+  const web = await startWebServer(ctx, 0);
+  // Links in emails point at this server.
+  const baseUrl = web.url;
+  (ctx.config as { BASE_URL: string }).BASE_URL = baseUrl;
+  const mailer = createMailer(smtpUrl);
+  const workers = options.workers === false ? null : await startWorkers(ctx, { mailer, sweepEveryMs: 1000 });
+  return {
+    ctx,
+    config,
+    baseUrl,
+    mail,
+    web,
+    workers,
+    async close() {
+      await web.close();
+      await workers?.close(5000);
+      mailer.close();
+      await closeContext(ctx);
+      await mail.stop();
+      await deleteRedisPrefix(prefix);
+      await database.drop();
+    },
+  };
+}
+
+async function deleteRedisPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,87 @@
+import { sql } from 'kysely';
+import type { AppContext } from '../../src/context.ts';
+import type { OrganizationKind } from '../../db/types.ts';
+import { hashToken, newSecretToken } from '../../src/auth/tokens.ts';
+import { createMarketplace } from '../../src/marketplaces/marketplaces.service.ts';
+import { createMarketplaceBody } from '../../src/marketplaces/marketplaces.schemas.ts';
+import type { Actor } from '../../src/auth/actor.ts';
+import { resolveSession } from '../../src/auth/auth.service.ts';
+
+export interface TestPerson {
+  id: string;
+  email: string;
+  organizationId: string | null;
+  /** A bearer token for the API. */
+  token: string;
+  /** A browser session token (the cookie's value). */
+  browserToken: string;
+  actor: Actor;
+}
+
+/** A person with an organization, signed in for the API and the browser (no email round trip). */
+export async function createPerson(
+  ctx: AppContext,
+  input: { email: string; organization?: { name: string; kind: OrganizationKind; country?: string | null; status?: 'pending' | 'verified' }; membership?: 'pending' | 'active' },
+): Promise<TestPerson> {
+  let organizationId: string | null = null;
+  if (input.organization) {
+    const existing = await ctx.db.selectFrom('organizations').select('id').where('name', '=', input.organization.name).executeTakeFirst();
+    organizationId =
+      existing?.id ??
+      (
+        await ctx.db
+          .insertInto('organizations')
+          .values({ name: input.organization.name, kind: input.organization.kind, country: input.organization.country ?? null, status: input.organization.status ?? 'verified' })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
+  }
+  const user = await ctx.db
+    .insertInto('users')
+    .values({ email: input.email, organization_id: organizationId, membership: organizationId ? (input.membership ?? 'active') : null })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const token = newSecretToken();
+  const browserToken = newSecretToken();
+  await ctx.db
+    .insertInto('auth_sessions')
+    .values([
+      { token_hash: hashToken(token), user_id: user.id, kind: 'api', expires_at: sql<Date>`now() + interval '1 day'` },
+      { token_hash: hashToken(browserToken), user_id: user.id, kind: 'browser', expires_at: sql<Date>`now() + interval '1 day'` },
+    ])
+    .execute();
+  const actor = (await resolveSession(ctx, token, 'api'))!;
+  return { id: user.id, email: input.email, organizationId, token, browserToken, actor };
+}
+
+/** The 2007 Brussels edition, with the deadline and opening relative to the database clock. */
+export async function createTestMarketplace(ctx: AppContext, organizer: TestPerson, overrides: Record<string, unknown> = {}) {
+  const now = Date.now();
+  const body = createMarketplaceBody.parse({
+    slug: 'gfmd-2007',
+    name: 'GFMD 2007 Brussels',
+    timeZone: 'Europe/Brussels',
+    opensAt: new Date(now - 24 * 3600 * 1000).toISOString(),
+    responseDeadline: new Date(now + 30 * 24 * 3600 * 1000).toISOString(),
+    forumStartsAt: '2027-07-09',
+    forumEndsAt: '2027-07-11',
+    rooms: ['Room A', 'Room B'],
+    sessions: [
+      { code: '1.2', title: 'Temporary labour migration as a contribution to development', startsAt: '2027-07-10T15:00', endsAt: '2027-07-10T18:00' },
+      { code: '2.2', title: 'Increasing the micro-impact of remittances on development', startsAt: '2027-07-11T09:00', endsAt: '2027-07-11T12:00' },
+    ],
+    ...overrides,
+  });
+  return createMarketplace(ctx, organizer.actor, body);
+}
+
+export const sampleRequest = {
+  title: 'Pre-departure orientation training for labour attachés',
+  category: 'training',
+  themes: ['1.2'],
+  description: 'Our labour attachés in the Gulf need training on pre-departure orientation and on handling complaints of migrant workers.',
+  expectedOutcome: 'Forty attachés trained, and a curriculum the ministry can run itself.',
+  countries: ['BD'],
+  languages: ['en', 'bn'],
+  maxMatches: 3,
+};

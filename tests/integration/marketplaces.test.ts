@@ -1,0 +1,185 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
+import { apiClient, PageClient } from '../helpers/http.ts';
+import { createPerson, type TestPerson } from '../helpers/factories.ts';
+
+let env: TestEnvironment;
+let api: ReturnType<typeof apiClient>;
+let organizer: TestPerson;
+let ilo: TestPerson;
+
+beforeAll(async () => {
+  env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'] });
+  api = apiClient(env.baseUrl);
+  organizer = await createPerson(env.ctx, { email: 'secretariat@gfmd.test' });
+  ilo = await createPerson(env.ctx, { email: 'focal@ilo.org', organization: { name: 'International Labour Organization (ILO)', kind: 'un_agency' } });
+});
+afterAll(async () => env?.close());
+
+const brussels = {
+  slug: 'gfmd-2007',
+  name: 'GFMD 2007 Brussels',
+  timeZone: 'Europe/Brussels',
+  opensAt: '2007-05-18',
+  responseDeadline: '2007-06-20',
+  forumStartsAt: '2007-07-09',
+  forumEndsAt: '2007-07-11',
+  meetingMinutes: 30,
+  rooms: ['Room A', 'Room B'],
+  sessions: [
+    {
+      code: '1.2',
+      title: 'Temporary labour migration as a contribution to development: sharing responsibility',
+      startsAt: '2007-07-10T15:00',
+      endsAt: '2007-07-10T18:00',
+      roles: [{ organization: 'International Labour Organization (ILO)', role: 'rapporteur' }],
+    },
+  ],
+};
+
+describe('marketplaces', () => {
+  it('an organizer creates an edition; a deadline given as a date is 17:00 local, stored as an instant', async () => {
+    const response = await api('POST', '/api/v1/marketplaces', { token: organizer.token, body: brussels });
+    expect(response.status).toBe(201);
+    expect(response.body.responseDeadline).toBe('2007-06-20T17:00:00+02:00');
+    expect(response.body.opensAt).toBe('2007-05-18T00:00:00+02:00');
+    expect(response.body.sessions[0]).toMatchObject({ code: '1.2', startsAt: '2007-07-10T15:00:00+02:00', endsAt: '2007-07-10T18:00:00+02:00' });
+    expect(response.body.sessions[0].roles).toEqual([{ organizationId: ilo.organizationId, organizationName: 'International Labour Organization (ILO)', role: 'rapporteur', note: null }]);
+    const row = await env.ctx.db.selectFrom('marketplaces').select('response_deadline').where('slug', '=', 'gfmd-2007').executeTakeFirstOrThrow();
+    expect(row.response_deadline.toISOString()).toBe('2007-06-20T15:00:00.000Z');
+    expect((await api('GET', '/api/v1/marketplaces/gfmd-2007')).body.rooms.map((r: { name: string }) => r.name)).toEqual(['Room A', 'Room B']);
+  });
+
+  it('only organizers create or edit a marketplace', async () => {
+    expect((await api('POST', '/api/v1/marketplaces', { token: ilo.token, body: { ...brussels, slug: 'other' } })).status).toBe(403);
+    expect((await api('POST', '/api/v1/marketplaces', { body: { ...brussels, slug: 'other' } })).status).toBe(401);
+    expect((await api('PATCH', '/api/v1/marketplaces/gfmd-2007', { token: ilo.token, body: { name: 'Mine now' } })).status).toBe(403);
+  });
+
+  it('names every bad field and keeps what was stored', async () => {
+    const response = await api('POST', '/api/v1/marketplaces', {
+      token: organizer.token,
+      body: { ...brussels, slug: 'Bad Slug!', timeZone: 'Europe/Atlantis', responseDeadline: 'soon', meetingMinutes: 5 },
+    });
+    expect(response.status).toBe(422);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(response.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['meetingMinutes', 'responseDeadline', 'slug', 'timeZone']);
+    const order = await api('PATCH', '/api/v1/marketplaces/gfmd-2007', { token: organizer.token, body: { responseDeadline: '2007-05-01' } });
+    expect(order.status).toBe(422);
+    expect(order.body.errors).toEqual([{ path: 'responseDeadline', message: 'must be after the opening (opensAt)' }]);
+    expect((await api('GET', '/api/v1/marketplaces/gfmd-2007')).body.responseDeadline).toBe('2007-06-20T17:00:00+02:00');
+  });
+
+  it('refuses a local time that a clock change skips', async () => {
+    const response = await api('PATCH', '/api/v1/marketplaces/gfmd-2007', { token: organizer.token, body: { opensAt: '2007-03-25T02:30' } });
+    expect(response.status).toBe(422);
+    expect(response.body.errors[0]).toMatchObject({ path: 'opensAt', message: expect.stringMatching(/does not exist in Europe\/Brussels/) });
+  });
+
+  it('edits rooms, sessions and roles; an unknown organization is named', async () => {
+    const bad = await api('PATCH', '/api/v1/marketplaces/gfmd-2007', {
+      token: organizer.token,
+      body: { sessions: [{ ...brussels.sessions[0], roles: [{ organization: 'Unknown Agency', role: 'speaker' }] }] },
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors[0].path).toBe('sessions.0.roles.0.organization');
+    const good = await api('PATCH', '/api/v1/marketplaces/gfmd-2007', {
+      token: organizer.token,
+      body: {
+        rooms: ['Room B', 'Salle Europa'],
+        sessions: [{ code: '3.4', title: 'Regional Migration Consultation Processes', startsAt: '2007-07-11T09:00', endsAt: '2007-07-11T12:00', roles: [{ organizationId: ilo.organizationId, role: 'speaker' }] }],
+      },
+    });
+    expect(good.status).toBe(200);
+    expect(good.body.rooms.map((r: { name: string }) => r.name)).toEqual(['Room B', 'Salle Europa']);
+    expect(good.body.sessions.map((s: { code: string }) => s.code)).toEqual(['3.4']);
+    expect(good.body.sessions[0].roles[0].role).toBe('speaker');
+  });
+
+  it('the organizer form shows errors beside the fields and keeps the values', async () => {
+    const browser = new PageClient(env.baseUrl);
+    browser.setCookie('fm_session', organizer.browserToken);
+    const response = await browser.post(
+      '/organizer/marketplaces/new',
+      {
+        name: 'GFMD 2008 Manila',
+        slug: 'gfmd-2008',
+        timeZone: 'Asia/Manila',
+        opensAtDate: '2008-08-01',
+        opensAtTime: '09:00',
+        responseDeadlineDate: '2008-07-01',
+        responseDeadlineTime: '17:00',
+        forumStartsAt: '2008-10-27',
+        forumEndsAt: '2008-10-30',
+        meetingMinutes: '30',
+        sideMeetingsFrom: '09:00',
+        sideMeetingsUntil: '18:00',
+        rooms: 'Room 1\nRoom 2',
+        sessions: '1.1 | Protecting migrants | 2008-10-29 09:00 | 2008-10-29 12:00\nbroken line',
+        roles: '',
+      },
+      { formPage: '/organizer/marketplaces/new' },
+    );
+    expect(response.status).toBe(422);
+    expect(response.html).toContain('Sessions: line 2 must have 4 parts');
+    expect(response.html).toContain('value="GFMD 2008 Manila"');
+
+    const fixed = await browser.post(
+      '/organizer/marketplaces/new',
+      {
+        name: 'GFMD 2008 Manila',
+        slug: 'gfmd-2008',
+        timeZone: 'Asia/Manila',
+        opensAtDate: '2008-08-01',
+        opensAtTime: '09:00',
+        responseDeadlineDate: '2008-07-01',
+        responseDeadlineTime: '17:00',
+        forumStartsAt: '2008-10-27',
+        forumEndsAt: '2008-10-30',
+        meetingMinutes: '30',
+        sideMeetingsFrom: '09:00',
+        sideMeetingsUntil: '18:00',
+        rooms: 'Room 1',
+        sessions: '1.1 | Protecting migrants | 2008-10-29 09:00 | 2008-10-29 12:00',
+        roles: '',
+      },
+      { formPage: '/organizer/marketplaces/new' },
+    );
+    expect(fixed.status).toBe(422);
+    expect(fixed.html).toMatch(/id="responseDeadlineDate-error"[^>]*>.*must be after the opening/s);
+
+    const created = await browser.post(
+      '/organizer/marketplaces/new',
+      {
+        name: 'GFMD 2008 Manila',
+        slug: 'gfmd-2008',
+        timeZone: 'Asia/Manila',
+        opensAtDate: '2008-05-01',
+        opensAtTime: '09:00',
+        responseDeadlineDate: '2008-09-15',
+        responseDeadlineTime: '',
+        forumStartsAt: '2008-10-27',
+        forumEndsAt: '2008-10-30',
+        meetingMinutes: '45',
+        sideMeetingsFrom: '09:00',
+        sideMeetingsUntil: '18:00',
+        rooms: 'Room 1',
+        sessions: '1.1 | Protecting migrants | 2008-10-29 09:00 | 2008-10-29 12:00',
+        roles: '1.1 | International Labour Organization (ILO) | speaker',
+      },
+      { formPage: '/organizer/marketplaces/new' },
+    );
+    expect(created.status).toBe(303);
+    expect(created.location).toBe('/m/gfmd-2008');
+    const stored = await api('GET', '/api/v1/marketplaces/gfmd-2008');
+    expect(stored.body.responseDeadline).toBe('2008-09-15T17:00:00+08:00');
+    expect(stored.body.meetingMinutes).toBe(45);
+    expect(stored.body.sessions[0].roles[0].organizationName).toBe('International Labour Organization (ILO)');
+  });
+
+  it('a provider cannot open the organizer pages', async () => {
+    const browser = new PageClient(env.baseUrl);
+    browser.setCookie('fm_session', ilo.browserToken);
+    expect((await browser.get('/organizer/marketplaces/new')).status).toBe(403);
+  });
+});

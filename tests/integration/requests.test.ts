@@ -1,0 +1,282 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
+import { apiClient, PageClient } from '../helpers/http.ts';
+import { createPerson, createTestMarketplace, sampleRequest, type TestPerson } from '../helpers/factories.ts';
+
+let env: TestEnvironment;
+let api: ReturnType<typeof apiClient>;
+let organizer: TestPerson;
+let bangladesh: TestPerson;
+let mexico: TestPerson;
+let ilo: TestPerson;
+let pending: TestPerson;
+
+beforeAll(async () => {
+  env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'] });
+  api = apiClient(env.baseUrl);
+  organizer = await createPerson(env.ctx, { email: 'secretariat@gfmd.test' });
+  bangladesh = await createPerson(env.ctx, { email: 'focal@mole.gov.bd', organization: { name: 'Ministry of Expatriates Welfare, Bangladesh', kind: 'government', country: 'BD' } });
+  mexico = await createPerson(env.ctx, { email: 'focal@sre.gob.mx', organization: { name: 'Secretaría de Relaciones Exteriores, Mexico', kind: 'government', country: 'MX' } });
+  ilo = await createPerson(env.ctx, { email: 'focal@ilo.org', organization: { name: 'International Labour Organization (ILO)', kind: 'un_agency' } });
+  pending = await createPerson(env.ctx, { email: 'focal@gov.example', organization: { name: 'Ministry awaiting verification', kind: 'government', country: 'NP', status: 'pending' } });
+  await createTestMarketplace(env.ctx, organizer);
+});
+afterAll(async () => env?.close());
+
+async function postRequest(person: TestPerson, overrides: Record<string, unknown> = {}) {
+  const response = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: person.token, body: { ...sampleRequest, ...overrides } });
+  expect(response.status).toBe(201);
+  return response.body as { id: string; status: string; responseDeadline: string };
+}
+
+async function auditOf(id: string) {
+  return env.ctx.db.selectFrom('audit_events').select(['action', 'from_status', 'to_status', 'actor_label']).where('entity_id', '=', id).orderBy('id').execute();
+}
+
+describe('posting a request', () => {
+  it('a verified government posts a request: it is submitted, the requester and the organizers are emailed', async () => {
+    const response = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: bangladesh.token, body: sampleRequest });
+    expect(response.status).toBe(201);
+    expect(response.body).toMatchObject({ status: 'submitted', title: sampleRequest.title, countries: ['BD'], languages: ['en', 'bn'], maxMatches: 3, themes: ['1.2'] });
+    expect(response.body.responseDeadline).toMatch(/\+0[12]:00$/);
+    const received = await env.mail.waitFor((m) => m.envelopeTo.includes('focal@mole.gov.bd') && /We received your request/.test(m.parsed.subject ?? ''));
+    expect(received.parsed.text).toContain(`/requests/${response.body.id}`);
+    expect(received.parsed.html).toContain('Pre-departure orientation training');
+    await env.mail.waitFor((m) => m.envelopeTo.includes('secretariat@gfmd.test') && /Review a new request/.test(m.parsed.subject ?? ''));
+    expect(await auditOf(response.body.id)).toEqual([{ action: 'create', from_status: null, to_status: 'submitted', actor_label: 'focal@mole.gov.bd' }]);
+  });
+
+  it('names each bad field in problem+json', async () => {
+    const response = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', {
+      token: bangladesh.token,
+      body: { ...sampleRequest, title: 'Hi', category: 'money', countries: ['XX'], languages: ['english'], maxMatches: 0 },
+    });
+    expect(response.status).toBe(422);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(response.body).toMatchObject({ type: expect.stringContaining('validation-failed'), status: 422, title: 'Invalid input' });
+    expect(response.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['category', 'countries.0', 'languages.0', 'maxMatches', 'title']);
+  });
+
+  it('refuses unknown fields, bad JSON, a wrong content type and an oversized body', async () => {
+    const extra = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: bangladesh.token, body: { ...sampleRequest, status: 'open' } });
+    expect(extra.status).toBe(422);
+    const malformed = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: bangladesh.token, rawBody: '{"title": ' });
+    expect(malformed.status).toBe(400);
+    const form = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: bangladesh.token, rawBody: 'title=x', contentType: 'application/x-www-form-urlencoded' });
+    expect(form.status).toBe(415);
+    const huge = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: bangladesh.token, body: { ...sampleRequest, description: 'x'.repeat(200_000) } });
+    expect(huge.status).toBe(413);
+  });
+
+  it('a pending organization, a provider and an anonymous visitor cannot post', async () => {
+    expect((await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: pending.token, body: sampleRequest })).status).toBe(403);
+    const provider = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: ilo.token, body: sampleRequest });
+    expect(provider.status).toBe(403);
+    expect(provider.body.detail).toMatch(/Only government organizations/);
+    expect((await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { body: sampleRequest })).status).toBe(401);
+  });
+
+  it('an earlier deadline must lie ahead and not after the marketplace deadline', async () => {
+    const late = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: bangladesh.token, body: { ...sampleRequest, responseDeadline: '2099-01-01' } });
+    expect(late.status).toBe(422);
+    expect(late.body.errors[0]).toMatchObject({ path: 'responseDeadline', message: expect.stringMatching(/not be later than the marketplace/) });
+    const past = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: bangladesh.token, body: { ...sampleRequest, responseDeadline: '2001-01-01' } });
+    expect(past.status).toBe(422);
+    expect(past.body.errors[0].message).toBe('must be in the future');
+    const soon = new Date(Date.now() + 3 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+    const ok = await postRequest(bangladesh, { responseDeadline: soon });
+    expect(ok.responseDeadline).toMatch(new RegExp(`^${soon}T17:00:00\\+0[12]:00$`));
+  });
+});
+
+describe('moderation and status changes', () => {
+  it('an organizer publishes; publishing again is an illegal transition (409); each change is audited', async () => {
+    const request = await postRequest(bangladesh);
+    expect((await api('POST', `/api/v1/requests/${request.id}/publish`, { token: bangladesh.token })).status).toBe(403);
+    const published = await api('POST', `/api/v1/requests/${request.id}/publish`, { token: organizer.token });
+    expect(published.status).toBe(200);
+    expect(published.body.status).toBe('open');
+    await env.mail.waitFor((m) => m.envelopeTo.includes('focal@mole.gov.bd') && /is published/.test(m.parsed.subject ?? ''));
+    const twice = await api('POST', `/api/v1/requests/${request.id}/publish`, { token: organizer.token });
+    expect(twice.status).toBe(409);
+    expect(twice.body.type).toContain('illegal-transition');
+    expect((await auditOf(request.id)).map((a) => [a.action, a.to_status, a.actor_label])).toEqual([
+      ['create', 'submitted', 'focal@mole.gov.bd'],
+      ['publish', 'open', 'secretariat@gfmd.test'],
+    ]);
+  });
+
+  it('a rejection needs a reason, which the requester receives', async () => {
+    const request = await postRequest(bangladesh, { title: 'Request to be rejected for a test' });
+    const noReason = await api('POST', `/api/v1/requests/${request.id}/reject`, { token: organizer.token, body: {} });
+    expect(noReason.status).toBe(422);
+    expect(noReason.body.errors[0].path).toBe('reason');
+    const rejected = await api('POST', `/api/v1/requests/${request.id}/reject`, { token: organizer.token, body: { reason: 'Please split it into <two> requests & resubmit.' } });
+    expect(rejected.status).toBe(200);
+    expect(rejected.body.status).toBe('rejected');
+    const mail = await env.mail.waitFor((m) => m.envelopeTo.includes('focal@mole.gov.bd') && /was not published/.test(m.parsed.subject ?? ''));
+    expect(mail.parsed.text).toContain('Please split it into <two> requests & resubmit.');
+    expect(mail.parsed.html).toContain('Please split it into &lt;two&gt; requests &amp; resubmit.');
+    const withdrawRejected = await api('POST', `/api/v1/requests/${request.id}/withdraw`, { token: bangladesh.token });
+    expect(withdrawRejected.status).toBe(409);
+  });
+
+  it('the requester edits and withdraws its request until the deadline; others cannot', async () => {
+    const request = await postRequest(bangladesh, { title: 'Request to edit and withdraw' });
+    const edited = await api('PATCH', `/api/v1/requests/${request.id}`, { token: bangladesh.token, body: { maxMatches: 2, themes: ['1.2', 'gender'] } });
+    expect(edited.status).toBe(200);
+    expect(edited.body).toMatchObject({ maxMatches: 2, themes: ['1.2', 'gender'] });
+
+    // Another government: the request is not published, so it does not even exist for them.
+    expect((await api('PATCH', `/api/v1/requests/${request.id}`, { token: mexico.token, body: { maxMatches: 1 } })).status).toBe(404);
+    await api('POST', `/api/v1/requests/${request.id}/publish`, { token: organizer.token });
+    const otherGovernment = await api('PATCH', `/api/v1/requests/${request.id}`, { token: mexico.token, body: { maxMatches: 1 } });
+    expect(otherGovernment.status).toBe(403);
+    const provider = await api('PATCH', `/api/v1/requests/${request.id}`, { token: ilo.token, body: { maxMatches: 1 } });
+    expect(provider.status).toBe(403);
+    expect((await api('POST', `/api/v1/requests/${request.id}/withdraw`, { token: ilo.token })).status).toBe(403);
+
+    const withdrawn = await api('POST', `/api/v1/requests/${request.id}/withdraw`, { token: bangladesh.token });
+    expect(withdrawn.status).toBe(200);
+    expect(withdrawn.body.status).toBe('withdrawn');
+    expect((await api('PATCH', `/api/v1/requests/${request.id}`, { token: bangladesh.token, body: { maxMatches: 1 } })).status).toBe(409);
+  });
+
+  it('after its deadline a request can no longer be edited or withdrawn (409 deadline-passed)', async () => {
+    const request = await postRequest(bangladesh, { title: 'Request whose deadline passes' });
+    await api('POST', `/api/v1/requests/${request.id}/publish`, { token: organizer.token });
+    await env.ctx.db.updateTable('requests').set({ response_deadline: sql`now() - interval '1 second'` }).where('id', '=', request.id).execute();
+    const edit = await api('PATCH', `/api/v1/requests/${request.id}`, { token: bangladesh.token, body: { maxMatches: 1 } });
+    expect(edit.status).toBe(409);
+    expect(edit.body.type).toContain('deadline-passed');
+    expect(edit.body.detail).toMatch(/The response deadline passed on .*Europe\/Brussels/);
+    const withdraw = await api('POST', `/api/v1/requests/${request.id}/withdraw`, { token: bangladesh.token });
+    expect(withdraw.status).toBe(409);
+    expect((await api('GET', `/api/v1/requests/${request.id}`)).body.maxMatches).toBe(3);
+  });
+});
+
+describe('browsing', () => {
+  it('lists open requests with filters, full-text search and pagination; unpublished ones stay private', async () => {
+    const titles = ['Remittance cost survey for Mexico corridors', 'Diaspora investment fund design', 'Labour market information system equipment'];
+    const ids: string[] = [];
+    for (const [i, title] of titles.entries()) {
+      const r = await postRequest(mexico, {
+        title,
+        category: i === 2 ? 'equipment' : 'advice',
+        themes: i === 0 ? ['2.2'] : ['diaspora'],
+        countries: ['MX'],
+        languages: i === 1 ? ['es'] : ['es', 'en'],
+        description: i === 0 ? 'We want to measure what migrants pay to send remittances home and lower the cost.' : 'A description long enough to pass validation for this request.',
+      });
+      await api('POST', `/api/v1/requests/${r.id}/publish`, { token: organizer.token });
+      ids.push(r.id);
+    }
+    const hidden = await postRequest(mexico, { title: 'Unpublished request about remittances', countries: ['MX'] });
+
+    const byCategory = await api('GET', '/api/v1/marketplaces/gfmd-2007/requests?category=equipment&country=MX');
+    expect(byCategory.body.items.map((r: { id: string }) => r.id)).toEqual([ids[2]]);
+    const byTheme = await api('GET', '/api/v1/marketplaces/gfmd-2007/requests?theme=2.2&country=MX');
+    expect(byTheme.body.items.map((r: { id: string }) => r.id)).toEqual([ids[0]]);
+    const byLanguage = await api('GET', '/api/v1/marketplaces/gfmd-2007/requests?language=es&country=MX');
+    expect(byLanguage.body.items).toHaveLength(3);
+    const search = await api('GET', '/api/v1/marketplaces/gfmd-2007/requests?q=remittances%20cost');
+    expect(search.body.items.map((r: { id: string }) => r.id)).toEqual([ids[0]]);
+    expect(search.body.items[0]).not.toHaveProperty('rejectionReason');
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { items: Array<{ id: string }>; nextCursor: string | null } } = await api('GET', `/api/v1/marketplaces/gfmd-2007/requests?country=MX&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.items.map((r) => r.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen.sort()).toEqual([...ids].sort());
+    expect(seen).not.toContain(hidden.id);
+
+    expect((await api('GET', `/api/v1/requests/${hidden.id}`)).status).toBe(404);
+    expect((await api('GET', `/api/v1/requests/${hidden.id}`, { token: mexico.token })).status).toBe(200);
+    expect((await api('GET', '/api/v1/marketplaces/gfmd-2007/requests?status=submitted')).status).toBe(403);
+    const mine = await api('GET', '/api/v1/marketplaces/gfmd-2007/requests?mine=true', { token: mexico.token });
+    expect(mine.body.items.map((r: { id: string }) => r.id)).toContain(hidden.id);
+    const queue = await api('GET', '/api/v1/marketplaces/gfmd-2007/requests?status=submitted', { token: organizer.token });
+    expect(queue.body.items.map((r: { id: string }) => r.id)).toContain(hidden.id);
+  });
+
+  it('names a bad query parameter', async () => {
+    const response = await api('GET', '/api/v1/marketplaces/gfmd-2007/requests?category=weapons&limit=1000&cursor=!!');
+    expect(response.status).toBe(422);
+    expect(response.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['category', 'cursor', 'limit']);
+  });
+
+  it('the pages show the deadline in the marketplace time zone with its offset and as relative time', async () => {
+    const browser = new PageClient(env.baseUrl);
+    const page = await browser.get('/m/gfmd-2007?country=MX');
+    expect(page.status).toBe(200);
+    expect(page.html).toMatch(/\(UTC\+0[12]:00, Europe\/Brussels\)/);
+    expect(page.html).toMatch(/in \d+ days/);
+    expect(page.html).toContain('Remittance cost survey for Mexico corridors');
+    expect(page.html).not.toContain('Unpublished request about remittances');
+    const bad = await browser.get('/m/gfmd-2007?category=weapons');
+    expect(bad.status).toBe(200);
+    expect(bad.html).toContain('Category: must be one of');
+  });
+});
+
+describe('the request form', () => {
+  it('shows each error beside its field with the values kept, then submits', async () => {
+    const browser = new PageClient(env.baseUrl);
+    browser.setCookie('fm_session', bangladesh.browserToken);
+    const fields = {
+      title: 'Help to set up a <b>migrant</b> resource centre',
+      category: 'capacity_building',
+      themes: ['1.2'],
+      otherThemes: 'return, reintegration',
+      description: 'Too short',
+      expectedOutcome: 'A resource centre in Dhaka that advises 500 people a month.',
+      countries: 'Bangladesh, Atlantis',
+      languages: 'English, Bengali',
+      maxMatches: '2',
+      responseDeadlineDate: '',
+      responseDeadlineTime: '17:00',
+    };
+    const first = await browser.post('/m/gfmd-2007/requests/new', fields, { formPage: '/m/gfmd-2007/requests/new' });
+    expect(first.status).toBe(422);
+    expect(first.html).toMatch(/id="description-error"[^>]*>.*What do you need: must be at least 20 characters/s);
+    expect(first.html).toMatch(/id="countries-error"[^>]*>.*Countries \(item 2\): must be an ISO 3166/s);
+    expect(first.html).toContain('value="Help to set up a &lt;b&gt;migrant&lt;/b&gt; resource centre"');
+    expect(first.html).toContain('value="return, reintegration"');
+    expect(first.html).toMatch(/<input type="checkbox" id="theme-1" name="themes" value="1.2" checked>/);
+
+    const second = await browser.post('/m/gfmd-2007/requests/new', { ...fields, description: 'A resource centre for migrants before departure and after return, run with NGOs.', countries: 'Bangladesh' }, { formPage: '/m/gfmd-2007/requests/new' });
+    expect(second.status).toBe(303);
+    const detail = await browser.get(second.location!);
+    expect(detail.html).toContain('awaits moderation');
+    expect(detail.html).toContain('Help to set up a &lt;b&gt;migrant&lt;/b&gt; resource centre');
+    const id = second.location!.split('/')[2]!.split('?')[0]!;
+    const stored = await api('GET', `/api/v1/requests/${id}`, { token: bangladesh.token });
+    expect(stored.body).toMatchObject({ countries: ['BD'], languages: ['en', 'bn'], themes: ['1.2', 'return', 'reintegration'], maxMatches: 2, status: 'submitted' });
+  });
+
+  it('a pending organization sees why it cannot post', async () => {
+    const browser = new PageClient(env.baseUrl);
+    browser.setCookie('fm_session', pending.browserToken);
+    const response = await browser.post('/m/gfmd-2007/requests/new', { ...sampleRequest, countries: 'NP', languages: 'en', themes: [], maxMatches: '3' } as never, { formPage: '/m/gfmd-2007/requests/new' });
+    expect(response.status).toBe(403);
+    expect(response.html).toContain('waiting for verification');
+  });
+
+  it('an organizer publishes and rejects from the request page', async () => {
+    const request = await postRequest(bangladesh, { title: 'Request moderated in the browser' });
+    const browser = new PageClient(env.baseUrl);
+    browser.setCookie('fm_session', organizer.browserToken);
+    const empty = await browser.post(`/requests/${request.id}/reject`, { reason: '' }, { formPage: `/requests/${request.id}` });
+    expect(empty.status).toBe(422);
+    expect(empty.html).toContain('Reason: is required');
+    const published = await browser.post(`/requests/${request.id}/publish`, {}, { formPage: `/requests/${request.id}` });
+    expect(published.status).toBe(303);
+    expect((await api('GET', `/api/v1/requests/${request.id}`)).body.status).toBe('open');
+  });
+});
