@@ -22,10 +22,10 @@ const url = (protocols: string[]) =>
 
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0-65535').max(65535, 'must be 0-65535').default(3000),
   BASE_URL: url(['http', 'https']).default('http://localhost:3000'),
   DATABASE_URL: url(['postgres', 'postgresql']).default('postgres://postgres@127.0.0.1:5432/forum_marketplace'),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATABASE_POOL_SIZE: z.coerce.number({ error: 'must be a number' }).int().min(1).max(200).default(10),
   REDIS_URL: url(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
   REDIS_PREFIX: z
     .string()
@@ -33,7 +33,7 @@ export const configSchema = z.object({
     .default('{fm}'),
   SMTP_URL: z.union([url(['smtp', 'smtps']), z.literal('')]).default(''),
   MAIL_FROM: z.string().min(3).default('Forum Marketplace <marketplace@localhost>'),
-  EMAIL_RATE_PER_SECOND: z.coerce.number().int().min(1).max(10000).default(50),
+  EMAIL_RATE_PER_SECOND: z.coerce.number({ error: 'must be a number' }).int().min(1).max(10000).default(50),
   ORGANIZER_EMAILS: emailList,
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
