@@ -3,7 +3,6 @@ import pg from 'pg';
 
 /** Tests reach Postgres through TEST_DATABASE_URL (default: the local server, trust auth). */
 const base = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
-export const TEMPLATE_DATABASE = 'fm_test_template';
 
 export function databaseUrl(name: string): string {
   const url = new URL(base.toString());
@@ -13,20 +12,36 @@ export function databaseUrl(name: string): string {
 
 export const ADMIN_URL = databaseUrl('postgres');
 
-/** A fresh database for one test file, cloned from the migrated template. */
-export async function createFileDatabase(): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
-  const name = `fm_test_f${randomBytes(6).toString('hex')}`;
+/**
+ * Test databases carry their creation time in their name (fm_test_<seconds>_<random>), so a run can
+ * drop what a crashed run left behind without touching a run that is going on beside it.
+ */
+export function testDatabaseName(kind: 'template' | 'file'): string {
+  return `fm_test_${Math.floor(Date.now() / 1000)}_${kind === 'template' ? 't' : 'f'}${randomBytes(5).toString('hex')}`;
+}
+
+export async function dropStaleTestDatabases(admin: pg.Client, olderThanSeconds: number): Promise<void> {
+  const rows = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname ~ '^fm_test_[0-9]+_[tf][0-9a-f]+$'`);
+  const cutoff = Date.now() / 1000 - olderThanSeconds;
+  for (const { datname } of rows.rows) {
+    if (Number(datname.split('_')[2]) < cutoff) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  }
+}
+
+/** A fresh database for one test file, cloned from the migrated template of this run. */
+export async function createFileDatabase(template: string): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
+  const name = testDatabaseName('file');
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   try {
-    // Cloning needs the template free of connections; parallel files retry briefly.
+    // Cloning needs the template free of other connections; files starting together retry briefly.
     for (let attempt = 0; ; attempt++) {
       try {
-        await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
+        await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
         break;
       } catch (error) {
-        if ((error as { code?: string }).code !== '55006' || attempt > 50) throw error;
-        await new Promise((r) => setTimeout(r, 100));
+        if ((error as { code?: string }).code !== '55006' || attempt > 100) throw error;
+        await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
       }
     }
   } finally {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { closeContext, createContext, type AppContext } from '../../src/context.ts';
 import { startWebServer, type WebServer } from '../../src/boot.ts';
@@ -32,7 +33,7 @@ export interface TestEnvironmentOptions {
  * Redis key prefix, an in-process SMTP server, the web server on a free port and the workers.
  */
 export async function startTestEnvironment(options: TestEnvironmentOptions = {}): Promise<TestEnvironment> {
-  const database = await createFileDatabase();
+  const database = await createFileDatabase(inject('templateDatabase'));
   const mail = new MailCatcher();
   const smtpUrl = await mail.start(0);
   const prefix = `{t${randomBytes(5).toString('hex')}}`;

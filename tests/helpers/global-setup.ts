@@ -1,28 +1,32 @@
 import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
+import type { TestProject } from 'vitest/node';
 import { migrateToLatest } from '../../db/migrate.ts';
-import { ADMIN_URL, TEMPLATE_DATABASE, databaseUrl } from './databases.ts';
+import { ADMIN_URL, databaseUrl, dropStaleTestDatabases, testDatabaseName } from './databases.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    templateDatabase: string;
+  }
+}
 
 /** Migrates a template database once per run; each test file clones it. */
-export default async function setup(): Promise<() => Promise<void>> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const template = testDatabaseName('template');
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
-  const pool = new pg.Pool({ connectionString: databaseUrl(TEMPLATE_DATABASE), max: 1 });
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  await dropStaleTestDatabases(admin, 3 * 3600);
+  await admin.query(`CREATE DATABASE ${template}`);
+  await admin.end();
+  const pool = new pg.Pool({ connectionString: databaseUrl(template), max: 1 });
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
   await migrateToLatest(db);
   await db.destroy();
-  // Databases a crashed earlier run left behind.
-  const leftovers = await admin.query<{ datname: string }>(
-    `SELECT datname FROM pg_database WHERE datname LIKE 'fm_test_f%' AND (SELECT count(*) FROM pg_stat_activity a WHERE a.datname = pg_database.datname) = 0`,
-  );
-  for (const row of leftovers.rows) await admin.query(`DROP DATABASE IF EXISTS "${row.datname}"`);
-  await admin.end();
+  project.provide('templateDatabase', template);
   return async () => {
     const client = new pg.Client({ connectionString: ADMIN_URL });
     await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
+    await client.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
     await client.end();
   };
 }
