@@ -101,7 +101,8 @@ export async function getRequest(ctx: AppContext, actor: Actor | null, id: strin
   return request;
 }
 
-function requireOwnerOrOrganizer(actorOrNull: Actor | null, request: RequestRow, doing: string): Actor {
+/** Only the requesting organization and the organizers change a request; others learn why (or that it does not exist). */
+export function requireOwnerOrOrganizer(actorOrNull: Actor | null, request: RequestRow, doing: string): Actor {
   const actor = requireActor(actorOrNull);
   if (actor.isOrganizer || isOwner(actor, request)) return actor;
   if (!canSeeRequest(actor, request)) throw notFound('The request');

@@ -11,7 +11,7 @@ import { approveMembership, listOrganizations, setMyOrganization, verifyOrganiza
 import { createMarketplaceBody, updateMarketplaceBody, slugField } from '../../marketplaces/marketplaces.schemas.ts';
 import { createMarketplace, getMarketplace, listMarketplaces, marketplaceToJson, updateMarketplace } from '../../marketplaces/marketplaces.service.ts';
 import { browseRequestsQuery, createRequestBody, rejectRequestBody, updateRequestBody } from '../../requests/requests.schemas.ts';
-import { browseRequests, createRequest, getRequest, moderateRequest, requestToJson, updateRequest } from '../../requests/requests.service.ts';
+import { browseRequests, createRequest, getRequest, moderateRequest, requestToJson, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
 import { authenticateApi } from '../middleware/authenticate.ts';
 import { isoInZone } from '../../shared/time.ts';
 
@@ -131,6 +131,7 @@ export function apiRouter(ctx: AppContext): Router {
   });
   api.patch('/requests/:id', async (req, res) => {
     requireActor(req.actor);
+    requireOwnerOrOrganizer(req.actor, await getRequest(ctx, req.actor, idParam(req.params.id, 'The request')), 'edit');
     const body = parseInput(updateRequestBody, req.body);
     res.json(requestToJson(await updateRequest(ctx, req.actor, idParam(req.params.id, 'The request'), body), req.actor));
   });

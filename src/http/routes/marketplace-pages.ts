@@ -6,7 +6,7 @@ import { setMyOrganization } from '../../organizations/organizations.service.ts'
 import { searchOrganizations } from '../../organizations/organizations.repository.ts';
 import { getMarketplace, listMarketplaces } from '../../marketplaces/marketplaces.service.ts';
 import { browseRequestsQuery, createRequestBody, requestCategories, requestCategoryLabels, rejectRequestBody, updateRequestBody } from '../../requests/requests.schemas.ts';
-import { browseRequests, createRequest, getRequest, moderateRequest, updateRequest } from '../../requests/requests.service.ts';
+import { browseRequests, createRequest, getRequest, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
 import { listThemesInUse } from '../../requests/requests.repository.ts';
 import { listAudit } from '../../audit/audit.repository.ts';
 import { allCountries, commonLanguages, languageName } from '../../shared/reference-data.ts';
@@ -249,12 +249,14 @@ export function marketplacePages(ctx: AppContext): Router {
   router.get('/requests/:id/edit', async (req, res) => {
     requireActor(req.actor);
     const request = await getRequest(ctx, req.actor, requestIdParam(req));
+    requireOwnerOrOrganizer(req.actor, request, 'edit');
     const { sessions } = await getMarketplace(ctx, request.marketplace_slug);
     await showRequestForm(req, res, { slug: request.marketplace_slug, mode: 'update', requestId: request.id, values: requestToFormValues(request, new Set(sessions.map((s) => s.code))) });
   });
   router.post('/requests/:id/edit', async (req, res) => {
     requireActor(req.actor);
     const request = await getRequest(ctx, req.actor, requestIdParam(req));
+    requireOwnerOrOrganizer(req.actor, request, 'edit');
     const values = bodyOf(req);
     values.themes = list(values.themes);
     await handleForm(

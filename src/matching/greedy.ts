@@ -1,0 +1,77 @@
+/**
+ * Constructive schedules: the baseline greedy (best score first, first slot that fits) and the
+ * least-damage greedy the heuristic starts from (best score first, the fitting slot its parties
+ * and the rooms need least for the pairs still waiting).
+ */
+import type { MatchingProblem } from './problem.ts';
+import { Schedule, fillGreedily, pairsByScore } from './schedule.ts';
+
+/** Baseline: pairs by descending score, each in its earliest slot that still fits. */
+export function scheduleGreedily(problem: MatchingProblem): Schedule {
+  const schedule = new Schedule(problem);
+  fillGreedily(schedule, pairsByScore(problem));
+  return schedule;
+}
+
+/**
+ * Pairs in the given order; each goes to the fitting slot with the least demand from the pairs
+ * still waiting: the waiting pairs of its parties that could use that time, plus the waiting
+ * pairs per room that could use that slot.
+ */
+export function scheduleLeastDamage(problem: MatchingProblem, pairOrder: readonly number[]): Schedule {
+  const schedule = new Schedule(problem);
+  const slotCount = problem.slots.length;
+  // waitingByParty[party * slotCount + s]: waiting pairs of the party that could meet in s.
+  const waitingByParty = new Float64Array(problem.partyNames.length * slotCount);
+  const waitingBySlot = new Float64Array(slotCount);
+  const waiting = new Uint8Array(problem.pairs.length);
+  const forget = (pair: number) => {
+    if (!waiting[pair]) return;
+    waiting[pair] = 0;
+    const { parties, candidateSlots } = problem.pairs[pair]!;
+    for (const s of candidateSlots) {
+      waitingBySlot[s]!--;
+      for (const party of parties) waitingByParty[party * slotCount + s]!--;
+    }
+  };
+  for (const pair of pairOrder) {
+    waiting[pair] = 1;
+    const { parties, candidateSlots } = problem.pairs[pair]!;
+    for (const s of candidateSlots) {
+      waitingBySlot[s]!++;
+      for (const party of parties) waitingByParty[party * slotCount + s]!++;
+    }
+  }
+  const rooms = Math.max(1, problem.roomCount);
+
+  for (const pair of pairOrder) {
+    forget(pair);
+    if (!schedule.hasQuota(pair)) continue;
+    const { parties, candidateSlots } = problem.pairs[pair]!;
+    let bestSlot = -1;
+    let bestDamage = Infinity;
+    for (const s of candidateSlots) {
+      if (!schedule.fitsInSlot(pair, s)) continue;
+      let damage = 0;
+      for (const party of parties) {
+        for (const o of problem.overlappingSlots[s]!) damage += waitingByParty[party * slotCount + o]!;
+      }
+      for (const o of problem.overlappingSlots[s]!) damage += waitingBySlot[o]! / rooms;
+      if (damage < bestDamage) {
+        bestDamage = damage;
+        bestSlot = s;
+      }
+    }
+    if (bestSlot < 0) continue;
+    schedule.place(pair, bestSlot);
+    // Pairs whose request or provider is now full will never be placed: stop counting them.
+    const { request, provider } = problem.pairs[pair]!;
+    if (schedule.requestMeetings[request] === problem.requestLimit[request]) {
+      problem.pairsOfRequest[request]!.forEach(forget);
+    }
+    if (schedule.providerMeetings[provider] === problem.providerLimit[provider]) {
+      problem.pairsOfProvider[provider]!.forEach(forget);
+    }
+  }
+  return schedule;
+}

@@ -1,0 +1,112 @@
+/**
+ * The HiGHS solver (WebAssembly) and the one kind of model this folder gives it: maximize a
+ * non-negative linear objective over variables in [0, 1] subject to "sum of some variables <= k"
+ * rows. The runtime is loaded once per process and reused.
+ */
+import highsModule, { type Highs } from 'highs';
+
+/**
+ * highs describes its ESM build with CommonJS-style types, so under NodeNext TypeScript sees the
+ * default import as the module object; at run time it is the loader function itself.
+ */
+const highsLoader: typeof highsModule.default =
+  typeof highsModule === 'function' ? highsModule : highsModule.default;
+
+let loading: Promise<Highs> | undefined;
+
+export function loadHighs(): Promise<Highs> {
+  if (!loading) {
+    loading = highsLoader().catch((error: unknown) => {
+      loading = undefined;
+      throw error;
+    });
+  }
+  return loading;
+}
+
+/** A row "sum of columns <= upper"; a column appears at most once per row. */
+export interface PackingRow {
+  columns: readonly number[];
+  upper: number;
+}
+
+export interface PackingModel {
+  /** Objective coefficient (gain) of each column; every column lies in [0, 1]. */
+  gains: readonly number[];
+  rows: readonly PackingRow[];
+  /** Whether the columns must be 0 or 1 (MILP) rather than anything in [0, 1] (LP). */
+  binary: boolean;
+}
+
+export interface PackingOptions {
+  timeLimitSeconds?: number;
+  /** Relative MIP gap at which HiGHS stops. */
+  mipGap?: number;
+  /** A feasible 0/1 assignment to start the MIP search from. */
+  start?: Float64Array;
+}
+
+export interface PackingOutcome {
+  /** HiGHS model status: optimal, timeLimit, infeasible, ... (see highs.constants.modelStatus). */
+  status: 'optimal' | 'limit' | 'failed';
+  /** Column values when a feasible solution exists. */
+  values?: Float64Array;
+  objective?: number;
+  /** Proven upper bound on the objective (the MIP dual bound, or the LP optimum). */
+  bound?: number;
+}
+
+export function solvePacking(highs: Highs, model: PackingModel, options: PackingOptions = {}): PackingOutcome {
+  const numCols = model.gains.length;
+  if (numCols === 0) return { status: 'optimal', values: new Float64Array(0), objective: 0, bound: 0 };
+  const numRows = model.rows.length;
+  const starts = new Int32Array(numRows + 1);
+  let nonZeros = 0;
+  model.rows.forEach((row, i) => {
+    nonZeros += row.columns.length;
+    starts[i + 1] = nonZeros;
+  });
+  const indices = new Int32Array(nonZeros);
+  model.rows.forEach((row, i) => indices.set(row.columns, starts[i]));
+
+  const data = {
+    numCols,
+    numRows,
+    sense: highs.constants.objectiveSense.maximize,
+    colCost: Float64Array.from(model.gains),
+    colLower: new Float64Array(numCols),
+    colUpper: new Float64Array(numCols).fill(1),
+    rowLower: new Float64Array(numRows).fill(-highs.infinity),
+    rowUpper: Float64Array.from(model.rows, (row) => row.upper),
+    matrix: { format: 'csr' as const, numRows, numCols, starts, indices, values: new Float64Array(nonZeros).fill(1) },
+    ...(model.binary ? { integrality: new Int32Array(numCols).fill(highs.constants.variableType.integer) } : {}),
+  };
+
+  return highs.withModel(data, (lp) => {
+    lp.options.set({
+      output_flag: false,
+      random_seed: 1,
+      ...(options.timeLimitSeconds !== undefined ? { time_limit: options.timeLimitSeconds } : {}),
+      ...(model.binary && options.mipGap !== undefined ? { mip_rel_gap: options.mipGap } : {}),
+    });
+    if (model.binary && options.start) lp.setSolution({ colValue: options.start });
+    const { modelStatus } = lp.run();
+    const codes = highs.constants.modelStatus;
+    const status: PackingOutcome['status'] =
+      modelStatus === codes.optimal
+        ? 'optimal'
+        : modelStatus === codes.timeLimit || modelStatus === codes.iterationLimit || modelStatus === codes.interrupted
+          ? 'limit'
+          : 'failed';
+    const hasSolution = Number(lp.info.get('primal_solution_status')) === highs.constants.solutionStatus.feasible;
+    if (status === 'failed' || !hasSolution) return { status: status === 'optimal' ? 'failed' : status };
+    const objective = lp.getObjectiveValue();
+    const bound = model.binary ? Number(lp.info.get('mip_dual_bound')) : status === 'optimal' ? objective : undefined;
+    return {
+      status,
+      values: lp.getSolution().colValue,
+      objective,
+      ...(bound !== undefined && Number.isFinite(bound) ? { bound } : {}),
+    };
+  });
+}

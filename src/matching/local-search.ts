@@ -1,0 +1,206 @@
+/**
+ * Improves a feasible schedule by strictly improving moves, each of which keeps it feasible:
+ *
+ * - insert an unscheduled pair where it fits;
+ * - insert it after moving one meeting that blocks it (a meeting of one of its parties at an
+ *   overlapping time, or one holding the last room) to another slot;
+ * - insert it in place of a cheaper meeting that blocks it in a slot;
+ * - when its request or provider is full, insert it in place of that side's cheapest meeting(s).
+ *
+ * Work is bounded by passes over the unscheduled pairs, not by a clock, so runs are reproducible.
+ * Candidate blockers are listed once per pass (and checked again before any move), which keeps a
+ * pass over 50 000 pairs to about a second.
+ */
+import type { MatchingProblem } from './problem.ts';
+import { pairsByScore, type Schedule } from './schedule.ts';
+
+export interface LocalSearchOptions {
+  /** Passes over the unscheduled pairs. */
+  maxPasses?: number;
+  /** Stop when a pass raises the objective by less than this fraction. */
+  minPassGain?: number;
+  /** Room-holding meetings tried per slot (bounds the work when slots hold many meetings). */
+  maxRoomBlockersPerSlot?: number;
+}
+
+const EPSILON = 1e-9;
+
+export function improveSchedule(schedule: Schedule, options: LocalSearchOptions = {}): void {
+  const maxPasses = options.maxPasses ?? 8;
+  const minPassGain = options.minPassGain ?? 1e-6;
+  const order = pairsByScore(schedule.problem);
+  for (let pass = 0; pass < maxPasses; pass++) {
+    const before = schedule.objective;
+    const moves = new ImprovingMoves(schedule, options.maxRoomBlockersPerSlot ?? 16);
+    for (const pair of order) {
+      if (!schedule.isScheduled(pair)) moves.tryInsert(pair);
+    }
+    if (schedule.objective - before <= minPassGain * Math.max(1, Math.abs(before))) break;
+  }
+}
+
+/** Pair lists sorted by ascending score, per request and per provider. */
+function cheapestFirstLists(problem: MatchingProblem, lists: readonly (readonly number[])[]): number[][] {
+  return lists.map((pairs) => [...pairs].sort((a, b) => problem.pairs[a]!.score - problem.pairs[b]!.score));
+}
+
+class ImprovingMoves {
+  private readonly problem: MatchingProblem;
+  /** Per slot, its meetings that could move to another slot, as of the start of the pass. */
+  private readonly movableInSlot: number[][];
+  /** Per slot, its meetings by ascending score, as of the start of the pass. */
+  private readonly cheapestInSlot: number[][];
+  private readonly requestPairsCheapestFirst: number[][];
+  private readonly providerPairsCheapestFirst: number[][];
+
+  constructor(
+    private readonly schedule: Schedule,
+    private readonly maxRoomBlockersPerSlot: number,
+  ) {
+    const problem = schedule.problem;
+    this.problem = problem;
+    this.movableInSlot = problem.slots.map(() => []);
+    this.cheapestInSlot = problem.slots.map(() => []);
+    for (const pair of schedule.scheduledPairs()) {
+      const s = schedule.slotOfPair[pair]!;
+      this.cheapestInSlot[s]!.push(pair);
+      const canMove = problem.pairs[pair]!.candidateSlots.some(
+        (to) => !problem.overlappingSlots[s]!.includes(to) && schedule.fitsInSlot(pair, to),
+      );
+      if (canMove) this.movableInSlot[s]!.push(pair);
+    }
+    for (const list of this.cheapestInSlot) list.sort((a, b) => this.score(a) - this.score(b));
+    this.requestPairsCheapestFirst = cheapestFirstLists(problem, problem.pairsOfRequest);
+    this.providerPairsCheapestFirst = cheapestFirstLists(problem, problem.pairsOfProvider);
+  }
+
+  private score(pair: number): number {
+    return this.problem.pairs[pair]!.score;
+  }
+
+  /** Applies a move that schedules `pair` and raises the objective; false if it finds none. */
+  tryInsert(pair: number): boolean {
+    if (!this.schedule.hasQuota(pair)) return this.tryInsteadOfQuotaHolders(pair);
+    return this.tryPlace(pair) || this.tryPlaceAfterRelocating(pair) || this.tryInsteadOfBlocker(pair);
+  }
+
+  private tryPlace(pair: number): boolean {
+    for (const s of this.problem.pairs[pair]!.candidateSlots) {
+      if (this.schedule.fitsInSlot(pair, s)) {
+        this.schedule.place(pair, s);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Meetings of the pair's parties whose time overlaps slot s. */
+  private partyConflicts(pair: number, s: number): number[] {
+    const { schedule } = this;
+    const overlapping = this.problem.overlappingSlots[s]!;
+    const conflicts: number[] = [];
+    for (const party of this.problem.pairs[pair]!.parties) {
+      if (schedule.isPartyAvailable(party, s)) continue;
+      for (const other of schedule.meetingsOfParty[party]!) {
+        if (overlapping.includes(schedule.slotOfPair[other]!) && !conflicts.includes(other)) conflicts.push(other);
+      }
+    }
+    return conflicts;
+  }
+
+  /** Slots of the moments of s that have no room left. */
+  private slotsOfFullMoments(s: number): number[] {
+    const slots = new Set<number>();
+    for (const m of this.problem.slotMoments[s]!) {
+      if (this.schedule.momentMeetings[m]! >= this.problem.roomCount) this.problem.moments[m]!.forEach((o) => slots.add(o));
+    }
+    return [...slots];
+  }
+
+  /**
+   * Meetings worth trying to take out so that `pair` fits in slot s: its single party conflict if
+   * it has one (none if several), else (rooms full) meetings of the full moments picked by `pick`.
+   */
+  private blockersAt(pair: number, s: number, pick: (slot: number) => readonly number[]): number[] {
+    const conflicts = this.partyConflicts(pair, s);
+    if (conflicts.length > 0) return conflicts.length === 1 ? conflicts : [];
+    return this.slotsOfFullMoments(s)
+      .flatMap((o) => pick(o).filter((other) => this.schedule.slotOfPair[other] === o))
+      .slice(0, this.maxRoomBlockersPerSlot);
+  }
+
+  /** Moves one blocking meeting to another slot that fits, then places `pair`. */
+  private tryPlaceAfterRelocating(pair: number): boolean {
+    const { schedule } = this;
+    for (const s of this.problem.pairs[pair]!.candidateSlots) {
+      for (const blocker of this.blockersAt(pair, s, (o) => this.movableInSlot[o]!)) {
+        const from = schedule.remove(blocker);
+        if (schedule.fitsInSlot(pair, s)) {
+          schedule.place(pair, s);
+          for (const to of this.problem.pairs[blocker]!.candidateSlots) {
+            if (to !== from && schedule.fitsInSlot(blocker, to)) {
+              schedule.place(blocker, to);
+              return true;
+            }
+          }
+          schedule.remove(pair);
+        }
+        schedule.place(blocker, from);
+      }
+    }
+    return false;
+  }
+
+  /** Replaces the cheapest blocking meeting whose removal lets `pair` in, if it scores less. */
+  private tryInsteadOfBlocker(pair: number): boolean {
+    const { schedule } = this;
+    const gainLimit = this.score(pair) - EPSILON;
+    let best: { blocker: number; slot: number; loss: number } | undefined;
+    for (const s of this.problem.pairs[pair]!.candidateSlots) {
+      const cheaper = (o: number) => this.cheapestInSlot[o]!.filter((other) => this.score(other) < gainLimit);
+      for (const blocker of this.blockersAt(pair, s, cheaper)) {
+        const loss = this.score(blocker);
+        if (loss >= gainLimit || (best && loss >= best.loss)) continue;
+        const from = schedule.remove(blocker);
+        if (schedule.fitsInSlot(pair, s)) best = { blocker, slot: s, loss };
+        schedule.place(blocker, from);
+      }
+    }
+    if (!best) return false;
+    schedule.remove(best.blocker);
+    schedule.place(pair, best.slot);
+    return true;
+  }
+
+  /**
+   * When the pair's request or provider is full: drop that side's cheapest meeting (one per full
+   * side) if the pair then fits somewhere and scores more than what was dropped.
+   */
+  private tryInsteadOfQuotaHolders(pair: number): boolean {
+    const { schedule, problem } = this;
+    const { request, provider } = problem.pairs[pair]!;
+    const cheapestScheduled = (pairs: readonly number[]) => {
+      const found: number[] = [];
+      for (const other of pairs) {
+        if (found.length === 3 || this.score(other) >= this.score(pair)) break;
+        if (schedule.isScheduled(other)) found.push(other);
+      }
+      return found;
+    };
+    const requestFull = schedule.requestMeetings[request]! >= problem.requestLimit[request]!;
+    const providerFull = schedule.providerMeetings[provider]! >= problem.providerLimit[provider]!;
+    const fromRequest = requestFull ? cheapestScheduled(this.requestPairsCheapestFirst[request]!) : [undefined];
+    const fromProvider = providerFull ? cheapestScheduled(this.providerPairsCheapestFirst[provider]!) : [undefined];
+    for (const a of fromRequest) {
+      for (const b of fromProvider) {
+        const dropped = [...new Set([a, b])].filter((p): p is number => p !== undefined);
+        const loss = dropped.reduce((sum, p) => sum + this.score(p), 0);
+        if (loss >= this.score(pair) - EPSILON) continue;
+        const slots = dropped.map((p) => schedule.remove(p));
+        if (schedule.hasQuota(pair) && this.tryPlace(pair)) return true;
+        dropped.forEach((p, i) => schedule.place(p, slots[i]!));
+      }
+    }
+    return false;
+  }
+}

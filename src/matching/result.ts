@@ -1,0 +1,78 @@
+/**
+ * Turns a schedule into the public result: concrete rooms, meetings in time order, and the
+ * pairs the time-free matching chose that got no meeting, each with the reason.
+ */
+import { RESULT_FORMAT, type MatchingResult, type Meeting, type SolveStats, type UnscheduledPair } from './instance.schema.ts';
+import type { MatchingProblem } from './problem.ts';
+import { sumScores, type Schedule } from './schedule.ts';
+
+export const UNSCHEDULED_REASONS = {
+  noCommonFreeSlot: 'no common free slot',
+  requestFull: 'request already has maxMatches meetings',
+  providerFull: 'provider already at capacity',
+  noRoom: 'no room free at any common free slot',
+  partiesBooked: 'a party is in another meeting at every common free slot',
+} as const;
+
+/**
+ * Gives each meeting a room. Meetings are taken by start time and each gets the first room free
+ * by then; since at no moment do more meetings run than there are rooms, this never runs out
+ * (interval graphs are colourable with as many colours as their largest clique).
+ */
+export function assignRooms(schedule: Schedule): Meeting[] {
+  const { problem } = schedule;
+  const { instance } = problem;
+  const meetings = schedule
+    .scheduledPairs()
+    .map((pair) => ({ pair, slot: schedule.slotOfPair[pair]! }))
+    .sort((a, b) => a.slot - b.slot || a.pair - b.pair); // slots are indexed by start time
+  const roomFreeFrom = instance.rooms.map(() => -Infinity);
+  return meetings.map(({ pair, slot }) => {
+    const { start, end, id } = problem.slots[slot]!;
+    const room = roomFreeFrom.findIndex((freeFrom) => freeFrom <= start);
+    if (room === -1) throw new Error(`no room left for slot ${id}; the schedule breaks the room constraint`);
+    roomFreeFrom[room] = end;
+    const { request, provider, score } = problem.pairs[pair]!;
+    return {
+      request: instance.requests[request]!.id,
+      provider: instance.providers[provider]!.id,
+      slot: id,
+      room: instance.rooms[room]!.id,
+      score,
+    };
+  });
+}
+
+function reasonUnscheduled(schedule: Schedule, pair: number): string {
+  const { problem } = schedule;
+  const { request, provider, candidateSlots, parties } = problem.pairs[pair]!;
+  if (candidateSlots.length === 0) return UNSCHEDULED_REASONS.noCommonFreeSlot;
+  if (schedule.requestMeetings[request]! >= problem.requestLimit[request]!) return UNSCHEDULED_REASONS.requestFull;
+  if (schedule.providerMeetings[provider]! >= problem.providerLimit[provider]!) return UNSCHEDULED_REASONS.providerFull;
+  const partiesFreeSomewhere = candidateSlots.some((s) => parties.every((party) => schedule.isPartyAvailable(party, s)));
+  return partiesFreeSomewhere ? UNSCHEDULED_REASONS.noRoom : UNSCHEDULED_REASONS.partiesBooked;
+}
+
+export function buildResult(
+  schedule: Schedule,
+  chosenIgnoringTime: ReadonlySet<number>,
+  stats: SolveStats,
+): MatchingResult {
+  const { problem } = schedule;
+  const meetings = assignRooms(schedule);
+  const unscheduled: UnscheduledPair[] = [...chosenIgnoringTime]
+    .filter((pair) => !schedule.isScheduled(pair))
+    .sort((a, b) => problem.pairs[b]!.score - problem.pairs[a]!.score || a - b)
+    .map((pair) => ({
+      request: problem.instance.requests[problem.pairs[pair]!.request]!.id,
+      provider: problem.instance.providers[problem.pairs[pair]!.provider]!.id,
+      reason: reasonUnscheduled(schedule, pair),
+    }));
+  return {
+    format: RESULT_FORMAT,
+    objective: sumScores(meetings.map((m) => m.score)),
+    meetings,
+    unscheduled,
+    stats,
+  };
+}

@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
+import { apiClient, PageClient } from '../helpers/http.ts';
+import { createPerson, createTestMarketplace, sampleRequest, type TestPerson } from '../helpers/factories.ts';
+
+let env: TestEnvironment;
+let api: ReturnType<typeof apiClient>;
+let organizer: TestPerson;
+let bangladesh: TestPerson;
+let ilo: TestPerson;
+
+beforeAll(async () => {
+  env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'] });
+  api = apiClient(env.baseUrl);
+  organizer = await createPerson(env.ctx, { email: 'secretariat@gfmd.test' });
+  bangladesh = await createPerson(env.ctx, { email: 'focal@mole.gov.bd', organization: { name: 'Ministry of Expatriates Welfare, Bangladesh', kind: 'government', country: 'BD' } });
+  ilo = await createPerson(env.ctx, { email: 'focal@ilo.org', organization: { name: 'International Labour Organization (ILO)', kind: 'un_agency' } });
+  await createTestMarketplace(env.ctx, organizer);
+});
+afterAll(async () => env?.close());
+
+function browserAs(person: TestPerson): PageClient {
+  const browser = new PageClient(env.baseUrl);
+  browser.setCookie('fm_session', person.browserToken);
+  return browser;
+}
+
+describe('pages', () => {
+  it('the home page shows the marketplace; unknown pages are a 404 page, not a stack trace', async () => {
+    const browser = new PageClient(env.baseUrl);
+    const home = await browser.get('/');
+    expect(home.status).toBe(302);
+    expect(home.location).toBe('/m/gfmd-2007');
+    const missing = await browser.get('/no/such/page');
+    expect(missing.status).toBe(404);
+    expect(missing.html).toContain('Page not found');
+    const badId = await browser.get('/requests/not-a-uuid');
+    expect(badId.status).toBe(404);
+    expect((await browser.get('/dev/mail')).status).toBe(404);
+  });
+
+  it('a new person names an organization with the form: errors beside the fields, then pending', async () => {
+    const person = await createPerson(env.ctx, { email: 'new.focal@gov.sn' });
+    const browser = browserAs(person);
+    const bad = await browser.post('/account/organization', { name: 'Ministère des Sénégalais de l’Extérieur', kind: 'government', country: '' });
+    expect(bad.status).toBe(422);
+    expect(bad.html).toMatch(/id="country-error"[^>]*>.*Country: is required for a government/s);
+    expect(bad.html).toContain('value="Ministère des Sénégalais de l’Extérieur"');
+    const good = await browser.post('/account/organization', { name: 'Ministère des Sénégalais de l’Extérieur', kind: 'government', country: 'SN', personName: 'Awa Diop' });
+    expect(good.status).toBe(303);
+    const page = await browser.get(good.location!);
+    expect(page.html).toContain('waits for verification');
+    expect(page.html).toMatch(/badge--pending/);
+
+    // The organizer verifies it from the organizations page.
+    const secretariat = browserAs(organizer);
+    const list = await secretariat.get('/organizer/organizations?status=pending');
+    const id = /action="\/organizer\/organizations\/([0-9a-f-]+)\/verify"/.exec(list.html)![1]!;
+    const verified = await secretariat.post(`/organizer/organizations/${id}/verify`, {}, { formPage: '/organizer/organizations?status=pending' });
+    expect(verified.status).toBe(303);
+    expect((await api('GET', '/api/v1/me', { token: person.token })).body.organization.status).toBe('verified');
+  });
+
+  it('the requester edits a request with the form and withdraws it from its page', async () => {
+    const created = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: bangladesh.token, body: sampleRequest });
+    const id = created.body.id as string;
+    const browser = browserAs(bangladesh);
+    const form = await browser.get(`/requests/${id}/edit`);
+    expect(form.status).toBe(200);
+    expect(form.html).toContain(`value="${sampleRequest.title}"`);
+    const bad = await browser.post(`/requests/${id}/edit`, { title: sampleRequest.title, category: 'training', themes: ['1.2'], otherThemes: '', description: sampleRequest.description, expectedOutcome: sampleRequest.expectedOutcome, countries: 'BD', languages: 'en', maxMatches: 'three', responseDeadlineDate: '', responseDeadlineTime: '17:00' }, { formPage: `/requests/${id}/edit` });
+    expect(bad.status).toBe(422);
+    expect(bad.html).toContain('Number of providers: must be a number');
+    const saved = await browser.post(`/requests/${id}/edit`, { title: 'An edited title for the request', category: 'advice', themes: [], otherThemes: 'reintegration', description: sampleRequest.description, expectedOutcome: sampleRequest.expectedOutcome, countries: 'BD, NP', languages: 'en', maxMatches: '1', responseDeadlineDate: '', responseDeadlineTime: '17:00' }, { formPage: `/requests/${id}/edit` });
+    expect(saved.status).toBe(303);
+    expect((await api('GET', `/api/v1/requests/${id}`, { token: bangladesh.token })).body).toMatchObject({ title: 'An edited title for the request', category: 'advice', themes: ['reintegration'], countries: ['BD', 'NP'], maxMatches: 1 });
+
+    // A provider sees no edit form and cannot post one.
+    await api('POST', `/api/v1/requests/${id}/publish`, { token: organizer.token });
+    const provider = browserAs(ilo);
+    const detail = await provider.get(`/requests/${id}`);
+    expect(detail.html).not.toContain('Withdraw this request');
+    const edit = await provider.post(`/requests/${id}/edit`, { title: 'Hijacked title' }, { formPage: `/requests/${id}` });
+    expect(edit.status).toBe(403);
+
+    const withdrawn = await browser.post(`/requests/${id}/withdraw`, {}, { formPage: `/requests/${id}` });
+    expect(withdrawn.status).toBe(303);
+    expect((await browser.get(withdrawn.location!)).html).toContain('The request is withdrawn.');
+    const again = await browser.post(`/requests/${id}/withdraw`, {}, { formPage: `/requests/${id}` });
+    expect(again.status).toBe(409);
+    expect(again.html).toContain('This request is withdrawn; it cannot be withdrawn.');
+  });
+
+  it('text that looks like HTML is shown as text everywhere', async () => {
+    const created = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', {
+      token: bangladesh.token,
+      body: { ...sampleRequest, title: '<script>alert(1)</script> training', description: 'A "quoted" <img src=x onerror=alert(1)> description, long enough.' },
+    });
+    await api('POST', `/api/v1/requests/${created.body.id}/publish`, { token: organizer.token });
+    const page = await new PageClient(env.baseUrl).get(`/requests/${created.body.id}`);
+    expect(page.html).not.toContain('<script>alert(1)</script>');
+    expect(page.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; training');
+    expect(page.html).not.toContain('<img src=x');
+    const list = await new PageClient(env.baseUrl).get('/m/gfmd-2007');
+    expect(list.html).not.toContain('<script>alert(1)</script>');
+  });
+
+  it('security headers and a CSP without inline scripts are on every page', async () => {
+    const response = await fetch(new URL('/m/gfmd-2007', env.baseUrl));
+    const csp = response.headers.get('content-security-policy')!;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+  });
+
+  it('the API signs out a bearer token', async () => {
+    const person = await createPerson(env.ctx, { email: 'leaving@example.org' });
+    expect((await api('POST', '/api/v1/auth/sign-out', { token: person.token })).status).toBe(204);
+    const after = await api('GET', '/api/v1/me', { token: person.token });
+    expect(after.status).toBe(401);
+    expect(after.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('lists marketplaces over the API', async () => {
+    const response = await api('GET', '/api/v1/marketplaces');
+    expect(response.body.items).toEqual([expect.objectContaining({ slug: 'gfmd-2007', timeZone: 'Europe/Brussels' })]);
+    expect((await api('GET', '/api/v1/marketplaces/nope')).status).toBe(404);
+  });
+});
