@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseInstance, parseInstant, parseResult } from '../../../src/matching/instance.schema.ts';
+
+const example = () => JSON.parse(readFileSync(join(import.meta.dirname, 'examples/small-tight.json'), 'utf8'));
+
+function messageFor(change: (instance: any) => unknown): string {
+  const instance = example();
+  const changed = change(instance) ?? instance;
+  const parsed = parseInstance(changed);
+  return parsed.ok ? 'ok' : parsed.message;
+}
+
+describe('reading an instance', () => {
+  it('accepts the examples', () => {
+    expect(parseInstance(example()).ok).toBe(true);
+    expect(parseInstance(JSON.parse(readFileSync(join(import.meta.dirname, 'examples/medium.json'), 'utf8'))).ok).toBe(true);
+  });
+
+  it.each<[string, (i: any) => unknown, string]>([
+    ['a score of zero', (i) => void (i.offers[3].score = 0), 'offers[3].score: must be a finite number > 0'],
+    ['a score given as text', (i) => void (i.offers[3].score = '0.5'), 'offers[3].score: must be a finite number > 0'],
+    ['a missing score', (i) => void delete i.offers[3].score, 'offers[3].score: is required'],
+    ['an offer to an unknown request', (i) => void (i.offers[5].request = 'nobody'), 'offers[5].request: unknown request id "nobody"'],
+    ['an offer from an unknown provider', (i) => void (i.offers[2].provider = 'px'), 'offers[2].provider: unknown provider id "px"'],
+    ['a repeated slot id', (i) => void (i.slots[3].id = 'd0s0'), 'slots[3].id: duplicate id "d0s0" (also slots[0])'],
+    ['a repeated request id', (i) => void (i.requests[4].id = 'r1'), 'requests[4].id: duplicate id "r1" (also requests[1])'],
+    ['a slot that ends when it starts', (i) => void (i.slots[2].end = i.slots[2].start), 'slots[2].end: must be after start'],
+    ['a time without offset', (i) => void (i.slots[1].start = '2007-07-10T07:00:00'), 'slots[1].start: must be an ISO 8601 date-time with an offset'],
+    ['an impossible date', (i) => void (i.requests[0].busy[0][1] = '2007-02-30T07:00:00Z'), 'requests[0].busy[0][1]: must be an ISO 8601'],
+    ['a busy interval backwards', (i) => void i.requests[0].busy[0].reverse(), 'requests[0].busy[0]: end must be after start'],
+    ['a fractional maxMatches', (i) => void (i.requests[2].maxMatches = 1.5), 'requests[2].maxMatches: must be a whole number >= 0'],
+    ['a negative capacity', (i) => void (i.providers[2].capacity = -1), 'providers[2].capacity: must be a whole number >= 0'],
+    ['a missing list', (i) => void delete i.rooms, 'rooms: is required'],
+    ['another format', (i) => void (i.format = 'marketplace-matching/2'), 'format: must be "marketplace-matching/1"'],
+    ['something that is not an object', () => [1, 2], 'instance: must be a JSON object'],
+  ])('names the first bad path for %s', (_, change, expected) => {
+    expect(messageFor(change)).toContain(expected);
+  });
+
+  it('reports the first problem in document order, not the first rule checked', () => {
+    // A duplicate slot id (checked across the document) comes before a bad score further down.
+    const message = messageFor((i) => {
+      i.slots[3].id = 'd0s0';
+      i.offers[0].score = -1;
+    });
+    expect(message).toBe('slots[3].id: duplicate id "d0s0" (also slots[0])');
+  });
+
+  it('reads instants with their offsets', () => {
+    expect(parseInstant('2007-07-10T15:00:00+02:00')).toBe(Date.parse('2007-07-10T13:00:00Z'));
+    expect(parseInstant('2007-07-10T13:00Z')).toBe(Date.parse('2007-07-10T13:00:00Z'));
+    expect(parseInstant('2007-07-10T13:00:00.250-01:30')).toBe(Date.parse('2007-07-10T14:30:00.250Z'));
+    expect(parseInstant('2007-07-10 13:00:00Z')).toBeUndefined();
+    expect(parseInstant('2007-07-10T24:00:00Z')).toBeUndefined();
+  });
+
+  it('checks results against the result format', () => {
+    const result = {
+      format: 'marketplace-matching-result/1',
+      objective: 0.83,
+      meetings: [{ request: 'r1', provider: 'ilo', slot: 'tue-1500', room: 'room-a', score: 0.83 }],
+      unscheduled: [],
+      stats: { offers: 1, seconds: 0.002, method: 'milp-highs' },
+    };
+    expect(parseResult(result).ok).toBe(true);
+    expect(parseResult({ ...result, stats: { ...result.stats, method: 'magic' } })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('stats.method'),
+    });
+  });
+});

@@ -1,0 +1,115 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseInstance, type Instance } from '../../../src/matching/instance.schema.ts';
+import { solveGreedy, solveMatching } from '../../../src/matching/optimizer.ts';
+import { generateInstance } from '../../../src/matching/generate.ts';
+import { loadHighs } from '../../../src/matching/highs.ts';
+import { solveExactly } from '../../../src/matching/milp.ts';
+import { compileProblem } from '../../../src/matching/problem.ts';
+import { smallInstanceArb } from './arbitrary-instance.ts';
+import { bruteForceOptimum, findViolations, type InstanceLike } from './feasibility-checker.ts';
+
+const TOLERANCE = 1e-9;
+
+function validated(json: InstanceLike): Instance {
+  const parsed = parseInstance(json);
+  if (!parsed.ok) throw new Error(`generated instance is invalid: ${parsed.message}`);
+  return parsed.instance;
+}
+
+describe('every schedule keeps every rule', () => {
+  it('the optimizer, the heuristic and the greedy baseline are feasible and add up their scores', async () => {
+    await fc.assert(
+      fc.asyncProperty(smallInstanceArb({ maxSlots: 6, maxRequests: 6, maxProviders: 4, maxOffers: 14 }), async (json) => {
+        const instance = validated(json);
+        for (const result of [
+          await solveMatching(instance),
+          await solveMatching(instance, { method: 'heuristic' }),
+          await solveGreedy(instance),
+        ]) {
+          expect(findViolations(json, result)).toEqual([]);
+          expect(result.stats.offers).toBe(json.offers.length);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  }, 120_000);
+
+  it('the optimizer never scores below the greedy baseline, and the heuristic neither', async () => {
+    await fc.assert(
+      fc.asyncProperty(smallInstanceArb({ maxSlots: 6, maxRequests: 6, maxProviders: 4, maxOffers: 14 }), async (json) => {
+        const instance = validated(json);
+        const greedy = await solveGreedy(instance);
+        const exact = await solveMatching(instance, { method: 'milp' });
+        const heuristic = await solveMatching(instance, { method: 'heuristic' });
+        expect(exact.objective).toBeGreaterThanOrEqual(greedy.objective - TOLERANCE);
+        expect(heuristic.objective).toBeGreaterThanOrEqual(greedy.objective - TOLERANCE);
+        expect(exact.objective).toBeGreaterThanOrEqual(heuristic.objective - TOLERANCE);
+        for (const result of [exact, heuristic]) {
+          if (result.stats.bound !== undefined) expect(result.objective).toBeLessThanOrEqual(result.stats.bound + 1e-6);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  }, 120_000);
+
+  it('the exact model and the optimizer find the optimum that enumerating every schedule finds', async () => {
+    await fc.assert(
+      fc.asyncProperty(smallInstanceArb({ maxSlots: 3, maxRequests: 4, maxProviders: 3, maxOffers: 6 }), async (json) => {
+        const instance = validated(json);
+        const optimum = bruteForceOptimum(json);
+        expect((await solveMatching(instance)).objective).toBeCloseTo(optimum, 9);
+        // The exact model on its own (no heuristic start to hide behind): its optimum and bound.
+        const exact = solveExactly(await loadHighs(), compileProblem(instance), { timeLimitSeconds: 10, mipGap: 0 });
+        expect(exact.provenOptimal).toBe(true);
+        expect(exact.schedule?.exactObjective() ?? 0).toBeCloseTo(optimum, 9);
+        expect(exact.bound ?? 0).toBeCloseTo(optimum, 6);
+      }),
+      { numRuns: 120 },
+    );
+  }, 120_000);
+
+  it('unscheduled lists only offered pairs without a meeting, each with a known reason', async () => {
+    const reasons = [
+      'no common free slot',
+      'request already has maxMatches meetings',
+      'provider already at capacity',
+      'no room free at any common free slot',
+      'a party is in another meeting at every common free slot',
+    ];
+    await fc.assert(
+      fc.asyncProperty(smallInstanceArb({ maxSlots: 5, maxRequests: 5, maxProviders: 3, maxOffers: 12 }), async (json) => {
+        const result = await solveMatching(validated(json));
+        for (const u of result.unscheduled) expect(reasons).toContain(u.reason);
+        const pairs = result.unscheduled.map((u) => `${u.request}/${u.provider}`);
+        expect(new Set(pairs).size).toBe(pairs.length);
+      }),
+      { numRuns: 60 },
+    );
+  }, 60_000);
+
+  it('on generated event-sized instances, exact and heuristic are feasible and beat the greedy', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+          offers: fc.integer({ min: 20, max: 160 }),
+          tightness: fc.constantFrom('tight' as const, 'loose' as const),
+          overlappingSlots: fc.boolean(),
+        }),
+        async (options) => {
+          const instance = generateInstance(options);
+          const json = JSON.parse(JSON.stringify(instance)) as InstanceLike;
+          const greedy = await solveGreedy(validated(json));
+          const exact = await solveMatching(validated(json), { method: 'milp' });
+          const heuristic = await solveMatching(validated(json), { method: 'heuristic' });
+          for (const result of [greedy, exact, heuristic]) expect(findViolations(json, result)).toEqual([]);
+          expect(exact.stats.gap).toBeLessThan(1e-6);
+          expect(exact.objective).toBeGreaterThanOrEqual(heuristic.objective - TOLERANCE);
+          expect(heuristic.objective).toBeGreaterThanOrEqual(greedy.objective - TOLERANCE);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  }, 120_000);
+});
