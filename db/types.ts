@@ -19,6 +19,9 @@ export type RequestCategory = 'training' | 'advice' | 'capacity_building' | 'equ
 export type RequestStatus = 'submitted' | 'open' | 'rejected' | 'withdrawn' | 'closed' | 'matched';
 export type SessionRole = 'chair' | 'coordinator' | 'rapporteur' | 'speaker' | 'discussant' | 'co_organizer' | 'contributor';
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed';
+export type ResponseStatus = 'draft' | 'submitted' | 'withdrawn' | 'matched' | 'not_matched';
+export type Modality = 'in_person' | 'remote' | 'either';
+export type Funding = 'provider_covers' | 'needs_funding' | 'shared';
 
 export interface OrganizationsTable {
   id: Generated<string>;
@@ -41,6 +44,7 @@ export interface UsersTable {
   locale: Generated<string>;
   created_at: CreatedAt;
   last_sign_in_at: Timestamp | null;
+  time_zone: string | null;
 }
 
 export interface SignInTokensTable {
@@ -125,6 +129,50 @@ export interface RequestsTable {
   published_at: Timestamp | null;
   closed_at: Timestamp | null;
   search: ColumnType<string, never, never>;
+  response_count: Generated<number>;
+  sealed_responses: Generated<boolean>;
+}
+
+export interface ResponsesTable {
+  id: Generated<string>;
+  request_id: string;
+  organization_id: string;
+  created_by: string;
+  summary: string;
+  details: string;
+  offer_categories: string[];
+  modality: Modality;
+  languages: string[];
+  funding: Funding;
+  status: ResponseStatus;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+  submitted_at: Timestamp | null;
+}
+
+export interface RequestFollowsTable {
+  request_id: string;
+  user_id: string;
+  created_at: CreatedAt;
+}
+
+type TextArrayWithDefault = ColumnType<string[], string[] | undefined, string[]>;
+
+export interface ProviderInterestsTable {
+  user_id: string;
+  categories: TextArrayWithDefault;
+  themes: TextArrayWithDefault;
+  countries: TextArrayWithDefault;
+  digest: Generated<boolean>;
+  last_digest_at: Timestamp | null;
+  updated_at: Generated<Date>;
+}
+
+export interface RequestRemindersTable {
+  request_id: string;
+  kind: '7d' | '24h';
+  deadline: Timestamp;
+  ran_at: CreatedAt;
 }
 
 export interface AuditEventsTable {
@@ -178,11 +226,16 @@ export interface Database {
   requests: RequestsTable;
   audit_events: AuditEventsTable;
   outbox: OutboxTable;
+  responses: ResponsesTable;
+  request_follows: RequestFollowsTable;
+  provider_interests: ProviderInterestsTable;
+  request_reminders: RequestRemindersTable;
 }
 
 export type Organization = Selectable<OrganizationsTable>;
 export type User = Selectable<UsersTable>;
 export type Marketplace = Selectable<MarketplacesTable>;
 export type Request = Selectable<RequestsTable>;
+export type Response = Selectable<ResponsesTable>;
 export type NewOutboxRow = Insertable<OutboxTable>;
 export type RequestUpdate = Updateable<RequestsTable>;

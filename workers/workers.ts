@@ -3,7 +3,8 @@ import type { Transporter } from 'nodemailer';
 import type { AppContext } from '../src/context.ts';
 import { createRedis } from '../src/queue/queues.ts';
 import { jobDefinitions, jobsOfQueue, queueNames, type JobName, type JobPayload, type QueueName } from '../src/queue/registry.ts';
-import { sendEmailProcessor, sweepOutboxProcessor } from './send-email.processor.ts';
+import { sendDigestsProcessor, sendEmailProcessor, sweepOutboxProcessor } from './send-email.processor.ts';
+import { closeRequestProcessor, sendRemindersProcessor, sweepDeadlinesProcessor } from './deadlines.processor.ts';
 
 type Handlers = { [N in JobName]: (payload: JobPayload<N>, job: Job) => Promise<unknown> };
 
@@ -11,9 +12,11 @@ export interface WorkerOptions {
   mailer: Transporter;
   /** How often the sweeps run (ms). */
   sweepEveryMs?: number;
+  /** Schedule the daily digest (default true). */
+  digests?: boolean;
 }
 
-const concurrency: Record<QueueName, number> = { email: 10 };
+const concurrency: Record<QueueName, number> = { email: 10, deadlines: 10 };
 
 export interface RunningWorkers {
   close(timeoutMs?: number): Promise<void>;
@@ -24,6 +27,10 @@ export async function startWorkers(ctx: AppContext, options: WorkerOptions): Pro
   const handlers: Handlers = {
     'send-email': sendEmailProcessor(ctx, options.mailer),
     'sweep-outbox': sweepOutboxProcessor(ctx),
+    'send-digests': sendDigestsProcessor(ctx),
+    'close-request': closeRequestProcessor(ctx),
+    'send-reminders': sendRemindersProcessor(ctx),
+    'sweep-deadlines': sweepDeadlinesProcessor(ctx),
   };
   for (const name of Object.keys(jobDefinitions) as JobName[]) {
     if (typeof handlers[name] !== 'function') throw new Error(`Job ${name} has no handler`);
@@ -55,6 +62,9 @@ export async function startWorkers(ctx: AppContext, options: WorkerOptions): Pro
 
   const every = options.sweepEveryMs ?? 30_000;
   await ctx.queues.queue('email').upsertJobScheduler('sweep-outbox', { every }, { name: 'sweep-outbox', data: {} });
+  await ctx.queues.queue('deadlines').upsertJobScheduler('sweep-deadlines', { every }, { name: 'sweep-deadlines', data: {} });
+  // The daily digest at 06:00 UTC (morning in Europe and Africa, afternoon in Asia).
+  if (options.digests !== false) await ctx.queues.queue('email').upsertJobScheduler('send-digests', { pattern: '0 6 * * *', tz: 'UTC' }, { name: 'send-digests', data: {} });
 
   return {
     async close(timeoutMs = 10_000) {

@@ -3,7 +3,7 @@ import type { Database } from '../../db/types.ts';
 import type { Actor } from '../auth/actor.ts';
 
 export interface AuditEntry {
-  entity: 'request' | 'organization' | 'marketplace' | 'membership' | 'response' | 'meeting';
+  entity: 'request' | 'organization' | 'marketplace' | 'membership' | 'response' | 'meeting' | 'email';
   entityId: string;
   action: string;
   fromStatus?: string | null;

@@ -8,6 +8,8 @@ export interface Actor {
   name: string | null;
   isOrganizer: boolean;
   locale: string;
+  /** The zone the person chose, for showing times in "your time". */
+  timeZone: string | null;
   membership: 'pending' | 'active' | null;
   organization: { id: string; name: string; kind: OrganizationKind; country: string | null; status: OrganizationStatus } | null;
 }

@@ -58,6 +58,7 @@ export async function findSessionUser(db: Kysely<Database>, tokenHash: string, k
       'u.name',
       'u.is_organizer',
       'u.locale',
+      'u.time_zone',
       'u.organization_id',
       'u.membership',
       'o.name as organization_name',

@@ -67,6 +67,7 @@ export async function resolveSession(ctx: AppContext, sessionToken: string, kind
     // ORGANIZER_EMAILS is the source of truth: removing an address there removes the role at once.
     isOrganizer: ctx.config.ORGANIZER_EMAILS.includes(row.email),
     locale: row.locale,
+    timeZone: row.time_zone,
     membership: row.membership,
     organization:
       row.organization_id && row.organization_name && row.organization_kind && row.organization_status

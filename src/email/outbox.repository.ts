@@ -80,3 +80,28 @@ export async function findStuckOutboxEmails(db: Kysely<Database>, olderThanSecon
     .limit(limit)
     .execute();
 }
+
+/** The organizers' view of the outbox, newest first, keyset-paginated by (created_at, id). */
+export async function listOutboxRows(db: Kysely<Database>, status: string | undefined, q: string | undefined, after: { createdAt: Date; id: string } | undefined, limit: number) {
+  let query = db
+    .selectFrom('outbox')
+    .select(['id', 'template', 'to_email', 'subject', 'status', 'attempts', 'last_error', 'message_id', 'created_at', 'sent_at'])
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit + 1);
+  if (status) query = query.where('status', '=', status as 'sent');
+  if (q) query = query.where((eb) => eb.or([eb('to_email', 'ilike', `%${q.replace(/[%_\\]/g, '\\$&')}%`), eb('subject', 'ilike', `%${q.replace(/[%_\\]/g, '\\$&')}%`)]));
+  if (after) query = query.where(sql<boolean>`(created_at, id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`);
+  return query.execute();
+}
+
+/** Makes a sent or failed email pending again (same row, same Message-ID). */
+export async function resetOutboxEmail(db: Kysely<Database>, id: string) {
+  return db
+    .updateTable('outbox')
+    .set({ status: 'pending', attempts: 0, last_error: null, claimed_at: null })
+    .where('id', '=', id)
+    .where('status', 'in', ['sent', 'failed'])
+    .returning(['id'])
+    .executeTakeFirst();
+}

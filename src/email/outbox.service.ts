@@ -2,9 +2,15 @@ import type { Transporter } from 'nodemailer';
 import { UnrecoverableError } from 'bullmq';
 import type { AppContext } from '../context.ts';
 import { jobId } from '../queue/registry.ts';
+import { requireOrganizer, type Actor } from '../auth/actor.ts';
+import { conflict, notFound } from '../shared/errors.ts';
+import { decodeCursor, encodeCursor } from '../shared/cursor.ts';
+import { recordAudit } from '../audit/audit.repository.ts';
 import {
   claimOutboxEmail,
   findStuckOutboxEmails,
+  listOutboxRows,
+  resetOutboxEmail,
   markOutboxFailed,
   markOutboxRetry,
   markOutboxSent,
@@ -70,4 +76,26 @@ export async function sweepOutbox(ctx: AppContext): Promise<number> {
     await ctx.queues.enqueue('send-email', { outboxId: row.id }, { jobId: jobId('email', row.id, 'sweep', row.attempts) });
   }
   return stuck.length;
+}
+
+/** An organizer sends an email again (after fixing an address, or when a recipient lost it). */
+export async function resendOutboxEmail(ctx: AppContext, actorOrNull: Actor | null, outboxId: string): Promise<void> {
+  const actor = requireOrganizer(actorOrNull);
+  const row = await resetOutboxEmail(ctx.db, outboxId);
+  if (!row) {
+    const exists = await ctx.db.selectFrom('outbox').select('status').where('id', '=', outboxId).executeTakeFirst();
+    if (!exists) throw notFound('The email');
+    throw conflict('illegal-transition', `This email is ${exists.status}; it is already on its way.`);
+  }
+  await recordAudit(ctx.db, actor, { entity: 'email', entityId: outboxId, action: 'resend' });
+  await ctx.queues.enqueue('send-email', { outboxId }, { jobId: jobId('email', outboxId, 'resend', Date.now()) });
+}
+
+export async function listOutbox(ctx: AppContext, actorOrNull: Actor | null, query: { status?: string | undefined; q?: string | undefined; cursor?: string | undefined; limit: number }) {
+  requireOrganizer(actorOrNull);
+  const after = decodeCursor(query.cursor);
+  const rows = await listOutboxRows(ctx.db, query.status, query.q, after ? { createdAt: after.time, id: after.id } : undefined, query.limit);
+  const items = rows.slice(0, query.limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last.created_at, last.id) : null };
 }

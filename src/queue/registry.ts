@@ -4,9 +4,15 @@ import { z } from 'zod';
  * The one job registry: every job's name, the queue it runs on and its payload schema. Producers
  * enqueue through `JobQueues.enqueue`, workers validate again before they act.
  */
+const deadlineMs = z.number().int().positive();
+
 export const jobDefinitions = {
   'send-email': { queue: 'email', payload: z.object({ outboxId: z.string().uuid() }) },
   'sweep-outbox': { queue: 'email', payload: z.object({}) },
+  'send-digests': { queue: 'email', payload: z.object({}) },
+  'close-request': { queue: 'deadlines', payload: z.object({ requestId: z.string().uuid(), deadlineMs }) },
+  'send-reminders': { queue: 'deadlines', payload: z.object({ requestId: z.string().uuid(), kind: z.enum(['7d', '24h']), deadlineMs }) },
+  'sweep-deadlines': { queue: 'deadlines', payload: z.object({}) },
 } as const;
 
 export type JobName = keyof typeof jobDefinitions;

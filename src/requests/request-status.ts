@@ -6,7 +6,7 @@ import { formatInZone } from '../shared/time.ts';
 import type { Tx } from '../shared/transaction.ts';
 import { lockRequest, updateRequestStatus, type RequestRow } from './requests.repository.ts';
 
-export type RequestAction = 'publish' | 'reject' | 'withdraw' | 'close' | 'match';
+export type RequestAction = 'publish' | 'reject' | 'withdraw' | 'close' | 'reopen' | 'match';
 
 /** Every legal move of a request's status. Nothing else changes a status. */
 export const requestTransitions: Record<RequestAction, { from: RequestStatus[]; to: RequestStatus; deadline?: 'before' | 'after' }> = {
@@ -14,6 +14,8 @@ export const requestTransitions: Record<RequestAction, { from: RequestStatus[]; 
   reject: { from: ['submitted', 'open'], to: 'rejected' },
   withdraw: { from: ['submitted', 'open'], to: 'withdrawn', deadline: 'before' },
   close: { from: ['open'], to: 'closed', deadline: 'after' },
+  // An extension reopens a closed request (before matching) once its new deadline lies ahead.
+  reopen: { from: ['closed'], to: 'open', deadline: 'before' },
   match: { from: ['closed'], to: 'matched' },
 };
 
@@ -22,6 +24,7 @@ const verbs: Record<RequestAction, string> = {
   reject: 'rejected',
   withdraw: 'withdrawn',
   close: 'closed',
+  reopen: 'reopened',
   match: 'matched',
 };
 

@@ -46,3 +46,41 @@ export function renderRequestRejectedEmail(r: RequestSummary & { reason: string 
     action: { label: 'View your request', url: r.url },
   });
 }
+
+export function renderRequestClosedForRequesterEmail(r: RequestSummary & { responses: Array<{ organization: string; summary: string }>; matchingAt: Date }) {
+  const n = r.responses.length;
+  return renderEmail({
+    subject: `"${r.title}" closed with ${n} response${n === 1 ? '' : 's'}: mark the ones you prefer`,
+    paragraphs: [
+      n > 0
+        ? `Responses to your request are closed. ${n} provider${n === 1 ? '' : 's'} responded. Mark the ones you prefer before the matching run; it schedules side meetings at the forum.`
+        : 'Responses to your request are closed. No provider responded this time; the forum secretariat can advise on next steps.',
+    ],
+    ...(n > 0 ? { list: { title: 'Responses', items: r.responses.map((x) => `${x.organization}: ${x.summary}`) } } : {}),
+    details: [{ label: 'Matching', value: `after ${formatInZone(r.matchingAt, r.timeZone)}` }],
+    action: { label: 'Read the responses', url: r.url },
+  });
+}
+
+export function renderRequestClosedForResponderEmail(r: RequestSummary & { matchingAt: Date }) {
+  return renderEmail({
+    subject: `"${r.title}" closed: matching follows after ${formatInZone(r.matchingAt, r.timeZone)}`,
+    paragraphs: [
+      'Responses to this request are closed, and yours is among them. The matching run chooses the providers who meet the requester at the forum and schedules the side meetings; you will get an email either way.',
+    ],
+    details: [{ label: 'Matching', value: `after ${formatInZone(r.matchingAt, r.timeZone)}` }],
+    action: { label: 'View the request', url: r.url },
+  });
+}
+
+export function renderDeadlineChangedEmail(r: RequestSummary & { previous: Date }) {
+  return renderEmail({
+    subject: `New deadline for "${r.title}": ${formatInZone(r.responseDeadline, r.timeZone)}`,
+    paragraphs: [`The forum secretariat moved the response deadline of "${r.title}".`],
+    details: [
+      { label: 'New deadline', value: formatInZone(r.responseDeadline, r.timeZone) },
+      { label: 'Previous deadline', value: formatInZone(r.previous, r.timeZone) },
+    ],
+    action: { label: 'View the request', url: r.url },
+  });
+}

@@ -14,6 +14,7 @@ export interface RequestValues {
   languages: string[];
   maxMatches: number;
   ownDeadline: Date | null;
+  sealedResponses: boolean;
 }
 
 /**
@@ -23,10 +24,10 @@ export interface RequestValues {
 export async function insertRequestIfMarketplaceOpen(db: Kysely<Database>, v: RequestValues) {
   const result = await sql<{ id: string }>`
     INSERT INTO requests (marketplace_id, organization_id, created_by, title, category, themes, description, expected_outcome,
-                          countries, languages, max_matches, own_deadline, response_deadline)
+                          countries, languages, max_matches, own_deadline, response_deadline, sealed_responses)
     SELECT m.id, ${v.organizationId}, ${v.createdBy}, ${v.title}, ${v.category}, ${v.themes}::text[], ${v.description}, ${v.expectedOutcome},
            ${v.countries}::text[], ${v.languages}::text[], ${v.maxMatches}, ${v.ownDeadline}::timestamptz,
-           coalesce(least(${v.ownDeadline}::timestamptz, m.response_deadline), m.response_deadline)
+           coalesce(least(${v.ownDeadline}::timestamptz, m.response_deadline), m.response_deadline), ${v.sealedResponses}
     FROM marketplaces m
     WHERE m.id = ${v.marketplaceId} AND now() >= m.opens_at AND now() < m.response_deadline
     RETURNING id`.execute(db);
@@ -66,6 +67,8 @@ const requestColumns = [
   'r.updated_at',
   'r.published_at',
   'r.closed_at',
+  'r.response_count',
+  'r.sealed_responses',
   'o.name as organization_name',
   'o.country as organization_country',
   'm.slug as marketplace_slug',
@@ -128,6 +131,7 @@ export interface RequestFieldChanges {
   max_matches?: number;
   own_deadline?: Date | null;
   response_deadline?: Date;
+  sealed_responses?: boolean;
 }
 
 /** Edits a request that is still editable: submitted or open, and before its deadline. */
@@ -184,4 +188,34 @@ export async function listActiveMemberEmails(db: Kysely<Database>, organizationI
 
 export async function findUserEmail(db: Kysely<Database>, userId: string) {
   return db.selectFrom('users').select(['id', 'email']).where('id', '=', userId).executeTakeFirst();
+}
+
+/** Moves a request's deadline (an organizer's extension); the caller holds the request's lock. */
+export async function setRequestDeadline(db: Kysely<Database>, id: string, deadline: Date, own: boolean) {
+  await db
+    .updateTable('requests')
+    .set({ response_deadline: deadline, ...(own ? { own_deadline: deadline } : {}), updated_at: sql`now()` })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Everyone a deadline change concerns: the requester, followers, and authors of responses and drafts. */
+export async function findPeopleConcernedByRequest(db: Kysely<Database>, requestId: string) {
+  const result = await sql<{ id: string; email: string }>`
+    SELECT DISTINCT u.id, u.email FROM users u
+    WHERE u.id = (SELECT created_by FROM requests WHERE id = ${requestId})
+       OR u.id IN (SELECT user_id FROM request_follows WHERE request_id = ${requestId})
+       OR u.id IN (SELECT created_by FROM responses WHERE request_id = ${requestId} AND status IN ('draft', 'submitted'))`.execute(db);
+  return result.rows;
+}
+
+/** Requests that follow the marketplace deadline (no earlier deadline of their own) and can still take responses. */
+export async function findRequestsFollowingMarketplaceDeadline(db: Kysely<Database>, marketplaceId: string) {
+  return db
+    .selectFrom('requests')
+    .select('id')
+    .where('marketplace_id', '=', marketplaceId)
+    .where('own_deadline', 'is', null)
+    .where('status', 'in', ['submitted', 'open', 'closed'])
+    .execute();
 }

@@ -55,6 +55,8 @@ const requestFields = {
     .transform((codes) => [...new Set(codes)]),
   maxMatches: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(20, 'must be at most 20'),
   responseDeadline: timeInputField.nullable(),
+  /** Responses shown to the requester only after the close. */
+  sealedResponses: z.boolean({ error: 'must be true or false' }),
 };
 
 export const createRequestBody = z
@@ -63,8 +65,11 @@ export const createRequestBody = z
     themes: requestFields.themes.default([]),
     maxMatches: requestFields.maxMatches.default(3),
     responseDeadline: requestFields.responseDeadline.optional(),
+    sealedResponses: requestFields.sealedResponses.default(false),
   })
   .strict();
+
+export const changeDeadlineBody = z.object({ responseDeadline: timeInputField }).strict();
 
 export const updateRequestBody = z.object(requestFields).partial().strict();
 

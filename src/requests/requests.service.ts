@@ -5,6 +5,7 @@ import { AppError, conflict, forbidden, invalid, notFound } from '../shared/erro
 import { inTransaction, type Tx } from '../shared/transaction.ts';
 import { resolveTimeInput } from '../shared/time-input.ts';
 import { isoInZone } from '../shared/time.ts';
+import { decodeCursor, encodeCursor } from '../shared/cursor.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { findMarketplace, CLOSE_OF_BUSINESS } from '../marketplaces/marketplaces.service.ts';
 import { changeRequestStatus, deadlinePassedError, type RequestAction } from './request-status.ts';
@@ -12,7 +13,10 @@ import {
   browseRequestRows,
   checkDeadlineAgainstNow,
   databaseNow,
+  findPeopleConcernedByRequest,
   findRequest,
+  findRequestsFollowingMarketplaceDeadline,
+  setRequestDeadline,
   findUserEmail,
   insertRequestIfMarketplaceOpen,
   lockRequest,
@@ -21,7 +25,10 @@ import {
   type RequestRow,
 } from './requests.repository.ts';
 import type { BrowseRequestsQuery, CreateRequestInput, UpdateRequestInput } from './requests.schemas.ts';
+import { planRequestDeadline } from './deadline-jobs.ts';
+import { lockMarketplaceBySlug, updateMarketplaceRow } from '../marketplaces/marketplaces.repository.ts';
 import {
+  renderDeadlineChangedEmail,
   renderRequestAwaitingModerationEmail,
   renderRequestPublishedEmail,
   renderRequestReceivedEmail,
@@ -76,6 +83,7 @@ export async function createRequest(ctx: AppContext, actorOrNull: Actor | null, 
       languages: input.languages,
       maxMatches: input.maxMatches,
       ownDeadline: ownDeadline ?? null,
+      sealedResponses: input.sealedResponses,
     });
     if (!id) {
       const now = await databaseNow(tx.db);
@@ -124,6 +132,7 @@ export async function updateRequest(ctx: AppContext, actorOrNull: Actor | null, 
     if (input.countries !== undefined) changes.countries = input.countries;
     if (input.languages !== undefined) changes.languages = input.languages;
     if (input.maxMatches !== undefined) changes.max_matches = input.maxMatches;
+    if (input.sealedResponses !== undefined) changes.sealed_responses = input.sealedResponses;
     if (input.responseDeadline !== undefined) {
       const own = await resolveOwnDeadline(tx, input.responseDeadline, request.time_zone, request.marketplace_deadline);
       changes.own_deadline = own ?? null;
@@ -133,7 +142,9 @@ export async function updateRequest(ctx: AppContext, actorOrNull: Actor | null, 
     if (!updated) throw deadlinePassedError(request.response_deadline, request.time_zone);
     await recordAudit(tx.db, actor, { entity: 'request', entityId: id, action: 'edit', detail: { fields: Object.keys(input) } });
   });
-  return (await findRequest(ctx.db, id))!;
+  const request = (await findRequest(ctx.db, id))!;
+  if (input.responseDeadline !== undefined && request.status === 'open') await planRequestDeadline(ctx, request);
+  return request;
 }
 
 /** Publish, reject or withdraw, with the emails each one sends. */
@@ -157,28 +168,83 @@ export async function moderateRequest(ctx: AppContext, actorOrNull: Actor | null
       await tx.queueEmail({ idempotencyKey: `request-rejected:${id}`, template: 'request-rejected', to: creator.email, ...renderRequestRejectedEmail({ ...summary, reason: reason! }) });
     }
   });
-  return (await findRequest(ctx.db, id))!;
+  const request = (await findRequest(ctx.db, id))!;
+  if (action === 'publish') await planRequestDeadline(ctx, request);
+  return request;
 }
 
-interface Cursor {
-  deadline: Date;
-  id: string;
-}
-
-function encodeCursor(row: { response_deadline: Date; id: string }): string {
-  return Buffer.from(JSON.stringify([row.response_deadline.toISOString(), row.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string | undefined): Cursor | undefined {
-  if (!cursor) return undefined;
-  try {
-    const [deadline, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const date = new Date(deadline);
-    if (Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error('bad cursor');
-    return { deadline: date, id };
-  } catch {
-    throw invalid([{ path: 'cursor', message: 'is not a cursor from a previous page' }]);
+/**
+ * Moves one request's deadline (organizers): it takes effect at once, a closed request reopens, the
+ * old jobs find nothing to do, new ones are planned, and everyone concerned is emailed.
+ */
+async function moveRequestDeadline(ctx: AppContext, tx: Tx, actor: Actor, requestId: string, deadline: Date, own: boolean): Promise<boolean> {
+  const request = await lockRequest(tx.db, requestId);
+  if (!request) throw notFound('The request');
+  if (!['submitted', 'open', 'closed'].includes(request.status)) return false;
+  if (request.response_deadline.getTime() === deadline.getTime()) return false;
+  await setRequestDeadline(tx.db, requestId, deadline, own);
+  if (request.status === 'closed') await changeRequestStatus(tx, actor, requestId, 'reopen');
+  await recordAudit(tx.db, actor, {
+    entity: 'request',
+    entityId: requestId,
+    action: 'deadline',
+    detail: { from: request.response_deadline.toISOString(), to: deadline.toISOString() },
+  });
+  const summary = { title: request.title, marketplaceName: request.marketplace_name, responseDeadline: deadline, timeZone: request.time_zone, url: requestUrl(ctx, requestId), previous: request.response_deadline };
+  const email = renderDeadlineChangedEmail(summary);
+  for (const person of await findPeopleConcernedByRequest(tx.db, requestId)) {
+    await tx.queueEmail({ idempotencyKey: `deadline-changed:${requestId}:${deadline.getTime()}:${person.id}`, template: 'deadline-changed', to: person.email, ...email });
   }
+  return true;
+}
+
+async function requireFutureDeadline(tx: Tx, value: string, timeZone: string): Promise<Date> {
+  const instant = resolveTimeInput(value, timeZone, CLOSE_OF_BUSINESS);
+  if (!instant) throw invalid([{ path: 'responseDeadline', message: `does not exist in ${timeZone} (a clock change skips it)` }]);
+  const check = await checkDeadlineAgainstNow(tx.db, instant, instant);
+  if (!check.in_future) throw invalid([{ path: 'responseDeadline', message: 'must be in the future' }]);
+  return instant;
+}
+
+export async function changeRequestDeadline(ctx: AppContext, actorOrNull: Actor | null, requestId: string, value: string) {
+  const actor = requireOrganizer(actorOrNull);
+  const existing = await findRequest(ctx.db, requestId);
+  if (!existing) throw notFound('The request');
+  await inTransaction(ctx, async (tx) => {
+    const deadline = await requireFutureDeadline(tx, value, existing.time_zone);
+    if (deadline > existing.marketplace_deadline) {
+      throw invalid([{ path: 'responseDeadline', message: `must not be later than the marketplace's deadline (${isoInZone(existing.marketplace_deadline, existing.time_zone)}); extend the marketplace instead` }]);
+    }
+    const moved = await moveRequestDeadline(ctx, tx, actor, requestId, deadline, true);
+    if (!moved && !['submitted', 'open', 'closed'].includes(existing.status)) throw conflict('illegal-transition', `This request is ${existing.status}; its deadline can no longer change.`);
+  });
+  const request = (await findRequest(ctx.db, requestId))!;
+  if (request.status === 'open') await planRequestDeadline(ctx, request);
+  return request;
+}
+
+/** Extends the marketplace's deadline and every request that follows it (not those with an earlier deadline of their own). */
+export async function extendMarketplaceDeadline(ctx: AppContext, actorOrNull: Actor | null, slug: string, value: string) {
+  const actor = requireOrganizer(actorOrNull);
+  const moved: string[] = [];
+  await inTransaction(ctx, async (tx) => {
+    const marketplace = await lockMarketplaceBySlug(tx.db, slug);
+    if (!marketplace) throw notFound('The marketplace');
+    const deadline = await requireFutureDeadline(tx, value, marketplace.time_zone);
+    if (deadline <= marketplace.response_deadline) {
+      throw invalid([{ path: 'responseDeadline', message: `must be later than the current deadline (${isoInZone(marketplace.response_deadline, marketplace.time_zone)})` }]);
+    }
+    await updateMarketplaceRow(tx.db, marketplace.id, { response_deadline: deadline });
+    await recordAudit(tx.db, actor, { entity: 'marketplace', entityId: marketplace.id, action: 'deadline', detail: { from: marketplace.response_deadline.toISOString(), to: deadline.toISOString() } });
+    for (const { id } of await findRequestsFollowingMarketplaceDeadline(tx.db, marketplace.id)) {
+      if (await moveRequestDeadline(ctx, tx, actor, id, deadline, false)) moved.push(id);
+    }
+  });
+  for (const id of moved) {
+    const request = (await findRequest(ctx.db, id))!;
+    if (request.status === 'open') await planRequestDeadline(ctx, request);
+  }
+  return { requestsMoved: moved.length };
 }
 
 /** Browse a marketplace's requests: the public sees published ones; an organization also its own. */
@@ -207,12 +273,12 @@ export async function browseRequests(ctx: AppContext, actor: Actor | null, marke
     country: query.country,
     language: query.language,
     q: query.q || undefined,
-    after: decodeCursor(query.cursor),
+    after: ((c) => (c ? { deadline: c.time, id: c.id } : undefined))(decodeCursor(query.cursor)),
     limit: query.limit,
   });
   const hasMore = rows.length > query.limit;
   const items = rows.slice(0, query.limit);
-  return { marketplace, items, nextCursor: hasMore ? encodeCursor(items[items.length - 1]!) : null };
+  return { marketplace, items, nextCursor: hasMore ? encodeCursor(items[items.length - 1]!.response_deadline, items[items.length - 1]!.id) : null };
 }
 
 export function requestToJson(r: RequestRow, actor: Actor | null) {
@@ -232,6 +298,8 @@ export function requestToJson(r: RequestRow, actor: Actor | null) {
     maxMatches: r.max_matches,
     responseDeadline: isoInZone(r.response_deadline, tz),
     status: r.status,
+    responseCount: r.response_count,
+    sealedResponses: r.sealed_responses,
     ...(insider ? { rejectionReason: r.rejection_reason } : {}),
     createdAt: isoInZone(r.created_at, tz),
     publishedAt: r.published_at ? isoInZone(r.published_at, tz) : null,

@@ -85,3 +85,27 @@ export const sampleRequest = {
   languages: ['en', 'bn'],
   maxMatches: 3,
 };
+
+export const sampleResponse = {
+  summary: 'A two-week training of trainers on pre-departure orientation',
+  details: 'ILO runs its pre-departure orientation curriculum with the ministry, in Dhaka, for forty trainers, and hands over the material.',
+  offerCategories: ['training', 'capacity_building'],
+  modality: 'in_person',
+  languages: ['en'],
+  funding: 'provider_covers',
+};
+
+/** A published request of a government, through the API as people do it. */
+export async function publishedRequest(
+  api: (method: string, path: string, options?: { token?: string; body?: unknown }) => Promise<{ status: number; body: any }>,
+  requester: TestPerson,
+  organizer: TestPerson,
+  overrides: Record<string, unknown> = {},
+  slug = 'gfmd-2007',
+): Promise<{ id: string; responseDeadline: string }> {
+  const created = await api('POST', `/api/v1/marketplaces/${slug}/requests`, { token: requester.token, body: { ...sampleRequest, ...overrides } });
+  if (created.status !== 201) throw new Error(`request not created: ${JSON.stringify(created.body)}`);
+  const published = await api('POST', `/api/v1/requests/${created.body.id}/publish`, { token: organizer.token });
+  if (published.status !== 200) throw new Error(`request not published: ${JSON.stringify(published.body)}`);
+  return published.body;
+}

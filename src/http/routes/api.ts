@@ -14,6 +14,7 @@ import { browseRequestsQuery, createRequestBody, rejectRequestBody, updateReques
 import { browseRequests, createRequest, getRequest, moderateRequest, requestToJson, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
 import { authenticateApi } from '../middleware/authenticate.ts';
 import { isoInZone } from '../../shared/time.ts';
+import { responsesApi } from './api-responses.ts';
 
 const uuidParam = z.string().uuid('must be an id');
 
@@ -150,6 +151,8 @@ export function apiRouter(ctx: AppContext): Router {
     const body = parseInput(rejectRequestBody, req.body);
     res.json(requestToJson(await moderateRequest(ctx, req.actor, idParam(req.params.id, 'The request'), 'reject', body.reason), req.actor));
   });
+
+  api.use(responsesApi(ctx));
 
   api.use((req, _res, next) => next(new AppError(404, 'not-found', 'Not found', `There is no ${req.method} ${req.path} in this API.`)));
   return api;

@@ -1,0 +1,83 @@
+import type { AppContext } from '../context.ts';
+import { requireActor, type Actor } from '../auth/actor.ts';
+import { inTransaction } from '../shared/transaction.ts';
+import { getRequest } from '../requests/requests.service.ts';
+import { findInterests, findDigestCandidates, followRequest, isFollowing, markDigestSent, setDigest, setUserTimeZone, unfollowRequest, upsertInterests } from './interests.repository.ts';
+import type { InterestsInput } from './interests.schemas.ts';
+import { renderDigestEmail } from './interests.emails.ts';
+import { unsubscribeToken, verifyUnsubscribeToken } from './unsubscribe.ts';
+
+export async function setFollowing(ctx: AppContext, actorOrNull: Actor | null, requestId: string, follow: boolean) {
+  const actor = requireActor(actorOrNull);
+  await getRequest(ctx, actor, requestId);
+  if (follow) await followRequest(ctx.db, requestId, actor.id);
+  else await unfollowRequest(ctx.db, requestId, actor.id);
+  return { following: follow };
+}
+
+export async function getFollowing(ctx: AppContext, actor: Actor | null, requestId: string): Promise<boolean> {
+  return actor ? isFollowing(ctx.db, requestId, actor.id) : false;
+}
+
+export async function getMyInterests(ctx: AppContext, actorOrNull: Actor | null) {
+  const actor = requireActor(actorOrNull);
+  const row = await findInterests(ctx.db, actor.id);
+  const user = await ctx.db.selectFrom('users').select('time_zone').where('id', '=', actor.id).executeTakeFirstOrThrow();
+  return { categories: row?.categories ?? [], themes: row?.themes ?? [], countries: row?.countries ?? [], digest: row?.digest ?? true, timeZone: user.time_zone };
+}
+
+export async function setMyInterests(ctx: AppContext, actorOrNull: Actor | null, input: InterestsInput) {
+  const actor = requireActor(actorOrNull);
+  await ctx.db.transaction().execute(async (trx) => {
+    await upsertInterests(trx, actor.id, input);
+    if (input.timeZone !== undefined) await setUserTimeZone(trx, actor.id, input.timeZone);
+  });
+  return getMyInterests(ctx, actor);
+}
+
+export function unsubscribeUrl(ctx: AppContext, userId: string): string {
+  return new URL(`/unsubscribe/${unsubscribeToken(ctx.config.SESSION_SECRET, userId)}`, ctx.config.BASE_URL).toString();
+}
+
+/** One-click unsubscribe: the signed token is the authorization. */
+export async function unsubscribeFromDigest(ctx: AppContext, token: string): Promise<boolean> {
+  const userId = verifyUnsubscribeToken(ctx.config.SESSION_SECRET, token);
+  if (!userId) return false;
+  await setDigest(ctx.db, userId, false);
+  return true;
+}
+
+export function isValidUnsubscribeToken(ctx: AppContext, token: string): boolean {
+  return verifyUnsubscribeToken(ctx.config.SESSION_SECRET, token) !== null;
+}
+
+/**
+ * The daily digest: to each person with the digest on, the newly published open requests that fit
+ * their interests. At most one per person per day (the idempotency key carries the date).
+ */
+export async function sendDigests(ctx: AppContext, day: string): Promise<number> {
+  let sent = 0;
+  for (;;) {
+    const candidates = await findDigestCandidates(ctx.db, 200);
+    if (candidates.length === 0) return sent;
+    for (const candidate of candidates) {
+      const unsubscribe = unsubscribeUrl(ctx, candidate.user_id);
+      const email = renderDigestEmail({
+        requests: candidate.requests.map((r) => ({ ...r, deadline: new Date(r.deadline) })),
+        url: new URL('/', ctx.config.BASE_URL).toString(),
+        preferencesUrl: new URL('/account/preferences', ctx.config.BASE_URL).toString(),
+      });
+      await inTransaction(ctx, async (tx) => {
+        await tx.queueEmail({
+          idempotencyKey: `digest:${candidate.user_id}:${day}`,
+          template: 'digest',
+          to: candidate.email,
+          ...email,
+          headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+        });
+        await markDigestSent(tx.db, candidate.user_id);
+      });
+      sent++;
+    }
+  }
+}

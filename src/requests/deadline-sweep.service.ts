@@ -1,0 +1,24 @@
+import type { AppContext } from '../context.ts';
+import { closeRequest, findOverdueRequests } from './close.service.ts';
+import { findDueReminders, sendReminders } from './reminders.service.ts';
+
+/**
+ * The backstop behind the delayed jobs (runs every 30 s): closes every overdue open request and sends
+ * every due reminder that did not run, so a lost Redis key delays work by one sweep, never forever.
+ */
+export async function sweepDeadlines(ctx: AppContext): Promise<{ closed: number; reminders: number }> {
+  let closed = 0;
+  for (;;) {
+    const overdue = await findOverdueRequests(ctx, 200);
+    if (overdue.length === 0) break;
+    let progress = 0;
+    for (const id of overdue) if ((await closeRequest(ctx, id)) === 'closed') progress++;
+    closed += progress;
+    if (progress === 0) break;
+  }
+  let reminders = 0;
+  for (const due of await findDueReminders(ctx, 200)) {
+    if ((await sendReminders(ctx, due.requestId, due.kind, due.deadlineMs)) === 'sent') reminders++;
+  }
+  return { closed, reminders };
+}

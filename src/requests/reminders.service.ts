@@ -1,0 +1,76 @@
+import { sql } from 'kysely';
+import type { AppContext } from '../context.ts';
+import { inTransaction } from '../shared/transaction.ts';
+import { findInterestedProviders, findPeopleToRemind } from '../interests/interests.repository.ts';
+import { renderNobodyAnsweredEmail, renderNoResponseYetEmail, renderReminderEmail } from '../interests/interests.emails.ts';
+import { lockRequest, findUserEmail } from './requests.repository.ts';
+import { requestUrl } from './requests.service.ts';
+import { REMINDERS, type ReminderKind } from './deadline-jobs.ts';
+
+export type ReminderOutcome = 'sent' | 'stale' | 'already-ran';
+
+/**
+ * Sends the reminders of one kind for one request and deadline: to followers and authors of drafts;
+ * at 7 days with no response yet, to the requester and to providers whose interests fit. A reminder
+ * goes once per (request, person, kind), whatever the number of runs or extensions.
+ */
+export async function sendReminders(ctx: AppContext, requestId: string, kind: ReminderKind, deadlineMs: number): Promise<ReminderOutcome> {
+  return inTransaction(ctx, async (tx) => {
+    const request = await lockRequest(tx.db, requestId);
+    if (!request || request.status !== 'open' || request.response_deadline.getTime() !== deadlineMs) return 'stale';
+    const marker = await tx.db
+      .insertInto('request_reminders')
+      .values({ request_id: requestId, kind, deadline: request.response_deadline })
+      .onConflict((oc) => oc.doNothing())
+      .returning('request_id')
+      .executeTakeFirst();
+    if (!marker) return 'already-ran';
+    const url = requestUrl(ctx, requestId);
+    const base = { title: request.title, deadline: request.response_deadline, timeZone: request.time_zone, url };
+    for (const person of await findPeopleToRemind(tx.db, requestId)) {
+      await tx.queueEmail({ idempotencyKey: `reminder:${kind}:${requestId}:${person.id}`, template: `reminder-${kind}`, to: person.email, ...renderReminderEmail({ ...base, kind, hasDraft: person.has_draft }) });
+    }
+    if (kind === '7d' && request.response_count === 0) {
+      const requester = await findUserEmail(tx.db, request.created_by);
+      if (requester) {
+        await tx.queueEmail({ idempotencyKey: `reminder:7d-no-response:${requestId}:${requester.id}`, template: 'no-response-yet', to: requester.email, ...renderNoResponseYetEmail(base) });
+      }
+      for (const provider of await findInterestedProviders(tx.db, requestId)) {
+        await tx.queueEmail({
+          idempotencyKey: `reminder:7d-nobody-answered:${requestId}:${provider.id}`,
+          template: 'nobody-answered',
+          to: provider.email,
+          ...renderNobodyAnsweredEmail({ ...base, organization: request.organization_name }),
+        });
+      }
+    }
+    return 'sent';
+  });
+}
+
+/** Reminders that are due and did not run (their delayed job was lost): the sweep's share. */
+export async function findDueReminders(ctx: AppContext, limit: number) {
+  const due: Array<{ requestId: string; kind: ReminderKind; deadlineMs: number }> = [];
+  for (const kind of Object.keys(REMINDERS) as ReminderKind[]) {
+    const before = `${REMINDERS[kind] / 1000} seconds`;
+    const rows = await ctx.db
+      .selectFrom('requests as r')
+      .select(['r.id', 'r.response_deadline'])
+      .where('r.status', '=', 'open')
+      .where('r.response_deadline', '>', sql<Date>`now()`)
+      .where(sql<boolean>`r.response_deadline - ${before}::interval <= now()`)
+      // Only if the request was already published when the reminder was due.
+      .where(sql<boolean>`r.published_at <= r.response_deadline - ${before}::interval`)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb.selectFrom('request_reminders as m').select('m.request_id').whereRef('m.request_id', '=', 'r.id').where('m.kind', '=', kind).whereRef('m.deadline', '=', 'r.response_deadline'),
+          ),
+        ),
+      )
+      .limit(limit)
+      .execute();
+    due.push(...rows.map((r) => ({ requestId: r.id, kind, deadlineMs: r.response_deadline.getTime() })));
+  }
+  return due;
+}

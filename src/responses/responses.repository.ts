@@ -1,0 +1,140 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, Funding, Modality, ResponseStatus } from '../../db/types.ts';
+
+/** Takes the request row's lock for a response write; closing takes the same row's lock. */
+export async function lockRequestForResponse(db: Kysely<Database>, requestId: string) {
+  return db
+    .selectFrom('requests as r')
+    .innerJoin('marketplaces as m', 'm.id', 'r.marketplace_id')
+    .select(['r.id', 'r.status', 'r.response_deadline', 'r.organization_id', 'r.title', 'r.created_by', 'r.sealed_responses', 'm.sealed_responses as marketplace_sealed', 'm.time_zone', 'm.name as marketplace_name'])
+    .where('r.id', '=', requestId)
+    .forNoKeyUpdate('r')
+    .executeTakeFirst();
+}
+
+export interface ResponseValues {
+  requestId: string;
+  organizationId: string;
+  createdBy: string;
+  summary: string;
+  details: string;
+  offerCategories: string[];
+  modality: Modality;
+  languages: string[];
+  funding: Funding;
+  status: 'draft' | 'submitted';
+}
+
+/**
+ * Writes a response only while the request is open and the database clock (read now, under the
+ * request's lock) is before its deadline. Returns null when refused or when the organization already
+ * responded.
+ */
+export async function insertResponseBeforeDeadline(db: Kysely<Database>, v: ResponseValues) {
+  const result = await sql<{ id: string; submitted_at: Date | null }>`
+    WITH t AS (SELECT clock_timestamp() AS at)
+    INSERT INTO responses (request_id, organization_id, created_by, summary, details, offer_categories, modality, languages, funding, status, submitted_at, created_at, updated_at)
+    SELECT r.id, ${v.organizationId}, ${v.createdBy}, ${v.summary}, ${v.details}, ${v.offerCategories}::text[], ${v.modality}, ${v.languages}::text[], ${v.funding}, ${v.status},
+           CASE WHEN ${v.status} = 'submitted' THEN t.at END, t.at, t.at
+    FROM requests r, t
+    WHERE r.id = ${v.requestId} AND r.status = 'open' AND r.response_deadline > t.at
+    ON CONFLICT (request_id, organization_id) DO NOTHING
+    RETURNING id, submitted_at`.execute(db);
+  return result.rows[0] ?? null;
+}
+
+export interface ResponseChanges {
+  summary?: string;
+  details?: string;
+  offer_categories?: string[];
+  modality?: Modality;
+  languages?: string[];
+  funding?: Funding;
+}
+
+/** Edits, or moves between draft, submitted and withdrawn, only before the deadline (database clock, under the lock). */
+export async function updateResponseBeforeDeadline(db: Kysely<Database>, id: string, from: ResponseStatus[], changes: ResponseChanges & { status?: ResponseStatus }) {
+  const result = await sql<{ id: string; status: ResponseStatus; submitted_at: Date | null }>`
+    WITH t AS (SELECT clock_timestamp() AS at)
+    UPDATE responses s SET
+      summary = coalesce(${changes.summary ?? null}, s.summary),
+      details = coalesce(${changes.details ?? null}, s.details),
+      offer_categories = coalesce(${changes.offer_categories ?? null}::text[], s.offer_categories),
+      modality = coalesce(${changes.modality ?? null}, s.modality),
+      languages = coalesce(${changes.languages ?? null}::text[], s.languages),
+      funding = coalesce(${changes.funding ?? null}, s.funding),
+      status = coalesce(${changes.status ?? null}, s.status),
+      submitted_at = CASE WHEN ${changes.status ?? null}::text = 'submitted' THEN t.at ELSE s.submitted_at END,
+      updated_at = t.at
+    FROM requests r, t
+    WHERE s.id = ${id} AND s.status = ANY(${from}::text[]) AND r.id = s.request_id AND r.status = 'open' AND r.response_deadline > t.at
+    RETURNING s.id, s.status, s.submitted_at`.execute(db);
+  return result.rows[0] ?? null;
+}
+
+export async function adjustResponseCount(db: Kysely<Database>, requestId: string, delta: number) {
+  await db
+    .updateTable('requests')
+    .set({ response_count: sql`response_count + ${delta}` })
+    .where('id', '=', requestId)
+    .execute();
+}
+
+const responseColumns = [
+  's.id',
+  's.request_id',
+  's.organization_id',
+  's.created_by',
+  's.summary',
+  's.details',
+  's.offer_categories',
+  's.modality',
+  's.languages',
+  's.funding',
+  's.status',
+  's.created_at',
+  's.updated_at',
+  's.submitted_at',
+  'o.name as organization_name',
+  'o.kind as organization_kind',
+] as const;
+
+export type ResponseRow = NonNullable<Awaited<ReturnType<typeof findResponse>>>;
+
+export async function findResponse(db: Kysely<Database>, id: string) {
+  return db.selectFrom('responses as s').innerJoin('organizations as o', 'o.id', 's.organization_id').select(responseColumns).where('s.id', '=', id).executeTakeFirst();
+}
+
+export async function findResponseOfOrganization(db: Kysely<Database>, requestId: string, organizationId: string) {
+  return db
+    .selectFrom('responses as s')
+    .innerJoin('organizations as o', 'o.id', 's.organization_id')
+    .select(responseColumns)
+    .where('s.request_id', '=', requestId)
+    .where('s.organization_id', '=', organizationId)
+    .executeTakeFirst();
+}
+
+export async function listResponsesOfRequest(db: Kysely<Database>, requestId: string, statuses: ResponseStatus[]) {
+  return db
+    .selectFrom('responses as s')
+    .innerJoin('organizations as o', 'o.id', 's.organization_id')
+    .select(responseColumns)
+    .where('s.request_id', '=', requestId)
+    .where('s.status', 'in', statuses)
+    .orderBy('s.submitted_at')
+    .orderBy('s.id')
+    .execute();
+}
+
+export async function listResponsesOfOrganization(db: Kysely<Database>, organizationId: string) {
+  return db
+    .selectFrom('responses as s')
+    .innerJoin('organizations as o', 'o.id', 's.organization_id')
+    .innerJoin('requests as r', 'r.id', 's.request_id')
+    .innerJoin('marketplaces as m', 'm.id', 'r.marketplace_id')
+    .select([...responseColumns, 'r.title as request_title', 'r.response_deadline', 'r.status as request_status', 'm.time_zone'])
+    .where('s.organization_id', '=', organizationId)
+    .orderBy('r.response_deadline')
+    .execute();
+}

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { isLanguageCode } from '../shared/reference-data.ts';
+import { requestCategories } from '../requests/requests.schemas.ts';
+
+export const modalities = ['in_person', 'remote', 'either'] as const;
+export const modalityLabels: Record<(typeof modalities)[number], string> = { in_person: 'In person', remote: 'Remote', either: 'In person or remote' };
+export const fundings = ['provider_covers', 'needs_funding', 'shared'] as const;
+export const fundingLabels: Record<(typeof fundings)[number], string> = {
+  provider_covers: 'We cover the costs',
+  needs_funding: 'Needs funding',
+  shared: 'Costs shared',
+};
+
+const text = (min: number, max: number) =>
+  z
+    .string({ error: 'is required' })
+    .trim()
+    .min(1, 'is required')
+    .min(min, `must be at least ${min} characters`)
+    .max(max, `must be at most ${max} characters`);
+
+const responseFields = {
+  summary: text(5, 300),
+  details: text(20, 5000),
+  offerCategories: z
+    .array(z.enum(requestCategories, { error: `must be one of ${requestCategories.join(', ')}` }), { error: 'must be a list' })
+    .min(1, 'must name at least one category')
+    .max(requestCategories.length)
+    .transform((c) => [...new Set(c)]),
+  modality: z.enum(modalities, { error: `must be one of ${modalities.join(', ')}` }),
+  languages: z
+    .array(z.string().trim().toLowerCase().refine(isLanguageCode, 'must be an ISO 639-1 language code such as en or fr'), { error: 'must be a list' })
+    .min(1, 'must name at least one language')
+    .max(20)
+    .transform((c) => [...new Set(c)]),
+  funding: z.enum(fundings, { error: `must be one of ${fundings.join(', ')}` }),
+};
+
+export const createResponseBody = z
+  .object({
+    ...responseFields,
+    /** Save without submitting: the requester does not see a draft, and reminders nudge its author. */
+    draft: z.boolean({ error: 'must be true or false' }).default(false),
+  })
+  .strict();
+
+export const updateResponseBody = z.object(responseFields).partial().strict();
+
+export type CreateResponseInput = z.infer<typeof createResponseBody>;
+export type UpdateResponseInput = z.infer<typeof updateResponseBody>;

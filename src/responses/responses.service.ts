@@ -1,0 +1,208 @@
+import type { AppContext } from '../context.ts';
+import type { ResponseStatus } from '../../db/types.ts';
+import { isVerifiedMember, requireActor, type Actor } from '../auth/actor.ts';
+import { AppError, conflict, forbidden, notFound } from '../shared/errors.ts';
+import { inTransaction, type Tx } from '../shared/transaction.ts';
+import { isoInZone } from '../shared/time.ts';
+import { recordAudit } from '../audit/audit.repository.ts';
+import { deadlinePassedError } from '../requests/request-status.ts';
+import { canSeeRequest, getRequest, requestUrl } from '../requests/requests.service.ts';
+import { findUserEmail } from '../requests/requests.repository.ts';
+import type { RequestRow } from '../requests/requests.repository.ts';
+import {
+  adjustResponseCount,
+  findResponse,
+  findResponseOfOrganization,
+  insertResponseBeforeDeadline,
+  listResponsesOfRequest,
+  lockRequestForResponse,
+  updateResponseBeforeDeadline,
+  type ResponseChanges,
+  type ResponseRow,
+} from './responses.repository.ts';
+import type { CreateResponseInput, UpdateResponseInput } from './responses.schemas.ts';
+import { renderResponseReceivedEmail, renderResponseSubmittedEmail } from './responses.emails.ts';
+
+type ProviderActor = Actor & { organization: NonNullable<Actor['organization']> };
+
+/** Any verified organization other than the requester's may respond. */
+export function requireVerifiedProvider(actorOrNull: Actor | null, request: { organization_id: string }): ProviderActor {
+  const actor = requireActor(actorOrNull);
+  if (!actor.organization) throw forbidden('Name your organization first (Account → Organization).');
+  if (!isVerifiedMember(actor)) throw forbidden('Your organization is waiting for verification by the forum secretariat. You can browse, but not respond yet.');
+  if (actor.organization.id === request.organization_id) throw forbidden('An organization cannot respond to its own request.');
+  return actor as ProviderActor;
+}
+
+/** Why a response write found nothing to write: the request is not open, or its deadline passed. */
+async function refusalFor(tx: Tx, requestId: string): Promise<AppError> {
+  const request = await lockRequestForResponse(tx.db, requestId);
+  if (!request) return notFound('The request');
+  if (request.status !== 'open') return conflict('request-not-open', `This request is ${request.status}; it does not take responses.`);
+  return deadlinePassedError(request.response_deadline, request.time_zone);
+}
+
+export function responseUrl(ctx: AppContext, requestId: string): string {
+  return `${requestUrl(ctx, requestId)}#response`;
+}
+
+/** Emails for a response that just became submitted: the requester (unless sealed) and the provider. */
+async function queueSubmittedEmails(ctx: AppContext, tx: Tx, actor: Actor, requestId: string, responseId: string, submittedAt: Date) {
+  const request = (await lockRequestForResponse(tx.db, requestId))!;
+  const response = (await findResponse(tx.db, responseId))!;
+  const count = (await tx.db.selectFrom('requests').select('response_count').where('id', '=', requestId).executeTakeFirstOrThrow()).response_count;
+  const stamp = submittedAt.getTime();
+  await tx.queueEmail({
+    idempotencyKey: `response-submitted:${responseId}:${stamp}`,
+    template: 'response-submitted',
+    to: actor.email,
+    ...renderResponseSubmittedEmail({ requestTitle: request.title, deadline: request.response_deadline, timeZone: request.time_zone, url: responseUrl(ctx, requestId) }),
+  });
+  if (!request.sealed_responses && !request.marketplace_sealed) {
+    const requester = await findUserEmail(tx.db, request.created_by);
+    if (requester) {
+      await tx.queueEmail({
+        idempotencyKey: `response-received:${responseId}:${stamp}`,
+        template: 'response-received',
+        to: requester.email,
+        ...renderResponseReceivedEmail({ requestTitle: request.title, providerName: response.organization_name, summary: response.summary, url: requestUrl(ctx, requestId), responseCount: count }),
+      });
+    }
+  }
+}
+
+export async function createResponse(ctx: AppContext, actorOrNull: Actor | null, requestId: string, input: CreateResponseInput) {
+  const request = await getRequest(ctx, actorOrNull, requestId);
+  const actor = requireVerifiedProvider(actorOrNull, request);
+  const id = await inTransaction(ctx, async (tx) => {
+    if (!(await lockRequestForResponse(tx.db, requestId))) throw notFound('The request');
+    const status = input.draft ? 'draft' : 'submitted';
+    const written = await insertResponseBeforeDeadline(tx.db, {
+      requestId,
+      organizationId: actor.organization.id,
+      createdBy: actor.id,
+      summary: input.summary,
+      details: input.details,
+      offerCategories: input.offerCategories,
+      modality: input.modality,
+      languages: input.languages,
+      funding: input.funding,
+      status,
+    });
+    if (!written) {
+      const existing = await findResponseOfOrganization(tx.db, requestId, actor.organization.id);
+      if (existing) {
+        const error = conflict('already-responded', `${actor.organization.name} already responded to this request. Edit that response instead.`);
+        (error as AppError & { existingId?: string }).existingId = existing.id;
+        throw error;
+      }
+      throw await refusalFor(tx, requestId);
+    }
+    if (status === 'submitted') await adjustResponseCount(tx.db, requestId, 1);
+    await recordAudit(tx.db, actor, { entity: 'response', entityId: written.id, action: 'create', toStatus: status });
+    if (written.submitted_at) await queueSubmittedEmails(ctx, tx, actor, requestId, written.id, written.submitted_at);
+    return written.id;
+  });
+  return (await findResponse(ctx.db, id))!;
+}
+
+/** Who may see a response: its organization, the organizers, and the requester (after the close if sealed). */
+export function canSeeResponse(actor: Actor | null, response: ResponseRow, request: RequestRow & { sealed: boolean }): boolean {
+  if (!actor) return false;
+  if (actor.isOrganizer) return true;
+  if (actor.organization?.id === response.organization_id) return true;
+  if (actor.organization?.id === request.organization_id && response.status !== 'draft') {
+    return !request.sealed || ['closed', 'matched'].includes(request.status);
+  }
+  return false;
+}
+
+async function requestWithSeal(ctx: AppContext, actor: Actor | null, requestId: string) {
+  const request = await getRequest(ctx, actor, requestId);
+  const seal = await ctx.db.selectFrom('marketplaces').select('sealed_responses').where('id', '=', request.marketplace_id).executeTakeFirstOrThrow();
+  return { ...request, sealed: request.sealed_responses || seal.sealed_responses };
+}
+
+/** The responses a person may see on a request: all for organizers and the requester (unless sealed), a provider's own only. */
+export async function listVisibleResponses(ctx: AppContext, actor: Actor | null, requestId: string) {
+  const request = await requestWithSeal(ctx, actor, requestId);
+  const a = requireActor(actor);
+  const isRequester = a.organization?.id === request.organization_id;
+  if (a.isOrganizer) return { request, sealedUntilClose: false, items: await listResponsesOfRequest(ctx.db, requestId, ['draft', 'submitted', 'withdrawn', 'matched', 'not_matched']) };
+  if (isRequester) {
+    if (request.sealed && !['closed', 'matched'].includes(request.status)) return { request, sealedUntilClose: true, items: [] };
+    return { request, sealedUntilClose: false, items: await listResponsesOfRequest(ctx.db, requestId, ['submitted', 'matched', 'not_matched']) };
+  }
+  const own = a.organization ? await findResponseOfOrganization(ctx.db, requestId, a.organization.id) : undefined;
+  return { request, sealedUntilClose: false, items: own ? [own] : [] };
+}
+
+export async function getResponse(ctx: AppContext, actor: Actor | null, id: string) {
+  const response = await findResponse(ctx.db, id);
+  if (!response) throw notFound('The response');
+  const request = await requestWithSeal(ctx, actor, response.request_id).catch(() => null);
+  if (!request || !canSeeResponse(actor, response, request)) throw notFound('The response');
+  return response;
+}
+
+function requireResponseOwner(actorOrNull: Actor | null, response: ResponseRow): ProviderActor {
+  const actor = requireActor(actorOrNull);
+  if (actor.organization?.id !== response.organization_id || !isVerifiedMember(actor)) {
+    throw forbidden(`Only ${response.organization_name} can change its response.`);
+  }
+  return actor as ProviderActor;
+}
+
+export type ResponseAction = 'edit' | 'submit' | 'withdraw';
+
+/** Every change of a response goes through here: under the request's lock, before the deadline. */
+export async function changeResponse(ctx: AppContext, actorOrNull: Actor | null, id: string, action: ResponseAction, input: UpdateResponseInput = {}) {
+  const existing = await getResponse(ctx, actorOrNull, id);
+  const actor = requireResponseOwner(actorOrNull, existing);
+  const rules: Record<ResponseAction, { from: ResponseStatus[]; to?: ResponseStatus }> = {
+    edit: { from: ['draft', 'submitted'] },
+    submit: { from: ['draft', 'withdrawn'], to: 'submitted' },
+    withdraw: { from: ['draft', 'submitted'], to: 'withdrawn' },
+  };
+  const rule = rules[action];
+  await inTransaction(ctx, async (tx) => {
+    await lockRequestForResponse(tx.db, existing.request_id);
+    const current = (await findResponse(tx.db, id))!;
+    if (!rule.from.includes(current.status)) throw conflict('illegal-transition', `This response is ${current.status.replace('_', ' ')}; it cannot be ${action === 'edit' ? 'edited' : action === 'submit' ? 'submitted' : 'withdrawn'}.`);
+    const changes: ResponseChanges & { status?: ResponseStatus } = {};
+    if (input.summary !== undefined) changes.summary = input.summary;
+    if (input.details !== undefined) changes.details = input.details;
+    if (input.offerCategories !== undefined) changes.offer_categories = input.offerCategories;
+    if (input.modality !== undefined) changes.modality = input.modality;
+    if (input.languages !== undefined) changes.languages = input.languages;
+    if (input.funding !== undefined) changes.funding = input.funding;
+    if (rule.to) changes.status = rule.to;
+    const updated = await updateResponseBeforeDeadline(tx.db, id, [current.status], changes);
+    if (!updated) throw await refusalFor(tx, existing.request_id);
+    const wasCounted = current.status === 'submitted';
+    const isCounted = updated.status === 'submitted';
+    if (wasCounted !== isCounted) await adjustResponseCount(tx.db, existing.request_id, isCounted ? 1 : -1);
+    await recordAudit(tx.db, actor, { entity: 'response', entityId: id, action, fromStatus: current.status, toStatus: updated.status });
+    if (action === 'submit' && updated.submitted_at) await queueSubmittedEmails(ctx, tx, actor, existing.request_id, id, updated.submitted_at);
+  });
+  return (await findResponse(ctx.db, id))!;
+}
+
+export function responseToJson(r: ResponseRow, timeZone: string) {
+  return {
+    id: r.id,
+    requestId: r.request_id,
+    organization: { id: r.organization_id, name: r.organization_name },
+    summary: r.summary,
+    details: r.details,
+    offerCategories: r.offer_categories,
+    modality: r.modality,
+    languages: r.languages,
+    funding: r.funding,
+    status: r.status,
+    submittedAt: r.submitted_at ? isoInZone(r.submitted_at, timeZone) : null,
+    updatedAt: isoInZone(r.updated_at, timeZone),
+  };
+}
+
+export { canSeeRequest };
