@@ -24,11 +24,16 @@ export class MailCatcher {
   port = 0;
 
   constructor(private readonly keep = 1000) {
-    this.server = new SMTPServer({
+    this.server = this.createServer();
+  }
+
+  private createServer(): SMTPServer {
+    const server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
       size: 25 * 1024 * 1024,
+      closeTimeout: 1000,
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
@@ -50,7 +55,8 @@ export class MailCatcher {
         });
       },
     });
-    this.server.on('error', () => {});
+    server.on('error', () => {});
+    return server;
   }
 
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
@@ -64,6 +70,16 @@ export class MailCatcher {
 
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Stops listening (connections are refused) until `resume`, which listens on the same port again. */
+  async refuseConnections(): Promise<void> {
+    await this.stop();
+  }
+
+  async resume(): Promise<void> {
+    this.server = this.createServer();
+    await this.start(this.port);
   }
 
   to(address: string): CaughtMail[] {

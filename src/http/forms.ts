@@ -81,7 +81,6 @@ const labels: Record<string, string> = {
   personName: 'Your name',
   reason: 'Reason',
   slug: 'Address',
-  timeZone: 'Time zone',
   opensAtDate: 'Opening',
   forumStartsAt: 'First forum day',
   forumEndsAt: 'Last forum day',
@@ -91,6 +90,13 @@ const labels: Record<string, string> = {
   rooms: 'Rooms',
   sessions: 'Sessions',
   roles: 'Roles',
+  deadlineDate: 'Deadline',
+  summary: 'What you offer',
+  details: 'How you would help',
+  offerCategories: 'What you offer',
+  modality: 'How',
+  funding: 'Funding',
+  timeZone: 'Time zone',
 };
 
 function labelFor(field: string): string {

@@ -46,6 +46,9 @@ export async function changeRequestStatus(
   const rule = requestTransitions[action];
   const before = await lockRequest(tx.db, requestId);
   if (!before) throw new AppError(404, 'not-found', 'Not found', 'The request does not exist.');
+  if (rule.deadline === 'before' && action !== 'reopen' && ['closed', 'matched'].includes(before.status)) {
+    throw deadlinePassedError(before.response_deadline, before.time_zone);
+  }
   if (!rule.from.includes(before.status)) {
     throw conflict('illegal-transition', `This request is ${before.status}; it cannot be ${verbs[action]}.`);
   }

@@ -122,6 +122,7 @@ export async function updateRequest(ctx: AppContext, actorOrNull: Actor | null, 
   const actor = requireOwnerOrOrganizer(actorOrNull, existing, 'edit');
   await inTransaction(ctx, async (tx) => {
     const request = (await lockRequest(tx.db, id))!;
+    if (['closed', 'matched'].includes(request.status)) throw deadlinePassedError(request.response_deadline, request.time_zone);
     if (!['submitted', 'open'].includes(request.status)) throw conflict('illegal-transition', `This request is ${request.status}; it can no longer be edited.`);
     const changes: RequestFieldChanges = {};
     if (input.title !== undefined) changes.title = input.title;

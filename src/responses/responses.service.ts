@@ -38,7 +38,8 @@ export function requireVerifiedProvider(actorOrNull: Actor | null, request: { or
 async function refusalFor(tx: Tx, requestId: string): Promise<AppError> {
   const request = await lockRequestForResponse(tx.db, requestId);
   if (!request) return notFound('The request');
-  if (request.status !== 'open') return conflict('request-not-open', `This request is ${request.status}; it does not take responses.`);
+  // Closed or matched means its deadline passed: say so, with the deadline.
+  if (['submitted', 'rejected', 'withdrawn'].includes(request.status)) return conflict('request-not-open', `This request is ${request.status}; it does not take responses.`);
   return deadlinePassedError(request.response_deadline, request.time_zone);
 }
 

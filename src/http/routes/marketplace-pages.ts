@@ -5,8 +5,11 @@ import { setOrganizationBody, organizationKindLabels, organizationKinds } from '
 import { setMyOrganization } from '../../organizations/organizations.service.ts';
 import { searchOrganizations } from '../../organizations/organizations.repository.ts';
 import { getMarketplace, listMarketplaces } from '../../marketplaces/marketplaces.service.ts';
-import { browseRequestsQuery, createRequestBody, requestCategories, requestCategoryLabels, rejectRequestBody, updateRequestBody } from '../../requests/requests.schemas.ts';
-import { browseRequests, createRequest, getRequest, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
+import { browseRequestsQuery, changeDeadlineBody, createRequestBody, requestCategories, requestCategoryLabels, rejectRequestBody, updateRequestBody } from '../../requests/requests.schemas.ts';
+import { browseRequests, changeRequestDeadline, createRequest, getRequest, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
+import { listVisibleResponses, requireVerifiedProvider } from '../../responses/responses.service.ts';
+import { getFollowing } from '../../interests/interests.service.ts';
+import type { AppError } from '../../shared/errors.ts';
 import { listThemesInUse } from '../../requests/requests.repository.ts';
 import { listAudit } from '../../audit/audit.repository.ts';
 import { allCountries, commonLanguages, languageName } from '../../shared/reference-data.ts';
@@ -216,12 +219,31 @@ export function marketplacePages(ctx: AppContext): Router {
     published: 'The request is published.',
     rejected: 'The request was rejected and the requester told why.',
     withdrawn: 'The request is withdrawn.',
+    responded: 'Your response is submitted. The requester can see it; you can edit or withdraw it until the deadline.',
+    'draft-saved': 'Your draft is saved. The requester cannot see it until you submit it.',
+    'response-saved': 'Your response is saved.',
+    'response-withdrawn': 'Your response is withdrawn.',
+    following: 'You follow this request: you will get reminders before its deadline.',
+    unfollowed: 'You no longer follow this request.',
+    'deadline-changed': 'The deadline is changed; the people concerned are emailed.',
   };
   const showRequest = async (req: Request, res: Response, request: RequestRow, extra: Record<string, unknown> = {}, status = 200) => {
     const actor = req.actor;
     const insider = !!actor && (actor.isOrganizer || actor.organization?.id === request.organization_id);
     const isOwner = !!actor && actor.organization?.id === request.organization_id && isVerifiedMember(actor);
     const editable = ['submitted', 'open'].includes(request.status);
+    const visible = actor ? await listVisibleResponses(ctx, actor, request.id) : { items: [], sealedUntilClose: false };
+    const isRequester = !!actor && actor.organization?.id === request.organization_id;
+    let respondRefusal: string | null = null;
+    let canRespond = false;
+    if (request.status === 'open' && !isRequester && !actor?.isOrganizer) {
+      try {
+        requireVerifiedProvider(actor, request);
+        canRespond = !visible.items.some((r) => r.organization_id === actor?.organization?.id);
+      } catch (error) {
+        respondRefusal = actor ? (error as AppError).detail ?? null : 'Sign in to respond to this request.';
+      }
+    }
     renderPage(
       req,
       res,
@@ -230,6 +252,13 @@ export function marketplacePages(ctx: AppContext): Router {
         title: request.title,
         request,
         insider,
+        isRequester,
+        responses: visible.items,
+        sealedUntilClose: visible.sealedUntilClose,
+        canRespond,
+        respondRefusal,
+        following: await getFollowing(ctx, actor, request.id),
+        canChangeDeadline: !!actor?.isOrganizer && ['submitted', 'open', 'closed'].includes(request.status),
         canEdit: editable && (isOwner || !!actor?.isOrganizer),
         canModerate: !!actor?.isOrganizer && ['submitted', 'open'].includes(request.status),
         history: insider ? await listAudit(ctx.db, 'request', request.id) : [],
@@ -268,6 +297,26 @@ export function marketplacePages(ctx: AppContext): Router {
       },
       (status, errors, formError) => showRequestForm(req, res, { slug: request.marketplace_slug, mode: 'update', requestId: request.id, values, errors, formError, status }),
       requestFormAliases,
+    );
+  });
+
+  router.post('/requests/:id/deadline', async (req, res) => {
+    requireActor(req.actor);
+    const id = requestIdParam(req);
+    const values = bodyOf(req);
+    await handleForm(
+      res,
+      async () => {
+        const date = str(values.deadlineDate).trim();
+        const { responseDeadline } = parseInput(changeDeadlineBody, { responseDeadline: date ? `${date}T${str(values.deadlineTime) || '17:00'}` : '' });
+        await changeRequestDeadline(ctx, req.actor, id, responseDeadline);
+        res.redirect(303, `/requests/${id}?notice=deadline-changed`);
+      },
+      async (status, errors, formError) => {
+        const request = await getRequest(ctx, req.actor, id);
+        await showRequest(req, res, request, { values, errors, formError }, status);
+      },
+      { responseDeadline: 'deadlineDate' },
     );
   });
 

@@ -4,6 +4,17 @@ import { requireOrganizer } from '../../auth/actor.ts';
 import { approveMembership, listOrganizations, verifyOrganization } from '../../organizations/organizations.service.ts';
 import { createMarketplaceBody, updateMarketplaceBody } from '../../marketplaces/marketplaces.schemas.ts';
 import { createMarketplace, getMarketplace, updateMarketplace, type MarketplaceDetail } from '../../marketplaces/marketplaces.service.ts';
+import { changeDeadlineBody } from '../../requests/requests.schemas.ts';
+import { extendMarketplaceDeadline } from '../../requests/requests.service.ts';
+import { listOutbox, resendOutboxEmail } from '../../email/outbox.service.ts';
+import { z } from 'zod';
+
+const outboxQuery = z.object({
+  status: z.enum(['pending', 'sending', 'sent', 'failed']).optional(),
+  q: z.string().trim().max(200).optional(),
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
 import { AppError, notFound } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
 import { instantToLocal } from '../../shared/time.ts';
@@ -151,7 +162,8 @@ export function organizerPages(ctx: AppContext): Router {
         values,
         errors,
         formError,
-        notice: str(req.query.notice) === 'saved' ? 'Saved.' : undefined,
+        notice: str(req.query.notice) === 'saved' ? 'Saved.' : str(req.query.notice) === 'extended' ? `The deadline is extended; ${Number(str(req.query.moved)) || 0} requests follow it and the people concerned are emailed.` : undefined,
+        slug,
       },
       status,
     );
@@ -206,6 +218,38 @@ export function organizerPages(ctx: AppContext): Router {
       (status, errors, formError) => showForm(req, res, 'update', slug, values, errors, formError, status),
       marketplaceAliases,
     );
+  });
+
+  router.post('/organizer/marketplaces/:slug/deadline', async (req, res) => {
+    const slug = String(req.params.slug);
+    const detail = await getMarketplace(ctx, slug);
+    const values = bodyOf(req);
+    await handleForm(
+      res,
+      async () => {
+        const date = str(values.extendDate).trim();
+        const { responseDeadline } = parseInput(changeDeadlineBody, { responseDeadline: date ? `${date}T${str(values.extendTime) || '17:00'}` : '' });
+        const result = await extendMarketplaceDeadline(ctx, req.actor, slug, responseDeadline);
+        res.redirect(303, `/organizer/marketplaces/${slug}/edit?notice=extended&moved=${result.requestsMoved}`);
+      },
+      (status, errors, formError) => showForm(req, res, 'update', slug, { ...marketplaceToFormValues(detail), ...values }, errors, formError, status),
+      { responseDeadline: 'extendDate' },
+    );
+  });
+
+  router.get('/organizer/emails', async (req, res) => {
+    const parsed = outboxQuery.safeParse(Object.fromEntries(Object.entries(req.query).filter(([, v]) => typeof v === 'string' && v !== '')));
+    const query = parsed.success ? parsed.data : { limit: 50 };
+    const page = await listOutbox(ctx, req.actor, query);
+    const nextUrl = page.nextCursor ? `/organizer/emails?${new URLSearchParams({ ...(query.status ? { status: query.status } : {}), ...(query.q ? { q: query.q } : {}), cursor: page.nextCursor })}` : null;
+    renderPage(req, res, 'organizer/emails.njk', { title: 'Emails', emails: page.items, query, nextUrl, notice: str(req.query.notice) === 'resent' ? 'The email is on its way again.' : undefined });
+  });
+
+  router.post('/organizer/emails/:id/resend', async (req, res) => {
+    const id = String(req.params.id);
+    if (!uuidPattern.test(id)) throw notFound('The email');
+    await resendOutboxEmail(ctx, req.actor, id);
+    res.redirect(303, '/organizer/emails?notice=resent');
   });
 
   return router;

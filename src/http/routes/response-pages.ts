@@ -1,0 +1,171 @@
+import { Router, type Request, type Response } from 'express';
+import type { AppContext } from '../../context.ts';
+import { requireActor } from '../../auth/actor.ts';
+import { AppError, notFound } from '../../shared/errors.ts';
+import { parseInput } from '../../shared/parse.ts';
+import { formatInZone } from '../../shared/time.ts';
+import { createResponseBody, fundingLabels, fundings, modalities, modalityLabels, updateResponseBody } from '../../responses/responses.schemas.ts';
+import { changeResponse, createResponse, getResponse, requireVerifiedProvider } from '../../responses/responses.service.ts';
+import { findResponseOfOrganization, listResponsesOfOrganization, type ResponseRow } from '../../responses/responses.repository.ts';
+import { requestCategories, requestCategoryLabels } from '../../requests/requests.schemas.ts';
+import { getRequest } from '../../requests/requests.service.ts';
+import type { RequestRow } from '../../requests/requests.repository.ts';
+import { setFollowing } from '../../interests/interests.service.ts';
+import { bodyOf, handleForm, languageCodeFromText, list, splitList, str, type FormValues } from '../forms.ts';
+import { readerTimeZone, renderPage } from './render.ts';
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+function idParam(req: Request, what: string): string {
+  const id = String(req.params.id);
+  if (!uuidPattern.test(id)) throw notFound(what);
+  return id;
+}
+
+function responseFormToInput(values: FormValues) {
+  return {
+    summary: str(values.summary),
+    details: str(values.details),
+    offerCategories: list(values.offerCategories),
+    modality: str(values.modality),
+    languages: splitList(values.languages).map(languageCodeFromText),
+    funding: str(values.funding),
+  };
+}
+
+function responseToFormValues(r: ResponseRow): FormValues {
+  return { summary: r.summary, details: r.details, offerCategories: r.offer_categories, modality: r.modality, languages: r.languages.join(', '), funding: r.funding };
+}
+
+/** "The deadline was ... (marketplace time); ... your time": what a late provider reads. */
+function lateMessage(req: Request, request: RequestRow): string {
+  const reader = readerTimeZone(req);
+  const there = formatInZone(request.response_deadline, request.time_zone);
+  const mine = reader && reader !== request.time_zone ? `; ${formatInZone(request.response_deadline, reader)} your time` : '';
+  return `The response deadline has passed. It was ${there}${mine}. Your response was not saved.`;
+}
+
+export function responsePages(ctx: AppContext): Router {
+  const router = Router();
+
+  const showForm = (
+    req: Request,
+    res: Response,
+    request: RequestRow,
+    options: { mode: 'create' | 'update'; responseId?: string; values: FormValues; errors?: Record<string, string>; formError?: string | undefined; status?: number; allowDraft: boolean },
+  ) =>
+    renderPage(
+      req,
+      res,
+      'response-form.njk',
+      {
+        title: options.mode === 'create' ? 'Respond to a request' : 'Edit your response',
+        submitLabel: options.mode === 'create' ? 'Submit the response' : 'Save and submit',
+        action: options.mode === 'create' ? `/requests/${request.id}/respond` : `/responses/${options.responseId}/edit`,
+        request,
+        values: options.values,
+        errors: options.errors ?? {},
+        formError: options.formError,
+        allowDraft: options.allowDraft,
+        categories: requestCategories.map((value) => ({ value, label: requestCategoryLabels[value] })),
+        modalities: modalities.map((value) => ({ value, label: modalityLabels[value] })),
+        fundings: fundings.map((value) => ({ value, label: fundingLabels[value] })),
+      },
+      options.status ?? 200,
+    );
+
+  router.get('/requests/:id/respond', async (req, res) => {
+    requireActor(req.actor);
+    const request = await getRequest(ctx, req.actor, idParam(req, 'The request'));
+    const actor = requireVerifiedProvider(req.actor, request);
+    const existing = await findResponseOfOrganization(ctx.db, request.id, actor.organization.id);
+    if (existing) return res.redirect(303, `/responses/${existing.id}/edit`);
+    showForm(req, res, request, { mode: 'create', values: { offerCategories: [request.category], languages: request.languages.join(', ') }, allowDraft: true });
+  });
+
+  router.post('/requests/:id/respond', async (req, res) => {
+    requireActor(req.actor);
+    const request = await getRequest(ctx, req.actor, idParam(req, 'The request'));
+    requireVerifiedProvider(req.actor, request);
+    const values = bodyOf(req);
+    values.offerCategories = list(values.offerCategories);
+    await handleForm(
+      res,
+      async () => {
+        try {
+          const input = parseInput(createResponseBody, { ...responseFormToInput(values), draft: str(values.intent) === 'draft' });
+          await createResponse(ctx, req.actor, request.id, input);
+          res.redirect(303, `/requests/${request.id}?notice=${input.draft ? 'draft-saved' : 'responded'}#response`);
+        } catch (error) {
+          if (error instanceof AppError && error.type === 'deadline-passed') throw new AppError(409, error.type, error.title, lateMessage(req, request));
+          const existingId = (error as { existingId?: string }).existingId;
+          if (error instanceof AppError && existingId) {
+            throw new AppError(409, error.type, error.title, `${error.detail} Open it from the request's page.`);
+          }
+          throw error;
+        }
+      },
+      (status, errors, formError) => showForm(req, res, request, { mode: 'create', values, errors, formError, status, allowDraft: true }),
+    );
+  });
+
+  router.get('/responses/:id/edit', async (req, res) => {
+    requireActor(req.actor);
+    const response = await getResponse(ctx, req.actor, idParam(req, 'The response'));
+    const request = await getRequest(ctx, req.actor, response.request_id);
+    showForm(req, res, request, { mode: 'update', responseId: response.id, values: responseToFormValues(response), allowDraft: response.status === 'draft' });
+  });
+
+  router.post('/responses/:id/edit', async (req, res) => {
+    requireActor(req.actor);
+    const response = await getResponse(ctx, req.actor, idParam(req, 'The response'));
+    const request = await getRequest(ctx, req.actor, response.request_id);
+    const values = bodyOf(req);
+    values.offerCategories = list(values.offerCategories);
+    await handleForm(
+      res,
+      async () => {
+        try {
+          const input = parseInput(updateResponseBody, responseFormToInput(values));
+          await changeResponse(ctx, req.actor, response.id, 'edit', input);
+          if (response.status === 'draft' && str(values.intent) !== 'draft') await changeResponse(ctx, req.actor, response.id, 'submit');
+          res.redirect(303, `/requests/${request.id}?notice=${str(values.intent) === 'draft' ? 'draft-saved' : 'response-saved'}#response`);
+        } catch (error) {
+          if (error instanceof AppError && error.type === 'deadline-passed') throw new AppError(409, error.type, error.title, lateMessage(req, request));
+          throw error;
+        }
+      },
+      (status, errors, formError) => showForm(req, res, request, { mode: 'update', responseId: response.id, values, errors, formError, status, allowDraft: response.status === 'draft' }),
+    );
+  });
+
+  for (const action of ['withdraw', 'submit'] as const) {
+    router.post(`/responses/:id/${action}`, async (req, res) => {
+      requireActor(req.actor);
+      const response = await getResponse(ctx, req.actor, idParam(req, 'The response'));
+      const request = await getRequest(ctx, req.actor, response.request_id);
+      try {
+        await changeResponse(ctx, req.actor, response.id, action);
+      } catch (error) {
+        if (error instanceof AppError && error.type === 'deadline-passed') throw new AppError(409, error.type, error.title, lateMessage(req, request));
+        throw error;
+      }
+      res.redirect(303, `/requests/${request.id}?notice=${action === 'withdraw' ? 'response-withdrawn' : 'responded'}#response`);
+    });
+  }
+
+  for (const follow of [true, false]) {
+    router.post(`/requests/:id/${follow ? 'follow' : 'unfollow'}`, async (req, res) => {
+      const id = idParam(req, 'The request');
+      await setFollowing(ctx, req.actor, id, follow);
+      res.redirect(303, `/requests/${id}?notice=${follow ? 'following' : 'unfollowed'}#response`);
+    });
+  }
+
+  router.get('/account/responses', async (req, res) => {
+    const actor = requireActor(req.actor);
+    const responses = actor.organization ? await listResponsesOfOrganization(ctx.db, actor.organization.id) : [];
+    renderPage(req, res, 'my-responses.njk', { title: 'Our responses', responses });
+  });
+
+  return router;
+}
