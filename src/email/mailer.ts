@@ -22,6 +22,6 @@ export function isPermanentSmtpFailure(error: unknown): boolean {
 
 export function describeSmtpError(error: unknown): string {
   const e = error as { responseCode?: number; response?: string; code?: string; message?: string };
-  if (e.response) return `${e.responseCode ?? ''} ${e.response}`.trim();
+  if (e.response) return /^\d{3}/.test(e.response) ? e.response : `${e.responseCode ?? ''} ${e.response}`.trim();
   return [e.code, e.message].filter(Boolean).join(': ') || String(error);
 }

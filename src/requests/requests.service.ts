@@ -184,13 +184,13 @@ async function moveRequestDeadline(ctx: AppContext, tx: Tx, actor: Actor, reques
   if (!['submitted', 'open', 'closed'].includes(request.status)) return false;
   if (request.response_deadline.getTime() === deadline.getTime()) return false;
   await setRequestDeadline(tx.db, requestId, deadline, own);
-  if (request.status === 'closed') await changeRequestStatus(tx, actor, requestId, 'reopen');
   await recordAudit(tx.db, actor, {
     entity: 'request',
     entityId: requestId,
     action: 'deadline',
     detail: { from: request.response_deadline.toISOString(), to: deadline.toISOString() },
   });
+  if (request.status === 'closed') await changeRequestStatus(tx, actor, requestId, 'reopen');
   const summary = { title: request.title, marketplaceName: request.marketplace_name, responseDeadline: deadline, timeZone: request.time_zone, url: requestUrl(ctx, requestId), previous: request.response_deadline };
   const email = renderDeadlineChangedEmail(summary);
   for (const person of await findPeopleConcernedByRequest(tx.db, requestId)) {

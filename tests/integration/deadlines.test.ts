@@ -1,0 +1,219 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
+import { apiClient } from '../helpers/http.ts';
+import { createPerson, createTestMarketplace, publishedRequest, sampleResponse, type TestPerson } from '../helpers/factories.ts';
+import { jobId } from '../../src/queue/registry.ts';
+import { closeRequest } from '../../src/requests/close.service.ts';
+import { sendReminders } from '../../src/requests/reminders.service.ts';
+
+let env: TestEnvironment;
+let api: ReturnType<typeof apiClient>;
+let organizer: TestPerson;
+let bangladesh: TestPerson;
+let ilo: TestPerson;
+let iom: TestPerson;
+let undp: TestPerson;
+
+beforeAll(async () => {
+  env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'] });
+  api = apiClient(env.baseUrl);
+  organizer = await createPerson(env.ctx, { email: 'secretariat@gfmd.test' });
+  bangladesh = await createPerson(env.ctx, { email: 'focal@mole.gov.bd', organization: { name: 'Ministry of Expatriates Welfare, Bangladesh', kind: 'government', country: 'BD' } });
+  ilo = await createPerson(env.ctx, { email: 'focal@ilo.org', organization: { name: 'International Labour Organization (ILO)', kind: 'un_agency' } });
+  iom = await createPerson(env.ctx, { email: 'focal@iom.int', organization: { name: 'International Organization for Migration (IOM)', kind: 'intergovernmental' } });
+  undp = await createPerson(env.ctx, { email: 'focal@undp.org', organization: { name: 'United Nations Development Programme (UNDP)', kind: 'un_agency' } });
+  await createTestMarketplace(env.ctx, organizer);
+});
+afterAll(async () => env?.close());
+
+/** A deadline `ms` from the database's now, as an ISO instant. */
+async function deadlineIn(ms: number): Promise<string> {
+  const { rows } = await sql<{ at: Date }>`SELECT now() + make_interval(secs => ${ms / 1000}) AS at`.execute(env.ctx.db);
+  return rows[0]!.at.toISOString();
+}
+
+async function statusOf(id: string) {
+  return env.ctx.db.selectFrom('requests').select(['status', 'response_count', 'response_deadline', 'closed_at']).where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+describe('the deadline', () => {
+  it('providers submitting while the deadline passes: every accepted response was written before it, every refusal came after it, and the count matches', async () => {
+    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request closing under load', responseDeadline: await deadlineIn(1500) });
+    const deadline = new Date(request.responseDeadline).getTime();
+    const providers: TestPerson[] = [];
+    for (let i = 0; i < 40; i++) {
+      providers.push(await createPerson(env.ctx, { email: `focal${i}@provider${i}.example`, organization: { name: `Provider ${i}`, kind: 'ngo' } }));
+    }
+    // Spread the submissions from 600 ms before to 600 ms after the deadline.
+    const startAt = deadline - 600;
+    const outcomes = await Promise.all(
+      providers.map(async (provider, i) => {
+        const wait = startAt + (i * 1200) / providers.length - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const response = await api('POST', `/api/v1/requests/${request.id}/responses`, { token: provider.token, body: sampleResponse });
+        return { status: response.status, type: response.body?.type as string | undefined, answeredAt: Date.now() };
+      }),
+    );
+    const accepted = outcomes.filter((o) => o.status === 201);
+    const refused = outcomes.filter((o) => o.status === 409);
+    expect(accepted.length + refused.length).toBe(providers.length);
+    expect(accepted.length).toBeGreaterThan(0);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of refused) {
+      expect(r.type).toContain('deadline-passed');
+      expect(r.answeredAt).toBeGreaterThanOrEqual(deadline);
+    }
+    const written = await env.ctx.db.selectFrom('responses').select('submitted_at').where('request_id', '=', request.id).where('status', '=', 'submitted').execute();
+    expect(written).toHaveLength(accepted.length);
+    for (const row of written) expect(row.submitted_at!.getTime()).toBeLessThan(deadline);
+
+    // The worker closes it at its deadline; the count equals the accepted responses.
+    await expect.poll(async () => (await statusOf(request.id)).status, { timeout: 10_000 }).toBe('closed');
+    const closed = await statusOf(request.id);
+    expect(closed.response_count).toBe(accepted.length);
+    expect(closed.closed_at!.getTime()).toBeGreaterThanOrEqual(deadline);
+    const requesterMail = await env.mail.waitFor((m) => m.envelopeTo.includes('focal@mole.gov.bd') && /"Request closing under load" closed/.test(m.parsed.subject ?? ''));
+    expect(requesterMail.parsed.subject).toContain(`with ${accepted.length} responses`);
+  });
+
+  it('a request whose delayed close job was deleted from Redis is closed by the sweep', async () => {
+    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request whose job is lost', responseDeadline: await deadlineIn(1200) });
+    const deadlineMs = new Date(request.responseDeadline).getTime();
+    const queue = env.ctx.queues.queue('deadlines');
+    const id = jobId('close-request', request.id, deadlineMs);
+    expect(await queue.getJob(id)).toBeTruthy();
+    await queue.remove(id);
+    expect(await queue.getJob(id)).toBeUndefined();
+    await expect.poll(async () => (await statusOf(request.id)).status, { timeout: 15_000, interval: 250 }).toBe('closed');
+  });
+
+  it('a close that runs twice sends its emails once', async () => {
+    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request closed twice', responseDeadline: await deadlineIn(60_000) });
+    await api('POST', `/api/v1/requests/${request.id}/responses`, { token: ilo.token, body: sampleResponse });
+    await env.ctx.db.updateTable('requests').set({ response_deadline: sql`now() - interval '1 second'` }).where('id', '=', request.id).execute();
+    const outcomes = await Promise.all([closeRequest(env.ctx, request.id), closeRequest(env.ctx, request.id)]);
+    expect(outcomes.sort()).toEqual(['closed', 'not-open']);
+    expect(await closeRequest(env.ctx, request.id)).toBe('not-open');
+    const rows = await env.ctx.db.selectFrom('outbox').select(['idempotency_key', 'to_email']).where('idempotency_key', 'like', `request-closed:${request.id}%`).execute();
+    expect(rows.map((r) => r.to_email).sort()).toEqual(['focal@ilo.org', 'focal@mole.gov.bd']);
+    await env.mail.waitFor((m) => m.envelopeTo.includes('focal@ilo.org') && /"Request closed twice" closed/.test(m.parsed.subject ?? ''));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(env.mail.to('focal@ilo.org').filter((m) => /"Request closed twice" closed/.test(m.parsed.subject ?? ''))).toHaveLength(1);
+  });
+
+  it('a close that is not due does nothing', async () => {
+    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request not yet due', responseDeadline: await deadlineIn(3_600_000) });
+    expect(await closeRequest(env.ctx, request.id)).toBe('not-due');
+    expect((await statusOf(request.id)).status).toBe('open');
+  });
+});
+
+describe('reminders and extensions', () => {
+  it('at 7 days: followers, draft authors, the requester with no response yet, and providers whose interests fit; once each', async () => {
+    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request needing reminders', responseDeadline: await deadlineIn(6 * 24 * 3600 * 1000) });
+    await api('PUT', `/api/v1/requests/${request.id}/follow`, { token: iom.token });
+    await api('POST', `/api/v1/requests/${request.id}/responses`, { token: ilo.token, body: { ...sampleResponse, draft: true } });
+    await api('PUT', '/api/v1/me/interests', { token: undp.token, body: { categories: ['training'], countries: ['BD'] } });
+    const deadlineMs = new Date(request.responseDeadline).getTime();
+
+    expect(await sendReminders(env.ctx, request.id, '7d', deadlineMs)).toBe('sent');
+    expect(await sendReminders(env.ctx, request.id, '7d', deadlineMs)).toBe('already-ran');
+    const rows = await env.ctx.db.selectFrom('outbox').select(['template', 'to_email']).where('idempotency_key', 'like', `reminder:%${request.id}%`).orderBy('to_email').execute();
+    expect(rows).toEqual([
+      { template: 'reminder-7d', to_email: 'focal@ilo.org' },
+      { template: 'reminder-7d', to_email: 'focal@iom.int' },
+      { template: 'no-response-yet', to_email: 'focal@mole.gov.bd' },
+      { template: 'nobody-answered', to_email: 'focal@undp.org' },
+    ]);
+    const draftReminder = await env.mail.waitFor((m) => m.envelopeTo.includes('focal@ilo.org') && /Request needing reminders/.test(m.parsed.subject ?? ''));
+    expect(draftReminder.parsed.text).toContain('have not submitted it');
+  });
+
+  it('an extension after reminders were planned: old jobs do nothing, new ones are planned, people are told, each reminder goes once', async () => {
+    const firstDeadline = await deadlineIn(3 * 24 * 3600 * 1000);
+    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request to extend', responseDeadline: firstDeadline });
+    await api('PUT', `/api/v1/requests/${request.id}/follow`, { token: iom.token });
+    const oldMs = new Date(request.responseDeadline).getTime();
+    const queue = env.ctx.queues.queue('deadlines');
+    expect(await queue.getJob(jobId('remind', '24h', request.id, oldMs))).toBeTruthy();
+    expect(await queue.getJob(jobId('close-request', request.id, oldMs))).toBeTruthy();
+
+    const extended = await api('PATCH', `/api/v1/requests/${request.id}/deadline`, { token: organizer.token, body: { responseDeadline: await deadlineIn(5 * 24 * 3600 * 1000) } });
+    expect(extended.status).toBe(200);
+    const newMs = new Date(extended.body.responseDeadline).getTime();
+    expect(newMs).toBeGreaterThan(oldMs);
+    expect(await queue.getJob(jobId('remind', '24h', request.id, newMs))).toBeTruthy();
+    expect(await queue.getJob(jobId('close-request', request.id, newMs))).toBeTruthy();
+
+    // The old reminder job, when it fires, finds nothing to do; the new one sends.
+    expect(await sendReminders(env.ctx, request.id, '24h', oldMs)).toBe('stale');
+    expect(await sendReminders(env.ctx, request.id, '24h', newMs)).toBe('sent');
+    const told = await env.mail.waitFor((m) => m.envelopeTo.includes('focal@iom.int') && /New deadline for "Request to extend"/.test(m.parsed.subject ?? ''));
+    expect(told.parsed.text).toContain('Previous deadline');
+    await env.mail.waitFor((m) => m.envelopeTo.includes('focal@mole.gov.bd') && /New deadline for "Request to extend"/.test(m.parsed.subject ?? ''));
+
+    // A second extension plans another 24 h reminder, but nobody gets the same reminder twice.
+    const again = await api('PATCH', `/api/v1/requests/${request.id}/deadline`, { token: organizer.token, body: { responseDeadline: await deadlineIn(6 * 24 * 3600 * 1000) } });
+    expect(await sendReminders(env.ctx, request.id, '24h', new Date(again.body.responseDeadline).getTime())).toBe('sent');
+    const reminders = await env.ctx.db.selectFrom('outbox').select('to_email').where('idempotency_key', '=', `reminder:24h:${request.id}:${iom.id}`).execute();
+    expect(reminders).toHaveLength(1);
+  });
+
+  it('only organizers move a deadline, to a valid future time within the marketplace deadline', async () => {
+    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request with a checked deadline' });
+    expect((await api('PATCH', `/api/v1/requests/${request.id}/deadline`, { token: bangladesh.token, body: { responseDeadline: '2099-01-01' } })).status).toBe(403);
+    const past = await api('PATCH', `/api/v1/requests/${request.id}/deadline`, { token: organizer.token, body: { responseDeadline: '2001-01-01' } });
+    expect(past.status).toBe(422);
+    expect(past.body.errors[0]).toEqual({ path: 'responseDeadline', message: 'must be in the future' });
+    const beyond = await api('PATCH', `/api/v1/requests/${request.id}/deadline`, { token: organizer.token, body: { responseDeadline: '2099-01-01' } });
+    expect(beyond.status).toBe(422);
+    expect(beyond.body.errors[0].message).toMatch(/extend the marketplace instead/);
+  });
+
+  it('extending the marketplace moves the requests that follow it and reopens a closed one', async () => {
+    const closedOne = await publishedRequest(api, bangladesh, organizer, { title: 'Closed before the extension' });
+    await api('POST', `/api/v1/requests/${closedOne.id}/responses`, { token: ilo.token, body: sampleResponse });
+    await env.ctx.db.updateTable('requests').set({ response_deadline: sql`now() - interval '1 second'` }).where('id', '=', closedOne.id).execute();
+    expect(await closeRequest(env.ctx, closedOne.id)).toBe('closed');
+    // It followed the marketplace deadline (no own deadline); moving it back into line with the marketplace:
+    const ownDeadline = await publishedRequest(api, bangladesh, organizer, { title: 'Request with its own deadline', responseDeadline: await deadlineIn(2 * 24 * 3600 * 1000) });
+
+    const marketplace = await api('GET', '/api/v1/marketplaces/gfmd-2007');
+    const later = new Date(new Date(marketplace.body.responseDeadline).getTime() + 7 * 24 * 3600 * 1000).toISOString();
+    expect((await api('PATCH', '/api/v1/marketplaces/gfmd-2007/deadline', { token: ilo.token, body: { responseDeadline: later } })).status).toBe(403);
+    const earlier = await api('PATCH', '/api/v1/marketplaces/gfmd-2007/deadline', { token: organizer.token, body: { responseDeadline: await deadlineIn(3600_000) } });
+    expect(earlier.status).toBe(422);
+    const extended = await api('PATCH', '/api/v1/marketplaces/gfmd-2007/deadline', { token: organizer.token, body: { responseDeadline: later } });
+    expect(extended.status).toBe(200);
+    expect(extended.body.requestsMoved).toBeGreaterThanOrEqual(1);
+
+    const reopened = await api('GET', `/api/v1/requests/${closedOne.id}`);
+    expect(reopened.body.status).toBe('open');
+    expect(new Date(reopened.body.responseDeadline).getTime()).toBe(new Date(later).getTime());
+    expect((await api('GET', `/api/v1/requests/${ownDeadline.id}`)).body.responseDeadline).toBe(ownDeadline.responseDeadline);
+    await env.mail.waitFor((m) => m.envelopeTo.includes('focal@ilo.org') && /New deadline for "Closed before the extension"/.test(m.parsed.subject ?? ''));
+    const audit = await env.ctx.db.selectFrom('audit_events').select(['action', 'to_status']).where('entity_id', '=', closedOne.id).orderBy('id').execute();
+    expect(audit.map((a) => a.action)).toEqual(['create', 'publish', 'close', 'deadline', 'reopen']);
+  });
+});
+
+describe('email that arrives once', () => {
+  it('SMTP refusing connections for a while: the emails go out once it returns, none lost, none twice', async () => {
+    await env.mail.refuseConnections();
+    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request during an SMTP outage' });
+    const responses = [];
+    for (const provider of [ilo, iom, undp]) {
+      responses.push(await api('POST', `/api/v1/requests/${request.id}/responses`, { token: provider.token, body: sampleResponse }));
+    }
+    await new Promise((r) => setTimeout(r, 2500));
+    const waiting = await env.ctx.db.selectFrom('outbox').select(['id', 'status', 'last_error']).where('idempotency_key', 'like', `response-%`).where('status', '!=', 'sent').execute();
+    expect(waiting.length).toBeGreaterThan(0);
+    await env.mail.resume();
+    const keys = await env.ctx.db.selectFrom('outbox').select(['id', 'message_id']).where('idempotency_key', 'like', 'response-%').execute();
+    await expect
+      .poll(async () => (await env.ctx.db.selectFrom('outbox').select('id').where('idempotency_key', 'like', 'response-%').where('status', '!=', 'sent').execute()).length, { timeout: 25_000, interval: 500 })
+      .toBe(0);
+    for (const key of keys) expect(env.mail.messages.filter((m) => m.parsed.messageId === key.message_id)).toHaveLength(1);
+  }, 40_000);
+});
