@@ -32,6 +32,7 @@ export interface OrganizationsTable {
   verified_at: Timestamp | null;
   verified_by: string | null;
   created_at: CreatedAt;
+  meeting_capacity: Generated<number>;
 }
 
 export interface UsersTable {
@@ -148,6 +149,7 @@ export interface ResponsesTable {
   created_at: CreatedAt;
   updated_at: Generated<Date>;
   submitted_at: Timestamp | null;
+  preferred: Generated<boolean>;
 }
 
 export interface RequestFollowsTable {
@@ -214,6 +216,71 @@ export interface OutboxTable {
   sent_at: Timestamp | null;
 }
 
+export type MeetingStatus = 'proposed' | 'confirmed' | 'declined' | 'cancelled';
+export type MeetingAnswer = 'pending' | 'accepted' | 'declined';
+
+export interface OrganizationUnavailabilityTable {
+  id: Generated<string>;
+  organization_id: string;
+  marketplace_id: string;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  note: string | null;
+}
+
+export interface MatchingRunsTable {
+  id: Generated<string>;
+  marketplace_id: string;
+  trigger: 'deadline' | 'organizer' | 'decline' | 'sweep';
+  started_by: string | null;
+  status: 'running' | 'done' | 'failed';
+  started_at: CreatedAt;
+  finished_at: Timestamp | null;
+  method: string | null;
+  objective: number | null;
+  bound: number | null;
+  stats: unknown | null;
+  changes: unknown | null;
+  error: string | null;
+}
+
+export interface ScorePart {
+  factor: string;
+  weight: number;
+  fit: number;
+  points: number;
+  explanation: string;
+}
+
+export interface MeetingsTable {
+  id: Generated<string>;
+  marketplace_id: string;
+  run_id: string;
+  request_id: string;
+  response_id: string;
+  requester_org_id: string;
+  provider_org_id: string;
+  room_id: string;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  score: number;
+  score_parts: ColumnType<ScorePart[], string, string>;
+  status: MeetingStatus;
+  requester_answer: Generated<MeetingAnswer>;
+  provider_answer: Generated<MeetingAnswer>;
+  sequence: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+  ended_reason: string | null;
+}
+
+export interface MeetingAttendanceTable {
+  meeting_id: string;
+  organization_id: string;
+  during: ColumnType<string, string, string>;
+  active: Generated<boolean>;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -230,6 +297,10 @@ export interface Database {
   request_follows: RequestFollowsTable;
   provider_interests: ProviderInterestsTable;
   request_reminders: RequestRemindersTable;
+  organization_unavailability: OrganizationUnavailabilityTable;
+  matching_runs: MatchingRunsTable;
+  meetings: MeetingsTable;
+  meeting_attendance: MeetingAttendanceTable;
 }
 
 export type Organization = Selectable<OrganizationsTable>;

@@ -5,6 +5,7 @@ import { createRedis } from '../src/queue/queues.ts';
 import { jobDefinitions, jobsOfQueue, queueNames, type JobName, type JobPayload, type QueueName } from '../src/queue/registry.ts';
 import { sendDigestsProcessor, sendEmailProcessor, sweepOutboxProcessor } from './send-email.processor.ts';
 import { closeRequestProcessor, sendRemindersProcessor, sweepDeadlinesProcessor } from './deadlines.processor.ts';
+import { runMatchingProcessor } from './matching.processor.ts';
 
 type Handlers = { [N in JobName]: (payload: JobPayload<N>, job: Job) => Promise<unknown> };
 
@@ -16,7 +17,8 @@ export interface WorkerOptions {
   digests?: boolean;
 }
 
-const concurrency: Record<QueueName, number> = { email: 10, deadlines: 10 };
+// One matching run at a time per worker (runs of one marketplace also take a database lock).
+const concurrency: Record<QueueName, number> = { email: 10, deadlines: 10, matching: 1 };
 
 export interface RunningWorkers {
   close(timeoutMs?: number): Promise<void>;
@@ -31,6 +33,7 @@ export async function startWorkers(ctx: AppContext, options: WorkerOptions): Pro
     'close-request': closeRequestProcessor(ctx),
     'send-reminders': sendRemindersProcessor(ctx),
     'sweep-deadlines': sweepDeadlinesProcessor(ctx),
+    'run-matching': runMatchingProcessor(ctx),
   };
   for (const name of Object.keys(jobDefinitions) as JobName[]) {
     if (typeof handlers[name] !== 'function') throw new Error(`Job ${name} has no handler`);
@@ -53,6 +56,8 @@ export async function startWorkers(ctx: AppContext, options: WorkerOptions): Pro
         prefix: ctx.config.REDIS_PREFIX,
         concurrency: concurrency[queue],
         ...(queue === 'email' ? { limiter: { max: ctx.config.EMAIL_RATE_PER_SECOND, duration: 1000 } } : {}),
+        // A run may solve for up to its time limit; its lock must outlast it.
+        ...(queue === 'matching' ? { lockDuration: 180_000 } : {}),
       },
     );
     worker.on('failed', (job, error) => ctx.log.warn({ queue, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade, err: error.message }, 'job failed'));

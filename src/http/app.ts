@@ -16,6 +16,7 @@ import { marketplacePages } from './routes/marketplace-pages.ts';
 import { organizerPages } from './routes/organizer-pages.ts';
 import { responsePages } from './routes/response-pages.ts';
 import { accountPages } from './routes/account-pages.ts';
+import { meetingPages } from './routes/meeting-pages.ts';
 import { devMailPages, type DevMailbox } from './routes/dev-mail-pages.ts';
 import { healthRoutes } from './routes/health.ts';
 
@@ -69,6 +70,7 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   app.use(marketplacePages(ctx));
   app.use(responsePages(ctx));
   app.use(accountPages(ctx));
+  app.use(meetingPages(ctx));
   app.use(organizerPages(ctx));
   if (options.devMailbox && ctx.config.NODE_ENV !== 'production') app.use(devMailPages(options.devMailbox));
   app.use((_req, _res, next) => next(new AppError(404, 'not-found', 'Page not found', 'There is no page at this address.')));

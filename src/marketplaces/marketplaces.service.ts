@@ -7,6 +7,7 @@ import { resolveTimeInput } from '../shared/time-input.ts';
 import { isoInZone } from '../shared/time.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { inTransaction } from '../shared/transaction.ts';
+import { planMatchingRun } from '../meetings/matching-schedule.ts';
 import type { CreateMarketplaceInput, SessionInput, UpdateMarketplaceInput } from './marketplaces.schemas.ts';
 import {
   existingOrganizationIds,
@@ -86,7 +87,9 @@ export async function createMarketplace(ctx: AppContext, actorOrNull: Actor | nu
     await recordAudit(tx.db, actor, { entity: 'marketplace', entityId: marketplace.id, action: 'create' });
     return marketplace.slug;
   });
-  return getMarketplace(ctx, slug);
+  const detail = await getMarketplace(ctx, slug);
+  await planMatchingRun(ctx, detail.marketplace);
+  return detail;
 }
 
 /**
@@ -124,7 +127,9 @@ export async function updateMarketplace(ctx: AppContext, actorOrNull: Actor | nu
     await recordAudit(tx.db, actor, { entity: 'marketplace', entityId: current.id, action: 'edit', detail: { fields: Object.keys(input) } });
     return updated.slug;
   });
-  return getMarketplace(ctx, newSlug);
+  const detail = await getMarketplace(ctx, newSlug);
+  if (input.responseDeadline !== undefined) await planMatchingRun(ctx, detail.marketplace);
+  return detail;
 }
 
 export async function findMarketplace(ctx: AppContext, slug: string): Promise<Marketplace> {

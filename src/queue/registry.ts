@@ -13,6 +13,10 @@ export const jobDefinitions = {
   'close-request': { queue: 'deadlines', payload: z.object({ requestId: z.string().uuid(), deadlineMs }) },
   'send-reminders': { queue: 'deadlines', payload: z.object({ requestId: z.string().uuid(), kind: z.enum(['7d', '24h']), deadlineMs }) },
   'sweep-deadlines': { queue: 'deadlines', payload: z.object({}) },
+  'run-matching': {
+    queue: 'matching',
+    payload: z.object({ marketplaceId: z.string().uuid(), trigger: z.enum(['deadline', 'organizer', 'decline', 'sweep']), deadlineMs: deadlineMs.optional(), startedBy: z.string().uuid().optional() }),
+  },
 } as const;
 
 export type JobName = keyof typeof jobDefinitions;

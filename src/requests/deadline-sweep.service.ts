@@ -1,12 +1,13 @@
 import type { AppContext } from '../context.ts';
 import { closeRequest, findOverdueRequests } from './close.service.ts';
 import { findDueReminders, sendReminders } from './reminders.service.ts';
+import { findMarketplacesDueForMatching, planMatchingRun } from '../meetings/matching-schedule.ts';
 
 /**
  * The backstop behind the delayed jobs (runs every 30 s): closes every overdue open request and sends
- * every due reminder that did not run, so a lost Redis key delays work by one sweep, never forever.
+ * every due reminder that did not run, and plans the matching run of a marketplace past its deadline, so a lost Redis key delays work by one sweep, never forever.
  */
-export async function sweepDeadlines(ctx: AppContext): Promise<{ closed: number; reminders: number }> {
+export async function sweepDeadlines(ctx: AppContext): Promise<{ closed: number; reminders: number; matchingRunsPlanned: number }> {
   let closed = 0;
   for (;;) {
     const overdue = await findOverdueRequests(ctx, 200);
@@ -20,5 +21,8 @@ export async function sweepDeadlines(ctx: AppContext): Promise<{ closed: number;
   for (const due of await findDueReminders(ctx, 200)) {
     if ((await sendReminders(ctx, due.requestId, due.kind, due.deadlineMs)) === 'sent') reminders++;
   }
-  return { closed, reminders };
+  // A marketplace whose deadline passed with no run since: (re)plan its run; the job id dedupes.
+  const due = await findMarketplacesDueForMatching(ctx);
+  for (const marketplace of due) await planMatchingRun(ctx, marketplace);
+  return { closed, reminders, matchingRunsPlanned: due.length };
 }

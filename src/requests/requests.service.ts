@@ -26,6 +26,7 @@ import {
 } from './requests.repository.ts';
 import type { BrowseRequestsQuery, CreateRequestInput, UpdateRequestInput } from './requests.schemas.ts';
 import { planRequestDeadline } from './deadline-jobs.ts';
+import { planMatchingRun } from '../meetings/matching-schedule.ts';
 import { lockMarketplaceBySlug, updateMarketplaceRow } from '../marketplaces/marketplaces.repository.ts';
 import {
   renderDeadlineChangedEmail,
@@ -245,6 +246,7 @@ export async function extendMarketplaceDeadline(ctx: AppContext, actorOrNull: Ac
     const request = (await findRequest(ctx.db, id))!;
     if (request.status === 'open') await planRequestDeadline(ctx, request);
   }
+  await planMatchingRun(ctx, await findMarketplace(ctx, slug));
   return { requestsMoved: moved.length };
 }
 

@@ -95,6 +95,7 @@ const responseColumns = [
   's.created_at',
   's.updated_at',
   's.submitted_at',
+  's.preferred',
   'o.name as organization_name',
   'o.kind as organization_kind',
 ] as const;

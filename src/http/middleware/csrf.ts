@@ -20,7 +20,8 @@ export function csrfProtection(ctx: AppContext): RequestHandler[] {
     getCsrfTokenFromRequest: (req: Request) => (req.body as Record<string, unknown> | undefined)?._csrf as string | undefined,
     errorConfig: { statusCode: 403, message: 'invalid csrf token', code: 'EBADCSRFTOKEN' },
     // One-click unsubscribe (RFC 8058) comes from mail providers without our cookies; its signed token is the authorization.
-    skipCsrfProtection: (req: Request) => req.method === 'POST' && /^\/unsubscribe\/[^/]+$/.test(req.path),
+    // Likewise the accept/decline link of a meeting invitation: its signed token authorizes it.
+    skipCsrfProtection: (req: Request) => req.method === 'POST' && (/^\/unsubscribe\/[^/]+$/.test(req.path) || /^\/meetings\/[^/]+\/answer\/[^/]+\/[^/]+$/.test(req.path)),
   });
   const anonymousId: RequestHandler = (req, res, next) => {
     const cookies = req.cookies as Record<string, string | undefined>;

@@ -15,6 +15,7 @@ import { browseRequests, createRequest, getRequest, moderateRequest, requestToJs
 import { authenticateApi } from '../middleware/authenticate.ts';
 import { isoInZone } from '../../shared/time.ts';
 import { responsesApi } from './api-responses.ts';
+import { meetingsApi } from './api-meetings.ts';
 
 const uuidParam = z.string().uuid('must be an id');
 
@@ -153,6 +154,7 @@ export function apiRouter(ctx: AppContext): Router {
   });
 
   api.use(responsesApi(ctx));
+  api.use(meetingsApi(ctx));
 
   api.use((req, _res, next) => next(new AppError(404, 'not-found', 'Not found', `There is no ${req.method} ${req.path} in this API.`)));
   return api;

@@ -9,6 +9,7 @@ import { browseRequestsQuery, changeDeadlineBody, createRequestBody, requestCate
 import { browseRequests, changeRequestDeadline, createRequest, getRequest, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
 import { listVisibleResponses, requireVerifiedProvider } from '../../responses/responses.service.ts';
 import { getFollowing } from '../../interests/interests.service.ts';
+import { listMeetingsOfRequest } from '../../meetings/meetings.repository.ts';
 import type { AppError } from '../../shared/errors.ts';
 import { listThemesInUse } from '../../requests/requests.repository.ts';
 import { listAudit } from '../../audit/audit.repository.ts';
@@ -258,6 +259,7 @@ export function marketplacePages(ctx: AppContext): Router {
         canRespond,
         respondRefusal,
         following: await getFollowing(ctx, actor, request.id),
+        meetings: insider ? await listMeetingsOfRequest(ctx.db, request.id) : [],
         canChangeDeadline: !!actor?.isOrganizer && ['submitted', 'open', 'closed'].includes(request.status),
         canEdit: editable && (isOwner || !!actor?.isOrganizer),
         canModerate: !!actor?.isOrganizer && ['submitted', 'open'].includes(request.status),

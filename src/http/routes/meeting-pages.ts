@@ -1,0 +1,137 @@
+import { Router, type Request, type Response } from 'express';
+import type { AppContext } from '../../context.ts';
+import { requireActor, requireOrganizer } from '../../auth/actor.ts';
+import { AppError, notFound } from '../../shared/errors.ts';
+import { parseInput } from '../../shared/parse.ts';
+import { z } from 'zod';
+import { findMarketplace, getMarketplace } from '../../marketplaces/marketplaces.service.ts';
+import { answerMeeting, answerMeetingAsMember, declareUnavailability, listMyMeetings, markPreferred, partyOf, requestMatchingRun } from '../../meetings/meetings.service.ts';
+import { findMeeting, listMeetingsOfMarketplace } from '../../meetings/meetings.repository.ts';
+import { verifyMeetingAnswerToken } from '../../meetings/meeting-links.ts';
+import { meetingsToCsv, meetingsToIcs } from '../../meetings/meetings.export.ts';
+import { marketplaceReport, reportToCsv } from '../../meetings/report.service.ts';
+import { forumSlots } from '../../meetings/matching-instance.ts';
+import { instantToLocal } from '../../shared/time.ts';
+import { timeInputField } from '../../shared/time-input.ts';
+import { bodyOf, handleForm, str } from '../forms.ts';
+import { renderPage } from './render.ts';
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+function idParam(value: unknown, what: string): string {
+  const id = String(value);
+  if (!uuidPattern.test(id)) throw notFound(what);
+  return id;
+}
+
+const unavailabilityForm = z.object({ startsAt: timeInputField, endsAt: timeInputField, note: z.string().trim().max(300).optional() });
+
+export function meetingPages(ctx: AppContext): Router {
+  const router = Router();
+
+  const showMine = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
+    const actor = requireActor(req.actor);
+    const meetings = await listMyMeetings(ctx, actor);
+    renderPage(req, res, 'meetings.njk', { title: 'Your side meetings', meetings: meetings.map((m) => ({ ...m, party: partyOf(actor, m) })), values: {}, ...extra }, status);
+  };
+  router.get('/meetings', async (req, res) => {
+    const notices: Record<string, string> = { accepted: 'You accepted the meeting.', declined: 'You declined the meeting; the other party is told and the slot goes to the next best offer.', unavailable: 'Saved: no meeting will be scheduled for you at that time in the next run.' };
+    await showMine(req, res, { notice: notices[str(req.query.notice)] });
+  });
+  for (const [action, answer] of [['accept', 'accepted'], ['decline', 'declined']] as const) {
+    router.post(`/meetings/:id/${action}`, async (req, res) => {
+      await answerMeetingAsMember(ctx, req.actor, idParam(req.params.id, 'The meeting'), answer);
+      res.redirect(303, `/meetings?notice=${answer}`);
+    });
+  }
+  router.post('/marketplaces/:slug/unavailability', async (req, res) => {
+    requireActor(req.actor);
+    const values = bodyOf(req);
+    await handleForm(
+      res,
+      async () => {
+        const input = parseInput(unavailabilityForm, { startsAt: `${str(values.day)}T${str(values.from)}`, endsAt: `${str(values.day)}T${str(values.until)}`, ...(str(values.note) ? { note: str(values.note) } : {}) });
+        await declareUnavailability(ctx, req.actor, String(req.params.slug), input);
+        res.redirect(303, '/meetings?notice=unavailable');
+      },
+      (status, errors, formError) => showMine(req, res, { values, errors: { day: errors.startsAt ?? errors.endsAt, ...errors }, formError }, status),
+    );
+  });
+
+  // The link in an invitation: answers without signing in; the signed token is the authorization.
+  const answerPage = async (req: Request, res: Response, done?: string) => {
+    const { id, party, token } = req.params as { id: string; party: string; token: string };
+    const meeting = uuidPattern.test(id) ? await findMeeting(ctx.db, id) : undefined;
+    if (!meeting || !verifyMeetingAnswerToken(ctx.config.SESSION_SECRET, id, party, token)) throw new AppError(404, 'not-found', 'Link not valid', 'This meeting link is not valid.');
+    renderPage(req, res, 'meeting-answer.njk', { title: 'Your side meeting', meeting, party, action: `/meetings/${id}/answer/${party}/${token}`, done });
+  };
+  router.get('/meetings/:id/answer/:party/:token', (req, res) => answerPage(req, res));
+  router.post('/meetings/:id/answer/:party/:token', async (req, res) => {
+    const { id, party, token } = req.params as { id: string; party: string; token: string };
+    if (!uuidPattern.test(id) || !verifyMeetingAnswerToken(ctx.config.SESSION_SECRET, id, party, token)) throw new AppError(404, 'not-found', 'Link not valid', 'This meeting link is not valid.');
+    const answer = str(bodyOf(req).answer);
+    if (answer !== 'accepted' && answer !== 'declined') throw new AppError(400, 'bad-answer', 'Choose an answer', 'Choose accept or decline.');
+    await answerMeeting(ctx, id, party as 'requester' | 'provider', answer, 'link');
+    await answerPage(req, res, answer);
+  });
+
+  router.post('/responses/:id/preferred', async (req, res) => {
+    const id = idParam(req.params.id, 'The response');
+    const preferred = str(bodyOf(req).preferred) === 'true';
+    await markPreferred(ctx, req.actor, id, preferred);
+    const response = await ctx.db.selectFrom('responses').select('request_id').where('id', '=', id).executeTakeFirstOrThrow();
+    res.redirect(303, `/requests/${response.request_id}#response`);
+  });
+
+  // Organizers: timetable, exports, report, run now.
+  router.use('/organizer/marketplaces/:slug/', (req, _res, next) => {
+    requireOrganizer(req.actor);
+    next();
+  });
+  router.get('/organizer/marketplaces/:slug/timetable', async (req, res) => {
+    const { marketplace, rooms } = await getMarketplace(ctx, String(req.params.slug));
+    const meetings = await listMeetingsOfMarketplace(ctx.db, marketplace.id, ['proposed', 'confirmed']);
+    const slots = forumSlots({
+      timeZone: marketplace.time_zone,
+      forumStartsOn: marketplace.forum_starts_on,
+      forumEndsOn: marketplace.forum_ends_on,
+      meetingMinutes: marketplace.meeting_minutes,
+      dayStarts: marketplace.meeting_day_starts.slice(0, 5),
+      dayEnds: marketplace.meeting_day_ends.slice(0, 5),
+      sessionCodes: [],
+    });
+    const days = [...new Set(slots.map((s) => instantToLocal(s.startsAt, marketplace.time_zone).date))];
+    const byCell = new Map(meetings.map((m) => [`${m.starts_at.getTime()}|${m.room_id}`, m]));
+    const grid = days.map((day) => ({
+      day,
+      rows: slots
+        .filter((s) => instantToLocal(s.startsAt, marketplace.time_zone).date === day)
+        .map((s) => ({ time: instantToLocal(s.startsAt, marketplace.time_zone).time, cells: rooms.map((r) => byCell.get(`${s.startsAt.getTime()}|${r.id}`) ?? null) })),
+    }));
+    const runs = await ctx.db.selectFrom('matching_runs').selectAll().where('marketplace_id', '=', marketplace.id).orderBy('started_at', 'desc').limit(10).execute();
+    renderPage(req, res, 'organizer/timetable.njk', { title: `Timetable: ${marketplace.name}`, marketplace, rooms, grid, meetings, runs, notice: str(req.query.notice) === 'queued' ? 'The matching run is queued; reload in a moment.' : undefined });
+  });
+  router.post('/organizer/marketplaces/:slug/matching-runs', async (req, res) => {
+    await requestMatchingRun(ctx, req.actor, String(req.params.slug));
+    res.redirect(303, `/organizer/marketplaces/${req.params.slug}/timetable?notice=queued`);
+  });
+  router.get('/organizer/marketplaces/:slug/meetings.csv', async (req, res) => {
+    const marketplace = await findMarketplace(ctx, String(req.params.slug));
+    const meetings = await listMeetingsOfMarketplace(ctx.db, marketplace.id, ['proposed', 'confirmed']);
+    res.type('text/csv').attachment(`${marketplace.slug}-meetings.csv`).send(meetingsToCsv(meetings));
+  });
+  router.get('/organizer/marketplaces/:slug/meetings.ics', async (req, res) => {
+    const marketplace = await findMarketplace(ctx, String(req.params.slug));
+    const meetings = await listMeetingsOfMarketplace(ctx.db, marketplace.id, ['proposed', 'confirmed']);
+    res.type('text/calendar').attachment(`${marketplace.slug}-meetings.ics`).send(meetingsToIcs(ctx, meetings, `${marketplace.name}: side meetings`));
+  });
+  router.get('/organizer/marketplaces/:slug/report', async (req, res) => {
+    const report = await marketplaceReport(ctx, req.actor, String(req.params.slug));
+    renderPage(req, res, 'organizer/report.njk', { title: `Report: ${report.marketplace.name}`, report });
+  });
+  router.get('/organizer/marketplaces/:slug/report.csv', async (req, res) => {
+    const report = await marketplaceReport(ctx, req.actor, String(req.params.slug));
+    res.type('text/csv').attachment(`${report.marketplace.slug}-summary.csv`).send(reportToCsv(report));
+  });
+
+  return router;
+}

@@ -1,0 +1,176 @@
+import { DateTime } from 'luxon';
+import type { Funding, Modality, RequestCategory, ScorePart } from '../../db/types.ts';
+import type { Instance } from '../matching/instance.schema.ts';
+import { scoreResponse } from '../matching/score.ts';
+
+/**
+ * Turns a marketplace's state into the optimizer's plain instance (docs/matching-format.md). Pure:
+ * the run service loads the rows, this decides what the optimizer sees.
+ *
+ * - Slots: each forum day, from the side-meeting start to its end, one per meeting length, in the
+ *   marketplace's time zone.
+ * - Parties are organizations: a request's party is its government, a provider's party its
+ *   organization; one meeting per organization at a time, in either role.
+ * - Busy: each organization's agenda commitments (a role in a session) and declared unavailability,
+ *   on every request of that organization and on its provider entry.
+ * - Meetings that still hold are kept: their pair leaves the offers, the request's maxMatches and the
+ *   provider's capacity shrink by one, and their time is busy for both organizations and the room.
+ */
+export interface MarketplaceShape {
+  timeZone: string;
+  forumStartsOn: string;
+  forumEndsOn: string;
+  meetingMinutes: number;
+  dayStarts: string;
+  dayEnds: string;
+  sessionCodes: string[];
+}
+
+export interface RequestInput {
+  id: string;
+  organizationId: string;
+  category: RequestCategory;
+  themes: string[];
+  countries: string[];
+  languages: string[];
+  maxMatches: number;
+}
+
+export interface ResponseInput {
+  id: string;
+  requestId: string;
+  organizationId: string;
+  organizationCountry: string | null;
+  offerCategories: RequestCategory[];
+  languages: string[];
+  modality: Modality;
+  funding: Funding;
+  preferred: boolean;
+}
+
+export interface Interval {
+  organizationId: string;
+  startsAt: Date;
+  endsAt: Date;
+}
+
+export interface KeptMeeting {
+  responseId: string;
+  requestId: string;
+  requesterOrgId: string;
+  providerOrgId: string;
+  roomId: string;
+  startsAt: Date;
+  endsAt: Date;
+}
+
+export interface InstanceInput {
+  marketplace: MarketplaceShape;
+  roomIds: string[];
+  requests: RequestInput[];
+  responses: ResponseInput[];
+  /** Agenda commitments and declared unavailability, per organization. */
+  busy: Interval[];
+  /** Agenda sessions in which each organization holds a role. */
+  sessionCodesByOrganization: Map<string, string[]>;
+  capacityByOrganization: Map<string, number>;
+  kept: KeptMeeting[];
+}
+
+export interface BuiltInstance {
+  instance: Instance;
+  /** The response behind each (request, provider) pair of the instance. */
+  responseByPair: Map<string, ResponseInput>;
+  scoreByResponse: Map<string, { score: number; parts: ScorePart[] }>;
+  slotTimes: Map<string, { startsAt: Date; endsAt: Date }>;
+}
+
+export const pairKey = (requestId: string, providerOrgId: string) => `${requestId}|${providerOrgId}`;
+
+function iso(d: Date): string {
+  return d.toISOString();
+}
+
+export function forumSlots(m: MarketplaceShape): Array<{ id: string; startsAt: Date; endsAt: Date }> {
+  const slots: Array<{ id: string; startsAt: Date; endsAt: Date }> = [];
+  let day = DateTime.fromISO(m.forumStartsOn, { zone: m.timeZone });
+  const lastDay = DateTime.fromISO(m.forumEndsOn, { zone: m.timeZone });
+  const [fromH, fromM] = m.dayStarts.split(':').map(Number) as [number, number];
+  const [toH, toM] = m.dayEnds.split(':').map(Number) as [number, number];
+  while (day <= lastDay) {
+    let start = day.set({ hour: fromH, minute: fromM, second: 0, millisecond: 0 });
+    const dayEnd = day.set({ hour: toH, minute: toM, second: 0, millisecond: 0 });
+    for (;;) {
+      const end = start.plus({ minutes: m.meetingMinutes });
+      if (end > dayEnd) break;
+      slots.push({ id: start.toFormat("yyyy-LL-dd'T'HH:mm"), startsAt: start.toJSDate(), endsAt: end.toJSDate() });
+      start = end;
+    }
+    day = day.plus({ days: 1 });
+  }
+  return slots;
+}
+
+export function buildMatchingInstance(input: InstanceInput): BuiltInstance {
+  const slots = forumSlots(input.marketplace);
+  const busyByOrg = new Map<string, Array<[string, string]>>();
+  const addBusy = (org: string, start: Date, end: Date) => {
+    const list = busyByOrg.get(org) ?? [];
+    list.push([iso(start), iso(end)]);
+    busyByOrg.set(org, list);
+  };
+  for (const b of input.busy) addBusy(b.organizationId, b.startsAt, b.endsAt);
+  const roomBusy = new Map<string, Array<[string, string]>>();
+  const keptPerRequest = new Map<string, number>();
+  const keptPerProvider = new Map<string, number>();
+  const keptResponses = new Set<string>();
+  for (const k of input.kept) {
+    addBusy(k.requesterOrgId, k.startsAt, k.endsAt);
+    addBusy(k.providerOrgId, k.startsAt, k.endsAt);
+    roomBusy.set(k.roomId, [...(roomBusy.get(k.roomId) ?? []), [iso(k.startsAt), iso(k.endsAt)]]);
+    keptPerRequest.set(k.requestId, (keptPerRequest.get(k.requestId) ?? 0) + 1);
+    keptPerProvider.set(k.providerOrgId, (keptPerProvider.get(k.providerOrgId) ?? 0) + 1);
+    keptResponses.add(k.responseId);
+  }
+
+  const requestById = new Map(input.requests.map((r) => [r.id, r]));
+  const responseByPair = new Map<string, ResponseInput>();
+  const scoreByResponse = new Map<string, { score: number; parts: ScorePart[] }>();
+  const offers: Instance['offers'] = [];
+  const providerOrgs = new Set<string>();
+  for (const response of input.responses) {
+    const request = requestById.get(response.requestId);
+    if (!request) continue;
+    const scored = scoreResponse(
+      { category: request.category, themes: request.themes, countries: request.countries, languages: request.languages },
+      { offerCategories: response.offerCategories, languages: response.languages, modality: response.modality, funding: response.funding, preferred: response.preferred },
+      { sessionCodes: input.sessionCodesByOrganization.get(response.organizationId) ?? [], countries: response.organizationCountry ? [response.organizationCountry] : [] },
+      { sessionCodes: input.marketplace.sessionCodes },
+    );
+    scoreByResponse.set(response.id, scored);
+    if (keptResponses.has(response.id)) continue;
+    responseByPair.set(pairKey(request.id, response.organizationId), response);
+    offers.push({ request: request.id, provider: response.organizationId, score: scored.score });
+    providerOrgs.add(response.organizationId);
+  }
+
+  const instance: Instance = {
+    format: 'marketplace-matching/1',
+    slots: slots.map((s) => ({ id: s.id, start: iso(s.startsAt), end: iso(s.endsAt) })),
+    rooms: input.roomIds.map((id) => ({ id, busy: roomBusy.get(id) ?? [] })),
+    requests: input.requests.map((r) => ({
+      id: r.id,
+      party: r.organizationId,
+      maxMatches: Math.max(0, r.maxMatches - (keptPerRequest.get(r.id) ?? 0)),
+      busy: busyByOrg.get(r.organizationId) ?? [],
+    })),
+    providers: [...providerOrgs].map((org) => ({
+      id: org,
+      party: org,
+      capacity: Math.max(0, (input.capacityByOrganization.get(org) ?? 10) - (keptPerProvider.get(org) ?? 0)),
+      busy: busyByOrg.get(org) ?? [],
+    })),
+    offers,
+  } as Instance;
+  return { instance, responseByPair, scoreByResponse, slotTimes: new Map(slots.map((s) => [s.id, { startsAt: s.startsAt, endsAt: s.endsAt }])) };
+}

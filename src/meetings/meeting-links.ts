@@ -1,0 +1,15 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export type MeetingParty = 'requester' | 'provider';
+
+/** A link in the invitation that lets one party answer without signing in. */
+export function meetingAnswerToken(secret: string, meetingId: string, party: MeetingParty): string {
+  return createHmac('sha256', secret).update(`meeting-answer:${meetingId}:${party}`).digest('base64url');
+}
+
+export function verifyMeetingAnswerToken(secret: string, meetingId: string, party: string, token: string): party is MeetingParty {
+  if (party !== 'requester' && party !== 'provider') return false;
+  const expected = Buffer.from(meetingAnswerToken(secret, meetingId, party));
+  const given = Buffer.from(token);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}

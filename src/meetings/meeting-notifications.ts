@@ -1,0 +1,121 @@
+import type { AppContext } from '../context.ts';
+import type { Tx } from '../shared/transaction.ts';
+import { requestUrl } from '../requests/requests.service.ts';
+import { findMeeting, findUsers, listMeetingsOfRequest, type MeetingDetail } from './meetings.repository.ts';
+import { renderMeetingCalendar } from './meeting-calendar.ts';
+import { meetingAnswerToken, type MeetingParty } from './meeting-links.ts';
+import { renderMeetingCancelledEmail, renderMeetingConfirmedEmail, renderMeetingInvitationEmail, renderMeetingsSummaryEmail, renderNotMatchedEmail } from './meetings.emails.ts';
+
+export type MeetingNotice = 'new' | 'moved' | 'cancelled' | 'confirmed';
+
+export function meetingAnswerUrl(ctx: AppContext, meetingId: string, party: MeetingParty): string {
+  return new URL(`/meetings/${meetingId}/answer/${party}/${meetingAnswerToken(ctx.config.SESSION_SECRET, meetingId, party)}`, ctx.config.BASE_URL).toString();
+}
+
+function mailbox(from: string): { name: string; email: string } {
+  const match = /^(.*)<([^>]+)>\s*$/.exec(from);
+  return match ? { name: match[1]!.trim().replace(/^"|"$/g, ''), email: match[2]! } : { name: 'Forum Marketplace', email: from };
+}
+
+/**
+ * The emails of one meeting change, to both parties: the facts, the answer link, and an ICS
+ * (REQUEST for new or moved meetings, CANCEL for ended ones) with the meeting's stable UID and its
+ * current SEQUENCE. The idempotency key carries the sequence: each change mails once.
+ */
+export async function queueMeetingEmails(ctx: AppContext, tx: Tx, meetingId: string, notice: MeetingNotice, reason?: string): Promise<void> {
+  const meeting = (await findMeeting(tx.db, meetingId))!;
+  const users = await findUsers(tx.db, [meeting.requester_user_id, meeting.provider_user_id]);
+  const requester = users.get(meeting.requester_user_id);
+  const provider = users.get(meeting.provider_user_id);
+  const domain = new URL(ctx.config.BASE_URL).hostname;
+  const method = notice === 'cancelled' ? 'CANCEL' : 'REQUEST';
+  const ics = renderMeetingCalendar({
+    method,
+    organizer: mailbox(ctx.config.MAIL_FROM),
+    domain,
+    meetings: [
+      {
+        id: meeting.id,
+        sequence: meeting.sequence,
+        startsAt: meeting.starts_at,
+        endsAt: meeting.ends_at,
+        title: `Side meeting: ${meeting.requester_name} and ${meeting.provider_name}`,
+        description: `${meeting.request_title}\n\nOffer: ${meeting.offer_summary}`,
+        location: `${meeting.room_name}, ${meeting.marketplace_name}`,
+        attendees: [requester, provider].filter((u) => !!u).map((u) => ({ email: u!.email, name: u!.email })),
+      },
+    ],
+  });
+  const parties: Array<{ party: MeetingParty; user: typeof requester; other: string }> = [
+    { party: 'requester', user: requester, other: meeting.provider_name },
+    { party: 'provider', user: provider, other: meeting.requester_name },
+  ];
+  for (const { party, user, other } of parties) {
+    if (!user) continue;
+    const facts = {
+      requestTitle: meeting.request_title,
+      otherParty: other,
+      offerSummary: meeting.offer_summary,
+      room: meeting.room_name,
+      startsAt: meeting.starts_at,
+      endsAt: meeting.ends_at,
+      marketplaceTimeZone: meeting.time_zone,
+      readerTimeZone: user.time_zone,
+      marketplaceName: meeting.marketplace_name,
+    };
+    const email =
+      notice === 'cancelled'
+        ? renderMeetingCancelledEmail({ ...facts, reason: reason ?? meeting.ended_reason ?? 'it was cancelled' })
+        : notice === 'confirmed'
+          ? renderMeetingConfirmedEmail(facts)
+          : renderMeetingInvitationEmail({ ...facts, kind: notice, answerUrl: meetingAnswerUrl(ctx, meeting.id, party) });
+    await tx.queueEmail({
+      idempotencyKey: `meeting:${meeting.id}:${meeting.sequence}:${notice}:${party}`,
+      template: `meeting-${notice}`,
+      to: user.email,
+      ...email,
+      attachments: notice === 'confirmed' ? [] : [{ filename: notice === 'cancelled' ? 'cancel.ics' : 'invite.ics', contentType: `text/calendar; method=${method}`, content: ics, method }],
+    });
+  }
+}
+
+export async function queueNotMatchedEmail(ctx: AppContext, tx: Tx, responseId: string): Promise<void> {
+  const row = await tx.db
+    .selectFrom('responses as s')
+    .innerJoin('requests as r', 'r.id', 's.request_id')
+    .innerJoin('organizations as o', 'o.id', 'r.organization_id')
+    .innerJoin('marketplaces as m', 'm.id', 'r.marketplace_id')
+    .innerJoin('users as u', 'u.id', 's.created_by')
+    .select(['s.id', 'r.id as request_id', 'r.title', 'o.name as requester_name', 'm.name as marketplace_name', 'u.email'])
+    .where('s.id', '=', responseId)
+    .executeTakeFirstOrThrow();
+  await tx.queueEmail({
+    idempotencyKey: `not-matched:${responseId}`,
+    template: 'not-matched',
+    to: row.email,
+    ...renderNotMatchedEmail({ requestTitle: row.title, requesterName: row.requester_name, marketplaceName: row.marketplace_name, url: requestUrl(ctx, row.request_id) }),
+  });
+}
+
+/** To the requester: the meetings of its request after a run that changed them. */
+export async function queueRequesterSummary(ctx: AppContext, tx: Tx, requestId: string, runId: string): Promise<void> {
+  const request = await tx.db
+    .selectFrom('requests as r')
+    .innerJoin('users as u', 'u.id', 'r.created_by')
+    .innerJoin('marketplaces as m', 'm.id', 'r.marketplace_id')
+    .select(['r.id', 'r.title', 'u.email', 'm.time_zone'])
+    .where('r.id', '=', requestId)
+    .executeTakeFirstOrThrow();
+  const meetings: MeetingDetail[] = await listMeetingsOfRequest(tx.db, requestId);
+  await tx.queueEmail({
+    idempotencyKey: `meetings-summary:${requestId}:${runId}`,
+    template: 'meetings-summary',
+    to: request.email,
+    ...renderMeetingsSummaryEmail({
+      requestTitle: request.title,
+      meetings: meetings.map((m) => ({ provider: m.provider_name, startsAt: m.starts_at, room: m.room_name })),
+      timeZone: request.time_zone,
+      url: new URL('/meetings', ctx.config.BASE_URL).toString(),
+    }),
+  });
+}

@@ -1,0 +1,198 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, MeetingAnswer, MeetingStatus, ScorePart } from '../../db/types.ts';
+
+export const ACTIVE_MEETING: MeetingStatus[] = ['proposed', 'confirmed'];
+
+/** Everything a matching run reads about a marketplace. */
+export async function loadMatchingState(db: Kysely<Database>, marketplaceId: string) {
+  const [marketplace, rooms, sessions, requests, responses, busy, capacities, meetings, declined] = await Promise.all([
+    db.selectFrom('marketplaces').selectAll().where('id', '=', marketplaceId).executeTakeFirstOrThrow(),
+    db.selectFrom('rooms').select(['id', 'name']).where('marketplace_id', '=', marketplaceId).orderBy('position').execute(),
+    db
+      .selectFrom('agenda_sessions as s')
+      .leftJoin('session_roles as r', 'r.session_id', 's.id')
+      .select(['s.code', 's.starts_at', 's.ends_at', 'r.organization_id'])
+      .where('s.marketplace_id', '=', marketplaceId)
+      .execute(),
+    db
+      .selectFrom('requests')
+      .select(['id', 'organization_id', 'category', 'themes', 'countries', 'languages', 'max_matches', 'status', 'created_by', 'title'])
+      .where('marketplace_id', '=', marketplaceId)
+      .where('status', 'in', ['closed', 'matched'])
+      .execute(),
+    db
+      .selectFrom('responses as s')
+      .innerJoin('requests as r', 'r.id', 's.request_id')
+      .innerJoin('organizations as o', 'o.id', 's.organization_id')
+      .select(['s.id', 's.request_id', 's.organization_id', 's.offer_categories', 's.languages', 's.modality', 's.funding', 's.preferred', 's.status', 's.created_by', 'o.country'])
+      .where('r.marketplace_id', '=', marketplaceId)
+      .where('r.status', 'in', ['closed', 'matched'])
+      .where('s.status', 'in', ['submitted', 'matched', 'not_matched'])
+      .execute(),
+    db
+      .selectFrom('organization_unavailability')
+      .select(['organization_id', 'starts_at', 'ends_at'])
+      .where('marketplace_id', '=', marketplaceId)
+      .execute(),
+    db.selectFrom('organizations').select(['id', 'meeting_capacity']).execute(),
+    db.selectFrom('meetings').selectAll().where('marketplace_id', '=', marketplaceId).where('status', 'in', ACTIVE_MEETING).execute(),
+    db.selectFrom('meetings').select('response_id').where('marketplace_id', '=', marketplaceId).where('status', '=', 'declined').execute(),
+  ]);
+  return { marketplace, rooms, sessions, requests, responses, busy, capacities, meetings, declinedResponses: new Set(declined.map((d) => d.response_id)) };
+}
+
+export type MatchingState = Awaited<ReturnType<typeof loadMatchingState>>;
+export type MeetingRow = MatchingState['meetings'][number];
+
+export async function insertMeeting(
+  db: Kysely<Database>,
+  m: { marketplaceId: string; runId: string; requestId: string; responseId: string; requesterOrgId: string; providerOrgId: string; roomId: string; startsAt: Date; endsAt: Date; score: number; scoreParts: ScorePart[] },
+) {
+  const row = await db
+    .insertInto('meetings')
+    .values({
+      marketplace_id: m.marketplaceId,
+      run_id: m.runId,
+      request_id: m.requestId,
+      response_id: m.responseId,
+      requester_org_id: m.requesterOrgId,
+      provider_org_id: m.providerOrgId,
+      room_id: m.roomId,
+      starts_at: m.startsAt,
+      ends_at: m.endsAt,
+      score: m.score,
+      score_parts: JSON.stringify(m.scoreParts),
+      status: 'proposed',
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await setAttendance(db, row.id, [m.requesterOrgId, m.providerOrgId], m.startsAt, m.endsAt);
+  return row;
+}
+
+/** The rows behind "one meeting per organization at a time" (an exclusion constraint). */
+async function setAttendance(db: Kysely<Database>, meetingId: string, organizations: string[], startsAt: Date, endsAt: Date) {
+  await db.deleteFrom('meeting_attendance').where('meeting_id', '=', meetingId).execute();
+  const during = `[${startsAt.toISOString()},${endsAt.toISOString()})`;
+  await db
+    .insertInto('meeting_attendance')
+    .values([...new Set(organizations)].map((organization_id) => ({ meeting_id: meetingId, organization_id, during })))
+    .execute();
+}
+
+export async function moveMeeting(db: Kysely<Database>, meetingId: string, m: { runId: string; roomId: string; startsAt: Date; endsAt: Date; requesterOrgId: string; providerOrgId: string }) {
+  const row = await db
+    .updateTable('meetings')
+    .set({
+      run_id: m.runId,
+      room_id: m.roomId,
+      starts_at: m.startsAt,
+      ends_at: m.endsAt,
+      status: 'proposed',
+      requester_answer: 'pending',
+      provider_answer: 'pending',
+      sequence: sql`sequence + 1`,
+      updated_at: sql`now()`,
+    })
+    .where('id', '=', meetingId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await setAttendance(db, meetingId, [m.requesterOrgId, m.providerOrgId], m.startsAt, m.endsAt);
+  return row;
+}
+
+/** Ends an active meeting (cancelled by a run, or declined by a party); its time frees at once. */
+export async function endMeeting(db: Kysely<Database>, meetingId: string, status: 'cancelled' | 'declined', reason: string, answers: Partial<Record<'requester_answer' | 'provider_answer', MeetingAnswer>> = {}) {
+  const row = await db
+    .updateTable('meetings')
+    .set({ status, ended_reason: reason, sequence: sql`sequence + 1`, updated_at: sql`now()`, ...answers })
+    .where('id', '=', meetingId)
+    .where('status', 'in', ACTIVE_MEETING)
+    .returningAll()
+    .executeTakeFirst();
+  if (row) await db.updateTable('meeting_attendance').set({ active: false }).where('meeting_id', '=', meetingId).execute();
+  return row;
+}
+
+export async function freeTimesBefore(db: Kysely<Database>, meetingIds: string[]) {
+  if (meetingIds.length) await db.updateTable('meeting_attendance').set({ active: false }).where('meeting_id', 'in', meetingIds).execute();
+}
+
+export async function lockMarketplaceForMatching(db: Kysely<Database>, marketplaceId: string) {
+  await sql`SELECT pg_advisory_xact_lock(hashtext(${`matching:${marketplaceId}`}))`.execute(db);
+}
+
+const meetingColumns = [
+  'mt.id',
+  'mt.marketplace_id',
+  'mt.request_id',
+  'mt.response_id',
+  'mt.requester_org_id',
+  'mt.provider_org_id',
+  'mt.room_id',
+  'mt.starts_at',
+  'mt.ends_at',
+  'mt.score',
+  'mt.score_parts',
+  'mt.status',
+  'mt.requester_answer',
+  'mt.provider_answer',
+  'mt.sequence',
+  'mt.ended_reason',
+  'mt.updated_at',
+  'r.title as request_title',
+  'r.created_by as requester_user_id',
+  's.created_by as provider_user_id',
+  's.summary as offer_summary',
+  's.details as offer_details',
+  'ro.name as requester_name',
+  'po.name as provider_name',
+  'rm.name as room_name',
+  'm.time_zone',
+  'm.name as marketplace_name',
+  'm.slug as marketplace_slug',
+] as const;
+
+function meetingsWithContext(db: Kysely<Database>) {
+  return db
+    .selectFrom('meetings as mt')
+    .innerJoin('requests as r', 'r.id', 'mt.request_id')
+    .innerJoin('responses as s', 's.id', 'mt.response_id')
+    .innerJoin('organizations as ro', 'ro.id', 'mt.requester_org_id')
+    .innerJoin('organizations as po', 'po.id', 'mt.provider_org_id')
+    .innerJoin('rooms as rm', 'rm.id', 'mt.room_id')
+    .innerJoin('marketplaces as m', 'm.id', 'mt.marketplace_id')
+    .select(meetingColumns);
+}
+
+export type MeetingDetail = NonNullable<Awaited<ReturnType<typeof findMeeting>>>;
+
+export async function findMeeting(db: Kysely<Database>, id: string) {
+  return meetingsWithContext(db).where('mt.id', '=', id).executeTakeFirst();
+}
+
+export async function lockMeeting(db: Kysely<Database>, id: string) {
+  return meetingsWithContext(db).where('mt.id', '=', id).forUpdate('mt').executeTakeFirst();
+}
+
+export async function listMeetingsOfOrganization(db: Kysely<Database>, organizationId: string) {
+  return meetingsWithContext(db)
+    .where((eb) => eb.or([eb('mt.requester_org_id', '=', organizationId), eb('mt.provider_org_id', '=', organizationId)]))
+    .where('mt.status', 'in', ['proposed', 'confirmed', 'declined', 'cancelled'])
+    .orderBy('mt.starts_at')
+    .execute();
+}
+
+export async function listMeetingsOfMarketplace(db: Kysely<Database>, marketplaceId: string, statuses: MeetingStatus[] = ACTIVE_MEETING) {
+  return meetingsWithContext(db).where('mt.marketplace_id', '=', marketplaceId).where('mt.status', 'in', statuses).orderBy('mt.starts_at').orderBy('rm.position').execute();
+}
+
+export async function listMeetingsOfRequest(db: Kysely<Database>, requestId: string) {
+  return meetingsWithContext(db).where('mt.request_id', '=', requestId).where('mt.status', 'in', ACTIVE_MEETING).orderBy('mt.starts_at').execute();
+}
+
+export async function findUsers(db: Kysely<Database>, ids: string[]) {
+  if (!ids.length) return new Map<string, { id: string; email: string; time_zone: string | null }>();
+  const rows = await db.selectFrom('users').select(['id', 'email', 'time_zone']).where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, r]));
+}

@@ -1,0 +1,95 @@
+import type { AppContext } from '../context.ts';
+import { requireOrganizer, type Actor } from '../auth/actor.ts';
+import { findMarketplace } from '../marketplaces/marketplaces.service.ts';
+import { requestCategories, requestCategoryLabels } from '../requests/requests.schemas.ts';
+import { toCsv } from '../shared/csv.ts';
+
+type Category = (typeof requestCategories)[number];
+
+export interface OrganizationRow {
+  organizationId: string;
+  name: string;
+  kind: string;
+  byCategory: Record<Category, { responses: number; meetings: number }>;
+  sessions: Record<string, string[]>;
+}
+
+/**
+ * The summary matrix of the note's Annex 2, for a marketplace: who does what. Rows are the
+ * organizations that responded or hold a role in the agenda; columns the request categories (responses
+ * offered and meetings scheduled) and the agenda sessions (the roles held).
+ */
+export async function marketplaceReport(ctx: AppContext, actorOrNull: Actor | null, slug: string) {
+  requireOrganizer(actorOrNull);
+  const marketplace = await findMarketplace(ctx, slug);
+  const [responses, meetings, roles, sessions, requestCounts, responseCounts, meetingCounts] = await Promise.all([
+    ctx.db
+      .selectFrom('responses as s')
+      .innerJoin('requests as r', 'r.id', 's.request_id')
+      .innerJoin('organizations as o', 'o.id', 's.organization_id')
+      .select(['o.id', 'o.name', 'o.kind', 'r.category'])
+      .where('r.marketplace_id', '=', marketplace.id)
+      .where('s.status', 'in', ['submitted', 'matched', 'not_matched'])
+      .execute(),
+    ctx.db
+      .selectFrom('meetings as mt')
+      .innerJoin('requests as r', 'r.id', 'mt.request_id')
+      .innerJoin('organizations as o', 'o.id', 'mt.provider_org_id')
+      .select(['o.id', 'o.name', 'o.kind', 'r.category'])
+      .where('mt.marketplace_id', '=', marketplace.id)
+      .where('mt.status', 'in', ['proposed', 'confirmed'])
+      .execute(),
+    ctx.db
+      .selectFrom('session_roles as sr')
+      .innerJoin('agenda_sessions as a', 'a.id', 'sr.session_id')
+      .innerJoin('organizations as o', 'o.id', 'sr.organization_id')
+      .select(['o.id', 'o.name', 'o.kind', 'a.code', 'sr.role'])
+      .where('a.marketplace_id', '=', marketplace.id)
+      .execute(),
+    ctx.db.selectFrom('agenda_sessions').select(['code', 'title']).where('marketplace_id', '=', marketplace.id).orderBy('starts_at').orderBy('code').execute(),
+    ctx.db.selectFrom('requests').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('marketplace_id', '=', marketplace.id).groupBy('status').execute(),
+    ctx.db
+      .selectFrom('responses as s')
+      .innerJoin('requests as r', 'r.id', 's.request_id')
+      .select(['s.status', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('r.marketplace_id', '=', marketplace.id)
+      .groupBy('s.status')
+      .execute(),
+    ctx.db.selectFrom('meetings').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('marketplace_id', '=', marketplace.id).groupBy('status').execute(),
+  ]);
+
+  const rows = new Map<string, OrganizationRow>();
+  const row = (o: { id: string; name: string; kind: string }) => {
+    let r = rows.get(o.id);
+    if (!r) {
+      r = { organizationId: o.id, name: o.name, kind: o.kind, byCategory: Object.fromEntries(requestCategories.map((c) => [c, { responses: 0, meetings: 0 }])) as OrganizationRow['byCategory'], sessions: {} };
+      rows.set(o.id, r);
+    }
+    return r;
+  };
+  for (const r of responses) row(r).byCategory[r.category].responses++;
+  for (const m of meetings) row(m).byCategory[m.category].meetings++;
+  for (const r of roles) (row(r).sessions[r.code] ??= []).push(r.role);
+  const organizations = [...rows.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const counts = (list: Array<{ status: string; n: number }>) => Object.fromEntries(list.map((x) => [x.status, Number(x.n)]));
+  return {
+    marketplace,
+    categories: requestCategories.map((c) => ({ code: c, label: requestCategoryLabels[c] })),
+    sessions,
+    organizations,
+    counts: { requests: counts(requestCounts), responses: counts(responseCounts), meetings: counts(meetingCounts) },
+  };
+}
+
+export type MarketplaceReport = Awaited<ReturnType<typeof marketplaceReport>>;
+
+export function reportToCsv(report: MarketplaceReport): string {
+  const header = ['Organization', 'Kind', ...report.categories.map((c) => `${c.label}: responses / meetings`), ...report.sessions.map((s) => `Session ${s.code}`)];
+  const rows = report.organizations.map((o) => [
+    o.name,
+    o.kind,
+    ...report.categories.map((c) => `${o.byCategory[c.code].responses} / ${o.byCategory[c.code].meetings}`),
+    ...report.sessions.map((s) => (o.sessions[s.code] ?? []).join(', ')),
+  ]);
+  return toCsv(header, rows);
+}

@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import ical from 'node-ical';
+import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
+import { apiClient, linkIn, PageClient } from '../helpers/http.ts';
+import { createPerson, createTestMarketplace, publishedRequest, sampleResponse, type TestPerson } from '../helpers/factories.ts';
+import { runMatching } from '../../src/meetings/matching-run.service.ts';
+import type { CaughtMail } from '../../src/email/mail-catcher.ts';
+
+let env: TestEnvironment;
+let api: ReturnType<typeof apiClient>;
+let organizer: TestPerson;
+let bangladesh: TestPerson;
+let mexico: TestPerson;
+let ilo: TestPerson;
+let iom: TestPerson;
+let undp: TestPerson;
+let marketplaceId: string;
+
+async function dbNowPlus(ms: number): Promise<string> {
+  const { rows } = await sql<{ at: Date }>`SELECT now() + make_interval(secs => ${ms / 1000}) AS at`.execute(env.ctx.db);
+  return rows[0]!.at.toISOString();
+}
+
+function calendarOf(mail: CaughtMail) {
+  const part = mail.parsed.attachments.find((a) => a.contentType.startsWith('text/calendar'));
+  if (!part) throw new Error(`no calendar in "${mail.parsed.subject}"`);
+  const text = part.content.toString('utf8');
+  const events = Object.values(ical.sync.parseICS(text)).filter((c) => c.type === 'VEVENT') as ical.VEvent[];
+  return { text, method: /METHOD:(\w+)/.exec(text)?.[1], event: events[0]! };
+}
+
+beforeAll(async () => {
+  env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'] });
+  api = apiClient(env.baseUrl);
+  organizer = await createPerson(env.ctx, { email: 'secretariat@gfmd.test' });
+  bangladesh = await createPerson(env.ctx, { email: 'focal@mole.gov.bd', organization: { name: 'Ministry of Expatriates Welfare, Bangladesh', kind: 'government', country: 'BD' } });
+  mexico = await createPerson(env.ctx, { email: 'focal@sre.gob.mx', organization: { name: 'Secretaría de Relaciones Exteriores, Mexico', kind: 'government', country: 'MX' } });
+  ilo = await createPerson(env.ctx, { email: 'focal@ilo.org', organization: { name: 'International Labour Organization (ILO)', kind: 'un_agency' } });
+  iom = await createPerson(env.ctx, { email: 'focal@iom.int', organization: { name: 'International Organization for Migration (IOM)', kind: 'intergovernmental' } });
+  undp = await createPerson(env.ctx, { email: 'focal@undp.org', organization: { name: 'United Nations Development Programme (UNDP)', kind: 'un_agency' } });
+  // One room and a short forum day make the schedule tight; ILO is rapporteur of session 1.2.
+  const created = await createTestMarketplace(env.ctx, organizer, {
+    responseDeadline: await dbNowPlus(6000),
+    rooms: ['Room A'],
+    sideMeetingsFrom: '15:00',
+    sideMeetingsUntil: '17:00',
+    forumStartsAt: '2027-07-10',
+    forumEndsAt: '2027-07-10',
+    meetingMinutes: 30,
+    sessions: [
+      {
+        code: '1.2',
+        title: 'Temporary labour migration as a contribution to development',
+        startsAt: '2027-07-10T15:00',
+        endsAt: '2027-07-10T16:00',
+        roles: [{ organization: 'International Labour Organization (ILO)', role: 'rapporteur' }],
+      },
+    ],
+  });
+  marketplaceId = created.marketplace.id;
+});
+afterAll(async () => env?.close());
+
+describe('the matching run', () => {
+  it('starts by itself after the deadline, books meetings nobody is double-booked in, and emails invitations with ICS', async () => {
+    const deadline = (await api('GET', '/api/v1/marketplaces/gfmd-2007')).body.responseDeadline as string;
+    const training = await publishedRequest(api, bangladesh, organizer, { title: 'Training for labour attachés', maxMatches: 1, responseDeadline: deadline });
+    const remittances = await publishedRequest(api, mexico, organizer, { title: 'Remittance cost advice', category: 'advice', countries: ['MX'], languages: ['es', 'en'], maxMatches: 2, responseDeadline: deadline });
+    const iloOnTraining = await api('POST', `/api/v1/requests/${training.id}/responses`, { token: ilo.token, body: sampleResponse });
+    const iomOnTraining = await api('POST', `/api/v1/requests/${training.id}/responses`, { token: iom.token, body: { ...sampleResponse, summary: 'IOM pre-departure orientation', offerCategories: ['training'] } });
+    await api('POST', `/api/v1/requests/${training.id}/responses`, { token: undp.token, body: { ...sampleResponse, summary: 'UNDP advice', offerCategories: ['advice'], languages: ['fr'], funding: 'needs_funding' } });
+    await api('POST', `/api/v1/requests/${remittances.id}/responses`, { token: undp.token, body: { ...sampleResponse, summary: 'UNDP on remittances', offerCategories: ['advice'], languages: ['es'] } });
+    await api('POST', `/api/v1/requests/${remittances.id}/responses`, { token: ilo.token, body: { ...sampleResponse, summary: 'ILO on remittances', offerCategories: ['advice'], languages: ['en'] } });
+    // The requester prefers ILO.
+    expect((await api('PUT', `/api/v1/responses/${iloOnTraining.body.id}/preferred`, { token: bangladesh.token, body: { preferred: true } })).body).toEqual({ preferred: true });
+    expect((await api('PUT', `/api/v1/responses/${iloOnTraining.body.id}/preferred`, { token: ilo.token, body: { preferred: false } })).status).toBe(404);
+
+    // The deadline passes; the worker closes both requests and runs the matching by itself.
+    await expect
+      .poll(async () => (await env.ctx.db.selectFrom('matching_runs').select('status').where('marketplace_id', '=', marketplaceId).where('status', '=', 'done').execute()).length, { timeout: 25_000, interval: 500 })
+      .toBeGreaterThanOrEqual(1);
+    const meetings = (await api('GET', '/api/v1/marketplaces/gfmd-2007/meetings', { token: organizer.token })).body.items as Array<{ id: string; request: { id: string }; provider: { id: string; name: string }; requester: { id: string }; startsAt: string; endsAt: string; scoreParts: unknown[] }>;
+    expect(meetings.filter((m) => m.request.id === training.id)).toHaveLength(1);
+    expect(meetings.filter((m) => m.request.id === remittances.id)).toHaveLength(2);
+    // The preferred ILO gets the training meeting, outside its session 1.2 (15:00-16:00 Brussels).
+    const trainingMeeting = meetings.find((m) => m.request.id === training.id)!;
+    expect(trainingMeeting.provider.name).toBe('International Labour Organization (ILO)');
+    for (const m of meetings.filter((x) => x.provider.id === ilo.organizationId)) {
+      expect(new Date(m.startsAt).getTime()).toBeGreaterThanOrEqual(new Date('2027-07-10T16:00:00+02:00').getTime());
+    }
+    // Nobody in two meetings at once; the one room used once per slot.
+    const byOrg = new Map<string, Array<[number, number]>>();
+    for (const m of meetings) {
+      for (const org of [m.provider.id, m.requester.id]) byOrg.set(org, [...(byOrg.get(org) ?? []), [new Date(m.startsAt).getTime(), new Date(m.endsAt).getTime()]]);
+    }
+    for (const intervals of byOrg.values()) {
+      intervals.sort((a, b) => a[0] - b[0]);
+      for (let i = 1; i < intervals.length; i++) expect(intervals[i]![0]).toBeGreaterThanOrEqual(intervals[i - 1]![1]);
+    }
+    expect(new Set(meetings.map((m) => m.startsAt)).size).toBe(meetings.length);
+    expect(trainingMeeting.scoreParts).toHaveLength(6);
+
+    expect((await api('GET', `/api/v1/requests/${training.id}`)).body.status).toBe('matched');
+    expect((await api('GET', `/api/v1/responses/${iomOnTraining.body.id}`, { token: iom.token })).body.status).toBe('not_matched');
+
+    // Both parties get an invitation whose ICS parses, with the meeting's time and a stable UID.
+    const invite = await env.mail.waitFor((m) => m.envelopeTo.includes('focal@mole.gov.bd') && /Accept or decline: side meeting with International Labour Organization/.test(m.parsed.subject ?? ''));
+    const calendar = calendarOf(invite);
+    expect(calendar.method).toBe('REQUEST');
+    expect(new Date(calendar.event.start).toISOString()).toBe(new Date(trainingMeeting.startsAt).toISOString());
+    expect(new Date(calendar.event.end).toISOString()).toBe(new Date(trainingMeeting.endsAt).toISOString());
+    expect(calendar.event.uid).toBe(`meeting-${trainingMeeting.id}@localhost`);
+    expect(calendar.text).toContain('SEQUENCE:0');
+    expect(invite.parsed.text).toContain('Room A');
+    const providerInvite = await env.mail.waitFor((m) => m.envelopeTo.includes('focal@ilo.org') && /Accept or decline: side meeting with Ministry of Expatriates Welfare/.test(m.parsed.subject ?? ''));
+    expect(calendarOf(providerInvite).event.uid).toBe(calendar.event.uid);
+    await env.mail.waitFor((m) => m.envelopeTo.includes('focal@iom.int') && /Thank you for your response to "Training for labour attachés"/.test(m.parsed.subject ?? ''));
+    await env.mail.waitFor((m) => m.envelopeTo.includes('focal@mole.gov.bd') && /Your side meetings for "Training for labour attachés": 1 scheduled/.test(m.parsed.subject ?? ''));
+  }, 40_000);
+
+  it('a second run with nothing changed changes nothing and sends nothing', async () => {
+    const before = await env.ctx.db.selectFrom('meetings').select(['id', 'starts_at', 'room_id', 'sequence', 'status']).orderBy('id').execute();
+    const outboxBefore = await env.ctx.db.selectFrom('outbox').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+    const result = await runMatching(env.ctx, marketplaceId, 'organizer');
+    expect(result.changes).toMatchObject({ created: 0, moved: 0, cancelled: 0, requestsMatched: 0, responsesNotMatched: 0 });
+    expect(await env.ctx.db.selectFrom('meetings').select(['id', 'starts_at', 'room_id', 'sequence', 'status']).orderBy('id').execute()).toEqual(before);
+    const outboxAfter = await env.ctx.db.selectFrom('outbox').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+    expect(outboxAfter.n).toBe(outboxBefore.n);
+  });
+
+  it('a decline from the email link frees the slot, cancels with SEQUENCE + 1, and the next best offer is scheduled', async () => {
+    const training = await env.ctx.db.selectFrom('requests').select('id').where('title', '=', 'Training for labour attachés').executeTakeFirstOrThrow();
+    const meeting = await env.ctx.db.selectFrom('meetings').selectAll().where('request_id', '=', training.id).where('status', '=', 'proposed').executeTakeFirstOrThrow();
+    const invite = env.mail.messages.find((m) => m.envelopeTo.includes('focal@ilo.org') && m.parsed.text?.includes(`/meetings/${meeting.id}/answer/provider/`))!;
+    const link = linkIn(invite.parsed.text ?? '', `${env.baseUrl}/meetings/${meeting.id}/answer/provider/`);
+    const page = await new PageClient(env.baseUrl).get(link.slice(env.baseUrl.length));
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('Decline the meeting');
+    // A forged link is refused.
+    expect((await new PageClient(env.baseUrl).get(`/meetings/${meeting.id}/answer/provider/forged`)).status).toBe(404);
+    const declined = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'answer=declined' });
+    expect(declined.status).toBe(200);
+    expect((await env.ctx.db.selectFrom('meetings').select('status').where('id', '=', meeting.id).executeTakeFirstOrThrow()).status).toBe('declined');
+
+    const cancel = await env.mail.waitFor((m) => m.envelopeTo.includes('focal@mole.gov.bd') && /Cancelled: side meeting with International Labour Organization/.test(m.parsed.subject ?? ''));
+    const calendar = calendarOf(cancel);
+    expect(calendar.method).toBe('CANCEL');
+    expect(calendar.event.uid).toBe(`meeting-${meeting.id}@localhost`);
+    expect(calendar.text).toContain('SEQUENCE:1');
+
+    // The re-run (queued by the decline) keeps the other meetings and gives the request its next best offer: IOM.
+    await expect
+      .poll(async () => (await env.ctx.db.selectFrom('meetings').select('provider_org_id').where('request_id', '=', training.id).where('status', '=', 'proposed').execute()).map((m) => m.provider_org_id), { timeout: 20_000, interval: 500 })
+      .toEqual([iom.organizationId]);
+    await env.mail.waitFor((m) => m.envelopeTo.includes('focal@iom.int') && /Accept or decline: side meeting with Ministry of Expatriates Welfare/.test(m.parsed.subject ?? ''));
+    expect((await api('GET', '/api/v1/meetings', { token: ilo.token })).body.items.filter((m: { status: string }) => m.status === 'proposed').length).toBeGreaterThanOrEqual(1);
+  }, 40_000);
+
+  it('both parties accept: the meeting is confirmed; only parties may answer', async () => {
+    const meeting = (await api('GET', '/api/v1/meetings', { token: mexico.token })).body.items.find((m: { status: string }) => m.status === 'proposed');
+    expect((await api('POST', `/api/v1/meetings/${meeting.id}/accept`, { token: bangladesh.token })).status).toBe(404);
+    const first = await api('POST', `/api/v1/meetings/${meeting.id}/accept`, { token: mexico.token });
+    expect(first.body).toMatchObject({ status: 'proposed', requesterAnswer: 'accepted' });
+    const providerToken = meeting.provider.id === undp.organizationId ? undp.token : ilo.token;
+    const second = await api('POST', `/api/v1/meetings/${meeting.id}/accept`, { token: providerToken });
+    expect(second.body).toMatchObject({ status: 'confirmed', providerAnswer: 'accepted' });
+  });
+
+  it('the organizer sees the timetable, the CSV and ICS exports, and the summary matrix', async () => {
+    const browser = new PageClient(env.baseUrl);
+    browser.setCookie('fm_session', organizer.browserToken);
+    const timetable = await browser.get('/organizer/marketplaces/gfmd-2007/timetable');
+    expect(timetable.status).toBe(200);
+    expect(timetable.html).toContain('Room A');
+    expect(timetable.html).toContain('International Organization for Migration (IOM)');
+    const csv = await fetch(new URL('/organizer/marketplaces/gfmd-2007/meetings.csv', env.baseUrl), { headers: { cookie: `fm_session=${organizer.browserToken}` } });
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    const csvText = await csv.text();
+    expect(csvText.split('\r\n')[0]).toContain('Start,End,Room,Requester,Provider');
+    const icsExport = await fetch(new URL('/organizer/marketplaces/gfmd-2007/meetings.ics', env.baseUrl), { headers: { cookie: `fm_session=${organizer.browserToken}` } });
+    const parsed = Object.values(ical.sync.parseICS(await icsExport.text())).filter((c) => c.type === 'VEVENT');
+    expect(parsed.length).toBe((await api('GET', '/api/v1/marketplaces/gfmd-2007/meetings', { token: organizer.token })).body.items.length);
+    const report = await api('GET', '/api/v1/marketplaces/gfmd-2007/report', { token: organizer.token });
+    const iloRow = report.body.organizations.find((o: { name: string }) => o.name === 'International Labour Organization (ILO)');
+    expect(iloRow.sessions['1.2']).toEqual(['rapporteur']);
+    expect(iloRow.byCategory.training.responses).toBe(1);
+    expect((await api('GET', '/api/v1/marketplaces/gfmd-2007/report', { token: ilo.token })).status).toBe(403);
+    const reportCsv = await fetch(new URL('/organizer/marketplaces/gfmd-2007/report.csv', env.baseUrl), { headers: { cookie: `fm_session=${organizer.browserToken}` } });
+    expect(await reportCsv.text()).toContain('International Labour Organization (ILO)');
+    expect((await new PageClient(env.baseUrl).get('/organizer/marketplaces/gfmd-2007/timetable')).status).toBe(303);
+  });
+});
