@@ -47,6 +47,26 @@ export async function insertAuthSession(db: Kysely<Database>, tokenHash: string,
     .execute();
 }
 
+const actorColumns = [
+  'u.id',
+  'u.email',
+  'u.name',
+  'u.is_organizer',
+  'u.locale',
+  'u.time_zone',
+  'u.organization_id',
+  'u.membership',
+  'o.name as organization_name',
+  'o.kind as organization_kind',
+  'o.country as organization_country',
+  'o.status as organization_status',
+] as const;
+
+/** A person as an actor, by id (the demo signs people in without email). */
+export async function findActorRow(db: Kysely<Database>, userId: string) {
+  return db.selectFrom('users as u').leftJoin('organizations as o', 'o.id', 'u.organization_id').select(actorColumns).where('u.id', '=', userId).executeTakeFirst();
+}
+
 export async function findSessionUser(db: Kysely<Database>, tokenHash: string, kind: 'browser' | 'api') {
   return db
     .selectFrom('auth_sessions as s')

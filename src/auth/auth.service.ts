@@ -4,6 +4,7 @@ import { AppError } from '../shared/errors.ts';
 import { hashToken, newSecretToken } from './tokens.ts';
 import {
   consumeSignInToken,
+  findActorRow,
   findSessionUser,
   insertAuthSession,
   insertSignInToken,
@@ -59,7 +60,26 @@ export async function signInWithToken(ctx: AppContext, input: { token: string; i
 export async function resolveSession(ctx: AppContext, sessionToken: string, kind: 'browser' | 'api'): Promise<Actor | null> {
   if (sessionToken.length < 20 || sessionToken.length > 100) return null;
   const row = await findSessionUser(ctx.db, hashToken(sessionToken), kind);
-  if (!row) return null;
+  return row ? toActor(ctx, row) : null;
+}
+
+/** A person as an actor by id: for the demo (signing in without email) and jobs acting for someone. */
+export async function loadActor(ctx: AppContext, userId: string): Promise<Actor | null> {
+  const row = await findActorRow(ctx.db, userId);
+  return row ? toActor(ctx, row) : null;
+}
+
+/** Demo mode only: opens a browser session for a demo person without an emailed link. */
+export async function signInForDemo(ctx: AppContext, userId: string): Promise<{ sessionToken: string; expiresInDays: number }> {
+  if (!ctx.config.DEMO_MODE) throw new AppError(404, 'not-found', 'Not found', 'There is no page at this address.');
+  const sessionToken = newSecretToken();
+  await insertAuthSession(ctx.db, hashToken(sessionToken), userId, 'browser', 1);
+  return { sessionToken, expiresInDays: 1 };
+}
+
+type ActorRow = NonNullable<Awaited<ReturnType<typeof findActorRow>>>;
+
+function toActor(ctx: AppContext, row: ActorRow): Actor {
   return {
     id: row.id,
     email: row.email,

@@ -37,6 +37,7 @@ export const configSchema = z.object({
   ORGANIZER_EMAILS: emailList,
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  DEMO_MODE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -54,6 +55,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config = parsed.data;
   if (config.NODE_ENV === 'production' && !config.SESSION_SECRET) {
     throw new ConfigError('Configuration error: SESSION_SECRET is required in production (at least 32 characters)');
+  }
+  if (config.NODE_ENV === 'production' && config.DEMO_MODE) {
+    throw new ConfigError('Configuration error: DEMO_MODE must not be true in production (it signs people in without email)');
   }
   if (config.NODE_ENV === 'production' && !config.SMTP_URL) {
     throw new ConfigError('Configuration error: SMTP_URL is required in production');

@@ -17,6 +17,7 @@ import { organizerPages } from './routes/organizer-pages.ts';
 import { responsePages } from './routes/response-pages.ts';
 import { accountPages } from './routes/account-pages.ts';
 import { meetingPages } from './routes/meeting-pages.ts';
+import { demoPages } from './routes/demo-pages.ts';
 import { devMailPages, type DevMailbox } from './routes/dev-mail-pages.ts';
 import { healthRoutes } from './routes/health.ts';
 
@@ -73,6 +74,7 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   app.use(meetingPages(ctx));
   app.use(organizerPages(ctx));
   if (options.devMailbox && ctx.config.NODE_ENV !== 'production') app.use(devMailPages(options.devMailbox));
+  if (ctx.config.DEMO_MODE && ctx.config.NODE_ENV !== 'production') app.use(demoPages(ctx));
   app.use((_req, _res, next) => next(new AppError(404, 'not-found', 'Page not found', 'There is no page at this address.')));
   app.use(errorHandler);
   return app;

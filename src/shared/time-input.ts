@@ -15,10 +15,10 @@ export const timeInputField = z
 type ParsedTimeInput = { kind: 'instant'; instant: Date } | { kind: 'local'; date: string; time: string | null };
 
 export function parseTimeInput(value: string): ParsedTimeInput | null {
-  const local = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}))?$/.exec(value);
+  const local = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2})?))?$/.exec(value);
   if (local) {
     if (!DateTime.fromISO(local[1]!).isValid) return null;
-    if (local[2] && !/^([01]\d|2[0-3]):[0-5]\d$/.test(local[2])) return null;
+    if (local[2] && !/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/.test(local[2])) return null;
     return { kind: 'local', date: local[1]!, time: local[2] ?? null };
   }
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$/.test(value)) return null;

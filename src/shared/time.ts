@@ -27,8 +27,8 @@ export function isoInZone(instant: Date, timeZone: string): string {
 export function localToInstant(date: string, time: string, timeZone: string): Date | null {
   const dt = DateTime.fromISO(`${date}T${time}`, { zone: timeZone });
   if (!dt.isValid) return null;
-  const roundTrip = dt.toFormat('HH:mm');
-  if (roundTrip !== time.slice(0, 5)) return null;
+  const roundTrip = dt.toFormat(time.length > 5 ? 'HH:mm:ss' : 'HH:mm');
+  if (roundTrip !== time) return null;
   return dt.toJSDate();
 }
 

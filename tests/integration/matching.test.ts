@@ -26,7 +26,7 @@ function calendarOf(mail: CaughtMail) {
   const part = mail.parsed.attachments.find((a) => a.contentType.startsWith('text/calendar'));
   if (!part) throw new Error(`no calendar in "${mail.parsed.subject}"`);
   const text = part.content.toString('utf8');
-  const events = Object.values(ical.sync.parseICS(text)).filter((c) => c.type === 'VEVENT') as ical.VEvent[];
+  const events = Object.values(ical.sync.parseICS(text)).filter((c) => c?.type === 'VEVENT') as ical.VEvent[];
   return { text, method: /METHOD:(\w+)/.exec(text)?.[1], event: events[0]! };
 }
 
@@ -108,8 +108,8 @@ describe('the matching run', () => {
     const invite = await env.mail.waitFor((m) => m.envelopeTo.includes('focal@mole.gov.bd') && /Accept or decline: side meeting with International Labour Organization/.test(m.parsed.subject ?? ''));
     const calendar = calendarOf(invite);
     expect(calendar.method).toBe('REQUEST');
-    expect(new Date(calendar.event.start).toISOString()).toBe(new Date(trainingMeeting.startsAt).toISOString());
-    expect(new Date(calendar.event.end).toISOString()).toBe(new Date(trainingMeeting.endsAt).toISOString());
+    expect(new Date(calendar.event.start as Date).toISOString()).toBe(new Date(trainingMeeting.startsAt).toISOString());
+    expect(new Date(calendar.event.end as Date).toISOString()).toBe(new Date(trainingMeeting.endsAt).toISOString());
     expect(calendar.event.uid).toBe(`meeting-${trainingMeeting.id}@localhost`);
     expect(calendar.text).toContain('SEQUENCE:0');
     expect(invite.parsed.text).toContain('Room A');
@@ -179,7 +179,7 @@ describe('the matching run', () => {
     const csvText = await csv.text();
     expect(csvText.split('\r\n')[0]).toContain('Start,End,Room,Requester,Provider');
     const icsExport = await fetch(new URL('/organizer/marketplaces/gfmd-2007/meetings.ics', env.baseUrl), { headers: { cookie: `fm_session=${organizer.browserToken}` } });
-    const parsed = Object.values(ical.sync.parseICS(await icsExport.text())).filter((c) => c.type === 'VEVENT');
+    const parsed = Object.values(ical.sync.parseICS(await icsExport.text())).filter((c) => c?.type === 'VEVENT');
     expect(parsed.length).toBe((await api('GET', '/api/v1/marketplaces/gfmd-2007/meetings', { token: organizer.token })).body.items.length);
     const report = await api('GET', '/api/v1/marketplaces/gfmd-2007/report', { token: organizer.token });
     const iloRow = report.body.organizations.find((o: { name: string }) => o.name === 'International Labour Organization (ILO)');

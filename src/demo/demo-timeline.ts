@@ -1,0 +1,83 @@
+import { sql } from 'kysely';
+import type { AppContext } from '../context.ts';
+import { seedBrussels2007 } from '../../db/seed.ts';
+import { loadActor } from '../auth/auth.service.ts';
+import { createResponse } from '../responses/responses.service.ts';
+import { planRequestDeadline } from '../requests/deadline-jobs.ts';
+import { planMatchingRun } from '../meetings/matching-schedule.ts';
+import { AppError } from '../shared/errors.ts';
+import type { RequestCategory } from '../../db/types.ts';
+
+const RELATED: Record<RequestCategory, RequestCategory[]> = {
+  training: ['training', 'capacity_building'],
+  advice: ['advice'],
+  capacity_building: ['capacity_building', 'training'],
+  equipment: ['equipment'],
+  project_development: ['project_development', 'capacity_building'],
+  other: ['other', 'advice'],
+};
+
+/**
+ * The 2007 Brussels marketplace on a compressed timeline: the note's data (db/seed.ts), a response
+ * deadline `deadlineInSeconds` from now, and responses from the organizations that the note says
+ * contribute to each request's sessions, written through the same service as a provider's form.
+ * Closing, matching, scheduling and emails are left to the real worker.
+ */
+export async function prepareDemo(ctx: AppContext, deadlineInSeconds: number) {
+  const seeded = await seedBrussels2007(ctx.db);
+  const marketplaceId = seeded.marketplaceId;
+  const { rows } = await sql<{ deadline: Date }>`SELECT now() + make_interval(secs => ${deadlineInSeconds}) AS deadline`.execute(ctx.db);
+  const deadline = rows[0]!.deadline;
+  await ctx.db
+    .updateTable('marketplaces')
+    .set({ opens_at: sql`now() - interval '1 day'`, response_deadline: deadline, updated_at: sql`now()` })
+    .where('id', '=', marketplaceId)
+    .execute();
+  await ctx.db
+    .updateTable('requests')
+    .set({ response_deadline: deadline, own_deadline: null, status: 'open', published_at: sql`now() - interval '1 hour'`, closed_at: null })
+    .where('marketplace_id', '=', marketplaceId)
+    .execute();
+
+  const requests = await ctx.db.selectFrom('requests').select(['id', 'organization_id', 'category', 'themes', 'languages', 'title']).where('marketplace_id', '=', marketplaceId).execute();
+  const roles = await ctx.db
+    .selectFrom('session_roles as r')
+    .innerJoin('agenda_sessions as s', 's.id', 'r.session_id')
+    .innerJoin('organizations as o', 'o.id', 'r.organization_id')
+    .innerJoin('users as u', (join) => join.onRef('u.organization_id', '=', 'o.id').on('u.membership', '=', 'active'))
+    .select(['s.code', 's.title as session_title', 'r.role', 'r.note', 'o.id as organization_id', 'o.name', 'o.kind', 'u.id as user_id'])
+    .where('s.marketplace_id', '=', marketplaceId)
+    .where('o.kind', '!=', 'government')
+    .execute();
+
+  let responses = 0;
+  for (const request of requests) {
+    const helpers = new Map<string, (typeof roles)[number]>();
+    for (const role of roles) if (request.themes.includes(role.code) && role.organization_id !== request.organization_id && !helpers.has(role.organization_id)) helpers.set(role.organization_id, role);
+    for (const helper of [...helpers.values()].slice(0, 4)) {
+      const actor = await loadActor(ctx, helper.user_id);
+      if (!actor) continue;
+      try {
+        await createResponse(ctx, actor, request.id, {
+          summary: `${helper.name}: ${helper.role.replace('_', '-')} of session ${helper.code}, offering its experience`,
+          details: `${helper.note ?? `${helper.name} holds a role in session ${helper.code} (${helper.session_title}).`} We can meet at the forum to discuss "${request.title}" and agree on next steps.`,
+          offerCategories: RELATED[request.category],
+          modality: 'in_person',
+          languages: request.languages.filter((l) => ['en', 'fr', 'es'].includes(l)).length ? request.languages.filter((l) => ['en', 'fr', 'es'].includes(l)) : ['en'],
+          funding: helper.kind === 'un_agency' ? 'provider_covers' : 'shared',
+          draft: false,
+        });
+        responses++;
+      } catch (error) {
+        // Already responded (the demo ran before on this database): keep going.
+        if (!(error instanceof AppError && error.status === 409)) throw error;
+      }
+    }
+  }
+
+  for (const request of await ctx.db.selectFrom('requests').select(['id', 'response_deadline']).where('marketplace_id', '=', marketplaceId).execute()) {
+    await planRequestDeadline(ctx, request);
+  }
+  await planMatchingRun(ctx, { id: marketplaceId, response_deadline: deadline });
+  return { marketplaceId, deadline, requests: requests.length, responses, organizations: seeded.organizations };
+}

@@ -1,0 +1,126 @@
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { sql } from 'kysely';
+import { closeContext, createContext, checkRedis, explainStartupError, loadConfigOrExit, prepareDatabase, startWebServer } from '../boot.ts';
+import { MailCatcher } from '../email/mail-catcher.ts';
+import { createMailer } from '../email/mailer.ts';
+import { startWorkers } from '../../workers/workers.ts';
+import { ORGANIZER } from '../../db/seed-data.ts';
+import { prepareDemo } from './demo-timeline.ts';
+
+/**
+ * `npm run demo`: the 2007 Brussels forum in one command. A fresh database of its own, the note's
+ * marketplace with its response deadline a minute away, responses from the agencies, and the real
+ * worker closing, matching, scheduling and emailing. Emails go to an in-process SMTP server shown at
+ * /dev/mail unless SMTP_URL is set.
+ */
+const DEADLINE_IN_SECONDS = Number(process.env.DEMO_DEADLINE_SECONDS ?? 60);
+const base = loadConfigOrExit({ ...process.env, DEMO_MODE: 'true', NODE_ENV: 'development' });
+const demoDatabase = new URL(base.DATABASE_URL);
+demoDatabase.pathname = `/${process.env.DEMO_DATABASE ?? 'forum_marketplace_demo'}`;
+const config = loadConfigOrExit({
+  ...process.env,
+  DEMO_MODE: 'true',
+  NODE_ENV: 'development',
+  DATABASE_URL: demoDatabase.toString(),
+  REDIS_PREFIX: '{fm-demo}',
+  ORGANIZER_EMAILS: [ORGANIZER.email, ...base.ORGANIZER_EMAILS].join(','),
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+});
+const say = (line: string) => console.log(`[demo] ${line}`);
+
+// A fresh start: drop the demo database and the demo's Redis keys of an earlier run.
+try {
+  const admin = new URL(config.DATABASE_URL);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5000 });
+  await client.connect();
+  await client.query(`DROP DATABASE IF EXISTS "${demoDatabase.pathname.slice(1).replace(/"/g, '""')}" WITH (FORCE)`);
+  await client.end();
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 5000, lazyConnect: true });
+  await redis.connect();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.REDIS_PREFIX}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+  redis.disconnect();
+} catch (error) {
+  console.error(explainStartupError(error, config));
+  process.exit(1);
+}
+
+const ctx = createContext(config, 'demo');
+try {
+  await prepareDatabase(ctx);
+  await checkRedis(ctx);
+} catch (error) {
+  console.error(explainStartupError(error, config));
+  await closeContext(ctx).catch(() => {});
+  process.exit(1);
+}
+
+const mailbox = config.SMTP_URL ? undefined : new MailCatcher(5000);
+const smtpUrl = config.SMTP_URL || (await mailbox!.start(0));
+const mailer = createMailer(smtpUrl);
+const workers = await startWorkers(ctx, { mailer, digests: false });
+const web = await startWebServer(ctx, config.PORT, mailbox);
+
+const demo = await prepareDemo(ctx, DEADLINE_IN_SECONDS);
+say(`seeded GFMD 2007 Brussels: ${demo.organizations} organizations, ${demo.requests} requests, ${demo.responses} responses from the agencies`);
+say(`open ${config.BASE_URL}/demo to sign in as anyone, ${config.BASE_URL}/dev/mail for every email${config.SMTP_URL ? ' (SMTP_URL is set: see your mail server instead)' : ''}`);
+
+let lastLine = '';
+let finished = false;
+const progress = setInterval(async () => {
+  try {
+    const [requests, runs, meetings, emails] = await Promise.all([
+      ctx.db.selectFrom('requests').select(['status', sql<number>`count(*)`.as('n')]).groupBy('status').execute(),
+      ctx.db.selectFrom('matching_runs').select(['status']).execute(),
+      ctx.db.selectFrom('meetings').select(sql<number>`count(*)`.as('n')).where('status', 'in', ['proposed', 'confirmed']).executeTakeFirstOrThrow(),
+      ctx.db.selectFrom('outbox').select(sql<number>`count(*)`.as('n')).where('status', '=', 'sent').executeTakeFirstOrThrow(),
+    ]);
+    const count = (s: string) => Number(requests.find((r) => r.status === s)?.n ?? 0);
+    const left = Math.round((demo.deadline.getTime() - Date.now()) / 1000);
+    const runDone = runs.some((r) => r.status === 'done');
+    const line =
+      left > 0
+        ? `deadline in ${left} s; ${count('open')} requests open`
+        : runDone
+          ? `closed ${count('closed') + count('matched')}, matched ${count('matched')}; ${meetings.n} meetings scheduled; ${emails.n} emails sent`
+          : runs.length
+            ? `closed ${count('closed') + count('matched')}; matching...`
+            : `deadline passed; closing: ${count('closed')} closed, ${count('open')} open`;
+    if (line !== lastLine && (left <= 0 || left % 10 === 0 || left < 6)) {
+      say(line);
+      lastLine = line;
+    }
+    if (runDone && !finished && Number(emails.n) > 0) {
+      finished = true;
+      say(`done. Look around at ${config.BASE_URL}:`);
+      say(`  ${config.BASE_URL}/demo             sign in as the secretariat (${ORGANIZER.email}), a government or an agency`);
+      say(`  ${config.BASE_URL}/dev/mail         every email, with its calendar invitation`);
+      say(`  ${config.BASE_URL}/organizer/marketplaces/gfmd-2007/timetable   the side-meeting timetable (as the secretariat)`);
+      say('Ctrl-C stops the demo; run it again for a fresh start.');
+    }
+  } catch {
+    // The next tick reports.
+  }
+}, 1000);
+
+let stopping = false;
+async function shutdown() {
+  if (stopping) return;
+  stopping = true;
+  clearInterval(progress);
+  say('stopping');
+  await web.close();
+  await workers.close(5000);
+  mailer.close();
+  await mailbox?.stop();
+  await closeContext(ctx);
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown());
+process.on('SIGTERM', () => void shutdown());

@@ -1,0 +1,32 @@
+import { Router } from 'express';
+import type { AppContext } from '../../context.ts';
+import { signInForDemo } from '../../auth/auth.service.ts';
+import { notFound } from '../../shared/errors.ts';
+import { setSessionCookie } from '../middleware/authenticate.ts';
+import { renderPage } from './render.ts';
+
+/** Demo mode only (never mounted otherwise): every demo person with a button that signs in as them. */
+export function demoPages(ctx: AppContext): Router {
+  const router = Router();
+  router.get('/demo', async (req, res) => {
+    const people = await ctx.db
+      .selectFrom('users as u')
+      .leftJoin('organizations as o', 'o.id', 'u.organization_id')
+      .select(['u.id', 'u.email', 'o.name as organization', 'o.kind'])
+      .orderBy('o.kind')
+      .orderBy('o.name')
+      .execute();
+    renderPage(req, res, 'demo.njk', {
+      title: 'Demo: sign in as anyone',
+      people: people.map((p) => ({ ...p, organizer: ctx.config.ORGANIZER_EMAILS.includes(p.email) })),
+    });
+  });
+  router.post('/demo/sign-in/:userId', async (req, res) => {
+    const userId = String(req.params.userId);
+    if (!/^[0-9a-f-]{36}$/.test(userId)) throw notFound('The person');
+    const session = await signInForDemo(ctx, userId);
+    setSessionCookie(ctx, res, session.sessionToken, session.expiresInDays);
+    res.redirect(303, '/');
+  });
+  return router;
+}
