@@ -20,6 +20,9 @@ import { meetingPages } from './routes/meeting-pages.ts';
 import { demoPages } from './routes/demo-pages.ts';
 import { devMailPages, type DevMailbox } from './routes/dev-mail-pages.ts';
 import { healthRoutes } from './routes/health.ts';
+import { createMetrics } from './metrics.ts';
+import { queueDashboard } from './queue-dashboard.ts';
+import { openApiRoute } from './openapi.ts';
 
 const staticFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'static');
 
@@ -36,6 +39,8 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   configureViews(app);
 
   app.use(requestContext(ctx.log));
+  const metrics = createMetrics(ctx);
+  app.use(metrics.middleware);
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -54,10 +59,14 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   );
   app.use('/static', express.static(staticFolder, { maxAge: '1h' }));
   app.use(healthRoutes(ctx));
+  app.use(metrics.router);
+  app.use(openApiRoute());
   app.use('/api/v1', apiRouter(ctx));
 
   // Pages: cookies, forms, CSRF.
   app.use(cookieParser());
+  app.use(authenticateBrowser(ctx));
+  app.use(queueDashboard(ctx));
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 500 }));
   app.use((req, _res, next) => {
     if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method) && !req.is('application/x-www-form-urlencoded')) {
@@ -65,7 +74,6 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
     }
     next();
   });
-  app.use(authenticateBrowser(ctx));
   app.use(csrfProtection(ctx));
   app.use(authPages(ctx));
   app.use(marketplacePages(ctx));

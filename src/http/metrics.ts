@@ -1,0 +1,74 @@
+import type { RequestHandler, Router } from 'express';
+import { Router as createRouter } from 'express';
+import { sql } from 'kysely';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AppContext } from '../context.ts';
+import { queueNames } from '../queue/registry.ts';
+
+/**
+ * Prometheus metrics at /metrics: HTTP traffic, queue depths, the outbox (pending, oldest pending
+ * age, sent, failed), and the process. With METRICS_TOKEN set, a bearer token is required.
+ */
+export function createMetrics(ctx: AppContext): { middleware: RequestHandler; router: Router } {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({ name: 'http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'], registers: [registry] });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration',
+    labelNames: ['method', 'route'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'queue_jobs',
+    help: 'Jobs per queue and state',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      for (const name of queueNames) {
+        const counts = await ctx.queues.queue(name).getJobCounts('waiting', 'active', 'delayed', 'failed').catch(() => null);
+        if (counts) for (const [state, n] of Object.entries(counts)) this.set({ queue: name, state }, n);
+      }
+    },
+  });
+  new Gauge({
+    name: 'outbox_emails',
+    help: 'Emails in the outbox per status',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      const rows = await ctx.db.selectFrom('outbox').select(['status', sql<number>`count(*)`.as('n')]).groupBy('status').execute().catch(() => []);
+      for (const status of ['pending', 'sending', 'sent', 'failed']) this.set({ status }, Number(rows.find((r) => r.status === status)?.n ?? 0));
+    },
+  });
+  new Gauge({
+    name: 'outbox_oldest_pending_seconds',
+    help: 'Age of the oldest email not sent yet',
+    registers: [registry],
+    async collect() {
+      const row = await sql<{ age: number | null }>`SELECT extract(epoch FROM now() - min(created_at))::float AS age FROM outbox WHERE status IN ('pending','sending')`
+        .execute(ctx.db)
+        .catch(() => null);
+      this.set(row?.rows[0]?.age ?? 0);
+    },
+  });
+
+  const middleware: RequestHandler = (req, res, next) => {
+    const end = duration.startTimer();
+    res.on('finish', () => {
+      // The matched route pattern, not the raw path: ids must not explode the label set.
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : res.statusCode === 404 ? 'unmatched' : req.baseUrl || 'other';
+      requests.inc({ method: req.method, route, status: String(res.statusCode) });
+      end({ method: req.method, route });
+    });
+    next();
+  };
+  const router = createRouter();
+  router.get('/metrics', async (req, res) => {
+    const token = process.env.METRICS_TOKEN;
+    if (token && req.get('authorization') !== `Bearer ${token}`) return res.status(401).type('text/plain').send('metrics need the bearer token\n');
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+  return { middleware, router };
+}

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
+import { apiClient, PageClient } from '../helpers/http.ts';
+import { createPerson, type TestPerson } from '../helpers/factories.ts';
+import { apiRouter } from '../../src/http/routes/api.ts';
+import { apiOperations } from '../../src/http/openapi.ts';
+
+let env: TestEnvironment;
+let api: ReturnType<typeof apiClient>;
+let organizer: TestPerson;
+let provider: TestPerson;
+
+beforeAll(async () => {
+  env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'] });
+  api = apiClient(env.baseUrl);
+  organizer = await createPerson(env.ctx, { email: 'secretariat@gfmd.test' });
+  provider = await createPerson(env.ctx, { email: 'focal@ilo.org', organization: { name: 'International Labour Organization (ILO)', kind: 'un_agency' } });
+});
+afterAll(async () => env?.close());
+
+type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
+function routesOf(stack: Layer[]): string[] {
+  return stack.flatMap((layer) =>
+    layer.route
+      ? Object.keys(layer.route.methods).filter((m) => m !== '_all').map((m) => `${m} ${layer.route!.path.replace(/:(\w+)/g, '{$1}')}`)
+      : layer.handle?.stack
+        ? routesOf(layer.handle.stack)
+        : [],
+  );
+}
+
+describe('for the people who run it', () => {
+  it('the OpenAPI document lists every API route, with the schemas that validate it', async () => {
+    const served = routesOf((apiRouter(env.ctx) as unknown as { stack: Layer[] }).stack).sort();
+    const documented = apiOperations.map((o) => `${o.method} ${o.path}`).sort();
+    expect(documented).toEqual(served);
+    const doc = await api('GET', '/api/v1/openapi.json');
+    expect(doc.body.openapi).toBe('3.1.0');
+    const createRequest = doc.body.paths['/marketplaces/{slug}/requests'].post.requestBody.content['application/json'].schema;
+    expect(createRequest.required).toEqual(expect.arrayContaining(['title', 'category', 'description', 'expectedOutcome', 'countries', 'languages']));
+    expect(createRequest.properties.category.enum).toContain('capacity_building');
+  });
+
+  it('/healthz and /readyz answer; /metrics counts HTTP, queues and the outbox', async () => {
+    expect((await api('GET', '/healthz')).body).toEqual({ status: 'ok' });
+    expect((await api('GET', '/readyz')).body).toEqual({ status: 'ready', postgres: 'ok', redis: 'ok' });
+    const metrics = await fetch(new URL('/metrics', env.baseUrl)).then((r) => r.text());
+    expect(metrics).toMatch(/^http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/m);
+    expect(metrics).toMatch(/^queue_jobs\{queue="email",state="waiting"\} \d+/m);
+    expect(metrics).toMatch(/^outbox_emails\{status="pending"\} \d+/m);
+    expect(metrics).toMatch(/^outbox_oldest_pending_seconds \d/m);
+  });
+
+  it('the queue dashboard is for organizers only; the demo sign-in page does not exist outside demo mode', async () => {
+    const asOrganizer = new PageClient(env.baseUrl);
+    asOrganizer.setCookie('fm_session', organizer.browserToken);
+    expect((await asOrganizer.get('/organizer/queues')).status).toBe(200);
+    const asProvider = new PageClient(env.baseUrl);
+    asProvider.setCookie('fm_session', provider.browserToken);
+    expect((await asProvider.get('/organizer/queues')).status).toBe(403);
+    expect((await new PageClient(env.baseUrl).get('/demo')).status).toBe(404);
+    const signIn = await fetch(new URL(`/demo/sign-in/${provider.id}`, env.baseUrl), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '', redirect: 'manual' });
+    expect([403, 404]).toContain(signIn.status);
+    expect(signIn.headers.getSetCookie().some((c) => c.startsWith('fm_session='))).toBe(false);
+  });
+
+  it('every response carries a request id', async () => {
+    const response = await fetch(new URL('/healthz', env.baseUrl));
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
