@@ -81,7 +81,8 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   app.use(accountPages(ctx));
   app.use(meetingPages(ctx));
   app.use(organizerPages(ctx));
-  if (options.devMailbox && ctx.config.NODE_ENV !== 'production') app.use(devMailPages(options.devMailbox));
+  app.locals.devMailbox = !!options.devMailbox && ctx.config.NODE_ENV !== 'production';
+  if (app.locals.devMailbox) app.use(devMailPages(options.devMailbox!));
   if (ctx.config.DEMO_MODE && ctx.config.NODE_ENV !== 'production') app.use(demoPages(ctx));
   app.use((_req, _res, next) => next(new AppError(404, 'not-found', 'Page not found', 'There is no page at this address.')));
   app.use(errorHandler);

@@ -26,6 +26,8 @@ export interface TestEnvironmentOptions {
   /** Start the BullMQ workers in this process (default true). */
   workers?: boolean;
   env?: Record<string, string>;
+  /** Serve the SMTP server's messages at /dev/mail, as `npm start` does in development. */
+  devMailbox?: boolean;
 }
 
 /**
@@ -51,7 +53,7 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
     ...options.env,
   });
   const ctx = createContext(config, 'test');
-  const web = await startWebServer(ctx, 0);
+  const web = await startWebServer(ctx, 0, options.devMailbox ? mail : undefined);
   // Links in emails point at this server.
   const baseUrl = web.url;
   (ctx.config as { BASE_URL: string }).BASE_URL = baseUrl;

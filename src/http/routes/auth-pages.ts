@@ -27,7 +27,7 @@ export function authPages(ctx: AppContext): Router {
       async () => {
         const input = parseInput(magicLinkBody, { email: values.email, ...(values.next ? { next: values.next } : {}) });
         await requestSignInLink(ctx, { email: input.email, ip: req.ip ?? 'unknown', next: input.next });
-        renderPage(req, res, 'login-sent.njk', { title: 'Check your email', email: input.email, devMailbox: ctx.config.devMailbox && ctx.config.NODE_ENV !== 'production' });
+        renderPage(req, res, 'login-sent.njk', { title: 'Check your email', email: input.email, devMailbox: res.app.locals.devMailbox === true });
       },
       (status, errors, formError) => renderPage(req, res, 'login.njk', { title: 'Sign in', values, errors, formError }, status),
     );
