@@ -1,4 +1,5 @@
 import { renderEmail } from '../email/render.ts';
+import { DateTime } from 'luxon';
 import { formatInZone } from '../shared/time.ts';
 
 interface MeetingFacts {
@@ -14,7 +15,8 @@ interface MeetingFacts {
 }
 
 function when(m: MeetingFacts): Array<{ label: string; value: string }> {
-  const rows = [{ label: 'When', value: `${formatInZone(m.startsAt, m.marketplaceTimeZone)} to ${formatInZone(m.endsAt, m.marketplaceTimeZone).split(', ')[1]}` }];
+  const end = DateTime.fromJSDate(m.endsAt, { zone: m.marketplaceTimeZone }).toFormat('HH:mm');
+  const rows = [{ label: 'When', value: `${formatInZone(m.startsAt, m.marketplaceTimeZone)}, until ${end}` }];
   if (m.readerTimeZone && m.readerTimeZone !== m.marketplaceTimeZone) rows.push({ label: 'Your time', value: formatInZone(m.startsAt, m.readerTimeZone) });
   return rows;
 }
