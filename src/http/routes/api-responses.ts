@@ -54,6 +54,7 @@ export function responsesApi(ctx: AppContext): Router {
     res.json({ items: items.map((r) => responseToJson(r, request.time_zone)), sealedUntilClose, nextCursor: null });
   });
   api.get('/responses/:id', async (req, res) => {
+    requireActor(req.actor);
     const response = await getResponse(ctx, req.actor, id(req.params.id, 'The response'));
     const request = await getRequest(ctx, req.actor, response.request_id);
     res.json(responseToJson(response, request.time_zone));
