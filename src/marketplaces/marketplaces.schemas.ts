@@ -32,7 +32,12 @@ const sessionInput = z
 
 const marketplaceFields = {
   slug: slugField,
-  name: z.string({ error: 'is required' }).trim().min(3, 'must be at least 3 characters').max(200, 'must be at most 200 characters'),
+  name: z
+    .string({ error: 'is required' })
+    .trim()
+    .min(3, 'must be at least 3 characters')
+    .max(200, 'must be at most 200 characters')
+    .regex(/^[^\r\n\u2028\u2029]*$/, 'must be on one line'),
   timeZone: z.string({ error: 'is required' }).trim().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Brussels'),
   opensAt: timeInputField,
   responseDeadline: timeInputField,

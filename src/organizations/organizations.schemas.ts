@@ -31,7 +31,12 @@ export const countryField = z
 
 export const setOrganizationBody = z
   .object({
-    name: z.string({ error: 'is required' }).trim().min(2, 'must be at least 2 characters').max(200, 'must be at most 200 characters'),
+    name: z
+      .string({ error: 'is required' })
+      .trim()
+      .min(2, 'must be at least 2 characters')
+      .max(200, 'must be at most 200 characters')
+      .regex(/^[^\r\n\u2028\u2029]*$/, 'must be on one line'),
     kind: z.enum(organizationKinds, { error: `must be one of ${organizationKinds.join(', ')}` }),
     country: countryField.optional(),
     personName: z.string().trim().max(120, 'must be at most 120 characters').optional(),

@@ -29,7 +29,7 @@ export const themeField = z
   .regex(/^[^<>\r\n]+$/, 'must be plain text on one line');
 
 const requestFields = {
-  title: text(5, 200),
+  title: text(5, 200).regex(/^[^\r\n\u2028\u2029]*$/, 'must be on one line'),
   category: z.enum(requestCategories, { error: `must be one of ${requestCategories.join(', ')}` }),
   themes: z
     .array(themeField, { error: 'must be a list' })

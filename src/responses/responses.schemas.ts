@@ -20,7 +20,7 @@ const text = (min: number, max: number) =>
     .max(max, `must be at most ${max} characters`);
 
 const responseFields = {
-  summary: text(5, 300),
+  summary: text(5, 300).regex(/^[^\r\n\u2028\u2029]*$/, 'must be on one line'),
   details: text(20, 5000),
   offerCategories: z
     .array(z.enum(requestCategories, { error: `must be one of ${requestCategories.join(', ')}` }), { error: 'must be a list' })
