@@ -11,8 +11,13 @@ export type Db = Kysely<Database>;
 
 export function createDatabase(connectionString: string, poolSize: number): { db: Db; pool: pg.Pool } {
   const pool = new pg.Pool({ connectionString, max: poolSize, connectionTimeoutMillis: 5000 });
-  // An idle client that loses its connection (Postgres restarted) must not crash the process.
+  // A client that loses its connection (Postgres restarted, backend terminated) must not crash the
+  // process: idle ones report on the pool, checked-out ones on themselves; the query in flight fails
+  // and the broken client is not reused.
   pool.on('error', () => {});
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, pool };
 }

@@ -27,7 +27,7 @@ if (!smtpUrl && !webOnly) {
   devMailbox = new MailCatcher();
   smtpUrl = await devMailbox.start(0);
 }
-const mailer = smtpUrl ? createMailer(smtpUrl) : null;
+const mailer = smtpUrl ? createMailer(smtpUrl, config.SMTP_TIMEOUT_SECONDS) : null;
 const workers: RunningWorkers | null = !webOnly && mailer ? await startWorkers(ctx, { mailer }) : null;
 const web = await startWebServer(ctx, config.PORT, devMailbox);
 ctx.log.info({ url: config.BASE_URL, worker: !!workers, devMailbox: !!devMailbox }, 'Forum Marketplace is running');

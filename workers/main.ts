@@ -17,7 +17,7 @@ try {
   await closeContext(ctx).catch(() => {});
   process.exit(1);
 }
-const mailer = createMailer(config.SMTP_URL);
+const mailer = createMailer(config.SMTP_URL, config.SMTP_TIMEOUT_SECONDS);
 const workers = await startWorkers(ctx, { mailer });
 ctx.log.info('worker is running');
 

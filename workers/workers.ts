@@ -56,8 +56,11 @@ export async function startWorkers(ctx: AppContext, options: WorkerOptions): Pro
         prefix: ctx.config.REDIS_PREFIX,
         concurrency: concurrency[queue],
         ...(queue === 'email' ? { limiter: { max: ctx.config.EMAIL_RATE_PER_SECOND, duration: 1000 } } : {}),
-        // A run may solve for up to its time limit; its lock must outlast it.
-        ...(queue === 'matching' ? { lockDuration: 180_000 } : {}),
+        // A job whose worker died is taken again within about half a minute: its lock (renewed every
+        // 10 s while it runs; the solver runs in its own thread, so renewal goes on) lapses after 20 s,
+        // and stalled jobs are looked for every 5 s.
+        lockDuration: 20_000,
+        stalledInterval: 5_000,
       },
     );
     worker.on('failed', (job, error) => ctx.log.warn({ queue, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade, err: error.message }, 'job failed'));
@@ -65,14 +68,25 @@ export async function startWorkers(ctx: AppContext, options: WorkerOptions): Pro
     return worker;
   });
 
-  const every = options.sweepEveryMs ?? 30_000;
-  await ctx.queues.queue('email').upsertJobScheduler('sweep-outbox', { every }, { name: 'sweep-outbox', data: {} });
-  await ctx.queues.queue('deadlines').upsertJobScheduler('sweep-deadlines', { every }, { name: 'sweep-deadlines', data: {} });
-  // The daily digest at 06:00 UTC (morning in Europe and Africa, afternoon in Asia).
-  if (options.digests !== false) await ctx.queues.queue('email').upsertJobScheduler('send-digests', { pattern: '0 6 * * *', tz: 'UTC' }, { name: 'send-digests', data: {} });
+  const every = options.sweepEveryMs ?? ctx.config.SWEEP_INTERVAL_SECONDS * 1000;
+  const ensureSchedulers = async () => {
+    await ctx.queues.queue('email').upsertJobScheduler('sweep-outbox', { every }, { name: 'sweep-outbox', data: {} });
+    await ctx.queues.queue('deadlines').upsertJobScheduler('sweep-deadlines', { every }, { name: 'sweep-deadlines', data: {} });
+    // The daily digest at 06:00 UTC (morning in Europe and Africa, afternoon in Asia).
+    if (options.digests !== false) await ctx.queues.queue('email').upsertJobScheduler('send-digests', { pattern: '0 6 * * *', tz: 'UTC' }, { name: 'send-digests', data: {} });
+  };
+  await ensureSchedulers();
+  // The sweeps are the backstop for lost jobs, so they must survive losing Redis's data themselves:
+  // re-register them (an idempotent upsert) on every reconnect and every sweep interval.
+  const reassure = () => void ensureSchedulers().catch((error: Error) => ctx.log.warn({ err: error.message }, 'could not register the sweeps; will retry'));
+  connection.on('ready', reassure);
+  const watchdog = setInterval(reassure, every);
+  watchdog.unref();
 
   return {
     async close(timeoutMs = 10_000) {
+      clearInterval(watchdog);
+      connection.off('ready', reassure);
       const closing = Promise.all(workers.map((w) => w.close()));
       const timedOut = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref());
       if ((await Promise.race([closing, timedOut])) === 'timeout') await Promise.all(workers.map((w) => w.close(true)));

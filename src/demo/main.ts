@@ -63,7 +63,7 @@ try {
 
 const mailbox = config.SMTP_URL ? undefined : new MailCatcher(5000);
 const smtpUrl = config.SMTP_URL || (await mailbox!.start(0));
-const mailer = createMailer(smtpUrl);
+const mailer = createMailer(smtpUrl, config.SMTP_TIMEOUT_SECONDS);
 const workers = await startWorkers(ctx, { mailer, digests: false });
 const web = await startWebServer(ctx, config.PORT, mailbox);
 

@@ -18,6 +18,8 @@ export interface CaughtMail {
 export class MailCatcher {
   readonly messages: CaughtMail[] = [];
   failWith: { code: number; message: string } | null = null;
+  /** Answers each message only after this delay, to rehearse a slow or timing-out server. */
+  delayMs = 0;
   private server: SMTPServer;
   private nextId = 1;
   private waiters = new Set<() => void>();
@@ -37,7 +39,8 @@ export class MailCatcher {
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
+        stream.on('end', async () => {
+          if (this.delayMs) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
           if (this.failWith) {
             const error = new Error(this.failWith.message) as Error & { responseCode: number };
             error.responseCode = this.failWith.code;

@@ -31,7 +31,7 @@ export class JobQueues {
     readonly prefix: string,
   ) {
     this.queues = new Map(
-      queueNames.map((name) => [name, new Queue(name, { connection, prefix, defaultJobOptions })] as const),
+      queueNames.map((name) => [name, new Queue(name, { connection, prefix, defaultJobOptions }).on('error', () => {})] as const),
     );
   }
 

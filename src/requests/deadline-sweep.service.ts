@@ -23,6 +23,6 @@ export async function sweepDeadlines(ctx: AppContext): Promise<{ closed: number;
   }
   // A marketplace whose deadline passed with no run since: (re)plan its run; the job id dedupes.
   const due = await findMarketplacesDueForMatching(ctx);
-  for (const marketplace of due) await planMatchingRun(ctx, marketplace);
+  for (const marketplace of due) await planMatchingRun(ctx, marketplace, 'sweep');
   return { closed, reminders, matchingRunsPlanned: due.length };
 }

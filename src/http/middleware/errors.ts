@@ -1,5 +1,52 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { AppError } from '../../shared/errors.ts';
+import { N_, translateKnown } from '../../i18n/i18n.ts';
+import { renderPage } from '../routes/render.ts';
+import { localeOf } from './locale.ts';
+
+/**
+ * The services' problems (titles and fixed details) that people meet on pages, marked for translation:
+ * the error page and forms show them in the reader's language (`translateKnown`); the API keeps English.
+ * A detail made with values (a name, a date) stays English.
+ */
+export const pageProblemTexts = [
+  N_('Page not found'),
+  N_('There is no page at this address.'),
+  N_('Not found'),
+  N_('Sign-in required'),
+  N_('Sign in to continue.'),
+  N_('Not allowed'),
+  N_('Conflict'),
+  N_('Invalid input'),
+  N_('Some fields need attention.'),
+  N_('Form expired'),
+  N_('This form has expired or did not come from this site. Go back, reload the page and submit again.'),
+  N_('Something went wrong'),
+  N_('Something went wrong on our side. It has been logged; try again.'),
+  N_('Service unavailable'),
+  N_('The database or queue is not reachable right now. Try again in a minute; nothing you submitted before was lost.'),
+  N_('Bad value'),
+  N_('A value in the request has the wrong format.'),
+  N_('Link not valid'),
+  N_('This meeting link is not valid.'),
+  N_('Choose an answer'),
+  N_('Choose accept or decline.'),
+  N_('Sign-in link not valid'),
+  N_('This sign-in link was already used or has expired. Ask for a new one.'),
+  N_('Deadline passed'),
+  N_('Too many attempts'),
+  N_('Only the forum secretariat (organizers) can do this.'),
+  N_('Name your organization first (Account → Organization).'),
+  N_('Name your organization first.'),
+  N_('Only government organizations post requests for assistance.'),
+  N_('An organization cannot respond to its own request.'),
+  N_('Your membership is waiting for approval.'),
+  N_('Your organization is waiting for verification by the forum secretariat. You can browse, but not post yet.'),
+  N_('Your organization is waiting for verification by the forum secretariat. You can browse, but not respond yet.'),
+  N_('Only the two parties of a meeting answer it.'),
+  N_('Only a verified organization declares its unavailability.'),
+  N_('This person is not waiting to join this organization.'),
+];
 
 export function isApiRequest(req: Request): boolean {
   return req.originalUrl.startsWith('/api/');
@@ -16,7 +63,8 @@ function toAppError(error: unknown): AppError | null {
   // A uniqueness race the service did not foresee: a conflict, never a 500.
   if (e.code === '23505') return new AppError(409, 'already-exists', 'Conflict', 'This record already exists (it was probably just created by another request).');
   if (e.code === '22P02' || e.code === '22007' || e.code === '22008') return new AppError(400, 'bad-value', 'Bad value', 'A value in the request has the wrong format.');
-  if (e.code === 'ECONNREFUSED' || e.code === '57P01' || e.code === '57P03' || e.code === '08006') {
+  const lostConnection = /Connection terminated|not queryable|terminating connection|ECONNRESET|Connection is closed|Stream isn't writeable/i.test((error as Error)?.message ?? '');
+  if (lostConnection || ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P02', '57P03', '08000', '08003', '08006'].includes(e.code ?? '')) {
     return new AppError(503, 'unavailable', 'Service unavailable', 'The database or queue is not reachable right now. Try again in a minute; nothing you submitted before was lost.');
   }
   return null;
@@ -47,5 +95,13 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   if (res.headersSent) return res.end();
   if (isApiRequest(req)) return sendProblem(res, appError);
   if (appError.status === 401) return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
-  res.status(appError.status).render('error.njk', { title: appError.title, error: appError, actor: req.actor });
+  const title = translateKnown(localeOf(req), appError.title);
+  try {
+    renderPage(req, res, 'error.njk', { title, error: appError }, appError.status);
+  } catch (renderError) {
+    // No CSRF token to be had (the error came before the session was read): the page without forms' tokens.
+    req.log?.warn({ err: renderError }, 'error page without CSRF token');
+    req.csrfToken = undefined;
+    renderPage(req, res, 'error.njk', { title, error: appError }, appError.status);
+  }
 };
