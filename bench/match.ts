@@ -1,6 +1,8 @@
 /**
- * `npm run bench:match [-- 1000,10000,50000]`: the optimizer against the greedy baseline on
- * generated instances (tight and loose), as a Markdown table. Timing lives here, never in tests.
+ * `npm run bench:match [-- 1000,10000,50000 [busy-room share] [overlap]]`: the optimizer against
+ * the greedy baseline on generated instances (tight and loose), as a Markdown table. Timing lives
+ * here, never in tests. A busy-room share (e.g. 0.3) makes that share of the rooms busy at a few
+ * slots, as in a re-run that keeps meetings; `overlap` adds the overlapping second track of slots.
  *
  * Columns: variables of the exact model; method used; wall time of solveMatching; its objective;
  * the greedy's objective on the same instance; the best upper bound known (HiGHS's dual bound
@@ -12,6 +14,9 @@ import { solveGreedy, solveMatching } from '../src/matching/optimizer.ts';
 import { compileProblem } from '../src/matching/problem.ts';
 
 const sizes = (process.argv[2] ?? '1000,10000,50000').split(',').map(Number);
+const busyRooms = Number(process.argv[3] ?? 0);
+const overlappingSlots = process.argv[4] === 'overlap';
+const variant = `${busyRooms > 0 ? `-busy${Math.round(busyRooms * 100)}%` : ''}${overlappingSlots ? '-overlap' : ''}`;
 const now = () => performance.now();
 const SEED = 20070710;
 
@@ -24,13 +29,13 @@ print(rows[0]!.map(() => '---'));
 
 for (const offers of sizes) {
   for (const tightness of ['tight', 'loose'] as const) {
-    const instance = generateInstance({ offers, tightness, seed: SEED });
+    const instance = generateInstance({ offers, tightness, seed: SEED, busyRooms, overlappingSlots });
     const variables = countExactVariables(compileProblem(instance));
     const greedy = await solveGreedy(instance, { now });
     const result = await solveMatching(instance, { now });
     const { bound, gap, seconds, method } = result.stats;
     print([
-      `${tightness}-${offers}`,
+      `${tightness}-${offers}${variant}`,
       String(instance.offers.length),
       String(instance.rooms.length),
       String(instance.slots.length),

@@ -1,7 +1,8 @@
 /**
  * Seeded random instances shaped like the examples (requests grouped into government parties,
- * providers of uneven popularity, 30-minute slots over a few days, busy blocks on both sides),
- * for tests and the benchmark. Pure: the same options give the same instance.
+ * providers of uneven popularity, 30-minute slots over a few days, busy blocks on both sides,
+ * optionally rooms busy at some slots), for tests and the benchmark. Pure: the same options give
+ * the same instance.
  */
 import { INSTANCE_FORMAT, type Instance } from './instance.schema.ts';
 
@@ -13,6 +14,12 @@ export interface GenerateOptions {
   seed?: number;
   /** Adds a second track of slots starting 15 minutes later, overlapping the first. */
   overlappingSlots?: boolean;
+  /**
+   * Share of the rooms (0 to 1, default 0) that are busy at some slots, as when meetings of an
+   * earlier run are kept: each such room is busy for one to three random slots of the grid.
+   * Other options give the same instance as without it, apart from the rooms' `busy`.
+   */
+  busyRooms?: number;
 }
 
 /** mulberry32: a small, fast, well-mixed 32-bit PRNG; returns floats in [0, 1). */
@@ -131,7 +138,19 @@ export function generateInstance(options: GenerateOptions): Instance {
     offers.length,
   );
   const roomCount = Math.max(1, Math.ceil(((tight ? 0.6 : 1.5) * demand) / slots.length));
-  const rooms = Array.from({ length: roomCount }, (_, i) => ({ id: `room${i}` }));
+  const rooms: Instance['rooms'] = Array.from({ length: roomCount }, (_, i) => ({ id: `room${i}`, busy: [] }));
+  // Drawn last, so that the rest of the instance does not depend on this option.
+  const busyShare = Math.min(1, Math.max(0, options.busyRooms ?? 0));
+  if (busyShare > 0) {
+    for (const room of rooms) {
+      if (random() >= busyShare) continue;
+      const times = between(1, 3);
+      for (let k = 0; k < times; k++) {
+        const slot = slots[between(0, slots.length - 1)]!;
+        room.busy.push([slot.start, slot.end]);
+      }
+    }
+  }
 
   return { format: INSTANCE_FORMAT, slots, rooms, requests, providers, offers };
 }

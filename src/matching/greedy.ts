@@ -16,7 +16,7 @@ export function scheduleGreedily(problem: MatchingProblem): Schedule {
 /**
  * Pairs in the given order; each goes to the fitting slot with the least demand from the pairs
  * still waiting: the waiting pairs of its parties that could use that time, plus the waiting
- * pairs per room that could use that slot.
+ * pairs per room free for that slot that could use it.
  */
 export function scheduleLeastDamage(problem: MatchingProblem, pairOrder: readonly number[]): Schedule {
   const schedule = new Schedule(problem);
@@ -42,7 +42,7 @@ export function scheduleLeastDamage(problem: MatchingProblem, pairOrder: readonl
       for (const party of parties) waitingByParty[party * slotCount + s]!++;
     }
   }
-  const rooms = Math.max(1, problem.roomCount);
+  const roomsFor = problem.roomsFreeInSlot.map((rooms) => Math.max(1, rooms));
 
   for (const pair of pairOrder) {
     forget(pair);
@@ -56,7 +56,7 @@ export function scheduleLeastDamage(problem: MatchingProblem, pairOrder: readonl
       for (const party of parties) {
         for (const o of problem.overlappingSlots[s]!) damage += waitingByParty[party * slotCount + o]!;
       }
-      for (const o of problem.overlappingSlots[s]!) damage += waitingBySlot[o]! / rooms;
+      for (const o of problem.overlappingSlots[s]!) damage += waitingBySlot[o]! / roomsFor[o]!;
       if (damage < bestDamage) {
         bestDamage = damage;
         bestSlot = s;

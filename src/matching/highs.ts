@@ -1,7 +1,7 @@
 /**
  * The HiGHS solver (WebAssembly) and the one kind of model this folder gives it: maximize a
- * non-negative linear objective over variables in [0, 1] subject to "sum of some variables <= k"
- * rows. The runtime is loaded once per process and reused.
+ * non-negative linear objective over variables in [0, 1] (or [0, u]) subject to "sum of some
+ * variables - sum of some others <= k" rows. The runtime is loaded once per process and reused.
  */
 import highsModule, { type Highs } from 'highs';
 
@@ -24,15 +24,19 @@ export function loadHighs(): Promise<Highs> {
   return loading;
 }
 
-/** A row "sum of columns <= upper"; a column appears at most once per row. */
+/** A row "sum of columns - sum of minus <= upper"; a column appears at most once per row. */
 export interface PackingRow {
   columns: readonly number[];
+  /** Columns with coefficient -1 (none unless given). */
+  minus?: readonly number[];
   upper: number;
 }
 
 export interface PackingModel {
-  /** Objective coefficient (gain) of each column; every column lies in [0, 1]. */
+  /** Objective coefficient (gain) of each column; every column lies in [0, 1] unless `columnUpper` says otherwise. */
   gains: readonly number[];
+  /** Upper bound of each column (default 1). */
+  columnUpper?: readonly number[];
   rows: readonly PackingRow[];
   /** Whether the columns must be 0 or 1 (MILP) rather than anything in [0, 1] (LP). */
   binary: boolean;
@@ -63,11 +67,19 @@ export function solvePacking(highs: Highs, model: PackingModel, options: Packing
   const starts = new Int32Array(numRows + 1);
   let nonZeros = 0;
   model.rows.forEach((row, i) => {
-    nonZeros += row.columns.length;
+    nonZeros += row.columns.length + (row.minus?.length ?? 0);
     starts[i + 1] = nonZeros;
   });
   const indices = new Int32Array(nonZeros);
-  model.rows.forEach((row, i) => indices.set(row.columns, starts[i]));
+  const values = new Float64Array(nonZeros).fill(1);
+  model.rows.forEach((row, i) => {
+    indices.set(row.columns, starts[i]);
+    if (row.minus?.length) {
+      const from = starts[i]! + row.columns.length;
+      indices.set(row.minus, from);
+      values.fill(-1, from, from + row.minus.length);
+    }
+  });
 
   const data = {
     numCols,
@@ -75,10 +87,10 @@ export function solvePacking(highs: Highs, model: PackingModel, options: Packing
     sense: highs.constants.objectiveSense.maximize,
     colCost: Float64Array.from(model.gains),
     colLower: new Float64Array(numCols),
-    colUpper: new Float64Array(numCols).fill(1),
+    colUpper: model.columnUpper ? Float64Array.from(model.columnUpper) : new Float64Array(numCols).fill(1),
     rowLower: new Float64Array(numRows).fill(-highs.infinity),
     rowUpper: Float64Array.from(model.rows, (row) => row.upper),
-    matrix: { format: 'csr' as const, numRows, numCols, starts, indices, values: new Float64Array(nonZeros).fill(1) },
+    matrix: { format: 'csr' as const, numRows, numCols, starts, indices, values },
     ...(model.binary ? { integrality: new Int32Array(numCols).fill(highs.constants.variableType.integer) } : {}),
   };
 

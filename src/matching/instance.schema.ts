@@ -1,6 +1,7 @@
 /**
  * The public matching formats: `marketplace-matching/1` (instance) and
- * `marketplace-matching-result/1` (result), described in docs/instance-format.md.
+ * `marketplace-matching-result/1` (result), described in docs/instance-format.md, with our
+ * backward-compatible extension `rooms[].busy` (docs/matching-format.md).
  *
  * `parseInstance` validates untrusted JSON and reports the first bad path in document order,
  * e.g. `offers[3].score: must be a finite number > 0`.
@@ -86,7 +87,14 @@ const slotSchema = z
   )
   .refine((slot) => isBefore(slot.start, slot.end), { error: 'must be after start', path: ['end'] });
 
-const roomSchema = z.object({ id }, mustBe('an object'));
+/** A list of busy intervals; absent means always free. */
+const busyList = z.array(busyInterval, mustBe('a list of [start, end] pairs')).default([]);
+
+/**
+ * `busy` on rooms is our extension of the public format (docs/matching-format.md): the times a
+ * room is taken, e.g. by meetings kept from an earlier run. Absent means free throughout.
+ */
+const roomSchema = z.object({ id, busy: busyList }, mustBe('an object'));
 
 const party = z.string(mustBe('a non-empty string')).min(1, { error: 'must be a non-empty string' });
 
@@ -94,7 +102,7 @@ const requestSchema = z.object(
   {
     id,
     maxMatches: wholeNumber,
-    busy: z.array(busyInterval, mustBe('a list of [start, end] pairs')).default([]),
+    busy: busyList,
     party: party.optional(),
   },
   mustBe('an object'),
@@ -104,7 +112,7 @@ const providerSchema = z.object(
   {
     id,
     capacity: wholeNumber,
-    busy: z.array(busyInterval, mustBe('a list of [start, end] pairs')).default([]),
+    busy: busyList,
     party: party.optional(),
   },
   mustBe('an object'),

@@ -3,7 +3,8 @@
  *
  * - insert an unscheduled pair where it fits;
  * - insert it after moving one meeting that blocks it (a meeting of one of its parties at an
- *   overlapping time, or one holding the last room) to another slot;
+ *   overlapping time, or one holding the last room of a room group free for the slot) to another
+ *   slot;
  * - insert it in place of a cheaper meeting that blocks it in a slot;
  * - when its request or provider is full, insert it in place of that side's cheapest meeting(s).
  *
@@ -46,10 +47,13 @@ function cheapestFirstLists(problem: MatchingProblem, lists: readonly (readonly 
 
 class ImprovingMoves {
   private readonly problem: MatchingProblem;
-  /** Per slot, its meetings that could move to another slot, as of the start of the pass. */
-  private readonly movableInSlot: number[][];
-  /** Per slot, its meetings by ascending score, as of the start of the pass. */
-  private readonly cheapestInSlot: number[][];
+  /**
+   * Per slot and room group (key slot * groups + group), its meetings that could move to another
+   * slot, as of the start of the pass.
+   */
+  private readonly movableIn = new Map<number, number[]>();
+  /** Per slot and room group, its meetings by ascending score, as of the start of the pass. */
+  private readonly cheapestIn = new Map<number, number[]>();
   private readonly requestPairsCheapestFirst: number[][];
   private readonly providerPairsCheapestFirst: number[][];
 
@@ -59,23 +63,31 @@ class ImprovingMoves {
   ) {
     const problem = schedule.problem;
     this.problem = problem;
-    this.movableInSlot = problem.slots.map(() => []);
-    this.cheapestInSlot = problem.slots.map(() => []);
+    const append = (lists: Map<number, number[]>, key: number, pair: number) => {
+      const list = lists.get(key);
+      if (list) list.push(pair);
+      else lists.set(key, [pair]);
+    };
     for (const pair of schedule.scheduledPairs()) {
       const s = schedule.slotOfPair[pair]!;
-      this.cheapestInSlot[s]!.push(pair);
+      const key = this.listKey(s, schedule.groupOfPair[pair]!);
+      append(this.cheapestIn, key, pair);
       const canMove = problem.pairs[pair]!.candidateSlots.some(
         (to) => !problem.overlappingSlots[s]!.includes(to) && schedule.fitsInSlot(pair, to),
       );
-      if (canMove) this.movableInSlot[s]!.push(pair);
+      if (canMove) append(this.movableIn, key, pair);
     }
-    for (const list of this.cheapestInSlot) list.sort((a, b) => this.score(a) - this.score(b));
+    for (const list of this.cheapestIn.values()) list.sort((a, b) => this.score(a) - this.score(b));
     this.requestPairsCheapestFirst = cheapestFirstLists(problem, problem.pairsOfRequest);
     this.providerPairsCheapestFirst = cheapestFirstLists(problem, problem.pairsOfProvider);
   }
 
   private score(pair: number): number {
     return this.problem.pairs[pair]!.score;
+  }
+
+  private listKey(slot: number, group: number): number {
+    return slot * this.problem.roomGroups.length + group;
   }
 
   /** Applies a move that schedules `pair` and raises the objective; false if it finds none. */
@@ -108,32 +120,48 @@ class ImprovingMoves {
     return conflicts;
   }
 
-  /** Slots of the moments of s that have no room left. */
-  private slotsOfFullMoments(s: number): number[] {
-    const slots = new Set<number>();
-    for (const m of this.problem.slotMoments[s]!) {
-      if (this.schedule.momentMeetings[m]! >= this.problem.roomCount) this.problem.moments[m]!.forEach((o) => slots.add(o));
+  /**
+   * Meetings holding rooms that slot s could use: for each room group free for s, the group's
+   * meetings in the moments of s where it is full, taken from `lists` (per slot and group) in
+   * their order up to the first that scores `below` or more; at most maxRoomBlockersPerSlot.
+   */
+  private roomHolders(s: number, lists: ReadonlyMap<number, readonly number[]>, below: number): number[] {
+    const { schedule, problem } = this;
+    const holders: number[] = [];
+    for (const m of problem.slotMoments[s]!) {
+      for (const g of problem.slotRoomGroups[s]!) {
+        if (schedule.groupMomentMeetings[schedule.momentOffset[g]! + m]! < problem.roomGroups[g]!.rooms.length) continue;
+        for (const o of problem.moments[m]!) {
+          const list = lists.get(this.listKey(o, g));
+          if (!list) continue;
+          for (const other of list) {
+            if (this.score(other) >= below) break;
+            if (schedule.slotOfPair[other] !== o || schedule.groupOfPair[other] !== g || holders.includes(other)) continue;
+            holders.push(other);
+            if (holders.length === this.maxRoomBlockersPerSlot) return holders;
+          }
+        }
+      }
     }
-    return [...slots];
+    return holders;
   }
 
   /**
    * Meetings worth trying to take out so that `pair` fits in slot s: its single party conflict if
-   * it has one (none if several), else (rooms full) meetings of the full moments picked by `pick`.
+   * it has one (none if several), else (rooms full) meetings holding the rooms (see roomHolders).
    */
-  private blockersAt(pair: number, s: number, pick: (slot: number) => readonly number[]): number[] {
+  private blockersAt(pair: number, s: number, lists: ReadonlyMap<number, readonly number[]>, below = Infinity): number[] {
     const conflicts = this.partyConflicts(pair, s);
     if (conflicts.length > 0) return conflicts.length === 1 ? conflicts : [];
-    return this.slotsOfFullMoments(s)
-      .flatMap((o) => pick(o).filter((other) => this.schedule.slotOfPair[other] === o))
-      .slice(0, this.maxRoomBlockersPerSlot);
+    return this.roomHolders(s, lists, below);
   }
 
   /** Moves one blocking meeting to another slot that fits, then places `pair`. */
   private tryPlaceAfterRelocating(pair: number): boolean {
     const { schedule } = this;
     for (const s of this.problem.pairs[pair]!.candidateSlots) {
-      for (const blocker of this.blockersAt(pair, s, (o) => this.movableInSlot[o]!)) {
+      for (const blocker of this.blockersAt(pair, s, this.movableIn)) {
+        const group = schedule.groupOfPair[blocker]!;
         const from = schedule.remove(blocker);
         if (schedule.fitsInSlot(pair, s)) {
           schedule.place(pair, s);
@@ -145,7 +173,7 @@ class ImprovingMoves {
           }
           schedule.remove(pair);
         }
-        schedule.place(blocker, from);
+        schedule.place(blocker, from, group);
       }
     }
     return false;
@@ -157,13 +185,13 @@ class ImprovingMoves {
     const gainLimit = this.score(pair) - EPSILON;
     let best: { blocker: number; slot: number; loss: number } | undefined;
     for (const s of this.problem.pairs[pair]!.candidateSlots) {
-      const cheaper = (o: number) => this.cheapestInSlot[o]!.filter((other) => this.score(other) < gainLimit);
-      for (const blocker of this.blockersAt(pair, s, cheaper)) {
+      for (const blocker of this.blockersAt(pair, s, this.cheapestIn, gainLimit)) {
         const loss = this.score(blocker);
         if (loss >= gainLimit || (best && loss >= best.loss)) continue;
+        const group = schedule.groupOfPair[blocker]!;
         const from = schedule.remove(blocker);
         if (schedule.fitsInSlot(pair, s)) best = { blocker, slot: s, loss };
-        schedule.place(blocker, from);
+        schedule.place(blocker, from, group);
       }
     }
     if (!best) return false;
@@ -196,9 +224,10 @@ class ImprovingMoves {
         const dropped = [...new Set([a, b])].filter((p): p is number => p !== undefined);
         const loss = dropped.reduce((sum, p) => sum + this.score(p), 0);
         if (loss >= this.score(pair) - EPSILON) continue;
+        const groups = dropped.map((p) => schedule.groupOfPair[p]!);
         const slots = dropped.map((p) => schedule.remove(p));
         if (schedule.hasQuota(pair) && this.tryPlace(pair)) return true;
-        dropped.forEach((p, i) => schedule.place(p, slots[i]!));
+        dropped.forEach((p, i) => schedule.place(p, slots[i]!, groups[i]!));
       }
     }
     return false;

@@ -1,17 +1,28 @@
 /**
  * The exact model, solved by HiGHS. One binary x[pair, slot] for each slot free of busy time
- * for both parties of the pair; rooms are interchangeable, so they are counted per moment rather
- * than chosen (concrete rooms are assigned afterwards, see assignRooms in result.ts):
+ * for both parties of the pair and with a room free for the whole slot. Rooms free at the same
+ * slots are interchangeable, so they are counted per room group and moment rather than chosen
+ * (problem.ts; concrete rooms are assigned afterwards, see assignRooms in result.ts):
  *
  *   maximize   sum score(pair) * x[pair, slot]
  *   subject to sum over slots of x[pair, .]                         <= 1            (each pair meets once)
  *              sum over pairs of a request of x                      <= maxMatches
  *              sum over pairs of a provider of x                     <= capacity
  *              for each party and moment: its x in the moment's slots <= 1            (one meeting at a time)
- *              for each moment: all x in the moment's slots          <= rooms
+ *   and rooms, per component of the slot overlap graph:
+ *   - one room group (no busy rooms, or a slot that overlaps no other):
+ *              for each moment: all x in the moment's slots          <= |group|       (= rooms free in the slot)
+ *   - several groups (overlapping slots whose free rooms differ): an integer y[slot, group] in
+ *     [0, |group|] for each group free for the slot, the meetings of the slot that group hosts:
+ *              for each slot: all x in the slot - sum of its y       <= 0
+ *              for each group and moment: its y in the moment's slots <= |group|
  *
- * A moment is a maximal set of mutually overlapping slots, so the last two rows are exactly
- * "no two overlapping meetings for a party" and "no more meetings at once than rooms".
+ * A moment is a maximal set of mutually overlapping slots, so the party rows are exactly "no two
+ * overlapping meetings for a party" and the room rows "no more meetings of a group at once than
+ * it has rooms", which is what assignRooms needs. Counting all rooms free in some slot of a moment
+ * would not do once rooms are busy at different times: with slots A, B, C where B overlaps A and
+ * C, room 1 free for A and B only and room 2 for B and C only, every moment has two rooms for its
+ * two meetings, yet A, B and C cannot all meet (B would need room 1 next to A and room 2 next to C).
  */
 import type { Highs } from 'highs';
 import { solvePacking, type PackingRow } from './highs.ts';
@@ -19,10 +30,13 @@ import type { MatchingProblem } from './problem.ts';
 import { Schedule } from './schedule.ts';
 
 export interface ExactModel {
-  /** Column j is pair columnPair[j] in slot columnSlot[j]. */
+  /** Column j < columnPair.length is x: pair columnPair[j] in slot columnSlot[j]. */
   columnPair: Int32Array;
   columnSlot: Int32Array;
+  /** Then the y columns: column columnPair.length + k is room group roomColumns[k].group in its slot. */
+  roomColumns: { slot: number; group: number }[];
   gains: number[];
+  columnUpper: number[];
   rows: PackingRow[];
 }
 
@@ -97,14 +111,62 @@ export function buildExactModel(problem: MatchingProblem): ExactModel {
 
   const columnsBySlot: number[][] = problem.slots.map(() => []);
   columnSlot.forEach((s, column) => columnsBySlot[s]!.push(column));
-  for (const moment of problem.moments) addRow(moment.flatMap((s) => columnsBySlot[s]!), problem.roomCount);
+  const roomColumns = addRoomRows(problem, columnsBySlot, columnPair.length, rows, addRow);
 
+  const xGains = columnPair.map((pair) => problem.pairs[pair]!.score);
   return {
     columnPair: Int32Array.from(columnPair),
     columnSlot: Int32Array.from(columnSlot),
-    gains: columnPair.map((pair) => problem.pairs[pair]!.score),
+    roomColumns,
+    gains: [...xGains, ...roomColumns.map(() => 0)],
+    columnUpper: [...xGains.map(() => 1), ...roomColumns.map(({ group }) => problem.roomGroups[group]!.rooms.length)],
     rows,
   };
+}
+
+/** The room rows of each component (see the file comment); returns the y columns it adds. */
+function addRoomRows(
+  problem: MatchingProblem,
+  columnsBySlot: readonly (readonly number[])[],
+  firstRoomColumn: number,
+  rows: PackingRow[],
+  addRow: (columns: number[], upper: number) => void,
+): { slot: number; group: number }[] {
+  const roomColumns: { slot: number; group: number }[] = [];
+  for (const component of problem.components) {
+    const moments = problem.moments.slice(component.firstMoment, component.endMoment);
+    const used = component.slots.filter((s) => columnsBySlot[s]!.length > 0);
+    const groups = new Set(used.flatMap((s) => problem.slotRoomGroups[s]!));
+    if (groups.size <= 1) {
+      // Every used slot has the same free rooms: count them per moment.
+      const rooms = used.length > 0 ? problem.roomsFreeInSlot[used[0]!]! : 0;
+      for (const moment of moments) addRow(moment.flatMap((s) => columnsBySlot[s]!), rooms);
+      continue;
+    }
+    // columnOf.get(`${s}:${g}`): the y column of group g in slot s.
+    const columnOf = new Map<string, number>();
+    for (const s of used) {
+      const ys: number[] = [];
+      for (const group of problem.slotRoomGroups[s]!) {
+        const column = firstRoomColumn + roomColumns.length;
+        roomColumns.push({ slot: s, group });
+        columnOf.set(`${s}:${group}`, column);
+        ys.push(column);
+      }
+      rows.push({ columns: columnsBySlot[s]!, minus: ys, upper: 0 });
+    }
+    for (const group of groups) {
+      const rooms = problem.roomGroups[group]!.rooms.length;
+      for (const moment of moments) {
+        const ys = moment.flatMap((s) => {
+          const column = columnOf.get(`${s}:${group}`);
+          return column === undefined ? [] : [column];
+        });
+        if (ys.length > 1) rows.push({ columns: ys, upper: rooms }); // one alone is held by its bound
+      }
+    }
+  }
+  return roomColumns;
 }
 
 export interface ExactOutcome {
@@ -121,14 +183,10 @@ export function solveExactly(
   options: { timeLimitSeconds: number; mipGap: number; start?: Schedule },
 ): ExactOutcome {
   const model = buildExactModel(problem);
-  const start = options.start
-    ? Float64Array.from(model.columnPair, (pair, column) =>
-        options.start!.slotOfPair[pair] === model.columnSlot[column] ? 1 : 0,
-      )
-    : undefined;
+  const start = options.start ? startingValues(model, options.start) : undefined;
   const outcome = solvePacking(
     highs,
-    { gains: model.gains, rows: model.rows, binary: true },
+    { gains: model.gains, columnUpper: model.columnUpper, rows: model.rows, binary: true },
     { timeLimitSeconds: options.timeLimitSeconds, mipGap: options.mipGap, ...(start ? { start } : {}) },
   );
   const result: ExactOutcome = {
@@ -138,14 +196,43 @@ export function solveExactly(
   if (!outcome.values) return result;
 
   // Read the 0/1 solution back through the schedule, which refuses anything infeasible
-  // (a value within HiGHS's tolerances that is not really 0 or 1 is read as rounded).
+  // (a value within HiGHS's tolerances that is not really integer is read as rounded). Each
+  // meeting takes a room group the y values leave room in, so the groups are the model's.
+  const values = outcome.values;
+  const groupBudget = new Map<string, number>();
+  model.roomColumns.forEach(({ slot, group }, k) => {
+    const count = Math.round(values[model.columnPair.length + k]!);
+    if (count > 0) groupBudget.set(`${slot}:${group}`, count);
+  });
   const schedule = new Schedule(problem);
-  outcome.values.forEach((value, column) => {
-    const pair = model.columnPair[column]!;
+  model.columnPair.forEach((pair, column) => {
     const s = model.columnSlot[column]!;
-    if (value > 0.5 && !schedule.isScheduled(pair) && schedule.hasQuota(pair) && schedule.fitsInSlot(pair, s)) {
-      schedule.place(pair, s);
+    if (values[column]! > 0.5 && !schedule.isScheduled(pair) && schedule.hasQuota(pair) && schedule.fitsInSlot(pair, s)) {
+      const group = problem.slotRoomGroups[s]!.find(
+        (g) => (groupBudget.get(`${s}:${g}`) ?? 0) > 0 && schedule.groupHasRoom(g, s),
+      );
+      schedule.place(pair, s, group);
+      const key = `${s}:${schedule.groupOfPair[pair]!}`;
+      groupBudget.set(key, (groupBudget.get(key) ?? 0) - 1);
     }
   });
   return { ...result, schedule };
+}
+
+/** The columns of a schedule: x from its slots, y from the room groups its meetings hold. */
+function startingValues(model: ExactModel, schedule: Schedule): Float64Array {
+  const values = new Float64Array(model.columnPair.length + model.roomColumns.length);
+  model.columnPair.forEach((pair, column) => {
+    values[column] = schedule.slotOfPair[pair] === model.columnSlot[column] ? 1 : 0;
+  });
+  if (model.roomColumns.length === 0) return values;
+  const held = new Map<string, number>();
+  for (const pair of schedule.scheduledPairs()) {
+    const key = `${schedule.slotOfPair[pair]!}:${schedule.groupOfPair[pair]!}`;
+    held.set(key, (held.get(key) ?? 0) + 1);
+  }
+  model.roomColumns.forEach(({ slot, group }, k) => {
+    values[model.columnPair.length + k] = held.get(`${slot}:${group}`) ?? 0;
+  });
+  return values;
 }

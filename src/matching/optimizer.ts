@@ -13,6 +13,11 @@
  *
  * `unscheduled` lists the pairs of a best time-free matching (maxMatches and capacity only) that
  * got no meeting, with the reason found in the final schedule.
+ *
+ * Rooms may be busy at times (`rooms[].busy`, our extension of the format, used to keep existing
+ * meetings on a re-run; docs/matching-format.md, which also collects how the optimizer reads the
+ * public format where it is ambiguous). problem.ts turns them into room groups that every solver
+ * and the room assignment respect.
  */
 import type { Instance, MatchingResult, SolveMethod, SolveStats } from './instance.schema.ts';
 import { scheduleGreedily, scheduleLeastDamage } from './greedy.ts';

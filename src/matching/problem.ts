@@ -1,7 +1,7 @@
 /**
  * Turns a validated instance into the indexed form the solvers work on: times in milliseconds,
- * parties as numbers, offers merged per (request, provider) pair, and for each pair the slots
- * clear of both sides' busy intervals.
+ * parties as numbers, offers merged per (request, provider) pair, for each pair the slots clear
+ * of both sides' busy intervals, and the rooms free for each slot.
  *
  * Rules decided here:
  * - A party is `party ?? id`, one namespace for requests and providers. Parties share time: a
@@ -11,10 +11,17 @@
  *   different busy lists keep them apart; this reading reproduces the proven optima of
  *   examples/optima.json, the union over the party does not.)
  * - Two slots conflict when their times overlap (half-open), whatever their ids.
- * - Rooms are interchangeable; a room holds at most one meeting at any moment. So the room
- *   constraint is "at most `rooms` meetings in progress at any instant", checked on the maximal
- *   sets of mutually overlapping slots (for an interval graph these are the sets of slots in
- *   progress at some slot start).
+ * - A room holds at most one meeting at any moment, and none during its own busy intervals
+ *   (`rooms[].busy`, our extension, docs/matching-format.md): a room busy at any moment of a slot
+ *   cannot host that slot. Rooms free at the same slots are interchangeable, so within each
+ *   connected component of the slot overlap graph the rooms fall into groups with the same free
+ *   slots, and the room constraint is "at most |group| meetings of a group in progress at any
+ *   instant", checked on the maximal sets of mutually overlapping slots ("moments"; for an
+ *   interval graph these are the sets of slots in progress at some slot start). Each meeting is
+ *   given a group; concrete rooms are assigned per group at the end (result.ts). Without busy
+ *   rooms there is one group per component, all rooms, as before. Slots that overlap no other
+ *   slot have a single group, the rooms free for them, so there the rule is just "at most
+ *   `roomsFreeInSlot[s]` meetings".
  * - Repeated offers for one pair are one pair scored with the highest score.
  */
 import { parseInstant, type Instance } from './instance.schema.ts';
@@ -28,7 +35,26 @@ export interface Pair {
   /** Party indices of the pair: the request's, and the provider's unless it is the same party. */
   parties: readonly number[];
   /** Slots (indices, by start time) clear of the request's and the provider's busy intervals. */
+  commonFreeSlots: readonly number[];
+  /** The common free slots with at least one room free for the whole slot: where the pair can meet. */
   candidateSlots: readonly number[];
+}
+
+/** Rooms of one component of the slot overlap graph that are free at exactly the same slots of it. */
+export interface RoomGroup {
+  /** Room indices into instance.rooms, in instance order. */
+  rooms: readonly number[];
+  /** The component's slots every room of the group is free for (never empty). */
+  slots: readonly number[];
+  component: number;
+}
+
+/** A connected component of the slot overlap graph: its slots and its moments (a contiguous range). */
+export interface SlotComponent {
+  slots: readonly number[];
+  firstMoment: number;
+  /** One past the last moment. */
+  endMoment: number;
 }
 
 export interface MatchingProblem {
@@ -36,12 +62,21 @@ export interface MatchingProblem {
   /** Slot indices sorted by start, then end, then instance order. `slots[i]` below are in this order. */
   slots: readonly { index: number; id: string; start: number; end: number }[];
   roomCount: number;
+  /** For each slot, the number of rooms free for the whole slot. */
+  roomsFreeInSlot: readonly number[];
   /** For each slot, the slots whose time overlaps it, itself included. */
   overlappingSlots: readonly (readonly number[])[];
   /** Maximal sets of mutually overlapping slots ("moments"); each is a clique of the overlap graph. */
   moments: readonly (readonly number[])[];
   /** For each slot, the moments it belongs to. */
   slotMoments: readonly (readonly number[])[];
+  /** Connected components of the slot overlap graph, in time order; `slotComponent[s]` is the one of s. */
+  components: readonly SlotComponent[];
+  slotComponent: readonly number[];
+  /** Room groups of every component (see the file comment). */
+  roomGroups: readonly RoomGroup[];
+  /** For each slot, the room groups free for it: most constrained (fewest free slots) first. */
+  slotRoomGroups: readonly (readonly number[])[];
   partyNames: readonly string[];
   requestParty: readonly number[];
   providerParty: readonly number[];
@@ -85,12 +120,17 @@ export function compileProblem(instance: Instance): MatchingProblem {
   const providerParty = instance.providers.map((p) => partyOf(p.party ?? p.id));
   const partyNames = [...partyIndex.keys()];
 
+  const { components, slotComponent } = findComponents(slots, moments);
+
   const freeSlotsOf = (busy: readonly (readonly [string, string])[]) => {
     const intervals = busy.map(([start, end]) => [instantOf(start), instantOf(end)] as const);
     return slots.map((slot) => intervals.every(([start, end]) => !overlaps(slot.start, slot.end, start, end)));
   };
   const requestFreeSlots = instance.requests.map((r) => freeSlotsOf(r.busy));
   const providerFreeSlots = instance.providers.map((p) => freeSlotsOf(p.busy));
+  const roomFreeSlots = instance.rooms.map((room) => freeSlotsOf(room.busy));
+  const { roomGroups, slotRoomGroups } = groupRooms(slots.length, components, roomFreeSlots);
+  const roomsFreeInSlot = slotRoomGroups.map((groups) => groups.reduce((sum, g) => sum + roomGroups[g]!.rooms.length, 0));
 
   const requestIndex = new Map(instance.requests.map((r, i) => [r.id, i]));
   const providerIndex = new Map(instance.providers.map((p, i) => [p.id, i]));
@@ -107,10 +147,11 @@ export function compileProblem(instance: Instance): MatchingProblem {
     const rp = requestParty[request]!;
     const pp = providerParty[provider]!;
     const parties = rp === pp ? [rp] : [rp, pp];
-    const candidateSlots = slots.flatMap((_, s) =>
+    const commonFreeSlots = slots.flatMap((_, s) =>
       requestFreeSlots[request]![s] && providerFreeSlots[provider]![s] ? [s] : [],
     );
-    pairByKey.set(key, { request, provider, score: offer.score, parties, candidateSlots });
+    const candidateSlots = commonFreeSlots.filter((s) => roomsFreeInSlot[s]! > 0);
+    pairByKey.set(key, { request, provider, score: offer.score, parties, commonFreeSlots, candidateSlots });
   }
 
   const pairs = [...pairByKey.values()];
@@ -125,9 +166,14 @@ export function compileProblem(instance: Instance): MatchingProblem {
     instance,
     slots,
     roomCount: instance.rooms.length,
+    roomsFreeInSlot,
     overlappingSlots,
     moments,
     slotMoments,
+    components,
+    slotComponent,
+    roomGroups,
+    slotRoomGroups,
     partyNames,
     requestParty,
     providerParty,
@@ -154,6 +200,65 @@ function findMoments(slots: readonly { start: number; end: number }[]): number[]
     if (next === undefined || earliestEnd <= next) moments.push(inProgress);
   });
   return moments;
+}
+
+/**
+ * Connected components of the overlap graph. Slots are sorted by start, so a component ends where
+ * the next slot starts no earlier than every slot so far has ended; its moments, listed in start
+ * order too, are a contiguous range.
+ */
+function findComponents(
+  slots: readonly { start: number; end: number }[],
+  moments: readonly (readonly number[])[],
+): { components: SlotComponent[]; slotComponent: number[] } {
+  const slotComponent: number[] = [];
+  const componentSlots: number[][] = [];
+  let endSoFar = -Infinity;
+  slots.forEach((slot, s) => {
+    if (slot.start >= endSoFar) componentSlots.push([]);
+    componentSlots[componentSlots.length - 1]!.push(s);
+    slotComponent.push(componentSlots.length - 1);
+    endSoFar = Math.max(endSoFar, slot.end);
+  });
+  const components = componentSlots.map((list) => ({ slots: list, firstMoment: Infinity, endMoment: -Infinity }));
+  moments.forEach((moment, m) => {
+    const component = components[slotComponent[moment[0]!]!]!;
+    component.firstMoment = Math.min(component.firstMoment, m);
+    component.endMoment = Math.max(component.endMoment, m + 1);
+  });
+  return { components, slotComponent };
+}
+
+/**
+ * Per component, the rooms grouped by the component's slots they are free for (rooms free for
+ * none of them are left out), and for each slot its groups, most constrained first.
+ */
+function groupRooms(
+  slotCount: number,
+  components: readonly SlotComponent[],
+  roomFreeSlots: readonly (readonly boolean[])[],
+): { roomGroups: RoomGroup[]; slotRoomGroups: number[][] } {
+  const roomGroups: RoomGroup[] = [];
+  const slotRoomGroups: number[][] = Array.from({ length: slotCount }, () => []);
+  components.forEach((component, c) => {
+    const byPattern = new Map<string, { rooms: number[]; slots: number[] }>();
+    roomFreeSlots.forEach((free, room) => {
+      const slots = component.slots.filter((s) => free[s]);
+      if (slots.length === 0) return;
+      const key = slots.join(',');
+      const group = byPattern.get(key);
+      if (group) group.rooms.push(room);
+      else byPattern.set(key, { rooms: [room], slots });
+    });
+    for (const group of byPattern.values()) {
+      for (const s of group.slots) slotRoomGroups[s]!.push(roomGroups.length);
+      roomGroups.push({ ...group, component: c });
+    }
+  });
+  for (const groups of slotRoomGroups) {
+    groups.sort((a, b) => roomGroups[a]!.slots.length - roomGroups[b]!.slots.length || a - b);
+  }
+  return { roomGroups, slotRoomGroups };
 }
 
 /** Largest number of pairwise non-overlapping slots among `usable` ones (earliest-end-first). */

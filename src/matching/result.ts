@@ -15,9 +15,10 @@ export const UNSCHEDULED_REASONS = {
 } as const;
 
 /**
- * Gives each meeting a room. Meetings are taken by start time and each gets the first room free
- * by then; since at no moment do more meetings run than there are rooms, this never runs out
- * (interval graphs are colourable with as many colours as their largest clique).
+ * Gives each meeting a room of its room group (problem.ts), so only a room free for the whole
+ * slot. Meetings are taken by start time and each gets the group's first room free by then; since
+ * at no moment does a group run more meetings than it has rooms, this never runs out (interval
+ * graphs are colourable with as many colours as their largest clique).
  */
 export function assignRooms(schedule: Schedule): Meeting[] {
   const { problem } = schedule;
@@ -29,8 +30,8 @@ export function assignRooms(schedule: Schedule): Meeting[] {
   const roomFreeFrom = instance.rooms.map(() => -Infinity);
   return meetings.map(({ pair, slot }) => {
     const { start, end, id } = problem.slots[slot]!;
-    const room = roomFreeFrom.findIndex((freeFrom) => freeFrom <= start);
-    if (room === -1) throw new Error(`no room left for slot ${id}; the schedule breaks the room constraint`);
+    const room = problem.roomGroups[schedule.groupOfPair[pair]!]?.rooms.find((r) => roomFreeFrom[r]! <= start);
+    if (room === undefined) throw new Error(`no room left for slot ${id}; the schedule breaks the room constraint`);
     roomFreeFrom[room] = end;
     const { request, provider, score } = problem.pairs[pair]!;
     return {
@@ -45,8 +46,9 @@ export function assignRooms(schedule: Schedule): Meeting[] {
 
 function reasonUnscheduled(schedule: Schedule, pair: number): string {
   const { problem } = schedule;
-  const { request, provider, candidateSlots, parties } = problem.pairs[pair]!;
-  if (candidateSlots.length === 0) return UNSCHEDULED_REASONS.noCommonFreeSlot;
+  const { request, provider, commonFreeSlots, candidateSlots, parties } = problem.pairs[pair]!;
+  if (commonFreeSlots.length === 0) return UNSCHEDULED_REASONS.noCommonFreeSlot;
+  if (candidateSlots.length === 0) return UNSCHEDULED_REASONS.noRoom; // every room busy at every common free slot
   if (schedule.requestMeetings[request]! >= problem.requestLimit[request]!) return UNSCHEDULED_REASONS.requestFull;
   if (schedule.providerMeetings[provider]! >= problem.providerLimit[provider]!) return UNSCHEDULED_REASONS.providerFull;
   const partiesFreeSomewhere = candidateSlots.some((s) => parties.every((party) => schedule.isPartyAvailable(party, s)));

@@ -2,6 +2,13 @@
  * A schedule under construction: which slot each pair meets in (or none), with the counters that
  * make "can this pair meet in this slot?" a constant-time-ish question. Every solver builds its
  * answer through `place`/`remove`, which keep the schedule feasible by construction.
+ *
+ * Each meeting holds a room group (problem.ts), not yet a room: a group takes at most as many
+ * meetings at once as it has rooms, which is what lets result.ts give each meeting a concrete room
+ * of its group. With one group per component (no busy rooms, or slots that do not overlap) this
+ * is exactly the room constraint; with several groups in a component of overlapping slots, the
+ * group a meeting is given can matter, and `place` takes the first that fits, most constrained
+ * first (the MILP decides groups exactly, see milp.ts).
  */
 import type { MatchingProblem } from './problem.ts';
 
@@ -15,8 +22,14 @@ export class Schedule {
   readonly providerMeetings: Int32Array;
   /** partyMeetingsOverlapping[party * slotCount + s]: the party's meetings overlapping slot s. */
   readonly partyMeetingsOverlapping: Int32Array;
-  /** Meetings in progress in each moment (maximal set of overlapping slots). */
-  readonly momentMeetings: Int32Array;
+  /** Room group of each scheduled pair (meaningless for unscheduled ones). */
+  readonly groupOfPair: Int32Array;
+  /**
+   * Meetings of each room group in progress in each moment of its component, at
+   * groupMomentMeetings[momentOffset[group] + moment].
+   */
+  readonly groupMomentMeetings: Int32Array;
+  readonly momentOffset: Int32Array;
   /** Pairs meeting in each slot. */
   readonly pairsInSlot: Set<number>[];
   /** Scheduled pairs of each party. */
@@ -30,7 +43,15 @@ export class Schedule {
     this.requestMeetings = new Int32Array(problem.requestLimit.length);
     this.providerMeetings = new Int32Array(problem.providerLimit.length);
     this.partyMeetingsOverlapping = new Int32Array(problem.partyNames.length * problem.slots.length);
-    this.momentMeetings = new Int32Array(problem.moments.length);
+    this.groupOfPair = new Int32Array(problem.pairs.length).fill(UNSCHEDULED);
+    this.momentOffset = new Int32Array(problem.roomGroups.length);
+    let counters = 0;
+    problem.roomGroups.forEach((group, g) => {
+      const { firstMoment, endMoment } = problem.components[group.component]!;
+      this.momentOffset[g] = counters - firstMoment;
+      counters += endMoment - firstMoment;
+    });
+    this.groupMomentMeetings = new Int32Array(counters);
     this.pairsInSlot = problem.slots.map(() => new Set<number>());
     this.meetingsOfParty = problem.partyNames.map(() => new Set<number>());
   }
@@ -53,11 +74,23 @@ export class Schedule {
     return this.partyMeetingsOverlapping[party * this.problem.slots.length + s] === 0;
   }
 
-  /** Whether one more meeting fits in slot s without exceeding the rooms at any moment. */
-  hasRoom(s: number): boolean {
-    const rooms = this.problem.roomCount;
-    for (const m of this.problem.slotMoments[s]!) if (this.momentMeetings[m]! >= rooms) return false;
+  /** Whether room group g (free for slot s) can take one more meeting in slot s at every moment of it. */
+  groupHasRoom(g: number, s: number): boolean {
+    const rooms = this.problem.roomGroups[g]!.rooms.length;
+    const offset = this.momentOffset[g]!;
+    for (const m of this.problem.slotMoments[s]!) if (this.groupMomentMeetings[offset + m]! >= rooms) return false;
     return true;
+  }
+
+  /** The first room group (most constrained first) that can take one more meeting in slot s, or -1. */
+  fittingGroup(s: number): number {
+    for (const g of this.problem.slotRoomGroups[s]!) if (this.groupHasRoom(g, s)) return g;
+    return -1;
+  }
+
+  /** Whether one more meeting fits in slot s: some room free for s has no meeting then. */
+  hasRoom(s: number): boolean {
+    return this.fittingGroup(s) >= 0;
   }
 
   /** Whether `pair` (currently unscheduled) can meet in candidate slot s, ignoring quotas. */
@@ -66,11 +99,22 @@ export class Schedule {
     return this.hasRoom(s);
   }
 
-  place(pair: number, s: number): void {
+  /**
+   * Schedules `pair` in slot s, in room group `group` when given and able to take it, else in the
+   * first group that can. The caller checks parties and quotas (fitsInSlot, hasQuota); rooms are
+   * checked here, since a meeting without a room would break the result.
+   */
+  place(pair: number, s: number, group?: number): void {
     const { problem } = this;
     const p = problem.pairs[pair]!;
     if (this.slotOfPair[pair] !== UNSCHEDULED) throw new Error(`pair ${pair} is already scheduled`);
+    const g =
+      group !== undefined && problem.slotRoomGroups[s]!.includes(group) && this.groupHasRoom(group, s)
+        ? group
+        : this.fittingGroup(s);
+    if (g < 0) throw new Error(`no room left in slot ${problem.slots[s]!.id} for pair ${pair}`);
     this.slotOfPair[pair] = s;
+    this.groupOfPair[pair] = g;
     this.requestMeetings[p.request]!++;
     this.providerMeetings[p.provider]!++;
     const slotCount = problem.slots.length;
@@ -78,11 +122,13 @@ export class Schedule {
       for (const o of problem.overlappingSlots[s]!) this.partyMeetingsOverlapping[party * slotCount + o]!++;
       this.meetingsOfParty[party]!.add(pair);
     }
-    for (const m of problem.slotMoments[s]!) this.momentMeetings[m]!++;
+    const offset = this.momentOffset[g]!;
+    for (const m of problem.slotMoments[s]!) this.groupMomentMeetings[offset + m]!++;
     this.pairsInSlot[s]!.add(pair);
     this.objective += p.score;
   }
 
+  /** Unschedules `pair`; returns its slot (its group is still in groupOfPair until this call). */
   remove(pair: number): number {
     const { problem } = this;
     const p = problem.pairs[pair]!;
@@ -96,7 +142,9 @@ export class Schedule {
       for (const o of problem.overlappingSlots[s]!) this.partyMeetingsOverlapping[party * slotCount + o]!--;
       this.meetingsOfParty[party]!.delete(pair);
     }
-    for (const m of problem.slotMoments[s]!) this.momentMeetings[m]!--;
+    const offset = this.momentOffset[this.groupOfPair[pair]!]!;
+    for (const m of problem.slotMoments[s]!) this.groupMomentMeetings[offset + m]!--;
+    this.groupOfPair[pair] = UNSCHEDULED;
     this.pairsInSlot[s]!.delete(pair);
     this.objective -= p.score;
     return s;

@@ -5,7 +5,8 @@
  * - `matchIgnoringTime`: the best set of pairs within maxMatches and capacity alone. These are the
  *   pairs "the matching would choose"; those of them without a meeting are reported as unscheduled.
  * - `matchWithTimeBudgets`: the same, but only pairs with a common free slot, and no party or the whole
- *   event given more meetings than it has non-overlapping free slots (times rooms). Its optimum
+ *   event given more meetings than it has non-overlapping free slots (for the event: summed over
+ *   the rooms, each counting only the slots it is free for). Its optimum
  *   is an upper bound on any schedule's objective, and its pairs are a good set to schedule first.
  */
 import type { Highs } from 'highs';
@@ -77,7 +78,12 @@ export function matchWithTimeBudgets(highs: Highs, problem: MatchingProblem): Ti
     const most = maxDisjointSlots(problem, (s) => usable.has(s));
     if (partyPairs.length > most) partyRows.push({ columns: partyPairs.map((p) => columnOfPair.get(p)!), upper: most });
   }
-  const eventMost = problem.roomCount * maxDisjointSlots(problem, () => true);
+  // A room group's rooms are free at the same slots of their component, and slots of different
+  // components never overlap, so summing over groups is summing over rooms.
+  const eventMost = problem.roomGroups.reduce((sum, group) => {
+    const free = new Set(group.slots);
+    return sum + group.rooms.length * maxDisjointSlots(problem, (s) => free.has(s));
+  }, 0);
   const eventRow = pairs.length > eventMost ? [{ columns: pairs.map((_, column) => column), upper: eventMost }] : [];
 
   const outcome = solvePacking(highs, {

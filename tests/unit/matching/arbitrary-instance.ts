@@ -1,6 +1,7 @@
 /**
  * fast-check arbitrary of small instances that exercise every rule: overlapping slots of mixed
- * lengths, shared parties on both sides, busy intervals, zero quotas, no rooms, repeated offers.
+ * lengths, shared parties on both sides, busy intervals, zero quotas, no rooms, repeated offers,
+ * and (with `roomBusy`) rooms busy at random times, `busy` left out when a room is free.
  */
 import fc from 'fast-check';
 import type { InstanceLike } from './feasibility-checker.ts';
@@ -13,21 +14,38 @@ const at = (quarters: number, utc: boolean) => {
   return utc ? new Date(ms).toISOString().replace('.000Z', 'Z') : `${new Date(ms + 2 * 3_600_000).toISOString().slice(0, 19)}+02:00`;
 };
 
-const intervalArb = fc
-  .record({ start: fc.integer({ min: 0, max: 10 }), length: fc.integer({ min: 1, max: 4 }), utc: fc.boolean() })
-  .map(({ start, length, utc }) => [at(start, utc), at(start + length, utc)] as [string, string]);
+/** Intervals on the quarter-hour grid starting within the first `span` quarters. */
+const intervalsWithin = (span: number) =>
+  fc
+    .record({ start: fc.integer({ min: 0, max: span }), length: fc.integer({ min: 1, max: 4 }), utc: fc.boolean() })
+    .map(({ start, length, utc }) => [at(start, utc), at(start + length, utc)] as [string, string]);
 
-/** Mostly free, sometimes busy. */
-const busyArb = fc.oneof(
-  { weight: 2, arbitrary: fc.constant([] as [string, string][]) },
-  { weight: 1, arbitrary: fc.array(intervalArb, { minLength: 1, maxLength: 2 }) },
-);
+/** Busy lists: free with weight `free`, one or two intervals with weight `busy`. */
+const busyListArb = (intervalArb: fc.Arbitrary<[string, string]>, free: number, busy: number) =>
+  fc.oneof(
+    { weight: free, arbitrary: fc.constant([] as [string, string][]) },
+    { weight: busy, arbitrary: fc.array(intervalArb, { minLength: 1, maxLength: 2 }) },
+  );
 
-export function smallInstanceArb(limits: { maxSlots: number; maxRequests: number; maxProviders: number; maxOffers: number }) {
+export function smallInstanceArb(limits: {
+  maxSlots: number;
+  maxRequests: number;
+  maxProviders: number;
+  maxOffers: number;
+  /** Up to three rooms, most of them busy at random times (default: free rooms). */
+  roomBusy?: boolean;
+  /** Quarters in which every interval starts (default 10); fewer make more of them overlap. */
+  span?: number;
+}) {
+  const intervalArb = intervalsWithin(limits.span ?? 10);
+  const busyArb = busyListArb(intervalArb, 2, 1); // mostly free
+  const roomsArb = limits.roomBusy
+    ? fc.array(busyListArb(intervalArb, 1, 2), { minLength: 0, maxLength: 3 }) // mostly busy
+    : fc.constantFrom(0, 1, 1, 1, 2, 2).map((count) => Array.from({ length: count }, () => [] as [string, string][]));
   return fc
     .record({
       slots: fc.array(intervalArb, { minLength: 1, maxLength: limits.maxSlots }),
-      roomCount: fc.constantFrom(0, 1, 1, 1, 2, 2),
+      roomBusy: roomsArb,
       requests: fc.array(
         fc.record({
           maxMatches: fc.constantFrom(0, 1, 1, 2, 3),
@@ -53,10 +71,10 @@ export function smallInstanceArb(limits: { maxSlots: number; maxRequests: number
         { minLength: 1, maxLength: limits.maxOffers },
       ),
     })
-    .map(({ slots, roomCount, requests, providers, offerPicks }): InstanceLike & { format: string } => ({
+    .map(({ slots, roomBusy, requests, providers, offerPicks }): InstanceLike & { format: string } => ({
       format: 'marketplace-matching/1',
       slots: slots.map(([start, end], i) => ({ id: `s${i}`, start, end })),
-      rooms: Array.from({ length: roomCount }, (_, i) => ({ id: `room${i}` })),
+      rooms: roomBusy.map((busy, i) => ({ id: `room${i}`, ...(busy.length > 0 ? { busy } : {}) })),
       requests: requests.map((r, i) => ({ id: `r${i}`, maxMatches: r.maxMatches, busy: r.busy, ...(r.party ? { party: r.party } : {}) })),
       providers: providers.map((p, i) => ({ id: `p${i}`, capacity: p.capacity, busy: p.busy, ...(p.party ? { party: p.party } : {}) })),
       offers: offerPicks.map((o) => ({
@@ -64,5 +82,28 @@ export function smallInstanceArb(limits: { maxSlots: number; maxRequests: number
         provider: `p${o.provider % providers.length}`,
         score: o.score,
       })),
+    }));
+}
+
+/**
+ * Instances where only rooms bind: every offer has its own request and provider, quotas of one,
+ * no busy parties; a few slots packed into a short span (chains of overlaps) and rooms busy at
+ * random times. Here the optimum is the best set of meetings that concrete rooms can hold.
+ */
+export function roomsOnlyInstanceArb(limits: { maxSlots: number; maxRooms: number; maxOffers: number }) {
+  const intervalArb = intervalsWithin(4);
+  return fc
+    .record({
+      slots: fc.array(intervalArb, { minLength: 2, maxLength: limits.maxSlots }),
+      roomBusy: fc.array(busyListArb(intervalArb, 1, 3), { minLength: 1, maxLength: limits.maxRooms }),
+      scores: fc.array(fc.double({ min: 0.001, max: 1, noNaN: true }), { minLength: 1, maxLength: limits.maxOffers }),
+    })
+    .map(({ slots, roomBusy, scores }): InstanceLike & { format: string } => ({
+      format: 'marketplace-matching/1',
+      slots: slots.map(([start, end], i) => ({ id: `s${i}`, start, end })),
+      rooms: roomBusy.map((busy, i) => ({ id: `room${i}`, ...(busy.length > 0 ? { busy } : {}) })),
+      requests: scores.map((_, i) => ({ id: `r${i}`, maxMatches: 1 })),
+      providers: scores.map((_, i) => ({ id: `p${i}`, capacity: 1 })),
+      offers: scores.map((score, i) => ({ request: `r${i}`, provider: `p${i}`, score })),
     }));
 }

@@ -8,7 +8,7 @@ const instance: InstanceLike = {
     { id: 'b', start: '2007-07-10T07:15:00Z', end: '2007-07-10T07:45:00Z' }, // overlaps a
     { id: 'c', start: '2007-07-10T10:00:00+02:00', end: '2007-07-10T10:30:00+02:00' },
   ],
-  rooms: [{ id: 'room1' }, { id: 'room2' }],
+  rooms: [{ id: 'room1' }, { id: 'room2' }, { id: 'room3', busy: [['2007-07-10T09:20:00+02:00', '2007-07-10T09:25:00+02:00']] }],
   requests: [
     { id: 'r1', maxMatches: 1, busy: [['2007-07-10T10:00:00+02:00', '2007-07-10T11:00:00+02:00']], party: 'gov' },
     { id: 'r2', maxMatches: 2, party: 'gov' },
@@ -54,6 +54,7 @@ describe('the independent feasibility checker', () => {
     ['a party in two overlapping slots', [meeting('r1', 'p1', 'a', 'room1', 0.5), meeting('r2', 'p2', 'b', 'room2', 0.4)], 'party gov'],
     ['a room used by overlapping slots', [meeting('r1', 'p1', 'a', 'room1', 0.5), meeting('r3', 'p2', 'b', 'room1', 0.3)], 'room'],
     ['a meeting in busy time', [meeting('r1', 'p1', 'c', 'room1', 0.5)], 'request busy'],
+    ['a meeting in a room during its busy time', [meeting('r2', 'p2', 'a', 'room3', 0.4)], 'room busy'],
     ['a provider over capacity', [meeting('r1', 'p1', 'a', 'room1', 0.5), meeting('r3', 'p1', 'c', 'room1', 0.2)], 'provider p1'],
     ['a pair that was not offered', [meeting('r2', 'p1', 'a', 'room1', 0.5)], 'not an offer'],
     ['a score that is not the offer', [meeting('r2', 'p2', 'a', 'room1', 0.9)], 'score'],
@@ -72,5 +73,31 @@ describe('the independent feasibility checker', () => {
     // r1/p1 in a, r3/p2 in b (overlapping a, but other parties and a second room), r2/p2 in c;
     // r3/p1 cannot follow since p1 has capacity 1.
     expect(bruteForceOptimum(instance)).toBeCloseTo(1.2, 12);
+  });
+
+  it('enumerates with concrete rooms: counting free rooms per moment is not enough', () => {
+    // B overlaps A and C; room1 is free for A and B only, room2 for B and C only. Each moment
+    // ({A, B} and {B, C}) has two rooms for its two meetings, yet all three cannot meet: B would
+    // need room2 next to A and room1 next to C. Any two can.
+    const chain: InstanceLike = {
+      slots: [
+        { id: 'A', start: '2007-07-10T09:00:00+02:00', end: '2007-07-10T09:30:00+02:00' },
+        { id: 'B', start: '2007-07-10T09:15:00+02:00', end: '2007-07-10T09:45:00+02:00' },
+        { id: 'C', start: '2007-07-10T09:30:00+02:00', end: '2007-07-10T10:00:00+02:00' },
+      ],
+      rooms: [
+        { id: 'room1', busy: [['2007-07-10T09:45:00+02:00', '2007-07-10T10:00:00+02:00']] },
+        { id: 'room2', busy: [['2007-07-10T09:00:00+02:00', '2007-07-10T09:15:00+02:00']] },
+      ],
+      requests: ['ra', 'rb', 'rc'].map((id) => ({ id, maxMatches: 1 })),
+      providers: ['pa', 'pb', 'pc'].map((id) => ({ id, capacity: 1 })),
+      offers: [
+        { request: 'ra', provider: 'pa', score: 0.5 },
+        { request: 'rb', provider: 'pb', score: 0.4 },
+        { request: 'rc', provider: 'pc', score: 0.3 },
+      ],
+    };
+    expect(bruteForceOptimum(chain)).toBeCloseTo(0.9, 12);
+    expect(bruteForceOptimum({ ...chain, rooms: chain.rooms.map(({ id }) => ({ id })) })).toBeCloseTo(1.2, 12);
   });
 });

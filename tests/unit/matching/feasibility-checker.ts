@@ -3,14 +3,15 @@
  * It shares no code with src/matching on purpose: times are read with Date.parse, and every rule
  * is checked on the concrete meetings (rooms included) rather than on the solver's model.
  *
- * Rules as the optimizer documents them: a party is `party ?? id` (one namespace); busy
- * intervals belong to the request or provider that lists them; a room holds one meeting at a time.
+ * Rules as the optimizer documents them (docs/matching-format.md): a party is `party ?? id` (one
+ * namespace); busy intervals belong to the request or provider that lists them; a room holds one
+ * meeting at a time and none during its own busy intervals (`rooms[].busy`, our extension).
  */
 type Interval = [number, number];
 
 export interface InstanceLike {
   slots: { id: string; start: string; end: string }[];
-  rooms: { id: string }[];
+  rooms: { id: string; busy?: [string, string][] }[];
   requests: { id: string; maxMatches: number; busy?: [string, string][]; party?: string }[];
   providers: { id: string; capacity: number; busy?: [string, string][]; party?: string }[];
   offers: { request: string; provider: string; score: number }[];
@@ -31,7 +32,7 @@ export function findViolations(instance: InstanceLike, result: ResultLike): stri
   const problems: string[] = [];
   if (result.format !== 'marketplace-matching-result/1') problems.push(`format is ${result.format}`);
   const slotTime = new Map(instance.slots.map((s) => [s.id, interval([s.start, s.end])]));
-  const rooms = new Set(instance.rooms.map((r) => r.id));
+  const rooms = new Map(instance.rooms.map((r) => [r.id, r]));
   const requests = new Map(instance.requests.map((r) => [r.id, r]));
   const providers = new Map(instance.providers.map((p) => [p.id, p]));
   const bestScore = new Map<string, number>();
@@ -70,6 +71,7 @@ export function findViolations(instance: InstanceLike, result: ResultLike): stri
       if (booked.some((b) => overlap(b, time))) problems.push(`${where}: party ${party} double-booked`);
       byParty.set(party, [...booked, time]);
     }
+    for (const busy of rooms.get(m.room)!.busy ?? []) if (overlap(interval(busy), time)) problems.push(`${where}: room busy`);
     const inRoom = byRoom.get(m.room) ?? [];
     if (inRoom.some((b) => overlap(b, time))) problems.push(`${where}: room double-booked`);
     byRoom.set(m.room, [...inRoom, time]);
@@ -90,8 +92,8 @@ export function findViolations(instance: InstanceLike, result: ResultLike): stri
 
 /**
  * The optimum by enumeration: every pair either unscheduled or in one slot. Only for tiny
- * instances ((slots + 1) ^ pairs assignments). Rooms are checked as "no more meetings in progress
- * at once than rooms", which is what lets concrete rooms be assigned.
+ * instances ((slots + 1) ^ pairs assignments). Rooms are checked by searching for concrete rooms:
+ * each meeting a room free of busy time for its slot, no room two meetings at overlapping times.
  */
 export function bruteForceOptimum(instance: InstanceLike): number {
   const pairs = [...new Map(instance.offers.map((o) => [`${o.request}\u0000${o.provider}`, o])).keys()].map((key) => {
@@ -123,11 +125,24 @@ export function bruteForceOptimum(instance: InstanceLike): number {
         if (px.has(y.request.party ?? y.request.id) || px.has(y.provider.party ?? y.provider.id)) return false;
       }
     }
-    for (const c of chosen) {
-      const inProgress = chosen.filter((d) => d.time[0] <= c.time[0] && c.time[0] < d.time[1]).length;
-      if (inProgress > instance.rooms.length) return false;
-    }
-    return true;
+    return roomsCanBeGiven(chosen.map((c) => c.time));
+  };
+  const roomBusy = instance.rooms.map((room) => (room.busy ?? []).map(interval));
+  /** Backtracking: meeting i gets some room free for it and not taken by an overlapping meeting. */
+  const roomsCanBeGiven = (times: Interval[]): boolean => {
+    const roomOf: number[] = [];
+    const give = (i: number): boolean => {
+      if (i === times.length) return true;
+      const time = times[i]!;
+      for (let room = 0; room < roomBusy.length; room++) {
+        if (roomBusy[room]!.some((b) => overlap(b, time))) continue;
+        if (roomOf.some((r, j) => j < i && r === room && overlap(times[j]!, time))) continue;
+        roomOf[i] = room;
+        if (give(i + 1)) return true;
+      }
+      return false;
+    };
+    return give(0);
   };
   const visit = (i: number, score: number) => {
     if (i === pairs.length) {

@@ -17,4 +17,20 @@ describe('the instance generator', () => {
     expect(parseInstance(JSON.parse(JSON.stringify(instance)))).toMatchObject({ ok: true });
     expect(instance.offers).toHaveLength(options.offers);
   });
+
+  it('can make some rooms busy at some slots, leaving the rest of the instance as it was', () => {
+    const options = { offers: 1000, tightness: 'tight' as const, seed: 5, overlappingSlots: true };
+    const plain = generateInstance(options);
+    const busy = generateInstance({ ...options, busyRooms: 0.5 });
+    expect(parseInstance(JSON.parse(JSON.stringify(busy)))).toMatchObject({ ok: true });
+    expect({ ...busy, rooms: [] }).toEqual({ ...plain, rooms: [] });
+    expect(busy.rooms.map((r) => r.id)).toEqual(plain.rooms.map((r) => r.id));
+    expect(plain.rooms.every((r) => r.busy.length === 0)).toBe(true);
+    const busyRooms = busy.rooms.filter((r) => r.busy.length > 0);
+    expect(busyRooms.length).toBeGreaterThan(0);
+    expect(busyRooms.length).toBeLessThan(busy.rooms.length);
+    // Each busy interval is a slot of the grid, as a kept meeting would be.
+    const slotTimes = new Set(busy.slots.map((s) => `${s.start}/${s.end}`));
+    for (const room of busyRooms) for (const [start, end] of room.busy) expect(slotTimes).toContain(`${start}/${end}`);
+  });
 });

@@ -30,6 +30,19 @@ describe('reading an instance', () => {
     ['a time without offset', (i) => void (i.slots[1].start = '2007-07-10T07:00:00'), 'slots[1].start: must be an ISO 8601 date-time with an offset'],
     ['an impossible date', (i) => void (i.requests[0].busy[0][1] = '2007-02-30T07:00:00Z'), 'requests[0].busy[0][1]: must be an ISO 8601'],
     ['a busy interval backwards', (i) => void i.requests[0].busy[0].reverse(), 'requests[0].busy[0]: end must be after start'],
+    [
+      'a room busy interval backwards',
+      (i) => void (i.rooms[0].busy = [['2007-07-10T09:00:00+02:00', '2007-07-10T09:30:00+02:00'], ['2007-07-10T15:30:00+02:00', '2007-07-10T15:00:00+02:00']]),
+      'rooms[0].busy[1]: end must be after start',
+    ],
+    [
+      'a room busy interval that ends when it starts',
+      (i) => void i.rooms.push({ id: 'room-b', busy: [['2007-07-10T15:00:00+02:00', '2007-07-10T13:00:00Z']] }),
+      'rooms[1].busy[0]: end must be after start',
+    ],
+    ['a room busy time without offset', (i) => void (i.rooms[0].busy = [['2007-07-10T15:00:00', '2007-07-10T15:30:00Z']]), 'rooms[0].busy[0][0]: must be an ISO 8601'],
+    ['a room busy that is not a list', (i) => void (i.rooms[0].busy = 'mornings'), 'rooms[0].busy: must be a list of [start, end] pairs'],
+    ['a room busy interval that is not a pair', (i) => void (i.rooms[0].busy = [['2007-07-10T15:00:00Z']]), 'rooms[0].busy[0]: must be a [start, end] pair of date-times'],
     ['a fractional maxMatches', (i) => void (i.requests[2].maxMatches = 1.5), 'requests[2].maxMatches: must be a whole number >= 0'],
     ['a negative capacity', (i) => void (i.providers[2].capacity = -1), 'providers[2].capacity: must be a whole number >= 0'],
     ['a missing list', (i) => void delete i.rooms, 'rooms: is required'],
@@ -37,6 +50,18 @@ describe('reading an instance', () => {
     ['something that is not an object', () => [1, 2], 'instance: must be a JSON object'],
   ])('names the first bad path for %s', (_, change, expected) => {
     expect(messageFor(change)).toContain(expected);
+  });
+
+  it('reads rooms[].busy, our extension, as free when it is absent', () => {
+    const parsed = parseInstance(example());
+    if (!parsed.ok) throw new Error(parsed.message);
+    expect(parsed.instance.rooms.every((room) => room.busy.length === 0)).toBe(true);
+    const withBusy = example();
+    withBusy.rooms[0].busy = [['2007-07-10T15:00:00+02:00', '2007-07-10T15:30:00+02:00']];
+    expect(parseInstance(withBusy)).toMatchObject({
+      ok: true,
+      instance: { rooms: expect.arrayContaining([{ id: withBusy.rooms[0].id, busy: withBusy.rooms[0].busy }]) },
+    });
   });
 
   it('reports the first problem in document order, not the first rule checked', () => {

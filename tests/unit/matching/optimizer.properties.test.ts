@@ -6,7 +6,7 @@ import { generateInstance } from '../../../src/matching/generate.ts';
 import { loadHighs } from '../../../src/matching/highs.ts';
 import { solveExactly } from '../../../src/matching/milp.ts';
 import { compileProblem } from '../../../src/matching/problem.ts';
-import { smallInstanceArb } from './arbitrary-instance.ts';
+import { roomsOnlyInstanceArb, smallInstanceArb } from './arbitrary-instance.ts';
 import { bruteForceOptimum, findViolations, type InstanceLike } from './feasibility-checker.ts';
 
 const TOLERANCE = 1e-9;
@@ -96,6 +96,107 @@ describe('every schedule keeps every rule', () => {
           offers: fc.integer({ min: 20, max: 160 }),
           tightness: fc.constantFrom('tight' as const, 'loose' as const),
           overlappingSlots: fc.boolean(),
+        }),
+        async (options) => {
+          const instance = generateInstance(options);
+          const json = JSON.parse(JSON.stringify(instance)) as InstanceLike;
+          const greedy = await solveGreedy(validated(json));
+          const exact = await solveMatching(validated(json), { method: 'milp' });
+          const heuristic = await solveMatching(validated(json), { method: 'heuristic' });
+          for (const result of [greedy, exact, heuristic]) expect(findViolations(json, result)).toEqual([]);
+          expect(exact.stats.gap).toBeLessThan(1e-6);
+          expect(exact.objective).toBeGreaterThanOrEqual(heuristic.objective - TOLERANCE);
+          expect(heuristic.objective).toBeGreaterThanOrEqual(greedy.objective - TOLERANCE);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  }, 120_000);
+});
+
+describe('with rooms busy at random times (meetings kept from an earlier run)', () => {
+  const roomBusyArb = (limits: Omit<Parameters<typeof smallInstanceArb>[0], 'roomBusy'>) =>
+    smallInstanceArb({ ...limits, roomBusy: true });
+
+  it('the optimizer, the heuristic and the greedy baseline are feasible and add up their scores', async () => {
+    await fc.assert(
+      fc.asyncProperty(roomBusyArb({ maxSlots: 6, maxRequests: 6, maxProviders: 4, maxOffers: 14 }), async (json) => {
+        const instance = validated(json);
+        for (const result of [
+          await solveMatching(instance),
+          await solveMatching(instance, { method: 'heuristic' }),
+          await solveGreedy(instance),
+        ]) {
+          // findViolations checks room busy time, double-booked rooms, and objective = sum of scores.
+          expect(findViolations(json, result)).toEqual([]);
+          expect(result.objective).toBeCloseTo(result.meetings.reduce((sum, m) => sum + m.score, 0), 9);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  }, 120_000);
+
+  it('the optimizer never scores below the greedy baseline, and the heuristic neither', async () => {
+    await fc.assert(
+      fc.asyncProperty(roomBusyArb({ maxSlots: 6, maxRequests: 6, maxProviders: 4, maxOffers: 14 }), async (json) => {
+        const instance = validated(json);
+        const greedy = await solveGreedy(instance);
+        const exact = await solveMatching(instance, { method: 'milp' });
+        const heuristic = await solveMatching(instance, { method: 'heuristic' });
+        expect(exact.objective).toBeGreaterThanOrEqual(greedy.objective - TOLERANCE);
+        expect(heuristic.objective).toBeGreaterThanOrEqual(greedy.objective - TOLERANCE);
+        expect(exact.objective).toBeGreaterThanOrEqual(heuristic.objective - TOLERANCE);
+        for (const result of [exact, heuristic]) {
+          if (result.stats.bound !== undefined) expect(result.objective).toBeLessThanOrEqual(result.stats.bound + 1e-6);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  }, 120_000);
+
+  it('the exact model and the optimizer find the optimum that enumerating every schedule finds', async () => {
+    await fc.assert(
+      // Slots and busy times packed into a short span, so that slots overlap in chains and rooms
+      // are free for different slots of a chain (where counting free rooms per moment goes wrong).
+      fc.asyncProperty(roomBusyArb({ maxSlots: 4, maxRequests: 4, maxProviders: 3, maxOffers: 6, span: 5 }), async (json) => {
+        const instance = validated(json);
+        const optimum = bruteForceOptimum(json);
+        expect((await solveMatching(instance)).objective).toBeCloseTo(optimum, 9);
+        const exact = solveExactly(await loadHighs(), compileProblem(instance), { timeLimitSeconds: 10, mipGap: 0 });
+        expect(exact.provenOptimal).toBe(true);
+        expect(exact.schedule?.exactObjective() ?? 0).toBeCloseTo(optimum, 9);
+        expect(exact.bound ?? 0).toBeCloseTo(optimum, 6);
+      }),
+      { numRuns: 150 },
+    );
+  }, 120_000);
+
+  it('where only rooms bind, the exact model finds the optimum that enumerating every schedule finds', async () => {
+    await fc.assert(
+      fc.asyncProperty(roomsOnlyInstanceArb({ maxSlots: 4, maxRooms: 3, maxOffers: 6 }), async (json) => {
+        const instance = validated(json);
+        const optimum = bruteForceOptimum(json);
+        const exact = solveExactly(await loadHighs(), compileProblem(instance), { timeLimitSeconds: 10, mipGap: 0 });
+        expect(exact.provenOptimal).toBe(true);
+        expect(exact.schedule?.exactObjective() ?? 0).toBeCloseTo(optimum, 9);
+        expect(exact.bound ?? 0).toBeCloseTo(optimum, 6);
+        const result = await solveMatching(instance);
+        expect(findViolations(json, result)).toEqual([]);
+        expect(result.objective).toBeCloseTo(optimum, 9);
+      }),
+      { numRuns: 150 },
+    );
+  }, 120_000);
+
+  it('on generated event-sized instances with busy rooms, exact and heuristic are feasible and beat the greedy', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+          offers: fc.integer({ min: 20, max: 160 }),
+          tightness: fc.constantFrom('tight' as const, 'loose' as const),
+          overlappingSlots: fc.boolean(),
+          busyRooms: fc.constantFrom(0.3, 0.7, 1),
         }),
         async (options) => {
           const instance = generateInstance(options);
