@@ -31,13 +31,28 @@ export async function isSignInTokenUsable(db: Kysely<Database>, tokenHash: strin
   return !!row;
 }
 
-export async function upsertUserOnSignIn(db: Kysely<Database>, email: string, isOrganizer: boolean) {
+/**
+ * The person who used a sign-in link, created on first use. `locale` is the browser's language: a new
+ * person gets it; an existing person's is replaced only when the reader chose it with the switch.
+ */
+export async function upsertUserOnSignIn(db: Kysely<Database>, email: string, isOrganizer: boolean, locale?: { value: string; chosen: boolean }) {
   return db
     .insertInto('users')
-    .values({ email, is_organizer: isOrganizer, last_sign_in_at: sql`now()` })
-    .onConflict((oc) => oc.column('email').doUpdateSet({ is_organizer: isOrganizer, last_sign_in_at: sql`now()` }))
+    .values({ email, is_organizer: isOrganizer, last_sign_in_at: sql`now()`, ...(locale ? { locale: locale.value } : {}) })
+    .onConflict((oc) => oc.column('email').doUpdateSet({ is_organizer: isOrganizer, last_sign_in_at: sql`now()`, ...(locale?.chosen ? { locale: locale.value } : {}) }))
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/** The language of a person's emails: the one they chose on the site (users.locale). */
+export async function setUserLocale(db: Kysely<Database>, userId: string, locale: string) {
+  await db.updateTable('users').set({ locale }).where('id', '=', userId).where('locale', '<>', locale).execute();
+}
+
+/** The language of the person with this address, if there is one. */
+export async function findUserLocaleByEmail(db: Kysely<Database>, email: string): Promise<string | undefined> {
+  const row = await db.selectFrom('users').select('locale').where('email', '=', email).executeTakeFirst();
+  return row?.locale;
 }
 
 export async function insertAuthSession(db: Kysely<Database>, tokenHash: string, userId: string, kind: 'browser' | 'api', validDays: number) {

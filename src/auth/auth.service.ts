@@ -6,10 +6,12 @@ import {
   consumeSignInToken,
   findActorRow,
   findSessionUser,
+  findUserLocaleByEmail,
   insertAuthSession,
   insertSignInToken,
   isSignInTokenUsable,
   revokeAuthSession,
+  setUserLocale,
   upsertUserOnSignIn,
 } from './auth.repository.ts';
 import { renderSignInEmail } from './auth.emails.ts';
@@ -21,16 +23,18 @@ const SESSION_DAYS = { browser: 14, api: 30 } as const;
 
 /**
  * Emails a one-time sign-in link. The caller's answer is the same whether or not the address has an
- * account; only the rate limits (per address and per IP) can refuse.
+ * account; only the rate limits (per address and per IP) can refuse. The email is in the person's
+ * language, or, for an address without an account, in the language of the page that asked (`locale`).
  */
-export async function requestSignInLink(ctx: AppContext, input: { email: string; ip: string; next?: string | undefined }): Promise<void> {
+export async function requestSignInLink(ctx: AppContext, input: { email: string; ip: string; next?: string | undefined; locale?: string | undefined }): Promise<void> {
   await consumeRateLimit(ctx, 'signInLinkPerIp', input.ip);
   await consumeRateLimit(ctx, 'signInLinkPerEmail', input.email);
   const token = newSecretToken();
   const tokenHash = hashToken(token);
   const link = new URL('/auth/callback', ctx.config.BASE_URL);
   link.searchParams.set('token', token);
-  const email = renderSignInEmail(link.toString(), SIGN_IN_TOKEN_MINUTES);
+  const locale = (await findUserLocaleByEmail(ctx.db, input.email)) ?? input.locale ?? 'en';
+  const email = renderSignInEmail(link.toString(), SIGN_IN_TOKEN_MINUTES, locale);
   await inTransaction(ctx, async (tx) => {
     await insertSignInToken(tx.db, tokenHash, input.email, SIGN_IN_TOKEN_MINUTES, input.next ?? null);
     await tx.queueEmail({ idempotencyKey: `sign-in:${tokenHash}`, template: 'sign-in', to: input.email, ...email });
@@ -42,14 +46,18 @@ export async function isSignInLinkValid(ctx: AppContext, token: string): Promise
   return isSignInTokenUsable(ctx.db, hashToken(token));
 }
 
-/** Uses a sign-in token once and opens a new session (a new id each time: no session fixation). */
-export async function signInWithToken(ctx: AppContext, input: { token: string; ip: string; kind: 'browser' | 'api' }) {
+/**
+ * Uses a sign-in token once and opens a new session (a new id each time: no session fixation).
+ * `locale` is the browser's language: a new person's emails use it; `chosen` (the language switch)
+ * also replaces an existing person's.
+ */
+export async function signInWithToken(ctx: AppContext, input: { token: string; ip: string; kind: 'browser' | 'api'; locale?: { value: string; chosen: boolean } | undefined }) {
   await consumeRateLimit(ctx, 'tokenExchangePerIp', input.ip);
   const sessionToken = newSecretToken();
   const result = await ctx.db.transaction().execute(async (trx) => {
     const used = await consumeSignInToken(trx, hashToken(input.token));
     if (!used) return null;
-    const user = await upsertUserOnSignIn(trx, used.email, ctx.config.ORGANIZER_EMAILS.includes(used.email));
+    const user = await upsertUserOnSignIn(trx, used.email, ctx.config.ORGANIZER_EMAILS.includes(used.email), input.locale);
     await insertAuthSession(trx, hashToken(sessionToken), user.id, input.kind, SESSION_DAYS[input.kind]);
     return { user, nextPath: used.next_path };
   });
@@ -94,6 +102,13 @@ function toActor(ctx: AppContext, row: ActorRow): Actor {
         ? { id: row.organization_id, name: row.organization_name, kind: row.organization_kind, country: row.organization_country, status: row.organization_status }
         : null,
   };
+}
+
+/** The language a signed-in person chose with the switch: their pages and, from now on, their emails. */
+export async function setPreferredLocale(ctx: AppContext, actor: Actor, locale: string): Promise<void> {
+  if (actor.locale === locale) return;
+  await setUserLocale(ctx.db, actor.id, locale);
+  actor.locale = locale;
 }
 
 export async function signOut(ctx: AppContext, sessionToken: string): Promise<void> {

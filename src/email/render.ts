@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
+import { isSupportedLocale, t, type TranslationVars } from '../i18n/i18n.ts';
 
 /**
  * One email, written once as blocks; `renderEmail` makes the text part and the HTML part from the same
@@ -32,12 +33,16 @@ export function singleLine(value: string): string {
   return value.replace(/[\r\n\u2028\u2029]+/g, ' ').trim();
 }
 
-export function renderEmail(content: EmailContent): RenderedEmail {
+/**
+ * The text and HTML parts from the same blocks, in the recipient's language (`locale`: the blocks come
+ * translated; the frame's own words, the labels' punctuation and the html lang follow it).
+ */
+export function renderEmail(content: EmailContent, locale = 'en'): RenderedEmail {
   const lines: string[] = [];
   if (content.greeting) lines.push(content.greeting, '');
   for (const paragraph of content.paragraphs) lines.push(paragraph, '');
   if (content.details?.length) {
-    for (const d of content.details) lines.push(`${d.label}: ${d.value}`);
+    for (const d of content.details) lines.push(t(locale, '{{label}}: {{value}}', { label: d.label, value: d.value }));
     lines.push('');
   }
   if (content.list) {
@@ -45,11 +50,16 @@ export function renderEmail(content: EmailContent): RenderedEmail {
     for (const item of content.list.items) lines.push(`- ${item}`);
     lines.push('');
   }
-  if (content.action) lines.push(`${content.action.label}:`, content.action.url, '');
+  if (content.action) lines.push(t(locale, '{{label}}:', { label: content.action.label }), content.action.url, '');
   lines.push('--', content.footer ?? 'Forum Marketplace');
   return {
     subject: singleLine(content.subject),
     text: lines.join('\n'),
-    html: templates.render('email.njk', { ...content, subject: singleLine(content.subject) }),
+    html: templates.render('email.njk', {
+      ...content,
+      subject: singleLine(content.subject),
+      locale: isSupportedLocale(locale) ? locale : 'en',
+      t: (key: string, vars?: TranslationVars) => t(locale, key, vars),
+    }),
   };
 }

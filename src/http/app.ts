@@ -9,6 +9,7 @@ import { configureViews } from './views.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { authenticateBrowser } from './middleware/authenticate.ts';
 import { csrfProtection } from './middleware/csrf.ts';
+import { resolveLocale } from './middleware/locale.ts';
 import { errorHandler } from './middleware/errors.ts';
 import { apiRouter } from './routes/api.ts';
 import { authPages } from './routes/auth-pages.ts';
@@ -66,6 +67,7 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   // Pages: cookies, forms, CSRF.
   app.use(cookieParser());
   app.use(authenticateBrowser(ctx));
+  app.use(resolveLocale(ctx));
   app.use(queueDashboard(ctx));
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 500 }));
   app.use((req, _res, next) => {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Actor } from '../auth/actor.ts';
+import type { Locale } from '../i18n/i18n.ts';
 
 declare global {
   namespace Express {
@@ -9,6 +10,8 @@ declare global {
       actor: Actor | null;
       /** The browser session token (from the cookie), when there is one. */
       sessionToken: string | null;
+      /** The language of the pages (and of emails caused by this request to addresses without an account). */
+      locale: Locale;
     }
   }
 }

@@ -2,6 +2,8 @@ import type { Request, Response } from 'express';
 import countries from 'i18n-iso-countries';
 import ISO6391 from 'iso-639-1';
 import { AppError, type FieldError } from '../shared/errors.ts';
+import { N_, t } from '../i18n/i18n.ts';
+import { localeOf } from './middleware/locale.ts';
 
 export type FormValues = Record<string, string | string[] | undefined>;
 
@@ -33,12 +35,34 @@ export function countryCodeFromText(text: string): string {
   return text;
 }
 
-/** A language given by ISO 639-1 code or by its English or native name. */
+let languageCodesByName: Map<string, string> | null = null;
+
+/** Every ISO 639-1 language by its English, native, French and Spanish names (lower case). */
+function languageNameIndex(): Map<string, string> {
+  if (languageCodesByName) return languageCodesByName;
+  const index = new Map<string, string>();
+  const inFrench = new Intl.DisplayNames(['fr'], { type: 'language', fallback: 'none' });
+  const inSpanish = new Intl.DisplayNames(['es'], { type: 'language', fallback: 'none' });
+  const named = (names: Intl.DisplayNames, code: string) => {
+    try {
+      return names.of(code);
+    } catch {
+      return undefined;
+    }
+  };
+  // English and native names first: they win over a French or Spanish name that happens to match.
+  for (const code of ISO6391.getAllCodes()) for (const name of [ISO6391.getName(code), ISO6391.getNativeName(code)]) if (name && !index.has(name.toLowerCase())) index.set(name.toLowerCase(), code);
+  for (const code of ISO6391.getAllCodes()) {
+    for (const name of [named(inFrench, code), named(inSpanish, code)]) if (name && !index.has(name.toLowerCase())) index.set(name.toLowerCase(), code);
+  }
+  languageCodesByName = index;
+  return index;
+}
+
+/** A language given by ISO 639-1 code or by its name in English, in itself, in French or in Spanish. */
 export function languageCodeFromText(text: string): string {
   if (/^[A-Za-z]{2}$/.test(text)) return text.toLowerCase();
-  const lower = text.toLowerCase();
-  const match = ISO6391.getAllCodes().find((code) => ISO6391.getName(code).toLowerCase() === lower || ISO6391.getNativeName(code).toLowerCase() === lower);
-  return match ?? text;
+  return languageNameIndex().get(text.toLowerCase()) ?? text;
 }
 
 /** A number field: a number when it reads as one, else the text (the schema then names the field). */
@@ -49,58 +73,131 @@ export function numberOrText(value: unknown): number | string | undefined {
 }
 
 /**
- * Field errors for a form: the first message for each field, keyed by the form's field name.
- * `aliases` maps an API path's first part to the form field that holds it.
+ * Field errors for a form, in the reader's language: the first message for each field, keyed by the
+ * form's field name ("Title: must be at least 5 characters"). `aliases` maps an API path's first part
+ * to the form field that holds it.
  */
-export function errorsByField(errors: FieldError[], aliases: Record<string, string> = {}): Record<string, string> {
+export function errorsByField(errors: FieldError[], aliases: Record<string, string> = {}, locale = 'en'): Record<string, string> {
   const byField: Record<string, string> = {};
   for (const error of errors) {
     const [head, ...rest] = error.path.split('.');
     const field = aliases[head!] ?? head!;
-    const where = rest.length && /^\d+$/.test(rest[0]!) ? ` (item ${Number(rest[0]) + 1})` : '';
-    byField[field] ??= `${labelFor(field)}${where}: ${error.message}`;
+    const label = labelFor(field, locale);
+    const where = rest.length && /^\d+$/.test(rest[0]!) ? t(locale, '{{label}} (item {{n}})', { label, n: Number(rest[0]) + 1 }) : label;
+    byField[field] ??= t(locale, '{{label}}: {{value}}', { label: where, value: translateFieldMessage(error.message, locale) });
   }
   return byField;
 }
 
 const labels: Record<string, string> = {
-  title: 'Title',
-  category: 'Category',
-  themes: 'Themes',
-  otherThemes: 'Other themes',
-  description: 'What do you need',
-  expectedOutcome: 'Expected outcome',
-  countries: 'Countries',
-  languages: 'Languages',
-  maxMatches: 'Number of providers',
-  responseDeadlineDate: 'Response deadline',
-  email: 'Email address',
-  name: 'Name',
-  kind: 'Kind of organization',
-  country: 'Country',
-  personName: 'Your name',
-  reason: 'Reason',
-  slug: 'Address',
-  opensAtDate: 'Opening',
-  forumStartsAt: 'First forum day',
-  forumEndsAt: 'Last forum day',
-  meetingMinutes: 'Meeting length',
-  sideMeetingsFrom: 'Side meetings from',
-  sideMeetingsUntil: 'Side meetings until',
-  rooms: 'Rooms',
-  sessions: 'Sessions',
-  roles: 'Roles',
-  deadlineDate: 'Deadline',
-  summary: 'What you offer',
-  details: 'How you would help',
-  offerCategories: 'What you offer',
-  modality: 'How',
-  funding: 'Funding',
-  timeZone: 'Time zone',
+  title: N_('Title'),
+  category: N_('Category'),
+  themes: N_('Themes'),
+  otherThemes: N_('Other themes'),
+  description: N_('What do you need'),
+  expectedOutcome: N_('Expected outcome'),
+  countries: N_('Countries'),
+  languages: N_('Languages'),
+  maxMatches: N_('Number of providers'),
+  responseDeadlineDate: N_('Response deadline'),
+  email: N_('Email address'),
+  name: N_('Name'),
+  kind: N_('Kind of organization'),
+  country: N_('Country'),
+  personName: N_('Your name'),
+  reason: N_('Reason'),
+  slug: N_('Address'),
+  opensAtDate: N_('Opening'),
+  forumStartsAt: N_('First forum day'),
+  forumEndsAt: N_('Last forum day'),
+  meetingMinutes: N_('Meeting length'),
+  sideMeetingsFrom: N_('Side meetings from'),
+  sideMeetingsUntil: N_('Side meetings until'),
+  rooms: N_('Rooms'),
+  sessions: N_('Sessions'),
+  roles: N_('Roles'),
+  deadlineDate: N_('Deadline'),
+  extendDate: N_('New deadline'),
+  summary: N_('What you offer'),
+  details: N_('How you would help'),
+  offerCategories: N_('What you offer'),
+  modality: N_('How'),
+  funding: N_('Funding'),
+  timeZone: N_('Time zone'),
+  categories: N_('Categories'),
+  day: N_('Day'),
 };
 
-function labelFor(field: string): string {
-  return labels[field] ?? field;
+function labelFor(field: string, locale: string): string {
+  const label = labels[field];
+  return label ? t(locale, label) : field;
+}
+
+/**
+ * The schemas' messages (English, e.g. "must be at least 20 characters") as translation keys: each
+ * pattern's captures fill the key's {{placeholders}} in order. The rare message not listed stays English.
+ */
+const fieldMessages: Array<[RegExp, string]> = [
+  [/^is required$/, N_('is required')],
+  [/^is required for a government$/, N_('is required for a government')],
+  [/^must be at least (\d+) characters$/, N_('must be at least {{min}} characters')],
+  [/^must be at most (\d+) characters$/, N_('must be at most {{max}} characters')],
+  [/^must be at least (\d+)$/, N_('must be at least {{min}}')],
+  [/^must be at most (\d+)$/, N_('must be at most {{max}}')],
+  [/^must be one of (.+)$/, N_('must be one of {{values}}')],
+  [/^must be a number$/, N_('must be a number')],
+  [/^must be a whole number$/, N_('must be a whole number')],
+  [/^must be a list$/, N_('must be a list')],
+  [/^must not be empty$/, N_('must not be empty')],
+  [/^must be plain text on one line$/, N_('must be plain text on one line')],
+  [/^must name at least one country$/, N_('must name at least one country')],
+  [/^must name at least one language$/, N_('must name at least one language')],
+  [/^must name at least one category$/, N_('must name at least one category')],
+  [/^must have at most (\d+) themes$/, N_('must have at most {{max}} themes')],
+  [/^must be an ISO 3166 alpha-2 country code such as BD$/, N_('must be an ISO 3166 alpha-2 country code such as BD')],
+  [/^must be an ISO 3166 alpha-2 country code$/, N_('must be an ISO 3166 alpha-2 country code')],
+  [/^must be an ISO 3166 country code such as BD or BE$/, N_('must be an ISO 3166 country code such as BD or BE')],
+  [/^must be an ISO 639-1 language code such as en or fr$/, N_('must be an ISO 639-1 language code such as en or fr')],
+  [/^must be an ISO 639-1 language code$/, N_('must be an ISO 639-1 language code')],
+  [/^must be an email address such as name@ministry\.gov$/, N_('must be an email address such as name@ministry.gov')],
+  [/^must be in the future$/, N_('must be in the future')],
+  [/^must be a date \(2007-06-20\), a local date and time \(2007-06-20T17:00\) or an ISO 8601 time with an offset$/, N_('must be a date (2007-06-20), a local date and time (2007-06-20T17:00) or an ISO 8601 time with an offset')],
+  [/^must be a date such as 2007-07-09$/, N_('must be a date such as 2007-07-09')],
+  [/^must be a real calendar date$/, N_('must be a real calendar date')],
+  [/^must be a time such as 09:00$/, N_('must be a time such as 09:00')],
+  [/^must be an IANA time zone such as Europe\/Brussels$/, N_('must be an IANA time zone such as Europe/Brussels')],
+  [/^must be 2-63 lower-case letters, digits or dashes, such as gfmd-2007$/, N_('must be 2-63 lower-case letters, digits or dashes, such as gfmd-2007')],
+  [/^must not name a room twice$/, N_('must not name a room twice')],
+  [/^must not use a session code twice$/, N_('must not use a session code twice')],
+  [/^must not be later than the marketplace's deadline \(([^)]+)\)$/, N_("must not be later than the marketplace's deadline ({{deadline}})")],
+  [/^must not be later than the marketplace's deadline \(([^)]+)\); extend the marketplace instead$/, N_("must not be later than the marketplace's deadline ({{deadline}}); extend the marketplace instead")],
+  [/^does not exist in (\S+) \(a clock change skips it\)$/, N_('does not exist in {{zone}} (a clock change skips it)')],
+  [/^must be after the start$/, N_('must be after the start')],
+  [/^must be after the opening \(opensAt\)$/, N_('must be after the opening')],
+  [/^must not be before the first forum day$/, N_('must not be before the first forum day')],
+  [/^must be after sideMeetingsFrom$/, N_('must be after the start of the side meetings')],
+  [/^is already used by another marketplace$/, N_('is already used by another marketplace')],
+  [/^must be later than the current deadline \(([^)]+)\)$/, N_('must be later than the current deadline ({{deadline}})')],
+  [/^does not exist in (\S+)$/, N_('does not exist in {{zone}}')],
+  [/^is not a registered organization \((.+)\)$/, N_('is not a registered organization ({{organization}})')],
+  [/^line (\d+) must have (\d+) parts separated by \|$/, N_('line {{line}} must have {{parts}} parts separated by |')],
+  [/^line (\d+) names session (.+), which is not in the agenda$/, N_('line {{line}} names session {{code}}, which is not in the agenda')],
+];
+
+export function translateFieldMessage(message: string, locale: string): string {
+  if (locale === 'en') return message;
+  const sessionLine = /^session line (\d+), (\w+): (.+)$/.exec(message);
+  if (sessionLine) {
+    return t(locale, 'session line {{line}}, {{field}}: {{message}}', { line: sessionLine[1]!, field: sessionLine[2]!, message: translateFieldMessage(sessionLine[3]!, locale) });
+  }
+  for (const [pattern, key] of fieldMessages) {
+    const match = pattern.exec(message);
+    if (!match) continue;
+    const names = [...key.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]!);
+    const vars = Object.fromEntries(names.map((name, i) => [name, match[i + 1] ?? '']));
+    return t(locale, key, vars);
+  }
+  return message;
 }
 
 /**
@@ -116,7 +213,7 @@ export async function handleForm(
   try {
     await action();
   } catch (error) {
-    if (error instanceof AppError && error.errors?.length) return showForm(error.status, errorsByField(error.errors, aliases));
+    if (error instanceof AppError && error.errors?.length) return showForm(error.status, errorsByField(error.errors, aliases, localeOf(res.req)));
     if (error instanceof AppError && [403, 409, 429].includes(error.status)) return showForm(error.status, {}, error.detail);
     throw error;
   }

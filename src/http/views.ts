@@ -2,34 +2,131 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import type { Express } from 'express';
-import { formatInZone, formatRelative } from '../shared/time.ts';
-import { countryName, languageName } from '../shared/reference-data.ts';
+import { formatDate, formatInZone, formatRelative } from '../shared/time.ts';
+import { countryName } from '../shared/reference-data.ts';
 import { displayNow } from '../shared/clock.ts';
 import { requestCategoryLabels } from '../requests/requests.schemas.ts';
 import { organizationKindLabels } from '../organizations/organizations.schemas.ts';
 import { fundingLabels, modalityLabels } from '../responses/responses.schemas.ts';
+import { N_, t, translateKnown } from '../i18n/i18n.ts';
+import { languageNameIn } from '../i18n/names.ts';
 
 const viewsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'views');
 
-/** Server-rendered pages: nunjucks with autoescape on, so every value is HTML-escaped by default. */
+/** Statuses of requests, responses, organizations, meetings (and their answers) and emails, as people read them. */
+export const statusLabels: Record<string, string> = {
+  submitted: N_('submitted'),
+  open: N_('open'),
+  rejected: N_('rejected'),
+  withdrawn: N_('withdrawn'),
+  closed: N_('closed'),
+  matched: N_('matched'),
+  draft: N_('draft'),
+  not_matched: N_('not matched'),
+  pending: N_('pending'),
+  verified: N_('verified'),
+  proposed: N_('proposed'),
+  confirmed: N_('confirmed'),
+  declined: N_('declined'),
+  cancelled: N_('cancelled'),
+  accepted: N_('accepted'),
+  sending: N_('sending'),
+  sent: N_('sent'),
+  failed: N_('failed'),
+};
+
+/** What happened to a request, in its history. */
+export const auditActionLabels: Record<string, string> = {
+  create: N_('create'),
+  edit: N_('edit'),
+  deadline: N_('deadline'),
+  publish: N_('publish'),
+  reject: N_('reject'),
+  withdraw: N_('withdraw'),
+  close: N_('close'),
+  reopen: N_('reopen'),
+  match: N_('match'),
+};
+
+export const sessionRoleLabels: Record<string, string> = {
+  chair: N_('chair'),
+  coordinator: N_('coordinator'),
+  rapporteur: N_('rapporteur'),
+  speaker: N_('speaker'),
+  discussant: N_('discussant'),
+  co_organizer: N_('co-organizer'),
+  contributor: N_('contributor'),
+};
+
+/** A filter's `this`: nunjucks calls filters with the template's context, which holds the page's locale. */
+interface FilterThis {
+  ctx?: { locale?: string };
+}
+
+function localeOf(self: FilterThis | undefined): string {
+  return self?.ctx?.locale ?? 'en';
+}
+
+/** A code's label in the page's language; an unknown code shows as itself. */
+function labelIn(self: FilterThis, labels: Record<string, string>, code: string): string {
+  const label = labels[code];
+  return label ? t(localeOf(self), label) : code;
+}
+
+/**
+ * Server-rendered pages: nunjucks with autoescape on, so every value (and every translation, which is
+ * plain text) is HTML-escaped by default. Filters read the page's locale from the template context.
+ */
 export function configureViews(app: Express): nunjucks.Environment {
   const env = nunjucks.configure(viewsFolder, { autoescape: true, express: app, noCache: process.env.NODE_ENV === 'development' });
   app.set('view engine', 'njk');
-  env.addFilter('inZone', (d: Date | null, tz: string) => (d ? formatInZone(d, tz) : ''));
-  env.addFilter('relative', (d: Date | null, now?: Date) => (d ? formatRelative(d, now ?? displayNow()) : ''));
+  env.addFilter('inZone', function (this: FilterThis, d: Date | null, tz: string) {
+    return d ? formatInZone(d, tz, localeOf(this)) : '';
+  });
+  env.addFilter('relative', function (this: FilterThis, d: Date | null, now?: Date) {
+    return d ? formatRelative(d, now ?? displayNow(), localeOf(this)) : '';
+  });
   // "17:00 (UTC+02:00, Europe/Brussels) · 11:00 your time (America/New_York)"
-  env.addFilter('inZones', (d: Date | null, tz: string, readerTz?: string | null) => {
+  env.addFilter('inZones', function (this: FilterThis, d: Date | null, tz: string, readerTz?: string | null) {
     if (!d) return '';
-    const there = formatInZone(d, tz);
-    return readerTz && readerTz !== tz ? `${there}; ${formatInZone(d, readerTz)} your time` : there;
+    const locale = localeOf(this);
+    const there = formatInZone(d, tz, locale);
+    return readerTz && readerTz !== tz ? `${there}; ${t(locale, '{{time}} your time', { time: formatInZone(d, readerTz, locale) })}` : there;
+  });
+  env.addFilter('localDate', function (this: FilterThis, d: string | null) {
+    return d ? formatDate(d, localeOf(this)) : '';
   });
   env.addFilter('isoDate', (d: Date | null) => (d ? d.toISOString() : ''));
-  env.addFilter('country', (code: string) => countryName(code));
-  env.addFilter('language', (code: string) => languageName(code));
-  env.addFilter('category', (c: keyof typeof requestCategoryLabels) => requestCategoryLabels[c] ?? c);
-  env.addFilter('orgKind', (k: keyof typeof organizationKindLabels) => organizationKindLabels[k] ?? k);
-  env.addFilter('modality', (m: keyof typeof modalityLabels) => modalityLabels[m] ?? m);
-  env.addFilter('funding', (f: keyof typeof fundingLabels) => fundingLabels[f] ?? f);
-  env.addFilter('statusLabel', (s: string) => s.replace(/_/g, ' '));
+  env.addFilter('country', function (this: FilterThis, code: string) {
+    return countryName(code, localeOf(this));
+  });
+  env.addFilter('language', function (this: FilterThis, code: string) {
+    return languageNameIn(code, localeOf(this));
+  });
+  env.addFilter('category', function (this: FilterThis, c: string) {
+    return labelIn(this, requestCategoryLabels, c);
+  });
+  env.addFilter('orgKind', function (this: FilterThis, k: string) {
+    return labelIn(this, organizationKindLabels, k);
+  });
+  env.addFilter('modality', function (this: FilterThis, m: string) {
+    return labelIn(this, modalityLabels, m);
+  });
+  env.addFilter('funding', function (this: FilterThis, f: string) {
+    return labelIn(this, fundingLabels, f);
+  });
+  env.addFilter('statusLabel', function (this: FilterThis, s: string) {
+    return statusLabels[s] ? t(localeOf(this), statusLabels[s]) : String(s).replace(/_/g, ' ');
+  });
+  env.addFilter('auditAction', function (this: FilterThis, a: string) {
+    return labelIn(this, auditActionLabels, a);
+  });
+  env.addFilter('sessionRole', function (this: FilterThis, r: string) {
+    return labelIn(this, sessionRoleLabels, r);
+  });
+  // Text made elsewhere (a service's error detail): translated when the catalog has that sentence.
+  env.addFilter('known', function (this: FilterThis, text: string | null | undefined) {
+    return text ? translateKnown(localeOf(this), text) : '';
+  });
   return env;
 }

@@ -1,54 +1,83 @@
 import { renderEmail } from '../email/render.ts';
 import { formatInZone } from '../shared/time.ts';
 import { requestCategoryLabels } from '../requests/requests.schemas.ts';
+import { t } from '../i18n/i18n.ts';
 
-export function renderDigestEmail(input: { requests: Array<{ title: string; category: string; organization: string; deadline: Date; timeZone: string }>; url: string; preferencesUrl: string }) {
+function categoryLabel(category: string, locale: string): string {
+  const label = requestCategoryLabels[category as keyof typeof requestCategoryLabels];
+  return label ? t(locale, label) : category;
+}
+
+export function renderDigestEmail(
+  input: { requests: Array<{ title: string; category: string; organization: string; deadline: Date; timeZone: string }>; url: string; preferencesUrl: string },
+  locale: string,
+) {
   const n = input.requests.length;
-  return renderEmail({
-    subject: `${n} new request${n === 1 ? '' : 's'} for assistance match your interests`,
-    paragraphs: ['These requests were published since your last digest and fit the interests you set.'],
-    list: {
-      title: 'New requests',
-      items: input.requests.map(
-        (r) => `${r.title} (${r.organization}; ${requestCategoryLabels[r.category as keyof typeof requestCategoryLabels] ?? r.category}); respond by ${formatInZone(r.deadline, r.timeZone)}`,
-      ),
+  return renderEmail(
+    {
+      subject: t(locale, '{{count}} new requests for assistance match your interests', { count: n }),
+      paragraphs: [t(locale, 'These requests were published since your last digest and fit the interests you set.')],
+      list: {
+        title: t(locale, 'New requests'),
+        items: input.requests.map((r) =>
+          t(locale, '{{title}} ({{organization}}; {{category}}); respond by {{deadline}}', {
+            title: r.title,
+            organization: r.organization,
+            category: categoryLabel(r.category, locale),
+            deadline: formatInZone(r.deadline, r.timeZone, locale),
+          }),
+        ),
+      },
+      action: { label: t(locale, 'Browse the requests'), url: input.url },
+      footer: t(locale, 'You receive this daily digest because of your interests. Change them or stop the digest: {{url}}', { url: input.preferencesUrl }),
     },
-    action: { label: 'Browse the requests', url: input.url },
-    footer: `You receive this daily digest because of your interests. Change them or stop the digest: ${input.preferencesUrl}`,
-  });
+    locale,
+  );
 }
 
-export function renderReminderEmail(input: { kind: '7d' | '24h'; title: string; deadline: Date; timeZone: string; url: string; hasDraft: boolean }) {
-  const when = input.kind === '7d' ? 'in 7 days' : 'in 24 hours';
-  return renderEmail({
-    subject: `Respond by ${formatInZone(input.deadline, input.timeZone)}: "${input.title}" closes ${when}`,
-    paragraphs: [
-      input.hasDraft
-        ? `You started a response to "${input.title}" but have not submitted it. The requester cannot see a draft.`
-        : `You follow "${input.title}". Responses close ${when}.`,
-    ],
-    details: [{ label: 'Deadline', value: formatInZone(input.deadline, input.timeZone) }],
-    action: { label: input.hasDraft ? 'Finish and submit your response' : 'Respond to the request', url: input.url },
-  });
+export function renderReminderEmail(input: { kind: '7d' | '24h'; title: string; deadline: Date; timeZone: string; url: string; hasDraft: boolean }, locale: string) {
+  const deadline = formatInZone(input.deadline, input.timeZone, locale);
+  const vars = { title: input.title, deadline };
+  return renderEmail(
+    {
+      subject: input.kind === '7d' ? t(locale, 'Respond by {{deadline}}: "{{title}}" closes in 7 days', vars) : t(locale, 'Respond by {{deadline}}: "{{title}}" closes in 24 hours', vars),
+      paragraphs: [
+        input.hasDraft
+          ? t(locale, 'You started a response to "{{title}}" but have not submitted it. The requester cannot see a draft.', vars)
+          : input.kind === '7d'
+            ? t(locale, 'You follow "{{title}}". Responses close in 7 days.', vars)
+            : t(locale, 'You follow "{{title}}". Responses close in 24 hours.', vars),
+      ],
+      details: [{ label: t(locale, 'Deadline'), value: deadline }],
+      action: { label: input.hasDraft ? t(locale, 'Finish and submit your response') : t(locale, 'Respond to the request'), url: input.url },
+    },
+    locale,
+  );
 }
 
-export function renderNoResponseYetEmail(input: { title: string; deadline: Date; timeZone: string; url: string }) {
-  return renderEmail({
-    subject: `No response yet to "${input.title}": 7 days left`,
-    paragraphs: [
-      `Your request "${input.title}" has no response yet, and responses close in 7 days.`,
-      'Providers whose interests fit it have been told. A clearer title or a wider choice of languages can help; you can edit the request until the deadline.',
-    ],
-    details: [{ label: 'Deadline', value: formatInZone(input.deadline, input.timeZone) }],
-    action: { label: 'Edit your request', url: input.url },
-  });
+export function renderNoResponseYetEmail(input: { title: string; deadline: Date; timeZone: string; url: string }, locale: string) {
+  return renderEmail(
+    {
+      subject: t(locale, 'No response yet to "{{title}}": 7 days left', { title: input.title }),
+      paragraphs: [
+        t(locale, 'Your request "{{title}}" has no response yet, and responses close in 7 days.', { title: input.title }),
+        t(locale, 'Providers whose interests fit it have been told. A clearer title or a wider choice of languages can help; you can edit the request until the deadline.'),
+      ],
+      details: [{ label: t(locale, 'Deadline'), value: formatInZone(input.deadline, input.timeZone, locale) }],
+      action: { label: t(locale, 'Edit your request'), url: input.url },
+    },
+    locale,
+  );
 }
 
-export function renderNobodyAnsweredEmail(input: { title: string; organization: string; deadline: Date; timeZone: string; url: string }) {
-  return renderEmail({
-    subject: `No one has answered "${input.title}" yet: can you help?`,
-    paragraphs: [`${input.organization} asked for assistance that fits your interests, and no provider has responded yet. Responses close in 7 days.`],
-    details: [{ label: 'Deadline', value: formatInZone(input.deadline, input.timeZone) }],
-    action: { label: 'Read the request', url: input.url },
-  });
+export function renderNobodyAnsweredEmail(input: { title: string; organization: string; deadline: Date; timeZone: string; url: string }, locale: string) {
+  return renderEmail(
+    {
+      subject: t(locale, 'No one has answered "{{title}}" yet: can you help?', { title: input.title }),
+      paragraphs: [t(locale, '{{organization}} asked for assistance that fits your interests, and no provider has responded yet. Responses close in 7 days.', { organization: input.organization })],
+      details: [{ label: t(locale, 'Deadline'), value: formatInZone(input.deadline, input.timeZone, locale) }],
+      action: { label: t(locale, 'Read the request'), url: input.url },
+    },
+    locale,
+  );
 }

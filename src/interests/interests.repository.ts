@@ -51,8 +51,8 @@ const fits = sql<boolean>`
 
 /** Verified providers (not the requester, not an organization that already responded) whose interests fit the request. */
 export async function findInterestedProviders(db: Kysely<Database>, requestId: string) {
-  const result = await sql<{ id: string; email: string }>`
-    SELECT u.id, u.email
+  const result = await sql<{ id: string; email: string; locale: string }>`
+    SELECT u.id, u.email, u.locale
     FROM requests r
     JOIN provider_interests i ON true
     JOIN users u ON u.id = i.user_id
@@ -66,21 +66,21 @@ export async function findInterestedProviders(db: Kysely<Database>, requestId: s
 
 /** People to remind before a deadline: followers and authors of unsubmitted drafts, whose organization has not responded. */
 export async function findPeopleToRemind(db: Kysely<Database>, requestId: string) {
-  const result = await sql<{ id: string; email: string; has_draft: boolean }>`
-    SELECT u.id, u.email, bool_or(d.id IS NOT NULL) AS has_draft
+  const result = await sql<{ id: string; email: string; locale: string; has_draft: boolean }>`
+    SELECT u.id, u.email, u.locale, bool_or(d.id IS NOT NULL) AS has_draft
     FROM users u
     LEFT JOIN request_follows f ON f.user_id = u.id AND f.request_id = ${requestId}
     LEFT JOIN responses d ON d.created_by = u.id AND d.request_id = ${requestId} AND d.status = 'draft'
     WHERE (f.user_id IS NOT NULL OR d.id IS NOT NULL)
       AND NOT EXISTS (SELECT 1 FROM responses s WHERE s.request_id = ${requestId} AND s.organization_id = u.organization_id AND s.status = 'submitted')
-    GROUP BY u.id, u.email`.execute(db);
+    GROUP BY u.id, u.email, u.locale`.execute(db);
   return result.rows;
 }
 
 /** People with the daily digest on, and the open requests published since their last digest that fit their interests. */
 export async function findDigestCandidates(db: Kysely<Database>, limit: number) {
-  const result = await sql<{ user_id: string; email: string; requests: Array<{ id: string; title: string; category: string; organization: string; deadline: string; timeZone: string }> }>`
-    SELECT u.id AS user_id, u.email, json_agg(json_build_object('id', r.id, 'title', r.title, 'category', r.category, 'organization', ro.name, 'deadline', r.response_deadline, 'timeZone', m.time_zone) ORDER BY r.published_at) AS requests
+  const result = await sql<{ user_id: string; email: string; locale: string; requests: Array<{ id: string; title: string; category: string; organization: string; deadline: string; timeZone: string }> }>`
+    SELECT u.id AS user_id, u.email, u.locale, json_agg(json_build_object('id', r.id, 'title', r.title, 'category', r.category, 'organization', ro.name, 'deadline', r.response_deadline, 'timeZone', m.time_zone) ORDER BY r.published_at) AS requests
     FROM provider_interests i
     JOIN users u ON u.id = i.user_id
     JOIN organizations o ON o.id = u.organization_id AND o.status = 'verified' AND u.membership = 'active'
@@ -88,7 +88,7 @@ export async function findDigestCandidates(db: Kysely<Database>, limit: number) 
     JOIN organizations ro ON ro.id = r.organization_id
     JOIN marketplaces m ON m.id = r.marketplace_id
     WHERE i.digest AND ${fits}
-    GROUP BY u.id, u.email
+    GROUP BY u.id, u.email, u.locale
     LIMIT ${limit}`.execute(db);
   return result.rows;
 }

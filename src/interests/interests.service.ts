@@ -66,7 +66,7 @@ export async function sendDigests(ctx: AppContext, day: string): Promise<number>
         requests: candidate.requests.map((r) => ({ ...r, deadline: new Date(r.deadline) })),
         url: new URL('/', ctx.config.BASE_URL).toString(),
         preferencesUrl: new URL('/account/preferences', ctx.config.BASE_URL).toString(),
-      });
+      }, candidate.locale);
       await inTransaction(ctx, async (tx) => {
         await tx.queueEmail({
           idempotencyKey: `digest:${candidate.user_id}:${day}`,

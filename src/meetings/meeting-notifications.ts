@@ -4,9 +4,21 @@ import { requestUrl } from '../requests/requests.service.ts';
 import { findMeeting, findUsers, listMeetingsOfRequest, type MeetingDetail } from './meetings.repository.ts';
 import { renderMeetingCalendar } from './meeting-calendar.ts';
 import { meetingAnswerToken, type MeetingParty } from './meeting-links.ts';
+import { N_, t, translateKnown } from '../i18n/i18n.ts';
 import { renderMeetingCancelledEmail, renderMeetingConfirmedEmail, renderMeetingInvitationEmail, renderMeetingsSummaryEmail, renderNotMatchedEmail } from './meetings.emails.ts';
 
 export type MeetingNotice = 'new' | 'moved' | 'cancelled' | 'confirmed';
+
+/**
+ * Why a meeting ended, as the services store and pass it (English, completing "will not take place:
+ * ..."); the cancellation email shows it in the recipient's language.
+ */
+export const cancellationReasons = {
+  cancelled: N_('it was cancelled'),
+  requesterDeclined: N_('the requester declined it'),
+  providerDeclined: N_('the provider declined it'),
+  noLongerHeld: N_('the matching run could no longer hold it (a party became unavailable or the offer changed)'),
+};
 
 export function meetingAnswerUrl(ctx: AppContext, meetingId: string, party: MeetingParty): string {
   return new URL(`/meetings/${meetingId}/answer/${party}/${meetingAnswerToken(ctx.config.SESSION_SECRET, meetingId, party)}`, ctx.config.BASE_URL).toString();
@@ -29,23 +41,25 @@ export async function queueMeetingEmails(ctx: AppContext, tx: Tx, meetingId: str
   const provider = users.get(meeting.provider_user_id);
   const domain = new URL(ctx.config.BASE_URL).hostname;
   const method = notice === 'cancelled' ? 'CANCEL' : 'REQUEST';
-  const ics = renderMeetingCalendar({
-    method,
-    organizer: mailbox(ctx.config.MAIL_FROM),
-    domain,
-    meetings: [
-      {
-        id: meeting.id,
-        sequence: meeting.sequence,
-        startsAt: meeting.starts_at,
-        endsAt: meeting.ends_at,
-        title: `Side meeting: ${meeting.requester_name} and ${meeting.provider_name}`,
-        description: `${meeting.request_title}\n\nOffer: ${meeting.offer_summary}`,
-        location: `${meeting.room_name}, ${meeting.marketplace_name}`,
-        attendees: [requester, provider].filter((u) => !!u).map((u) => ({ email: u!.email, name: u!.email })),
-      },
-    ],
-  });
+  // The same event (UID, SEQUENCE) for both parties; its words in each one's language.
+  const ics = (locale: string) =>
+    renderMeetingCalendar({
+      method,
+      organizer: mailbox(ctx.config.MAIL_FROM),
+      domain,
+      meetings: [
+        {
+          id: meeting.id,
+          sequence: meeting.sequence,
+          startsAt: meeting.starts_at,
+          endsAt: meeting.ends_at,
+          title: t(locale, 'Side meeting: {{requester}} and {{provider}}', { requester: meeting.requester_name, provider: meeting.provider_name }),
+          description: `${meeting.request_title}\n\n${t(locale, 'Offer: {{offer}}', { offer: meeting.offer_summary })}`,
+          location: `${meeting.room_name}, ${meeting.marketplace_name}`,
+          attendees: [requester, provider].filter((u) => !!u).map((u) => ({ email: u!.email, name: u!.email })),
+        },
+      ],
+    });
   const parties: Array<{ party: MeetingParty; user: typeof requester; other: string }> = [
     { party: 'requester', user: requester, other: meeting.provider_name },
     { party: 'provider', user: provider, other: meeting.requester_name },
@@ -63,18 +77,19 @@ export async function queueMeetingEmails(ctx: AppContext, tx: Tx, meetingId: str
       readerTimeZone: user.time_zone,
       marketplaceName: meeting.marketplace_name,
     };
+    const locale = user.locale;
     const email =
       notice === 'cancelled'
-        ? renderMeetingCancelledEmail({ ...facts, reason: reason ?? meeting.ended_reason ?? 'it was cancelled' })
+        ? renderMeetingCancelledEmail({ ...facts, reason: translateKnown(locale, reason ?? meeting.ended_reason ?? cancellationReasons.cancelled) }, locale)
         : notice === 'confirmed'
-          ? renderMeetingConfirmedEmail(facts)
-          : renderMeetingInvitationEmail({ ...facts, kind: notice, answerUrl: meetingAnswerUrl(ctx, meeting.id, party) });
+          ? renderMeetingConfirmedEmail(facts, locale)
+          : renderMeetingInvitationEmail({ ...facts, kind: notice, answerUrl: meetingAnswerUrl(ctx, meeting.id, party) }, locale);
     await tx.queueEmail({
       idempotencyKey: `meeting:${meeting.id}:${meeting.sequence}:${notice}:${party}`,
       template: `meeting-${notice}`,
       to: user.email,
       ...email,
-      attachments: notice === 'confirmed' ? [] : [{ filename: notice === 'cancelled' ? 'cancel.ics' : 'invite.ics', contentType: `text/calendar; method=${method}`, content: ics, method }],
+      attachments: notice === 'confirmed' ? [] : [{ filename: notice === 'cancelled' ? 'cancel.ics' : 'invite.ics', contentType: `text/calendar; method=${method}`, content: ics(locale), method }],
     });
   }
 }
@@ -86,14 +101,14 @@ export async function queueNotMatchedEmail(ctx: AppContext, tx: Tx, responseId: 
     .innerJoin('organizations as o', 'o.id', 'r.organization_id')
     .innerJoin('marketplaces as m', 'm.id', 'r.marketplace_id')
     .innerJoin('users as u', 'u.id', 's.created_by')
-    .select(['s.id', 'r.id as request_id', 'r.title', 'o.name as requester_name', 'm.name as marketplace_name', 'u.email'])
+    .select(['s.id', 'r.id as request_id', 'r.title', 'o.name as requester_name', 'm.name as marketplace_name', 'u.email', 'u.locale'])
     .where('s.id', '=', responseId)
     .executeTakeFirstOrThrow();
   await tx.queueEmail({
     idempotencyKey: `not-matched:${responseId}`,
     template: 'not-matched',
     to: row.email,
-    ...renderNotMatchedEmail({ requestTitle: row.title, requesterName: row.requester_name, marketplaceName: row.marketplace_name, url: requestUrl(ctx, row.request_id) }),
+    ...renderNotMatchedEmail({ requestTitle: row.title, requesterName: row.requester_name, marketplaceName: row.marketplace_name, url: requestUrl(ctx, row.request_id) }, row.locale),
   });
 }
 
@@ -103,7 +118,7 @@ export async function queueRequesterSummary(ctx: AppContext, tx: Tx, requestId: 
     .selectFrom('requests as r')
     .innerJoin('users as u', 'u.id', 'r.created_by')
     .innerJoin('marketplaces as m', 'm.id', 'r.marketplace_id')
-    .select(['r.id', 'r.title', 'u.email', 'm.time_zone'])
+    .select(['r.id', 'r.title', 'u.email', 'u.locale', 'm.time_zone'])
     .where('r.id', '=', requestId)
     .executeTakeFirstOrThrow();
   const meetings: MeetingDetail[] = await listMeetingsOfRequest(tx.db, requestId);
@@ -116,6 +131,6 @@ export async function queueRequesterSummary(ctx: AppContext, tx: Tx, requestId: 
       meetings: meetings.map((m) => ({ provider: m.provider_name, startsAt: m.starts_at, room: m.room_name })),
       timeZone: request.time_zone,
       url: new URL('/meetings', ctx.config.BASE_URL).toString(),
-    }),
+    }, request.locale),
   });
 }

@@ -1,6 +1,7 @@
 import { renderEmail } from '../email/render.ts';
 import { DateTime } from 'luxon';
 import { formatInZone } from '../shared/time.ts';
+import { t } from '../i18n/i18n.ts';
 
 interface MeetingFacts {
   requestTitle: string;
@@ -14,65 +15,108 @@ interface MeetingFacts {
   marketplaceName: string;
 }
 
-function when(m: MeetingFacts): Array<{ label: string; value: string }> {
+function when(m: MeetingFacts, locale: string): Array<{ label: string; value: string }> {
   const end = DateTime.fromJSDate(m.endsAt, { zone: m.marketplaceTimeZone }).toFormat('HH:mm');
-  const rows = [{ label: 'When', value: `${formatInZone(m.startsAt, m.marketplaceTimeZone)}, until ${end}` }];
-  if (m.readerTimeZone && m.readerTimeZone !== m.marketplaceTimeZone) rows.push({ label: 'Your time', value: formatInZone(m.startsAt, m.readerTimeZone) });
+  const rows = [{ label: t(locale, 'When'), value: t(locale, '{{start}}, until {{end}}', { start: formatInZone(m.startsAt, m.marketplaceTimeZone, locale), end }) }];
+  if (m.readerTimeZone && m.readerTimeZone !== m.marketplaceTimeZone) rows.push({ label: t(locale, 'Your time'), value: formatInZone(m.startsAt, m.readerTimeZone, locale) });
   return rows;
 }
 
-export function renderMeetingInvitationEmail(m: MeetingFacts & { answerUrl: string; kind: 'new' | 'moved' }) {
-  return renderEmail({
-    subject: m.kind === 'new' ? `Accept or decline: side meeting with ${m.otherParty} on "${m.requestTitle}"` : `Moved: your side meeting with ${m.otherParty}; accept or decline the new time`,
-    paragraphs: [
-      m.kind === 'new'
-        ? `The matching run of ${m.marketplaceName} scheduled a side meeting at the forum between you and ${m.otherParty}.`
-        : `Your side meeting with ${m.otherParty} had to move. Here is its new time.`,
-      `What was offered: ${m.offerSummary}`,
-      'The calendar invitation is attached. Please accept or decline, so a declined slot can go to the next best offer.',
-    ],
-    details: [...when(m), { label: 'Room', value: m.room }, { label: 'With', value: m.otherParty }, { label: 'Request', value: m.requestTitle }],
-    action: { label: 'Accept or decline', url: m.answerUrl },
-  });
+export function renderMeetingInvitationEmail(m: MeetingFacts & { answerUrl: string; kind: 'new' | 'moved' }, locale: string) {
+  const vars = { other: m.otherParty, title: m.requestTitle, marketplace: m.marketplaceName };
+  return renderEmail(
+    {
+      subject:
+        m.kind === 'new'
+          ? t(locale, 'Accept or decline: side meeting with {{other}} on "{{title}}"', vars)
+          : t(locale, 'Moved: your side meeting with {{other}}; accept or decline the new time', vars),
+      paragraphs: [
+        m.kind === 'new'
+          ? t(locale, 'The matching run of {{marketplace}} scheduled a side meeting at the forum between you and {{other}}.', vars)
+          : t(locale, 'Your side meeting with {{other}} had to move. Here is its new time.', vars),
+        t(locale, 'What was offered: {{offer}}', { offer: m.offerSummary }),
+        t(locale, 'The calendar invitation is attached. Please accept or decline, so a declined slot can go to the next best offer.'),
+      ],
+      details: [
+        ...when(m, locale),
+        { label: t(locale, 'Room'), value: m.room },
+        { label: t(locale, 'With'), value: m.otherParty },
+        { label: t(locale, 'Request'), value: m.requestTitle },
+      ],
+      action: { label: t(locale, 'Accept or decline'), url: m.answerUrl },
+    },
+    locale,
+  );
 }
 
-export function renderMeetingCancelledEmail(m: MeetingFacts & { reason: string }) {
-  return renderEmail({
-    subject: `Cancelled: side meeting with ${m.otherParty} on "${m.requestTitle}"`,
-    paragraphs: [`Your side meeting with ${m.otherParty} will not take place: ${m.reason}.`, 'The cancellation for your calendar is attached.'],
-    details: [...when(m), { label: 'Room', value: m.room }],
-  });
+/** `reason` comes translated (it completes "will not take place: ..."). */
+export function renderMeetingCancelledEmail(m: MeetingFacts & { reason: string }, locale: string) {
+  const vars = { other: m.otherParty, title: m.requestTitle, reason: m.reason };
+  return renderEmail(
+    {
+      subject: t(locale, 'Cancelled: side meeting with {{other}} on "{{title}}"', vars),
+      paragraphs: [t(locale, 'Your side meeting with {{other}} will not take place: {{reason}}.', vars), t(locale, 'The cancellation for your calendar is attached.')],
+      details: [...when(m, locale), { label: t(locale, 'Room'), value: m.room }],
+    },
+    locale,
+  );
 }
 
-export function renderMeetingConfirmedEmail(m: MeetingFacts) {
-  return renderEmail({
-    subject: `Confirmed: side meeting with ${m.otherParty}`,
-    paragraphs: [`Both sides accepted. Your side meeting with ${m.otherParty} on "${m.requestTitle}" is confirmed.`],
-    details: [...when(m), { label: 'Room', value: m.room }],
-  });
+export function renderMeetingConfirmedEmail(m: MeetingFacts, locale: string) {
+  const vars = { other: m.otherParty, title: m.requestTitle };
+  return renderEmail(
+    {
+      subject: t(locale, 'Confirmed: side meeting with {{other}}', vars),
+      paragraphs: [t(locale, 'Both sides accepted. Your side meeting with {{other}} on "{{title}}" is confirmed.', vars)],
+      details: [...when(m, locale), { label: t(locale, 'Room'), value: m.room }],
+    },
+    locale,
+  );
 }
 
-export function renderNotMatchedEmail(input: { requestTitle: string; requesterName: string; marketplaceName: string; url: string }) {
-  return renderEmail({
-    subject: `Thank you for your response to "${input.requestTitle}"`,
-    paragraphs: [
-      `Thank you for responding to ${input.requesterName}. This time the matching run of ${input.marketplaceName} chose other offers for the side meetings, within the number of providers the requester could meet.`,
-      'Your response stays on record: the requester can still contact you, and if a scheduled meeting is declined, the next best offer may be yours.',
-    ],
-    action: { label: 'View the request', url: input.url },
-  });
+export function renderNotMatchedEmail(input: { requestTitle: string; requesterName: string; marketplaceName: string; url: string }, locale: string) {
+  return renderEmail(
+    {
+      subject: t(locale, 'Thank you for your response to "{{title}}"', { title: input.requestTitle }),
+      paragraphs: [
+        t(
+          locale,
+          'Thank you for responding to {{requester}}. This time the matching run of {{marketplace}} chose other offers for the side meetings, within the number of providers the requester could meet.',
+          { requester: input.requesterName, marketplace: input.marketplaceName },
+        ),
+        t(locale, 'Your response stays on record: the requester can still contact you, and if a scheduled meeting is declined, the next best offer may be yours.'),
+      ],
+      action: { label: t(locale, 'View the request'), url: input.url },
+    },
+    locale,
+  );
 }
 
-export function renderMeetingsSummaryEmail(input: { requestTitle: string; meetings: Array<{ provider: string; startsAt: Date; room: string }>; timeZone: string; url: string }) {
+export function renderMeetingsSummaryEmail(
+  input: { requestTitle: string; meetings: Array<{ provider: string; startsAt: Date; room: string }>; timeZone: string; url: string },
+  locale: string,
+) {
   const n = input.meetings.length;
-  return renderEmail({
-    subject: n ? `Your side meetings for "${input.requestTitle}": ${n} scheduled` : `No side meeting could be scheduled for "${input.requestTitle}"`,
-    paragraphs: [
-      n
-        ? 'These are the side meetings scheduled at the forum for your request. Each one has its own invitation to accept or decline.'
-        : 'No side meeting could be scheduled for your request this time. The forum secretariat can advise on next steps.',
-    ],
-    ...(n ? { list: { title: 'Meetings', items: input.meetings.map((m) => `${formatInZone(m.startsAt, input.timeZone)}, ${m.room}: ${m.provider}`) } } : {}),
-    action: { label: 'View your meetings', url: input.url },
-  });
+  return renderEmail(
+    {
+      subject: n
+        ? t(locale, 'Your side meetings for "{{title}}": {{count}} scheduled', { title: input.requestTitle, count: n })
+        : t(locale, 'No side meeting could be scheduled for "{{title}}"', { title: input.requestTitle }),
+      paragraphs: [
+        n
+          ? t(locale, 'These are the side meetings scheduled at the forum for your request. Each one has its own invitation to accept or decline.')
+          : t(locale, 'No side meeting could be scheduled for your request this time. The forum secretariat can advise on next steps.'),
+      ],
+      ...(n
+        ? {
+            list: {
+              title: t(locale, 'Meetings'),
+              items: input.meetings.map((m) => t(locale, '{{time}}, {{room}}: {{provider}}', { time: formatInZone(m.startsAt, input.timeZone, locale), room: m.room, provider: m.provider })),
+            },
+          }
+        : {}),
+      action: { label: t(locale, 'View your meetings'), url: input.url },
+    },
+    locale,
+  );
 }

@@ -192,7 +192,7 @@ export async function listMeetingsOfRequest(db: Kysely<Database>, requestId: str
 }
 
 export async function findUsers(db: Kysely<Database>, ids: string[]) {
-  if (!ids.length) return new Map<string, { id: string; email: string; time_zone: string | null }>();
-  const rows = await db.selectFrom('users').select(['id', 'email', 'time_zone']).where('id', 'in', ids).execute();
+  if (!ids.length) return new Map<string, { id: string; email: string; time_zone: string | null; locale: string }>();
+  const rows = await db.selectFrom('users').select(['id', 'email', 'time_zone', 'locale']).where('id', 'in', ids).execute();
   return new Map(rows.map((r) => [r.id, r]));
 }

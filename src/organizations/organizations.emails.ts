@@ -1,22 +1,30 @@
 import { renderEmail } from '../email/render.ts';
+import { t } from '../i18n/i18n.ts';
 
-export function renderOrganizationAwaitingVerificationEmail(input: { organizationName: string; kind: string; country: string | null; email: string; url: string }) {
-  return renderEmail({
-    subject: `Verify ${input.organizationName}: a new organization is waiting`,
-    paragraphs: [`${input.email} signed up for ${input.organizationName}. It can browse, but cannot post or respond until you verify it.`],
-    details: [
-      { label: 'Organization', value: input.organizationName },
-      { label: 'Kind', value: input.kind },
-      { label: 'Country', value: input.country ?? '—' },
-    ],
-    action: { label: 'Review organizations', url: input.url },
-  });
+/** `kind` comes translated (a label such as "Government"). */
+export function renderOrganizationAwaitingVerificationEmail(input: { organizationName: string; kind: string; country: string | null; email: string; url: string }, locale: string) {
+  return renderEmail(
+    {
+      subject: t(locale, 'Verify {{organization}}: a new organization is waiting', { organization: input.organizationName }),
+      paragraphs: [t(locale, '{{email}} signed up for {{organization}}. It can browse, but cannot post or respond until you verify it.', { email: input.email, organization: input.organizationName })],
+      details: [
+        { label: t(locale, 'Organization'), value: input.organizationName },
+        { label: t(locale, 'Kind'), value: input.kind },
+        { label: t(locale, 'Country'), value: input.country ?? '—' },
+      ],
+      action: { label: t(locale, 'Review organizations'), url: input.url },
+    },
+    locale,
+  );
 }
 
-export function renderOrganizationVerifiedEmail(input: { organizationName: string; url: string }) {
-  return renderEmail({
-    subject: `${input.organizationName} is verified: you can now take part in the marketplace`,
-    paragraphs: [`The forum secretariat verified ${input.organizationName}. You can now post requests or respond to them.`],
-    action: { label: 'Open the marketplace', url: input.url },
-  });
+export function renderOrganizationVerifiedEmail(input: { organizationName: string; url: string }, locale: string) {
+  return renderEmail(
+    {
+      subject: t(locale, '{{organization}} is verified: you can now take part in the marketplace', { organization: input.organizationName }),
+      paragraphs: [t(locale, 'The forum secretariat verified {{organization}}. You can now post requests or respond to them.', { organization: input.organizationName })],
+      action: { label: t(locale, 'Open the marketplace'), url: input.url },
+    },
+    locale,
+  );
 }

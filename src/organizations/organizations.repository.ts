@@ -39,7 +39,7 @@ export async function activateMembership(db: Kysely<Database>, organizationId: s
     .where('id', '=', userId)
     .where('organization_id', '=', organizationId)
     .where('membership', '=', 'pending')
-    .returning(['id', 'email'])
+    .returning(['id', 'email', 'locale'])
     .executeTakeFirst();
 }
 
@@ -68,7 +68,7 @@ export async function listOrganizationsWithMembers(db: Kysely<Database>, status:
 }
 
 export async function listMemberEmails(db: Kysely<Database>, organizationId: string, membership?: 'active' | 'pending') {
-  let query = db.selectFrom('users').select(['id', 'email']).where('organization_id', '=', organizationId);
+  let query = db.selectFrom('users').select(['id', 'email', 'locale']).where('organization_id', '=', organizationId);
   if (membership) query = query.where('membership', '=', membership);
   return query.execute();
 }

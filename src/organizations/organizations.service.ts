@@ -3,6 +3,8 @@ import { requireActor, requireOrganizer, type Actor } from '../auth/actor.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import { conflict, notFound } from '../shared/errors.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
+import { findUserLocaleByEmail } from '../auth/auth.repository.ts';
+import { t } from '../i18n/i18n.ts';
 import {
   activateMembership,
   findOrganization,
@@ -44,7 +46,10 @@ export async function setMyOrganization(ctx: AppContext, actorOrNull: Actor | nu
     await recordAudit(tx.db, actor, { entity: 'organization', entityId: organization.id, action: 'create', toStatus: 'pending' });
     const url = new URL('/organizer/organizations', ctx.config.BASE_URL).toString();
     for (const organizer of ctx.config.ORGANIZER_EMAILS) {
-      const email = renderOrganizationAwaitingVerificationEmail({ organizationName: organization.name, kind: organizationKindLabels[organization.kind], country, email: actor.email, url });
+      // An organizer who never signed in has no account, hence no language of their own: English.
+      const locale = (await findUserLocaleByEmail(tx.db, organizer)) ?? 'en';
+      const kind = t(locale, organizationKindLabels[organization.kind]);
+      const email = renderOrganizationAwaitingVerificationEmail({ organizationName: organization.name, kind, country, email: actor.email, url }, locale);
       await tx.queueEmail({ idempotencyKey: `organization-awaiting:${organization.id}:${organizer}`, template: 'organization-awaiting-verification', to: organizer, ...email });
     }
     return { organization, membership: 'active' as const, created: true };
@@ -59,8 +64,8 @@ export async function verifyOrganization(ctx: AppContext, actorOrNull: Actor | n
     const verified = await verifyOrganizationIfPending(tx.db, organizationId, actor.id);
     if (!verified) throw conflict('illegal-transition', `${current.name} is ${current.status}; only a pending organization can be verified.`);
     await recordAudit(tx.db, actor, { entity: 'organization', entityId: organizationId, action: 'verify', fromStatus: 'pending', toStatus: 'verified' });
-    const email = renderOrganizationVerifiedEmail({ organizationName: verified.name, url: ctx.config.BASE_URL });
     for (const member of await listMemberEmails(tx.db, organizationId, 'active')) {
+      const email = renderOrganizationVerifiedEmail({ organizationName: verified.name, url: ctx.config.BASE_URL }, member.locale);
       await tx.queueEmail({ idempotencyKey: `organization-verified:${organizationId}:${member.id}`, template: 'organization-verified', to: member.email, ...email });
     }
     return verified;
@@ -75,7 +80,7 @@ export async function approveMembership(ctx: AppContext, actorOrNull: Actor | nu
     const member = await activateMembership(tx.db, organizationId, userId);
     if (!member) throw conflict('illegal-transition', 'This person is not waiting to join this organization.');
     await recordAudit(tx.db, actor, { entity: 'membership', entityId: organizationId, action: 'approve', fromStatus: 'pending', toStatus: 'active', detail: { userId } });
-    const email = renderOrganizationVerifiedEmail({ organizationName: organization.name, url: ctx.config.BASE_URL });
+    const email = renderOrganizationVerifiedEmail({ organizationName: organization.name, url: ctx.config.BASE_URL }, member.locale);
     await tx.queueEmail({ idempotencyKey: `membership-approved:${organizationId}:${userId}`, template: 'membership-approved', to: member.email, ...email });
     return member;
   });

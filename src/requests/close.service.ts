@@ -23,7 +23,7 @@ export async function closeRequest(ctx: AppContext, requestId: string): Promise<
         .selectFrom('responses as s')
         .innerJoin('organizations as o', 'o.id', 's.organization_id')
         .innerJoin('users as u', 'u.id', 's.created_by')
-        .select(['s.id', 's.summary', 'o.name as organization', 'u.email'])
+        .select(['s.id', 's.summary', 'o.name as organization', 'u.email', 'u.locale'])
         .where('s.request_id', '=', requestId)
         .where('s.status', '=', 'submitted')
         .orderBy('s.submitted_at')
@@ -42,11 +42,11 @@ export async function closeRequest(ctx: AppContext, requestId: string): Promise<
           idempotencyKey: `request-closed:${requestId}`,
           template: 'request-closed',
           to: requester.email,
-          ...renderRequestClosedForRequesterEmail({ ...summary, responses: responses.map((r) => ({ organization: r.organization, summary: r.summary })) }),
+          ...renderRequestClosedForRequesterEmail({ ...summary, responses: responses.map((r) => ({ organization: r.organization, summary: r.summary })) }, requester.locale),
         });
       }
       for (const response of responses) {
-        await tx.queueEmail({ idempotencyKey: `request-closed:${requestId}:${response.id}`, template: 'request-closed-responder', to: response.email, ...renderRequestClosedForResponderEmail(summary) });
+        await tx.queueEmail({ idempotencyKey: `request-closed:${requestId}:${response.id}`, template: 'request-closed-responder', to: response.email, ...renderRequestClosedForResponderEmail(summary, response.locale) });
       }
       return 'closed' as const;
     });

@@ -28,19 +28,19 @@ export async function sendReminders(ctx: AppContext, requestId: string, kind: Re
     const url = requestUrl(ctx, requestId);
     const base = { title: request.title, deadline: request.response_deadline, timeZone: request.time_zone, url };
     for (const person of await findPeopleToRemind(tx.db, requestId)) {
-      await tx.queueEmail({ idempotencyKey: `reminder:${kind}:${requestId}:${person.id}`, template: `reminder-${kind}`, to: person.email, ...renderReminderEmail({ ...base, kind, hasDraft: person.has_draft }) });
+      await tx.queueEmail({ idempotencyKey: `reminder:${kind}:${requestId}:${person.id}`, template: `reminder-${kind}`, to: person.email, ...renderReminderEmail({ ...base, kind, hasDraft: person.has_draft }, person.locale) });
     }
     if (kind === '7d' && request.response_count === 0) {
       const requester = await findUserEmail(tx.db, request.created_by);
       if (requester) {
-        await tx.queueEmail({ idempotencyKey: `reminder:7d-no-response:${requestId}:${requester.id}`, template: 'no-response-yet', to: requester.email, ...renderNoResponseYetEmail(base) });
+        await tx.queueEmail({ idempotencyKey: `reminder:7d-no-response:${requestId}:${requester.id}`, template: 'no-response-yet', to: requester.email, ...renderNoResponseYetEmail(base, requester.locale) });
       }
       for (const provider of await findInterestedProviders(tx.db, requestId)) {
         await tx.queueEmail({
           idempotencyKey: `reminder:7d-nobody-answered:${requestId}:${provider.id}`,
           template: 'nobody-answered',
           to: provider.email,
-          ...renderNobodyAnsweredEmail({ ...base, organization: request.organization_name }),
+          ...renderNobodyAnsweredEmail({ ...base, organization: request.organization_name }, provider.locale),
         });
       }
     }

@@ -1,5 +1,6 @@
 import { renderEmail } from '../email/render.ts';
 import { formatInZone } from '../shared/time.ts';
+import { t } from '../i18n/i18n.ts';
 
 interface RequestSummary {
   title: string;
@@ -9,78 +10,113 @@ interface RequestSummary {
   url: string;
 }
 
-export function renderRequestReceivedEmail(r: RequestSummary) {
-  return renderEmail({
-    subject: `We received your request "${r.title}": it awaits moderation`,
-    paragraphs: [
-      `Your request "${r.title}" for ${r.marketplaceName} was received. The forum secretariat reviews each request before providers can see it; you will get an email when it is published.`,
-      'Until the deadline you can edit or withdraw it.',
-    ],
-    details: [{ label: 'Response deadline', value: formatInZone(r.responseDeadline, r.timeZone) }],
-    action: { label: 'View your request', url: r.url },
-  });
+function deadlineDetail(r: RequestSummary, locale: string) {
+  return { label: t(locale, 'Response deadline'), value: formatInZone(r.responseDeadline, r.timeZone, locale) };
 }
 
-export function renderRequestAwaitingModerationEmail(r: RequestSummary & { organizationName: string }) {
-  return renderEmail({
-    subject: `Review a new request from ${r.organizationName}: "${r.title}"`,
-    paragraphs: [`${r.organizationName} posted a request to ${r.marketplaceName}. Publish it so providers can respond, or reject it with a reason.`],
-    details: [{ label: 'Response deadline', value: formatInZone(r.responseDeadline, r.timeZone) }],
-    action: { label: 'Review the request', url: r.url },
-  });
+export function renderRequestReceivedEmail(r: RequestSummary, locale: string) {
+  return renderEmail(
+    {
+      subject: t(locale, 'We received your request "{{title}}": it awaits moderation', { title: r.title }),
+      paragraphs: [
+        t(
+          locale,
+          'Your request "{{title}}" for {{marketplace}} was received. The forum secretariat reviews each request before providers can see it; you will get an email when it is published.',
+          { title: r.title, marketplace: r.marketplaceName },
+        ),
+        t(locale, 'Until the deadline you can edit or withdraw it.'),
+      ],
+      details: [deadlineDetail(r, locale)],
+      action: { label: t(locale, 'View your request'), url: r.url },
+    },
+    locale,
+  );
 }
 
-export function renderRequestPublishedEmail(r: RequestSummary) {
-  return renderEmail({
-    subject: `Your request "${r.title}" is published: providers can now respond`,
-    paragraphs: [`The forum secretariat published your request. Providers can respond until the deadline; you will see their responses on the request's page.`],
-    details: [{ label: 'Response deadline', value: formatInZone(r.responseDeadline, r.timeZone) }],
-    action: { label: 'View your request', url: r.url },
-  });
+export function renderRequestAwaitingModerationEmail(r: RequestSummary & { organizationName: string }, locale: string) {
+  return renderEmail(
+    {
+      subject: t(locale, 'Review a new request from {{organization}}: "{{title}}"', { organization: r.organizationName, title: r.title }),
+      paragraphs: [t(locale, '{{organization}} posted a request to {{marketplace}}. Publish it so providers can respond, or reject it with a reason.', { organization: r.organizationName, marketplace: r.marketplaceName })],
+      details: [deadlineDetail(r, locale)],
+      action: { label: t(locale, 'Review the request'), url: r.url },
+    },
+    locale,
+  );
 }
 
-export function renderRequestRejectedEmail(r: RequestSummary & { reason: string }) {
-  return renderEmail({
-    subject: `Your request "${r.title}" was not published: see the reason`,
-    paragraphs: [`The forum secretariat did not publish your request to ${r.marketplaceName}.`, `Their reason: ${r.reason}`, 'You can post a new request that addresses it.'],
-    action: { label: 'View your request', url: r.url },
-  });
+export function renderRequestPublishedEmail(r: RequestSummary, locale: string) {
+  return renderEmail(
+    {
+      subject: t(locale, 'Your request "{{title}}" is published: providers can now respond', { title: r.title }),
+      paragraphs: [t(locale, "The forum secretariat published your request. Providers can respond until the deadline; you will see their responses on the request's page.")],
+      details: [deadlineDetail(r, locale)],
+      action: { label: t(locale, 'View your request'), url: r.url },
+    },
+    locale,
+  );
 }
 
-export function renderRequestClosedForRequesterEmail(r: RequestSummary & { responses: Array<{ organization: string; summary: string }>; matchingAt: Date }) {
+export function renderRequestRejectedEmail(r: RequestSummary & { reason: string }, locale: string) {
+  return renderEmail(
+    {
+      subject: t(locale, 'Your request "{{title}}" was not published: see the reason', { title: r.title }),
+      paragraphs: [
+        t(locale, 'The forum secretariat did not publish your request to {{marketplace}}.', { marketplace: r.marketplaceName }),
+        t(locale, 'Their reason: {{reason}}', { reason: r.reason }),
+        t(locale, 'You can post a new request that addresses it.'),
+      ],
+      action: { label: t(locale, 'View your request'), url: r.url },
+    },
+    locale,
+  );
+}
+
+export function renderRequestClosedForRequesterEmail(r: RequestSummary & { responses: Array<{ organization: string; summary: string }>; matchingAt: Date }, locale: string) {
   const n = r.responses.length;
-  return renderEmail({
-    subject: `"${r.title}" closed with ${n} response${n === 1 ? '' : 's'}: mark the ones you prefer`,
-    paragraphs: [
-      n > 0
-        ? `Responses to your request are closed. ${n} provider${n === 1 ? '' : 's'} responded. Mark the ones you prefer before the matching run; it schedules side meetings at the forum.`
-        : 'Responses to your request are closed. No provider responded this time; the forum secretariat can advise on next steps.',
-    ],
-    ...(n > 0 ? { list: { title: 'Responses', items: r.responses.map((x) => `${x.organization}: ${x.summary}`) } } : {}),
-    details: [{ label: 'Matching', value: `after ${formatInZone(r.matchingAt, r.timeZone)}` }],
-    action: { label: 'Read the responses', url: r.url },
-  });
+  return renderEmail(
+    {
+      subject: t(locale, '"{{title}}" closed with {{count}} responses: mark the ones you prefer', { title: r.title, count: n }),
+      paragraphs: [
+        n > 0
+          ? t(locale, 'Responses to your request are closed. {{count}} providers responded. Mark the ones you prefer before the matching run; it schedules side meetings at the forum.', { count: n })
+          : t(locale, 'Responses to your request are closed. No provider responded this time; the forum secretariat can advise on next steps.'),
+      ],
+      ...(n > 0 ? { list: { title: t(locale, 'Responses'), items: r.responses.map((x) => t(locale, '{{organization}}: {{summary}}', { organization: x.organization, summary: x.summary })) } } : {}),
+      details: [{ label: t(locale, 'Matching'), value: t(locale, 'after {{time}}', { time: formatInZone(r.matchingAt, r.timeZone, locale) }) }],
+      action: { label: t(locale, 'Read the responses'), url: r.url },
+    },
+    locale,
+  );
 }
 
-export function renderRequestClosedForResponderEmail(r: RequestSummary & { matchingAt: Date }) {
-  return renderEmail({
-    subject: `"${r.title}" closed: matching follows after ${formatInZone(r.matchingAt, r.timeZone)}`,
-    paragraphs: [
-      'Responses to this request are closed, and yours is among them. The matching run chooses the providers who meet the requester at the forum and schedules the side meetings; you will get an email either way.',
-    ],
-    details: [{ label: 'Matching', value: `after ${formatInZone(r.matchingAt, r.timeZone)}` }],
-    action: { label: 'View the request', url: r.url },
-  });
+export function renderRequestClosedForResponderEmail(r: RequestSummary & { matchingAt: Date }, locale: string) {
+  const matchingAt = formatInZone(r.matchingAt, r.timeZone, locale);
+  return renderEmail(
+    {
+      subject: t(locale, '"{{title}}" closed: matching follows after {{time}}', { title: r.title, time: matchingAt }),
+      paragraphs: [
+        t(locale, 'Responses to this request are closed, and yours is among them. The matching run chooses the providers who meet the requester at the forum and schedules the side meetings; you will get an email either way.'),
+      ],
+      details: [{ label: t(locale, 'Matching'), value: t(locale, 'after {{time}}', { time: matchingAt }) }],
+      action: { label: t(locale, 'View the request'), url: r.url },
+    },
+    locale,
+  );
 }
 
-export function renderDeadlineChangedEmail(r: RequestSummary & { previous: Date }) {
-  return renderEmail({
-    subject: `New deadline for "${r.title}": ${formatInZone(r.responseDeadline, r.timeZone)}`,
-    paragraphs: [`The forum secretariat moved the response deadline of "${r.title}".`],
-    details: [
-      { label: 'New deadline', value: formatInZone(r.responseDeadline, r.timeZone) },
-      { label: 'Previous deadline', value: formatInZone(r.previous, r.timeZone) },
-    ],
-    action: { label: 'View the request', url: r.url },
-  });
+export function renderDeadlineChangedEmail(r: RequestSummary & { previous: Date }, locale: string) {
+  const deadline = formatInZone(r.responseDeadline, r.timeZone, locale);
+  return renderEmail(
+    {
+      subject: t(locale, 'New deadline for "{{title}}": {{deadline}}', { title: r.title, deadline }),
+      paragraphs: [t(locale, 'The forum secretariat moved the response deadline of "{{title}}".', { title: r.title })],
+      details: [
+        { label: t(locale, 'New deadline'), value: deadline },
+        { label: t(locale, 'Previous deadline'), value: formatInZone(r.previous, r.timeZone, locale) },
+      ],
+      action: { label: t(locale, 'View the request'), url: r.url },
+    },
+    locale,
+  );
 }

@@ -187,7 +187,7 @@ export async function listActiveMemberEmails(db: Kysely<Database>, organizationI
 }
 
 export async function findUserEmail(db: Kysely<Database>, userId: string) {
-  return db.selectFrom('users').select(['id', 'email']).where('id', '=', userId).executeTakeFirst();
+  return db.selectFrom('users').select(['id', 'email', 'locale']).where('id', '=', userId).executeTakeFirst();
 }
 
 /** Moves a request's deadline (an organizer's extension); the caller holds the request's lock. */
@@ -201,8 +201,8 @@ export async function setRequestDeadline(db: Kysely<Database>, id: string, deadl
 
 /** Everyone a deadline change concerns: the requester, followers, and authors of responses and drafts. */
 export async function findPeopleConcernedByRequest(db: Kysely<Database>, requestId: string) {
-  const result = await sql<{ id: string; email: string }>`
-    SELECT DISTINCT u.id, u.email FROM users u
+  const result = await sql<{ id: string; email: string; locale: string }>`
+    SELECT DISTINCT u.id, u.email, u.locale FROM users u
     WHERE u.id = (SELECT created_by FROM requests WHERE id = ${requestId})
        OR u.id IN (SELECT user_id FROM request_follows WHERE request_id = ${requestId})
        OR u.id IN (SELECT created_by FROM responses WHERE request_id = ${requestId} AND status IN ('draft', 'submitted'))`.execute(db);

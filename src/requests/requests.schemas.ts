@@ -82,7 +82,12 @@ export const browseRequestsQuery = z
     theme: themeField.optional(),
     country: z.string().trim().toUpperCase().refine(isCountryCode, 'must be an ISO 3166 alpha-2 country code').optional(),
     language: z.string().trim().toLowerCase().refine(isLanguageCode, 'must be an ISO 639-1 language code').optional(),
-    q: z.string().trim().max(200, 'must be at most 200 characters').optional(),
+    q: z
+      .string()
+      .trim()
+      .max(200, 'must be at most 200 characters')
+      .regex(/^[^\u0000-\u001f]*$/, 'must not contain control characters')
+      .optional(),
     mine: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
     limit: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').max(100, 'must be at most 100').default(20),
     cursor: z.string().max(200).regex(/^[A-Za-z0-9_-]*$/, 'is not a cursor from a previous page').optional(),

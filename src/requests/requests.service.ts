@@ -7,6 +7,7 @@ import { resolveTimeInput } from '../shared/time-input.ts';
 import { isoInZone } from '../shared/time.ts';
 import { decodeCursor, encodeCursor } from '../shared/cursor.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
+import { findUserLocaleByEmail } from '../auth/auth.repository.ts';
 import { findMarketplace, CLOSE_OF_BUSINESS } from '../marketplaces/marketplaces.service.ts';
 import { changeRequestStatus, deadlinePassedError, type RequestAction } from './request-status.ts';
 import {
@@ -94,9 +95,11 @@ export async function createRequest(ctx: AppContext, actorOrNull: Actor | null, 
     await recordAudit(tx.db, actor, { entity: 'request', entityId: id, action: 'create', toStatus: 'submitted' });
     const request = (await findRequest(tx.db, id))!;
     const summary = { title: request.title, marketplaceName: marketplace.name, responseDeadline: request.response_deadline, timeZone: marketplace.time_zone, url: requestUrl(ctx, id) };
-    await tx.queueEmail({ idempotencyKey: `request-received:${id}`, template: 'request-received', to: actor.email, ...renderRequestReceivedEmail(summary) });
+    await tx.queueEmail({ idempotencyKey: `request-received:${id}`, template: 'request-received', to: actor.email, ...renderRequestReceivedEmail(summary, actor.locale) });
     for (const organizer of ctx.config.ORGANIZER_EMAILS) {
-      const email = renderRequestAwaitingModerationEmail({ ...summary, organizationName: actor.organization.name });
+      // An organizer who never signed in has no account, hence no language of their own: English.
+      const locale = (await findUserLocaleByEmail(tx.db, organizer)) ?? 'en';
+      const email = renderRequestAwaitingModerationEmail({ ...summary, organizationName: actor.organization.name }, locale);
       await tx.queueEmail({ idempotencyKey: `request-awaiting-moderation:${id}:${organizer}`, template: 'request-awaiting-moderation', to: organizer, ...email });
     }
     return id;
@@ -165,9 +168,9 @@ export async function moderateRequest(ctx: AppContext, actorOrNull: Actor | null
     if (!creator) return;
     const summary = { title: before.title, marketplaceName: before.marketplace_name, responseDeadline: before.response_deadline, timeZone: before.time_zone, url: requestUrl(ctx, id) };
     if (action === 'publish') {
-      await tx.queueEmail({ idempotencyKey: `request-published:${id}`, template: 'request-published', to: creator.email, ...renderRequestPublishedEmail(summary) });
+      await tx.queueEmail({ idempotencyKey: `request-published:${id}`, template: 'request-published', to: creator.email, ...renderRequestPublishedEmail(summary, creator.locale) });
     } else if (action === 'reject') {
-      await tx.queueEmail({ idempotencyKey: `request-rejected:${id}`, template: 'request-rejected', to: creator.email, ...renderRequestRejectedEmail({ ...summary, reason: reason! }) });
+      await tx.queueEmail({ idempotencyKey: `request-rejected:${id}`, template: 'request-rejected', to: creator.email, ...renderRequestRejectedEmail({ ...summary, reason: reason! }, creator.locale) });
     }
   });
   const request = (await findRequest(ctx.db, id))!;
@@ -193,8 +196,8 @@ async function moveRequestDeadline(ctx: AppContext, tx: Tx, actor: Actor, reques
   });
   if (request.status === 'closed') await changeRequestStatus(tx, actor, requestId, 'reopen');
   const summary = { title: request.title, marketplaceName: request.marketplace_name, responseDeadline: deadline, timeZone: request.time_zone, url: requestUrl(ctx, requestId), previous: request.response_deadline };
-  const email = renderDeadlineChangedEmail(summary);
   for (const person of await findPeopleConcernedByRequest(tx.db, requestId)) {
+    const email = renderDeadlineChangedEmail(summary, person.locale);
     await tx.queueEmail({ idempotencyKey: `deadline-changed:${requestId}:${deadline.getTime()}:${person.id}`, template: 'deadline-changed', to: person.email, ...email });
   }
   return true;

@@ -57,7 +57,7 @@ async function queueSubmittedEmails(ctx: AppContext, tx: Tx, actor: Actor, reque
     idempotencyKey: `response-submitted:${responseId}:${stamp}`,
     template: 'response-submitted',
     to: actor.email,
-    ...renderResponseSubmittedEmail({ requestTitle: request.title, deadline: request.response_deadline, timeZone: request.time_zone, url: responseUrl(ctx, requestId) }),
+    ...renderResponseSubmittedEmail({ requestTitle: request.title, deadline: request.response_deadline, timeZone: request.time_zone, url: responseUrl(ctx, requestId) }, actor.locale),
   });
   if (!request.sealed_responses && !request.marketplace_sealed) {
     const requester = await findUserEmail(tx.db, request.created_by);
@@ -66,7 +66,7 @@ async function queueSubmittedEmails(ctx: AppContext, tx: Tx, actor: Actor, reque
         idempotencyKey: `response-received:${responseId}:${stamp}`,
         template: 'response-received',
         to: requester.email,
-        ...renderResponseReceivedEmail({ requestTitle: request.title, providerName: response.organization_name, summary: response.summary, url: requestUrl(ctx, requestId), responseCount: count }),
+        ...renderResponseReceivedEmail({ requestTitle: request.title, providerName: response.organization_name, summary: response.summary, url: requestUrl(ctx, requestId), responseCount: count }, requester.locale),
       });
     }
   }

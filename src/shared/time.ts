@@ -10,6 +10,12 @@ export function formatInZone(instant: Date, timeZone: string, locale = 'en'): st
   return `${dt.toFormat('ccc d LLL yyyy, HH:mm')} (UTC${dt.toFormat('ZZ')}, ${timeZone})`;
 }
 
+/** "Mon 9 Jul 2007" (fr "lun. 9 juil. 2007"): a calendar date (yyyy-mm-dd), which has no zone. */
+export function formatDate(isoDate: string, locale = 'en'): string {
+  const dt = DateTime.fromISO(isoDate, { zone: 'UTC' }).setLocale(locale);
+  return dt.isValid ? dt.toFormat('ccc d LLL yyyy') : isoDate;
+}
+
 /** "in 3 days", "2 hours ago": relative to the instant given as now. */
 export function formatRelative(instant: Date, now: Date, locale = 'en'): string {
   return DateTime.fromJSDate(instant).setLocale(locale).toRelative({ base: DateTime.fromJSDate(now) }) ?? '';

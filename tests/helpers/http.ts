@@ -30,10 +30,18 @@ export class PageClient {
   private cookies = new Map<string, string>();
   lastHtml = '';
 
-  constructor(private readonly baseUrl: string) {}
+  /** `headers` go with every request, e.g. a browser's `accept-language`. */
+  constructor(
+    private readonly baseUrl: string,
+    private readonly headers: Record<string, string> = {},
+  ) {}
 
   setCookie(name: string, value: string): void {
     this.cookies.set(name, value);
+  }
+
+  cookie(name: string): string | undefined {
+    return this.cookies.get(name);
   }
 
   private cookieHeader(): string {
@@ -52,7 +60,7 @@ export class PageClient {
   }
 
   async get(path: string): Promise<{ status: number; html: string; location: string | null }> {
-    const response = await fetch(new URL(path, this.baseUrl), { headers: { cookie: this.cookieHeader() }, redirect: 'manual' });
+    const response = await fetch(new URL(path, this.baseUrl), { headers: { ...this.headers, cookie: this.cookieHeader() }, redirect: 'manual' });
     this.remember(response);
     const html = await response.text();
     this.lastHtml = html;
@@ -74,7 +82,7 @@ export class PageClient {
     for (const [key, value] of Object.entries(fields)) for (const v of Array.isArray(value) ? value : [value]) body.append(key, v);
     const response = await fetch(new URL(path, this.baseUrl), {
       method: 'POST',
-      headers: { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { ...this.headers, cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
       body,
       redirect: 'manual',
     });

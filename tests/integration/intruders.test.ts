@@ -43,8 +43,9 @@ describe('intruders', () => {
   });
 
   it('signing in replaces a session id planted beforehand (no session fixation), and the sign-in link cannot redirect elsewhere', async () => {
+    const planted = await createPerson(env.ctx, { email: 'attacker@example.org' });
     const browser = new PageClient(env.baseUrl);
-    browser.setCookie('fm_session', organizer.browserToken); // planted by an attacker who knows it
+    browser.setCookie('fm_session', planted.browserToken); // planted by an attacker who knows it
     const login = await browser.get('/login?next=//evil.example/steal');
     expect(login.html).not.toContain('evil.example');
     await browser.post('/login', { email: 'victim@labour.gov.np', next: 'https://evil.example/' }, { formPage: '/login' });
@@ -56,10 +57,9 @@ describe('intruders', () => {
     expect(signedIn.location?.startsWith('/')).toBe(true);
     expect(signedIn.location).not.toContain('evil');
     // The planted session was ended; the browser holds a new one.
-    expect((await api('GET', '/api/v1/me', { token: organizer.token })).status).toBe(200);
-    const planted = await new PageClient(env.baseUrl);
-    planted.setCookie('fm_session', organizer.browserToken);
-    expect((await planted.get('/account/organization')).status).toBe(303);
+    const attacker = new PageClient(env.baseUrl);
+    attacker.setCookie('fm_session', planted.browserToken);
+    expect((await attacker.get('/account/organization')).status).toBe(303);
   });
 
   it('text with markup, CRLF and formula tricks comes back escaped in pages, emails (no header injection) and CSV', async () => {
@@ -91,7 +91,10 @@ describe('intruders', () => {
   it('brute-forcing sign-in tokens is rate limited', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 35; i++) statuses.push((await api('POST', '/api/v1/auth/token', { body: { token: `guess-${i}-${'x'.repeat(30)}` } })).status);
-    expect(statuses.slice(0, 30).every((s) => s === 401)).toBe(true);
-    expect(statuses.slice(30)).toEqual([429, 429, 429, 429, 429]);
+    // At most 30 tries per address in 15 minutes (earlier sign-ins in this file used some): then only 429.
+    const firstLimited = statuses.indexOf(429);
+    expect(firstLimited).toBeGreaterThan(20);
+    expect(statuses.slice(0, firstLimited).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(firstLimited).every((s) => s === 429)).toBe(true);
   });
 });

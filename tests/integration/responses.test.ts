@@ -61,7 +61,7 @@ describe('responding to a request', () => {
     const seenByIom = await api('GET', `/api/v1/requests/${request.id}/responses`, { token: iom.token });
     expect(seenByIom.body.items.map((r: { id: string }) => r.id)).toEqual([iomResponse.body.id]);
     expect((await api('GET', `/api/v1/responses/${iloResponse.body.id}`, { token: iom.token })).status).toBe(404);
-    expect((await api('GET', `/api/v1/responses/${iloResponse.body.id}`)).status).toBe(404);
+    expect((await api('GET', `/api/v1/responses/${iloResponse.body.id}`)).status).toBe(401);
     expect((await api('PATCH', `/api/v1/responses/${iloResponse.body.id}`, { token: iom.token, body: { summary: 'Taken over by IOM' } })).status).toBe(404);
 
     const seenByRequester = await api('GET', `/api/v1/requests/${request.id}/responses`, { token: bangladesh.token });

@@ -63,6 +63,7 @@ function toAppError(error: unknown): AppError | null {
   // A uniqueness race the service did not foresee: a conflict, never a 500.
   if (e.code === '23505') return new AppError(409, 'already-exists', 'Conflict', 'This record already exists (it was probably just created by another request).');
   if (e.code === '22P02' || e.code === '22007' || e.code === '22008') return new AppError(400, 'bad-value', 'Bad value', 'A value in the request has the wrong format.');
+  if (e.code === '22021' || e.code === '22P05' || e.code === '54000') return new AppError(400, 'bad-value', 'Bad value', 'The text contains a character that cannot be stored (such as NUL).');
   const lostConnection = /Connection terminated|not queryable|terminating connection|ECONNRESET|Connection is closed|Stream isn't writeable/i.test((error as Error)?.message ?? '');
   if (lostConnection || ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P02', '57P03', '08000', '08003', '08006'].includes(e.code ?? '')) {
     return new AppError(503, 'unavailable', 'Service unavailable', 'The database or queue is not reachable right now. Try again in a minute; nothing you submitted before was lost.');

@@ -7,6 +7,7 @@ import { getMyInterests, isValidUnsubscribeToken, setMyInterests, unsubscribeFro
 import { requestCategories, requestCategoryLabels } from '../../requests/requests.schemas.ts';
 import { bodyOf, countryCodeFromText, handleForm, list, splitList, str, type FormValues } from '../forms.ts';
 import { renderPage } from './render.ts';
+import { t } from '../../i18n/i18n.ts';
 
 const timeZones = Intl.supportedValuesOf('timeZone').map((z) => ({ value: z, label: z }));
 
@@ -18,7 +19,7 @@ export function accountPages(ctx: AppContext): Router {
       req,
       res,
       'preferences.njk',
-      { title: 'Preferences', values, errors, formError, notice, timeZones, categories: requestCategories.map((value) => ({ value, label: requestCategoryLabels[value] })) },
+      { title: t(req.locale, 'Preferences'), values, errors, formError, notice, timeZones, categories: requestCategories.map((value) => ({ value, label: t(req.locale, requestCategoryLabels[value]) })) },
       status,
     );
 
@@ -31,7 +32,7 @@ export function accountPages(ctx: AppContext): Router {
       {},
       undefined,
       200,
-      str(req.query.notice) === 'saved' ? 'Your preferences are saved.' : undefined,
+      str(req.query.notice) === 'saved' ? t(req.locale, 'Your preferences are saved.') : undefined,
     );
   });
 
@@ -59,11 +60,11 @@ export function accountPages(ctx: AppContext): Router {
   // The link in every digest: a page whose button unsubscribes; mail providers POST to it directly (RFC 8058).
   router.get('/unsubscribe/:token', (req, res) => {
     const valid = isValidUnsubscribeToken(ctx, String(req.params.token));
-    renderPage(req, res, 'unsubscribe.njk', { title: 'Unsubscribe', token: req.params.token, valid, done: false }, valid ? 200 : 404);
+    renderPage(req, res, 'unsubscribe.njk', { title: t(req.locale, 'Unsubscribe'), token: req.params.token, valid, done: false }, valid ? 200 : 404);
   });
   router.post('/unsubscribe/:token', async (req, res) => {
     const done = await unsubscribeFromDigest(ctx, String(req.params.token));
-    renderPage(req, res, 'unsubscribe.njk', { title: 'Unsubscribe', valid: done, done }, done ? 200 : 404);
+    renderPage(req, res, 'unsubscribe.njk', { title: t(req.locale, 'Unsubscribe'), valid: done, done }, done ? 200 : 404);
   });
 
   return router;

@@ -16,6 +16,7 @@ import { authenticateApi } from '../middleware/authenticate.ts';
 import { isoInZone } from '../../shared/time.ts';
 import { responsesApi } from './api-responses.ts';
 import { meetingsApi } from './api-meetings.ts';
+import { negotiateLocale } from '../../i18n/i18n.ts';
 
 const uuidParam = z.string().uuid('must be an id');
 
@@ -53,7 +54,7 @@ export function apiRouter(ctx: AppContext): Router {
   // Sign-in
   api.post('/auth/magic-link', async (req, res) => {
     const body = parseInput(magicLinkBody, req.body);
-    await requestSignInLink(ctx, { email: body.email, ip: req.ip ?? 'unknown', next: body.next });
+    await requestSignInLink(ctx, { email: body.email, ip: req.ip ?? 'unknown', next: body.next, locale: negotiateLocale(req.get('accept-language')) });
     res.status(202).json({ message: 'If this address can sign in, a sign-in link is on its way. It works once, for 10 minutes.' });
   });
   api.post('/auth/token', async (req, res) => {

@@ -4,6 +4,7 @@ import { signInForDemo } from '../../auth/auth.service.ts';
 import { notFound } from '../../shared/errors.ts';
 import { setSessionCookie } from '../middleware/authenticate.ts';
 import { renderPage } from './render.ts';
+import { t } from '../../i18n/i18n.ts';
 
 /** Demo mode only (never mounted otherwise): every demo person with a button that signs in as them. */
 export function demoPages(ctx: AppContext): Router {
@@ -17,7 +18,7 @@ export function demoPages(ctx: AppContext): Router {
       .orderBy('o.name')
       .execute();
     renderPage(req, res, 'demo.njk', {
-      title: 'Demo: sign in as anyone',
+      title: t(req.locale, 'Demo: sign in as anyone'),
       people: people.map((p) => ({ ...p, organizer: ctx.config.ORGANIZER_EMAILS.includes(p.email) })),
     });
   });

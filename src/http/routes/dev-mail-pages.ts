@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { MailCatcher } from '../../email/mail-catcher.ts';
 import { notFound } from '../../shared/errors.ts';
 import { renderPage } from './render.ts';
+import { t } from '../../i18n/i18n.ts';
 
 export type DevMailbox = MailCatcher;
 
@@ -10,13 +11,13 @@ export function devMailPages(mailbox: DevMailbox): Router {
   const router = Router();
   router.get('/dev/mail', (req, res) => {
     const messages = [...mailbox.messages].reverse().map((m) => ({ id: m.id, to: m.envelopeTo.join(', '), subject: m.parsed.subject ?? '', receivedAt: m.receivedAt }));
-    renderPage(req, res, 'dev-mail.njk', { title: 'Development mailbox', messages });
+    renderPage(req, res, 'dev-mail.njk', { title: t(req.locale, 'Development mailbox'), messages });
   });
   router.get('/dev/mail/:id', (req, res) => {
     const message = mailbox.messages.find((m) => m.id === Number(req.params.id));
     if (!message) throw notFound('The email');
     renderPage(req, res, 'dev-mail-message.njk', {
-      title: message.parsed.subject ?? 'Email',
+      title: message.parsed.subject ?? t(req.locale, 'Email'),
       message: {
         id: message.id,
         to: message.envelopeTo.join(', '),

@@ -13,7 +13,7 @@ import { listMeetingsOfRequest } from '../../meetings/meetings.repository.ts';
 import type { AppError } from '../../shared/errors.ts';
 import { listThemesInUse } from '../../requests/requests.repository.ts';
 import { listAudit } from '../../audit/audit.repository.ts';
-import { allCountries, commonLanguages, languageName } from '../../shared/reference-data.ts';
+import { allCountries, commonLanguages } from '../../shared/reference-data.ts';
 import { instantToLocal } from '../../shared/time.ts';
 import { notFound } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
@@ -21,6 +21,9 @@ import { fieldErrorsFromZod } from '../../shared/errors.ts';
 import type { RequestRow } from '../../requests/requests.repository.ts';
 import { bodyOf, countryCodeFromText, errorsByField, handleForm, languageCodeFromText, list, numberOrText, splitList, str, type FormValues } from '../forms.ts';
 import { renderPage } from './render.ts';
+import { N_, t } from '../../i18n/i18n.ts';
+import { languageNameIn } from '../../i18n/names.ts';
+import { statusLabels } from '../views.ts';
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -30,7 +33,7 @@ function requestIdParam(req: Request): string {
   return id;
 }
 
-const categoryOptions = requestCategories.map((value) => ({ value, label: requestCategoryLabels[value] }));
+const categoryOptions = (locale: string) => requestCategories.map((value) => ({ value, label: t(locale, requestCategoryLabels[value]) }));
 
 /** The request form's fields as the API's body. */
 function requestFormToInput(values: FormValues, mode: 'create' | 'update') {
@@ -74,7 +77,7 @@ export function marketplacePages(ctx: AppContext): Router {
   router.get('/', async (req, res) => {
     const marketplaces = await listMarketplaces(ctx);
     if (marketplaces.length === 1) return res.redirect(302, `/m/${marketplaces[0]!.slug}`);
-    renderPage(req, res, 'home.njk', { title: 'Marketplaces', marketplaces });
+    renderPage(req, res, 'home.njk', { title: t(req.locale, 'Marketplaces'), marketplaces });
   });
 
   // Account: create or join an organization
@@ -84,13 +87,13 @@ export function marketplacePages(ctx: AppContext): Router {
       res,
       'account-organization.njk',
       {
-        title: 'Your organization',
+        title: t(req.locale, 'Your organization'),
         values,
         errors,
         formError,
         organizations: await searchOrganizations(ctx.db),
-        kinds: organizationKinds.map((value) => ({ value, label: organizationKindLabels[value] })),
-        countries: allCountries().map((c) => ({ value: c.code, label: c.name })),
+        kinds: organizationKinds.map((value) => ({ value, label: t(req.locale, organizationKindLabels[value]) })),
+        countries: allCountries(req.locale).map((c) => ({ value: c.code, label: c.name })),
       },
       status,
     );
@@ -98,11 +101,12 @@ export function marketplacePages(ctx: AppContext): Router {
   router.get('/account/organization', async (req, res) => {
     const actor = requireActor(req.actor);
     const notices: Record<string, string> = {
-      created: 'Your organization is registered. It waits for verification by the forum secretariat; you will get an email.',
-      joined: 'You asked to join this organization. The forum secretariat will approve it; you will get an email.',
-      saved: 'Saved.',
+      created: N_('Your organization is registered. It waits for verification by the forum secretariat; you will get an email.'),
+      joined: N_('You asked to join this organization. The forum secretariat will approve it; you will get an email.'),
+      saved: N_('Saved.'),
     };
-    res.locals.notice = notices[str(req.query.notice)];
+    const notice = notices[str(req.query.notice)];
+    res.locals.notice = notice ? t(req.locale, notice) : undefined;
     await showOrganizationForm(req, res, {
       name: actor.organization?.name ?? '',
       kind: actor.organization?.kind ?? '',
@@ -135,17 +139,19 @@ export function marketplacePages(ctx: AppContext): Router {
   // Browse a marketplace
   router.get('/m/:slug', async (req, res) => {
     const { marketplace, sessions } = await getMarketplace(ctx, String(req.params.slug).toLowerCase());
-    const raw = Object.fromEntries(Object.entries(req.query).filter(([, v]) => typeof v === 'string' && v !== '')) as Record<string, string>;
+    // `lang` belongs to the language switch, not to the filters.
+    const raw = Object.fromEntries(Object.entries(req.query).filter(([k, v]) => k !== 'lang' && typeof v === 'string' && v !== '')) as Record<string, string>;
     const parsed = browseRequestsQuery.safeParse(raw);
-    const errors = parsed.success ? {} : errorsByField(fieldErrorsFromZod(parsed.error));
+    const errors = parsed.success ? {} : errorsByField(fieldErrorsFromZod(parsed.error), {}, req.locale);
     const query = parsed.success ? parsed.data : browseRequestsQuery.parse({});
     const page = await browseRequests(ctx, req.actor, marketplace.slug, query);
     const themesInUse = await listThemesInUse(ctx.db, marketplace.id);
     const sessionCodes = new Set(sessions.map((s) => s.code));
     const nextUrl = page.nextCursor ? `/m/${marketplace.slug}?${new URLSearchParams({ ...raw, cursor: page.nextCursor }).toString()}` : null;
-    const statuses = req.actor?.isOrganizer || query.mine
-      ? ['open', 'submitted', 'rejected', 'withdrawn', 'closed', 'matched'].map((s) => ({ value: s, label: s }))
-      : ['open', 'closed', 'matched'].map((s) => ({ value: s, label: s }));
+    const statuses = (req.actor?.isOrganizer || query.mine ? ['open', 'submitted', 'rejected', 'withdrawn', 'closed', 'matched'] : ['open', 'closed', 'matched']).map((s) => ({
+      value: s,
+      label: t(req.locale, statusLabels[s] ?? s),
+    }));
     renderPage(req, res, 'marketplace.njk', {
       title: marketplace.name,
       marketplace,
@@ -154,13 +160,13 @@ export function marketplacePages(ctx: AppContext): Router {
       query: raw,
       errors,
       canPost: !!req.actor && isVerifiedMember(req.actor) && req.actor.organization?.kind === 'government',
-      categories: categoryOptions,
+      categories: categoryOptions(req.locale),
       themes: [
         ...sessions.map((s) => ({ value: s.code, label: `${s.code}: ${s.title}` })),
         ...themesInUse.filter((t) => !sessionCodes.has(t)).map((t) => ({ value: t, label: t })),
       ],
-      countries: allCountries().map((c) => ({ value: c.code, label: c.name })),
-      languages: commonLanguages.map((code) => ({ value: code, label: languageName(code) })),
+      countries: allCountries(req.locale).map((c) => ({ value: c.code, label: c.name })),
+      languages: commonLanguages.map((code) => ({ value: code, label: languageNameIn(code, req.locale) })),
       statuses,
     });
   });
@@ -177,13 +183,13 @@ export function marketplacePages(ctx: AppContext): Router {
       res,
       'request-form.njk',
       {
-        title: options.mode === 'create' ? 'Post a request for assistance' : 'Edit your request',
-        submitLabel: options.mode === 'create' ? 'Submit the request' : 'Save changes',
+        title: options.mode === 'create' ? t(req.locale, 'Post a request for assistance') : t(req.locale, 'Edit your request'),
+        submitLabel: options.mode === 'create' ? t(req.locale, 'Submit the request') : t(req.locale, 'Save changes'),
         action: options.mode === 'create' ? `/m/${marketplace.slug}/requests/new` : `/requests/${options.requestId}/edit`,
         backUrl: options.mode === 'create' ? `/m/${marketplace.slug}` : `/requests/${options.requestId}`,
         marketplace,
         sessions,
-        categories: categoryOptions,
+        categories: categoryOptions(req.locale),
         values: options.values,
         errors: options.errors ?? {},
         formError: options.formError,
@@ -215,18 +221,18 @@ export function marketplacePages(ctx: AppContext): Router {
 
   // A request's page
   const notices: Record<string, string> = {
-    submitted: 'Your request was submitted. It awaits moderation by the forum secretariat; you will get an email when it is published.',
-    saved: 'Your changes are saved.',
-    published: 'The request is published.',
-    rejected: 'The request was rejected and the requester told why.',
-    withdrawn: 'The request is withdrawn.',
-    responded: 'Your response is submitted. The requester can see it; you can edit or withdraw it until the deadline.',
-    'draft-saved': 'Your draft is saved. The requester cannot see it until you submit it.',
-    'response-saved': 'Your response is saved.',
-    'response-withdrawn': 'Your response is withdrawn.',
-    following: 'You follow this request: you will get reminders before its deadline.',
-    unfollowed: 'You no longer follow this request.',
-    'deadline-changed': 'The deadline is changed; the people concerned are emailed.',
+    submitted: N_('Your request was submitted. It awaits moderation by the forum secretariat; you will get an email when it is published.'),
+    saved: N_('Your changes are saved.'),
+    published: N_('The request is published.'),
+    rejected: N_('The request was rejected and the requester told why.'),
+    withdrawn: N_('The request is withdrawn.'),
+    responded: N_('Your response is submitted. The requester can see it; you can edit or withdraw it until the deadline.'),
+    'draft-saved': N_('Your draft is saved. The requester cannot see it until you submit it.'),
+    'response-saved': N_('Your response is saved.'),
+    'response-withdrawn': N_('Your response is withdrawn.'),
+    following: N_('You follow this request: you will get reminders before its deadline.'),
+    unfollowed: N_('You no longer follow this request.'),
+    'deadline-changed': N_('The deadline is changed; the people concerned are emailed.'),
   };
   const showRequest = async (req: Request, res: Response, request: RequestRow, extra: Record<string, unknown> = {}, status = 200) => {
     const actor = req.actor;
@@ -242,7 +248,7 @@ export function marketplacePages(ctx: AppContext): Router {
         requireVerifiedProvider(actor, request);
         canRespond = !visible.items.some((r) => r.organization_id === actor?.organization?.id);
       } catch (error) {
-        respondRefusal = actor ? (error as AppError).detail ?? null : 'Sign in to respond to this request.';
+        respondRefusal = actor ? (error as AppError).detail ?? null : t(req.locale, 'Sign in to respond to this request.');
       }
     }
     renderPage(
@@ -264,7 +270,7 @@ export function marketplacePages(ctx: AppContext): Router {
         canEdit: editable && (isOwner || !!actor?.isOrganizer),
         canModerate: !!actor?.isOrganizer && ['submitted', 'open'].includes(request.status),
         history: insider ? await listAudit(ctx.db, 'request', request.id) : [],
-        notice: notices[str(req.query.notice)],
+        notice: notices[str(req.query.notice)] ? t(req.locale, notices[str(req.query.notice)]!) : undefined,
         values: {},
         ...extra,
       },

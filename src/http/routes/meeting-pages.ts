@@ -15,6 +15,7 @@ import { instantToLocal } from '../../shared/time.ts';
 import { timeInputField } from '../../shared/time-input.ts';
 import { bodyOf, handleForm, str } from '../forms.ts';
 import { renderPage } from './render.ts';
+import { N_, t } from '../../i18n/i18n.ts';
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 function idParam(value: unknown, what: string): string {
@@ -31,11 +32,16 @@ export function meetingPages(ctx: AppContext): Router {
   const showMine = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const actor = requireActor(req.actor);
     const meetings = await listMyMeetings(ctx, actor);
-    renderPage(req, res, 'meetings.njk', { title: 'Your side meetings', meetings: meetings.map((m) => ({ ...m, party: partyOf(actor, m) })), values: {}, ...extra }, status);
+    renderPage(req, res, 'meetings.njk', { title: t(req.locale, 'Your side meetings'), meetings: meetings.map((m) => ({ ...m, party: partyOf(actor, m) })), values: {}, ...extra }, status);
   };
   router.get('/meetings', async (req, res) => {
-    const notices: Record<string, string> = { accepted: 'You accepted the meeting.', declined: 'You declined the meeting; the other party is told and the slot goes to the next best offer.', unavailable: 'Saved: no meeting will be scheduled for you at that time in the next run.' };
-    await showMine(req, res, { notice: notices[str(req.query.notice)] });
+    const notices: Record<string, string> = {
+      accepted: N_('You accepted the meeting.'),
+      declined: N_('You declined the meeting; the other party is told and the slot goes to the next best offer.'),
+      unavailable: N_('Saved: no meeting will be scheduled for you at that time in the next run.'),
+    };
+    const notice = notices[str(req.query.notice)];
+    await showMine(req, res, { notice: notice ? t(req.locale, notice) : undefined });
   });
   for (const [action, answer] of [['accept', 'accepted'], ['decline', 'declined']] as const) {
     router.post(`/meetings/:id/${action}`, async (req, res) => {
@@ -62,7 +68,7 @@ export function meetingPages(ctx: AppContext): Router {
     const { id, party, token } = req.params as { id: string; party: string; token: string };
     const meeting = uuidPattern.test(id) ? await findMeeting(ctx.db, id) : undefined;
     if (!meeting || !verifyMeetingAnswerToken(ctx.config.SESSION_SECRET, id, party, token)) throw new AppError(404, 'not-found', 'Link not valid', 'This meeting link is not valid.');
-    renderPage(req, res, 'meeting-answer.njk', { title: 'Your side meeting', meeting, party, action: `/meetings/${id}/answer/${party}/${token}`, done });
+    renderPage(req, res, 'meeting-answer.njk', { title: t(req.locale, 'Your side meeting'), meeting, party, action: `/meetings/${id}/answer/${party}/${token}`, done });
   };
   router.get('/meetings/:id/answer/:party/:token', (req, res) => answerPage(req, res));
   router.post('/meetings/:id/answer/:party/:token', async (req, res) => {
@@ -108,7 +114,15 @@ export function meetingPages(ctx: AppContext): Router {
         .map((s) => ({ time: instantToLocal(s.startsAt, marketplace.time_zone).time, cells: rooms.map((r) => byCell.get(`${s.startsAt.getTime()}|${r.id}`) ?? null) })),
     }));
     const runs = await ctx.db.selectFrom('matching_runs').selectAll().where('marketplace_id', '=', marketplace.id).orderBy('started_at', 'desc').limit(10).execute();
-    renderPage(req, res, 'organizer/timetable.njk', { title: `Timetable: ${marketplace.name}`, marketplace, rooms, grid, meetings, runs, notice: str(req.query.notice) === 'queued' ? 'The matching run is queued; reload in a moment.' : undefined });
+    renderPage(req, res, 'organizer/timetable.njk', {
+      title: t(req.locale, 'Timetable: {{marketplace}}', { marketplace: marketplace.name }),
+      marketplace,
+      rooms,
+      grid,
+      meetings,
+      runs,
+      notice: str(req.query.notice) === 'queued' ? t(req.locale, 'The matching run is queued; reload in a moment.') : undefined,
+    });
   });
   router.post('/organizer/marketplaces/:slug/matching-runs', async (req, res) => {
     await requestMatchingRun(ctx, req.actor, String(req.params.slug));
@@ -122,11 +136,11 @@ export function meetingPages(ctx: AppContext): Router {
   router.get('/organizer/marketplaces/:slug/meetings.ics', async (req, res) => {
     const marketplace = await findMarketplace(ctx, String(req.params.slug));
     const meetings = await listMeetingsOfMarketplace(ctx.db, marketplace.id, ['proposed', 'confirmed']);
-    res.type('text/calendar').attachment(`${marketplace.slug}-meetings.ics`).send(meetingsToIcs(ctx, meetings, `${marketplace.name}: side meetings`));
+    res.type('text/calendar').attachment(`${marketplace.slug}-meetings.ics`).send(meetingsToIcs(ctx, meetings, t(req.locale, '{{marketplace}}: side meetings', { marketplace: marketplace.name })));
   });
   router.get('/organizer/marketplaces/:slug/report', async (req, res) => {
     const report = await marketplaceReport(ctx, req.actor, String(req.params.slug));
-    renderPage(req, res, 'organizer/report.njk', { title: `Report: ${report.marketplace.name}`, report });
+    renderPage(req, res, 'organizer/report.njk', { title: t(req.locale, 'Report: {{marketplace}}', { marketplace: report.marketplace.name }), report });
   });
   router.get('/organizer/marketplaces/:slug/report.csv', async (req, res) => {
     const report = await marketplaceReport(ctx, req.actor, String(req.params.slug));

@@ -20,6 +20,7 @@ import { parseInput } from '../../shared/parse.ts';
 import { instantToLocal } from '../../shared/time.ts';
 import { bodyOf, handleForm, numberOrText, str, type FormValues } from '../forms.ts';
 import { renderPage } from './render.ts';
+import { t } from '../../i18n/i18n.ts';
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const timeZones = Intl.supportedValuesOf('timeZone').map((z) => ({ value: z, label: z }));
@@ -132,7 +133,7 @@ export function organizerPages(ctx: AppContext): Router {
   router.get('/organizer/organizations', async (req, res) => {
     const status = ['pending', 'verified', 'rejected'].includes(str(req.query.status)) ? str(req.query.status) : undefined;
     const organizations = await listOrganizations(ctx, req.actor, status);
-    renderPage(req, res, 'organizer/organizations.njk', { title: 'Organizations', organizations, notice: str(req.query.notice) === 'done' ? 'Done.' : undefined });
+    renderPage(req, res, 'organizer/organizations.njk', { title: t(req.locale, 'Organizations'), organizations, notice: str(req.query.notice) === 'done' ? t(req.locale, 'Done.') : undefined });
   });
 
   router.post('/organizer/organizations/:id/verify', async (req, res) => {
@@ -155,14 +156,19 @@ export function organizerPages(ctx: AppContext): Router {
       res,
       'organizer/marketplace-form.njk',
       {
-        title: mode === 'create' ? 'New marketplace' : `Edit ${str(values.name) || 'marketplace'}`,
-        submitLabel: mode === 'create' ? 'Create the marketplace' : 'Save changes',
+        title: mode === 'create' ? t(req.locale, 'New marketplace') : str(values.name) ? t(req.locale, 'Edit {{marketplace}}', { marketplace: str(values.name) }) : t(req.locale, 'Edit marketplace'),
+        submitLabel: mode === 'create' ? t(req.locale, 'Create the marketplace') : t(req.locale, 'Save changes'),
         action: mode === 'create' ? '/organizer/marketplaces/new' : `/organizer/marketplaces/${slug}/edit`,
         timeZones,
         values,
         errors,
         formError,
-        notice: str(req.query.notice) === 'saved' ? 'Saved.' : str(req.query.notice) === 'extended' ? `The deadline is extended; ${Number(str(req.query.moved)) || 0} requests follow it and the people concerned are emailed.` : undefined,
+        notice:
+          str(req.query.notice) === 'saved'
+            ? t(req.locale, 'Saved.')
+            : str(req.query.notice) === 'extended'
+              ? t(req.locale, 'The deadline is extended; {{count}} requests follow it and the people concerned are emailed.', { count: Number(str(req.query.moved)) || 0 })
+              : undefined,
         slug,
       },
       status,
@@ -242,7 +248,7 @@ export function organizerPages(ctx: AppContext): Router {
     const query = parsed.success ? parsed.data : { limit: 50 };
     const page = await listOutbox(ctx, req.actor, query);
     const nextUrl = page.nextCursor ? `/organizer/emails?${new URLSearchParams({ ...(query.status ? { status: query.status } : {}), ...(query.q ? { q: query.q } : {}), cursor: page.nextCursor })}` : null;
-    renderPage(req, res, 'organizer/emails.njk', { title: 'Emails', emails: page.items, query, nextUrl, notice: str(req.query.notice) === 'resent' ? 'The email is on its way again.' : undefined });
+    renderPage(req, res, 'organizer/emails.njk', { title: t(req.locale, 'Emails'), emails: page.items, query, nextUrl, notice: str(req.query.notice) === 'resent' ? t(req.locale, 'The email is on its way again.') : undefined });
   });
 
   router.post('/organizer/emails/:id/resend', async (req, res) => {

@@ -13,6 +13,7 @@ import type { RequestRow } from '../../requests/requests.repository.ts';
 import { setFollowing } from '../../interests/interests.service.ts';
 import { bodyOf, handleForm, languageCodeFromText, list, splitList, str, type FormValues } from '../forms.ts';
 import { readerTimeZone, renderPage } from './render.ts';
+import { t, translateKnown } from '../../i18n/i18n.ts';
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 function idParam(req: Request, what: string): string {
@@ -39,9 +40,10 @@ function responseToFormValues(r: ResponseRow): FormValues {
 /** "The deadline was ... (marketplace time); ... your time": what a late provider reads. */
 function lateMessage(req: Request, request: RequestRow): string {
   const reader = readerTimeZone(req);
-  const there = formatInZone(request.response_deadline, request.time_zone);
-  const mine = reader && reader !== request.time_zone ? `; ${formatInZone(request.response_deadline, reader)} your time` : '';
-  return `The response deadline has passed. It was ${there}${mine}. Your response was not saved.`;
+  const there = formatInZone(request.response_deadline, request.time_zone, req.locale);
+  const deadline =
+    reader && reader !== request.time_zone ? `${there}; ${t(req.locale, '{{time}} your time', { time: formatInZone(request.response_deadline, reader, req.locale) })}` : there;
+  return t(req.locale, 'The response deadline has passed. It was {{deadline}}. Your response was not saved.', { deadline });
 }
 
 export function responsePages(ctx: AppContext): Router {
@@ -58,17 +60,17 @@ export function responsePages(ctx: AppContext): Router {
       res,
       'response-form.njk',
       {
-        title: options.mode === 'create' ? 'Respond to a request' : 'Edit your response',
-        submitLabel: options.mode === 'create' ? 'Submit the response' : 'Save and submit',
+        title: options.mode === 'create' ? t(req.locale, 'Respond to a request') : t(req.locale, 'Edit your response'),
+        submitLabel: options.mode === 'create' ? t(req.locale, 'Submit the response') : t(req.locale, 'Save and submit'),
         action: options.mode === 'create' ? `/requests/${request.id}/respond` : `/responses/${options.responseId}/edit`,
         request,
         values: options.values,
         errors: options.errors ?? {},
         formError: options.formError,
         allowDraft: options.allowDraft,
-        categories: requestCategories.map((value) => ({ value, label: requestCategoryLabels[value] })),
-        modalities: modalities.map((value) => ({ value, label: modalityLabels[value] })),
-        fundings: fundings.map((value) => ({ value, label: fundingLabels[value] })),
+        categories: requestCategories.map((value) => ({ value, label: t(req.locale, requestCategoryLabels[value]) })),
+        modalities: modalities.map((value) => ({ value, label: t(req.locale, modalityLabels[value]) })),
+        fundings: fundings.map((value) => ({ value, label: t(req.locale, fundingLabels[value]) })),
       },
       options.status ?? 200,
     );
@@ -99,7 +101,7 @@ export function responsePages(ctx: AppContext): Router {
           if (error instanceof AppError && error.type === 'deadline-passed') throw new AppError(409, error.type, error.title, lateMessage(req, request));
           const existingId = (error as { existingId?: string }).existingId;
           if (error instanceof AppError && existingId) {
-            throw new AppError(409, error.type, error.title, `${error.detail} Open it from the request's page.`);
+            throw new AppError(409, error.type, error.title, `${translateKnown(req.locale, error.detail ?? '')} ${t(req.locale, "Open it from the request's page.")}`);
           }
           throw error;
         }
@@ -164,7 +166,7 @@ export function responsePages(ctx: AppContext): Router {
   router.get('/account/responses', async (req, res) => {
     const actor = requireActor(req.actor);
     const responses = actor.organization ? await listResponsesOfOrganization(ctx.db, actor.organization.id) : [];
-    renderPage(req, res, 'my-responses.njk', { title: 'Our responses', responses });
+    renderPage(req, res, 'my-responses.njk', { title: t(req.locale, 'Our responses'), responses });
   });
 
   return router;

@@ -1,0 +1,90 @@
+import i18next from 'i18next';
+import en from './locales/en.json' with { type: 'json' };
+import fr from './locales/fr.json' with { type: 'json' };
+import es from './locales/es.json' with { type: 'json' };
+
+/**
+ * The forum's working languages. Keys are the English source strings (gettext style), so English needs
+ * no catalog: a key without a translation reads as itself. `en.json` holds only the singular forms of
+ * plural keys ("{{count}} responses" -> "{{count}} response"), which English cannot take from the key.
+ */
+export const supportedLocales = ['en', 'fr', 'es'] as const;
+export type Locale = (typeof supportedLocales)[number];
+
+/** Each language's name in itself, for the language switch. */
+export const localeNames: Record<Locale, string> = { en: 'English', fr: 'Français', es: 'Español' };
+
+export function isSupportedLocale(value: unknown): value is Locale {
+  return typeof value === 'string' && (supportedLocales as readonly string[]).includes(value);
+}
+
+const i18n = i18next.createInstance();
+void i18n.init({
+  resources: { en: { translation: en }, fr: { translation: fr }, es: { translation: es } },
+  lng: 'en',
+  fallbackLng: 'en',
+  supportedLngs: [...supportedLocales],
+  initAsync: false,
+  keySeparator: false,
+  nsSeparator: false,
+  returnNull: false,
+  returnEmptyString: false,
+  showSupportNotice: false,
+  // Nunjucks autoescapes what t returns (values included); emails' text parts are plain text.
+  interpolation: { escapeValue: false, skipOnVariables: true },
+});
+
+export type TranslationVars = Record<string, string | number>;
+
+/**
+ * The text of `key` in `locale`, with `{{name}}` replaced by `vars.name`. A `count` var chooses the
+ * plural form (`key_one`, `key_other`, ... in the catalogs; the key itself is the general plural).
+ */
+export function t(locale: string, key: string, vars?: TranslationVars): string {
+  const lng = isSupportedLocale(locale) ? locale : 'en';
+  // Counts from Postgres (bigint) arrive as strings.
+  const count = typeof vars?.count === 'string' && /^\d+$/.test(vars.count) ? Number(vars.count) : vars?.count;
+  return i18n.t(key, {
+    lng,
+    replace: vars ?? {},
+    ...(typeof count === 'number' ? { count } : {}),
+    // Values never turn into nested translations.
+    nest: false,
+  }) as string;
+}
+
+/**
+ * For text made elsewhere (a service's error detail, a stored reason): its translation when the
+ * catalog has that exact sentence, else the text as it is, never interpolated.
+ */
+export function translateKnown(locale: string, text: string): string {
+  const lng = isSupportedLocale(locale) ? locale : 'en';
+  if (lng === 'en' || !i18n.exists(text, { lng, fallbackLng: false })) return text;
+  return i18n.t(text, { lng, skipInterpolation: true, nest: false }) as string;
+}
+
+/** Marks a string for translation where it is defined, without translating it (gettext's N_). */
+export function N_<const S extends string>(key: S): S {
+  return key;
+}
+
+/**
+ * The best of en, fr, es for an Accept-Language header ("fr-FR,fr;q=0.9,en;q=0.8" -> fr); en when
+ * none fits.
+ */
+export function negotiateLocale(acceptLanguage: string | undefined | null): Locale {
+  if (!acceptLanguage) return 'en';
+  const ranges = acceptLanguage
+    .slice(0, 500)
+    .split(',')
+    .map((part, index) => {
+      const [tag = '', ...params] = part.trim().split(';');
+      const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      const q = qParam ? Number(qParam.slice(2)) : 1;
+      return { language: tag.trim().toLowerCase().split('-')[0]!, q: Number.isFinite(q) ? q : 0, index };
+    })
+    .filter((r) => r.q > 0 && r.language)
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  for (const range of ranges) if (isSupportedLocale(range.language)) return range.language;
+  return 'en';
+}
