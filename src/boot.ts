@@ -36,6 +36,23 @@ export function explainStartupError(error: unknown, config: Config): string {
   return `Start-up failed: ${e.message ?? String(error)}`;
 }
 
+/**
+ * The start of every process: the context, the database (created and migrated) and Redis, or one
+ * line that says which is not reachable and how to start it, and exit 1.
+ */
+export async function startContextOrExit(config: Config, name: string): Promise<AppContext> {
+  const ctx = createContext(config, name);
+  try {
+    await prepareDatabase(ctx);
+    await checkRedis(ctx);
+  } catch (error) {
+    console.error(explainStartupError(error, config));
+    await closeContext(ctx).catch(() => {});
+    process.exit(1);
+  }
+  return ctx;
+}
+
 /** Creates the database when missing and runs the migrations. */
 export async function prepareDatabase(ctx: AppContext): Promise<void> {
   await ensureDatabaseExists(ctx.config.DATABASE_URL);

@@ -1,4 +1,4 @@
-import { closeContext, createContext, checkRedis, explainStartupError, loadConfigOrExit, prepareDatabase, startWebServer } from './boot.ts';
+import { closeContext, loadConfigOrExit, startContextOrExit, startWebServer } from './boot.ts';
 import { MailCatcher } from './email/mail-catcher.ts';
 import { createMailer } from './email/mailer.ts';
 import { startWorkers, type RunningWorkers } from '../workers/workers.ts';
@@ -10,16 +10,7 @@ import { startWorkers, type RunningWorkers } from '../workers/workers.ts';
  */
 const webOnly = process.argv.includes('--web');
 const config = loadConfigOrExit();
-const ctx = createContext(config, webOnly ? 'web' : 'app');
-
-try {
-  await prepareDatabase(ctx);
-  await checkRedis(ctx);
-} catch (error) {
-  console.error(explainStartupError(error, config));
-  await closeContext(ctx).catch(() => {});
-  process.exit(1);
-}
+const ctx = await startContextOrExit(config, webOnly ? 'web' : 'app');
 
 let devMailbox: MailCatcher | undefined;
 let smtpUrl = config.SMTP_URL;

@@ -1,4 +1,4 @@
-import { closeContext, createContext, checkRedis, explainStartupError, loadConfigOrExit, prepareDatabase } from '../src/boot.ts';
+import { closeContext, loadConfigOrExit, startContextOrExit } from '../src/boot.ts';
 import { createMailer } from '../src/email/mailer.ts';
 import { startWorkers } from './workers.ts';
 
@@ -8,15 +8,7 @@ if (!config.SMTP_URL) {
   console.error('Configuration error: SMTP_URL is required to run the worker on its own (npm start runs a development mailbox instead).');
   process.exit(1);
 }
-const ctx = createContext(config, 'worker');
-try {
-  await prepareDatabase(ctx);
-  await checkRedis(ctx);
-} catch (error) {
-  console.error(explainStartupError(error, config));
-  await closeContext(ctx).catch(() => {});
-  process.exit(1);
-}
+const ctx = await startContextOrExit(config, 'worker');
 const mailer = createMailer(config.SMTP_URL, config.SMTP_TIMEOUT_SECONDS);
 const workers = await startWorkers(ctx, { mailer });
 ctx.log.info('worker is running');

@@ -87,20 +87,7 @@ export async function findSessionUser(db: Kysely<Database>, tokenHash: string, k
     .selectFrom('auth_sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
     .leftJoin('organizations as o', 'o.id', 'u.organization_id')
-    .select([
-      'u.id',
-      'u.email',
-      'u.name',
-      'u.is_organizer',
-      'u.locale',
-      'u.time_zone',
-      'u.organization_id',
-      'u.membership',
-      'o.name as organization_name',
-      'o.kind as organization_kind',
-      'o.country as organization_country',
-      'o.status as organization_status',
-    ])
+    .select(actorColumns)
     .where('s.token_hash', '=', tokenHash)
     .where('s.kind', '=', kind)
     .where('s.revoked_at', 'is', null)

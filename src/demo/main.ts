@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { sql } from 'kysely';
-import { closeContext, createContext, checkRedis, explainStartupError, loadConfigOrExit, prepareDatabase, startWebServer } from '../boot.ts';
+import { closeContext, explainStartupError, loadConfigOrExit, startContextOrExit, startWebServer } from '../boot.ts';
 import { MailCatcher } from '../email/mail-catcher.ts';
 import { createMailer } from '../email/mailer.ts';
 import { startWorkers } from '../../workers/workers.ts';
@@ -51,15 +51,7 @@ try {
   process.exit(1);
 }
 
-const ctx = createContext(config, 'demo');
-try {
-  await prepareDatabase(ctx);
-  await checkRedis(ctx);
-} catch (error) {
-  console.error(explainStartupError(error, config));
-  await closeContext(ctx).catch(() => {});
-  process.exit(1);
-}
+const ctx = await startContextOrExit(config, 'demo');
 
 const mailbox = config.SMTP_URL ? undefined : new MailCatcher(5000);
 const smtpUrl = config.SMTP_URL || (await mailbox!.start(0));

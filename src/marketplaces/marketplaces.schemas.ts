@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { oneLine } from '../shared/schema-fields.ts';
 import { isValidTimeZone } from '../shared/time.ts';
 import { clockField, dateField, timeInputField } from '../shared/time-input.ts';
 
@@ -37,7 +38,7 @@ const marketplaceFields = {
     .trim()
     .min(3, 'must be at least 3 characters')
     .max(200, 'must be at most 200 characters')
-    .regex(/^[^\r\n\u2028\u2029]*$/, 'must be on one line'),
+    .regex(oneLine, 'must be on one line'),
   timeZone: z.string({ error: 'is required' }).trim().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Brussels'),
   opensAt: timeInputField,
   responseDeadline: timeInputField,

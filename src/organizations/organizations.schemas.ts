@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { oneLine } from '../shared/schema-fields.ts';
 import { isCountryCode } from '../shared/reference-data.ts';
 
 export const organizationKinds = [
@@ -36,7 +37,7 @@ export const setOrganizationBody = z
       .trim()
       .min(2, 'must be at least 2 characters')
       .max(200, 'must be at most 200 characters')
-      .regex(/^[^\r\n\u2028\u2029]*$/, 'must be on one line'),
+      .regex(oneLine, 'must be on one line'),
     kind: z.enum(organizationKinds, { error: `must be one of ${organizationKinds.join(', ')}` }),
     country: countryField.optional(),
     personName: z.string().trim().max(120, 'must be at most 120 characters').optional(),

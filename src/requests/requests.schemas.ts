@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { oneLine, textField } from '../shared/schema-fields.ts';
 import { isCountryCode, isLanguageCode } from '../shared/reference-data.ts';
 import { timeInputField } from '../shared/time-input.ts';
 
@@ -13,13 +14,7 @@ export const requestCategoryLabels: Record<(typeof requestCategories)[number], s
 };
 export const requestStatuses = ['submitted', 'open', 'rejected', 'withdrawn', 'closed', 'matched'] as const;
 
-const text = (min: number, max: number) =>
-  z
-    .string({ error: 'is required' })
-    .trim()
-    .min(1, 'is required')
-    .min(min, `must be at least ${min} characters`)
-    .max(max, `must be at most ${max} characters`);
+const text = textField;
 
 export const themeField = z
   .string()
@@ -29,7 +24,7 @@ export const themeField = z
   .regex(/^[^<>\r\n]+$/, 'must be plain text on one line');
 
 const requestFields = {
-  title: text(5, 200).regex(/^[^\r\n\u2028\u2029]*$/, 'must be on one line'),
+  title: text(5, 200).regex(oneLine, 'must be on one line'),
   category: z.enum(requestCategories, { error: `must be one of ${requestCategories.join(', ')}` }),
   themes: z
     .array(themeField, { error: 'must be a list' })

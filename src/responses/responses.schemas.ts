@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { oneLine, textField } from '../shared/schema-fields.ts';
 import { isLanguageCode } from '../shared/reference-data.ts';
 import { requestCategories } from '../requests/requests.schemas.ts';
 
@@ -11,16 +12,10 @@ export const fundingLabels: Record<(typeof fundings)[number], string> = {
   shared: 'Costs shared',
 };
 
-const text = (min: number, max: number) =>
-  z
-    .string({ error: 'is required' })
-    .trim()
-    .min(1, 'is required')
-    .min(min, `must be at least ${min} characters`)
-    .max(max, `must be at most ${max} characters`);
+const text = textField;
 
 const responseFields = {
-  summary: text(5, 300).regex(/^[^\r\n\u2028\u2029]*$/, 'must be on one line'),
+  summary: text(5, 300).regex(oneLine, 'must be on one line'),
   details: text(20, 5000),
   offerCategories: z
     .array(z.enum(requestCategories, { error: `must be one of ${requestCategories.join(', ')}` }), { error: 'must be a list' })

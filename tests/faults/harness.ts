@@ -1,13 +1,12 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { loadConfig } from '../../src/config/config.ts';
 import { closeContext, createContext, type AppContext } from '../../src/context.ts';
 import { MailCatcher } from '../../src/email/mail-catcher.ts';
 import { createFileDatabase } from '../helpers/databases.ts';
-import { REDIS_URL } from '../helpers/environment.ts';
+import { deleteRedisPrefix, REDIS_URL } from '../helpers/environment.ts';
 
 /**
  * Real web and worker processes on this machine's Postgres and Redis, an SMTP sink in this process,
@@ -89,13 +88,13 @@ export class FaultRig {
     this.worker?.kill('SIGKILL');
     await closeContext(this.ctx).catch(() => {});
     await this.mail.stop();
-    await deletePrefix(this.prefix).catch(() => {});
+    await deleteRedisPrefix(this.prefix).catch(() => {});
     await this.dropDatabase().catch(() => {});
   }
 
   /** Every job gone, as after a flush: only this rig's keys, so nothing else on the machine is touched. */
   async flushRedis(): Promise<void> {
-    await deletePrefix(this.prefix);
+    await deleteRedisPrefix(this.prefix);
   }
 
   async terminateBackends(): Promise<number> {
@@ -122,20 +121,6 @@ export function startRedis(): void {
 export function restartPostgres(): void {
   const version = execFileSync('ls', ['/etc/postgresql']).toString().trim().split('\n')[0]!;
   execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'restart'], { stdio: 'ignore' });
-}
-
-async function deletePrefix(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {

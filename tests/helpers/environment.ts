@@ -78,7 +78,8 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
   };
 }
 
-async function deleteRedisPrefix(prefix: string): Promise<void> {
+/** Deletes every key of a test's Redis prefix. */
+export async function deleteRedisPrefix(prefix: string): Promise<void> {
   const redis = new Redis(REDIS_URL);
   try {
     let cursor = '0';
