@@ -221,8 +221,8 @@ describe('faults on the night of the deadline', () => {
 
   it('SMTP answers 5xx for a while (permanent: recorded as failed, resendable, not retried)', async () => {
     const row = await runScenario('SMTP 5xx', [
-      { at: -8000, action: (rig) => void (rig.mail.failWith = { code: 554, message: 'Transaction failed' }) },
-      { at: -5000, action: (rig) => void (rig.mail.failWith = null) },
+      { at: -10000, action: (rig) => void (rig.mail.failWith = { code: 554, message: 'Transaction failed' }) },
+      { at: -3000, action: (rig) => void (rig.mail.failWith = null) },
     ]);
     expect(row.failedPermanently).toBeGreaterThan(0);
   });
