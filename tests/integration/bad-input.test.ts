@@ -136,3 +136,38 @@ describe('bad input over the API', () => {
     expect(huge.status).toBe(413);
   });
 });
+
+describe('bad input through the forms', () => {
+  it('generated form fields on every form never cause a 5xx, and a refusal shows the form again', async () => {
+    const { PageClient } = await import('../helpers/http.ts');
+    const browser = new PageClient(env.baseUrl);
+    browser.setCookie('fm_session', requester.browserToken);
+    const organizerBrowser = new PageClient(env.baseUrl);
+    organizerBrowser.setCookie('fm_session', organizer.browserToken);
+    const providerBrowser = new PageClient(env.baseUrl);
+    providerBrowser.setCookie('fm_session', provider.browserToken);
+    const forms: Array<{ client: InstanceType<typeof PageClient>; page: string; action: string; fields: string[] }> = [
+      { client: browser, page: '/m/gfmd-2007/requests/new', action: '/m/gfmd-2007/requests/new', fields: ['title', 'category', 'themes', 'otherThemes', 'description', 'expectedOutcome', 'countries', 'languages', 'maxMatches', 'responseDeadlineDate', 'responseDeadlineTime'] },
+      { client: browser, page: `/requests/${ids.request}/edit`, action: `/requests/${ids.request}/edit`, fields: ['title', 'category', 'themes', 'countries', 'languages', 'maxMatches', 'responseDeadlineDate', 'responseDeadlineTime'] },
+      { client: browser, page: '/account/organization', action: '/account/organization', fields: ['name', 'kind', 'country', 'personName'] },
+      { client: browser, page: '/account/preferences', action: '/account/preferences', fields: ['categories', 'themes', 'countries', 'digest', 'timeZone'] },
+      { client: organizerBrowser, page: '/organizer/marketplaces/new', action: '/organizer/marketplaces/new', fields: ['name', 'slug', 'timeZone', 'opensAtDate', 'opensAtTime', 'responseDeadlineDate', 'responseDeadlineTime', 'forumStartsAt', 'forumEndsAt', 'meetingMinutes', 'sideMeetingsFrom', 'sideMeetingsUntil', 'rooms', 'sessions', 'roles'] },
+      { client: organizerBrowser, page: `/requests/${ids.request}`, action: `/requests/${ids.request}/deadline`, fields: ['deadlineDate', 'deadlineTime'] },
+      { client: organizerBrowser, page: `/requests/${ids.request}`, action: `/requests/${ids.request}/reject`, fields: ['reason'] },
+      { client: providerBrowser, page: `/responses/${ids.response}/edit`, action: `/responses/${ids.response}/edit`, fields: ['summary', 'details', 'offerCategories', 'modality', 'languages', 'funding', 'intent'] },
+      { client: providerBrowser, page: '/meetings', action: '/marketplaces/gfmd-2007/unavailability', fields: ['day', 'from', 'until', 'note'] },
+    ];
+    for (const form of forms) {
+      const csrf = form.client.csrfFrom((await form.client.get(form.page)).html);
+      const value = fc.oneof(fc.string({ maxLength: 40 }), nasty, fc.constantFrom('', '2007-06-20', '25:99', '1.2 | x | 2007-07-10 15:00 | 2007-07-10 18:00', 'training', '-1', '1e9'));
+      await fc.assert(
+        fc.asyncProperty(fc.dictionary(fc.constantFrom(...form.fields), fc.oneof(value, fc.array(value, { maxLength: 3 }))), async (fields) => {
+          const response = await form.client.post(form.action, fields, { csrf });
+          expect(response.status, `${form.action} ${JSON.stringify(fields).slice(0, 200)}`).toBeLessThan(500);
+          if (response.status >= 400 && response.status !== 404) expect(response.html).toMatch(/<html/);
+        }),
+        { numRuns: Math.max(20, Math.floor(RUNS_PER_ROUTE / 6)) },
+      );
+    }
+  }, 180_000);
+});
