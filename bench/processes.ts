@@ -1,0 +1,183 @@
+/**
+ * The processes a benchmark run starts: the app's own web and worker (started as in production:
+ * `node --import tsx src/main.ts --web`, `node --import tsx workers/main.ts`) and the bare baselines
+ * in bench/. Each is sampled for its resident memory while it runs; only processes started here are
+ * ever stopped, by their pid.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync, promises as fs, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Resident memory of a process from /proc (VmRSS now, VmHWM its peak so far), in bytes. */
+async function readMemory(pid: number): Promise<{ rss: number; hwm: number } | null> {
+  try {
+    const status = await fs.readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+    return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+  } catch {
+    return null;
+  }
+}
+
+/** Samples a process's RSS every 200 ms (and reads the kernel's high-water mark at the end). */
+export class MemorySampler {
+  peak = 0;
+  private timer: NodeJS.Timeout;
+  constructor(private readonly pid: number) {
+    this.timer = setInterval(() => void this.sample(), 200);
+    this.timer.unref();
+  }
+  async sample(): Promise<void> {
+    const memory = await readMemory(this.pid);
+    if (memory) this.peak = Math.max(this.peak, memory.rss, memory.hwm);
+  }
+  async stop(): Promise<number> {
+    clearInterval(this.timer);
+    await this.sample();
+    return this.peak;
+  }
+}
+
+export interface Started {
+  name: string;
+  child: ChildProcess;
+  logFile: string;
+  memory: MemorySampler;
+  /** Stops the process (SIGTERM, then SIGKILL after the grace time) and returns its peak RSS in bytes. */
+  stop(graceMs?: number): Promise<number>;
+}
+
+function track(name: string, child: ChildProcess, logFile: string): Started {
+  const memory = new MemorySampler(child.pid!);
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+  let peak: number | undefined;
+  return {
+    name,
+    child,
+    logFile,
+    memory,
+    async stop(graceMs = 15_000) {
+      if (peak === undefined) peak = await memory.stop();
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(timer);
+      }
+      return peak;
+    },
+  };
+}
+
+export interface StartOptions {
+  name: string;
+  script: string;
+  args?: string[];
+  env: Record<string, string>;
+  logDir: string;
+  /** Extra node flags, e.g. --cpu-prof. */
+  nodeFlags?: string[];
+}
+
+/** Starts a TypeScript entry point with `node --import tsx`, its output going to a log file. */
+export function startProcess(options: StartOptions): Started {
+  mkdirSync(options.logDir, { recursive: true });
+  const logFile = path.join(options.logDir, `${options.name}.log`);
+  const fd = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', options.script, ...(options.args ?? [])], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  return track(options.name, child, logFile);
+}
+
+/** Starts a bench helper with an IPC channel (it answers `send` messages). */
+export function forkHelper(options: StartOptions): Started & { next<T>(type: string, timeoutMs?: number): Promise<T> } {
+  mkdirSync(options.logDir, { recursive: true });
+  const logFile = path.join(options.logDir, `${options.name}.log`);
+  const fd = openSync(logFile, 'a');
+  const child = fork(options.script, options.args ?? [], {
+    cwd: repoRoot,
+    execArgv: [...(options.nodeFlags ?? []), '--import', 'tsx'],
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
+    stdio: ['ignore', fd, fd, 'ipc'],
+  });
+  closeSync(fd);
+  const inbox: Array<{ type: string; [key: string]: unknown }> = [];
+  const waiters = new Set<() => void>();
+  child.on('message', (message) => {
+    inbox.push(message as { type: string });
+    for (const wake of waiters) wake();
+  });
+  const started = track(options.name, child, logFile);
+  return {
+    ...started,
+    async next<T>(type: string, timeoutMs = 120_000): Promise<T> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const index = inbox.findIndex((m) => m.type === type);
+        if (index >= 0) return inbox.splice(index, 1)[0] as T;
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${options.name} exited (see ${logFile})`);
+        if (Date.now() > deadline) throw new Error(`${options.name} sent no ${type} within ${timeoutMs} ms (see ${logFile})`);
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            waiters.delete(wake);
+            clearTimeout(timer);
+            resolve();
+          };
+          const timer = setTimeout(wake, 250);
+          waiters.add(wake);
+        });
+      }
+    },
+  };
+}
+
+/** Waits until a log line appears (the worker says "worker is running"), or fails with the log's tail. */
+export async function waitForLog(started: Started, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const log = await fs.readFile(started.logFile, 'utf8').catch(() => '');
+    if (pattern.test(log)) return;
+    if (started.child.exitCode !== null) throw new Error(`${started.name} exited with ${started.child.exitCode}:\n${log.slice(-2000)}`);
+    if (Date.now() > deadline) throw new Error(`${started.name} did not log ${pattern} within ${timeoutMs} ms:\n${log.slice(-2000)}`);
+    await sleep(100);
+  }
+}
+
+/** Waits until an HTTP server answers 200 at the URL. */
+export async function waitForHttp(started: Started, url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await fetch(url).then((r) => r.ok, () => false);
+    if (ok) return;
+    if (started.child.exitCode !== null) {
+      const log = await fs.readFile(started.logFile, 'utf8').catch(() => '');
+      throw new Error(`${started.name} exited with ${started.child.exitCode}:\n${log.slice(-2000)}`);
+    }
+    if (Date.now() > deadline) throw new Error(`${started.name} did not answer ${url} within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}

@@ -1,0 +1,374 @@
+/**
+ * `npm run bench`: the service's performance on this machine's local Postgres and Redis, as one
+ * table in which every figure stands beside a baseline measured in the same run and their ratio.
+ * Each row runs in a database of its own (fm_bench_<run>_<row>) with its own Redis key prefix
+ * ({fmbench-<run>-<row>}); both are dropped at the end, and nothing else on the servers is touched.
+ * The app runs as real processes (web, worker), sampled for peak memory.
+ *
+ *   npm run bench                     every row (about 6-8 minutes on 2 cores)
+ *   npm run bench -- --only=http,email
+ *
+ * Settings (environment): BENCH_SECONDS (10, per HTTP run), BENCH_ROUNDS (3 HTTP rounds),
+ * BENCH_CONNECTIONS (50), BENCH_CLOSE_SCALE (1 = 10,000 requests), BENCH_CLOSE_TIMEOUT (300 s),
+ * BENCH_EMAILS (20000), BENCH_EMAIL_ROUNDS (2), BENCH_MATCH_SIZES (1000,10000), BENCH_CPU_PROF=1 (node --cpu-prof for web
+ * and worker), BENCH_SINK=mailcatcher (the parsing SMTP sink instead of the counting one),
+ * BENCH_DATABASE_URL (an admin URL, default postgres://postgres@127.0.0.1:5432/postgres),
+ * BENCH_REDIS_URL (default redis://127.0.0.1:6379).
+ *
+ * Logs, EXPLAIN ANALYZE of the hot statements, profiles and results.{md,json} go to
+ * $TMPDIR/fm-bench-<run>/.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { measureDeadlineLatency, measureMassClose, type DeadlineRow, type MassCloseRow } from './deadline-rows.ts';
+import { measureEmailPipeline, type EmailRow } from './email-row.ts';
+import { measureHttpRows, type HttpRows } from './http-rows.ts';
+import { measureOptimizer, type OptimizerInstance } from './optimizer-row.ts';
+import { Phase, removeRedisKeys, type MemoryRecord, type RunSettings } from './phase.ts';
+import { CountingSmtpSink, ParsingSmtpSink, type SmtpSink } from './smtp-sink.ts';
+import type { LoadResult } from './http-load.ts';
+import { describeCpu, type CpuReport } from './cpu.ts';
+
+const rowNames = ['http', 'deadline', 'close', 'email', 'optimizer'] as const;
+type RowName = (typeof rowNames)[number];
+const onlyArg = process.argv.find((a) => a.startsWith('--only='));
+const only = new Set<RowName>(onlyArg ? (onlyArg.slice('--only='.length).split(',') as RowName[]) : rowNames);
+for (const name of only) if (!rowNames.includes(name)) throw new Error(`--only: unknown row ${name} (rows: ${rowNames.join(', ')})`);
+
+const runId = String(Math.floor(Date.now() / 1000));
+const artifacts = path.join(os.tmpdir(), `fm-bench-${runId}`);
+mkdirSync(artifacts, { recursive: true });
+const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const STALE_SECONDS = 6 * 3600;
+
+const started = Date.now();
+const log = (line: string) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+
+function sh(command: string, args: string[]): string {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8' }).trim();
+  } catch {
+    return '(unavailable)';
+  }
+}
+
+/** Drops this run's databases and Redis keys, and those a crashed run left more than 6 hours ago. */
+async function cleanUp(): Promise<void> {
+  for (const phase of [...Phase.unclosed]) await phase.close();
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    const rows = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname ~ '^fm_bench_[0-9]+_[a-z]+$'`);
+    for (const { datname } of rows.rows) {
+      const run = datname.split('_')[2]!;
+      if (run === runId || Number(run) < Date.now() / 1000 - STALE_SECONDS) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    }
+  } finally {
+    await admin.end();
+  }
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    const removed = await removeRedisKeys(redis, '{fmbench-*', (key) => {
+      const run = /^\{fmbench-(\d+)-/.exec(key)?.[1];
+      return run !== undefined && (run === runId || Number(run) < Date.now() / 1000 - STALE_SECONDS);
+    });
+    log(`cleaned up: databases fm_bench_${runId}_*, ${removed} Redis keys {fmbench-${runId}-*}`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${signal}: stopping the processes and cleaning up`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const ms = (n: number) => (n >= 100 ? `${int(n)} ms` : `${n.toFixed(1)} ms`);
+const percent = (n: number) => `${(n * 100).toFixed(0)}%`;
+const times = (n: number) => `${n.toFixed(1)}×`;
+const mb = (bytes: number) => `${int(bytes / 1024 / 1024)} MB`;
+
+interface TableRow {
+  row: string;
+  measure: string;
+  figure: string;
+  baseline: string;
+  ratio: string;
+  target: string;
+  standing: string;
+}
+
+function httpFigure(results: LoadResult[]): { rps: number; text: string; failed: number } {
+  const rps = median(results.map((r) => r.rps));
+  const failed = results.reduce((s, r) => s + r.failed, 0);
+  return { rps, failed, text: `${int(rps)} req/s · p50 ${ms(median(results.map((r) => r.p50)))} · p99 ${ms(median(results.map((r) => r.p99)))}` };
+}
+
+function table(rows: TableRow[]): string {
+  const header = ['#', 'measure', 'figure', 'baseline (same run)', 'ratio', 'target', 'standing'];
+  const lines = [header, header.map(() => '---'), ...rows.map((r) => [r.row, r.measure, r.figure, r.baseline, r.ratio, r.target, r.standing])];
+  return lines.map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const results: {
+  http?: HttpRows;
+  deadline?: DeadlineRow;
+  close?: MassCloseRow;
+  email?: EmailRow;
+  optimizer?: OptimizerInstance[];
+  errors: Record<string, string>;
+} = { errors: {} };
+const memory: MemoryRecord[] = [];
+const machine = {
+  date: new Date().toISOString(),
+  nproc: sh('nproc', []),
+  free: sh('free', ['-h']),
+  cpu: os.cpus()[0]?.model ?? 'unknown',
+  node: process.version,
+  loadBefore: os.loadavg(),
+  loadAfter: [] as number[],
+};
+
+const sink: SmtpSink = process.env.BENCH_SINK === 'mailcatcher' ? new ParsingSmtpSink() : new CountingSmtpSink();
+const smtpUrl = await sink.start();
+const settings: RunSettings = {
+  runId,
+  adminUrl,
+  redisUrl,
+  artifacts,
+  smtpUrl,
+  sessionSecret: randomBytes(32).toString('base64url'),
+  cpuProfile: process.env.BENCH_CPU_PROF === '1',
+  seconds: Number(process.env.BENCH_SECONDS ?? 10),
+  connections: Number(process.env.BENCH_CONNECTIONS ?? 50),
+  rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+};
+const closeScale = Number(process.env.BENCH_CLOSE_SCALE ?? 1);
+const emailCount = Number(process.env.BENCH_EMAILS ?? 20_000);
+log(`run ${runId}: rows ${[...only].join(', ')}; artifacts in ${artifacts}; load average ${machine.loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
+
+async function attempt(name: RowName, work: () => Promise<void>): Promise<void> {
+  if (!only.has(name) || interrupted) return;
+  try {
+    await work();
+  } catch (error) {
+    results.errors[name] = (error as Error).stack ?? String(error);
+    log(`${name} FAILED: ${(error as Error).message}`);
+  }
+}
+
+try {
+  await attempt('http', async () => {
+    results.http = await measureHttpRows(settings, memory, log);
+  });
+  await attempt('deadline', async () => {
+    results.deadline = await measureDeadlineLatency(settings, memory, log);
+  });
+  await attempt('close', async () => {
+    results.close = await measureMassClose(settings, memory, log, closeScale, Number(process.env.BENCH_CLOSE_TIMEOUT ?? 300));
+  });
+  await attempt('email', async () => {
+    results.email = await measureEmailPipeline(settings, memory, sink, log, emailCount, Number(process.env.BENCH_EMAIL_ROUNDS ?? 2));
+  });
+  await attempt('optimizer', async () => {
+    results.optimizer = await measureOptimizer(settings, memory, process.env.BENCH_MATCH_SIZES ?? '1000,10000', log);
+  });
+} finally {
+  machine.loadAfter = os.loadavg();
+  await sink.stop().catch(() => {});
+  await cleanUp().catch((error: Error) => log(`clean-up failed: ${error.message}`));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table
+
+const rows: TableRow[] = [];
+const { http, deadline, close, email, optimizer } = results;
+if (http) {
+  const base = httpFigure(http.baseline);
+  const browse = httpFigure(http.browse);
+  const respond = httpFigure(http.respond);
+  const note = (f: { failed: number }) => (f.failed ? ` (${int(f.failed)} failed)` : '');
+  const setting = `${settings.connections} connections, ${settings.seconds} s, median of ${http.rounds}`;
+  rows.push({
+    row: '1a',
+    measure: `browse: GET /marketplaces/:slug/requests?category&country&language (${int(http.requests)} open requests; ${setting})`,
+    figure: browse.text + note(browse),
+    baseline: `bare node:http + 1 indexed SELECT: ${base.text}${note(base)}`,
+    ratio: percent(browse.rps / base.rps),
+    target: '≥ 50%',
+    standing: browse.rps / base.rps >= 0.5 ? 'meets' : 'misses',
+  });
+  rows.push({
+    row: '1b',
+    measure: `respond: POST /requests/:id/responses, a new provider × request each (${setting})`,
+    figure: respond.text + note(respond),
+    baseline: `(same as 1a) ${int(base.rps)} req/s`,
+    ratio: percent(respond.rps / base.rps),
+    target: '–',
+    standing: 'reported',
+  });
+}
+if (deadline) {
+  const { app, bare } = deadline;
+  const stats = (s: typeof app) => `median ${ms(s.medianMs)} · p99 ${ms(s.p99Ms)} · max ${ms(s.maxMs)}${s.closed < deadline.requests ? ` (only ${s.closed} closed)` : ''}`;
+  rows.push({
+    row: '2',
+    measure: `deadline → closed_at: ${int(deadline.requests)} requests (3 responses each), deadlines over ${deadline.spreadSeconds} s, delayed close-request jobs`,
+    figure: stats(app),
+    baseline: `bare BullMQ delayed job + 1 UPDATE: ${stats(bare)}`,
+    ratio: `median ${times(app.medianMs / bare.medianMs)}, p99 ${times(app.p99Ms / bare.p99Ms)}`,
+    target: 'median < 100 ms, p99 < 1 s',
+    standing: app.closed === deadline.requests && app.medianMs < 100 && app.p99Ms < 1000 ? 'meets' : 'misses',
+  });
+}
+if (close) {
+  const scaled = close.requests !== 10_000 ? ` (SCALED DOWN from 10,000)` : '';
+  const figure =
+    close.seconds !== null
+      ? `${close.seconds.toFixed(1)} s (last closed_at ${close.lastClosedAtSeconds?.toFixed(1)} s)`
+      : `not done: ${int(close.closed)}/${int(close.requests)} closed, ${int(close.emails)} emails: > ${process.env.BENCH_CLOSE_TIMEOUT ?? 300} s (≈ ${((Number(process.env.BENCH_CLOSE_TIMEOUT ?? 300) * close.requests) / Math.max(close.closed, 1)).toFixed(0)} s projected)`;
+  rows.push({
+    row: '3',
+    measure: `mass close: ${int(close.requests)} requests, ${int(close.responses)} responses, one deadline → all closed and ${int(close.expectedEmails)} request-closed emails in the outbox${scaled}`,
+    figure,
+    baseline: `same writes set-based (1 SQL transaction + bulk enqueue of ${int(close.floorEmails)} jobs): ${close.floorSeconds.toFixed(1)} s`,
+    ratio: close.seconds !== null ? times(close.seconds / close.floorSeconds) : '–',
+    target: '< 30 s',
+    standing: close.seconds !== null && close.seconds < 30 && !scaled ? 'meets' : 'misses',
+  });
+}
+if (email) {
+  const pipeline = median(email.rounds.map((r) => r.pipeline.perSecond));
+  const direct = median(email.rounds.map((r) => r.direct.perSecond));
+  const failed = email.rounds.reduce((s, r) => s + r.direct.failed + (email.messages - r.pipeline.sent), 0);
+  rows.push({
+    row: '4',
+    measure: `email pipeline: ${int(email.messages)} outbox rows → BullMQ → SMTP sink (EMAIL_RATE_PER_SECOND=10000; median of ${email.rounds.length} alternating rounds)`,
+    figure: `${int(pipeline)} msg/s (${email.rounds.map((r) => int(r.pipeline.perSecond)).join(', ')})${failed ? ` (${failed} not sent)` : ''}`,
+    baseline: `one pooled nodemailer transport: ${int(direct)} msg/s (${email.rounds.map((r) => int(r.direct.perSecond)).join(', ')})`,
+    ratio: percent(pipeline / direct),
+    target: '≥ 70%',
+    standing: pipeline / direct >= 0.7 ? 'meets' : 'misses',
+  });
+}
+optimizer?.forEach((o, i) => {
+  rows.push({
+    row: `5${String.fromCharCode(97 + i)}`,
+    measure: `optimizer ${o.instance}: ${int(o.offers)} offers, ${int(o.variables)} variables (bench:match)`,
+    figure: `objective ${o.objective.toFixed(3)} in ${o.seconds.toFixed(2)} s (${o.method}; gap to bound ${o.gap})`,
+    baseline: `greedy: ${o.greedy.toFixed(3)}`,
+    ratio: o.vsGreedy,
+    target: '–',
+    standing: 'reported',
+  });
+});
+const peak = (role: MemoryRecord['role']) => memory.filter((m) => m.role === role).reduce((best, m) => (m.peakBytes > (best?.peakBytes ?? -1) ? m : best), undefined as MemoryRecord | undefined);
+const webPeak = peak('app-web');
+const workerPeak = peak('app-worker');
+const baselineServer = memory.find((m) => m.process.endsWith('baseline-server'));
+// The worker's baseline: the bare BullMQ worker of row 2 (a queue consumer with a pg pool and no app
+// code); the direct sender of row 4 holds all 20,000 messages in flight at once, so it is listed
+// below but is no like-for-like process.
+const bareWorkerPeak = memory.find((m) => m.process.endsWith('bare-deadline-worker')) ?? memory.find((m) => m.process.endsWith('direct-send'));
+if (webPeak) {
+  rows.push({
+    row: '6a',
+    measure: 'peak RSS, web process (node --import tsx src/main.ts --web)',
+    figure: `${mb(webPeak.peakBytes)} (${webPeak.row})`,
+    baseline: baselineServer ? `bare node:http server: ${mb(baselineServer.peakBytes)}` : '–',
+    ratio: baselineServer ? times(webPeak.peakBytes / baselineServer.peakBytes) : '–',
+    target: '–',
+    standing: 'reported',
+  });
+}
+if (workerPeak) {
+  rows.push({
+    row: '6b',
+    measure: 'peak RSS, worker process (node --import tsx workers/main.ts)',
+    figure: `${mb(workerPeak.peakBytes)} (${workerPeak.row}); ${memory
+      .filter((m) => m.role === 'app-worker')
+      .map((m) => `${m.row} ${mb(m.peakBytes)}`)
+      .join(', ')}`,
+    baseline: bareWorkerPeak ? `${bareWorkerPeak.process.replace(/^[a-z]+-/, '')}: ${mb(bareWorkerPeak.peakBytes)}` : '–',
+    ratio: bareWorkerPeak ? times(workerPeak.peakBytes / bareWorkerPeak.peakBytes) : '–',
+    target: '–',
+    standing: 'reported',
+  });
+}
+
+const header = [
+  `## Benchmark run ${runId}`,
+  '',
+  `- date: ${machine.date}`,
+  `- machine: ${machine.nproc} cores (${machine.cpu}), node ${machine.node}; load average ${machine.loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${machine.loadAfter.map((l) => l.toFixed(2)).join(' ')} after`,
+  '- memory (`free -h`):',
+  '',
+  ...machine.free.split('\n').map((l) => `      ${l}`),
+  '',
+  `- SMTP sink: ${sink instanceof CountingSmtpSink ? 'counting (bench/smtp-sink.ts)' : 'MailCatcher (parses every message)'}; sweeps at 3600 s (fast paths only); NODE_ENV=production, LOG_LEVEL=info, DATABASE_POOL_SIZE=10`,
+  '',
+].join('\n');
+const memoryTable = [
+  '| process | row | peak RSS |',
+  '| --- | --- | --- |',
+  ...memory.map((m) => `| ${m.process} | ${m.row} | ${mb(m.peakBytes)} |`),
+].join('\n');
+function meanCpu(reports: CpuReport[]): CpuReport | null {
+  if (!reports.length) return null;
+  const avg = (pick: (r: CpuReport) => number) => reports.reduce((s, r) => s + pick(r), 0) / reports.length;
+  return {
+    seconds: avg((r) => r.seconds),
+    machine: avg((r) => r.machine),
+    processes: Object.fromEntries(Object.keys(reports[0]!.processes).map((k) => [k, avg((r) => r.processes[k] ?? 0)])),
+    postgres: avg((r) => r.postgres),
+    redis: avg((r) => r.redis),
+    bench: avg((r) => r.bench),
+  };
+}
+const cpuLines: string[] = [];
+const cpuLine = (label: string, report: CpuReport | null | undefined) => {
+  if (report) cpuLines.push(`- ${label} (${report.seconds.toFixed(1)} s): ${describeCpu(report)}`);
+};
+if (http) {
+  cpuLine('1a/1b baseline runs', meanCpu(http.cpu.baseline));
+  cpuLine('1a browse runs', meanCpu(http.cpu.browse));
+  cpuLine('1b respond runs', meanCpu(http.cpu.respond));
+}
+cpuLine('2 deadline latency, app', deadline?.cpu.app);
+cpuLine('2 deadline latency, bare worker', deadline?.cpu.bare);
+cpuLine('3 mass close, app', close?.cpu.app);
+cpuLine('3 mass close, set-based floor', close?.cpu.floor);
+if (email) {
+  cpuLine('4 email pipeline', meanCpu(email.rounds.flatMap((r) => (r.cpu.pipeline ? [r.cpu.pipeline] : []))));
+  cpuLine('4 direct send', meanCpu(email.rounds.flatMap((r) => (r.cpu.direct ? [r.cpu.direct] : []))));
+}
+const errors = Object.entries(results.errors).map(([name, stack]) => `- ${name} FAILED: ${stack.split('\n')[0]}`);
+const markdown = `${header}\n${table(rows)}\n\nCPU during each measurement (% of one core; "bench" is this process: autocannon, the SMTP sink; postgres and redis count every client on the machine):\n\n${cpuLines.join('\n')}\n\nPeak memory by process:\n\n${memoryTable}\n${errors.length ? `\n${errors.join('\n')}\n` : ''}`;
+await fs.writeFile(path.join(artifacts, 'results.md'), markdown);
+await fs.writeFile(path.join(artifacts, 'results.json'), JSON.stringify({ machine, settings: { ...settings, sessionSecret: undefined }, results, memory }, null, 2));
+console.log(markdown);
+log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; artifacts in ${artifacts}`);
+process.exit(Object.keys(results.errors).length ? 1 : 0);
