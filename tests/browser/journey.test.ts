@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { DateTime } from 'luxon';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
-import { createPerson } from '../helpers/factories.ts';
+import { castMember } from '../helpers/factories.ts';
 import { launchBrowser, scrollsSideways, seriousAccessibilityViolations, snap } from '../helpers/browser.ts';
 
 let env: TestEnvironment;
@@ -11,10 +11,10 @@ const problems: string[] = [];
 
 beforeAll(async () => {
   env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'], devMailbox: true });
-  await createPerson(env.ctx, { email: 'secretariat@gfmd.test' });
-  await createPerson(env.ctx, { email: 'focal@mole.gov.bd', organization: { name: 'Ministry of Expatriates Welfare, Bangladesh', kind: 'government', country: 'BD' } });
-  await createPerson(env.ctx, { email: 'focal@ilo.org', organization: { name: 'International Labour Organization (ILO)', kind: 'un_agency' } });
-  await createPerson(env.ctx, { email: 'focal@iom.int', organization: { name: 'International Organization for Migration (IOM)', kind: 'intergovernmental' } });
+  await castMember(env.ctx, 'organizer');
+  await castMember(env.ctx, 'bangladesh');
+  await castMember(env.ctx, 'ilo');
+  await castMember(env.ctx, 'iom');
   browser = await launchBrowser();
 });
 afterAll(async () => {

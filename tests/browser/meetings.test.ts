@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { apiClient } from '../helpers/http.ts';
-import { createPerson, createTestMarketplace, publishedRequest, sampleResponse, type TestPerson } from '../helpers/factories.ts';
+import { createTestMarketplace, publishedRequest, sampleResponse, type TestPerson, castMember } from '../helpers/factories.ts';
 import { launchBrowser, snap } from '../helpers/browser.ts';
 import { runMatching } from '../../src/meetings/matching-run.service.ts';
 
@@ -24,11 +24,11 @@ async function signedIn(person: TestPerson): Promise<BrowserContext> {
 beforeAll(async () => {
   env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'] });
   const api = apiClient(env.baseUrl);
-  organizer = await createPerson(env.ctx, { email: 'secretariat@gfmd.test' });
-  bangladesh = await createPerson(env.ctx, { email: 'focal@mole.gov.bd', organization: { name: 'Ministry of Expatriates Welfare, Bangladesh', kind: 'government', country: 'BD' } });
-  mexico = await createPerson(env.ctx, { email: 'focal@sre.gob.mx', organization: { name: 'Secretaría de Relaciones Exteriores, Mexico', kind: 'government', country: 'MX' } });
-  ilo = await createPerson(env.ctx, { email: 'focal@ilo.org', organization: { name: 'International Labour Organization (ILO)', kind: 'un_agency' } });
-  iom = await createPerson(env.ctx, { email: 'focal@iom.int', organization: { name: 'International Organization for Migration (IOM)', kind: 'intergovernmental' } });
+  organizer = await castMember(env.ctx, 'organizer');
+  bangladesh = await castMember(env.ctx, 'bangladesh');
+  mexico = await castMember(env.ctx, 'mexico');
+  ilo = await castMember(env.ctx, 'ilo');
+  iom = await castMember(env.ctx, 'iom');
   const { marketplace } = await createTestMarketplace(env.ctx, organizer, { rooms: ['Room A', 'Room B'], forumStartsAt: '2027-07-10', forumEndsAt: '2027-07-10', sideMeetingsFrom: '09:00', sideMeetingsUntil: '11:00' });
   const training = await publishedRequest(api, bangladesh, organizer, { title: 'Training for labour attachés', maxMatches: 1 });
   const remittances = await publishedRequest(api, mexico, organizer, { title: 'Remittance cost advice', category: 'advice', countries: ['MX'], maxMatches: 1 });

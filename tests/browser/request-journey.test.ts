@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
-import { createPerson, createTestMarketplace } from '../helpers/factories.ts';
+import { createPerson, createTestMarketplace, castMember } from '../helpers/factories.ts';
 import { launchBrowser, snap } from '../helpers/browser.ts';
 import { linkIn } from '../helpers/http.ts';
 
@@ -10,7 +10,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'] });
-  const organizer = await createPerson(env.ctx, { email: 'secretariat@gfmd.test' });
+  const organizer = await castMember(env.ctx, 'organizer');
   await createTestMarketplace(env.ctx, organizer);
   // The ministry is registered and verified; its focal point has never signed in on this browser.
   await createPerson(env.ctx, { email: 'focal.point@mole.gov.bd', organization: { name: 'Ministry of Labour and Employment, Bangladesh', kind: 'government', country: 'BD' } });

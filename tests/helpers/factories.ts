@@ -109,3 +109,17 @@ export async function publishedRequest(
   if (published.status !== 200) throw new Error(`request not published: ${JSON.stringify(published.body)}`);
   return published.body;
 }
+
+/** The people the tests meet again and again, defined once. */
+const cast = {
+  organizer: { email: 'secretariat@gfmd.test' },
+  bangladesh: { email: 'focal@mole.gov.bd', organization: { name: 'Ministry of Expatriates Welfare, Bangladesh', kind: 'government', country: 'BD' } },
+  mexico: { email: 'focal@sre.gob.mx', organization: { name: 'Secretaría de Relaciones Exteriores, Mexico', kind: 'government', country: 'MX' } },
+  ilo: { email: 'focal@ilo.org', organization: { name: 'International Labour Organization (ILO)', kind: 'un_agency' } },
+  iom: { email: 'focal@iom.int', organization: { name: 'International Organization for Migration (IOM)', kind: 'intergovernmental' } },
+  undp: { email: 'focal@undp.org', organization: { name: 'United Nations Development Programme (UNDP)', kind: 'un_agency' } },
+} as const satisfies Record<string, Parameters<typeof createPerson>[1]>;
+
+export function castMember(ctx: AppContext, name: keyof typeof cast): Promise<TestPerson> {
+  return createPerson(ctx, cast[name]);
+}

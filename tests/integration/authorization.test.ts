@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { apiClient } from '../helpers/http.ts';
-import { createPerson, createTestMarketplace, publishedRequest, sampleRequest, sampleResponse, type TestPerson } from '../helpers/factories.ts';
+import { createPerson, createTestMarketplace, publishedRequest, sampleRequest, sampleResponse, type TestPerson, castMember } from '../helpers/factories.ts';
 import { apiOperations } from '../../src/http/openapi.ts';
 import { insertMeeting } from '../../src/meetings/meetings.repository.ts';
 import { hashToken, newSecretToken } from '../../src/auth/tokens.ts';
@@ -88,12 +88,12 @@ const people = {} as Record<Exclude<Role, 'anonymous'>, TestPerson>;
 beforeAll(async () => {
   env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'] });
   api = apiClient(env.baseUrl);
-  people.organizer = await createPerson(env.ctx, { email: 'secretariat@gfmd.test' });
+  people.organizer = await castMember(env.ctx, 'organizer');
   people.pending = await createPerson(env.ctx, { email: 'focal@pending.example', organization: { name: 'Pending ministry', kind: 'government', country: 'NP', status: 'pending' } });
-  people.requester = await createPerson(env.ctx, { email: 'focal@mole.gov.bd', organization: { name: 'Ministry of Expatriates Welfare, Bangladesh', kind: 'government', country: 'BD' } });
-  people.otherRequester = await createPerson(env.ctx, { email: 'focal@sre.gob.mx', organization: { name: 'Secretaría de Relaciones Exteriores, Mexico', kind: 'government', country: 'MX' } });
-  people.provider = await createPerson(env.ctx, { email: 'focal@ilo.org', organization: { name: 'International Labour Organization (ILO)', kind: 'un_agency' } });
-  people.otherProvider = await createPerson(env.ctx, { email: 'focal@iom.int', organization: { name: 'International Organization for Migration (IOM)', kind: 'intergovernmental' } });
+  people.requester = await castMember(env.ctx, 'bangladesh');
+  people.otherRequester = await castMember(env.ctx, 'mexico');
+  people.provider = await castMember(env.ctx, 'ilo');
+  people.otherProvider = await castMember(env.ctx, 'iom');
   await createTestMarketplace(env.ctx, people.organizer);
 });
 afterAll(async () => env?.close());

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { apiClient } from '../helpers/http.ts';
-import { createPerson, createTestMarketplace, publishedRequest, sampleRequest, sampleResponse, type TestPerson } from '../helpers/factories.ts';
+import { createTestMarketplace, publishedRequest, sampleRequest, sampleResponse, type TestPerson, castMember } from '../helpers/factories.ts';
 import { apiOperations } from '../../src/http/openapi.ts';
 
 /**
@@ -21,9 +21,9 @@ const RUNS_PER_ROUTE = Number(process.env.FUZZ_RUNS_PER_ROUTE ?? 360);
 beforeAll(async () => {
   env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'], workers: false });
   api = apiClient(env.baseUrl);
-  organizer = await createPerson(env.ctx, { email: 'secretariat@gfmd.test' });
-  requester = await createPerson(env.ctx, { email: 'focal@mole.gov.bd', organization: { name: 'Ministry of Expatriates Welfare, Bangladesh', kind: 'government', country: 'BD' } });
-  provider = await createPerson(env.ctx, { email: 'focal@ilo.org', organization: { name: 'International Labour Organization (ILO)', kind: 'un_agency' } });
+  organizer = await castMember(env.ctx, 'organizer');
+  requester = await castMember(env.ctx, 'bangladesh');
+  provider = await castMember(env.ctx, 'ilo');
   await createTestMarketplace(env.ctx, organizer);
   const request = await publishedRequest(api, requester, organizer);
   const response = await api('POST', `/api/v1/requests/${request.id}/responses`, { token: provider.token, body: sampleResponse });

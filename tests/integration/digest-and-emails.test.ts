@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { apiClient, PageClient } from '../helpers/http.ts';
-import { createPerson, createTestMarketplace, publishedRequest, sampleResponse, type TestPerson } from '../helpers/factories.ts';
+import { createTestMarketplace, publishedRequest, sampleResponse, type TestPerson, castMember } from '../helpers/factories.ts';
 import { sendDigests } from '../../src/interests/interests.service.ts';
 
 let env: TestEnvironment;
@@ -15,10 +15,10 @@ let ilo: TestPerson;
 beforeAll(async () => {
   env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'] });
   api = apiClient(env.baseUrl);
-  organizer = await createPerson(env.ctx, { email: 'secretariat@gfmd.test' });
-  bangladesh = await createPerson(env.ctx, { email: 'focal@mole.gov.bd', organization: { name: 'Ministry of Expatriates Welfare, Bangladesh', kind: 'government', country: 'BD' } });
-  undp = await createPerson(env.ctx, { email: 'focal@undp.org', organization: { name: 'United Nations Development Programme (UNDP)', kind: 'un_agency' } });
-  ilo = await createPerson(env.ctx, { email: 'focal@ilo.org', organization: { name: 'International Labour Organization (ILO)', kind: 'un_agency' } });
+  organizer = await castMember(env.ctx, 'organizer');
+  bangladesh = await castMember(env.ctx, 'bangladesh');
+  undp = await castMember(env.ctx, 'undp');
+  ilo = await castMember(env.ctx, 'ilo');
   await createTestMarketplace(env.ctx, organizer);
 });
 afterAll(async () => env?.close());

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { apiClient, linkIn, PageClient } from '../helpers/http.ts';
-import { createPerson, createTestMarketplace, sampleRequest, type TestPerson } from '../helpers/factories.ts';
+import { createPerson, createTestMarketplace, sampleRequest, type TestPerson, castMember } from '../helpers/factories.ts';
 import { formatInZone } from '../../src/shared/time.ts';
 
 let env: TestEnvironment;
@@ -15,7 +15,7 @@ const NBSP = '\u00a0';
 beforeAll(async () => {
   env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'] });
   api = apiClient(env.baseUrl);
-  organizer = await createPerson(env.ctx, { email: 'secretariat@gfmd.test' });
+  organizer = await castMember(env.ctx, 'organizer');
   senegal = await createPerson(env.ctx, { email: 'focal@gouv.sn', organization: { name: 'Ministère des Sénégalais de l’Extérieur', kind: 'government', country: 'SN' } });
   await createTestMarketplace(env.ctx, organizer);
 });

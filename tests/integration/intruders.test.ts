@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { apiClient, linkIn, PageClient } from '../helpers/http.ts';
-import { createPerson, createTestMarketplace, publishedRequest, sampleRequest, sampleResponse, type TestPerson } from '../helpers/factories.ts';
+import { createPerson, createTestMarketplace, publishedRequest, sampleRequest, sampleResponse, type TestPerson, castMember } from '../helpers/factories.ts';
 import { createApp } from '../../src/http/app.ts';
 import { runMatching } from '../../src/meetings/matching-run.service.ts';
 import { sql } from 'kysely';
@@ -15,8 +15,8 @@ let provider: TestPerson;
 beforeAll(async () => {
   env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'] });
   api = apiClient(env.baseUrl);
-  organizer = await createPerson(env.ctx, { email: 'secretariat@gfmd.test' });
-  requester = await createPerson(env.ctx, { email: 'focal@mole.gov.bd', organization: { name: 'Ministry of Expatriates Welfare, Bangladesh', kind: 'government', country: 'BD' } });
+  organizer = await castMember(env.ctx, 'organizer');
+  requester = await castMember(env.ctx, 'bangladesh');
   provider = await createPerson(env.ctx, { email: 'focal@ilo.org', organization: { name: '=HYPERLINK("http://evil.example","ILO")', kind: 'un_agency' } });
   await createTestMarketplace(env.ctx, organizer);
 });

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import ical from 'node-ical';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { apiClient, linkIn, PageClient } from '../helpers/http.ts';
-import { createPerson, createTestMarketplace, publishedRequest, sampleResponse, type TestPerson } from '../helpers/factories.ts';
+import { createTestMarketplace, publishedRequest, sampleResponse, type TestPerson, castMember } from '../helpers/factories.ts';
 import { runMatching } from '../../src/meetings/matching-run.service.ts';
 import type { CaughtMail } from '../../src/email/mail-catcher.ts';
 
@@ -33,12 +33,12 @@ function calendarOf(mail: CaughtMail) {
 beforeAll(async () => {
   env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'] });
   api = apiClient(env.baseUrl);
-  organizer = await createPerson(env.ctx, { email: 'secretariat@gfmd.test' });
-  bangladesh = await createPerson(env.ctx, { email: 'focal@mole.gov.bd', organization: { name: 'Ministry of Expatriates Welfare, Bangladesh', kind: 'government', country: 'BD' } });
-  mexico = await createPerson(env.ctx, { email: 'focal@sre.gob.mx', organization: { name: 'Secretaría de Relaciones Exteriores, Mexico', kind: 'government', country: 'MX' } });
-  ilo = await createPerson(env.ctx, { email: 'focal@ilo.org', organization: { name: 'International Labour Organization (ILO)', kind: 'un_agency' } });
-  iom = await createPerson(env.ctx, { email: 'focal@iom.int', organization: { name: 'International Organization for Migration (IOM)', kind: 'intergovernmental' } });
-  undp = await createPerson(env.ctx, { email: 'focal@undp.org', organization: { name: 'United Nations Development Programme (UNDP)', kind: 'un_agency' } });
+  organizer = await castMember(env.ctx, 'organizer');
+  bangladesh = await castMember(env.ctx, 'bangladesh');
+  mexico = await castMember(env.ctx, 'mexico');
+  ilo = await castMember(env.ctx, 'ilo');
+  iom = await castMember(env.ctx, 'iom');
+  undp = await castMember(env.ctx, 'undp');
   // One room and a short forum day make the schedule tight; ILO is rapporteur of session 1.2.
   const created = await createTestMarketplace(env.ctx, organizer, {
     responseDeadline: await dbNowPlus(6000),

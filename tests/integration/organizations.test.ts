@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { apiClient } from '../helpers/http.ts';
-import { createPerson, createTestMarketplace, sampleRequest, type TestPerson } from '../helpers/factories.ts';
+import { createPerson, createTestMarketplace, sampleRequest, type TestPerson, castMember } from '../helpers/factories.ts';
 
 let env: TestEnvironment;
 let api: ReturnType<typeof apiClient>;
@@ -10,7 +10,7 @@ let organizer: TestPerson;
 beforeAll(async () => {
   env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'] });
   api = apiClient(env.baseUrl);
-  organizer = await createPerson(env.ctx, { email: 'secretariat@gfmd.test' });
+  organizer = await castMember(env.ctx, 'organizer');
   await createTestMarketplace(env.ctx, organizer);
 });
 afterAll(async () => env?.close());

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { apiClient, PageClient } from '../helpers/http.ts';
-import { createPerson, createTestMarketplace, sampleRequest, type TestPerson } from '../helpers/factories.ts';
+import { createPerson, createTestMarketplace, sampleRequest, type TestPerson, castMember } from '../helpers/factories.ts';
 
 let env: TestEnvironment;
 let api: ReturnType<typeof apiClient>;
@@ -12,9 +12,9 @@ let ilo: TestPerson;
 beforeAll(async () => {
   env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'] });
   api = apiClient(env.baseUrl);
-  organizer = await createPerson(env.ctx, { email: 'secretariat@gfmd.test' });
-  bangladesh = await createPerson(env.ctx, { email: 'focal@mole.gov.bd', organization: { name: 'Ministry of Expatriates Welfare, Bangladesh', kind: 'government', country: 'BD' } });
-  ilo = await createPerson(env.ctx, { email: 'focal@ilo.org', organization: { name: 'International Labour Organization (ILO)', kind: 'un_agency' } });
+  organizer = await castMember(env.ctx, 'organizer');
+  bangladesh = await castMember(env.ctx, 'bangladesh');
+  ilo = await castMember(env.ctx, 'ilo');
   await createTestMarketplace(env.ctx, organizer);
 });
 afterAll(async () => env?.close());

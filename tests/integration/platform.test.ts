@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { apiClient, PageClient } from '../helpers/http.ts';
-import { createPerson, type TestPerson } from '../helpers/factories.ts';
+import { type TestPerson, castMember } from '../helpers/factories.ts';
 import { apiRouter } from '../../src/http/routes/api.ts';
 import { apiOperations } from '../../src/http/openapi.ts';
 
@@ -13,8 +13,8 @@ let provider: TestPerson;
 beforeAll(async () => {
   env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'] });
   api = apiClient(env.baseUrl);
-  organizer = await createPerson(env.ctx, { email: 'secretariat@gfmd.test' });
-  provider = await createPerson(env.ctx, { email: 'focal@ilo.org', organization: { name: 'International Labour Organization (ILO)', kind: 'un_agency' } });
+  organizer = await castMember(env.ctx, 'organizer');
+  provider = await castMember(env.ctx, 'ilo');
 });
 afterAll(async () => env?.close());
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { apiClient, PageClient } from '../helpers/http.ts';
-import { createPerson, createTestMarketplace, sampleRequest, type TestPerson } from '../helpers/factories.ts';
+import { createPerson, createTestMarketplace, sampleRequest, type TestPerson, castMember } from '../helpers/factories.ts';
 
 let env: TestEnvironment;
 let api: ReturnType<typeof apiClient>;
@@ -15,10 +15,10 @@ let pending: TestPerson;
 beforeAll(async () => {
   env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'] });
   api = apiClient(env.baseUrl);
-  organizer = await createPerson(env.ctx, { email: 'secretariat@gfmd.test' });
-  bangladesh = await createPerson(env.ctx, { email: 'focal@mole.gov.bd', organization: { name: 'Ministry of Expatriates Welfare, Bangladesh', kind: 'government', country: 'BD' } });
-  mexico = await createPerson(env.ctx, { email: 'focal@sre.gob.mx', organization: { name: 'Secretaría de Relaciones Exteriores, Mexico', kind: 'government', country: 'MX' } });
-  ilo = await createPerson(env.ctx, { email: 'focal@ilo.org', organization: { name: 'International Labour Organization (ILO)', kind: 'un_agency' } });
+  organizer = await castMember(env.ctx, 'organizer');
+  bangladesh = await castMember(env.ctx, 'bangladesh');
+  mexico = await castMember(env.ctx, 'mexico');
+  ilo = await castMember(env.ctx, 'ilo');
   pending = await createPerson(env.ctx, { email: 'focal@gov.example', organization: { name: 'Ministry awaiting verification', kind: 'government', country: 'NP', status: 'pending' } });
   await createTestMarketplace(env.ctx, organizer);
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { apiClient } from '../helpers/http.ts';
-import { createPerson, createTestMarketplace, publishedRequest, sampleResponse, type TestPerson } from '../helpers/factories.ts';
+import { createPerson, createTestMarketplace, publishedRequest, sampleResponse, type TestPerson, castMember } from '../helpers/factories.ts';
 
 let env: TestEnvironment;
 let api: ReturnType<typeof apiClient>;
@@ -15,10 +15,10 @@ let pendingNgo: TestPerson;
 beforeAll(async () => {
   env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'] });
   api = apiClient(env.baseUrl);
-  organizer = await createPerson(env.ctx, { email: 'secretariat@gfmd.test' });
-  bangladesh = await createPerson(env.ctx, { email: 'focal@mole.gov.bd', organization: { name: 'Ministry of Expatriates Welfare, Bangladesh', kind: 'government', country: 'BD' } });
-  ilo = await createPerson(env.ctx, { email: 'focal@ilo.org', organization: { name: 'International Labour Organization (ILO)', kind: 'un_agency' } });
-  iom = await createPerson(env.ctx, { email: 'focal@iom.int', organization: { name: 'International Organization for Migration (IOM)', kind: 'intergovernmental' } });
+  organizer = await castMember(env.ctx, 'organizer');
+  bangladesh = await castMember(env.ctx, 'bangladesh');
+  ilo = await castMember(env.ctx, 'ilo');
+  iom = await castMember(env.ctx, 'iom');
   pendingNgo = await createPerson(env.ctx, { email: 'focal@ngo.example', organization: { name: 'Migrant Rights NGO', kind: 'ngo', status: 'pending' } });
   await createTestMarketplace(env.ctx, organizer);
 });
