@@ -97,14 +97,13 @@ describe('marketplaces', () => {
   });
 
   it('the organizer form shows errors beside the fields and keeps the values', async () => {
+    const manila = { name: 'GFMD 2008 Manila', slug: 'gfmd-2008', timeZone: 'Asia/Manila' };
     const browser = new PageClient(env.baseUrl);
     browser.setCookie('fm_session', organizer.browserToken);
     const response = await browser.post(
       '/organizer/marketplaces/new',
       {
-        name: 'GFMD 2008 Manila',
-        slug: 'gfmd-2008',
-        timeZone: 'Asia/Manila',
+        ...manila,
         opensAtDate: '2008-08-01',
         opensAtTime: '09:00',
         responseDeadlineDate: '2008-07-01',
@@ -127,9 +126,7 @@ describe('marketplaces', () => {
     const fixed = await browser.post(
       '/organizer/marketplaces/new',
       {
-        name: 'GFMD 2008 Manila',
-        slug: 'gfmd-2008',
-        timeZone: 'Asia/Manila',
+        ...manila,
         opensAtDate: '2008-08-01',
         opensAtTime: '09:00',
         responseDeadlineDate: '2008-07-01',
@@ -151,9 +148,7 @@ describe('marketplaces', () => {
     const created = await browser.post(
       '/organizer/marketplaces/new',
       {
-        name: 'GFMD 2008 Manila',
-        slug: 'gfmd-2008',
-        timeZone: 'Asia/Manila',
+        ...manila,
         opensAtDate: '2008-05-01',
         opensAtTime: '09:00',
         responseDeadlineDate: '2008-09-15',

@@ -2,27 +2,15 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { requireActor, requireOrganizer } from '../../auth/actor.ts';
-import { notFound } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
 import { timeInputField } from '../../shared/time-input.ts';
-import { slugField } from '../../marketplaces/marketplaces.schemas.ts';
 import { findMarketplace } from '../../marketplaces/marketplaces.service.ts';
 import { answerMeetingAsMember, declareUnavailability, getMeetingFor, listMyMeetings, markPreferred, requestMatchingRun } from '../../meetings/meetings.service.ts';
 import { listMeetingsOfMarketplace } from '../../meetings/meetings.repository.ts';
 import { meetingToJson } from '../../meetings/meetings.export.ts';
 import { marketplaceReport } from '../../meetings/report.service.ts';
+import { idParam as id, slugParam as slug } from './params.ts';
 
-const uuid = z.string().uuid();
-function id(value: unknown, what: string): string {
-  const parsed = uuid.safeParse(value);
-  if (!parsed.success) throw notFound(what);
-  return parsed.data;
-}
-function slug(value: unknown): string {
-  const parsed = slugField.safeParse(value);
-  if (!parsed.success) throw notFound('The marketplace');
-  return parsed.data;
-}
 
 const preferredBody = z.object({ preferred: z.boolean({ error: 'must be true or false' }) }).strict();
 const unavailabilityBody = z.object({ startsAt: timeInputField, endsAt: timeInputField, note: z.string().trim().max(300).optional() }).strict();

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { requireActor, requireOrganizer } from '../../auth/actor.ts';
-import { AppError, notFound } from '../../shared/errors.ts';
+import { AppError } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
 import { createResponseBody, updateResponseBody } from '../../responses/responses.schemas.ts';
 import { changeResponse, createResponse, getResponse, listVisibleResponses, responseToJson } from '../../responses/responses.service.ts';
@@ -12,14 +12,8 @@ import { changeRequestDeadline, extendMarketplaceDeadline, getRequest, requestTo
 import { interestsBody } from '../../interests/interests.schemas.ts';
 import { getMyInterests, setFollowing, setMyInterests } from '../../interests/interests.service.ts';
 import { listOutbox, resendOutboxEmail } from '../../email/outbox.service.ts';
-import { slugField } from '../../marketplaces/marketplaces.schemas.ts';
+import { idParam as id, slugParam } from './params.ts';
 
-const uuid = z.string().uuid();
-function id(value: unknown, what: string): string {
-  const parsed = uuid.safeParse(value);
-  if (!parsed.success) throw notFound(what);
-  return parsed.data;
-}
 
 const emptyBody = z.object({}).strict();
 const outboxQuery = z
@@ -103,9 +97,7 @@ export function responsesApi(ctx: AppContext): Router {
   api.patch('/marketplaces/:slug/deadline', async (req, res) => {
     requireOrganizer(req.actor);
     const body = parseInput(changeDeadlineBody, req.body);
-    const slug = slugField.safeParse(req.params.slug);
-    if (!slug.success) throw notFound('The marketplace');
-    res.json(await extendMarketplaceDeadline(ctx, req.actor, slug.data, body.responseDeadline));
+    res.json(await extendMarketplaceDeadline(ctx, req.actor, slugParam(req.params.slug), body.responseDeadline));
   });
 
   api.get('/emails', async (req, res) => {

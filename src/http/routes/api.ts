@@ -1,36 +1,24 @@
 import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
-import { AppError, notFound } from '../../shared/errors.ts';
+import { AppError } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
 import { requireActor, requireOrganizer } from '../../auth/actor.ts';
 import { magicLinkBody, tokenBody } from '../../auth/auth.schemas.ts';
 import { requestSignInLink, signInWithToken, signOut } from '../../auth/auth.service.ts';
 import { setOrganizationBody, organizationListQuery } from '../../organizations/organizations.schemas.ts';
 import { approveMembership, listOrganizations, setMyOrganization, verifyOrganization } from '../../organizations/organizations.service.ts';
-import { createMarketplaceBody, updateMarketplaceBody, slugField } from '../../marketplaces/marketplaces.schemas.ts';
+import { createMarketplaceBody, updateMarketplaceBody } from '../../marketplaces/marketplaces.schemas.ts';
 import { createMarketplace, getMarketplace, listMarketplaces, marketplaceToJson, updateMarketplace } from '../../marketplaces/marketplaces.service.ts';
 import { browseRequestsQuery, createRequestBody, rejectRequestBody, updateRequestBody } from '../../requests/requests.schemas.ts';
 import { browseRequests, createRequest, getRequest, moderateRequest, requestToJson, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
 import { authenticateApi } from '../middleware/authenticate.ts';
 import { isoInZone } from '../../shared/time.ts';
 import { responsesApi } from './api-responses.ts';
+import { idParam, slugParam } from './params.ts';
 import { meetingsApi } from './api-meetings.ts';
 import { negotiateLocale } from '../../i18n/i18n.ts';
 
-const uuidParam = z.string().uuid('must be an id');
-
-function idParam(value: unknown, what: string): string {
-  const parsed = uuidParam.safeParse(value);
-  if (!parsed.success) throw notFound(what);
-  return parsed.data;
-}
-
-function slugParam(value: unknown): string {
-  const parsed = slugField.safeParse(value);
-  if (!parsed.success) throw notFound('The marketplace');
-  return parsed.data;
-}
 
 /** Bodies are JSON: anything else with a body is refused with 415. */
 const requireJson: RequestHandler = (req, _res, next) => {

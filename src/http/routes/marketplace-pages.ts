@@ -15,22 +15,18 @@ import { listThemesInUse } from '../../requests/requests.repository.ts';
 import { listAudit } from '../../audit/audit.repository.ts';
 import { allCountries, commonLanguages } from '../../shared/reference-data.ts';
 import { instantToLocal } from '../../shared/time.ts';
-import { notFound } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
 import { fieldErrorsFromZod } from '../../shared/errors.ts';
 import type { RequestRow } from '../../requests/requests.repository.ts';
 import { bodyOf, countryCodeFromText, errorsByField, handleForm, languageCodeFromText, list, numberOrText, splitList, str, type FormValues } from '../forms.ts';
 import { renderPage } from './render.ts';
+import { idParam } from './params.ts';
 import { N_, t } from '../../i18n/i18n.ts';
 import { languageNameIn } from '../../i18n/names.ts';
 import { statusLabels } from '../views.ts';
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function requestIdParam(req: Request): string {
-  const id = String(req.params.id);
-  if (!uuidPattern.test(id)) throw notFound('The request');
-  return id;
+  return idParam(req.params.id, 'The request');
 }
 
 const categoryOptions = (locale: string) => requestCategories.map((value) => ({ value, label: t(locale, requestCategoryLabels[value]) }));

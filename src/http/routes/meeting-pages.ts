@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.ts';
 import { requireActor, requireOrganizer } from '../../auth/actor.ts';
-import { AppError, notFound } from '../../shared/errors.ts';
+import { AppError } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
 import { z } from 'zod';
 import { findMarketplace, getMarketplace } from '../../marketplaces/marketplaces.service.ts';
@@ -15,14 +15,9 @@ import { instantToLocal } from '../../shared/time.ts';
 import { timeInputField } from '../../shared/time-input.ts';
 import { bodyOf, handleForm, str } from '../forms.ts';
 import { renderPage } from './render.ts';
+import { idParam, isUuid } from './params.ts';
 import { N_, t } from '../../i18n/i18n.ts';
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-function idParam(value: unknown, what: string): string {
-  const id = String(value);
-  if (!uuidPattern.test(id)) throw notFound(what);
-  return id;
-}
 
 const unavailabilityForm = z.object({ startsAt: timeInputField, endsAt: timeInputField, note: z.string().trim().max(300).optional() });
 
@@ -66,14 +61,14 @@ export function meetingPages(ctx: AppContext): Router {
   // The link in an invitation: answers without signing in; the signed token is the authorization.
   const answerPage = async (req: Request, res: Response, done?: string) => {
     const { id, party, token } = req.params as { id: string; party: string; token: string };
-    const meeting = uuidPattern.test(id) ? await findMeeting(ctx.db, id) : undefined;
+    const meeting = isUuid(id) ? await findMeeting(ctx.db, id) : undefined;
     if (!meeting || !verifyMeetingAnswerToken(ctx.config.SESSION_SECRET, id, party, token)) throw new AppError(404, 'not-found', 'Link not valid', 'This meeting link is not valid.');
     renderPage(req, res, 'meeting-answer.njk', { title: t(req.locale, 'Your side meeting'), meeting, party, action: `/meetings/${id}/answer/${party}/${token}`, done });
   };
   router.get('/meetings/:id/answer/:party/:token', (req, res) => answerPage(req, res));
   router.post('/meetings/:id/answer/:party/:token', async (req, res) => {
     const { id, party, token } = req.params as { id: string; party: string; token: string };
-    if (!uuidPattern.test(id) || !verifyMeetingAnswerToken(ctx.config.SESSION_SECRET, id, party, token)) throw new AppError(404, 'not-found', 'Link not valid', 'This meeting link is not valid.');
+    if (!isUuid(id) || !verifyMeetingAnswerToken(ctx.config.SESSION_SECRET, id, party, token)) throw new AppError(404, 'not-found', 'Link not valid', 'This meeting link is not valid.');
     const answer = str(bodyOf(req).answer);
     if (answer !== 'accepted' && answer !== 'declined') throw new AppError(400, 'bad-answer', 'Choose an answer', 'Choose accept or decline.');
     await answerMeeting(ctx, id, party as 'requester' | 'provider', answer, 'link');

@@ -15,14 +15,14 @@ const outboxQuery = z.object({
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
-import { AppError, notFound } from '../../shared/errors.ts';
+import { AppError } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
 import { instantToLocal } from '../../shared/time.ts';
 import { bodyOf, handleForm, numberOrText, str, type FormValues } from '../forms.ts';
 import { renderPage } from './render.ts';
+import { idParam } from './params.ts';
 import { t } from '../../i18n/i18n.ts';
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const timeZones = Intl.supportedValuesOf('timeZone').map((z) => ({ value: z, label: z }));
 
 function lines(value: unknown): string[] {
@@ -137,16 +137,12 @@ export function organizerPages(ctx: AppContext): Router {
   });
 
   router.post('/organizer/organizations/:id/verify', async (req, res) => {
-    const id = String(req.params.id);
-    if (!uuidPattern.test(id)) throw notFound('The organization');
-    await verifyOrganization(ctx, req.actor, id);
+    await verifyOrganization(ctx, req.actor, idParam(req.params.id, 'The organization'));
     res.redirect(303, '/organizer/organizations?notice=done');
   });
 
   router.post('/organizer/organizations/:id/members/:userId/approve', async (req, res) => {
-    const { id, userId } = req.params as { id: string; userId: string };
-    if (!uuidPattern.test(id) || !uuidPattern.test(userId)) throw notFound('The organization');
-    await approveMembership(ctx, req.actor, id, userId);
+    await approveMembership(ctx, req.actor, idParam(req.params.id, 'The organization'), idParam(req.params.userId, 'The person'));
     res.redirect(303, '/organizer/organizations?notice=done');
   });
 
@@ -252,9 +248,7 @@ export function organizerPages(ctx: AppContext): Router {
   });
 
   router.post('/organizer/emails/:id/resend', async (req, res) => {
-    const id = String(req.params.id);
-    if (!uuidPattern.test(id)) throw notFound('The email');
-    await resendOutboxEmail(ctx, req.actor, id);
+    await resendOutboxEmail(ctx, req.actor, idParam(req.params.id, 'The email'));
     res.redirect(303, '/organizer/emails?notice=resent');
   });
 

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.ts';
 import { requireActor } from '../../auth/actor.ts';
-import { AppError, notFound } from '../../shared/errors.ts';
+import { AppError } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
 import { formatInZone } from '../../shared/time.ts';
 import { createResponseBody, fundingLabels, fundings, modalities, modalityLabels, updateResponseBody } from '../../responses/responses.schemas.ts';
@@ -13,13 +13,11 @@ import type { RequestRow } from '../../requests/requests.repository.ts';
 import { setFollowing } from '../../interests/interests.service.ts';
 import { bodyOf, handleForm, languageCodeFromText, list, splitList, str, type FormValues } from '../forms.ts';
 import { readerTimeZone, renderPage } from './render.ts';
+import { idParam } from './params.ts';
 import { t, translateKnown } from '../../i18n/i18n.ts';
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-function idParam(req: Request, what: string): string {
-  const id = String(req.params.id);
-  if (!uuidPattern.test(id)) throw notFound(what);
-  return id;
+function pathId(req: Request, what: string): string {
+  return idParam(req.params.id, what);
 }
 
 function responseFormToInput(values: FormValues) {
@@ -35,6 +33,11 @@ function responseFormToInput(values: FormValues) {
 
 function responseToFormValues(r: ResponseRow): FormValues {
   return { summary: r.summary, details: r.details, offerCategories: r.offer_categories, modality: r.modality, languages: r.languages.join(', '), funding: r.funding };
+}
+
+/** A refusal for lateness, told in the marketplace's and the reader's time; other errors pass through. */
+function withLateMessage(req: Request, request: RequestRow, error: unknown): unknown {
+  return error instanceof AppError && error.type === 'deadline-passed' ? new AppError(409, error.type, error.title, lateMessage(req, request)) : error;
 }
 
 /** "The deadline was ... (marketplace time); ... your time": what a late provider reads. */
@@ -77,7 +80,7 @@ export function responsePages(ctx: AppContext): Router {
 
   router.get('/requests/:id/respond', async (req, res) => {
     requireActor(req.actor);
-    const request = await getRequest(ctx, req.actor, idParam(req, 'The request'));
+    const request = await getRequest(ctx, req.actor, pathId(req, 'The request'));
     const actor = requireVerifiedProvider(req.actor, request);
     const existing = await findResponseOfOrganization(ctx.db, request.id, actor.organization.id);
     if (existing) return res.redirect(303, `/responses/${existing.id}/edit`);
@@ -86,7 +89,7 @@ export function responsePages(ctx: AppContext): Router {
 
   router.post('/requests/:id/respond', async (req, res) => {
     requireActor(req.actor);
-    const request = await getRequest(ctx, req.actor, idParam(req, 'The request'));
+    const request = await getRequest(ctx, req.actor, pathId(req, 'The request'));
     requireVerifiedProvider(req.actor, request);
     const values = bodyOf(req);
     values.offerCategories = list(values.offerCategories);
@@ -98,7 +101,8 @@ export function responsePages(ctx: AppContext): Router {
           await createResponse(ctx, req.actor, request.id, input);
           res.redirect(303, `/requests/${request.id}?notice=${input.draft ? 'draft-saved' : 'responded'}#response`);
         } catch (error) {
-          if (error instanceof AppError && error.type === 'deadline-passed') throw new AppError(409, error.type, error.title, lateMessage(req, request));
+          const late = withLateMessage(req, request, error);
+          if (late !== error) throw late;
           const existingId = (error as { existingId?: string }).existingId;
           if (error instanceof AppError && existingId) {
             throw new AppError(409, error.type, error.title, `${translateKnown(req.locale, error.detail ?? '')} ${t(req.locale, "Open it from the request's page.")}`);
@@ -112,14 +116,14 @@ export function responsePages(ctx: AppContext): Router {
 
   router.get('/responses/:id/edit', async (req, res) => {
     requireActor(req.actor);
-    const response = await getResponse(ctx, req.actor, idParam(req, 'The response'));
+    const response = await getResponse(ctx, req.actor, pathId(req, 'The response'));
     const request = await getRequest(ctx, req.actor, response.request_id);
     showForm(req, res, request, { mode: 'update', responseId: response.id, values: responseToFormValues(response), allowDraft: response.status === 'draft' });
   });
 
   router.post('/responses/:id/edit', async (req, res) => {
     requireActor(req.actor);
-    const response = await getResponse(ctx, req.actor, idParam(req, 'The response'));
+    const response = await getResponse(ctx, req.actor, pathId(req, 'The response'));
     const request = await getRequest(ctx, req.actor, response.request_id);
     const values = bodyOf(req);
     values.offerCategories = list(values.offerCategories);
@@ -132,8 +136,7 @@ export function responsePages(ctx: AppContext): Router {
           if (response.status === 'draft' && str(values.intent) !== 'draft') await changeResponse(ctx, req.actor, response.id, 'submit');
           res.redirect(303, `/requests/${request.id}?notice=${str(values.intent) === 'draft' ? 'draft-saved' : 'response-saved'}#response`);
         } catch (error) {
-          if (error instanceof AppError && error.type === 'deadline-passed') throw new AppError(409, error.type, error.title, lateMessage(req, request));
-          throw error;
+          throw withLateMessage(req, request, error);
         }
       },
       (status, errors, formError) => showForm(req, res, request, { mode: 'update', responseId: response.id, values, errors, formError, status, allowDraft: response.status === 'draft' }),
@@ -143,13 +146,12 @@ export function responsePages(ctx: AppContext): Router {
   for (const action of ['withdraw', 'submit'] as const) {
     router.post(`/responses/:id/${action}`, async (req, res) => {
       requireActor(req.actor);
-      const response = await getResponse(ctx, req.actor, idParam(req, 'The response'));
+      const response = await getResponse(ctx, req.actor, pathId(req, 'The response'));
       const request = await getRequest(ctx, req.actor, response.request_id);
       try {
         await changeResponse(ctx, req.actor, response.id, action);
       } catch (error) {
-        if (error instanceof AppError && error.type === 'deadline-passed') throw new AppError(409, error.type, error.title, lateMessage(req, request));
-        throw error;
+        throw withLateMessage(req, request, error);
       }
       res.redirect(303, `/requests/${request.id}?notice=${action === 'withdraw' ? 'response-withdrawn' : 'responded'}#response`);
     });
@@ -157,7 +159,7 @@ export function responsePages(ctx: AppContext): Router {
 
   for (const follow of [true, false]) {
     router.post(`/requests/:id/${follow ? 'follow' : 'unfollow'}`, async (req, res) => {
-      const id = idParam(req, 'The request');
+      const id = pathId(req, 'The request');
       await setFollowing(ctx, req.actor, id, follow);
       res.redirect(303, `/requests/${id}?notice=${follow ? 'following' : 'unfollowed'}#response`);
     });
