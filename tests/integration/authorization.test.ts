@@ -104,6 +104,8 @@ async function newApiToken(userId: string): Promise<string> {
   return token;
 }
 
+let fixtureCount = 0;
+
 /** Fresh records for one (route, role) call, so no call sees what another changed. */
 async function fixture(): Promise<Fixture> {
   const request = await publishedRequest(api, people.requester, people.organizer, { title: `Request ${Math.random().toString(36).slice(2)}` });
@@ -116,7 +118,9 @@ async function fixture(): Promise<Fixture> {
   const marketplace = await env.ctx.db.selectFrom('marketplaces').select('id').where('slug', '=', 'gfmd-2007').executeTakeFirstOrThrow();
   const room = await env.ctx.db.selectFrom('rooms').select('id').where('marketplace_id', '=', marketplace.id).limit(1).executeTakeFirstOrThrow();
   const run = await env.ctx.db.insertInto('matching_runs').values({ marketplace_id: marketplace.id, trigger: 'organizer', status: 'done' }).returning('id').executeTakeFirstOrThrow();
-  const start = new Date(Date.UTC(2027, 6, 10, 7, 0) + Math.floor(Math.random() * 100000) * 3600_000);
+  // Each fixture's meeting gets its own hour: the room and the parties may hold only one meeting at a time.
+  fixtureCount += 1;
+  const start = new Date(Date.UTC(2027, 6, 10, 7, 0) + fixtureCount * 3600_000);
   const meeting = await insertMeeting(env.ctx.db, {
     marketplaceId: marketplace.id,
     runId: run.id,
