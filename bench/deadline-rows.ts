@@ -1,6 +1,6 @@
 /**
  * Rows 2 and 3: closing requests at their deadline, through the app's worker process and the
- * delayed `close-request` jobs that publishing plans (`planRequestDeadline`); the sweeps are set
+ * delayed `close-due-requests` jobs that publishing plans (`planRequestDeadline`); the sweeps are set
  * to an hour so only the fast path is measured.
  *
  * Row 2 (latency): 1,000 requests, 3 responses each, deadlines spread evenly over 10 s; for each,

@@ -236,7 +236,7 @@ if (deadline) {
   const stats = (s: typeof app) => `median ${ms(s.medianMs)} · p99 ${ms(s.p99Ms)} · max ${ms(s.maxMs)}${s.closed < deadline.requests ? ` (only ${s.closed} closed)` : ''}`;
   rows.push({
     row: '2',
-    measure: `deadline → closed_at: ${int(deadline.requests)} requests (3 responses each), deadlines over ${deadline.spreadSeconds} s, delayed close-request jobs`,
+    measure: `deadline → closed_at: ${int(deadline.requests)} requests (3 responses each), deadlines over ${deadline.spreadSeconds} s, delayed close-due-requests jobs`,
     figure: stats(app),
     baseline: `bare BullMQ delayed job + 1 UPDATE: ${stats(bare)}`,
     ratio: `median ${times(app.medianMs / bare.medianMs)}, p99 ${times(app.p99Ms / bare.p99Ms)}`,

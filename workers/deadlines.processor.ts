@@ -1,23 +1,19 @@
 import type { AppContext } from '../src/context.ts';
 import type { JobPayload } from '../src/queue/registry.ts';
-import { closeRequest } from '../src/requests/close.service.ts';
+import { closeDueRequests } from '../src/requests/close.service.ts';
 import { sendReminders } from '../src/requests/reminders.service.ts';
 import { sweepDeadlines } from '../src/requests/deadline-sweep.service.ts';
-import { findRequest } from '../src/requests/requests.repository.ts';
 
-/** The close at a request's deadline. A job that fires a moment early (clock skew) waits for it. */
-export function closeRequestProcessor(ctx: AppContext) {
-  return async (payload: JobPayload<'close-request'>) => {
-    let outcome = await closeRequest(ctx, payload.requestId);
-    if (outcome === 'not-due') {
-      const request = await findRequest(ctx.db, payload.requestId);
-      const early = payload.deadlineMs - Date.now();
-      // Not due because the deadline moved: the job of the new deadline closes it.
-      if (request?.response_deadline.getTime() !== payload.deadlineMs || early > 20_000) return { outcome: 'stale' };
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, early) + 20));
-      outcome = await closeRequest(ctx, payload.requestId);
-    }
-    return { outcome };
+/**
+ * The close at a deadline instant: closes every open request that is due (those of this instant, and
+ * any a lost job left behind). A job that fires a moment early (clock skew) waits for its instant.
+ */
+export function closeDueRequestsProcessor(ctx: AppContext) {
+  return async (payload: JobPayload<'close-due-requests'>) => {
+    const early = payload.deadlineMs - Date.now();
+    if (early > 20_000) throw new Error(`fired ${Math.round(early / 1000)} s before its deadline; retried with backoff`);
+    if (early > 0) await new Promise((resolve) => setTimeout(resolve, early + 20));
+    return { closed: await closeDueRequests(ctx) };
   };
 }
 

@@ -4,7 +4,7 @@ import type { AppContext } from '../src/context.ts';
 import { createRedis } from '../src/queue/queues.ts';
 import { jobDefinitions, jobsOfQueue, queueNames, type JobName, type JobPayload, type QueueName } from '../src/queue/registry.ts';
 import { sendDigestsProcessor, sendEmailProcessor, sweepOutboxProcessor } from './send-email.processor.ts';
-import { closeRequestProcessor, sendRemindersProcessor, sweepDeadlinesProcessor } from './deadlines.processor.ts';
+import { closeDueRequestsProcessor, sendRemindersProcessor, sweepDeadlinesProcessor } from './deadlines.processor.ts';
 import { runMatchingProcessor } from './matching.processor.ts';
 
 type Handlers = { [N in JobName]: (payload: JobPayload<N>, job: Job) => Promise<unknown> };
@@ -30,7 +30,7 @@ export async function startWorkers(ctx: AppContext, options: WorkerOptions): Pro
     'send-email': sendEmailProcessor(ctx, options.mailer),
     'sweep-outbox': sweepOutboxProcessor(ctx),
     'send-digests': sendDigestsProcessor(ctx),
-    'close-request': closeRequestProcessor(ctx),
+    'close-due-requests': closeDueRequestsProcessor(ctx),
     'send-reminders': sendRemindersProcessor(ctx),
     'sweep-deadlines': sweepDeadlinesProcessor(ctx),
     'run-matching': runMatchingProcessor(ctx),

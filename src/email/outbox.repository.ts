@@ -14,27 +14,49 @@ export interface OutboxEmail {
   attachments?: OutboxAttachment[];
 }
 
+function outboxRow(email: OutboxEmail, messageDomain: string) {
+  const id = randomUUID();
+  return {
+    id,
+    idempotency_key: email.idempotencyKey,
+    template: email.template,
+    to_email: email.to,
+    subject: email.subject,
+    text_body: email.text,
+    html_body: email.html,
+    headers: JSON.stringify(email.headers ?? {}),
+    attachments: JSON.stringify(email.attachments ?? []),
+    message_id: `<${id}@${messageDomain}>`,
+  };
+}
+
 /** Writes an email to the outbox; returns its id, or null when this event was already queued. */
 export async function insertOutboxEmail(db: Kysely<Database>, email: OutboxEmail, messageDomain: string): Promise<string | null> {
-  const id = randomUUID();
   const row = await db
     .insertInto('outbox')
-    .values({
-      id,
-      idempotency_key: email.idempotencyKey,
-      template: email.template,
-      to_email: email.to,
-      subject: email.subject,
-      text_body: email.text,
-      html_body: email.html,
-      headers: JSON.stringify(email.headers ?? {}),
-      attachments: JSON.stringify(email.attachments ?? []),
-      message_id: `<${id}@${messageDomain}>`,
-    })
+    .values(outboxRow(email, messageDomain))
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
     .returning('id')
     .executeTakeFirst();
   return row?.id ?? null;
+}
+
+/** Rows per multi-row INSERT: 10 parameters each stays far below Postgres's 65,535. */
+const OUTBOX_INSERT_CHUNK = 1000;
+
+/** Writes many emails with multi-row INSERTs; returns the ids of those not already queued. */
+export async function insertOutboxEmails(db: Kysely<Database>, emails: OutboxEmail[], messageDomain: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < emails.length; i += OUTBOX_INSERT_CHUNK) {
+    const rows = await db
+      .insertInto('outbox')
+      .values(emails.slice(i, i + OUTBOX_INSERT_CHUNK).map((email) => outboxRow(email, messageDomain)))
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .returning('id')
+      .execute();
+    for (const row of rows) ids.push(row.id);
+  }
+  return ids;
 }
 
 /** Takes a row for sending; a row stuck in `sending` longer than the lease is taken again. */

@@ -24,12 +24,11 @@ export const MAX_SEND_ATTEMPTS = 12;
 
 /** Enqueues the send jobs for rows just committed. If Redis is away, the sweep sends them later. */
 export async function dispatchEmails(ctx: AppContext, outboxIds: string[]): Promise<void> {
-  for (const outboxId of outboxIds) {
-    try {
-      await ctx.queues.enqueue('send-email', { outboxId }, { jobId: jobId('email', outboxId) });
-    } catch (error) {
-      ctx.log.warn({ outboxId, err: (error as Error).message }, 'could not enqueue email; the outbox sweep will send it');
-    }
+  if (outboxIds.length === 0) return;
+  try {
+    await ctx.queues.enqueueMany('send-email', outboxIds.map((outboxId) => ({ payload: { outboxId }, jobId: jobId('email', outboxId) })));
+  } catch (error) {
+    ctx.log.warn({ emails: outboxIds.length, err: (error as Error).message }, 'could not enqueue emails; the outbox sweep will send them');
   }
 }
 

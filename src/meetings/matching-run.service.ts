@@ -3,7 +3,7 @@ import type { AppContext } from '../context.ts';
 import type { Actor } from '../auth/actor.ts';
 import { inTransaction, type Tx } from '../shared/transaction.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
-import { closeRequest } from '../requests/close.service.ts';
+import { closeRequests } from '../requests/close.service.ts';
 import { changeRequestStatus } from '../requests/request-status.ts';
 import { buildMatchingInstance, pairKey, type KeptMeeting } from './matching-instance.ts';
 import { solveInWorker } from './solve-in-worker.ts';
@@ -49,7 +49,7 @@ export async function runMatching(ctx: AppContext, marketplaceId: string, trigge
     .where('status', '=', 'open')
     .where('response_deadline', '<=', sql<Date>`now()`)
     .execute();
-  for (const { id } of overdue) await closeRequest(ctx, id);
+  await closeRequests(ctx, overdue.map((r) => r.id));
 
   return inTransaction(ctx, async (tx) => {
     await lockMarketplaceForMatching(tx.db, marketplaceId);

@@ -22,6 +22,9 @@ export const defaultJobOptions: JobsOptions = {
   removeOnFail: { count: 5000, age: 7 * 24 * 3600 },
 };
 
+/** Jobs per addBulk call: large enough to save round trips, small enough not to stall Redis. */
+const ENQUEUE_CHUNK = 1000;
+
 /** Typed access to every queue; the only place that adds jobs. */
 export class JobQueues {
   readonly queues: Map<QueueName, Queue>;
@@ -43,6 +46,17 @@ export class JobQueues {
     const definition = jobDefinitions[name];
     const data = definition.payload.parse(payload);
     await this.queue(definition.queue).add(name, data, options);
+  }
+
+  /** Adds many jobs of one kind with BullMQ's addBulk: one Redis round trip per chunk. */
+  async enqueueMany<N extends JobName>(name: N, jobs: Array<{ payload: JobPayload<N>; jobId: string }>, options: JobsOptions = {}): Promise<void> {
+    const definition = jobDefinitions[name];
+    const queue = this.queue(definition.queue);
+    for (let i = 0; i < jobs.length; i += ENQUEUE_CHUNK) {
+      await queue.addBulk(
+        jobs.slice(i, i + ENQUEUE_CHUNK).map((job) => ({ name, data: definition.payload.parse(job.payload), opts: { ...options, jobId: job.jobId } })),
+      );
+    }
   }
 
   async close(): Promise<void> {

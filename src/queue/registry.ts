@@ -10,7 +10,8 @@ export const jobDefinitions = {
   'send-email': { queue: 'email', payload: z.object({ outboxId: z.string().uuid() }) },
   'sweep-outbox': { queue: 'email', payload: z.object({}) },
   'send-digests': { queue: 'email', payload: z.object({}) },
-  'close-request': { queue: 'deadlines', payload: z.object({ requestId: z.string().uuid(), deadlineMs }) },
+  // One job per deadline instant, however many requests share it: it closes everything due.
+  'close-due-requests': { queue: 'deadlines', payload: z.object({ deadlineMs }) },
   'send-reminders': { queue: 'deadlines', payload: z.object({ requestId: z.string().uuid(), kind: z.enum(['7d', '24h']), deadlineMs }) },
   'sweep-deadlines': { queue: 'deadlines', payload: z.object({}) },
   'run-matching': {

@@ -13,7 +13,8 @@ export async function planRequestDeadline(ctx: AppContext, request: { id: string
   const deadlineMs = request.response_deadline.getTime();
   const now = Date.now();
   try {
-    await ctx.queues.enqueue('close-request', { requestId: request.id, deadlineMs }, { jobId: jobId('close-request', request.id, deadlineMs), delay: Math.max(0, deadlineMs - now) });
+    // Requests sharing a deadline share its close job (the id dedupes): the job closes them all, set-based.
+    await ctx.queues.enqueue('close-due-requests', { deadlineMs }, { jobId: closeJobId(deadlineMs), delay: Math.max(0, deadlineMs - now) });
     for (const kind of Object.keys(REMINDERS) as ReminderKind[]) {
       const at = deadlineMs - REMINDERS[kind];
       if (at <= now) continue;
@@ -22,4 +23,9 @@ export async function planRequestDeadline(ctx: AppContext, request: { id: string
   } catch (error) {
     ctx.log.warn({ requestId: request.id, err: (error as Error).message }, 'could not plan deadline jobs; the sweep will close and remind');
   }
+}
+
+/** The id of the job that closes the requests due at this instant. */
+export function closeJobId(deadlineMs: number): string {
+  return jobId('close-due', deadlineMs);
 }

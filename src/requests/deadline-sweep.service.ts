@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.ts';
-import { closeRequest, findOverdueRequests } from './close.service.ts';
+import { closeDueRequests } from './close.service.ts';
 import { findDueReminders, sendReminders } from './reminders.service.ts';
 import { findMarketplacesDueForMatching, planMatchingRun } from '../meetings/matching-schedule.ts';
 
@@ -8,15 +8,7 @@ import { findMarketplacesDueForMatching, planMatchingRun } from '../meetings/mat
  * every due reminder that did not run, and plans the matching run of a marketplace past its deadline, so a lost Redis key delays work by one sweep, never forever.
  */
 export async function sweepDeadlines(ctx: AppContext): Promise<{ closed: number; reminders: number; matchingRunsPlanned: number }> {
-  let closed = 0;
-  for (;;) {
-    const overdue = await findOverdueRequests(ctx, 200);
-    if (overdue.length === 0) break;
-    let progress = 0;
-    for (const id of overdue) if ((await closeRequest(ctx, id)) === 'closed') progress++;
-    closed += progress;
-    if (progress === 0) break;
-  }
+  const closed = await closeDueRequests(ctx);
   let reminders = 0;
   for (const due of await findDueReminders(ctx, 200)) {
     if ((await sendReminders(ctx, due.requestId, due.kind, due.deadlineMs)) === 'sent') reminders++;

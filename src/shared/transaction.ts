@@ -1,13 +1,15 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../../db/types.ts';
 import type { AppContext } from '../context.ts';
-import { insertOutboxEmail, type OutboxEmail } from '../email/outbox.repository.ts';
+import { insertOutboxEmail, insertOutboxEmails, type OutboxEmail } from '../email/outbox.repository.ts';
 import { dispatchEmails } from '../email/outbox.service.ts';
 
 export interface Tx {
   db: Transaction<Database>;
   /** Writes an email to the outbox in this transaction; it is sent after the commit. */
   queueEmail(email: OutboxEmail): Promise<void>;
+  /** The same for many emails at once, with multi-row INSERTs. */
+  queueEmails(emails: OutboxEmail[]): Promise<void>;
 }
 
 /**
@@ -23,6 +25,9 @@ export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promis
       queueEmail: async (email) => {
         const id = await insertOutboxEmail(trx, email, domain);
         if (id) outboxIds.push(id);
+      },
+      queueEmails: async (emails) => {
+        outboxIds.push(...(await insertOutboxEmails(trx, emails, domain)));
       },
     }),
   );

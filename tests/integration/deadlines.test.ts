@@ -4,7 +4,8 @@ import { startTestEnvironment, type TestEnvironment } from '../helpers/environme
 import { apiClient } from '../helpers/http.ts';
 import { createPerson, createTestMarketplace, publishedRequest, sampleResponse, type TestPerson, castMember } from '../helpers/factories.ts';
 import { jobId } from '../../src/queue/registry.ts';
-import { closeRequest } from '../../src/requests/close.service.ts';
+import { closeDueRequests, closeRequest } from '../../src/requests/close.service.ts';
+import { closeJobId } from '../../src/requests/deadline-jobs.ts';
 import { sendReminders } from '../../src/requests/reminders.service.ts';
 
 let env: TestEnvironment;
@@ -81,7 +82,7 @@ describe('the deadline', () => {
     const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request whose job is lost', responseDeadline: await deadlineIn(1200) });
     const deadlineMs = new Date(request.responseDeadline).getTime();
     const queue = env.ctx.queues.queue('deadlines');
-    const id = jobId('close-request', request.id, deadlineMs);
+    const id = closeJobId(deadlineMs);
     expect(await queue.getJob(id)).toBeTruthy();
     await queue.remove(id);
     expect(await queue.getJob(id)).toBeUndefined();
@@ -100,6 +101,42 @@ describe('the deadline', () => {
     await env.mail.waitFor((m) => m.envelopeTo.includes('focal@ilo.org') && /"Request closed twice" closed/.test(m.parsed.subject ?? ''));
     await new Promise((r) => setTimeout(r, 500));
     expect(env.mail.to('focal@ilo.org').filter((m) => /"Request closed twice" closed/.test(m.parsed.subject ?? ''))).toHaveLength(1);
+  });
+
+  it('many requests sharing a deadline close together, set-based: two closers at once close each request once, and each email is written once', async () => {
+    const requests = [];
+    for (let i = 0; i < 8; i++) requests.push(await publishedRequest(api, bangladesh, organizer, { title: `Batch request ${i}`, responseDeadline: await deadlineIn(3_600_000) }));
+    for (const request of requests.slice(0, 6)) {
+      await api('POST', `/api/v1/requests/${request.id}/responses`, { token: ilo.token, body: sampleResponse });
+      await api('POST', `/api/v1/requests/${request.id}/responses`, { token: iom.token, body: sampleResponse });
+    }
+    await env.ctx.db.updateTable('users').set({ locale: 'fr' }).where('id', '=', iom.id).execute();
+    const ids = requests.map((r) => r.id);
+    await env.ctx.db.updateTable('requests').set({ response_deadline: sql`now() - interval '1 second'` }).where('id', 'in', ids).execute();
+
+    const counts = await Promise.all([closeDueRequests(env.ctx), closeDueRequests(env.ctx)]);
+    expect(counts[0]! + counts[1]!).toBeGreaterThanOrEqual(ids.length);
+    const statuses = await env.ctx.db.selectFrom('requests').select(['status', 'closed_at']).where('id', 'in', ids).execute();
+    expect(statuses.every((r) => r.status === 'closed' && r.closed_at)).toBe(true);
+    const audits = await env.ctx.db.selectFrom('audit_events').select(['entity_id', 'from_status', 'to_status', 'actor_label']).where('entity_id', 'in', ids).where('action', '=', 'close').execute();
+    expect(audits).toHaveLength(ids.length);
+    expect(audits.every((a) => a.from_status === 'open' && a.to_status === 'closed' && a.actor_label === 'system')).toBe(true);
+
+    const rows = await env.ctx.db.selectFrom('outbox').select(['idempotency_key', 'to_email', 'subject', 'text_body']).where('template', 'in', ['request-closed', 'request-closed-responder']).where('subject', 'like', '%Batch request%').execute();
+    // 8 requesters' emails, and 2 responders on 6 of them.
+    expect(rows).toHaveLength(8 + 12);
+    expect(rows.filter((r) => r.to_email === 'focal@mole.gov.bd')).toHaveLength(8);
+    const withResponses = rows.find((r) => r.idempotency_key === `request-closed:${ids[0]}`)!;
+    expect(withResponses.subject).toContain('closed with 2 responses');
+    expect(withResponses.text_body).toContain('International Labour Organization');
+    const withNone = rows.find((r) => r.idempotency_key === `request-closed:${ids[7]}`)!;
+    expect(withNone.subject).toContain('closed with 0 responses');
+    const french = rows.filter((r) => r.to_email === 'focal@iom.int');
+    expect(french).toHaveLength(6);
+    expect(french[0]!.subject).toMatch(/clôtur/i);
+    expect(rows.filter((r) => r.to_email === 'focal@ilo.org').every((r) => /closed: matching follows/.test(r.subject))).toBe(true);
+    await env.mail.waitFor((m) => m.envelopeTo.includes('focal@iom.int') && /Batch request 5/.test(m.parsed.subject ?? ''));
+    await env.ctx.db.updateTable('users').set({ locale: 'en' }).where('id', '=', iom.id).execute();
   });
 
   it('a close that is not due does nothing', async () => {
@@ -137,14 +174,14 @@ describe('reminders and extensions', () => {
     const oldMs = new Date(request.responseDeadline).getTime();
     const queue = env.ctx.queues.queue('deadlines');
     expect(await queue.getJob(jobId('remind', '24h', request.id, oldMs))).toBeTruthy();
-    expect(await queue.getJob(jobId('close-request', request.id, oldMs))).toBeTruthy();
+    expect(await queue.getJob(closeJobId(oldMs))).toBeTruthy();
 
     const extended = await api('PATCH', `/api/v1/requests/${request.id}/deadline`, { token: organizer.token, body: { responseDeadline: await deadlineIn(5 * 24 * 3600 * 1000) } });
     expect(extended.status).toBe(200);
     const newMs = new Date(extended.body.responseDeadline).getTime();
     expect(newMs).toBeGreaterThan(oldMs);
     expect(await queue.getJob(jobId('remind', '24h', request.id, newMs))).toBeTruthy();
-    expect(await queue.getJob(jobId('close-request', request.id, newMs))).toBeTruthy();
+    expect(await queue.getJob(closeJobId(newMs))).toBeTruthy();
 
     // The old reminder job, when it fires, finds nothing to do; the new one sends.
     expect(await sendReminders(env.ctx, request.id, '24h', oldMs)).toBe('stale');
