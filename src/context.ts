@@ -4,6 +4,7 @@ import type { Config } from './config/config.ts';
 import { createDatabase, type Db } from '../db/database.ts';
 import { createRedis, JobQueues } from './queue/queues.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { PublicCache } from './shared/public-cache.ts';
 
 /** What every service needs: configuration, the database, the queues and a logger. */
 export interface AppContext {
@@ -13,6 +14,8 @@ export interface AppContext {
   redis: Redis;
   queues: JobQueues;
   log: Logger;
+  /** Short-lived copies of the public listing (see PUBLIC_CACHE_SECONDS). */
+  publicCache: PublicCache;
 }
 
 export function createContext(config: Config, name: string): AppContext {
@@ -25,6 +28,7 @@ export function createContext(config: Config, name: string): AppContext {
     redis,
     queues: new JobQueues(redis, config.REDIS_PREFIX),
     log: createLogger(config.LOG_LEVEL, name),
+    publicCache: new PublicCache(config.PUBLIC_CACHE_SECONDS),
   };
 }
 

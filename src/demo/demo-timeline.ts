@@ -78,6 +78,7 @@ export async function prepareDemo(ctx: AppContext, deadlineInSeconds: number) {
   for (const request of await ctx.db.selectFrom('requests').select(['id', 'response_deadline']).where('marketplace_id', '=', marketplaceId).execute()) {
     await planRequestDeadline(ctx, request);
   }
+  ctx.publicCache.clear();
   await planMatchingRun(ctx, { id: marketplaceId, response_deadline: deadline });
   return { marketplaceId, deadline, requests: requests.length, responses, organizations: seeded.organizations };
 }

@@ -125,6 +125,7 @@ export async function updateMarketplace(ctx: AppContext, actorOrNull: Actor | nu
     if (input.rooms) await replaceRooms(tx.db, current.id, input.rooms);
     if (sessions) await replaceSessions(tx.db, current.id, sessions);
     await recordAudit(tx.db, actor, { entity: 'marketplace', entityId: current.id, action: 'edit', detail: { fields: Object.keys(input) } });
+    tx.changesPublicListing();
     return updated.slug;
   });
   const detail = await getMarketplace(ctx, newSlug);
@@ -146,6 +147,11 @@ export async function getMarketplace(ctx: AppContext, slug: string) {
 }
 
 export type MarketplaceDetail = Awaited<ReturnType<typeof getMarketplace>>;
+
+/** The same from the public cache: for pages that only show it (PUBLIC_CACHE_SECONDS). */
+export async function getPublicMarketplace(ctx: AppContext, slug: string): Promise<MarketplaceDetail> {
+  return ctx.publicCache.get(`marketplace-detail:${slug}`, () => getMarketplace(ctx, slug));
+}
 
 export function marketplaceToJson({ marketplace: m, rooms, sessions }: MarketplaceDetail) {
   const tz = m.time_zone;

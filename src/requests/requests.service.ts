@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.ts';
-import type { RequestStatus } from '../../db/types.ts';
+import type { Marketplace, RequestStatus } from '../../db/types.ts';
 import { isVerifiedMember, requireActor, requireOrganizer, requireVerifiedRequester, type Actor } from '../auth/actor.ts';
 import { AppError, conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
 import { inTransaction, type Tx } from '../shared/transaction.ts';
@@ -146,6 +146,7 @@ export async function updateRequest(ctx: AppContext, actorOrNull: Actor | null, 
     const updated = await updateRequestFieldsBeforeDeadline(tx.db, id, changes);
     if (!updated) throw deadlinePassedError(request.response_deadline, request.time_zone);
     await recordAudit(tx.db, actor, { entity: 'request', entityId: id, action: 'edit', detail: { fields: Object.keys(input) } });
+    tx.changesPublicListing();
   });
   const request = (await findRequest(ctx.db, id))!;
   if (input.responseDeadline !== undefined && request.status === 'open') await planRequestDeadline(ctx, request);
@@ -188,6 +189,7 @@ async function moveRequestDeadline(ctx: AppContext, tx: Tx, actor: Actor, reques
   if (!['submitted', 'open', 'closed'].includes(request.status)) return false;
   if (request.response_deadline.getTime() === deadline.getTime()) return false;
   await setRequestDeadline(tx.db, requestId, deadline, own);
+  tx.changesPublicListing();
   await recordAudit(tx.db, actor, {
     entity: 'request',
     entityId: requestId,
@@ -240,6 +242,7 @@ export async function extendMarketplaceDeadline(ctx: AppContext, actorOrNull: Ac
       throw invalid([{ path: 'responseDeadline', message: `must be later than the current deadline (${isoInZone(marketplace.response_deadline, marketplace.time_zone)})` }]);
     }
     await updateMarketplaceRow(tx.db, marketplace.id, { response_deadline: deadline });
+    tx.changesPublicListing();
     await recordAudit(tx.db, actor, { entity: 'marketplace', entityId: marketplace.id, action: 'deadline', detail: { from: marketplace.response_deadline.toISOString(), to: deadline.toISOString() } });
     for (const { id } of await findRequestsFollowingMarketplaceDeadline(tx.db, marketplace.id)) {
       if (await moveRequestDeadline(ctx, tx, actor, id, deadline, false)) moved.push(id);
@@ -254,7 +257,8 @@ export async function extendMarketplaceDeadline(ctx: AppContext, actorOrNull: Ac
 }
 
 /** Browse a marketplace's requests: the public sees published ones; an organization also its own. */
-export async function browseRequests(ctx: AppContext, actor: Actor | null, marketplaceSlug: string, query: BrowseRequestsQuery) {
+export async function browseRequests(ctx: AppContext, actor: Actor | null, marketplaceSlug: string, query: BrowseRequestsQuery): Promise<RequestsPage> {
+  if (!query.mine && !actor?.isOrganizer) return browsePublicRequests(ctx, marketplaceSlug, query);
   const marketplace = await findMarketplace(ctx, marketplaceSlug);
   let statuses: RequestStatus[];
   let organizationId: string | undefined;
@@ -263,15 +267,46 @@ export async function browseRequests(ctx: AppContext, actor: Actor | null, marke
     if (!a.organization) throw forbidden('Name your organization first.');
     organizationId = a.organization.id;
     statuses = query.status ? [query.status] : ['submitted', 'open', 'rejected', 'withdrawn', 'closed', 'matched'];
-  } else if (actor?.isOrganizer) {
-    statuses = [query.status ?? 'open'];
   } else {
-    const status = query.status ?? 'open';
-    if (!publicStatuses.includes(status)) throw new AppError(403, 'forbidden', 'Not allowed', `Only organizers can list ${status} requests; use mine=true for your own.`);
-    statuses = [status];
+    statuses = [query.status ?? 'open'];
   }
+  return { ...(await loadRequestsPage(ctx, marketplace.id, statuses, organizationId, query)), marketplace, public: false };
+}
+
+export interface RequestsPage {
+  marketplace: Marketplace;
+  items: RequestRow[];
+  nextCursor: string | null;
+  /** True when the page is the public listing, the same for everyone who is not an organizer. */
+  public: boolean;
+  /** The public page as API JSON and its ETag, made once per cached page. */
+  json?: { body: string; etag: string };
+}
+
+/**
+ * The public listing (published requests, as anyone but an organizer sees them): it does not depend on
+ * who asks, so a page is kept in the public cache for PUBLIC_CACHE_SECONDS and shared.
+ */
+async function browsePublicRequests(ctx: AppContext, marketplaceSlug: string, query: BrowseRequestsQuery): Promise<RequestsPage> {
+  const status = query.status ?? 'open';
+  if (!publicStatuses.includes(status)) throw new AppError(403, 'forbidden', 'Not allowed', `Only organizers can list ${status} requests; use mine=true for your own.`);
+  const marketplace = await findPublicMarketplace(ctx, marketplaceSlug);
+  const key = `requests:${marketplace.id}:${status}:${query.category ?? ''}:${query.theme ?? ''}:${query.country ?? ''}:${query.language ?? ''}:${query.limit}:${query.cursor ?? ''}:${query.q ?? ''}`;
+  return ctx.publicCache.get(
+    key,
+    async (): Promise<RequestsPage> => ({ ...(await loadRequestsPage(ctx, marketplace.id, [status], undefined, query)), marketplace, public: true }),
+    (page) => 2000 + page.items.reduce((n, r) => n + r.description.length + r.expected_outcome.length + r.title.length + 500, 0),
+  );
+}
+
+/** A marketplace by slug from the public cache: for pages and lists that only show it. */
+export async function findPublicMarketplace(ctx: AppContext, slug: string): Promise<Marketplace> {
+  return ctx.publicCache.get(`marketplace:${slug}`, () => findMarketplace(ctx, slug));
+}
+
+async function loadRequestsPage(ctx: AppContext, marketplaceId: string, statuses: RequestStatus[], organizationId: string | undefined, query: BrowseRequestsQuery) {
   const rows = await browseRequestRows(ctx.db, {
-    marketplaceId: marketplace.id,
+    marketplaceId,
     statuses,
     organizationId,
     category: query.category,
@@ -284,7 +319,7 @@ export async function browseRequests(ctx: AppContext, actor: Actor | null, marke
   });
   const hasMore = rows.length > query.limit;
   const items = rows.slice(0, query.limit);
-  return { marketplace, items, nextCursor: hasMore ? encodeCursor(items[items.length - 1]!.response_deadline, items[items.length - 1]!.id) : null };
+  return { items, nextCursor: hasMore ? encodeCursor(items[items.length - 1]!.response_deadline, items[items.length - 1]!.id) : null };
 }
 
 export function requestToJson(r: RequestRow, actor: Actor | null) {

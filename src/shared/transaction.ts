@@ -10,6 +10,8 @@ export interface Tx {
   queueEmail(email: OutboxEmail): Promise<void>;
   /** The same for many emails at once, with multi-row INSERTs. */
   queueEmails(emails: OutboxEmail[]): Promise<void>;
+  /** Marks that this change alters what the public listing shows: the cache is cleared after the commit. */
+  changesPublicListing(): void;
 }
 
 /**
@@ -18,6 +20,7 @@ export interface Tx {
  */
 export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promise<T>): Promise<T> {
   const outboxIds: string[] = [];
+  let publicListingChanged = false;
   const domain = new URL(ctx.config.BASE_URL).hostname;
   const result = await ctx.db.transaction().execute((trx) =>
     work({
@@ -29,8 +32,12 @@ export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promis
       queueEmails: async (emails) => {
         outboxIds.push(...(await insertOutboxEmails(trx, emails, domain)));
       },
+      changesPublicListing: () => {
+        publicListingChanged = true;
+      },
     }),
   );
+  if (publicListingChanged) ctx.publicCache.clear();
   await dispatchEmails(ctx, outboxIds);
   return result;
 }

@@ -1,5 +1,6 @@
 import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
+import etag from 'etag';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
@@ -19,6 +20,11 @@ import { idParam, slugParam } from './params.ts';
 import { meetingsApi } from './api-meetings.ts';
 import { negotiateLocale } from '../../i18n/i18n.ts';
 
+
+function jsonWithEtag(value: unknown): { body: string; etag: string } {
+  const body = JSON.stringify(value);
+  return { body, etag: etag(body, { weak: true }) };
+}
 
 /** Bodies are JSON: anything else with a body is refused with 415. */
 const requireJson: RequestHandler = (req, _res, next) => {
@@ -115,7 +121,10 @@ export function apiRouter(ctx: AppContext): Router {
   api.get('/marketplaces/:slug/requests', async (req, res) => {
     const query = parseInput(browseRequestsQuery, req.query);
     const page = await browseRequests(ctx, req.actor, slugParam(req.params.slug), query);
-    res.json({ items: page.items.map((r) => requestToJson(r, req.actor)), nextCursor: page.nextCursor });
+    if (!page.public) return void res.json({ items: page.items.map((r) => requestToJson(r, req.actor)), nextCursor: page.nextCursor });
+    // The public page is the same for every caller: serialised once per cached page, with its ETag.
+    page.json ??= jsonWithEtag({ items: page.items.map((r) => requestToJson(r, null)), nextCursor: page.nextCursor });
+    res.set('ETag', page.json.etag).type('json').send(page.json.body);
   });
   api.get('/requests/:id', async (req, res) => {
     res.json(requestToJson(await getRequest(ctx, req.actor, idParam(req.params.id, 'The request')), req.actor));

@@ -4,7 +4,7 @@ import { isVerifiedMember, requireActor } from '../../auth/actor.ts';
 import { setOrganizationBody, organizationKindLabels, organizationKinds } from '../../organizations/organizations.schemas.ts';
 import { setMyOrganization } from '../../organizations/organizations.service.ts';
 import { searchOrganizations } from '../../organizations/organizations.repository.ts';
-import { getMarketplace, listMarketplaces } from '../../marketplaces/marketplaces.service.ts';
+import { getMarketplace, getPublicMarketplace, listMarketplaces } from '../../marketplaces/marketplaces.service.ts';
 import { browseRequestsQuery, changeDeadlineBody, createRequestBody, requestCategories, requestCategoryLabels, rejectRequestBody, updateRequestBody } from '../../requests/requests.schemas.ts';
 import { browseRequests, changeRequestDeadline, createRequest, getRequest, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
 import { listVisibleResponses, requireVerifiedProvider } from '../../responses/responses.service.ts';
@@ -134,14 +134,14 @@ export function marketplacePages(ctx: AppContext): Router {
 
   // Browse a marketplace
   router.get('/m/:slug', async (req, res) => {
-    const { marketplace, sessions } = await getMarketplace(ctx, String(req.params.slug).toLowerCase());
+    const { marketplace, sessions } = await getPublicMarketplace(ctx, String(req.params.slug).toLowerCase());
     // `lang` belongs to the language switch, not to the filters.
     const raw = Object.fromEntries(Object.entries(req.query).filter(([k, v]) => k !== 'lang' && typeof v === 'string' && v !== '')) as Record<string, string>;
     const parsed = browseRequestsQuery.safeParse(raw);
     const errors = parsed.success ? {} : errorsByField(fieldErrorsFromZod(parsed.error), {}, req.locale);
     const query = parsed.success ? parsed.data : browseRequestsQuery.parse({});
     const page = await browseRequests(ctx, req.actor, marketplace.slug, query);
-    const themesInUse = await listThemesInUse(ctx.db, marketplace.id);
+    const themesInUse = await ctx.publicCache.get(`themes:${marketplace.id}`, () => listThemesInUse(ctx.db, marketplace.id));
     const sessionCodes = new Set(sessions.map((s) => s.code));
     const nextUrl = page.nextCursor ? `/m/${marketplace.slug}?${new URLSearchParams({ ...raw, cursor: page.nextCursor }).toString()}` : null;
     const statuses = (req.actor?.isOrganizer || query.mine ? ['open', 'submitted', 'rejected', 'withdrawn', 'closed', 'matched'] : ['open', 'closed', 'matched']).map((s) => ({
