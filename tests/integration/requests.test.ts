@@ -205,6 +205,36 @@ describe('browsing', () => {
     expect(queue.body.items.map((r: { id: string }) => r.id)).toContain(hidden.id);
   });
 
+  it('the public list is shared and cached, yet shows a change made through the service at once, and answers 304 to a repeat visit', async () => {
+    const first = await postRequest(bangladesh, { title: 'First cached request', countries: ['LK'], category: 'training' });
+    await api('POST', `/api/v1/requests/${first.id}/publish`, { token: organizer.token });
+    const url = '/api/v1/marketplaces/gfmd-2007/requests?country=LK&category=training';
+    const asProvider = await api('GET', url, { token: ilo.token });
+    const asAnonymous = await api('GET', url);
+    const asRequester = await api('GET', url, { token: bangladesh.token });
+    expect(asProvider.body).toEqual(asAnonymous.body);
+    expect(asRequester.body).toEqual(asAnonymous.body);
+    expect(asAnonymous.body.items.map((r: { title: string }) => r.title)).toEqual(['First cached request']);
+
+    const etag = asAnonymous.headers.get('etag')!;
+    expect(etag).toMatch(/^W\/"/);
+    // (fetch adds `cache-control: no-cache` to a conditional request unless told otherwise, as the Fetch standard asks.)
+    const conditional = { 'if-none-match': etag, 'cache-control': 'max-age=0' };
+    const repeat = await fetch(new URL(url, env.baseUrl), { headers: conditional });
+    expect(repeat.status).toBe(304);
+
+    // Publishing, editing and withdrawing show in the next answer, not after the cache's TTL.
+    const second = await postRequest(bangladesh, { title: 'Second cached request', countries: ['LK'], category: 'training' });
+    await api('POST', `/api/v1/requests/${second.id}/publish`, { token: organizer.token });
+    expect((await api('GET', url)).body.items).toHaveLength(2);
+    await api('PATCH', `/api/v1/requests/${second.id}`, { token: bangladesh.token, body: { title: 'Second cached request, renamed' } });
+    expect((await api('GET', url)).body.items.map((r: { title: string }) => r.title)).toContain('Second cached request, renamed');
+    await api('POST', `/api/v1/requests/${first.id}/withdraw`, { token: bangladesh.token });
+    const after = await api('GET', url);
+    expect(after.body.items.map((r: { id: string }) => r.id)).toEqual([second.id]);
+    expect((await fetch(new URL(url, env.baseUrl), { headers: conditional })).status).toBe(200);
+  });
+
   it('names a bad query parameter', async () => {
     const response = await api('GET', '/api/v1/marketplaces/gfmd-2007/requests?category=weapons&limit=1000&cursor=!!');
     expect(response.status).toBe(422);
