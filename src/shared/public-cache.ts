@@ -1,4 +1,6 @@
 import { LRUCache } from 'lru-cache';
+import type { AppContext } from '../context.ts';
+import { createRedis } from '../queue/queues.ts';
 
 /** What the cache may hold in all, counted in characters of its entries' estimated size. */
 const MAX_SIZE = 32 * 1024 * 1024;
@@ -51,4 +53,32 @@ export class PublicCache {
     this.entries.clear();
     this.loading.clear();
   }
+}
+
+/** The Redis channel on which processes announce a change to the public listing. */
+function changesChannel(ctx: AppContext): string {
+  return `${ctx.config.REDIS_PREFIX}:public-listing-changed`;
+}
+
+/**
+ * After a change to what the public listing shows has committed: this process forgets its copies at
+ * once, and tells the others (the web processes) through Redis. If Redis is away, they catch up
+ * within PUBLIC_CACHE_SECONDS.
+ */
+export function publicListingChanged(ctx: AppContext): void {
+  ctx.publicCache.clear();
+  ctx.redis.publish(changesChannel(ctx), String(process.pid)).catch(() => {});
+}
+
+/** A web process listens for changes other processes commit (the worker closing requests). */
+export async function listenForPublicListingChanges(ctx: AppContext): Promise<() => Promise<void>> {
+  if (ctx.config.PUBLIC_CACHE_SECONDS === 0) return async () => {};
+  const subscriber = createRedis(ctx.config.REDIS_URL, 'worker');
+  subscriber.on('message', () => ctx.publicCache.clear());
+  // After a reconnect, messages sent meanwhile are lost: forget everything to be safe.
+  subscriber.on('ready', () => ctx.publicCache.clear());
+  await subscriber.subscribe(changesChannel(ctx));
+  return async () => {
+    await subscriber.quit().catch(() => subscriber.disconnect());
+  };
 }

@@ -3,6 +3,7 @@ import type { Database } from '../../db/types.ts';
 import type { AppContext } from '../context.ts';
 import { insertOutboxEmail, insertOutboxEmails, type OutboxEmail } from '../email/outbox.repository.ts';
 import { dispatchEmails } from '../email/outbox.service.ts';
+import { publicListingChanged } from './public-cache.ts';
 
 export interface Tx {
   db: Transaction<Database>;
@@ -20,7 +21,7 @@ export interface Tx {
  */
 export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promise<T>): Promise<T> {
   const outboxIds: string[] = [];
-  let publicListingChanged = false;
+  let listingChanged = false;
   const domain = new URL(ctx.config.BASE_URL).hostname;
   const result = await ctx.db.transaction().execute((trx) =>
     work({
@@ -33,11 +34,11 @@ export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promis
         outboxIds.push(...(await insertOutboxEmails(trx, emails, domain)));
       },
       changesPublicListing: () => {
-        publicListingChanged = true;
+        listingChanged = true;
       },
     }),
   );
-  if (publicListingChanged) ctx.publicCache.clear();
+  if (listingChanged) publicListingChanged(ctx);
   await dispatchEmails(ctx, outboxIds);
   return result;
 }

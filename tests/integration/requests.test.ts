@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { apiClient, PageClient } from '../helpers/http.ts';
+import { closeContext, createContext } from '../../src/context.ts';
+import { closeRequest } from '../../src/requests/close.service.ts';
 import { createPerson, createTestMarketplace, sampleRequest, type TestPerson, castMember } from '../helpers/factories.ts';
 
 let env: TestEnvironment;
@@ -233,6 +235,23 @@ describe('browsing', () => {
     const after = await api('GET', url);
     expect(after.body.items.map((r: { id: string }) => r.id)).toEqual([second.id]);
     expect((await fetch(new URL(url, env.baseUrl), { headers: conditional })).status).toBe(200);
+  });
+
+  it('a close committed by another process (the worker) clears this process’s copy of the list at once, through Redis', async () => {
+    const request = await postRequest(bangladesh, { title: 'Request closed by another process', countries: ['NP'], category: 'equipment' });
+    await api('POST', `/api/v1/requests/${request.id}/publish`, { token: organizer.token });
+    const url = '/api/v1/marketplaces/gfmd-2007/requests?country=NP&category=equipment';
+    expect((await api('GET', url)).body.items.map((r: { id: string }) => r.id)).toEqual([request.id]);
+    await env.ctx.db.updateTable('requests').set({ response_deadline: sql`now() - interval '1 second'` }).where('id', '=', request.id).execute();
+    // Not yet closed: the cached page still lists it (the cache's TTL is 30 s).
+    expect((await api('GET', url)).body.items).toHaveLength(1);
+    const other = createContext(env.config, 'other-process');
+    try {
+      expect(await closeRequest(other, request.id)).toBe('closed');
+    } finally {
+      await closeContext(other);
+    }
+    await expect.poll(async () => (await api('GET', url)).body.items.length, { timeout: 3000, interval: 50 }).toBe(0);
   });
 
   it('names a bad query parameter', async () => {
