@@ -100,11 +100,13 @@ export async function measureHttpRows(settings: RunSettings, memory: MemoryRecor
       return report ? describeCpu(report) : '';
     };
 
+    // BENCH_RESPOND=0 leaves the respond runs out (to profile browsing alone).
+    const withRespond = process.env.BENCH_RESPOND !== '0';
     // Warm-up: JIT, pool connections, Postgres caches.
     log('http: warming up (3 s each)');
     await load(`http://127.0.0.1:${baselinePort}`, baseline(), 3);
     await load(webUrl, browse(), 3);
-    await load(webUrl, respond(), 3);
+    if (withRespond) await load(webUrl, respond(), 3);
 
     const result: HttpRows = {
       requests: REQUESTS,
@@ -121,6 +123,7 @@ export async function measureHttpRows(settings: RunSettings, memory: MemoryRecor
       log(`http round ${round} baseline: ${f(result.baseline.at(-1)!)}; cpu: ${baselineCpu}`);
       const browseCpu = await measured('browse', webUrl, browse());
       log(`http round ${round} browse: ${f(result.browse.at(-1)!)}; cpu: ${browseCpu}`);
+      if (!withRespond) continue;
       const respondCpu = await measured('respond', webUrl, respond());
       log(`http round ${round} respond: ${f(result.respond.at(-1)!)}; cpu: ${respondCpu}`);
     }

@@ -209,7 +209,7 @@ const { http, deadline, close, email, optimizer } = results;
 if (http) {
   const base = httpFigure(http.baseline);
   const browse = httpFigure(http.browse);
-  const respond = httpFigure(http.respond);
+  const respond = http.respond.length ? httpFigure(http.respond) : null;
   const note = (f: { failed: number }) => (f.failed ? ` (${int(f.failed)} failed)` : '');
   const setting = `${settings.connections} connections, ${settings.seconds} s, median of ${http.rounds}`;
   rows.push({
@@ -221,7 +221,7 @@ if (http) {
     target: '≥ 50%',
     standing: browse.rps / base.rps >= 0.5 ? 'meets' : 'misses',
   });
-  rows.push({
+  if (respond) rows.push({
     row: '1b',
     measure: `respond: POST /requests/:id/responses, a new provider × request each (${setting})`,
     figure: respond.text + note(respond),

@@ -5,7 +5,7 @@ import { closeContext, createContext, type AppContext } from './context.ts';
 import { ensureDatabaseExists, migrateToLatest } from '../db/migrate.ts';
 import { createApp } from './http/app.ts';
 import { MailCatcher } from './email/mail-catcher.ts';
-import { listenForPublicListingChanges } from './shared/public-cache.ts';
+import { listenForCacheChanges } from './shared/process-cache.ts';
 
 /** Reads the configuration or stops the process with one line that names the bad variable. */
 export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
@@ -77,7 +77,7 @@ export interface WebServer {
 
 export async function startWebServer(ctx: AppContext, port: number, devMailbox?: MailCatcher): Promise<WebServer> {
   const app = createApp(ctx, { devMailbox });
-  const stopListening = await listenForPublicListingChanges(ctx);
+  const stopListening = await listenForCacheChanges(ctx);
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

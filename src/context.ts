@@ -4,7 +4,7 @@ import type { Config } from './config/config.ts';
 import { createDatabase, type Db } from '../db/database.ts';
 import { createRedis, JobQueues } from './queue/queues.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { PublicCache } from './shared/public-cache.ts';
+import { ProcessCache, type ProcessCaches } from './shared/process-cache.ts';
 
 /** What every service needs: configuration, the database, the queues and a logger. */
 export interface AppContext {
@@ -14,8 +14,8 @@ export interface AppContext {
   redis: Redis;
   queues: JobQueues;
   log: Logger;
-  /** Short-lived copies of the public listing (see PUBLIC_CACHE_SECONDS). */
-  publicCache: PublicCache;
+  /** Short-lived copies of the public listing and of sessions (PUBLIC_CACHE_SECONDS, SESSION_CACHE_SECONDS). */
+  caches: ProcessCaches;
 }
 
 export function createContext(config: Config, name: string): AppContext {
@@ -28,7 +28,7 @@ export function createContext(config: Config, name: string): AppContext {
     redis,
     queues: new JobQueues(redis, config.REDIS_PREFIX),
     log: createLogger(config.LOG_LEVEL, name),
-    publicCache: new PublicCache(config.PUBLIC_CACHE_SECONDS),
+    caches: { listing: new ProcessCache(config.PUBLIC_CACHE_SECONDS), actors: new ProcessCache(config.SESSION_CACHE_SECONDS) },
   };
 }
 

@@ -16,6 +16,7 @@ import {
 } from './auth.repository.ts';
 import { renderSignInEmail } from './auth.emails.ts';
 import { consumeRateLimit } from './rate-limits.ts';
+import { cacheChanged } from '../shared/process-cache.ts';
 import type { Actor } from './actor.ts';
 
 export const SIGN_IN_TOKEN_MINUTES = 10;
@@ -67,7 +68,9 @@ export async function signInWithToken(ctx: AppContext, input: { token: string; i
 
 export async function resolveSession(ctx: AppContext, sessionToken: string, kind: 'browser' | 'api'): Promise<Actor | null> {
   if (sessionToken.length < 20 || sessionToken.length > 100) return null;
-  const row = await findSessionUser(ctx.db, hashToken(sessionToken), kind);
+  const tokenHash = hashToken(sessionToken);
+  // Remembered for SESSION_CACHE_SECONDS; an unknown token is asked about each time, not remembered.
+  const row = await ctx.caches.actors.get(`${kind}:${tokenHash}`, () => findSessionUser(ctx.db, tokenHash, kind), { keep: (found) => !!found });
   return row ? toActor(ctx, row) : null;
 }
 
@@ -109,8 +112,10 @@ export async function setPreferredLocale(ctx: AppContext, actor: Actor, locale: 
   if (actor.locale === locale) return;
   await setUserLocale(ctx.db, actor.id, locale);
   actor.locale = locale;
+  cacheChanged(ctx, 'actors');
 }
 
 export async function signOut(ctx: AppContext, sessionToken: string): Promise<void> {
   await revokeAuthSession(ctx.db, hashToken(sessionToken));
+  cacheChanged(ctx, 'actors');
 }

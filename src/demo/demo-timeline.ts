@@ -1,4 +1,4 @@
-import { publicListingChanged } from '../shared/public-cache.ts';
+import { cacheChanged } from '../shared/process-cache.ts';
 import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import { seedBrussels2007 } from '../../db/seed.ts';
@@ -79,7 +79,7 @@ export async function prepareDemo(ctx: AppContext, deadlineInSeconds: number) {
   for (const request of await ctx.db.selectFrom('requests').select(['id', 'response_deadline']).where('marketplace_id', '=', marketplaceId).execute()) {
     await planRequestDeadline(ctx, request);
   }
-  publicListingChanged(ctx);
+  cacheChanged(ctx, 'listing');
   await planMatchingRun(ctx, { id: marketplaceId, response_deadline: deadline });
   return { marketplaceId, deadline, requests: requests.length, responses, organizations: seeded.organizations };
 }

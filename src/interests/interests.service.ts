@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.ts';
 import { requireActor, type Actor } from '../auth/actor.ts';
 import { inTransaction } from '../shared/transaction.ts';
+import { cacheChanged } from '../shared/process-cache.ts';
 import { getRequest } from '../requests/requests.service.ts';
 import { findInterests, findDigestCandidates, followRequest, isFollowing, markDigestSent, setDigest, setUserTimeZone, unfollowRequest, upsertInterests } from './interests.repository.ts';
 import type { InterestsInput } from './interests.schemas.ts';
@@ -32,6 +33,7 @@ export async function setMyInterests(ctx: AppContext, actorOrNull: Actor | null,
     await upsertInterests(trx, actor.id, input);
     if (input.timeZone !== undefined) await setUserTimeZone(trx, actor.id, input.timeZone);
   });
+  if (input.timeZone !== undefined) cacheChanged(ctx, 'actors');
   return getMyInterests(ctx, actor);
 }
 

@@ -125,7 +125,7 @@ export async function updateMarketplace(ctx: AppContext, actorOrNull: Actor | nu
     if (input.rooms) await replaceRooms(tx.db, current.id, input.rooms);
     if (sessions) await replaceSessions(tx.db, current.id, sessions);
     await recordAudit(tx.db, actor, { entity: 'marketplace', entityId: current.id, action: 'edit', detail: { fields: Object.keys(input) } });
-    tx.changesPublicListing();
+    tx.changes('listing');
     return updated.slug;
   });
   const detail = await getMarketplace(ctx, newSlug);
@@ -150,7 +150,7 @@ export type MarketplaceDetail = Awaited<ReturnType<typeof getMarketplace>>;
 
 /** The same from the public cache: for pages that only show it (PUBLIC_CACHE_SECONDS). */
 export async function getPublicMarketplace(ctx: AppContext, slug: string): Promise<MarketplaceDetail> {
-  return ctx.publicCache.get(`marketplace-detail:${slug}`, () => getMarketplace(ctx, slug));
+  return ctx.caches.listing.get(`marketplace-detail:${slug}`, () => getMarketplace(ctx, slug));
 }
 
 export function marketplaceToJson({ marketplace: m, rooms, sessions }: MarketplaceDetail) {

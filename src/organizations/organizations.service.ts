@@ -25,6 +25,7 @@ import { renderOrganizationAwaitingVerificationEmail, renderOrganizationVerified
 export async function setMyOrganization(ctx: AppContext, actorOrNull: Actor | null, input: SetOrganizationInput) {
   const actor = requireActor(actorOrNull);
   return inTransaction(ctx, async (tx) => {
+    tx.changes('actors');
     const country = input.country ?? null;
     const existing = await findOrganizationByName(tx.db, input.name, country);
     if (existing?.status === 'rejected') throw conflict('organization-rejected', `${existing.name} was not accepted by the forum secretariat. Contact them if this is a mistake.`);
@@ -63,6 +64,7 @@ export async function verifyOrganization(ctx: AppContext, actorOrNull: Actor | n
     if (!current) throw notFound('The organization');
     const verified = await verifyOrganizationIfPending(tx.db, organizationId, actor.id);
     if (!verified) throw conflict('illegal-transition', `${current.name} is ${current.status}; only a pending organization can be verified.`);
+    tx.changes('actors');
     await recordAudit(tx.db, actor, { entity: 'organization', entityId: organizationId, action: 'verify', fromStatus: 'pending', toStatus: 'verified' });
     for (const member of await listMemberEmails(tx.db, organizationId, 'active')) {
       const email = renderOrganizationVerifiedEmail({ organizationName: verified.name, url: ctx.config.BASE_URL }, member.locale);
@@ -79,6 +81,7 @@ export async function approveMembership(ctx: AppContext, actorOrNull: Actor | nu
     if (!organization) throw notFound('The organization');
     const member = await activateMembership(tx.db, organizationId, userId);
     if (!member) throw conflict('illegal-transition', 'This person is not waiting to join this organization.');
+    tx.changes('actors');
     await recordAudit(tx.db, actor, { entity: 'membership', entityId: organizationId, action: 'approve', fromStatus: 'pending', toStatus: 'active', detail: { userId } });
     const email = renderOrganizationVerifiedEmail({ organizationName: organization.name, url: ctx.config.BASE_URL }, member.locale);
     await tx.queueEmail({ idempotencyKey: `membership-approved:${organizationId}:${userId}`, template: 'membership-approved', to: member.email, ...email });

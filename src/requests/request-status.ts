@@ -62,7 +62,7 @@ export async function changeRequestStatus(
     if (rule.deadline === 'before') throw deadlinePassedError(before.response_deadline, before.time_zone);
     throw conflict('deadline-not-passed', 'The response deadline has not passed yet.');
   }
-  tx.changesPublicListing();
+  tx.changes('listing');
   await recordAudit(tx.db, actor, {
     entity: 'request',
     entityId: requestId,
@@ -109,6 +109,6 @@ export async function closeDueRequests(tx: Tx, options: { limit: number; ids?: s
     )
     SELECT c.id, c.title, c.created_by, c.response_deadline, m.name AS marketplace_name, m.time_zone, m.response_deadline AS marketplace_deadline
     FROM closed c JOIN marketplaces m ON m.id = c.marketplace_id`.execute(tx.db);
-  if (result.rows.length > 0) tx.changesPublicListing();
+  if (result.rows.length > 0) tx.changes('listing');
   return result.rows;
 }

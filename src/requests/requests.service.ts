@@ -146,7 +146,7 @@ export async function updateRequest(ctx: AppContext, actorOrNull: Actor | null, 
     const updated = await updateRequestFieldsBeforeDeadline(tx.db, id, changes);
     if (!updated) throw deadlinePassedError(request.response_deadline, request.time_zone);
     await recordAudit(tx.db, actor, { entity: 'request', entityId: id, action: 'edit', detail: { fields: Object.keys(input) } });
-    tx.changesPublicListing();
+    tx.changes('listing');
   });
   const request = (await findRequest(ctx.db, id))!;
   if (input.responseDeadline !== undefined && request.status === 'open') await planRequestDeadline(ctx, request);
@@ -189,7 +189,7 @@ async function moveRequestDeadline(ctx: AppContext, tx: Tx, actor: Actor, reques
   if (!['submitted', 'open', 'closed'].includes(request.status)) return false;
   if (request.response_deadline.getTime() === deadline.getTime()) return false;
   await setRequestDeadline(tx.db, requestId, deadline, own);
-  tx.changesPublicListing();
+  tx.changes('listing');
   await recordAudit(tx.db, actor, {
     entity: 'request',
     entityId: requestId,
@@ -242,7 +242,7 @@ export async function extendMarketplaceDeadline(ctx: AppContext, actorOrNull: Ac
       throw invalid([{ path: 'responseDeadline', message: `must be later than the current deadline (${isoInZone(marketplace.response_deadline, marketplace.time_zone)})` }]);
     }
     await updateMarketplaceRow(tx.db, marketplace.id, { response_deadline: deadline });
-    tx.changesPublicListing();
+    tx.changes('listing');
     await recordAudit(tx.db, actor, { entity: 'marketplace', entityId: marketplace.id, action: 'deadline', detail: { from: marketplace.response_deadline.toISOString(), to: deadline.toISOString() } });
     for (const { id } of await findRequestsFollowingMarketplaceDeadline(tx.db, marketplace.id)) {
       if (await moveRequestDeadline(ctx, tx, actor, id, deadline, false)) moved.push(id);
@@ -292,16 +292,16 @@ async function browsePublicRequests(ctx: AppContext, marketplaceSlug: string, qu
   if (!publicStatuses.includes(status)) throw new AppError(403, 'forbidden', 'Not allowed', `Only organizers can list ${status} requests; use mine=true for your own.`);
   const marketplace = await findPublicMarketplace(ctx, marketplaceSlug);
   const key = `requests:${marketplace.id}:${status}:${query.category ?? ''}:${query.theme ?? ''}:${query.country ?? ''}:${query.language ?? ''}:${query.limit}:${query.cursor ?? ''}:${query.q ?? ''}`;
-  return ctx.publicCache.get(
+  return ctx.caches.listing.get(
     key,
     async (): Promise<RequestsPage> => ({ ...(await loadRequestsPage(ctx, marketplace.id, [status], undefined, query)), marketplace, public: true }),
-    (page) => 2000 + page.items.reduce((n, r) => n + r.description.length + r.expected_outcome.length + r.title.length + 500, 0),
+    { size: (page) => 2000 + page.items.reduce((n, r) => n + r.description.length + r.expected_outcome.length + r.title.length + 500, 0) },
   );
 }
 
 /** A marketplace by slug from the public cache: for pages and lists that only show it. */
 export async function findPublicMarketplace(ctx: AppContext, slug: string): Promise<Marketplace> {
-  return ctx.publicCache.get(`marketplace:${slug}`, () => findMarketplace(ctx, slug));
+  return ctx.caches.listing.get(`marketplace:${slug}`, () => findMarketplace(ctx, slug));
 }
 
 async function loadRequestsPage(ctx: AppContext, marketplaceId: string, statuses: RequestStatus[], organizationId: string | undefined, query: BrowseRequestsQuery) {

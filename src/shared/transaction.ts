@@ -3,7 +3,7 @@ import type { Database } from '../../db/types.ts';
 import type { AppContext } from '../context.ts';
 import { insertOutboxEmail, insertOutboxEmails, type OutboxEmail } from '../email/outbox.repository.ts';
 import { dispatchEmails } from '../email/outbox.service.ts';
-import { publicListingChanged } from './public-cache.ts';
+import { cacheChanged, type CacheName } from './process-cache.ts';
 
 export interface Tx {
   db: Transaction<Database>;
@@ -11,8 +11,8 @@ export interface Tx {
   queueEmail(email: OutboxEmail): Promise<void>;
   /** The same for many emails at once, with multi-row INSERTs. */
   queueEmails(emails: OutboxEmail[]): Promise<void>;
-  /** Marks that this change alters what the public listing shows: the cache is cleared after the commit. */
-  changesPublicListing(): void;
+  /** Marks that this change alters what a process cache holds: every process clears it after the commit. */
+  changes(cache: CacheName): void;
 }
 
 /**
@@ -21,7 +21,7 @@ export interface Tx {
  */
 export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promise<T>): Promise<T> {
   const outboxIds: string[] = [];
-  let listingChanged = false;
+  const changed = new Set<CacheName>();
   const domain = new URL(ctx.config.BASE_URL).hostname;
   const result = await ctx.db.transaction().execute((trx) =>
     work({
@@ -33,12 +33,12 @@ export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promis
       queueEmails: async (emails) => {
         outboxIds.push(...(await insertOutboxEmails(trx, emails, domain)));
       },
-      changesPublicListing: () => {
-        listingChanged = true;
+      changes: (cache) => {
+        changed.add(cache);
       },
     }),
   );
-  if (listingChanged) publicListingChanged(ctx);
+  for (const cache of changed) cacheChanged(ctx, cache);
   await dispatchEmails(ctx, outboxIds);
   return result;
 }

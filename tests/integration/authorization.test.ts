@@ -1,3 +1,4 @@
+import { cacheChanged } from '../../src/shared/process-cache.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { apiClient } from '../helpers/http.ts';
@@ -182,6 +183,7 @@ describe('the authorization matrix', () => {
         for (const person of Object.values(people)) {
           await env.ctx.db.updateTable('users').set({ organization_id: person.organizationId, membership: person.organizationId ? (person === people.pending ? 'active' : 'active') : null }).where('id', '=', person.id).execute();
         }
+        cacheChanged(env.ctx, 'actors');
         // Sign-out ends the person's token: give them a new one for the next routes.
         if (key === 'post /auth/sign-out' && ok && role !== 'anonymous') people[role] = { ...people[role], token: await newApiToken(people[role].id) };
       }

@@ -1,3 +1,4 @@
+import { cacheChanged } from '../../src/shared/process-cache.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { apiClient, linkIn, PageClient } from '../helpers/http.ts';
@@ -171,6 +172,8 @@ describe('emails in the recipient’s language', () => {
   it('a requester whose language is Spanish hears about the request in Spanish, its deadline written the Spanish way; the organizer still in English', async () => {
     const mexico = await createPerson(env.ctx, { email: 'focal@sre.gob.mx', organization: { name: 'Secretaría de Relaciones Exteriores, México', kind: 'government', country: 'MX' } });
     await env.ctx.db.updateTable('users').set({ locale: 'es' }).where('id', '=', mexico.id).execute();
+    // A change made behind the services' back: tell the session cache, as the services do.
+    cacheChanged(env.ctx, 'actors');
     const created = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: mexico.token, body: { ...sampleRequest, title: 'Encuesta sobre el costo de las remesas' } });
     expect(created.status).toBe(201);
 

@@ -1,3 +1,5 @@
+import { closeContext, createContext } from '../../src/context.ts';
+import { signOut } from '../../src/auth/auth.service.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { apiClient, PageClient } from '../helpers/http.ts';
@@ -120,6 +122,18 @@ describe('pages', () => {
     const after = await api('GET', '/api/v1/me', { token: person.token });
     expect(after.status).toBe(401);
     expect(after.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('a sign-out through another process ends the session here at once, though sessions are remembered for SESSION_CACHE_SECONDS', async () => {
+    const person = await createPerson(env.ctx, { email: 'leaving-elsewhere@example.org' });
+    expect((await api('GET', '/api/v1/me', { token: person.token })).status).toBe(200);
+    const other = createContext(env.config, 'other-web-process');
+    try {
+      await signOut(other, person.token);
+    } finally {
+      await closeContext(other);
+    }
+    await expect.poll(async () => (await api('GET', '/api/v1/me', { token: person.token })).status, { timeout: 3000, interval: 50 }).toBe(401);
   });
 
   it('lists marketplaces over the API', async () => {

@@ -141,7 +141,7 @@ export function marketplacePages(ctx: AppContext): Router {
     const errors = parsed.success ? {} : errorsByField(fieldErrorsFromZod(parsed.error), {}, req.locale);
     const query = parsed.success ? parsed.data : browseRequestsQuery.parse({});
     const page = await browseRequests(ctx, req.actor, marketplace.slug, query);
-    const themesInUse = await ctx.publicCache.get(`themes:${marketplace.id}`, () => listThemesInUse(ctx.db, marketplace.id));
+    const themesInUse = await ctx.caches.listing.get(`themes:${marketplace.id}`, () => listThemesInUse(ctx.db, marketplace.id));
     const sessionCodes = new Set(sessions.map((s) => s.code));
     const nextUrl = page.nextCursor ? `/m/${marketplace.slug}?${new URLSearchParams({ ...raw, cursor: page.nextCursor }).toString()}` : null;
     const statuses = (req.actor?.isOrganizer || query.mine ? ['open', 'submitted', 'rejected', 'withdrawn', 'closed', 'matched'] : ['open', 'closed', 'matched']).map((s) => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PublicCache } from '../../src/shared/public-cache.ts';
+import { ProcessCache } from '../../src/shared/process-cache.ts';
 
 function deferred<T>() {
   let resolve!: (value: T) => void;
@@ -7,9 +7,9 @@ function deferred<T>() {
   return { promise, resolve };
 }
 
-describe('the public cache', () => {
+describe('the process cache', () => {
   it('keeps a value for its TTL and shares one load between concurrent misses', async () => {
-    const cache = new PublicCache(60);
+    const cache = new ProcessCache(60);
     let loads = 0;
     const gate = deferred<string>();
     const load = () => {
@@ -25,7 +25,7 @@ describe('the public cache', () => {
   });
 
   it('a load that began before a clear is returned to its callers but not kept', async () => {
-    const cache = new PublicCache(60);
+    const cache = new ProcessCache(60);
     const before = deferred<string>();
     const pending = cache.get('k', () => before.promise);
     cache.clear();
@@ -35,13 +35,23 @@ describe('the public cache', () => {
   });
 
   it('a failed load is not kept: the next call loads again', async () => {
-    const cache = new PublicCache(60);
+    const cache = new ProcessCache(60);
     await expect(cache.get('k', async () => Promise.reject(new Error('not found')))).rejects.toThrow('not found');
     expect(await cache.get('k', async () => 'found')).toBe('found');
   });
 
+  it('keeps only what `keep` accepts (an unknown session token is not remembered)', async () => {
+    const cache = new ProcessCache(60);
+    let loads = 0;
+    const load = async () => (++loads > 1 ? 'signed in' : null);
+    expect(await cache.get('token', load, { keep: (v) => v !== null })).toBeNull();
+    expect(await cache.get('token', load, { keep: (v) => v !== null })).toBe('signed in');
+    expect(await cache.get('token', load, { keep: (v) => v !== null })).toBe('signed in');
+    expect(loads).toBe(2);
+  });
+
   it('with a TTL of 0 every call loads', async () => {
-    const cache = new PublicCache(0);
+    const cache = new ProcessCache(0);
     let loads = 0;
     await cache.get('k', async () => ++loads);
     await cache.get('k', async () => ++loads);
