@@ -9,14 +9,14 @@ import os from 'node:os';
 
 const TICK = 100; // USER_HZ on Linux
 
-async function processTicks(pid: number | string): Promise<{ comm: string; ticks: number } | null> {
+async function processTicks(pid: number | string): Promise<{ comm: string; ticks: number; ppid: string } | null> {
   try {
     const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
     const close = stat.lastIndexOf(')');
     const comm = stat.slice(stat.indexOf('(') + 1, close);
     const fields = stat.slice(close + 2).split(' ');
     // utime and stime are fields 14 and 15 (1-based) of the whole line: 12 and 13 after "pid (comm) ".
-    return { comm, ticks: Number(fields[11]) + Number(fields[12]) };
+    return { comm, ticks: Number(fields[11]) + Number(fields[12]), ppid: fields[1]! };
   } catch {
     return null;
   }
@@ -46,14 +46,23 @@ async function snapshot(pids: Record<string, number>): Promise<Snapshot> {
   const total = cpu.slice(0, 8).reduce((a, b) => a + b, 0);
   const postgres = new Map<string, number>();
   const redis = new Map<string, number>();
+  const all = new Map<string, { ticks: number; ppid: string }>();
   for (const entry of await fs.readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const p = await processTicks(entry);
-    if (p?.comm === 'postgres') postgres.set(entry, p.ticks);
-    else if (p?.comm.startsWith('redis-server')) redis.set(entry, p.ticks);
+    if (!p) continue;
+    all.set(entry, p);
+    if (p.comm === 'postgres') postgres.set(entry, p.ticks);
+    else if (p.comm.startsWith('redis-server')) redis.set(entry, p.ticks);
   }
+  // A labelled process counts with its descendants (the web processes of WEB_PROCESSES > 1).
+  const treeTicks = (pid: string): number => {
+    let ticks = all.get(pid)?.ticks ?? 0;
+    for (const [child, p] of all) if (p.ppid === pid) ticks += treeTicks(child);
+    return ticks;
+  };
   const processes = new Map<string, number>();
-  for (const [label, pid] of Object.entries(pids)) processes.set(label, (await processTicks(pid))?.ticks ?? 0);
+  for (const [label, pid] of Object.entries(pids)) processes.set(label, treeTicks(String(pid)));
   const self = process.cpuUsage();
   return { at: performance.now(), machineBusy: total - idle, machineTotal: total, processes, postgres, redis, self: (self.user + self.system) / 1e6 };
 }

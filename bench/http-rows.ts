@@ -6,6 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import type { RawRequest, RequestDefinition } from 'autocannon';
+import os from 'node:os';
 import path from 'node:path';
 import { resolveSession } from '../src/auth/auth.service.ts';
 import { browseRequests } from '../src/requests/requests.service.ts';
@@ -27,6 +28,8 @@ export interface HttpRows {
   baseline: LoadResult[];
   browse: LoadResult[];
   respond: LoadResult[];
+  /** Browsing again with WEB_PROCESSES web processes sharing the port, the pool split between them. */
+  cluster: { processes: number; poolEach: number; browse: LoadResult[]; cpu: CpuReport[]; peakRss: number } | null;
   cpu: { baseline: CpuReport[]; browse: CpuReport[]; respond: CpuReport[] };
 }
 
@@ -115,6 +118,7 @@ export async function measureHttpRows(settings: RunSettings, memory: MemoryRecor
       baseline: [],
       browse: [],
       respond: [],
+      cluster: null,
       cpu: { baseline: [], browse: [], respond: [] },
     };
     const f = (r: LoadResult) => `${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms${r.failed ? ` (${r.failed} failed: ${JSON.stringify(r.statuses)})` : ''}`;
@@ -129,6 +133,26 @@ export async function measureHttpRows(settings: RunSettings, memory: MemoryRecor
     }
 
     await phase.stop(web, 'browse + respond', 'app-web');
+
+    // The same browsing with the web tier on every core: WEB_PROCESSES processes, the baseline's
+    // pool size split between them (BENCH_WEB_PROCESSES, default the number of cores; 1 skips it).
+    const processes = Number(process.env.BENCH_WEB_PROCESSES ?? os.cpus().length);
+    if (processes > 1) {
+      const poolEach = Math.max(1, Math.floor(Number(phase.env.DATABASE_POOL_SIZE) / processes));
+      const clustered = await phase.startWeb({ WEB_PROCESSES: String(processes), DATABASE_POOL_SIZE: String(poolEach) }, 'web-cluster');
+      const clusterPids = { web: clustered.child.pid!, 'baseline server': baselineServer.child.pid! };
+      await load(webUrl, browse(), 3);
+      const cluster: NonNullable<HttpRows['cluster']> = { processes, poolEach, browse: [], cpu: [], peakRss: 0 };
+      for (let round = 1; round <= settings.rounds; round++) {
+        const cpu = await measureCpu(clusterPids);
+        cluster.browse.push(await load(webUrl, browse()));
+        const report = await cpu.end();
+        if (report) cluster.cpu.push(report);
+        log(`http round ${round} browse, ${processes} web processes: ${f(cluster.browse.at(-1)!)}; cpu: ${report ? describeCpu(report) : ''}`);
+      }
+      cluster.peakRss = await phase.stop(clustered, `browse, ${processes} web processes`, 'app-web-cluster');
+      result.cluster = cluster;
+    }
     await phase.stop(baselineServer, 'browse + respond', 'baseline');
 
     // The hot queries, as the app sends them.

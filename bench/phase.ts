@@ -31,7 +31,7 @@ export interface RunSettings {
 export interface MemoryRecord {
   row: string;
   process: string;
-  role: 'app-web' | 'app-worker' | 'baseline' | 'optimizer';
+  role: 'app-web' | 'app-web-cluster' | 'app-worker' | 'baseline' | 'optimizer';
   peakBytes: number;
 }
 
@@ -103,8 +103,8 @@ export class Phase {
     return this.settings.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(this.settings.artifacts, 'profiles', `${this.name}-${name}`)}`] : [];
   }
 
-  async startWeb(): Promise<Started> {
-    const web = startProcess({ name: `${this.name}-web`, script: 'src/main.ts', args: ['--web'], env: this.env, logDir: this.settings.artifacts, nodeFlags: this.nodeFlags('web') });
+  async startWeb(env: Record<string, string> = {}, label = 'web'): Promise<Started> {
+    const web = startProcess({ name: `${this.name}-${label}`, script: 'src/main.ts', args: ['--web'], env: { ...this.env, ...env }, logDir: this.settings.artifacts, nodeFlags: this.nodeFlags('web') });
     this.started.push(web);
     await waitForHttp(web, `http://127.0.0.1:${this.webPort}/healthz`);
     return web;

@@ -36,6 +36,16 @@ async function readMemory(pid: number): Promise<{ rss: number; hwm: number } | n
   }
 }
 
+/** The processes a process started (from /proc/<pid>/task/<pid>/children). */
+async function childPids(pid: number): Promise<number[]> {
+  try {
+    const text = await fs.readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
+    return text.trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /** Samples a process's RSS every 200 ms (and reads the kernel's high-water mark at the end). */
 export class MemorySampler {
   peak = 0;
@@ -45,8 +55,16 @@ export class MemorySampler {
     this.timer.unref();
   }
   async sample(): Promise<void> {
-    const memory = await readMemory(this.pid);
-    if (memory) this.peak = Math.max(this.peak, memory.rss, memory.hwm);
+    const children = await childPids(this.pid);
+    if (children.length === 0) {
+      const memory = await readMemory(this.pid);
+      if (memory) this.peak = Math.max(this.peak, memory.rss, memory.hwm);
+      return;
+    }
+    // A cluster (WEB_PROCESSES > 1): the sum of the processes' RSS at the same moment.
+    let sum = (await readMemory(this.pid))?.rss ?? 0;
+    for (const child of children) sum += (await readMemory(child))?.rss ?? 0;
+    this.peak = Math.max(this.peak, sum);
   }
   async stop(): Promise<number> {
     clearInterval(this.timer);

@@ -221,6 +221,19 @@ if (http) {
     target: '≥ 50%',
     standing: browse.rps / base.rps >= 0.5 ? 'meets' : 'misses',
   });
+  if (http.cluster) {
+    const c = http.cluster;
+    const clustered = httpFigure(c.browse);
+    rows.push({
+      row: '1c',
+      measure: `browse as 1a, with the web tier on every core: WEB_PROCESSES=${c.processes}, DATABASE_POOL_SIZE=${c.poolEach} each (the baseline's pool split), peak RSS ${mb(c.peakRss)} together`,
+      figure: clustered.text + note(clustered),
+      baseline: `(same as 1a) ${int(base.rps)} req/s`,
+      ratio: percent(clustered.rps / base.rps),
+      target: '≥ 50%',
+      standing: clustered.rps / base.rps >= 0.5 ? 'meets' : 'misses',
+    });
+  }
   if (respond) rows.push({
     row: '1b',
     measure: `respond: POST /requests/:id/responses, a new provider × request each (${setting})`,
@@ -356,6 +369,7 @@ if (http) {
   cpuLine('1a/1b baseline runs', meanCpu(http.cpu.baseline));
   cpuLine('1a browse runs', meanCpu(http.cpu.browse));
   cpuLine('1b respond runs', meanCpu(http.cpu.respond));
+  if (http.cluster) cpuLine(`1c browse runs, ${http.cluster.processes} web processes`, meanCpu(http.cluster.cpu));
 }
 cpuLine('2 deadline latency, app', deadline?.cpu.app);
 cpuLine('2 deadline latency, bare worker', deadline?.cpu.bare);

@@ -36,6 +36,7 @@ export const configSchema = z.object({
   SMTP_TIMEOUT_SECONDS: z.coerce.number({ error: 'must be a number' }).int().min(1).max(600).default(30),
   SWEEP_INTERVAL_SECONDS: z.coerce.number({ error: 'must be a number' }).int().min(1).max(3600).default(30),
   PUBLIC_CACHE_SECONDS: z.coerce.number({ error: 'must be a number' }).int().min(0).max(300).default(30),
+  WEB_PROCESSES: z.coerce.number({ error: 'must be a number' }).int().min(1).max(64).default(1),
   SESSION_CACHE_SECONDS: z.coerce.number({ error: 'must be a number' }).int().min(0).max(60).default(10),
   EMAIL_RATE_PER_SECOND: z.coerce.number({ error: 'must be a number' }).int().min(1).max(10000).default(50),
   ORGANIZER_EMAILS: emailList,

@@ -280,7 +280,7 @@ export interface RequestsPage {
   /** True when the page is the public listing, the same for everyone who is not an organizer. */
   public: boolean;
   /** The public page as API JSON and its ETag, made once per cached page. */
-  json?: { body: string; etag: string };
+  json?: { body: Buffer; etag: string };
 }
 
 /**

@@ -7,14 +7,16 @@ export function requestContext(log: Logger): RequestHandler {
   return (req, res, next) => {
     const incoming = req.get('x-request-id');
     req.id = incoming && /^[A-Za-z0-9._-]{8,64}$/.test(incoming) ? incoming : randomUUID();
-    req.log = log.child({ reqId: req.id });
+    // The request's own logger is made when something logs (most requests only log their line below).
+    let child: Logger | undefined;
+    Object.defineProperty(req, 'log', { get: () => (child ??= log.child({ reqId: req.id })), configurable: true });
     req.actor = null;
     req.sessionToken = null;
     res.setHeader('X-Request-Id', req.id);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      req.log.info({ method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+      log.info({ reqId: req.id, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
     });
     next();
   };

@@ -21,8 +21,8 @@ import { meetingsApi } from './api-meetings.ts';
 import { negotiateLocale } from '../../i18n/i18n.ts';
 
 
-function jsonWithEtag(value: unknown): { body: string; etag: string } {
-  const body = JSON.stringify(value);
+function jsonWithEtag(value: unknown): { body: Buffer; etag: string } {
+  const body = Buffer.from(JSON.stringify(value));
   return { body, etag: etag(body, { weak: true }) };
 }
 
@@ -42,7 +42,8 @@ function emptyBody(req: express.Request): unknown {
 export function apiRouter(ctx: AppContext): Router {
   const api = Router();
   api.use(requireJson);
-  api.use(express.json({ limit: '100kb', strict: true }));
+  const parseJson = express.json({ limit: '100kb', strict: true });
+  api.use((req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? next() : parseJson(req, res, next)));
   api.use(authenticateApi(ctx));
 
   // Sign-in
@@ -124,7 +125,7 @@ export function apiRouter(ctx: AppContext): Router {
     if (!page.public) return void res.json({ items: page.items.map((r) => requestToJson(r, req.actor)), nextCursor: page.nextCursor });
     // The public page is the same for every caller: serialised once per cached page, with its ETag.
     page.json ??= jsonWithEtag({ items: page.items.map((r) => requestToJson(r, null)), nextCursor: page.nextCursor });
-    res.set('ETag', page.json.etag).type('json').send(page.json.body);
+    res.set({ ETag: page.json.etag, 'Content-Type': 'application/json; charset=utf-8' }).send(page.json.body);
   });
   api.get('/requests/:id', async (req, res) => {
     res.json(requestToJson(await getRequest(ctx, req.actor, idParam(req.params.id, 'The request')), req.actor));
