@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
+
+let env: TestEnvironment;
+let child: ChildProcess | null = null;
+
+beforeAll(async () => {
+  env = await startTestEnvironment({ workers: false });
+});
+afterAll(async () => {
+  child?.kill('SIGKILL');
+  await env?.close();
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('npm run web with WEB_PROCESSES', () => {
+  it('starts that many web processes on one port, and SIGTERM stops them all', async () => {
+    const port = await freePort();
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--web'], {
+      env: { ...process.env, NODE_ENV: 'development', WEB_PROCESSES: '2', PORT: String(port), BASE_URL: `http://127.0.0.1:${port}`, DATABASE_URL: env.config.DATABASE_URL, REDIS_URL: env.config.REDIS_URL, REDIS_PREFIX: env.config.REDIS_PREFIX, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+
+    await expect.poll(() => (child?.exitCode === null ? output.split('Forum Marketplace is running at').length - 1 : `exited: ${output}`), { timeout: 60_000, interval: 200 }).toBe(2);
+    const pids = [...new Set([...output.matchAll(/"pid":(\d+),[^\n]*"msg":"Forum Marketplace is running"/g)].map((m) => Number(m[1])))];
+    expect(pids).toHaveLength(2);
+    expect(pids).not.toContain(child.pid);
+    for (let i = 0; i < 6; i++) expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+    child = null;
+  }, 90_000);
+});
