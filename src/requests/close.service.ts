@@ -120,3 +120,15 @@ export async function closeRequest(ctx: AppContext, requestId: string): Promise<
     if (attempt >= 2) return 'not-open';
   }
 }
+
+/**
+ * How long until the database's clock reaches an open request due at or before `deadlineMs`, in
+ * milliseconds (0 if none is waiting): a job that fires on the worker's clock a moment before the
+ * database's waits this long and closes again.
+ */
+export async function msUntilDueByDatabaseClock(ctx: AppContext, deadlineMs: number): Promise<number> {
+  const { rows } = await sql<{ wait: number | null }>`
+    SELECT (extract(epoch FROM min(response_deadline) - now()) * 1000)::float AS wait
+    FROM requests WHERE status = 'open' AND response_deadline <= to_timestamp(${deadlineMs / 1000}::float8) AND response_deadline > now()`.execute(ctx.db);
+  return Math.max(0, Math.ceil(rows[0]?.wait ?? 0));
+}

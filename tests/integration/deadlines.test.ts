@@ -4,7 +4,7 @@ import { startTestEnvironment, type TestEnvironment } from '../helpers/environme
 import { apiClient } from '../helpers/http.ts';
 import { createPerson, createTestMarketplace, publishedRequest, sampleResponse, type TestPerson, castMember } from '../helpers/factories.ts';
 import { jobId } from '../../src/queue/registry.ts';
-import { closeDueRequests, closeRequest } from '../../src/requests/close.service.ts';
+import { closeDueRequests, closeRequest, msUntilDueByDatabaseClock } from '../../src/requests/close.service.ts';
 import { closeJobId } from '../../src/requests/deadline-jobs.ts';
 import { sendReminders } from '../../src/requests/reminders.service.ts';
 
@@ -137,6 +137,16 @@ describe('the deadline', () => {
     expect(rows.filter((r) => r.to_email === 'focal@ilo.org').every((r) => /closed: matching follows/.test(r.subject))).toBe(true);
     await env.mail.waitFor((m) => m.envelopeTo.includes('focal@iom.int') && /Batch request 5/.test(m.parsed.subject ?? ''));
     await env.ctx.db.updateTable('users').set({ locale: 'en' }).where('id', '=', iom.id).execute();
+  });
+
+  it('a close job that fires before the database clock reaches its deadline learns how long to wait', async () => {
+    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request due by the database clock', responseDeadline: await deadlineIn(60_000) });
+    const deadlineMs = new Date(request.responseDeadline).getTime();
+    const wait = await msUntilDueByDatabaseClock(env.ctx, deadlineMs);
+    expect(wait).toBeGreaterThan(50_000);
+    expect(wait).toBeLessThanOrEqual(60_000);
+    // Requests due later than the job's instant are not its business.
+    expect(await msUntilDueByDatabaseClock(env.ctx, deadlineMs - 120_000)).toBe(0);
   });
 
   it('a close that is not due does nothing', async () => {
