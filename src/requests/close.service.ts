@@ -8,10 +8,10 @@ import { renderRequestClosedForRequesterEmail, renderRequestClosedForResponderEm
 
 export type CloseOutcome = 'closed' | 'not-due' | 'not-open';
 
-/** Requests closed per transaction: about 11 emails each, so a batch writes some 5,000 outbox rows. */
-const CLOSE_BATCH = 500;
+/** Requests closed per transaction: about 11 emails each, so a batch writes some 2,750 outbox rows. */
+const CLOSE_BATCH = 250;
 /** Batches in flight at once: one renders emails while another's statements run in Postgres. */
-const CLOSE_PARALLELISM = 3;
+const CLOSE_PARALLELISM = 2;
 
 /**
  * Closes a batch of requests whose deadline passed and, in the same transaction, emails each
