@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import compression from 'compression';
 import cookieParser from 'cookie-parser';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../shared/errors.ts';
@@ -42,6 +43,9 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   app.use(requestContext(ctx.log));
   const metrics = createMetrics(ctx);
   app.use(metrics.middleware);
+  // Pages and answers go gzipped to clients that accept it: a marketplace page is 5x smaller, which
+  // is what a focal point on a slow connection feels. (The cached public list comes pre-compressed.)
+  app.use(compression());
   app.use(
     helmet({
       contentSecurityPolicy: {

@@ -279,8 +279,8 @@ export interface RequestsPage {
   nextCursor: string | null;
   /** True when the page is the public listing, the same for everyone who is not an organizer. */
   public: boolean;
-  /** The public page as API JSON and its ETag, made once per cached page. */
-  json?: { body: Buffer; etag: string };
+  /** The public page as API JSON, gzipped, and its ETag, made once per cached page. */
+  json?: { body: Buffer; gzip: Buffer; etag: string };
 }
 
 /**

@@ -218,6 +218,15 @@ describe('browsing', () => {
     expect(asRequester.body).toEqual(asAnonymous.body);
     expect(asAnonymous.body.items.map((r: { title: string }) => r.title)).toEqual(['First cached request']);
 
+    // Compressed for clients that accept gzip (fetch does, and decodes it), plain for those that do not.
+    expect(asAnonymous.headers.get('content-encoding')).toBe('gzip');
+    expect(asAnonymous.headers.get('vary')).toMatch(/accept-encoding/i);
+    const plain = await fetch(new URL(url, env.baseUrl), { headers: { 'accept-encoding': 'identity' } });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(await plain.json()).toEqual(asAnonymous.body);
+    const page = await fetch(new URL('/m/gfmd-2007', env.baseUrl));
+    expect(page.headers.get('content-encoding')).toBe('gzip');
+
     const etag = asAnonymous.headers.get('etag')!;
     expect(etag).toMatch(/^W\/"/);
     // (fetch adds `cache-control: no-cache` to a conditional request unless told otherwise, as the Fetch standard asks.)

@@ -17,7 +17,7 @@ export function csrfProtection(ctx: AppContext): RequestHandler[] {
     getSessionIdentifier: (req: Request) => req.sessionToken ?? (req.cookies as Record<string, string>)[ANON_COOKIE] ?? '',
     cookieName: secure ? '__Host-fm_csrf' : 'fm_csrf',
     cookieOptions: { sameSite: 'lax', secure, httpOnly: true, path: '/' },
-    getCsrfTokenFromRequest: (req: Request) => (req.body as Record<string, unknown> | undefined)?._csrf as string | undefined,
+    getCsrfTokenFromRequest: (req: Request) => unmaskCsrfToken((req.body as Record<string, unknown> | undefined)?._csrf),
     errorConfig: { statusCode: 403, message: 'invalid csrf token', code: 'EBADCSRFTOKEN' },
     // One-click unsubscribe (RFC 8058) comes from mail providers without our cookies; its signed token is the authorization.
     // Likewise the accept/decline link of a meeting invitation: its signed token authorizes it.
@@ -41,4 +41,32 @@ export function csrfProtection(ctx: AppContext): RequestHandler[] {
     });
   };
   return [anonymousId, protect];
+}
+
+function xor(a: Buffer, b: Buffer): Buffer {
+  const out = Buffer.alloc(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! ^ b[i]!;
+  return out;
+}
+
+/**
+ * The token as a page shows it: XOR-masked with a fresh random pad, so it differs in every answer
+ * though the token stays the same. Compressed pages then leak nothing about it (BREACH), as in
+ * Rails's and Django's masked tokens.
+ */
+export function maskCsrfToken(token: string): string {
+  const plain = Buffer.from(token, 'utf8');
+  const pad = randomBytes(plain.length);
+  return `${pad.toString('base64url')}.${xor(plain, pad).toString('base64url')}`;
+}
+
+/** The token from a masked form field, or undefined when the field is missing or malformed. */
+export function unmaskCsrfToken(field: unknown): string | undefined {
+  if (typeof field !== 'string' || field.length > 1000) return undefined;
+  const [pad, masked, extra] = field.split('.');
+  if (!pad || !masked || extra !== undefined) return undefined;
+  const padBytes = Buffer.from(pad, 'base64url');
+  const maskedBytes = Buffer.from(masked, 'base64url');
+  if (padBytes.length !== maskedBytes.length || padBytes.length === 0) return undefined;
+  return xor(maskedBytes, padBytes).toString('utf8');
 }

@@ -1,6 +1,7 @@
 import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import etag from 'etag';
+import { gzipSync } from 'node:zlib';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
@@ -21,9 +22,9 @@ import { meetingsApi } from './api-meetings.ts';
 import { negotiateLocale } from '../../i18n/i18n.ts';
 
 
-function jsonWithEtag(value: unknown): { body: Buffer; etag: string } {
+function jsonWithEtag(value: unknown): { body: Buffer; gzip: Buffer; etag: string } {
   const body = Buffer.from(JSON.stringify(value));
-  return { body, etag: etag(body, { weak: true }) };
+  return { body, gzip: gzipSync(body), etag: etag(body, { weak: true }) };
 }
 
 /** Bodies are JSON: anything else with a body is refused with 415. */
@@ -125,7 +126,10 @@ export function apiRouter(ctx: AppContext): Router {
     if (!page.public) return void res.json({ items: page.items.map((r) => requestToJson(r, req.actor)), nextCursor: page.nextCursor });
     // The public page is the same for every caller: serialised once per cached page, with its ETag.
     page.json ??= jsonWithEtag({ items: page.items.map((r) => requestToJson(r, null)), nextCursor: page.nextCursor });
-    res.set({ ETag: page.json.etag, 'Content-Type': 'application/json; charset=utf-8' }).send(page.json.body);
+    res.set({ ETag: page.json.etag, 'Content-Type': 'application/json; charset=utf-8' }).vary('Accept-Encoding');
+    // Compressed once per cached page, not per answer.
+    if (req.acceptsEncodings('gzip') === 'gzip') res.set('Content-Encoding', 'gzip').send(page.json.gzip);
+    else res.send(page.json.body);
   });
   api.get('/requests/:id', async (req, res) => {
     res.json(requestToJson(await getRequest(ctx, req.actor, idParam(req.params.id, 'The request')), req.actor));

@@ -1,3 +1,4 @@
+import { maskCsrfToken } from '../middleware/csrf.ts';
 import type { Request, Response } from 'express';
 import { isValidTimeZone } from '../../shared/time.ts';
 import { localeNames, supportedLocales, t, type Locale, type TranslationVars } from '../../i18n/i18n.ts';
@@ -52,7 +53,7 @@ export function languageLinks(req: Request, current: Locale): Array<{ locale: Lo
  * its forms, and its language (`locale`, `t` for the templates, the language switch).
  */
 export function renderPage(req: Request, res: Response, view: string, data: Record<string, unknown> = {}, status = 200): void {
-  const csrfToken = typeof req.csrfToken === 'function' ? req.csrfToken() : '';
+  const csrfToken = typeof req.csrfToken === 'function' ? maskCsrfToken(req.csrfToken()) : '';
   const locale = localeOf(req);
   res.status(status).render(view, {
     actor: req.actor,
