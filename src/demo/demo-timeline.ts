@@ -1,6 +1,6 @@
-import { cacheChanged } from '../shared/process-cache.ts';
 import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
+import { cacheChanged } from '../shared/process-cache.ts';
 import { seedBrussels2007 } from '../../db/seed.ts';
 import { loadActor } from '../auth/auth.service.ts';
 import { createResponse } from '../responses/responses.service.ts';

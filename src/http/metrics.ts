@@ -7,7 +7,7 @@ import { queueNames } from '../queue/registry.ts';
 
 /**
  * Prometheus metrics at /metrics: HTTP traffic, queue depths, the outbox (pending, oldest pending
- * age, sent, failed), and the process. With METRICS_TOKEN set, a bearer token is required.
+ * age, sent, failed), the process caches' hits and misses, and the process. With METRICS_TOKEN set, a bearer token is required.
  */
 export function createMetrics(ctx: AppContext): { middleware: RequestHandler; router: Router } {
   const registry = new Registry();
@@ -51,6 +51,19 @@ export function createMetrics(ctx: AppContext): { middleware: RequestHandler; ro
         .execute(ctx.db)
         .catch(() => null);
       this.set(row?.rows[0]?.age ?? 0);
+    },
+  });
+
+  new Gauge({
+    name: 'process_cache_lookups',
+    help: 'Lookups in this process\'s caches since it started, by cache and whether the copy was there',
+    labelNames: ['cache', 'result'],
+    registers: [registry],
+    collect() {
+      for (const cache of ['listing', 'actors'] as const) {
+        this.set({ cache, result: 'hit' }, ctx.caches[cache].hits);
+        this.set({ cache, result: 'miss' }, ctx.caches[cache].misses);
+      }
     },
   });
 

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { OutboxEmail } from '../email/outbox.repository.ts';
 import { inTransaction } from '../shared/transaction.ts';
-import { closeDueRequests as closeDueRequestsInTx, type ClosedRequest } from './request-status.ts';
+import { closeDueBatch, type ClosedRequest } from './request-status.ts';
 import { requestUrl } from './requests.service.ts';
 import { renderRequestClosedForRequesterEmail, renderRequestClosedForResponderEmail } from './requests.emails.ts';
 
@@ -22,17 +22,15 @@ const CLOSE_PARALLELISM = 2;
  */
 async function closeBatch(ctx: AppContext, options: { limit: number; ids?: string[]; skipLocked?: boolean }): Promise<ClosedRequest[]> {
   return inTransaction(ctx, async (tx) => {
-    const closed = await closeDueRequestsInTx(tx, options);
+    const closed = await closeDueBatch(tx, options);
     if (closed.length === 0) return closed;
     const ids = closed.map((r) => r.id);
-    const [responses, requesters] = await Promise.all([
-      sql<{ request_id: string; id: string; summary: string; organization: string; email: string; locale: string }>`
-        SELECT s.request_id, s.id, s.summary, o.name AS organization, u.email, u.locale
-        FROM responses s JOIN organizations o ON o.id = s.organization_id JOIN users u ON u.id = s.created_by
-        WHERE s.request_id = ANY(${ids}::uuid[]) AND s.status = 'submitted'
-        ORDER BY s.request_id, s.submitted_at, s.id`.execute(tx.db),
-      tx.db.selectFrom('users').select(['id', 'email', 'locale']).where('id', 'in', [...new Set(closed.map((r) => r.created_by))]).execute(),
-    ]);
+    const responses = await sql<{ request_id: string; id: string; summary: string; organization: string; email: string; locale: string }>`
+      SELECT s.request_id, s.id, s.summary, o.name AS organization, u.email, u.locale
+      FROM responses s JOIN organizations o ON o.id = s.organization_id JOIN users u ON u.id = s.created_by
+      WHERE s.request_id = ANY(${ids}::uuid[]) AND s.status = 'submitted'
+      ORDER BY s.request_id, s.submitted_at, s.id`.execute(tx.db);
+    const requesters = await tx.db.selectFrom('users').select(['id', 'email', 'locale']).where('id', 'in', [...new Set(closed.map((r) => r.created_by))]).execute();
     const responsesByRequest = new Map<string, typeof responses.rows>();
     for (const row of responses.rows) {
       const list = responsesByRequest.get(row.request_id);
@@ -106,19 +104,10 @@ export async function closeRequests(ctx: AppContext, ids: string[]): Promise<num
  * and the other finds it closed), with the same emails as the batch close.
  */
 export async function closeRequest(ctx: AppContext, requestId: string): Promise<CloseOutcome> {
-  for (let attempt = 0; ; attempt++) {
-    const closed = await closeBatch(ctx, { limit: 1, ids: [requestId] });
-    if (closed.length > 0) return 'closed';
-    const row = await ctx.db
-      .selectFrom('requests')
-      .select([sql<boolean>`response_deadline <= now()`.as('due'), 'status'])
-      .where('id', '=', requestId)
-      .executeTakeFirst();
-    if (!row || row.status !== 'open') return 'not-open';
-    if (!row.due) return 'not-due';
-    // Open and due, yet not closed: reopened by an extension between the two reads. Look again.
-    if (attempt >= 2) return 'not-open';
-  }
+  if ((await closeBatch(ctx, { limit: 1, ids: [requestId] })).length > 0) return 'closed';
+  // The close statement passed over it: not open then, or open but not yet due by the database clock.
+  const row = await ctx.db.selectFrom('requests').select('status').where('id', '=', requestId).executeTakeFirst();
+  return row?.status === 'open' ? 'not-due' : 'not-open';
 }
 
 /**

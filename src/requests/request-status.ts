@@ -89,7 +89,7 @@ export interface ClosedRequest {
  * passed (all of them up to `limit`, or only `ids`), closes them and writes their audit rows. With
  * `skipLocked`, rows another closer holds are left to it, so several closers share the work.
  */
-export async function closeDueRequests(tx: Tx, options: { limit: number; ids?: string[]; skipLocked?: boolean }): Promise<ClosedRequest[]> {
+export async function closeDueBatch(tx: Tx, options: { limit: number; ids?: string[]; skipLocked?: boolean }): Promise<ClosedRequest[]> {
   const rule = requestTransitions.close;
   const result = await sql<ClosedRequest>`
     WITH due AS (

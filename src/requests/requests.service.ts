@@ -8,7 +8,7 @@ import { isoInZone } from '../shared/time.ts';
 import { decodeCursor, encodeCursor } from '../shared/cursor.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { findUserLocaleByEmail } from '../auth/auth.repository.ts';
-import { findMarketplace, CLOSE_OF_BUSINESS } from '../marketplaces/marketplaces.service.ts';
+import { findMarketplace, getPublicMarketplace, CLOSE_OF_BUSINESS } from '../marketplaces/marketplaces.service.ts';
 import { changeRequestStatus, deadlinePassedError, type RequestAction } from './request-status.ts';
 import {
   browseRequestRows,
@@ -19,6 +19,7 @@ import {
   findRequestsFollowingMarketplaceDeadline,
   setRequestDeadline,
   findUserEmail,
+  listThemesInUse,
   insertRequestIfMarketplaceOpen,
   lockRequest,
   updateRequestFieldsBeforeDeadline,
@@ -290,8 +291,9 @@ export interface RequestsPage {
 async function browsePublicRequests(ctx: AppContext, marketplaceSlug: string, query: BrowseRequestsQuery): Promise<RequestsPage> {
   const status = query.status ?? 'open';
   if (!publicStatuses.includes(status)) throw new AppError(403, 'forbidden', 'Not allowed', `Only organizers can list ${status} requests; use mine=true for your own.`);
-  const marketplace = await findPublicMarketplace(ctx, marketplaceSlug);
-  const key = `requests:${marketplace.id}:${status}:${query.category ?? ''}:${query.theme ?? ''}:${query.country ?? ''}:${query.language ?? ''}:${query.limit}:${query.cursor ?? ''}:${query.q ?? ''}`;
+  const { marketplace } = await getPublicMarketplace(ctx, marketplaceSlug);
+  // The whole parsed query is the key, so a filter added to the schema can never be left out of it.
+  const key = `requests:${marketplace.id}:${JSON.stringify({ ...query, status })}`;
   return ctx.caches.listing.get(
     key,
     async (): Promise<RequestsPage> => ({ ...(await loadRequestsPage(ctx, marketplace.id, [status], undefined, query)), marketplace, public: true }),
@@ -299,9 +301,9 @@ async function browsePublicRequests(ctx: AppContext, marketplaceSlug: string, qu
   );
 }
 
-/** A marketplace by slug from the public cache: for pages and lists that only show it. */
-export async function findPublicMarketplace(ctx: AppContext, slug: string): Promise<Marketplace> {
-  return ctx.caches.listing.get(`marketplace:${slug}`, () => findMarketplace(ctx, slug));
+/** The themes the published requests of a marketplace use (for the filters), from the public cache. */
+export async function listPublicThemes(ctx: AppContext, marketplaceId: string): Promise<string[]> {
+  return ctx.caches.listing.get(`themes:${marketplaceId}`, () => listThemesInUse(ctx.db, marketplaceId));
 }
 
 async function loadRequestsPage(ctx: AppContext, marketplaceId: string, statuses: RequestStatus[], organizationId: string | undefined, query: BrowseRequestsQuery) {

@@ -1,3 +1,4 @@
+import net from 'node:net';
 /** A small JSON API client for tests (real HTTP against the test server). */
 export interface ApiResponse<T = any> {
   status: number;
@@ -98,4 +99,16 @@ export function linkIn(text: string, startsWith: string): string {
   const match = text.match(/https?:\/\/\S+/g)?.find((url) => url.startsWith(startsWith));
   if (!match) throw new Error(`no link starting with ${startsWith} in: ${text}`);
   return match;
+}
+
+/** A TCP port nobody listens on right now, for a server a test or the bench starts. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -41,10 +41,15 @@ describe('for the people who run it', () => {
     expect(createRequest.properties.category.enum).toContain('capacity_building');
   });
 
-  it('/healthz and /readyz answer; /metrics counts HTTP, queues and the outbox', async () => {
+  it('/healthz and /readyz answer; /metrics counts HTTP, queues, the outbox and the cache hits', async () => {
     expect((await api('GET', '/healthz')).body).toEqual({ status: 'ok' });
     expect((await api('GET', '/readyz')).body).toEqual({ status: 'ready', postgres: 'ok', redis: 'ok' });
+    // The same token twice: the second request finds the session in the cache.
+    expect((await api('GET', '/api/v1/me', { token: provider.token })).status).toBe(200);
+    expect((await api('GET', '/api/v1/me', { token: provider.token })).status).toBe(200);
     const metrics = await fetch(new URL('/metrics', env.baseUrl)).then((r) => r.text());
+    expect(metrics).toMatch(/^process_cache_lookups\{cache="actors",result="hit"\} [1-9]\d*/m);
+    expect(metrics).toMatch(/^process_cache_lookups\{cache="actors",result="miss"\} [1-9]\d*/m);
     expect(metrics).toMatch(/^http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/m);
     expect(metrics).toMatch(/^queue_jobs\{queue="email",state="waiting"\} \d+/m);
     expect(metrics).toMatch(/^outbox_emails\{status="pending"\} \d+/m);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
+import { freePort } from '../helpers/http.ts';
 
 let env: TestEnvironment;
 let child: ChildProcess | null = null;
@@ -13,15 +13,6 @@ afterAll(async () => {
   child?.kill('SIGKILL');
   await env?.close();
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function alive(pid: number): boolean {
   try {

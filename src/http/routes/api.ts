@@ -22,7 +22,7 @@ import { meetingsApi } from './api-meetings.ts';
 import { negotiateLocale } from '../../i18n/i18n.ts';
 
 
-function jsonWithEtag(value: unknown): { body: Buffer; gzip: Buffer; etag: string } {
+function publicJson(value: unknown): { body: Buffer; gzip: Buffer; etag: string } {
   const body = Buffer.from(JSON.stringify(value));
   return { body, gzip: gzipSync(body), etag: etag(body, { weak: true }) };
 }
@@ -125,7 +125,7 @@ export function apiRouter(ctx: AppContext): Router {
     const page = await browseRequests(ctx, req.actor, slugParam(req.params.slug), query);
     if (!page.public) return void res.json({ items: page.items.map((r) => requestToJson(r, req.actor)), nextCursor: page.nextCursor });
     // The public page is the same for every caller: serialised once per cached page, with its ETag.
-    page.json ??= jsonWithEtag({ items: page.items.map((r) => requestToJson(r, null)), nextCursor: page.nextCursor });
+    page.json ??= publicJson({ items: page.items.map((r) => requestToJson(r, null)), nextCursor: page.nextCursor });
     res.set({ ETag: page.json.etag, 'Content-Type': 'application/json; charset=utf-8' }).vary('Accept-Encoding');
     // Compressed once per cached page, not per answer.
     if (req.acceptsEncodings('gzip') === 'gzip') res.set('Content-Encoding', 'gzip').send(page.json.gzip);

@@ -6,12 +6,11 @@ import { setMyOrganization } from '../../organizations/organizations.service.ts'
 import { searchOrganizations } from '../../organizations/organizations.repository.ts';
 import { getMarketplace, getPublicMarketplace, listMarketplaces } from '../../marketplaces/marketplaces.service.ts';
 import { browseRequestsQuery, changeDeadlineBody, createRequestBody, requestCategories, requestCategoryLabels, rejectRequestBody, updateRequestBody } from '../../requests/requests.schemas.ts';
-import { browseRequests, changeRequestDeadline, createRequest, getRequest, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
+import { browseRequests, listPublicThemes, changeRequestDeadline, createRequest, getRequest, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
 import { listVisibleResponses, requireVerifiedProvider } from '../../responses/responses.service.ts';
 import { getFollowing } from '../../interests/interests.service.ts';
 import { listMeetingsOfRequest } from '../../meetings/meetings.repository.ts';
 import type { AppError } from '../../shared/errors.ts';
-import { listThemesInUse } from '../../requests/requests.repository.ts';
 import { listAudit } from '../../audit/audit.repository.ts';
 import { allCountries, commonLanguages } from '../../shared/reference-data.ts';
 import { instantToLocal } from '../../shared/time.ts';
@@ -141,7 +140,7 @@ export function marketplacePages(ctx: AppContext): Router {
     const errors = parsed.success ? {} : errorsByField(fieldErrorsFromZod(parsed.error), {}, req.locale);
     const query = parsed.success ? parsed.data : browseRequestsQuery.parse({});
     const page = await browseRequests(ctx, req.actor, marketplace.slug, query);
-    const themesInUse = await ctx.caches.listing.get(`themes:${marketplace.id}`, () => listThemesInUse(ctx.db, marketplace.id));
+    const themesInUse = await listPublicThemes(ctx, marketplace.id);
     const sessionCodes = new Set(sessions.map((s) => s.code));
     const nextUrl = page.nextCursor ? `/m/${marketplace.slug}?${new URLSearchParams({ ...raw, cursor: page.nextCursor }).toString()}` : null;
     const statuses = (req.actor?.isOrganizer || query.mine ? ['open', 'submitted', 'rejected', 'withdrawn', 'closed', 'matched'] : ['open', 'closed', 'matched']).map((s) => ({

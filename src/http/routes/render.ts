@@ -1,5 +1,5 @@
-import { maskCsrfToken } from '../middleware/csrf.ts';
 import type { Request, Response } from 'express';
+import { maskCsrfToken } from '../middleware/csrf.ts';
 import { isValidTimeZone } from '../../shared/time.ts';
 import { localeNames, supportedLocales, t, type Locale, type TranslationVars } from '../../i18n/i18n.ts';
 import { localeOf } from '../middleware/locale.ts';
