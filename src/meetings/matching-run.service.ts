@@ -126,9 +126,12 @@ export async function runMatching(ctx: AppContext, marketplaceId: string, trigge
       const previous = activeByResponse.get(response.id);
       const values = { runId: run.id, roomId: placed.room, startsAt: slot.startsAt, endsAt: slot.endsAt, requesterOrgId: requestOrg.get(placed.request)!, providerOrgId: placed.provider };
       if (previous) {
+        // Declined while the run was solving: it stays declined, and the decline's own run follows.
         const moved = await moveMeeting(tx.db, previous.id, values);
-        changes.moved++;
-        await queueMeetingEmails(ctx, tx, moved.id, 'moved');
+        if (moved) {
+          changes.moved++;
+          await queueMeetingEmails(ctx, tx, moved.id, 'moved');
+        }
       } else {
         const created = await insertMeeting(tx.db, { ...values, marketplaceId, requestId: placed.request, responseId: response.id, score: scored.score, scoreParts: scored.parts });
         changes.created++;

@@ -80,6 +80,10 @@ async function setAttendance(db: Kysely<Database>, meetingId: string, organizati
     .execute();
 }
 
+/**
+ * Moves an active meeting to a new time or room (proposed again, both answers pending). A meeting a
+ * party declined meanwhile stays declined: the run's read of it may predate the decline.
+ */
 export async function moveMeeting(db: Kysely<Database>, meetingId: string, m: { runId: string; roomId: string; startsAt: Date; endsAt: Date; requesterOrgId: string; providerOrgId: string }) {
   const row = await db
     .updateTable('meetings')
@@ -95,9 +99,10 @@ export async function moveMeeting(db: Kysely<Database>, meetingId: string, m: { 
       updated_at: sql`now()`,
     })
     .where('id', '=', meetingId)
+    .where('status', 'in', ACTIVE_MEETING)
     .returningAll()
-    .executeTakeFirstOrThrow();
-  await setAttendance(db, meetingId, [m.requesterOrgId, m.providerOrgId], m.startsAt, m.endsAt);
+    .executeTakeFirst();
+  if (row) await setAttendance(db, meetingId, [m.requesterOrgId, m.providerOrgId], m.startsAt, m.endsAt);
   return row;
 }
 

@@ -5,6 +5,7 @@ import { startTestEnvironment, type TestEnvironment } from '../helpers/environme
 import { apiClient, linkIn, PageClient } from '../helpers/http.ts';
 import { createTestMarketplace, publishedRequest, sampleResponse, type TestPerson, castMember } from '../helpers/factories.ts';
 import { runMatching } from '../../src/meetings/matching-run.service.ts';
+import { moveMeeting } from '../../src/meetings/meetings.repository.ts';
 import type { CaughtMail } from '../../src/email/mail-catcher.ts';
 
 let env: TestEnvironment;
@@ -141,6 +142,10 @@ describe('the matching run', () => {
     expect((await new PageClient(env.baseUrl).get(`/meetings/${meeting.id}/answer/provider/forged`)).status).toBe(404);
     const declined = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'answer=declined' });
     expect(declined.status).toBe(200);
+    expect((await env.ctx.db.selectFrom('meetings').select('status').where('id', '=', meeting.id).executeTakeFirstOrThrow()).status).toBe('declined');
+    // A run that read the meeting before the decline and now moves it leaves it declined.
+    const stale = { runId: meeting.run_id, roomId: meeting.room_id, startsAt: meeting.starts_at, endsAt: meeting.ends_at, requesterOrgId: meeting.requester_org_id, providerOrgId: meeting.provider_org_id };
+    expect(await moveMeeting(env.ctx.db, meeting.id, stale)).toBeUndefined();
     expect((await env.ctx.db.selectFrom('meetings').select('status').where('id', '=', meeting.id).executeTakeFirstOrThrow()).status).toBe('declined');
 
     const cancel = await env.mail.waitFor((m) => m.envelopeTo.includes('focal@mole.gov.bd') && /Cancelled: side meeting with International Labour Organization/.test(m.parsed.subject ?? ''));
