@@ -40,12 +40,12 @@ async function statusOf(id: string) {
 
 describe('the deadline', () => {
   it('providers submitting while the deadline passes: every accepted response was written before it, every refusal came after it, and the count matches', async () => {
-    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request closing under load', responseDeadline: await deadlineIn(1500) });
-    const deadline = new Date(request.responseDeadline).getTime();
     const providers: TestPerson[] = [];
     for (let i = 0; i < 40; i++) {
       providers.push(await createPerson(env.ctx, { email: `focal${i}@provider${i}.example`, organization: { name: `Provider ${i}`, kind: 'ngo' } }));
     }
+    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request closing under load', responseDeadline: await deadlineIn(1500) });
+    const deadline = new Date(request.responseDeadline).getTime();
     // Spread the submissions from 600 ms before to 600 ms after the deadline.
     const startAt = deadline - 600;
     const outcomes = await Promise.all(
@@ -249,18 +249,24 @@ describe('email that arrives once', () => {
   it('SMTP refusing connections for a while: the emails go out once it returns, none lost, none twice', async () => {
     await env.mail.refuseConnections();
     const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request during an SMTP outage' });
-    const responses = [];
+    const responses: Array<{ status: number; body: { id: string } }> = [];
     for (const provider of [ilo, iom, undp]) {
       responses.push(await api('POST', `/api/v1/requests/${request.id}/responses`, { token: provider.token, body: sampleResponse }));
     }
-    await new Promise((r) => setTimeout(r, 2500));
-    const waiting = await env.ctx.db.selectFrom('outbox').select(['id', 'status', 'last_error']).where('idempotency_key', 'like', `response-%`).where('status', '!=', 'sent').execute();
-    expect(waiting.length).toBeGreaterThan(0);
+    expect(responses.map((r) => r.status)).toEqual([201, 201, 201]);
+    // This test's emails only: the submitted and received emails of these three responses.
+    const ours = () =>
+      env.ctx.db
+        .selectFrom('outbox')
+        .select(['id', 'status', 'message_id'])
+        .where((eb) => eb.or(responses.flatMap((r) => [eb('idempotency_key', 'like', `response-submitted:${r.body.id}:%`), eb('idempotency_key', 'like', `response-received:${r.body.id}:%`)])));
+    const written = await ours().execute();
+    expect(written).toHaveLength(6);
+    // SMTP refuses: the sender tries, is refused, and nothing is sent.
+    await expect.poll(async () => (await ours().where('last_error', 'is not', null).execute()).length, { timeout: 15_000, interval: 200 }).toBeGreaterThan(0);
+    expect((await ours().where('status', '=', 'sent').execute()).length).toBe(0);
     await env.mail.resume();
-    const keys = await env.ctx.db.selectFrom('outbox').select(['id', 'message_id']).where('idempotency_key', 'like', 'response-%').execute();
-    await expect
-      .poll(async () => (await env.ctx.db.selectFrom('outbox').select('id').where('idempotency_key', 'like', 'response-%').where('status', '!=', 'sent').execute()).length, { timeout: 25_000, interval: 500 })
-      .toBe(0);
-    for (const key of keys) expect(env.mail.messages.filter((m) => m.parsed.messageId === key.message_id)).toHaveLength(1);
+    await expect.poll(async () => (await ours().where('status', '!=', 'sent').execute()).length, { timeout: 25_000, interval: 500 }).toBe(0);
+    for (const row of written) expect(env.mail.messages.filter((m) => m.parsed.messageId === row.message_id)).toHaveLength(1);
   }, 40_000);
 });

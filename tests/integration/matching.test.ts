@@ -42,7 +42,8 @@ beforeAll(async () => {
   undp = await castMember(env.ctx, 'undp');
   // One room and a short forum day make the schedule tight; ILO is rapporteur of session 1.2.
   const created = await createTestMarketplace(env.ctx, organizer, {
-    responseDeadline: await dbNowPlus(6000),
+    // Far enough ahead for the requests and responses below to land before it on a busy machine.
+    responseDeadline: await dbNowPlus(12_000),
     rooms: ['Room A'],
     sideMeetingsFrom: '15:00',
     sideMeetingsUntil: '17:00',
@@ -70,16 +71,18 @@ describe('the matching run', () => {
     const remittances = await publishedRequest(api, mexico, organizer, { title: 'Remittance cost advice', category: 'advice', countries: ['MX'], languages: ['es', 'en'], maxMatches: 2, responseDeadline: deadline });
     const iloOnTraining = await api('POST', `/api/v1/requests/${training.id}/responses`, { token: ilo.token, body: sampleResponse });
     const iomOnTraining = await api('POST', `/api/v1/requests/${training.id}/responses`, { token: iom.token, body: { ...sampleResponse, summary: 'IOM pre-departure orientation', offerCategories: ['training'] } });
-    await api('POST', `/api/v1/requests/${training.id}/responses`, { token: undp.token, body: { ...sampleResponse, summary: 'UNDP advice', offerCategories: ['advice'], languages: ['fr'], funding: 'needs_funding' } });
-    await api('POST', `/api/v1/requests/${remittances.id}/responses`, { token: undp.token, body: { ...sampleResponse, summary: 'UNDP on remittances', offerCategories: ['advice'], languages: ['es'] } });
-    await api('POST', `/api/v1/requests/${remittances.id}/responses`, { token: ilo.token, body: { ...sampleResponse, summary: 'ILO on remittances', offerCategories: ['advice'], languages: ['en'] } });
+    const undpOnTraining = await api('POST', `/api/v1/requests/${training.id}/responses`, { token: undp.token, body: { ...sampleResponse, summary: 'UNDP advice', offerCategories: ['advice'], languages: ['fr'], funding: 'needs_funding' } });
+    const undpOnRemittances = await api('POST', `/api/v1/requests/${remittances.id}/responses`, { token: undp.token, body: { ...sampleResponse, summary: 'UNDP on remittances', offerCategories: ['advice'], languages: ['es'] } });
+    const iloOnRemittances = await api('POST', `/api/v1/requests/${remittances.id}/responses`, { token: ilo.token, body: { ...sampleResponse, summary: 'ILO on remittances', offerCategories: ['advice'], languages: ['en'] } });
+    // All five made it before the deadline (a late one would be a 409 and show up only as a wrong meeting count).
+    expect([iloOnTraining, iomOnTraining, undpOnTraining, undpOnRemittances, iloOnRemittances].map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
     // The requester prefers ILO.
     expect((await api('PUT', `/api/v1/responses/${iloOnTraining.body.id}/preferred`, { token: bangladesh.token, body: { preferred: true } })).body).toEqual({ preferred: true });
     expect((await api('PUT', `/api/v1/responses/${iloOnTraining.body.id}/preferred`, { token: ilo.token, body: { preferred: false } })).status).toBe(404);
 
     // The deadline passes; the worker closes both requests and runs the matching by itself.
     await expect
-      .poll(async () => (await env.ctx.db.selectFrom('matching_runs').select('status').where('marketplace_id', '=', marketplaceId).where('status', '=', 'done').execute()).length, { timeout: 25_000, interval: 500 })
+      .poll(async () => (await env.ctx.db.selectFrom('matching_runs').select('status').where('marketplace_id', '=', marketplaceId).where('status', '=', 'done').execute()).length, { timeout: 35_000, interval: 500 })
       .toBeGreaterThanOrEqual(1);
     const meetings = (await api('GET', '/api/v1/marketplaces/gfmd-2007/meetings', { token: organizer.token })).body.items as Array<{ id: string; request: { id: string }; provider: { id: string; name: string }; requester: { id: string }; startsAt: string; endsAt: string; scoreParts: unknown[] }>;
     expect(meetings.filter((m) => m.request.id === training.id)).toHaveLength(1);
@@ -118,7 +121,7 @@ describe('the matching run', () => {
     expect(calendarOf(providerInvite).event.uid).toBe(calendar.event.uid);
     await env.mail.waitFor((m) => m.envelopeTo.includes('focal@iom.int') && /Thank you for your response to "Training for labour attachés"/.test(m.parsed.subject ?? ''));
     await env.mail.waitFor((m) => m.envelopeTo.includes('focal@mole.gov.bd') && /Your side meetings for "Training for labour attachés": 1 scheduled/.test(m.parsed.subject ?? ''));
-  }, 40_000);
+  }, 60_000);
 
   it('a second run with nothing changed changes nothing and sends nothing', async () => {
     const before = await env.ctx.db.selectFrom('meetings').select(['id', 'starts_at', 'room_id', 'sequence', 'status']).orderBy('id').execute();

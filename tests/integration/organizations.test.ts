@@ -77,8 +77,12 @@ describe('organizations', () => {
     const person = await createPerson(env.ctx, { email: 'curious@example.org' });
     expect((await api('GET', '/api/v1/organizations', { token: person.token })).status).toBe(403);
     expect((await api('GET', '/api/v1/organizations')).status).toBe(401);
+    await createPerson(env.ctx, { email: 'focal@waiting.example', organization: { name: 'Institute awaiting verification', kind: 'research', status: 'pending' } });
     const list = await api('GET', '/api/v1/organizations?status=pending', { token: organizer.token });
     expect(list.status).toBe(200);
+    expect(list.body.items.map((o: { name: string }) => o.name)).toContain('Institute awaiting verification');
     expect(list.body.items.every((o: { status: string }) => o.status === 'pending')).toBe(true);
+    const verified = await api('GET', '/api/v1/organizations?status=verified', { token: organizer.token });
+    expect(verified.body.items.map((o: { name: string }) => o.name)).not.toContain('Institute awaiting verification');
   });
 });
