@@ -1,6 +1,7 @@
 import type { AppContext } from '../src/context.ts';
 import type { JobPayload } from '../src/queue/registry.ts';
 import { runMatching } from '../src/meetings/matching-run.service.ts';
+import { loadActor } from '../src/auth/auth.service.ts';
 
 export function runMatchingProcessor(ctx: AppContext) {
   return async (payload: JobPayload<'run-matching'>) => {
@@ -9,13 +10,8 @@ export function runMatchingProcessor(ctx: AppContext) {
       // The deadline moved since this job was planned: the job of the new deadline runs instead.
       if (!marketplace || marketplace.response_deadline.getTime() !== payload.deadlineMs) return { outcome: 'stale' };
     }
-    const actor = payload.startedBy ? await startedBy(ctx, payload.startedBy) : null;
+    const actor = payload.startedBy ? await loadActor(ctx, payload.startedBy) : null;
     return runMatching(ctx, payload.marketplaceId, payload.trigger, actor);
   };
-}
-
-async function startedBy(ctx: AppContext, userId: string) {
-  const user = await ctx.db.selectFrom('users').select(['id', 'email']).where('id', '=', userId).executeTakeFirst();
-  return user ? { id: user.id, email: user.email, name: null, isOrganizer: true, locale: 'en', timeZone: null, membership: null, organization: null } : null;
 }
 

@@ -66,14 +66,10 @@ export async function sendOutboxEmail(ctx: AppContext, mailer: Transporter, outb
 /** The backstop: re-enqueues rows that no job is handling (lost job, Redis flushed, retries used up). */
 export async function sweepOutbox(ctx: AppContext): Promise<number> {
   const stuck = await findStuckOutboxEmails(ctx.db, 30, SENDING_LEASE_SECONDS, 500);
-  for (const row of stuck) {
-    if (row.attempts >= MAX_SEND_ATTEMPTS) {
-      await markOutboxFailed(ctx.db, row.id, 'gave up after repeated failures');
-      continue;
-    }
-    // A new id per attempt count: the earlier job for this row may still be kept as failed.
-    await ctx.queues.enqueue('send-email', { outboxId: row.id }, { jobId: jobId('email', row.id, 'sweep', row.attempts) });
-  }
+  const retry = stuck.filter((row) => row.attempts < MAX_SEND_ATTEMPTS);
+  for (const row of stuck) if (row.attempts >= MAX_SEND_ATTEMPTS) await markOutboxFailed(ctx.db, row.id, 'gave up after repeated failures');
+  // A new id per attempt count: the earlier job for this row may still be kept as failed.
+  await ctx.queues.enqueueMany('send-email', retry.map((row) => ({ payload: { outboxId: row.id }, jobId: jobId('email', row.id, 'sweep', row.attempts) })));
   return stuck.length;
 }
 

@@ -1,7 +1,6 @@
 import type { AppContext } from '../context.ts';
 import { requireActor, type Actor } from '../auth/actor.ts';
 import { inTransaction } from '../shared/transaction.ts';
-import { cacheChanged } from '../shared/process-cache.ts';
 import { getRequest } from '../requests/requests.service.ts';
 import { findInterests, findDigestCandidates, followRequest, isFollowing, markDigestSent, setDigest, setUserTimeZone, unfollowRequest, upsertInterests } from './interests.repository.ts';
 import type { InterestsInput } from './interests.schemas.ts';
@@ -29,11 +28,13 @@ export async function getMyInterests(ctx: AppContext, actorOrNull: Actor | null)
 
 export async function setMyInterests(ctx: AppContext, actorOrNull: Actor | null, input: InterestsInput) {
   const actor = requireActor(actorOrNull);
-  await ctx.db.transaction().execute(async (trx) => {
-    await upsertInterests(trx, actor.id, input);
-    if (input.timeZone !== undefined) await setUserTimeZone(trx, actor.id, input.timeZone);
+  await inTransaction(ctx, async (tx) => {
+    await upsertInterests(tx.db, actor.id, input);
+    if (input.timeZone !== undefined) {
+      await setUserTimeZone(tx.db, actor.id, input.timeZone);
+      tx.changes('actors');
+    }
   });
-  if (input.timeZone !== undefined) cacheChanged(ctx, 'actors');
   return getMyInterests(ctx, actor);
 }
 

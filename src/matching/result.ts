@@ -3,7 +3,6 @@
  * pairs the time-free matching chose that got no meeting, each with the reason.
  */
 import { RESULT_FORMAT, type MatchingResult, type Meeting, type SolveStats, type UnscheduledPair } from './instance.schema.ts';
-import type { MatchingProblem } from './problem.ts';
 import { sumScores, type Schedule } from './schedule.ts';
 
 export const UNSCHEDULED_REASONS = {

@@ -182,10 +182,6 @@ export async function listThemesInUse(db: Kysely<Database>, marketplaceId: strin
   return result.rows.map((r) => r.theme);
 }
 
-export async function listActiveMemberEmails(db: Kysely<Database>, organizationId: string) {
-  return db.selectFrom('users').select(['id', 'email']).where('organization_id', '=', organizationId).where('membership', '=', 'active').execute();
-}
-
 export async function findUserEmail(db: Kysely<Database>, userId: string) {
   return db.selectFrom('users').select(['id', 'email', 'locale']).where('id', '=', userId).executeTakeFirst();
 }

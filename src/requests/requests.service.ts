@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.ts';
 import type { Marketplace, RequestStatus } from '../../db/types.ts';
 import { isVerifiedMember, requireActor, requireOrganizer, requireVerifiedRequester, type Actor } from '../auth/actor.ts';
-import { AppError, conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
+import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
 import { inTransaction, type Tx } from '../shared/transaction.ts';
 import { resolveTimeInput } from '../shared/time-input.ts';
 import { isoInZone } from '../shared/time.ts';
@@ -290,7 +290,7 @@ export interface RequestsPage {
  */
 async function browsePublicRequests(ctx: AppContext, marketplaceSlug: string, query: BrowseRequestsQuery): Promise<RequestsPage> {
   const status = query.status ?? 'open';
-  if (!publicStatuses.includes(status)) throw new AppError(403, 'forbidden', 'Not allowed', `Only organizers can list ${status} requests; use mine=true for your own.`);
+  if (!publicStatuses.includes(status)) throw forbidden(`Only organizers can list ${status} requests; use mine=true for your own.`);
   const { marketplace } = await getPublicMarketplace(ctx, marketplaceSlug);
   // The whole parsed query is the key, so a filter added to the schema can never be left out of it.
   const key = `requests:${marketplace.id}:${JSON.stringify({ ...query, status })}`;

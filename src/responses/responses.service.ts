@@ -6,7 +6,7 @@ import { inTransaction, type Tx } from '../shared/transaction.ts';
 import { isoInZone } from '../shared/time.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { deadlinePassedError } from '../requests/request-status.ts';
-import { canSeeRequest, getRequest, requestUrl } from '../requests/requests.service.ts';
+import { getRequest, requestUrl } from '../requests/requests.service.ts';
 import { findUserEmail } from '../requests/requests.repository.ts';
 import type { RequestRow } from '../requests/requests.repository.ts';
 import {
@@ -206,4 +206,3 @@ export function responseToJson(r: ResponseRow, timeZone: string) {
   };
 }
 
-export { canSeeRequest };

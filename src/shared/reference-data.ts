@@ -17,10 +17,18 @@ export function countryName(code: string, locale = 'en'): string {
   return countries.getName(code, locale) ?? code;
 }
 
-export function allCountries(locale = 'en'): Array<{ code: string; name: string }> {
-  return Object.entries(countries.getNames(locale, { select: 'official' }))
-    .map(([code, name]) => ({ code, name }))
-    .sort((a, b) => a.name.localeCompare(b.name, locale));
+const countriesByLocale = new Map<string, ReadonlyArray<{ code: string; name: string }>>();
+
+/** Every country, named and sorted in the locale: built once per locale (forms show it on every view). */
+export function allCountries(locale = 'en'): ReadonlyArray<{ code: string; name: string }> {
+  let list = countriesByLocale.get(locale);
+  if (!list) {
+    list = Object.entries(countries.getNames(locale, { select: 'official' }))
+      .map(([code, name]) => ({ code, name }))
+      .sort((a, b) => a.name.localeCompare(b.name, locale));
+    countriesByLocale.set(locale, list);
+  }
+  return list;
 }
 
 /** ISO 639-1, lower case. */

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { AppContext } from '../../context.ts';
-import { magicLinkBody } from '../../auth/auth.schemas.ts';
+import { magicLinkBody, nextPathField } from '../../auth/auth.schemas.ts';
 import { isSignInLinkValid, requestSignInLink, signInWithToken, signOut } from '../../auth/auth.service.ts';
 import { parseInput } from '../../shared/parse.ts';
 import { AppError } from '../../shared/errors.ts';
@@ -11,8 +11,7 @@ import { t } from '../../i18n/i18n.ts';
 import { renderPage } from './render.ts';
 
 function safeNext(value: unknown): string | undefined {
-  const next = str(value);
-  return /^\/(?![/\\])[^\s]*$/.test(next) && next.length <= 500 ? next : undefined;
+  return nextPathField.safeParse(str(value)).data;
 }
 
 export function authPages(ctx: AppContext): Router {

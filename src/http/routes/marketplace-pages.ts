@@ -4,7 +4,7 @@ import { isVerifiedMember, requireActor } from '../../auth/actor.ts';
 import { setOrganizationBody, organizationKindLabels, organizationKinds } from '../../organizations/organizations.schemas.ts';
 import { setMyOrganization } from '../../organizations/organizations.service.ts';
 import { searchOrganizations } from '../../organizations/organizations.repository.ts';
-import { getMarketplace, getPublicMarketplace, listMarketplaces } from '../../marketplaces/marketplaces.service.ts';
+import { getPublicMarketplace, listMarketplaces } from '../../marketplaces/marketplaces.service.ts';
 import { browseRequestsQuery, changeDeadlineBody, createRequestBody, requestCategories, requestCategoryLabels, rejectRequestBody, updateRequestBody } from '../../requests/requests.schemas.ts';
 import { browseRequests, listPublicThemes, changeRequestDeadline, createRequest, getRequest, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
 import { listVisibleResponses, requireVerifiedProvider } from '../../responses/responses.service.ts';
@@ -19,7 +19,7 @@ import { fieldErrorsFromZod } from '../../shared/errors.ts';
 import type { RequestRow } from '../../requests/requests.repository.ts';
 import { bodyOf, countryCodeFromText, errorsByField, handleForm, languageCodeFromText, list, numberOrText, splitList, str, type FormValues } from '../forms.ts';
 import { renderPage } from './render.ts';
-import { idParam } from './params.ts';
+import { idParam, slugParam } from './params.ts';
 import { N_, t } from '../../i18n/i18n.ts';
 import { languageNameIn } from '../../i18n/names.ts';
 import { statusLabels } from '../views.ts';
@@ -133,7 +133,7 @@ export function marketplacePages(ctx: AppContext): Router {
 
   // Browse a marketplace
   router.get('/m/:slug', async (req, res) => {
-    const { marketplace, sessions } = await getPublicMarketplace(ctx, String(req.params.slug).toLowerCase());
+    const { marketplace, sessions } = await getPublicMarketplace(ctx, slugParam(req.params.slug));
     // `lang` belongs to the language switch, not to the filters.
     const raw = Object.fromEntries(Object.entries(req.query).filter(([k, v]) => k !== 'lang' && typeof v === 'string' && v !== '')) as Record<string, string>;
     const parsed = browseRequestsQuery.safeParse(raw);
@@ -172,7 +172,7 @@ export function marketplacePages(ctx: AppContext): Router {
     res: Response,
     options: { slug: string; mode: 'create' | 'update'; requestId?: string; values: FormValues; errors?: Record<string, string>; formError?: string; status?: number },
   ) => {
-    const { marketplace, sessions } = await getMarketplace(ctx, options.slug);
+    const { marketplace, sessions } = await getPublicMarketplace(ctx, options.slug);
     renderPage(
       req,
       res,
@@ -195,11 +195,11 @@ export function marketplacePages(ctx: AppContext): Router {
 
   router.get('/m/:slug/requests/new', async (req, res) => {
     requireActor(req.actor);
-    await showRequestForm(req, res, { slug: String(req.params.slug), mode: 'create', values: { maxMatches: '3', responseDeadlineTime: '17:00', themes: [] } });
+    await showRequestForm(req, res, { slug: slugParam(req.params.slug), mode: 'create', values: { maxMatches: '3', responseDeadlineTime: '17:00', themes: [] } });
   });
   router.post('/m/:slug/requests/new', async (req, res) => {
     requireActor(req.actor);
-    const slug = String(req.params.slug);
+    const slug = slugParam(req.params.slug);
     const values = bodyOf(req);
     values.themes = list(values.themes);
     await handleForm(
@@ -282,7 +282,7 @@ export function marketplacePages(ctx: AppContext): Router {
     requireActor(req.actor);
     const request = await getRequest(ctx, req.actor, requestIdParam(req));
     requireOwnerOrOrganizer(req.actor, request, 'edit');
-    const { sessions } = await getMarketplace(ctx, request.marketplace_slug);
+    const { sessions } = await getPublicMarketplace(ctx, request.marketplace_slug);
     await showRequestForm(req, res, { slug: request.marketplace_slug, mode: 'update', requestId: request.id, values: requestToFormValues(request, new Set(sessions.map((s) => s.code))) });
   });
   router.post('/requests/:id/edit', async (req, res) => {

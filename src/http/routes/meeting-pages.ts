@@ -15,7 +15,7 @@ import { instantToLocal } from '../../shared/time.ts';
 import { timeInputField } from '../../shared/time-input.ts';
 import { bodyOf, handleForm, str } from '../forms.ts';
 import { renderPage } from './render.ts';
-import { idParam, isUuid } from './params.ts';
+import { idParam, isUuid, slugParam } from './params.ts';
 import { N_, t } from '../../i18n/i18n.ts';
 
 
@@ -51,7 +51,7 @@ export function meetingPages(ctx: AppContext): Router {
       res,
       async () => {
         const input = parseInput(unavailabilityForm, { startsAt: `${str(values.day)}T${str(values.from)}`, endsAt: `${str(values.day)}T${str(values.until)}`, ...(str(values.note) ? { note: str(values.note) } : {}) });
-        await declareUnavailability(ctx, req.actor, String(req.params.slug), input);
+        await declareUnavailability(ctx, req.actor, slugParam(req.params.slug), input);
         res.redirect(303, '/meetings?notice=unavailable');
       },
       (status, errors, formError) => showMine(req, res, { values, errors: { day: errors.startsAt ?? errors.endsAt, ...errors }, formError }, status),
@@ -89,7 +89,7 @@ export function meetingPages(ctx: AppContext): Router {
     next();
   });
   router.get('/organizer/marketplaces/:slug/timetable', async (req, res) => {
-    const { marketplace, rooms } = await getMarketplace(ctx, String(req.params.slug));
+    const { marketplace, rooms } = await getMarketplace(ctx, slugParam(req.params.slug));
     const meetings = await listMeetingsOfMarketplace(ctx.db, marketplace.id, ['proposed', 'confirmed']);
     const slots = forumSlots({
       timeZone: marketplace.time_zone,
@@ -120,25 +120,25 @@ export function meetingPages(ctx: AppContext): Router {
     });
   });
   router.post('/organizer/marketplaces/:slug/matching-runs', async (req, res) => {
-    await requestMatchingRun(ctx, req.actor, String(req.params.slug));
+    await requestMatchingRun(ctx, req.actor, slugParam(req.params.slug));
     res.redirect(303, `/organizer/marketplaces/${req.params.slug}/timetable?notice=queued`);
   });
   router.get('/organizer/marketplaces/:slug/meetings.csv', async (req, res) => {
-    const marketplace = await findMarketplace(ctx, String(req.params.slug));
+    const marketplace = await findMarketplace(ctx, slugParam(req.params.slug));
     const meetings = await listMeetingsOfMarketplace(ctx.db, marketplace.id, ['proposed', 'confirmed']);
     res.type('text/csv').attachment(`${marketplace.slug}-meetings.csv`).send(meetingsToCsv(meetings));
   });
   router.get('/organizer/marketplaces/:slug/meetings.ics', async (req, res) => {
-    const marketplace = await findMarketplace(ctx, String(req.params.slug));
+    const marketplace = await findMarketplace(ctx, slugParam(req.params.slug));
     const meetings = await listMeetingsOfMarketplace(ctx.db, marketplace.id, ['proposed', 'confirmed']);
     res.type('text/calendar').attachment(`${marketplace.slug}-meetings.ics`).send(meetingsToIcs(ctx, meetings, t(req.locale, '{{marketplace}}: side meetings', { marketplace: marketplace.name })));
   });
   router.get('/organizer/marketplaces/:slug/report', async (req, res) => {
-    const report = await marketplaceReport(ctx, req.actor, String(req.params.slug));
+    const report = await marketplaceReport(ctx, req.actor, slugParam(req.params.slug));
     renderPage(req, res, 'organizer/report.njk', { title: t(req.locale, 'Report: {{marketplace}}', { marketplace: report.marketplace.name }), report });
   });
   router.get('/organizer/marketplaces/:slug/report.csv', async (req, res) => {
-    const report = await marketplaceReport(ctx, req.actor, String(req.params.slug));
+    const report = await marketplaceReport(ctx, req.actor, slugParam(req.params.slug));
     res.type('text/csv').attachment(`${report.marketplace.slug}-summary.csv`).send(reportToCsv(report));
   });
 

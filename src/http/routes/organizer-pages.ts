@@ -3,7 +3,7 @@ import type { AppContext } from '../../context.ts';
 import { requireOrganizer } from '../../auth/actor.ts';
 import { approveMembership, listOrganizations, verifyOrganization } from '../../organizations/organizations.service.ts';
 import { createMarketplaceBody, updateMarketplaceBody } from '../../marketplaces/marketplaces.schemas.ts';
-import { createMarketplace, getMarketplace, updateMarketplace, type MarketplaceDetail } from '../../marketplaces/marketplaces.service.ts';
+import { createMarketplace, findMarketplace, getMarketplace, updateMarketplace, type MarketplaceDetail } from '../../marketplaces/marketplaces.service.ts';
 import { changeDeadlineBody } from '../../requests/requests.schemas.ts';
 import { extendMarketplaceDeadline } from '../../requests/requests.service.ts';
 import { listOutbox, resendOutboxEmail } from '../../email/outbox.service.ts';
@@ -20,7 +20,7 @@ import { parseInput } from '../../shared/parse.ts';
 import { instantToLocal } from '../../shared/time.ts';
 import { bodyOf, handleForm, numberOrText, str, type FormValues } from '../forms.ts';
 import { renderPage } from './render.ts';
-import { idParam } from './params.ts';
+import { idParam, slugParam } from './params.ts';
 import { t } from '../../i18n/i18n.ts';
 
 const timeZones = Intl.supportedValuesOf('timeZone').map((z) => ({ value: z, label: z }));
@@ -68,7 +68,7 @@ function marketplaceFormToInput(values: FormValues) {
     sideMeetingsFrom: str(values.sideMeetingsFrom),
     sideMeetingsUntil: str(values.sideMeetingsUntil),
     sealedResponses: str(values.sealedResponses) === 'true',
-    rooms: str(values.rooms).split(/\r?\n/).map((r) => r.trim()).filter(Boolean),
+    rooms: lines(values.rooms),
     sessions: sessions.rows.map(([code, title, startsAt, endsAt]) => ({
       code: code ?? '',
       title: title ?? '',
@@ -199,12 +199,12 @@ export function organizerPages(ctx: AppContext): Router {
   });
 
   router.get('/organizer/marketplaces/:slug/edit', async (req, res) => {
-    const detail = await getMarketplace(ctx, String(req.params.slug));
+    const detail = await getMarketplace(ctx, slugParam(req.params.slug));
     showForm(req, res, 'update', detail.marketplace.slug, marketplaceToFormValues(detail));
   });
   router.post('/organizer/marketplaces/:slug/edit', async (req, res) => {
-    const slug = String(req.params.slug);
-    await getMarketplace(ctx, slug);
+    const slug = slugParam(req.params.slug);
+    await findMarketplace(ctx, slug); // 404 before the form is read
     const values = bodyOf(req);
     await handleForm(
       res,
@@ -223,8 +223,8 @@ export function organizerPages(ctx: AppContext): Router {
   });
 
   router.post('/organizer/marketplaces/:slug/deadline', async (req, res) => {
-    const slug = String(req.params.slug);
-    const detail = await getMarketplace(ctx, slug);
+    const slug = slugParam(req.params.slug);
+    await findMarketplace(ctx, slug); // 404 before the form is read
     const values = bodyOf(req);
     await handleForm(
       res,
@@ -234,7 +234,7 @@ export function organizerPages(ctx: AppContext): Router {
         const result = await extendMarketplaceDeadline(ctx, req.actor, slug, responseDeadline);
         res.redirect(303, `/organizer/marketplaces/${slug}/edit?notice=extended&moved=${result.requestsMoved}`);
       },
-      (status, errors, formError) => showForm(req, res, 'update', slug, { ...marketplaceToFormValues(detail), ...values }, errors, formError, status),
+      async (status, errors, formError) => showForm(req, res, 'update', slug, { ...marketplaceToFormValues(await getMarketplace(ctx, slug)), ...values }, errors, formError, status),
       { responseDeadline: 'extendDate' },
     );
   });
