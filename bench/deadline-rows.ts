@@ -23,7 +23,7 @@ import { renderRequestClosedForRequesterEmail, renderRequestClosedForResponderEm
 import { jobId } from '../src/queue/registry.ts';
 import { describeCpu, measureCpu, type CpuReport } from './cpu.ts';
 import { Phase, type MemoryRecord, type RunSettings } from './phase.ts';
-import { sleep } from './processes.ts';
+import { inParallel, sleep } from './processes.ts';
 import { capturingContext, explainQueries } from './query-capture.ts';
 import { createBenchMarketplace, createBenchPeople, insertOpenRequests, setDeadlines } from './seed.ts';
 
@@ -60,18 +60,6 @@ export interface MassCloseRow {
   cpu: { app: CpuReport | null; floor: CpuReport | null };
 }
 
-/** Enqueues with at most `parallel` in flight. */
-async function inParallel<T>(items: T[], parallel: number, work: (item: T, index: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: parallel }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        await work(items[index]!, index);
-      }
-    }),
-  );
-}
 
 async function latencyOf(phase: Phase, ids: string[]): Promise<LatencyStats> {
   const row = (

@@ -14,7 +14,7 @@ import { jobId } from '../src/queue/registry.ts';
 import { renderRequestClosedForResponderEmail } from '../src/requests/requests.emails.ts';
 import { describeCpu, measureCpu, type CpuReport } from './cpu.ts';
 import { Phase, type MemoryRecord, type RunSettings } from './phase.ts';
-import { sleep } from './processes.ts';
+import { inParallel, sleep } from './processes.ts';
 import { capturingContext, explainQueries } from './query-capture.ts';
 import { insertOutboxRows } from './seed.ts';
 import type { SmtpSink } from './smtp-sink.ts';
@@ -56,17 +56,7 @@ export async function measureEmailPipeline(settings: RunSettings, memory: Memory
     for (let round = 1; round <= rounds; round++) roundIds.push(await insertOutboxRows(phase.ctx, { count, keyPrefix: `bench-email-${round}`, email }));
     await sql`ANALYZE outbox`.execute(phase.ctx.db);
 
-    const enqueue = async (outboxIds: string[]) => {
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: 50 }, async () => {
-          while (next < outboxIds.length) {
-            const outboxId = outboxIds[next++]!;
-            await phase.ctx.queues.enqueue('send-email', { outboxId }, { jobId: jobId('email', outboxId) });
-          }
-        }),
-      );
-    };
+    const enqueue = (outboxIds: string[]) => inParallel(outboxIds, 50, (outboxId) => phase.ctx.queues.enqueue('send-email', { outboxId }, { jobId: jobId('email', outboxId) }));
     const waitForSent = async (keyPrefix: string, n: number, timeoutMs: number) => {
       const deadline = Date.now() + timeoutMs;
       while ((await sentCount(phase, keyPrefix)) < n) {

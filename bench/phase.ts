@@ -5,7 +5,6 @@
  * databases and the keys at the end.
  */
 import path from 'node:path';
-import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { loadConfig } from '../src/config/config.ts';
@@ -13,6 +12,7 @@ import { closeContext, createContext, type AppContext } from '../src/context.ts'
 import { prepareDatabase } from '../src/boot.ts';
 import { forkHelper, freePort, startProcess, waitForHttp, waitForLog, type Started } from './processes.ts';
 import { ORGANIZER_EMAIL } from './seed.ts';
+import { removeRedisKeys } from '../src/shared/redis-keys.ts';
 
 export interface RunSettings {
   runId: string;
@@ -35,18 +35,7 @@ export interface MemoryRecord {
   peakBytes: number;
 }
 
-/** Unlinks the keys matching a pattern (SCAN, never KEYS or FLUSH); returns how many. */
-export async function removeRedisKeys(redis: Redis, pattern: string, keep: (key: string) => boolean = () => true): Promise<number> {
-  let cursor = '0';
-  let removed = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    const ours = keys.filter(keep);
-    if (ours.length) removed += await redis.unlink(...ours);
-  } while (cursor !== '0');
-  return removed;
-}
+export { removeRedisKeys };
 
 export function databaseUrl(adminUrl: string, name: string): string {
   const url = new URL(adminUrl);

@@ -189,3 +189,16 @@ export async function waitForHttp(started: Started, url: string, timeoutMs = 60_
     await sleep(100);
   }
 }
+
+/** Runs `work` over the items with at most `parallel` in flight. */
+export async function inParallel<T>(items: readonly T[], parallel: number, work: (item: T, index: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        await work(items[index]!, index);
+      }
+    }),
+  );
+}

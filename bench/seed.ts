@@ -7,23 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { AppContext } from '../src/context.ts';
 import type { OrganizationKind, RequestCategory } from '../db/types.ts';
+import { seededRandom } from '../src/matching/generate.ts';
+import { requestCategories } from '../src/requests/requests.schemas.ts';
 import { createPerson, createTestMarketplace, sampleResponse, type TestPerson } from '../tests/helpers/factories.ts';
 
 export const ORGANIZER_EMAIL = 'organizer@bench.example';
 
-/** mulberry32: a small deterministic PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export const categories: RequestCategory[] = ['training', 'advice', 'capacity_building', 'equipment', 'project_development', 'other'];
+export const categories: readonly RequestCategory[] = requestCategories;
 export const countries = ['BD', 'PH', 'MX', 'MA', 'SN', 'NG', 'GH', 'KE', 'ET', 'IN', 'PK', 'LK', 'NP', 'ID', 'VN', 'EG', 'TN', 'DZ', 'ML', 'NE', 'TR', 'UA', 'MD', 'AM', 'GE', 'KG', 'TJ', 'UZ', 'EC', 'CO', 'PE', 'BO', 'GT', 'SV', 'HN', 'HT', 'JM', 'DO', 'CV', 'BJ'];
 export const languages = ['en', 'fr', 'es', 'ar', 'ru', 'pt'];
 const themes = ['1.2', '2.2', 'remittances', 'diaspora', 'labour mobility', 'return and reintegration', 'circular migration', 'skills recognition'];
@@ -85,9 +75,9 @@ export async function insertOpenRequests(
     seed: number;
   },
 ): Promise<string[]> {
-  const random = prng(input.seed);
-  const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)]!;
-  const pickSome = <T>(list: T[], max: number) => [...new Set(Array.from({ length: 1 + Math.floor(random() * max) }, () => pick(list)))];
+  const random = seededRandom(input.seed);
+  const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
+  const pickSome = <T>(list: readonly T[], max: number) => [...new Set(Array.from({ length: 1 + Math.floor(random() * max) }, () => pick(list)))];
   const ids = Array.from({ length: input.count }, () => randomUUID());
   const { requesters, providers } = input.people;
   if (input.responsesPerRequest > providers.length) throw new Error('more responses per request than providers');

@@ -1,3 +1,4 @@
+import { removeRedisKeys } from '../shared/redis-keys.ts';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { sql } from 'kysely';
@@ -39,12 +40,7 @@ try {
   await client.end();
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 5000, lazyConnect: true });
   await redis.connect();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.REDIS_PREFIX}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
+  await removeRedisKeys(redis, `${config.REDIS_PREFIX}*`);
   redis.disconnect();
 } catch (error) {
   console.error(explainStartupError(error, config));

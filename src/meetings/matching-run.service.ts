@@ -8,7 +8,7 @@ import { changeRequestStatus } from '../requests/request-status.ts';
 import { buildMatchingInstance, pairKey, type KeptMeeting } from './matching-instance.ts';
 import { solveInWorker } from './solve-in-worker.ts';
 import { endMeeting, freeTimesBefore, insertMeeting, loadMatchingState, lockMarketplaceForMatching, moveMeeting, type MatchingState, type MeetingRow } from './meetings.repository.ts';
-import { queueMeetingEmails, queueNotMatchedEmail, queueRequesterSummary } from './meeting-notifications.ts';
+import { cancellationReasons, queueMeetingEmails, queueNotMatchedEmail, queueRequesterSummary } from './meeting-notifications.ts';
 
 export type RunTrigger = 'deadline' | 'organizer' | 'decline' | 'sweep';
 
@@ -104,7 +104,8 @@ export async function runMatching(ctx: AppContext, marketplaceId: string, trigge
         })),
       busy,
       sessionCodesByOrganization,
-      capacityByOrganization: new Map(state.capacities.map((c) => [c.id, c.meeting_capacity])),
+      // A provider's capacity, from its responses (the only organizations the instance gives a capacity).
+      capacityByOrganization: new Map(state.responses.map((s) => [s.organization_id, s.meeting_capacity])),
       kept,
     });
 
@@ -140,7 +141,7 @@ export async function runMatching(ctx: AppContext, marketplaceId: string, trigge
     }
     for (const meeting of toRelease) {
       if (placedResponses.has(meeting.response_id)) continue;
-      const ended = await endMeeting(tx.db, meeting.id, 'cancelled', 'the matching run could no longer hold it (a party became unavailable or the offer changed)');
+      const ended = await endMeeting(tx.db, meeting.id, 'cancelled', cancellationReasons.noLongerHeld);
       if (ended) {
         changes.cancelled++;
         changedRequests.add(meeting.request_id);

@@ -24,7 +24,8 @@ export function meetingAnswerUrl(ctx: AppContext, meetingId: string, party: Meet
   return new URL(`/meetings/${meetingId}/answer/${party}/${meetingAnswerToken(ctx.config.SESSION_SECRET, meetingId, party)}`, ctx.config.BASE_URL).toString();
 }
 
-function mailbox(from: string): { name: string; email: string } {
+/** The name and address of a From line such as `Forum Marketplace <marketplace@example.org>`. */
+export function mailbox(from: string): { name: string; email: string } {
   const match = /^(.*)<([^>]+)>\s*$/.exec(from);
   return match ? { name: match[1]!.trim().replace(/^"|"$/g, ''), email: match[2]! } : { name: 'Forum Marketplace', email: from };
 }

@@ -1,3 +1,4 @@
+import { mailbox } from './meeting-notifications.ts';
 import type { AppContext } from '../context.ts';
 import { toCsv } from '../shared/csv.ts';
 import { isoInZone } from '../shared/time.ts';
@@ -31,11 +32,10 @@ export function meetingsToCsv(meetings: MeetingDetail[]): string {
 }
 
 export function meetingsToIcs(ctx: AppContext, meetings: MeetingDetail[], name: string): string {
-  const match = /<([^>]+)>/.exec(ctx.config.MAIL_FROM);
   return renderMeetingCalendar({
     method: 'PUBLISH',
     name,
-    organizer: { name: 'Forum Marketplace', email: match?.[1] ?? ctx.config.MAIL_FROM },
+    organizer: mailbox(ctx.config.MAIL_FROM),
     domain: new URL(ctx.config.BASE_URL).hostname,
     meetings: meetings.map((m) => ({
       id: m.id,

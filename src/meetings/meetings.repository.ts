@@ -5,7 +5,7 @@ export const ACTIVE_MEETING: MeetingStatus[] = ['proposed', 'confirmed'];
 
 /** Everything a matching run reads about a marketplace. */
 export async function loadMatchingState(db: Kysely<Database>, marketplaceId: string) {
-  const [marketplace, rooms, sessions, requests, responses, busy, capacities, meetings, declined] = await Promise.all([
+  const [marketplace, rooms, sessions, requests, responses, busy, meetings, declined] = await Promise.all([
     db.selectFrom('marketplaces').selectAll().where('id', '=', marketplaceId).executeTakeFirstOrThrow(),
     db.selectFrom('rooms').select(['id', 'name']).where('marketplace_id', '=', marketplaceId).orderBy('position').execute(),
     db
@@ -24,7 +24,7 @@ export async function loadMatchingState(db: Kysely<Database>, marketplaceId: str
       .selectFrom('responses as s')
       .innerJoin('requests as r', 'r.id', 's.request_id')
       .innerJoin('organizations as o', 'o.id', 's.organization_id')
-      .select(['s.id', 's.request_id', 's.organization_id', 's.offer_categories', 's.languages', 's.modality', 's.funding', 's.preferred', 's.status', 's.created_by', 'o.country'])
+      .select(['s.id', 's.request_id', 's.organization_id', 's.offer_categories', 's.languages', 's.modality', 's.funding', 's.preferred', 's.status', 's.created_by', 'o.country', 'o.meeting_capacity'])
       .where('r.marketplace_id', '=', marketplaceId)
       .where('r.status', 'in', ['closed', 'matched'])
       .where('s.status', 'in', ['submitted', 'matched', 'not_matched'])
@@ -34,11 +34,10 @@ export async function loadMatchingState(db: Kysely<Database>, marketplaceId: str
       .select(['organization_id', 'starts_at', 'ends_at'])
       .where('marketplace_id', '=', marketplaceId)
       .execute(),
-    db.selectFrom('organizations').select(['id', 'meeting_capacity']).execute(),
     db.selectFrom('meetings').selectAll().where('marketplace_id', '=', marketplaceId).where('status', 'in', ACTIVE_MEETING).execute(),
     db.selectFrom('meetings').select('response_id').where('marketplace_id', '=', marketplaceId).where('status', '=', 'declined').execute(),
   ]);
-  return { marketplace, rooms, sessions, requests, responses, busy, capacities, meetings, declinedResponses: new Set(declined.map((d) => d.response_id)) };
+  return { marketplace, rooms, sessions, requests, responses, busy, meetings, declinedResponses: new Set(declined.map((d) => d.response_id)) };
 }
 
 export type MatchingState = Awaited<ReturnType<typeof loadMatchingState>>;

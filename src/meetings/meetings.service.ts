@@ -9,7 +9,7 @@ import { jobId } from '../queue/registry.ts';
 import { findMarketplace } from '../marketplaces/marketplaces.service.ts';
 import { resolveTimeInput } from '../shared/time-input.ts';
 import { endMeeting, findMeeting, listMeetingsOfOrganization, lockMeeting, type MeetingDetail } from './meetings.repository.ts';
-import { queueMeetingEmails } from './meeting-notifications.ts';
+import { cancellationReasons, queueMeetingEmails } from './meeting-notifications.ts';
 import type { MeetingParty } from './meeting-links.ts';
 
 /** Which side of a meeting a signed-in person is on, if any. */
@@ -42,7 +42,7 @@ export async function answerMeeting(ctx: AppContext, meetingId: string, party: M
     if (answer === 'declined') {
       await endMeeting(tx.db, meetingId, 'declined', `declined by the ${party === 'requester' ? 'requester' : 'provider'}`, { [column]: 'declined' });
       await recordAudit(tx.db, actor, { entity: 'meeting', entityId: meetingId, action: 'decline', fromStatus: meeting.status, toStatus: 'declined', detail: { party, via: by === 'link' ? 'email link' : 'page' } });
-      await queueMeetingEmails(ctx, tx, meetingId, 'cancelled', `the ${party === 'requester' ? 'requester' : 'provider'} declined it`);
+      await queueMeetingEmails(ctx, tx, meetingId, 'cancelled', cancellationReasons[party === 'requester' ? 'requesterDeclined' : 'providerDeclined']);
       return { status: 'declined' as const, marketplaceId: meeting.marketplace_id };
     }
     if (meeting[column] === 'accepted') return { status: meeting.status, marketplaceId: meeting.marketplace_id };

@@ -1,3 +1,4 @@
+import { removeRedisKeys } from '../../src/shared/redis-keys.ts';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
@@ -82,12 +83,7 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
 export async function deleteRedisPrefix(prefix: string): Promise<void> {
   const redis = new Redis(REDIS_URL);
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
+    await removeRedisKeys(redis, `${prefix}*`);
   } finally {
     redis.disconnect();
   }
