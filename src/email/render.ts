@@ -63,3 +63,16 @@ export function renderEmail(content: EmailContent, locale = 'en'): RenderedEmail
     }),
   };
 }
+
+/**
+ * An email that differs between recipients only by their language, rendered once per language:
+ * `oncePerLocale((locale) => renderX(facts, locale))` gives a function of the locale that caches.
+ */
+export function oncePerLocale<T>(render: (locale: string) => T): (locale: string) => T {
+  const rendered = new Map<string, T>();
+  return (locale) => {
+    let email = rendered.get(locale);
+    if (email === undefined) rendered.set(locale, (email = render(locale)));
+    return email;
+  };
+}

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { OutboxEmail } from '../email/outbox.repository.ts';
+import { oncePerLocale } from '../email/render.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import { closeDueBatch, type ClosedRequest } from './request-status.ts';
 import { requestUrl } from './requests.service.ts';
@@ -59,11 +60,9 @@ async function closeBatch(ctx: AppContext, options: { limit: number; ids?: strin
           ...renderRequestClosedForRequesterEmail({ ...summary, responses: received.map((r) => ({ organization: r.organization, summary: r.summary })) }, requester.locale),
         });
       }
-      const renderedByLocale = new Map<string, ReturnType<typeof renderRequestClosedForResponderEmail>>();
+      const forResponder = oncePerLocale((locale) => renderRequestClosedForResponderEmail(summary, locale));
       for (const response of received) {
-        let rendered = renderedByLocale.get(response.locale);
-        if (!rendered) renderedByLocale.set(response.locale, (rendered = renderRequestClosedForResponderEmail(summary, response.locale)));
-        emails.push({ idempotencyKey: `request-closed:${request.id}:${response.id}`, template: 'request-closed-responder', to: response.email, ...rendered });
+        emails.push({ idempotencyKey: `request-closed:${request.id}:${response.id}`, template: 'request-closed-responder', to: response.email, ...forResponder(response.locale) });
       }
     }
     await tx.queueEmails(emails);

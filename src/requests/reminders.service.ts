@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
+import type { OutboxEmail } from '../email/outbox.repository.ts';
+import { oncePerLocale } from '../email/render.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import { findInterestedProviders, findPeopleToRemind } from '../interests/interests.repository.ts';
 import { renderNobodyAnsweredEmail, renderNoResponseYetEmail, renderReminderEmail } from '../interests/interests.emails.ts';
@@ -27,23 +29,23 @@ export async function sendReminders(ctx: AppContext, requestId: string, kind: Re
     if (!marker) return 'already-ran';
     const url = requestUrl(ctx, requestId);
     const base = { title: request.title, deadline: request.response_deadline, timeZone: request.time_zone, url };
+    const emails: OutboxEmail[] = [];
+    const withDraft = oncePerLocale((locale) => renderReminderEmail({ ...base, kind, hasDraft: true }, locale));
+    const withoutDraft = oncePerLocale((locale) => renderReminderEmail({ ...base, kind, hasDraft: false }, locale));
     for (const person of await findPeopleToRemind(tx.db, requestId)) {
-      await tx.queueEmail({ idempotencyKey: `reminder:${kind}:${requestId}:${person.id}`, template: `reminder-${kind}`, to: person.email, ...renderReminderEmail({ ...base, kind, hasDraft: person.has_draft }, person.locale) });
+      emails.push({ idempotencyKey: `reminder:${kind}:${requestId}:${person.id}`, template: `reminder-${kind}`, to: person.email, ...(person.has_draft ? withDraft : withoutDraft)(person.locale) });
     }
     if (kind === '7d' && request.response_count === 0) {
       const requester = await findUserEmail(tx.db, request.created_by);
       if (requester) {
-        await tx.queueEmail({ idempotencyKey: `reminder:7d-no-response:${requestId}:${requester.id}`, template: 'no-response-yet', to: requester.email, ...renderNoResponseYetEmail(base, requester.locale) });
+        emails.push({ idempotencyKey: `reminder:7d-no-response:${requestId}:${requester.id}`, template: 'no-response-yet', to: requester.email, ...renderNoResponseYetEmail(base, requester.locale) });
       }
+      const nobodyAnswered = oncePerLocale((locale) => renderNobodyAnsweredEmail({ ...base, organization: request.organization_name }, locale));
       for (const provider of await findInterestedProviders(tx.db, requestId)) {
-        await tx.queueEmail({
-          idempotencyKey: `reminder:7d-nobody-answered:${requestId}:${provider.id}`,
-          template: 'nobody-answered',
-          to: provider.email,
-          ...renderNobodyAnsweredEmail({ ...base, organization: request.organization_name }, provider.locale),
-        });
+        emails.push({ idempotencyKey: `reminder:7d-nobody-answered:${requestId}:${provider.id}`, template: 'nobody-answered', to: provider.email, ...nobodyAnswered(provider.locale) });
       }
     }
+    await tx.queueEmails(emails);
     return 'sent';
   });
 }

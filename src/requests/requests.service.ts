@@ -1,4 +1,5 @@
 import type { AppContext } from '../context.ts';
+import { oncePerLocale } from '../email/render.ts';
 import type { Marketplace, RequestStatus } from '../../db/types.ts';
 import { isVerifiedMember, requireActor, requireOrganizer, requireVerifiedRequester, type Actor } from '../auth/actor.ts';
 import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
@@ -199,10 +200,15 @@ async function moveRequestDeadline(ctx: AppContext, tx: Tx, actor: Actor, reques
   });
   if (request.status === 'closed') await changeRequestStatus(tx, actor, requestId, 'reopen');
   const summary = { title: request.title, marketplaceName: request.marketplace_name, responseDeadline: deadline, timeZone: request.time_zone, url: requestUrl(ctx, requestId), previous: request.response_deadline };
-  for (const person of await findPeopleConcernedByRequest(tx.db, requestId)) {
-    const email = renderDeadlineChangedEmail(summary, person.locale);
-    await tx.queueEmail({ idempotencyKey: `deadline-changed:${requestId}:${deadline.getTime()}:${person.id}`, template: 'deadline-changed', to: person.email, ...email });
-  }
+  const render = oncePerLocale((locale) => renderDeadlineChangedEmail(summary, locale));
+  await tx.queueEmails(
+    (await findPeopleConcernedByRequest(tx.db, requestId)).map((person) => ({
+      idempotencyKey: `deadline-changed:${requestId}:${deadline.getTime()}:${person.id}`,
+      template: 'deadline-changed',
+      to: person.email,
+      ...render(person.locale),
+    })),
+  );
   return true;
 }
 
