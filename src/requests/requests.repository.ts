@@ -75,6 +75,7 @@ const requestColumns = [
   'm.name as marketplace_name',
   'm.time_zone',
   'm.response_deadline as marketplace_deadline',
+  'm.sealed_responses as marketplace_sealed',
 ] as const;
 
 function requestWithContext(db: Kysely<Database>) {

@@ -6,7 +6,7 @@ export async function lockRequestForResponse(db: Kysely<Database>, requestId: st
   return db
     .selectFrom('requests as r')
     .innerJoin('marketplaces as m', 'm.id', 'r.marketplace_id')
-    .select(['r.id', 'r.status', 'r.response_deadline', 'r.organization_id', 'r.title', 'r.created_by', 'r.sealed_responses', 'm.sealed_responses as marketplace_sealed', 'm.time_zone', 'm.name as marketplace_name'])
+    .select(['r.id', 'r.status', 'r.response_deadline', 'r.organization_id', 'r.title', 'r.created_by', 'r.sealed_responses', 'm.sealed_responses as marketplace_sealed', 'm.time_zone', 'm.name as marketplace_name', 'r.response_count'])
     .where('r.id', '=', requestId)
     .forNoKeyUpdate('r')
     .executeTakeFirst();
@@ -72,13 +72,18 @@ export async function updateResponseBeforeDeadline(db: Kysely<Database>, id: str
   return result.rows[0] ?? null;
 }
 
-export async function adjustResponseCount(db: Kysely<Database>, requestId: string, delta: number) {
-  await db
+/** Moves a request's count of submitted responses; returns the new count. */
+export async function adjustResponseCount(db: Kysely<Database>, requestId: string, delta: number): Promise<number> {
+  const row = await db
     .updateTable('requests')
     .set({ response_count: sql`response_count + ${delta}` })
     .where('id', '=', requestId)
-    .execute();
+    .returning('response_count')
+    .executeTakeFirstOrThrow();
+  return row.response_count;
 }
+
+export type LockedRequest = NonNullable<Awaited<ReturnType<typeof lockRequestForResponse>>>;
 
 const responseColumns = [
   's.id',

@@ -11,6 +11,7 @@ import { findUserEmail } from '../requests/requests.repository.ts';
 import type { RequestRow } from '../requests/requests.repository.ts';
 import {
   adjustResponseCount,
+  type LockedRequest,
   findResponse,
   findResponseOfOrganization,
   insertResponseBeforeDeadline,
@@ -47,11 +48,13 @@ export function responseUrl(ctx: AppContext, requestId: string): string {
   return `${requestUrl(ctx, requestId)}#response`;
 }
 
-/** Emails for a response that just became submitted: the requester (unless sealed) and the provider. */
-async function queueSubmittedEmails(ctx: AppContext, tx: Tx, actor: Actor, requestId: string, responseId: string, submittedAt: Date) {
-  const request = (await lockRequestForResponse(tx.db, requestId))!;
+/**
+ * Emails for a response that just became submitted: the requester (unless sealed) and the provider.
+ * `request` is the row the caller locked; `count` the request's responses after this one.
+ */
+async function queueSubmittedEmails(ctx: AppContext, tx: Tx, actor: Actor, request: LockedRequest, responseId: string, submittedAt: Date, count: number) {
+  const requestId = request.id;
   const response = (await findResponse(tx.db, responseId))!;
-  const count = (await tx.db.selectFrom('requests').select('response_count').where('id', '=', requestId).executeTakeFirstOrThrow()).response_count;
   const stamp = submittedAt.getTime();
   await tx.queueEmail({
     idempotencyKey: `response-submitted:${responseId}:${stamp}`,
@@ -76,7 +79,8 @@ export async function createResponse(ctx: AppContext, actorOrNull: Actor | null,
   const request = await getRequest(ctx, actorOrNull, requestId);
   const actor = requireVerifiedProvider(actorOrNull, request);
   const id = await inTransaction(ctx, async (tx) => {
-    if (!(await lockRequestForResponse(tx.db, requestId))) throw notFound('The request');
+    const locked = await lockRequestForResponse(tx.db, requestId);
+    if (!locked) throw notFound('The request');
     const status = input.draft ? 'draft' : 'submitted';
     const written = await insertResponseBeforeDeadline(tx.db, {
       requestId,
@@ -99,9 +103,11 @@ export async function createResponse(ctx: AppContext, actorOrNull: Actor | null,
       }
       throw await refusalFor(tx, requestId);
     }
-    if (status === 'submitted') await adjustResponseCount(tx.db, requestId, 1);
     await recordAudit(tx.db, actor, { entity: 'response', entityId: written.id, action: 'create', toStatus: status });
-    if (written.submitted_at) await queueSubmittedEmails(ctx, tx, actor, requestId, written.id, written.submitted_at);
+    if (status === 'submitted' && written.submitted_at) {
+      const count = await adjustResponseCount(tx.db, requestId, 1);
+      await queueSubmittedEmails(ctx, tx, actor, locked, written.id, written.submitted_at, count);
+    }
     return written.id;
   });
   return (await findResponse(ctx.db, id))!;
@@ -120,8 +126,7 @@ export function canSeeResponse(actor: Actor | null, response: ResponseRow, reque
 
 async function requestWithSeal(ctx: AppContext, actor: Actor | null, requestId: string) {
   const request = await getRequest(ctx, actor, requestId);
-  const seal = await ctx.db.selectFrom('marketplaces').select('sealed_responses').where('id', '=', request.marketplace_id).executeTakeFirstOrThrow();
-  return { ...request, sealed: request.sealed_responses || seal.sealed_responses };
+  return { ...request, sealed: request.sealed_responses || request.marketplace_sealed };
 }
 
 /** The responses a person may see on a request: all for organizers and the requester (unless sealed), a provider's own only. */
@@ -167,7 +172,7 @@ export async function changeResponse(ctx: AppContext, actorOrNull: Actor | null,
   };
   const rule = rules[action];
   await inTransaction(ctx, async (tx) => {
-    await lockRequestForResponse(tx.db, existing.request_id);
+    const locked = (await lockRequestForResponse(tx.db, existing.request_id))!;
     const current = (await findResponse(tx.db, id))!;
     if (!rule.from.includes(current.status)) throw conflict('illegal-transition', `This response is ${current.status.replace('_', ' ')}; it cannot be ${action === 'edit' ? 'edited' : action === 'submit' ? 'submitted' : 'withdrawn'}.`);
     const changes: ResponseChanges & { status?: ResponseStatus } = {};
@@ -182,9 +187,9 @@ export async function changeResponse(ctx: AppContext, actorOrNull: Actor | null,
     if (!updated) throw await refusalFor(tx, existing.request_id);
     const wasCounted = current.status === 'submitted';
     const isCounted = updated.status === 'submitted';
-    if (wasCounted !== isCounted) await adjustResponseCount(tx.db, existing.request_id, isCounted ? 1 : -1);
+    const count = wasCounted !== isCounted ? await adjustResponseCount(tx.db, existing.request_id, isCounted ? 1 : -1) : locked.response_count;
     await recordAudit(tx.db, actor, { entity: 'response', entityId: id, action, fromStatus: current.status, toStatus: updated.status });
-    if (action === 'submit' && updated.submitted_at) await queueSubmittedEmails(ctx, tx, actor, existing.request_id, id, updated.submitted_at);
+    if (action === 'submit' && updated.submitted_at) await queueSubmittedEmails(ctx, tx, actor, locked, id, updated.submitted_at, count);
   });
   return (await findResponse(ctx.db, id))!;
 }
