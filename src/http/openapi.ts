@@ -1,3 +1,5 @@
+import { outboxQuery } from '../email/outbox.schemas.ts';
+import { preferredBody, unavailabilityBody } from '../meetings/meetings.schemas.ts';
 import { Router } from 'express';
 import { z } from 'zod';
 import { magicLinkBody, tokenBody } from '../auth/auth.schemas.ts';
@@ -52,17 +54,17 @@ export const apiOperations: Operation[] = [
   { method: 'patch', path: '/responses/{id}', summary: 'Edit a response until the deadline', who: 'signed-in', body: updateResponseBody, success: 200 },
   { method: 'post', path: '/responses/{id}/submit', summary: 'Submit a draft or withdrawn response', who: 'signed-in', success: 200 },
   { method: 'post', path: '/responses/{id}/withdraw', summary: 'Withdraw a response', who: 'signed-in', success: 200 },
-  { method: 'put', path: '/responses/{id}/preferred', summary: 'The requester marks a response preferred', who: 'signed-in', body: z.object({ preferred: z.boolean() }), success: 200 },
+  { method: 'put', path: '/responses/{id}/preferred', summary: 'The requester marks a response preferred', who: 'signed-in', body: preferredBody, success: 200 },
   { method: 'post', path: '/marketplaces/{slug}/matching-runs', summary: 'Start the matching run now', who: 'organizer', success: 202 },
   { method: 'get', path: '/marketplaces/{slug}/matching-runs', summary: 'Matching runs', who: 'organizer', success: 200 },
   { method: 'get', path: '/marketplaces/{slug}/meetings', summary: 'Every meeting with its score explained', who: 'organizer', success: 200 },
   { method: 'get', path: '/marketplaces/{slug}/report', summary: 'The summary matrix (organizations × categories and sessions)', who: 'organizer', success: 200 },
-  { method: 'post', path: '/marketplaces/{slug}/unavailability', summary: 'Declare when my organization cannot meet', who: 'signed-in', body: z.object({ startsAt: z.string(), endsAt: z.string(), note: z.string().optional() }), success: 201 },
+  { method: 'post', path: '/marketplaces/{slug}/unavailability', summary: 'Declare when my organization cannot meet', who: 'signed-in', body: unavailabilityBody, success: 201 },
   { method: 'get', path: '/meetings', summary: "My organization's side meetings", who: 'signed-in', success: 200 },
   { method: 'get', path: '/meetings/{id}', summary: 'A meeting', who: 'signed-in', success: 200 },
   { method: 'post', path: '/meetings/{id}/accept', summary: 'Accept a meeting', who: 'signed-in', success: 200 },
   { method: 'post', path: '/meetings/{id}/decline', summary: 'Decline a meeting (the next best offer is scheduled)', who: 'signed-in', success: 200 },
-  { method: 'get', path: '/emails', summary: 'The outbox: sent and failed emails', who: 'organizer', success: 200 },
+  { method: 'get', path: '/emails', summary: 'The outbox: sent and failed emails', who: 'organizer', query: outboxQuery, success: 200 },
   { method: 'post', path: '/emails/{id}/resend', summary: 'Send an email again', who: 'organizer', success: 202 },
 ];
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { requireActor, requireOrganizer } from '../../auth/actor.ts';
 import { parseInput } from '../../shared/parse.ts';
-import { timeInputField } from '../../shared/time-input.ts';
+import { preferredBody, unavailabilityBody } from '../../meetings/meetings.schemas.ts';
 import { findMarketplace } from '../../marketplaces/marketplaces.service.ts';
 import { answerMeetingAsMember, declareUnavailability, getMeetingFor, listMyMeetings, markPreferred, requestMatchingRun } from '../../meetings/meetings.service.ts';
 import { listMeetingsOfMarketplace } from '../../meetings/meetings.repository.ts';
@@ -12,8 +12,6 @@ import { marketplaceReport } from '../../meetings/report.service.ts';
 import { idParam as id, slugParam as slug } from './params.ts';
 
 
-const preferredBody = z.object({ preferred: z.boolean({ error: 'must be true or false' }) }).strict();
-const unavailabilityBody = z.object({ startsAt: timeInputField, endsAt: timeInputField, note: z.string().trim().max(300).optional() }).strict();
 const emptyBody = z.object({}).strict();
 
 /** Meetings, matching runs and the report over the API (mounted in apiRouter). */

@@ -1,3 +1,4 @@
+import { outboxQuery } from '../../email/outbox.schemas.ts';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
@@ -16,14 +17,6 @@ import { idParam as id, slugParam } from './params.ts';
 
 
 const emptyBody = z.object({}).strict();
-const outboxQuery = z
-  .object({
-    status: z.enum(['pending', 'sending', 'sent', 'failed'], { error: 'must be one of pending, sending, sent, failed' }).optional(),
-    q: z.string().trim().max(200).optional(),
-    limit: z.coerce.number({ error: 'must be a number' }).int().min(1).max(200).default(50),
-    cursor: z.string().max(200).optional(),
-  })
-  .strict();
 
 /** Responses, follows, interests, deadlines and the outbox over the API (mounted in apiRouter). */
 export function responsesApi(ctx: AppContext): Router {

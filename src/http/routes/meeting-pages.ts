@@ -3,7 +3,6 @@ import type { AppContext } from '../../context.ts';
 import { requireActor, requireOrganizer } from '../../auth/actor.ts';
 import { AppError } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
-import { z } from 'zod';
 import { findMarketplace, getMarketplace } from '../../marketplaces/marketplaces.service.ts';
 import { answerMeeting, answerMeetingAsMember, declareUnavailability, listMyMeetings, markPreferred, partyOf, requestMatchingRun } from '../../meetings/meetings.service.ts';
 import { findMeeting, listMeetingsOfMarketplace } from '../../meetings/meetings.repository.ts';
@@ -12,14 +11,13 @@ import { meetingsToCsv, meetingsToIcs } from '../../meetings/meetings.export.ts'
 import { marketplaceReport, reportToCsv } from '../../meetings/report.service.ts';
 import { forumSlots } from '../../meetings/matching-instance.ts';
 import { instantToLocal } from '../../shared/time.ts';
-import { timeInputField } from '../../shared/time-input.ts';
+import { unavailabilityBody } from '../../meetings/meetings.schemas.ts';
 import { bodyOf, handleForm, str } from '../forms.ts';
 import { renderPage } from './render.ts';
 import { idParam, isUuid, slugParam } from './params.ts';
 import { N_, t } from '../../i18n/i18n.ts';
 
 
-const unavailabilityForm = z.object({ startsAt: timeInputField, endsAt: timeInputField, note: z.string().trim().max(300).optional() });
 
 export function meetingPages(ctx: AppContext): Router {
   const router = Router();
@@ -50,7 +48,7 @@ export function meetingPages(ctx: AppContext): Router {
     await handleForm(
       res,
       async () => {
-        const input = parseInput(unavailabilityForm, { startsAt: `${str(values.day)}T${str(values.from)}`, endsAt: `${str(values.day)}T${str(values.until)}`, ...(str(values.note) ? { note: str(values.note) } : {}) });
+        const input = parseInput(unavailabilityBody, { startsAt: `${str(values.day)}T${str(values.from)}`, endsAt: `${str(values.day)}T${str(values.until)}`, ...(str(values.note) ? { note: str(values.note) } : {}) });
         await declareUnavailability(ctx, req.actor, slugParam(req.params.slug), input);
         res.redirect(303, '/meetings?notice=unavailable');
       },

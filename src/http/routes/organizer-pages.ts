@@ -1,3 +1,4 @@
+import { outboxQuery } from '../../email/outbox.schemas.ts';
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.ts';
 import { requireOrganizer } from '../../auth/actor.ts';
@@ -9,12 +10,6 @@ import { extendMarketplaceDeadline } from '../../requests/requests.service.ts';
 import { listOutbox, resendOutboxEmail } from '../../email/outbox.service.ts';
 import { z } from 'zod';
 
-const outboxQuery = z.object({
-  status: z.enum(['pending', 'sending', 'sent', 'failed']).optional(),
-  q: z.string().trim().max(200).optional(),
-  cursor: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-});
 import { AppError } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
 import { instantToLocal } from '../../shared/time.ts';
@@ -240,7 +235,7 @@ export function organizerPages(ctx: AppContext): Router {
   });
 
   router.get('/organizer/emails', async (req, res) => {
-    const parsed = outboxQuery.safeParse(Object.fromEntries(Object.entries(req.query).filter(([, v]) => typeof v === 'string' && v !== '')));
+    const parsed = z.object(outboxQuery.shape).safeParse(Object.fromEntries(Object.entries(req.query).filter(([, v]) => typeof v === 'string' && v !== '')));
     const query = parsed.success ? parsed.data : { limit: 50 };
     const page = await listOutbox(ctx, req.actor, query);
     const nextUrl = page.nextCursor ? `/organizer/emails?${new URLSearchParams({ ...(query.status ? { status: query.status } : {}), ...(query.q ? { q: query.q } : {}), cursor: page.nextCursor })}` : null;
