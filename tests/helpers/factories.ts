@@ -54,7 +54,18 @@ export async function createPerson(
   return { id: user.id, email: input.email, organizationId, token, browserToken, actor };
 }
 
-/** The 2007 Brussels edition, with the deadline and opening relative to the database clock. */
+/** An instant `ms` from the database's clock (the clock deadlines are checked against), as ISO. */
+export async function dbNowPlus(ctx: AppContext, ms: number): Promise<string> {
+  const { rows } = await sql<{ at: Date }>`SELECT now() + make_interval(secs => ${ms / 1000}) AS at`.execute(ctx.db);
+  return rows[0]!.at.toISOString();
+}
+
+/** Moves these requests' deadline a second into the past (by the database clock), behind the services' back. */
+export async function passDeadline(ctx: AppContext, requestIds: string[]): Promise<void> {
+  await ctx.db.updateTable('requests').set({ response_deadline: sql`now() - interval '1 second'` }).where('id', 'in', requestIds).execute();
+}
+
+/** The 2007 Brussels edition, opening a day ago and closing in 30 days. */
 export async function createTestMarketplace(ctx: AppContext, organizer: TestPerson, overrides: Record<string, unknown> = {}) {
   const now = Date.now();
   const body = createMarketplaceBody.parse({

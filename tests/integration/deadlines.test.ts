@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { apiClient } from '../helpers/http.ts';
-import { createPerson, createTestMarketplace, publishedRequest, sampleResponse, type TestPerson, castMember } from '../helpers/factories.ts';
+import { createPerson, createTestMarketplace, publishedRequest, sampleResponse, type TestPerson, castMember, passDeadline, dbNowPlus } from '../helpers/factories.ts';
 import { jobId } from '../../src/queue/registry.ts';
 import { closeDueRequests, closeRequest, msUntilDueByDatabaseClock } from '../../src/requests/close.service.ts';
 import { closeJobId } from '../../src/requests/deadline-jobs.ts';
@@ -28,11 +27,6 @@ beforeAll(async () => {
 });
 afterAll(async () => env?.close());
 
-/** A deadline `ms` from the database's now, as an ISO instant. */
-async function deadlineIn(ms: number): Promise<string> {
-  const { rows } = await sql<{ at: Date }>`SELECT now() + make_interval(secs => ${ms / 1000}) AS at`.execute(env.ctx.db);
-  return rows[0]!.at.toISOString();
-}
 
 async function statusOf(id: string) {
   return env.ctx.db.selectFrom('requests').select(['status', 'response_count', 'response_deadline', 'closed_at']).where('id', '=', id).executeTakeFirstOrThrow();
@@ -44,7 +38,7 @@ describe('the deadline', () => {
     for (let i = 0; i < 40; i++) {
       providers.push(await createPerson(env.ctx, { email: `focal${i}@provider${i}.example`, organization: { name: `Provider ${i}`, kind: 'ngo' } }));
     }
-    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request closing under load', responseDeadline: await deadlineIn(1500) });
+    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request closing under load', responseDeadline: await dbNowPlus(env.ctx, 1500) });
     const deadline = new Date(request.responseDeadline).getTime();
     // Spread the submissions from 600 ms before to 600 ms after the deadline.
     const startAt = deadline - 600;
@@ -79,7 +73,7 @@ describe('the deadline', () => {
   });
 
   it('a request whose delayed close job was deleted from Redis is closed by the sweep', async () => {
-    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request whose job is lost', responseDeadline: await deadlineIn(1200) });
+    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request whose job is lost', responseDeadline: await dbNowPlus(env.ctx, 1200) });
     const deadlineMs = new Date(request.responseDeadline).getTime();
     const queue = env.ctx.queues.queue('deadlines');
     const id = closeJobId(deadlineMs);
@@ -90,9 +84,9 @@ describe('the deadline', () => {
   });
 
   it('a close that runs twice sends its emails once', async () => {
-    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request closed twice', responseDeadline: await deadlineIn(60_000) });
+    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request closed twice', responseDeadline: await dbNowPlus(env.ctx, 60_000) });
     await api('POST', `/api/v1/requests/${request.id}/responses`, { token: ilo.token, body: sampleResponse });
-    await env.ctx.db.updateTable('requests').set({ response_deadline: sql`now() - interval '1 second'` }).where('id', '=', request.id).execute();
+    await passDeadline(env.ctx, [request.id]);
     const outcomes = await Promise.all([closeRequest(env.ctx, request.id), closeRequest(env.ctx, request.id)]);
     expect(outcomes.sort()).toEqual(['closed', 'not-open']);
     expect(await closeRequest(env.ctx, request.id)).toBe('not-open');
@@ -105,14 +99,14 @@ describe('the deadline', () => {
 
   it('many requests sharing a deadline close together, set-based: two closers at once close each request once, and each email is written once', async () => {
     const requests = [];
-    for (let i = 0; i < 8; i++) requests.push(await publishedRequest(api, bangladesh, organizer, { title: `Batch request ${i}`, responseDeadline: await deadlineIn(3_600_000) }));
+    for (let i = 0; i < 8; i++) requests.push(await publishedRequest(api, bangladesh, organizer, { title: `Batch request ${i}`, responseDeadline: await dbNowPlus(env.ctx, 3_600_000) }));
     for (const request of requests.slice(0, 6)) {
       await api('POST', `/api/v1/requests/${request.id}/responses`, { token: ilo.token, body: sampleResponse });
       await api('POST', `/api/v1/requests/${request.id}/responses`, { token: iom.token, body: sampleResponse });
     }
     await env.ctx.db.updateTable('users').set({ locale: 'fr' }).where('id', '=', iom.id).execute();
     const ids = requests.map((r) => r.id);
-    await env.ctx.db.updateTable('requests').set({ response_deadline: sql`now() - interval '1 second'` }).where('id', 'in', ids).execute();
+    await passDeadline(env.ctx, ids);
 
     const counts = await Promise.all([closeDueRequests(env.ctx), closeDueRequests(env.ctx)]);
     expect(counts[0]! + counts[1]!).toBeGreaterThanOrEqual(ids.length);
@@ -140,7 +134,7 @@ describe('the deadline', () => {
   });
 
   it('a close job that fires before the database clock reaches its deadline learns how long to wait', async () => {
-    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request due by the database clock', responseDeadline: await deadlineIn(60_000) });
+    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request due by the database clock', responseDeadline: await dbNowPlus(env.ctx, 60_000) });
     const deadlineMs = new Date(request.responseDeadline).getTime();
     const wait = await msUntilDueByDatabaseClock(env.ctx, deadlineMs);
     expect(wait).toBeGreaterThan(50_000);
@@ -150,7 +144,7 @@ describe('the deadline', () => {
   });
 
   it('a close that is not due does nothing', async () => {
-    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request not yet due', responseDeadline: await deadlineIn(3_600_000) });
+    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request not yet due', responseDeadline: await dbNowPlus(env.ctx, 3_600_000) });
     expect(await closeRequest(env.ctx, request.id)).toBe('not-due');
     expect((await statusOf(request.id)).status).toBe('open');
   });
@@ -158,7 +152,7 @@ describe('the deadline', () => {
 
 describe('reminders and extensions', () => {
   it('at 7 days: followers, draft authors, the requester with no response yet, and providers whose interests fit; once each', async () => {
-    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request needing reminders', responseDeadline: await deadlineIn(6 * 24 * 3600 * 1000) });
+    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request needing reminders', responseDeadline: await dbNowPlus(env.ctx, 6 * 24 * 3600 * 1000) });
     await api('PUT', `/api/v1/requests/${request.id}/follow`, { token: iom.token });
     await api('POST', `/api/v1/requests/${request.id}/responses`, { token: ilo.token, body: { ...sampleResponse, draft: true } });
     await api('PUT', '/api/v1/me/interests', { token: undp.token, body: { categories: ['training'], countries: ['BD'] } });
@@ -178,7 +172,7 @@ describe('reminders and extensions', () => {
   });
 
   it('an extension after reminders were planned: old jobs do nothing, new ones are planned, people are told, each reminder goes once', async () => {
-    const firstDeadline = await deadlineIn(3 * 24 * 3600 * 1000);
+    const firstDeadline = await dbNowPlus(env.ctx, 3 * 24 * 3600 * 1000);
     const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request to extend', responseDeadline: firstDeadline });
     await api('PUT', `/api/v1/requests/${request.id}/follow`, { token: iom.token });
     const oldMs = new Date(request.responseDeadline).getTime();
@@ -186,7 +180,7 @@ describe('reminders and extensions', () => {
     expect(await queue.getJob(jobId('remind', '24h', request.id, oldMs))).toBeTruthy();
     expect(await queue.getJob(closeJobId(oldMs))).toBeTruthy();
 
-    const extended = await api('PATCH', `/api/v1/requests/${request.id}/deadline`, { token: organizer.token, body: { responseDeadline: await deadlineIn(5 * 24 * 3600 * 1000) } });
+    const extended = await api('PATCH', `/api/v1/requests/${request.id}/deadline`, { token: organizer.token, body: { responseDeadline: await dbNowPlus(env.ctx, 5 * 24 * 3600 * 1000) } });
     expect(extended.status).toBe(200);
     const newMs = new Date(extended.body.responseDeadline).getTime();
     expect(newMs).toBeGreaterThan(oldMs);
@@ -201,7 +195,7 @@ describe('reminders and extensions', () => {
     await env.mail.waitFor((m) => m.envelopeTo.includes('focal@mole.gov.bd') && /New deadline for "Request to extend"/.test(m.parsed.subject ?? ''));
 
     // A second extension plans another 24 h reminder, but nobody gets the same reminder twice.
-    const again = await api('PATCH', `/api/v1/requests/${request.id}/deadline`, { token: organizer.token, body: { responseDeadline: await deadlineIn(6 * 24 * 3600 * 1000) } });
+    const again = await api('PATCH', `/api/v1/requests/${request.id}/deadline`, { token: organizer.token, body: { responseDeadline: await dbNowPlus(env.ctx, 6 * 24 * 3600 * 1000) } });
     expect(await sendReminders(env.ctx, request.id, '24h', new Date(again.body.responseDeadline).getTime())).toBe('sent');
     const reminders = await env.ctx.db.selectFrom('outbox').select('to_email').where('idempotency_key', '=', `reminder:24h:${request.id}:${iom.id}`).execute();
     expect(reminders).toHaveLength(1);
@@ -221,15 +215,15 @@ describe('reminders and extensions', () => {
   it('extending the marketplace moves the requests that follow it and reopens a closed one', async () => {
     const closedOne = await publishedRequest(api, bangladesh, organizer, { title: 'Closed before the extension' });
     await api('POST', `/api/v1/requests/${closedOne.id}/responses`, { token: ilo.token, body: sampleResponse });
-    await env.ctx.db.updateTable('requests').set({ response_deadline: sql`now() - interval '1 second'` }).where('id', '=', closedOne.id).execute();
+    await passDeadline(env.ctx, [closedOne.id]);
     expect(await closeRequest(env.ctx, closedOne.id)).toBe('closed');
     // It followed the marketplace deadline (no own deadline); moving it back into line with the marketplace:
-    const ownDeadline = await publishedRequest(api, bangladesh, organizer, { title: 'Request with its own deadline', responseDeadline: await deadlineIn(2 * 24 * 3600 * 1000) });
+    const ownDeadline = await publishedRequest(api, bangladesh, organizer, { title: 'Request with its own deadline', responseDeadline: await dbNowPlus(env.ctx, 2 * 24 * 3600 * 1000) });
 
     const marketplace = await api('GET', '/api/v1/marketplaces/gfmd-2007');
     const later = new Date(new Date(marketplace.body.responseDeadline).getTime() + 7 * 24 * 3600 * 1000).toISOString();
     expect((await api('PATCH', '/api/v1/marketplaces/gfmd-2007/deadline', { token: ilo.token, body: { responseDeadline: later } })).status).toBe(403);
-    const earlier = await api('PATCH', '/api/v1/marketplaces/gfmd-2007/deadline', { token: organizer.token, body: { responseDeadline: await deadlineIn(3600_000) } });
+    const earlier = await api('PATCH', '/api/v1/marketplaces/gfmd-2007/deadline', { token: organizer.token, body: { responseDeadline: await dbNowPlus(env.ctx, 3600_000) } });
     expect(earlier.status).toBe(422);
     const extended = await api('PATCH', '/api/v1/marketplaces/gfmd-2007/deadline', { token: organizer.token, body: { responseDeadline: later } });
     expect(extended.status).toBe(200);

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { apiClient, PageClient } from '../helpers/http.ts';
-import { createTestMarketplace, publishedRequest, sampleResponse, type TestPerson, castMember } from '../helpers/factories.ts';
+import { createTestMarketplace, publishedRequest, sampleResponse, type TestPerson, castMember, passDeadline } from '../helpers/factories.ts';
 import { sendDigests } from '../../src/interests/interests.service.ts';
 
 let env: TestEnvironment;
@@ -91,7 +90,7 @@ describe('responding in the browser', () => {
     const form = await browser.get(`/requests/${request.id}/respond`);
     expect(form.status).toBe(200);
     const csrf = browser.csrfFrom(form.html);
-    await env.ctx.db.updateTable('requests').set({ response_deadline: sql`now() - interval '1 second'` }).where('id', '=', request.id).execute();
+    await passDeadline(env.ctx, [request.id]);
     const late = await browser.post(
       `/requests/${request.id}/respond`,
       { summary: sampleResponse.summary, details: sampleResponse.details, offerCategories: ['training'], modality: 'remote', languages: 'English', funding: 'shared', intent: 'submit' },

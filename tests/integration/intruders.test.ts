@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { apiClient, linkIn, PageClient } from '../helpers/http.ts';
-import { createPerson, createTestMarketplace, publishedRequest, sampleRequest, sampleResponse, type TestPerson, castMember } from '../helpers/factories.ts';
+import { createPerson, createTestMarketplace, publishedRequest, sampleRequest, sampleResponse, type TestPerson, castMember, passDeadline } from '../helpers/factories.ts';
 import { createApp } from '../../src/http/app.ts';
 import { runMatching } from '../../src/meetings/matching-run.service.ts';
-import { sql } from 'kysely';
 
 let env: TestEnvironment;
 let api: ReturnType<typeof apiClient>;
@@ -77,7 +76,7 @@ describe('intruders', () => {
     expect(received.parsed.html).toContain('Training &lt;b&gt;now&lt;/b&gt;');
 
     await api('POST', `/api/v1/requests/${request.id}/responses`, { token: provider.token, body: { ...sampleResponse, summary: '=SUM(A1:A9) and @cmd' } });
-    await env.ctx.db.updateTable('requests').set({ response_deadline: sql`now() - interval '1 second'` }).where('id', '=', request.id).execute();
+    await passDeadline(env.ctx, [request.id]);
     const marketplace = await env.ctx.db.selectFrom('marketplaces').select('id').where('slug', '=', 'gfmd-2007').executeTakeFirstOrThrow();
     await runMatching(env.ctx, marketplace.id, 'organizer');
     const csv = await fetch(new URL('/organizer/marketplaces/gfmd-2007/meetings.csv', env.baseUrl), { headers: { cookie: `fm_session=${organizer.browserToken}` } }).then((r) => r.text());

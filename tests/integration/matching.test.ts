@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import ical from 'node-ical';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { apiClient, linkIn, PageClient } from '../helpers/http.ts';
-import { createTestMarketplace, publishedRequest, sampleResponse, type TestPerson, castMember } from '../helpers/factories.ts';
+import { createTestMarketplace, publishedRequest, sampleResponse, type TestPerson, castMember, dbNowPlus } from '../helpers/factories.ts';
 import { runMatching } from '../../src/meetings/matching-run.service.ts';
 import { moveMeeting } from '../../src/meetings/meetings.repository.ts';
 import type { CaughtMail } from '../../src/email/mail-catcher.ts';
@@ -18,10 +18,6 @@ let iom: TestPerson;
 let undp: TestPerson;
 let marketplaceId: string;
 
-async function dbNowPlus(ms: number): Promise<string> {
-  const { rows } = await sql<{ at: Date }>`SELECT now() + make_interval(secs => ${ms / 1000}) AS at`.execute(env.ctx.db);
-  return rows[0]!.at.toISOString();
-}
 
 function calendarOf(mail: CaughtMail) {
   const part = mail.parsed.attachments.find((a) => a.contentType.startsWith('text/calendar'));
@@ -43,7 +39,7 @@ beforeAll(async () => {
   // One room and a short forum day make the schedule tight; ILO is rapporteur of session 1.2.
   const created = await createTestMarketplace(env.ctx, organizer, {
     // Far enough ahead for the requests and responses below to land before it on a busy machine.
-    responseDeadline: await dbNowPlus(12_000),
+    responseDeadline: await dbNowPlus(env.ctx, 12_000),
     rooms: ['Room A'],
     sideMeetingsFrom: '15:00',
     sideMeetingsUntil: '17:00',

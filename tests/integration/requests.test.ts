@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { apiClient, PageClient } from '../helpers/http.ts';
 import { closeContext, createContext } from '../../src/context.ts';
 import { closeRequest } from '../../src/requests/close.service.ts';
-import { createPerson, createTestMarketplace, sampleRequest, type TestPerson, castMember } from '../helpers/factories.ts';
+import { createPerson, createTestMarketplace, sampleRequest, type TestPerson, castMember, passDeadline } from '../helpers/factories.ts';
 
 let env: TestEnvironment;
 let api: ReturnType<typeof apiClient>;
@@ -149,7 +148,7 @@ describe('moderation and status changes', () => {
   it('after its deadline a request can no longer be edited or withdrawn (409 deadline-passed)', async () => {
     const request = await postRequest(bangladesh, { title: 'Request whose deadline passes' });
     await api('POST', `/api/v1/requests/${request.id}/publish`, { token: organizer.token });
-    await env.ctx.db.updateTable('requests').set({ response_deadline: sql`now() - interval '1 second'` }).where('id', '=', request.id).execute();
+    await passDeadline(env.ctx, [request.id]);
     const edit = await api('PATCH', `/api/v1/requests/${request.id}`, { token: bangladesh.token, body: { maxMatches: 1 } });
     expect(edit.status).toBe(409);
     expect(edit.body.type).toContain('deadline-passed');
@@ -252,7 +251,7 @@ describe('browsing', () => {
     await api('POST', `/api/v1/requests/${request.id}/publish`, { token: organizer.token });
     const url = '/api/v1/marketplaces/gfmd-2007/requests?country=NP&category=equipment';
     expect((await api('GET', url)).body.items.map((r: { id: string }) => r.id)).toEqual([request.id]);
-    await env.ctx.db.updateTable('requests').set({ response_deadline: sql`now() - interval '1 second'` }).where('id', '=', request.id).execute();
+    await passDeadline(env.ctx, [request.id]);
     // Not yet closed: the cached page still lists it (the cache's TTL here is 300 s).
     expect((await api('GET', url)).body.items).toHaveLength(1);
     const other = createContext(env.config, 'other-process');

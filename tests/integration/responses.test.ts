@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { apiClient } from '../helpers/http.ts';
-import { createPerson, createTestMarketplace, publishedRequest, sampleResponse, type TestPerson, castMember } from '../helpers/factories.ts';
+import { createPerson, createTestMarketplace, publishedRequest, sampleResponse, type TestPerson, castMember, passDeadline } from '../helpers/factories.ts';
 
 let env: TestEnvironment;
 let api: ReturnType<typeof apiClient>;
@@ -110,7 +110,7 @@ describe('responding to a request', () => {
     const resubmitted = await api('POST', `/api/v1/responses/${response.body.id}/submit`, { token: ilo.token });
     expect(resubmitted.body.status).toBe('submitted');
 
-    await env.ctx.db.updateTable('requests').set({ response_deadline: sql`now() - interval '1 second'` }).where('id', '=', request.id).execute();
+    await passDeadline(env.ctx, [request.id]);
     const late = await api('PATCH', `/api/v1/responses/${response.body.id}`, { token: ilo.token, body: { summary: 'A late change to the summary' } });
     expect(late.status).toBe(409);
     expect(late.body.type).toContain('deadline-passed');
