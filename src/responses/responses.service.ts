@@ -124,14 +124,23 @@ export function canSeeResponse(actor: Actor | null, response: ResponseRow, reque
   return false;
 }
 
-async function requestWithSeal(ctx: AppContext, actor: Actor | null, requestId: string) {
-  const request = await getRequest(ctx, actor, requestId);
+function withSeal(request: RequestRow) {
   return { ...request, sealed: request.sealed_responses || request.marketplace_sealed };
+}
+
+async function requestWithSeal(ctx: AppContext, actor: Actor | null, requestId: string) {
+  return withSeal(await getRequest(ctx, actor, requestId));
 }
 
 /** The responses a person may see on a request: all for organizers and the requester (unless sealed), a provider's own only. */
 export async function listVisibleResponses(ctx: AppContext, actor: Actor | null, requestId: string) {
-  const request = await requestWithSeal(ctx, actor, requestId);
+  return visibleResponsesOf(ctx, actor, await getRequest(ctx, actor, requestId));
+}
+
+/** The same for a request the caller already loaded (and may see). */
+export async function visibleResponsesOf(ctx: AppContext, actor: Actor | null, loaded: RequestRow) {
+  const request = withSeal(loaded);
+  const requestId = request.id;
   const a = requireActor(actor);
   const isRequester = a.organization?.id === request.organization_id;
   if (a.isOrganizer) return { request, sealedUntilClose: false, items: await listResponsesOfRequest(ctx.db, requestId, ['draft', 'submitted', 'withdrawn', 'matched', 'not_matched']) };

@@ -7,7 +7,7 @@ import { searchOrganizations } from '../../organizations/organizations.repositor
 import { getPublicMarketplace, listMarketplaces } from '../../marketplaces/marketplaces.service.ts';
 import { browseRequestsQuery, changeDeadlineBody, createRequestBody, requestCategories, requestCategoryLabels, rejectRequestBody, updateRequestBody } from '../../requests/requests.schemas.ts';
 import { browseRequests, listPublicThemes, changeRequestDeadline, createRequest, getRequest, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
-import { listVisibleResponses, requireVerifiedProvider } from '../../responses/responses.service.ts';
+import { visibleResponsesOf, requireVerifiedProvider } from '../../responses/responses.service.ts';
 import { getFollowing } from '../../interests/interests.service.ts';
 import { listMeetingsOfRequest } from '../../meetings/meetings.repository.ts';
 import type { AppError } from '../../shared/errors.ts';
@@ -234,7 +234,13 @@ export function marketplacePages(ctx: AppContext): Router {
     const insider = !!actor && (actor.isOrganizer || actor.organization?.id === request.organization_id);
     const isOwner = !!actor && actor.organization?.id === request.organization_id && isVerifiedMember(actor);
     const editable = ['submitted', 'open'].includes(request.status);
-    const visible = actor ? await listVisibleResponses(ctx, actor, request.id) : { items: [], sealedUntilClose: false };
+    // Independent reads, side by side (each on its own pool connection).
+    const [visible, following, meetings, history] = await Promise.all([
+      actor ? visibleResponsesOf(ctx, actor, request) : { items: [], sealedUntilClose: false },
+      getFollowing(ctx, actor, request.id),
+      insider ? listMeetingsOfRequest(ctx.db, request.id) : [],
+      insider ? listAudit(ctx.db, 'request', request.id) : [],
+    ]);
     const isRequester = !!actor && actor.organization?.id === request.organization_id;
     let respondRefusal: string | null = null;
     let canRespond = false;
@@ -259,12 +265,12 @@ export function marketplacePages(ctx: AppContext): Router {
         sealedUntilClose: visible.sealedUntilClose,
         canRespond,
         respondRefusal,
-        following: await getFollowing(ctx, actor, request.id),
-        meetings: insider ? await listMeetingsOfRequest(ctx.db, request.id) : [],
+        following,
+        meetings,
         canChangeDeadline: !!actor?.isOrganizer && ['submitted', 'open', 'closed'].includes(request.status),
         canEdit: editable && (isOwner || !!actor?.isOrganizer),
         canModerate: !!actor?.isOrganizer && ['submitted', 'open'].includes(request.status),
-        history: insider ? await listAudit(ctx.db, 'request', request.id) : [],
+        history,
         notice: notices[str(req.query.notice)] ? t(req.locale, notices[str(req.query.notice)]!) : undefined,
         values: {},
         ...extra,
