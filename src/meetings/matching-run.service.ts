@@ -51,13 +51,29 @@ export async function runMatching(ctx: AppContext, marketplaceId: string, trigge
     .execute();
   await closeRequests(ctx, overdue.map((r) => r.id));
 
+  // The run is recorded as running before its transaction, so organizers see it running (or waiting
+  // for the run before it), and a run that fails is recorded as failed with its error.
+  const run = await ctx.db
+    .insertInto('matching_runs')
+    .values({ marketplace_id: marketplaceId, trigger, started_by: actor?.id ?? null, status: 'running' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  try {
+    return await solveAndStore(ctx, marketplaceId, trigger, actor, run);
+  } catch (error) {
+    await ctx.db
+      .updateTable('matching_runs')
+      .set({ status: 'failed', finished_at: sql`now()`, error: (error as Error).message.slice(0, 2000) })
+      .where('id', '=', run.id)
+      .execute()
+      .catch(() => {});
+    throw error;
+  }
+}
+
+async function solveAndStore(ctx: AppContext, marketplaceId: string, trigger: RunTrigger, actor: Actor | null, run: { id: string }) {
   return inTransaction(ctx, async (tx) => {
     await lockMarketplaceForMatching(tx.db, marketplaceId);
-    const run = await tx.db
-      .insertInto('matching_runs')
-      .values({ marketplace_id: marketplaceId, trigger, started_by: actor?.id ?? null, status: 'running' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
     const state = await loadMatchingState(tx.db, marketplaceId);
     const m = state.marketplace;
 

@@ -5,7 +5,7 @@ import { startTestEnvironment, type TestEnvironment } from '../helpers/environme
 import { apiClient, linkIn, PageClient } from '../helpers/http.ts';
 import { createTestMarketplace, publishedRequest, sampleResponse, type TestPerson, castMember, dbNowPlus } from '../helpers/factories.ts';
 import { runMatching } from '../../src/meetings/matching-run.service.ts';
-import { moveMeeting } from '../../src/meetings/meetings.repository.ts';
+import { lockMarketplaceForMatching, moveMeeting } from '../../src/meetings/meetings.repository.ts';
 import type { CaughtMail } from '../../src/email/mail-catcher.ts';
 
 let env: TestEnvironment;
@@ -127,6 +127,28 @@ describe('the matching run', () => {
     expect(await env.ctx.db.selectFrom('meetings').select(['id', 'starts_at', 'room_id', 'sequence', 'status']).orderBy('id').execute()).toEqual(before);
     const outboxAfter = await env.ctx.db.selectFrom('outbox').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
     expect(outboxAfter.n).toBe(outboxBefore.n);
+  });
+
+  it('a run waiting for the one before it shows as running, then done', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    // Another run of this marketplace holds its lock.
+    const holder = env.ctx.db.transaction().execute(async (trx) => {
+      await lockMarketplaceForMatching(trx, marketplaceId);
+      locked();
+      await held;
+    });
+    await isLocked;
+    const waiting = runMatching(env.ctx, marketplaceId, 'organizer');
+    const latest = () => env.ctx.db.selectFrom('matching_runs').select(['id', 'status']).where('marketplace_id', '=', marketplaceId).orderBy('started_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
+    await expect.poll(async () => (await latest()).status, { timeout: 10_000, interval: 50 }).toBe('running');
+    const runId = (await latest()).id;
+    release();
+    await holder;
+    expect((await waiting).runId).toBe(runId);
+    expect((await env.ctx.db.selectFrom('matching_runs').select('status').where('id', '=', runId).executeTakeFirstOrThrow()).status).toBe('done');
   });
 
   it('a decline from the email link frees the slot, cancels with SEQUENCE + 1, and the next best offer is scheduled', async () => {
