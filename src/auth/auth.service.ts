@@ -17,7 +17,7 @@ import {
 import { renderSignInEmail } from './auth.emails.ts';
 import { consumeRateLimit } from './rate-limits.ts';
 import { cacheChanged } from '../shared/process-cache.ts';
-import type { Actor } from './actor.ts';
+import { actingOrganization, type Actor, type Affiliation } from './actor.ts';
 
 export const SIGN_IN_TOKEN_MINUTES = 10;
 const SESSION_DAYS = { browser: 14, api: 30 } as const;
@@ -91,6 +91,10 @@ export async function signInForDemo(ctx: AppContext, userId: string): Promise<{ 
 type ActorRow = NonNullable<Awaited<ReturnType<typeof findActorRow>>>;
 
 function toActor(ctx: AppContext, row: ActorRow): Actor {
+  const affiliation: Affiliation | null =
+    row.organization_id && row.organization_name && row.organization_kind && row.organization_status && row.membership
+      ? { organization: { id: row.organization_id, name: row.organization_name, kind: row.organization_kind, country: row.organization_country, status: row.organization_status }, membership: row.membership }
+      : null;
   return {
     id: row.id,
     email: row.email,
@@ -99,11 +103,8 @@ function toActor(ctx: AppContext, row: ActorRow): Actor {
     isOrganizer: ctx.config.ORGANIZER_EMAILS.includes(row.email),
     locale: row.locale,
     timeZone: row.time_zone,
-    membership: row.membership,
-    organization:
-      row.organization_id && row.organization_name && row.organization_kind && row.organization_status
-        ? { id: row.organization_id, name: row.organization_name, kind: row.organization_kind, country: row.organization_country, status: row.organization_status }
-        : null,
+    organization: actingOrganization(affiliation),
+    affiliation,
   };
 }
 
@@ -118,4 +119,19 @@ export async function setPreferredLocale(ctx: AppContext, actor: Actor, locale: 
 export async function signOut(ctx: AppContext, sessionToken: string): Promise<void> {
   await revokeAuthSession(ctx.db, hashToken(sessionToken));
   cacheChanged(ctx, 'actors');
+}
+
+/** Who the caller is, for `GET /me`: the organization they named and where it stands, and whether they act for it. */
+export function meToJson(actor: Actor) {
+  return {
+    id: actor.id,
+    email: actor.email,
+    name: actor.name,
+    isOrganizer: actor.isOrganizer,
+    locale: actor.locale,
+    timeZone: actor.timeZone,
+    organization: actor.affiliation?.organization ?? null,
+    membership: actor.affiliation?.membership ?? null,
+    actsForOrganization: actor.organization !== null,
+  };
 }

@@ -1,20 +1,21 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { MeetingAnswer } from '../../db/types.ts';
-import { isVerifiedMember, requireActor, requireOrganizer, type Actor } from '../auth/actor.ts';
+import { requireActor, requireOrganizer, requireVerifiedMember, type Actor } from '../auth/actor.ts';
 import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { jobId } from '../queue/registry.ts';
 import { findMarketplace } from '../marketplaces/marketplaces.service.ts';
 import { resolveTimeInput } from '../shared/time-input.ts';
+import { requireMayMarkPreferred } from '../responses/responses.service.ts';
 import { endMeeting, findMeeting, listMeetingsOfOrganization, lockMeeting, type MeetingDetail } from './meetings.repository.ts';
 import { cancellationReasons, queueMeetingEmails } from './meeting-notifications.ts';
 import type { MeetingParty } from './meeting-links.ts';
 
 /** Which side of a meeting a signed-in person is on, if any. */
 export function partyOf(actor: Actor, meeting: { requester_org_id: string; provider_org_id: string }): MeetingParty | null {
-  if (!actor.organization || !isVerifiedMember(actor)) return null;
+  if (!actor.organization) return null;
   if (actor.organization.id === meeting.requester_org_id) return 'requester';
   if (actor.organization.id === meeting.provider_org_id) return 'provider';
   return null;
@@ -93,15 +94,7 @@ export async function requestMatchingRun(ctx: AppContext, actorOrNull: Actor | n
 /** The requester marks responses it prefers, before the run; the score counts it. */
 export async function markPreferred(ctx: AppContext, actorOrNull: Actor | null, responseId: string, preferred: boolean) {
   const actor = requireActor(actorOrNull);
-  const row = await ctx.db
-    .selectFrom('responses as s')
-    .innerJoin('requests as r', 'r.id', 's.request_id')
-    .select(['s.id', 's.status', 'r.organization_id', 'r.status as request_status'])
-    .where('s.id', '=', responseId)
-    .executeTakeFirst();
-  if (!row || (actor.organization?.id !== row.organization_id && !actor.isOrganizer)) throw notFound('The response');
-  if (!actor.isOrganizer && !isVerifiedMember(actor)) throw forbidden('Your membership is waiting for approval.');
-  if (!['submitted', 'matched', 'not_matched'].includes(row.status)) throw conflict('illegal-transition', `This response is ${row.status}; it cannot be marked.`);
+  await requireMayMarkPreferred(ctx, actor, responseId);
   await ctx.db.updateTable('responses').set({ preferred }).where('id', '=', responseId).execute();
   await recordAudit(ctx.db, actor, { entity: 'response', entityId: responseId, action: preferred ? 'prefer' : 'unprefer' });
   return { preferred };
@@ -109,8 +102,7 @@ export async function markPreferred(ctx: AppContext, actorOrNull: Actor | null, 
 
 /** An organization declares when it cannot meet (besides its agenda commitments). */
 export async function declareUnavailability(ctx: AppContext, actorOrNull: Actor | null, slug: string, input: { startsAt: string; endsAt: string; note?: string | undefined }) {
-  const actor = requireActor(actorOrNull);
-  if (!actor.organization || !isVerifiedMember(actor)) throw forbidden('Only a verified organization declares its unavailability.');
+  const actor = requireVerifiedMember(actorOrNull);
   const marketplace = await findMarketplace(ctx, slug);
   const startsAt = resolveTimeInput(input.startsAt, marketplace.time_zone, '09:00');
   const endsAt = resolveTimeInput(input.endsAt, marketplace.time_zone, '18:00');

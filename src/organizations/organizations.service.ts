@@ -33,14 +33,14 @@ export async function setMyOrganization(ctx: AppContext, actorOrNull: Actor | nu
       throw conflict('organization-kind-mismatch', `${existing.name} is registered as ${organizationKindLabels[existing.kind]}, not ${organizationKindLabels[input.kind]}.`);
     }
     if (existing) {
-      const alreadyMember = actor.organization?.id === existing.id;
+      const alreadyMember = actor.affiliation?.organization.id === existing.id;
       if (!alreadyMember) {
         await setUserOrganization(tx.db, actor.id, existing.id, 'pending', input.personName);
         await recordAudit(tx.db, actor, { entity: 'membership', entityId: existing.id, action: 'join', toStatus: 'pending', detail: { userId: actor.id } });
       } else if (input.personName !== undefined) {
-        await setUserOrganization(tx.db, actor.id, existing.id, actor.membership ?? 'pending', input.personName);
+        await setUserOrganization(tx.db, actor.id, existing.id, actor.affiliation?.membership ?? 'pending', input.personName);
       }
-      return { organization: existing, membership: alreadyMember ? actor.membership : ('pending' as const), created: false };
+      return { organization: existing, membership: alreadyMember ? (actor.affiliation?.membership ?? 'pending') : ('pending' as const), created: false };
     }
     const organization = await insertOrganization(tx.db, { name: input.name, kind: input.kind, country });
     await setUserOrganization(tx.db, actor.id, organization.id, 'active', input.personName);

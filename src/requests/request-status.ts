@@ -7,6 +7,21 @@ import { formatInZone } from '../shared/time.ts';
 import type { Tx } from '../shared/transaction.ts';
 import { lockRequest, updateRequestStatus, type RequestRow } from './requests.repository.ts';
 
+/** The named sets of request statuses: each rule that asks "is it one of these" uses one of them. */
+export const requestStatusSets: Record<'all' | 'public' | 'editable' | 'deadlinePassed' | 'deadlineMovable' | 'moderatable', readonly RequestStatus[]> = {
+  all: ['submitted', 'open', 'rejected', 'withdrawn', 'closed', 'matched'],
+  /** Seen by everyone: published once, whatever came after. */
+  public: ['open', 'closed', 'matched'],
+  /** Its fields can still change (before the deadline). */
+  editable: ['submitted', 'open'],
+  /** The deadline passed: no more responses or edits; sealed responses are unsealed. */
+  deadlinePassed: ['closed', 'matched'],
+  /** An organizer can still move its deadline (a closed request reopens). */
+  deadlineMovable: ['submitted', 'open', 'closed'],
+  /** An organizer can still publish or reject it. */
+  moderatable: ['submitted', 'open'],
+};
+
 export type RequestAction = 'publish' | 'reject' | 'withdraw' | 'close' | 'reopen' | 'match';
 
 /** Every legal move of a request's status. Nothing else changes a status. */
@@ -47,7 +62,7 @@ export async function changeRequestStatus(
   const rule = requestTransitions[action];
   const before = await lockRequest(tx.db, requestId);
   if (!before) throw new AppError(404, 'not-found', 'Not found', 'The request does not exist.');
-  if (rule.deadline === 'before' && action !== 'reopen' && ['closed', 'matched'].includes(before.status)) {
+  if (rule.deadline === 'before' && action !== 'reopen' && requestStatusSets.deadlinePassed.includes(before.status)) {
     throw deadlinePassedError(before.response_deadline, before.time_zone);
   }
   if (!rule.from.includes(before.status)) {

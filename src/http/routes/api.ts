@@ -6,6 +6,7 @@ import type { AppContext } from '../../context.ts';
 import { AppError } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
 import { requireActor, requireOrganizer } from '../../auth/actor.ts';
+import { meToJson } from '../../auth/auth.service.ts';
 import { magicLinkBody, tokenBody } from '../../auth/auth.schemas.ts';
 import { requestSignInLink, signInWithToken, signOut } from '../../auth/auth.service.ts';
 import { setOrganizationBody, organizationListQuery } from '../../organizations/organizations.schemas.ts';
@@ -67,7 +68,7 @@ export function apiRouter(ctx: AppContext): Router {
   // Me and organizations
   api.get('/me', (req, res) => {
     const actor = requireActor(req.actor);
-    res.json(actor);
+    res.json(meToJson(actor));
   });
   api.put('/me/organization', async (req, res) => {
     const body = parseInput(setOrganizationBody, req.body);

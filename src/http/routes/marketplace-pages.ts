@@ -103,9 +103,9 @@ export function marketplacePages(ctx: AppContext): Router {
     const notice = notices[str(req.query.notice)];
     res.locals.notice = notice ? t(req.locale, notice) : undefined;
     await showOrganizationForm(req, res, {
-      name: actor.organization?.name ?? '',
-      kind: actor.organization?.kind ?? '',
-      country: actor.organization?.country ?? '',
+      name: actor.affiliation?.organization.name ?? '',
+      kind: actor.affiliation?.organization.kind ?? '',
+      country: actor.affiliation?.organization.country ?? '',
       personName: actor.name ?? '',
     });
   });
