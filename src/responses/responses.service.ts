@@ -18,13 +18,14 @@ import {
   findResponse,
   findResponseOfOrganization,
   insertResponseBeforeDeadline,
+  listResponsesOfOrganization,
   listResponsesOfRequest,
   lockRequestForResponse,
   updateResponseBeforeDeadline,
   type ResponseChanges,
   type ResponseRow,
 } from './responses.repository.ts';
-import type { CreateResponseInput, UpdateResponseInput } from './responses.schemas.ts';
+import type { CreateResponseInput, ResponseAnswer, UpdateResponseInput } from './responses.schemas.ts';
 import { renderResponseReceivedEmail, renderResponseSubmittedEmail } from './responses.emails.ts';
 
 type ProviderActor = Actor & { organization: NonNullable<Actor['organization']> };
@@ -196,14 +197,14 @@ export async function changeResponse(ctx: AppContext, actorOrNull: Actor | null,
   return (await findResponse(ctx.db, id))!;
 }
 
-export function responseToJson(r: ResponseRow, timeZone: string) {
+export function responseToJson(r: ResponseRow, timeZone: string): ResponseAnswer {
   return {
     id: r.id,
     requestId: r.request_id,
     organization: { id: r.organization_id, name: r.organization_name },
     summary: r.summary,
     details: r.details,
-    offerCategories: r.offer_categories,
+    offerCategories: r.offer_categories as ResponseAnswer['offerCategories'],
     modality: r.modality,
     languages: r.languages,
     funding: r.funding,
@@ -213,3 +214,9 @@ export function responseToJson(r: ResponseRow, timeZone: string) {
   };
 }
 
+
+/** The responses of the person's organization; none for someone who does not act for one. */
+export async function listMyResponses(ctx: AppContext, actor: Actor | null) {
+  const a = requireActor(actor);
+  return a.organization ? listResponsesOfOrganization(ctx.db, a.organization.id) : [];
+}

@@ -21,6 +21,8 @@ import { responsesApi } from './api-responses.ts';
 import { idParam, slugParam } from './params.ts';
 import { meetingsApi } from './api-meetings.ts';
 import { negotiateLocale } from '../../i18n/i18n.ts';
+import { apiOperations } from '../api-operations.ts';
+import { expressPath, runOperation } from '../operation.ts';
 
 
 function publicJson(value: unknown): { body: Buffer; gzip: Buffer; etag: string } {
@@ -47,6 +49,9 @@ export function apiRouter(ctx: AppContext): Router {
   const parseJson = express.json({ limit: '100kb', strict: true });
   api.use((req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? next() : parseJson(req, res, next)));
   api.use(authenticateApi(ctx));
+  for (const op of apiOperations) {
+    api[op.method](expressPath(op.path), (req, res) => runOperation(ctx, op, req, res));
+  }
 
   // Sign-in
   api.post('/auth/magic-link', async (req, res) => {
