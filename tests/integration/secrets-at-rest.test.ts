@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { apiClient, linkIn, PageClient } from '../helpers/http.ts';
-import { castMember, type TestPerson } from '../helpers/factories.ts';
+import { castMember, createTestMarketplace, publishedRequest, type TestPerson } from '../helpers/factories.ts';
 import { startWebServer, type WebServer } from '../../src/boot.ts';
 import { createLogger } from '../../src/logger.ts';
 import { inTransaction } from '../../src/shared/transaction.ts';
 import { renderEmail } from '../../src/email/render.ts';
 import { linkPlaceholder } from '../../src/email/sealed-links.ts';
+import { sendDigests } from '../../src/interests/interests.service.ts';
 import type { CaughtMail } from '../../src/email/mail-catcher.ts';
 
 let env: TestEnvironment;
@@ -189,6 +190,29 @@ describe('no usable secret at rest', () => {
     }
     expect(env.mail.to('lost.email@mofa.gov.ph')).toHaveLength(2);
     expect(env.mail.to('too.late@mofa.gov.ph')).toHaveLength(1);
+  });
+
+  it('the digest’s one-click unsubscribe link is stored only sealed; the emailed one works', async () => {
+    const bangladesh = await castMember(env.ctx, 'bangladesh');
+    const undp = await castMember(env.ctx, 'undp');
+    await createTestMarketplace(env.ctx, organizer);
+    await api('PUT', '/api/v1/me/interests', { token: undp.token, body: { categories: ['advice'] } });
+    await publishedRequest(api, bangladesh, organizer, { title: 'Advice on a remittance policy', category: 'advice' });
+    expect(await sendDigests(env.ctx, '2026-12-01')).toBe(1);
+    const digest = await env.mail.waitFor((m) => m.envelopeTo.includes('focal@undp.org') && /match your interests/.test(m.parsed.subject ?? ''));
+    const headers = digest.raw.split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ');
+    const link = headers.match(/^List-Unsubscribe: <([^>]+)>/m)?.[1];
+    expect(link).toMatch(new RegExp(`^${web.url}/unsubscribe/`));
+    const token = link!.split('/').pop()!;
+    await expect.poll(async () => (await env.ctx.db.selectFrom('outbox').select('status').where('template', '=', 'digest').executeTakeFirstOrThrow()).status).toBe('sent');
+    expect((await everythingStored()).filter((value) => value.includes(token) || value.includes(token.split('.')[1]!))).toEqual([]);
+
+    const oneClick = await fetch(link!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    expect(oneClick.status).toBe(200);
+    expect((await api('GET', '/api/v1/me/interests', { token: undp.token })).body.digest).toBe(false);
+    // Its token travels in the path: the request log has the path without it.
+    expect(logLines.join('')).not.toContain(token.split('.')[1]!);
+    expect(logLines.join('')).toContain('/unsubscribe/[redacted]');
   });
 
   it('a sealed link opens only in its own row for its own address: copied to another row, that email fails instead of carrying it', async () => {
