@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import { AppError } from '../shared/errors.ts';
@@ -15,11 +16,11 @@ import {
   upsertUserOnSignIn,
 } from './auth.repository.ts';
 import { renderSignInEmail } from './auth.emails.ts';
+import { SIGN_IN_LINK, SIGN_IN_TOKEN_MINUTES, signInUrl } from './sign-in-links.ts';
 import { consumeRateLimit } from './rate-limits.ts';
 import { cacheChanged } from '../shared/process-cache.ts';
 import { actingOrganization, type Actor, type Affiliation } from './actor.ts';
 
-export const SIGN_IN_TOKEN_MINUTES = 10;
 const SESSION_DAYS = { browser: 14, api: 30 } as const;
 
 /**
@@ -32,13 +33,14 @@ export async function requestSignInLink(ctx: AppContext, input: { email: string;
   await consumeRateLimit(ctx, 'signInLinkPerEmail', input.email);
   const token = newSecretToken();
   const tokenHash = hashToken(token);
-  const link = new URL('/auth/callback', ctx.config.BASE_URL);
-  link.searchParams.set('token', token);
   const locale = (await findUserLocaleByEmail(ctx.db, input.email)) ?? input.locale ?? 'en';
-  const email = renderSignInEmail(link.toString(), SIGN_IN_TOKEN_MINUTES, locale);
+  // The stored email holds a placeholder; the link itself is stored sealed until the email is sent, then
+  // scrubbed: with the token hashed in sign_in_tokens, nothing stored can sign this person in.
+  const email = renderSignInEmail(SIGN_IN_LINK, SIGN_IN_TOKEN_MINUTES, locale);
+  const outboxId = randomUUID();
   await inTransaction(ctx, async (tx) => {
-    await insertSignInToken(tx.db, tokenHash, input.email, SIGN_IN_TOKEN_MINUTES, input.next ?? null);
-    await tx.queueEmail({ idempotencyKey: `sign-in:${tokenHash}`, template: 'sign-in', to: input.email, ...email });
+    await tx.queueEmail({ id: outboxId, idempotencyKey: `sign-in:${tokenHash}`, template: 'sign-in', to: input.email, ...email, links: { [SIGN_IN_LINK]: signInUrl(ctx, token) }, linksUntilSent: true });
+    await insertSignInToken(tx.db, tokenHash, input.email, SIGN_IN_TOKEN_MINUTES, input.next ?? null, outboxId);
   });
 }
 

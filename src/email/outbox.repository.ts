@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database, OutboxAttachment } from '../../db/types.ts';
+import { sealLinks, type EmailLinks } from './sealed-links.ts';
 
 export interface OutboxEmail {
   /** Unique per event and recipient: the same event never sends twice. */
@@ -12,10 +13,20 @@ export interface OutboxEmail {
   html: string;
   headers?: Record<string, string>;
   attachments?: OutboxAttachment[];
+  /**
+   * Links that act for the recipient, by the placeholder (`linkPlaceholder()`) that stands for each in
+   * the text, the HTML and the headers: stored sealed, put into the message just before SMTP.
+   */
+  links?: EmailLinks;
+  /** The links work once (sign-in): scrubbed when the email is sent or has failed; a resend needs new ones. */
+  linksUntilSent?: boolean;
+  /** The row's id, when the caller must refer to the row (a sign-in token names the email carrying it). */
+  id?: string;
 }
 
-function outboxRow(email: OutboxEmail, messageDomain: string) {
-  const id = randomUUID();
+function outboxRow(email: OutboxEmail, messageDomain: string, sealingSecret: string) {
+  const id = email.id ?? randomUUID();
+  const links = email.links && Object.keys(email.links).length > 0 ? email.links : null;
   return {
     id,
     idempotency_key: email.idempotencyKey,
@@ -27,30 +38,32 @@ function outboxRow(email: OutboxEmail, messageDomain: string) {
     headers: JSON.stringify(email.headers ?? {}),
     attachments: JSON.stringify(email.attachments ?? []),
     message_id: `<${id}@${messageDomain}>`,
+    sealed_links: links ? sealLinks(sealingSecret, { outboxId: id, to: email.to }, links) : null,
+    sealed_links_until_sent: !!links && !!email.linksUntilSent,
   };
 }
 
 /** Writes an email to the outbox; returns its id, or null when this event was already queued. */
-export async function insertOutboxEmail(db: Kysely<Database>, email: OutboxEmail, messageDomain: string): Promise<string | null> {
+export async function insertOutboxEmail(db: Kysely<Database>, email: OutboxEmail, messageDomain: string, sealingSecret: string): Promise<string | null> {
   const row = await db
     .insertInto('outbox')
-    .values(outboxRow(email, messageDomain))
+    .values(outboxRow(email, messageDomain, sealingSecret))
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
     .returning('id')
     .executeTakeFirst();
   return row?.id ?? null;
 }
 
-/** Rows per multi-row INSERT: 10 parameters each stays far below Postgres's 65,535. */
+/** Rows per multi-row INSERT: 12 parameters each stays far below Postgres's 65,535. */
 const OUTBOX_INSERT_CHUNK = 1000;
 
 /** Writes many emails with multi-row INSERTs; returns the ids of those not already queued. */
-export async function insertOutboxEmails(db: Kysely<Database>, emails: OutboxEmail[], messageDomain: string): Promise<string[]> {
+export async function insertOutboxEmails(db: Kysely<Database>, emails: OutboxEmail[], messageDomain: string, sealingSecret: string): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < emails.length; i += OUTBOX_INSERT_CHUNK) {
     const rows = await db
       .insertInto('outbox')
-      .values(emails.slice(i, i + OUTBOX_INSERT_CHUNK).map((email) => outboxRow(email, messageDomain)))
+      .values(emails.slice(i, i + OUTBOX_INSERT_CHUNK).map((email) => outboxRow(email, messageDomain, sealingSecret)))
       .onConflict((oc) => oc.column('idempotency_key').doNothing())
       .returning('id')
       .execute();
@@ -75,8 +88,11 @@ export async function claimOutboxEmail(db: Kysely<Database>, id: string, leaseSe
     .executeTakeFirst();
 }
 
+// One-time links are gone once the email is sent or has failed: a backup taken later holds nothing to open.
+const scrubOneTimeLinks = sql<string | null>`CASE WHEN sealed_links_until_sent THEN NULL ELSE sealed_links END`;
+
 export async function markOutboxSent(db: Kysely<Database>, id: string): Promise<void> {
-  await db.updateTable('outbox').set({ status: 'sent', sent_at: sql`now()`, last_error: null }).where('id', '=', id).where('status', '=', 'sending').execute();
+  await db.updateTable('outbox').set({ status: 'sent', sent_at: sql`now()`, last_error: null, sealed_links: scrubOneTimeLinks }).where('id', '=', id).where('status', '=', 'sending').execute();
 }
 
 export async function markOutboxRetry(db: Kysely<Database>, id: string, error: string): Promise<void> {
@@ -84,7 +100,7 @@ export async function markOutboxRetry(db: Kysely<Database>, id: string, error: s
 }
 
 export async function markOutboxFailed(db: Kysely<Database>, id: string, error: string): Promise<void> {
-  await db.updateTable('outbox').set({ status: 'failed', last_error: error.slice(0, 2000) }).where('id', '=', id).execute();
+  await db.updateTable('outbox').set({ status: 'failed', last_error: error.slice(0, 2000), sealed_links: scrubOneTimeLinks }).where('id', '=', id).execute();
 }
 
 /** Rows that no job is handling: pending for a while, or `sending` past their lease. */
@@ -124,6 +140,11 @@ export async function resetOutboxEmail(db: Kysely<Database>, id: string) {
     .set({ status: 'pending', attempts: 0, last_error: null, claimed_at: null })
     .where('id', '=', id)
     .where('status', 'in', ['sent', 'failed'])
-    .returning(['id'])
+    .returning(['id', 'template', 'to_email', 'sealed_links_until_sent'])
     .executeTakeFirst();
+}
+
+/** New sealed links for an email whose one-time links were scrubbed (a resent sign-in email). */
+export async function setOutboxSealedLinks(db: Kysely<Database>, id: string, sealedLinks: string): Promise<void> {
+  await db.updateTable('outbox').set({ sealed_links: sealedLinks }).where('id', '=', id).execute();
 }

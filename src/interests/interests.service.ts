@@ -6,6 +6,7 @@ import { findInterests, findDigestCandidates, followRequest, isFollowing, markDi
 import type { InterestsInput } from './interests.schemas.ts';
 import { renderDigestEmail } from './interests.emails.ts';
 import { unsubscribeToken, verifyUnsubscribeToken } from './unsubscribe.ts';
+import { linkPlaceholder } from '../email/sealed-links.ts';
 
 export async function setFollowing(ctx: AppContext, actorOrNull: Actor | null, requestId: string, follow: boolean) {
   const actor = requireActor(actorOrNull);
@@ -64,7 +65,8 @@ export async function sendDigests(ctx: AppContext, day: string): Promise<number>
     const candidates = await findDigestCandidates(ctx.db, 200);
     if (candidates.length === 0) return sent;
     for (const candidate of candidates) {
-      const unsubscribe = unsubscribeUrl(ctx, candidate.user_id);
+      // The one-click link is stored only sealed (src/email/sealed-links.ts): the header holds a placeholder.
+      const unsubscribe = linkPlaceholder();
       const email = renderDigestEmail({
         requests: candidate.requests.map((r) => ({ ...r, deadline: new Date(r.deadline) })),
         url: new URL('/', ctx.config.BASE_URL).toString(),
@@ -77,6 +79,7 @@ export async function sendDigests(ctx: AppContext, day: string): Promise<number>
           to: candidate.email,
           ...email,
           headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+          links: { [unsubscribe]: unsubscribeUrl(ctx, candidate.user_id) },
         });
         await markDigestSent(tx.db, candidate.user_id);
       });

@@ -33,6 +33,7 @@ export const pageProblemTexts = [
   N_('Choose accept or decline.'),
   N_('Sign-in link not valid'),
   N_('This sign-in link was already used or has expired. Ask for a new one.'),
+  N_('This sign-in link was already used or has expired, so it was not sent again. The person can ask for a new link on the sign-in page.'),
   N_('Deadline passed'),
   N_('Too many attempts'),
   N_('Only the forum secretariat (organizers) can do this.'),

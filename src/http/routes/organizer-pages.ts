@@ -234,16 +234,23 @@ export function organizerPages(ctx: AppContext): Router {
     );
   });
 
-  router.get('/organizer/emails', async (req, res) => {
+  const showEmails = async (req: Request, res: Response, formError?: string, status = 200) => {
     const parsed = z.object(outboxQuery.shape).safeParse(Object.fromEntries(Object.entries(req.query).filter(([, v]) => typeof v === 'string' && v !== '')));
     const query = parsed.success ? parsed.data : { limit: 50 };
     const page = await listOutbox(ctx, req.actor, query);
     const nextUrl = page.nextCursor ? `/organizer/emails?${new URLSearchParams({ ...(query.status ? { status: query.status } : {}), ...(query.q ? { q: query.q } : {}), cursor: page.nextCursor })}` : null;
-    renderPage(req, res, 'organizer/emails.njk', { title: t(req.locale, 'Emails'), emails: page.items, query, nextUrl, notice: str(req.query.notice) === 'resent' ? t(req.locale, 'The email is on its way again.') : undefined });
-  });
+    renderPage(req, res, 'organizer/emails.njk', { title: t(req.locale, 'Emails'), emails: page.items, query, nextUrl, notice: str(req.query.notice) === 'resent' ? t(req.locale, 'The email is on its way again.') : undefined, formError }, status);
+  };
+  router.get('/organizer/emails', (req, res) => showEmails(req, res));
 
   router.post('/organizer/emails/:id/resend', async (req, res) => {
-    await resendOutboxEmail(ctx, req.actor, idParam(req.params.id, 'The email'));
+    try {
+      await resendOutboxEmail(ctx, req.actor, idParam(req.params.id, 'The email'));
+    } catch (error) {
+      // Not sent again (a sign-in link already used or expired, an email already on its way): the list, saying why.
+      if (error instanceof AppError && error.status === 409) return showEmails(req, res, error.detail, 409);
+      throw error;
+    }
     res.redirect(303, '/organizer/emails?notice=resent');
   });
 
