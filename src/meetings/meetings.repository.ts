@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, MeetingAnswer, MeetingStatus, ScorePart } from '../../db/types.ts';
+import { requestStatusSets } from '../requests/request-status.ts';
 
 export const ACTIVE_MEETING: MeetingStatus[] = ['proposed', 'confirmed'];
 
@@ -18,7 +19,7 @@ export async function loadMatchingState(db: Kysely<Database>, marketplaceId: str
       .selectFrom('requests')
       .select(['id', 'organization_id', 'category', 'themes', 'countries', 'languages', 'max_matches', 'status', 'created_by', 'title'])
       .where('marketplace_id', '=', marketplaceId)
-      .where('status', 'in', ['closed', 'matched'])
+      .where('status', 'in', requestStatusSets.deadlinePassed)
       .execute(),
     db
       .selectFrom('responses as s')
@@ -26,7 +27,7 @@ export async function loadMatchingState(db: Kysely<Database>, marketplaceId: str
       .innerJoin('organizations as o', 'o.id', 's.organization_id')
       .select(['s.id', 's.request_id', 's.organization_id', 's.offer_categories', 's.languages', 's.modality', 's.funding', 's.preferred', 's.status', 's.created_by', 'o.country', 'o.meeting_capacity'])
       .where('r.marketplace_id', '=', marketplaceId)
-      .where('r.status', 'in', ['closed', 'matched'])
+      .where('r.status', 'in', requestStatusSets.deadlinePassed)
       .where('s.status', 'in', ['submitted', 'matched', 'not_matched'])
       .execute(),
     db

@@ -6,10 +6,11 @@ import { AppError, conflict } from '../shared/errors.ts';
 import { formatInZone } from '../shared/time.ts';
 import type { Tx } from '../shared/transaction.ts';
 import { lockRequest, updateRequestStatus, type RequestRow } from './requests.repository.ts';
+import { requestStatuses } from './requests.schemas.ts';
 
 /** The named sets of request statuses: each rule that asks "is it one of these" uses one of them. */
-export const requestStatusSets: Record<'all' | 'public' | 'editable' | 'deadlinePassed' | 'deadlineMovable' | 'moderatable', readonly RequestStatus[]> = {
-  all: ['submitted', 'open', 'rejected', 'withdrawn', 'closed', 'matched'],
+export const requestStatusSets: Record<'all' | 'public' | 'editable' | 'deadlinePassed' | 'deadlineMovable' | 'moderatable' | 'awaitingMatching', readonly RequestStatus[]> = {
+  all: requestStatuses,
   /** Seen by everyone: published once, whatever came after. */
   public: ['open', 'closed', 'matched'],
   /** Its fields can still change (before the deadline). */
@@ -20,6 +21,8 @@ export const requestStatusSets: Record<'all' | 'public' | 'editable' | 'deadline
   deadlineMovable: ['submitted', 'open', 'closed'],
   /** An organizer can still publish or reject it. */
   moderatable: ['submitted', 'open'],
+  /** Published and not matched yet: a marketplace with one of these still has a matching run to come. */
+  awaitingMatching: ['open', 'closed'],
 };
 
 export type RequestAction = 'publish' | 'reject' | 'withdraw' | 'close' | 'reopen' | 'match';

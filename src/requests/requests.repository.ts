@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, RequestCategory, RequestStatus } from '../../db/types.ts';
+import { requestStatusSets } from './request-status.ts';
 
 export interface RequestValues {
   marketplaceId: string;
@@ -141,7 +142,7 @@ export async function updateRequestFieldsBeforeDeadline(db: Kysely<Database>, id
     .updateTable('requests')
     .set({ ...changes, updated_at: sql`now()` })
     .where('id', '=', id)
-    .where('status', 'in', ['submitted', 'open'])
+    .where('status', 'in', requestStatusSets.editable)
     .where('response_deadline', '>', sql<Date>`now()`)
     .returning('id')
     .executeTakeFirst();
@@ -149,7 +150,7 @@ export async function updateRequestFieldsBeforeDeadline(db: Kysely<Database>, id
 
 export interface BrowseFilters {
   marketplaceId: string;
-  statuses: RequestStatus[];
+  statuses: readonly RequestStatus[];
   organizationId?: string | undefined;
   category?: RequestCategory | undefined;
   theme?: string | undefined;
@@ -179,7 +180,7 @@ export async function browseRequestRows(db: Kysely<Database>, f: BrowseFilters) 
 
 export async function listThemesInUse(db: Kysely<Database>, marketplaceId: string) {
   const result = await sql<{ theme: string }>`
-    SELECT DISTINCT unnest(themes) AS theme FROM requests WHERE marketplace_id = ${marketplaceId} AND status IN ('open','closed','matched') ORDER BY 1`.execute(db);
+    SELECT DISTINCT unnest(themes) AS theme FROM requests WHERE marketplace_id = ${marketplaceId} AND status IN (${sql.join(requestStatusSets.public)}) ORDER BY 1`.execute(db);
   return result.rows.map((r) => r.theme);
 }
 
@@ -213,6 +214,6 @@ export async function findRequestsFollowingMarketplaceDeadline(db: Kysely<Databa
     .select('id')
     .where('marketplace_id', '=', marketplaceId)
     .where('own_deadline', 'is', null)
-    .where('status', 'in', ['submitted', 'open', 'closed'])
+    .where('status', 'in', requestStatusSets.deadlineMovable)
     .execute();
 }

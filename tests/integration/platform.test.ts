@@ -36,7 +36,11 @@ describe('for the people who run it', () => {
     expect(documented).toEqual(served);
     const doc = await api('GET', '/api/v1/openapi.json');
     expect(doc.body.openapi).toBe('3.1.0');
-    const createRequest = doc.body.paths['/marketplaces/{slug}/requests'].post.requestBody.content['application/json'].schema;
+    // Bodies and answers are components the operations refer to.
+    const component = (ref: string) => doc.body.components.schemas[ref.replace('#/components/schemas/', '')];
+    const createRequest = component(doc.body.paths['/marketplaces/{slug}/requests'].post.requestBody.content['application/json'].schema.$ref);
+    expect(doc.body.paths['/requests/{id}'].get.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/Request');
+    expect(component('#/components/schemas/Request').required).toEqual(expect.arrayContaining(['id', 'title', 'status', 'responseDeadline', 'organization']));
     expect(createRequest.required).toEqual(expect.arrayContaining(['title', 'category', 'description', 'expectedOutcome', 'countries', 'languages']));
     expect(createRequest.properties.category.enum).toContain('capacity_building');
   });

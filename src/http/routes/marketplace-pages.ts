@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.ts';
-import { isVerifiedMember, requireActor } from '../../auth/actor.ts';
+import { requireActor } from '../../auth/actor.ts';
 import { setOrganizationBody, organizationKindLabels, organizationKinds } from '../../organizations/organizations.schemas.ts';
 import { setMyOrganization } from '../../organizations/organizations.service.ts';
 import { searchOrganizations } from '../../organizations/organizations.repository.ts';
@@ -8,6 +8,8 @@ import { getPublicMarketplace, listMarketplaces } from '../../marketplaces/marke
 import { browseRequestsQuery, changeDeadlineBody, createRequestBody, requestCategories, requestCategoryLabels, rejectRequestBody, updateRequestBody } from '../../requests/requests.schemas.ts';
 import { browseRequests, listPublicThemes, changeRequestDeadline, createRequest, getRequest, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
 import { visibleResponsesOf, requireVerifiedProvider } from '../../responses/responses.service.ts';
+import { isRequesterOf } from '../../responses/responses.policy.ts';
+import { canChangeDeadline, canEditRequest, canModerateRequest, canPostRequest, canPublishRequest, canWithdrawRequest, listableStatuses, seesRequestInternals } from '../../requests/requests.policy.ts';
 import { getFollowing } from '../../interests/interests.service.ts';
 import { listMeetingsOfRequest } from '../../meetings/meetings.repository.ts';
 import type { AppError } from '../../shared/errors.ts';
@@ -143,7 +145,8 @@ export function marketplacePages(ctx: AppContext): Router {
     const themesInUse = await listPublicThemes(ctx, marketplace.id);
     const sessionCodes = new Set(sessions.map((s) => s.code));
     const nextUrl = page.nextCursor ? `/m/${marketplace.slug}?${new URLSearchParams({ ...raw, cursor: page.nextCursor }).toString()}` : null;
-    const statuses = (req.actor?.isOrganizer || query.mine ? ['open', 'submitted', 'rejected', 'withdrawn', 'closed', 'matched'] : ['open', 'closed', 'matched']).map((s) => ({
+    // 'open' first: it is what the list shows when no status is chosen.
+    const statuses = ['open' as const, ...listableStatuses(req.actor, !!query.mine).filter((s) => s !== 'open')].map((s) => ({
       value: s,
       label: t(req.locale, statusLabels[s] ?? s),
     }));
@@ -154,7 +157,7 @@ export function marketplacePages(ctx: AppContext): Router {
       nextUrl,
       query: raw,
       errors,
-      canPost: !!req.actor && isVerifiedMember(req.actor) && req.actor.organization?.kind === 'government',
+      canPost: canPostRequest(req.actor),
       categories: categoryOptions(req.locale),
       themes: [
         ...sessions.map((s) => ({ value: s.code, label: `${s.code}: ${s.title}` })),
@@ -231,9 +234,7 @@ export function marketplacePages(ctx: AppContext): Router {
   };
   const showRequest = async (req: Request, res: Response, request: RequestRow, extra: Record<string, unknown> = {}, status = 200) => {
     const actor = req.actor;
-    const insider = !!actor && (actor.isOrganizer || actor.organization?.id === request.organization_id);
-    const isOwner = !!actor && actor.organization?.id === request.organization_id && isVerifiedMember(actor);
-    const editable = ['submitted', 'open'].includes(request.status);
+    const insider = seesRequestInternals(actor, request);
     // Independent reads, side by side (each on its own pool connection).
     const [visible, following, meetings, history] = await Promise.all([
       actor ? visibleResponsesOf(ctx, actor, request) : { items: [], sealedUntilClose: false },
@@ -241,7 +242,7 @@ export function marketplacePages(ctx: AppContext): Router {
       insider ? listMeetingsOfRequest(ctx.db, request.id) : [],
       insider ? listAudit(ctx.db, 'request', request.id) : [],
     ]);
-    const isRequester = !!actor && actor.organization?.id === request.organization_id;
+    const isRequester = isRequesterOf(actor, request);
     let respondRefusal: string | null = null;
     let canRespond = false;
     if (request.status === 'open' && !isRequester && !actor?.isOrganizer) {
@@ -267,9 +268,11 @@ export function marketplacePages(ctx: AppContext): Router {
         respondRefusal,
         following,
         meetings,
-        canChangeDeadline: !!actor?.isOrganizer && ['submitted', 'open', 'closed'].includes(request.status),
-        canEdit: editable && (isOwner || !!actor?.isOrganizer),
-        canModerate: !!actor?.isOrganizer && ['submitted', 'open'].includes(request.status),
+        canChangeDeadline: canChangeDeadline(actor, request),
+        canEdit: canEditRequest(actor, request),
+        canWithdraw: canWithdrawRequest(actor, request),
+        canPublish: canPublishRequest(actor, request),
+        canModerate: canModerateRequest(actor, request),
         history,
         notice: notices[str(req.query.notice)] ? t(req.locale, notices[str(req.query.notice)]!) : undefined,
         values: {},
