@@ -2,8 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.ts';
 import { isVerifiedMember, requireActor } from '../../auth/actor.ts';
 import { setOrganizationBody, organizationKindLabels, organizationKinds } from '../../organizations/organizations.schemas.ts';
-import { setMyOrganization } from '../../organizations/organizations.service.ts';
-import { searchOrganizations } from '../../organizations/organizations.repository.ts';
+import { listJoinableOrganizations, setMyOrganization } from '../../organizations/organizations.service.ts';
 import { getPublicMarketplace, listMarketplaces } from '../../marketplaces/marketplaces.service.ts';
 import { browseRequestsQuery, changeDeadlineBody, createRequestBody, requestCategories, requestCategoryLabels, rejectRequestBody, updateRequestBody } from '../../requests/requests.schemas.ts';
 import { browseRequests, listPublicThemes, changeRequestDeadline, createRequest, getRequest, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
@@ -86,7 +85,7 @@ export function marketplacePages(ctx: AppContext): Router {
         values,
         errors,
         formError,
-        organizations: await searchOrganizations(ctx.db),
+        organizations: await listJoinableOrganizations(ctx),
         kinds: organizationKinds.map((value) => ({ value, label: t(req.locale, organizationKindLabels[value]) })),
         countries: allCountries(req.locale).map((c) => ({ value: c.code, label: c.name })),
       },
