@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { apiClient, PageClient } from '../helpers/http.ts';
-import { createTestMarketplace, publishedRequest, sampleResponse, type TestPerson, castMember, passDeadline } from '../helpers/factories.ts';
+import { createPerson, createTestMarketplace, publishedRequest, sampleRequest, sampleResponse, type TestPerson, castMember, passDeadline } from '../helpers/factories.ts';
 import { sendDigests } from '../../src/interests/interests.service.ts';
 
 let env: TestEnvironment;
@@ -78,6 +78,25 @@ describe('the organizers’ email log', () => {
     expect(mail.parsed.messageId).toBe(failed.messageId);
     const again = await api('POST', `/api/v1/emails/${failed.id}/resend`, { token: organizer.token });
     expect([202, 409]).toContain(again.status);
+  });
+});
+
+describe('following a request', () => {
+  it('a person whose membership waits for approval follows a published request as an individual; nobody follows one they cannot see', async () => {
+    const waiting = await createPerson(env.ctx, { email: 'new.colleague@undp.org', organization: { name: 'United Nations Development Programme (UNDP)', kind: 'un_agency' }, membership: 'pending' });
+    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request followed by a person still waiting' });
+    expect((await api('PUT', `/api/v1/requests/${request.id}/follow`, { token: waiting.token })).body).toEqual({ following: true });
+    const browser = new PageClient(env.baseUrl);
+    browser.setCookie('fm_session', waiting.browserToken);
+    expect((await browser.get(`/requests/${request.id}`)).html).toContain('Stop following');
+
+    // A request not published yet is the requester's and the organizers': to anyone else it does not exist.
+    const unpublished = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: bangladesh.token, body: { ...sampleRequest, title: 'Request not published yet' } });
+    for (const method of ['PUT', 'DELETE']) {
+      const refused = await api(method, `/api/v1/requests/${unpublished.body.id}/follow`, { token: waiting.token });
+      expect(refused.status).toBe(404);
+    }
+    expect(await env.ctx.db.selectFrom('request_follows').select('user_id').where('request_id', '=', unpublished.body.id).execute()).toEqual([]);
   });
 });
 

@@ -8,6 +8,7 @@ import { browseRequestsQuery, changeDeadlineBody, createRequestBody, requestCate
 import { browseRequests, listPublicThemes, changeRequestDeadline, createRequest, getRequest, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
 import { visibleResponsesOf, requireVerifiedProvider } from '../../responses/responses.service.ts';
 import { getFollowing } from '../../interests/interests.service.ts';
+import { canFollowRequest } from '../../interests/interests.policy.ts';
 import { listMeetingsOfRequest } from '../../meetings/meetings.repository.ts';
 import type { AppError } from '../../shared/errors.ts';
 import { listAudit } from '../../audit/audit.repository.ts';
@@ -265,6 +266,7 @@ export function marketplacePages(ctx: AppContext): Router {
         canRespond,
         respondRefusal,
         following,
+        canFollow: canFollowRequest(actor ?? null, request),
         meetings,
         canChangeDeadline: !!actor?.isOrganizer && ['submitted', 'open', 'closed'].includes(request.status),
         canEdit: editable && (isOwner || !!actor?.isOrganizer),
