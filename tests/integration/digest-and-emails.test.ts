@@ -100,6 +100,25 @@ describe('following a request', () => {
   });
 });
 
+describe('the organizers’ email log over the API', () => {
+  it('answers times as ISO instants, offers to resend only what is sent or failed, and refuses to resend one still on its way', async () => {
+    const pending = await env.ctx.db
+      .insertInto('outbox')
+      .values({ idempotency_key: 'waiting-in-line', template: 'test', to_email: 'in.line@example.org', subject: 'Still on its way', text_body: 'x', html_body: 'x', message_id: '<in-line@localhost>', status: 'sending', claimed_at: new Date() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const list = await api('GET', '/api/v1/emails?q=in.line%40example.org', { token: organizer.token });
+    expect(list.body.items).toEqual([expect.objectContaining({ id: pending.id, status: 'sending', sentAt: null, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/) })]);
+    const resend = await api('POST', `/api/v1/emails/${pending.id}/resend`, { token: organizer.token });
+    expect(resend.status).toBe(409);
+    const browser = new PageClient(env.baseUrl);
+    browser.setCookie('fm_session', organizer.browserToken);
+    const page = await browser.get('/organizer/emails?q=in.line%40example.org');
+    expect(page.html).toContain('in.line@example.org');
+    expect(page.html).not.toContain(`/organizer/emails/${pending.id}/resend`);
+  });
+});
+
 describe('responding in the browser', () => {
   it('after the deadline the form keeps the text and says when the deadline was, in the marketplace’s and the reader’s time', async () => {
     const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request answered too late' });

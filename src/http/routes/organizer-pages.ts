@@ -5,6 +5,7 @@ import { requireOrganizer } from '../../auth/actor.ts';
 import { approveMembership, listOrganizations, verifyOrganization } from '../../organizations/organizations.service.ts';
 import { canApproveMembership, canVerifyOrganization } from '../../organizations/organizations.policy.ts';
 import { organizationListQuery } from '../../organizations/organizations.schemas.ts';
+import { canResendEmail } from '../../email/outbox.policy.ts';
 import { createMarketplaceBody, updateMarketplaceBody } from '../../marketplaces/marketplaces.schemas.ts';
 import { createMarketplace, findMarketplace, getMarketplace, updateMarketplace, type MarketplaceDetail } from '../../marketplaces/marketplaces.service.ts';
 import { changeDeadlineBody } from '../../requests/requests.schemas.ts';
@@ -243,8 +244,9 @@ export function organizerPages(ctx: AppContext): Router {
     const parsed = z.object(outboxQuery.shape).safeParse(Object.fromEntries(Object.entries(req.query).filter(([, v]) => typeof v === 'string' && v !== '')));
     const query = parsed.success ? parsed.data : { limit: 50 };
     const page = await listOutbox(ctx, req.actor, query);
+    const emails = page.items.map((e) => ({ ...e, canResend: canResendEmail(req.actor, e) }));
     const nextUrl = page.nextCursor ? `/organizer/emails?${new URLSearchParams({ ...(query.status ? { status: query.status } : {}), ...(query.q ? { q: query.q } : {}), cursor: page.nextCursor })}` : null;
-    renderPage(req, res, 'organizer/emails.njk', { title: t(req.locale, 'Emails'), emails: page.items, query, nextUrl, notice: str(req.query.notice) === 'resent' ? t(req.locale, 'The email is on its way again.') : undefined });
+    renderPage(req, res, 'organizer/emails.njk', { title: t(req.locale, 'Emails'), emails, query, nextUrl, notice: str(req.query.notice) === 'resent' ? t(req.locale, 'The email is on its way again.') : undefined });
   });
 
   router.post('/organizer/emails/:id/resend', async (req, res) => {
