@@ -1,5 +1,6 @@
 import type { OrganizationKind, OrganizationStatus } from '../../db/types.ts';
 import { forbidden, unauthorized } from '../shared/errors.ts';
+import { organizationStatusSets } from '../organizations/organization-status.ts';
 
 export interface ActingOrganization {
   id: string;
@@ -35,7 +36,7 @@ export interface Actor {
 
 /** The organization of an actor, when it may act: verified, with an active membership. */
 export function actingOrganization(affiliation: Affiliation | null): ActingOrganization | null {
-  if (!affiliation || affiliation.organization.status !== 'verified' || affiliation.membership !== 'active') return null;
+  if (!affiliation || !organizationStatusSets.actsInMarketplace.includes(affiliation.organization.status) || affiliation.membership !== 'active') return null;
   const { id, name, kind, country } = affiliation.organization;
   return { id, name, kind, country };
 }

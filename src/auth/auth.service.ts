@@ -20,6 +20,7 @@ import { SIGN_IN_LINK, SIGN_IN_TOKEN_MINUTES, signInUrl } from './sign-in-links.
 import { consumeRateLimit } from './rate-limits.ts';
 import { cacheChanged } from '../shared/process-cache.ts';
 import { actingOrganization, type Actor, type Affiliation } from './actor.ts';
+import type { MeAnswer } from './auth.schemas.ts';
 
 const SESSION_DAYS = { browser: 14, api: 30 } as const;
 
@@ -124,7 +125,7 @@ export async function signOut(ctx: AppContext, sessionToken: string): Promise<vo
 }
 
 /** Who the caller is, for `GET /me`: the organization they named and where it stands, and whether they act for it. */
-export function meToJson(actor: Actor) {
+export function meToJson(actor: Actor): MeAnswer {
   return {
     id: actor.id,
     email: actor.email,

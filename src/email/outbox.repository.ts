@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database, OutboxAttachment } from '../../db/types.ts';
 import { sealLinks, type EmailLinks } from './sealed-links.ts';
+import { outboxTransitions } from './outbox-status.ts';
 
 export interface OutboxEmail {
   /** Unique per event and recipient: the same event never sends twice. */
@@ -139,7 +140,7 @@ export async function resetOutboxEmail(db: Kysely<Database>, id: string) {
     .updateTable('outbox')
     .set({ status: 'pending', attempts: 0, last_error: null, claimed_at: null })
     .where('id', '=', id)
-    .where('status', 'in', ['sent', 'failed'])
+    .where('status', 'in', outboxTransitions.resend.from)
     .returning(['id', 'template', 'to_email', 'sealed_links_until_sent'])
     .executeTakeFirst();
 }

@@ -4,8 +4,8 @@ import type { Database } from '../../db/types.ts';
 import { UnrecoverableError } from 'bullmq';
 import type { AppContext } from '../context.ts';
 import { jobId } from '../queue/registry.ts';
-import { requireOrganizer, type Actor } from '../auth/actor.ts';
-import { conflict, notFound } from '../shared/errors.ts';
+import { requireActor, type Actor } from '../auth/actor.ts';
+import { conflict, forbidden, notFound } from '../shared/errors.ts';
 import { decodeCursor, encodeCursor } from '../shared/cursor.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import {
@@ -21,6 +21,7 @@ import {
 import { describeSmtpError, isPermanentSmtpFailure } from './mailer.ts';
 import { openLinks, sealLinks, withLinks, withoutLinks, type EmailLinks } from './sealed-links.ts';
 import { renewSignInLink } from '../auth/sign-in-links.ts';
+import { canReadOutbox } from './outbox.policy.ts';
 
 /** How long a claimed row may stay `sending` before another job may take it. */
 export const SENDING_LEASE_SECONDS = 120;
@@ -101,9 +102,16 @@ export async function sweepOutbox(ctx: AppContext): Promise<number> {
   return stuck.length;
 }
 
+/** The email log is the secretariat's (see outbox.policy.ts), or a 403 that says so. */
+function requireOutboxReader(actorOrNull: Actor | null): Actor {
+  const actor = requireActor(actorOrNull);
+  if (!canReadOutbox(actor)) throw forbidden('Only the forum secretariat (organizers) can do this.');
+  return actor;
+}
+
 /** An organizer sends an email again (after fixing an address, or when a recipient lost it). */
 export async function resendOutboxEmail(ctx: AppContext, actorOrNull: Actor | null, outboxId: string): Promise<void> {
-  const actor = requireOrganizer(actorOrNull);
+  const actor = requireOutboxReader(actorOrNull);
   await ctx.db.transaction().execute(async (trx) => {
     const row = await resetOutboxEmail(trx, outboxId);
     if (!row) {
@@ -126,7 +134,7 @@ async function renewOneTimeLinks(ctx: AppContext, db: Kysely<Database>, row: { i
 }
 
 export async function listOutbox(ctx: AppContext, actorOrNull: Actor | null, query: { status?: string | undefined; q?: string | undefined; cursor?: string | undefined; limit: number }) {
-  requireOrganizer(actorOrNull);
+  requireOutboxReader(actorOrNull);
   const after = decodeCursor(query.cursor);
   const rows = await listOutboxRows(ctx.db, query.status, query.q, after ? { createdAt: after.time, id: after.id } : undefined, query.limit);
   const items = rows.slice(0, query.limit);

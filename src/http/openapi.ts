@@ -116,10 +116,15 @@ export function buildOpenApiDocument(operations: readonly Operation[] = apiOpera
       ...(parameters.length ? { parameters } : {}),
       ...(ref.body ? { requestBody: { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref.body}` } } } } } : {}),
       responses: {
-        [String(op.status)]: {
-          description: op.status === 204 ? 'Done' : 'Success',
-          ...(ref.answer ? { content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref.answer}` } } } } : {}),
-        },
+        ...Object.fromEntries(
+          [op.status, ...(op.otherStatuses ?? [])].map((status) => [
+            String(status),
+            {
+              description: status === 204 ? 'Done' : status === 201 ? 'Created' : 'Success',
+              ...(ref.answer && status !== 204 ? { content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref.answer}` } } } } : {}),
+            },
+          ]),
+        ),
         ...Object.fromEntries(errorStatuses(op).map((s) => [s, { description: problemTexts[s], content: { 'application/problem+json': { schema: problemRef } } }])),
       },
     };

@@ -59,6 +59,24 @@ export interface OperationInput<P, Q, B> {
 /** A handler that wrote the answer itself (a cached, pre-compressed body) returns this. */
 export const SENT = Symbol('answer sent');
 
+export type SuccessStatus = 200 | 201 | 202 | 204;
+
+/**
+ * An answer with another of the operation's declared success statuses (`otherStatuses`): a PUT that
+ * created what it names answers 201, one that found it 200. The handler says which by returning
+ * `withStatus(201, answer)`; the status must be declared, so the OpenAPI document lists it.
+ */
+export class WithStatus<T> {
+  constructor(
+    readonly status: SuccessStatus,
+    readonly answer: T,
+  ) {}
+}
+
+export function withStatus<T>(status: SuccessStatus, answer: T): WithStatus<T> {
+  return new WithStatus(status, answer);
+}
+
 export interface OperationSpec<P extends AnyObject, Q extends AnyObject, B extends z.ZodType, R extends z.ZodType> {
   /** Unique, lowerCamelCase: what an SDK generator names the method. */
   operationId: string;
@@ -75,11 +93,15 @@ export interface OperationSpec<P extends AnyObject, Q extends AnyObject, B exten
   /** The JSON body; an operation without one refuses any body but `{}`. */
   body?: B;
   /** The answer's status on success. */
-  status: 200 | 201 | 202 | 204;
+  status: SuccessStatus;
+  /** Other success statuses the handler may choose with `withStatus()`, with the same answer schema. */
+  otherStatuses?: readonly SuccessStatus[];
   /** The answer's schema (none for 204). Checked on every answer under NODE_ENV=test, so it cannot drift. */
   answer?: R;
-  handler: (ctx: AppContext, input: OperationInput<z.output<P>, z.output<Q>, z.output<B>>) => Promise<z.input<R> | typeof SENT> | z.input<R> | typeof SENT;
+  handler: (ctx: AppContext, input: OperationInput<z.output<P>, z.output<Q>, z.output<B>>) => Promise<Answer<z.input<R>>> | Answer<z.input<R>>;
 }
+
+type Answer<T> = T | WithStatus<T> | typeof SENT;
 
 export type Operation = OperationSpec<AnyObject, AnyObject, z.ZodType, z.ZodType>;
 
@@ -132,16 +154,19 @@ export async function runOperation(ctx: AppContext, op: Operation, req: Request,
   const params = parseParams(op.params, req.params as Record<string, unknown>);
   const query = op.query ? parseInput(op.query, req.query) : {};
   const body = op.body ? parseInput(op.body, req.body) : op.method === 'get' || op.method === 'delete' ? {} : parseInput(noBody, req.body ?? {});
-  const answer = await op.handler(ctx, { actor, params, query, body, req, res });
-  if (answer === SENT) return;
-  if (op.status === 204) return void res.status(204).end();
+  const result = await op.handler(ctx, { actor, params, query, body, req, res });
+  if (result === SENT) return;
+  const status = result instanceof WithStatus ? result.status : op.status;
+  if (status !== op.status && !op.otherStatuses?.includes(status)) throw new Error(`${op.operationId} answered ${status}, which it does not declare`);
+  const answer = result instanceof WithStatus ? result.answer : result;
+  if (status === 204) return void res.status(204).end();
   if (ctx.config.NODE_ENV === 'test' && op.answer) {
     const checked = op.answer.safeParse(answer);
     if (!checked.success) {
       throw new Error(`${op.operationId} answered outside its schema: ${JSON.stringify(checked.error.issues.slice(0, 3))}`);
     }
   }
-  res.status(op.status).json(answer);
+  res.status(status).json(answer);
 }
 
 /** express's path form of an OpenAPI path: `/requests/{id}` → `/requests/:id`. */

@@ -7,10 +7,14 @@ import type { InterestsInput } from './interests.schemas.ts';
 import { renderDigestEmail } from './interests.emails.ts';
 import { unsubscribeToken, verifyUnsubscribeToken } from './unsubscribe.ts';
 import { linkPlaceholder } from '../email/sealed-links.ts';
+import { canFollowRequest } from './interests.policy.ts';
+import { notFound } from '../shared/errors.ts';
 
+/** Follows a request, or stops following it: whoever may see it (see `canFollowRequest`); to anyone else it is not found. */
 export async function setFollowing(ctx: AppContext, actorOrNull: Actor | null, requestId: string, follow: boolean) {
   const actor = requireActor(actorOrNull);
-  await getRequest(ctx, actor, requestId);
+  const request = await getRequest(ctx, actor, requestId);
+  if (!canFollowRequest(actor, request)) throw notFound('The request');
   if (follow) await followRequest(ctx.db, requestId, actor.id);
   else await unfollowRequest(ctx.db, requestId, actor.id);
   return { following: follow };

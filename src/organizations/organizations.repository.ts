@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, OrganizationKind } from '../../db/types.ts';
+import { membershipTransitions, organizationStatusSets, organizationTransitions } from './organization-status.ts';
 
 export async function findOrganizationByName(db: Kysely<Database>, name: string, country: string | null) {
   return db
@@ -27,7 +28,7 @@ export async function verifyOrganizationIfPending(db: Kysely<Database>, organiza
     .updateTable('organizations')
     .set({ status: 'verified', verified_at: sql`now()`, verified_by: verifiedBy })
     .where('id', '=', organizationId)
-    .where('status', '=', 'pending')
+    .where('status', 'in', organizationTransitions.verify.from)
     .returningAll()
     .executeTakeFirst();
 }
@@ -38,7 +39,7 @@ export async function activateMembership(db: Kysely<Database>, organizationId: s
     .set({ membership: 'active' })
     .where('id', '=', userId)
     .where('organization_id', '=', organizationId)
-    .where('membership', '=', 'pending')
+    .where('membership', 'in', membershipTransitions.approve.from)
     .returning(['id', 'email', 'locale'])
     .executeTakeFirst();
 }
@@ -57,7 +58,7 @@ export async function listOrganizationsWithMembers(db: Kysely<Database>, status:
       'o.country',
       'o.status',
       'o.created_at',
-      sql<Array<{ id: string; email: string; name: string | null; membership: string }>>`coalesce((
+      sql<Array<{ id: string; email: string; name: string | null; membership: 'pending' | 'active' | null }>>`coalesce((
         SELECT json_agg(json_build_object('id', u.id, 'email', u.email, 'name', u.name, 'membership', u.membership) ORDER BY u.email)
         FROM users u WHERE u.organization_id = o.id), '[]')`.as('members'),
     ])
@@ -74,5 +75,5 @@ export async function listMemberEmails(db: Kysely<Database>, organizationId: str
 }
 
 export async function searchOrganizations(db: Kysely<Database>) {
-  return db.selectFrom('organizations').select(['id', 'name', 'kind', 'country', 'status']).where('status', '!=', 'rejected').orderBy('name').execute();
+  return db.selectFrom('organizations').select(['id', 'name', 'kind', 'country', 'status']).where('status', 'in', organizationStatusSets.joinable).orderBy('name').execute();
 }

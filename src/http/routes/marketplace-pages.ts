@@ -2,8 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.ts';
 import { requireActor } from '../../auth/actor.ts';
 import { setOrganizationBody, organizationKindLabels, organizationKinds } from '../../organizations/organizations.schemas.ts';
-import { setMyOrganization } from '../../organizations/organizations.service.ts';
-import { searchOrganizations } from '../../organizations/organizations.repository.ts';
+import { listJoinableOrganizations, setMyOrganization } from '../../organizations/organizations.service.ts';
 import { getPublicMarketplace, listMarketplaces } from '../../marketplaces/marketplaces.service.ts';
 import { browseRequestsQuery, changeDeadlineBody, createRequestBody, requestCategories, requestCategoryLabels, rejectRequestBody, updateRequestBody } from '../../requests/requests.schemas.ts';
 import { browseRequests, listPublicThemes, changeRequestDeadline, createRequest, getRequest, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
@@ -11,6 +10,7 @@ import { visibleResponsesOf, requireVerifiedProvider } from '../../responses/res
 import { isRequesterOf } from '../../responses/responses.policy.ts';
 import { canChangeDeadline, canEditRequest, canModerateRequest, canPostRequest, canPublishRequest, canWithdrawRequest, listableStatuses, seesRequestInternals } from '../../requests/requests.policy.ts';
 import { getFollowing } from '../../interests/interests.service.ts';
+import { canFollowRequest } from '../../interests/interests.policy.ts';
 import { listMeetingsOfRequest } from '../../meetings/meetings.repository.ts';
 import type { AppError } from '../../shared/errors.ts';
 import { listAudit } from '../../audit/audit.repository.ts';
@@ -88,7 +88,7 @@ export function marketplacePages(ctx: AppContext): Router {
         values,
         errors,
         formError,
-        organizations: await searchOrganizations(ctx.db),
+        organizations: await listJoinableOrganizations(ctx),
         kinds: organizationKinds.map((value) => ({ value, label: t(req.locale, organizationKindLabels[value]) })),
         countries: allCountries(req.locale).map((c) => ({ value: c.code, label: c.name })),
       },
@@ -267,6 +267,7 @@ export function marketplacePages(ctx: AppContext): Router {
         canRespond,
         respondRefusal,
         following,
+        canFollow: canFollowRequest(actor ?? null, request),
         meetings,
         canChangeDeadline: canChangeDeadline(actor, request),
         canEdit: canEditRequest(actor, request),
