@@ -3,6 +3,7 @@ import { AppError } from '../../shared/errors.ts';
 import { N_, translateKnown } from '../../i18n/i18n.ts';
 import { renderPage } from '../routes/render.ts';
 import { localeOf } from './locale.ts';
+import { malformedPath } from './hostile-input.ts';
 
 /**
  * The services' problems (titles and fixed details) that people meet on pages, marked for translation:
@@ -46,19 +47,25 @@ export const pageProblemTexts = [
   N_('Only the two parties of a meeting answer it.'),
   N_('Only a verified organization declares its unavailability.'),
   N_('This person is not waiting to join this organization.'),
+  N_('Malformed address'),
+  N_('The address has a malformed percent-encoding (a "%" not followed by two hexadecimal digits, or bytes that are not UTF-8). Check the link, or copy it again.'),
 ];
 
 export function isApiRequest(req: Request): boolean {
   return req.originalUrl.startsWith('/api/');
 }
 
-/** Errors that come from outside the domain (body parser, Postgres constraints) as AppErrors. */
+/** Errors that come from outside the domain (body parser, router, Postgres constraints) as AppErrors. */
 function toAppError(error: unknown): AppError | null {
   if (error instanceof AppError) return error;
   const e = error as { type?: string; status?: number; code?: string; constraint?: string };
   if (e.type === 'entity.too.large') return new AppError(413, 'payload-too-large', 'Body too large', 'The request body is larger than this endpoint accepts.');
   if (e.type === 'entity.parse.failed') return new AppError(400, 'malformed-body', 'Malformed body', 'The body is not valid JSON.');
-  if (e.type === 'charset.unsupported' || e.type === 'encoding.unsupported') return new AppError(415, 'unsupported-media-type', 'Unsupported encoding', 'Send UTF-8.');
+  if (e.type === 'charset.unsupported') return new AppError(415, 'unsupported-media-type', 'Unsupported encoding', 'Send UTF-8.');
+  // refuseCompressedBodies answers first; this is body-parser's own refusal (inflate: false), worded the same.
+  if (e.type === 'encoding.unsupported') return new AppError(415, 'unsupported-content-encoding', 'Unsupported encoding', 'Request bodies are accepted uncompressed only. Send the body again without a Content-Encoding header.');
+  // The router's URIError for a path parameter that does not decode (refuseMalformedAddresses answers first).
+  if (error instanceof URIError) return malformedPath();
   if (e.status === 400 && e.type) return new AppError(400, 'malformed-body', 'Malformed body', 'The request body could not be read.');
   // A uniqueness race the service did not foresee: a conflict, never a 500.
   if (e.code === '23505') return new AppError(409, 'already-exists', 'Conflict', 'This record already exists (it was probably just created by another request).');
