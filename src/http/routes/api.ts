@@ -16,6 +16,7 @@ import { createMarketplace, getMarketplace, listMarketplaces, marketplaceToJson,
 import { browseRequestsQuery, createRequestBody, rejectRequestBody, updateRequestBody } from '../../requests/requests.schemas.ts';
 import { browseRequests, createRequest, getRequest, moderateRequest, requestToJson, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
 import { authenticateApi } from '../middleware/authenticate.ts';
+import { refuseDeepBodies } from '../middleware/hostile-input.ts';
 import { isoInZone } from '../../shared/time.ts';
 import { responsesApi } from './api-responses.ts';
 import { idParam, slugParam } from './params.ts';
@@ -46,8 +47,9 @@ function emptyBody(req: express.Request): unknown {
 export function apiRouter(ctx: AppContext): Router {
   const api = Router();
   api.use(requireJson);
-  const parseJson = express.json({ limit: '100kb', strict: true });
-  api.use((req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? next() : parseJson(req, res, next)));
+  // Never inflated (compressed bodies are refused before this) and never nested past MAX_NESTING when a route sees it.
+  const parseJson = express.json({ limit: '100kb', strict: true, inflate: false });
+  api.use((req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? next() : parseJson(req, res, next)), refuseDeepBodies);
   api.use(authenticateApi(ctx));
   for (const op of apiOperations) {
     api[op.method](expressPath(op.path), (req, res) => runOperation(ctx, op, req, res));
