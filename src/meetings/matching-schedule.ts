@@ -1,6 +1,10 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import { jobId } from '../queue/registry.ts';
+import { requestTransitions } from '../requests/request-status.ts';
+
+/** Requests a run still has work for: those the close or the match will move (open, closed). */
+const awaitingMatch = [...requestTransitions.close.from, ...requestTransitions.match.from];
 
 /** The matching run starts by itself a few seconds after the marketplace deadline (the closes go first). */
 export const RUN_AFTER_DEADLINE_MS = 3000;
@@ -35,6 +39,6 @@ export async function findMarketplacesDueForMatching(ctx: AppContext) {
       ),
     )
     // Only marketplaces with something to match.
-    .where((eb) => eb.exists(eb.selectFrom('requests as q').select('q.id').whereRef('q.marketplace_id', '=', 'm.id').where('q.status', 'in', ['open', 'closed'])))
+    .where((eb) => eb.exists(eb.selectFrom('requests as q').select('q.id').whereRef('q.marketplace_id', '=', 'm.id').where('q.status', 'in', awaitingMatch)))
     .execute();
 }
