@@ -1,17 +1,21 @@
 import type { AppContext } from '../context.ts';
-import { requireOrganizer, type Actor } from '../auth/actor.ts';
+import type { OrganizationKind, SessionRole } from '../../db/types.ts';
+import type { Actor } from '../auth/actor.ts';
 import { findMarketplace } from '../marketplaces/marketplaces.service.ts';
 import { requestCategories, requestCategoryLabels } from '../requests/requests.schemas.ts';
 import { toCsv } from '../shared/csv.ts';
+import { responseStatusSets } from '../responses/response-status.ts';
+import { meetingStatusSets } from './meeting-status.ts';
+import { requireTimetableAccess } from './meetings.service.ts';
 
 type Category = (typeof requestCategories)[number];
 
 export interface OrganizationRow {
   organizationId: string;
   name: string;
-  kind: string;
+  kind: OrganizationKind;
   byCategory: Record<Category, { responses: number; meetings: number }>;
-  sessions: Record<string, string[]>;
+  sessions: Record<string, SessionRole[]>;
 }
 
 /**
@@ -20,7 +24,7 @@ export interface OrganizationRow {
  * offered and meetings scheduled) and the agenda sessions (the roles held).
  */
 export async function marketplaceReport(ctx: AppContext, actorOrNull: Actor | null, slug: string) {
-  requireOrganizer(actorOrNull);
+  requireTimetableAccess(actorOrNull);
   const marketplace = await findMarketplace(ctx, slug);
   const [responses, meetings, roles, sessions, requestCounts, responseCounts, meetingCounts] = await Promise.all([
     ctx.db
@@ -29,7 +33,7 @@ export async function marketplaceReport(ctx: AppContext, actorOrNull: Actor | nu
       .innerJoin('organizations as o', 'o.id', 's.organization_id')
       .select(['o.id', 'o.name', 'o.kind', 'r.category'])
       .where('r.marketplace_id', '=', marketplace.id)
-      .where('s.status', 'in', ['submitted', 'matched', 'not_matched'])
+      .where('s.status', 'in', responseStatusSets.offered)
       .execute(),
     ctx.db
       .selectFrom('meetings as mt')
@@ -37,7 +41,7 @@ export async function marketplaceReport(ctx: AppContext, actorOrNull: Actor | nu
       .innerJoin('organizations as o', 'o.id', 'mt.provider_org_id')
       .select(['o.id', 'o.name', 'o.kind', 'r.category'])
       .where('mt.marketplace_id', '=', marketplace.id)
-      .where('mt.status', 'in', ['proposed', 'confirmed'])
+      .where('mt.status', 'in', meetingStatusSets.active)
       .execute(),
     ctx.db
       .selectFrom('session_roles as sr')
@@ -59,7 +63,7 @@ export async function marketplaceReport(ctx: AppContext, actorOrNull: Actor | nu
   ]);
 
   const rows = new Map<string, OrganizationRow>();
-  const row = (o: { id: string; name: string; kind: string }) => {
+  const row = (o: { id: string; name: string; kind: OrganizationKind }) => {
     let r = rows.get(o.id);
     if (!r) {
       r = { organizationId: o.id, name: o.name, kind: o.kind, byCategory: Object.fromEntries(requestCategories.map((c) => [c, { responses: 0, meetings: 0 }])) as OrganizationRow['byCategory'], sessions: {} };

@@ -9,7 +9,7 @@ import { browseRequestsQuery, changeDeadlineBody, createRequestBody, requestCate
 import { browseRequests, listPublicThemes, changeRequestDeadline, createRequest, getRequest, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
 import { visibleResponsesOf, requireVerifiedProvider } from '../../responses/responses.service.ts';
 import { getFollowing } from '../../interests/interests.service.ts';
-import { listMeetingsOfRequest } from '../../meetings/meetings.repository.ts';
+import { listMeetingsOfRequestFor } from '../../meetings/meetings.service.ts';
 import type { AppError } from '../../shared/errors.ts';
 import { listAudit } from '../../audit/audit.repository.ts';
 import { allCountries, commonLanguages } from '../../shared/reference-data.ts';
@@ -238,7 +238,7 @@ export function marketplacePages(ctx: AppContext): Router {
     const [visible, following, meetings, history] = await Promise.all([
       actor ? visibleResponsesOf(ctx, actor, request) : { items: [], sealedUntilClose: false },
       getFollowing(ctx, actor, request.id),
-      insider ? listMeetingsOfRequest(ctx.db, request.id) : [],
+      listMeetingsOfRequestFor(ctx, actor, request),
       insider ? listAudit(ctx.db, 'request', request.id) : [],
     ]);
     const isRequester = !!actor && actor.organization?.id === request.organization_id;
