@@ -7,6 +7,7 @@ import { toCsv } from '../shared/csv.ts';
 import { responseStatusSets } from '../responses/response-status.ts';
 import { meetingStatusSets } from './meeting-status.ts';
 import { requireTimetableAccess } from './meetings.service.ts';
+import type { ReportAnswer } from './meetings.schemas.ts';
 
 type Category = (typeof requestCategories)[number];
 
@@ -86,6 +87,11 @@ export async function marketplaceReport(ctx: AppContext, actorOrNull: Actor | nu
 }
 
 export type MarketplaceReport = Awaited<ReturnType<typeof marketplaceReport>>;
+
+/** The report as the API answers it (the marketplace itself is in the path). */
+export function reportToJson(report: MarketplaceReport): ReportAnswer {
+  return { categories: report.categories, sessions: report.sessions, organizations: report.organizations, counts: report.counts };
+}
 
 export function reportToCsv(report: MarketplaceReport): string {
   const header = ['Organization', 'Kind', ...report.categories.map((c) => `${c.label}: responses / meetings`), ...report.sessions.map((s) => `Session ${s.code}`)];
