@@ -241,6 +241,18 @@ describe('the matching run', () => {
     expect(page.html).not.toMatch(/score \d/);
   });
 
+  it('the request page lists its meetings to the requesting organization and the organizers, to nobody else', async () => {
+    const training = await env.ctx.db.selectFrom('requests').select('id').where('title', '=', 'Training for labour attachés').executeTakeFirstOrThrow();
+    const pageAs = async (browserToken?: string) => {
+      const browser = new PageClient(env.baseUrl);
+      if (browserToken) browser.setCookie('fm_session', browserToken);
+      return (await browser.get(`/requests/${training.id}`)).html;
+    };
+    for (const insider of [bangladesh, organizer]) expect(await pageAs(insider.browserToken)).toContain('id="meetings-title"');
+    for (const outsider of [mexico, undp]) expect(await pageAs(outsider.browserToken)).not.toContain('id="meetings-title"');
+    expect(await pageAs()).not.toContain('id="meetings-title"');
+  });
+
   it('a declined meeting cannot be accepted any more, and every answer leaves an audit row', async () => {
     const declined = await env.ctx.db.selectFrom('meetings').select(['id', 'provider_org_id']).where('status', '=', 'declined').executeTakeFirstOrThrow();
     expect(declined.provider_org_id).toBe(ilo.organizationId);
