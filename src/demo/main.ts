@@ -8,6 +8,7 @@ import { createMailer } from '../email/mailer.ts';
 import { startWorkers } from '../../workers/workers.ts';
 import { ORGANIZER } from '../../db/seed-data.ts';
 import { prepareDemo } from './demo-timeline.ts';
+import { meetingStatusSets } from '../meetings/meeting-status.ts';
 
 /**
  * `npm run demo`: the 2007 Brussels forum in one command. A fresh database of its own, the note's
@@ -66,7 +67,7 @@ const progress = setInterval(async () => {
     const [requests, runs, meetings, emails] = await Promise.all([
       ctx.db.selectFrom('requests').select(['status', sql<number>`count(*)`.as('n')]).groupBy('status').execute(),
       ctx.db.selectFrom('matching_runs').select(['status']).execute(),
-      ctx.db.selectFrom('meetings').select(sql<number>`count(*)`.as('n')).where('status', 'in', ['proposed', 'confirmed']).executeTakeFirstOrThrow(),
+      ctx.db.selectFrom('meetings').select(sql<number>`count(*)`.as('n')).where('status', 'in', meetingStatusSets.active).executeTakeFirstOrThrow(),
       ctx.db.selectFrom('outbox').select(sql<number>`count(*)`.as('n')).where('status', '=', 'sent').executeTakeFirstOrThrow(),
     ]);
     const count = (s: string) => Number(requests.find((r) => r.status === s)?.n ?? 0);

@@ -6,10 +6,11 @@ import { authOperations } from '../auth/auth.operations.ts';
 import { organizationOperations } from '../organizations/organizations.operations.ts';
 import { interestOperations } from '../interests/interests.operations.ts';
 import { outboxOperations } from '../email/outbox.operations.ts';
+import { meetingOperations } from '../meetings/meetings.operations.ts';
 
 /**
  * Every operation of the JSON API, from its domain's declarations. The router, the OpenAPI document,
  * the authorization matrix and the bad-input suite are all made from this list; nothing else
  * declares an API route.
  */
-export const apiOperations: readonly Operation[] = [...authOperations, ...organizationOperations, ...marketplaceOperations, ...requestOperations, ...responseOperations, ...interestOperations, ...outboxOperations];
+export const apiOperations: readonly Operation[] = [...authOperations, ...organizationOperations, ...marketplaceOperations, ...requestOperations, ...responseOperations, ...meetingOperations, ...interestOperations, ...outboxOperations];

@@ -7,7 +7,8 @@ import { closeRequests } from '../requests/close.service.ts';
 import { changeRequestStatus } from '../requests/request-status.ts';
 import { buildMatchingInstance, pairKey, type KeptMeeting } from './matching-instance.ts';
 import { solveInWorker } from './solve-in-worker.ts';
-import { endMeeting, freeTimesBefore, insertMeeting, loadMatchingState, lockMarketplaceForMatching, moveMeeting, type MatchingState, type MeetingRow } from './meetings.repository.ts';
+import { freeTimesBefore, insertMeeting, loadMatchingState, lockMarketplaceForMatching, type MatchingState, type MeetingRow } from './meetings.repository.ts';
+import { changeMeetingStatus, meetingStatusSets } from './meeting-status.ts';
 import { cancellationReasons, queueMeetingEmails, queueNotMatchedEmail, queueRequesterSummary } from './meeting-notifications.ts';
 
 export type RunTrigger = 'deadline' | 'organizer' | 'decline' | 'sweep';
@@ -144,7 +145,7 @@ async function solveAndStore(ctx: AppContext, marketplaceId: string, trigger: Ru
       const values = { runId: run.id, roomId: placed.room, startsAt: slot.startsAt, endsAt: slot.endsAt, requesterOrgId: requestOrg.get(placed.request)!, providerOrgId: placed.provider };
       if (previous) {
         // Declined while the run was solving: it stays declined, and the decline's own run follows.
-        const moved = await moveMeeting(tx.db, previous.id, values);
+        const moved = await changeMeetingStatus(tx, actor ?? 'system', previous, { action: 'move', to: values });
         if (moved) {
           changes.moved++;
           await queueMeetingEmails(ctx, tx, moved.id, 'moved');
@@ -157,7 +158,7 @@ async function solveAndStore(ctx: AppContext, marketplaceId: string, trigger: Ru
     }
     for (const meeting of toRelease) {
       if (placedResponses.has(meeting.response_id)) continue;
-      const ended = await endMeeting(tx.db, meeting.id, 'cancelled', cancellationReasons.noLongerHeld);
+      const ended = await changeMeetingStatus(tx, actor ?? 'system', meeting, { action: 'cancel', reason: cancellationReasons.noLongerHeld, runId: run.id });
       if (ended) {
         changes.cancelled++;
         changedRequests.add(meeting.request_id);
@@ -192,7 +193,7 @@ async function applyStatuses(ctx: AppContext, tx: Tx, state: MatchingState, chan
     .selectFrom('meetings')
     .select(['request_id', 'response_id'])
     .where('marketplace_id', '=', state.marketplace.id)
-    .where('status', 'in', ['proposed', 'confirmed'])
+    .where('status', 'in', meetingStatusSets.active)
     .execute();
   const matchedResponses = new Set(active.map((a) => a.response_id));
   const matchedRequests = new Set(active.map((a) => a.request_id));

@@ -1,8 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, MeetingAnswer, MeetingStatus, ScorePart } from '../../db/types.ts';
 import { requestStatusSets } from '../requests/request-status.ts';
-
-export const ACTIVE_MEETING: MeetingStatus[] = ['proposed', 'confirmed'];
+import { responseStatusSets } from '../responses/response-status.ts';
+import { meetingStatusSets } from './meeting-status.ts';
 
 /** Everything a matching run reads about a marketplace. */
 export async function loadMatchingState(db: Kysely<Database>, marketplaceId: string) {
@@ -28,14 +28,14 @@ export async function loadMatchingState(db: Kysely<Database>, marketplaceId: str
       .select(['s.id', 's.request_id', 's.organization_id', 's.offer_categories', 's.languages', 's.modality', 's.funding', 's.preferred', 's.status', 's.created_by', 'o.country', 'o.meeting_capacity'])
       .where('r.marketplace_id', '=', marketplaceId)
       .where('r.status', 'in', requestStatusSets.deadlinePassed)
-      .where('s.status', 'in', ['submitted', 'matched', 'not_matched'])
+      .where('s.status', 'in', responseStatusSets.offered)
       .execute(),
     db
       .selectFrom('organization_unavailability')
       .select(['organization_id', 'starts_at', 'ends_at'])
       .where('marketplace_id', '=', marketplaceId)
       .execute(),
-    db.selectFrom('meetings').selectAll().where('marketplace_id', '=', marketplaceId).where('status', 'in', ACTIVE_MEETING).execute(),
+    db.selectFrom('meetings').selectAll().where('marketplace_id', '=', marketplaceId).where('status', 'in', meetingStatusSets.active).execute(),
     db.selectFrom('meetings').select('response_id').where('marketplace_id', '=', marketplaceId).where('status', '=', 'declined').execute(),
   ]);
   return { marketplace, rooms, sessions, requests, responses, busy, meetings, declinedResponses: new Set(declined.map((d) => d.response_id)) };
@@ -80,11 +80,22 @@ async function setAttendance(db: Kysely<Database>, meetingId: string, organizati
     .execute();
 }
 
+/** Where a run moves a meeting. */
+export interface MeetingMove {
+  runId: string;
+  roomId: string;
+  startsAt: Date;
+  endsAt: Date;
+  requesterOrgId: string;
+  providerOrgId: string;
+}
+
 /**
  * Moves an active meeting to a new time or room (proposed again, both answers pending). A meeting a
- * party declined meanwhile stays declined: the run's read of it may predate the decline.
+ * party declined meanwhile stays declined: the run's read of it may predate the decline. Statuses
+ * change through changeMeetingStatus (meeting-status.ts), which passes the move's `from`.
  */
-export async function moveMeeting(db: Kysely<Database>, meetingId: string, m: { runId: string; roomId: string; startsAt: Date; endsAt: Date; requesterOrgId: string; providerOrgId: string }) {
+export async function moveMeeting(db: Kysely<Database>, meetingId: string, m: MeetingMove, from: readonly MeetingStatus[] = meetingStatusSets.active) {
   const row = await db
     .updateTable('meetings')
     .set({
@@ -99,7 +110,7 @@ export async function moveMeeting(db: Kysely<Database>, meetingId: string, m: { 
       updated_at: sql`now()`,
     })
     .where('id', '=', meetingId)
-    .where('status', 'in', ACTIVE_MEETING)
+    .where('status', 'in', from)
     .returningAll()
     .executeTakeFirst();
   if (row) await setAttendance(db, meetingId, [m.requesterOrgId, m.providerOrgId], m.startsAt, m.endsAt);
@@ -107,16 +118,34 @@ export async function moveMeeting(db: Kysely<Database>, meetingId: string, m: { 
 }
 
 /** Ends an active meeting (cancelled by a run, or declined by a party); its time frees at once. */
-export async function endMeeting(db: Kysely<Database>, meetingId: string, status: 'cancelled' | 'declined', reason: string, answers: Partial<Record<'requester_answer' | 'provider_answer', MeetingAnswer>> = {}) {
+export async function endMeeting(
+  db: Kysely<Database>,
+  meetingId: string,
+  status: 'cancelled' | 'declined',
+  reason: string,
+  answers: Partial<Record<'requester_answer' | 'provider_answer', MeetingAnswer>> = {},
+  from: readonly MeetingStatus[] = meetingStatusSets.active,
+) {
   const row = await db
     .updateTable('meetings')
     .set({ status, ended_reason: reason, sequence: sql`sequence + 1`, updated_at: sql`now()`, ...answers })
     .where('id', '=', meetingId)
-    .where('status', 'in', ACTIVE_MEETING)
+    .where('status', 'in', from)
     .returningAll()
     .executeTakeFirst();
   if (row) await db.updateTable('meeting_attendance').set({ active: false }).where('meeting_id', '=', meetingId).execute();
   return row;
+}
+
+/** One party's answer, and the status it leads to (confirmed when it is the second yes). */
+export async function setMeetingAnswer(db: Kysely<Database>, meetingId: string, column: 'requester_answer' | 'provider_answer', answer: MeetingAnswer, status: MeetingStatus, from: readonly MeetingStatus[]) {
+  return db
+    .updateTable('meetings')
+    .set({ [column]: answer, status, updated_at: sql`now()` })
+    .where('id', '=', meetingId)
+    .where('status', 'in', from)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 export async function freeTimesBefore(db: Kysely<Database>, meetingIds: string[]) {
@@ -183,18 +212,25 @@ export async function lockMeeting(db: Kysely<Database>, id: string) {
 export async function listMeetingsOfOrganization(db: Kysely<Database>, organizationId: string) {
   return meetingsWithContext(db)
     .where((eb) => eb.or([eb('mt.requester_org_id', '=', organizationId), eb('mt.provider_org_id', '=', organizationId)]))
-    .where('mt.status', 'in', ['proposed', 'confirmed', 'declined', 'cancelled'])
+    .where('mt.status', 'in', meetingStatusSets.all)
     .orderBy('mt.starts_at')
     .execute();
 }
 
-export async function listMeetingsOfMarketplace(db: Kysely<Database>, marketplaceId: string, statuses: MeetingStatus[] = ACTIVE_MEETING) {
+export async function listMeetingsOfMarketplace(db: Kysely<Database>, marketplaceId: string, statuses: readonly MeetingStatus[] = meetingStatusSets.active) {
   return meetingsWithContext(db).where('mt.marketplace_id', '=', marketplaceId).where('mt.status', 'in', statuses).orderBy('mt.starts_at').orderBy('rm.position').execute();
 }
 
 export async function listMeetingsOfRequest(db: Kysely<Database>, requestId: string) {
-  return meetingsWithContext(db).where('mt.request_id', '=', requestId).where('mt.status', 'in', ACTIVE_MEETING).orderBy('mt.starts_at').execute();
+  return meetingsWithContext(db).where('mt.request_id', '=', requestId).where('mt.status', 'in', meetingStatusSets.active).orderBy('mt.starts_at').execute();
 }
+
+/** A marketplace's matching runs, latest first. */
+export async function listMatchingRunsOfMarketplace(db: Kysely<Database>, marketplaceId: string, limit: number) {
+  return db.selectFrom('matching_runs').selectAll().where('marketplace_id', '=', marketplaceId).orderBy('started_at', 'desc').limit(limit).execute();
+}
+
+export type MatchingRunRow = Awaited<ReturnType<typeof listMatchingRunsOfMarketplace>>[number];
 
 export async function findUsers(db: Kysely<Database>, ids: string[]) {
   if (!ids.length) return new Map<string, { id: string; email: string; time_zone: string | null; locale: string }>();

@@ -1,30 +1,32 @@
-import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { MeetingAnswer } from '../../db/types.ts';
-import { requireActor, requireOrganizer, requireVerifiedMember, type Actor } from '../auth/actor.ts';
-import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
+import { requireActor, whyNotMember, type Actor } from '../auth/actor.ts';
+import { AppError, conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { jobId } from '../queue/registry.ts';
-import { findMarketplace } from '../marketplaces/marketplaces.service.ts';
+import { findMarketplace, getMarketplace } from '../marketplaces/marketplaces.service.ts';
 import { resolveTimeInput } from '../shared/time-input.ts';
 import { requireMayMarkPreferred } from '../responses/responses.service.ts';
-import { endMeeting, findMeeting, listMeetingsOfOrganization, lockMeeting, type MeetingDetail } from './meetings.repository.ts';
+import { findMeeting, listMatchingRunsOfMarketplace, listMeetingsOfMarketplace, listMeetingsOfOrganization, listMeetingsOfRequest, lockMeeting, type MeetingDetail } from './meetings.repository.ts';
 import { cancellationReasons, queueMeetingEmails } from './meeting-notifications.ts';
-import type { MeetingParty } from './meeting-links.ts';
+import { verifyMeetingAnswerToken, type MeetingParty } from './meeting-links.ts';
+import { changeMeetingStatus, meetingStatusSets } from './meeting-status.ts';
+import { canDeclareUnavailability, canRunMatching, canSeeMeeting, canSeeMeetingsOfRequest, canSeeTimetable, partyOf } from './meetings.policy.ts';
 
-/** Which side of a meeting a signed-in person is on, if any. */
-export function partyOf(actor: Actor, meeting: { requester_org_id: string; provider_org_id: string }): MeetingParty | null {
-  if (!actor.organization) return null;
-  if (actor.organization.id === meeting.requester_org_id) return 'requester';
-  if (actor.organization.id === meeting.provider_org_id) return 'provider';
-  return null;
+const organizersOnly = 'Only the forum secretariat (organizers) can do this.';
+
+/** The secretariat's views of a marketplace's matching: a 401 or a 403 for anyone else. */
+export function requireTimetableAccess(actorOrNull: Actor | null): Actor {
+  const actor = requireActor(actorOrNull);
+  if (!canSeeTimetable(actor)) throw forbidden(organizersOnly);
+  return actor;
 }
 
 export async function getMeetingFor(ctx: AppContext, actorOrNull: Actor | null, meetingId: string): Promise<MeetingDetail> {
   const actor = requireActor(actorOrNull);
   const meeting = await findMeeting(ctx.db, meetingId);
-  if (!meeting || (!actor.isOrganizer && !partyOf(actor, meeting))) throw notFound('The meeting');
+  if (!meeting || !canSeeMeeting(actor, meeting)) throw notFound('The meeting');
   return meeting;
 }
 
@@ -37,26 +39,22 @@ export async function answerMeeting(ctx: AppContext, meetingId: string, party: M
   const result = await inTransaction(ctx, async (tx) => {
     const meeting = await lockMeeting(tx.db, meetingId);
     if (!meeting) throw notFound('The meeting');
-    if (!['proposed', 'confirmed'].includes(meeting.status)) throw conflict('meeting-ended', `This meeting was ${meeting.status}; it cannot be answered any more.`);
-    const column = party === 'requester' ? 'requester_answer' : 'provider_answer';
+    if (!meetingStatusSets.answerable.includes(meeting.status)) throw conflict('meeting-ended', `This meeting was ${meeting.status}; it cannot be answered any more.`);
     const actor = by === 'link' ? 'system' : by;
+    const via = by === 'link' ? 'email link' : 'page';
     if (answer === 'declined') {
-      await endMeeting(tx.db, meetingId, 'declined', `declined by the ${party === 'requester' ? 'requester' : 'provider'}`, { [column]: 'declined' });
-      await recordAudit(tx.db, actor, { entity: 'meeting', entityId: meetingId, action: 'decline', fromStatus: meeting.status, toStatus: 'declined', detail: { party, via: by === 'link' ? 'email link' : 'page' } });
+      await changeMeetingStatus(tx, actor, meeting, { action: 'decline', party, via });
       await queueMeetingEmails(ctx, tx, meetingId, 'cancelled', cancellationReasons[party === 'requester' ? 'requesterDeclined' : 'providerDeclined']);
       return { status: 'declined' as const, marketplaceId: meeting.marketplace_id };
     }
-    if (meeting[column] === 'accepted') return { status: meeting.status, marketplaceId: meeting.marketplace_id };
+    // Accepting twice changes nothing (the second click, or the page and the email link both).
+    if ((party === 'requester' ? meeting.requester_answer : meeting.provider_answer) === 'accepted') return { status: meeting.status, marketplaceId: meeting.marketplace_id };
     const other = party === 'requester' ? meeting.provider_answer : meeting.requester_answer;
-    const confirmed = other === 'accepted';
-    await tx.db
-      .updateTable('meetings')
-      .set({ [column]: 'accepted', ...(confirmed ? { status: 'confirmed' as const } : {}), updated_at: sql`now()` })
-      .where('id', '=', meetingId)
-      .execute();
-    await recordAudit(tx.db, actor, { entity: 'meeting', entityId: meetingId, action: 'accept', fromStatus: meeting.status, toStatus: confirmed ? 'confirmed' : meeting.status, detail: { party } });
-    if (confirmed) await queueMeetingEmails(ctx, tx, meetingId, 'confirmed');
-    return { status: confirmed ? ('confirmed' as const) : ('proposed' as const), marketplaceId: meeting.marketplace_id };
+    const action = other === 'accepted' ? 'confirm' : 'accept';
+    // The row is locked: the change cannot find it moved since.
+    const changed = (await changeMeetingStatus(tx, actor, meeting, { action, party, via }))!;
+    if (changed.status === 'confirmed') await queueMeetingEmails(ctx, tx, meetingId, 'confirmed');
+    return { status: changed.status, marketplaceId: meeting.marketplace_id };
   });
   if (result.status === 'declined') {
     try {
@@ -66,6 +64,25 @@ export async function answerMeeting(ctx: AppContext, meetingId: string, party: M
     }
   }
   return result;
+}
+
+/** The meeting behind an invitation's answer link: the signed token is the authorization (no sign-in). */
+export async function getMeetingByLink(ctx: AppContext, meetingId: string, party: string, token: string): Promise<MeetingDetail & { party: MeetingParty }> {
+  // Checked before any read: only ids of real meetings were ever signed, so nothing else reaches the database.
+  if (!verifyMeetingAnswerToken(ctx.config.SESSION_SECRET, meetingId, party, token)) throw linkNotValid();
+  const meeting = await findMeeting(ctx.db, meetingId);
+  if (!meeting) throw linkNotValid();
+  return { ...meeting, party };
+}
+
+/** A party answers through its invitation's link. */
+export async function answerMeetingByLink(ctx: AppContext, meetingId: string, party: string, token: string, answer: Exclude<MeetingAnswer, 'pending'>) {
+  if (!verifyMeetingAnswerToken(ctx.config.SESSION_SECRET, meetingId, party, token)) throw linkNotValid();
+  return answerMeeting(ctx, meetingId, party, answer, 'link');
+}
+
+function linkNotValid() {
+  return new AppError(404, 'not-found', 'Link not valid', 'This meeting link is not valid.');
 }
 
 export async function answerMeetingAsMember(ctx: AppContext, actorOrNull: Actor | null, meetingId: string, answer: Exclude<MeetingAnswer, 'pending'>) {
@@ -84,7 +101,8 @@ export async function listMyMeetings(ctx: AppContext, actorOrNull: Actor | null)
 
 /** Organizers start a run now (it also starts by itself when the marketplace deadline passes). */
 export async function requestMatchingRun(ctx: AppContext, actorOrNull: Actor | null, slug: string) {
-  const actor = requireOrganizer(actorOrNull);
+  const actor = requireActor(actorOrNull);
+  if (!canRunMatching(actor)) throw forbidden(organizersOnly);
   const marketplace = await findMarketplace(ctx, slug);
   const id = jobId('matching', marketplace.id, 'organizer', Date.now());
   await ctx.queues.enqueue('run-matching', { marketplaceId: marketplace.id, trigger: 'organizer', startedBy: actor.id }, { jobId: id });
@@ -102,7 +120,8 @@ export async function markPreferred(ctx: AppContext, actorOrNull: Actor | null, 
 
 /** An organization declares when it cannot meet (besides its agenda commitments). */
 export async function declareUnavailability(ctx: AppContext, actorOrNull: Actor | null, slug: string, input: { startsAt: string; endsAt: string; note?: string | undefined }) {
-  const actor = requireVerifiedMember(actorOrNull);
+  const actor = requireActor(actorOrNull);
+  if (!canDeclareUnavailability(actor)) throw forbidden(whyNotMember(actor, 'act'));
   const marketplace = await findMarketplace(ctx, slug);
   const startsAt = resolveTimeInput(input.startsAt, marketplace.time_zone, '09:00');
   const endsAt = resolveTimeInput(input.endsAt, marketplace.time_zone, '18:00');
@@ -117,5 +136,32 @@ export async function declareUnavailability(ctx: AppContext, actorOrNull: Actor 
     .returning(['id', 'starts_at', 'ends_at', 'note'])
     .executeTakeFirstOrThrow();
   await recordAudit(ctx.db, actor, { entity: 'organization', entityId: actor.organization.id, action: 'unavailable', detail: { from: startsAt!.toISOString(), to: endsAt!.toISOString() } });
-  return row;
+  return { ...row, time_zone: marketplace.time_zone };
+}
+
+/** Every active meeting of a marketplace, for the secretariat (API, timetable exports). */
+export async function listMarketplaceMeetings(ctx: AppContext, actorOrNull: Actor | null, slug: string) {
+  requireTimetableAccess(actorOrNull);
+  const marketplace = await findMarketplace(ctx, slug);
+  return { marketplace, meetings: await listMeetingsOfMarketplace(ctx.db, marketplace.id, meetingStatusSets.active) };
+}
+
+/** A marketplace's latest matching runs, for the secretariat. */
+export async function listMatchingRuns(ctx: AppContext, actorOrNull: Actor | null, slug: string, limit = 50) {
+  requireTimetableAccess(actorOrNull);
+  const marketplace = await findMarketplace(ctx, slug);
+  return { marketplace, runs: await listMatchingRunsOfMarketplace(ctx.db, marketplace.id, limit) };
+}
+
+/** What the secretariat's timetable page shows: rooms, active meetings and the last runs. */
+export async function getTimetable(ctx: AppContext, actorOrNull: Actor | null, slug: string) {
+  requireTimetableAccess(actorOrNull);
+  const { marketplace, rooms } = await getMarketplace(ctx, slug);
+  const [meetings, runs] = await Promise.all([listMeetingsOfMarketplace(ctx.db, marketplace.id, meetingStatusSets.active), listMatchingRunsOfMarketplace(ctx.db, marketplace.id, 10)]);
+  return { marketplace, rooms, meetings, runs };
+}
+
+/** The active meetings of a request, for those who may see them on its page (none for anyone else). */
+export async function listMeetingsOfRequestFor(ctx: AppContext, actor: Actor | null, request: { id: string; organization_id: string }) {
+  return canSeeMeetingsOfRequest(actor, request) ? listMeetingsOfRequest(ctx.db, request.id) : [];
 }

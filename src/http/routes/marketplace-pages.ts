@@ -11,7 +11,7 @@ import { isRequesterOf } from '../../responses/responses.policy.ts';
 import { canChangeDeadline, canEditRequest, canModerateRequest, canPostRequest, canPublishRequest, canWithdrawRequest, listableStatuses, seesRequestInternals } from '../../requests/requests.policy.ts';
 import { getFollowing } from '../../interests/interests.service.ts';
 import { canFollowRequest } from '../../interests/interests.policy.ts';
-import { listMeetingsOfRequest } from '../../meetings/meetings.repository.ts';
+import { listMeetingsOfRequestFor } from '../../meetings/meetings.service.ts';
 import type { AppError } from '../../shared/errors.ts';
 import { listAudit } from '../../audit/audit.repository.ts';
 import { allCountries, commonLanguages } from '../../shared/reference-data.ts';
@@ -239,7 +239,7 @@ export function marketplacePages(ctx: AppContext): Router {
     const [visible, following, meetings, history] = await Promise.all([
       actor ? visibleResponsesOf(ctx, actor, request) : { items: [], sealedUntilClose: false },
       getFollowing(ctx, actor, request.id),
-      insider ? listMeetingsOfRequest(ctx.db, request.id) : [],
+      listMeetingsOfRequestFor(ctx, actor, request),
       insider ? listAudit(ctx.db, 'request', request.id) : [],
     ]);
     const isRequester = isRequesterOf(actor, request);
