@@ -32,6 +32,19 @@ const problemTexts: Record<string, string> = {
   '503': 'The database or queue is not reachable right now',
 };
 
+/** What each tag groups, for the document's readers. */
+const tagDescriptions: Record<string, string> = {
+  'Sign-in': 'Passwordless sign-in by emailed link; the link is exchanged for a bearer token.',
+  Organizations: 'Organizations, their verification by the secretariat and their members.',
+  Marketplaces: "A forum's marketplace: its deadline, rooms and agenda.",
+  Requests: 'Requests for assistance posted by governments, moderated by the secretariat.',
+  Responses: 'Offers of providers, one per organization, changed only before the deadline.',
+  Account: 'Who I am, my interests, my follows and the digest.',
+  Matching: 'Matching runs, the summary report and unavailability.',
+  Meetings: 'Side meetings and their answers.',
+  Emails: 'The outbox: what was sent, what failed, resending.',
+};
+
 function pascal(id: string): string {
   return id.charAt(0).toUpperCase() + id.slice(1);
 }
@@ -137,7 +150,7 @@ export function buildOpenApiDocument(operations: readonly Operation[] = apiOpera
       description: 'Requests for assistance, responses, matching and side meetings. Times are ISO 8601 with an offset; lists return { items, nextCursor }. Errors are application/problem+json.',
     },
     servers: [{ url: '/api/v1' }],
-    tags: [...new Set(operations.map((o) => o.tag))].map((name) => ({ name })),
+    tags: [...new Set(operations.map((o) => o.tag))].map((name) => ({ name, ...(tagDescriptions[name] ? { description: tagDescriptions[name] } : {}) })),
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'From POST /auth/token' } }, schemas },
     security: [{ bearer: [] }],
     paths,

@@ -132,7 +132,7 @@ export const reportAnswer = z
           organizationId: uuid,
           name: z.string(),
           kind: z.enum(organizationKinds),
-          byCategory: z.record(z.enum(requestCategories), z.object({ responses: count, meetings: count }).strict()),
+          byCategory: z.object(Object.fromEntries(requestCategories.map((c) => [c, z.object({ responses: count, meetings: count }).strict()])) as Record<(typeof requestCategories)[number], z.ZodObject<{ responses: typeof count; meetings: typeof count }>>).strict(),
           sessions: z.record(z.string(), z.array(z.enum(sessionRoles))).meta({ description: 'Agenda roles by session code' }),
         })
         .strict(),
