@@ -8,7 +8,7 @@ import { AppError, conflict, forbidden, notFound } from '../shared/errors.ts';
 import { inTransaction, type Tx } from '../shared/transaction.ts';
 import { isoInZone } from '../shared/time.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
-import { deadlinePassedError } from '../requests/request-status.ts';
+import { deadlinePassedError, requestStatusSets } from '../requests/request-status.ts';
 import { getRequest, requestUrl } from '../requests/requests.service.ts';
 import { findUserEmail } from '../requests/requests.repository.ts';
 import type { RequestRow } from '../requests/requests.repository.ts';
@@ -42,7 +42,7 @@ async function refusalFor(tx: Tx, requestId: string): Promise<AppError> {
   const request = await lockRequestForResponse(tx.db, requestId);
   if (!request) return notFound('The request');
   // Closed or matched means its deadline passed: say so, with the deadline.
-  if (['submitted', 'rejected', 'withdrawn'].includes(request.status)) return conflict('request-not-open', `This request is ${request.status}; it does not take responses.`);
+  if (!requestStatusSets.public.includes(request.status)) return conflict('request-not-open', `This request is ${request.status}; it does not take responses.`);
   return deadlinePassedError(request.response_deadline, request.time_zone);
 }
 
