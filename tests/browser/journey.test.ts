@@ -1,36 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { DateTime } from 'luxon';
-import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
-import { castMember } from '../helpers/factories.ts';
+import { useTestEnvironment } from '../helpers/environment.ts';
 import { launchBrowser, scrollsSideways, seriousAccessibilityViolations, snap } from '../helpers/browser.ts';
 
-let env: TestEnvironment;
+// They sign in through the pages; the development mailbox shows them their links.
+const t = useTestEnvironment({ cast: ['organizer', 'bangladesh', 'ilo', 'iom'], devMailbox: true });
 let browser: Browser;
 const problems: string[] = [];
 
 beforeAll(async () => {
-  env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'], devMailbox: true });
-  await castMember(env.ctx, 'organizer');
-  await castMember(env.ctx, 'bangladesh');
-  await castMember(env.ctx, 'ilo');
-  await castMember(env.ctx, 'iom');
   browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
-  await env?.close();
 });
 
 /** Signs in through the pages: the login form, the development mailbox, the link, the button. */
 async function signIn(email: string): Promise<Page> {
   const context = await browser.newContext({ bypassCSP: true });
   const page = await context.newPage();
-  await page.goto(`${env.baseUrl}/login`);
+  await page.goto(`${t.env.baseUrl}/login`);
   await page.getByLabel('Email address').fill(email);
-  const before = env.mail.to(email).length;
+  const before = t.env.mail.to(email).length;
   await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
-  await env.mail.waitFor((m) => m.envelopeTo.includes(email) && env.mail.to(email).indexOf(m) >= before);
+  await t.env.mail.waitFor((m) => m.envelopeTo.includes(email) && t.env.mail.to(email).indexOf(m) >= before);
   await page.getByRole('link', { name: 'development mailbox' }).click();
   await page.getByRole('row', { name: new RegExp(email.replace('.', '\\.')) }).first().getByRole('link').click();
   await page.getByRole('link', { name: /\/auth\/callback\?token=/ }).click();
@@ -53,7 +47,7 @@ describe('the whole journey through the pages', () => {
     // The secretariat opens the marketplace, its deadline 90 s away (Brussels time, with seconds): room
     // for the posting, publishing and two responses below on a busy machine.
     const organizer = await signIn('secretariat@gfmd.test');
-    await organizer.goto(`${env.baseUrl}/organizer/marketplaces/new`);
+    await organizer.goto(`${t.env.baseUrl}/organizer/marketplaces/new`);
     const deadline = DateTime.now().setZone('Europe/Brussels').plus({ seconds: 90 });
     const opens = DateTime.now().setZone('Europe/Brussels').minus({ days: 1 });
     await organizer.getByLabel('Name', { exact: true }).fill('GFMD 2007 Brussels');
@@ -70,11 +64,11 @@ describe('the whole journey through the pages', () => {
     await check(organizer, 'marketplace form');
     await snap(organizer, 'journey-a1-new-marketplace');
     await organizer.getByRole('button', { name: 'Create the marketplace' }).click();
-    await organizer.waitForURL(`${env.baseUrl}/m/gfmd-2007`);
+    await organizer.waitForURL(`${t.env.baseUrl}/m/gfmd-2007`);
 
     // A focal point posts a request.
     const focal = await signIn('focal@mole.gov.bd');
-    await focal.goto(`${env.baseUrl}/m/gfmd-2007/requests/new`);
+    await focal.goto(`${t.env.baseUrl}/m/gfmd-2007/requests/new`);
     await focal.getByLabel('Title').fill('Pre-departure orientation for migrant workers');
     await focal.getByLabel('Category').selectOption({ label: 'Training' });
     await focal.getByLabel(/^1\.2: Temporary labour migration/).check();
@@ -90,7 +84,7 @@ describe('the whole journey through the pages', () => {
     await snap(focal, 'journey-a2-request-submitted');
 
     // The organizer publishes it.
-    await organizer.goto(`${env.baseUrl}/m/gfmd-2007?status=submitted`);
+    await organizer.goto(`${t.env.baseUrl}/m/gfmd-2007?status=submitted`);
     await check(organizer, 'moderation list');
     await organizer.getByRole('link', { name: 'Pre-departure orientation for migrant workers' }).click();
     await organizer.getByRole('button', { name: 'Publish' }).click();
@@ -119,21 +113,21 @@ describe('the whole journey through the pages', () => {
 
     // The deadline passes; the worker closes the request and runs the matching.
     await expect
-      .poll(async () => (await env.ctx.db.selectFrom('meetings').select('id').where('status', '=', 'proposed').execute()).length, { timeout: 120_000, interval: 1000 })
+      .poll(async () => (await t.env.ctx.db.selectFrom('meetings').select('id').where('status', '=', 'proposed').execute()).length, { timeout: 120_000, interval: 1000 })
       .toBe(1);
 
     // Both parties find the meeting in the page and in the mail viewer.
-    await focal.goto(`${env.baseUrl}/meetings`);
+    await focal.goto(`${t.env.baseUrl}/meetings`);
     await expect.poll(() => focal.getByRole('heading', { level: 2 }).first().textContent()).toMatch(/International (Labour|Organization)/);
     const provider = (await focal.getByRole('heading', { level: 2 }).first().textContent())!;
     await check(focal, 'meetings page');
     await snap(focal, 'journey-a4-requester-meetings');
     const providerEmail = provider.includes('Labour') ? 'focal@ilo.org' : 'focal@iom.int';
     const providerPage = await signIn(providerEmail);
-    await providerPage.goto(`${env.baseUrl}/meetings`);
+    await providerPage.goto(`${t.env.baseUrl}/meetings`);
     expect(await providerPage.getByRole('heading', { name: 'Ministry of Expatriates Welfare, Bangladesh' }).isVisible()).toBe(true);
-    await env.mail.waitFor((m) => m.envelopeTo.includes(providerEmail) && /Accept or decline/.test(m.parsed.subject ?? ''));
-    await providerPage.goto(`${env.baseUrl}/dev/mail`);
+    await t.env.mail.waitFor((m) => m.envelopeTo.includes(providerEmail) && /Accept or decline/.test(m.parsed.subject ?? ''));
+    await providerPage.goto(`${t.env.baseUrl}/dev/mail`);
     await providerPage.getByRole('row', { name: new RegExp(`${providerEmail.replace('.', '\\.')}.*Accept or decline`) }).first().getByRole('link').click();
     expect(await providerPage.getByRole('heading', { name: /invite\.ics/ }).isVisible()).toBe(true);
     await snap(providerPage, 'journey-a5-invitation-in-mail-viewer');
@@ -143,10 +137,10 @@ describe('the whole journey through the pages', () => {
     await providerPage.getByRole('button', { name: 'Accept the meeting' }).click();
     await expect.poll(() => providerPage.getByRole('status').first().textContent()).toContain('You accepted the meeting');
     await snap(providerPage, 'journey-a6-accepted-from-email');
-    const meeting = await env.ctx.db.selectFrom('meetings').select(['provider_answer']).where('status', '=', 'proposed').executeTakeFirstOrThrow();
+    const meeting = await t.env.ctx.db.selectFrom('meetings').select(['provider_answer']).where('status', '=', 'proposed').executeTakeFirstOrThrow();
     expect(meeting.provider_answer).toBe('accepted');
 
-    await organizer.goto(`${env.baseUrl}/organizer/marketplaces/gfmd-2007/timetable`);
+    await organizer.goto(`${t.env.baseUrl}/organizer/marketplaces/gfmd-2007/timetable`);
     await check(organizer, 'timetable');
     await snap(organizer, 'journey-a7-timetable');
     expect(problems).toEqual([]);

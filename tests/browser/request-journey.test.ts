@@ -1,39 +1,35 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
-import { createPerson, createTestMarketplace, castMember } from '../helpers/factories.ts';
+import { useTestEnvironment } from '../helpers/environment.ts';
+import { createPerson } from '../helpers/factories.ts';
 import { launchBrowser, snap } from '../helpers/browser.ts';
 import { linkIn } from '../helpers/http.ts';
 
-let env: TestEnvironment;
+const t = useTestEnvironment({ marketplace: true });
 let browser: Browser;
 
 beforeAll(async () => {
-  env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'] });
-  const organizer = await castMember(env.ctx, 'organizer');
-  await createTestMarketplace(env.ctx, organizer);
-  // The ministry is registered and verified; its focal point has never signed in on this browser.
-  await createPerson(env.ctx, { email: 'focal.point@mole.gov.bd', organization: { name: 'Ministry of Labour and Employment, Bangladesh', kind: 'government', country: 'BD' } });
   browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
-  await env?.close();
 });
 
 describe('a focal point posts a request in the browser', () => {
   it('signs in by emailed link, fixes a mistake in the form and sees the request awaiting moderation', async () => {
+    // The ministry is registered and verified; its focal point has never signed in on this browser.
+    await createPerson(t.env.ctx, { email: 'focal.point@mole.gov.bd', organization: { name: 'Ministry of Labour and Employment, Bangladesh', kind: 'government', country: 'BD' } });
     const page = await browser.newPage();
-    await page.goto(`${env.baseUrl}/login`);
+    await page.goto(`${t.env.baseUrl}/login`);
     await page.getByLabel('Email address').fill('focal.point@mole.gov.bd');
     await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
     await expect.poll(() => page.getByRole('heading', { name: 'Check your email' }).isVisible()).toBe(true);
     await snap(page, 'journey-01-check-email');
 
-    const mail = await env.mail.waitFor((m) => m.envelopeTo.includes('focal.point@mole.gov.bd'));
-    await page.goto(linkIn(mail.parsed.text ?? '', `${env.baseUrl}/auth/callback`));
+    const mail = await t.env.mail.waitFor((m) => m.envelopeTo.includes('focal.point@mole.gov.bd'));
+    await page.goto(linkIn(mail.parsed.text ?? '', `${t.env.baseUrl}/auth/callback`));
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${env.baseUrl}/m/gfmd-2007`);
+    await page.waitForURL(`${t.env.baseUrl}/m/gfmd-2007`);
     await snap(page, 'journey-02-marketplace');
 
     await page.getByRole('link', { name: 'Post a request' }).click();

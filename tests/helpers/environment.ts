@@ -1,7 +1,7 @@
 import { removeRedisKeys } from '../../src/shared/redis-keys.ts';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { inject } from 'vitest';
+import { afterAll, afterEach, beforeAll, inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { closeContext, createContext, type AppContext } from '../../src/context.ts';
 import { startWebServer, type WebServer } from '../../src/boot.ts';
@@ -9,6 +9,8 @@ import { MailCatcher } from '../../src/email/mail-catcher.ts';
 import { createMailer } from '../../src/email/mailer.ts';
 import { startWorkers, type RunningWorkers } from '../../workers/workers.ts';
 import { createFileDatabase } from './databases.ts';
+import { castMember, createTestMarketplace, type CastName, type TestPerson } from './factories.ts';
+import { apiClient, PageClient } from './http.ts';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -59,7 +61,8 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
   const baseUrl = web.url;
   (ctx.config as { BASE_URL: string }).BASE_URL = baseUrl;
   const mailer = createMailer(smtpUrl);
-  const workers = options.workers === false ? null : await startWorkers(ctx, { mailer, sweepEveryMs: 1000 });
+  // No daily digest job: a test that sends digests calls sendDigests itself, and the 06:00 UTC run would race it.
+  const workers = options.workers === false ? null : await startWorkers(ctx, { mailer, sweepEveryMs: 1000, digests: false });
   return {
     ctx,
     config,
@@ -87,4 +90,94 @@ export async function deleteRedisPrefix(prefix: string): Promise<void> {
   } finally {
     redis.disconnect();
   }
+}
+
+export interface UseTestEnvironmentOptions<C extends CastName> extends TestEnvironmentOptions {
+  /** The recurring people (the cast in factories.ts) the tests meet, each signed in for the API and the pages. */
+  cast?: readonly C[];
+  /** Creates the 2007 Brussels marketplace (createTestMarketplace), with these fields changed if given; its organizer is made too. */
+  marketplace?: boolean | Record<string, unknown>;
+}
+
+/** What useTestEnvironment hands a file; read it inside tests and later hooks, once its beforeAll ran. */
+export interface TestHandle<C extends CastName> {
+  readonly env: TestEnvironment;
+  readonly api: ReturnType<typeof apiClient>;
+  readonly people: { readonly [K in C]: TestPerson };
+  /** A new page client signed in as this person each time it is read, so no test inherits another's cookies. */
+  readonly pages: { readonly [K in C]: PageClient };
+  /** The marketplace made with `marketplace` (slug gfmd-2007 unless changed). */
+  readonly marketplace: Awaited<ReturnType<typeof createTestMarketplace>>;
+  /** A new page client signed in as a person made in a test; `headers` go with every request (e.g. accept-language). */
+  pageAs(person: TestPerson, headers?: Record<string, string>): PageClient;
+  /** A new page client of a visitor who is not signed in. */
+  anonymousPage(headers?: Record<string, string>): PageClient;
+}
+
+/**
+ * The setup every test file needs, in one call at the top of the file (or of a describe, for tests
+ * that need other settings, e.g. `workers: false`): it registers the beforeAll that starts the
+ * environment, makes the cast and the marketplace, and the afterAll that closes it. After each test
+ * the SMTP server accepts again without delay, so a test that made it refuse leaves nothing behind.
+ *
+ *   const t = useTestEnvironment({ cast: ['organizer', 'bangladesh', 'ilo'], marketplace: true });
+ *   it('...', async () => { await t.api('GET', '/api/v1/me', { token: t.people.ilo.token }); });
+ */
+export function useTestEnvironment<const C extends CastName = never>(options: UseTestEnvironmentOptions<C> = {}): TestHandle<C> {
+  const { cast = [], marketplace, ...environmentOptions } = options;
+  let env: TestEnvironment | null = null;
+  let made: { api: ReturnType<typeof apiClient>; people: Map<CastName, TestPerson>; marketplace: TestHandle<C>['marketplace'] | null } | null = null;
+  const ready = () => {
+    if (!env || !made) throw new Error('useTestEnvironment: the environment is there only inside tests and hooks that run after its beforeAll');
+    return { env, ...made };
+  };
+
+  beforeAll(async () => {
+    env = await startTestEnvironment(environmentOptions);
+    const people = new Map<CastName, TestPerson>();
+    const names: CastName[] = marketplace && !cast.includes('organizer' as C) ? [...cast, 'organizer'] : [...cast];
+    for (const name of names) people.set(name, await castMember(env.ctx, name));
+    const created = marketplace ? await createTestMarketplace(env.ctx, people.get('organizer')!, marketplace === true ? {} : marketplace) : null;
+    made = { api: apiClient(env.baseUrl), people, marketplace: created };
+  });
+  afterEach(() => {
+    if (!env) return;
+    env.mail.failWith = null;
+    env.mail.delayMs = 0;
+  });
+  afterAll(async () => {
+    const closing = env;
+    env = null;
+    made = null;
+    await closing?.close();
+  });
+
+  const pageAs = (person: TestPerson, headers: Record<string, string> = {}) => {
+    const page = new PageClient(ready().env.baseUrl, headers);
+    page.setCookie('fm_session', person.browserToken);
+    return page;
+  };
+  const people = {} as { [K in C]: TestPerson };
+  const pages = {} as { [K in C]: PageClient };
+  for (const name of cast) {
+    Object.defineProperty(people, name, { enumerable: true, get: () => ready().people.get(name)! });
+    Object.defineProperty(pages, name, { enumerable: true, get: () => pageAs(ready().people.get(name)!) });
+  }
+  return {
+    get env() {
+      return ready().env;
+    },
+    get api() {
+      return ready().api;
+    },
+    people,
+    pages,
+    get marketplace() {
+      const found = ready().marketplace;
+      if (!found) throw new Error('useTestEnvironment: no marketplace was asked for (marketplace: true)');
+      return found;
+    },
+    pageAs,
+    anonymousPage: (headers = {}) => new PageClient(ready().env.baseUrl, headers),
+  };
 }

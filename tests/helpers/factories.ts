@@ -131,6 +131,8 @@ const cast = {
   undp: { email: 'focal@undp.org', organization: { name: 'United Nations Development Programme (UNDP)', kind: 'un_agency' } },
 } as const satisfies Record<string, Parameters<typeof createPerson>[1]>;
 
-export function castMember(ctx: AppContext, name: keyof typeof cast): Promise<TestPerson> {
+export type CastName = keyof typeof cast;
+
+export function castMember(ctx: AppContext, name: CastName): Promise<TestPerson> {
   return createPerson(ctx, cast[name]);
 }

@@ -1,54 +1,38 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
-import { apiClient, PageClient } from '../helpers/http.ts';
-import { createPerson, createTestMarketplace, publishedRequest, sampleRequest, sampleResponse, type TestPerson, castMember, passDeadline } from '../helpers/factories.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestEnvironment } from '../helpers/environment.ts';
+import { createPerson, publishedRequest, sampleRequest, sampleResponse, passDeadline } from '../helpers/factories.ts';
+import { PageClient } from '../helpers/http.ts';
 import { sendDigests } from '../../src/interests/interests.service.ts';
 
-let env: TestEnvironment;
-let api: ReturnType<typeof apiClient>;
-let organizer: TestPerson;
-let bangladesh: TestPerson;
-let undp: TestPerson;
-let ilo: TestPerson;
-
-beforeAll(async () => {
-  env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'] });
-  api = apiClient(env.baseUrl);
-  organizer = await castMember(env.ctx, 'organizer');
-  bangladesh = await castMember(env.ctx, 'bangladesh');
-  undp = await castMember(env.ctx, 'undp');
-  ilo = await castMember(env.ctx, 'ilo');
-  await createTestMarketplace(env.ctx, organizer);
-});
-afterAll(async () => env?.close());
+const t = useTestEnvironment({ cast: ['organizer', 'bangladesh', 'undp', 'ilo'], marketplace: true });
 
 describe('the daily digest', () => {
   it('sends newly published requests that fit a provider’s interests, once a day, with one-click unsubscribe', async () => {
-    await api('PUT', '/api/v1/me/interests', { token: undp.token, body: { categories: ['advice'], countries: ['BD'] } });
-    await api('PUT', '/api/v1/me/interests', { token: ilo.token, body: { categories: ['equipment'] } });
-    await publishedRequest(api, bangladesh, organizer, { title: 'Advice on a remittance policy', category: 'advice' });
-    await publishedRequest(api, bangladesh, organizer, { title: 'Training that UNDP did not ask about', category: 'training' });
+    await t.api('PUT', '/api/v1/me/interests', { token: t.people.undp.token, body: { categories: ['advice'], countries: ['BD'] } });
+    await t.api('PUT', '/api/v1/me/interests', { token: t.people.ilo.token, body: { categories: ['equipment'] } });
+    await publishedRequest(t.api, t.people.bangladesh, t.people.organizer, { title: 'Advice on a remittance policy', category: 'advice' });
+    await publishedRequest(t.api, t.people.bangladesh, t.people.organizer, { title: 'Training that UNDP did not ask about', category: 'training' });
 
-    expect(await sendDigests(env.ctx, '2026-11-30')).toBe(1);
-    const digest = await env.mail.waitFor((m) => m.envelopeTo.includes('focal@undp.org') && /match your interests/.test(m.parsed.subject ?? ''));
+    expect(await sendDigests(t.env.ctx, '2026-11-30')).toBe(1);
+    const digest = await t.env.mail.waitFor((m) => m.envelopeTo.includes('focal@undp.org') && /match your interests/.test(m.parsed.subject ?? ''));
     expect(digest.parsed.subject).toBe('1 new request for assistance match your interests');
     expect(digest.parsed.text).toContain('Advice on a remittance policy');
     expect(digest.parsed.text).not.toContain('Training that UNDP did not ask about');
     const headers = digest.raw.split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ');
     const raw = headers.match(/^List-Unsubscribe: <([^>]+)>/m)?.[1];
-    expect(raw).toMatch(new RegExp(`^${env.baseUrl}/unsubscribe/`));
+    expect(raw).toMatch(new RegExp(`^${t.env.baseUrl}/unsubscribe/`));
     expect(headers).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click/m);
-    expect(env.mail.to('focal@ilo.org').filter((m) => /match your interests/.test(m.parsed.subject ?? ''))).toHaveLength(0);
+    expect(t.env.mail.to('focal@ilo.org').filter((m) => /match your interests/.test(m.parsed.subject ?? ''))).toHaveLength(0);
 
     // A second run the same day sends nothing new.
-    expect(await sendDigests(env.ctx, '2026-11-30')).toBe(0);
+    expect(await sendDigests(t.env.ctx, '2026-11-30')).toBe(0);
 
     // One click, as a mail provider does it: a POST without cookies or CSRF token.
     const oneClick = await fetch(raw!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
     expect(oneClick.status).toBe(200);
-    expect((await api('GET', '/api/v1/me/interests', { token: undp.token })).body.digest).toBe(false);
-    await publishedRequest(api, bangladesh, organizer, { title: 'Advice after unsubscribing', category: 'advice' });
-    expect(await sendDigests(env.ctx, '2026-12-01')).toBe(0);
+    expect((await t.api('GET', '/api/v1/me/interests', { token: t.people.undp.token })).body.digest).toBe(false);
+    await publishedRequest(t.api, t.people.bangladesh, t.people.organizer, { title: 'Advice after unsubscribing', category: 'advice' });
+    expect(await sendDigests(t.env.ctx, '2026-12-01')).toBe(0);
 
     // A forged token does nothing.
     const forged = await fetch(raw!.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
@@ -58,31 +42,32 @@ describe('the daily digest', () => {
 
 describe('the organizers’ email log', () => {
   it('lists failed emails with the SMTP answer, and resends one', async () => {
-    env.mail.failWith = { code: 550, message: 'No such mailbox here' };
-    await api('POST', '/api/v1/auth/magic-link', { body: { email: 'typo@ministry.example' } });
-    const failedTo = async () => (await api('GET', '/api/v1/emails?status=failed&q=typo%40ministry', { token: organizer.token })).body.items;
+    t.env.mail.failWith = { code: 550, message: 'No such mailbox here' };
+    await t.api('POST', '/api/v1/auth/magic-link', { body: { email: 'typo@ministry.example' } });
+    const failedTo = async () => (await t.api('GET', '/api/v1/emails?status=failed&q=typo%40ministry', { token: t.people.organizer.token })).body.items;
     await expect.poll(async () => (await failedTo()).length, { timeout: 10_000 }).toBe(1);
-    env.mail.failWith = null;
+    t.env.mail.failWith = null;
     const failed = (await failedTo())[0];
     expect(failed).toMatchObject({ to: 'typo@ministry.example', status: 'failed', lastError: expect.stringMatching(/550/) });
-    expect((await api('GET', '/api/v1/emails', { token: ilo.token })).status).toBe(403);
+    expect((await t.api('GET', '/api/v1/emails', { token: t.people.ilo.token })).status).toBe(403);
 
-    const browser = new PageClient(env.baseUrl);
-    browser.setCookie('fm_session', organizer.browserToken);
+    const browser = t.pages.organizer;
     const page = await browser.get('/organizer/emails?status=failed');
     expect(page.html).toContain('typo@ministry.example');
     expect(page.html).toContain('550');
     const resent = await browser.post(`/organizer/emails/${failed.id}/resend`, {}, { formPage: '/organizer/emails?status=failed' });
     expect(resent.status).toBe(303);
-    const mail = await env.mail.waitFor((m) => m.envelopeTo.includes('typo@ministry.example'));
+    const mail = await t.env.mail.waitFor((m) => m.envelopeTo.includes('typo@ministry.example'));
     expect(mail.parsed.messageId).toBe(failed.messageId);
-    const again = await api('POST', `/api/v1/emails/${failed.id}/resend`, { token: organizer.token });
+    const again = await t.api('POST', `/api/v1/emails/${failed.id}/resend`, { token: t.people.organizer.token });
     expect([202, 409]).toContain(again.status);
   });
 });
 
 describe('following a request', () => {
   it('a person whose membership waits for approval follows a published request as an individual; nobody follows one they cannot see', async () => {
+    const { env, api } = t;
+    const { bangladesh, organizer } = t.people;
     const waiting = await createPerson(env.ctx, { email: 'new.colleague@undp.org', organization: { name: 'United Nations Development Programme (UNDP)', kind: 'un_agency' }, membership: 'pending' });
     const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request followed by a person still waiting' });
     expect((await api('PUT', `/api/v1/requests/${request.id}/follow`, { token: waiting.token })).body).toEqual({ following: true });
@@ -102,6 +87,8 @@ describe('following a request', () => {
 
 describe('the organizers’ email log over the API', () => {
   it('answers times as ISO instants, offers to resend only what is sent or failed, and refuses to resend one still on its way', async () => {
+    const { env, api } = t;
+    const { organizer } = t.people;
     const pending = await env.ctx.db
       .insertInto('outbox')
       .values({ idempotency_key: 'waiting-in-line', template: 'test', to_email: 'in.line@example.org', subject: 'Still on its way', text_body: 'x', html_body: 'x', message_id: '<in-line@localhost>', status: 'sending', claimed_at: new Date() })
@@ -121,14 +108,13 @@ describe('the organizers’ email log over the API', () => {
 
 describe('responding in the browser', () => {
   it('after the deadline the form keeps the text and says when the deadline was, in the marketplace’s and the reader’s time', async () => {
-    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request answered too late' });
-    const browser = new PageClient(env.baseUrl);
-    browser.setCookie('fm_session', ilo.browserToken);
+    const request = await publishedRequest(t.api, t.people.bangladesh, t.people.organizer, { title: 'Request answered too late' });
+    const browser = t.pages.ilo;
     browser.setCookie('tz', 'America/New_York');
     const form = await browser.get(`/requests/${request.id}/respond`);
     expect(form.status).toBe(200);
     const csrf = browser.csrfFrom(form.html);
-    await passDeadline(env.ctx, [request.id]);
+    await passDeadline(t.env.ctx, [request.id]);
     const late = await browser.post(
       `/requests/${request.id}/respond`,
       { summary: sampleResponse.summary, details: sampleResponse.details, offerCategories: ['training'], modality: 'remote', languages: 'English', funding: 'shared', intent: 'submit' },
@@ -140,9 +126,8 @@ describe('responding in the browser', () => {
   });
 
   it('a provider responds with the form, saves a draft first, then submits', async () => {
-    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request answered in the browser' });
-    const browser = new PageClient(env.baseUrl);
-    browser.setCookie('fm_session', undp.browserToken);
+    const request = await publishedRequest(t.api, t.people.bangladesh, t.people.organizer, { title: 'Request answered in the browser' });
+    const browser = t.pages.undp;
     const fields = { summary: 'UNDP country office support', details: 'Our country office in Dhaka can advise on the policy design with the ministry.', offerCategories: ['advice'], modality: 'either', languages: 'English, Bengali', funding: 'provider_covers' };
     const invalid = await browser.post(`/requests/${request.id}/respond`, { ...fields, offerCategories: [], intent: 'submit' }, { formPage: `/requests/${request.id}/respond` });
     expect(invalid.status).toBe(422);
@@ -155,7 +140,7 @@ describe('responding in the browser', () => {
     const responseId = /action="\/responses\/([0-9a-f-]+)\/submit"/.exec(page.html)![1]!;
     const submitted = await browser.post(`/responses/${responseId}/submit`, {}, { formPage: `/requests/${request.id}` });
     expect(submitted.status).toBe(303);
-    expect((await api('GET', `/api/v1/responses/${responseId}`, { token: undp.token })).body.status).toBe('submitted');
+    expect((await t.api('GET', `/api/v1/responses/${responseId}`, { token: t.people.undp.token })).body.status).toBe('submitted');
     // The respond link now leads to the existing response.
     expect((await browser.get(`/requests/${request.id}/respond`)).location).toBe(`/responses/${responseId}/edit`);
   });

@@ -1,44 +1,26 @@
 import { cacheChanged } from '../../src/shared/process-cache.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
-import { apiClient, linkIn, PageClient } from '../helpers/http.ts';
-import { createPerson, createTestMarketplace, sampleRequest, type TestPerson, castMember } from '../helpers/factories.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestEnvironment } from '../helpers/environment.ts';
+import { linkIn } from '../helpers/http.ts';
+import { createPerson, sampleRequest } from '../helpers/factories.ts';
 import { formatInZone } from '../../src/shared/time.ts';
 
-let env: TestEnvironment;
-let api: ReturnType<typeof apiClient>;
-let organizer: TestPerson;
-let senegal: TestPerson;
+const t = useTestEnvironment({ marketplace: true });
 
 const FRENCH_BROWSER = { 'accept-language': 'fr-FR,fr;q=0.9' };
 const NBSP = '\u00a0';
 
-beforeAll(async () => {
-  env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'] });
-  api = apiClient(env.baseUrl);
-  organizer = await castMember(env.ctx, 'organizer');
-  senegal = await createPerson(env.ctx, { email: 'focal@gouv.sn', organization: { name: 'Ministère des Sénégalais de l’Extérieur', kind: 'government', country: 'SN' } });
-  await createTestMarketplace(env.ctx, organizer);
-});
-afterAll(async () => env?.close());
-
-function signedIn(person: TestPerson, headers: Record<string, string> = {}): PageClient {
-  const browser = new PageClient(env.baseUrl, headers);
-  browser.setCookie('fm_session', person.browserToken);
-  return browser;
-}
-
 async function localeOf(email: string): Promise<string> {
-  return (await env.ctx.db.selectFrom('users').select('locale').where('email', '=', email).executeTakeFirstOrThrow()).locale;
+  return (await t.env.ctx.db.selectFrom('users').select('locale').where('email', '=', email).executeTakeFirstOrThrow()).locale;
 }
 
 async function marketplaceDeadline(): Promise<Date> {
-  return (await env.ctx.db.selectFrom('marketplaces').select('response_deadline').where('slug', '=', 'gfmd-2007').executeTakeFirstOrThrow()).response_deadline;
+  return (await t.env.ctx.db.selectFrom('marketplaces').select('response_deadline').where('slug', '=', 'gfmd-2007').executeTakeFirstOrThrow()).response_deadline;
 }
 
 describe('pages in the reader’s language', () => {
   it('a browser that prefers French gets the marketplace in French, with its deadline written the French way', async () => {
-    const page = await new PageClient(env.baseUrl, FRENCH_BROWSER).get('/m/gfmd-2007');
+    const page = await t.anonymousPage(FRENCH_BROWSER).get('/m/gfmd-2007');
     expect(page.status).toBe(200);
     expect(page.html).toContain('<html lang="fr">');
     expect(page.html).toContain('Réponses jusqu’au');
@@ -54,17 +36,17 @@ describe('pages in the reader’s language', () => {
     expect(page.html).toContain('<a href="/m/gfmd-2007?lang=fr" hreflang="fr" lang="fr" aria-current="true">Français</a>');
     expect(page.html).toContain('<a href="/m/gfmd-2007?lang=es" hreflang="es" lang="es">Español</a>');
 
-    const english = await new PageClient(env.baseUrl).get('/m/gfmd-2007');
+    const english = await t.anonymousPage().get('/m/gfmd-2007');
     expect(english.html).toContain('<html lang="en">');
     expect(english.html).toContain('Responses by');
 
-    const missing = await new PageClient(env.baseUrl, FRENCH_BROWSER).get('/no/such/page');
+    const missing = await t.anonymousPage(FRENCH_BROWSER).get('/no/such/page');
     expect(missing.status).toBe(404);
     expect(missing.html).toContain('Page introuvable');
   });
 
   it('?lang=es switches the page, a cookie keeps the choice for a year, and a bad value changes nothing', async () => {
-    const response = await fetch(new URL('/m/gfmd-2007?category=training&lang=es', env.baseUrl), { headers: FRENCH_BROWSER });
+    const response = await fetch(new URL('/m/gfmd-2007?category=training&lang=es', t.env.baseUrl), { headers: FRENCH_BROWSER });
     const html = await response.text();
     expect(html).toContain('<html lang="es">');
     expect(html).toContain('Respuestas hasta el');
@@ -78,7 +60,7 @@ describe('pages in the reader’s language', () => {
     expect(html).not.toContain('error-summary');
     expect(html).toContain('<option value="training" selected>Formación</option>');
 
-    const browser = new PageClient(env.baseUrl, FRENCH_BROWSER);
+    const browser = t.anonymousPage(FRENCH_BROWSER);
     await browser.get('/m/gfmd-2007?lang=es');
     expect(browser.cookie('lang')).toBe('es');
     const later = await browser.get('/m/gfmd-2007');
@@ -89,24 +71,25 @@ describe('pages in the reader’s language', () => {
   });
 
   it('a signed-in person who switches keeps the language on their account: their pages and emails follow it', async () => {
-    const person = await createPerson(env.ctx, { email: 'switcher@iom.int', organization: { name: 'International Organization for Migration (IOM)', kind: 'intergovernmental' } });
+    const person = await createPerson(t.env.ctx, { email: 'switcher@iom.int', organization: { name: 'International Organization for Migration (IOM)', kind: 'intergovernmental' } });
     expect(await localeOf(person.email)).toBe('en');
-    const browser = signedIn(person);
+    const browser = t.pageAs(person);
     const page = await browser.get('/account/preferences?lang=es');
     expect(page.html).toContain('<html lang="es">');
     expect(page.html).toContain('Guardar las preferencias');
     expect(await localeOf(person.email)).toBe('es');
 
     // Another browser without the cookie, asking for English: the account's language wins.
-    const elsewhere = signedIn(person, { 'accept-language': 'en-GB,en;q=0.9' });
+    const elsewhere = t.pageAs(person, { 'accept-language': 'en-GB,en;q=0.9' });
     expect((await elsewhere.get('/account/preferences')).html).toContain('<html lang="es">');
     await elsewhere.get('/account/preferences?lang=fr');
     expect(await localeOf(person.email)).toBe('fr');
   });
 
   it('the forms show their errors in French beside the fields, names and numbers included', async () => {
+    const senegal = await createPerson(t.env.ctx, { email: 'focal@gouv.sn', organization: { name: 'Ministère des Sénégalais de l’Extérieur', kind: 'government', country: 'SN' } });
     // An account's language (English until chosen) comes before the browser's: this person chose French.
-    const browser = signedIn(senegal, FRENCH_BROWSER);
+    const browser = t.pageAs(senegal, FRENCH_BROWSER);
     expect((await browser.get('/m/gfmd-2007/requests/new')).html).toContain('<html lang="en">');
     await browser.get('/m/gfmd-2007?lang=fr');
     const form = await browser.get('/m/gfmd-2007/requests/new');
@@ -130,8 +113,8 @@ describe('pages in the reader’s language', () => {
   });
 
   it('values put into a translated sentence are still escaped', async () => {
-    const person = await createPerson(env.ctx, { email: 'pending@gouv.example', organization: { name: '<i>Ministère</i> & Co', kind: 'government', country: 'ML', status: 'pending' } });
-    const browser = signedIn(person);
+    const person = await createPerson(t.env.ctx, { email: 'pending@gouv.example', organization: { name: '<i>Ministère</i> & Co', kind: 'government', country: 'ML', status: 'pending' } });
+    const browser = t.pageAs(person);
     browser.setCookie('lang', 'fr');
     const page = await browser.get('/account/organization');
     expect(page.html).toContain('&lt;i&gt;Ministère&lt;/i&gt; &amp; Co attend d’être vérifiée par le secrétariat du Forum.');
@@ -141,43 +124,43 @@ describe('pages in the reader’s language', () => {
 
 describe('emails in the recipient’s language', () => {
   it('a sign-in link asked for from a French browser comes in French, and the new account keeps French', async () => {
-    const browser = new PageClient(env.baseUrl, FRENCH_BROWSER);
+    const browser = t.anonymousPage(FRENCH_BROWSER);
     const sent = await browser.post('/login', { email: 'nouvelle.personne@gouv.sn' }, { formPage: '/login' });
     expect(sent.status).toBe(200);
     expect(sent.html).toContain('Consultez votre messagerie');
-    const mail = await env.mail.waitFor((m) => m.envelopeTo.includes('nouvelle.personne@gouv.sn'));
+    const mail = await t.env.mail.waitFor((m) => m.envelopeTo.includes('nouvelle.personne@gouv.sn'));
     expect(mail.parsed.subject).toBe('Votre lien de connexion à Forum Marketplace');
     expect(mail.parsed.text).toContain('Le lien fonctionne une seule fois, pendant 10 minutes.');
     expect(mail.parsed.text).toContain(`Se connecter${NBSP}:`);
     expect(mail.parsed.html).toContain('<html lang="fr">');
     expect(mail.parsed.html).toContain('Si le bouton ne fonctionne pas, copiez cette adresse dans votre navigateur');
 
-    const link = linkIn(mail.parsed.text ?? '', `${env.baseUrl}/auth/callback`);
-    const callback = await browser.get(link.slice(env.baseUrl.length));
+    const link = linkIn(mail.parsed.text ?? '', `${t.env.baseUrl}/auth/callback`);
+    const callback = await browser.get(link.slice(t.env.baseUrl.length));
     expect(callback.html).toContain('Appuyez sur le bouton pour terminer la connexion.');
     const token = new URL(link).searchParams.get('token')!;
-    const signedInNow = await browser.post('/auth/callback', { token }, { formPage: link.slice(env.baseUrl.length) });
+    const signedInNow = await browser.post('/auth/callback', { token }, { formPage: link.slice(t.env.baseUrl.length) });
     expect(signedInNow.status).toBe(303);
     expect(await localeOf('nouvelle.personne@gouv.sn')).toBe('fr');
   });
 
   it('an existing person’s sign-in link comes in their own language, whatever the browser', async () => {
-    await createPerson(env.ctx, { email: 'focal@ilo.example' });
-    await env.ctx.db.updateTable('users').set({ locale: 'es' }).where('email', '=', 'focal@ilo.example').execute();
-    await new PageClient(env.baseUrl, FRENCH_BROWSER).post('/login', { email: 'focal@ilo.example' }, { formPage: '/login' });
-    const mail = await env.mail.waitFor((m) => m.envelopeTo.includes('focal@ilo.example'));
+    await createPerson(t.env.ctx, { email: 'focal@ilo.example' });
+    await t.env.ctx.db.updateTable('users').set({ locale: 'es' }).where('email', '=', 'focal@ilo.example').execute();
+    await t.anonymousPage(FRENCH_BROWSER).post('/login', { email: 'focal@ilo.example' }, { formPage: '/login' });
+    const mail = await t.env.mail.waitFor((m) => m.envelopeTo.includes('focal@ilo.example'));
     expect(mail.parsed.subject).toBe('Su enlace para iniciar sesión en Forum Marketplace');
   });
 
   it('a requester whose language is Spanish hears about the request in Spanish, its deadline written the Spanish way; the organizer still in English', async () => {
-    const mexico = await createPerson(env.ctx, { email: 'focal@sre.gob.mx', organization: { name: 'Secretaría de Relaciones Exteriores, México', kind: 'government', country: 'MX' } });
-    await env.ctx.db.updateTable('users').set({ locale: 'es' }).where('id', '=', mexico.id).execute();
+    const mexico = await createPerson(t.env.ctx, { email: 'focal@sre.gob.mx', organization: { name: 'Secretaría de Relaciones Exteriores, México', kind: 'government', country: 'MX' } });
+    await t.env.ctx.db.updateTable('users').set({ locale: 'es' }).where('id', '=', mexico.id).execute();
     // A change made behind the services' back: tell the session cache, as the services do.
-    cacheChanged(env.ctx, 'actors');
-    const created = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: mexico.token, body: { ...sampleRequest, title: 'Encuesta sobre el costo de las remesas' } });
+    cacheChanged(t.env.ctx, 'actors');
+    const created = await t.api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: mexico.token, body: { ...sampleRequest, title: 'Encuesta sobre el costo de las remesas' } });
     expect(created.status).toBe(201);
 
-    const mail = await env.mail.waitFor((m) => m.envelopeTo.includes('focal@sre.gob.mx'));
+    const mail = await t.env.mail.waitFor((m) => m.envelopeTo.includes('focal@sre.gob.mx'));
     expect(mail.parsed.subject).toBe('Hemos recibido su solicitud «Encuesta sobre el costo de las remesas»: está pendiente de moderación');
     const deadline = await marketplaceDeadline();
     const spanish = formatInZone(deadline, 'Europe/Brussels', 'es');
@@ -188,7 +171,7 @@ describe('emails in the recipient’s language', () => {
     expect(mail.parsed.html).toContain('<html lang="es">');
     expect(mail.parsed.html).toContain('Ver su solicitud');
 
-    const moderation = await env.mail.waitFor((m) => m.envelopeTo.includes('secretariat@gfmd.test') && /Encuesta sobre el costo/.test(m.parsed.subject ?? ''));
+    const moderation = await t.env.mail.waitFor((m) => m.envelopeTo.includes('secretariat@gfmd.test') && /Encuesta sobre el costo/.test(m.parsed.subject ?? ''));
     expect(moderation.parsed.subject).toBe('Review a new request from Secretaría de Relaciones Exteriores, México: "Encuesta sobre el costo de las remesas"');
   });
 });

@@ -1,20 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
-import { apiClient, PageClient } from '../helpers/http.ts';
-import { type TestPerson, castMember } from '../helpers/factories.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestEnvironment } from '../helpers/environment.ts';
 
-let env: TestEnvironment;
-let api: ReturnType<typeof apiClient>;
-let organizer: TestPerson;
-let ilo: TestPerson;
-
-beforeAll(async () => {
-  env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'] });
-  api = apiClient(env.baseUrl);
-  organizer = await castMember(env.ctx, 'organizer');
-  ilo = await castMember(env.ctx, 'ilo');
-});
-afterAll(async () => env?.close());
+const t = useTestEnvironment({ cast: ['organizer', 'ilo'] });
 
 const brussels = {
   slug: 'gfmd-2007',
@@ -37,57 +24,69 @@ const brussels = {
   ],
 };
 
+/** The Brussels edition under its own address, created through the API: each test edits one of its own. */
+async function brusselsEdition(slug: string): Promise<string> {
+  const created = await t.api('POST', '/api/v1/marketplaces', { token: t.people.organizer.token, body: { ...brussels, slug } });
+  expect(created.status).toBe(201);
+  return slug;
+}
+
 describe('marketplaces', () => {
   it('an organizer creates an edition; a deadline given as a date is 17:00 local, stored as an instant', async () => {
-    const response = await api('POST', '/api/v1/marketplaces', { token: organizer.token, body: brussels });
+    const response = await t.api('POST', '/api/v1/marketplaces', { token: t.people.organizer.token, body: brussels });
     expect(response.status).toBe(201);
     expect(response.body.responseDeadline).toBe('2007-06-20T17:00:00+02:00');
     expect(response.body.opensAt).toBe('2007-05-18T00:00:00+02:00');
     expect(response.body.sessions[0]).toMatchObject({ code: '1.2', startsAt: '2007-07-10T15:00:00+02:00', endsAt: '2007-07-10T18:00:00+02:00' });
-    expect(response.body.sessions[0].roles).toEqual([{ organizationId: ilo.organizationId, organizationName: 'International Labour Organization (ILO)', role: 'rapporteur', note: null }]);
-    const row = await env.ctx.db.selectFrom('marketplaces').select('response_deadline').where('slug', '=', 'gfmd-2007').executeTakeFirstOrThrow();
+    expect(response.body.sessions[0].roles).toEqual([{ organizationId: t.people.ilo.organizationId, organizationName: 'International Labour Organization (ILO)', role: 'rapporteur', note: null }]);
+    const row = await t.env.ctx.db.selectFrom('marketplaces').select('response_deadline').where('slug', '=', 'gfmd-2007').executeTakeFirstOrThrow();
     expect(row.response_deadline.toISOString()).toBe('2007-06-20T15:00:00.000Z');
-    expect((await api('GET', '/api/v1/marketplaces/gfmd-2007')).body.rooms.map((r: { name: string }) => r.name)).toEqual(['Room A', 'Room B']);
+    expect((await t.api('GET', '/api/v1/marketplaces/gfmd-2007')).body.rooms.map((r: { name: string }) => r.name)).toEqual(['Room A', 'Room B']);
   });
 
   it('only organizers create or edit a marketplace', async () => {
-    expect((await api('POST', '/api/v1/marketplaces', { token: ilo.token, body: { ...brussels, slug: 'other' } })).status).toBe(403);
-    expect((await api('POST', '/api/v1/marketplaces', { body: { ...brussels, slug: 'other' } })).status).toBe(401);
-    expect((await api('PATCH', '/api/v1/marketplaces/gfmd-2007', { token: ilo.token, body: { name: 'Mine now' } })).status).toBe(403);
+    const slug = await brusselsEdition('gfmd-2007-guarded');
+    expect((await t.api('POST', '/api/v1/marketplaces', { token: t.people.ilo.token, body: { ...brussels, slug: 'other' } })).status).toBe(403);
+    expect((await t.api('POST', '/api/v1/marketplaces', { body: { ...brussels, slug: 'other' } })).status).toBe(401);
+    expect((await t.api('PATCH', `/api/v1/marketplaces/${slug}`, { token: t.people.ilo.token, body: { name: 'Mine now' } })).status).toBe(403);
+    expect((await t.api('GET', `/api/v1/marketplaces/${slug}`)).body.name).toBe('GFMD 2007 Brussels');
   });
 
   it('names every bad field and keeps what was stored', async () => {
-    const response = await api('POST', '/api/v1/marketplaces', {
-      token: organizer.token,
+    const slug = await brusselsEdition('gfmd-2007-bad-fields');
+    const response = await t.api('POST', '/api/v1/marketplaces', {
+      token: t.people.organizer.token,
       body: { ...brussels, slug: 'Bad Slug!', timeZone: 'Europe/Atlantis', responseDeadline: 'soon', meetingMinutes: 5 },
     });
     expect(response.status).toBe(422);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
     expect(response.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['meetingMinutes', 'responseDeadline', 'slug', 'timeZone']);
-    const order = await api('PATCH', '/api/v1/marketplaces/gfmd-2007', { token: organizer.token, body: { responseDeadline: '2007-05-01' } });
+    const order = await t.api('PATCH', `/api/v1/marketplaces/${slug}`, { token: t.people.organizer.token, body: { responseDeadline: '2007-05-01' } });
     expect(order.status).toBe(422);
     expect(order.body.errors).toEqual([{ path: 'responseDeadline', message: 'must be after the opening (opensAt)' }]);
-    expect((await api('GET', '/api/v1/marketplaces/gfmd-2007')).body.responseDeadline).toBe('2007-06-20T17:00:00+02:00');
+    expect((await t.api('GET', `/api/v1/marketplaces/${slug}`)).body.responseDeadline).toBe('2007-06-20T17:00:00+02:00');
   });
 
   it('refuses a local time that a clock change skips', async () => {
-    const response = await api('PATCH', '/api/v1/marketplaces/gfmd-2007', { token: organizer.token, body: { opensAt: '2007-03-25T02:30' } });
+    const slug = await brusselsEdition('gfmd-2007-clock-change');
+    const response = await t.api('PATCH', `/api/v1/marketplaces/${slug}`, { token: t.people.organizer.token, body: { opensAt: '2007-03-25T02:30' } });
     expect(response.status).toBe(422);
     expect(response.body.errors[0]).toMatchObject({ path: 'opensAt', message: expect.stringMatching(/does not exist in Europe\/Brussels/) });
   });
 
   it('edits rooms, sessions and roles; an unknown organization is named', async () => {
-    const bad = await api('PATCH', '/api/v1/marketplaces/gfmd-2007', {
-      token: organizer.token,
+    const slug = await brusselsEdition('gfmd-2007-rooms');
+    const bad = await t.api('PATCH', `/api/v1/marketplaces/${slug}`, {
+      token: t.people.organizer.token,
       body: { sessions: [{ ...brussels.sessions[0], roles: [{ organization: 'Unknown Agency', role: 'speaker' }] }] },
     });
     expect(bad.status).toBe(422);
     expect(bad.body.errors[0].path).toBe('sessions.0.roles.0.organization');
-    const good = await api('PATCH', '/api/v1/marketplaces/gfmd-2007', {
-      token: organizer.token,
+    const good = await t.api('PATCH', `/api/v1/marketplaces/${slug}`, {
+      token: t.people.organizer.token,
       body: {
         rooms: ['Room B', 'Salle Europa'],
-        sessions: [{ code: '3.4', title: 'Regional Migration Consultation Processes', startsAt: '2007-07-11T09:00', endsAt: '2007-07-11T12:00', roles: [{ organizationId: ilo.organizationId, role: 'speaker' }] }],
+        sessions: [{ code: '3.4', title: 'Regional Migration Consultation Processes', startsAt: '2007-07-11T09:00', endsAt: '2007-07-11T12:00', roles: [{ organizationId: t.people.ilo.organizationId, role: 'speaker' }] }],
       },
     });
     expect(good.status).toBe(200);
@@ -98,8 +97,7 @@ describe('marketplaces', () => {
 
   it('the organizer form shows errors beside the fields and keeps the values', async () => {
     const manila = { name: 'GFMD 2008 Manila', slug: 'gfmd-2008', timeZone: 'Asia/Manila' };
-    const browser = new PageClient(env.baseUrl);
-    browser.setCookie('fm_session', organizer.browserToken);
+    const browser = t.pages.organizer;
     const response = await browser.post(
       '/organizer/marketplaces/new',
       {
@@ -166,21 +164,22 @@ describe('marketplaces', () => {
     );
     expect(created.status).toBe(303);
     expect(created.location).toBe('/m/gfmd-2008');
-    const stored = await api('GET', '/api/v1/marketplaces/gfmd-2008');
+    const stored = await t.api('GET', '/api/v1/marketplaces/gfmd-2008');
     expect(stored.body.responseDeadline).toBe('2008-09-15T17:00:00+08:00');
     expect(stored.body.meetingMinutes).toBe(45);
     expect(stored.body.sessions[0].roles[0].organizationName).toBe('International Labour Organization (ILO)');
   });
 
   it('a provider cannot open the organizer pages', async () => {
-    const browser = new PageClient(env.baseUrl);
-    browser.setCookie('fm_session', ilo.browserToken);
+    const browser = t.pages.ilo;
     expect((await browser.get('/organizer/marketplaces/new')).status).toBe(403);
   });
 });
 
 describe('marketplace addresses', () => {
   it('a malformed or unknown marketplace in an address is a 404 that names the marketplace, for reads and writes alike', async () => {
+    const { env, api } = t;
+    const { organizer } = t.people;
     for (const [method, path] of [
       ['GET', '/api/v1/marketplaces/no-such-edition'],
       ['GET', '/api/v1/marketplaces/Bad%20Slug!'],
@@ -196,6 +195,7 @@ describe('marketplace addresses', () => {
   });
 
   it('the list names each marketplace with its deadline in its own zone and how many requests are open', async () => {
+    const { env, api } = t;
     const list = await api('GET', '/api/v1/marketplaces');
     expect(list.status).toBe(200);
     expect(list.body.items).toContainEqual({ slug: 'gfmd-2007', name: 'GFMD 2007 Brussels', timeZone: 'Europe/Brussels', responseDeadline: '2007-06-20T17:00:00+02:00', openRequests: 0 });

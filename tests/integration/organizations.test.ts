@@ -1,92 +1,84 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
-import { apiClient, PageClient } from '../helpers/http.ts';
-import { createPerson, createTestMarketplace, publishedRequest, sampleRequest, sampleResponse, type TestPerson, castMember } from '../helpers/factories.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestEnvironment } from '../helpers/environment.ts';
+import { castMember, createPerson, publishedRequest, sampleRequest, sampleResponse } from '../helpers/factories.ts';
+import { PageClient } from '../helpers/http.ts';
 
-let env: TestEnvironment;
-let api: ReturnType<typeof apiClient>;
-let organizer: TestPerson;
-
-beforeAll(async () => {
-  env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'] });
-  api = apiClient(env.baseUrl);
-  organizer = await castMember(env.ctx, 'organizer');
-  await createTestMarketplace(env.ctx, organizer);
-});
-afterAll(async () => env?.close());
+const t = useTestEnvironment({ cast: ['organizer'], marketplace: true });
 
 describe('organizations', () => {
   it('a new organization is pending: it can browse but not post until an organizer verifies it', async () => {
-    const focal = await createPerson(env.ctx, { email: 'focal@mole.gov.np' });
-    const created = await api('PUT', '/api/v1/me/organization', { token: focal.token, body: { name: 'Ministry of Labour, Nepal', kind: 'government', country: 'np' } });
+    const focal = await createPerson(t.env.ctx, { email: 'focal@mole.gov.np' });
+    const created = await t.api('PUT', '/api/v1/me/organization', { token: focal.token, body: { name: 'Ministry of Labour, Nepal', kind: 'government', country: 'np' } });
     expect(created.status).toBe(201);
     expect(created.body.organization).toMatchObject({ status: 'pending', country: 'NP' });
-    const organizerMail = await env.mail.waitFor((m) => m.envelopeTo.includes('secretariat@gfmd.test') && /Verify Ministry of Labour, Nepal/.test(m.parsed.subject ?? ''));
+    const organizerMail = await t.env.mail.waitFor((m) => m.envelopeTo.includes('secretariat@gfmd.test') && /Verify Ministry of Labour, Nepal/.test(m.parsed.subject ?? ''));
     expect(organizerMail.parsed.text).toContain('focal@mole.gov.np');
 
-    expect((await api('GET', '/api/v1/marketplaces/gfmd-2007/requests', { token: focal.token })).status).toBe(200);
-    const refused = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: focal.token, body: sampleRequest });
+    expect((await t.api('GET', '/api/v1/marketplaces/gfmd-2007/requests', { token: focal.token })).status).toBe(200);
+    const refused = await t.api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: focal.token, body: sampleRequest });
     expect(refused.status).toBe(403);
     expect(refused.body.detail).toMatch(/waiting for verification/);
 
-    const notOrganizer = await api('POST', `/api/v1/organizations/${created.body.organization.id}/verify`, { token: focal.token });
+    const notOrganizer = await t.api('POST', `/api/v1/organizations/${created.body.organization.id}/verify`, { token: focal.token });
     expect(notOrganizer.status).toBe(403);
 
-    const verified = await api('POST', `/api/v1/organizations/${created.body.organization.id}/verify`, { token: organizer.token });
+    const verified = await t.api('POST', `/api/v1/organizations/${created.body.organization.id}/verify`, { token: t.people.organizer.token });
     expect(verified.status).toBe(200);
     expect(verified.body.status).toBe('verified');
-    await env.mail.waitFor((m) => m.envelopeTo.includes('focal@mole.gov.np') && /is verified/.test(m.parsed.subject ?? ''));
+    await t.env.mail.waitFor((m) => m.envelopeTo.includes('focal@mole.gov.np') && /is verified/.test(m.parsed.subject ?? ''));
 
-    const again = await api('POST', `/api/v1/organizations/${created.body.organization.id}/verify`, { token: organizer.token });
+    const again = await t.api('POST', `/api/v1/organizations/${created.body.organization.id}/verify`, { token: t.people.organizer.token });
     expect(again.status).toBe(409);
 
-    const posted = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: focal.token, body: sampleRequest });
+    const posted = await t.api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: focal.token, body: sampleRequest });
     expect(posted.status).toBe(201);
   });
 
   it('joining an existing organization waits for an organizer to approve the membership', async () => {
-    const first = await createPerson(env.ctx, { email: 'first@ilo.org', organization: { name: 'International Labour Organization (ILO)', kind: 'un_agency' } });
+    const first = await createPerson(t.env.ctx, { email: 'first@ilo.org', organization: { name: 'International Labour Organization (ILO)', kind: 'un_agency' } });
     expect(first.organizationId).toBeTruthy();
-    const second = await createPerson(env.ctx, { email: 'second@ilo.org' });
-    const joined = await api('PUT', '/api/v1/me/organization', { token: second.token, body: { name: 'international labour organization (ilo)', kind: 'un_agency' } });
+    const second = await createPerson(t.env.ctx, { email: 'second@ilo.org' });
+    const joined = await t.api('PUT', '/api/v1/me/organization', { token: second.token, body: { name: 'international labour organization (ilo)', kind: 'un_agency' } });
     expect(joined.status).toBe(200);
     expect(joined.body.membership).toBe('pending');
-    const me = await api('GET', '/api/v1/me', { token: second.token });
+    const me = await t.api('GET', '/api/v1/me', { token: second.token });
     expect(me.body.membership).toBe('pending');
 
-    const approved = await api('POST', `/api/v1/organizations/${first.organizationId}/members/${second.id}/approve`, { token: organizer.token });
+    const approved = await t.api('POST', `/api/v1/organizations/${first.organizationId}/members/${second.id}/approve`, { token: t.people.organizer.token });
     expect(approved.status).toBe(200);
-    expect((await api('GET', '/api/v1/me', { token: second.token })).body.membership).toBe('active');
+    expect((await t.api('GET', '/api/v1/me', { token: second.token })).body.membership).toBe('active');
   });
 
   it('names the fields of a bad organization', async () => {
-    const person = await createPerson(env.ctx, { email: 'bad-org@example.org' });
-    const response = await api('PUT', '/api/v1/me/organization', { token: person.token, body: { name: 'X', kind: 'club', country: 'ZZ' } });
+    const person = await createPerson(t.env.ctx, { email: 'bad-org@example.org' });
+    const response = await t.api('PUT', '/api/v1/me/organization', { token: person.token, body: { name: 'X', kind: 'club', country: 'ZZ' } });
     expect(response.status).toBe(422);
     expect(response.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['country', 'kind', 'name']);
   });
 
   it('a government needs a country', async () => {
-    const person = await createPerson(env.ctx, { email: 'no-country@gov.example' });
-    const response = await api('PUT', '/api/v1/me/organization', { token: person.token, body: { name: 'Ministry without a country', kind: 'government' } });
+    const person = await createPerson(t.env.ctx, { email: 'no-country@gov.example' });
+    const response = await t.api('PUT', '/api/v1/me/organization', { token: person.token, body: { name: 'Ministry without a country', kind: 'government' } });
     expect(response.status).toBe(422);
     expect(response.body.errors).toEqual([{ path: 'country', message: 'is required for a government' }]);
   });
 
   it('only organizers list organizations', async () => {
-    const person = await createPerson(env.ctx, { email: 'curious@example.org' });
-    expect((await api('GET', '/api/v1/organizations', { token: person.token })).status).toBe(403);
-    expect((await api('GET', '/api/v1/organizations')).status).toBe(401);
-    await createPerson(env.ctx, { email: 'focal@waiting.example', organization: { name: 'Institute awaiting verification', kind: 'research', status: 'pending' } });
-    const list = await api('GET', '/api/v1/organizations?status=pending', { token: organizer.token });
+    const person = await createPerson(t.env.ctx, { email: 'curious@example.org' });
+    expect((await t.api('GET', '/api/v1/organizations', { token: person.token })).status).toBe(403);
+    expect((await t.api('GET', '/api/v1/organizations')).status).toBe(401);
+    await createPerson(t.env.ctx, { email: 'focal@waiting.example', organization: { name: 'Institute awaiting verification', kind: 'research', status: 'pending' } });
+    const list = await t.api('GET', '/api/v1/organizations?status=pending', { token: t.people.organizer.token });
     expect(list.status).toBe(200);
     expect(list.body.items.map((o: { name: string }) => o.name)).toContain('Institute awaiting verification');
     expect(list.body.items.every((o: { status: string }) => o.status === 'pending')).toBe(true);
-    const verified = await api('GET', '/api/v1/organizations?status=verified', { token: organizer.token });
+    const verified = await t.api('GET', '/api/v1/organizations?status=verified', { token: t.people.organizer.token });
     expect(verified.body.items.map((o: { name: string }) => o.name)).not.toContain('Institute awaiting verification');
   });
 
   it('PUT /me/organization says where a person stands: the creator of a pending organization waits for its verification, a joiner of a verified one for approval', async () => {
+    const { env, api } = t;
+    const { organizer } = t.people;
     const creator = await createPerson(env.ctx, { email: 'focal@labour.gov.lk' });
     const created = await api('PUT', '/api/v1/me/organization', { token: creator.token, body: { name: 'Ministry of Foreign Employment, Sri Lanka', kind: 'government', country: 'LK' } });
     expect(created.status).toBe(201);
@@ -119,6 +111,8 @@ describe('organizations', () => {
   });
 
   it('a person approved while their organization is pending is not told it is verified until it is', async () => {
+    const { env, api } = t;
+    const { organizer } = t.people;
     const founder = await createPerson(env.ctx, { email: 'founder@diaspora.example', organization: { name: 'Diaspora network awaiting verification', kind: 'diaspora', status: 'pending' } });
     const colleague = await createPerson(env.ctx, { email: 'colleague@diaspora.example' });
     expect((await api('PUT', '/api/v1/me/organization', { token: colleague.token, body: { name: 'Diaspora network awaiting verification', kind: 'diaspora' } })).body.membership).toBe('pending');
@@ -134,6 +128,8 @@ describe('organizations', () => {
   });
 
   it('a rejected organization can be neither joined nor have its waiting members approved, and its page row offers no approval', async () => {
+    const { env, api } = t;
+    const { organizer } = t.people;
     const focal = await createPerson(env.ctx, { email: 'focal@refused.example', organization: { name: 'Refused institute', kind: 'research' } });
     const waiting = await createPerson(env.ctx, { email: 'waiting@refused.example' });
     expect((await api('PUT', '/api/v1/me/organization', { token: waiting.token, body: { name: 'Refused institute', kind: 'research' } })).body.membership).toBe('pending');
@@ -156,6 +152,8 @@ describe('organizations', () => {
   });
 
   it('lists organizations with their members in the API’s own field names', async () => {
+    const { env, api } = t;
+    const { organizer } = t.people;
     const list = await api('GET', '/api/v1/organizations', { token: organizer.token });
     expect(list.status).toBe(200);
     const ilo = list.body.items.find((o: { name: string }) => o.name === 'International Labour Organization (ILO)');

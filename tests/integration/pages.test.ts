@@ -1,36 +1,15 @@
 import { closeContext, createContext } from '../../src/context.ts';
 import { signOut } from '../../src/auth/auth.service.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
-import { apiClient, PageClient } from '../helpers/http.ts';
-import { createPerson, createTestMarketplace, sampleRequest, type TestPerson, castMember } from '../helpers/factories.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestEnvironment } from '../helpers/environment.ts';
+import { createPerson, sampleRequest } from '../helpers/factories.ts';
 
-let env: TestEnvironment;
-let api: ReturnType<typeof apiClient>;
-let organizer: TestPerson;
-let bangladesh: TestPerson;
-let ilo: TestPerson;
-
-beforeAll(async () => {
-  // A cache that outlives every poll below: what a test sees changing comes from invalidation, not expiry.
-  env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'], env: { SESSION_CACHE_SECONDS: '60' } });
-  api = apiClient(env.baseUrl);
-  organizer = await castMember(env.ctx, 'organizer');
-  bangladesh = await castMember(env.ctx, 'bangladesh');
-  ilo = await castMember(env.ctx, 'ilo');
-  await createTestMarketplace(env.ctx, organizer);
-});
-afterAll(async () => env?.close());
-
-function browserAs(person: TestPerson): PageClient {
-  const browser = new PageClient(env.baseUrl);
-  browser.setCookie('fm_session', person.browserToken);
-  return browser;
-}
+// A cache that outlives every poll below: what a test sees changing comes from invalidation, not expiry.
+const t = useTestEnvironment({ cast: ['organizer', 'bangladesh', 'ilo'], marketplace: true, env: { SESSION_CACHE_SECONDS: '60' } });
 
 describe('pages', () => {
   it('the home page shows the marketplace; unknown pages are a 404 page, not a stack trace', async () => {
-    const browser = new PageClient(env.baseUrl);
+    const browser = t.anonymousPage();
     const home = await browser.get('/');
     expect(home.status).toBe(302);
     expect(home.location).toBe('/m/gfmd-2007');
@@ -43,8 +22,8 @@ describe('pages', () => {
   });
 
   it('a new person names an organization with the form: errors beside the fields, then pending', async () => {
-    const person = await createPerson(env.ctx, { email: 'new.focal@gov.sn' });
-    const browser = browserAs(person);
+    const person = await createPerson(t.env.ctx, { email: 'new.focal@gov.sn' });
+    const browser = t.pageAs(person);
     const bad = await browser.post('/account/organization', { name: 'Ministère des Sénégalais de l’Extérieur', kind: 'government', country: '' });
     expect(bad.status).toBe(422);
     expect(bad.html).toMatch(/id="country-error"[^>]*>.*Country: is required for a government/s);
@@ -56,18 +35,19 @@ describe('pages', () => {
     expect(page.html).toMatch(/badge--pending/);
 
     // The organizer verifies it from the organizations page.
-    const secretariat = browserAs(organizer);
+    const secretariat = t.pages.organizer;
+    const id = (await t.api('GET', '/api/v1/me', { token: person.token })).body.organization.id as string;
     const list = await secretariat.get('/organizer/organizations?status=pending');
-    const id = /action="\/organizer\/organizations\/([0-9a-f-]+)\/verify"/.exec(list.html)![1]!;
+    expect(list.html).toContain(`action="/organizer/organizations/${id}/verify"`);
     const verified = await secretariat.post(`/organizer/organizations/${id}/verify`, {}, { formPage: '/organizer/organizations?status=pending' });
     expect(verified.status).toBe(303);
-    expect((await api('GET', '/api/v1/me', { token: person.token })).body.organization.status).toBe('verified');
+    expect((await t.api('GET', '/api/v1/me', { token: person.token })).body.organization.status).toBe('verified');
   });
 
   it('the requester edits a request with the form and withdraws it from its page', async () => {
-    const created = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: bangladesh.token, body: sampleRequest });
+    const created = await t.api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: t.people.bangladesh.token, body: sampleRequest });
     const id = created.body.id as string;
-    const browser = browserAs(bangladesh);
+    const browser = t.pages.bangladesh;
     const form = await browser.get(`/requests/${id}/edit`);
     expect(form.status).toBe(200);
     expect(form.html).toContain(`value="${sampleRequest.title}"`);
@@ -76,11 +56,11 @@ describe('pages', () => {
     expect(bad.html).toContain('Number of providers: must be a number');
     const saved = await browser.post(`/requests/${id}/edit`, { title: 'An edited title for the request', category: 'advice', themes: [], otherThemes: 'reintegration', description: sampleRequest.description, expectedOutcome: sampleRequest.expectedOutcome, countries: 'BD, NP', languages: 'en', maxMatches: '1', responseDeadlineDate: '', responseDeadlineTime: '17:00' }, { formPage: `/requests/${id}/edit` });
     expect(saved.status).toBe(303);
-    expect((await api('GET', `/api/v1/requests/${id}`, { token: bangladesh.token })).body).toMatchObject({ title: 'An edited title for the request', category: 'advice', themes: ['reintegration'], countries: ['BD', 'NP'], maxMatches: 1 });
+    expect((await t.api('GET', `/api/v1/requests/${id}`, { token: t.people.bangladesh.token })).body).toMatchObject({ title: 'An edited title for the request', category: 'advice', themes: ['reintegration'], countries: ['BD', 'NP'], maxMatches: 1 });
 
     // A provider sees no edit form and cannot post one.
-    await api('POST', `/api/v1/requests/${id}/publish`, { token: organizer.token });
-    const provider = browserAs(ilo);
+    await t.api('POST', `/api/v1/requests/${id}/publish`, { token: t.people.organizer.token });
+    const provider = t.pages.ilo;
     const detail = await provider.get(`/requests/${id}`);
     expect(detail.html).not.toContain('Withdraw this request');
     const edit = await provider.post(`/requests/${id}/edit`, { title: 'Hijacked title' }, { formPage: `/requests/${id}` });
@@ -95,21 +75,21 @@ describe('pages', () => {
   });
 
   it('text that looks like HTML is shown as text everywhere', async () => {
-    const created = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', {
-      token: bangladesh.token,
+    const created = await t.api('POST', '/api/v1/marketplaces/gfmd-2007/requests', {
+      token: t.people.bangladesh.token,
       body: { ...sampleRequest, title: '<script>alert(1)</script> training', description: 'A "quoted" <img src=x onerror=alert(1)> description, long enough.' },
     });
-    await api('POST', `/api/v1/requests/${created.body.id}/publish`, { token: organizer.token });
-    const page = await new PageClient(env.baseUrl).get(`/requests/${created.body.id}`);
+    await t.api('POST', `/api/v1/requests/${created.body.id}/publish`, { token: t.people.organizer.token });
+    const page = await t.anonymousPage().get(`/requests/${created.body.id}`);
     expect(page.html).not.toContain('<script>alert(1)</script>');
     expect(page.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; training');
     expect(page.html).not.toContain('<img src=x');
-    const list = await new PageClient(env.baseUrl).get('/m/gfmd-2007');
+    const list = await t.anonymousPage().get('/m/gfmd-2007');
     expect(list.html).not.toContain('<script>alert(1)</script>');
   });
 
   it('security headers and a CSP without inline scripts are on every page', async () => {
-    const response = await fetch(new URL('/m/gfmd-2007', env.baseUrl));
+    const response = await fetch(new URL('/m/gfmd-2007', t.env.baseUrl));
     const csp = response.headers.get('content-security-policy')!;
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain('unsafe-inline');
@@ -118,28 +98,28 @@ describe('pages', () => {
   });
 
   it('the API signs out a bearer token', async () => {
-    const person = await createPerson(env.ctx, { email: 'leaving@example.org' });
-    expect((await api('POST', '/api/v1/auth/sign-out', { token: person.token })).status).toBe(204);
-    const after = await api('GET', '/api/v1/me', { token: person.token });
+    const person = await createPerson(t.env.ctx, { email: 'leaving@example.org' });
+    expect((await t.api('POST', '/api/v1/auth/sign-out', { token: person.token })).status).toBe(204);
+    const after = await t.api('GET', '/api/v1/me', { token: person.token });
     expect(after.status).toBe(401);
     expect(after.headers.get('content-type')).toContain('application/problem+json');
   });
 
   it('a sign-out through another process ends the session here at once, though sessions are remembered for SESSION_CACHE_SECONDS', async () => {
-    const person = await createPerson(env.ctx, { email: 'leaving-elsewhere@example.org' });
-    expect((await api('GET', '/api/v1/me', { token: person.token })).status).toBe(200);
-    const other = createContext(env.config, 'other-web-process');
+    const person = await createPerson(t.env.ctx, { email: 'leaving-elsewhere@example.org' });
+    expect((await t.api('GET', '/api/v1/me', { token: person.token })).status).toBe(200);
+    const other = createContext(t.env.config, 'other-web-process');
     try {
       await signOut(other, person.token);
     } finally {
       await closeContext(other);
     }
-    await expect.poll(async () => (await api('GET', '/api/v1/me', { token: person.token })).status, { timeout: 20_000, interval: 50 }).toBe(401);
+    await expect.poll(async () => (await t.api('GET', '/api/v1/me', { token: person.token })).status, { timeout: 20_000, interval: 50 }).toBe(401);
   });
 
   it('lists marketplaces over the API', async () => {
-    const response = await api('GET', '/api/v1/marketplaces');
+    const response = await t.api('GET', '/api/v1/marketplaces');
     expect(response.body.items).toEqual([expect.objectContaining({ slug: 'gfmd-2007', timeZone: 'Europe/Brussels' })]);
-    expect((await api('GET', '/api/v1/marketplaces/nope')).status).toBe(404);
+    expect((await t.api('GET', '/api/v1/marketplaces/nope')).status).toBe(404);
   });
 });

@@ -1,22 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
-import { apiClient, PageClient } from '../helpers/http.ts';
-import { type TestPerson, castMember } from '../helpers/factories.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestEnvironment } from '../helpers/environment.ts';
 import { apiRouter } from '../../src/http/routes/api.ts';
 import { apiOperations } from '../../src/http/openapi.ts';
 
-let env: TestEnvironment;
-let api: ReturnType<typeof apiClient>;
-let organizer: TestPerson;
-let provider: TestPerson;
-
-beforeAll(async () => {
-  env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'] });
-  api = apiClient(env.baseUrl);
-  organizer = await castMember(env.ctx, 'organizer');
-  provider = await castMember(env.ctx, 'ilo');
-});
-afterAll(async () => env?.close());
+const t = useTestEnvironment({ cast: ['organizer', 'ilo'] });
 
 type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
 function routesOf(stack: Layer[]): string[] {
@@ -31,10 +18,10 @@ function routesOf(stack: Layer[]): string[] {
 
 describe('for the people who run it', () => {
   it('the OpenAPI document lists every API route, with the schemas that validate it', async () => {
-    const served = routesOf((apiRouter(env.ctx) as unknown as { stack: Layer[] }).stack).sort();
+    const served = routesOf((apiRouter(t.env.ctx) as unknown as { stack: Layer[] }).stack).sort();
     const documented = apiOperations.map((o) => `${o.method} ${o.path}`).sort();
     expect(documented).toEqual(served);
-    const doc = await api('GET', '/api/v1/openapi.json');
+    const doc = await t.api('GET', '/api/v1/openapi.json');
     expect(doc.body.openapi).toBe('3.1.0');
     // Bodies and answers are components the operations refer to.
     const component = (ref: string) => doc.body.components.schemas[ref.replace('#/components/schemas/', '')];
@@ -56,12 +43,12 @@ describe('for the people who run it', () => {
   });
 
   it('/healthz and /readyz answer; /metrics counts HTTP, queues, the outbox and the cache hits', async () => {
-    expect((await api('GET', '/healthz')).body).toEqual({ status: 'ok' });
-    expect((await api('GET', '/readyz')).body).toEqual({ status: 'ready', postgres: 'ok', redis: 'ok' });
+    expect((await t.api('GET', '/healthz')).body).toEqual({ status: 'ok' });
+    expect((await t.api('GET', '/readyz')).body).toEqual({ status: 'ready', postgres: 'ok', redis: 'ok' });
     // The same token twice: the second request finds the session in the cache.
-    expect((await api('GET', '/api/v1/me', { token: provider.token })).status).toBe(200);
-    expect((await api('GET', '/api/v1/me', { token: provider.token })).status).toBe(200);
-    const metrics = await fetch(new URL('/metrics', env.baseUrl)).then((r) => r.text());
+    expect((await t.api('GET', '/api/v1/me', { token: t.people.ilo.token })).status).toBe(200);
+    expect((await t.api('GET', '/api/v1/me', { token: t.people.ilo.token })).status).toBe(200);
+    const metrics = await fetch(new URL('/metrics', t.env.baseUrl)).then((r) => r.text());
     expect(metrics).toMatch(/^process_cache_lookups\{cache="actors",result="hit"\} [1-9]\d*/m);
     expect(metrics).toMatch(/^process_cache_lookups\{cache="actors",result="miss"\} [1-9]\d*/m);
     expect(metrics).toMatch(/^http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/m);
@@ -71,20 +58,16 @@ describe('for the people who run it', () => {
   });
 
   it('the queue dashboard is for organizers only; the demo sign-in page does not exist outside demo mode', async () => {
-    const asOrganizer = new PageClient(env.baseUrl);
-    asOrganizer.setCookie('fm_session', organizer.browserToken);
-    expect((await asOrganizer.get('/organizer/queues')).status).toBe(200);
-    const asProvider = new PageClient(env.baseUrl);
-    asProvider.setCookie('fm_session', provider.browserToken);
-    expect((await asProvider.get('/organizer/queues')).status).toBe(403);
-    expect((await new PageClient(env.baseUrl).get('/demo')).status).toBe(404);
-    const signIn = await fetch(new URL(`/demo/sign-in/${provider.id}`, env.baseUrl), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '', redirect: 'manual' });
+    expect((await t.pages.organizer.get('/organizer/queues')).status).toBe(200);
+    expect((await t.pages.ilo.get('/organizer/queues')).status).toBe(403);
+    expect((await t.anonymousPage().get('/demo')).status).toBe(404);
+    const signIn = await fetch(new URL(`/demo/sign-in/${t.people.ilo.id}`, t.env.baseUrl), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '', redirect: 'manual' });
     expect([403, 404]).toContain(signIn.status);
     expect(signIn.headers.getSetCookie().some((c) => c.startsWith('fm_session='))).toBe(false);
   });
 
   it('every response carries a request id', async () => {
-    const response = await fetch(new URL('/healthz', env.baseUrl));
+    const response = await fetch(new URL('/healthz', t.env.baseUrl));
     expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

@@ -1,57 +1,50 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
-import { apiClient, PageClient } from '../helpers/http.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestEnvironment, type TestHandle } from '../helpers/environment.ts';
 import { closeContext, createContext } from '../../src/context.ts';
 import { closeRequest } from '../../src/requests/close.service.ts';
-import { createPerson, createTestMarketplace, sampleRequest, sampleResponse, type TestPerson, castMember, passDeadline } from '../helpers/factories.ts';
+import { createPerson, sampleRequest, sampleResponse, type TestPerson, passDeadline } from '../helpers/factories.ts';
+import { PageClient } from '../helpers/http.ts';
+import type { CaughtMail } from '../../src/email/mail-catcher.ts';
 
-let env: TestEnvironment;
-let api: ReturnType<typeof apiClient>;
-let organizer: TestPerson;
-let bangladesh: TestPerson;
-let mexico: TestPerson;
-let ilo: TestPerson;
-let pending: TestPerson;
+// A cache that outlives every poll below: what a test sees changing comes from invalidation, not expiry.
+const settings = { cast: ['organizer', 'bangladesh', 'mexico', 'ilo'], marketplace: true, env: { PUBLIC_CACHE_SECONDS: '300' } } as const;
+const t = useTestEnvironment(settings);
 
-beforeAll(async () => {
-  // A cache that outlives every poll below: what a test sees changing comes from invalidation, not expiry.
-  env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'], env: { PUBLIC_CACHE_SECONDS: '300' } });
-  api = apiClient(env.baseUrl);
-  organizer = await castMember(env.ctx, 'organizer');
-  bangladesh = await castMember(env.ctx, 'bangladesh');
-  mexico = await castMember(env.ctx, 'mexico');
-  ilo = await castMember(env.ctx, 'ilo');
-  pending = await createPerson(env.ctx, { email: 'focal@gov.example', organization: { name: 'Ministry awaiting verification', kind: 'government', country: 'NP', status: 'pending' } });
-  await createTestMarketplace(env.ctx, organizer);
-});
-afterAll(async () => env?.close());
-
-async function postRequest(person: TestPerson, overrides: Record<string, unknown> = {}) {
-  const response = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: person.token, body: { ...sampleRequest, ...overrides } });
+async function postRequest(person: TestPerson, overrides: Record<string, unknown> = {}, on: TestHandle<never> = t) {
+  const response = await on.api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: person.token, body: { ...sampleRequest, ...overrides } });
   expect(response.status).toBe(201);
   return response.body as { id: string; status: string; responseDeadline: string };
 }
 
+/** A focal point of a government the secretariat has not verified yet. */
+function pendingGovernment(email: string): Promise<TestPerson> {
+  return createPerson(t.env.ctx, { email, organization: { name: 'Ministry awaiting verification', kind: 'government', country: 'NP', status: 'pending' } });
+}
+
+/** Whether an email links to this request: other tests' requests share titles and subjects. */
+function isAboutRequest(mail: CaughtMail, id: string): boolean {
+  return !!mail.parsed.text?.includes(`/requests/${id}`);
+}
+
 async function auditOf(id: string) {
-  return env.ctx.db.selectFrom('audit_events').select(['action', 'from_status', 'to_status', 'actor_label']).where('entity_id', '=', id).orderBy('id').execute();
+  return t.env.ctx.db.selectFrom('audit_events').select(['action', 'from_status', 'to_status', 'actor_label']).where('entity_id', '=', id).orderBy('id').execute();
 }
 
 describe('posting a request', () => {
   it('a verified government posts a request: it is submitted, the requester and the organizers are emailed', async () => {
-    const response = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: bangladesh.token, body: sampleRequest });
+    const response = await t.api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: t.people.bangladesh.token, body: sampleRequest });
     expect(response.status).toBe(201);
     expect(response.body).toMatchObject({ status: 'submitted', title: sampleRequest.title, countries: ['BD'], languages: ['en', 'bn'], maxMatches: 3, themes: ['1.2'] });
     expect(response.body.responseDeadline).toMatch(/\+0[12]:00$/);
-    const received = await env.mail.waitFor((m) => m.envelopeTo.includes('focal@mole.gov.bd') && /We received your request/.test(m.parsed.subject ?? ''));
-    expect(received.parsed.text).toContain(`/requests/${response.body.id}`);
+    const received = await t.env.mail.waitFor((m) => m.envelopeTo.includes('focal@mole.gov.bd') && /We received your request/.test(m.parsed.subject ?? '') && isAboutRequest(m, response.body.id));
     expect(received.parsed.html).toContain('Pre-departure orientation training');
-    await env.mail.waitFor((m) => m.envelopeTo.includes('secretariat@gfmd.test') && /Review a new request/.test(m.parsed.subject ?? ''));
+    await t.env.mail.waitFor((m) => m.envelopeTo.includes('secretariat@gfmd.test') && /Review a new request/.test(m.parsed.subject ?? '') && isAboutRequest(m, response.body.id));
     expect(await auditOf(response.body.id)).toEqual([{ action: 'create', from_status: null, to_status: 'submitted', actor_label: 'focal@mole.gov.bd' }]);
   });
 
   it('names each bad field in problem+json', async () => {
-    const response = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', {
-      token: bangladesh.token,
+    const response = await t.api('POST', '/api/v1/marketplaces/gfmd-2007/requests', {
+      token: t.people.bangladesh.token,
       body: { ...sampleRequest, title: 'Hi', category: 'money', countries: ['XX'], languages: ['english'], maxMatches: 0 },
     });
     expect(response.status).toBe(422);
@@ -61,46 +54,47 @@ describe('posting a request', () => {
   });
 
   it('refuses unknown fields, bad JSON, a wrong content type and an oversized body', async () => {
-    const extra = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: bangladesh.token, body: { ...sampleRequest, status: 'open' } });
+    const extra = await t.api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: t.people.bangladesh.token, body: { ...sampleRequest, status: 'open' } });
     expect(extra.status).toBe(422);
-    const malformed = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: bangladesh.token, rawBody: '{"title": ' });
+    const malformed = await t.api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: t.people.bangladesh.token, rawBody: '{"title": ' });
     expect(malformed.status).toBe(400);
-    const form = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: bangladesh.token, rawBody: 'title=x', contentType: 'application/x-www-form-urlencoded' });
+    const form = await t.api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: t.people.bangladesh.token, rawBody: 'title=x', contentType: 'application/x-www-form-urlencoded' });
     expect(form.status).toBe(415);
-    const huge = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: bangladesh.token, body: { ...sampleRequest, description: 'x'.repeat(200_000) } });
+    const huge = await t.api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: t.people.bangladesh.token, body: { ...sampleRequest, description: 'x'.repeat(200_000) } });
     expect(huge.status).toBe(413);
   });
 
   it('a pending organization, a provider and an anonymous visitor cannot post', async () => {
-    expect((await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: pending.token, body: sampleRequest })).status).toBe(403);
-    const provider = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: ilo.token, body: sampleRequest });
+    const pending = await pendingGovernment('focal@gov.example');
+    expect((await t.api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: pending.token, body: sampleRequest })).status).toBe(403);
+    const provider = await t.api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: t.people.ilo.token, body: sampleRequest });
     expect(provider.status).toBe(403);
     expect(provider.body.detail).toMatch(/Only government organizations/);
-    expect((await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { body: sampleRequest })).status).toBe(401);
+    expect((await t.api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { body: sampleRequest })).status).toBe(401);
   });
 
   it('an earlier deadline must lie ahead and not after the marketplace deadline', async () => {
-    const late = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: bangladesh.token, body: { ...sampleRequest, responseDeadline: '2099-01-01' } });
+    const late = await t.api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: t.people.bangladesh.token, body: { ...sampleRequest, responseDeadline: '2099-01-01' } });
     expect(late.status).toBe(422);
     expect(late.body.errors[0]).toMatchObject({ path: 'responseDeadline', message: expect.stringMatching(/not be later than the marketplace/) });
-    const past = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: bangladesh.token, body: { ...sampleRequest, responseDeadline: '2001-01-01' } });
+    const past = await t.api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: t.people.bangladesh.token, body: { ...sampleRequest, responseDeadline: '2001-01-01' } });
     expect(past.status).toBe(422);
     expect(past.body.errors[0].message).toBe('must be in the future');
     const soon = new Date(Date.now() + 3 * 24 * 3600 * 1000).toISOString().slice(0, 10);
-    const ok = await postRequest(bangladesh, { responseDeadline: soon });
+    const ok = await postRequest(t.people.bangladesh, { responseDeadline: soon });
     expect(ok.responseDeadline).toMatch(new RegExp(`^${soon}T17:00:00\\+0[12]:00$`));
   });
 });
 
 describe('moderation and status changes', () => {
   it('an organizer publishes; publishing again is an illegal transition (409); each change is audited', async () => {
-    const request = await postRequest(bangladesh);
-    expect((await api('POST', `/api/v1/requests/${request.id}/publish`, { token: bangladesh.token })).status).toBe(403);
-    const published = await api('POST', `/api/v1/requests/${request.id}/publish`, { token: organizer.token });
+    const request = await postRequest(t.people.bangladesh);
+    expect((await t.api('POST', `/api/v1/requests/${request.id}/publish`, { token: t.people.bangladesh.token })).status).toBe(403);
+    const published = await t.api('POST', `/api/v1/requests/${request.id}/publish`, { token: t.people.organizer.token });
     expect(published.status).toBe(200);
     expect(published.body.status).toBe('open');
-    await env.mail.waitFor((m) => m.envelopeTo.includes('focal@mole.gov.bd') && /is published/.test(m.parsed.subject ?? ''));
-    const twice = await api('POST', `/api/v1/requests/${request.id}/publish`, { token: organizer.token });
+    await t.env.mail.waitFor((m) => m.envelopeTo.includes('focal@mole.gov.bd') && /is published/.test(m.parsed.subject ?? '') && isAboutRequest(m, request.id));
+    const twice = await t.api('POST', `/api/v1/requests/${request.id}/publish`, { token: t.people.organizer.token });
     expect(twice.status).toBe(409);
     expect(twice.body.type).toContain('illegal-transition');
     expect((await auditOf(request.id)).map((a) => [a.action, a.to_status, a.actor_label])).toEqual([
@@ -110,52 +104,52 @@ describe('moderation and status changes', () => {
   });
 
   it('a rejection needs a reason, which the requester receives', async () => {
-    const request = await postRequest(bangladesh, { title: 'Request to be rejected for a test' });
-    const noReason = await api('POST', `/api/v1/requests/${request.id}/reject`, { token: organizer.token, body: {} });
+    const request = await postRequest(t.people.bangladesh, { title: 'Request to be rejected for a test' });
+    const noReason = await t.api('POST', `/api/v1/requests/${request.id}/reject`, { token: t.people.organizer.token, body: {} });
     expect(noReason.status).toBe(422);
     expect(noReason.body.errors[0].path).toBe('reason');
-    const rejected = await api('POST', `/api/v1/requests/${request.id}/reject`, { token: organizer.token, body: { reason: 'Please split it into <two> requests & resubmit.' } });
+    const rejected = await t.api('POST', `/api/v1/requests/${request.id}/reject`, { token: t.people.organizer.token, body: { reason: 'Please split it into <two> requests & resubmit.' } });
     expect(rejected.status).toBe(200);
     expect(rejected.body.status).toBe('rejected');
-    const mail = await env.mail.waitFor((m) => m.envelopeTo.includes('focal@mole.gov.bd') && /was not published/.test(m.parsed.subject ?? ''));
+    const mail = await t.env.mail.waitFor((m) => m.envelopeTo.includes('focal@mole.gov.bd') && /was not published/.test(m.parsed.subject ?? '') && isAboutRequest(m, request.id));
     expect(mail.parsed.text).toContain('Please split it into <two> requests & resubmit.');
     expect(mail.parsed.html).toContain('Please split it into &lt;two&gt; requests &amp; resubmit.');
-    const withdrawRejected = await api('POST', `/api/v1/requests/${request.id}/withdraw`, { token: bangladesh.token });
+    const withdrawRejected = await t.api('POST', `/api/v1/requests/${request.id}/withdraw`, { token: t.people.bangladesh.token });
     expect(withdrawRejected.status).toBe(409);
   });
 
   it('the requester edits and withdraws its request until the deadline; others cannot', async () => {
-    const request = await postRequest(bangladesh, { title: 'Request to edit and withdraw' });
-    const edited = await api('PATCH', `/api/v1/requests/${request.id}`, { token: bangladesh.token, body: { maxMatches: 2, themes: ['1.2', 'gender'] } });
+    const request = await postRequest(t.people.bangladesh, { title: 'Request to edit and withdraw' });
+    const edited = await t.api('PATCH', `/api/v1/requests/${request.id}`, { token: t.people.bangladesh.token, body: { maxMatches: 2, themes: ['1.2', 'gender'] } });
     expect(edited.status).toBe(200);
     expect(edited.body).toMatchObject({ maxMatches: 2, themes: ['1.2', 'gender'] });
 
     // Another government: the request is not published, so it does not even exist for them.
-    expect((await api('PATCH', `/api/v1/requests/${request.id}`, { token: mexico.token, body: { maxMatches: 1 } })).status).toBe(404);
-    await api('POST', `/api/v1/requests/${request.id}/publish`, { token: organizer.token });
-    const otherGovernment = await api('PATCH', `/api/v1/requests/${request.id}`, { token: mexico.token, body: { maxMatches: 1 } });
+    expect((await t.api('PATCH', `/api/v1/requests/${request.id}`, { token: t.people.mexico.token, body: { maxMatches: 1 } })).status).toBe(404);
+    await t.api('POST', `/api/v1/requests/${request.id}/publish`, { token: t.people.organizer.token });
+    const otherGovernment = await t.api('PATCH', `/api/v1/requests/${request.id}`, { token: t.people.mexico.token, body: { maxMatches: 1 } });
     expect(otherGovernment.status).toBe(403);
-    const provider = await api('PATCH', `/api/v1/requests/${request.id}`, { token: ilo.token, body: { maxMatches: 1 } });
+    const provider = await t.api('PATCH', `/api/v1/requests/${request.id}`, { token: t.people.ilo.token, body: { maxMatches: 1 } });
     expect(provider.status).toBe(403);
-    expect((await api('POST', `/api/v1/requests/${request.id}/withdraw`, { token: ilo.token })).status).toBe(403);
+    expect((await t.api('POST', `/api/v1/requests/${request.id}/withdraw`, { token: t.people.ilo.token })).status).toBe(403);
 
-    const withdrawn = await api('POST', `/api/v1/requests/${request.id}/withdraw`, { token: bangladesh.token });
+    const withdrawn = await t.api('POST', `/api/v1/requests/${request.id}/withdraw`, { token: t.people.bangladesh.token });
     expect(withdrawn.status).toBe(200);
     expect(withdrawn.body.status).toBe('withdrawn');
-    expect((await api('PATCH', `/api/v1/requests/${request.id}`, { token: bangladesh.token, body: { maxMatches: 1 } })).status).toBe(409);
+    expect((await t.api('PATCH', `/api/v1/requests/${request.id}`, { token: t.people.bangladesh.token, body: { maxMatches: 1 } })).status).toBe(409);
   });
 
   it('after its deadline a request can no longer be edited or withdrawn (409 deadline-passed)', async () => {
-    const request = await postRequest(bangladesh, { title: 'Request whose deadline passes' });
-    await api('POST', `/api/v1/requests/${request.id}/publish`, { token: organizer.token });
-    await passDeadline(env.ctx, [request.id]);
-    const edit = await api('PATCH', `/api/v1/requests/${request.id}`, { token: bangladesh.token, body: { maxMatches: 1 } });
+    const request = await postRequest(t.people.bangladesh, { title: 'Request whose deadline passes' });
+    await t.api('POST', `/api/v1/requests/${request.id}/publish`, { token: t.people.organizer.token });
+    await passDeadline(t.env.ctx, [request.id]);
+    const edit = await t.api('PATCH', `/api/v1/requests/${request.id}`, { token: t.people.bangladesh.token, body: { maxMatches: 1 } });
     expect(edit.status).toBe(409);
     expect(edit.body.type).toContain('deadline-passed');
     expect(edit.body.detail).toMatch(/The response deadline passed on .*Europe\/Brussels/);
-    const withdraw = await api('POST', `/api/v1/requests/${request.id}/withdraw`, { token: bangladesh.token });
+    const withdraw = await t.api('POST', `/api/v1/requests/${request.id}/withdraw`, { token: t.people.bangladesh.token });
     expect(withdraw.status).toBe(409);
-    expect((await api('GET', `/api/v1/requests/${request.id}`)).body.maxMatches).toBe(3);
+    expect((await t.api('GET', `/api/v1/requests/${request.id}`)).body.maxMatches).toBe(3);
   });
 });
 
@@ -164,7 +158,7 @@ describe('browsing', () => {
     const titles = ['Remittance cost survey for Mexico corridors', 'Diaspora investment fund design', 'Labour market information system equipment'];
     const ids: string[] = [];
     for (const [i, title] of titles.entries()) {
-      const r = await postRequest(mexico, {
+      const r = await postRequest(t.people.mexico, {
         title,
         category: i === 2 ? 'equipment' : 'advice',
         themes: i === 0 ? ['2.2'] : ['diaspora'],
@@ -172,25 +166,25 @@ describe('browsing', () => {
         languages: i === 1 ? ['es'] : ['es', 'en'],
         description: i === 0 ? 'We want to measure what migrants pay to send remittances home and lower the cost.' : 'A description long enough to pass validation for this request.',
       });
-      await api('POST', `/api/v1/requests/${r.id}/publish`, { token: organizer.token });
+      await t.api('POST', `/api/v1/requests/${r.id}/publish`, { token: t.people.organizer.token });
       ids.push(r.id);
     }
-    const hidden = await postRequest(mexico, { title: 'Unpublished request about remittances', countries: ['MX'] });
+    const hidden = await postRequest(t.people.mexico, { title: 'Unpublished request about remittances', countries: ['MX'] });
 
-    const byCategory = await api('GET', '/api/v1/marketplaces/gfmd-2007/requests?category=equipment&country=MX');
+    const byCategory = await t.api('GET', '/api/v1/marketplaces/gfmd-2007/requests?category=equipment&country=MX');
     expect(byCategory.body.items.map((r: { id: string }) => r.id)).toEqual([ids[2]]);
-    const byTheme = await api('GET', '/api/v1/marketplaces/gfmd-2007/requests?theme=2.2&country=MX');
+    const byTheme = await t.api('GET', '/api/v1/marketplaces/gfmd-2007/requests?theme=2.2&country=MX');
     expect(byTheme.body.items.map((r: { id: string }) => r.id)).toEqual([ids[0]]);
-    const byLanguage = await api('GET', '/api/v1/marketplaces/gfmd-2007/requests?language=es&country=MX');
+    const byLanguage = await t.api('GET', '/api/v1/marketplaces/gfmd-2007/requests?language=es&country=MX');
     expect(byLanguage.body.items).toHaveLength(3);
-    const search = await api('GET', '/api/v1/marketplaces/gfmd-2007/requests?q=remittances%20cost');
+    const search = await t.api('GET', '/api/v1/marketplaces/gfmd-2007/requests?q=remittances%20cost');
     expect(search.body.items.map((r: { id: string }) => r.id)).toEqual([ids[0]]);
     expect(search.body.items[0]).not.toHaveProperty('rejectionReason');
 
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { items: Array<{ id: string }>; nextCursor: string | null } } = await api('GET', `/api/v1/marketplaces/gfmd-2007/requests?country=MX&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { body: { items: Array<{ id: string }>; nextCursor: string | null } } = await t.api('GET', `/api/v1/marketplaces/gfmd-2007/requests?country=MX&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
       expect(page.body.items.length).toBeLessThanOrEqual(2);
       seen.push(...page.body.items.map((r) => r.id));
       cursor = page.body.nextCursor;
@@ -198,22 +192,22 @@ describe('browsing', () => {
     expect(seen.sort()).toEqual([...ids].sort());
     expect(seen).not.toContain(hidden.id);
 
-    expect((await api('GET', `/api/v1/requests/${hidden.id}`)).status).toBe(404);
-    expect((await api('GET', `/api/v1/requests/${hidden.id}`, { token: mexico.token })).status).toBe(200);
-    expect((await api('GET', '/api/v1/marketplaces/gfmd-2007/requests?status=submitted')).status).toBe(403);
-    const mine = await api('GET', '/api/v1/marketplaces/gfmd-2007/requests?mine=true', { token: mexico.token });
+    expect((await t.api('GET', `/api/v1/requests/${hidden.id}`)).status).toBe(404);
+    expect((await t.api('GET', `/api/v1/requests/${hidden.id}`, { token: t.people.mexico.token })).status).toBe(200);
+    expect((await t.api('GET', '/api/v1/marketplaces/gfmd-2007/requests?status=submitted')).status).toBe(403);
+    const mine = await t.api('GET', '/api/v1/marketplaces/gfmd-2007/requests?mine=true', { token: t.people.mexico.token });
     expect(mine.body.items.map((r: { id: string }) => r.id)).toContain(hidden.id);
-    const queue = await api('GET', '/api/v1/marketplaces/gfmd-2007/requests?status=submitted', { token: organizer.token });
+    const queue = await t.api('GET', '/api/v1/marketplaces/gfmd-2007/requests?status=submitted', { token: t.people.organizer.token });
     expect(queue.body.items.map((r: { id: string }) => r.id)).toContain(hidden.id);
   });
 
   it('the public list is shared and cached, yet shows a change made through the service at once, and answers 304 to a repeat visit', async () => {
-    const first = await postRequest(bangladesh, { title: 'First cached request', countries: ['LK'], category: 'training' });
-    await api('POST', `/api/v1/requests/${first.id}/publish`, { token: organizer.token });
+    const first = await postRequest(t.people.bangladesh, { title: 'First cached request', countries: ['LK'], category: 'training' });
+    await t.api('POST', `/api/v1/requests/${first.id}/publish`, { token: t.people.organizer.token });
     const url = '/api/v1/marketplaces/gfmd-2007/requests?country=LK&category=training';
-    const asProvider = await api('GET', url, { token: ilo.token });
-    const asAnonymous = await api('GET', url);
-    const asRequester = await api('GET', url, { token: bangladesh.token });
+    const asProvider = await t.api('GET', url, { token: t.people.ilo.token });
+    const asAnonymous = await t.api('GET', url);
+    const asRequester = await t.api('GET', url, { token: t.people.bangladesh.token });
     expect(asProvider.body).toEqual(asAnonymous.body);
     expect(asRequester.body).toEqual(asAnonymous.body);
     expect(asAnonymous.body.items.map((r: { title: string }) => r.title)).toEqual(['First cached request']);
@@ -221,62 +215,48 @@ describe('browsing', () => {
     // Compressed for clients that accept gzip (fetch does, and decodes it), plain for those that do not.
     expect(asAnonymous.headers.get('content-encoding')).toBe('gzip');
     expect(asAnonymous.headers.get('vary')).toMatch(/accept-encoding/i);
-    const plain = await fetch(new URL(url, env.baseUrl), { headers: { 'accept-encoding': 'identity' } });
+    const plain = await fetch(new URL(url, t.env.baseUrl), { headers: { 'accept-encoding': 'identity' } });
     expect(plain.headers.get('content-encoding')).toBeNull();
     expect(await plain.json()).toEqual(asAnonymous.body);
-    const page = await fetch(new URL('/m/gfmd-2007', env.baseUrl));
+    const page = await fetch(new URL('/m/gfmd-2007', t.env.baseUrl));
     expect(page.headers.get('content-encoding')).toBe('gzip');
 
     const etag = asAnonymous.headers.get('etag')!;
     expect(etag).toMatch(/^W\/"/);
     // (fetch adds `cache-control: no-cache` to a conditional request unless told otherwise, as the Fetch standard asks.)
     const conditional = { 'if-none-match': etag, 'cache-control': 'max-age=0' };
-    const repeat = await fetch(new URL(url, env.baseUrl), { headers: conditional });
+    const repeat = await fetch(new URL(url, t.env.baseUrl), { headers: conditional });
     expect(repeat.status).toBe(304);
 
     // Publishing, editing and withdrawing show in the next answer, not after the cache's TTL.
-    const second = await postRequest(bangladesh, { title: 'Second cached request', countries: ['LK'], category: 'training' });
-    await api('POST', `/api/v1/requests/${second.id}/publish`, { token: organizer.token });
-    expect((await api('GET', url)).body.items).toHaveLength(2);
-    await api('PATCH', `/api/v1/requests/${second.id}`, { token: bangladesh.token, body: { title: 'Second cached request, renamed' } });
-    expect((await api('GET', url)).body.items.map((r: { title: string }) => r.title)).toContain('Second cached request, renamed');
-    await api('POST', `/api/v1/requests/${first.id}/withdraw`, { token: bangladesh.token });
-    const after = await api('GET', url);
+    const second = await postRequest(t.people.bangladesh, { title: 'Second cached request', countries: ['LK'], category: 'training' });
+    await t.api('POST', `/api/v1/requests/${second.id}/publish`, { token: t.people.organizer.token });
+    expect((await t.api('GET', url)).body.items).toHaveLength(2);
+    await t.api('PATCH', `/api/v1/requests/${second.id}`, { token: t.people.bangladesh.token, body: { title: 'Second cached request, renamed' } });
+    expect((await t.api('GET', url)).body.items.map((r: { title: string }) => r.title)).toContain('Second cached request, renamed');
+    await t.api('POST', `/api/v1/requests/${first.id}/withdraw`, { token: t.people.bangladesh.token });
+    const after = await t.api('GET', url);
     expect(after.body.items.map((r: { id: string }) => r.id)).toEqual([second.id]);
-    expect((await fetch(new URL(url, env.baseUrl), { headers: conditional })).status).toBe(200);
-  });
-
-  it('a close committed by another process (the worker) clears this process’s copy of the list at once, through Redis', async () => {
-    const request = await postRequest(bangladesh, { title: 'Request closed by another process', countries: ['NP'], category: 'equipment' });
-    await api('POST', `/api/v1/requests/${request.id}/publish`, { token: organizer.token });
-    const url = '/api/v1/marketplaces/gfmd-2007/requests?country=NP&category=equipment';
-    expect((await api('GET', url)).body.items.map((r: { id: string }) => r.id)).toEqual([request.id]);
-    await passDeadline(env.ctx, [request.id]);
-    // Not yet closed: the cached page still lists it (the cache's TTL here is 300 s).
-    expect((await api('GET', url)).body.items).toHaveLength(1);
-    const other = createContext(env.config, 'other-process');
-    try {
-      expect(await closeRequest(other, request.id)).toBe('closed');
-    } finally {
-      await closeContext(other);
-    }
-    await expect.poll(async () => (await api('GET', url)).body.items.length, { timeout: 20_000, interval: 50 }).toBe(0);
+    expect((await fetch(new URL(url, t.env.baseUrl), { headers: conditional })).status).toBe(200);
   });
 
   it('names a bad query parameter', async () => {
-    const response = await api('GET', '/api/v1/marketplaces/gfmd-2007/requests?category=weapons&limit=1000&cursor=!!');
+    const response = await t.api('GET', '/api/v1/marketplaces/gfmd-2007/requests?category=weapons&limit=1000&cursor=!!');
     expect(response.status).toBe(422);
     expect(response.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['category', 'cursor', 'limit']);
   });
 
   it('the pages show the deadline in the marketplace time zone with its offset and as relative time', async () => {
-    const browser = new PageClient(env.baseUrl);
-    const page = await browser.get('/m/gfmd-2007?country=MX');
+    const shown = await postRequest(t.people.bangladesh, { title: 'Survey of recruitment fees in the Philippines', countries: ['PH'] });
+    await t.api('POST', `/api/v1/requests/${shown.id}/publish`, { token: t.people.organizer.token });
+    await postRequest(t.people.bangladesh, { title: 'Unpublished request about the Philippines', countries: ['PH'] });
+    const browser = t.anonymousPage();
+    const page = await browser.get('/m/gfmd-2007?country=PH');
     expect(page.status).toBe(200);
     expect(page.html).toMatch(/\(UTC\+0[12]:00, Europe\/Brussels\)/);
     expect(page.html).toMatch(/in \d+ days/);
-    expect(page.html).toContain('Remittance cost survey for Mexico corridors');
-    expect(page.html).not.toContain('Unpublished request about remittances');
+    expect(page.html).toContain('Survey of recruitment fees in the Philippines');
+    expect(page.html).not.toContain('Unpublished request about the Philippines');
     const bad = await browser.get('/m/gfmd-2007?category=weapons');
     expect(bad.status).toBe(200);
     expect(bad.html).toContain('Category: must be one of');
@@ -285,8 +265,7 @@ describe('browsing', () => {
 
 describe('the request form', () => {
   it('shows each error beside its field with the values kept, then submits', async () => {
-    const browser = new PageClient(env.baseUrl);
-    browser.setCookie('fm_session', bangladesh.browserToken);
+    const browser = t.pages.bangladesh;
     const fields = {
       title: 'Help to set up a <b>migrant</b> resource centre',
       category: 'capacity_building',
@@ -314,33 +293,56 @@ describe('the request form', () => {
     expect(detail.html).toContain('awaits moderation');
     expect(detail.html).toContain('Help to set up a &lt;b&gt;migrant&lt;/b&gt; resource centre');
     const id = second.location!.split('/')[2]!.split('?')[0]!;
-    const stored = await api('GET', `/api/v1/requests/${id}`, { token: bangladesh.token });
+    const stored = await t.api('GET', `/api/v1/requests/${id}`, { token: t.people.bangladesh.token });
     expect(stored.body).toMatchObject({ countries: ['BD'], languages: ['en', 'bn'], themes: ['1.2', 'return', 'reintegration'], maxMatches: 2, status: 'submitted' });
   });
 
   it('a pending organization sees why it cannot post', async () => {
-    const browser = new PageClient(env.baseUrl);
-    browser.setCookie('fm_session', pending.browserToken);
+    const browser = t.pageAs(await pendingGovernment('focal.form@gov.example'));
     const response = await browser.post('/m/gfmd-2007/requests/new', { ...sampleRequest, countries: 'NP', languages: 'en', themes: [], maxMatches: '3' } as never, { formPage: '/m/gfmd-2007/requests/new' });
     expect(response.status).toBe(403);
     expect(response.html).toContain('waiting for verification');
   });
 
   it('an organizer publishes and rejects from the request page', async () => {
-    const request = await postRequest(bangladesh, { title: 'Request moderated in the browser' });
-    const browser = new PageClient(env.baseUrl);
-    browser.setCookie('fm_session', organizer.browserToken);
+    const request = await postRequest(t.people.bangladesh, { title: 'Request moderated in the browser' });
+    const browser = t.pages.organizer;
     const empty = await browser.post(`/requests/${request.id}/reject`, { reason: '' }, { formPage: `/requests/${request.id}` });
     expect(empty.status).toBe(422);
     expect(empty.html).toContain('Reason: is required');
     const published = await browser.post(`/requests/${request.id}/publish`, {}, { formPage: `/requests/${request.id}` });
     expect(published.status).toBe(303);
-    expect((await api('GET', `/api/v1/requests/${request.id}`)).body.status).toBe('open');
+    expect((await t.api('GET', `/api/v1/requests/${request.id}`)).body.status).toBe('open');
+  });
+});
+
+// This test closes the request itself, as the worker does: with no workers here, no sweep closes it first
+// (which would clear the cached list before the test looks, and leave its close nothing to do).
+describe('the public list and a close in another process', () => {
+  const t = useTestEnvironment({ ...settings, workers: false });
+
+  it('a close committed by another process (the worker) clears this process’s copy of the list at once, through Redis', async () => {
+    const request = await postRequest(t.people.bangladesh, { title: 'Request closed by another process', countries: ['NP'], category: 'equipment' }, t);
+    await t.api('POST', `/api/v1/requests/${request.id}/publish`, { token: t.people.organizer.token });
+    const url = '/api/v1/marketplaces/gfmd-2007/requests?country=NP&category=equipment';
+    expect((await t.api('GET', url)).body.items.map((r: { id: string }) => r.id)).toEqual([request.id]);
+    await passDeadline(t.env.ctx, [request.id]);
+    // Not yet closed: the cached page still lists it (the cache's TTL here is 300 s).
+    expect((await t.api('GET', url)).body.items).toHaveLength(1);
+    const other = createContext(t.env.config, 'other-process');
+    try {
+      expect(await closeRequest(other, request.id)).toBe('closed');
+    } finally {
+      await closeContext(other);
+    }
+    await expect.poll(async () => (await t.api('GET', url)).body.items.length, { timeout: 20_000, interval: 50 }).toBe(0);
   });
 });
 
 describe('who sees and does what on a request', () => {
   it('a pending member of the requesting ministry is a stranger to its unpublished and rejected requests; an active member sees the reason', async () => {
+    const { env, api } = t;
+    const { bangladesh, organizer } = t.people;
     const newcomer = await createPerson(env.ctx, { email: 'newcomer@mole.gov.bd', organization: { name: 'Ministry of Expatriates Welfare, Bangladesh', kind: 'government', country: 'BD' }, membership: 'pending' });
     const request = await postRequest(bangladesh, { title: 'Request a newcomer must not see' });
     expect((await api('GET', `/api/v1/requests/${request.id}`, { token: newcomer.token })).status).toBe(404);
@@ -364,6 +366,8 @@ describe('who sees and does what on a request', () => {
   });
 
   it('the request page offers each person the actions they may take, and only those', async () => {
+    const { env, api } = t;
+    const { bangladesh, ilo, organizer } = t.people;
     const request = await postRequest(bangladesh, { title: 'Request whose page shows the right buttons' });
     const as = (person: TestPerson) => {
       const browser = new PageClient(env.baseUrl);
@@ -390,6 +394,8 @@ describe('who sees and does what on a request', () => {
   });
 
   it('sealed responses cannot be unsealed once a provider responded on that promise; before any response they can', async () => {
+    const { env, api } = t;
+    const { bangladesh, ilo, organizer } = t.people;
     const sealed = await postRequest(bangladesh, { title: 'Sealed request with a response', sealedResponses: true });
     await api('POST', `/api/v1/requests/${sealed.id}/publish`, { token: organizer.token });
     expect((await api('POST', `/api/v1/requests/${sealed.id}/responses`, { token: ilo.token, body: sampleResponse })).status).toBe(201);

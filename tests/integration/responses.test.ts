@@ -1,145 +1,132 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
-import { apiClient } from '../helpers/http.ts';
-import { createPerson, createTestMarketplace, publishedRequest, sampleResponse, type TestPerson, castMember, passDeadline } from '../helpers/factories.ts';
+import { useTestEnvironment } from '../helpers/environment.ts';
+import { createPerson, publishedRequest, sampleResponse, passDeadline } from '../helpers/factories.ts';
 
-let env: TestEnvironment;
-let api: ReturnType<typeof apiClient>;
-let organizer: TestPerson;
-let bangladesh: TestPerson;
-let ilo: TestPerson;
-let iom: TestPerson;
-let pendingNgo: TestPerson;
-
-beforeAll(async () => {
-  env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'] });
-  api = apiClient(env.baseUrl);
-  organizer = await castMember(env.ctx, 'organizer');
-  bangladesh = await castMember(env.ctx, 'bangladesh');
-  ilo = await castMember(env.ctx, 'ilo');
-  iom = await castMember(env.ctx, 'iom');
-  pendingNgo = await createPerson(env.ctx, { email: 'focal@ngo.example', organization: { name: 'Migrant Rights NGO', kind: 'ngo', status: 'pending' } });
-  await createTestMarketplace(env.ctx, organizer);
-});
-afterAll(async () => env?.close());
+const t = useTestEnvironment({ cast: ['organizer', 'bangladesh', 'ilo', 'iom'], marketplace: true });
 
 describe('responding to a request', () => {
   it('a verified provider responds once; a second response from its organization gets 409 pointing at the first', async () => {
-    const request = await publishedRequest(api, bangladesh, organizer);
-    const first = await api('POST', `/api/v1/requests/${request.id}/responses`, { token: ilo.token, body: sampleResponse });
+    const request = await publishedRequest(t.api, t.people.bangladesh, t.people.organizer, { title: 'Request for a first response' });
+    const first = await t.api('POST', `/api/v1/requests/${request.id}/responses`, { token: t.people.ilo.token, body: sampleResponse });
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ status: 'submitted', organization: { name: 'International Labour Organization (ILO)' }, offerCategories: ['training', 'capacity_building'] });
-    expect((await api('GET', `/api/v1/requests/${request.id}`)).body.responseCount).toBe(1);
+    expect((await t.api('GET', `/api/v1/requests/${request.id}`)).body.responseCount).toBe(1);
 
-    const second = await api('POST', `/api/v1/requests/${request.id}/responses`, { token: ilo.token, body: { ...sampleResponse, summary: 'A second try at responding' } });
+    const second = await t.api('POST', `/api/v1/requests/${request.id}/responses`, { token: t.people.ilo.token, body: { ...sampleResponse, summary: 'A second try at responding' } });
     expect(second.status).toBe(409);
     expect(second.body.type).toContain('already-responded');
     expect(second.headers.get('location')).toBe(`/api/v1/responses/${first.body.id}`);
 
-    await env.mail.waitFor((m) => m.envelopeTo.includes('focal@mole.gov.bd') && /International Labour Organization \(ILO\) responded/.test(m.parsed.subject ?? ''));
-    await env.mail.waitFor((m) => m.envelopeTo.includes('focal@ilo.org') && /is submitted/.test(m.parsed.subject ?? ''));
+    await t.env.mail.waitFor((m) => m.envelopeTo.includes('focal@mole.gov.bd') && /International Labour Organization \(ILO\) responded to "Request for a first response"/.test(m.parsed.subject ?? ''));
+    await t.env.mail.waitFor((m) => m.envelopeTo.includes('focal@ilo.org') && m.parsed.subject === 'Your response to "Request for a first response" is submitted');
   });
 
   it('names bad fields; a pending organization and the requester itself cannot respond', async () => {
-    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request for refusal checks' });
-    const bad = await api('POST', `/api/v1/requests/${request.id}/responses`, { token: iom.token, body: { ...sampleResponse, modality: 'telepathy', offerCategories: [], languages: ['xx'] } });
+    const request = await publishedRequest(t.api, t.people.bangladesh, t.people.organizer, { title: 'Request for refusal checks' });
+    const bad = await t.api('POST', `/api/v1/requests/${request.id}/responses`, { token: t.people.iom.token, body: { ...sampleResponse, modality: 'telepathy', offerCategories: [], languages: ['xx'] } });
     expect(bad.status).toBe(422);
     expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['languages.0', 'modality', 'offerCategories']);
-    expect((await api('POST', `/api/v1/requests/${request.id}/responses`, { token: pendingNgo.token, body: sampleResponse })).status).toBe(403);
-    const own = await api('POST', `/api/v1/requests/${request.id}/responses`, { token: bangladesh.token, body: sampleResponse });
+    const pendingNgo = await createPerson(t.env.ctx, { email: 'focal@ngo.example', organization: { name: 'Migrant Rights NGO', kind: 'ngo', status: 'pending' } });
+    expect((await t.api('POST', `/api/v1/requests/${request.id}/responses`, { token: pendingNgo.token, body: sampleResponse })).status).toBe(403);
+    const own = await t.api('POST', `/api/v1/requests/${request.id}/responses`, { token: t.people.bangladesh.token, body: sampleResponse });
     expect(own.status).toBe(403);
     expect(own.body.detail).toMatch(/its own request/);
-    expect((await api('POST', `/api/v1/requests/${request.id}/responses`, { body: sampleResponse })).status).toBe(401);
+    expect((await t.api('POST', `/api/v1/requests/${request.id}/responses`, { body: sampleResponse })).status).toBe(401);
   });
 
   it('providers never see each other’s responses; the requester and organizers see them all', async () => {
-    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request for visibility checks' });
-    const iloResponse = await api('POST', `/api/v1/requests/${request.id}/responses`, { token: ilo.token, body: sampleResponse });
-    const iomResponse = await api('POST', `/api/v1/requests/${request.id}/responses`, { token: iom.token, body: { ...sampleResponse, summary: 'IOM offers its MIDA experience' } });
+    const request = await publishedRequest(t.api, t.people.bangladesh, t.people.organizer, { title: 'Request for visibility checks' });
+    const iloResponse = await t.api('POST', `/api/v1/requests/${request.id}/responses`, { token: t.people.ilo.token, body: sampleResponse });
+    const iomResponse = await t.api('POST', `/api/v1/requests/${request.id}/responses`, { token: t.people.iom.token, body: { ...sampleResponse, summary: 'IOM offers its MIDA experience' } });
 
-    const seenByIom = await api('GET', `/api/v1/requests/${request.id}/responses`, { token: iom.token });
+    const seenByIom = await t.api('GET', `/api/v1/requests/${request.id}/responses`, { token: t.people.iom.token });
     expect(seenByIom.body.items.map((r: { id: string }) => r.id)).toEqual([iomResponse.body.id]);
-    expect((await api('GET', `/api/v1/responses/${iloResponse.body.id}`, { token: iom.token })).status).toBe(404);
-    expect((await api('GET', `/api/v1/responses/${iloResponse.body.id}`)).status).toBe(401);
-    expect((await api('PATCH', `/api/v1/responses/${iloResponse.body.id}`, { token: iom.token, body: { summary: 'Taken over by IOM' } })).status).toBe(404);
+    expect((await t.api('GET', `/api/v1/responses/${iloResponse.body.id}`, { token: t.people.iom.token })).status).toBe(404);
+    expect((await t.api('GET', `/api/v1/responses/${iloResponse.body.id}`)).status).toBe(401);
+    expect((await t.api('PATCH', `/api/v1/responses/${iloResponse.body.id}`, { token: t.people.iom.token, body: { summary: 'Taken over by IOM' } })).status).toBe(404);
 
-    const seenByRequester = await api('GET', `/api/v1/requests/${request.id}/responses`, { token: bangladesh.token });
+    const seenByRequester = await t.api('GET', `/api/v1/requests/${request.id}/responses`, { token: t.people.bangladesh.token });
     expect(seenByRequester.body.items.map((r: { id: string }) => r.id).sort()).toEqual([iloResponse.body.id, iomResponse.body.id].sort());
-    const seenByOrganizer = await api('GET', `/api/v1/requests/${request.id}/responses`, { token: organizer.token });
+    const seenByOrganizer = await t.api('GET', `/api/v1/requests/${request.id}/responses`, { token: t.people.organizer.token });
     expect(seenByOrganizer.body.items).toHaveLength(2);
     // The requester cannot change a provider's response.
-    expect((await api('PATCH', `/api/v1/responses/${iloResponse.body.id}`, { token: bangladesh.token, body: { summary: 'Changed by the requester' } })).status).toBe(403);
+    expect((await t.api('PATCH', `/api/v1/responses/${iloResponse.body.id}`, { token: t.people.bangladesh.token, body: { summary: 'Changed by the requester' } })).status).toBe(403);
   });
 
   it('a sealed request shows the requester its responses only after the close, and emails no content before', async () => {
-    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Sealed request', sealedResponses: true });
-    await api('POST', `/api/v1/requests/${request.id}/responses`, { token: ilo.token, body: sampleResponse });
-    const before = await api('GET', `/api/v1/requests/${request.id}/responses`, { token: bangladesh.token });
+    const request = await publishedRequest(t.api, t.people.bangladesh, t.people.organizer, { title: 'Sealed request', sealedResponses: true });
+    await t.api('POST', `/api/v1/requests/${request.id}/responses`, { token: t.people.ilo.token, body: sampleResponse });
+    const before = await t.api('GET', `/api/v1/requests/${request.id}/responses`, { token: t.people.bangladesh.token });
     expect(before.body).toMatchObject({ items: [], sealedUntilClose: true });
-    await env.ctx.db.updateTable('requests').set({ response_deadline: sql`now() - interval '1 second'`, status: 'closed' }).where('id', '=', request.id).execute();
-    const after = await api('GET', `/api/v1/requests/${request.id}/responses`, { token: bangladesh.token });
+    await t.env.ctx.db.updateTable('requests').set({ response_deadline: sql`now() - interval '1 second'`, status: 'closed' }).where('id', '=', request.id).execute();
+    const after = await t.api('GET', `/api/v1/requests/${request.id}/responses`, { token: t.people.bangladesh.token });
     expect(after.body.items).toHaveLength(1);
-    await env.mail.waitFor((m) => m.envelopeTo.includes('focal@ilo.org') && /Sealed request/.test(m.parsed.subject ?? ''));
-    expect(env.mail.to('focal@mole.gov.bd').filter((m) => /responded to "Sealed request"/.test(m.parsed.subject ?? ''))).toHaveLength(0);
+    await t.env.mail.waitFor((m) => m.envelopeTo.includes('focal@ilo.org') && /Sealed request/.test(m.parsed.subject ?? ''));
+    expect(t.env.mail.to('focal@mole.gov.bd').filter((m) => /responded to "Sealed request"/.test(m.parsed.subject ?? ''))).toHaveLength(0);
   });
 
   it('a draft is not counted or shown to the requester until it is submitted', async () => {
-    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request for a draft' });
-    const draft = await api('POST', `/api/v1/requests/${request.id}/responses`, { token: iom.token, body: { ...sampleResponse, draft: true } });
+    const request = await publishedRequest(t.api, t.people.bangladesh, t.people.organizer, { title: 'Request for a draft' });
+    const draft = await t.api('POST', `/api/v1/requests/${request.id}/responses`, { token: t.people.iom.token, body: { ...sampleResponse, draft: true } });
     expect(draft.status).toBe(201);
     expect(draft.body.status).toBe('draft');
     expect(draft.body.submittedAt).toBeNull();
-    expect((await api('GET', `/api/v1/requests/${request.id}`)).body.responseCount).toBe(0);
-    expect((await api('GET', `/api/v1/requests/${request.id}/responses`, { token: bangladesh.token })).body.items).toEqual([]);
-    const submitted = await api('POST', `/api/v1/responses/${draft.body.id}/submit`, { token: iom.token });
+    expect((await t.api('GET', `/api/v1/requests/${request.id}`)).body.responseCount).toBe(0);
+    expect((await t.api('GET', `/api/v1/requests/${request.id}/responses`, { token: t.people.bangladesh.token })).body.items).toEqual([]);
+    const submitted = await t.api('POST', `/api/v1/responses/${draft.body.id}/submit`, { token: t.people.iom.token });
     expect(submitted.body.status).toBe('submitted');
-    expect((await api('GET', `/api/v1/requests/${request.id}`)).body.responseCount).toBe(1);
-    expect((await api('POST', `/api/v1/responses/${draft.body.id}/submit`, { token: iom.token })).status).toBe(409);
+    expect((await t.api('GET', `/api/v1/requests/${request.id}`)).body.responseCount).toBe(1);
+    expect((await t.api('POST', `/api/v1/responses/${draft.body.id}/submit`, { token: t.people.iom.token })).status).toBe(409);
   });
 
   it('a provider edits and withdraws its response until the deadline, not after', async () => {
-    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request for edits' });
-    const response = await api('POST', `/api/v1/requests/${request.id}/responses`, { token: ilo.token, body: sampleResponse });
-    const edited = await api('PATCH', `/api/v1/responses/${response.body.id}`, { token: ilo.token, body: { modality: 'remote', languages: ['en', 'bn'] } });
+    const request = await publishedRequest(t.api, t.people.bangladesh, t.people.organizer, { title: 'Request for edits' });
+    const response = await t.api('POST', `/api/v1/requests/${request.id}/responses`, { token: t.people.ilo.token, body: sampleResponse });
+    const edited = await t.api('PATCH', `/api/v1/responses/${response.body.id}`, { token: t.people.ilo.token, body: { modality: 'remote', languages: ['en', 'bn'] } });
     expect(edited.status).toBe(200);
     expect(edited.body).toMatchObject({ modality: 'remote', languages: ['en', 'bn'], summary: sampleResponse.summary });
-    const withdrawn = await api('POST', `/api/v1/responses/${response.body.id}/withdraw`, { token: ilo.token });
+    const withdrawn = await t.api('POST', `/api/v1/responses/${response.body.id}/withdraw`, { token: t.people.ilo.token });
     expect(withdrawn.body.status).toBe('withdrawn');
-    expect((await api('GET', `/api/v1/requests/${request.id}`)).body.responseCount).toBe(0);
-    const resubmitted = await api('POST', `/api/v1/responses/${response.body.id}/submit`, { token: ilo.token });
+    expect((await t.api('GET', `/api/v1/requests/${request.id}`)).body.responseCount).toBe(0);
+    const resubmitted = await t.api('POST', `/api/v1/responses/${response.body.id}/submit`, { token: t.people.ilo.token });
     expect(resubmitted.body.status).toBe('submitted');
 
-    await passDeadline(env.ctx, [request.id]);
-    const late = await api('PATCH', `/api/v1/responses/${response.body.id}`, { token: ilo.token, body: { summary: 'A late change to the summary' } });
+    await passDeadline(t.env.ctx, [request.id]);
+    const late = await t.api('PATCH', `/api/v1/responses/${response.body.id}`, { token: t.people.ilo.token, body: { summary: 'A late change to the summary' } });
     expect(late.status).toBe(409);
     expect(late.body.type).toContain('deadline-passed');
-    expect((await api('POST', `/api/v1/responses/${response.body.id}/withdraw`, { token: ilo.token })).status).toBe(409);
-    const lateNew = await api('POST', `/api/v1/requests/${request.id}/responses`, { token: iom.token, body: sampleResponse });
+    expect((await t.api('POST', `/api/v1/responses/${response.body.id}/withdraw`, { token: t.people.ilo.token })).status).toBe(409);
+    const lateNew = await t.api('POST', `/api/v1/requests/${request.id}/responses`, { token: t.people.iom.token, body: sampleResponse });
     expect(lateNew.status).toBe(409);
     expect(lateNew.body.type).toContain('deadline-passed');
-    expect((await api('GET', `/api/v1/responses/${response.body.id}`, { token: ilo.token })).body.summary).toBe(sampleResponse.summary);
+    expect((await t.api('GET', `/api/v1/responses/${response.body.id}`, { token: t.people.ilo.token })).body.summary).toBe(sampleResponse.summary);
   });
 
   it('lists a provider’s own responses across requests', async () => {
-    const mine = await api('GET', '/api/v1/me/responses', { token: iom.token });
+    const ids: string[] = [];
+    for (const title of ['Request listed in my responses', 'Another request listed in my responses']) {
+      const request = await publishedRequest(t.api, t.people.bangladesh, t.people.organizer, { title });
+      ids.push((await t.api('POST', `/api/v1/requests/${request.id}/responses`, { token: t.people.iom.token, body: sampleResponse })).body.id);
+    }
+    const mine = await t.api('GET', '/api/v1/me/responses', { token: t.people.iom.token });
     expect(mine.status).toBe(200);
-    expect(mine.body.items.length).toBeGreaterThanOrEqual(2);
+    expect(mine.body.items.map((r: { id: string }) => r.id)).toEqual(expect.arrayContaining(ids));
     expect(mine.body.items.every((r: { organization: { name: string } }) => r.organization.name === 'International Organization for Migration (IOM)')).toBe(true);
   });
 });
 
 describe('follows and interests', () => {
   it('a provider follows a request and sets its interests; bad interests are named', async () => {
-    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request to follow' });
-    expect((await api('PUT', `/api/v1/requests/${request.id}/follow`, { token: iom.token })).body).toEqual({ following: true });
-    expect(await env.ctx.db.selectFrom('request_follows').select('user_id').where('request_id', '=', request.id).execute()).toEqual([{ user_id: iom.id }]);
-    expect((await api('DELETE', `/api/v1/requests/${request.id}/follow`, { token: iom.token })).body).toEqual({ following: false });
+    const request = await publishedRequest(t.api, t.people.bangladesh, t.people.organizer, { title: 'Request to follow' });
+    expect((await t.api('PUT', `/api/v1/requests/${request.id}/follow`, { token: t.people.iom.token })).body).toEqual({ following: true });
+    expect(await t.env.ctx.db.selectFrom('request_follows').select('user_id').where('request_id', '=', request.id).execute()).toEqual([{ user_id: t.people.iom.id }]);
+    expect((await t.api('DELETE', `/api/v1/requests/${request.id}/follow`, { token: t.people.iom.token })).body).toEqual({ following: false });
 
-    const set = await api('PUT', '/api/v1/me/interests', { token: iom.token, body: { categories: ['training'], themes: ['1.2'], countries: ['bd'], digest: true, timeZone: 'Europe/Zurich' } });
+    const set = await t.api('PUT', '/api/v1/me/interests', { token: t.people.iom.token, body: { categories: ['training'], themes: ['1.2'], countries: ['bd'], digest: true, timeZone: 'Europe/Zurich' } });
     expect(set.status).toBe(200);
     expect(set.body).toEqual({ categories: ['training'], themes: ['1.2'], countries: ['BD'], digest: true, timeZone: 'Europe/Zurich' });
-    const bad = await api('PUT', '/api/v1/me/interests', { token: iom.token, body: { categories: ['weapons'], countries: ['XX'], timeZone: 'Mars/Olympus' } });
+    const bad = await t.api('PUT', '/api/v1/me/interests', { token: t.people.iom.token, body: { categories: ['weapons'], countries: ['XX'], timeZone: 'Mars/Olympus' } });
     expect(bad.status).toBe(422);
     expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['categories.0', 'countries.0', 'timeZone']);
   });

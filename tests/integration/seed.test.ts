@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
-import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { sql, type Kysely } from 'kysely';
+import { useTestEnvironment } from '../helpers/environment.ts';
 import { seedBrussels2007 } from '../../db/seed.ts';
 import { isCountryCode, isLanguageCode } from '../../src/shared/reference-data.ts';
 import { requestCategories } from '../../src/requests/requests.schemas.ts';
+import type { Database } from '../../db/types.ts';
 
-let env: TestEnvironment;
-
-beforeAll(async () => {
-  env = await startTestEnvironment({ workers: false });
-});
-afterAll(async () => env?.close());
-
-async function tableCounts() {
+async function tableCounts(db: Kysely<Database>) {
   const result = await sql<Record<string, number>>`
     SELECT (SELECT count(*)::int FROM organizations) AS organizations,
            (SELECT count(*)::int FROM users) AS users,
@@ -21,16 +15,19 @@ async function tableCounts() {
            (SELECT count(*)::int FROM agenda_sessions) AS sessions,
            (SELECT count(*)::int FROM session_roles) AS roles,
            (SELECT count(*)::int FROM requests) AS requests,
-           (SELECT count(*)::int FROM audit_events) AS audit_events`.execute(env.ctx.db);
+           (SELECT count(*)::int FROM audit_events) AS audit_events`.execute(db);
   return result.rows[0]!;
 }
 
-describe('npm run seed: the 2007 Brussels marketplace', () => {
+describe('npm run seed', () => {
+  // A database of its own: the seed's first run is into an empty marketplace.
+  const t = useTestEnvironment({ workers: false });
+
   it('loads the edition and, run a second time, leaves exactly the same rows', async () => {
-    const first = await seedBrussels2007(env.ctx.db);
-    const afterFirst = await tableCounts();
-    const second = await seedBrussels2007(env.ctx.db);
-    const afterSecond = await tableCounts();
+    const first = await seedBrussels2007(t.env.ctx.db);
+    const afterFirst = await tableCounts(t.env.ctx.db);
+    const second = await seedBrussels2007(t.env.ctx.db);
+    const afterSecond = await tableCounts(t.env.ctx.db);
 
     expect(second).toEqual(first);
     expect(afterSecond).toEqual(afterFirst);
@@ -39,17 +36,24 @@ describe('npm run seed: the 2007 Brussels marketplace', () => {
     expect(afterFirst.audit_events).toBe(first.requests);
     // Every organization has its active focal point, plus the secretariat user.
     expect(afterFirst.users).toBe(first.organizations + 1);
-    const unverified = await env.ctx.db.selectFrom('organizations').select('name').where('status', '!=', 'verified').execute();
+    const unverified = await t.env.ctx.db.selectFrom('organizations').select('name').where('status', '!=', 'verified').execute();
     expect(unverified).toEqual([]);
+  });
+});
+
+describe('the 2007 Brussels marketplace, as the seed loads it', () => {
+  const t = useTestEnvironment({ workers: false });
+  beforeAll(async () => {
+    await seedBrussels2007(t.env.ctx.db);
   });
 
   it('stores Brussels local times as instants: deadline at close of business, 1.2 in the second half of the afternoon slot', async () => {
-    const marketplace = await env.ctx.db.selectFrom('marketplaces').selectAll().where('slug', '=', 'gfmd-2007').executeTakeFirstOrThrow();
+    const marketplace = await t.env.ctx.db.selectFrom('marketplaces').selectAll().where('slug', '=', 'gfmd-2007').executeTakeFirstOrThrow();
     expect(marketplace.response_deadline.toISOString()).toBe('2007-06-20T15:00:00.000Z');
     expect(marketplace.opens_at.toISOString()).toBe('2007-05-17T22:00:00.000Z');
     expect([marketplace.forum_starts_on, marketplace.forum_ends_on]).toEqual(['2007-07-09', '2007-07-11']);
 
-    const session = await env.ctx.db
+    const session = await t.env.ctx.db
       .selectFrom('agenda_sessions')
       .select(['starts_at', 'ends_at'])
       .where('marketplace_id', '=', marketplace.id)
@@ -61,7 +65,7 @@ describe('npm run seed: the 2007 Brussels marketplace', () => {
   });
 
   it('records who does what in the agenda: the ILO is rapporteur of 1.2, at the request of Spain', async () => {
-    const roles = await env.ctx.db
+    const roles = await t.env.ctx.db
       .selectFrom('session_roles as r')
       .innerJoin('agenda_sessions as s', 's.id', 'r.session_id')
       .innerJoin('organizations as o', 'o.id', 'r.organization_id')
@@ -77,7 +81,7 @@ describe('npm run seed: the 2007 Brussels marketplace', () => {
   });
 
   it('publishes at least a dozen open requests across the categories, with valid country and language codes', async () => {
-    const requests = await env.ctx.db
+    const requests = await t.env.ctx.db
       .selectFrom('requests as r')
       .innerJoin('marketplaces as m', 'm.id', 'r.marketplace_id')
       .innerJoin('organizations as o', 'o.id', 'r.organization_id')
@@ -99,13 +103,13 @@ describe('npm run seed: the 2007 Brussels marketplace', () => {
       expect(r.countries.filter((c) => !isCountryCode(c)), r.title).toEqual([]);
       expect(r.languages.filter((l) => !isLanguageCode(l)), r.title).toEqual([]);
     }
-    const audit = await env.ctx.db.selectFrom('audit_events').select(['entity', 'action', 'to_status', 'actor_label']).distinct().execute();
+    const audit = await t.env.ctx.db.selectFrom('audit_events').select(['entity', 'action', 'to_status', 'actor_label']).distinct().execute();
     expect(audit).toEqual([{ entity: 'request', action: 'seed', to_status: 'open', actor_label: 'seed' }]);
   });
 
   it('lists the seeded requests in the public API', async () => {
-    const total = await env.ctx.db.selectFrom('requests').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
-    const response = await fetch(`${env.baseUrl}/api/v1/marketplaces/gfmd-2007/requests?limit=100`);
+    const total = await t.env.ctx.db.selectFrom('requests').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+    const response = await fetch(`${t.env.baseUrl}/api/v1/marketplaces/gfmd-2007/requests?limit=100`);
     expect(response.status).toBe(200);
     const body = (await response.json()) as { items: Array<{ title: string; status: string; organization: { name: string }; themes: string[] }>; nextCursor: string | null };
     expect(body.items).toHaveLength(total.n);
@@ -115,7 +119,7 @@ describe('npm run seed: the 2007 Brussels marketplace', () => {
       expect.objectContaining({ title: 'Pre-departure orientation and training for labour attachés', organization: expect.objectContaining({ name: 'Government of Bangladesh' }), themes: expect.arrayContaining(['1.3']) }),
     );
 
-    const marketplace = (await (await fetch(`${env.baseUrl}/api/v1/marketplaces/gfmd-2007`)).json()) as { responseDeadline: string; sessions: Array<{ code: string; startsAt: string }>; rooms: Array<{ name: string }> };
+    const marketplace = (await (await fetch(`${t.env.baseUrl}/api/v1/marketplaces/gfmd-2007`)).json()) as { responseDeadline: string; sessions: Array<{ code: string; startsAt: string }>; rooms: Array<{ name: string }> };
     expect(marketplace.responseDeadline).toBe('2007-06-20T17:00:00+02:00');
     expect(marketplace.sessions.find((s) => s.code === '1.2')?.startsAt).toBe('2007-07-10T16:30:00+02:00');
     expect(marketplace.rooms.length).toBeGreaterThanOrEqual(2);

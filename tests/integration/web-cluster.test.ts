@@ -1,17 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
+import { useTestEnvironment } from '../helpers/environment.ts';
 import { freePort } from '../helpers/http.ts';
 
-let env: TestEnvironment;
+const t = useTestEnvironment({ workers: false });
 let child: ChildProcess | null = null;
 
-beforeAll(async () => {
-  env = await startTestEnvironment({ workers: false });
-});
-afterAll(async () => {
+// Registered after the environment's: runs before its afterAll closes the database under the processes.
+afterAll(() => {
   child?.kill('SIGKILL');
-  await env?.close();
 });
 
 function alive(pid: number): boolean {
@@ -27,7 +24,7 @@ describe('npm run web with WEB_PROCESSES', () => {
   it('starts that many web processes on one port, and SIGTERM stops them all', async () => {
     const port = await freePort();
     child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--web'], {
-      env: { ...process.env, NODE_ENV: 'development', WEB_PROCESSES: '2', PORT: String(port), BASE_URL: `http://127.0.0.1:${port}`, DATABASE_URL: env.config.DATABASE_URL, REDIS_URL: env.config.REDIS_URL, REDIS_PREFIX: env.config.REDIS_PREFIX, LOG_LEVEL: 'info' },
+      env: { ...process.env, NODE_ENV: 'development', WEB_PROCESSES: '2', PORT: String(port), BASE_URL: `http://127.0.0.1:${port}`, DATABASE_URL: t.env.config.DATABASE_URL, REDIS_URL: t.env.config.REDIS_URL, REDIS_PREFIX: t.env.config.REDIS_PREFIX, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
