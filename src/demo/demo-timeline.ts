@@ -25,7 +25,7 @@ const RELATED: Record<RequestCategory, RequestCategory[]> = {
  * Closing, matching, scheduling and emails are left to the real worker.
  */
 export async function prepareDemo(ctx: AppContext, deadlineInSeconds: number) {
-  const seeded = await seedBrussels2007(ctx.db);
+  const seeded = await seedBrussels2007(ctx);
   const marketplaceId = seeded.marketplaceId;
   const { rows } = await sql<{ deadline: Date }>`SELECT now() + make_interval(secs => ${deadlineInSeconds}) AS deadline`.execute(ctx.db);
   const deadline = rows[0]!.deadline;

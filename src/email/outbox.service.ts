@@ -34,7 +34,7 @@ export async function dispatchEmails(ctx: AppContext, outboxIds: string[]): Prom
 
 /** Claim, send, mark: the send-email job. Throws to make BullMQ retry with backoff. */
 export async function sendOutboxEmail(ctx: AppContext, mailer: Transporter, outboxId: string): Promise<'sent' | 'skipped'> {
-  const row = await claimOutboxEmail(ctx.db, outboxId, SENDING_LEASE_SECONDS);
+  const row = await claimOutboxEmail(ctx, outboxId, SENDING_LEASE_SECONDS);
   if (!row) return 'skipped';
   const invitation = row.attachments.find((a) => a.method);
   try {
@@ -53,21 +53,21 @@ export async function sendOutboxEmail(ctx: AppContext, mailer: Transporter, outb
   } catch (error) {
     const message = describeSmtpError(error);
     if (isPermanentSmtpFailure(error) || row.attempts >= MAX_SEND_ATTEMPTS) {
-      await markOutboxFailed(ctx.db, outboxId, message);
+      await markOutboxFailed(ctx, outboxId, message);
       throw new UnrecoverableError(`email ${outboxId} failed: ${message}`);
     }
-    await markOutboxRetry(ctx.db, outboxId, message);
+    await markOutboxRetry(ctx, outboxId, message);
     throw new Error(`email ${outboxId} not sent yet: ${message}`);
   }
-  await markOutboxSent(ctx.db, outboxId);
+  await markOutboxSent(ctx, outboxId);
   return 'sent';
 }
 
 /** The backstop: re-enqueues rows that no job is handling (lost job, Redis flushed, retries used up). */
 export async function sweepOutbox(ctx: AppContext): Promise<number> {
-  const stuck = await findStuckOutboxEmails(ctx.db, 30, SENDING_LEASE_SECONDS, 500);
+  const stuck = await findStuckOutboxEmails(ctx, 30, SENDING_LEASE_SECONDS, 500);
   const retry = stuck.filter((row) => row.attempts < MAX_SEND_ATTEMPTS);
-  for (const row of stuck) if (row.attempts >= MAX_SEND_ATTEMPTS) await markOutboxFailed(ctx.db, row.id, 'gave up after repeated failures');
+  for (const row of stuck) if (row.attempts >= MAX_SEND_ATTEMPTS) await markOutboxFailed(ctx, row.id, 'gave up after repeated failures');
   // A new id per attempt count: the earlier job for this row may still be kept as failed.
   await ctx.queues.enqueueMany('send-email', retry.map((row) => ({ payload: { outboxId: row.id }, jobId: jobId('email', row.id, 'sweep', row.attempts) })));
   return stuck.length;
@@ -76,20 +76,20 @@ export async function sweepOutbox(ctx: AppContext): Promise<number> {
 /** An organizer sends an email again (after fixing an address, or when a recipient lost it). */
 export async function resendOutboxEmail(ctx: AppContext, actorOrNull: Actor | null, outboxId: string): Promise<void> {
   const actor = requireOrganizer(actorOrNull);
-  const row = await resetOutboxEmail(ctx.db, outboxId);
+  const row = await resetOutboxEmail(ctx, outboxId);
   if (!row) {
     const exists = await ctx.db.selectFrom('outbox').select('status').where('id', '=', outboxId).executeTakeFirst();
     if (!exists) throw notFound('The email');
     throw conflict('illegal-transition', `This email is ${exists.status}; it is already on its way.`);
   }
-  await recordAudit(ctx.db, actor, { entity: 'email', entityId: outboxId, action: 'resend' });
+  await recordAudit(ctx, actor, { entity: 'email', entityId: outboxId, action: 'resend' });
   await ctx.queues.enqueue('send-email', { outboxId }, { jobId: jobId('email', outboxId, 'resend', Date.now()) });
 }
 
 export async function listOutbox(ctx: AppContext, actorOrNull: Actor | null, query: { status?: string | undefined; q?: string | undefined; cursor?: string | undefined; limit: number }) {
   requireOrganizer(actorOrNull);
   const after = decodeCursor(query.cursor);
-  const rows = await listOutboxRows(ctx.db, query.status, query.q, after ? { createdAt: after.time, id: after.id } : undefined, query.limit);
+  const rows = await listOutboxRows(ctx, query.status, query.q, after ? { createdAt: after.time, id: after.id } : undefined, query.limit);
   const items = rows.slice(0, query.limit);
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last.created_at, last.id) : null };

@@ -10,18 +10,18 @@ import { unsubscribeToken, verifyUnsubscribeToken } from './unsubscribe.ts';
 export async function setFollowing(ctx: AppContext, actorOrNull: Actor | null, requestId: string, follow: boolean) {
   const actor = requireActor(actorOrNull);
   await getRequest(ctx, actor, requestId);
-  if (follow) await followRequest(ctx.db, requestId, actor.id);
-  else await unfollowRequest(ctx.db, requestId, actor.id);
+  if (follow) await followRequest(ctx, requestId, actor.id);
+  else await unfollowRequest(ctx, requestId, actor.id);
   return { following: follow };
 }
 
 export async function getFollowing(ctx: AppContext, actor: Actor | null, requestId: string): Promise<boolean> {
-  return actor ? isFollowing(ctx.db, requestId, actor.id) : false;
+  return actor ? isFollowing(ctx, requestId, actor.id) : false;
 }
 
 export async function getMyInterests(ctx: AppContext, actorOrNull: Actor | null) {
   const actor = requireActor(actorOrNull);
-  const row = await findInterests(ctx.db, actor.id);
+  const row = await findInterests(ctx, actor.id);
   const user = await ctx.db.selectFrom('users').select('time_zone').where('id', '=', actor.id).executeTakeFirstOrThrow();
   return { categories: row?.categories ?? [], themes: row?.themes ?? [], countries: row?.countries ?? [], digest: row?.digest ?? true, timeZone: user.time_zone };
 }
@@ -29,9 +29,9 @@ export async function getMyInterests(ctx: AppContext, actorOrNull: Actor | null)
 export async function setMyInterests(ctx: AppContext, actorOrNull: Actor | null, input: InterestsInput) {
   const actor = requireActor(actorOrNull);
   await inTransaction(ctx, async (tx) => {
-    await upsertInterests(tx.db, actor.id, input);
+    await upsertInterests(tx, actor.id, input);
     if (input.timeZone !== undefined) {
-      await setUserTimeZone(tx.db, actor.id, input.timeZone);
+      await setUserTimeZone(tx, actor.id, input.timeZone);
       tx.changes('actors');
     }
   });
@@ -46,7 +46,7 @@ export function unsubscribeUrl(ctx: AppContext, userId: string): string {
 export async function unsubscribeFromDigest(ctx: AppContext, token: string): Promise<boolean> {
   const userId = verifyUnsubscribeToken(ctx.config.SESSION_SECRET, token);
   if (!userId) return false;
-  await setDigest(ctx.db, userId, false);
+  await setDigest(ctx, userId, false);
   return true;
 }
 
@@ -61,7 +61,7 @@ export function isValidUnsubscribeToken(ctx: AppContext, token: string): boolean
 export async function sendDigests(ctx: AppContext, day: string): Promise<number> {
   let sent = 0;
   for (;;) {
-    const candidates = await findDigestCandidates(ctx.db, 200);
+    const candidates = await findDigestCandidates(ctx, 200);
     if (candidates.length === 0) return sent;
     for (const candidate of candidates) {
       const unsubscribe = unsubscribeUrl(ctx, candidate.user_id);
@@ -78,7 +78,7 @@ export async function sendDigests(ctx: AppContext, day: string): Promise<number>
           ...email,
           headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
         });
-        await markDigestSent(tx.db, candidate.user_id);
+        await markDigestSent(tx, candidate.user_id);
       });
       sent++;
     }

@@ -73,8 +73,8 @@ export async function runMatching(ctx: AppContext, marketplaceId: string, trigge
 
 async function solveAndStore(ctx: AppContext, marketplaceId: string, trigger: RunTrigger, actor: Actor | null, run: { id: string }) {
   return inTransaction(ctx, async (tx) => {
-    await lockMarketplaceForMatching(tx.db, marketplaceId);
-    const state = await loadMatchingState(tx.db, marketplaceId);
+    await lockMarketplaceForMatching(tx, marketplaceId);
+    const state = await loadMatchingState(tx, marketplaceId);
     const m = state.marketplace;
 
     const busy = [
@@ -130,7 +130,7 @@ async function solveAndStore(ctx: AppContext, marketplaceId: string, trigger: Ru
     const changedRequests = new Set<string>();
 
     // Free the times of meetings that no longer hold before placing anything (the database refuses overlaps).
-    await freeTimesBefore(tx.db, toRelease.map((r) => r.id));
+    await freeTimesBefore(tx, toRelease.map((r) => r.id));
     const activeByResponse = new Map(toRelease.map((r) => [r.response_id, r]));
     const placedResponses = new Set<string>();
     const requestOrg = new Map(state.requests.map((r) => [r.id, r.organization_id]));
@@ -144,20 +144,20 @@ async function solveAndStore(ctx: AppContext, marketplaceId: string, trigger: Ru
       const values = { runId: run.id, roomId: placed.room, startsAt: slot.startsAt, endsAt: slot.endsAt, requesterOrgId: requestOrg.get(placed.request)!, providerOrgId: placed.provider };
       if (previous) {
         // Declined while the run was solving: it stays declined, and the decline's own run follows.
-        const moved = await moveMeeting(tx.db, previous.id, values);
+        const moved = await moveMeeting(tx, previous.id, values);
         if (moved) {
           changes.moved++;
           await queueMeetingEmails(ctx, tx, moved.id, 'moved');
         }
       } else {
-        const created = await insertMeeting(tx.db, { ...values, marketplaceId, requestId: placed.request, responseId: response.id, score: scored.score, scoreParts: scored.parts });
+        const created = await insertMeeting(tx, { ...values, marketplaceId, requestId: placed.request, responseId: response.id, score: scored.score, scoreParts: scored.parts });
         changes.created++;
         await queueMeetingEmails(ctx, tx, created.id, 'new');
       }
     }
     for (const meeting of toRelease) {
       if (placedResponses.has(meeting.response_id)) continue;
-      const ended = await endMeeting(tx.db, meeting.id, 'cancelled', cancellationReasons.noLongerHeld);
+      const ended = await endMeeting(tx, meeting.id, 'cancelled', cancellationReasons.noLongerHeld);
       if (ended) {
         changes.cancelled++;
         changedRequests.add(meeting.request_id);
@@ -181,7 +181,7 @@ async function solveAndStore(ctx: AppContext, marketplaceId: string, trigger: Ru
       })
       .where('id', '=', run.id)
       .execute();
-    await recordAudit(tx.db, actor ?? 'system', { entity: 'marketplace', entityId: marketplaceId, action: 'matching-run', detail: { runId: run.id, trigger, ...changes } });
+    await recordAudit(tx, actor ?? 'system', { entity: 'marketplace', entityId: marketplaceId, action: 'matching-run', detail: { runId: run.id, trigger, ...changes } });
     return { runId: run.id, objective: result?.objective ?? 0, method: result?.stats.method ?? 'none', changes };
   });
 }
@@ -206,7 +206,7 @@ async function applyStatuses(ctx: AppContext, tx: Tx, state: MatchingState, chan
     const target = matchedResponses.has(response.id) ? 'matched' : 'not_matched';
     if (response.status === target) continue;
     await tx.db.updateTable('responses').set({ status: target, updated_at: sql`now()` }).where('id', '=', response.id).execute();
-    await recordAudit(tx.db, 'system', { entity: 'response', entityId: response.id, action: target === 'matched' ? 'match' : 'not-match', fromStatus: response.status, toStatus: target });
+    await recordAudit(tx, 'system', { entity: 'response', entityId: response.id, action: target === 'matched' ? 'match' : 'not-match', fromStatus: response.status, toStatus: target });
     if (target === 'not_matched' && response.status === 'submitted') {
       changes.responsesNotMatched++;
       await queueNotMatchedEmail(ctx, tx, response.id);

@@ -36,8 +36,8 @@ export function mailbox(from: string): { name: string; email: string } {
  * current SEQUENCE. The idempotency key carries the sequence: each change mails once.
  */
 export async function queueMeetingEmails(ctx: AppContext, tx: Tx, meetingId: string, notice: MeetingNotice, reason?: string): Promise<void> {
-  const meeting = (await findMeeting(tx.db, meetingId))!;
-  const users = await findUsers(tx.db, [meeting.requester_user_id, meeting.provider_user_id]);
+  const meeting = (await findMeeting(tx, meetingId))!;
+  const users = await findUsers(tx, [meeting.requester_user_id, meeting.provider_user_id]);
   const requester = users.get(meeting.requester_user_id);
   const provider = users.get(meeting.provider_user_id);
   const domain = new URL(ctx.config.BASE_URL).hostname;
@@ -122,7 +122,7 @@ export async function queueRequesterSummary(ctx: AppContext, tx: Tx, requestId: 
     .select(['r.id', 'r.title', 'u.email', 'u.locale', 'm.time_zone'])
     .where('r.id', '=', requestId)
     .executeTakeFirstOrThrow();
-  const meetings: MeetingDetail[] = await listMeetingsOfRequest(tx.db, requestId);
+  const meetings: MeetingDetail[] = await listMeetingsOfRequest(tx, requestId);
   await tx.queueEmail({
     idempotencyKey: `meetings-summary:${requestId}:${runId}`,
     template: 'meetings-summary',

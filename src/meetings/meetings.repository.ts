@@ -1,10 +1,11 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, MeetingAnswer, MeetingStatus, ScorePart } from '../../db/types.ts';
+import type { Queryable } from '../shared/db.ts';
 
 export const ACTIVE_MEETING: MeetingStatus[] = ['proposed', 'confirmed'];
 
 /** Everything a matching run reads about a marketplace. */
-export async function loadMatchingState(db: Kysely<Database>, marketplaceId: string) {
+export async function loadMatchingState({ db }: Queryable, marketplaceId: string) {
   const [marketplace, rooms, sessions, requests, responses, busy, meetings, declined] = await Promise.all([
     db.selectFrom('marketplaces').selectAll().where('id', '=', marketplaceId).executeTakeFirstOrThrow(),
     db.selectFrom('rooms').select(['id', 'name']).where('marketplace_id', '=', marketplaceId).orderBy('position').execute(),
@@ -44,7 +45,7 @@ export type MatchingState = Awaited<ReturnType<typeof loadMatchingState>>;
 export type MeetingRow = MatchingState['meetings'][number];
 
 export async function insertMeeting(
-  db: Kysely<Database>,
+  { db }: Queryable,
   m: { marketplaceId: string; runId: string; requestId: string; responseId: string; requesterOrgId: string; providerOrgId: string; roomId: string; startsAt: Date; endsAt: Date; score: number; scoreParts: ScorePart[] },
 ) {
   const row = await db
@@ -83,7 +84,7 @@ async function setAttendance(db: Kysely<Database>, meetingId: string, organizati
  * Moves an active meeting to a new time or room (proposed again, both answers pending). A meeting a
  * party declined meanwhile stays declined: the run's read of it may predate the decline.
  */
-export async function moveMeeting(db: Kysely<Database>, meetingId: string, m: { runId: string; roomId: string; startsAt: Date; endsAt: Date; requesterOrgId: string; providerOrgId: string }) {
+export async function moveMeeting({ db }: Queryable, meetingId: string, m: { runId: string; roomId: string; startsAt: Date; endsAt: Date; requesterOrgId: string; providerOrgId: string }) {
   const row = await db
     .updateTable('meetings')
     .set({
@@ -106,7 +107,7 @@ export async function moveMeeting(db: Kysely<Database>, meetingId: string, m: { 
 }
 
 /** Ends an active meeting (cancelled by a run, or declined by a party); its time frees at once. */
-export async function endMeeting(db: Kysely<Database>, meetingId: string, status: 'cancelled' | 'declined', reason: string, answers: Partial<Record<'requester_answer' | 'provider_answer', MeetingAnswer>> = {}) {
+export async function endMeeting({ db }: Queryable, meetingId: string, status: 'cancelled' | 'declined', reason: string, answers: Partial<Record<'requester_answer' | 'provider_answer', MeetingAnswer>> = {}) {
   const row = await db
     .updateTable('meetings')
     .set({ status, ended_reason: reason, sequence: sql`sequence + 1`, updated_at: sql`now()`, ...answers })
@@ -118,11 +119,11 @@ export async function endMeeting(db: Kysely<Database>, meetingId: string, status
   return row;
 }
 
-export async function freeTimesBefore(db: Kysely<Database>, meetingIds: string[]) {
+export async function freeTimesBefore({ db }: Queryable, meetingIds: string[]) {
   if (meetingIds.length) await db.updateTable('meeting_attendance').set({ active: false }).where('meeting_id', 'in', meetingIds).execute();
 }
 
-export async function lockMarketplaceForMatching(db: Kysely<Database>, marketplaceId: string) {
+export async function lockMarketplaceForMatching({ db }: Queryable, marketplaceId: string) {
   await sql`SELECT pg_advisory_xact_lock(hashtext(${`matching:${marketplaceId}`}))`.execute(db);
 }
 
@@ -171,15 +172,15 @@ function meetingsWithContext(db: Kysely<Database>) {
 
 export type MeetingDetail = NonNullable<Awaited<ReturnType<typeof findMeeting>>>;
 
-export async function findMeeting(db: Kysely<Database>, id: string) {
+export async function findMeeting({ db }: Queryable, id: string) {
   return meetingsWithContext(db).where('mt.id', '=', id).executeTakeFirst();
 }
 
-export async function lockMeeting(db: Kysely<Database>, id: string) {
+export async function lockMeeting({ db }: Queryable, id: string) {
   return meetingsWithContext(db).where('mt.id', '=', id).forUpdate('mt').executeTakeFirst();
 }
 
-export async function listMeetingsOfOrganization(db: Kysely<Database>, organizationId: string) {
+export async function listMeetingsOfOrganization({ db }: Queryable, organizationId: string) {
   return meetingsWithContext(db)
     .where((eb) => eb.or([eb('mt.requester_org_id', '=', organizationId), eb('mt.provider_org_id', '=', organizationId)]))
     .where('mt.status', 'in', ['proposed', 'confirmed', 'declined', 'cancelled'])
@@ -187,15 +188,15 @@ export async function listMeetingsOfOrganization(db: Kysely<Database>, organizat
     .execute();
 }
 
-export async function listMeetingsOfMarketplace(db: Kysely<Database>, marketplaceId: string, statuses: MeetingStatus[] = ACTIVE_MEETING) {
+export async function listMeetingsOfMarketplace({ db }: Queryable, marketplaceId: string, statuses: MeetingStatus[] = ACTIVE_MEETING) {
   return meetingsWithContext(db).where('mt.marketplace_id', '=', marketplaceId).where('mt.status', 'in', statuses).orderBy('mt.starts_at').orderBy('rm.position').execute();
 }
 
-export async function listMeetingsOfRequest(db: Kysely<Database>, requestId: string) {
+export async function listMeetingsOfRequest({ db }: Queryable, requestId: string) {
   return meetingsWithContext(db).where('mt.request_id', '=', requestId).where('mt.status', 'in', ACTIVE_MEETING).orderBy('mt.starts_at').execute();
 }
 
-export async function findUsers(db: Kysely<Database>, ids: string[]) {
+export async function findUsers({ db }: Queryable, ids: string[]) {
   if (!ids.length) return new Map<string, { id: string; email: string; time_zone: string | null; locale: string }>();
   const rows = await db.selectFrom('users').select(['id', 'email', 'time_zone', 'locale']).where('id', 'in', ids).execute();
   return new Map(rows.map((r) => [r.id, r]));

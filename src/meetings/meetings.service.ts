@@ -22,7 +22,7 @@ export function partyOf(actor: Actor, meeting: { requester_org_id: string; provi
 
 export async function getMeetingFor(ctx: AppContext, actorOrNull: Actor | null, meetingId: string): Promise<MeetingDetail> {
   const actor = requireActor(actorOrNull);
-  const meeting = await findMeeting(ctx.db, meetingId);
+  const meeting = await findMeeting(ctx, meetingId);
   if (!meeting || (!actor.isOrganizer && !partyOf(actor, meeting))) throw notFound('The meeting');
   return meeting;
 }
@@ -34,14 +34,14 @@ export async function getMeetingFor(ctx: AppContext, actorOrNull: Actor | null, 
  */
 export async function answerMeeting(ctx: AppContext, meetingId: string, party: MeetingParty, answer: Exclude<MeetingAnswer, 'pending'>, by: Actor | 'link') {
   const result = await inTransaction(ctx, async (tx) => {
-    const meeting = await lockMeeting(tx.db, meetingId);
+    const meeting = await lockMeeting(tx, meetingId);
     if (!meeting) throw notFound('The meeting');
     if (!['proposed', 'confirmed'].includes(meeting.status)) throw conflict('meeting-ended', `This meeting was ${meeting.status}; it cannot be answered any more.`);
     const column = party === 'requester' ? 'requester_answer' : 'provider_answer';
     const actor = by === 'link' ? 'system' : by;
     if (answer === 'declined') {
-      await endMeeting(tx.db, meetingId, 'declined', `declined by the ${party === 'requester' ? 'requester' : 'provider'}`, { [column]: 'declined' });
-      await recordAudit(tx.db, actor, { entity: 'meeting', entityId: meetingId, action: 'decline', fromStatus: meeting.status, toStatus: 'declined', detail: { party, via: by === 'link' ? 'email link' : 'page' } });
+      await endMeeting(tx, meetingId, 'declined', `declined by the ${party === 'requester' ? 'requester' : 'provider'}`, { [column]: 'declined' });
+      await recordAudit(tx, actor, { entity: 'meeting', entityId: meetingId, action: 'decline', fromStatus: meeting.status, toStatus: 'declined', detail: { party, via: by === 'link' ? 'email link' : 'page' } });
       await queueMeetingEmails(ctx, tx, meetingId, 'cancelled', cancellationReasons[party === 'requester' ? 'requesterDeclined' : 'providerDeclined']);
       return { status: 'declined' as const, marketplaceId: meeting.marketplace_id };
     }
@@ -53,7 +53,7 @@ export async function answerMeeting(ctx: AppContext, meetingId: string, party: M
       .set({ [column]: 'accepted', ...(confirmed ? { status: 'confirmed' as const } : {}), updated_at: sql`now()` })
       .where('id', '=', meetingId)
       .execute();
-    await recordAudit(tx.db, actor, { entity: 'meeting', entityId: meetingId, action: 'accept', fromStatus: meeting.status, toStatus: confirmed ? 'confirmed' : meeting.status, detail: { party } });
+    await recordAudit(tx, actor, { entity: 'meeting', entityId: meetingId, action: 'accept', fromStatus: meeting.status, toStatus: confirmed ? 'confirmed' : meeting.status, detail: { party } });
     if (confirmed) await queueMeetingEmails(ctx, tx, meetingId, 'confirmed');
     return { status: confirmed ? ('confirmed' as const) : ('proposed' as const), marketplaceId: meeting.marketplace_id };
   });
@@ -78,7 +78,7 @@ export async function answerMeetingAsMember(ctx: AppContext, actorOrNull: Actor 
 export async function listMyMeetings(ctx: AppContext, actorOrNull: Actor | null) {
   const actor = requireActor(actorOrNull);
   if (!actor.organization) return [];
-  return listMeetingsOfOrganization(ctx.db, actor.organization.id);
+  return listMeetingsOfOrganization(ctx, actor.organization.id);
 }
 
 /** Organizers start a run now (it also starts by itself when the marketplace deadline passes). */
@@ -103,7 +103,7 @@ export async function markPreferred(ctx: AppContext, actorOrNull: Actor | null, 
   if (!actor.isOrganizer && !isVerifiedMember(actor)) throw forbidden('Your membership is waiting for approval.');
   if (!['submitted', 'matched', 'not_matched'].includes(row.status)) throw conflict('illegal-transition', `This response is ${row.status}; it cannot be marked.`);
   await ctx.db.updateTable('responses').set({ preferred }).where('id', '=', responseId).execute();
-  await recordAudit(ctx.db, actor, { entity: 'response', entityId: responseId, action: preferred ? 'prefer' : 'unprefer' });
+  await recordAudit(ctx, actor, { entity: 'response', entityId: responseId, action: preferred ? 'prefer' : 'unprefer' });
   return { preferred };
 }
 
@@ -124,6 +124,6 @@ export async function declareUnavailability(ctx: AppContext, actorOrNull: Actor 
     .values({ organization_id: actor.organization.id, marketplace_id: marketplace.id, starts_at: startsAt!, ends_at: endsAt!, note: input.note ?? null })
     .returning(['id', 'starts_at', 'ends_at', 'note'])
     .executeTakeFirstOrThrow();
-  await recordAudit(ctx.db, actor, { entity: 'organization', entityId: actor.organization.id, action: 'unavailable', detail: { from: startsAt!.toISOString(), to: endsAt!.toISOString() } });
+  await recordAudit(ctx, actor, { entity: 'organization', entityId: actor.organization.id, action: 'unavailable', detail: { from: startsAt!.toISOString(), to: endsAt!.toISOString() } });
   return row;
 }

@@ -27,7 +27,7 @@ export async function setMyOrganization(ctx: AppContext, actorOrNull: Actor | nu
   return inTransaction(ctx, async (tx) => {
     tx.changes('actors');
     const country = input.country ?? null;
-    const existing = await findOrganizationByName(tx.db, input.name, country);
+    const existing = await findOrganizationByName(tx, input.name, country);
     if (existing?.status === 'rejected') throw conflict('organization-rejected', `${existing.name} was not accepted by the forum secretariat. Contact them if this is a mistake.`);
     if (existing && existing.kind !== input.kind) {
       throw conflict('organization-kind-mismatch', `${existing.name} is registered as ${organizationKindLabels[existing.kind]}, not ${organizationKindLabels[input.kind]}.`);
@@ -35,20 +35,20 @@ export async function setMyOrganization(ctx: AppContext, actorOrNull: Actor | nu
     if (existing) {
       const alreadyMember = actor.organization?.id === existing.id;
       if (!alreadyMember) {
-        await setUserOrganization(tx.db, actor.id, existing.id, 'pending', input.personName);
-        await recordAudit(tx.db, actor, { entity: 'membership', entityId: existing.id, action: 'join', toStatus: 'pending', detail: { userId: actor.id } });
+        await setUserOrganization(tx, actor.id, existing.id, 'pending', input.personName);
+        await recordAudit(tx, actor, { entity: 'membership', entityId: existing.id, action: 'join', toStatus: 'pending', detail: { userId: actor.id } });
       } else if (input.personName !== undefined) {
-        await setUserOrganization(tx.db, actor.id, existing.id, actor.membership ?? 'pending', input.personName);
+        await setUserOrganization(tx, actor.id, existing.id, actor.membership ?? 'pending', input.personName);
       }
       return { organization: existing, membership: alreadyMember ? actor.membership : ('pending' as const), created: false };
     }
-    const organization = await insertOrganization(tx.db, { name: input.name, kind: input.kind, country });
-    await setUserOrganization(tx.db, actor.id, organization.id, 'active', input.personName);
-    await recordAudit(tx.db, actor, { entity: 'organization', entityId: organization.id, action: 'create', toStatus: 'pending' });
+    const organization = await insertOrganization(tx, { name: input.name, kind: input.kind, country });
+    await setUserOrganization(tx, actor.id, organization.id, 'active', input.personName);
+    await recordAudit(tx, actor, { entity: 'organization', entityId: organization.id, action: 'create', toStatus: 'pending' });
     const url = new URL('/organizer/organizations', ctx.config.BASE_URL).toString();
     for (const organizer of ctx.config.ORGANIZER_EMAILS) {
       // An organizer who never signed in has no account, hence no language of their own: English.
-      const locale = (await findUserLocaleByEmail(tx.db, organizer)) ?? 'en';
+      const locale = (await findUserLocaleByEmail(tx, organizer)) ?? 'en';
       const kind = t(locale, organizationKindLabels[organization.kind]);
       const email = renderOrganizationAwaitingVerificationEmail({ organizationName: organization.name, kind, country, email: actor.email, url }, locale);
       await tx.queueEmail({ idempotencyKey: `organization-awaiting:${organization.id}:${organizer}`, template: 'organization-awaiting-verification', to: organizer, ...email });
@@ -60,13 +60,13 @@ export async function setMyOrganization(ctx: AppContext, actorOrNull: Actor | nu
 export async function verifyOrganization(ctx: AppContext, actorOrNull: Actor | null, organizationId: string) {
   const actor = requireOrganizer(actorOrNull);
   return inTransaction(ctx, async (tx) => {
-    const current = await findOrganization(tx.db, organizationId);
+    const current = await findOrganization(tx, organizationId);
     if (!current) throw notFound('The organization');
-    const verified = await verifyOrganizationIfPending(tx.db, organizationId, actor.id);
+    const verified = await verifyOrganizationIfPending(tx, organizationId, actor.id);
     if (!verified) throw conflict('illegal-transition', `${current.name} is ${current.status}; only a pending organization can be verified.`);
     tx.changes('actors');
-    await recordAudit(tx.db, actor, { entity: 'organization', entityId: organizationId, action: 'verify', fromStatus: 'pending', toStatus: 'verified' });
-    for (const member of await listMemberEmails(tx.db, organizationId, 'active')) {
+    await recordAudit(tx, actor, { entity: 'organization', entityId: organizationId, action: 'verify', fromStatus: 'pending', toStatus: 'verified' });
+    for (const member of await listMemberEmails(tx, organizationId, 'active')) {
       const email = renderOrganizationVerifiedEmail({ organizationName: verified.name, url: ctx.config.BASE_URL }, member.locale);
       await tx.queueEmail({ idempotencyKey: `organization-verified:${organizationId}:${member.id}`, template: 'organization-verified', to: member.email, ...email });
     }
@@ -77,12 +77,12 @@ export async function verifyOrganization(ctx: AppContext, actorOrNull: Actor | n
 export async function approveMembership(ctx: AppContext, actorOrNull: Actor | null, organizationId: string, userId: string) {
   const actor = requireOrganizer(actorOrNull);
   return inTransaction(ctx, async (tx) => {
-    const organization = await findOrganization(tx.db, organizationId);
+    const organization = await findOrganization(tx, organizationId);
     if (!organization) throw notFound('The organization');
-    const member = await activateMembership(tx.db, organizationId, userId);
+    const member = await activateMembership(tx, organizationId, userId);
     if (!member) throw conflict('illegal-transition', 'This person is not waiting to join this organization.');
     tx.changes('actors');
-    await recordAudit(tx.db, actor, { entity: 'membership', entityId: organizationId, action: 'approve', fromStatus: 'pending', toStatus: 'active', detail: { userId } });
+    await recordAudit(tx, actor, { entity: 'membership', entityId: organizationId, action: 'approve', fromStatus: 'pending', toStatus: 'active', detail: { userId } });
     const email = renderOrganizationVerifiedEmail({ organizationName: organization.name, url: ctx.config.BASE_URL }, member.locale);
     await tx.queueEmail({ idempotencyKey: `membership-approved:${organizationId}:${userId}`, template: 'membership-approved', to: member.email, ...email });
     return member;
@@ -91,5 +91,5 @@ export async function approveMembership(ctx: AppContext, actorOrNull: Actor | nu
 
 export async function listOrganizations(ctx: AppContext, actorOrNull: Actor | null, status?: string) {
   requireOrganizer(actorOrNull);
-  return listOrganizationsWithMembers(ctx.db, status);
+  return listOrganizationsWithMembers(ctx, status);
 }

@@ -18,7 +18,7 @@ export type ReminderOutcome = 'sent' | 'stale' | 'already-ran';
  */
 export async function sendReminders(ctx: AppContext, requestId: string, kind: ReminderKind, deadlineMs: number): Promise<ReminderOutcome> {
   return inTransaction(ctx, async (tx) => {
-    const request = await lockRequest(tx.db, requestId);
+    const request = await lockRequest(tx, requestId);
     if (!request || request.status !== 'open' || request.response_deadline.getTime() !== deadlineMs) return 'stale';
     const marker = await tx.db
       .insertInto('request_reminders')
@@ -32,16 +32,16 @@ export async function sendReminders(ctx: AppContext, requestId: string, kind: Re
     const emails: OutboxEmail[] = [];
     const withDraft = oncePerLocale((locale) => renderReminderEmail({ ...base, kind, hasDraft: true }, locale));
     const withoutDraft = oncePerLocale((locale) => renderReminderEmail({ ...base, kind, hasDraft: false }, locale));
-    for (const person of await findPeopleToRemind(tx.db, requestId)) {
+    for (const person of await findPeopleToRemind(tx, requestId)) {
       emails.push({ idempotencyKey: `reminder:${kind}:${requestId}:${person.id}`, template: `reminder-${kind}`, to: person.email, ...(person.has_draft ? withDraft : withoutDraft)(person.locale) });
     }
     if (kind === '7d' && request.response_count === 0) {
-      const requester = await findUserEmail(tx.db, request.created_by);
+      const requester = await findUserEmail(tx, request.created_by);
       if (requester) {
         emails.push({ idempotencyKey: `reminder:7d-no-response:${requestId}:${requester.id}`, template: 'no-response-yet', to: requester.email, ...renderNoResponseYetEmail(base, requester.locale) });
       }
       const nobodyAnswered = oncePerLocale((locale) => renderNobodyAnsweredEmail({ ...base, organization: request.organization_name }, locale));
-      for (const provider of await findInterestedProviders(tx.db, requestId)) {
+      for (const provider of await findInterestedProviders(tx, requestId)) {
         emails.push({ idempotencyKey: `reminder:7d-nobody-answered:${requestId}:${provider.id}`, template: 'nobody-answered', to: provider.email, ...nobodyAnswered(provider.locale) });
       }
     }

@@ -45,7 +45,7 @@ export async function changeRequestStatus(
   options: { reason?: string } = {},
 ): Promise<{ before: RequestRow; status: RequestStatus }> {
   const rule = requestTransitions[action];
-  const before = await lockRequest(tx.db, requestId);
+  const before = await lockRequest(tx, requestId);
   if (!before) throw new AppError(404, 'not-found', 'Not found', 'The request does not exist.');
   if (rule.deadline === 'before' && action !== 'reopen' && ['closed', 'matched'].includes(before.status)) {
     throw deadlinePassedError(before.response_deadline, before.time_zone);
@@ -53,7 +53,7 @@ export async function changeRequestStatus(
   if (!rule.from.includes(before.status)) {
     throw conflict('illegal-transition', `This request is ${before.status}; it cannot be ${verbs[action]}.`);
   }
-  const updated = await updateRequestStatus(tx.db, requestId, before.status, rule.to, {
+  const updated = await updateRequestStatus(tx, requestId, before.status, rule.to, {
     beforeDeadline: rule.deadline === 'before',
     afterDeadline: rule.deadline === 'after',
     ...(action === 'reject' ? { rejectionReason: options.reason ?? '' } : {}),
@@ -63,7 +63,7 @@ export async function changeRequestStatus(
     throw conflict('deadline-not-passed', 'The response deadline has not passed yet.');
   }
   tx.changes('listing');
-  await recordAudit(tx.db, actor, {
+  await recordAudit(tx, actor, {
     entity: 'request',
     entityId: requestId,
     action,

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, RequestCategory, RequestStatus } from '../../db/types.ts';
+import type { Queryable } from '../shared/db.ts';
 
 export interface RequestValues {
   marketplaceId: string;
@@ -21,7 +22,7 @@ export interface RequestValues {
  * Stores a new request while the marketplace takes requests (opened, deadline not passed), judged by
  * the database clock. Returns null when it does not.
  */
-export async function insertRequestIfMarketplaceOpen(db: Kysely<Database>, v: RequestValues) {
+export async function insertRequestIfMarketplaceOpen({ db }: Queryable, v: RequestValues) {
   const result = await sql<{ id: string }>`
     INSERT INTO requests (marketplace_id, organization_id, created_by, title, category, themes, description, expected_outcome,
                           countries, languages, max_matches, own_deadline, response_deadline, sealed_responses)
@@ -35,13 +36,13 @@ export async function insertRequestIfMarketplaceOpen(db: Kysely<Database>, v: Re
 }
 
 /** Where a deadline stands against the database clock and the marketplace's deadline. */
-export async function checkDeadlineAgainstNow(db: Kysely<Database>, deadline: Date, marketplaceDeadline: Date) {
+export async function checkDeadlineAgainstNow({ db }: Queryable, deadline: Date, marketplaceDeadline: Date) {
   const result = await sql<{ in_future: boolean; within_marketplace: boolean }>`
     SELECT ${deadline}::timestamptz > now() AS in_future, ${deadline}::timestamptz <= ${marketplaceDeadline}::timestamptz AS within_marketplace`.execute(db);
   return result.rows[0]!;
 }
 
-export async function databaseNow(db: Kysely<Database>): Promise<Date> {
+export async function databaseNow({ db }: Queryable): Promise<Date> {
   const result = await sql<{ now: Date }>`SELECT now() AS now`.execute(db);
   return result.rows[0]!.now;
 }
@@ -88,18 +89,18 @@ function requestWithContext(db: Kysely<Database>) {
 
 export type RequestRow = NonNullable<Awaited<ReturnType<typeof findRequest>>>;
 
-export async function findRequest(db: Kysely<Database>, id: string) {
+export async function findRequest({ db }: Queryable, id: string) {
   return requestWithContext(db).where('r.id', '=', id).executeTakeFirst();
 }
 
 /** Locks a request for a status change or an edit (closing takes the same lock). */
-export async function lockRequest(db: Kysely<Database>, id: string) {
+export async function lockRequest({ db }: Queryable, id: string) {
   return requestWithContext(db).where('r.id', '=', id).forUpdate('r').executeTakeFirst();
 }
 
 /** Moves a locked request to a new status; with `beforeDeadline`, only while the deadline has not passed. */
 export async function updateRequestStatus(
-  db: Kysely<Database>,
+  { db }: Queryable,
   id: string,
   from: RequestStatus,
   to: RequestStatus,
@@ -136,7 +137,7 @@ export interface RequestFieldChanges {
 }
 
 /** Edits a request that is still editable: submitted or open, and before its deadline. */
-export async function updateRequestFieldsBeforeDeadline(db: Kysely<Database>, id: string, changes: RequestFieldChanges) {
+export async function updateRequestFieldsBeforeDeadline({ db }: Queryable, id: string, changes: RequestFieldChanges) {
   return db
     .updateTable('requests')
     .set({ ...changes, updated_at: sql`now()` })
@@ -161,7 +162,7 @@ export interface BrowseFilters {
 }
 
 /** Keyset-paginated browse, soonest deadline first. */
-export async function browseRequestRows(db: Kysely<Database>, f: BrowseFilters) {
+export async function browseRequestRows({ db }: Queryable, f: BrowseFilters) {
   let query = requestWithContext(db).where('r.marketplace_id', '=', f.marketplaceId).where('r.status', 'in', f.statuses);
   if (f.organizationId) query = query.where('r.organization_id', '=', f.organizationId);
   if (f.category) query = query.where('r.category', '=', f.category);
@@ -177,18 +178,18 @@ export async function browseRequestRows(db: Kysely<Database>, f: BrowseFilters) 
   return query.orderBy('r.response_deadline').orderBy('r.id').limit(f.limit + 1).execute();
 }
 
-export async function listThemesInUse(db: Kysely<Database>, marketplaceId: string) {
+export async function listThemesInUse({ db }: Queryable, marketplaceId: string) {
   const result = await sql<{ theme: string }>`
     SELECT DISTINCT unnest(themes) AS theme FROM requests WHERE marketplace_id = ${marketplaceId} AND status IN ('open','closed','matched') ORDER BY 1`.execute(db);
   return result.rows.map((r) => r.theme);
 }
 
-export async function findUserEmail(db: Kysely<Database>, userId: string) {
+export async function findUserEmail({ db }: Queryable, userId: string) {
   return db.selectFrom('users').select(['id', 'email', 'locale']).where('id', '=', userId).executeTakeFirst();
 }
 
 /** Moves a request's deadline (an organizer's extension); the caller holds the request's lock. */
-export async function setRequestDeadline(db: Kysely<Database>, id: string, deadline: Date, own: boolean) {
+export async function setRequestDeadline({ db }: Queryable, id: string, deadline: Date, own: boolean) {
   await db
     .updateTable('requests')
     .set({ response_deadline: deadline, ...(own ? { own_deadline: deadline } : {}), updated_at: sql`now()` })
@@ -197,7 +198,7 @@ export async function setRequestDeadline(db: Kysely<Database>, id: string, deadl
 }
 
 /** Everyone a deadline change concerns: the requester, followers, and authors of responses and drafts. */
-export async function findPeopleConcernedByRequest(db: Kysely<Database>, requestId: string) {
+export async function findPeopleConcernedByRequest({ db }: Queryable, requestId: string) {
   const result = await sql<{ id: string; email: string; locale: string }>`
     SELECT DISTINCT u.id, u.email, u.locale FROM users u
     WHERE u.id = (SELECT created_by FROM requests WHERE id = ${requestId})
@@ -207,7 +208,7 @@ export async function findPeopleConcernedByRequest(db: Kysely<Database>, request
 }
 
 /** Requests that follow the marketplace deadline (no earlier deadline of their own) and can still take responses. */
-export async function findRequestsFollowingMarketplaceDeadline(db: Kysely<Database>, marketplaceId: string) {
+export async function findRequestsFollowingMarketplaceDeadline({ db }: Queryable, marketplaceId: string) {
   return db
     .selectFrom('requests')
     .select('id')

@@ -37,7 +37,7 @@ export function requireVerifiedProvider(actorOrNull: Actor | null, request: { or
 
 /** Why a response write found nothing to write: the request is not open, or its deadline passed. */
 async function refusalFor(tx: Tx, requestId: string): Promise<AppError> {
-  const request = await lockRequestForResponse(tx.db, requestId);
+  const request = await lockRequestForResponse(tx, requestId);
   if (!request) return notFound('The request');
   // Closed or matched means its deadline passed: say so, with the deadline.
   if (['submitted', 'rejected', 'withdrawn'].includes(request.status)) return conflict('request-not-open', `This request is ${request.status}; it does not take responses.`);
@@ -54,7 +54,7 @@ export function responseUrl(ctx: AppContext, requestId: string): string {
  */
 async function queueSubmittedEmails(ctx: AppContext, tx: Tx, actor: Actor, request: LockedRequest, responseId: string, submittedAt: Date, count: number) {
   const requestId = request.id;
-  const response = (await findResponse(tx.db, responseId))!;
+  const response = (await findResponse(tx, responseId))!;
   const stamp = submittedAt.getTime();
   await tx.queueEmail({
     idempotencyKey: `response-submitted:${responseId}:${stamp}`,
@@ -63,7 +63,7 @@ async function queueSubmittedEmails(ctx: AppContext, tx: Tx, actor: Actor, reque
     ...renderResponseSubmittedEmail({ requestTitle: request.title, deadline: request.response_deadline, timeZone: request.time_zone, url: responseUrl(ctx, requestId) }, actor.locale),
   });
   if (!request.sealed_responses && !request.marketplace_sealed) {
-    const requester = await findUserEmail(tx.db, request.created_by);
+    const requester = await findUserEmail(tx, request.created_by);
     if (requester) {
       await tx.queueEmail({
         idempotencyKey: `response-received:${responseId}:${stamp}`,
@@ -79,10 +79,10 @@ export async function createResponse(ctx: AppContext, actorOrNull: Actor | null,
   const request = await getRequest(ctx, actorOrNull, requestId);
   const actor = requireVerifiedProvider(actorOrNull, request);
   const id = await inTransaction(ctx, async (tx) => {
-    const locked = await lockRequestForResponse(tx.db, requestId);
+    const locked = await lockRequestForResponse(tx, requestId);
     if (!locked) throw notFound('The request');
     const status = input.draft ? 'draft' : 'submitted';
-    const written = await insertResponseBeforeDeadline(tx.db, {
+    const written = await insertResponseBeforeDeadline(tx, {
       requestId,
       organizationId: actor.organization.id,
       createdBy: actor.id,
@@ -95,7 +95,7 @@ export async function createResponse(ctx: AppContext, actorOrNull: Actor | null,
       status,
     });
     if (!written) {
-      const existing = await findResponseOfOrganization(tx.db, requestId, actor.organization.id);
+      const existing = await findResponseOfOrganization(tx, requestId, actor.organization.id);
       if (existing) {
         const error = conflict('already-responded', `${actor.organization.name} already responded to this request. Edit that response instead.`);
         (error as AppError & { existingId?: string }).existingId = existing.id;
@@ -103,14 +103,14 @@ export async function createResponse(ctx: AppContext, actorOrNull: Actor | null,
       }
       throw await refusalFor(tx, requestId);
     }
-    await recordAudit(tx.db, actor, { entity: 'response', entityId: written.id, action: 'create', toStatus: status });
+    await recordAudit(tx, actor, { entity: 'response', entityId: written.id, action: 'create', toStatus: status });
     if (status === 'submitted' && written.submitted_at) {
-      const count = await adjustResponseCount(tx.db, requestId, 1);
+      const count = await adjustResponseCount(tx, requestId, 1);
       await queueSubmittedEmails(ctx, tx, actor, locked, written.id, written.submitted_at, count);
     }
     return written.id;
   });
-  return (await findResponse(ctx.db, id))!;
+  return (await findResponse(ctx, id))!;
 }
 
 /** Who may see a response: its organization, the organizers, and the requester (after the close if sealed). */
@@ -143,17 +143,17 @@ export async function visibleResponsesOf(ctx: AppContext, actor: Actor | null, l
   const requestId = request.id;
   const a = requireActor(actor);
   const isRequester = a.organization?.id === request.organization_id;
-  if (a.isOrganizer) return { request, sealedUntilClose: false, items: await listResponsesOfRequest(ctx.db, requestId, ['draft', 'submitted', 'withdrawn', 'matched', 'not_matched']) };
+  if (a.isOrganizer) return { request, sealedUntilClose: false, items: await listResponsesOfRequest(ctx, requestId, ['draft', 'submitted', 'withdrawn', 'matched', 'not_matched']) };
   if (isRequester) {
     if (request.sealed && !['closed', 'matched'].includes(request.status)) return { request, sealedUntilClose: true, items: [] };
-    return { request, sealedUntilClose: false, items: await listResponsesOfRequest(ctx.db, requestId, ['submitted', 'matched', 'not_matched']) };
+    return { request, sealedUntilClose: false, items: await listResponsesOfRequest(ctx, requestId, ['submitted', 'matched', 'not_matched']) };
   }
-  const own = a.organization ? await findResponseOfOrganization(ctx.db, requestId, a.organization.id) : undefined;
+  const own = a.organization ? await findResponseOfOrganization(ctx, requestId, a.organization.id) : undefined;
   return { request, sealedUntilClose: false, items: own ? [own] : [] };
 }
 
 export async function getResponse(ctx: AppContext, actor: Actor | null, id: string) {
-  const response = await findResponse(ctx.db, id);
+  const response = await findResponse(ctx, id);
   if (!response) throw notFound('The response');
   const request = await requestWithSeal(ctx, actor, response.request_id).catch(() => null);
   if (!request || !canSeeResponse(actor, response, request)) throw notFound('The response');
@@ -181,8 +181,8 @@ export async function changeResponse(ctx: AppContext, actorOrNull: Actor | null,
   };
   const rule = rules[action];
   await inTransaction(ctx, async (tx) => {
-    const locked = (await lockRequestForResponse(tx.db, existing.request_id))!;
-    const current = (await findResponse(tx.db, id))!;
+    const locked = (await lockRequestForResponse(tx, existing.request_id))!;
+    const current = (await findResponse(tx, id))!;
     if (!rule.from.includes(current.status)) throw conflict('illegal-transition', `This response is ${current.status.replace('_', ' ')}; it cannot be ${action === 'edit' ? 'edited' : action === 'submit' ? 'submitted' : 'withdrawn'}.`);
     const changes: ResponseChanges & { status?: ResponseStatus } = {};
     if (input.summary !== undefined) changes.summary = input.summary;
@@ -192,15 +192,15 @@ export async function changeResponse(ctx: AppContext, actorOrNull: Actor | null,
     if (input.languages !== undefined) changes.languages = input.languages;
     if (input.funding !== undefined) changes.funding = input.funding;
     if (rule.to) changes.status = rule.to;
-    const updated = await updateResponseBeforeDeadline(tx.db, id, [current.status], changes);
+    const updated = await updateResponseBeforeDeadline(tx, id, [current.status], changes);
     if (!updated) throw await refusalFor(tx, existing.request_id);
     const wasCounted = current.status === 'submitted';
     const isCounted = updated.status === 'submitted';
-    const count = wasCounted !== isCounted ? await adjustResponseCount(tx.db, existing.request_id, isCounted ? 1 : -1) : locked.response_count;
-    await recordAudit(tx.db, actor, { entity: 'response', entityId: id, action, fromStatus: current.status, toStatus: updated.status });
+    const count = wasCounted !== isCounted ? await adjustResponseCount(tx, existing.request_id, isCounted ? 1 : -1) : locked.response_count;
+    await recordAudit(tx, actor, { entity: 'response', entityId: id, action, fromStatus: current.status, toStatus: updated.status });
     if (action === 'submit' && updated.submitted_at) await queueSubmittedEmails(ctx, tx, actor, locked, id, updated.submitted_at, count);
   });
-  return (await findResponse(ctx.db, id))!;
+  return (await findResponse(ctx, id))!;
 }
 
 export function responseToJson(r: ResponseRow, timeZone: string) {

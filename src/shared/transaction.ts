@@ -27,11 +27,11 @@ export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promis
     work({
       db: trx,
       queueEmail: async (email) => {
-        const id = await insertOutboxEmail(trx, email, domain);
+        const id = await insertOutboxEmail({ db: trx }, email, domain);
         if (id) outboxIds.push(id);
       },
       queueEmails: async (emails) => {
-        outboxIds.push(...(await insertOutboxEmails(trx, emails, domain)));
+        outboxIds.push(...(await insertOutboxEmails({ db: trx }, emails, domain)));
       },
       changes: (cache) => {
         changed.add(cache);

@@ -122,7 +122,7 @@ async function fixture(): Promise<Fixture> {
   // Each fixture's meeting gets its own hour: the room and the parties may hold only one meeting at a time.
   fixtureCount += 1;
   const start = new Date(Date.UTC(2027, 6, 10, 7, 0) + fixtureCount * 3600_000);
-  const meeting = await insertMeeting(env.ctx.db, {
+  const meeting = await insertMeeting(env.ctx, {
     marketplaceId: marketplace.id,
     runId: run.id,
     requestId: request.id,

@@ -136,7 +136,7 @@ describe('the matching run', () => {
     const isLocked = new Promise<void>((resolve) => (locked = resolve));
     // Another run of this marketplace holds its lock.
     const holder = env.ctx.db.transaction().execute(async (trx) => {
-      await lockMarketplaceForMatching(trx, marketplaceId);
+      await lockMarketplaceForMatching({ db: trx }, marketplaceId);
       locked();
       await held;
     });
@@ -166,7 +166,7 @@ describe('the matching run', () => {
     expect((await env.ctx.db.selectFrom('meetings').select('status').where('id', '=', meeting.id).executeTakeFirstOrThrow()).status).toBe('declined');
     // A run that read the meeting before the decline and now moves it leaves it declined.
     const stale = { runId: meeting.run_id, roomId: meeting.room_id, startsAt: meeting.starts_at, endsAt: meeting.ends_at, requesterOrgId: meeting.requester_org_id, providerOrgId: meeting.provider_org_id };
-    expect(await moveMeeting(env.ctx.db, meeting.id, stale)).toBeUndefined();
+    expect(await moveMeeting(env.ctx, meeting.id, stale)).toBeUndefined();
     expect((await env.ctx.db.selectFrom('meetings').select('status').where('id', '=', meeting.id).executeTakeFirstOrThrow()).status).toBe('declined');
 
     const cancel = await env.mail.waitFor((m) => m.envelopeTo.includes('focal@mole.gov.bd') && /Cancelled: side meeting with International Labour Organization/.test(m.parsed.subject ?? ''));

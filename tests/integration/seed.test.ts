@@ -27,9 +27,9 @@ async function tableCounts() {
 
 describe('npm run seed: the 2007 Brussels marketplace', () => {
   it('loads the edition and, run a second time, leaves exactly the same rows', async () => {
-    const first = await seedBrussels2007(env.ctx.db);
+    const first = await seedBrussels2007(env.ctx);
     const afterFirst = await tableCounts();
-    const second = await seedBrussels2007(env.ctx.db);
+    const second = await seedBrussels2007(env.ctx);
     const afterSecond = await tableCounts();
 
     expect(second).toEqual(first);

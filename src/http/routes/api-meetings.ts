@@ -49,7 +49,7 @@ export function meetingsApi(ctx: AppContext): Router {
   api.get('/marketplaces/:slug/meetings', async (req, res) => {
     requireOrganizer(req.actor);
     const marketplace = await findMarketplace(ctx, slug(req.params.slug));
-    const meetings = await listMeetingsOfMarketplace(ctx.db, marketplace.id);
+    const meetings = await listMeetingsOfMarketplace(ctx, marketplace.id);
     res.json({ items: meetings.map((m) => meetingToJson(m, { withScore: true })), nextCursor: null });
   });
   api.get('/marketplaces/:slug/report', async (req, res) => {

@@ -64,7 +64,7 @@ export function responsesApi(ctx: AppContext): Router {
   }
   api.get('/me/responses', async (req, res) => {
     const actor = requireActor(req.actor);
-    const rows = actor.organization ? await listResponsesOfOrganization(ctx.db, actor.organization.id) : [];
+    const rows = actor.organization ? await listResponsesOfOrganization(ctx, actor.organization.id) : [];
     res.json({ items: rows.map((r) => ({ ...responseToJson(r, r.time_zone), request: { id: r.request_id, title: r.request_title, status: r.request_status } })), nextCursor: null });
   });
 

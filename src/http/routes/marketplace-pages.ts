@@ -86,7 +86,7 @@ export function marketplacePages(ctx: AppContext): Router {
         values,
         errors,
         formError,
-        organizations: await searchOrganizations(ctx.db),
+        organizations: await searchOrganizations(ctx),
         kinds: organizationKinds.map((value) => ({ value, label: t(req.locale, organizationKindLabels[value]) })),
         countries: allCountries(req.locale).map((c) => ({ value: c.code, label: c.name })),
       },
@@ -238,8 +238,8 @@ export function marketplacePages(ctx: AppContext): Router {
     const [visible, following, meetings, history] = await Promise.all([
       actor ? visibleResponsesOf(ctx, actor, request) : { items: [], sealedUntilClose: false },
       getFollowing(ctx, actor, request.id),
-      insider ? listMeetingsOfRequest(ctx.db, request.id) : [],
-      insider ? listAudit(ctx.db, 'request', request.id) : [],
+      insider ? listMeetingsOfRequest(ctx, request.id) : [],
+      insider ? listAudit(ctx, 'request', request.id) : [],
     ]);
     const isRequester = !!actor && actor.organization?.id === request.organization_id;
     let respondRefusal: string | null = null;

@@ -59,7 +59,7 @@ export function meetingPages(ctx: AppContext): Router {
   // The link in an invitation: answers without signing in; the signed token is the authorization.
   const answerPage = async (req: Request, res: Response, done?: string) => {
     const { id, party, token } = req.params as { id: string; party: string; token: string };
-    const meeting = isUuid(id) ? await findMeeting(ctx.db, id) : undefined;
+    const meeting = isUuid(id) ? await findMeeting(ctx, id) : undefined;
     if (!meeting || !verifyMeetingAnswerToken(ctx.config.SESSION_SECRET, id, party, token)) throw new AppError(404, 'not-found', 'Link not valid', 'This meeting link is not valid.');
     renderPage(req, res, 'meeting-answer.njk', { title: t(req.locale, 'Your side meeting'), meeting, party, action: `/meetings/${id}/answer/${party}/${token}`, done });
   };
@@ -88,7 +88,7 @@ export function meetingPages(ctx: AppContext): Router {
   });
   router.get('/organizer/marketplaces/:slug/timetable', async (req, res) => {
     const { marketplace, rooms } = await getMarketplace(ctx, slugParam(req.params.slug));
-    const meetings = await listMeetingsOfMarketplace(ctx.db, marketplace.id, ['proposed', 'confirmed']);
+    const meetings = await listMeetingsOfMarketplace(ctx, marketplace.id, ['proposed', 'confirmed']);
     const slots = forumSlots({
       timeZone: marketplace.time_zone,
       forumStartsOn: marketplace.forum_starts_on,
@@ -123,12 +123,12 @@ export function meetingPages(ctx: AppContext): Router {
   });
   router.get('/organizer/marketplaces/:slug/meetings.csv', async (req, res) => {
     const marketplace = await findMarketplace(ctx, slugParam(req.params.slug));
-    const meetings = await listMeetingsOfMarketplace(ctx.db, marketplace.id, ['proposed', 'confirmed']);
+    const meetings = await listMeetingsOfMarketplace(ctx, marketplace.id, ['proposed', 'confirmed']);
     res.type('text/csv').attachment(`${marketplace.slug}-meetings.csv`).send(meetingsToCsv(meetings));
   });
   router.get('/organizer/marketplaces/:slug/meetings.ics', async (req, res) => {
     const marketplace = await findMarketplace(ctx, slugParam(req.params.slug));
-    const meetings = await listMeetingsOfMarketplace(ctx.db, marketplace.id, ['proposed', 'confirmed']);
+    const meetings = await listMeetingsOfMarketplace(ctx, marketplace.id, ['proposed', 'confirmed']);
     res.type('text/calendar').attachment(`${marketplace.slug}-meetings.ics`).send(meetingsToIcs(ctx, meetings, t(req.locale, '{{marketplace}}: side meetings', { marketplace: marketplace.name })));
   });
   router.get('/organizer/marketplaces/:slug/report', async (req, res) => {

@@ -82,7 +82,7 @@ export function responsePages(ctx: AppContext): Router {
     requireActor(req.actor);
     const request = await getRequest(ctx, req.actor, pathId(req, 'The request'));
     const actor = requireVerifiedProvider(req.actor, request);
-    const existing = await findResponseOfOrganization(ctx.db, request.id, actor.organization.id);
+    const existing = await findResponseOfOrganization(ctx, request.id, actor.organization.id);
     if (existing) return res.redirect(303, `/responses/${existing.id}/edit`);
     showForm(req, res, request, { mode: 'create', values: { offerCategories: [request.category], languages: request.languages.join(', ') }, allowDraft: true });
   });
@@ -167,7 +167,7 @@ export function responsePages(ctx: AppContext): Router {
 
   router.get('/account/responses', async (req, res) => {
     const actor = requireActor(req.actor);
-    const responses = actor.organization ? await listResponsesOfOrganization(ctx.db, actor.organization.id) : [];
+    const responses = actor.organization ? await listResponsesOfOrganization(ctx, actor.organization.id) : [];
     renderPage(req, res, 'my-responses.njk', { title: t(req.locale, 'Our responses'), responses });
   });
 
