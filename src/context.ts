@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Redis } from 'ioredis';
 import type { Config } from './config/config.ts';
-import { createDatabase, type Db } from '../db/database.ts';
+import { createDatabase, destroyDatabase, type Db } from '../db/database.ts';
 import { createRedis, JobQueues } from './queue/queues.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ProcessCache, type ProcessCaches } from './shared/process-cache.ts';
@@ -35,5 +35,5 @@ export function createContext(config: Config, name: string): AppContext {
 export async function closeContext(ctx: AppContext): Promise<void> {
   await ctx.queues.close().catch(() => {});
   await ctx.redis.quit().catch(() => ctx.redis.disconnect());
-  await ctx.db.destroy();
+  await destroyDatabase(ctx);
 }

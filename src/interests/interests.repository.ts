@@ -39,6 +39,11 @@ export async function setUserTimeZone({ db }: Queryable, userId: string, timeZon
   await db.updateTable('users').set({ time_zone: timeZone }).where('id', '=', userId).execute();
 }
 
+export async function findUserTimeZone({ db }: Queryable, userId: string) {
+  const user = await db.selectFrom('users').select('time_zone').where('id', '=', userId).executeTakeFirstOrThrow();
+  return user.time_zone;
+}
+
 /**
  * A request fits a person's interests when every list they filled in meets the request (an empty
  * list means "any"), and they filled in at least one.

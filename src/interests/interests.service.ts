@@ -2,7 +2,7 @@ import type { AppContext } from '../context.ts';
 import { requireActor, type Actor } from '../auth/actor.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import { getRequest } from '../requests/requests.service.ts';
-import { findInterests, findDigestCandidates, followRequest, isFollowing, markDigestSent, setDigest, setUserTimeZone, unfollowRequest, upsertInterests } from './interests.repository.ts';
+import { findInterests, findDigestCandidates, findUserTimeZone, followRequest, isFollowing, markDigestSent, setDigest, setUserTimeZone, unfollowRequest, upsertInterests } from './interests.repository.ts';
 import type { InterestsInput } from './interests.schemas.ts';
 import { renderDigestEmail } from './interests.emails.ts';
 import { unsubscribeToken, verifyUnsubscribeToken } from './unsubscribe.ts';
@@ -22,8 +22,8 @@ export async function getFollowing(ctx: AppContext, actor: Actor | null, request
 export async function getMyInterests(ctx: AppContext, actorOrNull: Actor | null) {
   const actor = requireActor(actorOrNull);
   const row = await findInterests(ctx, actor.id);
-  const user = await ctx.db.selectFrom('users').select('time_zone').where('id', '=', actor.id).executeTakeFirstOrThrow();
-  return { categories: row?.categories ?? [], themes: row?.themes ?? [], countries: row?.countries ?? [], digest: row?.digest ?? true, timeZone: user.time_zone };
+  const timeZone = await findUserTimeZone(ctx, actor.id);
+  return { categories: row?.categories ?? [], themes: row?.themes ?? [], countries: row?.countries ?? [], digest: row?.digest ?? true, timeZone };
 }
 
 export async function setMyInterests(ctx: AppContext, actorOrNull: Actor | null, input: InterestsInput) {

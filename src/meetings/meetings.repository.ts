@@ -119,6 +119,24 @@ export async function endMeeting({ db }: Queryable, meetingId: string, status: '
   return row;
 }
 
+/** One party accepts; with the other's acceptance already given, the meeting is confirmed. */
+export async function acceptMeeting({ db }: Queryable, meetingId: string, column: 'requester_answer' | 'provider_answer', confirmed: boolean) {
+  await db
+    .updateTable('meetings')
+    .set({ [column]: 'accepted', ...(confirmed ? { status: 'confirmed' as const } : {}), updated_at: sql`now()` })
+    .where('id', '=', meetingId)
+    .execute();
+}
+
+/** A time an organization cannot meet (besides its agenda commitments); matching runs keep it free. */
+export async function insertUnavailability({ db }: Queryable, v: { organizationId: string; marketplaceId: string; startsAt: Date; endsAt: Date; note: string | null }) {
+  return db
+    .insertInto('organization_unavailability')
+    .values({ organization_id: v.organizationId, marketplace_id: v.marketplaceId, starts_at: v.startsAt, ends_at: v.endsAt, note: v.note })
+    .returning(['id', 'starts_at', 'ends_at', 'note'])
+    .executeTakeFirstOrThrow();
+}
+
 export async function freeTimesBefore({ db }: Queryable, meetingIds: string[]) {
   if (meetingIds.length) await db.updateTable('meeting_attendance').set({ active: false }).where('meeting_id', 'in', meetingIds).execute();
 }
@@ -194,6 +212,11 @@ export async function listMeetingsOfMarketplace({ db }: Queryable, marketplaceId
 
 export async function listMeetingsOfRequest({ db }: Queryable, requestId: string) {
   return meetingsWithContext(db).where('mt.request_id', '=', requestId).where('mt.status', 'in', ACTIVE_MEETING).orderBy('mt.starts_at').execute();
+}
+
+/** The request and response of every active meeting of a marketplace: what the run's statuses follow. */
+export async function listActiveMeetingPairs({ db }: Queryable, marketplaceId: string) {
+  return db.selectFrom('meetings').select(['request_id', 'response_id']).where('marketplace_id', '=', marketplaceId).where('status', 'in', ['proposed', 'confirmed']).execute();
 }
 
 export async function findUsers({ db }: Queryable, ids: string[]) {

@@ -1,16 +1,18 @@
-import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { MeetingAnswer } from '../../db/types.ts';
 import { isVerifiedMember, requireActor, requireOrganizer, type Actor } from '../auth/actor.ts';
-import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
+import { AppError, conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { jobId } from '../queue/registry.ts';
 import { findMarketplace } from '../marketplaces/marketplaces.service.ts';
 import { resolveTimeInput } from '../shared/time-input.ts';
-import { endMeeting, findMeeting, listMeetingsOfOrganization, lockMeeting, type MeetingDetail } from './meetings.repository.ts';
+import { acceptMeeting, endMeeting, findMeeting, insertUnavailability, listMeetingsOfMarketplace, listMeetingsOfOrganization, listMeetingsOfRequest, lockMeeting, type MeetingDetail } from './meetings.repository.ts';
+import { listMatchingRuns } from './matching-runs.repository.ts';
+import { isRequestInsider } from '../requests/requests.service.ts';
+import { findResponseWithRequestOrganization, setResponsePreferred } from '../responses/responses.repository.ts';
 import { cancellationReasons, queueMeetingEmails } from './meeting-notifications.ts';
-import type { MeetingParty } from './meeting-links.ts';
+import { verifyMeetingAnswerToken, type MeetingParty } from './meeting-links.ts';
 
 /** Which side of a meeting a signed-in person is on, if any. */
 export function partyOf(actor: Actor, meeting: { requester_org_id: string; provider_org_id: string }): MeetingParty | null {
@@ -24,6 +26,16 @@ export async function getMeetingFor(ctx: AppContext, actorOrNull: Actor | null, 
   const actor = requireActor(actorOrNull);
   const meeting = await findMeeting(ctx, meetingId);
   if (!meeting || (!actor.isOrganizer && !partyOf(actor, meeting))) throw notFound('The meeting');
+  return meeting;
+}
+
+/**
+ * The meeting behind an emailed answer link: the signed token is the authorization. A link that is
+ * not valid, or a meeting that does not exist, is one and the same 404.
+ */
+export async function getMeetingByAnswerLink(ctx: AppContext, meetingId: string, party: string, token: string): Promise<MeetingDetail> {
+  const meeting = await findMeeting(ctx, meetingId);
+  if (!meeting || !verifyMeetingAnswerToken(ctx.config.SESSION_SECRET, meetingId, party, token)) throw new AppError(404, 'not-found', 'Link not valid', 'This meeting link is not valid.');
   return meeting;
 }
 
@@ -48,11 +60,7 @@ export async function answerMeeting(ctx: AppContext, meetingId: string, party: M
     if (meeting[column] === 'accepted') return { status: meeting.status, marketplaceId: meeting.marketplace_id };
     const other = party === 'requester' ? meeting.provider_answer : meeting.requester_answer;
     const confirmed = other === 'accepted';
-    await tx.db
-      .updateTable('meetings')
-      .set({ [column]: 'accepted', ...(confirmed ? { status: 'confirmed' as const } : {}), updated_at: sql`now()` })
-      .where('id', '=', meetingId)
-      .execute();
+    await acceptMeeting(tx, meetingId, column, confirmed);
     await recordAudit(tx, actor, { entity: 'meeting', entityId: meetingId, action: 'accept', fromStatus: meeting.status, toStatus: confirmed ? 'confirmed' : meeting.status, detail: { party } });
     if (confirmed) await queueMeetingEmails(ctx, tx, meetingId, 'confirmed');
     return { status: confirmed ? ('confirmed' as const) : ('proposed' as const), marketplaceId: meeting.marketplace_id };
@@ -81,6 +89,24 @@ export async function listMyMeetings(ctx: AppContext, actorOrNull: Actor | null)
   return listMeetingsOfOrganization(ctx, actor.organization.id);
 }
 
+/** The active meetings of a request, for its insiders (the requester's organization, organizers); nobody else sees them on the request. */
+export async function listRequestMeetings(ctx: AppContext, actor: Actor | null, request: { id: string; organization_id: string }) {
+  if (!isRequestInsider(actor, request)) return [];
+  return listMeetingsOfRequest(ctx, request.id);
+}
+
+/** The proposed and confirmed meetings of a marketplace (the timetable and its exports), for organizers. */
+export async function listMarketplaceMeetings(ctx: AppContext, actorOrNull: Actor | null, marketplaceId: string) {
+  requireOrganizer(actorOrNull);
+  return listMeetingsOfMarketplace(ctx, marketplaceId, ['proposed', 'confirmed']);
+}
+
+/** A marketplace's latest matching runs, newest first, for organizers. */
+export async function listMarketplaceMatchingRuns(ctx: AppContext, actorOrNull: Actor | null, marketplaceId: string, limit: number) {
+  requireOrganizer(actorOrNull);
+  return listMatchingRuns(ctx, marketplaceId, limit);
+}
+
 /** Organizers start a run now (it also starts by itself when the marketplace deadline passes). */
 export async function requestMatchingRun(ctx: AppContext, actorOrNull: Actor | null, slug: string) {
   const actor = requireOrganizer(actorOrNull);
@@ -93,16 +119,11 @@ export async function requestMatchingRun(ctx: AppContext, actorOrNull: Actor | n
 /** The requester marks responses it prefers, before the run; the score counts it. */
 export async function markPreferred(ctx: AppContext, actorOrNull: Actor | null, responseId: string, preferred: boolean) {
   const actor = requireActor(actorOrNull);
-  const row = await ctx.db
-    .selectFrom('responses as s')
-    .innerJoin('requests as r', 'r.id', 's.request_id')
-    .select(['s.id', 's.status', 'r.organization_id', 'r.status as request_status'])
-    .where('s.id', '=', responseId)
-    .executeTakeFirst();
+  const row = await findResponseWithRequestOrganization(ctx, responseId);
   if (!row || (actor.organization?.id !== row.organization_id && !actor.isOrganizer)) throw notFound('The response');
   if (!actor.isOrganizer && !isVerifiedMember(actor)) throw forbidden('Your membership is waiting for approval.');
   if (!['submitted', 'matched', 'not_matched'].includes(row.status)) throw conflict('illegal-transition', `This response is ${row.status}; it cannot be marked.`);
-  await ctx.db.updateTable('responses').set({ preferred }).where('id', '=', responseId).execute();
+  await setResponsePreferred(ctx, responseId, preferred);
   await recordAudit(ctx, actor, { entity: 'response', entityId: responseId, action: preferred ? 'prefer' : 'unprefer' });
   return { preferred };
 }
@@ -119,11 +140,7 @@ export async function declareUnavailability(ctx: AppContext, actorOrNull: Actor 
   if (!endsAt) errors.push({ path: 'endsAt', message: `does not exist in ${marketplace.time_zone}` });
   if (startsAt && endsAt && endsAt <= startsAt) errors.push({ path: 'endsAt', message: 'must be after the start' });
   if (errors.length) throw invalid(errors);
-  const row = await ctx.db
-    .insertInto('organization_unavailability')
-    .values({ organization_id: actor.organization.id, marketplace_id: marketplace.id, starts_at: startsAt!, ends_at: endsAt!, note: input.note ?? null })
-    .returning(['id', 'starts_at', 'ends_at', 'note'])
-    .executeTakeFirstOrThrow();
+  const row = await insertUnavailability(ctx, { organizationId: actor.organization.id, marketplaceId: marketplace.id, startsAt: startsAt!, endsAt: endsAt!, note: input.note ?? null });
   await recordAudit(ctx, actor, { entity: 'organization', entityId: actor.organization.id, action: 'unavailable', detail: { from: startsAt!.toISOString(), to: endsAt!.toISOString() } });
   return row;
 }

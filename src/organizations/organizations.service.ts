@@ -12,6 +12,7 @@ import {
   insertOrganization,
   listMemberEmails,
   listOrganizationsWithMembers,
+  searchOrganizations,
   setUserOrganization,
   verifyOrganizationIfPending,
 } from './organizations.repository.ts';
@@ -87,6 +88,11 @@ export async function approveMembership(ctx: AppContext, actorOrNull: Actor | nu
     await tx.queueEmail({ idempotencyKey: `membership-approved:${organizationId}:${userId}`, template: 'membership-approved', to: member.email, ...email });
     return member;
   });
+}
+
+/** The organizations a person may join or name (every one not rejected), for the organization form. */
+export async function listOrganizationChoices(ctx: AppContext) {
+  return searchOrganizations(ctx);
 }
 
 export async function listOrganizations(ctx: AppContext, actorOrNull: Actor | null, status?: string) {

@@ -1,11 +1,10 @@
-import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { OutboxEmail } from '../email/outbox.repository.ts';
 import { oncePerLocale } from '../email/render.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import { findInterestedProviders, findPeopleToRemind } from '../interests/interests.repository.ts';
 import { renderNobodyAnsweredEmail, renderNoResponseYetEmail, renderReminderEmail } from '../interests/interests.emails.ts';
-import { lockRequest, findUserEmail } from './requests.repository.ts';
+import { claimReminder, findRequestsDueForReminder, lockRequest, findUserEmail } from './requests.repository.ts';
 import { requestUrl } from './requests.service.ts';
 import { REMINDERS, type ReminderKind } from './deadline-jobs.ts';
 
@@ -20,13 +19,7 @@ export async function sendReminders(ctx: AppContext, requestId: string, kind: Re
   return inTransaction(ctx, async (tx) => {
     const request = await lockRequest(tx, requestId);
     if (!request || request.status !== 'open' || request.response_deadline.getTime() !== deadlineMs) return 'stale';
-    const marker = await tx.db
-      .insertInto('request_reminders')
-      .values({ request_id: requestId, kind, deadline: request.response_deadline })
-      .onConflict((oc) => oc.doNothing())
-      .returning('request_id')
-      .executeTakeFirst();
-    if (!marker) return 'already-ran';
+    if (!(await claimReminder(tx, requestId, kind, request.response_deadline))) return 'already-ran';
     const url = requestUrl(ctx, requestId);
     const base = { title: request.title, deadline: request.response_deadline, timeZone: request.time_zone, url };
     const emails: OutboxEmail[] = [];
@@ -54,24 +47,7 @@ export async function sendReminders(ctx: AppContext, requestId: string, kind: Re
 export async function findDueReminders(ctx: AppContext, limit: number) {
   const due: Array<{ requestId: string; kind: ReminderKind; deadlineMs: number }> = [];
   for (const kind of Object.keys(REMINDERS) as ReminderKind[]) {
-    const before = `${REMINDERS[kind] / 1000} seconds`;
-    const rows = await ctx.db
-      .selectFrom('requests as r')
-      .select(['r.id', 'r.response_deadline'])
-      .where('r.status', '=', 'open')
-      .where('r.response_deadline', '>', sql<Date>`now()`)
-      .where(sql<boolean>`r.response_deadline - ${before}::interval <= now()`)
-      // Only if the request was already published when the reminder was due.
-      .where(sql<boolean>`r.published_at <= r.response_deadline - ${before}::interval`)
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb.selectFrom('request_reminders as m').select('m.request_id').whereRef('m.request_id', '=', 'r.id').where('m.kind', '=', kind).whereRef('m.deadline', '=', 'r.response_deadline'),
-          ),
-        ),
-      )
-      .limit(limit)
-      .execute();
+    const rows = await findRequestsDueForReminder(ctx, kind, REMINDERS[kind], limit);
     due.push(...rows.map((r) => ({ requestId: r.id, kind, deadlineMs: r.response_deadline.getTime() })));
   }
   return due;

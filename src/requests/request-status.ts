@@ -1,11 +1,10 @@
-import { sql } from 'kysely';
 import type { RequestStatus } from '../../db/types.ts';
 import type { Actor } from '../auth/actor.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { AppError, conflict } from '../shared/errors.ts';
 import { formatInZone } from '../shared/time.ts';
 import type { Tx } from '../shared/transaction.ts';
-import { lockRequest, updateRequestStatus, type RequestRow } from './requests.repository.ts';
+import { closeDueRequestRows, lockRequest, updateRequestStatus, type ClosedRequest, type RequestRow } from './requests.repository.ts';
 
 export type RequestAction = 'publish' | 'reject' | 'withdraw' | 'close' | 'reopen' | 'match';
 
@@ -74,41 +73,13 @@ export async function changeRequestStatus(
   return { before, status: rule.to };
 }
 
-export interface ClosedRequest {
-  id: string;
-  title: string;
-  created_by: string;
-  response_deadline: Date;
-  marketplace_name: string;
-  time_zone: string;
-  marketplace_deadline: Date;
-}
-
 /**
  * The set form of `close`, for the deadline: in one statement it locks open requests whose deadline
  * passed (all of them up to `limit`, or only `ids`), closes them and writes their audit rows. With
  * `skipLocked`, rows another closer holds are left to it, so several closers share the work.
  */
 export async function closeDueBatch(tx: Tx, options: { limit: number; ids?: string[]; skipLocked?: boolean }): Promise<ClosedRequest[]> {
-  const rule = requestTransitions.close;
-  const result = await sql<ClosedRequest>`
-    WITH due AS (
-      SELECT id FROM requests
-      WHERE status IN (${sql.join(rule.from)}) AND response_deadline <= now()
-        ${options.ids ? sql`AND id = ANY(${options.ids}::uuid[])` : sql``}
-      ORDER BY response_deadline, id
-      LIMIT ${options.limit}
-      FOR UPDATE ${options.skipLocked ? sql`SKIP LOCKED` : sql``}
-    ), closed AS (
-      UPDATE requests r SET status = ${rule.to}, closed_at = now(), updated_at = now()
-      FROM due WHERE r.id = due.id
-      RETURNING r.id, r.title, r.created_by, r.response_deadline, r.marketplace_id
-    ), audited AS (
-      INSERT INTO audit_events (entity, entity_id, action, from_status, to_status, actor_id, actor_label)
-      SELECT 'request', closed.id, 'close', ${rule.from[0]!}, ${rule.to}, NULL, 'system' FROM closed
-    )
-    SELECT c.id, c.title, c.created_by, c.response_deadline, m.name AS marketplace_name, m.time_zone, m.response_deadline AS marketplace_deadline
-    FROM closed c JOIN marketplaces m ON m.id = c.marketplace_id`.execute(tx.db);
-  if (result.rows.length > 0) tx.changes('listing');
-  return result.rows;
+  const closed = await closeDueRequestRows(tx, requestTransitions.close, options);
+  if (closed.length > 0) tx.changes('listing');
+  return closed;
 }

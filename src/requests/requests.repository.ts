@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database, RequestCategory, RequestStatus } from '../../db/types.ts';
+import type { Database, RequestCategory, RequestRemindersTable, RequestStatus } from '../../db/types.ts';
 import type { Queryable } from '../shared/db.ts';
 
 export interface RequestValues {
@@ -208,6 +208,127 @@ export async function findPeopleConcernedByRequest({ db }: Queryable, requestId:
 }
 
 /** Requests that follow the marketplace deadline (no earlier deadline of their own) and can still take responses. */
+export interface ClosedRequest {
+  id: string;
+  title: string;
+  created_by: string;
+  response_deadline: Date;
+  marketplace_name: string;
+  time_zone: string;
+  marketplace_deadline: Date;
+}
+
+/**
+ * The set form of a close (`move`, from request-status.ts): in one statement it locks the requests in
+ * `move.from` whose deadline passed (all of them up to `limit`, or only `ids`), moves them to `move.to`
+ * and writes their audit rows. With `skipLocked`, rows another closer holds are left to it.
+ */
+export async function closeDueRequestRows({ db }: Queryable, move: { from: RequestStatus[]; to: RequestStatus }, options: { limit: number; ids?: string[]; skipLocked?: boolean }): Promise<ClosedRequest[]> {
+  const result = await sql<ClosedRequest>`
+    WITH due AS (
+      SELECT id FROM requests
+      WHERE status IN (${sql.join(move.from)}) AND response_deadline <= now()
+        ${options.ids ? sql`AND id = ANY(${options.ids}::uuid[])` : sql``}
+      ORDER BY response_deadline, id
+      LIMIT ${options.limit}
+      FOR UPDATE ${options.skipLocked ? sql`SKIP LOCKED` : sql``}
+    ), closed AS (
+      UPDATE requests r SET status = ${move.to}, closed_at = now(), updated_at = now()
+      FROM due WHERE r.id = due.id
+      RETURNING r.id, r.title, r.created_by, r.response_deadline, r.marketplace_id
+    ), audited AS (
+      INSERT INTO audit_events (entity, entity_id, action, from_status, to_status, actor_id, actor_label)
+      SELECT 'request', closed.id, 'close', ${move.from[0]!}, ${move.to}, NULL, 'system' FROM closed
+    )
+    SELECT c.id, c.title, c.created_by, c.response_deadline, m.name AS marketplace_name, m.time_zone, m.response_deadline AS marketplace_deadline
+    FROM closed c JOIN marketplaces m ON m.id = c.marketplace_id`.execute(db);
+  return result.rows;
+}
+
+/** The status of a request, or undefined when there is none. */
+export async function findRequestStatus({ db }: Queryable, id: string) {
+  const row = await db.selectFrom('requests').select('status').where('id', '=', id).executeTakeFirst();
+  return row?.status;
+}
+
+/** The address and language of each of these people (requesters), by id. */
+export async function findUserAddresses({ db }: Queryable, userIds: string[]) {
+  return db.selectFrom('users').select(['id', 'email', 'locale']).where('id', 'in', userIds).execute();
+}
+
+/**
+ * How long until the database's clock reaches the first open request due at or before `deadlineMs`,
+ * in milliseconds; null when none is still waiting.
+ */
+export async function msUntilFirstOpenRequestDue({ db }: Queryable, deadlineMs: number): Promise<number | null> {
+  const { rows } = await sql<{ wait: number | null }>`
+    SELECT (extract(epoch FROM min(response_deadline) - now()) * 1000)::float AS wait
+    FROM requests WHERE status = 'open' AND response_deadline <= to_timestamp(${deadlineMs / 1000}::float8) AND response_deadline > now()`.execute(db);
+  return rows[0]?.wait ?? null;
+}
+
+/**
+ * Marks that the reminders of this kind ran for this request and deadline. False when they already
+ * had: a reminder goes once, whatever the number of runs.
+ */
+export async function claimReminder({ db }: Queryable, requestId: string, kind: RequestRemindersTable['kind'], deadline: Date): Promise<boolean> {
+  const marker = await db
+    .insertInto('request_reminders')
+    .values({ request_id: requestId, kind, deadline })
+    .onConflict((oc) => oc.doNothing())
+    .returning('request_id')
+    .executeTakeFirst();
+  return !!marker;
+}
+
+/**
+ * Open requests whose reminder of this kind (`msBeforeDeadline` before it) is due and did not run,
+ * among those already published when it was due.
+ */
+export async function findRequestsDueForReminder({ db }: Queryable, kind: RequestRemindersTable['kind'], msBeforeDeadline: number, limit: number) {
+  const before = `${msBeforeDeadline / 1000} seconds`;
+  return db
+    .selectFrom('requests as r')
+    .select(['r.id', 'r.response_deadline'])
+    .where('r.status', '=', 'open')
+    .where('r.response_deadline', '>', sql<Date>`now()`)
+    .where(sql<boolean>`r.response_deadline - ${before}::interval <= now()`)
+    // Only if the request was already published when the reminder was due.
+    .where(sql<boolean>`r.published_at <= r.response_deadline - ${before}::interval`)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb.selectFrom('request_reminders as m').select('m.request_id').whereRef('m.request_id', '=', 'r.id').where('m.kind', '=', kind).whereRef('m.deadline', '=', 'r.response_deadline'),
+        ),
+      ),
+    )
+    .limit(limit)
+    .execute();
+}
+
+/** A marketplace's open requests whose deadline passed (by the database clock): a matching run closes them first. */
+export async function findOverdueOpenRequestIds({ db }: Queryable, marketplaceId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('requests')
+    .select('id')
+    .where('marketplace_id', '=', marketplaceId)
+    .where('status', '=', 'open')
+    .where('response_deadline', '<=', sql<Date>`now()`)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** A request with the address, language and marketplace time zone of the person who posted it. */
+export async function findRequesterOfRequest({ db }: Queryable, requestId: string) {
+  return db
+    .selectFrom('requests as r')
+    .innerJoin('users as u', 'u.id', 'r.created_by')
+    .innerJoin('marketplaces as m', 'm.id', 'r.marketplace_id')
+    .select(['r.id', 'r.title', 'u.email', 'u.locale', 'm.time_zone'])
+    .where('r.id', '=', requestId)
+    .executeTakeFirstOrThrow();
+}
+
 export async function findRequestsFollowingMarketplaceDeadline({ db }: Queryable, marketplaceId: string) {
   return db
     .selectFrom('requests')

@@ -7,7 +7,7 @@ import { inTransaction, type Tx } from '../shared/transaction.ts';
 import { resolveTimeInput } from '../shared/time-input.ts';
 import { isoInZone } from '../shared/time.ts';
 import { decodeCursor, encodeCursor } from '../shared/cursor.ts';
-import { recordAudit } from '../audit/audit.repository.ts';
+import { listAudit, recordAudit } from '../audit/audit.repository.ts';
 import { findUserLocaleByEmail } from '../auth/auth.repository.ts';
 import { findMarketplace, getPublicMarketplace, CLOSE_OF_BUSINESS } from '../marketplaces/marketplaces.service.ts';
 import { changeRequestStatus, deadlinePassedError, type RequestAction } from './request-status.ts';
@@ -47,6 +47,17 @@ export function requestUrl(ctx: AppContext, id: string): string {
 
 function isOwner(actor: Actor | null, request: { organization_id: string }): boolean {
   return !!actor && actor.organization?.id === request.organization_id && isVerifiedMember(actor);
+}
+
+/** The requester's organization and the organizers: they see a request's meetings, history and rejection reason. */
+export function isRequestInsider(actor: Actor | null, request: { organization_id: string }): boolean {
+  return !!actor && (actor.isOrganizer || actor.organization?.id === request.organization_id);
+}
+
+/** What happened to a request (status changes, edits, deadlines), for its insiders; nobody else sees it. */
+export async function listRequestHistory(ctx: AppContext, actor: Actor | null, request: { id: string; organization_id: string }) {
+  if (!isRequestInsider(actor, request)) return [];
+  return listAudit(ctx, 'request', request.id);
 }
 
 /** Who may see a request: everyone once published; before that its organization and the organizers. */

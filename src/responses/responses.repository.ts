@@ -108,6 +108,53 @@ const responseColumns = [
 
 export type ResponseRow = NonNullable<Awaited<ReturnType<typeof findResponse>>>;
 
+/** A matching run's verdict on a response. */
+export async function setResponseMatchOutcome({ db }: Queryable, responseId: string, status: 'matched' | 'not_matched') {
+  await db.updateTable('responses').set({ status, updated_at: sql`now()` }).where('id', '=', responseId).execute();
+}
+
+/** A response with the address and language of the person who wrote it, and what it answered (request, requester, marketplace). */
+export async function findResponderOfResponse({ db }: Queryable, responseId: string) {
+  return db
+    .selectFrom('responses as s')
+    .innerJoin('requests as r', 'r.id', 's.request_id')
+    .innerJoin('organizations as o', 'o.id', 'r.organization_id')
+    .innerJoin('marketplaces as m', 'm.id', 'r.marketplace_id')
+    .innerJoin('users as u', 'u.id', 's.created_by')
+    .select(['s.id', 'r.id as request_id', 'r.title', 'o.name as requester_name', 'm.name as marketplace_name', 'u.email', 'u.locale'])
+    .where('s.id', '=', responseId)
+    .executeTakeFirstOrThrow();
+}
+
+/** A response's status with the organization and status of the request it answers (who may mark it preferred). */
+export async function findResponseWithRequestOrganization({ db }: Queryable, responseId: string) {
+  return db
+    .selectFrom('responses as s')
+    .innerJoin('requests as r', 'r.id', 's.request_id')
+    .select(['s.id', 's.status', 'r.organization_id', 'r.status as request_status'])
+    .where('s.id', '=', responseId)
+    .executeTakeFirst();
+}
+
+export async function setResponsePreferred({ db }: Queryable, responseId: string, preferred: boolean) {
+  await db.updateTable('responses').set({ preferred }).where('id', '=', responseId).execute();
+}
+
+/** The submitted responses to these requests with their organization and the address and language of their writer, in submission order per request. */
+export async function listSubmittedResponsesWithWriters({ db }: Queryable, requestIds: string[]) {
+  const result = await sql<{ request_id: string; id: string; summary: string; organization: string; email: string; locale: string }>`
+    SELECT s.request_id, s.id, s.summary, o.name AS organization, u.email, u.locale
+    FROM responses s JOIN organizations o ON o.id = s.organization_id JOIN users u ON u.id = s.created_by
+    WHERE s.request_id = ANY(${requestIds}::uuid[]) AND s.status = 'submitted'
+    ORDER BY s.request_id, s.submitted_at, s.id`.execute(db);
+  return result.rows;
+}
+
+export async function findRequestIdOfResponse({ db }: Queryable, responseId: string): Promise<string> {
+  const response = await db.selectFrom('responses').select('request_id').where('id', '=', responseId).executeTakeFirstOrThrow();
+  return response.request_id;
+}
+
 export async function findResponse({ db }: Queryable, id: string) {
   return db.selectFrom('responses as s').innerJoin('organizations as o', 'o.id', 's.organization_id').select(responseColumns).where('s.id', '=', id).executeTakeFirst();
 }

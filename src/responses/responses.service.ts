@@ -14,7 +14,9 @@ import {
   type LockedRequest,
   findResponse,
   findResponseOfOrganization,
+  findRequestIdOfResponse,
   insertResponseBeforeDeadline,
+  listResponsesOfOrganization,
   listResponsesOfRequest,
   lockRequestForResponse,
   updateResponseBeforeDeadline,
@@ -150,6 +152,21 @@ export async function visibleResponsesOf(ctx: AppContext, actor: Actor | null, l
   }
   const own = a.organization ? await findResponseOfOrganization(ctx, requestId, a.organization.id) : undefined;
   return { request, sealedUntilClose: false, items: own ? [own] : [] };
+}
+
+/** The provider's own response to a request, if it wrote one (draft or not). */
+export async function findOwnResponse(ctx: AppContext, actor: ProviderActor, requestId: string) {
+  return findResponseOfOrganization(ctx, requestId, actor.organization.id);
+}
+
+/** Every response of the person's organization, with its request; none without an organization. */
+export async function listOwnResponses(ctx: AppContext, actor: Actor) {
+  return actor.organization ? listResponsesOfOrganization(ctx, actor.organization.id) : [];
+}
+
+/** The request a response answers (where a page goes back to after a change of the response). */
+export async function requestIdOfResponse(ctx: AppContext, responseId: string): Promise<string> {
+  return findRequestIdOfResponse(ctx, responseId);
 }
 
 export async function getResponse(ctx: AppContext, actor: Actor | null, id: string) {

@@ -2,16 +2,25 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.ts';
 import { isVerifiedMember, requireActor } from '../../auth/actor.ts';
 import { setOrganizationBody, organizationKindLabels, organizationKinds } from '../../organizations/organizations.schemas.ts';
-import { setMyOrganization } from '../../organizations/organizations.service.ts';
-import { searchOrganizations } from '../../organizations/organizations.repository.ts';
+import { listOrganizationChoices, setMyOrganization } from '../../organizations/organizations.service.ts';
 import { getPublicMarketplace, listMarketplaces } from '../../marketplaces/marketplaces.service.ts';
 import { browseRequestsQuery, changeDeadlineBody, createRequestBody, requestCategories, requestCategoryLabels, rejectRequestBody, updateRequestBody } from '../../requests/requests.schemas.ts';
-import { browseRequests, listPublicThemes, changeRequestDeadline, createRequest, getRequest, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
+import {
+  browseRequests,
+  listPublicThemes,
+  changeRequestDeadline,
+  createRequest,
+  getRequest,
+  isRequestInsider,
+  listRequestHistory,
+  moderateRequest,
+  requireOwnerOrOrganizer,
+  updateRequest,
+} from '../../requests/requests.service.ts';
 import { visibleResponsesOf, requireVerifiedProvider } from '../../responses/responses.service.ts';
 import { getFollowing } from '../../interests/interests.service.ts';
-import { listMeetingsOfRequest } from '../../meetings/meetings.repository.ts';
+import { listRequestMeetings } from '../../meetings/meetings.service.ts';
 import type { AppError } from '../../shared/errors.ts';
-import { listAudit } from '../../audit/audit.repository.ts';
 import { allCountries, commonLanguages } from '../../shared/reference-data.ts';
 import { instantToLocal } from '../../shared/time.ts';
 import { parseInput } from '../../shared/parse.ts';
@@ -86,7 +95,7 @@ export function marketplacePages(ctx: AppContext): Router {
         values,
         errors,
         formError,
-        organizations: await searchOrganizations(ctx),
+        organizations: await listOrganizationChoices(ctx),
         kinds: organizationKinds.map((value) => ({ value, label: t(req.locale, organizationKindLabels[value]) })),
         countries: allCountries(req.locale).map((c) => ({ value: c.code, label: c.name })),
       },
@@ -231,15 +240,15 @@ export function marketplacePages(ctx: AppContext): Router {
   };
   const showRequest = async (req: Request, res: Response, request: RequestRow, extra: Record<string, unknown> = {}, status = 200) => {
     const actor = req.actor;
-    const insider = !!actor && (actor.isOrganizer || actor.organization?.id === request.organization_id);
+    const insider = isRequestInsider(actor, request);
     const isOwner = !!actor && actor.organization?.id === request.organization_id && isVerifiedMember(actor);
     const editable = ['submitted', 'open'].includes(request.status);
     // Independent reads, side by side (each on its own pool connection).
     const [visible, following, meetings, history] = await Promise.all([
       actor ? visibleResponsesOf(ctx, actor, request) : { items: [], sealedUntilClose: false },
       getFollowing(ctx, actor, request.id),
-      insider ? listMeetingsOfRequest(ctx, request.id) : [],
-      insider ? listAudit(ctx, 'request', request.id) : [],
+      listRequestMeetings(ctx, actor, request),
+      listRequestHistory(ctx, actor, request),
     ]);
     const isRequester = !!actor && actor.organization?.id === request.organization_id;
     let respondRefusal: string | null = null;

@@ -4,8 +4,19 @@ import { requireActor, requireOrganizer } from '../../auth/actor.ts';
 import { AppError } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
 import { findMarketplace, getMarketplace } from '../../marketplaces/marketplaces.service.ts';
-import { answerMeeting, answerMeetingAsMember, declareUnavailability, listMyMeetings, markPreferred, partyOf, requestMatchingRun } from '../../meetings/meetings.service.ts';
-import { findMeeting, listMeetingsOfMarketplace } from '../../meetings/meetings.repository.ts';
+import {
+  answerMeeting,
+  answerMeetingAsMember,
+  declareUnavailability,
+  getMeetingByAnswerLink,
+  listMarketplaceMatchingRuns,
+  listMarketplaceMeetings,
+  listMyMeetings,
+  markPreferred,
+  partyOf,
+  requestMatchingRun,
+} from '../../meetings/meetings.service.ts';
+import { requestIdOfResponse } from '../../responses/responses.service.ts';
 import { verifyMeetingAnswerToken } from '../../meetings/meeting-links.ts';
 import { meetingsToCsv, meetingsToIcs } from '../../meetings/meetings.export.ts';
 import { marketplaceReport, reportToCsv } from '../../meetings/report.service.ts';
@@ -59,8 +70,8 @@ export function meetingPages(ctx: AppContext): Router {
   // The link in an invitation: answers without signing in; the signed token is the authorization.
   const answerPage = async (req: Request, res: Response, done?: string) => {
     const { id, party, token } = req.params as { id: string; party: string; token: string };
-    const meeting = isUuid(id) ? await findMeeting(ctx, id) : undefined;
-    if (!meeting || !verifyMeetingAnswerToken(ctx.config.SESSION_SECRET, id, party, token)) throw new AppError(404, 'not-found', 'Link not valid', 'This meeting link is not valid.');
+    if (!isUuid(id)) throw new AppError(404, 'not-found', 'Link not valid', 'This meeting link is not valid.');
+    const meeting = await getMeetingByAnswerLink(ctx, id, party, token);
     renderPage(req, res, 'meeting-answer.njk', { title: t(req.locale, 'Your side meeting'), meeting, party, action: `/meetings/${id}/answer/${party}/${token}`, done });
   };
   router.get('/meetings/:id/answer/:party/:token', (req, res) => answerPage(req, res));
@@ -77,8 +88,7 @@ export function meetingPages(ctx: AppContext): Router {
     const id = idParam(req.params.id, 'The response');
     const preferred = str(bodyOf(req).preferred) === 'true';
     await markPreferred(ctx, req.actor, id, preferred);
-    const response = await ctx.db.selectFrom('responses').select('request_id').where('id', '=', id).executeTakeFirstOrThrow();
-    res.redirect(303, `/requests/${response.request_id}#response`);
+    res.redirect(303, `/requests/${await requestIdOfResponse(ctx, id)}#response`);
   });
 
   // Organizers: timetable, exports, report, run now.
@@ -88,7 +98,7 @@ export function meetingPages(ctx: AppContext): Router {
   });
   router.get('/organizer/marketplaces/:slug/timetable', async (req, res) => {
     const { marketplace, rooms } = await getMarketplace(ctx, slugParam(req.params.slug));
-    const meetings = await listMeetingsOfMarketplace(ctx, marketplace.id, ['proposed', 'confirmed']);
+    const meetings = await listMarketplaceMeetings(ctx, req.actor, marketplace.id);
     const slots = forumSlots({
       timeZone: marketplace.time_zone,
       forumStartsOn: marketplace.forum_starts_on,
@@ -106,7 +116,7 @@ export function meetingPages(ctx: AppContext): Router {
         .filter((s) => instantToLocal(s.startsAt, marketplace.time_zone).date === day)
         .map((s) => ({ time: instantToLocal(s.startsAt, marketplace.time_zone).time, cells: rooms.map((r) => byCell.get(`${s.startsAt.getTime()}|${r.id}`) ?? null) })),
     }));
-    const runs = await ctx.db.selectFrom('matching_runs').selectAll().where('marketplace_id', '=', marketplace.id).orderBy('started_at', 'desc').limit(10).execute();
+    const runs = await listMarketplaceMatchingRuns(ctx, req.actor, marketplace.id, 10);
     renderPage(req, res, 'organizer/timetable.njk', {
       title: t(req.locale, 'Timetable: {{marketplace}}', { marketplace: marketplace.name }),
       marketplace,
@@ -123,12 +133,12 @@ export function meetingPages(ctx: AppContext): Router {
   });
   router.get('/organizer/marketplaces/:slug/meetings.csv', async (req, res) => {
     const marketplace = await findMarketplace(ctx, slugParam(req.params.slug));
-    const meetings = await listMeetingsOfMarketplace(ctx, marketplace.id, ['proposed', 'confirmed']);
+    const meetings = await listMarketplaceMeetings(ctx, req.actor, marketplace.id);
     res.type('text/csv').attachment(`${marketplace.slug}-meetings.csv`).send(meetingsToCsv(meetings));
   });
   router.get('/organizer/marketplaces/:slug/meetings.ics', async (req, res) => {
     const marketplace = await findMarketplace(ctx, slugParam(req.params.slug));
-    const meetings = await listMeetingsOfMarketplace(ctx, marketplace.id, ['proposed', 'confirmed']);
+    const meetings = await listMarketplaceMeetings(ctx, req.actor, marketplace.id);
     res.type('text/calendar').attachment(`${marketplace.slug}-meetings.ics`).send(meetingsToIcs(ctx, meetings, t(req.locale, '{{marketplace}}: side meetings', { marketplace: marketplace.name })));
   });
   router.get('/organizer/marketplaces/:slug/report', async (req, res) => {
