@@ -19,6 +19,7 @@ export interface AppContext {
 }
 
 export function createContext(config: Config, name: string): AppContext {
+  // eslint-disable-next-line no-restricted-syntax -- the context holds the handle it creates; services pass the context to repositories
   const { db, pool } = createDatabase(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   const redis = createRedis(config.REDIS_URL, 'producer');
   return {

@@ -100,7 +100,7 @@ export async function replaceSessions({ db }: Queryable, marketplaceId: string, 
 export async function listSessionsWithRoles({ db }: Queryable, marketplaceId: string) {
   return db
     .selectFrom('agenda_sessions as s')
-    .select((eb) => [
+    .select((_eb) => [
       's.id',
       's.code',
       's.title',

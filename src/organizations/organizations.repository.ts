@@ -51,7 +51,7 @@ export async function findOrganization({ db }: Queryable, id: string) {
 export async function listOrganizationsWithMembers({ db }: Queryable, status: string | undefined) {
   let query = db
     .selectFrom('organizations as o')
-    .select((eb) => [
+    .select((_eb) => [
       'o.id',
       'o.name',
       'o.kind',

@@ -23,6 +23,7 @@ export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promis
   const outboxIds: string[] = [];
   const changed = new Set<CacheName>();
   const domain = new URL(ctx.config.BASE_URL).hostname;
+  // eslint-disable-next-line no-restricted-syntax -- the one place a transaction starts; services get the Tx and pass it to repositories
   const result = await ctx.db.transaction().execute((trx) =>
     work({
       db: trx,
