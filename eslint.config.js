@@ -90,20 +90,5 @@ export default defineConfig(
     files: ['src/http/metrics.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths: [sqlImport] }] },
   },
-  {
-    // Another branch is changing the outbox for encrypted tokens; resendOutboxEmail's status read moves into
-    // outbox.repository.ts after it lands. Delete this block then.
-    files: ['src/email/outbox.service.ts'],
-    rules: { 'no-restricted-syntax': 'off' },
-  },
-  {
-    // The lead engineer is rewriting these three (one list of API operations): until then they keep their
-    // direct repository calls and one query (api-meetings.ts: the matching runs list). Delete this block with that rewrite.
-    files: ['src/http/routes/api.ts', 'src/http/routes/api-responses.ts', 'src/http/routes/api-meetings.ts'],
-    rules: {
-      'no-restricted-syntax': 'off',
-      '@typescript-eslint/no-restricted-imports': ['error', { paths: [sqlImport] }],
-    },
-  },
   prettier,
 );

@@ -2,7 +2,7 @@ import type { OrganizationKind, RequestCategory, SessionRole } from './types.ts'
 
 /**
  * The 2007 Brussels marketplace as the GMG information note of 12 July 2007 describes it
- * (/work/shared/seeds/000_1abf79c90af8094a.txt): the agencies and governments it names, the agenda of
+ * (docs/seeds/brussels-2007-note.txt, a copy of the note the project came from): the agencies and governments it names, the agenda of
  * its Annex 1, who held which role in which session (Section 1 and Annex 2), and a dozen requests of
  * the kinds the note says were posted (training, advice, capacity building, equipment, project
  * development, other). Roles quote the note; the requests are illustrative, written from what the note

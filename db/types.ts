@@ -55,6 +55,8 @@ export interface SignInTokensTable {
   expires_at: Timestamp;
   used_at: Timestamp | null;
   next_path: string | null;
+  /** The email that carries this token's link (a resend replaces the token). */
+  outbox_id: string | null;
 }
 
 export interface AuthSessionsTable {
@@ -214,6 +216,10 @@ export interface OutboxTable {
   created_at: CreatedAt;
   claimed_at: Timestamp | null;
   sent_at: Timestamp | null;
+  /** The links the placeholders in the bodies and headers stand for, sealed (src/email/sealed-links.ts). */
+  sealed_links: string | null;
+  /** One-time links: scrubbed once the email is sent or has failed. */
+  sealed_links_until_sent: Generated<boolean>;
 }
 
 export type MeetingStatus = 'proposed' | 'confirmed' | 'declined' | 'cancelled';

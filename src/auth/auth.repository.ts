@@ -1,11 +1,24 @@
 import { sql } from 'kysely';
 import type { Queryable } from '../shared/db.ts';
 
-export async function insertSignInToken({ db }: Queryable, tokenHash: string, email: string, validMinutes: number, nextPath: string | null) {
+/** `outboxId`: the email that carries the link (an organizer's resend renews the token through it). */
+export async function insertSignInToken({ db }: Queryable, tokenHash: string, email: string, validMinutes: number, nextPath: string | null, outboxId: string) {
   await db
     .insertInto('sign_in_tokens')
-    .values({ token_hash: tokenHash, email, expires_at: sql<Date>`now() + make_interval(mins => ${validMinutes})`, next_path: nextPath })
+    .values({ token_hash: tokenHash, email, expires_at: sql<Date>`now() + make_interval(mins => ${validMinutes})`, next_path: nextPath, outbox_id: outboxId })
     .execute();
+}
+
+/** A new token for the sign-in an email carries, only while its link is unused and unexpired; the old token stops working. */
+export async function renewSignInToken({ db }: Queryable, outboxId: string, tokenHash: string, validMinutes: number) {
+  return db
+    .updateTable('sign_in_tokens')
+    .set({ token_hash: tokenHash, expires_at: sql<Date>`now() + make_interval(mins => ${validMinutes})` })
+    .where('outbox_id', '=', outboxId)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', sql<Date>`now()`)
+    .returning('email')
+    .executeTakeFirst();
 }
 
 /** Uses a sign-in token once: a used or expired token finds nothing. */

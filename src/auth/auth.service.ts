@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import { AppError } from '../shared/errors.ts';
@@ -15,11 +16,12 @@ import {
   upsertUserOnSignIn,
 } from './auth.repository.ts';
 import { renderSignInEmail } from './auth.emails.ts';
+import { SIGN_IN_LINK, SIGN_IN_TOKEN_MINUTES, signInUrl } from './sign-in-links.ts';
 import { consumeRateLimit } from './rate-limits.ts';
 import { cacheChanged } from '../shared/process-cache.ts';
-import type { Actor } from './actor.ts';
+import { actingOrganization, type Actor, type Affiliation } from './actor.ts';
+import type { MeAnswer } from './auth.schemas.ts';
 
-export const SIGN_IN_TOKEN_MINUTES = 10;
 const SESSION_DAYS = { browser: 14, api: 30 } as const;
 
 /**
@@ -32,13 +34,14 @@ export async function requestSignInLink(ctx: AppContext, input: { email: string;
   await consumeRateLimit(ctx, 'signInLinkPerEmail', input.email);
   const token = newSecretToken();
   const tokenHash = hashToken(token);
-  const link = new URL('/auth/callback', ctx.config.BASE_URL);
-  link.searchParams.set('token', token);
   const locale = (await findUserLocaleByEmail(ctx, input.email)) ?? input.locale ?? 'en';
-  const email = renderSignInEmail(link.toString(), SIGN_IN_TOKEN_MINUTES, locale);
+  // The stored email holds a placeholder; the link itself is stored sealed until the email is sent, then
+  // scrubbed: with the token hashed in sign_in_tokens, nothing stored can sign this person in.
+  const email = renderSignInEmail(SIGN_IN_LINK, SIGN_IN_TOKEN_MINUTES, locale);
+  const outboxId = randomUUID();
   await inTransaction(ctx, async (tx) => {
-    await insertSignInToken(tx, tokenHash, input.email, SIGN_IN_TOKEN_MINUTES, input.next ?? null);
-    await tx.queueEmail({ idempotencyKey: `sign-in:${tokenHash}`, template: 'sign-in', to: input.email, ...email });
+    await tx.queueEmail({ id: outboxId, idempotencyKey: `sign-in:${tokenHash}`, template: 'sign-in', to: input.email, ...email, links: { [SIGN_IN_LINK]: signInUrl(ctx, token) }, linksUntilSent: true });
+    await insertSignInToken(tx, tokenHash, input.email, SIGN_IN_TOKEN_MINUTES, input.next ?? null, outboxId);
   });
 }
 
@@ -91,6 +94,10 @@ export async function signInForDemo(ctx: AppContext, userId: string): Promise<{ 
 type ActorRow = NonNullable<Awaited<ReturnType<typeof findActorRow>>>;
 
 function toActor(ctx: AppContext, row: ActorRow): Actor {
+  const affiliation: Affiliation | null =
+    row.organization_id && row.organization_name && row.organization_kind && row.organization_status && row.membership
+      ? { organization: { id: row.organization_id, name: row.organization_name, kind: row.organization_kind, country: row.organization_country, status: row.organization_status }, membership: row.membership }
+      : null;
   return {
     id: row.id,
     email: row.email,
@@ -99,11 +106,8 @@ function toActor(ctx: AppContext, row: ActorRow): Actor {
     isOrganizer: ctx.config.ORGANIZER_EMAILS.includes(row.email),
     locale: row.locale,
     timeZone: row.time_zone,
-    membership: row.membership,
-    organization:
-      row.organization_id && row.organization_name && row.organization_kind && row.organization_status
-        ? { id: row.organization_id, name: row.organization_name, kind: row.organization_kind, country: row.organization_country, status: row.organization_status }
-        : null,
+    organization: actingOrganization(affiliation),
+    affiliation,
   };
 }
 
@@ -118,4 +122,19 @@ export async function setPreferredLocale(ctx: AppContext, actor: Actor, locale: 
 export async function signOut(ctx: AppContext, sessionToken: string): Promise<void> {
   await revokeAuthSession(ctx, hashToken(sessionToken));
   cacheChanged(ctx, 'actors');
+}
+
+/** Who the caller is, for `GET /me`: the organization they named and where it stands, and whether they act for it. */
+export function meToJson(actor: Actor): MeAnswer {
+  return {
+    id: actor.id,
+    email: actor.email,
+    name: actor.name,
+    isOrganizer: actor.isOrganizer,
+    locale: actor.locale,
+    timeZone: actor.timeZone,
+    organization: actor.affiliation?.organization ?? null,
+    membership: actor.affiliation?.membership ?? null,
+    actsForOrganization: actor.organization !== null,
+  };
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Queryable } from '../shared/db.ts';
+import { meetingStatusSets } from '../meetings/meeting-status.ts';
 
 /**
  * Opens the demo marketplace and every request in it (opened a day ago, published an hour ago) with
@@ -54,7 +55,7 @@ export async function countDemoProgress({ db }: Queryable) {
     db
       .selectFrom('meetings')
       .select(sql<number>`count(*)`.as('n'))
-      .where('status', 'in', ['proposed', 'confirmed'])
+      .where('status', 'in', meetingStatusSets.active)
       .executeTakeFirstOrThrow(),
     db
       .selectFrom('outbox')

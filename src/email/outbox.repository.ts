@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { OutboxAttachment } from '../../db/types.ts';
 import type { Queryable } from '../shared/db.ts';
+import { sealLinks, type EmailLinks } from './sealed-links.ts';
+import { outboxTransitions } from './outbox-status.ts';
 
 export interface OutboxEmail {
   /** Unique per event and recipient: the same event never sends twice. */
@@ -13,10 +15,20 @@ export interface OutboxEmail {
   html: string;
   headers?: Record<string, string>;
   attachments?: OutboxAttachment[];
+  /**
+   * Links that act for the recipient, by the placeholder (`linkPlaceholder()`) that stands for each in
+   * the text, the HTML and the headers: stored sealed, put into the message just before SMTP.
+   */
+  links?: EmailLinks;
+  /** The links work once (sign-in): scrubbed when the email is sent or has failed; a resend needs new ones. */
+  linksUntilSent?: boolean;
+  /** The row's id, when the caller must refer to the row (a sign-in token names the email carrying it). */
+  id?: string;
 }
 
-function outboxRow(email: OutboxEmail, messageDomain: string) {
-  const id = randomUUID();
+function outboxRow(email: OutboxEmail, messageDomain: string, sealingSecret: string) {
+  const id = email.id ?? randomUUID();
+  const links = email.links && Object.keys(email.links).length > 0 ? email.links : null;
   return {
     id,
     idempotency_key: email.idempotencyKey,
@@ -28,30 +40,32 @@ function outboxRow(email: OutboxEmail, messageDomain: string) {
     headers: JSON.stringify(email.headers ?? {}),
     attachments: JSON.stringify(email.attachments ?? []),
     message_id: `<${id}@${messageDomain}>`,
+    sealed_links: links ? sealLinks(sealingSecret, { outboxId: id, to: email.to }, links) : null,
+    sealed_links_until_sent: !!links && !!email.linksUntilSent,
   };
 }
 
 /** Writes an email to the outbox; returns its id, or null when this event was already queued. */
-export async function insertOutboxEmail({ db }: Queryable, email: OutboxEmail, messageDomain: string): Promise<string | null> {
+export async function insertOutboxEmail({ db }: Queryable, email: OutboxEmail, messageDomain: string, sealingSecret: string): Promise<string | null> {
   const row = await db
     .insertInto('outbox')
-    .values(outboxRow(email, messageDomain))
+    .values(outboxRow(email, messageDomain, sealingSecret))
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
     .returning('id')
     .executeTakeFirst();
   return row?.id ?? null;
 }
 
-/** Rows per multi-row INSERT: 10 parameters each stays far below Postgres's 65,535. */
+/** Rows per multi-row INSERT: 12 parameters each stays far below Postgres's 65,535. */
 const OUTBOX_INSERT_CHUNK = 1000;
 
 /** Writes many emails with multi-row INSERTs; returns the ids of those not already queued. */
-export async function insertOutboxEmails({ db }: Queryable, emails: OutboxEmail[], messageDomain: string): Promise<string[]> {
+export async function insertOutboxEmails({ db }: Queryable, emails: OutboxEmail[], messageDomain: string, sealingSecret: string): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < emails.length; i += OUTBOX_INSERT_CHUNK) {
     const rows = await db
       .insertInto('outbox')
-      .values(emails.slice(i, i + OUTBOX_INSERT_CHUNK).map((email) => outboxRow(email, messageDomain)))
+      .values(emails.slice(i, i + OUTBOX_INSERT_CHUNK).map((email) => outboxRow(email, messageDomain, sealingSecret)))
       .onConflict((oc) => oc.column('idempotency_key').doNothing())
       .returning('id')
       .execute();
@@ -76,8 +90,11 @@ export async function claimOutboxEmail({ db }: Queryable, id: string, leaseSecon
     .executeTakeFirst();
 }
 
+// One-time links are gone once the email is sent or has failed: a backup taken later holds nothing to open.
+const scrubOneTimeLinks = sql<string | null>`CASE WHEN sealed_links_until_sent THEN NULL ELSE sealed_links END`;
+
 export async function markOutboxSent({ db }: Queryable, id: string): Promise<void> {
-  await db.updateTable('outbox').set({ status: 'sent', sent_at: sql`now()`, last_error: null }).where('id', '=', id).where('status', '=', 'sending').execute();
+  await db.updateTable('outbox').set({ status: 'sent', sent_at: sql`now()`, last_error: null, sealed_links: scrubOneTimeLinks }).where('id', '=', id).where('status', '=', 'sending').execute();
 }
 
 export async function markOutboxRetry({ db }: Queryable, id: string, error: string): Promise<void> {
@@ -85,7 +102,7 @@ export async function markOutboxRetry({ db }: Queryable, id: string, error: stri
 }
 
 export async function markOutboxFailed({ db }: Queryable, id: string, error: string): Promise<void> {
-  await db.updateTable('outbox').set({ status: 'failed', last_error: error.slice(0, 2000) }).where('id', '=', id).execute();
+  await db.updateTable('outbox').set({ status: 'failed', last_error: error.slice(0, 2000), sealed_links: scrubOneTimeLinks }).where('id', '=', id).execute();
 }
 
 /** Rows that no job is handling: pending for a while, or `sending` past their lease. */
@@ -124,7 +141,17 @@ export async function resetOutboxEmail({ db }: Queryable, id: string) {
     .updateTable('outbox')
     .set({ status: 'pending', attempts: 0, last_error: null, claimed_at: null })
     .where('id', '=', id)
-    .where('status', 'in', ['sent', 'failed'])
-    .returning(['id'])
+    .where('status', 'in', outboxTransitions.resend.from)
+    .returning(['id', 'template', 'to_email', 'sealed_links_until_sent'])
     .executeTakeFirst();
+}
+
+/** An email's status, or undefined when there is no such email (why a resend found nothing to reset). */
+export async function findOutboxStatus({ db }: Queryable, id: string) {
+  return db.selectFrom('outbox').select('status').where('id', '=', id).executeTakeFirst();
+}
+
+/** New sealed links for an email whose one-time links were scrubbed (a resent sign-in email). */
+export async function setOutboxSealedLinks({ db }: Queryable, id: string, sealedLinks: string): Promise<void> {
+  await db.updateTable('outbox').set({ sealed_links: sealedLinks }).where('id', '=', id).execute();
 }

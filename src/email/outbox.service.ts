@@ -2,20 +2,27 @@ import type { Transporter } from 'nodemailer';
 import { UnrecoverableError } from 'bullmq';
 import type { AppContext } from '../context.ts';
 import { jobId } from '../queue/registry.ts';
-import { requireOrganizer, type Actor } from '../auth/actor.ts';
-import { conflict, notFound } from '../shared/errors.ts';
+import { requireActor, type Actor } from '../auth/actor.ts';
+import { conflict, forbidden, notFound } from '../shared/errors.ts';
 import { decodeCursor, encodeCursor } from '../shared/cursor.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import {
   claimOutboxEmail,
+  findOutboxStatus,
   findStuckOutboxEmails,
   listOutboxRows,
   resetOutboxEmail,
   markOutboxFailed,
   markOutboxRetry,
   markOutboxSent,
+  setOutboxSealedLinks,
 } from './outbox.repository.ts';
 import { describeSmtpError, isPermanentSmtpFailure } from './mailer.ts';
+import { openLinks, sealLinks, withLinks, withoutLinks, type EmailLinks } from './sealed-links.ts';
+import { renewSignInLink } from '../auth/sign-in-links.ts';
+import { canReadOutbox } from './outbox.policy.ts';
+import { inTransaction } from '../shared/transaction.ts';
+import type { Queryable } from '../shared/db.ts';
 
 /** How long a claimed row may stay `sending` before another job may take it. */
 export const SENDING_LEASE_SECONDS = 120;
@@ -36,31 +43,54 @@ export async function dispatchEmails(ctx: AppContext, outboxIds: string[]): Prom
 export async function sendOutboxEmail(ctx: AppContext, mailer: Transporter, outboxId: string): Promise<'sent' | 'skipped'> {
   const row = await claimOutboxEmail(ctx, outboxId, SENDING_LEASE_SECONDS);
   if (!row) return 'skipped';
+  const links = await unsealLinksOrFail(ctx, row);
+  // The links go into the message here, in memory, and nowhere else.
+  const message = withLinks({ text: row.text_body, html: row.html_body, headers: row.headers }, links);
   const invitation = row.attachments.find((a) => a.method);
   try {
     await mailer.sendMail({
       from: ctx.config.MAIL_FROM,
       to: row.to_email,
       subject: row.subject,
-      text: row.text_body,
-      html: row.html_body,
+      text: message.text,
+      html: message.html,
       messageId: row.message_id,
-      headers: row.headers,
+      headers: message.headers,
       attachments: row.attachments.filter((a) => !a.method).map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })),
       // A calendar invitation goes as text/calendar with its METHOD, so mail clients offer to add it.
       ...(invitation ? { icalEvent: { method: invitation.method!, filename: invitation.filename, content: invitation.content } } : {}),
     });
   } catch (error) {
-    const message = describeSmtpError(error);
+    // An SMTP answer may quote the message: the stored error and the job's failure get placeholders.
+    const answer = withoutLinks(describeSmtpError(error), links);
     if (isPermanentSmtpFailure(error) || row.attempts >= MAX_SEND_ATTEMPTS) {
-      await markOutboxFailed(ctx, outboxId, message);
-      throw new UnrecoverableError(`email ${outboxId} failed: ${message}`);
+      await markOutboxFailed(ctx, outboxId, answer);
+      throw new UnrecoverableError(`email ${outboxId} failed: ${answer}`);
     }
-    await markOutboxRetry(ctx, outboxId, message);
-    throw new Error(`email ${outboxId} not sent yet: ${message}`);
+    await markOutboxRetry(ctx, outboxId, answer);
+    throw new Error(`email ${outboxId} not sent yet: ${answer}`);
   }
   await markOutboxSent(ctx, outboxId);
   return 'sent';
+}
+
+/** The row's links, or the row recorded as failed when they cannot be had (retrying would not help). */
+async function unsealLinksOrFail(ctx: AppContext, row: { id: string; to_email: string; sealed_links: string | null; sealed_links_until_sent: boolean }): Promise<EmailLinks> {
+  let reason: string;
+  if (row.sealed_links) {
+    try {
+      return openLinks(ctx.config.SESSION_SECRET, { outboxId: row.id, to: row.to_email }, row.sealed_links);
+    } catch {
+      reason = 'its links could not be unsealed: SESSION_SECRET changed since it was queued, or the row was altered';
+    }
+  } else if (row.sealed_links_until_sent) {
+    // Never sent with placeholders where its one-time link was.
+    reason = 'its one-time link was already scrubbed; resend it from the emails page for a new one';
+  } else {
+    return {};
+  }
+  await markOutboxFailed(ctx, row.id, reason);
+  throw new UnrecoverableError(`email ${row.id} failed: ${reason}`);
 }
 
 /** The backstop: re-enqueues rows that no job is handling (lost job, Redis flushed, retries used up). */
@@ -73,21 +103,39 @@ export async function sweepOutbox(ctx: AppContext): Promise<number> {
   return stuck.length;
 }
 
+/** The email log is the secretariat's (see outbox.policy.ts), or a 403 that says so. */
+function requireOutboxReader(actorOrNull: Actor | null): Actor {
+  const actor = requireActor(actorOrNull);
+  if (!canReadOutbox(actor)) throw forbidden('Only the forum secretariat (organizers) can do this.');
+  return actor;
+}
+
 /** An organizer sends an email again (after fixing an address, or when a recipient lost it). */
 export async function resendOutboxEmail(ctx: AppContext, actorOrNull: Actor | null, outboxId: string): Promise<void> {
-  const actor = requireOrganizer(actorOrNull);
-  const row = await resetOutboxEmail(ctx, outboxId);
-  if (!row) {
-    const exists = await ctx.db.selectFrom('outbox').select('status').where('id', '=', outboxId).executeTakeFirst();
-    if (!exists) throw notFound('The email');
-    throw conflict('illegal-transition', `This email is ${exists.status}; it is already on its way.`);
-  }
-  await recordAudit(ctx, actor, { entity: 'email', entityId: outboxId, action: 'resend' });
+  const actor = requireOutboxReader(actorOrNull);
+  await inTransaction(ctx, async (tx) => {
+    const row = await resetOutboxEmail(tx, outboxId);
+    if (!row) {
+      const exists = await findOutboxStatus(tx, outboxId);
+      if (!exists) throw notFound('The email');
+      throw conflict('illegal-transition', `This email is ${exists.status}; it is already on its way.`);
+    }
+    // Its one-time link was scrubbed when it went out: a new one in the same email (same Message-ID),
+    // or a refusal (409) that leaves the row as it was.
+    if (row.sealed_links_until_sent) await setOutboxSealedLinks(tx, row.id, sealLinks(ctx.config.SESSION_SECRET, { outboxId: row.id, to: row.to_email }, await renewOneTimeLinks(ctx, tx, row)));
+    await recordAudit(tx, actor, { entity: 'email', entityId: outboxId, action: 'resend' });
+  });
   await ctx.queues.enqueue('send-email', { outboxId }, { jobId: jobId('email', outboxId, 'resend', Date.now()) });
 }
 
+/** New one-time links for an email being resent, from the domain that issued them. */
+async function renewOneTimeLinks(ctx: AppContext, tx: Queryable, row: { id: string; template: string }): Promise<EmailLinks> {
+  if (row.template === 'sign-in') return renewSignInLink(ctx, tx, row.id);
+  throw conflict('illegal-transition', 'This email carried a one-time link and cannot be sent again.');
+}
+
 export async function listOutbox(ctx: AppContext, actorOrNull: Actor | null, query: { status?: string | undefined; q?: string | undefined; cursor?: string | undefined; limit: number }) {
-  requireOrganizer(actorOrNull);
+  requireOutboxReader(actorOrNull);
   const after = decodeCursor(query.cursor);
   const rows = await listOutboxRows(ctx, query.status, query.q, after ? { createdAt: after.time, id: after.id } : undefined, query.limit);
   const items = rows.slice(0, query.limit);

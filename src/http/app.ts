@@ -12,6 +12,7 @@ import { authenticateBrowser } from './middleware/authenticate.ts';
 import { csrfProtection } from './middleware/csrf.ts';
 import { resolveLocale } from './middleware/locale.ts';
 import { errorHandler } from './middleware/errors.ts';
+import { dropJsonCookies, refuseCompressedBodies, refuseMalformedAddresses } from './middleware/hostile-input.ts';
 import { apiRouter } from './routes/api.ts';
 import { authPages } from './routes/auth-pages.ts';
 import { marketplacePages } from './routes/marketplace-pages.ts';
@@ -62,6 +63,8 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
       strictTransportSecurity: ctx.config.BASE_URL.startsWith('https://'),
     }),
   );
+  // Before anything reads the address or the body: a path that does not decode, a bad Host, a compressed body.
+  app.use(refuseMalformedAddresses, refuseCompressedBodies);
   app.use('/static', express.static(staticFolder, { maxAge: '1h' }));
   app.use(healthRoutes(ctx));
   app.use(metrics.router);
@@ -69,11 +72,12 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   app.use('/api/v1', apiRouter(ctx));
 
   // Pages: cookies, forms, CSRF.
-  app.use(cookieParser());
+  app.use(cookieParser(), dropJsonCookies);
   app.use(authenticateBrowser(ctx));
   app.use(resolveLocale(ctx));
   app.use(queueDashboard(ctx));
-  app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 500 }));
+  // Flat fields (extended: false: no `a[b][c]` nesting); never inflated (refuseCompressedBodies answers first).
+  app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 500, inflate: false }));
   app.use((req, _res, next) => {
     if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method) && !req.is('application/x-www-form-urlencoded')) {
       return next(new AppError(415, 'unsupported-media-type', 'Unsupported form', 'Forms are sent as application/x-www-form-urlencoded.'));

@@ -1,3 +1,4 @@
+import { outboxStatuses } from '../email/outbox-status.ts';
 import type { RequestHandler, Router } from 'express';
 import { Router as createRouter } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -39,7 +40,7 @@ export function createMetrics(ctx: AppContext): { middleware: RequestHandler; ro
     registers: [registry],
     async collect() {
       const rows = await countOutboxByStatus(ctx).catch(() => []);
-      for (const status of ['pending', 'sending', 'sent', 'failed']) this.set({ status }, Number(rows.find((r) => r.status === status)?.n ?? 0));
+      for (const status of outboxStatuses) this.set({ status }, Number(rows.find((r) => r.status === status)?.n ?? 0));
     },
   });
   new Gauge({

@@ -1,128 +1,157 @@
-import { outboxQuery } from '../email/outbox.schemas.ts';
-import { preferredBody, unavailabilityBody } from '../meetings/meetings.schemas.ts';
 import { Router } from 'express';
 import { z } from 'zod';
-import { magicLinkBody, tokenBody } from '../auth/auth.schemas.ts';
-import { organizationListQuery, setOrganizationBody } from '../organizations/organizations.schemas.ts';
-import { createMarketplaceBody, updateMarketplaceBody } from '../marketplaces/marketplaces.schemas.ts';
-import { browseRequestsQuery, changeDeadlineBody, createRequestBody, rejectRequestBody, updateRequestBody } from '../requests/requests.schemas.ts';
-import { createResponseBody, updateResponseBody } from '../responses/responses.schemas.ts';
-import { interestsBody } from '../interests/interests.schemas.ts';
+import { apiOperations } from './api-operations.ts';
+import { callerDescriptions, type Operation } from './operation.ts';
 
-type Who = 'anyone' | 'signed-in' | 'organizer';
-interface Operation {
-  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
-  path: string;
-  summary: string;
-  who: Who;
-  body?: z.ZodType;
-  query?: z.ZodType;
-  success: number;
-}
+export { apiOperations } from './api-operations.ts';
 
-/** Every API route, with the zod schemas that validate it: the OpenAPI document is generated from these. */
-export const apiOperations: Operation[] = [
-  { method: 'post', path: '/auth/magic-link', summary: 'Email a one-time sign-in link (always 202)', who: 'anyone', body: magicLinkBody, success: 202 },
-  { method: 'post', path: '/auth/token', summary: 'Exchange an emailed token for a bearer token', who: 'anyone', body: tokenBody, success: 200 },
-  { method: 'post', path: '/auth/sign-out', summary: 'End this bearer token', who: 'signed-in', success: 204 },
-  { method: 'get', path: '/me', summary: 'Who am I', who: 'signed-in', success: 200 },
-  { method: 'put', path: '/me/organization', summary: 'Create or join my organization (pending until verified)', who: 'signed-in', body: setOrganizationBody, success: 200 },
-  { method: 'get', path: '/me/interests', summary: 'My interests, digest and time zone', who: 'signed-in', success: 200 },
-  { method: 'put', path: '/me/interests', summary: 'Set my interests, digest and time zone', who: 'signed-in', body: interestsBody, success: 200 },
-  { method: 'get', path: '/me/responses', summary: "My organization's responses", who: 'signed-in', success: 200 },
-  { method: 'get', path: '/organizations', summary: 'Organizations and their members', who: 'organizer', query: organizationListQuery, success: 200 },
-  { method: 'post', path: '/organizations/{id}/verify', summary: 'Verify an organization', who: 'organizer', success: 200 },
-  { method: 'post', path: '/organizations/{id}/members/{userId}/approve', summary: 'Approve a membership', who: 'organizer', success: 200 },
-  { method: 'get', path: '/marketplaces', summary: 'Marketplaces', who: 'anyone', success: 200 },
-  { method: 'post', path: '/marketplaces', summary: 'Create a marketplace', who: 'organizer', body: createMarketplaceBody, success: 201 },
-  { method: 'get', path: '/marketplaces/{slug}', summary: 'A marketplace with its rooms and agenda', who: 'anyone', success: 200 },
-  { method: 'patch', path: '/marketplaces/{slug}', summary: 'Edit a marketplace', who: 'organizer', body: updateMarketplaceBody, success: 200 },
-  { method: 'patch', path: '/marketplaces/{slug}/deadline', summary: 'Extend the marketplace deadline and the requests that follow it', who: 'organizer', body: changeDeadlineBody, success: 200 },
-  { method: 'post', path: '/marketplaces/{slug}/requests', summary: 'Post a request (verified government)', who: 'signed-in', body: createRequestBody, success: 201 },
-  { method: 'get', path: '/marketplaces/{slug}/requests', summary: 'Browse requests', who: 'anyone', query: browseRequestsQuery, success: 200 },
-  { method: 'get', path: '/requests/{id}', summary: 'A request', who: 'anyone', success: 200 },
-  { method: 'patch', path: '/requests/{id}', summary: 'Edit a request until its deadline', who: 'signed-in', body: updateRequestBody, success: 200 },
-  { method: 'post', path: '/requests/{id}/withdraw', summary: 'Withdraw a request', who: 'signed-in', success: 200 },
-  { method: 'post', path: '/requests/{id}/publish', summary: 'Publish a request', who: 'organizer', success: 200 },
-  { method: 'post', path: '/requests/{id}/reject', summary: 'Reject a request with a reason', who: 'organizer', body: rejectRequestBody, success: 200 },
-  { method: 'patch', path: '/requests/{id}/deadline', summary: "Move a request's deadline", who: 'organizer', body: changeDeadlineBody, success: 200 },
-  { method: 'put', path: '/requests/{id}/follow', summary: 'Follow a request (reminders)', who: 'signed-in', success: 200 },
-  { method: 'delete', path: '/requests/{id}/follow', summary: 'Stop following a request', who: 'signed-in', success: 200 },
-  { method: 'post', path: '/requests/{id}/responses', summary: 'Respond (one per organization; 409 after the deadline)', who: 'signed-in', body: createResponseBody, success: 201 },
-  { method: 'get', path: '/requests/{id}/responses', summary: 'Responses you may see', who: 'signed-in', success: 200 },
-  { method: 'get', path: '/responses/{id}', summary: 'A response', who: 'signed-in', success: 200 },
-  { method: 'patch', path: '/responses/{id}', summary: 'Edit a response until the deadline', who: 'signed-in', body: updateResponseBody, success: 200 },
-  { method: 'post', path: '/responses/{id}/submit', summary: 'Submit a draft or withdrawn response', who: 'signed-in', success: 200 },
-  { method: 'post', path: '/responses/{id}/withdraw', summary: 'Withdraw a response', who: 'signed-in', success: 200 },
-  { method: 'put', path: '/responses/{id}/preferred', summary: 'The requester marks a response preferred', who: 'signed-in', body: preferredBody, success: 200 },
-  { method: 'post', path: '/marketplaces/{slug}/matching-runs', summary: 'Start the matching run now', who: 'organizer', success: 202 },
-  { method: 'get', path: '/marketplaces/{slug}/matching-runs', summary: 'Matching runs', who: 'organizer', success: 200 },
-  { method: 'get', path: '/marketplaces/{slug}/meetings', summary: 'Every meeting with its score explained', who: 'organizer', success: 200 },
-  { method: 'get', path: '/marketplaces/{slug}/report', summary: 'The summary matrix (organizations × categories and sessions)', who: 'organizer', success: 200 },
-  { method: 'post', path: '/marketplaces/{slug}/unavailability', summary: 'Declare when my organization cannot meet', who: 'signed-in', body: unavailabilityBody, success: 201 },
-  { method: 'get', path: '/meetings', summary: "My organization's side meetings", who: 'signed-in', success: 200 },
-  { method: 'get', path: '/meetings/{id}', summary: 'A meeting', who: 'signed-in', success: 200 },
-  { method: 'post', path: '/meetings/{id}/accept', summary: 'Accept a meeting', who: 'signed-in', success: 200 },
-  { method: 'post', path: '/meetings/{id}/decline', summary: 'Decline a meeting (the next best offer is scheduled)', who: 'signed-in', success: 200 },
-  { method: 'get', path: '/emails', summary: 'The outbox: sent and failed emails', who: 'organizer', query: outboxQuery, success: 200 },
-  { method: 'post', path: '/emails/{id}/resend', summary: 'Send an email again', who: 'organizer', success: 202 },
-];
-
-const problem = {
-  description: 'application/problem+json (RFC 9457)',
-  content: {
-    'application/problem+json': {
-      schema: {
-        type: 'object',
-        properties: {
-          type: { type: 'string' },
-          title: { type: 'string' },
-          status: { type: 'integer' },
-          detail: { type: 'string' },
-          errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
-        },
-      },
-    },
+const problemRef = { $ref: '#/components/schemas/Problem' };
+const problemSchema = {
+  type: 'object',
+  description: 'application/problem+json (RFC 9457). `errors` names each field that needs attention.',
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } }, required: ['path', 'message'] } },
   },
+  required: ['type', 'title', 'status', 'detail'],
 };
 
-function jsonSchema(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+const problemTexts: Record<string, string> = {
+  '400': 'Malformed: unreadable JSON, a body nested too deep, a bad percent-encoding',
+  '401': 'Sign-in required, or the access token is not valid',
+  '403': 'Not allowed: the problem says why (not verified, membership pending, not the owner)',
+  '404': 'Not found, or not visible to you',
+  '409': 'Conflict: the deadline passed, an illegal status change, already done',
+  '413': 'Body too large',
+  '415': 'Unsupported media type or content encoding: send uncompressed application/json',
+  '422': 'Invalid input: `errors` names the fields',
+  '429': 'Too many attempts: see Retry-After',
+  '503': 'The database or queue is not reachable right now',
+};
+
+/** What each tag groups, for the document's readers. */
+const tagDescriptions: Record<string, string> = {
+  'Sign-in': 'Passwordless sign-in by emailed link; the link is exchanged for a bearer token.',
+  Organizations: 'Organizations, their verification by the secretariat and their members.',
+  Marketplaces: "A forum's marketplace: its deadline, rooms and agenda.",
+  Requests: 'Requests for assistance posted by governments, moderated by the secretariat.',
+  Responses: 'Offers of providers, one per organization, changed only before the deadline.',
+  Account: 'Who I am, my interests, my follows and the digest.',
+  Matching: 'Matching runs, the summary report and unavailability.',
+  Meetings: 'Side meetings and their answers.',
+  Emails: 'The outbox: what was sent, what failed, resending.',
+};
+
+function pascal(id: string): string {
+  return id.charAt(0).toUpperCase() + id.slice(1);
+}
+
+function clean(schema: Record<string, unknown>): Record<string, unknown> {
+  const { $schema: _s, $id: _i, ...rest } = schema;
   return rest;
 }
 
-export function buildOpenApiDocument(): Record<string, unknown> {
-  const paths: Record<string, Record<string, unknown>> = {};
-  for (const op of apiOperations) {
-    const parameters = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
-    if (op.query) {
-      const schema = jsonSchema(op.query) as { properties?: Record<string, unknown>; required?: string[] };
-      for (const [name, s] of Object.entries(schema.properties ?? {})) parameters.push({ name, in: 'query', required: (schema.required ?? []).includes(name), schema: s as never });
+/** The JSON Schemas of every body, query and answer, as components that operations refer to. */
+function componentSchemas(operations: readonly Operation[]) {
+  const inputs = z.registry<{ id: string }>();
+  const outputs = z.registry<{ id: string }>();
+  const ids = new Map<z.ZodType, string>();
+  const name = (registry: typeof inputs, schema: z.ZodType, id: string) => {
+    const known = ids.get(schema) ?? (schema.meta() as { id?: string } | undefined)?.id;
+    const chosen = known ?? id;
+    if (!registry.has(schema)) registry.add(schema, { id: chosen });
+    ids.set(schema, chosen);
+    return chosen;
+  };
+  const refs = new Map<Operation, { body?: string; answer?: string }>();
+  for (const op of operations) {
+    refs.set(op, {
+      ...(op.body ? { body: name(inputs, op.body, `${pascal(op.operationId)}Body`) } : {}),
+      ...(op.answer ? { answer: name(outputs, op.answer, `${pascal(op.operationId)}Answer`) } : {}),
+    });
+  }
+  // Shared schemas that carry an id (Response, Request, Meeting, ...) become components of their own.
+  for (const [id, schema] of (z.globalRegistry as unknown as { _idmap: Map<string, z.ZodType> })._idmap) {
+    if (!outputs.has(schema) && !inputs.has(schema)) outputs.add(schema, { id });
+  }
+  const uri = (id: string) => `#/components/schemas/${id}`;
+  const options = { uri, target: 'draft-2020-12', unrepresentable: 'any', cycles: 'ref', reused: 'inline' } as const;
+  const input = z.toJSONSchema(inputs, { ...options, io: 'input' }).schemas;
+  const output = z.toJSONSchema(outputs, { ...options, io: 'output' }).schemas;
+  const schemas: Record<string, unknown> = { Problem: problemSchema };
+  for (const [id, schema] of Object.entries({ ...output, ...input })) schemas[id] = clean(schema as Record<string, unknown>);
+  return { schemas, refs };
+}
+
+function parametersOf(op: Operation) {
+  const parameters: Array<Record<string, unknown>> = [];
+  const add = (where: 'path' | 'query', schema: z.ZodType | undefined) => {
+    if (!schema) return;
+    const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+    for (const [name, s] of Object.entries(json.properties ?? {})) {
+      const { description, notFound: _n, ...rest } = s;
+      parameters.push({ name, in: where, required: where === 'path' || (json.required ?? []).includes(name), ...(description ? { description } : {}), schema: rest });
     }
+  };
+  add('path', op.params);
+  add('query', op.query);
+  return parameters;
+}
+
+function errorStatuses(op: Operation): string[] {
+  const statuses = new Set(['400', '503']);
+  if (!op.allow.includes('anyone')) ['401', '403'].forEach((s) => statuses.add(s));
+  if (op.params || !op.allow.includes('anyone')) statuses.add('404');
+  if (op.method !== 'get') statuses.add('409');
+  if (op.method !== 'get' && op.method !== 'delete') ['413', '415', '422'].forEach((s) => statuses.add(s));
+  if (op.query) statuses.add('422');
+  if (op.path.startsWith('/auth/')) statuses.add('429');
+  return [...statuses].sort();
+}
+
+/** The OpenAPI 3.1 document, made from the operations' declarations. */
+export function buildOpenApiDocument(operations: readonly Operation[] = apiOperations): Record<string, unknown> {
+  const { schemas, refs } = componentSchemas(operations);
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of operations) {
+    const ref = refs.get(op)!;
+    const parameters = parametersOf(op);
+    const who = `Who may call: ${op.allow.map((c) => callerDescriptions[c]).join('; ')}.`;
     (paths[op.path] ??= {})[op.method] = {
+      operationId: op.operationId,
+      tags: [op.tag],
       summary: op.summary,
-      ...(op.who === 'anyone' ? { security: [] } : { description: op.who === 'organizer' ? 'Organizers only.' : 'Signed in.' }),
+      description: op.description ? `${op.description}\n\n${who}` : who,
+      ...(op.allow.includes('anyone') ? { security: [] } : {}),
       ...(parameters.length ? { parameters } : {}),
-      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } } } : {}),
+      ...(ref.body ? { requestBody: { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref.body}` } } } } } : {}),
       responses: {
-        [op.success]: { description: 'Success' },
-        '400': problem,
-        '401': problem,
-        '403': problem,
-        '404': problem,
-        '409': problem,
-        '413': problem,
-        '415': problem,
-        '422': problem,
-        '429': problem,
+        ...Object.fromEntries(
+          [op.status, ...(op.otherStatuses ?? [])].map((status) => [
+            String(status),
+            {
+              description: status === 204 ? 'Done' : status === 201 ? 'Created' : 'Success',
+              ...(ref.answer && status !== 204 ? { content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref.answer}` } } } } : {}),
+            },
+          ]),
+        ),
+        ...Object.fromEntries(errorStatuses(op).map((s) => [s, { description: problemTexts[s], content: { 'application/problem+json': { schema: problemRef } } }])),
       },
     };
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Forum Marketplace API', version: '1', description: 'Requests for assistance, responses, matching and side meetings. Times are ISO 8601 with an offset; lists return { items, nextCursor }.' },
+    info: {
+      title: 'Forum Marketplace API',
+      version: '1',
+      description: 'Requests for assistance, responses, matching and side meetings. Times are ISO 8601 with an offset; lists return { items, nextCursor }. Errors are application/problem+json.',
+    },
     servers: [{ url: '/api/v1' }],
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'From POST /auth/token' } } },
+    tags: [...new Set(operations.map((o) => o.tag))].map((name) => ({ name, ...(tagDescriptions[name] ? { description: tagDescriptions[name] } : {}) })),
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'From POST /auth/token' } }, schemas },
     security: [{ bearer: [] }],
     paths,
   };

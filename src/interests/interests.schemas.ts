@@ -14,3 +14,17 @@ export const interestsBody = z
   .strict();
 
 export type InterestsInput = z.infer<typeof interestsBody>;
+
+/** A person's interests as the API answers them: what the daily digest and the 7-day reminders look for. */
+export const interestsAnswer = z
+  .object({
+    categories: z.array(z.enum(requestCategories)),
+    themes: z.array(z.string()),
+    countries: z.array(z.string()),
+    digest: z.boolean(),
+    timeZone: z.string().nullable(),
+  })
+  .meta({ id: 'Interests' });
+export type InterestsAnswer = z.input<typeof interestsAnswer>;
+
+export const followAnswer = z.object({ following: z.boolean() }).meta({ id: 'Following' });

@@ -6,10 +6,15 @@ import { findInterests, findDigestCandidates, findUserTimeZone, followRequest, i
 import type { InterestsInput } from './interests.schemas.ts';
 import { renderDigestEmail } from './interests.emails.ts';
 import { unsubscribeToken, verifyUnsubscribeToken } from './unsubscribe.ts';
+import { linkPlaceholder } from '../email/sealed-links.ts';
+import { canFollowRequest } from './interests.policy.ts';
+import { notFound } from '../shared/errors.ts';
 
+/** Follows a request, or stops following it: whoever may see it (see `canFollowRequest`); to anyone else it is not found. */
 export async function setFollowing(ctx: AppContext, actorOrNull: Actor | null, requestId: string, follow: boolean) {
   const actor = requireActor(actorOrNull);
-  await getRequest(ctx, actor, requestId);
+  const request = await getRequest(ctx, actor, requestId);
+  if (!canFollowRequest(actor, request)) throw notFound('The request');
   if (follow) await followRequest(ctx, requestId, actor.id);
   else await unfollowRequest(ctx, requestId, actor.id);
   return { following: follow };
@@ -64,7 +69,8 @@ export async function sendDigests(ctx: AppContext, day: string): Promise<number>
     const candidates = await findDigestCandidates(ctx, 200);
     if (candidates.length === 0) return sent;
     for (const candidate of candidates) {
-      const unsubscribe = unsubscribeUrl(ctx, candidate.user_id);
+      // The one-click link is stored only sealed (src/email/sealed-links.ts): the header holds a placeholder.
+      const unsubscribe = linkPlaceholder();
       const email = renderDigestEmail({
         requests: candidate.requests.map((r) => ({ ...r, deadline: new Date(r.deadline) })),
         url: new URL('/', ctx.config.BASE_URL).toString(),
@@ -77,6 +83,7 @@ export async function sendDigests(ctx: AppContext, day: string): Promise<number>
           to: candidate.email,
           ...email,
           headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+          links: { [unsubscribe]: unsubscribeUrl(ctx, candidate.user_id) },
         });
         await markDigestSent(tx, candidate.user_id);
       });

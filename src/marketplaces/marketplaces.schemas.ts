@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { oneLine } from '../shared/schema-fields.ts';
 import { isValidTimeZone } from '../shared/time.ts';
 import { clockField, dateField, timeInputField } from '../shared/time-input.ts';
+import { instant, uuid } from '../shared/answer-fields.ts';
 
 export const sessionRoles = ['chair', 'coordinator', 'rapporteur', 'speaker', 'discussant', 'co_organizer', 'contributor'] as const;
 
@@ -75,3 +76,52 @@ export const updateMarketplaceBody = z.object(marketplaceFields).partial().stric
 export type CreateMarketplaceInput = z.infer<typeof createMarketplaceBody>;
 export type UpdateMarketplaceInput = z.infer<typeof updateMarketplaceBody>;
 export type SessionInput = z.infer<typeof sessionInput>;
+
+/**
+ * A marketplace's slug in an API path: a malformed one is a 404 for the marketplace, like an unknown
+ * one (never a 422, never a database or cache lookup). Operations take it as `pathParams({ slug: marketplaceSlug })`.
+ */
+export const marketplaceSlug = slugField.meta({ description: "The marketplace's slug, such as gfmd-2007", notFound: 'The marketplace' });
+
+const localDate = z.iso.date().meta({ description: 'A local date (YYYY-MM-DD)' });
+const clock = z.string().regex(/^\d{2}:\d{2}$/).meta({ description: 'A local time of day (HH:MM)' });
+
+/** A marketplace with its rooms and agenda, as the API answers it. */
+export const marketplaceAnswer = z
+  .object({
+    id: uuid,
+    slug: z.string(),
+    name: z.string(),
+    timeZone: z.string().meta({ description: 'IANA time zone, such as Europe/Brussels' }),
+    opensAt: instant,
+    responseDeadline: instant,
+    forumStartsAt: localDate,
+    forumEndsAt: localDate,
+    meetingMinutes: z.number().int(),
+    sideMeetingsFrom: clock,
+    sideMeetingsUntil: clock,
+    sealedResponses: z.boolean(),
+    rooms: z.array(z.object({ id: uuid, name: z.string() })),
+    sessions: z.array(
+      z.object({
+        id: uuid,
+        code: z.string(),
+        title: z.string(),
+        startsAt: instant,
+        endsAt: instant,
+        roles: z.array(z.object({ organizationId: uuid, organizationName: z.string(), role: z.enum(sessionRoles), note: z.string().nullable() })),
+      }),
+    ),
+  })
+  .meta({ id: 'Marketplace' });
+
+/** A marketplace in the list of marketplaces. */
+export const marketplaceSummaryAnswer = z
+  .object({ slug: z.string(), name: z.string(), timeZone: z.string(), responseDeadline: instant, openRequests: z.number().int() })
+  .meta({ id: 'MarketplaceSummary' });
+
+/** A deadline extension: how many requests follow the marketplace's deadline and moved with it. */
+export const deadlineExtensionAnswer = z.object({ requestsMoved: z.number().int() }).meta({ id: 'DeadlineExtension' });
+
+export type MarketplaceAnswer = z.input<typeof marketplaceAnswer>;
+export type MarketplaceSummaryAnswer = z.input<typeof marketplaceSummaryAnswer>;

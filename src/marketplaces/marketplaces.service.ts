@@ -8,7 +8,7 @@ import { recordAudit } from '../audit/audit.repository.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import type { Queryable } from '../shared/db.ts';
 import { planMatchingRun } from '../meetings/matching-schedule.ts';
-import type { CreateMarketplaceInput, SessionInput, UpdateMarketplaceInput } from './marketplaces.schemas.ts';
+import type { CreateMarketplaceInput, MarketplaceAnswer, MarketplaceSummaryAnswer, SessionInput, UpdateMarketplaceInput } from './marketplaces.schemas.ts';
 import {
   existingOrganizationIds,
   findMarketplaceBySlug,
@@ -153,7 +153,8 @@ export async function getPublicMarketplace(ctx: AppContext, slug: string): Promi
   return ctx.caches.listing.get(`marketplace-detail:${slug}`, () => getMarketplace(ctx, slug));
 }
 
-export function marketplaceToJson({ marketplace: m, rooms, sessions }: MarketplaceDetail) {
+/** A marketplace with its rooms and agenda, as the API answers it. */
+export function marketplaceToJson({ marketplace: m, rooms, sessions }: MarketplaceDetail): MarketplaceAnswer {
   const tz = m.time_zone;
   return {
     id: m.id,
@@ -182,4 +183,11 @@ export function marketplaceToJson({ marketplace: m, rooms, sessions }: Marketpla
 
 export async function listMarketplaces(ctx: AppContext) {
   return listMarketplaceRows(ctx);
+}
+
+export type MarketplaceListRow = Awaited<ReturnType<typeof listMarketplaces>>[number];
+
+/** A marketplace in the list, with how many requests are open. */
+export function marketplaceSummaryToJson(m: MarketplaceListRow): MarketplaceSummaryAnswer {
+  return { slug: m.slug, name: m.name, timeZone: m.time_zone, responseDeadline: isoInZone(m.response_deadline, m.time_zone), openRequests: m.open_requests ?? 0 };
 }

@@ -8,8 +8,9 @@ import { setResponseMatchOutcome } from '../responses/responses.repository.ts';
 import { changeRequestStatus } from '../requests/request-status.ts';
 import { buildMatchingInstance, pairKey, type KeptMeeting } from './matching-instance.ts';
 import { solveInWorker } from './solve-in-worker.ts';
-import { endMeeting, freeTimesBefore, insertMeeting, listActiveMeetingPairs, loadMatchingState, lockMarketplaceForMatching, moveMeeting, type MatchingState, type MeetingRow } from './meetings.repository.ts';
+import { freeTimesBefore, insertMeeting, listActiveMeetingPairs, loadMatchingState, lockMarketplaceForMatching, type MatchingState, type MeetingRow } from './meetings.repository.ts';
 import { insertRunningMatchingRun, markMatchingRunDone, markMatchingRunFailed } from './matching-runs.repository.ts';
+import { changeMeetingStatus } from './meeting-status.ts';
 import { cancellationReasons, queueMeetingEmails, queueNotMatchedEmail, queueRequesterSummary } from './meeting-notifications.ts';
 
 export type RunTrigger = 'deadline' | 'organizer' | 'decline' | 'sweep';
@@ -130,7 +131,7 @@ async function solveAndStore(ctx: AppContext, marketplaceId: string, trigger: Ru
       const values = { runId: run.id, roomId: placed.room, startsAt: slot.startsAt, endsAt: slot.endsAt, requesterOrgId: requestOrg.get(placed.request)!, providerOrgId: placed.provider };
       if (previous) {
         // Declined while the run was solving: it stays declined, and the decline's own run follows.
-        const moved = await moveMeeting(tx, previous.id, values);
+        const moved = await changeMeetingStatus(tx, actor ?? 'system', previous, { action: 'move', to: values });
         if (moved) {
           changes.moved++;
           await queueMeetingEmails(ctx, tx, moved.id, 'moved');
@@ -143,7 +144,7 @@ async function solveAndStore(ctx: AppContext, marketplaceId: string, trigger: Ru
     }
     for (const meeting of toRelease) {
       if (placedResponses.has(meeting.response_id)) continue;
-      const ended = await endMeeting(tx, meeting.id, 'cancelled', cancellationReasons.noLongerHeld);
+      const ended = await changeMeetingStatus(tx, actor ?? 'system', meeting, { action: 'cancel', reason: cancellationReasons.noLongerHeld, runId: run.id });
       if (ended) {
         changes.cancelled++;
         changedRequests.add(meeting.request_id);

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { MatchingRunsTable } from '../../db/types.ts';
 import type { Queryable } from '../shared/db.ts';
+import { requestStatusSets } from '../requests/request-status.ts';
 
 /** A run is recorded as running before its transaction, so organizers see it running (or waiting for the run before it). */
 export async function insertRunningMatchingRun({ db }: Queryable, marketplaceId: string, trigger: MatchingRunsTable['trigger'], startedBy: string | null) {
@@ -36,9 +37,11 @@ export async function markMatchingRunDone(
 }
 
 /** A marketplace's latest runs, newest first. */
-export async function listMatchingRuns({ db }: Queryable, marketplaceId: string, limit: number) {
+export async function listMatchingRunsOfMarketplace({ db }: Queryable, marketplaceId: string, limit: number) {
   return db.selectFrom('matching_runs').selectAll().where('marketplace_id', '=', marketplaceId).orderBy('started_at', 'desc').limit(limit).execute();
 }
+
+export type MatchingRunRow = Awaited<ReturnType<typeof listMatchingRunsOfMarketplace>>[number];
 
 /**
  * Marketplaces whose deadline passed (by `afterDeadlineMs` at least) with no finished run since, and with
@@ -63,7 +66,7 @@ export async function findMarketplacesDueForMatching({ db }: Queryable, afterDea
         ),
       )
       // Only marketplaces with something to match.
-      .where((eb) => eb.exists(eb.selectFrom('requests as q').select('q.id').whereRef('q.marketplace_id', '=', 'm.id').where('q.status', 'in', ['open', 'closed'])))
+      .where((eb) => eb.exists(eb.selectFrom('requests as q').select('q.id').whereRef('q.marketplace_id', '=', 'm.id').where('q.status', 'in', requestStatusSets.awaitingMatching)))
       .execute()
   );
 }

@@ -6,6 +6,7 @@ import { findResponderOfResponse } from '../responses/responses.repository.ts';
 import { findMeeting, findUsers, listMeetingsOfRequest, type MeetingDetail } from './meetings.repository.ts';
 import { renderMeetingCalendar } from './meeting-calendar.ts';
 import { meetingAnswerToken, type MeetingParty } from './meeting-links.ts';
+import { linkPlaceholder } from '../email/sealed-links.ts';
 import { N_, t, translateKnown } from '../i18n/i18n.ts';
 import { renderMeetingCancelledEmail, renderMeetingConfirmedEmail, renderMeetingInvitationEmail, renderMeetingsSummaryEmail, renderNotMatchedEmail } from './meetings.emails.ts';
 
@@ -81,17 +82,21 @@ export async function queueMeetingEmails(ctx: AppContext, tx: Tx, meetingId: str
       marketplaceName: meeting.marketplace_name,
     };
     const locale = user.locale;
+    // The answer link acts for the party for as long as the meeting stands: the stored email holds a
+    // placeholder, the link is stored sealed (src/email/sealed-links.ts).
+    const answerLink = linkPlaceholder();
     const email =
       notice === 'cancelled'
         ? renderMeetingCancelledEmail({ ...facts, reason: translateKnown(locale, reason ?? meeting.ended_reason ?? cancellationReasons.cancelled) }, locale)
         : notice === 'confirmed'
           ? renderMeetingConfirmedEmail(facts, locale)
-          : renderMeetingInvitationEmail({ ...facts, kind: notice, answerUrl: meetingAnswerUrl(ctx, meeting.id, party) }, locale);
+          : renderMeetingInvitationEmail({ ...facts, kind: notice, answerUrl: answerLink }, locale);
     await tx.queueEmail({
       idempotencyKey: `meeting:${meeting.id}:${meeting.sequence}:${notice}:${party}`,
       template: `meeting-${notice}`,
       to: user.email,
       ...email,
+      ...(notice === 'new' || notice === 'moved' ? { links: { [answerLink]: meetingAnswerUrl(ctx, meeting.id, party) } } : {}),
       attachments: notice === 'confirmed' ? [] : [{ filename: notice === 'cancelled' ? 'cancel.ics' : 'invite.ics', contentType: `text/calendar; method=${method}`, content: ics(locale), method }],
     });
   }

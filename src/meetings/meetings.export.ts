@@ -3,9 +3,13 @@ import type { AppContext } from '../context.ts';
 import { toCsv } from '../shared/csv.ts';
 import { isoInZone } from '../shared/time.ts';
 import type { MeetingDetail } from './meetings.repository.ts';
+import type { MatchingRunRow } from './matching-runs.repository.ts';
 import { renderMeetingCalendar } from './meeting-calendar.ts';
+import type { ScoreFactor } from '../matching/score.ts';
+import type { MatchingRunAnswer, MeetingJson, UnavailabilityAnswer } from './meetings.schemas.ts';
 
-export function meetingToJson(m: MeetingDetail, options: { withScore: boolean }) {
+/** A meeting as the API answers it; `withScore` from canSeeScore (meetings.policy.ts). */
+export function meetingToJson(m: MeetingDetail, options: { withScore: boolean }): MeetingJson {
   return {
     id: m.id,
     marketplace: m.marketplace_slug,
@@ -20,8 +24,53 @@ export function meetingToJson(m: MeetingDetail, options: { withScore: boolean })
     requesterAnswer: m.requester_answer,
     providerAnswer: m.provider_answer,
     sequence: m.sequence,
-    ...(options.withScore ? { score: m.score, scoreParts: m.score_parts } : {}),
+    // The database holds the factor as text; score.ts wrote it from ScoreFactor.
+    ...(options.withScore ? { score: m.score, scoreParts: m.score_parts.map((p) => ({ factor: p.factor as ScoreFactor, weight: p.weight, fit: p.fit, points: p.points, explanation: p.explanation })) } : {}),
   };
+}
+
+/** The JSON columns of a run, as the run writes them (matching-run.service.ts). */
+type RunStats = NonNullable<MatchingRunAnswer['stats']>;
+type RunChanges = NonNullable<MatchingRunAnswer['changes']>;
+
+/** A matching run as the API answers it, its times in the marketplace's zone. */
+export function matchingRunToJson(run: MatchingRunRow, timeZone: string): MatchingRunAnswer {
+  const stats = run.stats as RunStats | null;
+  const changes = run.changes as RunChanges | null;
+  return {
+    id: run.id,
+    marketplaceId: run.marketplace_id,
+    trigger: run.trigger,
+    startedBy: run.started_by,
+    status: run.status,
+    startedAt: isoInZone(run.started_at, timeZone),
+    finishedAt: run.finished_at ? isoInZone(run.finished_at, timeZone) : null,
+    method: run.method as MatchingRunAnswer['method'],
+    objective: run.objective,
+    bound: run.bound,
+    stats: stats && {
+      ...(stats.offers !== undefined ? { offers: stats.offers } : {}),
+      ...(stats.seconds !== undefined ? { seconds: stats.seconds } : {}),
+      ...(stats.method !== undefined ? { method: stats.method } : {}),
+      ...(stats.bound !== undefined ? { bound: stats.bound } : {}),
+      ...(stats.gap !== undefined ? { gap: stats.gap } : {}),
+      unscheduled: stats.unscheduled,
+    },
+    changes: changes && {
+      kept: changes.kept,
+      created: changes.created,
+      moved: changes.moved,
+      cancelled: changes.cancelled,
+      requestsMatched: changes.requestsMatched,
+      responsesNotMatched: changes.responsesNotMatched,
+    },
+    error: run.error,
+  };
+}
+
+/** A declared unavailability, its times in the marketplace's zone. */
+export function unavailabilityToJson(u: { id: string; starts_at: Date; ends_at: Date; note: string | null; time_zone: string }): UnavailabilityAnswer {
+  return { id: u.id, startsAt: isoInZone(u.starts_at, u.time_zone), endsAt: isoInZone(u.ends_at, u.time_zone), note: u.note };
 }
 
 export function meetingsToCsv(meetings: MeetingDetail[]): string {

@@ -1,8 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, MeetingAnswer, MeetingStatus, ScorePart } from '../../db/types.ts';
 import type { Queryable } from '../shared/db.ts';
-
-export const ACTIVE_MEETING: MeetingStatus[] = ['proposed', 'confirmed'];
+import { requestStatusSets } from '../requests/request-status.ts';
+import { responseStatusSets } from '../responses/response-status.ts';
+import { meetingStatusSets } from './meeting-status.ts';
 
 /** Everything a matching run reads about a marketplace. */
 export async function loadMatchingState({ db }: Queryable, marketplaceId: string) {
@@ -19,7 +20,7 @@ export async function loadMatchingState({ db }: Queryable, marketplaceId: string
       .selectFrom('requests')
       .select(['id', 'organization_id', 'category', 'themes', 'countries', 'languages', 'max_matches', 'status', 'created_by', 'title'])
       .where('marketplace_id', '=', marketplaceId)
-      .where('status', 'in', ['closed', 'matched'])
+      .where('status', 'in', requestStatusSets.deadlinePassed)
       .execute(),
     db
       .selectFrom('responses as s')
@@ -27,15 +28,15 @@ export async function loadMatchingState({ db }: Queryable, marketplaceId: string
       .innerJoin('organizations as o', 'o.id', 's.organization_id')
       .select(['s.id', 's.request_id', 's.organization_id', 's.offer_categories', 's.languages', 's.modality', 's.funding', 's.preferred', 's.status', 's.created_by', 'o.country', 'o.meeting_capacity'])
       .where('r.marketplace_id', '=', marketplaceId)
-      .where('r.status', 'in', ['closed', 'matched'])
-      .where('s.status', 'in', ['submitted', 'matched', 'not_matched'])
+      .where('r.status', 'in', requestStatusSets.deadlinePassed)
+      .where('s.status', 'in', responseStatusSets.offered)
       .execute(),
     db
       .selectFrom('organization_unavailability')
       .select(['organization_id', 'starts_at', 'ends_at'])
       .where('marketplace_id', '=', marketplaceId)
       .execute(),
-    db.selectFrom('meetings').selectAll().where('marketplace_id', '=', marketplaceId).where('status', 'in', ACTIVE_MEETING).execute(),
+    db.selectFrom('meetings').selectAll().where('marketplace_id', '=', marketplaceId).where('status', 'in', meetingStatusSets.active).execute(),
     db.selectFrom('meetings').select('response_id').where('marketplace_id', '=', marketplaceId).where('status', '=', 'declined').execute(),
   ]);
   return { marketplace, rooms, sessions, requests, responses, busy, meetings, declinedResponses: new Set(declined.map((d) => d.response_id)) };
@@ -80,11 +81,22 @@ async function setAttendance(db: Kysely<Database>, meetingId: string, organizati
     .execute();
 }
 
+/** Where a run moves a meeting. */
+export interface MeetingMove {
+  runId: string;
+  roomId: string;
+  startsAt: Date;
+  endsAt: Date;
+  requesterOrgId: string;
+  providerOrgId: string;
+}
+
 /**
  * Moves an active meeting to a new time or room (proposed again, both answers pending). A meeting a
- * party declined meanwhile stays declined: the run's read of it may predate the decline.
+ * party declined meanwhile stays declined: the run's read of it may predate the decline. Statuses
+ * change through changeMeetingStatus (meeting-status.ts), which passes the move's `from`.
  */
-export async function moveMeeting({ db }: Queryable, meetingId: string, m: { runId: string; roomId: string; startsAt: Date; endsAt: Date; requesterOrgId: string; providerOrgId: string }) {
+export async function moveMeeting({ db }: Queryable, meetingId: string, m: MeetingMove, from: readonly MeetingStatus[] = meetingStatusSets.active) {
   const row = await db
     .updateTable('meetings')
     .set({
@@ -99,7 +111,7 @@ export async function moveMeeting({ db }: Queryable, meetingId: string, m: { run
       updated_at: sql`now()`,
     })
     .where('id', '=', meetingId)
-    .where('status', 'in', ACTIVE_MEETING)
+    .where('status', 'in', from)
     .returningAll()
     .executeTakeFirst();
   if (row) await setAttendance(db, meetingId, [m.requesterOrgId, m.providerOrgId], m.startsAt, m.endsAt);
@@ -107,25 +119,34 @@ export async function moveMeeting({ db }: Queryable, meetingId: string, m: { run
 }
 
 /** Ends an active meeting (cancelled by a run, or declined by a party); its time frees at once. */
-export async function endMeeting({ db }: Queryable, meetingId: string, status: 'cancelled' | 'declined', reason: string, answers: Partial<Record<'requester_answer' | 'provider_answer', MeetingAnswer>> = {}) {
+export async function endMeeting(
+  { db }: Queryable,
+  meetingId: string,
+  status: 'cancelled' | 'declined',
+  reason: string,
+  answers: Partial<Record<'requester_answer' | 'provider_answer', MeetingAnswer>> = {},
+  from: readonly MeetingStatus[] = meetingStatusSets.active,
+) {
   const row = await db
     .updateTable('meetings')
     .set({ status, ended_reason: reason, sequence: sql`sequence + 1`, updated_at: sql`now()`, ...answers })
     .where('id', '=', meetingId)
-    .where('status', 'in', ACTIVE_MEETING)
+    .where('status', 'in', from)
     .returningAll()
     .executeTakeFirst();
   if (row) await db.updateTable('meeting_attendance').set({ active: false }).where('meeting_id', '=', meetingId).execute();
   return row;
 }
 
-/** One party accepts; with the other's acceptance already given, the meeting is confirmed. */
-export async function acceptMeeting({ db }: Queryable, meetingId: string, column: 'requester_answer' | 'provider_answer', confirmed: boolean) {
-  await db
+/** One party's answer, and the status it leads to (confirmed when it is the second yes). */
+export async function setMeetingAnswer({ db }: Queryable, meetingId: string, column: 'requester_answer' | 'provider_answer', answer: MeetingAnswer, status: MeetingStatus, from: readonly MeetingStatus[]) {
+  return db
     .updateTable('meetings')
-    .set({ [column]: 'accepted', ...(confirmed ? { status: 'confirmed' as const } : {}), updated_at: sql`now()` })
+    .set({ [column]: answer, status, updated_at: sql`now()` })
     .where('id', '=', meetingId)
-    .execute();
+    .where('status', 'in', from)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 /** A time an organization cannot meet (besides its agenda commitments); matching runs keep it free. */
@@ -201,22 +222,22 @@ export async function lockMeeting({ db }: Queryable, id: string) {
 export async function listMeetingsOfOrganization({ db }: Queryable, organizationId: string) {
   return meetingsWithContext(db)
     .where((eb) => eb.or([eb('mt.requester_org_id', '=', organizationId), eb('mt.provider_org_id', '=', organizationId)]))
-    .where('mt.status', 'in', ['proposed', 'confirmed', 'declined', 'cancelled'])
+    .where('mt.status', 'in', meetingStatusSets.all)
     .orderBy('mt.starts_at')
     .execute();
 }
 
-export async function listMeetingsOfMarketplace({ db }: Queryable, marketplaceId: string, statuses: MeetingStatus[] = ACTIVE_MEETING) {
+export async function listMeetingsOfMarketplace({ db }: Queryable, marketplaceId: string, statuses: readonly MeetingStatus[] = meetingStatusSets.active) {
   return meetingsWithContext(db).where('mt.marketplace_id', '=', marketplaceId).where('mt.status', 'in', statuses).orderBy('mt.starts_at').orderBy('rm.position').execute();
 }
 
 export async function listMeetingsOfRequest({ db }: Queryable, requestId: string) {
-  return meetingsWithContext(db).where('mt.request_id', '=', requestId).where('mt.status', 'in', ACTIVE_MEETING).orderBy('mt.starts_at').execute();
+  return meetingsWithContext(db).where('mt.request_id', '=', requestId).where('mt.status', 'in', meetingStatusSets.active).orderBy('mt.starts_at').execute();
 }
 
 /** The request and response of every active meeting of a marketplace: what the run's statuses follow. */
 export async function listActiveMeetingPairs({ db }: Queryable, marketplaceId: string) {
-  return db.selectFrom('meetings').select(['request_id', 'response_id']).where('marketplace_id', '=', marketplaceId).where('status', 'in', ['proposed', 'confirmed']).execute();
+  return db.selectFrom('meetings').select(['request_id', 'response_id']).where('marketplace_id', '=', marketplaceId).where('status', 'in', meetingStatusSets.active).execute();
 }
 
 export async function findUsers({ db }: Queryable, ids: string[]) {

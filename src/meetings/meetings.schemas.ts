@@ -1,8 +1,150 @@
 import { z } from 'zod';
+import type { MatchingRunsTable } from '../../db/types.ts';
 import { timeInputField } from '../shared/time-input.ts';
+import { instant, organizationRef, uuid } from '../shared/answer-fields.ts';
+import { slugField, sessionRoles } from '../marketplaces/marketplaces.schemas.ts';
+import { organizationKinds } from '../organizations/organizations.schemas.ts';
+import { requestCategories, requestStatuses } from '../requests/requests.schemas.ts';
+import { responseStatuses } from '../responses/response-status.ts';
+import { SCORE_WEIGHTS, type ScoreFactor } from '../matching/score.ts';
+import { SOLVE_METHODS } from '../matching/instance.schema.ts';
+import { meetingAnswers, meetingStatuses } from './meeting-status.ts';
 
 /** The requester (or an organizer) marks a response preferred for the matching. */
 export const preferredBody = z.object({ preferred: z.boolean({ error: 'must be true or false' }) }).strict();
 
 /** When an organization cannot meet during the forum (API and page alike). */
 export const unavailabilityBody = z.object({ startsAt: timeInputField, endsAt: timeInputField, note: z.string().trim().max(300).optional() }).strict();
+
+/**
+ * A marketplace's slug in a path: a malformed one answers 404 for the marketplace, like an unknown
+ * one. Here rather than in src/http/operation.ts while the marketplaces' operations are declared in
+ * another branch; one of the two goes when they meet.
+ */
+export const marketplaceSlug = slugField.meta({ description: "The marketplace's slug, such as gfmd-2007", notFound: 'The marketplace' });
+
+const scoreFactors = Object.keys(SCORE_WEIGHTS) as [ScoreFactor, ...ScoreFactor[]];
+
+/** One factor of a meeting's score, explained (src/matching/score.ts). */
+export const scorePartAnswer = z
+  .object({
+    factor: z.enum(scoreFactors),
+    weight: z.number(),
+    fit: z.number().meta({ description: '0 to 1' }),
+    points: z.number().meta({ description: 'weight × fit, rounded to 3 decimals' }),
+    explanation: z.string(),
+  })
+  .meta({ id: 'ScorePart' });
+
+/** A side meeting as the API answers it. `score` and `scoreParts` only for organizers and the requester. */
+export const meetingAnswer = z
+  .object({
+    id: uuid,
+    marketplace: z.string().meta({ description: "The marketplace's slug" }),
+    request: z.object({ id: uuid, title: z.string() }),
+    requester: organizationRef,
+    provider: organizationRef,
+    offer: z.string().meta({ description: "The response's summary" }),
+    room: z.string(),
+    startsAt: instant,
+    endsAt: instant,
+    status: z.enum(meetingStatuses),
+    requesterAnswer: z.enum(meetingAnswers),
+    providerAnswer: z.enum(meetingAnswers),
+    sequence: z.number().int().meta({ description: 'The calendar SEQUENCE: grows with each change of time, room or status' }),
+    score: z.number().optional(),
+    scoreParts: z.array(scorePartAnswer).optional(),
+  })
+  .strict()
+  .meta({ id: 'Meeting' });
+/** A meeting's JSON (not `MeetingAnswer`: that is a party's accept or decline, in db/types.ts). */
+export type MeetingJson = z.input<typeof meetingAnswer>;
+
+const runTriggers = ['deadline', 'organizer', 'decline', 'sweep'] as const satisfies readonly MatchingRunsTable['trigger'][];
+const runStatuses = ['running', 'done', 'failed'] as const satisfies readonly MatchingRunsTable['status'][];
+const runMethods = [...SOLVE_METHODS, 'none'] as const;
+
+/** What a matching run changed (RunChanges in matching-run.service.ts). */
+export const runChangesAnswer = z
+  .object({
+    kept: z.number().int(),
+    created: z.number().int(),
+    moved: z.number().int(),
+    cancelled: z.number().int(),
+    requestsMatched: z.number().int(),
+    responsesNotMatched: z.number().int(),
+  })
+  .strict();
+
+/** How the optimizer solved it; the first five are absent when there was nothing to solve. */
+export const runStatsAnswer = z
+  .object({
+    offers: z.number().int().optional(),
+    seconds: z.number().optional(),
+    method: z.enum(SOLVE_METHODS).optional(),
+    bound: z.number().optional(),
+    gap: z.number().optional(),
+    unscheduled: z.number().int().meta({ description: 'Pairs the matching chose that found no common free slot and room' }),
+  })
+  .strict();
+
+/** A matching run: running, done (with what it changed) or failed (with its error). */
+export const matchingRunAnswer = z
+  .object({
+    id: uuid,
+    marketplaceId: uuid,
+    trigger: z.enum(runTriggers),
+    startedBy: uuid.nullable().meta({ description: 'The organizer who started it by hand' }),
+    status: z.enum(runStatuses),
+    startedAt: instant,
+    finishedAt: instant.nullable(),
+    method: z.enum(runMethods).nullable(),
+    objective: z.number().nullable().meta({ description: 'The sum of the scores of the meetings placed' }),
+    bound: z.number().nullable().meta({ description: 'An upper bound of the best objective, when the method proves one' }),
+    stats: runStatsAnswer.nullable(),
+    changes: runChangesAnswer.nullable(),
+    error: z.string().nullable(),
+  })
+  .strict()
+  .meta({ id: 'MatchingRun' });
+export type MatchingRunAnswer = z.input<typeof matchingRunAnswer>;
+
+/** What POST /marketplaces/{slug}/matching-runs answers: the run is queued, and listed once it starts. */
+export const queuedRunAnswer = z.object({ jobId: z.string(), status: z.literal('queued') }).strict();
+
+/** A time an organization declared it cannot meet. */
+export const unavailabilityAnswer = z
+  .object({ id: uuid, startsAt: instant, endsAt: instant, note: z.string().nullable() })
+  .strict()
+  .meta({ id: 'Unavailability' });
+export type UnavailabilityAnswer = z.input<typeof unavailabilityAnswer>;
+
+const count = z.number().int();
+
+/** The summary matrix of a marketplace (the note's Annex 2): who offered and met on what, and who holds which agenda role. */
+export const reportAnswer = z
+  .object({
+    categories: z.array(z.object({ code: z.enum(requestCategories), label: z.string() }).strict()),
+    sessions: z.array(z.object({ code: z.string(), title: z.string() }).strict()),
+    organizations: z.array(
+      z
+        .object({
+          organizationId: uuid,
+          name: z.string(),
+          kind: z.enum(organizationKinds),
+          byCategory: z.object(Object.fromEntries(requestCategories.map((c) => [c, z.object({ responses: count, meetings: count }).strict()])) as Record<(typeof requestCategories)[number], z.ZodObject<{ responses: typeof count; meetings: typeof count }>>).strict(),
+          sessions: z.record(z.string(), z.array(z.enum(sessionRoles))).meta({ description: 'Agenda roles by session code' }),
+        })
+        .strict(),
+    ),
+    counts: z
+      .object({
+        requests: z.partialRecord(z.enum(requestStatuses), count),
+        responses: z.partialRecord(z.enum(responseStatuses), count),
+        meetings: z.partialRecord(z.enum(meetingStatuses), count),
+      })
+      .strict(),
+  })
+  .strict()
+  .meta({ id: 'Report' });
+export type ReportAnswer = z.input<typeof reportAnswer>;

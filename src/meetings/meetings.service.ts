@@ -1,41 +1,34 @@
 import type { AppContext } from '../context.ts';
 import type { MeetingAnswer } from '../../db/types.ts';
-import { isVerifiedMember, requireActor, requireOrganizer, type Actor } from '../auth/actor.ts';
+import { requireActor, whyNotMember, type Actor } from '../auth/actor.ts';
 import { AppError, conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { jobId } from '../queue/registry.ts';
-import { findMarketplace } from '../marketplaces/marketplaces.service.ts';
+import { findMarketplace, getMarketplace } from '../marketplaces/marketplaces.service.ts';
 import { resolveTimeInput } from '../shared/time-input.ts';
-import { acceptMeeting, endMeeting, findMeeting, insertUnavailability, listMeetingsOfMarketplace, listMeetingsOfOrganization, listMeetingsOfRequest, lockMeeting, type MeetingDetail } from './meetings.repository.ts';
-import { listMatchingRuns } from './matching-runs.repository.ts';
-import { isRequestInsider } from '../requests/requests.service.ts';
-import { findResponseWithRequestOrganization, setResponsePreferred } from '../responses/responses.repository.ts';
+import { requireMayMarkPreferred } from '../responses/responses.service.ts';
+import { setResponsePreferred } from '../responses/responses.repository.ts';
+import { findMeeting, insertUnavailability, listMeetingsOfMarketplace, listMeetingsOfOrganization, listMeetingsOfRequest, lockMeeting, type MeetingDetail } from './meetings.repository.ts';
+import { listMatchingRunsOfMarketplace } from './matching-runs.repository.ts';
 import { cancellationReasons, queueMeetingEmails } from './meeting-notifications.ts';
 import { verifyMeetingAnswerToken, type MeetingParty } from './meeting-links.ts';
+import { changeMeetingStatus, meetingStatusSets } from './meeting-status.ts';
+import { canDeclareUnavailability, canRunMatching, canSeeMeeting, canSeeMeetingsOfRequest, canSeeTimetable, partyOf } from './meetings.policy.ts';
 
-/** Which side of a meeting a signed-in person is on, if any. */
-export function partyOf(actor: Actor, meeting: { requester_org_id: string; provider_org_id: string }): MeetingParty | null {
-  if (!actor.organization || !isVerifiedMember(actor)) return null;
-  if (actor.organization.id === meeting.requester_org_id) return 'requester';
-  if (actor.organization.id === meeting.provider_org_id) return 'provider';
-  return null;
+const organizersOnly = 'Only the forum secretariat (organizers) can do this.';
+
+/** The secretariat's views of a marketplace's matching: a 401 or a 403 for anyone else. */
+export function requireTimetableAccess(actorOrNull: Actor | null): Actor {
+  const actor = requireActor(actorOrNull);
+  if (!canSeeTimetable(actor)) throw forbidden(organizersOnly);
+  return actor;
 }
 
 export async function getMeetingFor(ctx: AppContext, actorOrNull: Actor | null, meetingId: string): Promise<MeetingDetail> {
   const actor = requireActor(actorOrNull);
   const meeting = await findMeeting(ctx, meetingId);
-  if (!meeting || (!actor.isOrganizer && !partyOf(actor, meeting))) throw notFound('The meeting');
-  return meeting;
-}
-
-/**
- * The meeting behind an emailed answer link: the signed token is the authorization. A link that is
- * not valid, or a meeting that does not exist, is one and the same 404.
- */
-export async function getMeetingByAnswerLink(ctx: AppContext, meetingId: string, party: string, token: string): Promise<MeetingDetail> {
-  const meeting = await findMeeting(ctx, meetingId);
-  if (!meeting || !verifyMeetingAnswerToken(ctx.config.SESSION_SECRET, meetingId, party, token)) throw new AppError(404, 'not-found', 'Link not valid', 'This meeting link is not valid.');
+  if (!meeting || !canSeeMeeting(actor, meeting)) throw notFound('The meeting');
   return meeting;
 }
 
@@ -48,22 +41,22 @@ export async function answerMeeting(ctx: AppContext, meetingId: string, party: M
   const result = await inTransaction(ctx, async (tx) => {
     const meeting = await lockMeeting(tx, meetingId);
     if (!meeting) throw notFound('The meeting');
-    if (!['proposed', 'confirmed'].includes(meeting.status)) throw conflict('meeting-ended', `This meeting was ${meeting.status}; it cannot be answered any more.`);
-    const column = party === 'requester' ? 'requester_answer' : 'provider_answer';
+    if (!meetingStatusSets.answerable.includes(meeting.status)) throw conflict('meeting-ended', `This meeting was ${meeting.status}; it cannot be answered any more.`);
     const actor = by === 'link' ? 'system' : by;
+    const via = by === 'link' ? 'email link' : 'page';
     if (answer === 'declined') {
-      await endMeeting(tx, meetingId, 'declined', `declined by the ${party === 'requester' ? 'requester' : 'provider'}`, { [column]: 'declined' });
-      await recordAudit(tx, actor, { entity: 'meeting', entityId: meetingId, action: 'decline', fromStatus: meeting.status, toStatus: 'declined', detail: { party, via: by === 'link' ? 'email link' : 'page' } });
+      await changeMeetingStatus(tx, actor, meeting, { action: 'decline', party, via });
       await queueMeetingEmails(ctx, tx, meetingId, 'cancelled', cancellationReasons[party === 'requester' ? 'requesterDeclined' : 'providerDeclined']);
       return { status: 'declined' as const, marketplaceId: meeting.marketplace_id };
     }
-    if (meeting[column] === 'accepted') return { status: meeting.status, marketplaceId: meeting.marketplace_id };
+    // Accepting twice changes nothing (the second click, or the page and the email link both).
+    if ((party === 'requester' ? meeting.requester_answer : meeting.provider_answer) === 'accepted') return { status: meeting.status, marketplaceId: meeting.marketplace_id };
     const other = party === 'requester' ? meeting.provider_answer : meeting.requester_answer;
-    const confirmed = other === 'accepted';
-    await acceptMeeting(tx, meetingId, column, confirmed);
-    await recordAudit(tx, actor, { entity: 'meeting', entityId: meetingId, action: 'accept', fromStatus: meeting.status, toStatus: confirmed ? 'confirmed' : meeting.status, detail: { party } });
-    if (confirmed) await queueMeetingEmails(ctx, tx, meetingId, 'confirmed');
-    return { status: confirmed ? ('confirmed' as const) : ('proposed' as const), marketplaceId: meeting.marketplace_id };
+    const action = other === 'accepted' ? 'confirm' : 'accept';
+    // The row is locked: the change cannot find it moved since.
+    const changed = (await changeMeetingStatus(tx, actor, meeting, { action, party, via }))!;
+    if (changed.status === 'confirmed') await queueMeetingEmails(ctx, tx, meetingId, 'confirmed');
+    return { status: changed.status, marketplaceId: meeting.marketplace_id };
   });
   if (result.status === 'declined') {
     try {
@@ -73,6 +66,25 @@ export async function answerMeeting(ctx: AppContext, meetingId: string, party: M
     }
   }
   return result;
+}
+
+/** The meeting behind an invitation's answer link: the signed token is the authorization (no sign-in). */
+export async function getMeetingByLink(ctx: AppContext, meetingId: string, party: string, token: string): Promise<MeetingDetail & { party: MeetingParty }> {
+  // Checked before any read: only ids of real meetings were ever signed, so nothing else reaches the database.
+  if (!verifyMeetingAnswerToken(ctx.config.SESSION_SECRET, meetingId, party, token)) throw linkNotValid();
+  const meeting = await findMeeting(ctx, meetingId);
+  if (!meeting) throw linkNotValid();
+  return { ...meeting, party };
+}
+
+/** A party answers through its invitation's link. */
+export async function answerMeetingByLink(ctx: AppContext, meetingId: string, party: string, token: string, answer: Exclude<MeetingAnswer, 'pending'>) {
+  if (!verifyMeetingAnswerToken(ctx.config.SESSION_SECRET, meetingId, party, token)) throw linkNotValid();
+  return answerMeeting(ctx, meetingId, party, answer, 'link');
+}
+
+function linkNotValid() {
+  return new AppError(404, 'not-found', 'Link not valid', 'This meeting link is not valid.');
 }
 
 export async function answerMeetingAsMember(ctx: AppContext, actorOrNull: Actor | null, meetingId: string, answer: Exclude<MeetingAnswer, 'pending'>) {
@@ -89,27 +101,10 @@ export async function listMyMeetings(ctx: AppContext, actorOrNull: Actor | null)
   return listMeetingsOfOrganization(ctx, actor.organization.id);
 }
 
-/** The active meetings of a request, for its insiders (the requester's organization, organizers); nobody else sees them on the request. */
-export async function listRequestMeetings(ctx: AppContext, actor: Actor | null, request: { id: string; organization_id: string }) {
-  if (!isRequestInsider(actor, request)) return [];
-  return listMeetingsOfRequest(ctx, request.id);
-}
-
-/** The proposed and confirmed meetings of a marketplace (the timetable and its exports), for organizers. */
-export async function listMarketplaceMeetings(ctx: AppContext, actorOrNull: Actor | null, marketplaceId: string) {
-  requireOrganizer(actorOrNull);
-  return listMeetingsOfMarketplace(ctx, marketplaceId, ['proposed', 'confirmed']);
-}
-
-/** A marketplace's latest matching runs, newest first, for organizers. */
-export async function listMarketplaceMatchingRuns(ctx: AppContext, actorOrNull: Actor | null, marketplaceId: string, limit: number) {
-  requireOrganizer(actorOrNull);
-  return listMatchingRuns(ctx, marketplaceId, limit);
-}
-
 /** Organizers start a run now (it also starts by itself when the marketplace deadline passes). */
 export async function requestMatchingRun(ctx: AppContext, actorOrNull: Actor | null, slug: string) {
-  const actor = requireOrganizer(actorOrNull);
+  const actor = requireActor(actorOrNull);
+  if (!canRunMatching(actor)) throw forbidden(organizersOnly);
   const marketplace = await findMarketplace(ctx, slug);
   const id = jobId('matching', marketplace.id, 'organizer', Date.now());
   await ctx.queues.enqueue('run-matching', { marketplaceId: marketplace.id, trigger: 'organizer', startedBy: actor.id }, { jobId: id });
@@ -119,10 +114,7 @@ export async function requestMatchingRun(ctx: AppContext, actorOrNull: Actor | n
 /** The requester marks responses it prefers, before the run; the score counts it. */
 export async function markPreferred(ctx: AppContext, actorOrNull: Actor | null, responseId: string, preferred: boolean) {
   const actor = requireActor(actorOrNull);
-  const row = await findResponseWithRequestOrganization(ctx, responseId);
-  if (!row || (actor.organization?.id !== row.organization_id && !actor.isOrganizer)) throw notFound('The response');
-  if (!actor.isOrganizer && !isVerifiedMember(actor)) throw forbidden('Your membership is waiting for approval.');
-  if (!['submitted', 'matched', 'not_matched'].includes(row.status)) throw conflict('illegal-transition', `This response is ${row.status}; it cannot be marked.`);
+  await requireMayMarkPreferred(ctx, actor, responseId);
   await setResponsePreferred(ctx, responseId, preferred);
   await recordAudit(ctx, actor, { entity: 'response', entityId: responseId, action: preferred ? 'prefer' : 'unprefer' });
   return { preferred };
@@ -131,7 +123,7 @@ export async function markPreferred(ctx: AppContext, actorOrNull: Actor | null, 
 /** An organization declares when it cannot meet (besides its agenda commitments). */
 export async function declareUnavailability(ctx: AppContext, actorOrNull: Actor | null, slug: string, input: { startsAt: string; endsAt: string; note?: string | undefined }) {
   const actor = requireActor(actorOrNull);
-  if (!actor.organization || !isVerifiedMember(actor)) throw forbidden('Only a verified organization declares its unavailability.');
+  if (!canDeclareUnavailability(actor)) throw forbidden(whyNotMember(actor, 'act'));
   const marketplace = await findMarketplace(ctx, slug);
   const startsAt = resolveTimeInput(input.startsAt, marketplace.time_zone, '09:00');
   const endsAt = resolveTimeInput(input.endsAt, marketplace.time_zone, '18:00');
@@ -142,5 +134,32 @@ export async function declareUnavailability(ctx: AppContext, actorOrNull: Actor 
   if (errors.length) throw invalid(errors);
   const row = await insertUnavailability(ctx, { organizationId: actor.organization.id, marketplaceId: marketplace.id, startsAt: startsAt!, endsAt: endsAt!, note: input.note ?? null });
   await recordAudit(ctx, actor, { entity: 'organization', entityId: actor.organization.id, action: 'unavailable', detail: { from: startsAt!.toISOString(), to: endsAt!.toISOString() } });
-  return row;
+  return { ...row, time_zone: marketplace.time_zone };
+}
+
+/** Every active meeting of a marketplace, for the secretariat (API, timetable exports). */
+export async function listMarketplaceMeetings(ctx: AppContext, actorOrNull: Actor | null, slug: string) {
+  requireTimetableAccess(actorOrNull);
+  const marketplace = await findMarketplace(ctx, slug);
+  return { marketplace, meetings: await listMeetingsOfMarketplace(ctx, marketplace.id, meetingStatusSets.active) };
+}
+
+/** A marketplace's latest matching runs, for the secretariat. */
+export async function listMatchingRuns(ctx: AppContext, actorOrNull: Actor | null, slug: string, limit = 50) {
+  requireTimetableAccess(actorOrNull);
+  const marketplace = await findMarketplace(ctx, slug);
+  return { marketplace, runs: await listMatchingRunsOfMarketplace(ctx, marketplace.id, limit) };
+}
+
+/** What the secretariat's timetable page shows: rooms, active meetings and the last runs. */
+export async function getTimetable(ctx: AppContext, actorOrNull: Actor | null, slug: string) {
+  requireTimetableAccess(actorOrNull);
+  const { marketplace, rooms } = await getMarketplace(ctx, slug);
+  const [meetings, runs] = await Promise.all([listMeetingsOfMarketplace(ctx, marketplace.id, meetingStatusSets.active), listMatchingRunsOfMarketplace(ctx, marketplace.id, 10)]);
+  return { marketplace, rooms, meetings, runs };
+}
+
+/** The active meetings of a request, for those who may see them on its page (none for anyone else). */
+export async function listMeetingsOfRequestFor(ctx: AppContext, actor: Actor | null, request: { id: string; organization_id: string }) {
+  return canSeeMeetingsOfRequest(actor, request) ? listMeetingsOfRequest(ctx, request.id) : [];
 }

@@ -1,4 +1,6 @@
 import type { Queryable } from '../shared/db.ts';
+import { responseStatusSets } from '../responses/response-status.ts';
+import { meetingStatusSets } from './meeting-status.ts';
 
 /**
  * What the marketplace report (Annex 2's matrix) is made of, read side by side: who responded and who
@@ -13,7 +15,7 @@ export async function loadMarketplaceReportRows({ db }: Queryable, marketplaceId
       .innerJoin('organizations as o', 'o.id', 's.organization_id')
       .select(['o.id', 'o.name', 'o.kind', 'r.category'])
       .where('r.marketplace_id', '=', marketplaceId)
-      .where('s.status', 'in', ['submitted', 'matched', 'not_matched'])
+      .where('s.status', 'in', responseStatusSets.offered)
       .execute(),
     db
       .selectFrom('meetings as mt')
@@ -21,7 +23,7 @@ export async function loadMarketplaceReportRows({ db }: Queryable, marketplaceId
       .innerJoin('organizations as o', 'o.id', 'mt.provider_org_id')
       .select(['o.id', 'o.name', 'o.kind', 'r.category'])
       .where('mt.marketplace_id', '=', marketplaceId)
-      .where('mt.status', 'in', ['proposed', 'confirmed'])
+      .where('mt.status', 'in', meetingStatusSets.active)
       .execute(),
     db
       .selectFrom('session_roles as sr')

@@ -1,18 +1,21 @@
 import type { AppContext } from '../context.ts';
-import { requireOrganizer, type Actor } from '../auth/actor.ts';
+import type { OrganizationKind, SessionRole } from '../../db/types.ts';
+import type { Actor } from '../auth/actor.ts';
 import { findMarketplace } from '../marketplaces/marketplaces.service.ts';
 import { requestCategories, requestCategoryLabels } from '../requests/requests.schemas.ts';
 import { toCsv } from '../shared/csv.ts';
 import { loadMarketplaceReportRows } from './report.repository.ts';
+import { requireTimetableAccess } from './meetings.service.ts';
+import type { ReportAnswer } from './meetings.schemas.ts';
 
 type Category = (typeof requestCategories)[number];
 
 export interface OrganizationRow {
   organizationId: string;
   name: string;
-  kind: string;
+  kind: OrganizationKind;
   byCategory: Record<Category, { responses: number; meetings: number }>;
-  sessions: Record<string, string[]>;
+  sessions: Record<string, SessionRole[]>;
 }
 
 /**
@@ -21,12 +24,12 @@ export interface OrganizationRow {
  * offered and meetings scheduled) and the agenda sessions (the roles held).
  */
 export async function marketplaceReport(ctx: AppContext, actorOrNull: Actor | null, slug: string) {
-  requireOrganizer(actorOrNull);
+  requireTimetableAccess(actorOrNull);
   const marketplace = await findMarketplace(ctx, slug);
   const { responses, meetings, roles, sessions, requestCounts, responseCounts, meetingCounts } = await loadMarketplaceReportRows(ctx, marketplace.id);
 
   const rows = new Map<string, OrganizationRow>();
-  const row = (o: { id: string; name: string; kind: string }) => {
+  const row = (o: { id: string; name: string; kind: OrganizationKind }) => {
     let r = rows.get(o.id);
     if (!r) {
       r = { organizationId: o.id, name: o.name, kind: o.kind, byCategory: Object.fromEntries(requestCategories.map((c) => [c, { responses: 0, meetings: 0 }])) as OrganizationRow['byCategory'], sessions: {} };
@@ -49,6 +52,11 @@ export async function marketplaceReport(ctx: AppContext, actorOrNull: Actor | nu
 }
 
 export type MarketplaceReport = Awaited<ReturnType<typeof marketplaceReport>>;
+
+/** The report as the API answers it (the marketplace itself is in the path). */
+export function reportToJson(report: MarketplaceReport): ReportAnswer {
+  return { categories: report.categories, sessions: report.sessions, organizations: report.organizations, counts: report.counts };
+}
 
 export function reportToCsv(report: MarketplaceReport): string {
   const header = ['Organization', 'Kind', ...report.categories.map((c) => `${c.label}: responses / meetings`), ...report.sessions.map((s) => `Session ${s.code}`)];

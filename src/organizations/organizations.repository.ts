@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { OrganizationKind } from '../../db/types.ts';
 import type { Queryable } from '../shared/db.ts';
+import { membershipTransitions, organizationStatusSets, organizationTransitions } from './organization-status.ts';
 
 export async function findOrganizationByName({ db }: Queryable, name: string, country: string | null) {
   return db
@@ -28,7 +29,7 @@ export async function verifyOrganizationIfPending({ db }: Queryable, organizatio
     .updateTable('organizations')
     .set({ status: 'verified', verified_at: sql`now()`, verified_by: verifiedBy })
     .where('id', '=', organizationId)
-    .where('status', '=', 'pending')
+    .where('status', 'in', organizationTransitions.verify.from)
     .returningAll()
     .executeTakeFirst();
 }
@@ -39,7 +40,7 @@ export async function activateMembership({ db }: Queryable, organizationId: stri
     .set({ membership: 'active' })
     .where('id', '=', userId)
     .where('organization_id', '=', organizationId)
-    .where('membership', '=', 'pending')
+    .where('membership', 'in', membershipTransitions.approve.from)
     .returning(['id', 'email', 'locale'])
     .executeTakeFirst();
 }
@@ -58,7 +59,7 @@ export async function listOrganizationsWithMembers({ db }: Queryable, status: st
       'o.country',
       'o.status',
       'o.created_at',
-      sql<Array<{ id: string; email: string; name: string | null; membership: string }>>`coalesce((
+      sql<Array<{ id: string; email: string; name: string | null; membership: 'pending' | 'active' | null }>>`coalesce((
         SELECT json_agg(json_build_object('id', u.id, 'email', u.email, 'name', u.name, 'membership', u.membership) ORDER BY u.email)
         FROM users u WHERE u.organization_id = o.id), '[]')`.as('members'),
     ])
@@ -75,5 +76,5 @@ export async function listMemberEmails({ db }: Queryable, organizationId: string
 }
 
 export async function searchOrganizations({ db }: Queryable) {
-  return db.selectFrom('organizations').select(['id', 'name', 'kind', 'country', 'status']).where('status', '!=', 'rejected').orderBy('name').execute();
+  return db.selectFrom('organizations').select(['id', 'name', 'kind', 'country', 'status']).where('status', 'in', organizationStatusSets.joinable).orderBy('name').execute();
 }

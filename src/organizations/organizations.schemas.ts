@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { oneLine } from '../shared/schema-fields.ts';
 import { isCountryCode } from '../shared/reference-data.ts';
+import { instant, uuid } from '../shared/answer-fields.ts';
+import { membershipStatuses, organizationStatuses } from './organization-status.ts';
 
 export const organizationKinds = [
   'government',
@@ -51,5 +53,30 @@ export const setOrganizationBody = z
 export type SetOrganizationInput = z.infer<typeof setOrganizationBody>;
 
 export const organizationListQuery = z
-  .object({ status: z.enum(['pending', 'verified', 'rejected']).optional() })
+  .object({ status: z.enum(organizationStatuses, { error: `must be one of ${organizationStatuses.join(', ')}` }).optional() })
   .strict();
+
+/** An organization as the API answers it, with where it stands. */
+export const organizationAnswer = z
+  .object({ id: uuid, name: z.string(), kind: z.enum(organizationKinds), country: z.string().nullable(), status: z.enum(organizationStatuses) })
+  .meta({ id: 'Organization' });
+export type OrganizationAnswer = z.input<typeof organizationAnswer>;
+
+/**
+ * The organization a person named, their membership, and whether they act for it now: a person who
+ * created an organization is its active member but acts for it only once it is verified; a person
+ * who joined a verified one acts for it once their membership is approved.
+ */
+export const myOrganizationAnswer = z
+  .object({ organization: organizationAnswer, membership: z.enum(membershipStatuses), actsForOrganization: z.boolean() })
+  .meta({ id: 'MyOrganization' });
+export type MyOrganizationAnswer = z.input<typeof myOrganizationAnswer>;
+
+/** For organizers: an organization with its people and whether each one's membership is approved. */
+export const organizationWithMembersAnswer = organizationAnswer
+  .extend({
+    createdAt: instant,
+    members: z.array(z.object({ id: uuid, email: z.string(), name: z.string().nullable(), membership: z.enum(membershipStatuses).nullable() })),
+  })
+  .meta({ id: 'OrganizationWithMembers' });
+export type OrganizationWithMembersAnswer = z.input<typeof organizationWithMembersAnswer>;

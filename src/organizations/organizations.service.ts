@@ -1,7 +1,8 @@
 import type { AppContext } from '../context.ts';
-import { requireActor, requireOrganizer, type Actor } from '../auth/actor.ts';
+import type { OrganizationStatus } from '../../db/types.ts';
+import { requireActor, type Actor } from '../auth/actor.ts';
 import { inTransaction } from '../shared/transaction.ts';
-import { conflict, notFound } from '../shared/errors.ts';
+import { conflict, forbidden, notFound } from '../shared/errors.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { findUserLocaleByEmail } from '../auth/auth.repository.ts';
 import { t } from '../i18n/i18n.ts';
@@ -18,6 +19,16 @@ import {
 } from './organizations.repository.ts';
 import { organizationKindLabels, type SetOrganizationInput } from './organizations.schemas.ts';
 import { renderOrganizationAwaitingVerificationEmail, renderOrganizationVerifiedEmail } from './organizations.emails.ts';
+import { canApproveMembersOf, canJoinOrganization, canManageOrganizations, canSeeOrganizationMembers } from './organizations.policy.ts';
+import { organizationStatusSets } from './organization-status.ts';
+
+/** The secretariat's work on organizations, or a 403 that says whose it is. */
+function requireOrganizationManager(actorOrNull: Actor | null): Actor {
+  const actor = requireActor(actorOrNull);
+  if (!canManageOrganizations(actor)) throw forbidden('Only the forum secretariat (organizers) can do this.');
+  return actor;
+}
+
 
 /**
  * Creates the person's organization, or joins an existing one of that name and country. A new
@@ -29,19 +40,19 @@ export async function setMyOrganization(ctx: AppContext, actorOrNull: Actor | nu
     tx.changes('actors');
     const country = input.country ?? null;
     const existing = await findOrganizationByName(tx, input.name, country);
-    if (existing?.status === 'rejected') throw conflict('organization-rejected', `${existing.name} was not accepted by the forum secretariat. Contact them if this is a mistake.`);
+    if (existing && !canJoinOrganization(actor, existing)) throw conflict('organization-rejected', `${existing.name} was not accepted by the forum secretariat. Contact them if this is a mistake.`);
     if (existing && existing.kind !== input.kind) {
       throw conflict('organization-kind-mismatch', `${existing.name} is registered as ${organizationKindLabels[existing.kind]}, not ${organizationKindLabels[input.kind]}.`);
     }
     if (existing) {
-      const alreadyMember = actor.organization?.id === existing.id;
+      const alreadyMember = actor.affiliation?.organization.id === existing.id;
       if (!alreadyMember) {
         await setUserOrganization(tx, actor.id, existing.id, 'pending', input.personName);
         await recordAudit(tx, actor, { entity: 'membership', entityId: existing.id, action: 'join', toStatus: 'pending', detail: { userId: actor.id } });
       } else if (input.personName !== undefined) {
-        await setUserOrganization(tx, actor.id, existing.id, actor.membership ?? 'pending', input.personName);
+        await setUserOrganization(tx, actor.id, existing.id, actor.affiliation?.membership ?? 'pending', input.personName);
       }
-      return { organization: existing, membership: alreadyMember ? actor.membership : ('pending' as const), created: false };
+      return { organization: existing, membership: alreadyMember ? (actor.affiliation?.membership ?? 'pending') : ('pending' as const), created: false };
     }
     const organization = await insertOrganization(tx, { name: input.name, kind: input.kind, country });
     await setUserOrganization(tx, actor.id, organization.id, 'active', input.personName);
@@ -59,7 +70,7 @@ export async function setMyOrganization(ctx: AppContext, actorOrNull: Actor | nu
 }
 
 export async function verifyOrganization(ctx: AppContext, actorOrNull: Actor | null, organizationId: string) {
-  const actor = requireOrganizer(actorOrNull);
+  const actor = requireOrganizationManager(actorOrNull);
   return inTransaction(ctx, async (tx) => {
     const current = await findOrganization(tx, organizationId);
     if (!current) throw notFound('The organization');
@@ -75,27 +86,36 @@ export async function verifyOrganization(ctx: AppContext, actorOrNull: Actor | n
   });
 }
 
+/**
+ * Approves a person waiting to join an organization. A member of an organization still pending is
+ * told when it is verified (that email goes to every active member): telling them now that it is
+ * verified would be false.
+ */
 export async function approveMembership(ctx: AppContext, actorOrNull: Actor | null, organizationId: string, userId: string) {
-  const actor = requireOrganizer(actorOrNull);
+  const actor = requireOrganizationManager(actorOrNull);
   return inTransaction(ctx, async (tx) => {
     const organization = await findOrganization(tx, organizationId);
     if (!organization) throw notFound('The organization');
+    if (!canApproveMembersOf(actor, organization)) throw conflict('organization-rejected', `${organization.name} is ${organization.status}; its members cannot be approved.`);
     const member = await activateMembership(tx, organizationId, userId);
     if (!member) throw conflict('illegal-transition', 'This person is not waiting to join this organization.');
     tx.changes('actors');
     await recordAudit(tx, actor, { entity: 'membership', entityId: organizationId, action: 'approve', fromStatus: 'pending', toStatus: 'active', detail: { userId } });
-    const email = renderOrganizationVerifiedEmail({ organizationName: organization.name, url: ctx.config.BASE_URL }, member.locale);
-    await tx.queueEmail({ idempotencyKey: `membership-approved:${organizationId}:${userId}`, template: 'membership-approved', to: member.email, ...email });
+    if (organizationStatusSets.actsInMarketplace.includes(organization.status)) {
+      const email = renderOrganizationVerifiedEmail({ organizationName: organization.name, url: ctx.config.BASE_URL }, member.locale);
+      await tx.queueEmail({ idempotencyKey: `membership-approved:${organizationId}:${userId}`, template: 'membership-approved', to: member.email, ...email });
+    }
     return member;
   });
 }
 
-/** The organizations a person may join or name (every one not rejected), for the organization form. */
-export async function listOrganizationChoices(ctx: AppContext) {
-  return searchOrganizations(ctx);
+export async function listOrganizations(ctx: AppContext, actorOrNull: Actor | null, status?: OrganizationStatus) {
+  const actor = requireActor(actorOrNull);
+  if (!canSeeOrganizationMembers(actor)) throw forbidden('Only the forum secretariat (organizers) can do this.');
+  return listOrganizationsWithMembers(ctx, status);
 }
 
-export async function listOrganizations(ctx: AppContext, actorOrNull: Actor | null, status?: string) {
-  requireOrganizer(actorOrNull);
-  return listOrganizationsWithMembers(ctx, status);
+/** The organizations a person may name as theirs (the account page suggests them as they type). */
+export async function listJoinableOrganizations(ctx: AppContext) {
+  return searchOrganizations(ctx);
 }

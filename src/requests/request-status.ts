@@ -5,6 +5,24 @@ import { AppError, conflict } from '../shared/errors.ts';
 import { formatInZone } from '../shared/time.ts';
 import type { Tx } from '../shared/transaction.ts';
 import { closeDueRequestRows, lockRequest, updateRequestStatus, type ClosedRequest, type RequestRow } from './requests.repository.ts';
+import { requestStatuses } from './requests.schemas.ts';
+
+/** The named sets of request statuses: each rule that asks "is it one of these" uses one of them. */
+export const requestStatusSets: Record<'all' | 'public' | 'editable' | 'deadlinePassed' | 'deadlineMovable' | 'moderatable' | 'awaitingMatching', readonly RequestStatus[]> = {
+  all: requestStatuses,
+  /** Seen by everyone: published once, whatever came after. */
+  public: ['open', 'closed', 'matched'],
+  /** Its fields can still change (before the deadline). */
+  editable: ['submitted', 'open'],
+  /** The deadline passed: no more responses or edits; sealed responses are unsealed. */
+  deadlinePassed: ['closed', 'matched'],
+  /** An organizer can still move its deadline (a closed request reopens). */
+  deadlineMovable: ['submitted', 'open', 'closed'],
+  /** An organizer can still publish or reject it. */
+  moderatable: ['submitted', 'open'],
+  /** Published and not matched yet: a marketplace with one of these still has a matching run to come. */
+  awaitingMatching: ['open', 'closed'],
+};
 
 export type RequestAction = 'publish' | 'reject' | 'withdraw' | 'close' | 'reopen' | 'match';
 
@@ -46,7 +64,7 @@ export async function changeRequestStatus(
   const rule = requestTransitions[action];
   const before = await lockRequest(tx, requestId);
   if (!before) throw new AppError(404, 'not-found', 'Not found', 'The request does not exist.');
-  if (rule.deadline === 'before' && action !== 'reopen' && ['closed', 'matched'].includes(before.status)) {
+  if (rule.deadline === 'before' && action !== 'reopen' && requestStatusSets.deadlinePassed.includes(before.status)) {
     throw deadlinePassedError(before.response_deadline, before.time_zone);
   }
   if (!rule.from.includes(before.status)) {

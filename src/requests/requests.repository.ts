@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, RequestCategory, RequestRemindersTable, RequestStatus } from '../../db/types.ts';
 import type { Queryable } from '../shared/db.ts';
+import { requestStatusSets } from './request-status.ts';
 
 export interface RequestValues {
   marketplaceId: string;
@@ -142,7 +143,7 @@ export async function updateRequestFieldsBeforeDeadline({ db }: Queryable, id: s
     .updateTable('requests')
     .set({ ...changes, updated_at: sql`now()` })
     .where('id', '=', id)
-    .where('status', 'in', ['submitted', 'open'])
+    .where('status', 'in', requestStatusSets.editable)
     .where('response_deadline', '>', sql<Date>`now()`)
     .returning('id')
     .executeTakeFirst();
@@ -150,7 +151,7 @@ export async function updateRequestFieldsBeforeDeadline({ db }: Queryable, id: s
 
 export interface BrowseFilters {
   marketplaceId: string;
-  statuses: RequestStatus[];
+  statuses: readonly RequestStatus[];
   organizationId?: string | undefined;
   category?: RequestCategory | undefined;
   theme?: string | undefined;
@@ -180,7 +181,7 @@ export async function browseRequestRows({ db }: Queryable, f: BrowseFilters) {
 
 export async function listThemesInUse({ db }: Queryable, marketplaceId: string) {
   const result = await sql<{ theme: string }>`
-    SELECT DISTINCT unnest(themes) AS theme FROM requests WHERE marketplace_id = ${marketplaceId} AND status IN ('open','closed','matched') ORDER BY 1`.execute(db);
+    SELECT DISTINCT unnest(themes) AS theme FROM requests WHERE marketplace_id = ${marketplaceId} AND status IN (${sql.join(requestStatusSets.public)}) ORDER BY 1`.execute(db);
   return result.rows.map((r) => r.theme);
 }
 
@@ -223,7 +224,7 @@ export interface ClosedRequest {
  * `move.from` whose deadline passed (all of them up to `limit`, or only `ids`), moves them to `move.to`
  * and writes their audit rows. With `skipLocked`, rows another closer holds are left to it.
  */
-export async function closeDueRequestRows({ db }: Queryable, move: { from: RequestStatus[]; to: RequestStatus }, options: { limit: number; ids?: string[]; skipLocked?: boolean }): Promise<ClosedRequest[]> {
+export async function closeDueRequestRows({ db }: Queryable, move: { from: readonly RequestStatus[]; to: RequestStatus }, options: { limit: number; ids?: string[]; skipLocked?: boolean }): Promise<ClosedRequest[]> {
   const result = await sql<ClosedRequest>`
     WITH due AS (
       SELECT id FROM requests
@@ -335,6 +336,6 @@ export async function findRequestsFollowingMarketplaceDeadline({ db }: Queryable
     .select('id')
     .where('marketplace_id', '=', marketplaceId)
     .where('own_deadline', 'is', null)
-    .where('status', 'in', ['submitted', 'open', 'closed'])
+    .where('status', 'in', requestStatusSets.deadlineMovable)
     .execute();
 }

@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import type { RequestStatus } from '../../db/types.ts';
 import { oneLine, textField } from '../shared/schema-fields.ts';
 import { isCountryCode, isLanguageCode } from '../shared/reference-data.ts';
 import { timeInputField } from '../shared/time-input.ts';
+import { instant, organizationRef, uuid } from '../shared/answer-fields.ts';
 
 export const requestCategories = ['training', 'advice', 'capacity_building', 'equipment', 'project_development', 'other'] as const;
 export const requestCategoryLabels: Record<(typeof requestCategories)[number], string> = {
@@ -12,7 +14,7 @@ export const requestCategoryLabels: Record<(typeof requestCategories)[number], s
   project_development: 'Project development',
   other: 'Other initiative',
 };
-export const requestStatuses = ['submitted', 'open', 'rejected', 'withdrawn', 'closed', 'matched'] as const;
+export const requestStatuses = ['submitted', 'open', 'rejected', 'withdrawn', 'closed', 'matched'] as const satisfies readonly RequestStatus[];
 
 const text = textField;
 
@@ -93,3 +95,30 @@ export const browseRequestsQuery = z
 export type CreateRequestInput = z.infer<typeof createRequestBody>;
 export type UpdateRequestInput = z.infer<typeof updateRequestBody>;
 export type BrowseRequestsQuery = z.infer<typeof browseRequestsQuery>;
+
+/** A request as the API answers it. `rejectionReason` only for its organization and the organizers (`seesRequestInternals`). */
+export const requestAnswer = z
+  .object({
+    id: uuid,
+    marketplace: z.string().meta({ description: "The marketplace's slug" }),
+    organization: organizationRef.extend({ country: z.string().nullable() }),
+    title: z.string(),
+    category: z.enum(requestCategories),
+    themes: z.array(z.string()),
+    description: z.string(),
+    expectedOutcome: z.string(),
+    countries: z.array(z.string()),
+    languages: z.array(z.string()),
+    maxMatches: z.number().int(),
+    responseDeadline: instant,
+    status: z.enum(requestStatuses),
+    responseCount: z.number().int(),
+    sealedResponses: z.boolean(),
+    rejectionReason: z.string().nullable().optional().meta({ description: 'Why it was not published; only for the requesting organization and the organizers' }),
+    createdAt: instant,
+    publishedAt: instant.nullable(),
+    closedAt: instant.nullable(),
+  })
+  .meta({ id: 'Request' });
+
+export type RequestAnswer = z.input<typeof requestAnswer>;

@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.ts';
 import { oncePerLocale } from '../email/render.ts';
 import type { Marketplace, RequestStatus } from '../../db/types.ts';
-import { isVerifiedMember, requireActor, requireOrganizer, requireVerifiedRequester, type Actor } from '../auth/actor.ts';
+import { requireActor, requireOrganizer, requireVerifiedMember, requireVerifiedRequester, type Actor } from '../auth/actor.ts';
 import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
 import { inTransaction, type Tx } from '../shared/transaction.ts';
 import { resolveTimeInput } from '../shared/time-input.ts';
@@ -10,7 +10,9 @@ import { decodeCursor, encodeCursor } from '../shared/cursor.ts';
 import { listAudit, recordAudit } from '../audit/audit.repository.ts';
 import { findUserLocaleByEmail } from '../auth/auth.repository.ts';
 import { findMarketplace, getPublicMarketplace, CLOSE_OF_BUSINESS } from '../marketplaces/marketplaces.service.ts';
-import { changeRequestStatus, deadlinePassedError, type RequestAction } from './request-status.ts';
+import { changeRequestStatus, deadlinePassedError, requestStatusSets, type RequestAction } from './request-status.ts';
+import { canSeeRequest, canUnsealResponses, listsUnpublishedRequests, managesRequest, seesRequestInternals } from './requests.policy.ts';
+export { canSeeRequest } from './requests.policy.ts';
 import {
   browseRequestRows,
   checkDeadlineAgainstNow,
@@ -27,7 +29,7 @@ import {
   type RequestFieldChanges,
   type RequestRow,
 } from './requests.repository.ts';
-import type { BrowseRequestsQuery, CreateRequestInput, UpdateRequestInput } from './requests.schemas.ts';
+import type { BrowseRequestsQuery, CreateRequestInput, RequestAnswer, UpdateRequestInput } from './requests.schemas.ts';
 import { planRequestDeadline } from './deadline-jobs.ts';
 import { planMatchingRun } from '../meetings/matching-schedule.ts';
 import { lockMarketplaceBySlug, updateMarketplaceRow } from '../marketplaces/marketplaces.repository.ts';
@@ -39,34 +41,15 @@ import {
   renderRequestRejectedEmail,
 } from './requests.emails.ts';
 
-const publicStatuses: RequestStatus[] = ['open', 'closed', 'matched'];
-
 export function requestUrl(ctx: AppContext, id: string): string {
   return new URL(`/requests/${id}`, ctx.config.BASE_URL).toString();
 }
 
-function isOwner(actor: Actor | null, request: { organization_id: string }): boolean {
-  return !!actor && actor.organization?.id === request.organization_id && isVerifiedMember(actor);
-}
-
-/** The requester's organization and the organizers: they see a request's meetings, history and rejection reason. */
-export function isRequestInsider(actor: Actor | null, request: { organization_id: string }): boolean {
-  return !!actor && (actor.isOrganizer || actor.organization?.id === request.organization_id);
-}
-
-/** What happened to a request (status changes, edits, deadlines), for its insiders; nobody else sees it. */
+/** What happened to a request (status changes, edits, deadlines), for those who see its internals (see `seesRequestInternals`); nobody else sees it. */
 export async function listRequestHistory(ctx: AppContext, actor: Actor | null, request: { id: string; organization_id: string }) {
-  if (!isRequestInsider(actor, request)) return [];
+  if (!seesRequestInternals(actor, request)) return [];
   return listAudit(ctx, 'request', request.id);
 }
-
-/** Who may see a request: everyone once published; before that its organization and the organizers. */
-export function canSeeRequest(actor: Actor | null, request: { organization_id: string; status: RequestStatus }): boolean {
-  if (publicStatuses.includes(request.status)) return true;
-  if (!actor) return false;
-  return actor.isOrganizer || actor.organization?.id === request.organization_id;
-}
-
 /** An own deadline must lie ahead and not after the marketplace's deadline. */
 async function resolveOwnDeadline(tx: Tx, value: string | null | undefined, timeZone: string, marketplaceDeadline: Date): Promise<Date | null | undefined> {
   if (value === undefined || value === null) return value;
@@ -129,7 +112,7 @@ export async function getRequest(ctx: AppContext, actor: Actor | null, id: strin
 /** Only the requesting organization and the organizers change a request; others learn why (or that it does not exist). */
 export function requireOwnerOrOrganizer(actorOrNull: Actor | null, request: RequestRow, doing: string): Actor {
   const actor = requireActor(actorOrNull);
-  if (actor.isOrganizer || isOwner(actor, request)) return actor;
+  if (managesRequest(actor, request)) return actor;
   if (!canSeeRequest(actor, request)) throw notFound('The request');
   throw forbidden(`Only ${request.organization_name} and the forum secretariat can ${doing} this request.`);
 }
@@ -139,8 +122,12 @@ export async function updateRequest(ctx: AppContext, actorOrNull: Actor | null, 
   const actor = requireOwnerOrOrganizer(actorOrNull, existing, 'edit');
   await inTransaction(ctx, async (tx) => {
     const request = (await lockRequest(tx, id))!;
-    if (['closed', 'matched'].includes(request.status)) throw deadlinePassedError(request.response_deadline, request.time_zone);
-    if (!['submitted', 'open'].includes(request.status)) throw conflict('illegal-transition', `This request is ${request.status}; it can no longer be edited.`);
+    if (requestStatusSets.deadlinePassed.includes(request.status)) throw deadlinePassedError(request.response_deadline, request.time_zone);
+    if (!requestStatusSets.editable.includes(request.status)) throw conflict('illegal-transition', `This request is ${request.status}; it can no longer be edited.`);
+    // Read under the lock a response takes, so no response slips in between this check and the edit.
+    if (input.sealedResponses === false && !canUnsealResponses(request)) {
+      throw invalid([{ path: 'sealedResponses', message: 'cannot be turned off: responses were sent on the promise that they stay sealed until the close' }]);
+    }
     const changes: RequestFieldChanges = {};
     if (input.title !== undefined) changes.title = input.title;
     if (input.category !== undefined) changes.category = input.category;
@@ -199,7 +186,7 @@ export async function moderateRequest(ctx: AppContext, actorOrNull: Actor | null
 async function moveRequestDeadline(ctx: AppContext, tx: Tx, actor: Actor, requestId: string, deadline: Date, own: boolean): Promise<boolean> {
   const request = await lockRequest(tx, requestId);
   if (!request) throw notFound('The request');
-  if (!['submitted', 'open', 'closed'].includes(request.status)) return false;
+  if (!requestStatusSets.deadlineMovable.includes(request.status)) return false;
   if (request.response_deadline.getTime() === deadline.getTime()) return false;
   await setRequestDeadline(tx, requestId, deadline, own);
   tx.changes('listing');
@@ -241,7 +228,7 @@ export async function changeRequestDeadline(ctx: AppContext, actorOrNull: Actor 
       throw invalid([{ path: 'responseDeadline', message: `must not be later than the marketplace's deadline (${isoInZone(existing.marketplace_deadline, existing.time_zone)}); extend the marketplace instead` }]);
     }
     const moved = await moveRequestDeadline(ctx, tx, actor, requestId, deadline, true);
-    if (!moved && !['submitted', 'open', 'closed'].includes(existing.status)) throw conflict('illegal-transition', `This request is ${existing.status}; its deadline can no longer change.`);
+    if (!moved && !requestStatusSets.deadlineMovable.includes(existing.status)) throw conflict('illegal-transition', `This request is ${existing.status}; its deadline can no longer change.`);
   });
   const request = (await findRequest(ctx, requestId))!;
   if (request.status === 'open') await planRequestDeadline(ctx, request);
@@ -276,15 +263,14 @@ export async function extendMarketplaceDeadline(ctx: AppContext, actorOrNull: Ac
 
 /** Browse a marketplace's requests: the public sees published ones; an organization also its own. */
 export async function browseRequests(ctx: AppContext, actor: Actor | null, marketplaceSlug: string, query: BrowseRequestsQuery): Promise<RequestsPage> {
-  if (!query.mine && !actor?.isOrganizer) return browsePublicRequests(ctx, marketplaceSlug, query);
+  if (!query.mine && !listsUnpublishedRequests(actor)) return browsePublicRequests(ctx, marketplaceSlug, query);
   const marketplace = await findMarketplace(ctx, marketplaceSlug);
-  let statuses: RequestStatus[];
+  let statuses: readonly RequestStatus[];
   let organizationId: string | undefined;
   if (query.mine) {
-    const a = requireActor(actor);
-    if (!a.organization) throw forbidden('Name your organization first.');
-    organizationId = a.organization.id;
-    statuses = query.status ? [query.status] : ['submitted', 'open', 'rejected', 'withdrawn', 'closed', 'matched'];
+    // Only the organization a person acts for: a pending member does not list its requests.
+    organizationId = requireVerifiedMember(actor).organization.id;
+    statuses = query.status ? [query.status] : requestStatusSets.all;
   } else {
     statuses = [query.status ?? 'open'];
   }
@@ -307,7 +293,7 @@ export interface RequestsPage {
  */
 async function browsePublicRequests(ctx: AppContext, marketplaceSlug: string, query: BrowseRequestsQuery): Promise<RequestsPage> {
   const status = query.status ?? 'open';
-  if (!publicStatuses.includes(status)) throw forbidden(`Only organizers can list ${status} requests; use mine=true for your own.`);
+  if (!requestStatusSets.public.includes(status)) throw forbidden(`Only organizers can list ${status} requests; use mine=true for your own.`);
   const { marketplace } = await getPublicMarketplace(ctx, marketplaceSlug);
   // The whole parsed query is the key, so a filter added to the schema can never be left out of it.
   const key = `requests:${marketplace.id}:${JSON.stringify({ ...query, status })}`;
@@ -323,7 +309,7 @@ export async function listPublicThemes(ctx: AppContext, marketplaceId: string): 
   return ctx.caches.listing.get(`themes:${marketplaceId}`, () => listThemesInUse(ctx, marketplaceId));
 }
 
-async function loadRequestsPage(ctx: AppContext, marketplaceId: string, statuses: RequestStatus[], organizationId: string | undefined, query: BrowseRequestsQuery) {
+async function loadRequestsPage(ctx: AppContext, marketplaceId: string, statuses: readonly RequestStatus[], organizationId: string | undefined, query: BrowseRequestsQuery) {
   const rows = await browseRequestRows(ctx, {
     marketplaceId,
     statuses,
@@ -341,9 +327,9 @@ async function loadRequestsPage(ctx: AppContext, marketplaceId: string, statuses
   return { items, nextCursor: hasMore ? encodeCursor(items[items.length - 1]!.response_deadline, items[items.length - 1]!.id) : null };
 }
 
-export function requestToJson(r: RequestRow, actor: Actor | null) {
+/** A request as the API answers it; the rejection reason only for those who see its internals. */
+export function requestToJson(r: RequestRow, actor: Actor | null): RequestAnswer {
   const tz = r.time_zone;
-  const insider = !!actor && (actor.isOrganizer || actor.organization?.id === r.organization_id);
   return {
     id: r.id,
     marketplace: r.marketplace_slug,
@@ -360,7 +346,7 @@ export function requestToJson(r: RequestRow, actor: Actor | null) {
     status: r.status,
     responseCount: r.response_count,
     sealedResponses: r.sealed_responses,
-    ...(insider ? { rejectionReason: r.rejection_reason } : {}),
+    ...(seesRequestInternals(actor, r) ? { rejectionReason: r.rejection_reason } : {}),
     createdAt: isoInZone(r.created_at, tz),
     publishedAt: r.published_at ? isoInZone(r.published_at, tz) : null,
     closedAt: r.closed_at ? isoInZone(r.closed_at, tz) : null,

@@ -126,16 +126,6 @@ export async function findResponderOfResponse({ db }: Queryable, responseId: str
     .executeTakeFirstOrThrow();
 }
 
-/** A response's status with the organization and status of the request it answers (who may mark it preferred). */
-export async function findResponseWithRequestOrganization({ db }: Queryable, responseId: string) {
-  return db
-    .selectFrom('responses as s')
-    .innerJoin('requests as r', 'r.id', 's.request_id')
-    .select(['s.id', 's.status', 'r.organization_id', 'r.status as request_status'])
-    .where('s.id', '=', responseId)
-    .executeTakeFirst();
-}
-
 export async function setResponsePreferred({ db }: Queryable, responseId: string, preferred: boolean) {
   await db.updateTable('responses').set({ preferred }).where('id', '=', responseId).execute();
 }
@@ -148,11 +138,6 @@ export async function listSubmittedResponsesWithWriters({ db }: Queryable, reque
     WHERE s.request_id = ANY(${requestIds}::uuid[]) AND s.status = 'submitted'
     ORDER BY s.request_id, s.submitted_at, s.id`.execute(db);
   return result.rows;
-}
-
-export async function findRequestIdOfResponse({ db }: Queryable, responseId: string): Promise<string> {
-  const response = await db.selectFrom('responses').select('request_id').where('id', '=', responseId).executeTakeFirstOrThrow();
-  return response.request_id;
 }
 
 export async function findResponse({ db }: Queryable, id: string) {

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { oneLine, textField } from '../shared/schema-fields.ts';
 import { isLanguageCode } from '../shared/reference-data.ts';
 import { requestCategories } from '../requests/requests.schemas.ts';
+import { instant, organizationRef, uuid } from '../shared/answer-fields.ts';
+import { responseStatuses } from './response-status.ts';
 
 export const modalities = ['in_person', 'remote', 'either'] as const;
 export const modalityLabels: Record<(typeof modalities)[number], string> = { in_person: 'In person', remote: 'Remote', either: 'In person or remote' };
@@ -43,3 +45,25 @@ export const updateResponseBody = z.object(responseFields).partial().strict();
 
 export type CreateResponseInput = z.infer<typeof createResponseBody>;
 export type UpdateResponseInput = z.infer<typeof updateResponseBody>;
+
+/** A response as the API answers it. */
+export const responseAnswer = z
+  .object({
+    id: uuid,
+    requestId: uuid,
+    organization: organizationRef,
+    summary: z.string(),
+    details: z.string(),
+    offerCategories: z.array(z.enum(requestCategories)),
+    modality: z.enum(modalities),
+    languages: z.array(z.string()),
+    funding: z.enum(fundings),
+    status: z.enum(responseStatuses),
+    submittedAt: instant.nullable(),
+    updatedAt: instant,
+  })
+  .meta({ id: 'Response' });
+
+/** One of my organization's responses, with its request. */
+export const myResponseAnswer = responseAnswer.extend({ request: z.object({ id: uuid, title: z.string(), status: z.string() }) }).meta({ id: 'MyResponse' });
+export type ResponseAnswer = z.input<typeof responseAnswer>;

@@ -1,11 +1,14 @@
 import type { AppContext } from '../context.ts';
 import type { ResponseStatus } from '../../db/types.ts';
-import { isVerifiedMember, requireActor, type Actor } from '../auth/actor.ts';
+import { requireActor, requireVerifiedMember, whyNotMember, type Actor } from '../auth/actor.ts';
+import { canChangeResponse, canMarkPreferred, canRespondTo, canSeeResponse, responseListScope } from './responses.policy.ts';
+import { responseActionVerbs, responseStatusSets, responseTransitions } from './response-status.ts';
+export { canSeeResponse } from './responses.policy.ts';
 import { AppError, conflict, forbidden, notFound } from '../shared/errors.ts';
 import { inTransaction, type Tx } from '../shared/transaction.ts';
 import { isoInZone } from '../shared/time.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
-import { deadlinePassedError } from '../requests/request-status.ts';
+import { deadlinePassedError, requestStatusSets } from '../requests/request-status.ts';
 import { getRequest, requestUrl } from '../requests/requests.service.ts';
 import { findUserEmail } from '../requests/requests.repository.ts';
 import type { RequestRow } from '../requests/requests.repository.ts';
@@ -14,7 +17,6 @@ import {
   type LockedRequest,
   findResponse,
   findResponseOfOrganization,
-  findRequestIdOfResponse,
   insertResponseBeforeDeadline,
   listResponsesOfOrganization,
   listResponsesOfRequest,
@@ -23,17 +25,15 @@ import {
   type ResponseChanges,
   type ResponseRow,
 } from './responses.repository.ts';
-import type { CreateResponseInput, UpdateResponseInput } from './responses.schemas.ts';
+import type { CreateResponseInput, ResponseAnswer, UpdateResponseInput } from './responses.schemas.ts';
 import { renderResponseReceivedEmail, renderResponseSubmittedEmail } from './responses.emails.ts';
 
 type ProviderActor = Actor & { organization: NonNullable<Actor['organization']> };
 
 /** Any verified organization other than the requester's may respond. */
 export function requireVerifiedProvider(actorOrNull: Actor | null, request: { organization_id: string }): ProviderActor {
-  const actor = requireActor(actorOrNull);
-  if (!actor.organization) throw forbidden('Name your organization first (Account → Organization).');
-  if (!isVerifiedMember(actor)) throw forbidden('Your organization is waiting for verification by the forum secretariat. You can browse, but not respond yet.');
-  if (actor.organization.id === request.organization_id) throw forbidden('An organization cannot respond to its own request.');
+  const actor = requireVerifiedMember(actorOrNull, 'respond');
+  if (!canRespondTo(actor, request)) throw forbidden('An organization cannot respond to its own request.');
   return actor as ProviderActor;
 }
 
@@ -42,7 +42,7 @@ async function refusalFor(tx: Tx, requestId: string): Promise<AppError> {
   const request = await lockRequestForResponse(tx, requestId);
   if (!request) return notFound('The request');
   // Closed or matched means its deadline passed: say so, with the deadline.
-  if (['submitted', 'rejected', 'withdrawn'].includes(request.status)) return conflict('request-not-open', `This request is ${request.status}; it does not take responses.`);
+  if (!requestStatusSets.public.includes(request.status)) return conflict('request-not-open', `This request is ${request.status}; it does not take responses.`);
   return deadlinePassedError(request.response_deadline, request.time_zone);
 }
 
@@ -115,17 +115,6 @@ export async function createResponse(ctx: AppContext, actorOrNull: Actor | null,
   return (await findResponse(ctx, id))!;
 }
 
-/** Who may see a response: its organization, the organizers, and the requester (after the close if sealed). */
-export function canSeeResponse(actor: Actor | null, response: ResponseRow, request: RequestRow & { sealed: boolean }): boolean {
-  if (!actor) return false;
-  if (actor.isOrganizer) return true;
-  if (actor.organization?.id === response.organization_id) return true;
-  if (actor.organization?.id === request.organization_id && response.status !== 'draft') {
-    return !request.sealed || ['closed', 'matched'].includes(request.status);
-  }
-  return false;
-}
-
 function withSeal(request: RequestRow) {
   return { ...request, sealed: request.sealed_responses || request.marketplace_sealed };
 }
@@ -144,12 +133,10 @@ export async function visibleResponsesOf(ctx: AppContext, actor: Actor | null, l
   const request = withSeal(loaded);
   const requestId = request.id;
   const a = requireActor(actor);
-  const isRequester = a.organization?.id === request.organization_id;
-  if (a.isOrganizer) return { request, sealedUntilClose: false, items: await listResponsesOfRequest(ctx, requestId, ['draft', 'submitted', 'withdrawn', 'matched', 'not_matched']) };
-  if (isRequester) {
-    if (request.sealed && !['closed', 'matched'].includes(request.status)) return { request, sealedUntilClose: true, items: [] };
-    return { request, sealedUntilClose: false, items: await listResponsesOfRequest(ctx, requestId, ['submitted', 'matched', 'not_matched']) };
-  }
+  const scope = responseListScope(a, request);
+  if (scope === 'all') return { request, sealedUntilClose: false, items: await listResponsesOfRequest(ctx, requestId, [...responseStatusSets.all]) };
+  if (scope === 'sealed') return { request, sealedUntilClose: true, items: [] };
+  if (scope === 'sent') return { request, sealedUntilClose: false, items: await listResponsesOfRequest(ctx, requestId, [...responseStatusSets.sentToRequester]) };
   const own = a.organization ? await findResponseOfOrganization(ctx, requestId, a.organization.id) : undefined;
   return { request, sealedUntilClose: false, items: own ? [own] : [] };
 }
@@ -164,11 +151,6 @@ export async function listOwnResponses(ctx: AppContext, actor: Actor) {
   return actor.organization ? listResponsesOfOrganization(ctx, actor.organization.id) : [];
 }
 
-/** The request a response answers (where a page goes back to after a change of the response). */
-export async function requestIdOfResponse(ctx: AppContext, responseId: string): Promise<string> {
-  return findRequestIdOfResponse(ctx, responseId);
-}
-
 export async function getResponse(ctx: AppContext, actor: Actor | null, id: string) {
   const response = await findResponse(ctx, id);
   if (!response) throw notFound('The response');
@@ -179,28 +161,33 @@ export async function getResponse(ctx: AppContext, actor: Actor | null, id: stri
 
 function requireResponseOwner(actorOrNull: Actor | null, response: ResponseRow): ProviderActor {
   const actor = requireActor(actorOrNull);
-  if (actor.organization?.id !== response.organization_id || !isVerifiedMember(actor)) {
-    throw forbidden(`Only ${response.organization_name} can change its response.`);
-  }
+  if (!canChangeResponse(actor, response)) throw forbidden(actor.organization ? `Only ${response.organization_name} can change its response.` : whyNotMember(actor, 'respond'));
   return actor as ProviderActor;
 }
 
-export type ResponseAction = 'edit' | 'submit' | 'withdraw';
+export type ProviderResponseAction = 'edit' | 'submit' | 'withdraw';
+
+/** Whether the person may mark this response preferred (the requester, once it may read it; organizers). */
+export async function requireMayMarkPreferred(ctx: AppContext, actor: Actor | null, responseId: string): Promise<ResponseRow> {
+  const response = await findResponse(ctx, responseId);
+  if (!response) throw notFound('The response');
+  const request = await requestWithSeal(ctx, actor, response.request_id).catch(() => null);
+  if (!request || !canSeeResponse(actor, response, request)) throw notFound('The response');
+  if (!canMarkPreferred(actor, response, request)) {
+    throw forbidden(response.status === 'draft' || response.status === 'withdrawn' ? `This response is ${response.status}; it cannot be marked.` : `Only ${request.organization_name} and the forum secretariat mark its preferred responses.`);
+  }
+  return response;
+}
 
 /** Every change of a response goes through here: under the request's lock, before the deadline. */
-export async function changeResponse(ctx: AppContext, actorOrNull: Actor | null, id: string, action: ResponseAction, input: UpdateResponseInput = {}) {
+export async function changeResponse(ctx: AppContext, actorOrNull: Actor | null, id: string, action: ProviderResponseAction, input: UpdateResponseInput = {}) {
   const existing = await getResponse(ctx, actorOrNull, id);
   const actor = requireResponseOwner(actorOrNull, existing);
-  const rules: Record<ResponseAction, { from: ResponseStatus[]; to?: ResponseStatus }> = {
-    edit: { from: ['draft', 'submitted'] },
-    submit: { from: ['draft', 'withdrawn'], to: 'submitted' },
-    withdraw: { from: ['draft', 'submitted'], to: 'withdrawn' },
-  };
-  const rule = rules[action];
+  const rule = responseTransitions[action];
   await inTransaction(ctx, async (tx) => {
     const locked = (await lockRequestForResponse(tx, existing.request_id))!;
     const current = (await findResponse(tx, id))!;
-    if (!rule.from.includes(current.status)) throw conflict('illegal-transition', `This response is ${current.status.replace('_', ' ')}; it cannot be ${action === 'edit' ? 'edited' : action === 'submit' ? 'submitted' : 'withdrawn'}.`);
+    if (!rule.from.includes(current.status)) throw conflict('illegal-transition', `This response is ${current.status.replace('_', ' ')}; it cannot be ${responseActionVerbs[action]}.`);
     const changes: ResponseChanges & { status?: ResponseStatus } = {};
     if (input.summary !== undefined) changes.summary = input.summary;
     if (input.details !== undefined) changes.details = input.details;
@@ -220,14 +207,14 @@ export async function changeResponse(ctx: AppContext, actorOrNull: Actor | null,
   return (await findResponse(ctx, id))!;
 }
 
-export function responseToJson(r: ResponseRow, timeZone: string) {
+export function responseToJson(r: ResponseRow, timeZone: string): ResponseAnswer {
   return {
     id: r.id,
     requestId: r.request_id,
     organization: { id: r.organization_id, name: r.organization_name },
     summary: r.summary,
     details: r.details,
-    offerCategories: r.offer_categories,
+    offerCategories: r.offer_categories as ResponseAnswer['offerCategories'],
     modality: r.modality,
     languages: r.languages,
     funding: r.funding,
@@ -237,3 +224,9 @@ export function responseToJson(r: ResponseRow, timeZone: string) {
   };
 }
 
+
+/** The responses of the person's organization; none for someone who does not act for one. */
+export async function listMyResponses(ctx: AppContext, actor: Actor | null) {
+  const a = requireActor(actor);
+  return a.organization ? listResponsesOfOrganization(ctx, a.organization.id) : [];
+}

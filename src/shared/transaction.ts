@@ -28,11 +28,11 @@ export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promis
     work({
       db: trx,
       queueEmail: async (email) => {
-        const id = await insertOutboxEmail({ db: trx }, email, domain);
+        const id = await insertOutboxEmail({ db: trx }, email, domain, ctx.config.SESSION_SECRET);
         if (id) outboxIds.push(id);
       },
       queueEmails: async (emails) => {
-        outboxIds.push(...(await insertOutboxEmails({ db: trx }, emails, domain)));
+        outboxIds.push(...(await insertOutboxEmails({ db: trx }, emails, domain, ctx.config.SESSION_SECRET)));
       },
       changes: (cache) => {
         changed.add(cache);

@@ -1,103 +1,105 @@
-import { cacheChanged } from '../../src/shared/process-cache.ts';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cacheChanged } from '../../src/shared/process-cache.ts';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
-import { apiClient } from '../helpers/http.ts';
-import { createPerson, createTestMarketplace, publishedRequest, sampleRequest, sampleResponse, type TestPerson, castMember } from '../helpers/factories.ts';
-import { apiOperations } from '../../src/http/openapi.ts';
+import { apiClient, PageClient } from '../helpers/http.ts';
+import { createPerson, createTestMarketplace, publishedRequest, sampleRequest, sampleResponse, type TestPerson, castMember, passDeadline } from '../helpers/factories.ts';
+import { apiOperations } from '../../src/http/api-operations.ts';
+import type { Caller, Operation } from '../../src/http/operation.ts';
 import { insertMeeting } from '../../src/meetings/meetings.repository.ts';
 import { hashToken, newSecretToken } from '../../src/auth/tokens.ts';
 
 /**
- * Every API route × every kind of caller, from one table. A route missing from the table fails the
- * test, so a new route cannot ship without saying who may use it.
+ * Every API operation × every kind of caller, the expectations made from the operations' own `allow`
+ * declarations: what the document promises is what the server does. The half-trusted callers (a
+ * pending member of the requester or the provider, a member of a pending or of a rejected
+ * organization) must be treated as strangers: the second part compares what they read with what a
+ * stranger reads, on the API and on the pages.
  */
-const roles = ['anonymous', 'pending', 'requester', 'otherRequester', 'provider', 'otherProvider', 'organizer'] as const;
-type Role = (typeof roles)[number];
-type Rule = 'everyone' | 'signedIn' | 'organizer' | Role[];
+const callers = [
+  'anonymous',
+  'stranger',
+  'pendingOfRequester',
+  'pendingOfProvider',
+  'memberOfPendingOrg',
+  'memberOfRejectedOrg',
+  'requester',
+  'otherRequester',
+  'provider',
+  'otherProvider',
+  'organizer',
+] as const;
+type CallerKind = (typeof callers)[number];
+const halfTrusted = ['pendingOfRequester', 'pendingOfProvider', 'memberOfPendingOrg', 'memberOfRejectedOrg'] as const;
+
+/** Which declared relations each kind of caller has to the fixture (a request of Bangladesh, ILO's response, their meeting). */
+const relations: Record<CallerKind, readonly Caller[]> = {
+  anonymous: ['anyone'],
+  stranger: ['anyone', 'signed-in'],
+  pendingOfRequester: ['anyone', 'signed-in'],
+  pendingOfProvider: ['anyone', 'signed-in'],
+  memberOfPendingOrg: ['anyone', 'signed-in'],
+  memberOfRejectedOrg: ['anyone', 'signed-in'],
+  requester: ['anyone', 'signed-in', 'verified-member', 'verified-government', 'requester'],
+  otherRequester: ['anyone', 'signed-in', 'verified-member', 'verified-government', 'other-verified-member'],
+  provider: ['anyone', 'signed-in', 'verified-member', 'other-verified-member', 'provider'],
+  otherProvider: ['anyone', 'signed-in', 'verified-member', 'other-verified-member'],
+  organizer: ['anyone', 'signed-in', 'organizer'],
+};
+
+function expectedToSucceed(op: Operation, caller: CallerKind): boolean {
+  return op.allow.some((c) => relations[caller].includes(c));
+}
 
 interface Fixture {
   requestId: string;
   /** A published request nobody responded to yet. */
   freshRequestId: string;
-  /** A draft response of the provider (on another request). */
-  draftResponseId: string;
+  /** A request awaiting moderation. */
   draftRequestId: string;
   responseId: string;
+  /** A draft response of the provider (on another request). */
+  draftResponseId: string;
   meetingId: string;
-  organizationId: string;
-  pendingUserId: string;
+  /** An organization awaiting verification. */
+  pendingOrganizationId: string;
+  /** A person waiting to join the provider's organization. */
+  joinerId: string;
+  failedEmailId: string;
 }
 
-const table: Record<string, { who: Rule; body?: (f: Fixture) => unknown; path?: (f: Fixture) => string }> = {
-  'post /auth/magic-link': { who: 'everyone', body: () => ({ email: `someone-${Math.random().toString(36).slice(2)}@example.org` }) },
-  'post /auth/token': { who: [], body: () => ({ token: 'x'.repeat(43) }) },
-  'post /auth/sign-out': { who: 'signedIn' },
-  'get /me': { who: 'signedIn' },
-  'put /me/organization': { who: 'signedIn', body: () => ({ name: 'Ministry of Labour, Nepal', kind: 'government', country: 'NP' }) },
-  'get /me/interests': { who: 'signedIn' },
-  'put /me/interests': { who: 'signedIn', body: () => ({ categories: ['training'] }) },
-  'get /me/responses': { who: 'signedIn' },
-  'get /organizations': { who: 'organizer' },
-  'post /organizations/{id}/verify': { who: 'organizer' },
-  'post /organizations/{id}/members/{userId}/approve': { who: 'organizer' },
-  'get /marketplaces': { who: 'everyone' },
-  'post /marketplaces': { who: 'organizer', body: () => ({ slug: `m-${Math.random().toString(36).slice(2, 8)}`, name: 'Another edition', timeZone: 'Europe/Brussels', opensAt: '2030-01-01', responseDeadline: '2030-02-01', forumStartsAt: '2030-03-01', forumEndsAt: '2030-03-02' }) },
-  'get /marketplaces/{slug}': { who: 'everyone' },
-  'patch /marketplaces/{slug}': { who: 'organizer', body: () => ({ name: 'GFMD 2007 Brussels (renamed)' }) },
-  'patch /marketplaces/{slug}/deadline': { who: 'organizer', body: () => ({ responseDeadline: new Date(Date.now() + 90 * 24 * 3600 * 1000).toISOString() }) },
-  'post /marketplaces/{slug}/requests': { who: ['requester', 'otherRequester'], body: () => sampleRequest },
-  'get /marketplaces/{slug}/requests': { who: 'everyone' },
-  'get /requests/{id}': { who: 'everyone' },
-  'patch /requests/{id}': { who: ['requester', 'organizer'], body: () => ({ maxMatches: 2 }) },
-  'post /requests/{id}/withdraw': { who: ['requester', 'organizer'] },
-  'post /requests/{id}/publish': { who: 'organizer', path: (f) => `/requests/${f.draftRequestId}/publish` },
-  'post /requests/{id}/reject': { who: 'organizer', body: () => ({ reason: 'Please split the request in two.' }) },
-  'patch /requests/{id}/deadline': { who: 'organizer', body: () => ({ responseDeadline: new Date(Date.now() + 5 * 24 * 3600 * 1000).toISOString() }) },
-  'put /requests/{id}/follow': { who: 'signedIn' },
-  'delete /requests/{id}/follow': { who: 'signedIn' },
-  'post /requests/{id}/responses': { who: ['otherRequester', 'provider', 'otherProvider'], body: () => sampleResponse, path: (f) => `/requests/${f.freshRequestId}/responses` },
-  'get /requests/{id}/responses': { who: 'signedIn' },
-  'get /responses/{id}': { who: ['requester', 'provider', 'organizer'] },
-  'patch /responses/{id}': { who: ['provider'], body: () => ({ summary: 'A better summary of the offer' }) },
-  'post /responses/{id}/submit': { who: ['provider'], path: (f) => `/responses/${f.draftResponseId}/submit` },
-  'post /responses/{id}/withdraw': { who: ['provider'] },
-  'put /responses/{id}/preferred': { who: ['requester', 'organizer'], body: () => ({ preferred: true }) },
-  'post /marketplaces/{slug}/matching-runs': { who: 'organizer' },
-  'get /marketplaces/{slug}/matching-runs': { who: 'organizer' },
-  'get /marketplaces/{slug}/meetings': { who: 'organizer' },
-  'get /marketplaces/{slug}/report': { who: 'organizer' },
-  'post /marketplaces/{slug}/unavailability': { who: ['requester', 'otherRequester', 'provider', 'otherProvider'], body: () => ({ startsAt: '2027-07-10T09:00', endsAt: '2027-07-10T10:00' }) },
-  'get /meetings': { who: 'signedIn' },
-  'get /meetings/{id}': { who: ['requester', 'provider', 'organizer'] },
-  'post /meetings/{id}/accept': { who: ['requester', 'provider'] },
-  'post /meetings/{id}/decline': { who: ['requester', 'provider'] },
-  'get /emails': { who: 'organizer' },
-  'post /emails/{id}/resend': { who: 'organizer' },
+/** What each operation needs beyond its path: a body that passes validation, or another record to act on. */
+const samples: Record<string, { body?: (f: Fixture) => unknown | Promise<unknown>; path?: (f: Fixture) => string }> = {
+  requestSignInLink: { body: () => ({ email: `someone-${Math.random().toString(36).slice(2)}@example.org` }) },
+  exchangeSignInToken: { body: async () => ({ token: await newSignInToken() }) },
+  setMyOrganization: { body: () => ({ name: 'Ministry of Labour, Nepal', kind: 'government', country: 'NP' }) },
+  setMyInterests: { body: () => ({ categories: ['training'] }) },
+  createMarketplace: {
+    body: () => ({ slug: `m-${Math.random().toString(36).slice(2, 8)}`, name: 'Another edition', timeZone: 'Europe/Brussels', opensAt: '2030-01-01', responseDeadline: '2030-02-01', forumStartsAt: '2030-03-01', forumEndsAt: '2030-03-02' }),
+  },
+  updateMarketplace: { body: () => ({ name: 'GFMD 2007 Brussels (renamed)' }) },
+  extendMarketplaceDeadline: { body: () => ({ responseDeadline: new Date(Date.now() + 90 * 24 * 3600 * 1000).toISOString() }) },
+  createRequest: { body: () => sampleRequest },
+  updateRequest: { body: () => ({ maxMatches: 2 }) },
+  publishRequest: { path: (f) => `/requests/${f.draftRequestId}/publish` },
+  rejectRequest: { body: () => ({ reason: 'Please split the request in two.' }) },
+  changeRequestDeadline: { body: () => ({ responseDeadline: new Date(Date.now() + 5 * 24 * 3600 * 1000).toISOString() }) },
+  createResponse: { body: () => sampleResponse, path: (f) => `/requests/${f.freshRequestId}/responses` },
+  updateResponse: { body: () => ({ summary: 'A better summary of the offer' }) },
+  submitResponse: { path: (f) => `/responses/${f.draftResponseId}/submit` },
+  markResponsePreferred: { body: () => ({ preferred: true }) },
+  declareUnavailability: { body: () => ({ startsAt: '2027-07-10T09:00', endsAt: '2027-07-10T10:00' }) },
 };
-
-function allowed(rule: Rule, role: Role): boolean {
-  if (rule === 'everyone') return true;
-  if (rule === 'signedIn') return role !== 'anonymous';
-  if (rule === 'organizer') return role === 'organizer';
-  return rule.includes(role);
-}
 
 let env: TestEnvironment;
 let api: ReturnType<typeof apiClient>;
-const people = {} as Record<Exclude<Role, 'anonymous'>, TestPerson>;
+const people = {} as Record<Exclude<CallerKind, 'anonymous'>, TestPerson>;
 
-beforeAll(async () => {
-  env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'] });
-  api = apiClient(env.baseUrl);
-  people.organizer = await castMember(env.ctx, 'organizer');
-  people.pending = await createPerson(env.ctx, { email: 'focal@pending.example', organization: { name: 'Pending ministry', kind: 'government', country: 'NP', status: 'pending' } });
-  people.requester = await castMember(env.ctx, 'bangladesh');
-  people.otherRequester = await castMember(env.ctx, 'mexico');
-  people.provider = await castMember(env.ctx, 'ilo');
-  people.otherProvider = await castMember(env.ctx, 'iom');
-  await createTestMarketplace(env.ctx, people.organizer);
-});
-afterAll(async () => env?.close());
+async function newSignInToken(): Promise<string> {
+  const token = newSecretToken();
+  await env.ctx.db.insertInto('sign_in_tokens').values({ token_hash: hashToken(token), email: `new-${Math.random().toString(36).slice(2)}@example.org`, expires_at: sql<Date>`now() + interval '10 minutes'` }).execute();
+  return token;
+}
 
 async function newApiToken(userId: string): Promise<string> {
   const token = newSecretToken();
@@ -105,28 +107,69 @@ async function newApiToken(userId: string): Promise<string> {
   return token;
 }
 
-let fixtureCount = 0;
+beforeAll(async () => {
+  env = await startTestEnvironment({ organizers: ['secretariat@gfmd.test'], workers: false });
+  api = apiClient(env.baseUrl);
+  people.organizer = await castMember(env.ctx, 'organizer');
+  people.requester = await castMember(env.ctx, 'bangladesh');
+  people.otherRequester = await castMember(env.ctx, 'mexico');
+  people.provider = await castMember(env.ctx, 'ilo');
+  people.otherProvider = await castMember(env.ctx, 'iom');
+  people.stranger = await createPerson(env.ctx, { email: 'someone@example.org' });
+  // Claimed the requester's and the provider's organization; nobody approved them.
+  people.pendingOfRequester = await createPerson(env.ctx, { email: 'claims@mole.gov.bd', organization: { name: 'Ministry of Expatriates Welfare, Bangladesh', kind: 'government', country: 'BD' }, membership: 'pending' });
+  people.pendingOfProvider = await createPerson(env.ctx, { email: 'claims@ilo.org', organization: { name: 'International Labour Organization (ILO)', kind: 'un_agency' }, membership: 'pending' });
+  people.memberOfPendingOrg = await createPerson(env.ctx, { email: 'focal@pending.example', organization: { name: 'Pending ministry', kind: 'government', country: 'NP', status: 'pending' } });
+  people.memberOfRejectedOrg = await createPerson(env.ctx, { email: 'focal@rejected.example', organization: { name: 'Rejected agency', kind: 'ngo', country: null } });
+  await env.ctx.db.updateTable('organizations').set({ status: 'rejected' }).where('name', '=', 'Rejected agency').execute();
+  cacheChanged(env.ctx, 'actors');
+  await createTestMarketplace(env.ctx, people.organizer);
+});
+afterAll(async () => env?.close());
 
-/** Fresh records for one (route, role) call, so no call sees what another changed. */
+let meetingHour = 0;
+
+/** Fresh records, so no call sees what another changed. */
 async function fixture(): Promise<Fixture> {
   const request = await publishedRequest(api, people.requester, people.organizer, { title: `Request ${Math.random().toString(36).slice(2)}` });
   const draft = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: people.requester.token, body: sampleRequest });
-  const response = await api('POST', `/api/v1/requests/${request.id}/responses`, { token: people.provider.token, body: { ...sampleResponse, draft: true } });
-  await api('POST', `/api/v1/responses/${response.body.id}/submit`, { token: people.provider.token });
+  const response = await api('POST', `/api/v1/requests/${request.id}/responses`, { token: people.provider.token, body: sampleResponse });
   const fresh = await publishedRequest(api, people.requester, people.organizer, { title: `Fresh request ${Math.random().toString(36).slice(2)}` });
   const other = await publishedRequest(api, people.requester, people.organizer, { title: `Other request ${Math.random().toString(36).slice(2)}` });
   const draftResponse = await api('POST', `/api/v1/requests/${other.id}/responses`, { token: people.provider.token, body: { ...sampleResponse, draft: true } });
+  const meetingId = await meetingBetween(request.id, response.body.id);
+  const pendingOrg = await env.ctx.db.insertInto('organizations').values({ name: `Pending org ${Math.random()}`, kind: 'ngo', country: null }).returning('id').executeTakeFirstOrThrow();
+  const joiner = await env.ctx.db.insertInto('users').values({ email: `joiner-${Math.random()}@example.org`, organization_id: people.provider.organizationId, membership: 'pending' }).returning('id').executeTakeFirstOrThrow();
+  const email = await env.ctx.db
+    .insertInto('outbox')
+    .values({ idempotency_key: `failed-${Math.random()}`, template: 'test', to_email: 'nobody@example.org', subject: 'A failed email', text_body: 'x', html_body: 'x', message_id: `<${Math.random()}@localhost>`, status: 'failed' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return {
+    requestId: request.id,
+    freshRequestId: fresh.id,
+    draftRequestId: draft.body.id,
+    responseId: response.body.id,
+    draftResponseId: draftResponse.body.id,
+    meetingId,
+    pendingOrganizationId: pendingOrg.id,
+    joinerId: joiner.id,
+    failedEmailId: email.id,
+  };
+}
+
+/** A proposed meeting of the requester and the provider; each gets its own hour (a room holds one meeting at a time). */
+async function meetingBetween(requestId: string, responseId: string): Promise<string> {
   const marketplace = await env.ctx.db.selectFrom('marketplaces').select('id').where('slug', '=', 'gfmd-2007').executeTakeFirstOrThrow();
   const room = await env.ctx.db.selectFrom('rooms').select('id').where('marketplace_id', '=', marketplace.id).limit(1).executeTakeFirstOrThrow();
   const run = await env.ctx.db.insertInto('matching_runs').values({ marketplace_id: marketplace.id, trigger: 'organizer', status: 'done' }).returning('id').executeTakeFirstOrThrow();
-  // Each fixture's meeting gets its own hour: the room and the parties may hold only one meeting at a time.
-  fixtureCount += 1;
-  const start = new Date(Date.UTC(2027, 6, 10, 7, 0) + fixtureCount * 3600_000);
+  meetingHour += 1;
+  const start = new Date(Date.UTC(2027, 6, 10, 7, 0) + meetingHour * 3600_000);
   const meeting = await insertMeeting(env.ctx, {
     marketplaceId: marketplace.id,
     runId: run.id,
-    requestId: request.id,
-    responseId: response.body.id,
+    requestId,
+    responseId,
     requesterOrgId: people.requester.organizationId!,
     providerOrgId: people.provider.organizationId!,
     roomId: room.id,
@@ -135,59 +178,137 @@ async function fixture(): Promise<Fixture> {
     score: 0.5,
     scoreParts: [],
   });
-  const pendingOrg = await env.ctx.db.insertInto('organizations').values({ name: `Pending org ${Math.random()}`, kind: 'ngo', country: null }).returning('id').executeTakeFirstOrThrow();
-  const joiner = await env.ctx.db.insertInto('users').values({ email: `joiner-${Math.random()}@example.org`, organization_id: people.provider.organizationId, membership: 'pending' }).returning('id').executeTakeFirstOrThrow();
-  const email = await env.ctx.db
-    .insertInto('outbox')
-    .values({ idempotency_key: `failed-${Math.random()}`, template: 'test', to_email: 'nobody@example.org', subject: 'A failed email', text_body: 'x', html_body: 'x', message_id: `<${Math.random()}@localhost>`, status: 'failed' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return { freshRequestId: fresh.id, draftResponseId: draftResponse.body.id, requestId: request.id, draftRequestId: draft.body.id, responseId: response.body.id, meetingId: meeting.id, organizationId: pendingOrg.id, pendingUserId: joiner.id, emailId: email.id } as Fixture & { emailId: string };
+  return meeting.id;
 }
 
-function concretePath(template: string, f: Fixture & { emailId?: string }): string {
-  return template
-    .replace('/organizations/{id}/members/{userId}', `/organizations/${people.provider.organizationId}/members/${f.pendingUserId}`)
-    .replace('/organizations/{id}', `/organizations/${f.organizationId}`)
+function concretePath(op: Operation, f: Fixture): string {
+  const sample = samples[op.operationId];
+  if (sample?.path) return sample.path(f);
+  return op.path
+    .replace('/organizations/{id}/members/{userId}', `/organizations/${people.provider.organizationId}/members/${f.joinerId}`)
+    .replace('/organizations/{id}', `/organizations/${f.pendingOrganizationId}`)
     .replace('{slug}', 'gfmd-2007')
     .replace('/requests/{id}', `/requests/${f.requestId}`)
     .replace('/responses/{id}', `/responses/${f.responseId}`)
     .replace('/meetings/{id}', `/meetings/${f.meetingId}`)
-    .replace('/emails/{id}', `/emails/${f.emailId}`);
+    .replace('/emails/{id}', `/emails/${f.failedEmailId}`);
 }
 
-describe('the authorization matrix', () => {
-  it('has a row for every API route', () => {
-    expect(Object.keys(table).sort()).toEqual(apiOperations.map((o) => `${o.method} ${o.path}`).sort());
+/** People changed by a call (joining an organization, signing out) are put back for the next one. */
+async function restorePeople(op: Operation, caller: CallerKind, succeeded: boolean): Promise<void> {
+  for (const person of Object.values(people)) {
+    const membership = person.organizationId ? (person === people.pendingOfRequester || person === people.pendingOfProvider ? 'pending' : 'active') : null;
+    await env.ctx.db.updateTable('users').set({ organization_id: person.organizationId, membership }).where('id', '=', person.id).execute();
+  }
+  cacheChanged(env.ctx, 'actors');
+  if (op.operationId === 'signOut' && succeeded && caller !== 'anonymous') people[caller] = { ...people[caller], token: await newApiToken(people[caller].id) };
+}
+
+describe('the authorization matrix, made from the operations', () => {
+  it('every operation says who may call it, and every operation that needs a body has a sample', () => {
+    for (const op of apiOperations) {
+      expect(op.allow.length, op.operationId).toBeGreaterThan(0);
+      if (op.body && op.method !== 'get') {
+        const needsBody = !op.body.safeParse({}).success;
+        if (needsBody) expect(samples[op.operationId]?.body, `${op.operationId} needs a sample body in this test`).toBeDefined();
+      }
+    }
+    expect(new Set(apiOperations.map((o) => o.operationId)).size).toBe(apiOperations.length);
   });
 
-  for (const operation of apiOperations) {
-    const key = `${operation.method} ${operation.path}`;
-    it(`${key}: ${roles.map((r) => `${r} ${allowed(table[key]?.who ?? [], r) ? 'yes' : 'no'}`).join(', ')}`, async () => {
-      const row = table[key];
-      expect(row, `no row for ${key}`).toBeDefined();
+  let shared: Fixture;
+  for (const op of apiOperations) {
+    const line = callers.map((c) => `${c} ${expectedToSucceed(op, c) ? 'yes' : 'no'}`).join(', ');
+    it(`${op.method.toUpperCase()} ${op.path} (${op.operationId}): ${line}`, async () => {
       const outcomes: string[] = [];
-      for (const role of roles) {
-        const f = await fixture();
-        const path = `/api/v1${row!.path ? row!.path(f) : concretePath(operation.path, f)}`;
-        const token = role === 'anonymous' ? undefined : people[role].token;
-        const response = await api(operation.method.toUpperCase(), path, { token, ...(row!.body ? { body: row!.body(f) } : {}) });
+      // Reads share one fixture; every write gets its own, so no call sees what another changed.
+      for (const caller of callers) {
+        const f = op.method === 'get' ? (shared ??= await fixture()) : await fixture();
+        const sample = samples[op.operationId];
+        const body = sample?.body ? await sample.body(f) : undefined;
+        const token = caller === 'anonymous' ? undefined : people[caller].token;
+        const response = await api(op.method.toUpperCase(), `/api/v1${concretePath(op, f)}`, { token, ...(body !== undefined ? { body } : {}) });
         const ok = response.status < 300;
-        const refused = [401, 403, 404].includes(response.status);
-        const expected = allowed(row!.who, role);
-        if (expected !== ok || (!expected && !refused)) outcomes.push(`${role}: expected ${expected ? 'success' : '401/403/404'}, got ${response.status} ${JSON.stringify(response.body).slice(0, 160)}`);
-        if (!expected && role === 'anonymous' && row!.who !== 'everyone' && operation.path !== '/auth/token') {
-          if (response.status !== 401) outcomes.push(`anonymous: expected 401, got ${response.status}`);
-        }
-        // Joining another organization changes who the person acts for: put them back.
-        for (const person of Object.values(people)) {
-          await env.ctx.db.updateTable('users').set({ organization_id: person.organizationId, membership: person.organizationId ? (person === people.pending ? 'active' : 'active') : null }).where('id', '=', person.id).execute();
-        }
-        cacheChanged(env.ctx, 'actors');
-        // Sign-out ends the person's token: give them a new one for the next routes.
-        if (key === 'post /auth/sign-out' && ok && role !== 'anonymous') people[role] = { ...people[role], token: await newApiToken(people[role].id) };
+        const expected = expectedToSucceed(op, caller);
+        if (expected !== ok) outcomes.push(`${caller}: expected ${expected ? 'success' : 'a refusal'}, got ${response.status} ${JSON.stringify(response.body).slice(0, 160)}`);
+        else if (!expected && caller === 'anonymous' && response.status !== 401) outcomes.push(`anonymous: expected 401, got ${response.status}`);
+        else if (!expected && ![401, 403, 404].includes(response.status)) outcomes.push(`${caller}: expected 401/403/404, got ${response.status}`);
+        if (response.status >= 400) expect(response.headers.get('content-type')).toContain('application/problem+json');
+        await restorePeople(op, caller, ok);
       }
       expect(outcomes).toEqual([]);
-    }, 60_000);
+    }, 120_000);
   }
+});
+
+describe('half-trusted callers see exactly what a stranger sees', () => {
+  /**
+   * Records that would leak: the requester's closed request with ILO's response, a sealed open request
+   * with ILO's response, their meeting. A pending member of either side, a member of a pending or
+   * rejected organization must read the same as a person without any organization.
+   */
+  let scene: { closedRequestId: string; closedResponseId: string; sealedRequestId: string; sealedResponseId: string; meetingId: string };
+  beforeAll(async () => {
+    const closed = await publishedRequest(api, people.requester, people.organizer, { title: 'Closed request with a response' });
+    const closedResponse = await api('POST', `/api/v1/requests/${closed.id}/responses`, { token: people.provider.token, body: { ...sampleResponse, summary: 'LEAK-MARKER closed offer of ILO' } });
+    const sealed = await publishedRequest(api, people.requester, people.organizer, { title: 'Sealed request', sealedResponses: true });
+    const sealedResponse = await api('POST', `/api/v1/requests/${sealed.id}/responses`, { token: people.provider.token, body: { ...sampleResponse, summary: 'LEAK-MARKER sealed offer of ILO' } });
+    await passDeadline(env.ctx, [closed.id]);
+    await env.ctx.db.updateTable('requests').set({ status: 'closed', closed_at: sql`now()` }).where('id', '=', closed.id).execute();
+    const meetingId = await meetingBetween(closed.id, closedResponse.body.id);
+    scene = { closedRequestId: closed.id, closedResponseId: closedResponse.body.id, sealedRequestId: sealed.id, sealedResponseId: sealedResponse.body.id, meetingId };
+  });
+
+  const reads = () => [
+    `/api/v1/requests/${scene.closedRequestId}`,
+    `/api/v1/requests/${scene.closedRequestId}/responses`,
+    `/api/v1/requests/${scene.sealedRequestId}/responses`,
+    `/api/v1/responses/${scene.closedResponseId}`,
+    `/api/v1/responses/${scene.sealedResponseId}`,
+    '/api/v1/me/responses',
+    '/api/v1/meetings',
+    `/api/v1/meetings/${scene.meetingId}`,
+    '/api/v1/marketplaces/gfmd-2007/requests',
+  ];
+
+  for (const caller of halfTrusted) {
+    it(`${caller}: the same answers as a stranger on every read, and the same refusals on writes`, async () => {
+      // The records are there: the requester and the provider do see them.
+      expect((await api('GET', `/api/v1/requests/${scene.closedRequestId}/responses`, { token: people.requester.token })).body.items).toHaveLength(1);
+      expect((await api('GET', `/api/v1/responses/${scene.sealedResponseId}`, { token: people.provider.token })).status).toBe(200);
+      for (const path of reads()) {
+        const asStranger = await api('GET', path, { token: people.stranger.token });
+        const asCaller = await api('GET', path, { token: people[caller].token });
+        expect({ path, status: asCaller.status, body: asCaller.body }).toEqual({ path, status: asStranger.status, body: asStranger.body });
+        expect(JSON.stringify(asCaller.body)).not.toContain('LEAK-MARKER');
+      }
+      const prefer = await api('PUT', `/api/v1/responses/${scene.closedResponseId}/preferred`, { token: people[caller].token, body: { preferred: true } });
+      expect(prefer.status).toBe((await api('PUT', `/api/v1/responses/${scene.closedResponseId}/preferred`, { token: people.stranger.token, body: { preferred: true } })).status);
+    });
+
+    it(`${caller}: the pages show no more than to a stranger`, async () => {
+      const page = new PageClient(env.baseUrl);
+      page.setCookie('fm_session', people[caller].browserToken);
+      for (const path of [`/requests/${scene.closedRequestId}`, `/requests/${scene.sealedRequestId}`, '/account/responses', '/meetings']) {
+        const answer = await page.get(path);
+        expect(answer.status, path).toBeLessThan(500);
+        expect(page.lastHtml, path).not.toContain('LEAK-MARKER');
+      }
+    });
+  }
+
+  it('a sealed response cannot be marked preferred before the close, by its requester either', async () => {
+    const answer = await api('PUT', `/api/v1/responses/${scene.sealedResponseId}/preferred`, { token: people.requester.token, body: { preferred: true } });
+    expect(answer.status).toBe(404);
+    const row = await env.ctx.db.selectFrom('responses').select('preferred').where('id', '=', scene.sealedResponseId).executeTakeFirstOrThrow();
+    expect(row.preferred).toBe(false);
+  });
+
+  it('a pending member is told that their membership awaits approval, not that the organization awaits verification', async () => {
+    const answer = await api('POST', `/api/v1/requests/${scene.sealedRequestId}/responses`, { token: people.pendingOfProvider.token, body: sampleResponse });
+    expect(answer.status).toBe(403);
+    expect(answer.body.detail).toBe('Your membership is waiting for approval.');
+    const pendingOrg = await api('POST', `/api/v1/requests/${scene.sealedRequestId}/responses`, { token: people.memberOfPendingOrg.token, body: sampleResponse });
+    expect(pendingOrg.body.detail).toMatch(/waiting for verification/);
+  });
 });

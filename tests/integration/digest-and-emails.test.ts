@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { apiClient, PageClient } from '../helpers/http.ts';
-import { createTestMarketplace, publishedRequest, sampleResponse, type TestPerson, castMember, passDeadline } from '../helpers/factories.ts';
+import { createPerson, createTestMarketplace, publishedRequest, sampleRequest, sampleResponse, type TestPerson, castMember, passDeadline } from '../helpers/factories.ts';
 import { sendDigests } from '../../src/interests/interests.service.ts';
 
 let env: TestEnvironment;
@@ -78,6 +78,44 @@ describe('the organizers’ email log', () => {
     expect(mail.parsed.messageId).toBe(failed.messageId);
     const again = await api('POST', `/api/v1/emails/${failed.id}/resend`, { token: organizer.token });
     expect([202, 409]).toContain(again.status);
+  });
+});
+
+describe('following a request', () => {
+  it('a person whose membership waits for approval follows a published request as an individual; nobody follows one they cannot see', async () => {
+    const waiting = await createPerson(env.ctx, { email: 'new.colleague@undp.org', organization: { name: 'United Nations Development Programme (UNDP)', kind: 'un_agency' }, membership: 'pending' });
+    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request followed by a person still waiting' });
+    expect((await api('PUT', `/api/v1/requests/${request.id}/follow`, { token: waiting.token })).body).toEqual({ following: true });
+    const browser = new PageClient(env.baseUrl);
+    browser.setCookie('fm_session', waiting.browserToken);
+    expect((await browser.get(`/requests/${request.id}`)).html).toContain('Stop following');
+
+    // A request not published yet is the requester's and the organizers': to anyone else it does not exist.
+    const unpublished = await api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: bangladesh.token, body: { ...sampleRequest, title: 'Request not published yet' } });
+    for (const method of ['PUT', 'DELETE']) {
+      const refused = await api(method, `/api/v1/requests/${unpublished.body.id}/follow`, { token: waiting.token });
+      expect(refused.status).toBe(404);
+    }
+    expect(await env.ctx.db.selectFrom('request_follows').select('user_id').where('request_id', '=', unpublished.body.id).execute()).toEqual([]);
+  });
+});
+
+describe('the organizers’ email log over the API', () => {
+  it('answers times as ISO instants, offers to resend only what is sent or failed, and refuses to resend one still on its way', async () => {
+    const pending = await env.ctx.db
+      .insertInto('outbox')
+      .values({ idempotency_key: 'waiting-in-line', template: 'test', to_email: 'in.line@example.org', subject: 'Still on its way', text_body: 'x', html_body: 'x', message_id: '<in-line@localhost>', status: 'sending', claimed_at: new Date() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const list = await api('GET', '/api/v1/emails?q=in.line%40example.org', { token: organizer.token });
+    expect(list.body.items).toEqual([expect.objectContaining({ id: pending.id, status: 'sending', sentAt: null, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/) })]);
+    const resend = await api('POST', `/api/v1/emails/${pending.id}/resend`, { token: organizer.token });
+    expect(resend.status).toBe(409);
+    const browser = new PageClient(env.baseUrl);
+    browser.setCookie('fm_session', organizer.browserToken);
+    const page = await browser.get('/organizer/emails?q=in.line%40example.org');
+    expect(page.html).toContain('in.line@example.org');
+    expect(page.html).not.toContain(`/organizer/emails/${pending.id}/resend`);
   });
 });
 

@@ -178,3 +178,27 @@ describe('marketplaces', () => {
     expect((await browser.get('/organizer/marketplaces/new')).status).toBe(403);
   });
 });
+
+describe('marketplace addresses', () => {
+  it('a malformed or unknown marketplace in an address is a 404 that names the marketplace, for reads and writes alike', async () => {
+    for (const [method, path] of [
+      ['GET', '/api/v1/marketplaces/no-such-edition'],
+      ['GET', '/api/v1/marketplaces/Bad%20Slug!'],
+      ['GET', '/api/v1/marketplaces/Bad%20Slug!/requests'],
+      ['PATCH', '/api/v1/marketplaces/%27%3B%20DROP'],
+    ] as const) {
+      const response = await api(method, path, { token: organizer.token, ...(method === 'PATCH' ? { body: { name: 'Renamed edition' } } : {}) });
+      expect(response.status, path).toBe(404);
+      expect(response.body.detail, path).toBe('The marketplace does not exist or is not visible to you.');
+    }
+    // Upper case is the same address.
+    expect((await api('GET', '/api/v1/marketplaces/GFMD-2007')).body.slug).toBe('gfmd-2007');
+  });
+
+  it('the list names each marketplace with its deadline in its own zone and how many requests are open', async () => {
+    const list = await api('GET', '/api/v1/marketplaces');
+    expect(list.status).toBe(200);
+    expect(list.body.items).toContainEqual({ slug: 'gfmd-2007', name: 'GFMD 2007 Brussels', timeZone: 'Europe/Brussels', responseDeadline: '2007-06-20T17:00:00+02:00', openRequests: 0 });
+    expect(list.body.nextCursor).toBeNull();
+  });
+});

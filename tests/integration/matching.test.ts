@@ -74,7 +74,8 @@ describe('the matching run', () => {
     expect([iloOnTraining, iomOnTraining, undpOnTraining, undpOnRemittances, iloOnRemittances].map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
     // The requester prefers ILO.
     expect((await api('PUT', `/api/v1/responses/${iloOnTraining.body.id}/preferred`, { token: bangladesh.token, body: { preferred: true } })).body).toEqual({ preferred: true });
-    expect((await api('PUT', `/api/v1/responses/${iloOnTraining.body.id}/preferred`, { token: ilo.token, body: { preferred: false } })).status).toBe(404);
+    // The provider reads its own response, so it is told who marks it rather than told it does not exist.
+    expect((await api('PUT', `/api/v1/responses/${iloOnTraining.body.id}/preferred`, { token: ilo.token, body: { preferred: false } })).status).toBe(403);
 
     // The deadline passes; the worker closes both requests and runs the matching by itself.
     await expect
@@ -156,6 +157,9 @@ describe('the matching run', () => {
     const meeting = await env.ctx.db.selectFrom('meetings').selectAll().where('request_id', '=', training.id).where('status', '=', 'proposed').executeTakeFirstOrThrow();
     const invite = env.mail.messages.find((m) => m.envelopeTo.includes('focal@ilo.org') && m.parsed.text?.includes(`/meetings/${meeting.id}/answer/provider/`))!;
     const link = linkIn(invite.parsed.text ?? '', `${env.baseUrl}/meetings/${meeting.id}/answer/provider/`);
+    // The link acts for ILO as long as the meeting stands: the stored emails do not hold it readable.
+    const answerToken = link.split('/').pop()!;
+    expect((await sql<{ row: string }>`SELECT o::text AS row FROM outbox o`.execute(env.ctx.db)).rows.filter((r) => r.row.includes(answerToken))).toEqual([]);
     const page = await new PageClient(env.baseUrl).get(link.slice(env.baseUrl.length));
     expect(page.status).toBe(200);
     expect(page.html).toContain('Decline the meeting');
@@ -215,5 +219,87 @@ describe('the matching run', () => {
     const reportCsv = await fetch(new URL('/organizer/marketplaces/gfmd-2007/report.csv', env.baseUrl), { headers: { cookie: `fm_session=${organizer.browserToken}` } });
     expect(await reportCsv.text()).toContain('International Labour Organization (ILO)');
     expect((await new PageClient(env.baseUrl).get('/organizer/marketplaces/gfmd-2007/timetable')).status).toBe(303);
+  });
+
+  it('the score is for organizers and the requester: the provider reads its meeting without it, over the API and on its page', async () => {
+    const meeting = (await api('GET', '/api/v1/meetings', { token: mexico.token })).body.items.find((m: { status: string }) => m.status === 'confirmed' || m.status === 'proposed');
+    expect(meeting.scoreParts).toHaveLength(6);
+    expect(meeting.score).toEqual(expect.any(Number));
+    const providerToken = meeting.provider.id === undp.organizationId ? undp.token : ilo.token;
+    const asProvider = await api('GET', `/api/v1/meetings/${meeting.id}`, { token: providerToken });
+    expect(asProvider.status).toBe(200);
+    expect(asProvider.body.id).toBe(meeting.id);
+    expect(asProvider.body).not.toHaveProperty('score');
+    expect(asProvider.body).not.toHaveProperty('scoreParts');
+    expect((await api('GET', '/api/v1/meetings', { token: providerToken })).body.items.every((m: object) => !('score' in m))).toBe(true);
+    expect((await api('GET', `/api/v1/meetings/${meeting.id}`, { token: organizer.token })).body.scoreParts).toHaveLength(6);
+
+    const requesterPage = new PageClient(env.baseUrl);
+    requesterPage.setCookie('fm_session', mexico.browserToken);
+    expect((await requesterPage.get('/meetings')).html).toContain(`score ${meeting.score}`);
+    const providerPage = new PageClient(env.baseUrl);
+    providerPage.setCookie('fm_session', meeting.provider.id === undp.organizationId ? undp.browserToken : ilo.browserToken);
+    const page = await providerPage.get('/meetings');
+    expect(page.html).toContain(meeting.requester.name.replace(/&/g, '&amp;'));
+    expect(page.html).not.toMatch(/score \d/);
+  });
+
+  it('the request page lists its meetings to the requesting organization and the organizers, to nobody else', async () => {
+    const training = await env.ctx.db.selectFrom('requests').select('id').where('title', '=', 'Training for labour attachés').executeTakeFirstOrThrow();
+    const pageAs = async (browserToken?: string) => {
+      const browser = new PageClient(env.baseUrl);
+      if (browserToken) browser.setCookie('fm_session', browserToken);
+      return (await browser.get(`/requests/${training.id}`)).html;
+    };
+    for (const insider of [bangladesh, organizer]) expect(await pageAs(insider.browserToken)).toContain('id="meetings-title"');
+    for (const outsider of [mexico, undp]) expect(await pageAs(outsider.browserToken)).not.toContain('id="meetings-title"');
+    expect(await pageAs()).not.toContain('id="meetings-title"');
+  });
+
+  it('a declined meeting cannot be accepted any more, and every answer leaves an audit row', async () => {
+    const declined = await env.ctx.db.selectFrom('meetings').select(['id', 'provider_org_id']).where('status', '=', 'declined').executeTakeFirstOrThrow();
+    expect(declined.provider_org_id).toBe(ilo.organizationId);
+    const late = await api('POST', `/api/v1/meetings/${declined.id}/accept`, { token: ilo.token });
+    expect(late.status).toBe(409);
+    expect(late.body.detail).toContain('This meeting was declined');
+    const trail = (id: string) => env.ctx.db.selectFrom('audit_events').select(['action', 'from_status', 'to_status']).where('entity', '=', 'meeting').where('entity_id', '=', id).orderBy('at').execute();
+    expect(await trail(declined.id)).toEqual([{ action: 'decline', from_status: 'proposed', to_status: 'declined' }]);
+    const confirmed = (await api('GET', '/api/v1/meetings', { token: mexico.token })).body.items.find((m: { status: string }) => m.status === 'confirmed');
+    expect(await trail(confirmed.id)).toEqual([
+      { action: 'accept', from_status: 'proposed', to_status: 'proposed' },
+      { action: 'confirm', from_status: 'proposed', to_status: 'confirmed' },
+    ]);
+  });
+
+  it('an unavailability is answered with its times in the marketplace zone; the next run moves or cancels the meeting it covers, with an audit row', async () => {
+    const confirmed = (await api('GET', '/api/v1/meetings', { token: mexico.token })).body.items.find((m: { status: string }) => m.status === 'confirmed');
+    const local = (iso: string) => iso.slice(0, 16);
+    const declared = await api('POST', '/api/v1/marketplaces/gfmd-2007/unavailability', { token: mexico.token, body: { startsAt: local(confirmed.startsAt), endsAt: local(confirmed.endsAt), note: 'Minister in the plenary' } });
+    expect(declared.status).toBe(201);
+    expect(declared.body).toEqual({ id: expect.any(String), startsAt: confirmed.startsAt, endsAt: confirmed.endsAt, note: 'Minister in the plenary' });
+    expect(confirmed.startsAt).toMatch(/\+02:00$/);
+
+    const { runId } = await runMatching(env.ctx, marketplaceId, 'organizer');
+    const after = await api('GET', `/api/v1/meetings/${confirmed.id}`, { token: mexico.token });
+    expect(after.body.startsAt === confirmed.startsAt && after.body.status === 'confirmed').toBe(false);
+    expect(after.body.sequence).toBe(confirmed.sequence + 1);
+    const audit = await env.ctx.db.selectFrom('audit_events').select(['action', 'to_status', 'detail']).where('entity', '=', 'meeting').where('entity_id', '=', confirmed.id).orderBy('at', 'desc').limit(1).executeTakeFirstOrThrow();
+    expect(['move', 'cancel']).toContain(audit.action);
+    expect(audit.to_status).toBe(after.body.status);
+    expect(audit.detail).toMatchObject({ runId });
+  });
+
+  it('the matching runs are answered in camelCase with their times in the marketplace zone', async () => {
+    const runs = await api('GET', '/api/v1/marketplaces/gfmd-2007/matching-runs', { token: organizer.token });
+    expect(runs.status).toBe(200);
+    const latest = runs.body.items[0];
+    expect(latest).toMatchObject({ marketplaceId, status: 'done', trigger: 'organizer', error: null, changes: { kept: expect.any(Number), created: expect.any(Number), moved: expect.any(Number), cancelled: expect.any(Number) } });
+    expect(latest.changes.moved + latest.changes.cancelled).toBe(1);
+    expect(latest.startedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+0[12]:00$/);
+    expect(new Date(latest.finishedAt).getTime()).toBeGreaterThanOrEqual(new Date(latest.startedAt).getTime());
+    expect(Object.keys(latest).filter((k) => k.includes('_'))).toEqual([]);
+    expect((await api('GET', '/api/v1/marketplaces/GFMD-2007/matching-runs', { token: organizer.token })).status).toBe(200);
+    expect((await api('GET', '/api/v1/marketplaces/no%20such/matching-runs', { token: organizer.token })).status).toBe(404);
+    expect((await api('GET', '/api/v1/marketplaces/gfmd-2007/matching-runs', { token: mexico.token })).status).toBe(403);
   });
 });

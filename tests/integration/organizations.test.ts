@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
-import { apiClient } from '../helpers/http.ts';
-import { createPerson, createTestMarketplace, sampleRequest, type TestPerson, castMember } from '../helpers/factories.ts';
+import { apiClient, PageClient } from '../helpers/http.ts';
+import { createPerson, createTestMarketplace, publishedRequest, sampleRequest, sampleResponse, type TestPerson, castMember } from '../helpers/factories.ts';
 
 let env: TestEnvironment;
 let api: ReturnType<typeof apiClient>;
@@ -84,5 +84,83 @@ describe('organizations', () => {
     expect(list.body.items.every((o: { status: string }) => o.status === 'pending')).toBe(true);
     const verified = await api('GET', '/api/v1/organizations?status=verified', { token: organizer.token });
     expect(verified.body.items.map((o: { name: string }) => o.name)).not.toContain('Institute awaiting verification');
+  });
+
+  it('PUT /me/organization says where a person stands: the creator of a pending organization waits for its verification, a joiner of a verified one for approval', async () => {
+    const creator = await createPerson(env.ctx, { email: 'focal@labour.gov.lk' });
+    const created = await api('PUT', '/api/v1/me/organization', { token: creator.token, body: { name: 'Ministry of Foreign Employment, Sri Lanka', kind: 'government', country: 'LK' } });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({ organization: expect.objectContaining({ status: 'pending', kind: 'government', country: 'LK' }), membership: 'active', actsForOrganization: false });
+    // Naming it again (to change nothing) is not a creation, and answers the same standing.
+    const again = await api('PUT', '/api/v1/me/organization', { token: creator.token, body: { name: 'ministry of foreign employment, sri lanka', kind: 'government', country: 'LK' } });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ organization: { id: created.body.organization.id, status: 'pending' }, membership: 'active', actsForOrganization: false });
+
+    const ilo = await castMember(env.ctx, 'ilo');
+    const joiner = await createPerson(env.ctx, { email: 'new.colleague@ilo.org' });
+    const joined = await api('PUT', '/api/v1/me/organization', { token: joiner.token, body: { name: 'International Labour Organization (ILO)', kind: 'un_agency' } });
+    expect(joined.status).toBe(200);
+    expect(joined.body).toEqual({ organization: expect.objectContaining({ id: ilo.organizationId, status: 'verified' }), membership: 'pending', actsForOrganization: false });
+
+    // Each is refused for its own reason.
+    const bangladesh = await castMember(env.ctx, 'bangladesh');
+    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Request the waiting people cannot answer' });
+    const creatorRefused = await api('POST', `/api/v1/requests/${request.id}/responses`, { token: creator.token, body: sampleResponse });
+    expect(creatorRefused.status).toBe(403);
+    expect(creatorRefused.body.detail).toMatch(/organization is waiting for verification/);
+    const joinerRefused = await api('POST', `/api/v1/requests/${request.id}/responses`, { token: joiner.token, body: sampleResponse });
+    expect(joinerRefused.status).toBe(403);
+    expect(joinerRefused.body.detail).toBe('Your membership is waiting for approval.');
+
+    await api('POST', `/api/v1/organizations/${ilo.organizationId}/members/${joiner.id}/approve`, { token: organizer.token });
+    const approved = await api('PUT', '/api/v1/me/organization', { token: joiner.token, body: { name: 'International Labour Organization (ILO)', kind: 'un_agency' } });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ membership: 'active', actsForOrganization: true });
+  });
+
+  it('a person approved while their organization is pending is not told it is verified until it is', async () => {
+    const founder = await createPerson(env.ctx, { email: 'founder@diaspora.example', organization: { name: 'Diaspora network awaiting verification', kind: 'diaspora', status: 'pending' } });
+    const colleague = await createPerson(env.ctx, { email: 'colleague@diaspora.example' });
+    expect((await api('PUT', '/api/v1/me/organization', { token: colleague.token, body: { name: 'Diaspora network awaiting verification', kind: 'diaspora' } })).body.membership).toBe('pending');
+    const approved = await api('POST', `/api/v1/organizations/${founder.organizationId}/members/${colleague.id}/approve`, { token: organizer.token });
+    expect(approved.status).toBe(200);
+    expect((await api('GET', '/api/v1/me', { token: colleague.token })).body).toMatchObject({ membership: 'active', actsForOrganization: false, organization: { status: 'pending' } });
+    const toColleague = () => env.ctx.db.selectFrom('outbox').select(['template', 'subject']).where('to_email', '=', 'colleague@diaspora.example').execute();
+    expect(await toColleague()).toEqual([]);
+
+    await api('POST', `/api/v1/organizations/${founder.organizationId}/verify`, { token: organizer.token });
+    expect((await toColleague()).map((e) => e.template)).toEqual(['organization-verified']);
+    expect((await api('GET', '/api/v1/me', { token: colleague.token })).body.actsForOrganization).toBe(true);
+  });
+
+  it('a rejected organization can be neither joined nor have its waiting members approved, and its page row offers no approval', async () => {
+    const focal = await createPerson(env.ctx, { email: 'focal@refused.example', organization: { name: 'Refused institute', kind: 'research' } });
+    const waiting = await createPerson(env.ctx, { email: 'waiting@refused.example' });
+    expect((await api('PUT', '/api/v1/me/organization', { token: waiting.token, body: { name: 'Refused institute', kind: 'research' } })).body.membership).toBe('pending');
+    await env.ctx.db.updateTable('organizations').set({ status: 'rejected' }).where('id', '=', focal.organizationId!).execute();
+
+    const latecomer = await createPerson(env.ctx, { email: 'latecomer@refused.example' });
+    const join = await api('PUT', '/api/v1/me/organization', { token: latecomer.token, body: { name: 'Refused institute', kind: 'research' } });
+    expect(join.status).toBe(409);
+    expect(join.body.detail).toMatch(/was not accepted by the forum secretariat/);
+    const approve = await api('POST', `/api/v1/organizations/${focal.organizationId}/members/${waiting.id}/approve`, { token: organizer.token });
+    expect(approve.status).toBe(409);
+    expect((await api('GET', '/api/v1/me', { token: waiting.token })).body.membership).toBe('pending');
+
+    const secretariat = new PageClient(env.baseUrl);
+    secretariat.setCookie('fm_session', organizer.browserToken);
+    const page = await secretariat.get('/organizer/organizations?status=rejected');
+    expect(page.html).toContain('waiting@refused.example');
+    expect(page.html).not.toContain(`/organizer/organizations/${focal.organizationId}/members/${waiting.id}/approve`);
+    expect(page.html).not.toContain(`/organizer/organizations/${focal.organizationId}/verify`);
+  });
+
+  it('lists organizations with their members in the API’s own field names', async () => {
+    const list = await api('GET', '/api/v1/organizations', { token: organizer.token });
+    expect(list.status).toBe(200);
+    const ilo = list.body.items.find((o: { name: string }) => o.name === 'International Labour Organization (ILO)');
+    expect(ilo).toMatchObject({ kind: 'un_agency', status: 'verified', createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    expect(ilo).not.toHaveProperty('created_at');
+    expect(ilo.members).toContainEqual({ id: expect.any(String), email: 'focal@ilo.org', name: null, membership: 'active' });
   });
 });

@@ -36,9 +36,23 @@ describe('for the people who run it', () => {
     expect(documented).toEqual(served);
     const doc = await api('GET', '/api/v1/openapi.json');
     expect(doc.body.openapi).toBe('3.1.0');
-    const createRequest = doc.body.paths['/marketplaces/{slug}/requests'].post.requestBody.content['application/json'].schema;
+    // Bodies and answers are components the operations refer to.
+    const component = (ref: string) => doc.body.components.schemas[ref.replace('#/components/schemas/', '')];
+    const createRequest = component(doc.body.paths['/marketplaces/{slug}/requests'].post.requestBody.content['application/json'].schema.$ref);
+    expect(doc.body.paths['/requests/{id}'].get.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/Request');
+    expect(component('#/components/schemas/Request').required).toEqual(expect.arrayContaining(['id', 'title', 'status', 'responseDeadline', 'organization']));
     expect(createRequest.required).toEqual(expect.arrayContaining(['title', 'category', 'description', 'expectedOutcome', 'countries', 'languages']));
     expect(createRequest.properties.category.enum).toContain('capacity_building');
+    // Every operation has an operationId and the schema of its answer, so SDK generators make typed clients; every $ref resolves.
+    const refs = JSON.stringify(doc.body).match(/"\$ref":"[^"]+"/g) ?? [];
+    for (const ref of refs) expect(component(ref.slice(8, -1)), ref).toBeDefined();
+    for (const [path, methods] of Object.entries(doc.body.paths as Record<string, Record<string, any>>)) {
+      for (const [method, op] of Object.entries(methods)) {
+        expect(op.operationId, `${method} ${path}`).toMatch(/^[a-z][A-Za-z]+$/);
+        const [status, success] = Object.entries(op.responses as Record<string, any>).find(([s]) => s.startsWith('2'))!;
+        if (status !== '204') expect(success.content?.['application/json']?.schema?.$ref, `${method} ${path} answer`).toBeDefined();
+      }
+    }
   });
 
   it('/healthz and /readyz answer; /metrics counts HTTP, queues, the outbox and the cache hits', async () => {

@@ -3,7 +3,7 @@ import { startTestEnvironment, type TestEnvironment } from '../helpers/environme
 import { apiClient, PageClient } from '../helpers/http.ts';
 import { closeContext, createContext } from '../../src/context.ts';
 import { closeRequest } from '../../src/requests/close.service.ts';
-import { createPerson, createTestMarketplace, sampleRequest, type TestPerson, castMember, passDeadline } from '../helpers/factories.ts';
+import { createPerson, createTestMarketplace, sampleRequest, sampleResponse, type TestPerson, castMember, passDeadline } from '../helpers/factories.ts';
 
 let env: TestEnvironment;
 let api: ReturnType<typeof apiClient>;
@@ -336,5 +336,73 @@ describe('the request form', () => {
     const published = await browser.post(`/requests/${request.id}/publish`, {}, { formPage: `/requests/${request.id}` });
     expect(published.status).toBe(303);
     expect((await api('GET', `/api/v1/requests/${request.id}`)).body.status).toBe('open');
+  });
+});
+
+describe('who sees and does what on a request', () => {
+  it('a pending member of the requesting ministry is a stranger to its unpublished and rejected requests; an active member sees the reason', async () => {
+    const newcomer = await createPerson(env.ctx, { email: 'newcomer@mole.gov.bd', organization: { name: 'Ministry of Expatriates Welfare, Bangladesh', kind: 'government', country: 'BD' }, membership: 'pending' });
+    const request = await postRequest(bangladesh, { title: 'Request a newcomer must not see' });
+    expect((await api('GET', `/api/v1/requests/${request.id}`, { token: newcomer.token })).status).toBe(404);
+    await api('POST', `/api/v1/requests/${request.id}/reject`, { token: organizer.token, body: { reason: 'Too close to another request of yours.' } });
+    expect((await api('GET', `/api/v1/requests/${request.id}`, { token: newcomer.token })).status).toBe(404);
+    expect((await api('GET', `/api/v1/requests/${request.id}`, { token: bangladesh.token })).body.rejectionReason).toBe('Too close to another request of yours.');
+    const mine = await api('GET', '/api/v1/marketplaces/gfmd-2007/requests?mine=true', { token: newcomer.token });
+    expect(mine.status).toBe(403);
+    expect(mine.body.detail).toMatch(/membership is waiting for approval/);
+
+    const member = new PageClient(env.baseUrl);
+    member.setCookie('fm_session', bangladesh.browserToken);
+    const page = await member.get(`/requests/${request.id}`);
+    expect(page.html).toContain('Too close to another request of yours.');
+    // Rejected: nothing left to edit or withdraw.
+    expect(page.html).not.toContain('Withdraw this request');
+    expect(page.html).not.toContain(`href="/requests/${request.id}/edit"`);
+    const stranger = new PageClient(env.baseUrl);
+    stranger.setCookie('fm_session', newcomer.browserToken);
+    expect((await stranger.get(`/requests/${request.id}`)).status).toBe(404);
+  });
+
+  it('the request page offers each person the actions they may take, and only those', async () => {
+    const request = await postRequest(bangladesh, { title: 'Request whose page shows the right buttons' });
+    const as = (person: TestPerson) => {
+      const browser = new PageClient(env.baseUrl);
+      browser.setCookie('fm_session', person.browserToken);
+      return browser.get(`/requests/${request.id}`).then((p) => p.html);
+    };
+    const buttons = (html: string) => ({
+      edit: html.includes(`href="/requests/${request.id}/edit"`),
+      withdraw: html.includes('Withdraw this request'),
+      publish: html.includes(`action="/requests/${request.id}/publish"`),
+      reject: html.includes(`action="/requests/${request.id}/reject"`),
+      deadline: html.includes(`action="/requests/${request.id}/deadline"`),
+    });
+    expect(buttons(await as(bangladesh))).toEqual({ edit: true, withdraw: true, publish: false, reject: false, deadline: false });
+    expect(buttons(await as(organizer))).toEqual({ edit: true, withdraw: true, publish: true, reject: true, deadline: true });
+    await api('POST', `/api/v1/requests/${request.id}/publish`, { token: organizer.token });
+    expect(buttons(await as(organizer))).toEqual({ edit: true, withdraw: true, publish: false, reject: true, deadline: true });
+    expect(buttons(await as(ilo))).toEqual({ edit: false, withdraw: false, publish: false, reject: false, deadline: false });
+    await passDeadline(env.ctx, [request.id]);
+    expect(await closeRequest(env.ctx, request.id)).toBe('closed');
+    // Closed: only the deadline can still move (it reopens the request).
+    expect(buttons(await as(organizer))).toEqual({ edit: false, withdraw: false, publish: false, reject: false, deadline: true });
+    expect(buttons(await as(bangladesh))).toEqual({ edit: false, withdraw: false, publish: false, reject: false, deadline: false });
+  });
+
+  it('sealed responses cannot be unsealed once a provider responded on that promise; before any response they can', async () => {
+    const sealed = await postRequest(bangladesh, { title: 'Sealed request with a response', sealedResponses: true });
+    await api('POST', `/api/v1/requests/${sealed.id}/publish`, { token: organizer.token });
+    expect((await api('POST', `/api/v1/requests/${sealed.id}/responses`, { token: ilo.token, body: sampleResponse })).status).toBe(201);
+    const unseal = await api('PATCH', `/api/v1/requests/${sealed.id}`, { token: bangladesh.token, body: { sealedResponses: false } });
+    expect(unseal.status).toBe(422);
+    expect(unseal.body.errors[0]).toMatchObject({ path: 'sealedResponses', message: expect.stringMatching(/cannot be turned off/) });
+    const seen = await api('GET', `/api/v1/requests/${sealed.id}/responses`, { token: bangladesh.token });
+    expect(seen.body).toMatchObject({ items: [], sealedUntilClose: true });
+
+    const untouched = await postRequest(bangladesh, { title: 'Sealed request nobody answered yet', sealedResponses: true });
+    await api('POST', `/api/v1/requests/${untouched.id}/publish`, { token: organizer.token });
+    const changed = await api('PATCH', `/api/v1/requests/${untouched.id}`, { token: bangladesh.token, body: { sealedResponses: false } });
+    expect(changed.status).toBe(200);
+    expect(changed.body.sealedResponses).toBe(false);
   });
 });

@@ -2,6 +2,21 @@ import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The path as logged: without the query string (a sign-in link carries its token there), and with every
+ * segment of 32 characters or more that is not a UUID masked: meeting answer links and one-click
+ * unsubscribe links carry their token in the path. (A slug that long is masked too.)
+ */
+export function loggedPath(url: string): string {
+  const path = url.split('?')[0]!;
+  return path
+    .split('/')
+    .map((segment) => (segment.length >= 32 && !UUID.test(segment) ? '[redacted]' : segment))
+    .join('/');
+}
+
 /** A request id on every request and its log lines; the query string (it may carry a token) is never logged. */
 export function requestContext(log: Logger): RequestHandler {
   return (req, res, next) => {
@@ -16,7 +31,7 @@ export function requestContext(log: Logger): RequestHandler {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      log.info({ reqId: req.id, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+      log.info({ reqId: req.id, method: req.method, path: loggedPath(req.originalUrl), status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
     });
     next();
   };

@@ -1,25 +1,17 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.ts';
-import { isVerifiedMember, requireActor } from '../../auth/actor.ts';
+import { requireActor } from '../../auth/actor.ts';
 import { setOrganizationBody, organizationKindLabels, organizationKinds } from '../../organizations/organizations.schemas.ts';
-import { listOrganizationChoices, setMyOrganization } from '../../organizations/organizations.service.ts';
+import { listJoinableOrganizations, setMyOrganization } from '../../organizations/organizations.service.ts';
 import { getPublicMarketplace, listMarketplaces } from '../../marketplaces/marketplaces.service.ts';
 import { browseRequestsQuery, changeDeadlineBody, createRequestBody, requestCategories, requestCategoryLabels, rejectRequestBody, updateRequestBody } from '../../requests/requests.schemas.ts';
-import {
-  browseRequests,
-  listPublicThemes,
-  changeRequestDeadline,
-  createRequest,
-  getRequest,
-  isRequestInsider,
-  listRequestHistory,
-  moderateRequest,
-  requireOwnerOrOrganizer,
-  updateRequest,
-} from '../../requests/requests.service.ts';
+import { browseRequests, listPublicThemes, changeRequestDeadline, createRequest, getRequest, listRequestHistory, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
 import { visibleResponsesOf, requireVerifiedProvider } from '../../responses/responses.service.ts';
+import { isRequesterOf } from '../../responses/responses.policy.ts';
+import { canChangeDeadline, canEditRequest, canModerateRequest, canPostRequest, canPublishRequest, canWithdrawRequest, listableStatuses, seesRequestInternals } from '../../requests/requests.policy.ts';
 import { getFollowing } from '../../interests/interests.service.ts';
-import { listRequestMeetings } from '../../meetings/meetings.service.ts';
+import { canFollowRequest } from '../../interests/interests.policy.ts';
+import { listMeetingsOfRequestFor } from '../../meetings/meetings.service.ts';
 import type { AppError } from '../../shared/errors.ts';
 import { allCountries, commonLanguages } from '../../shared/reference-data.ts';
 import { instantToLocal } from '../../shared/time.ts';
@@ -95,7 +87,7 @@ export function marketplacePages(ctx: AppContext): Router {
         values,
         errors,
         formError,
-        organizations: await listOrganizationChoices(ctx),
+        organizations: await listJoinableOrganizations(ctx),
         kinds: organizationKinds.map((value) => ({ value, label: t(req.locale, organizationKindLabels[value]) })),
         countries: allCountries(req.locale).map((c) => ({ value: c.code, label: c.name })),
       },
@@ -112,9 +104,9 @@ export function marketplacePages(ctx: AppContext): Router {
     const notice = notices[str(req.query.notice)];
     res.locals.notice = notice ? t(req.locale, notice) : undefined;
     await showOrganizationForm(req, res, {
-      name: actor.organization?.name ?? '',
-      kind: actor.organization?.kind ?? '',
-      country: actor.organization?.country ?? '',
+      name: actor.affiliation?.organization.name ?? '',
+      kind: actor.affiliation?.organization.kind ?? '',
+      country: actor.affiliation?.organization.country ?? '',
       personName: actor.name ?? '',
     });
   });
@@ -152,7 +144,8 @@ export function marketplacePages(ctx: AppContext): Router {
     const themesInUse = await listPublicThemes(ctx, marketplace.id);
     const sessionCodes = new Set(sessions.map((s) => s.code));
     const nextUrl = page.nextCursor ? `/m/${marketplace.slug}?${new URLSearchParams({ ...raw, cursor: page.nextCursor }).toString()}` : null;
-    const statuses = (req.actor?.isOrganizer || query.mine ? ['open', 'submitted', 'rejected', 'withdrawn', 'closed', 'matched'] : ['open', 'closed', 'matched']).map((s) => ({
+    // 'open' first: it is what the list shows when no status is chosen.
+    const statuses = ['open' as const, ...listableStatuses(req.actor, !!query.mine).filter((s) => s !== 'open')].map((s) => ({
       value: s,
       label: t(req.locale, statusLabels[s] ?? s),
     }));
@@ -163,7 +156,7 @@ export function marketplacePages(ctx: AppContext): Router {
       nextUrl,
       query: raw,
       errors,
-      canPost: !!req.actor && isVerifiedMember(req.actor) && req.actor.organization?.kind === 'government',
+      canPost: canPostRequest(req.actor),
       categories: categoryOptions(req.locale),
       themes: [
         ...sessions.map((s) => ({ value: s.code, label: `${s.code}: ${s.title}` })),
@@ -240,17 +233,15 @@ export function marketplacePages(ctx: AppContext): Router {
   };
   const showRequest = async (req: Request, res: Response, request: RequestRow, extra: Record<string, unknown> = {}, status = 200) => {
     const actor = req.actor;
-    const insider = isRequestInsider(actor, request);
-    const isOwner = !!actor && actor.organization?.id === request.organization_id && isVerifiedMember(actor);
-    const editable = ['submitted', 'open'].includes(request.status);
+    const insider = seesRequestInternals(actor, request);
     // Independent reads, side by side (each on its own pool connection).
     const [visible, following, meetings, history] = await Promise.all([
       actor ? visibleResponsesOf(ctx, actor, request) : { items: [], sealedUntilClose: false },
       getFollowing(ctx, actor, request.id),
-      listRequestMeetings(ctx, actor, request),
+      listMeetingsOfRequestFor(ctx, actor, request),
       listRequestHistory(ctx, actor, request),
     ]);
-    const isRequester = !!actor && actor.organization?.id === request.organization_id;
+    const isRequester = isRequesterOf(actor, request);
     let respondRefusal: string | null = null;
     let canRespond = false;
     if (request.status === 'open' && !isRequester && !actor?.isOrganizer) {
@@ -275,10 +266,13 @@ export function marketplacePages(ctx: AppContext): Router {
         canRespond,
         respondRefusal,
         following,
+        canFollow: canFollowRequest(actor ?? null, request),
         meetings,
-        canChangeDeadline: !!actor?.isOrganizer && ['submitted', 'open', 'closed'].includes(request.status),
-        canEdit: editable && (isOwner || !!actor?.isOrganizer),
-        canModerate: !!actor?.isOrganizer && ['submitted', 'open'].includes(request.status),
+        canChangeDeadline: canChangeDeadline(actor, request),
+        canEdit: canEditRequest(actor, request),
+        canWithdraw: canWithdrawRequest(actor, request),
+        canPublish: canPublishRequest(actor, request),
+        canModerate: canModerateRequest(actor, request),
         history,
         notice: notices[str(req.query.notice)] ? t(req.locale, notices[str(req.query.notice)]!) : undefined,
         values: {},

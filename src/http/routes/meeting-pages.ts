@@ -3,21 +3,20 @@ import type { AppContext } from '../../context.ts';
 import { requireActor, requireOrganizer } from '../../auth/actor.ts';
 import { AppError } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
-import { findMarketplace, getMarketplace } from '../../marketplaces/marketplaces.service.ts';
 import {
-  answerMeeting,
   answerMeetingAsMember,
+  answerMeetingByLink,
   declareUnavailability,
-  getMeetingByAnswerLink,
-  listMarketplaceMatchingRuns,
+  getMeetingByLink,
+  getTimetable,
   listMarketplaceMeetings,
   listMyMeetings,
   markPreferred,
-  partyOf,
   requestMatchingRun,
 } from '../../meetings/meetings.service.ts';
-import { requestIdOfResponse } from '../../responses/responses.service.ts';
-import { verifyMeetingAnswerToken } from '../../meetings/meeting-links.ts';
+import { canAcceptMeeting, canAnswerMeeting, canSeeScore, partyOf } from '../../meetings/meetings.policy.ts';
+import { meetingStatusSets } from '../../meetings/meeting-status.ts';
+import { getResponse } from '../../responses/responses.service.ts';
 import { meetingsToCsv, meetingsToIcs } from '../../meetings/meetings.export.ts';
 import { marketplaceReport, reportToCsv } from '../../meetings/report.service.ts';
 import { forumSlots } from '../../meetings/matching-instance.ts';
@@ -25,10 +24,8 @@ import { instantToLocal } from '../../shared/time.ts';
 import { unavailabilityBody } from '../../meetings/meetings.schemas.ts';
 import { bodyOf, handleForm, str } from '../forms.ts';
 import { renderPage } from './render.ts';
-import { idParam, isUuid, slugParam } from './params.ts';
+import { idParam, slugParam } from './params.ts';
 import { N_, t } from '../../i18n/i18n.ts';
-
-
 
 export function meetingPages(ctx: AppContext): Router {
   const router = Router();
@@ -36,7 +33,9 @@ export function meetingPages(ctx: AppContext): Router {
   const showMine = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const actor = requireActor(req.actor);
     const meetings = await listMyMeetings(ctx, actor);
-    renderPage(req, res, 'meetings.njk', { title: t(req.locale, 'Your side meetings'), meetings: meetings.map((m) => ({ ...m, party: partyOf(actor, m) })), values: {}, ...extra }, status);
+    // What each card offers comes from the same policy the services apply.
+    const cards = meetings.map((m) => ({ ...m, party: partyOf(actor, m), canAnswer: canAnswerMeeting(actor, m), canAccept: canAcceptMeeting(actor, m), showScore: canSeeScore(actor, m) }));
+    renderPage(req, res, 'meetings.njk', { title: t(req.locale, 'Your side meetings'), meetings: cards, values: {}, ...extra }, status);
   };
   router.get('/meetings', async (req, res) => {
     const notices: Record<string, string> = {
@@ -70,17 +69,18 @@ export function meetingPages(ctx: AppContext): Router {
   // The link in an invitation: answers without signing in; the signed token is the authorization.
   const answerPage = async (req: Request, res: Response, done?: string) => {
     const { id, party, token } = req.params as { id: string; party: string; token: string };
-    if (!isUuid(id)) throw new AppError(404, 'not-found', 'Link not valid', 'This meeting link is not valid.');
-    const meeting = await getMeetingByAnswerLink(ctx, id, party, token);
-    renderPage(req, res, 'meeting-answer.njk', { title: t(req.locale, 'Your side meeting'), meeting, party, action: `/meetings/${id}/answer/${party}/${token}`, done });
+    const meeting = await getMeetingByLink(ctx, id, party, token);
+    const answerable = meetingStatusSets.answerable.includes(meeting.status);
+    renderPage(req, res, 'meeting-answer.njk', { title: t(req.locale, 'Your side meeting'), meeting, party, answerable, action: `/meetings/${id}/answer/${party}/${token}`, done });
   };
   router.get('/meetings/:id/answer/:party/:token', (req, res) => answerPage(req, res));
   router.post('/meetings/:id/answer/:party/:token', async (req, res) => {
     const { id, party, token } = req.params as { id: string; party: string; token: string };
-    if (!isUuid(id) || !verifyMeetingAnswerToken(ctx.config.SESSION_SECRET, id, party, token)) throw new AppError(404, 'not-found', 'Link not valid', 'This meeting link is not valid.');
     const answer = str(bodyOf(req).answer);
+    // The link first: a forged one is a 404 whatever the form says.
+    await getMeetingByLink(ctx, id, party, token);
     if (answer !== 'accepted' && answer !== 'declined') throw new AppError(400, 'bad-answer', 'Choose an answer', 'Choose accept or decline.');
-    await answerMeeting(ctx, id, party as 'requester' | 'provider', answer, 'link');
+    await answerMeetingByLink(ctx, id, party, token, answer);
     await answerPage(req, res, answer);
   });
 
@@ -88,7 +88,8 @@ export function meetingPages(ctx: AppContext): Router {
     const id = idParam(req.params.id, 'The response');
     const preferred = str(bodyOf(req).preferred) === 'true';
     await markPreferred(ctx, req.actor, id, preferred);
-    res.redirect(303, `/requests/${await requestIdOfResponse(ctx, id)}#response`);
+    const response = await getResponse(ctx, req.actor, id);
+    res.redirect(303, `/requests/${response.request_id}#response`);
   });
 
   // Organizers: timetable, exports, report, run now.
@@ -97,8 +98,7 @@ export function meetingPages(ctx: AppContext): Router {
     next();
   });
   router.get('/organizer/marketplaces/:slug/timetable', async (req, res) => {
-    const { marketplace, rooms } = await getMarketplace(ctx, slugParam(req.params.slug));
-    const meetings = await listMarketplaceMeetings(ctx, req.actor, marketplace.id);
+    const { marketplace, rooms, meetings, runs } = await getTimetable(ctx, req.actor, slugParam(req.params.slug));
     const slots = forumSlots({
       timeZone: marketplace.time_zone,
       forumStartsOn: marketplace.forum_starts_on,
@@ -116,7 +116,6 @@ export function meetingPages(ctx: AppContext): Router {
         .filter((s) => instantToLocal(s.startsAt, marketplace.time_zone).date === day)
         .map((s) => ({ time: instantToLocal(s.startsAt, marketplace.time_zone).time, cells: rooms.map((r) => byCell.get(`${s.startsAt.getTime()}|${r.id}`) ?? null) })),
     }));
-    const runs = await listMarketplaceMatchingRuns(ctx, req.actor, marketplace.id, 10);
     renderPage(req, res, 'organizer/timetable.njk', {
       title: t(req.locale, 'Timetable: {{marketplace}}', { marketplace: marketplace.name }),
       marketplace,
@@ -132,13 +131,11 @@ export function meetingPages(ctx: AppContext): Router {
     res.redirect(303, `/organizer/marketplaces/${req.params.slug}/timetable?notice=queued`);
   });
   router.get('/organizer/marketplaces/:slug/meetings.csv', async (req, res) => {
-    const marketplace = await findMarketplace(ctx, slugParam(req.params.slug));
-    const meetings = await listMarketplaceMeetings(ctx, req.actor, marketplace.id);
+    const { marketplace, meetings } = await listMarketplaceMeetings(ctx, req.actor, slugParam(req.params.slug));
     res.type('text/csv').attachment(`${marketplace.slug}-meetings.csv`).send(meetingsToCsv(meetings));
   });
   router.get('/organizer/marketplaces/:slug/meetings.ics', async (req, res) => {
-    const marketplace = await findMarketplace(ctx, slugParam(req.params.slug));
-    const meetings = await listMarketplaceMeetings(ctx, req.actor, marketplace.id);
+    const { marketplace, meetings } = await listMarketplaceMeetings(ctx, req.actor, slugParam(req.params.slug));
     res.type('text/calendar').attachment(`${marketplace.slug}-meetings.ics`).send(meetingsToIcs(ctx, meetings, t(req.locale, '{{marketplace}}: side meetings', { marketplace: marketplace.name })));
   });
   router.get('/organizer/marketplaces/:slug/report', async (req, res) => {

@@ -3,6 +3,9 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.ts';
 import { requireOrganizer } from '../../auth/actor.ts';
 import { approveMembership, listOrganizations, verifyOrganization } from '../../organizations/organizations.service.ts';
+import { canApproveMembership, canVerifyOrganization } from '../../organizations/organizations.policy.ts';
+import { organizationListQuery } from '../../organizations/organizations.schemas.ts';
+import { canResendEmail } from '../../email/outbox.policy.ts';
 import { createMarketplaceBody, updateMarketplaceBody } from '../../marketplaces/marketplaces.schemas.ts';
 import { createMarketplace, findMarketplace, getMarketplace, updateMarketplace, type MarketplaceDetail } from '../../marketplaces/marketplaces.service.ts';
 import { changeDeadlineBody } from '../../requests/requests.schemas.ts';
@@ -126,8 +129,11 @@ export function organizerPages(ctx: AppContext): Router {
   });
 
   router.get('/organizer/organizations', async (req, res) => {
-    const status = ['pending', 'verified', 'rejected'].includes(str(req.query.status)) ? str(req.query.status) : undefined;
-    const organizations = await listOrganizations(ctx, req.actor, status);
+    // An unknown status filter shows them all, as the links do.
+    const status = organizationListQuery.shape.status.safeParse(str(req.query.status) || undefined).data;
+    const rows = await listOrganizations(ctx, req.actor, status);
+    // The buttons say what the same policy the service applies allows.
+    const organizations = rows.map((o) => ({ ...o, canVerify: canVerifyOrganization(req.actor, o), members: o.members.map((m) => ({ ...m, canApprove: canApproveMembership(req.actor, o, m) })) }));
     renderPage(req, res, 'organizer/organizations.njk', { title: t(req.locale, 'Organizations'), organizations, notice: str(req.query.notice) === 'done' ? t(req.locale, 'Done.') : undefined });
   });
 
@@ -234,16 +240,24 @@ export function organizerPages(ctx: AppContext): Router {
     );
   });
 
-  router.get('/organizer/emails', async (req, res) => {
+  const showEmails = async (req: Request, res: Response, formError?: string, status = 200) => {
     const parsed = z.object(outboxQuery.shape).safeParse(Object.fromEntries(Object.entries(req.query).filter(([, v]) => typeof v === 'string' && v !== '')));
     const query = parsed.success ? parsed.data : { limit: 50 };
     const page = await listOutbox(ctx, req.actor, query);
+    const emails = page.items.map((e) => ({ ...e, canResend: canResendEmail(req.actor, e) }));
     const nextUrl = page.nextCursor ? `/organizer/emails?${new URLSearchParams({ ...(query.status ? { status: query.status } : {}), ...(query.q ? { q: query.q } : {}), cursor: page.nextCursor })}` : null;
-    renderPage(req, res, 'organizer/emails.njk', { title: t(req.locale, 'Emails'), emails: page.items, query, nextUrl, notice: str(req.query.notice) === 'resent' ? t(req.locale, 'The email is on its way again.') : undefined });
-  });
+    renderPage(req, res, 'organizer/emails.njk', { title: t(req.locale, 'Emails'), emails, query, nextUrl, notice: str(req.query.notice) === 'resent' ? t(req.locale, 'The email is on its way again.') : undefined, formError }, status);
+  };
+  router.get('/organizer/emails', (req, res) => showEmails(req, res));
 
   router.post('/organizer/emails/:id/resend', async (req, res) => {
-    await resendOutboxEmail(ctx, req.actor, idParam(req.params.id, 'The email'));
+    try {
+      await resendOutboxEmail(ctx, req.actor, idParam(req.params.id, 'The email'));
+    } catch (error) {
+      // Not sent again (a sign-in link already used or expired, an email already on its way): the list, saying why.
+      if (error instanceof AppError && error.status === 409) return showEmails(req, res, error.detail, 409);
+      throw error;
+    }
     res.redirect(303, '/organizer/emails?notice=resent');
   });
 

@@ -16,8 +16,10 @@ export function readerTimeZone(req: Request): string | null {
  * form's page (the Referer, when it is on this site), since the post's address may have no page.
  */
 function switchBase(req: Request): URL {
-  const base = `http://${req.get('host') ?? 'localhost'}`;
-  const here = new URL(req.originalUrl, base);
+  const host = req.get('host');
+  // A Host header that is not a host (refused with a 400 whose page this may be) must not make the page throw.
+  const base = `http://${host && URL.canParse(`http://${host}`) ? host : 'localhost'}`;
+  const here = URL.canParse(req.originalUrl, base) ? new URL(req.originalUrl, base) : new URL('/', base);
   if (req.method === 'GET' || req.method === 'HEAD') return here;
   const referer = req.get('referer');
   if (referer) {

@@ -1,0 +1,86 @@
+import type { MeetingAnswer, MeetingStatus } from '../../db/types.ts';
+import type { Actor } from '../auth/actor.ts';
+import { recordAudit } from '../audit/audit.repository.ts';
+import { conflict } from '../shared/errors.ts';
+import type { Tx } from '../shared/transaction.ts';
+import type { MeetingParty } from './meeting-links.ts';
+import { endMeeting, moveMeeting, setMeetingAnswer, type MeetingMove, type MeetingRow } from './meetings.repository.ts';
+
+export const meetingStatuses = ['proposed', 'confirmed', 'declined', 'cancelled'] as const satisfies readonly MeetingStatus[];
+export const meetingAnswers = ['pending', 'accepted', 'declined'] as const satisfies readonly MeetingAnswer[];
+
+/** The named sets of meeting statuses: each rule that asks "is it one of these" uses one of them. */
+export const meetingStatusSets: Record<'all' | 'active' | 'answerable' | 'ended', readonly MeetingStatus[]> = {
+  /** Every status: what the parties see in their list, ended meetings included, so a decline or a cancellation does not just vanish. */
+  all: meetingStatuses,
+  /** Holds its room and its parties' time: on the timetable and in the exports, counted as a match, kept by the next run if it still holds. */
+  active: ['proposed', 'confirmed'],
+  /** Its parties can still accept or decline it (a confirmed meeting can still be declined). */
+  answerable: ['proposed', 'confirmed'],
+  /** Over: its room and time are free again, and its response is not offered to the request again. */
+  ended: ['declined', 'cancelled'],
+};
+
+export type MeetingAction = 'accept' | 'confirm' | 'decline' | 'cancel' | 'move';
+
+/**
+ * Every legal move of a meeting's status. A run proposes a meeting (an INSERT, not a move here).
+ * `accept` is the first party's yes (still proposed), `confirm` the second one's; either party may
+ * decline until the meeting ends; a run cancels a meeting that no longer holds, or moves it to
+ * another time or room, which makes it proposed again with both answers pending.
+ */
+export const meetingTransitions: Record<MeetingAction, { from: readonly MeetingStatus[]; to: MeetingStatus }> = {
+  accept: { from: ['proposed'], to: 'proposed' },
+  confirm: { from: ['proposed'], to: 'confirmed' },
+  decline: { from: ['proposed', 'confirmed'], to: 'declined' },
+  cancel: { from: ['proposed', 'confirmed'], to: 'cancelled' },
+  move: { from: ['proposed', 'confirmed'], to: 'proposed' },
+};
+
+const verbs: Record<MeetingAction, string> = {
+  accept: 'accepted',
+  confirm: 'accepted',
+  decline: 'declined',
+  cancel: 'cancelled',
+  move: 'moved',
+};
+
+/** What changes, with what the audit row should say of it. */
+export type MeetingChange =
+  | { action: 'accept' | 'confirm' | 'decline'; party: MeetingParty; via: 'page' | 'email link' }
+  | { action: 'cancel'; reason: string; runId: string }
+  | { action: 'move'; to: MeetingMove };
+
+/** The 409 of a move the table does not allow, in the words a party reads. */
+export function meetingTransitionRefusal(status: MeetingStatus, action: MeetingAction) {
+  return conflict('meeting-ended', `This meeting was ${status}; it cannot be ${verbs[action]} any more.`);
+}
+
+/**
+ * The one place a meeting changes status: it refuses a move the table does not allow with 409,
+ * writes the change as a conditional UPDATE (from the table's statuses, so a stale reader changes
+ * nothing) and its audit row, in the caller's transaction. Returns the changed row, or undefined when
+ * the meeting left those statuses since the caller read it (a party declined while a run was solving).
+ */
+export async function changeMeetingStatus(tx: Tx, actor: Actor | 'system', meeting: { id: string; status: MeetingStatus }, change: MeetingChange): Promise<MeetingRow | undefined> {
+  const rule = meetingTransitions[change.action];
+  if (!rule.from.includes(meeting.status)) throw meetingTransitionRefusal(meeting.status, change.action);
+  let changed: MeetingRow | undefined;
+  let detail: Record<string, unknown>;
+  if (change.action === 'move') {
+    changed = await moveMeeting(tx, meeting.id, change.to, rule.from);
+    detail = { runId: change.to.runId, startsAt: change.to.startsAt.toISOString(), roomId: change.to.roomId };
+  } else if (change.action === 'cancel') {
+    changed = await endMeeting(tx, meeting.id, 'cancelled', change.reason, {}, rule.from);
+    detail = { runId: change.runId };
+  } else {
+    const column = change.party === 'requester' ? 'requester_answer' : 'provider_answer';
+    changed =
+      change.action === 'decline'
+        ? await endMeeting(tx, meeting.id, 'declined', `declined by the ${change.party}`, { [column]: 'declined' }, rule.from)
+        : await setMeetingAnswer(tx, meeting.id, column, 'accepted', rule.to, rule.from);
+    detail = { party: change.party, via: change.via };
+  }
+  if (changed) await recordAudit(tx, actor, { entity: 'meeting', entityId: meeting.id, action: change.action, fromStatus: meeting.status, toStatus: rule.to, detail });
+  return changed;
+}

@@ -1,0 +1,138 @@
+import { operation, pathParams, recordId } from '../http/operation.ts';
+import { listOf } from '../shared/answer-fields.ts';
+import { marketplaceSlug, matchingRunAnswer, meetingAnswer, queuedRunAnswer, reportAnswer, unavailabilityAnswer, unavailabilityBody } from './meetings.schemas.ts';
+import { answerMeetingAsMember, declareUnavailability, getMeetingFor, listMarketplaceMeetings, listMatchingRuns, listMyMeetings, requestMatchingRun } from './meetings.service.ts';
+import { marketplaceReport, reportToJson } from './report.service.ts';
+import { matchingRunToJson, meetingToJson, unavailabilityToJson } from './meetings.export.ts';
+import { canSeeScore } from './meetings.policy.ts';
+
+const meetingParams = pathParams({ id: recordId('The meeting') });
+const marketplaceParams = pathParams({ slug: marketplaceSlug });
+
+/** Matching runs, side meetings, unavailability and the summary report over the API. */
+export const meetingOperations = [
+  operation({
+    operationId: 'startMatchingRun',
+    method: 'post',
+    path: '/marketplaces/{slug}/matching-runs',
+    tag: 'Matching',
+    summary: 'Start a matching run now',
+    description:
+      'A run also starts by itself after the marketplace deadline and after a declined meeting. It keeps the meetings that still hold and solves the rest; runs of one marketplace take turns. The run shows in the list of runs once it starts.',
+    allow: ['organizer'],
+    params: marketplaceParams,
+    status: 202,
+    answer: queuedRunAnswer,
+    handler: (ctx, { actor, params }) => requestMatchingRun(ctx, actor, params.slug),
+  }),
+  operation({
+    operationId: 'listMatchingRuns',
+    method: 'get',
+    path: '/marketplaces/{slug}/matching-runs',
+    tag: 'Matching',
+    summary: "A marketplace's last 50 matching runs, latest first",
+    allow: ['organizer'],
+    params: marketplaceParams,
+    status: 200,
+    answer: listOf(matchingRunAnswer),
+    async handler(ctx, { actor, params }) {
+      const { marketplace, runs } = await listMatchingRuns(ctx, actor, params.slug);
+      return { items: runs.map((r) => matchingRunToJson(r, marketplace.time_zone)), nextCursor: null };
+    },
+  }),
+  operation({
+    operationId: 'listMarketplaceMeetings',
+    method: 'get',
+    path: '/marketplaces/{slug}/meetings',
+    tag: 'Meetings',
+    summary: "A marketplace's timetable: every proposed or confirmed meeting, by time and room, with its score",
+    allow: ['organizer'],
+    params: marketplaceParams,
+    status: 200,
+    answer: listOf(meetingAnswer),
+    async handler(ctx, { actor, params }) {
+      const { meetings } = await listMarketplaceMeetings(ctx, actor, params.slug);
+      return { items: meetings.map((m) => meetingToJson(m, { withScore: canSeeScore(actor, m) })), nextCursor: null };
+    },
+  }),
+  operation({
+    operationId: 'getMarketplaceReport',
+    method: 'get',
+    path: '/marketplaces/{slug}/report',
+    tag: 'Matching',
+    summary: 'The summary matrix: responses and meetings of each organization by category, and its agenda roles',
+    allow: ['organizer'],
+    params: marketplaceParams,
+    status: 200,
+    answer: reportAnswer,
+    handler: async (ctx, { actor, params }) => reportToJson(await marketplaceReport(ctx, actor, params.slug)),
+  }),
+  operation({
+    operationId: 'declareUnavailability',
+    method: 'post',
+    path: '/marketplaces/{slug}/unavailability',
+    tag: 'Meetings',
+    summary: 'Say when your organization cannot meet during the forum',
+    description:
+      'The next matching run schedules no meeting for your organization at that time (besides the agenda sessions where it holds a role). Times as a local date and time in the marketplace\'s zone (`2007-07-10T09:00`), a date (from 09:00, until 18:00) or an instant with an offset.',
+    allow: ['verified-member'],
+    params: marketplaceParams,
+    body: unavailabilityBody,
+    status: 201,
+    answer: unavailabilityAnswer,
+    handler: async (ctx, { actor, params, body }) => unavailabilityToJson(await declareUnavailability(ctx, actor, params.slug, body)),
+  }),
+  operation({
+    operationId: 'listMyMeetings',
+    method: 'get',
+    path: '/meetings',
+    tag: 'Meetings',
+    summary: "My organization's side meetings, ended ones included",
+    description: 'Empty until your organization is verified and your membership approved. The score is shown to the requester, not the provider.',
+    allow: ['signed-in'],
+    status: 200,
+    answer: listOf(meetingAnswer),
+    async handler(ctx, { actor }) {
+      const meetings = await listMyMeetings(ctx, actor);
+      return { items: meetings.map((m) => meetingToJson(m, { withScore: canSeeScore(actor, m) })), nextCursor: null };
+    },
+  }),
+  operation({
+    operationId: 'getMeeting',
+    method: 'get',
+    path: '/meetings/{id}',
+    tag: 'Meetings',
+    summary: 'A side meeting',
+    description: 'The score is shown to organizers and the requester, not the provider.',
+    allow: ['requester', 'provider', 'organizer'],
+    params: meetingParams,
+    status: 200,
+    answer: meetingAnswer,
+    async handler(ctx, { actor, params }) {
+      const meeting = await getMeetingFor(ctx, actor, params.id);
+      return meetingToJson(meeting, { withScore: canSeeScore(actor, meeting) });
+    },
+  }),
+  ...(['accept', 'decline'] as const).map((action) =>
+    operation({
+      operationId: `${action}Meeting`,
+      method: 'post',
+      path: `/meetings/{id}/${action}`,
+      tag: 'Meetings',
+      summary: action === 'accept' ? 'Accept a side meeting (confirmed once both parties accept)' : 'Decline a side meeting (its slot goes to the next best offer)',
+      description:
+        action === 'accept'
+          ? 'Accepting twice changes nothing. 409 once the meeting was declined or cancelled.'
+          : 'The other party is told, and a matching run offers the request its next best provider or slot. 409 once the meeting was declined or cancelled.',
+      allow: ['requester', 'provider'],
+      params: meetingParams,
+      status: 200,
+      answer: meetingAnswer,
+      async handler(ctx, { actor, params }) {
+        await answerMeetingAsMember(ctx, actor, params.id, action === 'accept' ? 'accepted' : 'declined');
+        const meeting = await getMeetingFor(ctx, actor, params.id);
+        return meetingToJson(meeting, { withScore: canSeeScore(actor, meeting) });
+      },
+    }),
+  ),
+];

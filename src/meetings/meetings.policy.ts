@@ -1,0 +1,71 @@
+import type { MeetingAnswer, MeetingStatus } from '../../db/types.ts';
+import type { ActingOrganization, Actor } from '../auth/actor.ts';
+import { isRequesterOf } from '../responses/responses.policy.ts';
+import type { MeetingParty } from './meeting-links.ts';
+import { meetingStatusSets } from './meeting-status.ts';
+
+/** What a meeting policy needs to know of a meeting. */
+export interface MeetingForPolicy {
+  requester_org_id: string;
+  provider_org_id: string;
+  status: MeetingStatus;
+  requester_answer: MeetingAnswer;
+  provider_answer: MeetingAnswer;
+}
+
+/**
+ * Which side of a meeting a person is on, if any: a member of the requesting or the providing
+ * organization (verified, membership active: `actor.organization`, never what they merely named).
+ */
+export function partyOf(actor: Actor | null, meeting: Pick<MeetingForPolicy, 'requester_org_id' | 'provider_org_id'>): MeetingParty | null {
+  if (!actor?.organization) return null;
+  if (actor.organization.id === meeting.requester_org_id) return 'requester';
+  if (actor.organization.id === meeting.provider_org_id) return 'provider';
+  return null;
+}
+
+/** Its two parties and the organizers see a meeting; to anyone else it does not exist. */
+export function canSeeMeeting(actor: Actor | null, meeting: Pick<MeetingForPolicy, 'requester_org_id' | 'provider_org_id'>): boolean {
+  return !!actor && (actor.isOrganizer || partyOf(actor, meeting) !== null);
+}
+
+/** Only its two parties answer a meeting (organizers do not answer for them), and only while it has not ended. */
+export function canAnswerMeeting(actor: Actor | null, meeting: MeetingForPolicy): boolean {
+  return partyOf(actor, meeting) !== null && meetingStatusSets.answerable.includes(meeting.status);
+}
+
+/** A party that may answer and has not accepted yet: the page offers it the accept button. */
+export function canAcceptMeeting(actor: Actor | null, meeting: MeetingForPolicy): boolean {
+  const party = partyOf(actor, meeting);
+  if (!party || !canAnswerMeeting(actor, meeting)) return false;
+  return (party === 'requester' ? meeting.requester_answer : meeting.provider_answer) !== 'accepted';
+}
+
+/**
+ * The score and its explanation are for the organizers and the requester (src/matching/score.ts).
+ * Not for the provider: one factor says whether the requester marked its response preferred, which
+ * nothing else shows a provider.
+ */
+export function canSeeScore(actor: Actor | null, meeting: Pick<MeetingForPolicy, 'requester_org_id' | 'provider_org_id'>): boolean {
+  return !!actor && (actor.isOrganizer || partyOf(actor, meeting) === 'requester');
+}
+
+/** The marketplace's timetable (every meeting, the exports, the summary report, the matching runs) is the secretariat's. */
+export function canSeeTimetable(actor: Actor | null): boolean {
+  return !!actor?.isOrganizer;
+}
+
+/** Organizers start a matching run by hand (it also starts by itself after the deadline, and after a decline). */
+export function canRunMatching(actor: Actor | null): boolean {
+  return !!actor?.isOrganizer;
+}
+
+/** An organization that may act (verified, active membership) says when it cannot meet. */
+export function canDeclareUnavailability(actor: Actor | null): actor is Actor & { organization: ActingOrganization } {
+  return !!actor?.organization;
+}
+
+/** The meetings of a request are shown on its page to the organizers and the requesting organization. */
+export function canSeeMeetingsOfRequest(actor: Actor | null, request: { organization_id: string }): boolean {
+  return !!actor && (actor.isOrganizer || isRequesterOf(actor, request));
+}

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import type { OrganizationKind, OrganizationStatus } from '../../db/types.ts';
+import { operation, pathParams, recordId, withStatus } from '../http/operation.ts';
+import { listOf } from '../shared/answer-fields.ts';
+import { actingOrganization } from '../auth/actor.ts';
+import {
+  myOrganizationAnswer,
+  organizationAnswer,
+  organizationListQuery,
+  organizationWithMembersAnswer,
+  setOrganizationBody,
+  type MyOrganizationAnswer,
+  type OrganizationAnswer,
+  type OrganizationWithMembersAnswer,
+} from './organizations.schemas.ts';
+import { approveMembership, listOrganizations, setMyOrganization, verifyOrganization } from './organizations.service.ts';
+import type { MembershipStatus } from './organization-status.ts';
+
+interface OrganizationRow {
+  id: string;
+  name: string;
+  kind: OrganizationKind;
+  country: string | null;
+  status: OrganizationStatus;
+}
+
+export function organizationToJson(o: OrganizationRow): OrganizationAnswer {
+  return { id: o.id, name: o.name, kind: o.kind, country: o.country, status: o.status };
+}
+
+/** What a person named, their membership, and whether that lets them act for it now (the rule of `Actor.organization`). */
+export function myOrganizationToJson(organization: OrganizationRow, membership: MembershipStatus): MyOrganizationAnswer {
+  const json = organizationToJson(organization);
+  return { organization: json, membership, actsForOrganization: actingOrganization({ organization: json, membership }) !== null };
+}
+
+function organizationWithMembersToJson(o: OrganizationRow & { created_at: Date; members: Array<{ id: string; email: string; name: string | null; membership: MembershipStatus | null }> }): OrganizationWithMembersAnswer {
+  return { ...organizationToJson(o), createdAt: o.created_at.toISOString(), members: o.members.map((m) => ({ id: m.id, email: m.email, name: m.name, membership: m.membership })) };
+}
+
+const organizationParams = pathParams({ id: recordId('The organization') });
+
+/** Organizations: a person names theirs; the forum secretariat verifies them and approves who joins. */
+export const organizationOperations = [
+  operation({
+    operationId: 'setMyOrganization',
+    method: 'put',
+    path: '/me/organization',
+    tag: 'Account',
+    summary: 'Name the organization you act for: create it (201) or ask to join it (200)',
+    description:
+      'An organization of that name and country that exists is joined: your membership waits for an organizer\'s approval. One that does not is created, with you as its member: it waits for verification. Either way `actsForOrganization` stays false until both are done. An organization the forum secretariat rejected cannot be joined (409), nor one registered as another kind (409).',
+    allow: ['signed-in'],
+    body: setOrganizationBody,
+    status: 200,
+    otherStatuses: [201],
+    answer: myOrganizationAnswer,
+    async handler(ctx, { actor, body }) {
+      const result = await setMyOrganization(ctx, actor, body);
+      const answer = myOrganizationToJson(result.organization, result.membership);
+      return result.created ? withStatus(201, answer) : answer;
+    },
+  }),
+  operation({
+    operationId: 'listOrganizations',
+    method: 'get',
+    path: '/organizations',
+    tag: 'Organizations',
+    summary: 'Organizations with their members, pending first',
+    allow: ['organizer'],
+    query: organizationListQuery,
+    status: 200,
+    answer: listOf(organizationWithMembersAnswer),
+    async handler(ctx, { actor, query }) {
+      const rows = await listOrganizations(ctx, actor, query.status);
+      return { items: rows.map(organizationWithMembersToJson), nextCursor: null };
+    },
+  }),
+  operation({
+    operationId: 'verifyOrganization',
+    method: 'post',
+    path: '/organizations/{id}/verify',
+    tag: 'Organizations',
+    summary: 'Verify a pending organization: its active members can then post and respond',
+    description: 'Its active members are emailed. An organization that is not pending is a 409.',
+    allow: ['organizer'],
+    params: organizationParams,
+    status: 200,
+    answer: organizationAnswer,
+    handler: async (ctx, { actor, params }) => organizationToJson(await verifyOrganization(ctx, actor, params.id)),
+  }),
+  operation({
+    operationId: 'approveMembership',
+    method: 'post',
+    path: '/organizations/{id}/members/{userId}/approve',
+    tag: 'Organizations',
+    summary: 'Approve a person waiting to join an organization',
+    description:
+      'The person acts for the organization once it is verified: they are emailed now if it is, or with its other members when it is verified. A person not waiting to join it, or an organization that was rejected, is a 409.',
+    allow: ['organizer'],
+    params: pathParams({ id: recordId('The organization'), userId: recordId('The person') }),
+    status: 200,
+    answer: z.object({ membership: z.literal('active') }),
+    async handler(ctx, { actor, params }) {
+      await approveMembership(ctx, actor, params.id, params.userId);
+      return { membership: 'active' as const };
+    },
+  }),
+];

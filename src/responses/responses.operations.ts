@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import { operation, pathParams, recordId } from '../http/operation.ts';
+import { AppError } from '../shared/errors.ts';
+import { listOf } from '../shared/answer-fields.ts';
+import { getRequest } from '../requests/requests.service.ts';
+import { createResponseBody, myResponseAnswer, responseAnswer, updateResponseBody } from './responses.schemas.ts';
+import { changeResponse, createResponse, getResponse, listMyResponses, listVisibleResponses, responseToJson } from './responses.service.ts';
+import { markPreferred } from '../meetings/meetings.service.ts';
+import { preferredBody } from '../meetings/meetings.schemas.ts';
+
+const requestParams = pathParams({ id: recordId('The request') });
+const responseParams = pathParams({ id: recordId('The response') });
+
+/** Responses over the API: one per organization, sealed until the close where asked, changed only before the deadline. */
+export const responseOperations = [
+  operation({
+    operationId: 'createResponse',
+    method: 'post',
+    path: '/requests/{id}/responses',
+    tag: 'Responses',
+    summary: 'Respond to a request (one per organization; 409 after the deadline)',
+    description: 'With `draft: true` the response is saved without being sent to the requester. A second response of the same organization is a 409 whose Location is the first.',
+    allow: ['other-verified-member'],
+    params: requestParams,
+    body: createResponseBody,
+    status: 201,
+    answer: responseAnswer,
+    async handler(ctx, { actor, params, body, res }) {
+      try {
+        const response = await createResponse(ctx, actor, params.id, body);
+        const request = await getRequest(ctx, actor, response.request_id);
+        res.location(`/api/v1/responses/${response.id}`);
+        return responseToJson(response, request.time_zone);
+      } catch (error) {
+        const existingId = (error as { existingId?: string }).existingId;
+        if (error instanceof AppError && existingId) res.setHeader('Location', `/api/v1/responses/${existingId}`);
+        throw error;
+      }
+    },
+  }),
+  operation({
+    operationId: 'listResponsesOfRequest',
+    method: 'get',
+    path: '/requests/{id}/responses',
+    tag: 'Responses',
+    summary: 'The responses of a request that you may see',
+    description:
+      'Organizers see all; the requesting organization sees the submitted ones (after the close when sealed: then `sealedUntilClose` is true and the list empty); a responding organization sees its own; anyone else an empty list.',
+    allow: ['signed-in'],
+    params: requestParams,
+    status: 200,
+    answer: listOf(responseAnswer).extend({ sealedUntilClose: z.boolean() }),
+    async handler(ctx, { actor, params }) {
+      const { request, items, sealedUntilClose } = await listVisibleResponses(ctx, actor, params.id);
+      return { items: items.map((r) => responseToJson(r, request.time_zone)), sealedUntilClose, nextCursor: null };
+    },
+  }),
+  operation({
+    operationId: 'getResponse',
+    method: 'get',
+    path: '/responses/{id}',
+    tag: 'Responses',
+    summary: 'A response',
+    allow: ['provider', 'requester', 'organizer'],
+    description: 'The requester reads it once it is submitted, and, when responses are sealed, after the close.',
+    params: responseParams,
+    status: 200,
+    answer: responseAnswer,
+    async handler(ctx, { actor, params }) {
+      const response = await getResponse(ctx, actor, params.id);
+      const request = await getRequest(ctx, actor, response.request_id);
+      return responseToJson(response, request.time_zone);
+    },
+  }),
+  operation({
+    operationId: 'updateResponse',
+    method: 'patch',
+    path: '/responses/{id}',
+    tag: 'Responses',
+    summary: 'Edit a response until the deadline',
+    allow: ['provider'],
+    params: responseParams,
+    body: updateResponseBody,
+    status: 200,
+    answer: responseAnswer,
+    async handler(ctx, { actor, params, body }) {
+      const response = await changeResponse(ctx, actor, params.id, 'edit', body);
+      const request = await getRequest(ctx, actor, response.request_id);
+      return responseToJson(response, request.time_zone);
+    },
+  }),
+  ...(['submit', 'withdraw'] as const).map((action) =>
+    operation({
+      operationId: `${action}Response`,
+      method: 'post',
+      path: `/responses/{id}/${action}`,
+      tag: 'Responses',
+      summary: action === 'submit' ? 'Submit a draft or withdrawn response (before the deadline)' : 'Withdraw a response (before the deadline)',
+      allow: ['provider'],
+      params: responseParams,
+      status: 200,
+      answer: responseAnswer,
+      async handler(ctx, { actor, params }) {
+        const response = await changeResponse(ctx, actor, params.id, action);
+        const request = await getRequest(ctx, actor, response.request_id);
+        return responseToJson(response, request.time_zone);
+      },
+    }),
+  ),
+  operation({
+    operationId: 'listMyResponses',
+    method: 'get',
+    path: '/me/responses',
+    tag: 'Responses',
+    summary: "My organization's responses, with their requests",
+    description: 'Empty until your organization is verified and your membership approved.',
+    allow: ['signed-in'],
+    status: 200,
+    answer: listOf(myResponseAnswer),
+    async handler(ctx, { actor }) {
+      const rows = await listMyResponses(ctx, actor);
+      return { items: rows.map((r) => ({ ...responseToJson(r, r.time_zone), request: { id: r.request_id, title: r.request_title, status: r.request_status } })), nextCursor: null };
+    },
+  }),
+  operation({
+    operationId: 'markResponsePreferred',
+    method: 'put',
+    path: '/responses/{id}/preferred',
+    tag: 'Responses',
+    summary: 'The requester marks a response preferred (the matching score counts it)',
+    description: 'Only once the requester may read the response: a sealed one after the close.',
+    allow: ['requester', 'organizer'],
+    params: responseParams,
+    body: preferredBody,
+    status: 200,
+    answer: z.object({ preferred: z.boolean() }),
+    handler: (ctx, { actor, params, body }) => markPreferred(ctx, actor, params.id, body.preferred),
+  }),
+];
