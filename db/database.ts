@@ -1,6 +1,7 @@
 import pg from 'pg';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Database } from './types.ts';
+import type { Queryable } from '../src/shared/db.ts';
 
 // DATE columns stay 'YYYY-MM-DD' strings: a forum day is a calendar date, not an instant.
 pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
@@ -20,4 +21,14 @@ export function createDatabase(connectionString: string, poolSize: number): { db
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, pool };
+}
+
+/** Ends the pool's connections (the last step of a shutdown). */
+export async function destroyDatabase({ db }: Queryable): Promise<void> {
+  await db.destroy();
+}
+
+/** Whether Postgres answers (/readyz). */
+export async function pingDatabase({ db }: Queryable): Promise<void> {
+  await sql`SELECT 1`.execute(db);
 }

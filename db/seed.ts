@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from './types.ts';
 import { localToInstant } from '../src/shared/time.ts';
 import { replaceRooms, replaceSessions, type SessionRow } from '../src/marketplaces/marketplaces.repository.ts';
+import type { Queryable } from '../src/shared/db.ts';
 import { MARKETPLACE, ORGANIZATIONS, ORGANIZER, REQUESTS, SESSIONS, type OrganizationKey } from './seed-data.ts';
 
 /**
@@ -34,7 +35,7 @@ function localStamp(value: string): Date {
   return inBrussels(date!, time!);
 }
 
-export async function seedBrussels2007(db: Kysely<Database>): Promise<SeedSummary> {
+export async function seedBrussels2007({ db }: Queryable): Promise<SeedSummary> {
   if (db.isTransaction) return seedInTransaction(db);
   return db.transaction().execute((trx) => seedInTransaction(trx));
 }
@@ -135,7 +136,7 @@ async function seedInTransaction(db: Kysely<Database>): Promise<SeedSummary> {
     upserted ??
     (await db.selectFrom('marketplaces').select(['id', 'response_deadline']).where('slug', '=', MARKETPLACE.slug).executeTakeFirstOrThrow());
 
-  await replaceRooms(db, marketplace.id, [...MARKETPLACE.rooms]);
+  await replaceRooms({ db }, marketplace.id, [...MARKETPLACE.rooms]);
   const sessions: SessionRow[] = SESSIONS.map((s) => ({
     code: s.code,
     title: s.title,
@@ -143,7 +144,7 @@ async function seedInTransaction(db: Kysely<Database>): Promise<SeedSummary> {
     endsAt: inBrussels(s.date, s.ends),
     roles: s.roles.map((r) => ({ organizationId: organizationId(r.organization), role: r.role, note: r.note })),
   }));
-  await replaceSessions(db, marketplace.id, sessions);
+  await replaceSessions({ db }, marketplace.id, sessions);
 
   for (const request of REQUESTS) {
     const content = {
@@ -219,7 +220,7 @@ async function main(): Promise<number> {
   const { db } = createDatabase(config.DATABASE_URL, 2);
   try {
     await migrateToLatest(db);
-    const summary = await seedBrussels2007(db);
+    const summary = await seedBrussels2007({ db });
     const organizerHint = config.ORGANIZER_EMAILS.includes(ORGANIZER.email)
       ? `Sign in as the organizer ${ORGANIZER.email} (it is in ORGANIZER_EMAILS)`
       : `Sign in as the organizer ${ORGANIZER.email} once ORGANIZER_EMAILS includes it (e.g. ORGANIZER_EMAILS=${ORGANIZER.email}; that setting is what makes it an organizer)`;

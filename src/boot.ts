@@ -57,6 +57,7 @@ export async function startContextOrExit(config: Config, name: string): Promise<
 /** Creates the database when missing and runs the migrations. */
 export async function prepareDatabase(ctx: AppContext): Promise<void> {
   await ensureDatabaseExists(ctx.config.DATABASE_URL);
+  // eslint-disable-next-line no-restricted-syntax -- migrations run on the pool itself, before any service; db/migrate.ts takes the Kysely handle
   await migrateToLatest(ctx.db);
 }
 

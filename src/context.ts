@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Redis } from 'ioredis';
 import type { Config } from './config/config.ts';
-import { createDatabase, type Db } from '../db/database.ts';
+import { createDatabase, destroyDatabase, type Db } from '../db/database.ts';
 import { createRedis, JobQueues } from './queue/queues.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ProcessCache, type ProcessCaches } from './shared/process-cache.ts';
@@ -19,6 +19,7 @@ export interface AppContext {
 }
 
 export function createContext(config: Config, name: string): AppContext {
+  // eslint-disable-next-line no-restricted-syntax -- the context holds the handle it creates; services pass the context to repositories
   const { db, pool } = createDatabase(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   const redis = createRedis(config.REDIS_URL, 'producer');
   return {
@@ -35,5 +36,5 @@ export function createContext(config: Config, name: string): AppContext {
 export async function closeContext(ctx: AppContext): Promise<void> {
   await ctx.queues.close().catch(() => {});
   await ctx.redis.quit().catch(() => ctx.redis.disconnect());
-  await ctx.db.destroy();
+  await destroyDatabase(ctx);
 }

@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../../db/types.ts';
 import type { Actor } from '../auth/actor.ts';
+import type { Queryable } from '../shared/db.ts';
 
 export interface AuditEntry {
   entity: 'request' | 'organization' | 'marketplace' | 'membership' | 'response' | 'meeting' | 'email';
@@ -12,7 +11,7 @@ export interface AuditEntry {
 }
 
 /** Who did what, when: one row per change, written in the change's transaction. */
-export async function recordAudit(db: Kysely<Database>, actor: Actor | 'system', entry: AuditEntry): Promise<void> {
+export async function recordAudit({ db }: Queryable, actor: Actor | 'system', entry: AuditEntry): Promise<void> {
   await db
     .insertInto('audit_events')
     .values({
@@ -28,7 +27,7 @@ export async function recordAudit(db: Kysely<Database>, actor: Actor | 'system',
     .execute();
 }
 
-export async function listAudit(db: Kysely<Database>, entity: AuditEntry['entity'], entityId: string) {
+export async function listAudit({ db }: Queryable, entity: AuditEntry['entity'], entityId: string) {
   return db
     .selectFrom('audit_events')
     .select(['action', 'from_status', 'to_status', 'actor_label', 'detail', 'at'])

@@ -1,8 +1,8 @@
-import { sql, type Kysely } from 'kysely';
-import type { Database } from '../../db/types.ts';
+import { sql } from 'kysely';
+import type { Queryable } from '../shared/db.ts';
 
 /** `outboxId`: the email that carries the link (an organizer's resend renews the token through it). */
-export async function insertSignInToken(db: Kysely<Database>, tokenHash: string, email: string, validMinutes: number, nextPath: string | null, outboxId: string) {
+export async function insertSignInToken({ db }: Queryable, tokenHash: string, email: string, validMinutes: number, nextPath: string | null, outboxId: string) {
   await db
     .insertInto('sign_in_tokens')
     .values({ token_hash: tokenHash, email, expires_at: sql<Date>`now() + make_interval(mins => ${validMinutes})`, next_path: nextPath, outbox_id: outboxId })
@@ -10,7 +10,7 @@ export async function insertSignInToken(db: Kysely<Database>, tokenHash: string,
 }
 
 /** A new token for the sign-in an email carries, only while its link is unused and unexpired; the old token stops working. */
-export async function renewSignInToken(db: Kysely<Database>, outboxId: string, tokenHash: string, validMinutes: number) {
+export async function renewSignInToken({ db }: Queryable, outboxId: string, tokenHash: string, validMinutes: number) {
   return db
     .updateTable('sign_in_tokens')
     .set({ token_hash: tokenHash, expires_at: sql<Date>`now() + make_interval(mins => ${validMinutes})` })
@@ -22,7 +22,7 @@ export async function renewSignInToken(db: Kysely<Database>, outboxId: string, t
 }
 
 /** Uses a sign-in token once: a used or expired token finds nothing. */
-export async function consumeSignInToken(db: Kysely<Database>, tokenHash: string) {
+export async function consumeSignInToken({ db }: Queryable, tokenHash: string) {
   return db
     .updateTable('sign_in_tokens')
     .set({ used_at: sql`now()` })
@@ -33,7 +33,7 @@ export async function consumeSignInToken(db: Kysely<Database>, tokenHash: string
     .executeTakeFirst();
 }
 
-export async function isSignInTokenUsable(db: Kysely<Database>, tokenHash: string): Promise<boolean> {
+export async function isSignInTokenUsable({ db }: Queryable, tokenHash: string): Promise<boolean> {
   const row = await db
     .selectFrom('sign_in_tokens')
     .select('token_hash')
@@ -48,7 +48,7 @@ export async function isSignInTokenUsable(db: Kysely<Database>, tokenHash: strin
  * The person who used a sign-in link, created on first use. `locale` is the browser's language: a new
  * person gets it; an existing person's is replaced only when the reader chose it with the switch.
  */
-export async function upsertUserOnSignIn(db: Kysely<Database>, email: string, isOrganizer: boolean, locale?: { value: string; chosen: boolean }) {
+export async function upsertUserOnSignIn({ db }: Queryable, email: string, isOrganizer: boolean, locale?: { value: string; chosen: boolean }) {
   return db
     .insertInto('users')
     .values({ email, is_organizer: isOrganizer, last_sign_in_at: sql`now()`, ...(locale ? { locale: locale.value } : {}) })
@@ -58,17 +58,17 @@ export async function upsertUserOnSignIn(db: Kysely<Database>, email: string, is
 }
 
 /** The language of a person's emails: the one they chose on the site (users.locale). */
-export async function setUserLocale(db: Kysely<Database>, userId: string, locale: string) {
+export async function setUserLocale({ db }: Queryable, userId: string, locale: string) {
   await db.updateTable('users').set({ locale }).where('id', '=', userId).where('locale', '<>', locale).execute();
 }
 
 /** The language of the person with this address, if there is one. */
-export async function findUserLocaleByEmail(db: Kysely<Database>, email: string): Promise<string | undefined> {
+export async function findUserLocaleByEmail({ db }: Queryable, email: string): Promise<string | undefined> {
   const row = await db.selectFrom('users').select('locale').where('email', '=', email).executeTakeFirst();
   return row?.locale;
 }
 
-export async function insertAuthSession(db: Kysely<Database>, tokenHash: string, userId: string, kind: 'browser' | 'api', validDays: number) {
+export async function insertAuthSession({ db }: Queryable, tokenHash: string, userId: string, kind: 'browser' | 'api', validDays: number) {
   await db
     .insertInto('auth_sessions')
     .values({ token_hash: tokenHash, user_id: userId, kind, expires_at: sql<Date>`now() + make_interval(days => ${validDays})` })
@@ -91,11 +91,11 @@ const actorColumns = [
 ] as const;
 
 /** A person as an actor, by id (the demo signs people in without email). */
-export async function findActorRow(db: Kysely<Database>, userId: string) {
+export async function findActorRow({ db }: Queryable, userId: string) {
   return db.selectFrom('users as u').leftJoin('organizations as o', 'o.id', 'u.organization_id').select(actorColumns).where('u.id', '=', userId).executeTakeFirst();
 }
 
-export async function findSessionUser(db: Kysely<Database>, tokenHash: string, kind: 'browser' | 'api') {
+export async function findSessionUser({ db }: Queryable, tokenHash: string, kind: 'browser' | 'api') {
   return db
     .selectFrom('auth_sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
@@ -108,6 +108,6 @@ export async function findSessionUser(db: Kysely<Database>, tokenHash: string, k
     .executeTakeFirst();
 }
 
-export async function revokeAuthSession(db: Kysely<Database>, tokenHash: string) {
+export async function revokeAuthSession({ db }: Queryable, tokenHash: string) {
   await db.updateTable('auth_sessions').set({ revoked_at: sql`now()` }).where('token_hash', '=', tokenHash).execute();
 }

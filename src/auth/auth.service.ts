@@ -34,20 +34,20 @@ export async function requestSignInLink(ctx: AppContext, input: { email: string;
   await consumeRateLimit(ctx, 'signInLinkPerEmail', input.email);
   const token = newSecretToken();
   const tokenHash = hashToken(token);
-  const locale = (await findUserLocaleByEmail(ctx.db, input.email)) ?? input.locale ?? 'en';
+  const locale = (await findUserLocaleByEmail(ctx, input.email)) ?? input.locale ?? 'en';
   // The stored email holds a placeholder; the link itself is stored sealed until the email is sent, then
   // scrubbed: with the token hashed in sign_in_tokens, nothing stored can sign this person in.
   const email = renderSignInEmail(SIGN_IN_LINK, SIGN_IN_TOKEN_MINUTES, locale);
   const outboxId = randomUUID();
   await inTransaction(ctx, async (tx) => {
     await tx.queueEmail({ id: outboxId, idempotencyKey: `sign-in:${tokenHash}`, template: 'sign-in', to: input.email, ...email, links: { [SIGN_IN_LINK]: signInUrl(ctx, token) }, linksUntilSent: true });
-    await insertSignInToken(tx.db, tokenHash, input.email, SIGN_IN_TOKEN_MINUTES, input.next ?? null, outboxId);
+    await insertSignInToken(tx, tokenHash, input.email, SIGN_IN_TOKEN_MINUTES, input.next ?? null, outboxId);
   });
 }
 
 /** Whether the link's token can still sign in (for the page that shows the sign-in button). */
 export async function isSignInLinkValid(ctx: AppContext, token: string): Promise<boolean> {
-  return isSignInTokenUsable(ctx.db, hashToken(token));
+  return isSignInTokenUsable(ctx, hashToken(token));
 }
 
 /**
@@ -58,11 +58,11 @@ export async function isSignInLinkValid(ctx: AppContext, token: string): Promise
 export async function signInWithToken(ctx: AppContext, input: { token: string; ip: string; kind: 'browser' | 'api'; locale?: { value: string; chosen: boolean } | undefined }) {
   await consumeRateLimit(ctx, 'tokenExchangePerIp', input.ip);
   const sessionToken = newSecretToken();
-  const result = await ctx.db.transaction().execute(async (trx) => {
-    const used = await consumeSignInToken(trx, hashToken(input.token));
+  const result = await inTransaction(ctx, async (tx) => {
+    const used = await consumeSignInToken(tx, hashToken(input.token));
     if (!used) return null;
-    const user = await upsertUserOnSignIn(trx, used.email, ctx.config.ORGANIZER_EMAILS.includes(used.email), input.locale);
-    await insertAuthSession(trx, hashToken(sessionToken), user.id, input.kind, SESSION_DAYS[input.kind]);
+    const user = await upsertUserOnSignIn(tx, used.email, ctx.config.ORGANIZER_EMAILS.includes(used.email), input.locale);
+    await insertAuthSession(tx, hashToken(sessionToken), user.id, input.kind, SESSION_DAYS[input.kind]);
     return { user, nextPath: used.next_path };
   });
   if (!result) throw new AppError(401, 'invalid-token', 'Sign-in link not valid', 'This sign-in link was already used or has expired. Ask for a new one.');
@@ -73,13 +73,13 @@ export async function resolveSession(ctx: AppContext, sessionToken: string, kind
   if (sessionToken.length < 20 || sessionToken.length > 100) return null;
   const tokenHash = hashToken(sessionToken);
   // Remembered for SESSION_CACHE_SECONDS; an unknown token is asked about each time, not remembered.
-  const row = await ctx.caches.actors.get(`${kind}:${tokenHash}`, () => findSessionUser(ctx.db, tokenHash, kind), { keep: (found) => !!found });
+  const row = await ctx.caches.actors.get(`${kind}:${tokenHash}`, () => findSessionUser(ctx, tokenHash, kind), { keep: (found) => !!found });
   return row ? toActor(ctx, row) : null;
 }
 
 /** A person as an actor by id: for the demo (signing in without email) and jobs acting for someone. */
 export async function loadActor(ctx: AppContext, userId: string): Promise<Actor | null> {
-  const row = await findActorRow(ctx.db, userId);
+  const row = await findActorRow(ctx, userId);
   return row ? toActor(ctx, row) : null;
 }
 
@@ -87,7 +87,7 @@ export async function loadActor(ctx: AppContext, userId: string): Promise<Actor 
 export async function signInForDemo(ctx: AppContext, userId: string): Promise<{ sessionToken: string; expiresInDays: number }> {
   if (!ctx.config.DEMO_MODE) throw new AppError(404, 'not-found', 'Not found', 'There is no page at this address.');
   const sessionToken = newSecretToken();
-  await insertAuthSession(ctx.db, hashToken(sessionToken), userId, 'browser', 1);
+  await insertAuthSession(ctx, hashToken(sessionToken), userId, 'browser', 1);
   return { sessionToken, expiresInDays: 1 };
 }
 
@@ -114,13 +114,13 @@ function toActor(ctx: AppContext, row: ActorRow): Actor {
 /** The language a signed-in person chose with the switch: their pages and, from now on, their emails. */
 export async function setPreferredLocale(ctx: AppContext, actor: Actor, locale: string): Promise<void> {
   if (actor.locale === locale) return;
-  await setUserLocale(ctx.db, actor.id, locale);
+  await setUserLocale(ctx, actor.id, locale);
   actor.locale = locale;
   cacheChanged(ctx, 'actors');
 }
 
 export async function signOut(ctx: AppContext, sessionToken: string): Promise<void> {
-  await revokeAuthSession(ctx.db, hashToken(sessionToken));
+  await revokeAuthSession(ctx, hashToken(sessionToken));
   cacheChanged(ctx, 'actors');
 }
 

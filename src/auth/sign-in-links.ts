@@ -1,7 +1,6 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../../db/types.ts';
 import type { AppContext } from '../context.ts';
 import type { EmailLinks } from '../email/sealed-links.ts';
+import type { Queryable } from '../shared/db.ts';
 import { conflict } from '../shared/errors.ts';
 import { renewSignInToken } from './auth.repository.ts';
 import { hashToken, newSecretToken } from './tokens.ts';
@@ -27,9 +26,9 @@ export function signInUrl(ctx: AppContext, token: string): string {
  * says, and the earlier link stops working (one live link per sign-in). A used or expired link is not
  * renewed: the person asks for a new one, as they would themselves.
  */
-export async function renewSignInLink(ctx: AppContext, db: Kysely<Database>, outboxId: string): Promise<EmailLinks> {
+export async function renewSignInLink(ctx: AppContext, tx: Queryable, outboxId: string): Promise<EmailLinks> {
   const token = newSecretToken();
-  const renewed = await renewSignInToken(db, outboxId, hashToken(token), SIGN_IN_TOKEN_MINUTES);
+  const renewed = await renewSignInToken(tx, outboxId, hashToken(token), SIGN_IN_TOKEN_MINUTES);
   if (!renewed) {
     throw conflict('sign-in-link-expired', 'This sign-in link was already used or has expired, so it was not sent again. The person can ask for a new link on the sign-in page.');
   }

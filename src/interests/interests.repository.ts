@@ -1,23 +1,23 @@
-import { sql, type Kysely } from 'kysely';
-import type { Database } from '../../db/types.ts';
+import { sql } from 'kysely';
+import type { Queryable } from '../shared/db.ts';
 
-export async function followRequest(db: Kysely<Database>, requestId: string, userId: string) {
+export async function followRequest({ db }: Queryable, requestId: string, userId: string) {
   await db.insertInto('request_follows').values({ request_id: requestId, user_id: userId }).onConflict((oc) => oc.doNothing()).execute();
 }
 
-export async function unfollowRequest(db: Kysely<Database>, requestId: string, userId: string) {
+export async function unfollowRequest({ db }: Queryable, requestId: string, userId: string) {
   await db.deleteFrom('request_follows').where('request_id', '=', requestId).where('user_id', '=', userId).execute();
 }
 
-export async function isFollowing(db: Kysely<Database>, requestId: string, userId: string): Promise<boolean> {
+export async function isFollowing({ db }: Queryable, requestId: string, userId: string): Promise<boolean> {
   return !!(await db.selectFrom('request_follows').select('user_id').where('request_id', '=', requestId).where('user_id', '=', userId).executeTakeFirst());
 }
 
-export async function findInterests(db: Kysely<Database>, userId: string) {
+export async function findInterests({ db }: Queryable, userId: string) {
   return db.selectFrom('provider_interests').selectAll().where('user_id', '=', userId).executeTakeFirst();
 }
 
-export async function upsertInterests(db: Kysely<Database>, userId: string, v: { categories: string[]; themes: string[]; countries: string[]; digest: boolean }) {
+export async function upsertInterests({ db }: Queryable, userId: string, v: { categories: string[]; themes: string[]; countries: string[]; digest: boolean }) {
   await db
     .insertInto('provider_interests')
     .values({ user_id: userId, categories: v.categories, themes: v.themes, countries: v.countries, digest: v.digest })
@@ -27,7 +27,7 @@ export async function upsertInterests(db: Kysely<Database>, userId: string, v: {
     .execute();
 }
 
-export async function setDigest(db: Kysely<Database>, userId: string, digest: boolean) {
+export async function setDigest({ db }: Queryable, userId: string, digest: boolean) {
   await db
     .insertInto('provider_interests')
     .values({ user_id: userId, digest })
@@ -35,8 +35,13 @@ export async function setDigest(db: Kysely<Database>, userId: string, digest: bo
     .execute();
 }
 
-export async function setUserTimeZone(db: Kysely<Database>, userId: string, timeZone: string | null) {
+export async function setUserTimeZone({ db }: Queryable, userId: string, timeZone: string | null) {
   await db.updateTable('users').set({ time_zone: timeZone }).where('id', '=', userId).execute();
+}
+
+export async function findUserTimeZone({ db }: Queryable, userId: string) {
+  const user = await db.selectFrom('users').select('time_zone').where('id', '=', userId).executeTakeFirstOrThrow();
+  return user.time_zone;
 }
 
 /**
@@ -50,7 +55,7 @@ const fits = sql<boolean>`
   AND (cardinality(i.countries) = 0 OR i.countries && r.countries)`;
 
 /** Verified providers (not the requester, not an organization that already responded) whose interests fit the request. */
-export async function findInterestedProviders(db: Kysely<Database>, requestId: string) {
+export async function findInterestedProviders({ db }: Queryable, requestId: string) {
   const result = await sql<{ id: string; email: string; locale: string }>`
     SELECT u.id, u.email, u.locale
     FROM requests r
@@ -65,7 +70,7 @@ export async function findInterestedProviders(db: Kysely<Database>, requestId: s
 }
 
 /** People to remind before a deadline: followers and authors of unsubmitted drafts, whose organization has not responded. */
-export async function findPeopleToRemind(db: Kysely<Database>, requestId: string) {
+export async function findPeopleToRemind({ db }: Queryable, requestId: string) {
   const result = await sql<{ id: string; email: string; locale: string; has_draft: boolean }>`
     SELECT u.id, u.email, u.locale, bool_or(d.id IS NOT NULL) AS has_draft
     FROM users u
@@ -78,7 +83,7 @@ export async function findPeopleToRemind(db: Kysely<Database>, requestId: string
 }
 
 /** People with the daily digest on, and the open requests published since their last digest that fit their interests. */
-export async function findDigestCandidates(db: Kysely<Database>, limit: number) {
+export async function findDigestCandidates({ db }: Queryable, limit: number) {
   const result = await sql<{ user_id: string; email: string; locale: string; requests: Array<{ id: string; title: string; category: string; organization: string; deadline: string; timeZone: string }> }>`
     SELECT u.id AS user_id, u.email, u.locale, json_agg(json_build_object('id', r.id, 'title', r.title, 'category', r.category, 'organization', ro.name, 'deadline', r.response_deadline, 'timeZone', m.time_zone) ORDER BY r.published_at) AS requests
     FROM provider_interests i
@@ -93,6 +98,6 @@ export async function findDigestCandidates(db: Kysely<Database>, limit: number) 
   return result.rows;
 }
 
-export async function markDigestSent(db: Kysely<Database>, userId: string) {
+export async function markDigestSent({ db }: Queryable, userId: string) {
   await db.updateTable('provider_interests').set({ last_digest_at: sql`now()` }).where('user_id', '=', userId).execute();
 }

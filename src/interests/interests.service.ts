@@ -2,7 +2,7 @@ import type { AppContext } from '../context.ts';
 import { requireActor, type Actor } from '../auth/actor.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import { getRequest } from '../requests/requests.service.ts';
-import { findInterests, findDigestCandidates, followRequest, isFollowing, markDigestSent, setDigest, setUserTimeZone, unfollowRequest, upsertInterests } from './interests.repository.ts';
+import { findInterests, findDigestCandidates, findUserTimeZone, followRequest, isFollowing, markDigestSent, setDigest, setUserTimeZone, unfollowRequest, upsertInterests } from './interests.repository.ts';
 import type { InterestsInput } from './interests.schemas.ts';
 import { renderDigestEmail } from './interests.emails.ts';
 import { unsubscribeToken, verifyUnsubscribeToken } from './unsubscribe.ts';
@@ -15,28 +15,28 @@ export async function setFollowing(ctx: AppContext, actorOrNull: Actor | null, r
   const actor = requireActor(actorOrNull);
   const request = await getRequest(ctx, actor, requestId);
   if (!canFollowRequest(actor, request)) throw notFound('The request');
-  if (follow) await followRequest(ctx.db, requestId, actor.id);
-  else await unfollowRequest(ctx.db, requestId, actor.id);
+  if (follow) await followRequest(ctx, requestId, actor.id);
+  else await unfollowRequest(ctx, requestId, actor.id);
   return { following: follow };
 }
 
 export async function getFollowing(ctx: AppContext, actor: Actor | null, requestId: string): Promise<boolean> {
-  return actor ? isFollowing(ctx.db, requestId, actor.id) : false;
+  return actor ? isFollowing(ctx, requestId, actor.id) : false;
 }
 
 export async function getMyInterests(ctx: AppContext, actorOrNull: Actor | null) {
   const actor = requireActor(actorOrNull);
-  const row = await findInterests(ctx.db, actor.id);
-  const user = await ctx.db.selectFrom('users').select('time_zone').where('id', '=', actor.id).executeTakeFirstOrThrow();
-  return { categories: row?.categories ?? [], themes: row?.themes ?? [], countries: row?.countries ?? [], digest: row?.digest ?? true, timeZone: user.time_zone };
+  const row = await findInterests(ctx, actor.id);
+  const timeZone = await findUserTimeZone(ctx, actor.id);
+  return { categories: row?.categories ?? [], themes: row?.themes ?? [], countries: row?.countries ?? [], digest: row?.digest ?? true, timeZone };
 }
 
 export async function setMyInterests(ctx: AppContext, actorOrNull: Actor | null, input: InterestsInput) {
   const actor = requireActor(actorOrNull);
   await inTransaction(ctx, async (tx) => {
-    await upsertInterests(tx.db, actor.id, input);
+    await upsertInterests(tx, actor.id, input);
     if (input.timeZone !== undefined) {
-      await setUserTimeZone(tx.db, actor.id, input.timeZone);
+      await setUserTimeZone(tx, actor.id, input.timeZone);
       tx.changes('actors');
     }
   });
@@ -51,7 +51,7 @@ export function unsubscribeUrl(ctx: AppContext, userId: string): string {
 export async function unsubscribeFromDigest(ctx: AppContext, token: string): Promise<boolean> {
   const userId = verifyUnsubscribeToken(ctx.config.SESSION_SECRET, token);
   if (!userId) return false;
-  await setDigest(ctx.db, userId, false);
+  await setDigest(ctx, userId, false);
   return true;
 }
 
@@ -66,7 +66,7 @@ export function isValidUnsubscribeToken(ctx: AppContext, token: string): boolean
 export async function sendDigests(ctx: AppContext, day: string): Promise<number> {
   let sent = 0;
   for (;;) {
-    const candidates = await findDigestCandidates(ctx.db, 200);
+    const candidates = await findDigestCandidates(ctx, 200);
     if (candidates.length === 0) return sent;
     for (const candidate of candidates) {
       // The one-click link is stored only sealed (src/email/sealed-links.ts): the header holds a placeholder.
@@ -85,7 +85,7 @@ export async function sendDigests(ctx: AppContext, day: string): Promise<number>
           headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
           links: { [unsubscribe]: unsubscribeUrl(ctx, candidate.user_id) },
         });
-        await markDigestSent(tx.db, candidate.user_id);
+        await markDigestSent(tx, candidate.user_id);
       });
       sent++;
     }

@@ -1,13 +1,14 @@
-import { sql, type Insertable, type Kysely } from 'kysely';
-import type { Database, MarketplacesTable, SessionRole } from '../../db/types.ts';
+import { sql, type Insertable } from 'kysely';
+import type { MarketplacesTable, SessionRole } from '../../db/types.ts';
+import type { Queryable } from '../shared/db.ts';
 
 export type MarketplaceValues = Omit<Insertable<MarketplacesTable>, 'id' | 'created_at' | 'updated_at'>;
 
-export async function insertMarketplace(db: Kysely<Database>, values: MarketplaceValues) {
+export async function insertMarketplace({ db }: Queryable, values: MarketplaceValues) {
   return db.insertInto('marketplaces').values(values).returningAll().executeTakeFirstOrThrow();
 }
 
-export async function updateMarketplaceRow(db: Kysely<Database>, id: string, values: Partial<MarketplaceValues>) {
+export async function updateMarketplaceRow({ db }: Queryable, id: string, values: Partial<MarketplaceValues>) {
   return db
     .updateTable('marketplaces')
     .set({ ...values, updated_at: sql`now()` })
@@ -16,16 +17,22 @@ export async function updateMarketplaceRow(db: Kysely<Database>, id: string, val
     .executeTakeFirstOrThrow();
 }
 
-export async function findMarketplaceBySlug(db: Kysely<Database>, slug: string) {
+export async function findMarketplaceBySlug({ db }: Queryable, slug: string) {
   return db.selectFrom('marketplaces').selectAll().where('slug', '=', slug).executeTakeFirst();
 }
 
+/** A marketplace's response deadline now; undefined when there is no such marketplace. */
+export async function findMarketplaceDeadline({ db }: Queryable, id: string): Promise<Date | undefined> {
+  const marketplace = await db.selectFrom('marketplaces').select('response_deadline').where('id', '=', id).executeTakeFirst();
+  return marketplace?.response_deadline;
+}
+
 /** Locks the marketplace row for an edit of its rooms or agenda. */
-export async function lockMarketplaceBySlug(db: Kysely<Database>, slug: string) {
+export async function lockMarketplaceBySlug({ db }: Queryable, slug: string) {
   return db.selectFrom('marketplaces').selectAll().where('slug', '=', slug).forUpdate().executeTakeFirst();
 }
 
-export async function listMarketplaceRows(db: Kysely<Database>) {
+export async function listMarketplaceRows({ db }: Queryable) {
   return db
     .selectFrom('marketplaces as m')
     .selectAll('m')
@@ -41,12 +48,12 @@ export async function listMarketplaceRows(db: Kysely<Database>) {
     .execute();
 }
 
-export async function listRooms(db: Kysely<Database>, marketplaceId: string) {
+export async function listRooms({ db }: Queryable, marketplaceId: string) {
   return db.selectFrom('rooms').select(['id', 'name']).where('marketplace_id', '=', marketplaceId).orderBy('position').orderBy('name').execute();
 }
 
 /** Makes the rooms exactly these names, keeping the ids of rooms whose name stays. */
-export async function replaceRooms(db: Kysely<Database>, marketplaceId: string, names: string[]) {
+export async function replaceRooms({ db }: Queryable, marketplaceId: string, names: string[]) {
   if (names.length === 0) {
     await db.deleteFrom('rooms').where('marketplace_id', '=', marketplaceId).execute();
     return;
@@ -68,7 +75,7 @@ export interface SessionRow {
 }
 
 /** Makes the agenda exactly these sessions (matched by code) with exactly these roles. */
-export async function replaceSessions(db: Kysely<Database>, marketplaceId: string, sessions: SessionRow[]) {
+export async function replaceSessions({ db }: Queryable, marketplaceId: string, sessions: SessionRow[]) {
   const codes = sessions.map((s) => s.code);
   let stale = db.deleteFrom('agenda_sessions').where('marketplace_id', '=', marketplaceId);
   if (codes.length) stale = stale.where('code', 'not in', codes);
@@ -90,10 +97,10 @@ export async function replaceSessions(db: Kysely<Database>, marketplaceId: strin
   if (roles.length) await db.insertInto('session_roles').values(roles).onConflict((oc) => oc.doNothing()).execute();
 }
 
-export async function listSessionsWithRoles(db: Kysely<Database>, marketplaceId: string) {
+export async function listSessionsWithRoles({ db }: Queryable, marketplaceId: string) {
   return db
     .selectFrom('agenda_sessions as s')
-    .select((eb) => [
+    .select((_eb) => [
       's.id',
       's.code',
       's.title',
@@ -109,7 +116,7 @@ export async function listSessionsWithRoles(db: Kysely<Database>, marketplaceId:
     .execute();
 }
 
-export async function findOrganizationIdsByName(db: Kysely<Database>, names: string[]) {
+export async function findOrganizationIdsByName({ db }: Queryable, names: string[]) {
   if (!names.length) return new Map<string, string>();
   const rows = await db
     .selectFrom('organizations')
@@ -119,7 +126,7 @@ export async function findOrganizationIdsByName(db: Kysely<Database>, names: str
   return new Map(rows.map((r) => [r.name.toLowerCase(), r.id]));
 }
 
-export async function existingOrganizationIds(db: Kysely<Database>, ids: string[]) {
+export async function existingOrganizationIds({ db }: Queryable, ids: string[]) {
   if (!ids.length) return new Set<string>();
   const rows = await db.selectFrom('organizations').select('id').where('id', 'in', ids).execute();
   return new Set(rows.map((r) => r.id));

@@ -1,12 +1,12 @@
 import type { AppContext } from '../context.ts';
 import type { Marketplace } from '../../db/types.ts';
-import type { Db } from '../../db/database.ts';
 import { requireOrganizer, type Actor } from '../auth/actor.ts';
 import { invalid, notFound, type FieldError } from '../shared/errors.ts';
 import { resolveTimeInput } from '../shared/time-input.ts';
 import { isoInZone } from '../shared/time.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { inTransaction } from '../shared/transaction.ts';
+import type { Queryable } from '../shared/db.ts';
 import { planMatchingRun } from '../meetings/matching-schedule.ts';
 import type { CreateMarketplaceInput, MarketplaceAnswer, MarketplaceSummaryAnswer, SessionInput, UpdateMarketplaceInput } from './marketplaces.schemas.ts';
 import {
@@ -34,10 +34,10 @@ function resolveOrCollect(value: string, timeZone: string, defaultTime: string, 
   return instant ?? new Date(0);
 }
 
-async function resolveSessions(db: Db, sessions: SessionInput[], timeZone: string, errors: FieldError[]): Promise<SessionRow[]> {
+async function resolveSessions(q: Queryable, sessions: SessionInput[], timeZone: string, errors: FieldError[]): Promise<SessionRow[]> {
   const names = sessions.flatMap((s) => s.roles.filter((r) => !r.organizationId && r.organization).map((r) => r.organization!));
-  const idByName = await findOrganizationIdsByName(db, names);
-  const knownIds = await existingOrganizationIds(db, sessions.flatMap((s) => s.roles.flatMap((r) => (r.organizationId ? [r.organizationId] : []))));
+  const idByName = await findOrganizationIdsByName(q, names);
+  const knownIds = await existingOrganizationIds(q, sessions.flatMap((s) => s.roles.flatMap((r) => (r.organizationId ? [r.organizationId] : []))));
   return sessions.map((session, i) => {
     const startsAt = resolveOrCollect(session.startsAt, timeZone, '09:00', `sessions.${i}.startsAt`, errors);
     const endsAt = resolveOrCollect(session.endsAt, timeZone, '18:00', `sessions.${i}.endsAt`, errors);
@@ -77,14 +77,14 @@ export async function createMarketplace(ctx: AppContext, actorOrNull: Actor | nu
     created_by: actor.id,
   };
   checkMarketplaceTimes(values as Parameters<typeof checkMarketplaceTimes>[0], errors);
-  const sessions = await resolveSessions(ctx.db, input.sessions, input.timeZone, errors);
+  const sessions = await resolveSessions(ctx, input.sessions, input.timeZone, errors);
   if (errors.length) throw invalid(errors);
   const slug = await inTransaction(ctx, async (tx) => {
-    if (await findMarketplaceBySlug(tx.db, input.slug)) throw invalid([{ path: 'slug', message: `is already used by another marketplace` }]);
-    const marketplace = await insertMarketplace(tx.db, values);
-    await replaceRooms(tx.db, marketplace.id, input.rooms);
-    await replaceSessions(tx.db, marketplace.id, sessions);
-    await recordAudit(tx.db, actor, { entity: 'marketplace', entityId: marketplace.id, action: 'create' });
+    if (await findMarketplaceBySlug(tx, input.slug)) throw invalid([{ path: 'slug', message: `is already used by another marketplace` }]);
+    const marketplace = await insertMarketplace(tx, values);
+    await replaceRooms(tx, marketplace.id, input.rooms);
+    await replaceSessions(tx, marketplace.id, sessions);
+    await recordAudit(tx, actor, { entity: 'marketplace', entityId: marketplace.id, action: 'create' });
     return marketplace.slug;
   });
   const detail = await getMarketplace(ctx, slug);
@@ -99,13 +99,13 @@ export async function createMarketplace(ctx: AppContext, actorOrNull: Actor | nu
 export async function updateMarketplace(ctx: AppContext, actorOrNull: Actor | null, slug: string, input: UpdateMarketplaceInput) {
   const actor = requireOrganizer(actorOrNull);
   const newSlug = await inTransaction(ctx, async (tx) => {
-    const current = await lockMarketplaceBySlug(tx.db, slug);
+    const current = await lockMarketplaceBySlug(tx, slug);
     if (!current) throw notFound('The marketplace');
     const errors: FieldError[] = [];
     const timeZone = input.timeZone ?? current.time_zone;
     const values: Partial<MarketplaceValues> = {};
     if (input.slug !== undefined && input.slug !== current.slug) {
-      if (await findMarketplaceBySlug(tx.db, input.slug)) errors.push({ path: 'slug', message: 'is already used by another marketplace' });
+      if (await findMarketplaceBySlug(tx, input.slug)) errors.push({ path: 'slug', message: 'is already used by another marketplace' });
       values.slug = input.slug;
     }
     if (input.name !== undefined) values.name = input.name;
@@ -119,12 +119,12 @@ export async function updateMarketplace(ctx: AppContext, actorOrNull: Actor | nu
     if (input.sideMeetingsUntil !== undefined) values.meeting_day_ends = input.sideMeetingsUntil;
     if (input.sealedResponses !== undefined) values.sealed_responses = input.sealedResponses;
     checkMarketplaceTimes({ ...current, ...values } as Parameters<typeof checkMarketplaceTimes>[0], errors);
-    const sessions = input.sessions ? await resolveSessions(tx.db, input.sessions, timeZone, errors) : null;
+    const sessions = input.sessions ? await resolveSessions(tx, input.sessions, timeZone, errors) : null;
     if (errors.length) throw invalid(errors);
-    const updated = Object.keys(values).length ? await updateMarketplaceRow(tx.db, current.id, values) : current;
-    if (input.rooms) await replaceRooms(tx.db, current.id, input.rooms);
-    if (sessions) await replaceSessions(tx.db, current.id, sessions);
-    await recordAudit(tx.db, actor, { entity: 'marketplace', entityId: current.id, action: 'edit', detail: { fields: Object.keys(input) } });
+    const updated = Object.keys(values).length ? await updateMarketplaceRow(tx, current.id, values) : current;
+    if (input.rooms) await replaceRooms(tx, current.id, input.rooms);
+    if (sessions) await replaceSessions(tx, current.id, sessions);
+    await recordAudit(tx, actor, { entity: 'marketplace', entityId: current.id, action: 'edit', detail: { fields: Object.keys(input) } });
     tx.changes('listing');
     return updated.slug;
   });
@@ -134,7 +134,7 @@ export async function updateMarketplace(ctx: AppContext, actorOrNull: Actor | nu
 }
 
 export async function findMarketplace(ctx: AppContext, slug: string): Promise<Marketplace> {
-  const marketplace = await findMarketplaceBySlug(ctx.db, slug);
+  const marketplace = await findMarketplaceBySlug(ctx, slug);
   if (!marketplace) throw notFound('The marketplace');
   return marketplace;
 }
@@ -142,7 +142,7 @@ export async function findMarketplace(ctx: AppContext, slug: string): Promise<Ma
 /** A marketplace with its rooms and agenda, as the API shows it. */
 export async function getMarketplace(ctx: AppContext, slug: string) {
   const marketplace = await findMarketplace(ctx, slug);
-  const [rooms, sessions] = await Promise.all([listRooms(ctx.db, marketplace.id), listSessionsWithRoles(ctx.db, marketplace.id)]);
+  const [rooms, sessions] = await Promise.all([listRooms(ctx, marketplace.id), listSessionsWithRoles(ctx, marketplace.id)]);
   return { marketplace, rooms, sessions };
 }
 
@@ -182,7 +182,7 @@ export function marketplaceToJson({ marketplace: m, rooms, sessions }: Marketpla
 }
 
 export async function listMarketplaces(ctx: AppContext) {
-  return listMarketplaceRows(ctx.db);
+  return listMarketplaceRows(ctx);
 }
 
 export type MarketplaceListRow = Awaited<ReturnType<typeof listMarketplaces>>[number];

@@ -1,14 +1,16 @@
-import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { Actor } from '../auth/actor.ts';
 import { inTransaction, type Tx } from '../shared/transaction.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { closeRequests } from '../requests/close.service.ts';
+import { findOverdueOpenRequestIds } from '../requests/requests.repository.ts';
+import { setResponseMatchOutcome } from '../responses/responses.repository.ts';
 import { changeRequestStatus } from '../requests/request-status.ts';
 import { buildMatchingInstance, pairKey, type KeptMeeting } from './matching-instance.ts';
 import { solveInWorker } from './solve-in-worker.ts';
-import { freeTimesBefore, insertMeeting, loadMatchingState, lockMarketplaceForMatching, type MatchingState, type MeetingRow } from './meetings.repository.ts';
-import { changeMeetingStatus, meetingStatusSets } from './meeting-status.ts';
+import { freeTimesBefore, insertMeeting, listActiveMeetingPairs, loadMatchingState, lockMarketplaceForMatching, type MatchingState, type MeetingRow } from './meetings.repository.ts';
+import { insertRunningMatchingRun, markMatchingRunDone, markMatchingRunFailed } from './matching-runs.repository.ts';
+import { changeMeetingStatus } from './meeting-status.ts';
 import { cancellationReasons, queueMeetingEmails, queueNotMatchedEmail, queueRequesterSummary } from './meeting-notifications.ts';
 
 export type RunTrigger = 'deadline' | 'organizer' | 'decline' | 'sweep';
@@ -43,39 +45,23 @@ function stillHolds(meeting: MeetingRow, state: MatchingState, busy: Array<{ org
  * one transaction, with the emails of what changed. A run with nothing changed changes nothing.
  */
 export async function runMatching(ctx: AppContext, marketplaceId: string, trigger: RunTrigger, actor: Actor | null = null) {
-  const overdue = await ctx.db
-    .selectFrom('requests')
-    .select('id')
-    .where('marketplace_id', '=', marketplaceId)
-    .where('status', '=', 'open')
-    .where('response_deadline', '<=', sql<Date>`now()`)
-    .execute();
-  await closeRequests(ctx, overdue.map((r) => r.id));
+  await closeRequests(ctx, await findOverdueOpenRequestIds(ctx, marketplaceId));
 
   // The run is recorded as running before its transaction, so organizers see it running (or waiting
   // for the run before it), and a run that fails is recorded as failed with its error.
-  const run = await ctx.db
-    .insertInto('matching_runs')
-    .values({ marketplace_id: marketplaceId, trigger, started_by: actor?.id ?? null, status: 'running' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const run = await insertRunningMatchingRun(ctx, marketplaceId, trigger, actor?.id ?? null);
   try {
     return await solveAndStore(ctx, marketplaceId, trigger, actor, run);
   } catch (error) {
-    await ctx.db
-      .updateTable('matching_runs')
-      .set({ status: 'failed', finished_at: sql`now()`, error: (error as Error).message.slice(0, 2000) })
-      .where('id', '=', run.id)
-      .execute()
-      .catch(() => {});
+    await markMatchingRunFailed(ctx, run.id, (error as Error).message.slice(0, 2000)).catch(() => {});
     throw error;
   }
 }
 
 async function solveAndStore(ctx: AppContext, marketplaceId: string, trigger: RunTrigger, actor: Actor | null, run: { id: string }) {
   return inTransaction(ctx, async (tx) => {
-    await lockMarketplaceForMatching(tx.db, marketplaceId);
-    const state = await loadMatchingState(tx.db, marketplaceId);
+    await lockMarketplaceForMatching(tx, marketplaceId);
+    const state = await loadMatchingState(tx, marketplaceId);
     const m = state.marketplace;
 
     const busy = [
@@ -131,7 +117,7 @@ async function solveAndStore(ctx: AppContext, marketplaceId: string, trigger: Ru
     const changedRequests = new Set<string>();
 
     // Free the times of meetings that no longer hold before placing anything (the database refuses overlaps).
-    await freeTimesBefore(tx.db, toRelease.map((r) => r.id));
+    await freeTimesBefore(tx, toRelease.map((r) => r.id));
     const activeByResponse = new Map(toRelease.map((r) => [r.response_id, r]));
     const placedResponses = new Set<string>();
     const requestOrg = new Map(state.requests.map((r) => [r.id, r.organization_id]));
@@ -151,7 +137,7 @@ async function solveAndStore(ctx: AppContext, marketplaceId: string, trigger: Ru
           await queueMeetingEmails(ctx, tx, moved.id, 'moved');
         }
       } else {
-        const created = await insertMeeting(tx.db, { ...values, marketplaceId, requestId: placed.request, responseId: response.id, score: scored.score, scoreParts: scored.parts });
+        const created = await insertMeeting(tx, { ...values, marketplaceId, requestId: placed.request, responseId: response.id, score: scored.score, scoreParts: scored.parts });
         changes.created++;
         await queueMeetingEmails(ctx, tx, created.id, 'new');
       }
@@ -169,32 +155,21 @@ async function solveAndStore(ctx: AppContext, marketplaceId: string, trigger: Ru
     await applyStatuses(ctx, tx, state, changes);
     for (const requestId of changedRequests) await queueRequesterSummary(ctx, tx, requestId, run.id);
 
-    await tx.db
-      .updateTable('matching_runs')
-      .set({
-        status: 'done',
-        finished_at: sql`now()`,
-        method: result?.stats.method ?? 'none',
-        objective: result?.objective ?? 0,
-        bound: (result?.stats as { bound?: number } | undefined)?.bound ?? null,
-        stats: JSON.stringify({ ...(result?.stats ?? {}), unscheduled: result?.unscheduled.length ?? 0 }),
-        changes: JSON.stringify(changes),
-      })
-      .where('id', '=', run.id)
-      .execute();
-    await recordAudit(tx.db, actor ?? 'system', { entity: 'marketplace', entityId: marketplaceId, action: 'matching-run', detail: { runId: run.id, trigger, ...changes } });
+    await markMatchingRunDone(tx, run.id, {
+      method: result?.stats.method ?? 'none',
+      objective: result?.objective ?? 0,
+      bound: (result?.stats as { bound?: number } | undefined)?.bound ?? null,
+      stats: { ...(result?.stats ?? {}), unscheduled: result?.unscheduled.length ?? 0 },
+      changes,
+    });
+    await recordAudit(tx, actor ?? 'system', { entity: 'marketplace', entityId: marketplaceId, action: 'matching-run', detail: { runId: run.id, trigger, ...changes } });
     return { runId: run.id, objective: result?.objective ?? 0, method: result?.stats.method ?? 'none', changes };
   });
 }
 
 /** Requests with meetings become matched; responses matched or not matched; a courteous note to those not matched. */
 async function applyStatuses(ctx: AppContext, tx: Tx, state: MatchingState, changes: RunChanges) {
-  const active = await tx.db
-    .selectFrom('meetings')
-    .select(['request_id', 'response_id'])
-    .where('marketplace_id', '=', state.marketplace.id)
-    .where('status', 'in', meetingStatusSets.active)
-    .execute();
+  const active = await listActiveMeetingPairs(tx, state.marketplace.id);
   const matchedResponses = new Set(active.map((a) => a.response_id));
   const matchedRequests = new Set(active.map((a) => a.request_id));
   for (const request of state.requests) {
@@ -206,8 +181,8 @@ async function applyStatuses(ctx: AppContext, tx: Tx, state: MatchingState, chan
   for (const response of state.responses) {
     const target = matchedResponses.has(response.id) ? 'matched' : 'not_matched';
     if (response.status === target) continue;
-    await tx.db.updateTable('responses').set({ status: target, updated_at: sql`now()` }).where('id', '=', response.id).execute();
-    await recordAudit(tx.db, 'system', { entity: 'response', entityId: response.id, action: target === 'matched' ? 'match' : 'not-match', fromStatus: response.status, toStatus: target });
+    await setResponseMatchOutcome(tx, response.id, target);
+    await recordAudit(tx, 'system', { entity: 'response', entityId: response.id, action: target === 'matched' ? 'match' : 'not-match', fromStatus: response.status, toStatus: target });
     if (target === 'not_matched' && response.status === 'submitted') {
       changes.responsesNotMatched++;
       await queueNotMatchedEmail(ctx, tx, response.id);

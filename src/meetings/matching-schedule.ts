@@ -1,7 +1,5 @@
-import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import { jobId } from '../queue/registry.ts';
-import { requestStatusSets } from '../requests/request-status.ts';
 
 /** The matching run starts by itself a few seconds after the marketplace deadline (the closes go first). */
 export const RUN_AFTER_DEADLINE_MS = 3000;
@@ -15,27 +13,4 @@ export async function planMatchingRun(ctx: AppContext, marketplace: { id: string
   } catch (error) {
     ctx.log.warn({ marketplaceId: marketplace.id, err: (error as Error).message }, 'could not plan the matching run; the sweep will start it');
   }
-}
-
-/** Marketplaces whose deadline passed with no run since: the sweep starts them when the delayed job was lost. */
-export async function findMarketplacesDueForMatching(ctx: AppContext) {
-  return ctx.db
-    .selectFrom('marketplaces as m')
-    .select(['m.id', 'm.response_deadline'])
-    .where('m.response_deadline', '<=', sql<Date>`now() - make_interval(secs => ${RUN_AFTER_DEADLINE_MS / 1000})`)
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom('matching_runs as r')
-            .select('r.id')
-            .whereRef('r.marketplace_id', '=', 'm.id')
-            .where('r.status', '=', 'done')
-            .whereRef('r.started_at', '>=', 'm.response_deadline'),
-        ),
-      ),
-    )
-    // Only marketplaces with something to match.
-    .where((eb) => eb.exists(eb.selectFrom('requests as q').select('q.id').whereRef('q.marketplace_id', '=', 'm.id').where('q.status', 'in', requestStatusSets.awaitingMatching)))
-    .execute();
 }

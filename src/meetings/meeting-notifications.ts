@@ -1,6 +1,8 @@
 import type { AppContext } from '../context.ts';
 import type { Tx } from '../shared/transaction.ts';
 import { requestUrl } from '../requests/requests.service.ts';
+import { findRequesterOfRequest } from '../requests/requests.repository.ts';
+import { findResponderOfResponse } from '../responses/responses.repository.ts';
 import { findMeeting, findUsers, listMeetingsOfRequest, type MeetingDetail } from './meetings.repository.ts';
 import { renderMeetingCalendar } from './meeting-calendar.ts';
 import { meetingAnswerToken, type MeetingParty } from './meeting-links.ts';
@@ -37,8 +39,8 @@ export function mailbox(from: string): { name: string; email: string } {
  * current SEQUENCE. The idempotency key carries the sequence: each change mails once.
  */
 export async function queueMeetingEmails(ctx: AppContext, tx: Tx, meetingId: string, notice: MeetingNotice, reason?: string): Promise<void> {
-  const meeting = (await findMeeting(tx.db, meetingId))!;
-  const users = await findUsers(tx.db, [meeting.requester_user_id, meeting.provider_user_id]);
+  const meeting = (await findMeeting(tx, meetingId))!;
+  const users = await findUsers(tx, [meeting.requester_user_id, meeting.provider_user_id]);
   const requester = users.get(meeting.requester_user_id);
   const provider = users.get(meeting.provider_user_id);
   const domain = new URL(ctx.config.BASE_URL).hostname;
@@ -101,15 +103,7 @@ export async function queueMeetingEmails(ctx: AppContext, tx: Tx, meetingId: str
 }
 
 export async function queueNotMatchedEmail(ctx: AppContext, tx: Tx, responseId: string): Promise<void> {
-  const row = await tx.db
-    .selectFrom('responses as s')
-    .innerJoin('requests as r', 'r.id', 's.request_id')
-    .innerJoin('organizations as o', 'o.id', 'r.organization_id')
-    .innerJoin('marketplaces as m', 'm.id', 'r.marketplace_id')
-    .innerJoin('users as u', 'u.id', 's.created_by')
-    .select(['s.id', 'r.id as request_id', 'r.title', 'o.name as requester_name', 'm.name as marketplace_name', 'u.email', 'u.locale'])
-    .where('s.id', '=', responseId)
-    .executeTakeFirstOrThrow();
+  const row = await findResponderOfResponse(tx, responseId);
   await tx.queueEmail({
     idempotencyKey: `not-matched:${responseId}`,
     template: 'not-matched',
@@ -120,14 +114,8 @@ export async function queueNotMatchedEmail(ctx: AppContext, tx: Tx, responseId: 
 
 /** To the requester: the meetings of its request after a run that changed them. */
 export async function queueRequesterSummary(ctx: AppContext, tx: Tx, requestId: string, runId: string): Promise<void> {
-  const request = await tx.db
-    .selectFrom('requests as r')
-    .innerJoin('users as u', 'u.id', 'r.created_by')
-    .innerJoin('marketplaces as m', 'm.id', 'r.marketplace_id')
-    .select(['r.id', 'r.title', 'u.email', 'u.locale', 'm.time_zone'])
-    .where('r.id', '=', requestId)
-    .executeTakeFirstOrThrow();
-  const meetings: MeetingDetail[] = await listMeetingsOfRequest(tx.db, requestId);
+  const request = await findRequesterOfRequest(tx, requestId);
+  const meetings: MeetingDetail[] = await listMeetingsOfRequest(tx, requestId);
   await tx.queueEmail({
     idempotencyKey: `meetings-summary:${requestId}:${runId}`,
     template: 'meetings-summary',

@@ -68,19 +68,19 @@ export async function changeMeetingStatus(tx: Tx, actor: Actor | 'system', meeti
   let changed: MeetingRow | undefined;
   let detail: Record<string, unknown>;
   if (change.action === 'move') {
-    changed = await moveMeeting(tx.db, meeting.id, change.to, rule.from);
+    changed = await moveMeeting(tx, meeting.id, change.to, rule.from);
     detail = { runId: change.to.runId, startsAt: change.to.startsAt.toISOString(), roomId: change.to.roomId };
   } else if (change.action === 'cancel') {
-    changed = await endMeeting(tx.db, meeting.id, 'cancelled', change.reason, {}, rule.from);
+    changed = await endMeeting(tx, meeting.id, 'cancelled', change.reason, {}, rule.from);
     detail = { runId: change.runId };
   } else {
     const column = change.party === 'requester' ? 'requester_answer' : 'provider_answer';
     changed =
       change.action === 'decline'
-        ? await endMeeting(tx.db, meeting.id, 'declined', `declined by the ${change.party}`, { [column]: 'declined' }, rule.from)
-        : await setMeetingAnswer(tx.db, meeting.id, column, 'accepted', rule.to, rule.from);
+        ? await endMeeting(tx, meeting.id, 'declined', `declined by the ${change.party}`, { [column]: 'declined' }, rule.from)
+        : await setMeetingAnswer(tx, meeting.id, column, 'accepted', rule.to, rule.from);
     detail = { party: change.party, via: change.via };
   }
-  if (changed) await recordAudit(tx.db, actor, { entity: 'meeting', entityId: meeting.id, action: change.action, fromStatus: meeting.status, toStatus: rule.to, detail });
+  if (changed) await recordAudit(tx, actor, { entity: 'meeting', entityId: meeting.id, action: change.action, fromStatus: meeting.status, toStatus: rule.to, detail });
   return changed;
 }

@@ -1,11 +1,12 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, MeetingAnswer, MeetingStatus, ScorePart } from '../../db/types.ts';
+import type { Queryable } from '../shared/db.ts';
 import { requestStatusSets } from '../requests/request-status.ts';
 import { responseStatusSets } from '../responses/response-status.ts';
 import { meetingStatusSets } from './meeting-status.ts';
 
 /** Everything a matching run reads about a marketplace. */
-export async function loadMatchingState(db: Kysely<Database>, marketplaceId: string) {
+export async function loadMatchingState({ db }: Queryable, marketplaceId: string) {
   const [marketplace, rooms, sessions, requests, responses, busy, meetings, declined] = await Promise.all([
     db.selectFrom('marketplaces').selectAll().where('id', '=', marketplaceId).executeTakeFirstOrThrow(),
     db.selectFrom('rooms').select(['id', 'name']).where('marketplace_id', '=', marketplaceId).orderBy('position').execute(),
@@ -45,7 +46,7 @@ export type MatchingState = Awaited<ReturnType<typeof loadMatchingState>>;
 export type MeetingRow = MatchingState['meetings'][number];
 
 export async function insertMeeting(
-  db: Kysely<Database>,
+  { db }: Queryable,
   m: { marketplaceId: string; runId: string; requestId: string; responseId: string; requesterOrgId: string; providerOrgId: string; roomId: string; startsAt: Date; endsAt: Date; score: number; scoreParts: ScorePart[] },
 ) {
   const row = await db
@@ -95,7 +96,7 @@ export interface MeetingMove {
  * party declined meanwhile stays declined: the run's read of it may predate the decline. Statuses
  * change through changeMeetingStatus (meeting-status.ts), which passes the move's `from`.
  */
-export async function moveMeeting(db: Kysely<Database>, meetingId: string, m: MeetingMove, from: readonly MeetingStatus[] = meetingStatusSets.active) {
+export async function moveMeeting({ db }: Queryable, meetingId: string, m: MeetingMove, from: readonly MeetingStatus[] = meetingStatusSets.active) {
   const row = await db
     .updateTable('meetings')
     .set({
@@ -119,7 +120,7 @@ export async function moveMeeting(db: Kysely<Database>, meetingId: string, m: Me
 
 /** Ends an active meeting (cancelled by a run, or declined by a party); its time frees at once. */
 export async function endMeeting(
-  db: Kysely<Database>,
+  { db }: Queryable,
   meetingId: string,
   status: 'cancelled' | 'declined',
   reason: string,
@@ -138,7 +139,7 @@ export async function endMeeting(
 }
 
 /** One party's answer, and the status it leads to (confirmed when it is the second yes). */
-export async function setMeetingAnswer(db: Kysely<Database>, meetingId: string, column: 'requester_answer' | 'provider_answer', answer: MeetingAnswer, status: MeetingStatus, from: readonly MeetingStatus[]) {
+export async function setMeetingAnswer({ db }: Queryable, meetingId: string, column: 'requester_answer' | 'provider_answer', answer: MeetingAnswer, status: MeetingStatus, from: readonly MeetingStatus[]) {
   return db
     .updateTable('meetings')
     .set({ [column]: answer, status, updated_at: sql`now()` })
@@ -148,11 +149,20 @@ export async function setMeetingAnswer(db: Kysely<Database>, meetingId: string, 
     .executeTakeFirst();
 }
 
-export async function freeTimesBefore(db: Kysely<Database>, meetingIds: string[]) {
+/** A time an organization cannot meet (besides its agenda commitments); matching runs keep it free. */
+export async function insertUnavailability({ db }: Queryable, v: { organizationId: string; marketplaceId: string; startsAt: Date; endsAt: Date; note: string | null }) {
+  return db
+    .insertInto('organization_unavailability')
+    .values({ organization_id: v.organizationId, marketplace_id: v.marketplaceId, starts_at: v.startsAt, ends_at: v.endsAt, note: v.note })
+    .returning(['id', 'starts_at', 'ends_at', 'note'])
+    .executeTakeFirstOrThrow();
+}
+
+export async function freeTimesBefore({ db }: Queryable, meetingIds: string[]) {
   if (meetingIds.length) await db.updateTable('meeting_attendance').set({ active: false }).where('meeting_id', 'in', meetingIds).execute();
 }
 
-export async function lockMarketplaceForMatching(db: Kysely<Database>, marketplaceId: string) {
+export async function lockMarketplaceForMatching({ db }: Queryable, marketplaceId: string) {
   await sql`SELECT pg_advisory_xact_lock(hashtext(${`matching:${marketplaceId}`}))`.execute(db);
 }
 
@@ -201,15 +211,15 @@ function meetingsWithContext(db: Kysely<Database>) {
 
 export type MeetingDetail = NonNullable<Awaited<ReturnType<typeof findMeeting>>>;
 
-export async function findMeeting(db: Kysely<Database>, id: string) {
+export async function findMeeting({ db }: Queryable, id: string) {
   return meetingsWithContext(db).where('mt.id', '=', id).executeTakeFirst();
 }
 
-export async function lockMeeting(db: Kysely<Database>, id: string) {
+export async function lockMeeting({ db }: Queryable, id: string) {
   return meetingsWithContext(db).where('mt.id', '=', id).forUpdate('mt').executeTakeFirst();
 }
 
-export async function listMeetingsOfOrganization(db: Kysely<Database>, organizationId: string) {
+export async function listMeetingsOfOrganization({ db }: Queryable, organizationId: string) {
   return meetingsWithContext(db)
     .where((eb) => eb.or([eb('mt.requester_org_id', '=', organizationId), eb('mt.provider_org_id', '=', organizationId)]))
     .where('mt.status', 'in', meetingStatusSets.all)
@@ -217,22 +227,20 @@ export async function listMeetingsOfOrganization(db: Kysely<Database>, organizat
     .execute();
 }
 
-export async function listMeetingsOfMarketplace(db: Kysely<Database>, marketplaceId: string, statuses: readonly MeetingStatus[] = meetingStatusSets.active) {
+export async function listMeetingsOfMarketplace({ db }: Queryable, marketplaceId: string, statuses: readonly MeetingStatus[] = meetingStatusSets.active) {
   return meetingsWithContext(db).where('mt.marketplace_id', '=', marketplaceId).where('mt.status', 'in', statuses).orderBy('mt.starts_at').orderBy('rm.position').execute();
 }
 
-export async function listMeetingsOfRequest(db: Kysely<Database>, requestId: string) {
+export async function listMeetingsOfRequest({ db }: Queryable, requestId: string) {
   return meetingsWithContext(db).where('mt.request_id', '=', requestId).where('mt.status', 'in', meetingStatusSets.active).orderBy('mt.starts_at').execute();
 }
 
-/** A marketplace's matching runs, latest first. */
-export async function listMatchingRunsOfMarketplace(db: Kysely<Database>, marketplaceId: string, limit: number) {
-  return db.selectFrom('matching_runs').selectAll().where('marketplace_id', '=', marketplaceId).orderBy('started_at', 'desc').limit(limit).execute();
+/** The request and response of every active meeting of a marketplace: what the run's statuses follow. */
+export async function listActiveMeetingPairs({ db }: Queryable, marketplaceId: string) {
+  return db.selectFrom('meetings').select(['request_id', 'response_id']).where('marketplace_id', '=', marketplaceId).where('status', 'in', meetingStatusSets.active).execute();
 }
 
-export type MatchingRunRow = Awaited<ReturnType<typeof listMatchingRunsOfMarketplace>>[number];
-
-export async function findUsers(db: Kysely<Database>, ids: string[]) {
+export async function findUsers({ db }: Queryable, ids: string[]) {
   if (!ids.length) return new Map<string, { id: string; email: string; time_zone: string | null; locale: string }>();
   const rows = await db.selectFrom('users').select(['id', 'email', 'time_zone', 'locale']).where('id', 'in', ids).execute();
   return new Map(rows.map((r) => [r.id, r]));

@@ -8,7 +8,9 @@ import { jobId } from '../queue/registry.ts';
 import { findMarketplace, getMarketplace } from '../marketplaces/marketplaces.service.ts';
 import { resolveTimeInput } from '../shared/time-input.ts';
 import { requireMayMarkPreferred } from '../responses/responses.service.ts';
-import { findMeeting, listMatchingRunsOfMarketplace, listMeetingsOfMarketplace, listMeetingsOfOrganization, listMeetingsOfRequest, lockMeeting, type MeetingDetail } from './meetings.repository.ts';
+import { setResponsePreferred } from '../responses/responses.repository.ts';
+import { findMeeting, insertUnavailability, listMeetingsOfMarketplace, listMeetingsOfOrganization, listMeetingsOfRequest, lockMeeting, type MeetingDetail } from './meetings.repository.ts';
+import { listMatchingRunsOfMarketplace } from './matching-runs.repository.ts';
 import { cancellationReasons, queueMeetingEmails } from './meeting-notifications.ts';
 import { verifyMeetingAnswerToken, type MeetingParty } from './meeting-links.ts';
 import { changeMeetingStatus, meetingStatusSets } from './meeting-status.ts';
@@ -25,7 +27,7 @@ export function requireTimetableAccess(actorOrNull: Actor | null): Actor {
 
 export async function getMeetingFor(ctx: AppContext, actorOrNull: Actor | null, meetingId: string): Promise<MeetingDetail> {
   const actor = requireActor(actorOrNull);
-  const meeting = await findMeeting(ctx.db, meetingId);
+  const meeting = await findMeeting(ctx, meetingId);
   if (!meeting || !canSeeMeeting(actor, meeting)) throw notFound('The meeting');
   return meeting;
 }
@@ -37,7 +39,7 @@ export async function getMeetingFor(ctx: AppContext, actorOrNull: Actor | null, 
  */
 export async function answerMeeting(ctx: AppContext, meetingId: string, party: MeetingParty, answer: Exclude<MeetingAnswer, 'pending'>, by: Actor | 'link') {
   const result = await inTransaction(ctx, async (tx) => {
-    const meeting = await lockMeeting(tx.db, meetingId);
+    const meeting = await lockMeeting(tx, meetingId);
     if (!meeting) throw notFound('The meeting');
     if (!meetingStatusSets.answerable.includes(meeting.status)) throw conflict('meeting-ended', `This meeting was ${meeting.status}; it cannot be answered any more.`);
     const actor = by === 'link' ? 'system' : by;
@@ -70,7 +72,7 @@ export async function answerMeeting(ctx: AppContext, meetingId: string, party: M
 export async function getMeetingByLink(ctx: AppContext, meetingId: string, party: string, token: string): Promise<MeetingDetail & { party: MeetingParty }> {
   // Checked before any read: only ids of real meetings were ever signed, so nothing else reaches the database.
   if (!verifyMeetingAnswerToken(ctx.config.SESSION_SECRET, meetingId, party, token)) throw linkNotValid();
-  const meeting = await findMeeting(ctx.db, meetingId);
+  const meeting = await findMeeting(ctx, meetingId);
   if (!meeting) throw linkNotValid();
   return { ...meeting, party };
 }
@@ -96,7 +98,7 @@ export async function answerMeetingAsMember(ctx: AppContext, actorOrNull: Actor 
 export async function listMyMeetings(ctx: AppContext, actorOrNull: Actor | null) {
   const actor = requireActor(actorOrNull);
   if (!actor.organization) return [];
-  return listMeetingsOfOrganization(ctx.db, actor.organization.id);
+  return listMeetingsOfOrganization(ctx, actor.organization.id);
 }
 
 /** Organizers start a run now (it also starts by itself when the marketplace deadline passes). */
@@ -113,8 +115,8 @@ export async function requestMatchingRun(ctx: AppContext, actorOrNull: Actor | n
 export async function markPreferred(ctx: AppContext, actorOrNull: Actor | null, responseId: string, preferred: boolean) {
   const actor = requireActor(actorOrNull);
   await requireMayMarkPreferred(ctx, actor, responseId);
-  await ctx.db.updateTable('responses').set({ preferred }).where('id', '=', responseId).execute();
-  await recordAudit(ctx.db, actor, { entity: 'response', entityId: responseId, action: preferred ? 'prefer' : 'unprefer' });
+  await setResponsePreferred(ctx, responseId, preferred);
+  await recordAudit(ctx, actor, { entity: 'response', entityId: responseId, action: preferred ? 'prefer' : 'unprefer' });
   return { preferred };
 }
 
@@ -130,12 +132,8 @@ export async function declareUnavailability(ctx: AppContext, actorOrNull: Actor 
   if (!endsAt) errors.push({ path: 'endsAt', message: `does not exist in ${marketplace.time_zone}` });
   if (startsAt && endsAt && endsAt <= startsAt) errors.push({ path: 'endsAt', message: 'must be after the start' });
   if (errors.length) throw invalid(errors);
-  const row = await ctx.db
-    .insertInto('organization_unavailability')
-    .values({ organization_id: actor.organization.id, marketplace_id: marketplace.id, starts_at: startsAt!, ends_at: endsAt!, note: input.note ?? null })
-    .returning(['id', 'starts_at', 'ends_at', 'note'])
-    .executeTakeFirstOrThrow();
-  await recordAudit(ctx.db, actor, { entity: 'organization', entityId: actor.organization.id, action: 'unavailable', detail: { from: startsAt!.toISOString(), to: endsAt!.toISOString() } });
+  const row = await insertUnavailability(ctx, { organizationId: actor.organization.id, marketplaceId: marketplace.id, startsAt: startsAt!, endsAt: endsAt!, note: input.note ?? null });
+  await recordAudit(ctx, actor, { entity: 'organization', entityId: actor.organization.id, action: 'unavailable', detail: { from: startsAt!.toISOString(), to: endsAt!.toISOString() } });
   return { ...row, time_zone: marketplace.time_zone };
 }
 
@@ -143,25 +141,25 @@ export async function declareUnavailability(ctx: AppContext, actorOrNull: Actor 
 export async function listMarketplaceMeetings(ctx: AppContext, actorOrNull: Actor | null, slug: string) {
   requireTimetableAccess(actorOrNull);
   const marketplace = await findMarketplace(ctx, slug);
-  return { marketplace, meetings: await listMeetingsOfMarketplace(ctx.db, marketplace.id, meetingStatusSets.active) };
+  return { marketplace, meetings: await listMeetingsOfMarketplace(ctx, marketplace.id, meetingStatusSets.active) };
 }
 
 /** A marketplace's latest matching runs, for the secretariat. */
 export async function listMatchingRuns(ctx: AppContext, actorOrNull: Actor | null, slug: string, limit = 50) {
   requireTimetableAccess(actorOrNull);
   const marketplace = await findMarketplace(ctx, slug);
-  return { marketplace, runs: await listMatchingRunsOfMarketplace(ctx.db, marketplace.id, limit) };
+  return { marketplace, runs: await listMatchingRunsOfMarketplace(ctx, marketplace.id, limit) };
 }
 
 /** What the secretariat's timetable page shows: rooms, active meetings and the last runs. */
 export async function getTimetable(ctx: AppContext, actorOrNull: Actor | null, slug: string) {
   requireTimetableAccess(actorOrNull);
   const { marketplace, rooms } = await getMarketplace(ctx, slug);
-  const [meetings, runs] = await Promise.all([listMeetingsOfMarketplace(ctx.db, marketplace.id, meetingStatusSets.active), listMatchingRunsOfMarketplace(ctx.db, marketplace.id, 10)]);
+  const [meetings, runs] = await Promise.all([listMeetingsOfMarketplace(ctx, marketplace.id, meetingStatusSets.active), listMatchingRunsOfMarketplace(ctx, marketplace.id, 10)]);
   return { marketplace, rooms, meetings, runs };
 }
 
 /** The active meetings of a request, for those who may see them on its page (none for anyone else). */
 export async function listMeetingsOfRequestFor(ctx: AppContext, actor: Actor | null, request: { id: string; organization_id: string }) {
-  return canSeeMeetingsOfRequest(actor, request) ? listMeetingsOfRequest(ctx.db, request.id) : [];
+  return canSeeMeetingsOfRequest(actor, request) ? listMeetingsOfRequest(ctx, request.id) : [];
 }

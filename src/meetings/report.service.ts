@@ -4,8 +4,7 @@ import type { Actor } from '../auth/actor.ts';
 import { findMarketplace } from '../marketplaces/marketplaces.service.ts';
 import { requestCategories, requestCategoryLabels } from '../requests/requests.schemas.ts';
 import { toCsv } from '../shared/csv.ts';
-import { responseStatusSets } from '../responses/response-status.ts';
-import { meetingStatusSets } from './meeting-status.ts';
+import { loadMarketplaceReportRows } from './report.repository.ts';
 import { requireTimetableAccess } from './meetings.service.ts';
 import type { ReportAnswer } from './meetings.schemas.ts';
 
@@ -27,41 +26,7 @@ export interface OrganizationRow {
 export async function marketplaceReport(ctx: AppContext, actorOrNull: Actor | null, slug: string) {
   requireTimetableAccess(actorOrNull);
   const marketplace = await findMarketplace(ctx, slug);
-  const [responses, meetings, roles, sessions, requestCounts, responseCounts, meetingCounts] = await Promise.all([
-    ctx.db
-      .selectFrom('responses as s')
-      .innerJoin('requests as r', 'r.id', 's.request_id')
-      .innerJoin('organizations as o', 'o.id', 's.organization_id')
-      .select(['o.id', 'o.name', 'o.kind', 'r.category'])
-      .where('r.marketplace_id', '=', marketplace.id)
-      .where('s.status', 'in', responseStatusSets.offered)
-      .execute(),
-    ctx.db
-      .selectFrom('meetings as mt')
-      .innerJoin('requests as r', 'r.id', 'mt.request_id')
-      .innerJoin('organizations as o', 'o.id', 'mt.provider_org_id')
-      .select(['o.id', 'o.name', 'o.kind', 'r.category'])
-      .where('mt.marketplace_id', '=', marketplace.id)
-      .where('mt.status', 'in', meetingStatusSets.active)
-      .execute(),
-    ctx.db
-      .selectFrom('session_roles as sr')
-      .innerJoin('agenda_sessions as a', 'a.id', 'sr.session_id')
-      .innerJoin('organizations as o', 'o.id', 'sr.organization_id')
-      .select(['o.id', 'o.name', 'o.kind', 'a.code', 'sr.role'])
-      .where('a.marketplace_id', '=', marketplace.id)
-      .execute(),
-    ctx.db.selectFrom('agenda_sessions').select(['code', 'title']).where('marketplace_id', '=', marketplace.id).orderBy('starts_at').orderBy('code').execute(),
-    ctx.db.selectFrom('requests').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('marketplace_id', '=', marketplace.id).groupBy('status').execute(),
-    ctx.db
-      .selectFrom('responses as s')
-      .innerJoin('requests as r', 'r.id', 's.request_id')
-      .select(['s.status', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('r.marketplace_id', '=', marketplace.id)
-      .groupBy('s.status')
-      .execute(),
-    ctx.db.selectFrom('meetings').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('marketplace_id', '=', marketplace.id).groupBy('status').execute(),
-  ]);
+  const { responses, meetings, roles, sessions, requestCounts, responseCounts, meetingCounts } = await loadMarketplaceReportRows(ctx, marketplace.id);
 
   const rows = new Map<string, OrganizationRow>();
   const row = (o: { id: string; name: string; kind: OrganizationKind }) => {

@@ -1,8 +1,9 @@
-import { sql, type Kysely } from 'kysely';
-import type { Database, OrganizationKind } from '../../db/types.ts';
+import { sql } from 'kysely';
+import type { OrganizationKind } from '../../db/types.ts';
+import type { Queryable } from '../shared/db.ts';
 import { membershipTransitions, organizationStatusSets, organizationTransitions } from './organization-status.ts';
 
-export async function findOrganizationByName(db: Kysely<Database>, name: string, country: string | null) {
+export async function findOrganizationByName({ db }: Queryable, name: string, country: string | null) {
   return db
     .selectFrom('organizations')
     .selectAll()
@@ -11,11 +12,11 @@ export async function findOrganizationByName(db: Kysely<Database>, name: string,
     .executeTakeFirst();
 }
 
-export async function insertOrganization(db: Kysely<Database>, values: { name: string; kind: OrganizationKind; country: string | null }) {
+export async function insertOrganization({ db }: Queryable, values: { name: string; kind: OrganizationKind; country: string | null }) {
   return db.insertInto('organizations').values(values).returningAll().executeTakeFirstOrThrow();
 }
 
-export async function setUserOrganization(db: Kysely<Database>, userId: string, organizationId: string, membership: 'pending' | 'active', personName: string | null | undefined) {
+export async function setUserOrganization({ db }: Queryable, userId: string, organizationId: string, membership: 'pending' | 'active', personName: string | null | undefined) {
   await db
     .updateTable('users')
     .set({ organization_id: organizationId, membership, ...(personName !== undefined ? { name: personName } : {}) })
@@ -23,7 +24,7 @@ export async function setUserOrganization(db: Kysely<Database>, userId: string, 
     .execute();
 }
 
-export async function verifyOrganizationIfPending(db: Kysely<Database>, organizationId: string, verifiedBy: string) {
+export async function verifyOrganizationIfPending({ db }: Queryable, organizationId: string, verifiedBy: string) {
   return db
     .updateTable('organizations')
     .set({ status: 'verified', verified_at: sql`now()`, verified_by: verifiedBy })
@@ -33,7 +34,7 @@ export async function verifyOrganizationIfPending(db: Kysely<Database>, organiza
     .executeTakeFirst();
 }
 
-export async function activateMembership(db: Kysely<Database>, organizationId: string, userId: string) {
+export async function activateMembership({ db }: Queryable, organizationId: string, userId: string) {
   return db
     .updateTable('users')
     .set({ membership: 'active' })
@@ -44,14 +45,14 @@ export async function activateMembership(db: Kysely<Database>, organizationId: s
     .executeTakeFirst();
 }
 
-export async function findOrganization(db: Kysely<Database>, id: string) {
+export async function findOrganization({ db }: Queryable, id: string) {
   return db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function listOrganizationsWithMembers(db: Kysely<Database>, status: string | undefined) {
+export async function listOrganizationsWithMembers({ db }: Queryable, status: string | undefined) {
   let query = db
     .selectFrom('organizations as o')
-    .select((eb) => [
+    .select((_eb) => [
       'o.id',
       'o.name',
       'o.kind',
@@ -68,12 +69,12 @@ export async function listOrganizationsWithMembers(db: Kysely<Database>, status:
   return query.execute();
 }
 
-export async function listMemberEmails(db: Kysely<Database>, organizationId: string, membership?: 'active' | 'pending') {
+export async function listMemberEmails({ db }: Queryable, organizationId: string, membership?: 'active' | 'pending') {
   let query = db.selectFrom('users').select(['id', 'email', 'locale']).where('organization_id', '=', organizationId);
   if (membership) query = query.where('membership', '=', membership);
   return query.execute();
 }
 
-export async function searchOrganizations(db: Kysely<Database>) {
+export async function searchOrganizations({ db }: Queryable) {
   return db.selectFrom('organizations').select(['id', 'name', 'kind', 'country', 'status']).where('status', 'in', organizationStatusSets.joinable).orderBy('name').execute();
 }

@@ -39,7 +39,7 @@ export async function setMyOrganization(ctx: AppContext, actorOrNull: Actor | nu
   return inTransaction(ctx, async (tx) => {
     tx.changes('actors');
     const country = input.country ?? null;
-    const existing = await findOrganizationByName(tx.db, input.name, country);
+    const existing = await findOrganizationByName(tx, input.name, country);
     if (existing && !canJoinOrganization(actor, existing)) throw conflict('organization-rejected', `${existing.name} was not accepted by the forum secretariat. Contact them if this is a mistake.`);
     if (existing && existing.kind !== input.kind) {
       throw conflict('organization-kind-mismatch', `${existing.name} is registered as ${organizationKindLabels[existing.kind]}, not ${organizationKindLabels[input.kind]}.`);
@@ -47,20 +47,20 @@ export async function setMyOrganization(ctx: AppContext, actorOrNull: Actor | nu
     if (existing) {
       const alreadyMember = actor.affiliation?.organization.id === existing.id;
       if (!alreadyMember) {
-        await setUserOrganization(tx.db, actor.id, existing.id, 'pending', input.personName);
-        await recordAudit(tx.db, actor, { entity: 'membership', entityId: existing.id, action: 'join', toStatus: 'pending', detail: { userId: actor.id } });
+        await setUserOrganization(tx, actor.id, existing.id, 'pending', input.personName);
+        await recordAudit(tx, actor, { entity: 'membership', entityId: existing.id, action: 'join', toStatus: 'pending', detail: { userId: actor.id } });
       } else if (input.personName !== undefined) {
-        await setUserOrganization(tx.db, actor.id, existing.id, actor.affiliation?.membership ?? 'pending', input.personName);
+        await setUserOrganization(tx, actor.id, existing.id, actor.affiliation?.membership ?? 'pending', input.personName);
       }
       return { organization: existing, membership: alreadyMember ? (actor.affiliation?.membership ?? 'pending') : ('pending' as const), created: false };
     }
-    const organization = await insertOrganization(tx.db, { name: input.name, kind: input.kind, country });
-    await setUserOrganization(tx.db, actor.id, organization.id, 'active', input.personName);
-    await recordAudit(tx.db, actor, { entity: 'organization', entityId: organization.id, action: 'create', toStatus: 'pending' });
+    const organization = await insertOrganization(tx, { name: input.name, kind: input.kind, country });
+    await setUserOrganization(tx, actor.id, organization.id, 'active', input.personName);
+    await recordAudit(tx, actor, { entity: 'organization', entityId: organization.id, action: 'create', toStatus: 'pending' });
     const url = new URL('/organizer/organizations', ctx.config.BASE_URL).toString();
     for (const organizer of ctx.config.ORGANIZER_EMAILS) {
       // An organizer who never signed in has no account, hence no language of their own: English.
-      const locale = (await findUserLocaleByEmail(tx.db, organizer)) ?? 'en';
+      const locale = (await findUserLocaleByEmail(tx, organizer)) ?? 'en';
       const kind = t(locale, organizationKindLabels[organization.kind]);
       const email = renderOrganizationAwaitingVerificationEmail({ organizationName: organization.name, kind, country, email: actor.email, url }, locale);
       await tx.queueEmail({ idempotencyKey: `organization-awaiting:${organization.id}:${organizer}`, template: 'organization-awaiting-verification', to: organizer, ...email });
@@ -72,13 +72,13 @@ export async function setMyOrganization(ctx: AppContext, actorOrNull: Actor | nu
 export async function verifyOrganization(ctx: AppContext, actorOrNull: Actor | null, organizationId: string) {
   const actor = requireOrganizationManager(actorOrNull);
   return inTransaction(ctx, async (tx) => {
-    const current = await findOrganization(tx.db, organizationId);
+    const current = await findOrganization(tx, organizationId);
     if (!current) throw notFound('The organization');
-    const verified = await verifyOrganizationIfPending(tx.db, organizationId, actor.id);
+    const verified = await verifyOrganizationIfPending(tx, organizationId, actor.id);
     if (!verified) throw conflict('illegal-transition', `${current.name} is ${current.status}; only a pending organization can be verified.`);
     tx.changes('actors');
-    await recordAudit(tx.db, actor, { entity: 'organization', entityId: organizationId, action: 'verify', fromStatus: 'pending', toStatus: 'verified' });
-    for (const member of await listMemberEmails(tx.db, organizationId, 'active')) {
+    await recordAudit(tx, actor, { entity: 'organization', entityId: organizationId, action: 'verify', fromStatus: 'pending', toStatus: 'verified' });
+    for (const member of await listMemberEmails(tx, organizationId, 'active')) {
       const email = renderOrganizationVerifiedEmail({ organizationName: verified.name, url: ctx.config.BASE_URL }, member.locale);
       await tx.queueEmail({ idempotencyKey: `organization-verified:${organizationId}:${member.id}`, template: 'organization-verified', to: member.email, ...email });
     }
@@ -94,13 +94,13 @@ export async function verifyOrganization(ctx: AppContext, actorOrNull: Actor | n
 export async function approveMembership(ctx: AppContext, actorOrNull: Actor | null, organizationId: string, userId: string) {
   const actor = requireOrganizationManager(actorOrNull);
   return inTransaction(ctx, async (tx) => {
-    const organization = await findOrganization(tx.db, organizationId);
+    const organization = await findOrganization(tx, organizationId);
     if (!organization) throw notFound('The organization');
     if (!canApproveMembersOf(actor, organization)) throw conflict('organization-rejected', `${organization.name} is ${organization.status}; its members cannot be approved.`);
-    const member = await activateMembership(tx.db, organizationId, userId);
+    const member = await activateMembership(tx, organizationId, userId);
     if (!member) throw conflict('illegal-transition', 'This person is not waiting to join this organization.');
     tx.changes('actors');
-    await recordAudit(tx.db, actor, { entity: 'membership', entityId: organizationId, action: 'approve', fromStatus: 'pending', toStatus: 'active', detail: { userId } });
+    await recordAudit(tx, actor, { entity: 'membership', entityId: organizationId, action: 'approve', fromStatus: 'pending', toStatus: 'active', detail: { userId } });
     if (organizationStatusSets.actsInMarketplace.includes(organization.status)) {
       const email = renderOrganizationVerifiedEmail({ organizationName: organization.name, url: ctx.config.BASE_URL }, member.locale);
       await tx.queueEmail({ idempotencyKey: `membership-approved:${organizationId}:${userId}`, template: 'membership-approved', to: member.email, ...email });
@@ -112,10 +112,10 @@ export async function approveMembership(ctx: AppContext, actorOrNull: Actor | nu
 export async function listOrganizations(ctx: AppContext, actorOrNull: Actor | null, status?: OrganizationStatus) {
   const actor = requireActor(actorOrNull);
   if (!canSeeOrganizationMembers(actor)) throw forbidden('Only the forum secretariat (organizers) can do this.');
-  return listOrganizationsWithMembers(ctx.db, status);
+  return listOrganizationsWithMembers(ctx, status);
 }
 
 /** The organizations a person may name as theirs (the account page suggests them as they type). */
 export async function listJoinableOrganizations(ctx: AppContext) {
-  return searchOrganizations(ctx.db);
+  return searchOrganizations(ctx);
 }

@@ -1,9 +1,10 @@
-import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { OutboxEmail } from '../email/outbox.repository.ts';
 import { oncePerLocale } from '../email/render.ts';
 import { inTransaction } from '../shared/transaction.ts';
-import { closeDueBatch, type ClosedRequest } from './request-status.ts';
+import { closeDueBatch } from './request-status.ts';
+import { findRequestStatus, findUserAddresses, msUntilFirstOpenRequestDue, type ClosedRequest } from './requests.repository.ts';
+import { listSubmittedResponsesWithWriters } from '../responses/responses.repository.ts';
 import { requestUrl } from './requests.service.ts';
 import { renderRequestClosedForRequesterEmail, renderRequestClosedForResponderEmail } from './requests.emails.ts';
 
@@ -26,14 +27,10 @@ async function closeBatch(ctx: AppContext, options: { limit: number; ids?: strin
     const closed = await closeDueBatch(tx, options);
     if (closed.length === 0) return closed;
     const ids = closed.map((r) => r.id);
-    const responses = await sql<{ request_id: string; id: string; summary: string; organization: string; email: string; locale: string }>`
-      SELECT s.request_id, s.id, s.summary, o.name AS organization, u.email, u.locale
-      FROM responses s JOIN organizations o ON o.id = s.organization_id JOIN users u ON u.id = s.created_by
-      WHERE s.request_id = ANY(${ids}::uuid[]) AND s.status = 'submitted'
-      ORDER BY s.request_id, s.submitted_at, s.id`.execute(tx.db);
-    const requesters = await tx.db.selectFrom('users').select(['id', 'email', 'locale']).where('id', 'in', [...new Set(closed.map((r) => r.created_by))]).execute();
-    const responsesByRequest = new Map<string, typeof responses.rows>();
-    for (const row of responses.rows) {
+    const responses = await listSubmittedResponsesWithWriters(tx, ids);
+    const requesters = await findUserAddresses(tx, [...new Set(closed.map((r) => r.created_by))]);
+    const responsesByRequest = new Map<string, typeof responses>();
+    for (const row of responses) {
       const list = responsesByRequest.get(row.request_id);
       if (list) list.push(row);
       else responsesByRequest.set(row.request_id, [row]);
@@ -105,8 +102,7 @@ export async function closeRequests(ctx: AppContext, ids: string[]): Promise<num
 export async function closeRequest(ctx: AppContext, requestId: string): Promise<CloseOutcome> {
   if ((await closeBatch(ctx, { limit: 1, ids: [requestId] })).length > 0) return 'closed';
   // The close statement passed over it: not open then, or open but not yet due by the database clock.
-  const row = await ctx.db.selectFrom('requests').select('status').where('id', '=', requestId).executeTakeFirst();
-  return row?.status === 'open' ? 'not-due' : 'not-open';
+  return (await findRequestStatus(ctx, requestId)) === 'open' ? 'not-due' : 'not-open';
 }
 
 /**
@@ -115,8 +111,5 @@ export async function closeRequest(ctx: AppContext, requestId: string): Promise<
  * database's waits this long and closes again.
  */
 export async function msUntilDueByDatabaseClock(ctx: AppContext, deadlineMs: number): Promise<number> {
-  const { rows } = await sql<{ wait: number | null }>`
-    SELECT (extract(epoch FROM min(response_deadline) - now()) * 1000)::float AS wait
-    FROM requests WHERE status = 'open' AND response_deadline <= to_timestamp(${deadlineMs / 1000}::float8) AND response_deadline > now()`.execute(ctx.db);
-  return Math.max(0, Math.ceil(rows[0]?.wait ?? 0));
+  return Math.max(0, Math.ceil((await msUntilFirstOpenRequestDue(ctx, deadlineMs)) ?? 0));
 }

@@ -1,7 +1,8 @@
 import type { AppContext } from '../context.ts';
 import { closeDueRequests } from './close.service.ts';
 import { findDueReminders, sendReminders } from './reminders.service.ts';
-import { findMarketplacesDueForMatching, planMatchingRun } from '../meetings/matching-schedule.ts';
+import { planMatchingRun, RUN_AFTER_DEADLINE_MS } from '../meetings/matching-schedule.ts';
+import { findMarketplacesDueForMatching } from '../meetings/matching-runs.repository.ts';
 
 /**
  * The backstop behind the delayed jobs (runs every 30 s): closes every overdue open request and sends
@@ -14,7 +15,7 @@ export async function sweepDeadlines(ctx: AppContext): Promise<{ closed: number;
     if ((await sendReminders(ctx, due.requestId, due.kind, due.deadlineMs)) === 'sent') reminders++;
   }
   // A marketplace whose deadline passed with no run since: (re)plan its run; the job id dedupes.
-  const due = await findMarketplacesDueForMatching(ctx);
+  const due = await findMarketplacesDueForMatching(ctx, RUN_AFTER_DEADLINE_MS);
   for (const marketplace of due) await planMatchingRun(ctx, marketplace, 'sweep');
   return { closed, reminders, matchingRunsPlanned: due.length };
 }

@@ -1,11 +1,10 @@
-import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { OutboxEmail } from '../email/outbox.repository.ts';
 import { oncePerLocale } from '../email/render.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import { findInterestedProviders, findPeopleToRemind } from '../interests/interests.repository.ts';
 import { renderNobodyAnsweredEmail, renderNoResponseYetEmail, renderReminderEmail } from '../interests/interests.emails.ts';
-import { lockRequest, findUserEmail } from './requests.repository.ts';
+import { claimReminder, findRequestsDueForReminder, lockRequest, findUserEmail } from './requests.repository.ts';
 import { requestUrl } from './requests.service.ts';
 import { REMINDERS, type ReminderKind } from './deadline-jobs.ts';
 
@@ -18,30 +17,24 @@ export type ReminderOutcome = 'sent' | 'stale' | 'already-ran';
  */
 export async function sendReminders(ctx: AppContext, requestId: string, kind: ReminderKind, deadlineMs: number): Promise<ReminderOutcome> {
   return inTransaction(ctx, async (tx) => {
-    const request = await lockRequest(tx.db, requestId);
+    const request = await lockRequest(tx, requestId);
     if (!request || request.status !== 'open' || request.response_deadline.getTime() !== deadlineMs) return 'stale';
-    const marker = await tx.db
-      .insertInto('request_reminders')
-      .values({ request_id: requestId, kind, deadline: request.response_deadline })
-      .onConflict((oc) => oc.doNothing())
-      .returning('request_id')
-      .executeTakeFirst();
-    if (!marker) return 'already-ran';
+    if (!(await claimReminder(tx, requestId, kind, request.response_deadline))) return 'already-ran';
     const url = requestUrl(ctx, requestId);
     const base = { title: request.title, deadline: request.response_deadline, timeZone: request.time_zone, url };
     const emails: OutboxEmail[] = [];
     const withDraft = oncePerLocale((locale) => renderReminderEmail({ ...base, kind, hasDraft: true }, locale));
     const withoutDraft = oncePerLocale((locale) => renderReminderEmail({ ...base, kind, hasDraft: false }, locale));
-    for (const person of await findPeopleToRemind(tx.db, requestId)) {
+    for (const person of await findPeopleToRemind(tx, requestId)) {
       emails.push({ idempotencyKey: `reminder:${kind}:${requestId}:${person.id}`, template: `reminder-${kind}`, to: person.email, ...(person.has_draft ? withDraft : withoutDraft)(person.locale) });
     }
     if (kind === '7d' && request.response_count === 0) {
-      const requester = await findUserEmail(tx.db, request.created_by);
+      const requester = await findUserEmail(tx, request.created_by);
       if (requester) {
         emails.push({ idempotencyKey: `reminder:7d-no-response:${requestId}:${requester.id}`, template: 'no-response-yet', to: requester.email, ...renderNoResponseYetEmail(base, requester.locale) });
       }
       const nobodyAnswered = oncePerLocale((locale) => renderNobodyAnsweredEmail({ ...base, organization: request.organization_name }, locale));
-      for (const provider of await findInterestedProviders(tx.db, requestId)) {
+      for (const provider of await findInterestedProviders(tx, requestId)) {
         emails.push({ idempotencyKey: `reminder:7d-nobody-answered:${requestId}:${provider.id}`, template: 'nobody-answered', to: provider.email, ...nobodyAnswered(provider.locale) });
       }
     }
@@ -54,24 +47,7 @@ export async function sendReminders(ctx: AppContext, requestId: string, kind: Re
 export async function findDueReminders(ctx: AppContext, limit: number) {
   const due: Array<{ requestId: string; kind: ReminderKind; deadlineMs: number }> = [];
   for (const kind of Object.keys(REMINDERS) as ReminderKind[]) {
-    const before = `${REMINDERS[kind] / 1000} seconds`;
-    const rows = await ctx.db
-      .selectFrom('requests as r')
-      .select(['r.id', 'r.response_deadline'])
-      .where('r.status', '=', 'open')
-      .where('r.response_deadline', '>', sql<Date>`now()`)
-      .where(sql<boolean>`r.response_deadline - ${before}::interval <= now()`)
-      // Only if the request was already published when the reminder was due.
-      .where(sql<boolean>`r.published_at <= r.response_deadline - ${before}::interval`)
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb.selectFrom('request_reminders as m').select('m.request_id').whereRef('m.request_id', '=', 'r.id').where('m.kind', '=', kind).whereRef('m.deadline', '=', 'r.response_deadline'),
-          ),
-        ),
-      )
-      .limit(limit)
-      .execute();
+    const rows = await findRequestsDueForReminder(ctx, kind, REMINDERS[kind], limit);
     due.push(...rows.map((r) => ({ requestId: r.id, kind, deadlineMs: r.response_deadline.getTime() })));
   }
   return due;

@@ -1,11 +1,10 @@
-import { sql } from 'kysely';
 import type { RequestStatus } from '../../db/types.ts';
 import type { Actor } from '../auth/actor.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { AppError, conflict } from '../shared/errors.ts';
 import { formatInZone } from '../shared/time.ts';
 import type { Tx } from '../shared/transaction.ts';
-import { lockRequest, updateRequestStatus, type RequestRow } from './requests.repository.ts';
+import { closeDueRequestRows, lockRequest, updateRequestStatus, type ClosedRequest, type RequestRow } from './requests.repository.ts';
 import { requestStatuses } from './requests.schemas.ts';
 
 /** The named sets of request statuses: each rule that asks "is it one of these" uses one of them. */
@@ -63,7 +62,7 @@ export async function changeRequestStatus(
   options: { reason?: string } = {},
 ): Promise<{ before: RequestRow; status: RequestStatus }> {
   const rule = requestTransitions[action];
-  const before = await lockRequest(tx.db, requestId);
+  const before = await lockRequest(tx, requestId);
   if (!before) throw new AppError(404, 'not-found', 'Not found', 'The request does not exist.');
   if (rule.deadline === 'before' && action !== 'reopen' && requestStatusSets.deadlinePassed.includes(before.status)) {
     throw deadlinePassedError(before.response_deadline, before.time_zone);
@@ -71,7 +70,7 @@ export async function changeRequestStatus(
   if (!rule.from.includes(before.status)) {
     throw conflict('illegal-transition', `This request is ${before.status}; it cannot be ${verbs[action]}.`);
   }
-  const updated = await updateRequestStatus(tx.db, requestId, before.status, rule.to, {
+  const updated = await updateRequestStatus(tx, requestId, before.status, rule.to, {
     beforeDeadline: rule.deadline === 'before',
     afterDeadline: rule.deadline === 'after',
     ...(action === 'reject' ? { rejectionReason: options.reason ?? '' } : {}),
@@ -81,7 +80,7 @@ export async function changeRequestStatus(
     throw conflict('deadline-not-passed', 'The response deadline has not passed yet.');
   }
   tx.changes('listing');
-  await recordAudit(tx.db, actor, {
+  await recordAudit(tx, actor, {
     entity: 'request',
     entityId: requestId,
     action,
@@ -92,41 +91,13 @@ export async function changeRequestStatus(
   return { before, status: rule.to };
 }
 
-export interface ClosedRequest {
-  id: string;
-  title: string;
-  created_by: string;
-  response_deadline: Date;
-  marketplace_name: string;
-  time_zone: string;
-  marketplace_deadline: Date;
-}
-
 /**
  * The set form of `close`, for the deadline: in one statement it locks open requests whose deadline
  * passed (all of them up to `limit`, or only `ids`), closes them and writes their audit rows. With
  * `skipLocked`, rows another closer holds are left to it, so several closers share the work.
  */
 export async function closeDueBatch(tx: Tx, options: { limit: number; ids?: string[]; skipLocked?: boolean }): Promise<ClosedRequest[]> {
-  const rule = requestTransitions.close;
-  const result = await sql<ClosedRequest>`
-    WITH due AS (
-      SELECT id FROM requests
-      WHERE status IN (${sql.join(rule.from)}) AND response_deadline <= now()
-        ${options.ids ? sql`AND id = ANY(${options.ids}::uuid[])` : sql``}
-      ORDER BY response_deadline, id
-      LIMIT ${options.limit}
-      FOR UPDATE ${options.skipLocked ? sql`SKIP LOCKED` : sql``}
-    ), closed AS (
-      UPDATE requests r SET status = ${rule.to}, closed_at = now(), updated_at = now()
-      FROM due WHERE r.id = due.id
-      RETURNING r.id, r.title, r.created_by, r.response_deadline, r.marketplace_id
-    ), audited AS (
-      INSERT INTO audit_events (entity, entity_id, action, from_status, to_status, actor_id, actor_label)
-      SELECT 'request', closed.id, 'close', ${rule.from[0]!}, ${rule.to}, NULL, 'system' FROM closed
-    )
-    SELECT c.id, c.title, c.created_by, c.response_deadline, m.name AS marketplace_name, m.time_zone, m.response_deadline AS marketplace_deadline
-    FROM closed c JOIN marketplaces m ON m.id = c.marketplace_id`.execute(tx.db);
-  if (result.rows.length > 0) tx.changes('listing');
-  return result.rows;
+  const closed = await closeDueRequestRows(tx, requestTransitions.close, options);
+  if (closed.length > 0) tx.changes('listing');
+  return closed;
 }

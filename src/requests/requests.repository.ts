@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database, RequestCategory, RequestStatus } from '../../db/types.ts';
+import type { Database, RequestCategory, RequestRemindersTable, RequestStatus } from '../../db/types.ts';
+import type { Queryable } from '../shared/db.ts';
 import { requestStatusSets } from './request-status.ts';
 
 export interface RequestValues {
@@ -22,7 +23,7 @@ export interface RequestValues {
  * Stores a new request while the marketplace takes requests (opened, deadline not passed), judged by
  * the database clock. Returns null when it does not.
  */
-export async function insertRequestIfMarketplaceOpen(db: Kysely<Database>, v: RequestValues) {
+export async function insertRequestIfMarketplaceOpen({ db }: Queryable, v: RequestValues) {
   const result = await sql<{ id: string }>`
     INSERT INTO requests (marketplace_id, organization_id, created_by, title, category, themes, description, expected_outcome,
                           countries, languages, max_matches, own_deadline, response_deadline, sealed_responses)
@@ -36,13 +37,13 @@ export async function insertRequestIfMarketplaceOpen(db: Kysely<Database>, v: Re
 }
 
 /** Where a deadline stands against the database clock and the marketplace's deadline. */
-export async function checkDeadlineAgainstNow(db: Kysely<Database>, deadline: Date, marketplaceDeadline: Date) {
+export async function checkDeadlineAgainstNow({ db }: Queryable, deadline: Date, marketplaceDeadline: Date) {
   const result = await sql<{ in_future: boolean; within_marketplace: boolean }>`
     SELECT ${deadline}::timestamptz > now() AS in_future, ${deadline}::timestamptz <= ${marketplaceDeadline}::timestamptz AS within_marketplace`.execute(db);
   return result.rows[0]!;
 }
 
-export async function databaseNow(db: Kysely<Database>): Promise<Date> {
+export async function databaseNow({ db }: Queryable): Promise<Date> {
   const result = await sql<{ now: Date }>`SELECT now() AS now`.execute(db);
   return result.rows[0]!.now;
 }
@@ -89,18 +90,18 @@ function requestWithContext(db: Kysely<Database>) {
 
 export type RequestRow = NonNullable<Awaited<ReturnType<typeof findRequest>>>;
 
-export async function findRequest(db: Kysely<Database>, id: string) {
+export async function findRequest({ db }: Queryable, id: string) {
   return requestWithContext(db).where('r.id', '=', id).executeTakeFirst();
 }
 
 /** Locks a request for a status change or an edit (closing takes the same lock). */
-export async function lockRequest(db: Kysely<Database>, id: string) {
+export async function lockRequest({ db }: Queryable, id: string) {
   return requestWithContext(db).where('r.id', '=', id).forUpdate('r').executeTakeFirst();
 }
 
 /** Moves a locked request to a new status; with `beforeDeadline`, only while the deadline has not passed. */
 export async function updateRequestStatus(
-  db: Kysely<Database>,
+  { db }: Queryable,
   id: string,
   from: RequestStatus,
   to: RequestStatus,
@@ -137,7 +138,7 @@ export interface RequestFieldChanges {
 }
 
 /** Edits a request that is still editable: submitted or open, and before its deadline. */
-export async function updateRequestFieldsBeforeDeadline(db: Kysely<Database>, id: string, changes: RequestFieldChanges) {
+export async function updateRequestFieldsBeforeDeadline({ db }: Queryable, id: string, changes: RequestFieldChanges) {
   return db
     .updateTable('requests')
     .set({ ...changes, updated_at: sql`now()` })
@@ -162,7 +163,7 @@ export interface BrowseFilters {
 }
 
 /** Keyset-paginated browse, soonest deadline first. */
-export async function browseRequestRows(db: Kysely<Database>, f: BrowseFilters) {
+export async function browseRequestRows({ db }: Queryable, f: BrowseFilters) {
   let query = requestWithContext(db).where('r.marketplace_id', '=', f.marketplaceId).where('r.status', 'in', f.statuses);
   if (f.organizationId) query = query.where('r.organization_id', '=', f.organizationId);
   if (f.category) query = query.where('r.category', '=', f.category);
@@ -178,18 +179,18 @@ export async function browseRequestRows(db: Kysely<Database>, f: BrowseFilters) 
   return query.orderBy('r.response_deadline').orderBy('r.id').limit(f.limit + 1).execute();
 }
 
-export async function listThemesInUse(db: Kysely<Database>, marketplaceId: string) {
+export async function listThemesInUse({ db }: Queryable, marketplaceId: string) {
   const result = await sql<{ theme: string }>`
     SELECT DISTINCT unnest(themes) AS theme FROM requests WHERE marketplace_id = ${marketplaceId} AND status IN (${sql.join(requestStatusSets.public)}) ORDER BY 1`.execute(db);
   return result.rows.map((r) => r.theme);
 }
 
-export async function findUserEmail(db: Kysely<Database>, userId: string) {
+export async function findUserEmail({ db }: Queryable, userId: string) {
   return db.selectFrom('users').select(['id', 'email', 'locale']).where('id', '=', userId).executeTakeFirst();
 }
 
 /** Moves a request's deadline (an organizer's extension); the caller holds the request's lock. */
-export async function setRequestDeadline(db: Kysely<Database>, id: string, deadline: Date, own: boolean) {
+export async function setRequestDeadline({ db }: Queryable, id: string, deadline: Date, own: boolean) {
   await db
     .updateTable('requests')
     .set({ response_deadline: deadline, ...(own ? { own_deadline: deadline } : {}), updated_at: sql`now()` })
@@ -198,7 +199,7 @@ export async function setRequestDeadline(db: Kysely<Database>, id: string, deadl
 }
 
 /** Everyone a deadline change concerns: the requester, followers, and authors of responses and drafts. */
-export async function findPeopleConcernedByRequest(db: Kysely<Database>, requestId: string) {
+export async function findPeopleConcernedByRequest({ db }: Queryable, requestId: string) {
   const result = await sql<{ id: string; email: string; locale: string }>`
     SELECT DISTINCT u.id, u.email, u.locale FROM users u
     WHERE u.id = (SELECT created_by FROM requests WHERE id = ${requestId})
@@ -208,7 +209,128 @@ export async function findPeopleConcernedByRequest(db: Kysely<Database>, request
 }
 
 /** Requests that follow the marketplace deadline (no earlier deadline of their own) and can still take responses. */
-export async function findRequestsFollowingMarketplaceDeadline(db: Kysely<Database>, marketplaceId: string) {
+export interface ClosedRequest {
+  id: string;
+  title: string;
+  created_by: string;
+  response_deadline: Date;
+  marketplace_name: string;
+  time_zone: string;
+  marketplace_deadline: Date;
+}
+
+/**
+ * The set form of a close (`move`, from request-status.ts): in one statement it locks the requests in
+ * `move.from` whose deadline passed (all of them up to `limit`, or only `ids`), moves them to `move.to`
+ * and writes their audit rows. With `skipLocked`, rows another closer holds are left to it.
+ */
+export async function closeDueRequestRows({ db }: Queryable, move: { from: readonly RequestStatus[]; to: RequestStatus }, options: { limit: number; ids?: string[]; skipLocked?: boolean }): Promise<ClosedRequest[]> {
+  const result = await sql<ClosedRequest>`
+    WITH due AS (
+      SELECT id FROM requests
+      WHERE status IN (${sql.join(move.from)}) AND response_deadline <= now()
+        ${options.ids ? sql`AND id = ANY(${options.ids}::uuid[])` : sql``}
+      ORDER BY response_deadline, id
+      LIMIT ${options.limit}
+      FOR UPDATE ${options.skipLocked ? sql`SKIP LOCKED` : sql``}
+    ), closed AS (
+      UPDATE requests r SET status = ${move.to}, closed_at = now(), updated_at = now()
+      FROM due WHERE r.id = due.id
+      RETURNING r.id, r.title, r.created_by, r.response_deadline, r.marketplace_id
+    ), audited AS (
+      INSERT INTO audit_events (entity, entity_id, action, from_status, to_status, actor_id, actor_label)
+      SELECT 'request', closed.id, 'close', ${move.from[0]!}, ${move.to}, NULL, 'system' FROM closed
+    )
+    SELECT c.id, c.title, c.created_by, c.response_deadline, m.name AS marketplace_name, m.time_zone, m.response_deadline AS marketplace_deadline
+    FROM closed c JOIN marketplaces m ON m.id = c.marketplace_id`.execute(db);
+  return result.rows;
+}
+
+/** The status of a request, or undefined when there is none. */
+export async function findRequestStatus({ db }: Queryable, id: string) {
+  const row = await db.selectFrom('requests').select('status').where('id', '=', id).executeTakeFirst();
+  return row?.status;
+}
+
+/** The address and language of each of these people (requesters), by id. */
+export async function findUserAddresses({ db }: Queryable, userIds: string[]) {
+  return db.selectFrom('users').select(['id', 'email', 'locale']).where('id', 'in', userIds).execute();
+}
+
+/**
+ * How long until the database's clock reaches the first open request due at or before `deadlineMs`,
+ * in milliseconds; null when none is still waiting.
+ */
+export async function msUntilFirstOpenRequestDue({ db }: Queryable, deadlineMs: number): Promise<number | null> {
+  const { rows } = await sql<{ wait: number | null }>`
+    SELECT (extract(epoch FROM min(response_deadline) - now()) * 1000)::float AS wait
+    FROM requests WHERE status = 'open' AND response_deadline <= to_timestamp(${deadlineMs / 1000}::float8) AND response_deadline > now()`.execute(db);
+  return rows[0]?.wait ?? null;
+}
+
+/**
+ * Marks that the reminders of this kind ran for this request and deadline. False when they already
+ * had: a reminder goes once, whatever the number of runs.
+ */
+export async function claimReminder({ db }: Queryable, requestId: string, kind: RequestRemindersTable['kind'], deadline: Date): Promise<boolean> {
+  const marker = await db
+    .insertInto('request_reminders')
+    .values({ request_id: requestId, kind, deadline })
+    .onConflict((oc) => oc.doNothing())
+    .returning('request_id')
+    .executeTakeFirst();
+  return !!marker;
+}
+
+/**
+ * Open requests whose reminder of this kind (`msBeforeDeadline` before it) is due and did not run,
+ * among those already published when it was due.
+ */
+export async function findRequestsDueForReminder({ db }: Queryable, kind: RequestRemindersTable['kind'], msBeforeDeadline: number, limit: number) {
+  const before = `${msBeforeDeadline / 1000} seconds`;
+  return db
+    .selectFrom('requests as r')
+    .select(['r.id', 'r.response_deadline'])
+    .where('r.status', '=', 'open')
+    .where('r.response_deadline', '>', sql<Date>`now()`)
+    .where(sql<boolean>`r.response_deadline - ${before}::interval <= now()`)
+    // Only if the request was already published when the reminder was due.
+    .where(sql<boolean>`r.published_at <= r.response_deadline - ${before}::interval`)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb.selectFrom('request_reminders as m').select('m.request_id').whereRef('m.request_id', '=', 'r.id').where('m.kind', '=', kind).whereRef('m.deadline', '=', 'r.response_deadline'),
+        ),
+      ),
+    )
+    .limit(limit)
+    .execute();
+}
+
+/** A marketplace's open requests whose deadline passed (by the database clock): a matching run closes them first. */
+export async function findOverdueOpenRequestIds({ db }: Queryable, marketplaceId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('requests')
+    .select('id')
+    .where('marketplace_id', '=', marketplaceId)
+    .where('status', '=', 'open')
+    .where('response_deadline', '<=', sql<Date>`now()`)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** A request with the address, language and marketplace time zone of the person who posted it. */
+export async function findRequesterOfRequest({ db }: Queryable, requestId: string) {
+  return db
+    .selectFrom('requests as r')
+    .innerJoin('users as u', 'u.id', 'r.created_by')
+    .innerJoin('marketplaces as m', 'm.id', 'r.marketplace_id')
+    .select(['r.id', 'r.title', 'u.email', 'u.locale', 'm.time_zone'])
+    .where('r.id', '=', requestId)
+    .executeTakeFirstOrThrow();
+}
+
+export async function findRequestsFollowingMarketplaceDeadline({ db }: Queryable, marketplaceId: string) {
   return db
     .selectFrom('requests')
     .select('id')

@@ -83,6 +83,7 @@ export const browseRequestsQuery = z
       .string()
       .trim()
       .max(200, 'must be at most 200 characters')
+      // eslint-disable-next-line no-control-regex -- refusing control characters is the point of this pattern
       .regex(/^[^\u0000-\u001f]*$/, 'must not contain control characters')
       .optional(),
     mine: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),

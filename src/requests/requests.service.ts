@@ -7,7 +7,7 @@ import { inTransaction, type Tx } from '../shared/transaction.ts';
 import { resolveTimeInput } from '../shared/time-input.ts';
 import { isoInZone } from '../shared/time.ts';
 import { decodeCursor, encodeCursor } from '../shared/cursor.ts';
-import { recordAudit } from '../audit/audit.repository.ts';
+import { listAudit, recordAudit } from '../audit/audit.repository.ts';
 import { findUserLocaleByEmail } from '../auth/auth.repository.ts';
 import { findMarketplace, getPublicMarketplace, CLOSE_OF_BUSINESS } from '../marketplaces/marketplaces.service.ts';
 import { changeRequestStatus, deadlinePassedError, requestStatusSets, type RequestAction } from './request-status.ts';
@@ -45,12 +45,17 @@ export function requestUrl(ctx: AppContext, id: string): string {
   return new URL(`/requests/${id}`, ctx.config.BASE_URL).toString();
 }
 
+/** What happened to a request (status changes, edits, deadlines), for those who see its internals (see `seesRequestInternals`); nobody else sees it. */
+export async function listRequestHistory(ctx: AppContext, actor: Actor | null, request: { id: string; organization_id: string }) {
+  if (!seesRequestInternals(actor, request)) return [];
+  return listAudit(ctx, 'request', request.id);
+}
 /** An own deadline must lie ahead and not after the marketplace's deadline. */
 async function resolveOwnDeadline(tx: Tx, value: string | null | undefined, timeZone: string, marketplaceDeadline: Date): Promise<Date | null | undefined> {
   if (value === undefined || value === null) return value;
   const instant = resolveTimeInput(value, timeZone, CLOSE_OF_BUSINESS);
   if (!instant) throw invalid([{ path: 'responseDeadline', message: `does not exist in ${timeZone} (a clock change skips it)` }]);
-  const check = await checkDeadlineAgainstNow(tx.db, instant, marketplaceDeadline);
+  const check = await checkDeadlineAgainstNow(tx, instant, marketplaceDeadline);
   if (!check.in_future) throw invalid([{ path: 'responseDeadline', message: 'must be in the future' }]);
   if (!check.within_marketplace) {
     throw invalid([{ path: 'responseDeadline', message: `must not be later than the marketplace's deadline (${isoInZone(marketplaceDeadline, timeZone)})` }]);
@@ -63,7 +68,7 @@ export async function createRequest(ctx: AppContext, actorOrNull: Actor | null, 
   const marketplace = await findMarketplace(ctx, marketplaceSlug);
   const id = await inTransaction(ctx, async (tx) => {
     const ownDeadline = await resolveOwnDeadline(tx, input.responseDeadline, marketplace.time_zone, marketplace.response_deadline);
-    const id = await insertRequestIfMarketplaceOpen(tx.db, {
+    const id = await insertRequestIfMarketplaceOpen(tx, {
       marketplaceId: marketplace.id,
       organizationId: actor.organization.id,
       createdBy: actor.id,
@@ -79,27 +84,27 @@ export async function createRequest(ctx: AppContext, actorOrNull: Actor | null, 
       sealedResponses: input.sealedResponses,
     });
     if (!id) {
-      const now = await databaseNow(tx.db);
+      const now = await databaseNow(tx);
       if (now < marketplace.opens_at) throw conflict('marketplace-not-open', `${marketplace.name} takes requests from ${isoInZone(marketplace.opens_at, marketplace.time_zone)}.`);
       throw deadlinePassedError(marketplace.response_deadline, marketplace.time_zone);
     }
-    await recordAudit(tx.db, actor, { entity: 'request', entityId: id, action: 'create', toStatus: 'submitted' });
-    const request = (await findRequest(tx.db, id))!;
+    await recordAudit(tx, actor, { entity: 'request', entityId: id, action: 'create', toStatus: 'submitted' });
+    const request = (await findRequest(tx, id))!;
     const summary = { title: request.title, marketplaceName: marketplace.name, responseDeadline: request.response_deadline, timeZone: marketplace.time_zone, url: requestUrl(ctx, id) };
     await tx.queueEmail({ idempotencyKey: `request-received:${id}`, template: 'request-received', to: actor.email, ...renderRequestReceivedEmail(summary, actor.locale) });
     for (const organizer of ctx.config.ORGANIZER_EMAILS) {
       // An organizer who never signed in has no account, hence no language of their own: English.
-      const locale = (await findUserLocaleByEmail(tx.db, organizer)) ?? 'en';
+      const locale = (await findUserLocaleByEmail(tx, organizer)) ?? 'en';
       const email = renderRequestAwaitingModerationEmail({ ...summary, organizationName: actor.organization.name }, locale);
       await tx.queueEmail({ idempotencyKey: `request-awaiting-moderation:${id}:${organizer}`, template: 'request-awaiting-moderation', to: organizer, ...email });
     }
     return id;
   });
-  return (await findRequest(ctx.db, id))!;
+  return (await findRequest(ctx, id))!;
 }
 
 export async function getRequest(ctx: AppContext, actor: Actor | null, id: string): Promise<RequestRow> {
-  const request = await findRequest(ctx.db, id);
+  const request = await findRequest(ctx, id);
   if (!request || !canSeeRequest(actor, request)) throw notFound('The request');
   return request;
 }
@@ -116,7 +121,7 @@ export async function updateRequest(ctx: AppContext, actorOrNull: Actor | null, 
   const existing = await getRequest(ctx, actorOrNull, id);
   const actor = requireOwnerOrOrganizer(actorOrNull, existing, 'edit');
   await inTransaction(ctx, async (tx) => {
-    const request = (await lockRequest(tx.db, id))!;
+    const request = (await lockRequest(tx, id))!;
     if (requestStatusSets.deadlinePassed.includes(request.status)) throw deadlinePassedError(request.response_deadline, request.time_zone);
     if (!requestStatusSets.editable.includes(request.status)) throw conflict('illegal-transition', `This request is ${request.status}; it can no longer be edited.`);
     // Read under the lock a response takes, so no response slips in between this check and the edit.
@@ -138,12 +143,12 @@ export async function updateRequest(ctx: AppContext, actorOrNull: Actor | null, 
       changes.own_deadline = own ?? null;
       changes.response_deadline = own ?? request.marketplace_deadline;
     }
-    const updated = await updateRequestFieldsBeforeDeadline(tx.db, id, changes);
+    const updated = await updateRequestFieldsBeforeDeadline(tx, id, changes);
     if (!updated) throw deadlinePassedError(request.response_deadline, request.time_zone);
-    await recordAudit(tx.db, actor, { entity: 'request', entityId: id, action: 'edit', detail: { fields: Object.keys(input) } });
+    await recordAudit(tx, actor, { entity: 'request', entityId: id, action: 'edit', detail: { fields: Object.keys(input) } });
     tx.changes('listing');
   });
-  const request = (await findRequest(ctx.db, id))!;
+  const request = (await findRequest(ctx, id))!;
   if (input.responseDeadline !== undefined && request.status === 'open') await planRequestDeadline(ctx, request);
   return request;
 }
@@ -160,7 +165,7 @@ export async function moderateRequest(ctx: AppContext, actorOrNull: Actor | null
   if (action === 'reject' && !reason) throw invalid([{ path: 'reason', message: 'is required' }]);
   await inTransaction(ctx, async (tx) => {
     const { before } = await changeRequestStatus(tx, actor, id, action, reason ? { reason } : {});
-    const creator = await findUserEmail(tx.db, before.created_by);
+    const creator = await findUserEmail(tx, before.created_by);
     if (!creator) return;
     const summary = { title: before.title, marketplaceName: before.marketplace_name, responseDeadline: before.response_deadline, timeZone: before.time_zone, url: requestUrl(ctx, id) };
     if (action === 'publish') {
@@ -169,7 +174,7 @@ export async function moderateRequest(ctx: AppContext, actorOrNull: Actor | null
       await tx.queueEmail({ idempotencyKey: `request-rejected:${id}`, template: 'request-rejected', to: creator.email, ...renderRequestRejectedEmail({ ...summary, reason: reason! }, creator.locale) });
     }
   });
-  const request = (await findRequest(ctx.db, id))!;
+  const request = (await findRequest(ctx, id))!;
   if (action === 'publish') await planRequestDeadline(ctx, request);
   return request;
 }
@@ -179,13 +184,13 @@ export async function moderateRequest(ctx: AppContext, actorOrNull: Actor | null
  * old jobs find nothing to do, new ones are planned, and everyone concerned is emailed.
  */
 async function moveRequestDeadline(ctx: AppContext, tx: Tx, actor: Actor, requestId: string, deadline: Date, own: boolean): Promise<boolean> {
-  const request = await lockRequest(tx.db, requestId);
+  const request = await lockRequest(tx, requestId);
   if (!request) throw notFound('The request');
   if (!requestStatusSets.deadlineMovable.includes(request.status)) return false;
   if (request.response_deadline.getTime() === deadline.getTime()) return false;
-  await setRequestDeadline(tx.db, requestId, deadline, own);
+  await setRequestDeadline(tx, requestId, deadline, own);
   tx.changes('listing');
-  await recordAudit(tx.db, actor, {
+  await recordAudit(tx, actor, {
     entity: 'request',
     entityId: requestId,
     action: 'deadline',
@@ -195,7 +200,7 @@ async function moveRequestDeadline(ctx: AppContext, tx: Tx, actor: Actor, reques
   const summary = { title: request.title, marketplaceName: request.marketplace_name, responseDeadline: deadline, timeZone: request.time_zone, url: requestUrl(ctx, requestId), previous: request.response_deadline };
   const render = oncePerLocale((locale) => renderDeadlineChangedEmail(summary, locale));
   await tx.queueEmails(
-    (await findPeopleConcernedByRequest(tx.db, requestId)).map((person) => ({
+    (await findPeopleConcernedByRequest(tx, requestId)).map((person) => ({
       idempotencyKey: `deadline-changed:${requestId}:${deadline.getTime()}:${person.id}`,
       template: 'deadline-changed',
       to: person.email,
@@ -208,14 +213,14 @@ async function moveRequestDeadline(ctx: AppContext, tx: Tx, actor: Actor, reques
 async function requireFutureDeadline(tx: Tx, value: string, timeZone: string): Promise<Date> {
   const instant = resolveTimeInput(value, timeZone, CLOSE_OF_BUSINESS);
   if (!instant) throw invalid([{ path: 'responseDeadline', message: `does not exist in ${timeZone} (a clock change skips it)` }]);
-  const check = await checkDeadlineAgainstNow(tx.db, instant, instant);
+  const check = await checkDeadlineAgainstNow(tx, instant, instant);
   if (!check.in_future) throw invalid([{ path: 'responseDeadline', message: 'must be in the future' }]);
   return instant;
 }
 
 export async function changeRequestDeadline(ctx: AppContext, actorOrNull: Actor | null, requestId: string, value: string) {
   const actor = requireOrganizer(actorOrNull);
-  const existing = await findRequest(ctx.db, requestId);
+  const existing = await findRequest(ctx, requestId);
   if (!existing) throw notFound('The request');
   await inTransaction(ctx, async (tx) => {
     const deadline = await requireFutureDeadline(tx, value, existing.time_zone);
@@ -225,7 +230,7 @@ export async function changeRequestDeadline(ctx: AppContext, actorOrNull: Actor 
     const moved = await moveRequestDeadline(ctx, tx, actor, requestId, deadline, true);
     if (!moved && !requestStatusSets.deadlineMovable.includes(existing.status)) throw conflict('illegal-transition', `This request is ${existing.status}; its deadline can no longer change.`);
   });
-  const request = (await findRequest(ctx.db, requestId))!;
+  const request = (await findRequest(ctx, requestId))!;
   if (request.status === 'open') await planRequestDeadline(ctx, request);
   return request;
 }
@@ -235,21 +240,21 @@ export async function extendMarketplaceDeadline(ctx: AppContext, actorOrNull: Ac
   const actor = requireOrganizer(actorOrNull);
   const moved: string[] = [];
   await inTransaction(ctx, async (tx) => {
-    const marketplace = await lockMarketplaceBySlug(tx.db, slug);
+    const marketplace = await lockMarketplaceBySlug(tx, slug);
     if (!marketplace) throw notFound('The marketplace');
     const deadline = await requireFutureDeadline(tx, value, marketplace.time_zone);
     if (deadline <= marketplace.response_deadline) {
       throw invalid([{ path: 'responseDeadline', message: `must be later than the current deadline (${isoInZone(marketplace.response_deadline, marketplace.time_zone)})` }]);
     }
-    await updateMarketplaceRow(tx.db, marketplace.id, { response_deadline: deadline });
+    await updateMarketplaceRow(tx, marketplace.id, { response_deadline: deadline });
     tx.changes('listing');
-    await recordAudit(tx.db, actor, { entity: 'marketplace', entityId: marketplace.id, action: 'deadline', detail: { from: marketplace.response_deadline.toISOString(), to: deadline.toISOString() } });
-    for (const { id } of await findRequestsFollowingMarketplaceDeadline(tx.db, marketplace.id)) {
+    await recordAudit(tx, actor, { entity: 'marketplace', entityId: marketplace.id, action: 'deadline', detail: { from: marketplace.response_deadline.toISOString(), to: deadline.toISOString() } });
+    for (const { id } of await findRequestsFollowingMarketplaceDeadline(tx, marketplace.id)) {
       if (await moveRequestDeadline(ctx, tx, actor, id, deadline, false)) moved.push(id);
     }
   });
   for (const id of moved) {
-    const request = (await findRequest(ctx.db, id))!;
+    const request = (await findRequest(ctx, id))!;
     if (request.status === 'open') await planRequestDeadline(ctx, request);
   }
   await planMatchingRun(ctx, await findMarketplace(ctx, slug));
@@ -301,11 +306,11 @@ async function browsePublicRequests(ctx: AppContext, marketplaceSlug: string, qu
 
 /** The themes the published requests of a marketplace use (for the filters), from the public cache. */
 export async function listPublicThemes(ctx: AppContext, marketplaceId: string): Promise<string[]> {
-  return ctx.caches.listing.get(`themes:${marketplaceId}`, () => listThemesInUse(ctx.db, marketplaceId));
+  return ctx.caches.listing.get(`themes:${marketplaceId}`, () => listThemesInUse(ctx, marketplaceId));
 }
 
 async function loadRequestsPage(ctx: AppContext, marketplaceId: string, statuses: readonly RequestStatus[], organizationId: string | undefined, query: BrowseRequestsQuery) {
-  const rows = await browseRequestRows(ctx.db, {
+  const rows = await browseRequestRows(ctx, {
     marketplaceId,
     statuses,
     organizationId,

@@ -1,8 +1,9 @@
-import { sql, type Kysely } from 'kysely';
-import type { Database, Funding, Modality, ResponseStatus } from '../../db/types.ts';
+import { sql } from 'kysely';
+import type { Funding, Modality, ResponseStatus } from '../../db/types.ts';
+import type { Queryable } from '../shared/db.ts';
 
 /** Takes the request row's lock for a response write; closing takes the same row's lock. */
-export async function lockRequestForResponse(db: Kysely<Database>, requestId: string) {
+export async function lockRequestForResponse({ db }: Queryable, requestId: string) {
   return db
     .selectFrom('requests as r')
     .innerJoin('marketplaces as m', 'm.id', 'r.marketplace_id')
@@ -30,7 +31,7 @@ export interface ResponseValues {
  * request's lock) is before its deadline. Returns null when refused or when the organization already
  * responded.
  */
-export async function insertResponseBeforeDeadline(db: Kysely<Database>, v: ResponseValues) {
+export async function insertResponseBeforeDeadline({ db }: Queryable, v: ResponseValues) {
   const result = await sql<{ id: string; submitted_at: Date | null }>`
     WITH t AS (SELECT clock_timestamp() AS at)
     INSERT INTO responses (request_id, organization_id, created_by, summary, details, offer_categories, modality, languages, funding, status, submitted_at, created_at, updated_at)
@@ -53,7 +54,7 @@ export interface ResponseChanges {
 }
 
 /** Edits, or moves between draft, submitted and withdrawn, only before the deadline (database clock, under the lock). */
-export async function updateResponseBeforeDeadline(db: Kysely<Database>, id: string, from: ResponseStatus[], changes: ResponseChanges & { status?: ResponseStatus }) {
+export async function updateResponseBeforeDeadline({ db }: Queryable, id: string, from: ResponseStatus[], changes: ResponseChanges & { status?: ResponseStatus }) {
   const result = await sql<{ id: string; status: ResponseStatus; submitted_at: Date | null }>`
     WITH t AS (SELECT clock_timestamp() AS at)
     UPDATE responses s SET
@@ -73,7 +74,7 @@ export async function updateResponseBeforeDeadline(db: Kysely<Database>, id: str
 }
 
 /** Moves a request's count of submitted responses; returns the new count. */
-export async function adjustResponseCount(db: Kysely<Database>, requestId: string, delta: number): Promise<number> {
+export async function adjustResponseCount({ db }: Queryable, requestId: string, delta: number): Promise<number> {
   const row = await db
     .updateTable('requests')
     .set({ response_count: sql`response_count + ${delta}` })
@@ -107,11 +108,43 @@ const responseColumns = [
 
 export type ResponseRow = NonNullable<Awaited<ReturnType<typeof findResponse>>>;
 
-export async function findResponse(db: Kysely<Database>, id: string) {
+/** A matching run's verdict on a response. */
+export async function setResponseMatchOutcome({ db }: Queryable, responseId: string, status: 'matched' | 'not_matched') {
+  await db.updateTable('responses').set({ status, updated_at: sql`now()` }).where('id', '=', responseId).execute();
+}
+
+/** A response with the address and language of the person who wrote it, and what it answered (request, requester, marketplace). */
+export async function findResponderOfResponse({ db }: Queryable, responseId: string) {
+  return db
+    .selectFrom('responses as s')
+    .innerJoin('requests as r', 'r.id', 's.request_id')
+    .innerJoin('organizations as o', 'o.id', 'r.organization_id')
+    .innerJoin('marketplaces as m', 'm.id', 'r.marketplace_id')
+    .innerJoin('users as u', 'u.id', 's.created_by')
+    .select(['s.id', 'r.id as request_id', 'r.title', 'o.name as requester_name', 'm.name as marketplace_name', 'u.email', 'u.locale'])
+    .where('s.id', '=', responseId)
+    .executeTakeFirstOrThrow();
+}
+
+export async function setResponsePreferred({ db }: Queryable, responseId: string, preferred: boolean) {
+  await db.updateTable('responses').set({ preferred }).where('id', '=', responseId).execute();
+}
+
+/** The submitted responses to these requests with their organization and the address and language of their writer, in submission order per request. */
+export async function listSubmittedResponsesWithWriters({ db }: Queryable, requestIds: string[]) {
+  const result = await sql<{ request_id: string; id: string; summary: string; organization: string; email: string; locale: string }>`
+    SELECT s.request_id, s.id, s.summary, o.name AS organization, u.email, u.locale
+    FROM responses s JOIN organizations o ON o.id = s.organization_id JOIN users u ON u.id = s.created_by
+    WHERE s.request_id = ANY(${requestIds}::uuid[]) AND s.status = 'submitted'
+    ORDER BY s.request_id, s.submitted_at, s.id`.execute(db);
+  return result.rows;
+}
+
+export async function findResponse({ db }: Queryable, id: string) {
   return db.selectFrom('responses as s').innerJoin('organizations as o', 'o.id', 's.organization_id').select(responseColumns).where('s.id', '=', id).executeTakeFirst();
 }
 
-export async function findResponseOfOrganization(db: Kysely<Database>, requestId: string, organizationId: string) {
+export async function findResponseOfOrganization({ db }: Queryable, requestId: string, organizationId: string) {
   return db
     .selectFrom('responses as s')
     .innerJoin('organizations as o', 'o.id', 's.organization_id')
@@ -121,7 +154,7 @@ export async function findResponseOfOrganization(db: Kysely<Database>, requestId
     .executeTakeFirst();
 }
 
-export async function listResponsesOfRequest(db: Kysely<Database>, requestId: string, statuses: ResponseStatus[]) {
+export async function listResponsesOfRequest({ db }: Queryable, requestId: string, statuses: ResponseStatus[]) {
   return db
     .selectFrom('responses as s')
     .innerJoin('organizations as o', 'o.id', 's.organization_id')
@@ -133,7 +166,7 @@ export async function listResponsesOfRequest(db: Kysely<Database>, requestId: st
     .execute();
 }
 
-export async function listResponsesOfOrganization(db: Kysely<Database>, organizationId: string) {
+export async function listResponsesOfOrganization({ db }: Queryable, organizationId: string) {
   return db
     .selectFrom('responses as s')
     .innerJoin('organizations as o', 'o.id', 's.organization_id')

@@ -39,7 +39,7 @@ export function requireVerifiedProvider(actorOrNull: Actor | null, request: { or
 
 /** Why a response write found nothing to write: the request is not open, or its deadline passed. */
 async function refusalFor(tx: Tx, requestId: string): Promise<AppError> {
-  const request = await lockRequestForResponse(tx.db, requestId);
+  const request = await lockRequestForResponse(tx, requestId);
   if (!request) return notFound('The request');
   // Closed or matched means its deadline passed: say so, with the deadline.
   if (!requestStatusSets.public.includes(request.status)) return conflict('request-not-open', `This request is ${request.status}; it does not take responses.`);
@@ -56,7 +56,7 @@ export function responseUrl(ctx: AppContext, requestId: string): string {
  */
 async function queueSubmittedEmails(ctx: AppContext, tx: Tx, actor: Actor, request: LockedRequest, responseId: string, submittedAt: Date, count: number) {
   const requestId = request.id;
-  const response = (await findResponse(tx.db, responseId))!;
+  const response = (await findResponse(tx, responseId))!;
   const stamp = submittedAt.getTime();
   await tx.queueEmail({
     idempotencyKey: `response-submitted:${responseId}:${stamp}`,
@@ -65,7 +65,7 @@ async function queueSubmittedEmails(ctx: AppContext, tx: Tx, actor: Actor, reque
     ...renderResponseSubmittedEmail({ requestTitle: request.title, deadline: request.response_deadline, timeZone: request.time_zone, url: responseUrl(ctx, requestId) }, actor.locale),
   });
   if (!request.sealed_responses && !request.marketplace_sealed) {
-    const requester = await findUserEmail(tx.db, request.created_by);
+    const requester = await findUserEmail(tx, request.created_by);
     if (requester) {
       await tx.queueEmail({
         idempotencyKey: `response-received:${responseId}:${stamp}`,
@@ -81,10 +81,10 @@ export async function createResponse(ctx: AppContext, actorOrNull: Actor | null,
   const request = await getRequest(ctx, actorOrNull, requestId);
   const actor = requireVerifiedProvider(actorOrNull, request);
   const id = await inTransaction(ctx, async (tx) => {
-    const locked = await lockRequestForResponse(tx.db, requestId);
+    const locked = await lockRequestForResponse(tx, requestId);
     if (!locked) throw notFound('The request');
     const status = input.draft ? 'draft' : 'submitted';
-    const written = await insertResponseBeforeDeadline(tx.db, {
+    const written = await insertResponseBeforeDeadline(tx, {
       requestId,
       organizationId: actor.organization.id,
       createdBy: actor.id,
@@ -97,7 +97,7 @@ export async function createResponse(ctx: AppContext, actorOrNull: Actor | null,
       status,
     });
     if (!written) {
-      const existing = await findResponseOfOrganization(tx.db, requestId, actor.organization.id);
+      const existing = await findResponseOfOrganization(tx, requestId, actor.organization.id);
       if (existing) {
         const error = conflict('already-responded', `${actor.organization.name} already responded to this request. Edit that response instead.`);
         (error as AppError & { existingId?: string }).existingId = existing.id;
@@ -105,14 +105,14 @@ export async function createResponse(ctx: AppContext, actorOrNull: Actor | null,
       }
       throw await refusalFor(tx, requestId);
     }
-    await recordAudit(tx.db, actor, { entity: 'response', entityId: written.id, action: 'create', toStatus: status });
+    await recordAudit(tx, actor, { entity: 'response', entityId: written.id, action: 'create', toStatus: status });
     if (status === 'submitted' && written.submitted_at) {
-      const count = await adjustResponseCount(tx.db, requestId, 1);
+      const count = await adjustResponseCount(tx, requestId, 1);
       await queueSubmittedEmails(ctx, tx, actor, locked, written.id, written.submitted_at, count);
     }
     return written.id;
   });
-  return (await findResponse(ctx.db, id))!;
+  return (await findResponse(ctx, id))!;
 }
 
 function withSeal(request: RequestRow) {
@@ -134,15 +134,25 @@ export async function visibleResponsesOf(ctx: AppContext, actor: Actor | null, l
   const requestId = request.id;
   const a = requireActor(actor);
   const scope = responseListScope(a, request);
-  if (scope === 'all') return { request, sealedUntilClose: false, items: await listResponsesOfRequest(ctx.db, requestId, [...responseStatusSets.all]) };
+  if (scope === 'all') return { request, sealedUntilClose: false, items: await listResponsesOfRequest(ctx, requestId, [...responseStatusSets.all]) };
   if (scope === 'sealed') return { request, sealedUntilClose: true, items: [] };
-  if (scope === 'sent') return { request, sealedUntilClose: false, items: await listResponsesOfRequest(ctx.db, requestId, [...responseStatusSets.sentToRequester]) };
-  const own = a.organization ? await findResponseOfOrganization(ctx.db, requestId, a.organization.id) : undefined;
+  if (scope === 'sent') return { request, sealedUntilClose: false, items: await listResponsesOfRequest(ctx, requestId, [...responseStatusSets.sentToRequester]) };
+  const own = a.organization ? await findResponseOfOrganization(ctx, requestId, a.organization.id) : undefined;
   return { request, sealedUntilClose: false, items: own ? [own] : [] };
 }
 
+/** The provider's own response to a request, if it wrote one (draft or not). */
+export async function findOwnResponse(ctx: AppContext, actor: ProviderActor, requestId: string) {
+  return findResponseOfOrganization(ctx, requestId, actor.organization.id);
+}
+
+/** Every response of the person's organization, with its request; none without an organization. */
+export async function listOwnResponses(ctx: AppContext, actor: Actor) {
+  return actor.organization ? listResponsesOfOrganization(ctx, actor.organization.id) : [];
+}
+
 export async function getResponse(ctx: AppContext, actor: Actor | null, id: string) {
-  const response = await findResponse(ctx.db, id);
+  const response = await findResponse(ctx, id);
   if (!response) throw notFound('The response');
   const request = await requestWithSeal(ctx, actor, response.request_id).catch(() => null);
   if (!request || !canSeeResponse(actor, response, request)) throw notFound('The response');
@@ -159,7 +169,7 @@ export type ProviderResponseAction = 'edit' | 'submit' | 'withdraw';
 
 /** Whether the person may mark this response preferred (the requester, once it may read it; organizers). */
 export async function requireMayMarkPreferred(ctx: AppContext, actor: Actor | null, responseId: string): Promise<ResponseRow> {
-  const response = await findResponse(ctx.db, responseId);
+  const response = await findResponse(ctx, responseId);
   if (!response) throw notFound('The response');
   const request = await requestWithSeal(ctx, actor, response.request_id).catch(() => null);
   if (!request || !canSeeResponse(actor, response, request)) throw notFound('The response');
@@ -175,8 +185,8 @@ export async function changeResponse(ctx: AppContext, actorOrNull: Actor | null,
   const actor = requireResponseOwner(actorOrNull, existing);
   const rule = responseTransitions[action];
   await inTransaction(ctx, async (tx) => {
-    const locked = (await lockRequestForResponse(tx.db, existing.request_id))!;
-    const current = (await findResponse(tx.db, id))!;
+    const locked = (await lockRequestForResponse(tx, existing.request_id))!;
+    const current = (await findResponse(tx, id))!;
     if (!rule.from.includes(current.status)) throw conflict('illegal-transition', `This response is ${current.status.replace('_', ' ')}; it cannot be ${responseActionVerbs[action]}.`);
     const changes: ResponseChanges & { status?: ResponseStatus } = {};
     if (input.summary !== undefined) changes.summary = input.summary;
@@ -186,15 +196,15 @@ export async function changeResponse(ctx: AppContext, actorOrNull: Actor | null,
     if (input.languages !== undefined) changes.languages = input.languages;
     if (input.funding !== undefined) changes.funding = input.funding;
     if (rule.to) changes.status = rule.to;
-    const updated = await updateResponseBeforeDeadline(tx.db, id, [current.status], changes);
+    const updated = await updateResponseBeforeDeadline(tx, id, [current.status], changes);
     if (!updated) throw await refusalFor(tx, existing.request_id);
     const wasCounted = current.status === 'submitted';
     const isCounted = updated.status === 'submitted';
-    const count = wasCounted !== isCounted ? await adjustResponseCount(tx.db, existing.request_id, isCounted ? 1 : -1) : locked.response_count;
-    await recordAudit(tx.db, actor, { entity: 'response', entityId: id, action, fromStatus: current.status, toStatus: updated.status });
+    const count = wasCounted !== isCounted ? await adjustResponseCount(tx, existing.request_id, isCounted ? 1 : -1) : locked.response_count;
+    await recordAudit(tx, actor, { entity: 'response', entityId: id, action, fromStatus: current.status, toStatus: updated.status });
     if (action === 'submit' && updated.submitted_at) await queueSubmittedEmails(ctx, tx, actor, locked, id, updated.submitted_at, count);
   });
-  return (await findResponse(ctx.db, id))!;
+  return (await findResponse(ctx, id))!;
 }
 
 export function responseToJson(r: ResponseRow, timeZone: string): ResponseAnswer {
@@ -218,5 +228,5 @@ export function responseToJson(r: ResponseRow, timeZone: string): ResponseAnswer
 /** The responses of the person's organization; none for someone who does not act for one. */
 export async function listMyResponses(ctx: AppContext, actor: Actor | null) {
   const a = requireActor(actor);
-  return a.organization ? listResponsesOfOrganization(ctx.db, a.organization.id) : [];
+  return a.organization ? listResponsesOfOrganization(ctx, a.organization.id) : [];
 }

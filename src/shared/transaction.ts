@@ -23,15 +23,16 @@ export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promis
   const outboxIds: string[] = [];
   const changed = new Set<CacheName>();
   const domain = new URL(ctx.config.BASE_URL).hostname;
+  // eslint-disable-next-line no-restricted-syntax -- the one place a transaction starts; services get the Tx and pass it to repositories
   const result = await ctx.db.transaction().execute((trx) =>
     work({
       db: trx,
       queueEmail: async (email) => {
-        const id = await insertOutboxEmail(trx, email, domain, ctx.config.SESSION_SECRET);
+        const id = await insertOutboxEmail({ db: trx }, email, domain, ctx.config.SESSION_SECRET);
         if (id) outboxIds.push(id);
       },
       queueEmails: async (emails) => {
-        outboxIds.push(...(await insertOutboxEmails(trx, emails, domain, ctx.config.SESSION_SECRET)));
+        outboxIds.push(...(await insertOutboxEmails({ db: trx }, emails, domain, ctx.config.SESSION_SECRET)));
       },
       changes: (cache) => {
         changed.add(cache);

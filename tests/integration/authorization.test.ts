@@ -165,7 +165,7 @@ async function meetingBetween(requestId: string, responseId: string): Promise<st
   const run = await env.ctx.db.insertInto('matching_runs').values({ marketplace_id: marketplace.id, trigger: 'organizer', status: 'done' }).returning('id').executeTakeFirstOrThrow();
   meetingHour += 1;
   const start = new Date(Date.UTC(2027, 6, 10, 7, 0) + meetingHour * 3600_000);
-  const meeting = await insertMeeting(env.ctx.db, {
+  const meeting = await insertMeeting(env.ctx, {
     marketplaceId: marketplace.id,
     runId: run.id,
     requestId,

@@ -171,7 +171,7 @@ describe('the matching run, started by the worker', () => {
     expect((await t.env.ctx.db.selectFrom('meetings').select('status').where('id', '=', meeting.id).executeTakeFirstOrThrow()).status).toBe('declined');
     // A run that read the meeting before the decline and now moves it leaves it declined.
     const stale = { runId: meeting.run_id, roomId: meeting.room_id, startsAt: meeting.starts_at, endsAt: meeting.ends_at, requesterOrgId: meeting.requester_org_id, providerOrgId: meeting.provider_org_id };
-    expect(await moveMeeting(t.env.ctx.db, meeting.id, stale)).toBeUndefined();
+    expect(await moveMeeting(t.env.ctx, meeting.id, stale)).toBeUndefined();
     expect((await t.env.ctx.db.selectFrom('meetings').select('status').where('id', '=', meeting.id).executeTakeFirstOrThrow()).status).toBe('declined');
 
     const cancel = await t.env.mail.waitFor((m) => m.envelopeTo.includes(bangladesh.email) && /Cancelled: side meeting with International Labour Organization/.test(m.parsed.subject ?? '') && isAboutMeeting(m, meeting.id));
@@ -215,7 +215,7 @@ describe('the matching run, called directly', () => {
     const isLocked = new Promise<void>((resolve) => (locked = resolve));
     // Another run of this marketplace holds its lock.
     const holder = t.env.ctx.db.transaction().execute(async (trx) => {
-      await lockMarketplaceForMatching(trx, marketplaceId);
+      await lockMarketplaceForMatching({ db: trx }, marketplaceId);
       locked();
       await held;
     });

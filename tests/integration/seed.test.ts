@@ -24,9 +24,9 @@ describe('npm run seed', () => {
   const t = useTestEnvironment({ workers: false });
 
   it('loads the edition and, run a second time, leaves exactly the same rows', async () => {
-    const first = await seedBrussels2007(t.env.ctx.db);
+    const first = await seedBrussels2007(t.env.ctx);
     const afterFirst = await tableCounts(t.env.ctx.db);
-    const second = await seedBrussels2007(t.env.ctx.db);
+    const second = await seedBrussels2007(t.env.ctx);
     const afterSecond = await tableCounts(t.env.ctx.db);
 
     expect(second).toEqual(first);
@@ -44,7 +44,7 @@ describe('npm run seed', () => {
 describe('the 2007 Brussels marketplace, as the seed loads it', () => {
   const t = useTestEnvironment({ workers: false });
   beforeAll(async () => {
-    await seedBrussels2007(t.env.ctx.db);
+    await seedBrussels2007(t.env.ctx);
   });
 
   it('stores Brussels local times as instants: deadline at close of business, 1.2 in the second half of the afternoon slot', async () => {

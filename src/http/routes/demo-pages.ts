@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { AppContext } from '../../context.ts';
 import { signInForDemo } from '../../auth/auth.service.ts';
+import { listDemoPeople } from '../../demo/demo.service.ts';
 import { notFound } from '../../shared/errors.ts';
 import { setSessionCookie } from '../middleware/authenticate.ts';
 import { renderPage } from './render.ts';
@@ -10,17 +11,7 @@ import { t } from '../../i18n/i18n.ts';
 export function demoPages(ctx: AppContext): Router {
   const router = Router();
   router.get('/demo', async (req, res) => {
-    const people = await ctx.db
-      .selectFrom('users as u')
-      .leftJoin('organizations as o', 'o.id', 'u.organization_id')
-      .select(['u.id', 'u.email', 'o.name as organization', 'o.kind'])
-      .orderBy('o.kind')
-      .orderBy('o.name')
-      .execute();
-    renderPage(req, res, 'demo.njk', {
-      title: t(req.locale, 'Demo: sign in as anyone'),
-      people: people.map((p) => ({ ...p, organizer: ctx.config.ORGANIZER_EMAILS.includes(p.email) })),
-    });
+    renderPage(req, res, 'demo.njk', { title: t(req.locale, 'Demo: sign in as anyone'), people: await listDemoPeople(ctx) });
   });
   router.post('/demo/sign-in/:userId', async (req, res) => {
     const userId = String(req.params.userId);

@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
+import { pingDatabase } from '../../../db/database.ts';
 
 /** /healthz: the process answers. /readyz: Postgres and Redis answer too. */
 export function healthRoutes(ctx: AppContext): Router {
@@ -11,7 +11,7 @@ export function healthRoutes(ctx: AppContext): Router {
   router.get('/readyz', async (_req, res) => {
     const timeout = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000))]);
     const [postgres, redis] = await Promise.all([
-      timeout(sql`SELECT 1`.execute(ctx.db)).then(() => 'ok', () => 'unavailable'),
+      timeout(pingDatabase(ctx)).then(() => 'ok', () => 'unavailable'),
       timeout(ctx.redis.ping()).then(() => 'ok', () => 'unavailable'),
     ]);
     const ready = postgres === 'ok' && redis === 'ok';

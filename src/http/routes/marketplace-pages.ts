@@ -5,7 +5,7 @@ import { setOrganizationBody, organizationKindLabels, organizationKinds } from '
 import { listJoinableOrganizations, setMyOrganization } from '../../organizations/organizations.service.ts';
 import { getPublicMarketplace, listMarketplaces } from '../../marketplaces/marketplaces.service.ts';
 import { browseRequestsQuery, changeDeadlineBody, createRequestBody, requestCategories, requestCategoryLabels, rejectRequestBody, updateRequestBody } from '../../requests/requests.schemas.ts';
-import { browseRequests, listPublicThemes, changeRequestDeadline, createRequest, getRequest, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
+import { browseRequests, listPublicThemes, changeRequestDeadline, createRequest, getRequest, listRequestHistory, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
 import { visibleResponsesOf, requireVerifiedProvider } from '../../responses/responses.service.ts';
 import { isRequesterOf } from '../../responses/responses.policy.ts';
 import { canChangeDeadline, canEditRequest, canModerateRequest, canPostRequest, canPublishRequest, canWithdrawRequest, listableStatuses, seesRequestInternals } from '../../requests/requests.policy.ts';
@@ -13,7 +13,6 @@ import { getFollowing } from '../../interests/interests.service.ts';
 import { canFollowRequest } from '../../interests/interests.policy.ts';
 import { listMeetingsOfRequestFor } from '../../meetings/meetings.service.ts';
 import type { AppError } from '../../shared/errors.ts';
-import { listAudit } from '../../audit/audit.repository.ts';
 import { allCountries, commonLanguages } from '../../shared/reference-data.ts';
 import { instantToLocal } from '../../shared/time.ts';
 import { parseInput } from '../../shared/parse.ts';
@@ -240,7 +239,7 @@ export function marketplacePages(ctx: AppContext): Router {
       actor ? visibleResponsesOf(ctx, actor, request) : { items: [], sealedUntilClose: false },
       getFollowing(ctx, actor, request.id),
       listMeetingsOfRequestFor(ctx, actor, request),
-      insider ? listAudit(ctx.db, 'request', request.id) : [],
+      listRequestHistory(ctx, actor, request),
     ]);
     const isRequester = isRequesterOf(actor, request);
     let respondRefusal: string | null = null;

@@ -5,8 +5,8 @@ import { AppError } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
 import { formatInZone } from '../../shared/time.ts';
 import { createResponseBody, fundingLabels, fundings, modalities, modalityLabels, updateResponseBody } from '../../responses/responses.schemas.ts';
-import { changeResponse, createResponse, getResponse, requireVerifiedProvider } from '../../responses/responses.service.ts';
-import { findResponseOfOrganization, listResponsesOfOrganization, type ResponseRow } from '../../responses/responses.repository.ts';
+import { changeResponse, createResponse, findOwnResponse, getResponse, listOwnResponses, requireVerifiedProvider } from '../../responses/responses.service.ts';
+import type { ResponseRow } from '../../responses/responses.repository.ts';
 import { requestCategories, requestCategoryLabels } from '../../requests/requests.schemas.ts';
 import { getRequest } from '../../requests/requests.service.ts';
 import type { RequestRow } from '../../requests/requests.repository.ts';
@@ -82,7 +82,7 @@ export function responsePages(ctx: AppContext): Router {
     requireActor(req.actor);
     const request = await getRequest(ctx, req.actor, pathId(req, 'The request'));
     const actor = requireVerifiedProvider(req.actor, request);
-    const existing = await findResponseOfOrganization(ctx.db, request.id, actor.organization.id);
+    const existing = await findOwnResponse(ctx, actor, request.id);
     if (existing) return res.redirect(303, `/responses/${existing.id}/edit`);
     showForm(req, res, request, { mode: 'create', values: { offerCategories: [request.category], languages: request.languages.join(', ') }, allowDraft: true });
   });
@@ -167,7 +167,7 @@ export function responsePages(ctx: AppContext): Router {
 
   router.get('/account/responses', async (req, res) => {
     const actor = requireActor(req.actor);
-    const responses = actor.organization ? await listResponsesOfOrganization(ctx.db, actor.organization.id) : [];
+    const responses = await listOwnResponses(ctx, actor);
     renderPage(req, res, 'my-responses.njk', { title: t(req.locale, 'Our responses'), responses });
   });
 

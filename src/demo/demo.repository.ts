@@ -1,0 +1,78 @@
+import { sql } from 'kysely';
+import type { Queryable } from '../shared/db.ts';
+import { meetingStatusSets } from '../meetings/meeting-status.ts';
+
+/**
+ * Opens the demo marketplace and every request in it (opened a day ago, published an hour ago) with
+ * the response deadline `seconds` from now by the database clock. Returns that deadline.
+ */
+export async function openMarketplaceUntil({ db }: Queryable, marketplaceId: string, seconds: number): Promise<Date> {
+  const { rows } = await sql<{ deadline: Date }>`SELECT now() + make_interval(secs => ${seconds}) AS deadline`.execute(db);
+  const deadline = rows[0]!.deadline;
+  await db
+    .updateTable('marketplaces')
+    .set({ opens_at: sql`now() - interval '1 day'`, response_deadline: deadline, updated_at: sql`now()` })
+    .where('id', '=', marketplaceId)
+    .execute();
+  await db
+    .updateTable('requests')
+    .set({ response_deadline: deadline, own_deadline: null, status: 'open', published_at: sql`now() - interval '1 hour'`, closed_at: null })
+    .where('marketplace_id', '=', marketplaceId)
+    .execute();
+  return deadline;
+}
+
+export async function listRequestsToAnswer({ db }: Queryable, marketplaceId: string) {
+  return db.selectFrom('requests').select(['id', 'organization_id', 'category', 'themes', 'languages', 'title']).where('marketplace_id', '=', marketplaceId).execute();
+}
+
+/** Who holds a role in the agenda, outside governments, with an active member to respond as. */
+export async function listAgendaRoleHolders({ db }: Queryable, marketplaceId: string) {
+  return db
+    .selectFrom('session_roles as r')
+    .innerJoin('agenda_sessions as s', 's.id', 'r.session_id')
+    .innerJoin('organizations as o', 'o.id', 'r.organization_id')
+    .innerJoin('users as u', (join) => join.onRef('u.organization_id', '=', 'o.id').on('u.membership', '=', 'active'))
+    .select(['s.code', 's.title as session_title', 'r.role', 'r.note', 'o.id as organization_id', 'o.name', 'o.kind', 'u.id as user_id'])
+    .where('s.marketplace_id', '=', marketplaceId)
+    .where('o.kind', '!=', 'government')
+    .execute();
+}
+
+export async function listRequestDeadlines({ db }: Queryable, marketplaceId: string) {
+  return db.selectFrom('requests').select(['id', 'response_deadline']).where('marketplace_id', '=', marketplaceId).execute();
+}
+
+/** What the demo's progress line says: requests by status, the matching runs, active meetings, emails sent. */
+export async function countDemoProgress({ db }: Queryable) {
+  const [requests, runs, meetings, emails] = await Promise.all([
+    db
+      .selectFrom('requests')
+      .select(['status', sql<number>`count(*)`.as('n')])
+      .groupBy('status')
+      .execute(),
+    db.selectFrom('matching_runs').select(['status']).execute(),
+    db
+      .selectFrom('meetings')
+      .select(sql<number>`count(*)`.as('n'))
+      .where('status', 'in', meetingStatusSets.active)
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('outbox')
+      .select(sql<number>`count(*)`.as('n'))
+      .where('status', '=', 'sent')
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { requests, runs, meetings, emails };
+}
+
+/** Every person, with their organization, governments first: whom the demo page signs in as. */
+export async function listPeopleWithOrganizations({ db }: Queryable) {
+  return db
+    .selectFrom('users as u')
+    .leftJoin('organizations as o', 'o.id', 'u.organization_id')
+    .select(['u.id', 'u.email', 'o.name as organization', 'o.kind'])
+    .orderBy('o.kind')
+    .orderBy('o.name')
+    .execute();
+}

@@ -1,0 +1,72 @@
+import { sql } from 'kysely';
+import type { MatchingRunsTable } from '../../db/types.ts';
+import type { Queryable } from '../shared/db.ts';
+import { requestStatusSets } from '../requests/request-status.ts';
+
+/** A run is recorded as running before its transaction, so organizers see it running (or waiting for the run before it). */
+export async function insertRunningMatchingRun({ db }: Queryable, marketplaceId: string, trigger: MatchingRunsTable['trigger'], startedBy: string | null) {
+  return db.insertInto('matching_runs').values({ marketplace_id: marketplaceId, trigger, started_by: startedBy, status: 'running' }).returning('id').executeTakeFirstOrThrow();
+}
+
+export async function markMatchingRunFailed({ db }: Queryable, runId: string, error: string) {
+  await db
+    .updateTable('matching_runs')
+    .set({ status: 'failed', finished_at: sql`now()`, error })
+    .where('id', '=', runId)
+    .execute();
+}
+
+export async function markMatchingRunDone(
+  { db }: Queryable,
+  runId: string,
+  outcome: { method: string; objective: number; bound: number | null; stats: unknown; changes: unknown },
+) {
+  await db
+    .updateTable('matching_runs')
+    .set({
+      status: 'done',
+      finished_at: sql`now()`,
+      method: outcome.method,
+      objective: outcome.objective,
+      bound: outcome.bound,
+      stats: JSON.stringify(outcome.stats),
+      changes: JSON.stringify(outcome.changes),
+    })
+    .where('id', '=', runId)
+    .execute();
+}
+
+/** A marketplace's latest runs, newest first. */
+export async function listMatchingRunsOfMarketplace({ db }: Queryable, marketplaceId: string, limit: number) {
+  return db.selectFrom('matching_runs').selectAll().where('marketplace_id', '=', marketplaceId).orderBy('started_at', 'desc').limit(limit).execute();
+}
+
+export type MatchingRunRow = Awaited<ReturnType<typeof listMatchingRunsOfMarketplace>>[number];
+
+/**
+ * Marketplaces whose deadline passed (by `afterDeadlineMs` at least) with no finished run since, and with
+ * requests to match: the sweep starts their run when the delayed job was lost.
+ */
+export async function findMarketplacesDueForMatching({ db }: Queryable, afterDeadlineMs: number) {
+  return (
+    db
+      .selectFrom('marketplaces as m')
+      .select(['m.id', 'm.response_deadline'])
+      .where('m.response_deadline', '<=', sql<Date>`now() - make_interval(secs => ${afterDeadlineMs / 1000})`)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('matching_runs as r')
+              .select('r.id')
+              .whereRef('r.marketplace_id', '=', 'm.id')
+              .where('r.status', '=', 'done')
+              .whereRef('r.started_at', '>=', 'm.response_deadline'),
+          ),
+        ),
+      )
+      // Only marketplaces with something to match.
+      .where((eb) => eb.exists(eb.selectFrom('requests as q').select('q.id').whereRef('q.marketplace_id', '=', 'm.id').where('q.status', 'in', requestStatusSets.awaitingMatching)))
+      .execute()
+  );
+}
