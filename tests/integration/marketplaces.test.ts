@@ -178,7 +178,7 @@ describe('marketplaces', () => {
 
 describe('marketplace addresses', () => {
   it('a malformed or unknown marketplace in an address is a 404 that names the marketplace, for reads and writes alike', async () => {
-    const { env, api } = t;
+    const { api } = t;
     const { organizer } = t.people;
     for (const [method, path] of [
       ['GET', '/api/v1/marketplaces/no-such-edition'],
@@ -195,7 +195,7 @@ describe('marketplace addresses', () => {
   });
 
   it('the list names each marketplace with its deadline in its own zone and how many requests are open', async () => {
-    const { env, api } = t;
+    const { api } = t;
     const list = await api('GET', '/api/v1/marketplaces');
     expect(list.status).toBe(200);
     expect(list.body.items).toContainEqual({ slug: 'gfmd-2007', name: 'GFMD 2007 Brussels', timeZone: 'Europe/Brussels', responseDeadline: '2007-06-20T17:00:00+02:00', openRequests: 0 });

@@ -320,7 +320,7 @@ describe('the matching run, called directly', () => {
   });
 
   it('the request page lists its meetings to the requesting organization and the organizers, to nobody else', async () => {
-    const { env, api } = t;
+    const { env } = t;
     const { bangladesh, mexico, organizer, iom } = t.people;
     // The remittances request has confirmed meetings (Mexico's); Bangladesh and IOM take no part in them.
     const { remittances: training } = await agreedMarketplace();

@@ -152,7 +152,7 @@ describe('organizations', () => {
   });
 
   it('lists organizations with their members in the API’s own field names', async () => {
-    const { env, api } = t;
+    const { api } = t;
     const { organizer } = t.people;
     const list = await api('GET', '/api/v1/organizations', { token: organizer.token });
     expect(list.status).toBe(200);

@@ -394,7 +394,7 @@ describe('who sees and does what on a request', () => {
   });
 
   it('sealed responses cannot be unsealed once a provider responded on that promise; before any response they can', async () => {
-    const { env, api } = t;
+    const { api } = t;
     const { bangladesh, ilo, organizer } = t.people;
     const sealed = await postRequest(bangladesh, { title: 'Sealed request with a response', sealedResponses: true });
     await api('POST', `/api/v1/requests/${sealed.id}/publish`, { token: organizer.token });
