@@ -144,7 +144,7 @@ export async function measureDeadlineLatency(settings: RunSettings, memory: Memo
       CONCURRENCY: '10',
     });
     await bare.next('ready');
-    const queue = new Queue('bench-bare-close', { connection: phase.ctx.redis, prefix: phase.prefix });
+    const queue = new Queue('bench-bare-close', { connection: phase.ctx.redis!, prefix: phase.prefix });
     let bareCpu: CpuReport | null;
     try {
       const planBare = (id: string, deadline: Date) =>
