@@ -60,6 +60,14 @@ describe('for the people who run it', () => {
     const asOrganizer = new PageClient(env.baseUrl);
     asOrganizer.setCookie('fm_session', organizer.browserToken);
     expect((await asOrganizer.get('/organizer/queues')).status).toBe(200);
+    // The dashboard's own API answers on either queue backend: the queues with their jobs, and the store's figures.
+    const board = await fetch(new URL('/organizer/queues/api/queues?activeQueue=email&status=latest&page=1', env.baseUrl), { headers: { cookie: `fm_session=${organizer.browserToken}` } });
+    expect(board.status).toBe(200);
+    const { queues } = (await board.json()) as { queues: Array<{ name: string; counts: Record<string, number> }> };
+    expect(queues.map((q) => q.name).sort()).toEqual(['deadlines', 'email', 'matching']);
+    expect(queues.find((q) => q.name === 'email')!.counts).toHaveProperty('completed');
+    const stats = await fetch(new URL('/organizer/queues/api/redis/stats', env.baseUrl), { headers: { cookie: `fm_session=${organizer.browserToken}` } });
+    expect(stats.status).toBe(200);
     const asProvider = new PageClient(env.baseUrl);
     asProvider.setCookie('fm_session', provider.browserToken);
     expect((await asProvider.get('/organizer/queues')).status).toBe(403);
