@@ -69,6 +69,7 @@ say(`open ${config.BASE_URL}/demo to sign in as anyone, ${config.BASE_URL}/dev/m
 
 let lastLine = '';
 let finished = false;
+let allSent = false;
 const progress = setInterval(async () => {
   try {
     const [requests, runs, meetings, emails] = await Promise.all([
@@ -99,6 +100,13 @@ const progress = setInterval(async () => {
       say(`  ${config.BASE_URL}/dev/mail         every email, with its calendar invitation`);
       say(`  ${config.BASE_URL}/organizer/marketplaces/gfmd-2007/timetable   the side-meeting timetable (as the secretariat)`);
       say('Ctrl-C stops the demo; run it again for a fresh start.');
+    }
+    if (finished && !allSent) {
+      const unsent = await ctx.db.selectFrom('outbox').select(sql<number>`count(*)`.as('n')).where('status', 'in', ['pending', 'sending']).executeTakeFirstOrThrow();
+      if (Number(unsent.n) === 0) {
+        allSent = true;
+        say(`every email sent (${emails.n}), the side meetings' invitations included`);
+      }
     }
   } catch {
     // The next tick reports.
