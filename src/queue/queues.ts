@@ -82,7 +82,21 @@ export class JobQueues {
 
   /** Whether the backend answers (readiness): Redis's PING, or a query through a queue's pool on Postgres. */
   async ping(): Promise<void> {
-    if (this.backend === 'redis') await this.connection!.ping();
+    if (this.backend === 'redis') {
+      const redis = this.connection!;
+      // A producer's connection queues nothing while it connects (enableOfflineQueue: false): wait for it.
+      if (redis.status !== 'ready') {
+        await new Promise<void>((resolve, reject) => {
+          const settle = (error?: Error) => {
+            redis.off('ready', settle).off('error', settle);
+            if (error) reject(error);
+            else resolve();
+          };
+          redis.on('ready', settle).on('error', settle);
+        });
+      }
+      await redis.ping();
+    }
     else await this.queue('email').getJobCounts('waiting');
   }
 
