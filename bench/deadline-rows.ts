@@ -5,7 +5,8 @@
  *
  * Row 2 (latency): 1,000 requests, 3 responses each, deadlines spread evenly over 10 s; for each,
  * `closed_at - response_deadline` (closed_at is now() of the closing transaction). Baseline: the
- * same spread closed by a bare BullMQ worker whose job runs only the conditional UPDATE.
+ * same spread closed by a bare BullMQ worker whose job runs only the conditional UPDATE. Row 2p: the
+ * same app run with QUEUE_BACKEND=postgres (BullMQ's Postgres backend), beside row 2 in the same run.
  *
  * Row 3 (mass close): 10,000 requests with 10 responses each (100,000) sharing one deadline; the
  * time from the deadline until every request is closed and all 110,000 closing emails
@@ -38,7 +39,8 @@ export interface DeadlineRow {
   requests: number;
   spreadSeconds: number;
   app: LatencyStats;
-  bare: LatencyStats;
+  /** The bare BullMQ worker on Redis; null in the Postgres row, whose baseline is the Redis row. */
+  bare: LatencyStats | null;
   cpu: { app: CpuReport | null; bare: CpuReport | null };
 }
 
@@ -111,11 +113,11 @@ async function closeWave(
   return cpu.end();
 }
 
-export async function measureDeadlineLatency(settings: RunSettings, memory: MemoryRecord[], log: (line: string) => void): Promise<DeadlineRow> {
+export async function measureDeadlineLatency(settings: RunSettings, memory: MemoryRecord[], log: (line: string) => void, backend: 'redis' | 'postgres' = 'redis'): Promise<DeadlineRow> {
   const COUNT = 1000;
   const WARMUP = 100;
   const SPREAD_MS = 10_000;
-  const phase = await Phase.open('deadline', settings, memory);
+  const phase = await Phase.open(backend === 'redis' ? 'deadline' : 'deadlinepg', settings, memory, { QUEUE_BACKEND: backend });
   try {
     log(`deadline: seeding 2 x ${COUNT} open requests with 3 responses each (+2 x ${WARMUP} for warm-ups)`);
     const people = await createBenchPeople(phase.ctx, { requesters: 20, providers: 20 });
@@ -133,7 +135,9 @@ export async function measureDeadlineLatency(settings: RunSettings, memory: Memo
     const app = await latencyOf(phase, appIds!);
     log(`deadline (app): median latency by tenth of the spread (ms): ${await latencyByTenth(phase, appIds!)}`);
     log(`deadline (app): ${app.closed}/${COUNT} closed, median ${app.medianMs.toFixed(1)} ms, p99 ${app.p99Ms.toFixed(1)} ms, max ${app.maxMs.toFixed(1)} ms; cpu: ${appCpu ? describeCpu(appCpu) : ''}`);
-    await phase.stop(worker, 'deadline latency', 'app-worker');
+    await phase.stop(worker, backend === 'redis' ? 'deadline latency' : 'deadline latency, queues on Postgres', 'app-worker');
+    // On Postgres the row stands beside the Redis one of the same run: that is its baseline.
+    if (backend === 'postgres') return { requests: COUNT, spreadSeconds: SPREAD_MS / 1000, app, bare: null, cpu: { app: appCpu, bare: null } };
 
     // The bare mechanism: a delayed BullMQ job and one conditional UPDATE, same spread and concurrency.
     const bare = phase.fork('bare-deadline-worker', 'bench/bare-deadline-worker.ts', {
@@ -144,7 +148,7 @@ export async function measureDeadlineLatency(settings: RunSettings, memory: Memo
       CONCURRENCY: '10',
     });
     await bare.next('ready');
-    const queue = new Queue('bench-bare-close', { connection: phase.ctx.redis, prefix: phase.prefix });
+    const queue = new Queue('bench-bare-close', { connection: phase.ctx.redis!, prefix: phase.prefix });
     let bareCpu: CpuReport | null;
     try {
       const planBare = (id: string, deadline: Date) =>

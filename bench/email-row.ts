@@ -4,6 +4,7 @@
  * sent by one pooled nodemailer transport directly (bench/direct-send.ts). Both are warmed up with
  * 500 messages first, and run in alternating rounds (new rows each round). EMAIL_RATE_PER_SECOND is set to its maximum (10000) so the configured
  * provider limit (default 50/s) does not decide the figure: this measures what the pipeline can do.
+ * Row 4p: the same with QUEUE_BACKEND=postgres (BullMQ's Postgres backend), in the same run.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -34,9 +35,9 @@ async function sentCount(phase: Phase, keyPrefix: string): Promise<number> {
   return (await sql<{ n: number }>`SELECT count(*)::int AS n FROM outbox WHERE idempotency_key LIKE ${`${keyPrefix}:%`} AND status = 'sent'`.execute(phase.ctx.db)).rows[0]!.n;
 }
 
-export async function measureEmailPipeline(settings: RunSettings, memory: MemoryRecord[], sink: SmtpSink, log: (line: string) => void, count = 20_000, rounds = 2): Promise<EmailRow> {
+export async function measureEmailPipeline(settings: RunSettings, memory: MemoryRecord[], sink: SmtpSink, log: (line: string) => void, count = 20_000, rounds = 2, backend: 'redis' | 'postgres' = 'redis'): Promise<EmailRow> {
   const WARMUP = 500;
-  const phase = await Phase.open('email', settings, memory, { EMAIL_RATE_PER_SECOND: '10000' });
+  const phase = await Phase.open(backend === 'redis' ? 'email' : 'emailpg', settings, memory, { EMAIL_RATE_PER_SECOND: '10000', QUEUE_BACKEND: backend });
   try {
     // The email a mass close sends most: a responder's "request closed".
     const email = renderRequestClosedForResponderEmail(
@@ -91,7 +92,7 @@ export async function measureEmailPipeline(settings: RunSettings, memory: Memory
       const seconds = (performance.now() - started) / 1000;
       const report = await cpu.end();
       const sent = await sentCount(phase, `bench-email-${round}`);
-      log(`email round ${round} pipeline: ${count} in ${seconds.toFixed(1)} s = ${(count / seconds).toFixed(0)}/s (enqueue took ${enqueueSeconds.toFixed(1)} s); sink got ${sink.count}; cpu: ${report ? describeCpu(report) : ''}`);
+      log(`email round ${round} pipeline (${backend}): ${count} in ${seconds.toFixed(1)} s = ${(count / seconds).toFixed(0)}/s (enqueue took ${enqueueSeconds.toFixed(1)} s); sink got ${sink.count}; cpu: ${report ? describeCpu(report) : ''}`);
       return { result: { seconds, perSecond: count / seconds, enqueueSeconds, sent }, cpu: report };
     };
     const runDirect = async (round: number) => {
@@ -119,8 +120,8 @@ export async function measureEmailPipeline(settings: RunSettings, memory: Memory
       }
       results.push({ pipeline: pipeline.result, direct: directRun.result, cpu: { pipeline: pipeline.cpu, direct: directRun.cpu } });
     }
-    await phase.stop(worker, 'email pipeline', 'app-worker');
-    await phase.stop(direct, 'email pipeline', 'baseline');
+    await phase.stop(worker, backend === 'redis' ? 'email pipeline' : 'email pipeline, queues on Postgres', 'app-worker');
+    await phase.stop(direct, backend === 'redis' ? 'email pipeline' : 'email pipeline, queues on Postgres', 'baseline');
 
     // The statements of one send, as the worker sends them.
     const [one] = await insertOutboxRows(phase.ctx, { count: 1, keyPrefix: 'bench-explain', email });

@@ -140,7 +140,7 @@ export class Phase {
   async close(): Promise<void> {
     Phase.unclosed.delete(this);
     await Promise.all(this.started.map((s) => s.stop(5000).catch(() => 0)));
-    await removeRedisKeys(this.ctx.redis, `${this.prefix}*`).catch(() => 0);
+    if (this.ctx.redis) await removeRedisKeys(this.ctx.redis, `${this.prefix}*`).catch(() => 0);
     await closeContext(this.ctx).catch(() => {});
     const admin = new pg.Client({ connectionString: this.settings.adminUrl });
     await admin.connect();

@@ -5,8 +5,9 @@
  * ({fmbench-<run>-<row>}); both are dropped at the end, and nothing else on the servers is touched.
  * The app runs as real processes (web, worker), sampled for peak memory.
  *
- *   npm run bench                     every row (about 6-8 minutes on 2 cores)
+ *   npm run bench                     every row (about 10-12 minutes on 2 cores)
  *   npm run bench -- --only=http,email
+ *   npm run bench -- --only=deadline,deadline-postgres,email,email-postgres   the two queue backends side by side
  *
  * Settings (environment): BENCH_SECONDS (10, per HTTP run), BENCH_ROUNDS (3 HTTP rounds),
  * BENCH_CONNECTIONS (50), BENCH_CLOSE_SCALE (1 = 10,000 requests), BENCH_CLOSE_TIMEOUT (300 s),
@@ -34,7 +35,8 @@ import { CountingSmtpSink, ParsingSmtpSink, type SmtpSink } from './smtp-sink.ts
 import type { LoadResult } from './http-load.ts';
 import { describeCpu, type CpuReport } from './cpu.ts';
 
-const rowNames = ['http', 'deadline', 'close', 'email', 'optimizer'] as const;
+// deadline-postgres and email-postgres: rows 2 and 4 again with QUEUE_BACKEND=postgres, beside the Redis ones.
+const rowNames = ['http', 'deadline', 'deadline-postgres', 'close', 'email', 'email-postgres', 'optimizer'] as const;
 type RowName = (typeof rowNames)[number];
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
 const only = new Set<RowName>(onlyArg ? (onlyArg.slice('--only='.length).split(',') as RowName[]) : rowNames);
@@ -135,8 +137,10 @@ function table(rows: TableRow[]): string {
 const results: {
   http?: HttpRows;
   deadline?: DeadlineRow;
+  deadlinePostgres?: DeadlineRow;
   close?: MassCloseRow;
   email?: EmailRow;
+  emailPostgres?: EmailRow;
   optimizer?: OptimizerInstance[];
   errors: Record<string, string>;
 } = { errors: {} };
@@ -186,11 +190,17 @@ try {
   await attempt('deadline', async () => {
     results.deadline = await measureDeadlineLatency(settings, memory, log);
   });
+  await attempt('deadline-postgres', async () => {
+    results.deadlinePostgres = await measureDeadlineLatency(settings, memory, log, 'postgres');
+  });
   await attempt('close', async () => {
     results.close = await measureMassClose(settings, memory, log, closeScale, Number(process.env.BENCH_CLOSE_TIMEOUT ?? 300));
   });
   await attempt('email', async () => {
     results.email = await measureEmailPipeline(settings, memory, sink, log, emailCount, Number(process.env.BENCH_EMAIL_ROUNDS ?? 2));
+  });
+  await attempt('email-postgres', async () => {
+    results.emailPostgres = await measureEmailPipeline(settings, memory, sink, log, emailCount, Number(process.env.BENCH_EMAIL_ROUNDS ?? 2), 'postgres');
   });
   await attempt('optimizer', async () => {
     results.optimizer = await measureOptimizer(settings, memory, process.env.BENCH_MATCH_SIZES ?? '1000,10000', log);
@@ -205,7 +215,7 @@ try {
 // The table
 
 const rows: TableRow[] = [];
-const { http, deadline, close, email, optimizer } = results;
+const { http, deadline, deadlinePostgres, close, email, emailPostgres, optimizer } = results;
 if (http) {
   const base = httpFigure(http.baseline);
   const browse = httpFigure(http.browse);
@@ -244,17 +254,30 @@ if (http) {
     standing: 'reported',
   });
 }
+const latency = (row: DeadlineRow, s: DeadlineRow['app']) => `median ${ms(s.medianMs)} · p99 ${ms(s.p99Ms)} · max ${ms(s.maxMs)}${s.closed < row.requests ? ` (only ${s.closed} closed)` : ''}`;
+const meetsLatency = (row: DeadlineRow) => row.app.closed === row.requests && row.app.medianMs < 100 && row.app.p99Ms < 1000;
 if (deadline) {
   const { app, bare } = deadline;
-  const stats = (s: typeof app) => `median ${ms(s.medianMs)} · p99 ${ms(s.p99Ms)} · max ${ms(s.maxMs)}${s.closed < deadline.requests ? ` (only ${s.closed} closed)` : ''}`;
   rows.push({
     row: '2',
-    measure: `deadline → closed_at: ${int(deadline.requests)} requests (3 responses each), deadlines over ${deadline.spreadSeconds} s, delayed close-due-requests jobs`,
-    figure: stats(app),
-    baseline: `bare BullMQ delayed job + 1 UPDATE: ${stats(bare)}`,
-    ratio: `median ${times(app.medianMs / bare.medianMs)}, p99 ${times(app.p99Ms / bare.p99Ms)}`,
+    measure: `deadline → closed_at: ${int(deadline.requests)} requests (3 responses each), deadlines over ${deadline.spreadSeconds} s, delayed close-due-requests jobs, queues on Redis`,
+    figure: latency(deadline, app),
+    baseline: bare ? `bare BullMQ delayed job + 1 UPDATE: ${latency(deadline, bare)}` : '–',
+    ratio: bare ? `median ${times(app.medianMs / bare.medianMs)}, p99 ${times(app.p99Ms / bare.p99Ms)}` : '–',
     target: 'median < 100 ms, p99 < 1 s',
-    standing: app.closed === deadline.requests && app.medianMs < 100 && app.p99Ms < 1000 ? 'meets' : 'misses',
+    standing: meetsLatency(deadline) ? 'meets' : 'misses',
+  });
+}
+if (deadlinePostgres) {
+  const { app } = deadlinePostgres;
+  rows.push({
+    row: '2p',
+    measure: `deadline → closed_at as row 2, queues on Postgres (QUEUE_BACKEND=postgres)`,
+    figure: latency(deadlinePostgres, app),
+    baseline: deadline ? `row 2, queues on Redis: ${latency(deadline, deadline.app)}` : '–',
+    ratio: deadline ? `median ${times(app.medianMs / deadline.app.medianMs)}, p99 ${times(app.p99Ms / deadline.app.p99Ms)}` : '–',
+    target: 'median < 100 ms, p99 < 1 s',
+    standing: meetsLatency(deadlinePostgres) ? 'meets' : 'misses',
   });
 }
 if (close) {
@@ -273,13 +296,15 @@ if (close) {
     standing: close.seconds !== null && close.seconds < 30 && !scaled ? 'meets' : 'misses',
   });
 }
-if (email) {
+for (const [row, emailRow, backend] of [['4', email, 'Redis'], ['4p', emailPostgres, 'Postgres']] as const) {
+  if (!emailRow) continue;
+  const email = emailRow;
   const pipeline = median(email.rounds.map((r) => r.pipeline.perSecond));
   const direct = median(email.rounds.map((r) => r.direct.perSecond));
   const failed = email.rounds.reduce((s, r) => s + r.direct.failed + (email.messages - r.pipeline.sent), 0);
   rows.push({
-    row: '4',
-    measure: `email pipeline: ${int(email.messages)} outbox rows → BullMQ → SMTP sink (EMAIL_RATE_PER_SECOND=10000; median of ${email.rounds.length} alternating rounds)`,
+    row,
+    measure: `email pipeline: ${int(email.messages)} outbox rows → BullMQ on ${backend} → SMTP sink (EMAIL_RATE_PER_SECOND=10000; median of ${email.rounds.length} alternating rounds)`,
     figure: `${int(pipeline)} msg/s (${email.rounds.map((r) => int(r.pipeline.perSecond)).join(', ')})${failed ? ` (${failed} not sent)` : ''}`,
     baseline: `one pooled nodemailer transport: ${int(direct)} msg/s (${email.rounds.map((r) => int(r.direct.perSecond)).join(', ')})`,
     ratio: percent(pipeline / direct),
@@ -373,11 +398,13 @@ if (http) {
 }
 cpuLine('2 deadline latency, app', deadline?.cpu.app);
 cpuLine('2 deadline latency, bare worker', deadline?.cpu.bare);
+cpuLine('2p deadline latency, app, queues on Postgres', deadlinePostgres?.cpu.app);
 cpuLine('3 mass close, app', close?.cpu.app);
 cpuLine('3 mass close, set-based floor', close?.cpu.floor);
-if (email) {
-  cpuLine('4 email pipeline', meanCpu(email.rounds.flatMap((r) => (r.cpu.pipeline ? [r.cpu.pipeline] : []))));
-  cpuLine('4 direct send', meanCpu(email.rounds.flatMap((r) => (r.cpu.direct ? [r.cpu.direct] : []))));
+for (const [row, emailRow] of [['4', email], ['4p', emailPostgres]] as const) {
+  if (!emailRow) continue;
+  cpuLine(`${row} email pipeline${row === '4p' ? ', queues on Postgres' : ''}`, meanCpu(emailRow.rounds.flatMap((r) => (r.cpu.pipeline ? [r.cpu.pipeline] : []))));
+  cpuLine(`${row} direct send`, meanCpu(emailRow.rounds.flatMap((r) => (r.cpu.direct ? [r.cpu.direct] : []))));
 }
 const errors = Object.entries(results.errors).map(([name, stack]) => `- ${name} FAILED: ${stack.split('\n')[0]}`);
 const markdown = `${header}\n${table(rows)}\n\nCPU during each measurement (% of one core; "bench" is this process: autocannon, the SMTP sink; postgres and redis count every client on the machine):\n\n${cpuLines.join('\n')}\n\nPeak memory by process:\n\n${memoryTable}\n${errors.length ? `\n${errors.join('\n')}\n` : ''}`;

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig, type Config } from './config/config.ts';
@@ -6,6 +7,8 @@ import { ensureDatabaseExists, migrateToLatest } from '../db/migrate.ts';
 import { createApp } from './http/app.ts';
 import { MailCatcher } from './email/mail-catcher.ts';
 import { listenForCacheChanges } from './shared/process-cache.ts';
+import { resolveServices, withoutPassword, type ResolveOptions, type Services } from './platform/services.ts';
+import { EmbeddedPostgresError } from './platform/embedded-postgres.ts';
 
 /** Reads the configuration or stops the process with one line that names the bad variable. */
 export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
@@ -20,53 +23,83 @@ export function loadConfigOrExit(env: Record<string, string | undefined> = proce
   }
 }
 
-/** Explains a failure to reach Postgres or Redis, and how to start them. */
+/** Explains a failure to reach Postgres or Redis, and how to start them. The URL is named, never its password. */
 export function explainStartupError(error: unknown, config: Config): string {
   const e = error as { code?: string; message?: string };
-  const where = (url: string) => {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || (u.protocol.startsWith('redis') ? 6379 : 5432)}`;
-  };
-  if (e.code === 'ECONNREFUSED' && e.message?.includes(String(new URL(config.DATABASE_URL).port || 5432))) {
-    return `Postgres is not reachable at ${where(config.DATABASE_URL)} (DATABASE_URL). Start it (e.g. \`pg_ctlcluster 15 main start\` or \`docker compose up -d postgres\`).`;
-  }
-  if (e.code === 'ECONNREFUSED') {
-    return `A service is not reachable (${e.message}). Check that Postgres (DATABASE_URL) and Redis (REDIS_URL) are running.`;
-  }
+  if (error instanceof EmbeddedPostgresError) return error.message;
+  if (e.code === 'REDIS_DOWN') return e.message!;
   if (e.code === '28P01' || e.code === '28000') return `Postgres refused the credentials in DATABASE_URL (${e.message}).`;
+  if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN' || e.code === 'ETIMEDOUT' || /timeout|terminated/i.test(e.message ?? '')) {
+    return explainDatabaseDown(config);
+  }
   return `Start-up failed: ${e.message ?? String(error)}`;
 }
 
+function explainDatabaseDown(config: Config): string {
+  const url = new URL(config.DATABASE_URL);
+  const where = `${url.hostname}:${url.port || 5432}`;
+  if (config.embeddedPostgres) return `The embedded Postgres (${config.embeddedPostgres.dir}, port ${config.embeddedPostgres.port}) stopped answering. See ${config.embeddedPostgres.dir}.log.`;
+  if (config.given.DATABASE_URL) return `Postgres is not reachable at ${where} (DATABASE_URL=${withoutPassword(config.DATABASE_URL)}). Start it, or correct DATABASE_URL.`;
+  return `Postgres is not reachable at ${where}. Start it (e.g. \`pg_ctlcluster 15 main start\` or \`docker compose up -d postgres\`), set DATABASE_URL, or leave nothing at ${where} for an embedded Postgres.`;
+}
+
 /**
- * The start of every process: the context, the database (created and migrated) and Redis, or one
- * line that says which is not reachable and how to start it, and exit 1.
+ * Chooses the Postgres and the queue backend (src/platform/services.ts), starting the embedded
+ * Postgres when that is the choice; or one line that says what failed, and exit 1.
  */
-export async function startContextOrExit(config: Config, name: string): Promise<AppContext> {
-  const ctx = createContext(config, name);
+export async function resolveServicesOrExit(config: Config, options: ResolveOptions = {}): Promise<Services> {
   try {
-    await prepareDatabase(ctx);
-    await checkRedis(ctx);
+    return await resolveServices(config, { say: (line) => console.log(line), ...options });
   } catch (error) {
     console.error(explainStartupError(error, config));
+    process.exit(1);
+  }
+}
+
+export interface StartOptions extends ResolveOptions {
+  /** Services a caller resolved already (the demo, to name its own database first). */
+  services?: Services;
+}
+
+/**
+ * The start of every process: the services chosen and named in its first line, the context, the
+ * database (created and migrated) and the queues, or one line that says which is not reachable and
+ * how to start it, and exit 1. The embedded Postgres, when this process started it, stops with the
+ * context (closeContext).
+ */
+export async function startContextOrExit(config: Config, name: string, options: StartOptions = {}): Promise<AppContext> {
+  const services = options.services ?? (await resolveServicesOrExit(config, options));
+  // A web process of `npm run web` inherits its primary's choice; the primary has said it.
+  if (!options.services && !cluster.isWorker) console.log(services.summary);
+  const ctx = createContext(services.config, name);
+  ctx.embedded = services.embedded;
+  try {
+    // Redis first: a start that cannot run its jobs stops before it migrates anything.
+    if (ctx.config.queueBackend === 'redis') await checkRedis(ctx);
+    await prepareDatabase(ctx);
+  } catch (error) {
+    console.error(explainStartupError(error, ctx.config));
     await closeContext(ctx).catch(() => {});
     process.exit(1);
   }
   return ctx;
 }
 
-/** Creates the database when missing and runs the migrations. */
+/** Creates the database when missing and runs the migrations (the app's, and the queue backend's on Postgres). */
 export async function prepareDatabase(ctx: AppContext): Promise<void> {
   await ensureDatabaseExists(ctx.config.DATABASE_URL);
   // eslint-disable-next-line no-restricted-syntax -- migrations run on the pool itself, before any service; db/migrate.ts takes the Kysely handle
   await migrateToLatest(ctx.db);
+  await ctx.queues.prepare();
 }
 
 export async function checkRedis(ctx: AppContext): Promise<void> {
   const url = new URL(ctx.config.REDIS_URL);
   try {
-    await Promise.race([ctx.redis.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 5000))]);
+    await Promise.race([ctx.queues.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 5000))]);
   } catch {
-    throw Object.assign(new Error(`Redis is not reachable at ${url.hostname}:${url.port || 6379} (REDIS_URL). Start it (e.g. \`redis-server --daemonize yes\` or \`docker compose up -d redis\`).`), { code: 'REDIS_DOWN' });
+    const hint = ctx.config.given.REDIS_URL ? 'Start it, correct REDIS_URL, or set QUEUE_BACKEND=postgres' : 'Start it (e.g. `redis-server --daemonize yes`), or set QUEUE_BACKEND=postgres';
+    throw Object.assign(new Error(`Redis is not reachable at ${url.hostname}:${url.port || 6379} (REDIS_URL=${withoutPassword(ctx.config.REDIS_URL)}). ${hint}.`), { code: 'REDIS_DOWN' });
   }
 }
 

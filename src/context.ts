@@ -5,29 +5,33 @@ import { createDatabase, destroyDatabase, type Db } from '../db/database.ts';
 import { createRedis, JobQueues } from './queue/queues.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ProcessCache, type ProcessCaches } from './shared/process-cache.ts';
+import type { EmbeddedPostgres } from './platform/embedded-postgres.ts';
 
 /** What every service needs: configuration, the database, the queues and a logger. */
 export interface AppContext {
   config: Config;
   db: Db;
   pool: pg.Pool;
-  redis: Redis;
+  /** The Redis connection of the Redis queue backend; null when the queues run on Postgres (config.queueBackend). */
+  redis: Redis | null;
   queues: JobQueues;
   log: Logger;
   /** Short-lived copies of the public listing and of sessions (PUBLIC_CACHE_SECONDS, SESSION_CACHE_SECONDS). */
   caches: ProcessCaches;
+  /** The embedded Postgres this process started (startContextOrExit), stopped last by closeContext. */
+  embedded?: EmbeddedPostgres | null;
 }
 
 export function createContext(config: Config, name: string): AppContext {
   // eslint-disable-next-line no-restricted-syntax -- the context holds the handle it creates; services pass the context to repositories
   const { db, pool } = createDatabase(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
-  const redis = createRedis(config.REDIS_URL, 'producer');
+  const redis = config.queueBackend === 'redis' ? createRedis(config.REDIS_URL, 'producer') : null;
   return {
     config,
     db,
     pool,
     redis,
-    queues: new JobQueues(redis, config.REDIS_PREFIX),
+    queues: new JobQueues(config, redis),
     log: createLogger(config.LOG_LEVEL, name),
     caches: { listing: new ProcessCache(config.PUBLIC_CACHE_SECONDS), actors: new ProcessCache(config.SESSION_CACHE_SECONDS) },
   };
@@ -35,6 +39,7 @@ export function createContext(config: Config, name: string): AppContext {
 
 export async function closeContext(ctx: AppContext): Promise<void> {
   await ctx.queues.close().catch(() => {});
-  await ctx.redis.quit().catch(() => ctx.redis.disconnect());
+  await ctx.redis?.quit().catch(() => ctx.redis?.disconnect());
   await destroyDatabase(ctx);
+  await ctx.embedded?.stop();
 }

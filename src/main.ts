@@ -17,7 +17,7 @@ if (webOnly && config.WEB_PROCESSES > 1 && cluster.isPrimary) await runWebCluste
 else await runProcess(config);
 
 async function runProcess(config: Config): Promise<void> {
-  const ctx = await startContextOrExit(config, webOnly ? 'web' : 'app');
+  const ctx = await startContextOrExit(config, webOnly ? 'web' : 'app', webOnly && !config.SMTP_URL ? { email: 'sent by the worker (npm run worker)' } : {});
 
   let devMailbox: MailCatcher | undefined;
   let smtpUrl = config.SMTP_URL;

@@ -7,28 +7,35 @@ import { closeContext, startContextOrExit } from './boot.ts';
  * primary runs the migrations once and starts that many web processes sharing the port (node:cluster
  * hands connections round-robin). A process that dies is replaced after a second. SIGTERM reaches
  * every process, each finishes its requests, then the primary exits.
+ *
+ * The primary chooses the services once: the web processes get its DATABASE_URL and QUEUE_BACKEND,
+ * and an embedded Postgres it started runs until the last web process has stopped.
  */
 export async function runWebCluster(config: Config): Promise<void> {
-  const ctx = await startContextOrExit(config, 'web-primary');
+  const ctx = await startContextOrExit(config, 'web-primary', { email: 'sent by the worker (npm run worker)' });
+  const embedded = ctx.embedded;
+  ctx.embedded = null;
   await closeContext(ctx);
+  const chosen = { DATABASE_URL: ctx.config.DATABASE_URL, QUEUE_BACKEND: ctx.config.queueBackend };
+  const exit = () => void (embedded ? embedded.stop() : Promise.resolve()).finally(() => process.exit(0));
 
   let stopping = false;
   const alive = () => Object.values(cluster.workers ?? {}).filter((w) => w && !w.isDead());
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
-      if (alive().length === 0) process.exit(0);
+      if (alive().length === 0) exit();
       return;
     }
     console.error(`web process ${worker.process.pid} stopped (${signal ?? `exit code ${code}`}); starting another`);
-    setTimeout(() => cluster.fork(), 1000).unref();
+    setTimeout(() => cluster.fork(chosen), 1000).unref();
   });
-  for (let i = 0; i < config.WEB_PROCESSES; i++) cluster.fork();
+  for (let i = 0; i < config.WEB_PROCESSES; i++) cluster.fork(chosen);
 
   const stop = () => {
     if (stopping) return;
     stopping = true;
     const workers = alive();
-    if (workers.length === 0) process.exit(0);
+    if (workers.length === 0) exit();
     for (const worker of workers) worker!.process.kill('SIGTERM');
   };
   process.on('SIGTERM', stop);

@@ -1,7 +1,6 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import type { Transporter } from 'nodemailer';
 import type { AppContext } from '../src/context.ts';
-import { createRedis } from '../src/queue/queues.ts';
 import { jobDefinitions, jobsOfQueue, queueNames, type JobName, type JobPayload, type QueueName } from '../src/queue/registry.ts';
 import { sendDigestsProcessor, sendEmailProcessor, sweepOutboxProcessor } from './send-email.processor.ts';
 import { closeDueRequestsProcessor, sendRemindersProcessor, sweepDeadlinesProcessor } from './deadlines.processor.ts';
@@ -39,10 +38,11 @@ export async function startWorkers(ctx: AppContext, options: WorkerOptions): Pro
     if (typeof handlers[name] !== 'function') throw new Error(`Job ${name} has no handler`);
   }
 
-  const connection = createRedis(ctx.config.REDIS_URL, 'worker');
+  // Redis or Postgres, as the configuration chose (src/queue/queues.ts); the processors do not know which.
+  const factory = ctx.queues.workerFactory(ctx.config.REDIS_URL);
   const workers = queueNames.map((queue) => {
     const names = new Set(jobsOfQueue(queue));
-    const worker = new Worker(
+    const worker = factory.newWorker(
       queue,
       async (job: Job) => {
         const name = job.name as JobName;
@@ -52,8 +52,6 @@ export async function startWorkers(ctx: AppContext, options: WorkerOptions): Pro
         return (handlers[name] as (p: unknown, j: Job) => Promise<unknown>)(parsed.data, job);
       },
       {
-        connection,
-        prefix: ctx.config.REDIS_PREFIX,
         concurrency: concurrency[queue],
         ...(queue === 'email' ? { limiter: { max: ctx.config.EMAIL_RATE_PER_SECOND, duration: 1000 } } : {}),
         // A job whose worker died is taken again within about half a minute: its lock (renewed every
@@ -79,18 +77,18 @@ export async function startWorkers(ctx: AppContext, options: WorkerOptions): Pro
   // The sweeps are the backstop for lost jobs, so they must survive losing Redis's data themselves:
   // re-register them (an idempotent upsert) on every reconnect and every sweep interval.
   const reassure = () => void ensureSchedulers().catch((error: Error) => ctx.log.warn({ err: error.message }, 'could not register the sweeps; will retry'));
-  connection.on('ready', reassure);
+  const stopListening = factory.onReconnect(reassure);
   const watchdog = setInterval(reassure, every);
   watchdog.unref();
 
   return {
     async close(timeoutMs = 10_000) {
       clearInterval(watchdog);
-      connection.off('ready', reassure);
+      stopListening();
       const closing = Promise.all(workers.map((w) => w.close()));
       const timedOut = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref());
       if ((await Promise.race([closing, timedOut])) === 'timeout') await Promise.all(workers.map((w) => w.close(true)));
-      await connection.quit().catch(() => connection.disconnect());
+      await factory.close();
     },
   };
 }

@@ -20,13 +20,19 @@ const url = (protocols: string[]) =>
       message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
     });
 
+/** `DATABASE_URL= npm run demo` means unset, as in a .env file with the line left empty. */
+const unsetWhenEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema);
+
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0-65535').max(65535, 'must be 0-65535').default(3000),
   BASE_URL: url(['http', 'https']).default('http://localhost:3000'),
-  DATABASE_URL: url(['postgres', 'postgresql']).default('postgres://postgres@127.0.0.1:5432/forum_marketplace'),
+  // Unset outside production: the Postgres at the default address, or an embedded one (src/platform/services.ts).
+  DATABASE_URL: unsetWhenEmpty(url(['postgres', 'postgresql']).optional()),
   DATABASE_POOL_SIZE: z.coerce.number({ error: 'must be a number' }).int().min(1).max(200).default(10),
-  REDIS_URL: url(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
+  // Unset: the Redis at the default address, or the queues on Postgres when none answers.
+  REDIS_URL: unsetWhenEmpty(url(['redis', 'rediss']).optional()),
+  QUEUE_BACKEND: unsetWhenEmpty(z.enum(['redis', 'postgres'], { error: 'must be redis or postgres' }).optional()),
   REDIS_PREFIX: z
     .string()
     .regex(/^\{[A-Za-z0-9_-]+\}$/, 'must be a Redis hash tag such as {fm}')
@@ -46,7 +52,24 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type Config = z.infer<typeof configSchema> & { SESSION_SECRET: string; devMailbox: boolean };
+/** Where Postgres and Redis are looked for when their URL is not set. */
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/forum_marketplace';
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+export type QueueBackend = 'redis' | 'postgres';
+
+export type Config = Omit<z.infer<typeof configSchema>, 'DATABASE_URL' | 'REDIS_URL'> & {
+  DATABASE_URL: string;
+  REDIS_URL: string;
+  SESSION_SECRET: string;
+  devMailbox: boolean;
+  /** Which of the two URLs the environment set: an unset one may be replaced when nothing answers there. */
+  given: { DATABASE_URL: boolean; REDIS_URL: boolean };
+  /** Where the jobs, rate limits and cache announcements go. Until `resolveServices` runs, QUEUE_BACKEND or Redis. */
+  queueBackend: QueueBackend;
+  /** Set by `resolveServices` when this process's Postgres is the embedded one. */
+  embeddedPostgres?: { dir: string; port: number };
+};
 
 export class ConfigError extends Error {}
 
@@ -67,8 +90,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.NODE_ENV === 'production' && !config.SMTP_URL) {
     throw new ConfigError('Configuration error: SMTP_URL is required in production');
   }
+  if (config.NODE_ENV === 'production' && !config.DATABASE_URL) {
+    throw new ConfigError('Configuration error: DATABASE_URL is required in production (an embedded database is for development, the demo and the tests)');
+  }
+  if (config.NODE_ENV === 'production' && !config.REDIS_URL && !config.QUEUE_BACKEND) {
+    throw new ConfigError('Configuration error: REDIS_URL is required in production, or QUEUE_BACKEND=postgres to keep the queues in Postgres');
+  }
   return {
     ...config,
+    DATABASE_URL: config.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    REDIS_URL: config.REDIS_URL ?? DEFAULT_REDIS_URL,
+    given: { DATABASE_URL: config.DATABASE_URL !== undefined, REDIS_URL: config.REDIS_URL !== undefined },
+    queueBackend: config.QUEUE_BACKEND ?? 'redis',
     // Outside production a fixed development secret keeps sessions valid across restarts.
     SESSION_SECRET: config.SESSION_SECRET ?? 'development-only-secret-change-me-in-production!',
     // Without SMTP_URL outside production, mail goes to an in-process mailbox shown at /dev/mail.

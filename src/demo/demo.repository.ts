@@ -76,3 +76,9 @@ export async function listPeopleWithOrganizations({ db }: Queryable) {
     .orderBy('o.name')
     .execute();
 }
+
+/** Emails not yet sent (pending or being sent): the demo says "every email sent" at zero. */
+export async function countUnsentEmails({ db }: Queryable): Promise<number> {
+  const row = await db.selectFrom('outbox').select(sql<number>`count(*)`.as('n')).where('status', 'in', ['pending', 'sending']).executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -1,33 +1,38 @@
 import { removeRedisKeys } from '../shared/redis-keys.ts';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { closeContext, explainStartupError, loadConfigOrExit, startContextOrExit, startWebServer } from '../boot.ts';
+import { closeContext, explainStartupError, loadConfigOrExit, resolveServicesOrExit, startContextOrExit, startWebServer } from '../boot.ts';
+import { describeServices } from '../platform/services.ts';
 import { MailCatcher } from '../email/mail-catcher.ts';
 import { createMailer } from '../email/mailer.ts';
 import { startWorkers } from '../../workers/workers.ts';
 import { ORGANIZER } from '../../db/seed-data.ts';
 import { prepareDemo } from './demo-timeline.ts';
-import { countDemoProgress } from './demo.repository.ts';
+import { countDemoProgress, countUnsentEmails } from './demo.repository.ts';
 
 /**
  * `npm run demo`: the 2007 Brussels forum in one command. A fresh database of its own, the note's
  * marketplace with its response deadline a minute away, responses from the agencies, and the real
  * worker closing, matching, scheduling and emailing. Emails go to an in-process SMTP server shown at
- * /dev/mail unless SMTP_URL is set.
+ * /dev/mail unless SMTP_URL is set. On a machine with Node alone, Postgres is embedded (.data/pg)
+ * and the queues run on it.
  */
 const DEADLINE_IN_SECONDS = Number(process.env.DEMO_DEADLINE_SECONDS ?? 60);
 const base = loadConfigOrExit({ ...process.env, DEMO_MODE: 'true', NODE_ENV: 'development' });
-const demoDatabase = new URL(base.DATABASE_URL);
-demoDatabase.pathname = `/${process.env.DEMO_DATABASE ?? 'forum_marketplace_demo'}`;
-const config = loadConfigOrExit({
+const chosen = loadConfigOrExit({
   ...process.env,
   DEMO_MODE: 'true',
   NODE_ENV: 'development',
-  DATABASE_URL: demoDatabase.toString(),
   REDIS_PREFIX: '{fm-demo}',
   ORGANIZER_EMAILS: [ORGANIZER.email, ...base.ORGANIZER_EMAILS].join(','),
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
 });
+// Postgres (the one configured, the one at the default address, or an embedded one) and the queue backend, chosen once.
+const services = await resolveServicesOrExit(chosen);
+const demoDatabase = new URL(services.config.DATABASE_URL);
+demoDatabase.pathname = `/${process.env.DEMO_DATABASE ?? 'forum_marketplace_demo'}`;
+const config = { ...services.config, DATABASE_URL: demoDatabase.toString() };
+console.log(describeServices(config));
 const say = (line: string) => console.log(`[demo] ${line}`);
 
 // A fresh start: drop the demo database and the demo's Redis keys of an earlier run.
@@ -38,16 +43,19 @@ try {
   await client.connect();
   await client.query(`DROP DATABASE IF EXISTS "${demoDatabase.pathname.slice(1).replace(/"/g, '""')}" WITH (FORCE)`);
   await client.end();
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 5000, lazyConnect: true });
-  await redis.connect();
-  await removeRedisKeys(redis, `${config.REDIS_PREFIX}*`);
-  redis.disconnect();
+  if (config.queueBackend === 'redis') {
+    const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 5000, lazyConnect: true });
+    await redis.connect();
+    await removeRedisKeys(redis, `${config.REDIS_PREFIX}*`);
+    redis.disconnect();
+  }
 } catch (error) {
   console.error(explainStartupError(error, config));
+  await services.stop();
   process.exit(1);
 }
 
-const ctx = await startContextOrExit(config, 'demo');
+const ctx = await startContextOrExit(config, 'demo', { services: { ...services, config } });
 
 const mailbox = config.SMTP_URL ? undefined : new MailCatcher(5000);
 const smtpUrl = config.SMTP_URL || (await mailbox!.start(0));
@@ -61,6 +69,7 @@ say(`open ${config.BASE_URL}/demo to sign in as anyone, ${config.BASE_URL}/dev/m
 
 let lastLine = '';
 let finished = false;
+let allSent = false;
 const progress = setInterval(async () => {
   try {
     const { requests, runs, meetings, emails } = await countDemoProgress(ctx);
@@ -86,6 +95,12 @@ const progress = setInterval(async () => {
       say(`  ${config.BASE_URL}/dev/mail         every email, with its calendar invitation`);
       say(`  ${config.BASE_URL}/organizer/marketplaces/gfmd-2007/timetable   the side-meeting timetable (as the secretariat)`);
       say('Ctrl-C stops the demo; run it again for a fresh start.');
+    }
+    if (finished && !allSent) {
+      if ((await countUnsentEmails(ctx)) === 0) {
+        allSent = true;
+        say(`every email sent (${emails.n}), the side meetings' invitations included`);
+      }
     }
   } catch {
     // The next tick reports.

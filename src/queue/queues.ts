@@ -1,5 +1,6 @@
-import { Queue, type JobsOptions } from 'bullmq';
+import { createPostgresBackend, Queue, Worker, type JobsOptions, type Processor, type WorkerOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import type { Config } from '../config/config.ts';
 import { jobDefinitions, queueNames, type JobName, type JobPayload, type QueueName } from './registry.ts';
 
 /** The connection options every Redis client of ours shares; workers need maxRetriesPerRequest null. */
@@ -25,21 +26,78 @@ export const defaultJobOptions: JobsOptions = {
 /** Jobs per addBulk call: large enough to save round trips, small enough not to stall Redis. */
 const ENQUEUE_CHUNK = 1000;
 
-/** Typed access to every queue; the only place that adds jobs. */
+/** The Postgres schema BullMQ's tables live in, beside the service's own (bullmq's default). */
+export const QUEUE_SCHEMA = 'bullmq';
+
+/** What a worker process needs from the backend: workers on it, and a word when its connection comes back. */
+export interface WorkerFactory {
+  newWorker(queue: QueueName, processor: Processor, options: Omit<WorkerOptions, 'connection' | 'prefix'>): Worker;
+  /** Called when the connection comes back after an outage (Redis only: its data may be gone). Returns the way to stop listening. */
+  onReconnect(listener: () => void): () => void;
+  close(): Promise<void>;
+}
+
+/**
+ * The one place that knows which backend runs the jobs (config.queueBackend): BullMQ on Redis, or
+ * BullMQ on its Postgres backend (`createPostgresBackend`, tables in the `bullmq` schema of the
+ * service's own database). Producers enqueue through `enqueue`, workers come from `workerFactory`;
+ * neither knows which one runs.
+ *
+ * On Postgres, each queue and worker owns a small pool (bullmq builds it from the connection
+ * options and runs its own schema migrations, under an advisory lock, at first use), and a worker
+ * waits for jobs on a LISTEN connection of its own.
+ */
 export class JobQueues {
-  readonly queues: Map<QueueName, Queue>;
+  /** Made at first use: on Postgres a queue checks its tables as it is made, so not before the database exists. */
+  private readonly queues = new Map<QueueName, Queue>();
+  readonly backend: Config['queueBackend'];
 
   constructor(
-    readonly connection: Redis,
-    readonly prefix: string,
+    private readonly config: Pick<Config, 'queueBackend' | 'DATABASE_URL' | 'REDIS_PREFIX'>,
+    /** The producer's Redis connection (Redis backend only). */
+    readonly connection: Redis | null,
   ) {
-    this.queues = new Map(
-      queueNames.map((name) => [name, new Queue(name, { connection, prefix, defaultJobOptions }).on('error', () => {})] as const),
-    );
+    this.backend = config.queueBackend;
+  }
+
+  private newQueue(name: QueueName): Queue {
+    if (this.backend === 'postgres') return new Queue(name, { connection: this.postgresConnection(4), defaultJobOptions }, createPostgresBackend) as unknown as Queue;
+    return new Queue(name, { connection: this.connection!, prefix: this.config.REDIS_PREFIX, defaultJobOptions });
+  }
+
+  private postgresConnection(max: number) {
+    return { connectionString: this.config.DATABASE_URL, schema: QUEUE_SCHEMA, migrate: true, max, connectionTimeoutMillis: 5000 };
   }
 
   queue(name: QueueName): Queue {
-    return this.queues.get(name)!;
+    let queue = this.queues.get(name);
+    if (!queue) this.queues.set(name, (queue = this.newQueue(name).on('error', () => {})));
+    return queue;
+  }
+
+  /** Before the first job: on Postgres, BullMQ's tables are made or brought up to date (once, under a lock). */
+  async prepare(): Promise<void> {
+    if (this.backend === 'postgres') await Promise.all(queueNames.map((name) => this.queue(name).waitUntilReady()));
+  }
+
+  /** Whether the backend answers (readiness): Redis's PING, or a query through a queue's pool on Postgres. */
+  async ping(): Promise<void> {
+    if (this.backend === 'redis') {
+      const redis = this.connection!;
+      // A producer's connection queues nothing while it connects (enableOfflineQueue: false): wait for it.
+      if (redis.status !== 'ready') {
+        await new Promise<void>((resolve, reject) => {
+          const settle = (error?: Error) => {
+            redis.off('ready', settle).off('error', settle);
+            if (error) reject(error);
+            else resolve();
+          };
+          redis.on('ready', settle).on('error', settle);
+        });
+      }
+      await redis.ping();
+    }
+    else await this.queue('email').getJobCounts('waiting');
   }
 
   async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, options: JobsOptions = {}): Promise<void> {
@@ -48,7 +106,7 @@ export class JobQueues {
     await this.queue(definition.queue).add(name, data, options);
   }
 
-  /** Adds many jobs of one kind with BullMQ's addBulk: one Redis round trip per chunk. */
+  /** Adds many jobs of one kind with BullMQ's addBulk: one round trip per chunk. */
   async enqueueMany<N extends JobName>(name: N, jobs: Array<{ payload: JobPayload<N>; jobId: string }>, options: JobsOptions = {}): Promise<void> {
     const definition = jobDefinitions[name];
     const queue = this.queue(definition.queue);
@@ -57,6 +115,30 @@ export class JobQueues {
         jobs.slice(i, i + ENQUEUE_CHUNK).map((job) => ({ name, data: definition.payload.parse(job.payload), opts: { ...options, jobId: job.jobId } })),
       );
     }
+  }
+
+  /** Workers of this backend. On Redis they share one blocking connection of their own; on Postgres each has a pool sized to its concurrency. */
+  workerFactory(redisUrl: string): WorkerFactory {
+    if (this.backend === 'postgres') {
+      return {
+        newWorker: (queue, processor, options) =>
+          new Worker(queue, processor, { ...options, connection: this.postgresConnection((options.concurrency ?? 1) + 2) }, createPostgresBackend) as unknown as Worker,
+        // Postgres holds the jobs with the rest of the data: nothing is lost when the connection drops.
+        onReconnect: () => () => {},
+        close: async () => {},
+      };
+    }
+    const connection = createRedis(redisUrl, 'worker');
+    return {
+      newWorker: (queue, processor, options) => new Worker(queue, processor, { ...options, connection, prefix: this.config.REDIS_PREFIX }),
+      onReconnect: (listener) => {
+        connection.on('ready', listener);
+        return () => connection.off('ready', listener);
+      },
+      close: async () => {
+        await connection.quit().catch(() => connection.disconnect());
+      },
+    };
   }
 
   async close(): Promise<void> {

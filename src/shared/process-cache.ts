@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import pg from 'pg';
 import type { AppContext } from '../context.ts';
 import { createRedis } from '../queue/queues.ts';
 
@@ -65,27 +66,40 @@ export interface ProcessCaches {
   actors: ProcessCache;
 }
 
-/** The Redis channel on which processes announce a committed change to what a cache holds. */
+/** The channel on which processes announce a committed change to what a cache holds (Redis pub/sub, or Postgres NOTIFY). */
 function changesChannel(ctx: AppContext): string {
   return `${ctx.config.REDIS_PREFIX}:cache-changed`;
 }
 
+/** Postgres's channel: one database per deployment (and per test file), so no prefix is needed. */
+const NOTIFY_CHANNEL = 'fm_cache_changed';
+/** How long a lost LISTEN connection waits before it tries again. */
+const RELISTEN_DELAY_MS = 1000;
+
 /**
  * After a change has committed (a request published or closed, a session revoked, an organization
- * verified): this process forgets its copies at once, and tells the others through Redis. If Redis
- * is away, they catch up within the cache's TTL.
+ * verified): this process forgets its copies at once, and tells the others through the queue
+ * backend's channel: Redis pub/sub, or Postgres NOTIFY when the queues run on Postgres. If the
+ * channel is away, the others catch up within the cache's TTL.
  */
 export function cacheChanged(ctx: AppContext, name: CacheName): void {
   ctx.caches[name].clear();
-  ctx.redis.publish(changesChannel(ctx), name).catch(() => {});
+  if (ctx.redis) ctx.redis.publish(changesChannel(ctx), name).catch(() => {});
+  else ctx.pool.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, name]).catch(() => {});
+}
+
+function forget(ctx: AppContext, name: string): void {
+  if (name === 'listing' || name === 'actors') ctx.caches[name].clear();
 }
 
 /** A web process listens for the changes other processes commit (the worker closing requests). */
 export async function listenForCacheChanges(ctx: AppContext): Promise<() => Promise<void>> {
+  return ctx.redis ? listenOnRedis(ctx) : listenOnPostgres(ctx);
+}
+
+async function listenOnRedis(ctx: AppContext): Promise<() => Promise<void>> {
   const subscriber = createRedis(ctx.config.REDIS_URL, 'worker');
-  subscriber.on('message', (_channel: string, name: string) => {
-    if (name === 'listing' || name === 'actors') ctx.caches[name].clear();
-  });
+  subscriber.on('message', (_channel: string, name: string) => forget(ctx, name));
   // After a reconnect, messages sent meanwhile are lost: forget everything to be safe.
   subscriber.on('ready', () => {
     ctx.caches.listing.clear();
@@ -94,5 +108,44 @@ export async function listenForCacheChanges(ctx: AppContext): Promise<() => Prom
   await subscriber.subscribe(changesChannel(ctx));
   return async () => {
     await subscriber.quit().catch(() => subscriber.disconnect());
+  };
+}
+
+/**
+ * LISTEN on a connection of its own (a pooled one would be handed to queries). When it drops, a new
+ * one listens a second later, and everything is forgotten: notifications sent meanwhile are lost.
+ */
+async function listenOnPostgres(ctx: AppContext): Promise<() => Promise<void>> {
+  let client: pg.Client | null = null;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString: ctx.config.DATABASE_URL, connectionTimeoutMillis: 5000, keepAlive: true });
+    const lost = () => {
+      if (stopped || client !== next) return;
+      client = null;
+      void next.end().catch(() => {});
+      retry = setTimeout(() => void connect().catch(() => {}), RELISTEN_DELAY_MS);
+      retry.unref();
+    };
+    next.on('error', lost);
+    next.on('end', lost);
+    next.on('notification', (message) => forget(ctx, message.payload ?? ''));
+    client = next;
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${NOTIFY_CHANNEL}`);
+      ctx.caches.listing.clear();
+      ctx.caches.actors.clear();
+    } catch (error) {
+      lost();
+      throw error;
+    }
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    await client?.end().catch(() => {});
   };
 }

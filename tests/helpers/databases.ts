@@ -1,16 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
-/** Tests reach Postgres through TEST_DATABASE_URL (default: the local server, trust auth). */
-const base = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+/** Where the tests' Postgres is looked for when TEST_DATABASE_URL is not set: the local server, trust auth. */
+export const DEFAULT_TEST_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/**
+ * Tests reach Postgres through TEST_DATABASE_URL (default: the local server). Read at each call:
+ * the global setup sets it to the embedded server it starts when nothing answers at the default,
+ * and the test files (forked after it) inherit it.
+ */
 export function databaseUrl(name: string): string {
-  const url = new URL(base.toString());
+  const url = new URL(process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL);
   url.pathname = `/${name}`;
   return url.toString();
 }
 
-export const ADMIN_URL = databaseUrl('postgres');
+export function adminUrl(): string {
+  return databaseUrl('postgres');
+}
 
 /**
  * Test databases carry their creation time in their name (fm_test_<seconds>_<random>), so a run can
@@ -31,7 +38,7 @@ export async function dropStaleTestDatabases(admin: pg.Client, olderThanSeconds:
 /** A fresh database for one test file, cloned from the migrated template of this run. */
 export async function createFileDatabase(template: string): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
   const name = testDatabaseName('file');
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();
   try {
     // Cloning needs the template free of other connections; files starting together retry briefly.
@@ -51,7 +58,7 @@ export async function createFileDatabase(template: string): Promise<{ name: stri
     name,
     url: databaseUrl(name),
     drop: async () => {
-      const client = new pg.Client({ connectionString: ADMIN_URL });
+      const client = new pg.Client({ connectionString: adminUrl() });
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await client.end();

@@ -44,7 +44,7 @@ describe('for the people who run it', () => {
 
   it('/healthz and /readyz answer; /metrics counts HTTP, queues, the outbox and the cache hits', async () => {
     expect((await t.api('GET', '/healthz')).body).toEqual({ status: 'ok' });
-    expect((await t.api('GET', '/readyz')).body).toEqual({ status: 'ready', postgres: 'ok', redis: 'ok' });
+    expect((await t.api('GET', '/readyz')).body).toEqual({ status: 'ready', postgres: 'ok', ...(t.env.config.queueBackend === 'redis' ? { redis: 'ok' } : { queues: 'ok' }) });
     // The same token twice: the second request finds the session in the cache.
     expect((await t.api('GET', '/api/v1/me', { token: t.people.ilo.token })).status).toBe(200);
     expect((await t.api('GET', '/api/v1/me', { token: t.people.ilo.token })).status).toBe(200);
@@ -59,6 +59,14 @@ describe('for the people who run it', () => {
 
   it('the queue dashboard is for organizers only; the demo sign-in page does not exist outside demo mode', async () => {
     expect((await t.pages.organizer.get('/organizer/queues')).status).toBe(200);
+    // The dashboard's own API answers on either queue backend: the queues with their jobs, and the store's figures.
+    const cookie = { headers: { cookie: `fm_session=${t.people.organizer.browserToken}` } };
+    const board = await fetch(new URL('/organizer/queues/api/queues?activeQueue=email&status=latest&page=1', t.env.baseUrl), cookie);
+    expect(board.status).toBe(200);
+    const { queues } = (await board.json()) as { queues: Array<{ name: string; counts: Record<string, number> }> };
+    expect(queues.map((q) => q.name).sort()).toEqual(['deadlines', 'email', 'matching']);
+    expect(queues.find((q) => q.name === 'email')!.counts).toHaveProperty('completed');
+    expect((await fetch(new URL('/organizer/queues/api/redis/stats', t.env.baseUrl), cookie)).status).toBe(200);
     expect((await t.pages.ilo.get('/organizer/queues')).status).toBe(403);
     expect((await t.anonymousPage().get('/demo')).status).toBe(404);
     const signIn = await fetch(new URL(`/demo/sign-in/${t.people.ilo.id}`, t.env.baseUrl), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '', redirect: 'manual' });

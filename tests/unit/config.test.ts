@@ -34,6 +34,36 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40) })).toThrow(/SMTP_URL/);
   });
 
+  it('production never falls back: DATABASE_URL is required, and the queues need REDIS_URL or QUEUE_BACKEND=postgres', () => {
+    const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), SMTP_URL: 'smtp://mail:25' };
+    expect(() => loadConfig(production)).toThrow(/^Configuration error: DATABASE_URL is required in production/);
+    expect(() => loadConfig({ ...production, DATABASE_URL: 'postgres://db/fm' })).toThrow(/^Configuration error: REDIS_URL is required in production, or QUEUE_BACKEND=postgres/);
+    expect(loadConfig({ ...production, DATABASE_URL: 'postgres://db/fm', QUEUE_BACKEND: 'postgres' }).queueBackend).toBe('postgres');
+    expect(loadConfig({ ...production, DATABASE_URL: 'postgres://db/fm', REDIS_URL: 'redis://cache:6379' }).queueBackend).toBe('redis');
+  });
+
+  it('an unset or empty DATABASE_URL / REDIS_URL is remembered as unset, so an embedded Postgres or the Postgres queues may replace it', () => {
+    expect(loadConfig({}).given).toEqual({ DATABASE_URL: false, REDIS_URL: false });
+    expect(loadConfig({ DATABASE_URL: '', REDIS_URL: '' }).given).toEqual({ DATABASE_URL: false, REDIS_URL: false });
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/fm', REDIS_URL: 'redis://cache:6379' }).given).toEqual({ DATABASE_URL: true, REDIS_URL: true });
+    expect(() => loadConfig({ QUEUE_BACKEND: 'kafka' })).toThrow(/^Configuration error: QUEUE_BACKEND must be redis or postgres$/);
+  });
+
+  it('a set DATABASE_URL that does not answer stops the start with a line naming it, without its password', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, BASE_URL: 'http://localhost:3000', PORT: '0', DATABASE_URL: 'postgres://app:hunter2@127.0.0.1:1/fm', QUEUE_BACKEND: 'postgres' }, encoding: 'utf8', timeout: 30_000 });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe('Postgres is not reachable at 127.0.0.1:1 (DATABASE_URL=postgres://app:***@127.0.0.1:1/fm). Start it, or correct DATABASE_URL.');
+    expect(result.stdout).toContain('Postgres: postgres://app:***@127.0.0.1:1/fm · queues: Postgres');
+    expect(result.stdout + result.stderr).not.toContain('hunter2');
+  });
+
+  it('a set REDIS_URL that does not answer stops the start with a line naming it', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, BASE_URL: 'http://localhost:3000', PORT: '0', REDIS_URL: 'redis://:s3cret@127.0.0.1:1', QUEUE_BACKEND: '', DATABASE_URL: 'postgres://postgres@127.0.0.1:1/fm_never_created' }, encoding: 'utf8', timeout: 30_000 });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toMatch(/^Redis is not reachable at 127\.0\.0\.1:1 \(REDIS_URL=redis:\/\/:\*\*\*@127\.0\.0\.1:1\)\. Start it, correct REDIS_URL, or set QUEUE_BACKEND=postgres\.$/);
+    expect(result.stdout + result.stderr).not.toContain('s3cret');
+  });
+
   it('the service refuses to start with one clear line, no stack trace', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, PORT: 'eighty' }, encoding: 'utf8', timeout: 20_000 });
     expect(result.status).toBe(1);

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { AppContext } from '../../context.ts';
 import { pingDatabase } from '../../../db/database.ts';
 
-/** /healthz: the process answers. /readyz: Postgres and Redis answer too. */
+/** /healthz: the process answers. /readyz: Postgres and the queue backend answer too (`redis` only when the queues run on Redis). */
 export function healthRoutes(ctx: AppContext): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
@@ -10,12 +10,12 @@ export function healthRoutes(ctx: AppContext): Router {
   });
   router.get('/readyz', async (_req, res) => {
     const timeout = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000))]);
-    const [postgres, redis] = await Promise.all([
+    const [postgres, queues] = await Promise.all([
       timeout(pingDatabase(ctx)).then(() => 'ok', () => 'unavailable'),
-      timeout(ctx.redis.ping()).then(() => 'ok', () => 'unavailable'),
+      timeout(ctx.queues.ping()).then(() => 'ok', () => 'unavailable'),
     ]);
-    const ready = postgres === 'ok' && redis === 'ok';
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', postgres, redis });
+    const ready = postgres === 'ok' && queues === 'ok';
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', postgres, ...(ctx.queues.backend === 'redis' ? { redis: queues } : { queues }) });
   });
   return router;
 }
