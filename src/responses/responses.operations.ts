@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { operation, pathParams, recordId } from '../http/operation.ts';
 import { AppError } from '../shared/errors.ts';
 import { listOf } from '../shared/answer-fields.ts';
-import { getRequest } from '../requests/requests.service.ts';
 import { createResponseBody, myResponseAnswer, responseAnswer, updateResponseBody } from './responses.schemas.ts';
 import { changeResponse, createResponse, getResponse, listMyResponses, listVisibleResponses, responseToJson } from './responses.service.ts';
 import { markPreferred } from '../meetings/meetings.service.ts';
@@ -28,9 +27,8 @@ export const responseOperations = [
     async handler(ctx, { actor, params, body, res }) {
       try {
         const response = await createResponse(ctx, actor, params.id, body);
-        const request = await getRequest(ctx, actor, response.request_id);
         res.location(`/api/v1/responses/${response.id}`);
-        return responseToJson(response, request.time_zone);
+        return responseToJson(response, response.time_zone);
       } catch (error) {
         const existingId = (error as { existingId?: string }).existingId;
         if (error instanceof AppError && existingId) res.setHeader('Location', `/api/v1/responses/${existingId}`);
@@ -68,8 +66,7 @@ export const responseOperations = [
     answer: responseAnswer,
     async handler(ctx, { actor, params }) {
       const response = await getResponse(ctx, actor, params.id);
-      const request = await getRequest(ctx, actor, response.request_id);
-      return responseToJson(response, request.time_zone);
+      return responseToJson(response, response.time_zone);
     },
   }),
   operation({
@@ -85,8 +82,7 @@ export const responseOperations = [
     answer: responseAnswer,
     async handler(ctx, { actor, params, body }) {
       const response = await changeResponse(ctx, actor, params.id, 'edit', body);
-      const request = await getRequest(ctx, actor, response.request_id);
-      return responseToJson(response, request.time_zone);
+      return responseToJson(response, response.time_zone);
     },
   }),
   ...(['submit', 'withdraw'] as const).map((action) =>
@@ -102,8 +98,7 @@ export const responseOperations = [
       answer: responseAnswer,
       async handler(ctx, { actor, params }) {
         const response = await changeResponse(ctx, actor, params.id, action);
-        const request = await getRequest(ctx, actor, response.request_id);
-        return responseToJson(response, request.time_zone);
+        return responseToJson(response, response.time_zone);
       },
     }),
   ),

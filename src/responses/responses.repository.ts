@@ -106,7 +106,7 @@ const responseColumns = [
   'o.kind as organization_kind',
 ] as const;
 
-export type ResponseRow = NonNullable<Awaited<ReturnType<typeof findResponse>>>;
+export type ResponseRow = NonNullable<Awaited<ReturnType<typeof findResponseOfOrganization>>>;
 
 /** A matching run's verdict on a response. */
 export async function setResponseMatchOutcome({ db }: Queryable, responseId: string, status: 'matched' | 'not_matched') {
@@ -140,8 +140,16 @@ export async function listSubmittedResponsesWithWriters({ db }: Queryable, reque
   return result.rows;
 }
 
+/** A response with the time zone of its marketplace, in which its times are shown. */
 export async function findResponse({ db }: Queryable, id: string) {
-  return db.selectFrom('responses as s').innerJoin('organizations as o', 'o.id', 's.organization_id').select(responseColumns).where('s.id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('responses as s')
+    .innerJoin('organizations as o', 'o.id', 's.organization_id')
+    .innerJoin('requests as r', 'r.id', 's.request_id')
+    .innerJoin('marketplaces as m', 'm.id', 'r.marketplace_id')
+    .select([...responseColumns, 'm.time_zone'])
+    .where('s.id', '=', id)
+    .executeTakeFirst();
 }
 
 export async function findResponseOfOrganization({ db }: Queryable, requestId: string, organizationId: string) {
