@@ -248,7 +248,13 @@ export interface MatchingRunsTable {
   stats: unknown | null;
   changes: unknown | null;
   error: string | null;
+  /** What a running run is doing; `done` or `failed` once it ended. */
+  stage: ColumnType<MatchingRunStage, MatchingRunStage | undefined, MatchingRunStage>;
+  /** The solver's latest progress (seconds, objective, bound, gap), while it solves and after. */
+  progress: unknown | null;
 }
+
+export type MatchingRunStage = 'waiting' | 'loading' | 'solving' | 'storing' | 'done' | 'failed';
 
 export interface ScorePart {
   factor: string;

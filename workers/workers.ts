@@ -5,6 +5,7 @@ import { jobDefinitions, jobsOfQueue, queueNames, type JobName, type JobPayload,
 import { sendDigestsProcessor, sendEmailProcessor, sweepOutboxProcessor } from './send-email.processor.ts';
 import { closeDueRequestsProcessor, sendRemindersProcessor, sweepDeadlinesProcessor } from './deadlines.processor.ts';
 import { runMatchingProcessor } from './matching.processor.ts';
+import { warmSolverThread } from '../src/meetings/solve-in-worker.ts';
 
 type Handlers = { [N in JobName]: (payload: JobPayload<N>, job: Job) => Promise<unknown> };
 
@@ -37,6 +38,8 @@ export async function startWorkers(ctx: AppContext, options: WorkerOptions): Pro
   for (const name of Object.keys(jobDefinitions) as JobName[]) {
     if (typeof handlers[name] !== 'function') throw new Error(`Job ${name} has no handler`);
   }
+  // The optimizer's thread starts now, not in the first run (it does not keep the process alive while idle).
+  warmSolverThread();
 
   // Redis or Postgres, as the configuration chose (src/queue/queues.ts); the processors do not know which.
   const factory = ctx.queues.workerFactory(ctx.config.REDIS_URL);

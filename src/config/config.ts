@@ -44,6 +44,10 @@ export const configSchema = z.object({
   PUBLIC_CACHE_SECONDS: z.coerce.number({ error: 'must be a number' }).int().min(0).max(300).default(30),
   WEB_PROCESSES: z.coerce.number({ error: 'must be a number' }).int().min(1).max(64).default(1),
   SESSION_CACHE_SECONDS: z.coerce.number({ error: 'must be a number' }).int().min(0).max(60).default(10),
+  // How long a matching run may solve: it then stores the best schedule found, with its gap. A re-run after
+  // a decline or an unavailability keeps most meetings and should answer within seconds.
+  MATCHING_TIME_LIMIT_SECONDS: z.coerce.number({ error: 'must be a number' }).min(0.5, 'must be at least 0.5').max(3600).default(10),
+  MATCHING_RERUN_TIME_LIMIT_SECONDS: z.coerce.number({ error: 'must be a number' }).min(0.5, 'must be at least 0.5').max(3600).default(2),
   EMAIL_RATE_PER_SECOND: z.coerce.number({ error: 'must be a number' }).int().min(1).max(10000).default(50),
   ORGANIZER_EMAILS: emailList,
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),

@@ -1,17 +1,29 @@
 import type { AppContext } from '../context.ts';
 import type { Actor } from '../auth/actor.ts';
-import { inTransaction, type Tx } from '../shared/transaction.ts';
+import type { OutboxEmail } from '../email/outbox.repository.ts';
+import { oncePerLocale } from '../email/render.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { closeRequests } from '../requests/close.service.ts';
 import { findOverdueOpenRequestIds } from '../requests/requests.repository.ts';
-import { setResponseMatchOutcome } from '../responses/responses.repository.ts';
-import { changeRequestStatus } from '../requests/request-status.ts';
-import { buildMatchingInstance, pairKey, type KeptMeeting } from './matching-instance.ts';
-import { solveInWorker } from './solve-in-worker.ts';
-import { freeTimesBefore, insertMeeting, listActiveMeetingPairs, loadMatchingState, lockMarketplaceForMatching, type MatchingState, type MeetingRow } from './meetings.repository.ts';
+import { requestUrl } from '../requests/requests.service.ts';
+import { inTransaction } from '../shared/transaction.ts';
+import type { MatchingResult } from '../matching/instance.schema.ts';
+import { solveInWorker, type SolveProgress } from './solve-in-worker.ts';
 import { insertRunningMatchingRun, markMatchingRunDone, markMatchingRunFailed } from './matching-runs.repository.ts';
-import { changeMeetingStatus } from './meeting-status.ts';
-import { cancellationReasons, queueMeetingEmails, queueNotMatchedEmail, queueRequesterSummary } from './meeting-notifications.ts';
+import {
+  deferDoubleBookingChecks,
+  listActiveMeetingsOfRequests,
+  loadMatchingSnapshot,
+  setMatchingRunStage,
+  withMatchingLock,
+  writeMatchOutcomes,
+  type MatchingSnapshot,
+  type MeetingWrites,
+} from './matching-store.repository.ts';
+import { writeRunMeetings } from './meeting-status.ts';
+import { busyTimes, instanceOfSnapshot, planMeetingWrites, splitKeptMeetings } from './matching-plan.ts';
+import { cancellationReasons, meetingNoticeEmails, notMatchedEmail, requesterSummaryEmail, type MeetingNotice, type MeetingNoticeFacts } from './meeting-notifications.ts';
+import { renderNotMatchedEmail } from './meetings.emails.ts';
 
 export type RunTrigger = 'deadline' | 'organizer' | 'decline' | 'sweep';
 
@@ -24,168 +36,206 @@ export interface RunChanges {
   responsesNotMatched: number;
 }
 
-function overlaps(aStart: Date, aEnd: Date, bStart: Date, bEnd: Date): boolean {
-  return aStart < bEnd && bStart < aEnd;
-}
-
-/** A meeting still holds when its pair is still on offer, its room exists, and neither organization became busy then. */
-function stillHolds(meeting: MeetingRow, state: MatchingState, busy: Array<{ organizationId: string; startsAt: Date; endsAt: Date }>): boolean {
-  const response = state.responses.find((r) => r.id === meeting.response_id);
-  if (!response || state.declinedResponses.has(meeting.response_id)) return false;
-  if (!state.requests.some((r) => r.id === meeting.request_id)) return false;
-  if (!state.rooms.some((r) => r.id === meeting.room_id)) return false;
-  return !busy.some(
-    (b) => (b.organizationId === meeting.requester_org_id || b.organizationId === meeting.provider_org_id) && overlaps(b.startsAt, b.endsAt, meeting.starts_at, meeting.ends_at),
-  );
-}
+/** The solver's progress is written to the run at most this often (organizers read it on the timetable). */
+const PROGRESS_EVERY_MS = 500;
 
 /**
- * The matching run of a marketplace: closes what is overdue, scores every response against its
- * request, keeps the meetings that still hold, solves the rest, and stores meetings and statuses in
- * one transaction, with the emails of what changed. A run with nothing changed changes nothing.
+ * The matching run of a marketplace, in four stages that organizers see on the run:
+ * - waiting: for the run of the same marketplace before it (a session-level lock, held to the end);
+ * - loading: one snapshot of everything the run needs, emails' names and addresses included;
+ * - solving: outside any transaction, in the process's optimizer thread, up to the time limit;
+ * - storing: one short transaction of a few multi-row statements whatever the size, which re-checks
+ *   what changed since the snapshot (a decline, a withdrawal: those rows are left alone) and writes
+ *   meetings, attendance, statuses, audit rows and every email.
+ * A run with nothing changed changes nothing and sends nothing.
  */
 export async function runMatching(ctx: AppContext, marketplaceId: string, trigger: RunTrigger, actor: Actor | null = null) {
   await closeRequests(ctx, await findOverdueOpenRequestIds(ctx, marketplaceId));
-
-  // The run is recorded as running before its transaction, so organizers see it running (or waiting
-  // for the run before it), and a run that fails is recorded as failed with its error.
   const run = await insertRunningMatchingRun(ctx, marketplaceId, trigger, actor?.id ?? null);
   try {
-    return await solveAndStore(ctx, marketplaceId, trigger, actor, run);
+    return await withMatchingLock(ctx, marketplaceId, (connection) => solveAndStore(ctx, connection, marketplaceId, trigger, actor, run.id));
   } catch (error) {
     await markMatchingRunFailed(ctx, run.id, (error as Error).message.slice(0, 2000)).catch(() => {});
     throw error;
   }
 }
 
-async function solveAndStore(ctx: AppContext, marketplaceId: string, trigger: RunTrigger, actor: Actor | null, run: { id: string }) {
-  return inTransaction(ctx, async (tx) => {
-    await lockMarketplaceForMatching(tx, marketplaceId);
-    const state = await loadMatchingState(tx, marketplaceId);
-    const m = state.marketplace;
+async function solveAndStore(ctx: AppContext, connection: Parameters<Parameters<typeof withMatchingLock>[2]>[0], marketplaceId: string, trigger: RunTrigger, actor: Actor | null, runId: string) {
+  await setMatchingRunStage({ db: connection }, runId, 'loading');
+  const snapshot = await loadMatchingSnapshot(connection, marketplaceId);
+  const busy = busyTimes(snapshot);
+  const { kept, released } = splitKeptMeetings(snapshot, busy);
+  const built = instanceOfSnapshot(snapshot, busy, kept);
 
-    const busy = [
-      ...state.sessions.filter((s) => s.organization_id).map((s) => ({ organizationId: s.organization_id!, startsAt: s.starts_at, endsAt: s.ends_at })),
-      ...state.busy.map((b) => ({ organizationId: b.organization_id, startsAt: b.starts_at, endsAt: b.ends_at })),
-    ];
-    const kept: KeptMeeting[] = [];
-    const toRelease: MeetingRow[] = [];
-    for (const meeting of state.meetings) {
-      if (stillHolds(meeting, state, busy)) {
-        kept.push({ responseId: meeting.response_id, requestId: meeting.request_id, requesterOrgId: meeting.requester_org_id, providerOrgId: meeting.provider_org_id, roomId: meeting.room_id, startsAt: meeting.starts_at, endsAt: meeting.ends_at });
-      } else {
-        toRelease.push(meeting);
+  let result: MatchingResult | null = null;
+  if (built.instance.offers.length > 0) {
+    await setMatchingRunStage({ db: connection }, runId, 'solving');
+    result = await solveInWorker(built.instance, { timeLimitSeconds: timeLimitOf(ctx, trigger), onProgress: progressWriter(ctx, runId) });
+  }
+
+  const writes = planMeetingWrites(snapshot, built, result, released, { runId, cancelReason: cancellationReasons.noLongerHeld });
+  // Rendered before the transaction, so it stays short; only what the transaction wrote is sent.
+  const meetingEmails = renderMeetingEmails(ctx, snapshot, writes);
+  const notMatched = notMatchedEmails(ctx, snapshot);
+
+  await setMatchingRunStage({ db: connection }, runId, 'storing', progressOf(result));
+  const changes: RunChanges = { kept: kept.length, created: 0, moved: 0, cancelled: 0, requestsMatched: 0, responsesNotMatched: 0 };
+  await inTransaction(
+    ctx,
+    async (tx) => {
+      await deferDoubleBookingChecks(tx);
+      const written = await writeRunMeetings(tx, actor ?? 'system', writes);
+      const outcomes = await writeMatchOutcomes(tx, marketplaceId);
+
+      const emails: OutboxEmail[] = [];
+      const changedRequests = new Set<string>();
+      const requestOfMeeting = meetingRequests(snapshot, writes);
+      for (const w of written) {
+        changes[w.kind === 'created' ? 'created' : w.kind === 'moved' ? 'moved' : 'cancelled']++;
+        changedRequests.add(requestOfMeeting.get(w.id)!);
+        emails.push(...(meetingEmails.get(w.id) ?? []));
       }
-    }
-    const sessionCodesByOrganization = new Map<string, string[]>();
-    for (const s of state.sessions) if (s.organization_id) sessionCodesByOrganization.set(s.organization_id, [...(sessionCodesByOrganization.get(s.organization_id) ?? []), s.code]);
-
-    const built = buildMatchingInstance({
-      marketplace: {
-        timeZone: m.time_zone,
-        forumStartsOn: m.forum_starts_on,
-        forumEndsOn: m.forum_ends_on,
-        meetingMinutes: m.meeting_minutes,
-        dayStarts: m.meeting_day_starts.slice(0, 5),
-        dayEnds: m.meeting_day_ends.slice(0, 5),
-        sessionCodes: [...new Set(state.sessions.map((s) => s.code))],
-      },
-      roomIds: state.rooms.map((r) => r.id),
-      requests: state.requests.map((r) => ({ id: r.id, organizationId: r.organization_id, category: r.category, themes: r.themes, countries: r.countries, languages: r.languages, maxMatches: r.max_matches })),
-      responses: state.responses
-        .filter((r) => !state.declinedResponses.has(r.id))
-        .map((r) => ({
-          id: r.id,
-          requestId: r.request_id,
-          organizationId: r.organization_id,
-          organizationCountry: r.country,
-          offerCategories: r.offer_categories as never,
-          languages: r.languages,
-          modality: r.modality,
-          funding: r.funding,
-          preferred: r.preferred,
-        })),
-      busy,
-      sessionCodesByOrganization,
-      // A provider's capacity, from its responses (the only organizations the instance gives a capacity).
-      capacityByOrganization: new Map(state.responses.map((s) => [s.organization_id, s.meeting_capacity])),
-      kept,
-    });
-
-    const result = built.instance.offers.length ? await solveInWorker(built.instance) : null;
-    const changes: RunChanges = { kept: kept.length, created: 0, moved: 0, cancelled: 0, requestsMatched: 0, responsesNotMatched: 0 };
-    const changedRequests = new Set<string>();
-
-    // Free the times of meetings that no longer hold before placing anything (the database refuses overlaps).
-    await freeTimesBefore(tx, toRelease.map((r) => r.id));
-    const activeByResponse = new Map(toRelease.map((r) => [r.response_id, r]));
-    const placedResponses = new Set<string>();
-    const requestOrg = new Map(state.requests.map((r) => [r.id, r.organization_id]));
-    for (const placed of result?.meetings ?? []) {
-      const response = built.responseByPair.get(pairKey(placed.request, placed.provider))!;
-      const slot = built.slotTimes.get(placed.slot)!;
-      const scored = built.scoreByResponse.get(response.id)!;
-      placedResponses.add(response.id);
-      changedRequests.add(placed.request);
-      const previous = activeByResponse.get(response.id);
-      const values = { runId: run.id, roomId: placed.room, startsAt: slot.startsAt, endsAt: slot.endsAt, requesterOrgId: requestOrg.get(placed.request)!, providerOrgId: placed.provider };
-      if (previous) {
-        // Declined while the run was solving: it stays declined, and the decline's own run follows.
-        const moved = await changeMeetingStatus(tx, actor ?? 'system', previous, { action: 'move', to: values });
-        if (moved) {
-          changes.moved++;
-          await queueMeetingEmails(ctx, tx, moved.id, 'moved');
+      for (const o of outcomes) {
+        if (o.kind === 'request') {
+          changes.requestsMatched++;
+          continue;
         }
-      } else {
-        const created = await insertMeeting(tx, { ...values, marketplaceId, requestId: placed.request, responseId: response.id, score: scored.score, scoreParts: scored.parts });
-        changes.created++;
-        await queueMeetingEmails(ctx, tx, created.id, 'new');
+        // A courteous note to those not matched, once: not to a response whose meeting a re-run cancelled (its cancellation said it).
+        if (o.to_status === 'not_matched' && o.from_status === 'submitted') {
+          changes.responsesNotMatched++;
+          emails.push(notMatched(o.id));
+        }
       }
-    }
-    for (const meeting of toRelease) {
-      if (placedResponses.has(meeting.response_id)) continue;
-      const ended = await changeMeetingStatus(tx, actor ?? 'system', meeting, { action: 'cancel', reason: cancellationReasons.noLongerHeld, runId: run.id });
-      if (ended) {
-        changes.cancelled++;
-        changedRequests.add(meeting.request_id);
-        await queueMeetingEmails(ctx, tx, meeting.id, 'cancelled');
-      }
-    }
+      if (changes.requestsMatched > 0) tx.changes('listing');
+      emails.push(...(await requesterSummaries(ctx, tx, snapshot, runId, [...changedRequests])));
+      await tx.queueEmails(emails);
 
-    await applyStatuses(ctx, tx, state, changes);
-    for (const requestId of changedRequests) await queueRequesterSummary(ctx, tx, requestId, run.id);
-
-    await markMatchingRunDone(tx, run.id, {
-      method: result?.stats.method ?? 'none',
-      objective: result?.objective ?? 0,
-      bound: (result?.stats as { bound?: number } | undefined)?.bound ?? null,
-      stats: { ...(result?.stats ?? {}), unscheduled: result?.unscheduled.length ?? 0 },
-      changes,
-    });
-    await recordAudit(tx, actor ?? 'system', { entity: 'marketplace', entityId: marketplaceId, action: 'matching-run', detail: { runId: run.id, trigger, ...changes } });
-    return { runId: run.id, objective: result?.objective ?? 0, method: result?.stats.method ?? 'none', changes };
-  });
+      await markMatchingRunDone(tx, runId, {
+        method: result?.stats.method ?? 'none',
+        objective: result?.objective ?? 0,
+        bound: result?.stats.bound ?? null,
+        stats: { ...(result?.stats ?? {}), unscheduled: result?.unscheduled.length ?? 0 },
+        changes,
+      });
+      await recordAudit(tx, actor ?? 'system', { entity: 'marketplace', entityId: marketplaceId, action: 'matching-run', detail: { runId, trigger, ...changes } });
+    },
+    { db: connection },
+  );
+  return { runId, objective: result?.objective ?? 0, method: result?.stats.method ?? 'none', changes };
 }
 
-/** Requests with meetings become matched; responses matched or not matched; a courteous note to those not matched. */
-async function applyStatuses(ctx: AppContext, tx: Tx, state: MatchingState, changes: RunChanges) {
-  const active = await listActiveMeetingPairs(tx, state.marketplace.id);
-  const matchedResponses = new Set(active.map((a) => a.response_id));
-  const matchedRequests = new Set(active.map((a) => a.request_id));
-  for (const request of state.requests) {
-    if (request.status === 'closed' && matchedRequests.has(request.id)) {
-      await changeRequestStatus(tx, 'system', request.id, 'match');
-      changes.requestsMatched++;
-    }
+/** A re-run after a decline keeps most meetings and should answer quickly; the others may solve longer. */
+function timeLimitOf(ctx: AppContext, trigger: RunTrigger): number {
+  return trigger === 'decline' ? ctx.config.MATCHING_RERUN_TIME_LIMIT_SECONDS : ctx.config.MATCHING_TIME_LIMIT_SECONDS;
+}
+
+function progressOf(result: MatchingResult | null) {
+  if (!result) return undefined;
+  const { seconds, bound, gap } = result.stats;
+  return { phase: 'done', seconds, objective: result.objective, ...(bound !== undefined ? { bound } : {}), ...(gap !== undefined ? { gap } : {}) };
+}
+
+/** Writes the solver's progress to the run, at most every PROGRESS_EVERY_MS and one write at a time. */
+function progressWriter(ctx: AppContext, runId: string) {
+  let last = 0;
+  let writing = false;
+  return (progress: SolveProgress) => {
+    const now = Date.now();
+    if (writing || now - last < PROGRESS_EVERY_MS) return;
+    last = now;
+    writing = true;
+    setMatchingRunStage(ctx, runId, 'solving', progress)
+      .catch((error: Error) => ctx.log.warn({ runId, err: error.message }, 'could not write the run progress'))
+      .finally(() => (writing = false));
+  };
+}
+
+function meetingRequests(snapshot: MatchingSnapshot, writes: MeetingWrites): Map<string, string> {
+  const map = new Map(snapshot.meetings.map((m) => [m.id, m.request_id]));
+  for (const c of writes.creates) map.set(c.id, c.requestId);
+  return map;
+}
+
+/** The emails of every meeting the run would write, by meeting id: rendered from the snapshot, no read per meeting. */
+function renderMeetingEmails(ctx: AppContext, snapshot: MatchingSnapshot, writes: MeetingWrites): Map<string, OutboxEmail[]> {
+  const requests = new Map(snapshot.requests.map((r) => [r.id, r]));
+  const responses = new Map(snapshot.responses.map((r) => [r.id, r]));
+  const rooms = new Map(snapshot.rooms.map((r) => [r.id, r.name]));
+  const meetings = new Map(snapshot.meetings.map((m) => [m.id, m]));
+  const facts = (m: { id: string; sequence: number; request_id: string; response_id: string; room_id: string; starts_at: Date; ends_at: Date }): MeetingNoticeFacts => {
+    const request = requests.get(m.request_id)!;
+    const response = responses.get(m.response_id);
+    return {
+      id: m.id,
+      sequence: m.sequence,
+      startsAt: m.starts_at,
+      endsAt: m.ends_at,
+      requestTitle: request.title,
+      requesterName: request.organization_name,
+      providerName: response?.organization_name ?? '',
+      offerSummary: response?.summary ?? '',
+      roomName: rooms.get(m.room_id) ?? '',
+      marketplaceName: snapshot.marketplace.name,
+      timeZone: snapshot.marketplace.time_zone,
+      endedReason: null,
+      requester: snapshot.users.get(request.created_by),
+      provider: response ? snapshot.users.get(response.created_by) : undefined,
+    };
+  };
+  const emails = new Map<string, OutboxEmail[]>();
+  const add = (meetingId: string, f: MeetingNoticeFacts, notice: MeetingNotice, reason?: string) => emails.set(meetingId, meetingNoticeEmails(ctx, f, notice, reason));
+  for (const c of writes.creates) {
+    add(c.id, facts({ id: c.id, sequence: 0, request_id: c.requestId, response_id: c.responseId, room_id: c.roomId, starts_at: c.startsAt, ends_at: c.endsAt }), 'new');
   }
-  for (const response of state.responses) {
-    const target = matchedResponses.has(response.id) ? 'matched' : 'not_matched';
-    if (response.status === target) continue;
-    await setResponseMatchOutcome(tx, response.id, target);
-    await recordAudit(tx, 'system', { entity: 'response', entityId: response.id, action: target === 'matched' ? 'match' : 'not-match', fromStatus: response.status, toStatus: target });
-    if (target === 'not_matched' && response.status === 'submitted') {
-      changes.responsesNotMatched++;
-      await queueNotMatchedEmail(ctx, tx, response.id);
-    }
+  for (const mv of writes.moves) {
+    const before = meetings.get(mv.id)!;
+    add(mv.id, facts({ ...before, sequence: before.sequence + 1, room_id: mv.roomId, starts_at: mv.startsAt, ends_at: mv.endsAt }), 'moved');
   }
+  for (const c of writes.cancels) {
+    const before = meetings.get(c.id)!;
+    add(c.id, facts({ ...before, sequence: before.sequence + 1 }), 'cancelled', writes.cancelReason);
+  }
+  return emails;
+}
+
+/** The not-matched note of a response, from the snapshot; rendered once per request and language. */
+function notMatchedEmails(ctx: AppContext, snapshot: MatchingSnapshot): (responseId: string) => OutboxEmail {
+  const requests = new Map(snapshot.requests.map((r) => [r.id, r]));
+  const responses = new Map(snapshot.responses.map((r) => [r.id, r]));
+  const renders = new Map<string, (locale: string) => ReturnType<typeof renderNotMatchedEmail>>();
+  return (responseId) => {
+    const response = responses.get(responseId)!;
+    const request = requests.get(response.request_id)!;
+    let render = renders.get(request.id);
+    if (!render) {
+      const input = { requestTitle: request.title, requesterName: request.organization_name, marketplaceName: snapshot.marketplace.name, url: requestUrl(ctx, request.id) };
+      renders.set(request.id, (render = oncePerLocale((locale) => renderNotMatchedEmail(input, locale))));
+    }
+    return notMatchedEmail(
+      ctx,
+      { responseId, requestId: request.id, requestTitle: request.title, requesterName: request.organization_name, marketplaceName: snapshot.marketplace.name, to: snapshot.users.get(response.created_by)! },
+      render,
+    );
+  };
+}
+
+/** To each requester whose meetings the run changed: its meetings as they stand after the run (one read for all). */
+async function requesterSummaries(ctx: AppContext, tx: Parameters<typeof listActiveMeetingsOfRequests>[0], snapshot: MatchingSnapshot, runId: string, requestIds: string[]): Promise<OutboxEmail[]> {
+  const rows = await listActiveMeetingsOfRequests(tx, requestIds);
+  const organizations = new Map(snapshot.responses.map((r) => [r.organization_id, r.organization_name]));
+  const rooms = new Map(snapshot.rooms.map((r) => [r.id, r.name]));
+  const byRequest = new Map<string, typeof rows>();
+  for (const row of rows) {
+    const list = byRequest.get(row.request_id);
+    if (list) list.push(row);
+    else byRequest.set(row.request_id, [row]);
+  }
+  const requests = new Map(snapshot.requests.map((r) => [r.id, r]));
+  return requestIds.flatMap((requestId) => {
+    const request = requests.get(requestId)!;
+    const to = snapshot.users.get(request.created_by);
+    if (!to) return [];
+    const meetings = (byRequest.get(requestId) ?? []).map((m) => ({ provider: organizations.get(m.provider_org_id) ?? '', startsAt: m.starts_at, room: rooms.get(m.room_id) ?? '' }));
+    return [requesterSummaryEmail(ctx, { requestId, runId, requestTitle: request.title, to, timeZone: snapshot.marketplace.time_zone, meetings })];
+  });
 }

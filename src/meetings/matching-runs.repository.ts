@@ -3,15 +3,15 @@ import type { MatchingRunsTable } from '../../db/types.ts';
 import type { Queryable } from '../shared/db.ts';
 import { requestStatusSets } from '../requests/request-status.ts';
 
-/** A run is recorded as running before its transaction, so organizers see it running (or waiting for the run before it). */
+/** A run is recorded as running (waiting for the lock) before it starts, so organizers see it running (or waiting for the run before it). */
 export async function insertRunningMatchingRun({ db }: Queryable, marketplaceId: string, trigger: MatchingRunsTable['trigger'], startedBy: string | null) {
-  return db.insertInto('matching_runs').values({ marketplace_id: marketplaceId, trigger, started_by: startedBy, status: 'running' }).returning('id').executeTakeFirstOrThrow();
+  return db.insertInto('matching_runs').values({ marketplace_id: marketplaceId, trigger, started_by: startedBy, status: 'running', stage: 'waiting', started_at: sql`clock_timestamp()` }).returning('id').executeTakeFirstOrThrow();
 }
 
 export async function markMatchingRunFailed({ db }: Queryable, runId: string, error: string) {
   await db
     .updateTable('matching_runs')
-    .set({ status: 'failed', finished_at: sql`now()`, error })
+    .set({ status: 'failed', stage: 'failed', finished_at: sql`clock_timestamp()`, error })
     .where('id', '=', runId)
     .execute();
 }
@@ -25,7 +25,9 @@ export async function markMatchingRunDone(
     .updateTable('matching_runs')
     .set({
       status: 'done',
-      finished_at: sql`now()`,
+      stage: 'done',
+      // The real end: now() would be the transaction's start.
+      finished_at: sql`clock_timestamp()`,
       method: outcome.method,
       objective: outcome.objective,
       bound: outcome.bound,

@@ -1,9 +1,8 @@
 import type { AppContext } from '../context.ts';
 import type { Tx } from '../shared/transaction.ts';
 import { requestUrl } from '../requests/requests.service.ts';
-import { findRequesterOfRequest } from '../requests/requests.repository.ts';
-import { findResponderOfResponse } from '../responses/responses.repository.ts';
-import { findMeeting, findUsers, listMeetingsOfRequest, type MeetingDetail } from './meetings.repository.ts';
+import type { OutboxEmail } from '../email/outbox.repository.ts';
+import { findMeeting, findUsers } from './meetings.repository.ts';
 import { renderMeetingCalendar } from './meeting-calendar.ts';
 import { meetingAnswerToken, type MeetingParty } from './meeting-links.ts';
 import { linkPlaceholder } from '../email/sealed-links.ts';
@@ -33,16 +32,38 @@ export function mailbox(from: string): { name: string; email: string } {
   return match ? { name: match[1]!.trim().replace(/^"|"$/g, ''), email: match[2]! } : { name: 'Forum Marketplace', email: from };
 }
 
+/** A person the run writes to. */
+export interface Recipient {
+  email: string;
+  locale: string;
+  time_zone: string | null;
+}
+
+/** Everything the emails of one meeting change say, whoever loaded it (one meeting's answer, or a whole run's snapshot). */
+export interface MeetingNoticeFacts {
+  id: string;
+  sequence: number;
+  startsAt: Date;
+  endsAt: Date;
+  requestTitle: string;
+  requesterName: string;
+  providerName: string;
+  offerSummary: string;
+  roomName: string;
+  marketplaceName: string;
+  timeZone: string;
+  endedReason: string | null;
+  requester: Recipient | undefined;
+  provider: Recipient | undefined;
+}
+
 /**
  * The emails of one meeting change, to both parties: the facts, the answer link, and an ICS
  * (REQUEST for new or moved meetings, CANCEL for ended ones) with the meeting's stable UID and its
- * current SEQUENCE. The idempotency key carries the sequence: each change mails once.
+ * current SEQUENCE. The idempotency key carries the sequence: each change mails once. Pure.
  */
-export async function queueMeetingEmails(ctx: AppContext, tx: Tx, meetingId: string, notice: MeetingNotice, reason?: string): Promise<void> {
-  const meeting = (await findMeeting(tx, meetingId))!;
-  const users = await findUsers(tx, [meeting.requester_user_id, meeting.provider_user_id]);
-  const requester = users.get(meeting.requester_user_id);
-  const provider = users.get(meeting.provider_user_id);
+export function meetingNoticeEmails(ctx: AppContext, meeting: MeetingNoticeFacts, notice: MeetingNotice, reason?: string): OutboxEmail[] {
+  const { requester, provider } = meeting;
   const domain = new URL(ctx.config.BASE_URL).hostname;
   const method = notice === 'cancelled' ? 'CANCEL' : 'REQUEST';
   // The same event (UID, SEQUENCE) for both parties; its words in each one's language.
@@ -55,31 +76,32 @@ export async function queueMeetingEmails(ctx: AppContext, tx: Tx, meetingId: str
         {
           id: meeting.id,
           sequence: meeting.sequence,
-          startsAt: meeting.starts_at,
-          endsAt: meeting.ends_at,
-          title: t(locale, 'Side meeting: {{requester}} and {{provider}}', { requester: meeting.requester_name, provider: meeting.provider_name }),
-          description: `${meeting.request_title}\n\n${t(locale, 'Offer: {{offer}}', { offer: meeting.offer_summary })}`,
-          location: `${meeting.room_name}, ${meeting.marketplace_name}`,
+          startsAt: meeting.startsAt,
+          endsAt: meeting.endsAt,
+          title: t(locale, 'Side meeting: {{requester}} and {{provider}}', { requester: meeting.requesterName, provider: meeting.providerName }),
+          description: `${meeting.requestTitle}\n\n${t(locale, 'Offer: {{offer}}', { offer: meeting.offerSummary })}`,
+          location: `${meeting.roomName}, ${meeting.marketplaceName}`,
           attendees: [requester, provider].filter((u) => !!u).map((u) => ({ email: u!.email, name: u!.email })),
         },
       ],
     });
-  const parties: Array<{ party: MeetingParty; user: typeof requester; other: string }> = [
-    { party: 'requester', user: requester, other: meeting.provider_name },
-    { party: 'provider', user: provider, other: meeting.requester_name },
+  const parties: Array<{ party: MeetingParty; user: Recipient | undefined; other: string }> = [
+    { party: 'requester', user: requester, other: meeting.providerName },
+    { party: 'provider', user: provider, other: meeting.requesterName },
   ];
+  const emails: OutboxEmail[] = [];
   for (const { party, user, other } of parties) {
     if (!user) continue;
     const facts = {
-      requestTitle: meeting.request_title,
+      requestTitle: meeting.requestTitle,
       otherParty: other,
-      offerSummary: meeting.offer_summary,
-      room: meeting.room_name,
-      startsAt: meeting.starts_at,
-      endsAt: meeting.ends_at,
-      marketplaceTimeZone: meeting.time_zone,
+      offerSummary: meeting.offerSummary,
+      room: meeting.roomName,
+      startsAt: meeting.startsAt,
+      endsAt: meeting.endsAt,
+      marketplaceTimeZone: meeting.timeZone,
       readerTimeZone: user.time_zone,
-      marketplaceName: meeting.marketplace_name,
+      marketplaceName: meeting.marketplaceName,
     };
     const locale = user.locale;
     // The answer link acts for the party for as long as the meeting stands: the stored email holds a
@@ -87,11 +109,11 @@ export async function queueMeetingEmails(ctx: AppContext, tx: Tx, meetingId: str
     const answerLink = linkPlaceholder();
     const email =
       notice === 'cancelled'
-        ? renderMeetingCancelledEmail({ ...facts, reason: translateKnown(locale, reason ?? meeting.ended_reason ?? cancellationReasons.cancelled) }, locale)
+        ? renderMeetingCancelledEmail({ ...facts, reason: translateKnown(locale, reason ?? meeting.endedReason ?? cancellationReasons.cancelled) }, locale)
         : notice === 'confirmed'
           ? renderMeetingConfirmedEmail(facts, locale)
           : renderMeetingInvitationEmail({ ...facts, kind: notice, answerUrl: answerLink }, locale);
-    await tx.queueEmail({
+    emails.push({
       idempotencyKey: `meeting:${meeting.id}:${meeting.sequence}:${notice}:${party}`,
       template: `meeting-${notice}`,
       to: user.email,
@@ -100,31 +122,46 @@ export async function queueMeetingEmails(ctx: AppContext, tx: Tx, meetingId: str
       attachments: notice === 'confirmed' ? [] : [{ filename: notice === 'cancelled' ? 'cancel.ics' : 'invite.ics', contentType: `text/calendar; method=${method}`, content: ics(locale), method }],
     });
   }
+  return emails;
 }
 
-export async function queueNotMatchedEmail(ctx: AppContext, tx: Tx, responseId: string): Promise<void> {
-  const row = await findResponderOfResponse(tx, responseId);
-  await tx.queueEmail({
-    idempotencyKey: `not-matched:${responseId}`,
-    template: 'not-matched',
-    to: row.email,
-    ...renderNotMatchedEmail({ requestTitle: row.title, requesterName: row.requester_name, marketplaceName: row.marketplace_name, url: requestUrl(ctx, row.request_id) }, row.locale),
-  });
+/** The emails of one meeting's change, as it stands in this transaction (a party's answer). */
+export async function queueMeetingEmails(ctx: AppContext, tx: Tx, meetingId: string, notice: MeetingNotice, reason?: string): Promise<void> {
+  const meeting = (await findMeeting(tx, meetingId))!;
+  const users = await findUsers(tx, [meeting.requester_user_id, meeting.provider_user_id]);
+  const facts: MeetingNoticeFacts = {
+    id: meeting.id,
+    sequence: meeting.sequence,
+    startsAt: meeting.starts_at,
+    endsAt: meeting.ends_at,
+    requestTitle: meeting.request_title,
+    requesterName: meeting.requester_name,
+    providerName: meeting.provider_name,
+    offerSummary: meeting.offer_summary,
+    roomName: meeting.room_name,
+    marketplaceName: meeting.marketplace_name,
+    timeZone: meeting.time_zone,
+    endedReason: meeting.ended_reason,
+    requester: users.get(meeting.requester_user_id),
+    provider: users.get(meeting.provider_user_id),
+  };
+  await tx.queueEmails(meetingNoticeEmails(ctx, facts, notice, reason));
+}
+
+/** To a responder whose offer got no meeting: a courteous note. */
+export function notMatchedEmail(ctx: AppContext, r: { responseId: string; requestId: string; requestTitle: string; requesterName: string; marketplaceName: string; to: Recipient }, render: (locale: string) => ReturnType<typeof renderNotMatchedEmail> = (locale) => renderNotMatchedEmail({ requestTitle: r.requestTitle, requesterName: r.requesterName, marketplaceName: r.marketplaceName, url: requestUrl(ctx, r.requestId) }, locale)): OutboxEmail {
+  return { idempotencyKey: `not-matched:${r.responseId}`, template: 'not-matched', to: r.to.email, ...render(r.to.locale) };
 }
 
 /** To the requester: the meetings of its request after a run that changed them. */
-export async function queueRequesterSummary(ctx: AppContext, tx: Tx, requestId: string, runId: string): Promise<void> {
-  const request = await findRequesterOfRequest(tx, requestId);
-  const meetings: MeetingDetail[] = await listMeetingsOfRequest(tx, requestId);
-  await tx.queueEmail({
-    idempotencyKey: `meetings-summary:${requestId}:${runId}`,
+export function requesterSummaryEmail(
+  ctx: AppContext,
+  s: { requestId: string; runId: string; requestTitle: string; to: Recipient; timeZone: string; meetings: Array<{ provider: string; startsAt: Date; room: string }> },
+): OutboxEmail {
+  return {
+    idempotencyKey: `meetings-summary:${s.requestId}:${s.runId}`,
     template: 'meetings-summary',
-    to: request.email,
-    ...renderMeetingsSummaryEmail({
-      requestTitle: request.title,
-      meetings: meetings.map((m) => ({ provider: m.provider_name, startsAt: m.starts_at, room: m.room_name })),
-      timeZone: request.time_zone,
-      url: new URL('/meetings', ctx.config.BASE_URL).toString(),
-    }, request.locale),
-  });
+    to: s.to.email,
+    ...renderMeetingsSummaryEmail({ requestTitle: s.requestTitle, meetings: s.meetings, timeZone: s.timeZone, url: new URL('/meetings', ctx.config.BASE_URL).toString() }, s.to.locale),
+  };
 }

@@ -4,7 +4,8 @@ import { recordAudit } from '../audit/audit.repository.ts';
 import { conflict } from '../shared/errors.ts';
 import type { Tx } from '../shared/transaction.ts';
 import type { MeetingParty } from './meeting-links.ts';
-import { endMeeting, moveMeeting, setMeetingAnswer, type MeetingMove, type MeetingRow } from './meetings.repository.ts';
+import { endMeeting, setMeetingAnswer, type MeetingRow } from './meetings.repository.ts';
+import { writeMeetings, type MeetingWrites, type WrittenMeeting } from './matching-store.repository.ts';
 
 export const meetingStatuses = ['proposed', 'confirmed', 'declined', 'cancelled'] as const satisfies readonly MeetingStatus[];
 export const meetingAnswers = ['pending', 'accepted', 'declined'] as const satisfies readonly MeetingAnswer[];
@@ -45,11 +46,8 @@ const verbs: Record<MeetingAction, string> = {
   move: 'moved',
 };
 
-/** What changes, with what the audit row should say of it. */
-export type MeetingChange =
-  | { action: 'accept' | 'confirm' | 'decline'; party: MeetingParty; via: 'page' | 'email link' }
-  | { action: 'cancel'; reason: string; runId: string }
-  | { action: 'move'; to: MeetingMove };
+/** A party's answer, with what the audit row should say of it (a run's moves and cancellations go through `writeRunMeetings`). */
+export type MeetingChange = { action: 'accept' | 'confirm' | 'decline'; party: MeetingParty; via: 'page' | 'email link' };
 
 /** The 409 of a move the table does not allow, in the words a party reads. */
 export function meetingTransitionRefusal(status: MeetingStatus, action: MeetingAction) {
@@ -65,22 +63,21 @@ export function meetingTransitionRefusal(status: MeetingStatus, action: MeetingA
 export async function changeMeetingStatus(tx: Tx, actor: Actor | 'system', meeting: { id: string; status: MeetingStatus }, change: MeetingChange): Promise<MeetingRow | undefined> {
   const rule = meetingTransitions[change.action];
   if (!rule.from.includes(meeting.status)) throw meetingTransitionRefusal(meeting.status, change.action);
-  let changed: MeetingRow | undefined;
-  let detail: Record<string, unknown>;
-  if (change.action === 'move') {
-    changed = await moveMeeting(tx, meeting.id, change.to, rule.from);
-    detail = { runId: change.to.runId, startsAt: change.to.startsAt.toISOString(), roomId: change.to.roomId };
-  } else if (change.action === 'cancel') {
-    changed = await endMeeting(tx, meeting.id, 'cancelled', change.reason, {}, rule.from);
-    detail = { runId: change.runId };
-  } else {
-    const column = change.party === 'requester' ? 'requester_answer' : 'provider_answer';
-    changed =
-      change.action === 'decline'
-        ? await endMeeting(tx, meeting.id, 'declined', `declined by the ${change.party}`, { [column]: 'declined' }, rule.from)
-        : await setMeetingAnswer(tx, meeting.id, column, 'accepted', rule.to, rule.from);
-    detail = { party: change.party, via: change.via };
-  }
-  if (changed) await recordAudit(tx, actor, { entity: 'meeting', entityId: meeting.id, action: change.action, fromStatus: meeting.status, toStatus: rule.to, detail });
+  const column = change.party === 'requester' ? 'requester_answer' : 'provider_answer';
+  const changed =
+    change.action === 'decline'
+      ? await endMeeting(tx, meeting.id, 'declined', `declined by the ${change.party}`, { [column]: 'declined' }, rule.from)
+      : await setMeetingAnswer(tx, meeting.id, column, 'accepted', rule.to, rule.from);
+  if (changed) await recordAudit(tx, actor, { entity: 'meeting', entityId: meeting.id, action: change.action, fromStatus: meeting.status, toStatus: rule.to, detail: { party: change.party, via: change.via } });
   return changed;
+}
+
+/**
+ * The set form of `move` and `cancel`, for a matching run: one statement moves, cancels and creates
+ * the run's meetings from the table's statuses (a meeting a party declined since the run read it
+ * stays declined, and a declined or withdrawn offer gets no new meeting) and writes the audit rows.
+ * Returns what it wrote. The caller defers the double-booking checks to its commit.
+ */
+export async function writeRunMeetings(tx: Tx, actor: Actor | 'system', writes: MeetingWrites): Promise<WrittenMeeting[]> {
+  return writeMeetings(tx, writes, actor);
 }

@@ -1,49 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, MeetingAnswer, MeetingStatus, ScorePart } from '../../db/types.ts';
 import type { Queryable } from '../shared/db.ts';
-import { requestStatusSets } from '../requests/request-status.ts';
-import { responseStatusSets } from '../responses/response-status.ts';
 import { meetingStatusSets } from './meeting-status.ts';
-
-/** Everything a matching run reads about a marketplace. */
-export async function loadMatchingState({ db }: Queryable, marketplaceId: string) {
-  const [marketplace, rooms, sessions, requests, responses, busy, meetings, declined] = await Promise.all([
-    db.selectFrom('marketplaces').selectAll().where('id', '=', marketplaceId).executeTakeFirstOrThrow(),
-    db.selectFrom('rooms').select(['id', 'name']).where('marketplace_id', '=', marketplaceId).orderBy('position').execute(),
-    db
-      .selectFrom('agenda_sessions as s')
-      .leftJoin('session_roles as r', 'r.session_id', 's.id')
-      .select(['s.code', 's.starts_at', 's.ends_at', 'r.organization_id'])
-      .where('s.marketplace_id', '=', marketplaceId)
-      .execute(),
-    db
-      .selectFrom('requests')
-      .select(['id', 'organization_id', 'category', 'themes', 'countries', 'languages', 'max_matches', 'status', 'created_by', 'title'])
-      .where('marketplace_id', '=', marketplaceId)
-      .where('status', 'in', requestStatusSets.deadlinePassed)
-      .execute(),
-    db
-      .selectFrom('responses as s')
-      .innerJoin('requests as r', 'r.id', 's.request_id')
-      .innerJoin('organizations as o', 'o.id', 's.organization_id')
-      .select(['s.id', 's.request_id', 's.organization_id', 's.offer_categories', 's.languages', 's.modality', 's.funding', 's.preferred', 's.status', 's.created_by', 'o.country', 'o.meeting_capacity'])
-      .where('r.marketplace_id', '=', marketplaceId)
-      .where('r.status', 'in', requestStatusSets.deadlinePassed)
-      .where('s.status', 'in', responseStatusSets.offered)
-      .execute(),
-    db
-      .selectFrom('organization_unavailability')
-      .select(['organization_id', 'starts_at', 'ends_at'])
-      .where('marketplace_id', '=', marketplaceId)
-      .execute(),
-    db.selectFrom('meetings').selectAll().where('marketplace_id', '=', marketplaceId).where('status', 'in', meetingStatusSets.active).execute(),
-    db.selectFrom('meetings').select('response_id').where('marketplace_id', '=', marketplaceId).where('status', '=', 'declined').execute(),
-  ]);
-  return { marketplace, rooms, sessions, requests, responses, busy, meetings, declinedResponses: new Set(declined.map((d) => d.response_id)) };
-}
-
-export type MatchingState = Awaited<ReturnType<typeof loadMatchingState>>;
-export type MeetingRow = MatchingState['meetings'][number];
 
 export async function insertMeeting(
   { db }: Queryable,
@@ -71,9 +29,8 @@ export async function insertMeeting(
   return row;
 }
 
-/** The rows behind "one meeting per organization at a time" (an exclusion constraint). */
+/** The rows behind "one meeting per organization at a time" (an exclusion constraint) of a new meeting. */
 async function setAttendance(db: Kysely<Database>, meetingId: string, organizations: string[], startsAt: Date, endsAt: Date) {
-  await db.deleteFrom('meeting_attendance').where('meeting_id', '=', meetingId).execute();
   const during = `[${startsAt.toISOString()},${endsAt.toISOString()})`;
   await db
     .insertInto('meeting_attendance')
@@ -81,44 +38,7 @@ async function setAttendance(db: Kysely<Database>, meetingId: string, organizati
     .execute();
 }
 
-/** Where a run moves a meeting. */
-export interface MeetingMove {
-  runId: string;
-  roomId: string;
-  startsAt: Date;
-  endsAt: Date;
-  requesterOrgId: string;
-  providerOrgId: string;
-}
-
-/**
- * Moves an active meeting to a new time or room (proposed again, both answers pending). A meeting a
- * party declined meanwhile stays declined: the run's read of it may predate the decline. Statuses
- * change through changeMeetingStatus (meeting-status.ts), which passes the move's `from`.
- */
-export async function moveMeeting({ db }: Queryable, meetingId: string, m: MeetingMove, from: readonly MeetingStatus[] = meetingStatusSets.active) {
-  const row = await db
-    .updateTable('meetings')
-    .set({
-      run_id: m.runId,
-      room_id: m.roomId,
-      starts_at: m.startsAt,
-      ends_at: m.endsAt,
-      status: 'proposed',
-      requester_answer: 'pending',
-      provider_answer: 'pending',
-      sequence: sql`sequence + 1`,
-      updated_at: sql`now()`,
-    })
-    .where('id', '=', meetingId)
-    .where('status', 'in', from)
-    .returningAll()
-    .executeTakeFirst();
-  if (row) await setAttendance(db, meetingId, [m.requesterOrgId, m.providerOrgId], m.startsAt, m.endsAt);
-  return row;
-}
-
-/** Ends an active meeting (cancelled by a run, or declined by a party); its time frees at once. */
+/** Ends an active meeting (declined by a party); its time frees at once. A run ends meetings in sets (matching-store.repository.ts). */
 export async function endMeeting(
   { db }: Queryable,
   meetingId: string,
@@ -156,14 +76,6 @@ export async function insertUnavailability({ db }: Queryable, v: { organizationI
     .values({ organization_id: v.organizationId, marketplace_id: v.marketplaceId, starts_at: v.startsAt, ends_at: v.endsAt, note: v.note })
     .returning(['id', 'starts_at', 'ends_at', 'note'])
     .executeTakeFirstOrThrow();
-}
-
-export async function freeTimesBefore({ db }: Queryable, meetingIds: string[]) {
-  if (meetingIds.length) await db.updateTable('meeting_attendance').set({ active: false }).where('meeting_id', 'in', meetingIds).execute();
-}
-
-export async function lockMarketplaceForMatching({ db }: Queryable, marketplaceId: string) {
-  await sql`SELECT pg_advisory_xact_lock(hashtext(${`matching:${marketplaceId}`}))`.execute(db);
 }
 
 const meetingColumns = [
@@ -209,6 +121,8 @@ function meetingsWithContext(db: Kysely<Database>) {
     .select(meetingColumns);
 }
 
+export type MeetingRow = NonNullable<Awaited<ReturnType<typeof endMeeting>>>;
+
 export type MeetingDetail = NonNullable<Awaited<ReturnType<typeof findMeeting>>>;
 
 export async function findMeeting({ db }: Queryable, id: string) {
@@ -233,11 +147,6 @@ export async function listMeetingsOfMarketplace({ db }: Queryable, marketplaceId
 
 export async function listMeetingsOfRequest({ db }: Queryable, requestId: string) {
   return meetingsWithContext(db).where('mt.request_id', '=', requestId).where('mt.status', 'in', meetingStatusSets.active).orderBy('mt.starts_at').execute();
-}
-
-/** The request and response of every active meeting of a marketplace: what the run's statuses follow. */
-export async function listActiveMeetingPairs({ db }: Queryable, marketplaceId: string) {
-  return db.selectFrom('meetings').select(['request_id', 'response_id']).where('marketplace_id', '=', marketplaceId).where('status', 'in', meetingStatusSets.active).execute();
 }
 
 export async function findUsers({ db }: Queryable, ids: string[]) {

@@ -1,18 +1,123 @@
 import { Worker } from 'node:worker_threads';
 import type { Instance, MatchingResult } from '../matching/instance.schema.ts';
 
-/** Solves in a worker thread, so the process keeps serving HTTP and other jobs meanwhile. */
-export function solveInWorker(instance: Instance, options: { timeLimitSeconds?: number } = {}): Promise<MatchingResult> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./solve-worker.mjs', import.meta.url), { workerData: { instance, options } });
-    worker.once('message', (message: { ok: true; result: MatchingResult } | { ok: false; message: string }) => {
-      if (message.ok) resolve(message.result);
-      else reject(new Error(`the optimizer failed: ${message.message}`));
-      void worker.terminate();
-    });
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`the optimizer thread exited with code ${code}`));
-    });
-  });
+/** What the solver reports while it works (src/matching/optimizer.ts, `onProgress`). */
+export interface SolveProgress {
+  phase: string;
+  objective?: number;
+  bound?: number;
+  gap?: number;
+  seconds: number;
 }
+
+type Message = { id: number; type: 'progress'; progress: SolveProgress } | { id: number; type: 'result'; ok: true; result: MatchingResult } | { id: number; type: 'result'; ok: false; message: string };
+
+interface Pending {
+  id: number;
+  instance: Instance;
+  timeLimitSeconds: number;
+  onProgress: ((progress: SolveProgress) => void) | undefined;
+  resolve: (result: MatchingResult) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Beyond its time limit a solver answers with the best schedule it has within moments; one that has
+ * not answered after this much longer is hung, and its thread is stopped.
+ */
+const HUNG_AFTER_SECONDS = (timeLimitSeconds: number) => 10 + timeLimitSeconds * 0.5;
+
+/**
+ * The optimizer's thread, started once per process and reused by every run: HiGHS blocks the
+ * thread it runs on, so the process keeps serving HTTP and other jobs meanwhile, and a run does not
+ * pay for a new thread (and, under tsx, its TypeScript loader). Solves take turns.
+ */
+class SolverThread {
+  private worker: Worker | null = null;
+  private queue: Pending[] = [];
+  private current: Pending | null = null;
+  private watchdog: NodeJS.Timeout | null = null;
+  private nextId = 1;
+
+  solve(instance: Instance, options: { timeLimitSeconds: number; onProgress?: (progress: SolveProgress) => void }): Promise<MatchingResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, instance, timeLimitSeconds: options.timeLimitSeconds, onProgress: options.onProgress, resolve, reject });
+      this.next();
+    });
+  }
+
+  /** Starts the thread ahead of the first run (a worker process does, so its first run is as quick as the next). */
+  warm(): void {
+    this.thread().unref();
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = null;
+    if (worker) await worker.terminate();
+  }
+
+  private thread(): Worker {
+    if (this.worker) return this.worker;
+    // Compiled (dist/*.js) the thread runs solve-worker.js; from the TypeScript sources, a shim that registers tsx first.
+    const entry = import.meta.url.endsWith('.ts') ? new URL('./solve-worker.mjs', import.meta.url) : new URL('./solve-worker.js', import.meta.url);
+    const worker = new Worker(entry);
+    worker.on('message', (message: Message) => this.onMessage(message));
+    worker.on('error', (error) => this.fail(worker, error));
+    worker.on('exit', (code) => this.fail(worker, new Error(`the optimizer thread exited with code ${code}`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  private next(): void {
+    if (this.current || this.queue.length === 0) return;
+    const job = (this.current = this.queue.shift()!);
+    const worker = this.thread();
+    worker.ref();
+    this.watchdog = setTimeout(() => {
+      // Terminating rejects through the exit handler, with this message first.
+      this.fail(worker, new Error(`the optimizer did not answer within ${HUNG_AFTER_SECONDS(job.timeLimitSeconds)} s of its ${job.timeLimitSeconds} s limit; its thread was stopped`));
+      void worker.terminate();
+    }, HUNG_AFTER_SECONDS(job.timeLimitSeconds) * 1000);
+    worker.postMessage({ id: job.id, instance: job.instance, options: { timeLimitSeconds: job.timeLimitSeconds } });
+  }
+
+  private onMessage(message: Message): void {
+    const job = this.current;
+    if (!job || message.id !== job.id) return;
+    if (message.type === 'progress') {
+      job.onProgress?.(message.progress);
+      return;
+    }
+    this.finish();
+    if (message.ok) job.resolve(message.result);
+    else job.reject(new Error(`the optimizer failed: ${message.message}`));
+  }
+
+  /** The thread broke or hung: the solve in progress fails, the next solve starts a new thread. */
+  private fail(worker: Worker, error: Error): void {
+    if (this.worker !== worker) return;
+    this.worker = null;
+    const job = this.current;
+    this.finish();
+    job?.reject(error);
+  }
+
+  private finish(): void {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = null;
+    this.current = null;
+    this.worker?.unref();
+    this.next();
+  }
+}
+
+const solver = new SolverThread();
+
+/** Solves in the process's optimizer thread, stopping at the time limit with the best schedule found. */
+export function solveInWorker(instance: Instance, options: { timeLimitSeconds: number; onProgress?: (progress: SolveProgress) => void }): Promise<MatchingResult> {
+  return solver.solve(instance, options);
+}
+
+export const warmSolverThread = () => solver.warm();
+export const closeSolverThread = () => solver.close();

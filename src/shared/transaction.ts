@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/types.ts';
 import type { AppContext } from '../context.ts';
 import { insertOutboxEmail, insertOutboxEmails, type OutboxEmail } from '../email/outbox.repository.ts';
@@ -16,15 +16,17 @@ export interface Tx {
 }
 
 /**
- * Runs a change and its emails in one transaction, then enqueues the send jobs. Either the change and
+ * Runs a change and its emails in one transaction (on the pool, or on `options.db`), then enqueues the send jobs. Either the change and
  * its emails are stored together, or neither is.
  */
-export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promise<T>, options: { db?: Kysely<Database> } = {}): Promise<T> {
   const outboxIds: string[] = [];
   const changed = new Set<CacheName>();
   const domain = new URL(ctx.config.BASE_URL).hostname;
+  // options.db: a connection the caller holds (the matching run's, which holds its marketplace's lock).
   // eslint-disable-next-line no-restricted-syntax -- the one place a transaction starts; services get the Tx and pass it to repositories
-  const result = await ctx.db.transaction().execute((trx) =>
+  const db = options.db ?? ctx.db;
+  const result = await db.transaction().execute((trx) =>
     work({
       db: trx,
       queueEmail: async (email) => {

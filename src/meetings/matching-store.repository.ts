@@ -1,0 +1,277 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, MatchingRunStage, ResponseStatus } from '../../db/types.ts';
+import type { Actor } from '../auth/actor.ts';
+import type { Queryable } from '../shared/db.ts';
+import { requestStatusSets, requestTransitions } from '../requests/request-status.ts';
+import { responseStatusSets, responseTransitions } from '../responses/response-status.ts';
+import { meetingStatusSets, meetingTransitions } from './meeting-status.ts';
+
+/**
+ * The matching run's reads and writes, set-based: one snapshot read, then one short transaction of a
+ * few multi-row statements whatever the size of the marketplace (matching-run.service.ts).
+ */
+
+/** Runs of one marketplace take turns: a session-level lock, held from the snapshot to the commit (the solve in between runs outside any transaction). */
+export async function withMatchingLock<T>({ db }: Queryable, marketplaceId: string, work: (connection: Kysely<Database>) => Promise<T>): Promise<T> {
+  return db.connection().execute(async (connection) => {
+    await sql`SELECT pg_advisory_lock(hashtext(${`matching:${marketplaceId}`}))`.execute(connection);
+    try {
+      return await work(connection);
+    } finally {
+      // A connection that broke took its lock with it; the unlock of a live one must not mask the run's error.
+      await sql`SELECT pg_advisory_unlock(hashtext(${`matching:${marketplaceId}`}))`.execute(connection).catch(() => {});
+    }
+  });
+}
+
+/**
+ * Everything a run reads, as of one moment (a repeatable-read, read-only transaction): what the
+ * optimizer needs, and the names and addresses its emails need, so nothing is read again per row.
+ */
+export async function loadMatchingSnapshot(connection: Kysely<Database>, marketplaceId: string) {
+  return connection
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .setAccessMode('read only')
+    .execute(async (db) => {
+      const marketplace = await db.selectFrom('marketplaces').selectAll().where('id', '=', marketplaceId).executeTakeFirstOrThrow();
+      const rooms = await db.selectFrom('rooms').select(['id', 'name']).where('marketplace_id', '=', marketplaceId).orderBy('position').execute();
+      const sessions = await db
+        .selectFrom('agenda_sessions as s')
+        .leftJoin('session_roles as r', 'r.session_id', 's.id')
+        .select(['s.code', 's.starts_at', 's.ends_at', 'r.organization_id'])
+        .where('s.marketplace_id', '=', marketplaceId)
+        .execute();
+      const requests = await db
+        .selectFrom('requests as r')
+        .innerJoin('organizations as o', 'o.id', 'r.organization_id')
+        .select(['r.id', 'r.organization_id', 'r.category', 'r.themes', 'r.countries', 'r.languages', 'r.max_matches', 'r.status', 'r.created_by', 'r.title', 'o.name as organization_name'])
+        .where('r.marketplace_id', '=', marketplaceId)
+        .where('r.status', 'in', requestStatusSets.deadlinePassed)
+        .orderBy('r.id')
+        .execute();
+      const responses = await db
+        .selectFrom('responses as s')
+        .innerJoin('requests as r', 'r.id', 's.request_id')
+        .innerJoin('organizations as o', 'o.id', 's.organization_id')
+        .select([
+          's.id',
+          's.request_id',
+          's.organization_id',
+          's.offer_categories',
+          's.languages',
+          's.modality',
+          's.funding',
+          's.preferred',
+          's.status',
+          's.created_by',
+          's.summary',
+          'o.name as organization_name',
+          'o.country',
+          'o.meeting_capacity',
+        ])
+        .where('r.marketplace_id', '=', marketplaceId)
+        .where('r.status', 'in', requestStatusSets.deadlinePassed)
+        .where('s.status', 'in', responseStatusSets.offered)
+        .orderBy('s.id')
+        .execute();
+      const busy = await db.selectFrom('organization_unavailability').select(['organization_id', 'starts_at', 'ends_at']).where('marketplace_id', '=', marketplaceId).execute();
+      const meetings = await db
+        .selectFrom('meetings')
+        .select(['id', 'request_id', 'response_id', 'requester_org_id', 'provider_org_id', 'room_id', 'starts_at', 'ends_at', 'status', 'sequence'])
+        .where('marketplace_id', '=', marketplaceId)
+        .where('status', 'in', meetingStatusSets.active)
+        .execute();
+      const declined = await db.selectFrom('meetings').select('response_id').where('marketplace_id', '=', marketplaceId).where('status', '=', 'declined').execute();
+      // The people the run may write to: the requesters and the responders of this marketplace.
+      const users = await db
+        .selectFrom('users as u')
+        .select(['u.id', 'u.email', 'u.locale', 'u.time_zone'])
+        .where((eb) =>
+          eb.or([
+            eb.exists(eb.selectFrom('requests as r').select('r.id').whereRef('r.created_by', '=', 'u.id').where('r.marketplace_id', '=', marketplaceId).where('r.status', 'in', requestStatusSets.deadlinePassed)),
+            eb.exists(
+              eb
+                .selectFrom('responses as s')
+                .innerJoin('requests as r', 'r.id', 's.request_id')
+                .select('s.id')
+                .whereRef('s.created_by', '=', 'u.id')
+                .where('r.marketplace_id', '=', marketplaceId)
+                .where('r.status', 'in', requestStatusSets.deadlinePassed),
+            ),
+          ]),
+        )
+        .execute();
+      return { marketplace, rooms, sessions, requests, responses, busy, meetings, declinedResponses: new Set(declined.map((d) => d.response_id)), users: new Map(users.map((u) => [u.id, u])) };
+    });
+}
+
+export type MatchingSnapshot = Awaited<ReturnType<typeof loadMatchingSnapshot>>;
+export type SnapshotMeeting = MatchingSnapshot['meetings'][number];
+
+/** What a run writes to the meetings: new ones (their ids chosen by the run), moves and cancellations. */
+export interface MeetingWrites {
+  runId: string;
+  marketplaceId: string;
+  creates: Array<{ id: string; requestId: string; responseId: string; requesterOrgId: string; providerOrgId: string; roomId: string; startsAt: Date; endsAt: Date; score: number; scoreParts: unknown }>;
+  moves: Array<{ id: string; roomId: string; startsAt: Date; endsAt: Date }>;
+  cancels: Array<{ id: string }>;
+  cancelReason: string;
+}
+
+export interface WrittenMeeting {
+  kind: 'created' | 'moved' | 'cancelled';
+  id: string;
+  sequence: number;
+}
+
+const actorColumns = (actor: Actor | 'system') => ({ id: actor === 'system' ? null : actor.id, label: actor === 'system' ? 'system' : actor.email });
+
+/** Postgres's text form of a timestamptz array element. */
+const instants = (dates: Date[]) => dates.map((d) => d.toISOString());
+
+/**
+ * Defers "one meeting per room and per organization at a time" to the commit, for this transaction:
+ * a run's moves may swap two meetings, which no order of single-row writes can do.
+ */
+export async function deferDoubleBookingChecks({ db }: Queryable): Promise<void> {
+  await sql`SET CONSTRAINTS meetings_room_free, meeting_attendance_no_overlap DEFERRED`.execute(db);
+}
+
+/**
+ * One statement: locks the meetings the run moves or cancels that are still active (a party may have
+ * declined one since the snapshot: it stays declined), moves and cancels them, inserts the new ones
+ * whose response is still on offer and was not declined meanwhile, keeps their attendance rows (the
+ * organizations' double-booking guard) and writes the audit rows. Returns what it wrote.
+ */
+export async function writeMeetings({ db }: Queryable, w: MeetingWrites, actor: Actor | 'system'): Promise<WrittenMeeting[]> {
+  const who = actorColumns(actor);
+  const active = sql.join(meetingStatusSets.active);
+  const cancelFrom = sql.join(meetingTransitions.cancel.from);
+  const moveFrom = sql.join(meetingTransitions.move.from);
+  const c = w.creates;
+  const result = await sql<WrittenMeeting>`
+    WITH moves AS (
+      SELECT * FROM unnest(${w.moves.map((m) => m.id)}::uuid[], ${w.moves.map((m) => m.roomId)}::uuid[], ${instants(w.moves.map((m) => m.startsAt))}::timestamptz[], ${instants(w.moves.map((m) => m.endsAt))}::timestamptz[])
+        AS v(id, room_id, starts_at, ends_at)
+    ), touched AS (
+      SELECT m.id, m.status FROM meetings m
+      WHERE m.id = ANY(${[...w.moves.map((m) => m.id), ...w.cancels.map((m) => m.id)]}::uuid[]) AND m.status IN (${active})
+      FOR UPDATE
+    ), moved AS (
+      UPDATE meetings m
+      SET run_id = ${w.runId}, room_id = v.room_id, starts_at = v.starts_at, ends_at = v.ends_at, status = ${meetingTransitions.move.to},
+          requester_answer = 'pending', provider_answer = 'pending', sequence = m.sequence + 1, updated_at = now()
+      FROM moves v JOIN touched t ON t.id = v.id
+      WHERE m.id = v.id AND t.status IN (${moveFrom})
+      RETURNING m.id, t.status AS from_status, m.sequence, m.room_id, m.starts_at, m.ends_at
+    ), cancelled AS (
+      UPDATE meetings m
+      SET status = ${meetingTransitions.cancel.to}, ended_reason = ${w.cancelReason}, sequence = m.sequence + 1, updated_at = now()
+      FROM touched t
+      WHERE m.id = t.id AND t.id = ANY(${w.cancels.map((m) => m.id)}::uuid[]) AND t.status IN (${cancelFrom})
+      RETURNING m.id, t.status AS from_status, m.sequence
+    ), created AS (
+      INSERT INTO meetings (id, marketplace_id, run_id, request_id, response_id, requester_org_id, provider_org_id, room_id, starts_at, ends_at, score, score_parts, status)
+      SELECT v.id, ${w.marketplaceId}, ${w.runId}, v.request_id, v.response_id, v.requester_org_id, v.provider_org_id, v.room_id, v.starts_at, v.ends_at, v.score, v.score_parts, 'proposed'
+      FROM unnest(
+        ${c.map((m) => m.id)}::uuid[], ${c.map((m) => m.requestId)}::uuid[], ${c.map((m) => m.responseId)}::uuid[],
+        ${c.map((m) => m.requesterOrgId)}::uuid[], ${c.map((m) => m.providerOrgId)}::uuid[], ${c.map((m) => m.roomId)}::uuid[],
+        ${instants(c.map((m) => m.startsAt))}::timestamptz[], ${instants(c.map((m) => m.endsAt))}::timestamptz[],
+        ${c.map((m) => m.score)}::float8[], ${c.map((m) => JSON.stringify(m.scoreParts))}::jsonb[]
+      ) AS v(id, request_id, response_id, requester_org_id, provider_org_id, room_id, starts_at, ends_at, score, score_parts)
+      JOIN responses s ON s.id = v.response_id AND s.status IN (${sql.join(responseStatusSets.offered)})
+      WHERE NOT EXISTS (SELECT 1 FROM meetings d WHERE d.response_id = v.response_id AND d.status = 'declined')
+      RETURNING id, requester_org_id, provider_org_id, starts_at, ends_at
+    ), attendance_new AS (
+      INSERT INTO meeting_attendance (meeting_id, organization_id, during)
+      SELECT DISTINCT n.id, o.organization_id, tstzrange(n.starts_at, n.ends_at)
+      FROM created n CROSS JOIN LATERAL (VALUES (n.requester_org_id), (n.provider_org_id)) AS o(organization_id)
+    ), attendance_moved AS (
+      UPDATE meeting_attendance a SET during = tstzrange(v.starts_at, v.ends_at), active = true FROM moved v WHERE a.meeting_id = v.id
+    ), attendance_ended AS (
+      UPDATE meeting_attendance a SET active = false FROM cancelled v WHERE a.meeting_id = v.id
+    ), audited AS (
+      INSERT INTO audit_events (entity, entity_id, action, from_status, to_status, actor_id, actor_label, detail)
+      SELECT 'meeting', id, 'move', from_status, ${meetingTransitions.move.to}, ${who.id}::uuid, ${who.label},
+             jsonb_build_object('runId', ${w.runId}::text, 'startsAt', to_char(starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'roomId', room_id)
+      FROM moved
+      UNION ALL
+      SELECT 'meeting', id, 'cancel', from_status, ${meetingTransitions.cancel.to}, ${who.id}::uuid, ${who.label}, jsonb_build_object('runId', ${w.runId}::text)
+      FROM cancelled
+    )
+    SELECT 'moved' AS kind, id, sequence FROM moved
+    UNION ALL SELECT 'cancelled', id, sequence FROM cancelled
+    UNION ALL SELECT 'created', id, 0 FROM created`.execute(db);
+  return result.rows;
+}
+
+export interface StatusChange {
+  kind: 'response' | 'request';
+  id: string;
+  from_status: string;
+  to_status: string;
+}
+
+/**
+ * One statement, after the meetings are written: each response on offer is matched when it has an
+ * active meeting and not matched otherwise; each closed request with an active meeting is matched;
+ * with their audit rows. Returns the statuses it changed.
+ */
+export async function writeMatchOutcomes({ db }: Queryable, marketplaceId: string): Promise<StatusChange[]> {
+  const match = responseTransitions.match;
+  const notMatch = responseTransitions['not-match'];
+  const requestMatch = requestTransitions.match;
+  const result = await sql<StatusChange>`
+    WITH active AS (
+      SELECT DISTINCT response_id, request_id FROM meetings WHERE marketplace_id = ${marketplaceId} AND status IN (${sql.join(meetingStatusSets.active)})
+    ), target AS (
+      SELECT s.id, s.status AS from_status, CASE WHEN a.response_id IS NULL THEN ${notMatch.to!} ELSE ${match.to!} END AS to_status
+      FROM responses s
+      JOIN requests r ON r.id = s.request_id
+      LEFT JOIN active a ON a.response_id = s.id
+      WHERE r.marketplace_id = ${marketplaceId} AND r.status IN (${sql.join(requestStatusSets.deadlinePassed)}) AND s.status IN (${sql.join(responseStatusSets.offered)})
+      FOR UPDATE OF s
+    ), responses_changed AS (
+      UPDATE responses s SET status = t.to_status, updated_at = now()
+      FROM target t
+      WHERE s.id = t.id AND t.from_status <> t.to_status
+        AND ((t.to_status = ${match.to!} AND t.from_status IN (${sql.join(match.from)})) OR (t.to_status = ${notMatch.to!} AND t.from_status IN (${sql.join(notMatch.from)})))
+      RETURNING s.id, t.from_status, t.to_status
+    ), requests_changed AS (
+      UPDATE requests r SET status = ${requestMatch.to}, updated_at = now()
+      WHERE r.marketplace_id = ${marketplaceId} AND r.status IN (${sql.join(requestMatch.from)}) AND EXISTS (SELECT 1 FROM active a WHERE a.request_id = r.id)
+      RETURNING r.id, ${requestMatch.from[0]!}::text AS from_status, r.status AS to_status
+    ), audited AS (
+      INSERT INTO audit_events (entity, entity_id, action, from_status, to_status, actor_id, actor_label)
+      SELECT 'response', id, CASE WHEN to_status = ${match.to!} THEN 'match' ELSE 'not-match' END, from_status, to_status, NULL::uuid, 'system' FROM responses_changed
+      UNION ALL
+      SELECT 'request', id, 'match', from_status, to_status, NULL::uuid, 'system' FROM requests_changed
+    )
+    SELECT 'response' AS kind, id, from_status, to_status FROM responses_changed
+    UNION ALL SELECT 'request', id, from_status, to_status FROM requests_changed`.execute(db);
+  return result.rows as Array<StatusChange & { from_status: ResponseStatus }>;
+}
+
+/** The active meetings of these requests after the run's writes, for the requesters' summaries. */
+export async function listActiveMeetingsOfRequests({ db }: Queryable, requestIds: string[]) {
+  if (requestIds.length === 0) return [];
+  return db
+    .selectFrom('meetings')
+    .select(['request_id', 'provider_org_id', 'room_id', 'starts_at'])
+    .where('request_id', 'in', requestIds)
+    .where('status', 'in', meetingStatusSets.active)
+    .orderBy('request_id')
+    .orderBy('starts_at')
+    .execute();
+}
+
+/** A running run's stage, and the solver's progress when it has some; the clock is the database's, as for the start. */
+export async function setMatchingRunStage({ db }: Queryable, runId: string, stage: MatchingRunStage, progress?: unknown): Promise<void> {
+  await db
+    .updateTable('matching_runs')
+    .set({ stage, ...(progress !== undefined ? { progress: JSON.stringify(progress) } : {}) })
+    .where('id', '=', runId)
+    .where('status', '=', 'running')
+    .execute();
+}
