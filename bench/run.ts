@@ -30,13 +30,14 @@ import { measureDeadlineLatency, measureMassClose, type DeadlineRow, type MassCl
 import { measureEmailPipeline, type EmailRow } from './email-row.ts';
 import { measureHttpRows, type HttpRows } from './http-rows.ts';
 import { measureOptimizer, type OptimizerInstance } from './optimizer-row.ts';
+import { matchingRows, matchingSizes, measureMatchingRun, type MatchingRunFigures } from './matching-row.ts';
 import { Phase, removeRedisKeys, type MemoryRecord, type RunSettings } from './phase.ts';
 import { CountingSmtpSink, ParsingSmtpSink, type SmtpSink } from './smtp-sink.ts';
 import type { LoadResult } from './http-load.ts';
 import { describeCpu, type CpuReport } from './cpu.ts';
 
 // deadline-postgres and email-postgres: rows 2 and 4 again with QUEUE_BACKEND=postgres, beside the Redis ones.
-const rowNames = ['http', 'deadline', 'deadline-postgres', 'close', 'email', 'email-postgres', 'optimizer'] as const;
+const rowNames = ['http', 'deadline', 'deadline-postgres', 'close', 'email', 'email-postgres', 'optimizer', 'matching'] as const;
 type RowName = (typeof rowNames)[number];
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
 const only = new Set<RowName>(onlyArg ? (onlyArg.slice('--only='.length).split(',') as RowName[]) : rowNames);
@@ -142,6 +143,7 @@ const results: {
   email?: EmailRow;
   emailPostgres?: EmailRow;
   optimizer?: OptimizerInstance[];
+  matching?: MatchingRunFigures[];
   errors: Record<string, string>;
 } = { errors: {} };
 const memory: MemoryRecord[] = [];
@@ -204,6 +206,13 @@ try {
   });
   await attempt('optimizer', async () => {
     results.optimizer = await measureOptimizer(settings, memory, process.env.BENCH_MATCH_SIZES ?? '1000,10000', log);
+  });
+  await attempt('matching', async () => {
+    results.matching = [];
+    for (const size of (process.env.BENCH_MATCHING_SIZES ?? 'forum,50x').split(',')) {
+      if (!matchingSizes[size]) throw new Error(`BENCH_MATCHING_SIZES: unknown size ${size} (sizes: ${Object.keys(matchingSizes).join(', ')})`);
+      results.matching.push(await measureMatchingRun(settings, memory, matchingSizes[size], log));
+    }
   });
 } finally {
   machine.loadAfter = os.loadavg();
@@ -323,6 +332,7 @@ optimizer?.forEach((o, i) => {
     standing: 'reported',
   });
 });
+if (results.matching) rows.push(...matchingRows(results.matching));
 const peak = (role: MemoryRecord['role']) => memory.filter((m) => m.role === role).reduce((best, m) => (m.peakBytes > (best?.peakBytes ?? -1) ? m : best), undefined as MemoryRecord | undefined);
 const webPeak = peak('app-web');
 const workerPeak = peak('app-worker');

@@ -59,18 +59,35 @@ export async function insertOutboxEmail({ db }: Queryable, email: OutboxEmail, m
 /** Rows per multi-row INSERT: 12 parameters each stays far below Postgres's 65,535. */
 const OUTBOX_INSERT_CHUNK = 1000;
 
-/** Writes many emails with multi-row INSERTs; returns the ids of those not already queued. */
-export async function insertOutboxEmails({ db }: Queryable, emails: OutboxEmail[], messageDomain: string, sealingSecret: string): Promise<string[]> {
+/**
+ * Writes many emails with multi-row INSERTs; returns the ids of those not already queued. The emails
+ * may come from a generator that renders them as they are taken: one INSERT is in flight while the
+ * next chunk renders, so rendering overlaps the database's work and only two chunks are in memory.
+ */
+export async function insertOutboxEmails({ db }: Queryable, emails: Iterable<OutboxEmail>, messageDomain: string, sealingSecret: string): Promise<string[]> {
   const ids: string[] = [];
-  for (let i = 0; i < emails.length; i += OUTBOX_INSERT_CHUNK) {
+  const insert = async (chunk: OutboxEmail[]) => {
     const rows = await db
       .insertInto('outbox')
-      .values(emails.slice(i, i + OUTBOX_INSERT_CHUNK).map((email) => outboxRow(email, messageDomain, sealingSecret)))
+      .values(chunk.map((email) => outboxRow(email, messageDomain, sealingSecret)))
       .onConflict((oc) => oc.column('idempotency_key').doNothing())
       .returning('id')
       .execute();
     for (const row of rows) ids.push(row.id);
+  };
+  let inFlight: Promise<void> = Promise.resolve();
+  let chunk: OutboxEmail[] = [];
+  for (const email of emails) {
+    chunk.push(email);
+    if (chunk.length < OUTBOX_INSERT_CHUNK) continue;
+    await inFlight;
+    inFlight = insert(chunk);
+    // Handled here so a failure while the next chunk renders is not an unhandled rejection; the await above or below throws it.
+    inFlight.catch(() => {});
+    chunk = [];
   }
+  await inFlight;
+  if (chunk.length > 0) await insert(chunk);
   return ids;
 }
 

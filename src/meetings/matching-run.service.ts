@@ -19,10 +19,11 @@ import {
   writeMatchOutcomes,
   type MatchingSnapshot,
   type MeetingWrites,
+  type WrittenMeeting,
 } from './matching-store.repository.ts';
 import { writeRunMeetings } from './meeting-status.ts';
 import { busyTimes, instanceOfSnapshot, planMeetingWrites, splitKeptMeetings } from './matching-plan.ts';
-import { cancellationReasons, meetingNoticeEmails, notMatchedEmail, requesterSummaryEmail, type MeetingNotice, type MeetingNoticeFacts } from './meeting-notifications.ts';
+import { cancellationReasons, meetingNoticeEmails, notMatchedEmail, requesterSummaryEmail, type MeetingNoticeFacts } from './meeting-notifications.ts';
 import { renderNotMatchedEmail } from './meetings.emails.ts';
 
 export type RunTrigger = 'deadline' | 'organizer' | 'decline' | 'sweep';
@@ -61,21 +62,30 @@ export async function runMatching(ctx: AppContext, marketplaceId: string, trigge
 }
 
 async function solveAndStore(ctx: AppContext, connection: Parameters<Parameters<typeof withMatchingLock>[2]>[0], marketplaceId: string, trigger: RunTrigger, actor: Actor | null, runId: string) {
+  // Where the run's time goes, stored with its stats (seconds per stage).
+  const timings: Record<string, number> = {};
+  let mark = performance.now();
+  const lap = (stage: string) => {
+    const now = performance.now();
+    timings[stage] = Math.round(now - mark) / 1000;
+    mark = now;
+  };
   await setMatchingRunStage({ db: connection }, runId, 'loading');
   const snapshot = await loadMatchingSnapshot(connection, marketplaceId);
   const busy = busyTimes(snapshot);
   const { kept, released } = splitKeptMeetings(snapshot, busy);
   const built = instanceOfSnapshot(snapshot, busy, kept);
+  lap('loading');
 
   let result: MatchingResult | null = null;
   if (built.instance.offers.length > 0) {
     await setMatchingRunStage({ db: connection }, runId, 'solving');
     result = await solveInWorker(built.instance, { timeLimitSeconds: timeLimitOf(ctx, trigger), onProgress: progressWriter(ctx, runId) });
   }
+  lap('solving');
 
   const writes = planMeetingWrites(snapshot, built, result, released, { runId, cancelReason: cancellationReasons.noLongerHeld });
-  // Rendered before the transaction, so it stays short; only what the transaction wrote is sent.
-  const meetingEmails = renderMeetingEmails(ctx, snapshot, writes);
+  const meetingEmails = meetingEmailsOf(ctx, snapshot, writes);
   const notMatched = notMatchedEmails(ctx, snapshot);
 
   await setMatchingRunStage({ db: connection }, runId, 'storing', progressOf(result));
@@ -86,35 +96,37 @@ async function solveAndStore(ctx: AppContext, connection: Parameters<Parameters<
       await deferDoubleBookingChecks(tx);
       const written = await writeRunMeetings(tx, actor ?? 'system', writes);
       const outcomes = await writeMatchOutcomes(tx, marketplaceId);
+      lap('writing');
 
-      const emails: OutboxEmail[] = [];
       const changedRequests = new Set<string>();
       const requestOfMeeting = meetingRequests(snapshot, writes);
       for (const w of written) {
         changes[w.kind === 'created' ? 'created' : w.kind === 'moved' ? 'moved' : 'cancelled']++;
         changedRequests.add(requestOfMeeting.get(w.id)!);
-        emails.push(...(meetingEmails.get(w.id) ?? []));
       }
+      // A courteous note to those not matched, once: not to a response whose meeting a re-run cancelled (its cancellation said it).
+      const notMatchedIds: string[] = [];
       for (const o of outcomes) {
-        if (o.kind === 'request') {
-          changes.requestsMatched++;
-          continue;
-        }
-        // A courteous note to those not matched, once: not to a response whose meeting a re-run cancelled (its cancellation said it).
-        if (o.to_status === 'not_matched' && o.from_status === 'submitted') {
-          changes.responsesNotMatched++;
-          emails.push(notMatched(o.id));
-        }
+        if (o.kind === 'request') changes.requestsMatched++;
+        else if (o.to_status === 'not_matched' && o.from_status === 'submitted') notMatchedIds.push(o.id);
       }
+      changes.responsesNotMatched = notMatchedIds.length;
       if (changes.requestsMatched > 0) tx.changes('listing');
-      emails.push(...(await requesterSummaries(ctx, tx, snapshot, runId, [...changedRequests])));
-      await tx.queueEmails(emails);
+      const summaries = await requesterSummaries(ctx, tx, snapshot, runId, [...changedRequests]);
+      // Only what the statements wrote is mailed; each email is rendered as its chunk is written.
+      function* emails() {
+        for (const w of written) yield* meetingEmails(w);
+        for (const id of notMatchedIds) yield notMatched(id);
+        yield* summaries();
+      }
+      await tx.queueEmails(emails());
+      lap('emails');
 
       await markMatchingRunDone(tx, runId, {
         method: result?.stats.method ?? 'none',
         objective: result?.objective ?? 0,
         bound: result?.stats.bound ?? null,
-        stats: { ...(result?.stats ?? {}), unscheduled: result?.unscheduled.length ?? 0 },
+        stats: { ...(result?.stats ?? {}), unscheduled: result?.unscheduled.length ?? 0, timings },
         changes,
       });
       await recordAudit(tx, actor ?? 'system', { entity: 'marketplace', entityId: marketplaceId, action: 'matching-run', detail: { runId, trigger, ...changes } });
@@ -156,18 +168,20 @@ function meetingRequests(snapshot: MatchingSnapshot, writes: MeetingWrites): Map
   return map;
 }
 
-/** The emails of every meeting the run would write, by meeting id: rendered from the snapshot, no read per meeting. */
-function renderMeetingEmails(ctx: AppContext, snapshot: MatchingSnapshot, writes: MeetingWrites): Map<string, OutboxEmail[]> {
+/** The emails of a meeting the run wrote, rendered from the snapshot when asked for (no read per meeting). */
+function meetingEmailsOf(ctx: AppContext, snapshot: MatchingSnapshot, writes: MeetingWrites): (written: WrittenMeeting) => OutboxEmail[] {
   const requests = new Map(snapshot.requests.map((r) => [r.id, r]));
   const responses = new Map(snapshot.responses.map((r) => [r.id, r]));
   const rooms = new Map(snapshot.rooms.map((r) => [r.id, r.name]));
   const meetings = new Map(snapshot.meetings.map((m) => [m.id, m]));
-  const facts = (m: { id: string; sequence: number; request_id: string; response_id: string; room_id: string; starts_at: Date; ends_at: Date }): MeetingNoticeFacts => {
+  const creates = new Map(writes.creates.map((c) => [c.id, c]));
+  const moves = new Map(writes.moves.map((m) => [m.id, m]));
+  const facts = (m: { id: string; request_id: string; response_id: string; room_id: string; starts_at: Date; ends_at: Date }, sequence: number): MeetingNoticeFacts => {
     const request = requests.get(m.request_id)!;
     const response = responses.get(m.response_id);
     return {
       id: m.id,
-      sequence: m.sequence,
+      sequence,
       startsAt: m.starts_at,
       endsAt: m.ends_at,
       requestTitle: request.title,
@@ -182,20 +196,18 @@ function renderMeetingEmails(ctx: AppContext, snapshot: MatchingSnapshot, writes
       provider: response ? snapshot.users.get(response.created_by) : undefined,
     };
   };
-  const emails = new Map<string, OutboxEmail[]>();
-  const add = (meetingId: string, f: MeetingNoticeFacts, notice: MeetingNotice, reason?: string) => emails.set(meetingId, meetingNoticeEmails(ctx, f, notice, reason));
-  for (const c of writes.creates) {
-    add(c.id, facts({ id: c.id, sequence: 0, request_id: c.requestId, response_id: c.responseId, room_id: c.roomId, starts_at: c.startsAt, ends_at: c.endsAt }), 'new');
-  }
-  for (const mv of writes.moves) {
-    const before = meetings.get(mv.id)!;
-    add(mv.id, facts({ ...before, sequence: before.sequence + 1, room_id: mv.roomId, starts_at: mv.startsAt, ends_at: mv.endsAt }), 'moved');
-  }
-  for (const c of writes.cancels) {
-    const before = meetings.get(c.id)!;
-    add(c.id, facts({ ...before, sequence: before.sequence + 1 }), 'cancelled', writes.cancelReason);
-  }
-  return emails;
+  return (w) => {
+    if (w.kind === 'created') {
+      const c = creates.get(w.id)!;
+      return meetingNoticeEmails(ctx, facts({ id: c.id, request_id: c.requestId, response_id: c.responseId, room_id: c.roomId, starts_at: c.startsAt, ends_at: c.endsAt }, w.sequence), 'new');
+    }
+    const before = meetings.get(w.id)!;
+    if (w.kind === 'moved') {
+      const to = moves.get(w.id)!;
+      return meetingNoticeEmails(ctx, facts({ ...before, room_id: to.roomId, starts_at: to.startsAt, ends_at: to.endsAt }, w.sequence), 'moved');
+    }
+    return meetingNoticeEmails(ctx, facts(before, w.sequence), 'cancelled', writes.cancelReason);
+  };
 }
 
 /** The not-matched note of a response, from the snapshot; rendered once per request and language. */
@@ -219,8 +231,8 @@ function notMatchedEmails(ctx: AppContext, snapshot: MatchingSnapshot): (respons
   };
 }
 
-/** To each requester whose meetings the run changed: its meetings as they stand after the run (one read for all). */
-async function requesterSummaries(ctx: AppContext, tx: Parameters<typeof listActiveMeetingsOfRequests>[0], snapshot: MatchingSnapshot, runId: string, requestIds: string[]): Promise<OutboxEmail[]> {
+/** To each requester whose meetings the run changed: its meetings as they stand after the run (one read for all), rendered when taken. */
+async function requesterSummaries(ctx: AppContext, tx: Parameters<typeof listActiveMeetingsOfRequests>[0], snapshot: MatchingSnapshot, runId: string, requestIds: string[]): Promise<() => Generator<OutboxEmail>> {
   const rows = await listActiveMeetingsOfRequests(tx, requestIds);
   const organizations = new Map(snapshot.responses.map((r) => [r.organization_id, r.organization_name]));
   const rooms = new Map(snapshot.rooms.map((r) => [r.id, r.name]));
@@ -231,11 +243,13 @@ async function requesterSummaries(ctx: AppContext, tx: Parameters<typeof listAct
     else byRequest.set(row.request_id, [row]);
   }
   const requests = new Map(snapshot.requests.map((r) => [r.id, r]));
-  return requestIds.flatMap((requestId) => {
-    const request = requests.get(requestId)!;
-    const to = snapshot.users.get(request.created_by);
-    if (!to) return [];
-    const meetings = (byRequest.get(requestId) ?? []).map((m) => ({ provider: organizations.get(m.provider_org_id) ?? '', startsAt: m.starts_at, room: rooms.get(m.room_id) ?? '' }));
-    return [requesterSummaryEmail(ctx, { requestId, runId, requestTitle: request.title, to, timeZone: snapshot.marketplace.time_zone, meetings })];
-  });
+  return function* () {
+    for (const requestId of requestIds) {
+      const request = requests.get(requestId)!;
+      const to = snapshot.users.get(request.created_by);
+      if (!to) continue;
+      const meetings = (byRequest.get(requestId) ?? []).map((m) => ({ provider: organizations.get(m.provider_org_id) ?? '', startsAt: m.starts_at, room: rooms.get(m.room_id) ?? '' }));
+      yield requesterSummaryEmail(ctx, { requestId, runId, requestTitle: request.title, to, timeZone: snapshot.marketplace.time_zone, meetings });
+    }
+  };
 }

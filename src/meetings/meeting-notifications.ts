@@ -2,6 +2,7 @@ import type { AppContext } from '../context.ts';
 import type { Tx } from '../shared/transaction.ts';
 import { requestUrl } from '../requests/requests.service.ts';
 import type { OutboxEmail } from '../email/outbox.repository.ts';
+import { oncePerLocale } from '../email/render.ts';
 import { findMeeting, findUsers } from './meetings.repository.ts';
 import { renderMeetingCalendar } from './meeting-calendar.ts';
 import { meetingAnswerToken, type MeetingParty } from './meeting-links.ts';
@@ -66,8 +67,8 @@ export function meetingNoticeEmails(ctx: AppContext, meeting: MeetingNoticeFacts
   const { requester, provider } = meeting;
   const domain = new URL(ctx.config.BASE_URL).hostname;
   const method = notice === 'cancelled' ? 'CANCEL' : 'REQUEST';
-  // The same event (UID, SEQUENCE) for both parties; its words in each one's language.
-  const ics = (locale: string) =>
+  // The same event (UID, SEQUENCE) for both parties; its words in each one's language (rendered once per language).
+  const ics = oncePerLocale((locale: string) =>
     renderMeetingCalendar({
       method,
       organizer: mailbox(ctx.config.MAIL_FROM),
@@ -84,7 +85,8 @@ export function meetingNoticeEmails(ctx: AppContext, meeting: MeetingNoticeFacts
           attendees: [requester, provider].filter((u) => !!u).map((u) => ({ email: u!.email, name: u!.email })),
         },
       ],
-    });
+    }),
+  );
   const parties: Array<{ party: MeetingParty; user: Recipient | undefined; other: string }> = [
     { party: 'requester', user: requester, other: meeting.providerName },
     { party: 'provider', user: provider, other: meeting.requesterName },

@@ -9,8 +9,8 @@ export interface Tx {
   db: Transaction<Database>;
   /** Writes an email to the outbox in this transaction; it is sent after the commit. */
   queueEmail(email: OutboxEmail): Promise<void>;
-  /** The same for many emails at once, with multi-row INSERTs. */
-  queueEmails(emails: OutboxEmail[]): Promise<void>;
+  /** The same for many emails at once, with multi-row INSERTs; a generator's emails are rendered chunk by chunk as they are written. */
+  queueEmails(emails: Iterable<OutboxEmail>): Promise<void>;
   /** Marks that this change alters what a process cache holds: every process clears it after the commit. */
   changes(cache: CacheName): void;
 }
