@@ -33,6 +33,14 @@ export function meetingToJson(m: MeetingDetail, options: { withScore: boolean })
 type RunStats = NonNullable<MatchingRunAnswer['stats']>;
 type RunChanges = NonNullable<MatchingRunAnswer['changes']>;
 
+/** The solver's progress as the run stored it (solve-in-worker.ts), with only the known fields. */
+function progressOf(stored: unknown): MatchingRunAnswer['progress'] {
+  if (!stored || typeof stored !== 'object') return null;
+  const p = stored as Record<string, unknown>;
+  const num = (k: string) => (typeof p[k] === 'number' && Number.isFinite(p[k]) ? { [k]: p[k] as number } : {});
+  return { phase: String(p.phase ?? ''), seconds: typeof p.seconds === 'number' ? p.seconds : 0, ...num('objective'), ...num('bound'), ...num('gap') };
+}
+
 /** A matching run as the API answers it, its times in the marketplace's zone. */
 export function matchingRunToJson(run: MatchingRunRow, timeZone: string): MatchingRunAnswer {
   const stats = run.stats as RunStats | null;
@@ -43,8 +51,11 @@ export function matchingRunToJson(run: MatchingRunRow, timeZone: string): Matchi
     trigger: run.trigger,
     startedBy: run.started_by,
     status: run.status,
+    stage: run.stage,
+    progress: progressOf(run.progress),
     startedAt: isoInZone(run.started_at, timeZone),
     finishedAt: run.finished_at ? isoInZone(run.finished_at, timeZone) : null,
+    durationSeconds: run.finished_at ? Math.max(0, run.finished_at.getTime() - run.started_at.getTime()) / 1000 : null,
     method: run.method as MatchingRunAnswer['method'],
     objective: run.objective,
     bound: run.bound,
@@ -54,7 +65,9 @@ export function matchingRunToJson(run: MatchingRunRow, timeZone: string): Matchi
       ...(stats.method !== undefined ? { method: stats.method } : {}),
       ...(stats.bound !== undefined ? { bound: stats.bound } : {}),
       ...(stats.gap !== undefined ? { gap: stats.gap } : {}),
+      ...(stats.stoppedOnTimeLimit !== undefined ? { stoppedOnTimeLimit: stats.stoppedOnTimeLimit } : {}),
       unscheduled: stats.unscheduled,
+      ...(stats.timings !== undefined ? { timings: stats.timings } : {}),
     },
     changes: changes && {
       kept: changes.kept,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { MatchingRunsTable } from '../../db/types.ts';
+import type { MatchingRunsTable, MatchingRunStage } from '../../db/types.ts';
 import { timeInputField } from '../shared/time-input.ts';
 import { instant, organizationRef, uuid } from '../shared/answer-fields.ts';
 import { slugField, sessionRoles } from '../marketplaces/marketplaces.schemas.ts';
@@ -84,7 +84,22 @@ export const runStatsAnswer = z
     method: z.enum(SOLVE_METHODS).optional(),
     bound: z.number().optional(),
     gap: z.number().optional(),
+    stoppedOnTimeLimit: z.boolean().optional().meta({ description: 'The solver stopped at its time limit with the best schedule found (the gap says how far from the bound)' }),
     unscheduled: z.number().int().meta({ description: 'Pairs the matching chose that found no common free slot and room' }),
+    timings: z.record(z.string(), z.number()).optional().meta({ description: 'Seconds per stage: loading, solving, writing, emails' }),
+  })
+  .strict();
+
+const runStages = ['waiting', 'loading', 'solving', 'storing', 'done', 'failed'] as const satisfies readonly MatchingRunStage[];
+
+/** The solver's latest progress, while it solves and after. */
+export const runProgressAnswer = z
+  .object({
+    phase: z.string().meta({ description: 'relaxation, heuristic, exact or done' }),
+    seconds: z.number(),
+    objective: z.number().optional(),
+    bound: z.number().optional(),
+    gap: z.number().optional().meta({ description: 'How far the best schedule so far may be from the best possible, as a fraction of the bound' }),
   })
   .strict();
 
@@ -96,8 +111,11 @@ export const matchingRunAnswer = z
     trigger: z.enum(runTriggers),
     startedBy: uuid.nullable().meta({ description: 'The organizer who started it by hand' }),
     status: z.enum(runStatuses),
+    stage: z.enum(runStages).meta({ description: 'What a running run is doing: waiting for the run before it, loading, solving, storing' }),
+    progress: runProgressAnswer.nullable(),
     startedAt: instant,
     finishedAt: instant.nullable(),
+    durationSeconds: z.number().nullable().meta({ description: 'From the start to the end, once ended' }),
     method: z.enum(runMethods).nullable(),
     objective: z.number().nullable().meta({ description: 'The sum of the scores of the meetings placed' }),
     bound: z.number().nullable().meta({ description: 'An upper bound of the best objective, when the method proves one' }),

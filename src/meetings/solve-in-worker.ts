@@ -16,6 +16,7 @@ interface Pending {
   id: number;
   instance: Instance;
   timeLimitSeconds: number;
+  hungAfterSeconds: number;
   onProgress: ((progress: SolveProgress) => void) | undefined;
   resolve: (result: MatchingResult) => void;
   reject: (error: Error) => void;
@@ -39,9 +40,10 @@ class SolverThread {
   private watchdog: NodeJS.Timeout | null = null;
   private nextId = 1;
 
-  solve(instance: Instance, options: { timeLimitSeconds: number; onProgress?: (progress: SolveProgress) => void }): Promise<MatchingResult> {
+  solve(instance: Instance, options: SolveInWorkerOptions): Promise<MatchingResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, instance, timeLimitSeconds: options.timeLimitSeconds, onProgress: options.onProgress, resolve, reject });
+      const hungAfterSeconds = options.hungAfterSeconds ?? HUNG_AFTER_SECONDS(options.timeLimitSeconds);
+      this.queue.push({ id: this.nextId++, instance, timeLimitSeconds: options.timeLimitSeconds, hungAfterSeconds, onProgress: options.onProgress, resolve, reject });
       this.next();
     });
   }
@@ -76,9 +78,9 @@ class SolverThread {
     worker.ref();
     this.watchdog = setTimeout(() => {
       // Terminating rejects through the exit handler, with this message first.
-      this.fail(worker, new Error(`the optimizer did not answer within ${HUNG_AFTER_SECONDS(job.timeLimitSeconds)} s of its ${job.timeLimitSeconds} s limit; its thread was stopped`));
+      this.fail(worker, new Error(`the optimizer did not answer within ${job.hungAfterSeconds} s (its time limit is ${job.timeLimitSeconds} s); its thread was stopped`));
       void worker.terminate();
-    }, HUNG_AFTER_SECONDS(job.timeLimitSeconds) * 1000);
+    }, job.hungAfterSeconds * 1000);
     worker.postMessage({ id: job.id, instance: job.instance, options: { timeLimitSeconds: job.timeLimitSeconds } });
   }
 
@@ -114,8 +116,15 @@ class SolverThread {
 
 const solver = new SolverThread();
 
+export interface SolveInWorkerOptions {
+  timeLimitSeconds: number;
+  onProgress?: (progress: SolveProgress) => void;
+  /** When the thread counts as hung and is stopped (default: 10 s + half the time limit). */
+  hungAfterSeconds?: number;
+}
+
 /** Solves in the process's optimizer thread, stopping at the time limit with the best schedule found. */
-export function solveInWorker(instance: Instance, options: { timeLimitSeconds: number; onProgress?: (progress: SolveProgress) => void }): Promise<MatchingResult> {
+export function solveInWorker(instance: Instance, options: SolveInWorkerOptions): Promise<MatchingResult> {
   return solver.solve(instance, options);
 }
 

@@ -210,13 +210,16 @@ describe('the matching run, called directly', () => {
     const outboxBefore = await t.env.ctx.db.selectFrom('outbox').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
     const result = await runMatching(t.env.ctx, marketplaceId, 'organizer');
     expect(result.changes).toMatchObject({ kept: 3, created: 0, moved: 0, cancelled: 0, requestsMatched: 0, responsesNotMatched: 0 });
+    // The run keeps the solver's last word: where it ended, its objective and gap.
+    const run = await t.env.ctx.db.selectFrom('matching_runs').select(['stage', 'progress']).where('id', '=', result.runId).executeTakeFirstOrThrow();
+    expect(run).toMatchObject({ stage: 'done', progress: { phase: 'done', seconds: expect.any(Number), objective: expect.any(Number) } });
     expect(await meetingsNow()).toEqual(before);
     const outboxAfter = await t.env.ctx.db.selectFrom('outbox').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
     expect(outboxAfter.n).toBe(outboxBefore.n);
   });
 
   it('a run waiting for the one before it shows as running, then done', async () => {
-    const { marketplaceId } = await respondedMarketplace(t);
+    const { marketplaceId, slug } = await respondedMarketplace(t);
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     let locked!: () => void;
@@ -231,10 +234,21 @@ describe('the matching run, called directly', () => {
     const latest = () => t.env.ctx.db.selectFrom('matching_runs').select(['id', 'status']).where('marketplace_id', '=', marketplaceId).orderBy('started_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
     await expect.poll(async () => (await latest()).status, { timeout: 10_000, interval: 50 }).toBe('running');
     const runId = (await latest()).id;
+    // Organizers see what it waits for, over the API and on the timetable.
+    const runs = async () => (await t.api('GET', `/api/v1/marketplaces/${slug}/matching-runs`, { token: t.people.organizer.token })).body.items;
+    expect((await runs())[0]).toMatchObject({ id: runId, status: 'running', stage: 'waiting', finishedAt: null, durationSeconds: null });
+    const organizerPage = new PageClient(t.env.baseUrl);
+    organizerPage.setCookie('fm_session', t.people.organizer.browserToken);
+    expect((await organizerPage.get(`/organizer/marketplaces/${slug}/timetable`)).html).toContain('waiting for the run before it');
+    await new Promise((resolve) => setTimeout(resolve, 300));
     release();
     await holder;
     expect((await waiting).runId).toBe(runId);
-    expect((await t.env.ctx.db.selectFrom('matching_runs').select('status').where('id', '=', runId).executeTakeFirstOrThrow()).status).toBe('done');
+    // Done, with its real duration (the wait included) and its stages' timings (nothing to solve here: no request is past its deadline).
+    const done = (await runs())[0];
+    expect(done).toMatchObject({ id: runId, status: 'done', stage: 'done', progress: null, method: 'none', stats: { timings: { loading: expect.any(Number), solving: expect.any(Number) } } });
+    expect(done.durationSeconds).toBeGreaterThanOrEqual(0.3);
+    expect(new Date(done.finishedAt).getTime() - new Date(done.startedAt).getTime()).toBe(Math.round(done.durationSeconds * 1000));
   });
 
   it('both parties accept: the meeting is confirmed; only parties may answer', async () => {

@@ -92,6 +92,21 @@ export function meetingPages(ctx: AppContext): Router {
     res.redirect(303, `/requests/${response.request_id}#response`);
   });
 
+  /** What the runs table shows of a run: its stage while it runs, the gap so far or at the end, how long it took. */
+  const stageLabels = { waiting: N_('waiting for the run before it'), loading: N_('loading'), solving: N_('solving'), storing: N_('storing'), done: N_('done'), failed: N_('failed') } as const;
+  function runForPage(run: Awaited<ReturnType<typeof getTimetable>>['runs'][number]) {
+    const progress = run.progress as { gap?: number } | null;
+    const stats = run.stats as { gap?: number; stoppedOnTimeLimit?: boolean } | null;
+    const gap = run.status === 'running' ? progress?.gap : (stats?.gap ?? progress?.gap);
+    return {
+      ...run,
+      stageLabel: stageLabels[run.stage],
+      gapPercent: typeof gap === 'number' && gap > 0 ? (gap * 100).toFixed(2) : null,
+      durationSeconds: run.finished_at ? (Math.max(0, run.finished_at.getTime() - run.started_at.getTime()) / 1000).toFixed(1) : null,
+      stoppedOnTimeLimit: !!stats?.stoppedOnTimeLimit,
+    };
+  }
+
   // Organizers: timetable, exports, report, run now.
   router.use('/organizer/marketplaces/:slug/', (req, _res, next) => {
     requireOrganizer(req.actor);
@@ -122,7 +137,7 @@ export function meetingPages(ctx: AppContext): Router {
       rooms,
       grid,
       meetings,
-      runs,
+      runs: runs.map(runForPage),
       notice: str(req.query.notice) === 'queued' ? t(req.locale, 'The matching run is queued; reload in a moment.') : undefined,
     });
   });

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { generateInstance } from '../../src/matching/generate.ts';
+import { solveInWorker } from '../../src/meetings/solve-in-worker.ts';
+
+// The optimizer's thread is started once and reused; one that does not answer in time is stopped, and
+// the next solve starts a new one. (Real threads: the thread runs the real optimizer.)
+describe('the optimizer thread', () => {
+  const small = generateInstance({ offers: 40, tightness: 'loose', seed: 7 });
+
+  it('answers solve after solve from the same thread, with the progress on the way', async () => {
+    const phases: string[] = [];
+    const first = await solveInWorker(small, { timeLimitSeconds: 5, onProgress: (p) => phases.push(p.phase) });
+    const second = await solveInWorker(small, { timeLimitSeconds: 5 });
+    expect(second.objective).toBe(first.objective);
+    expect(first.meetings.length).toBeGreaterThan(0);
+  });
+
+  it('stops a thread that does not answer in time, and the next solve gets a new thread', async () => {
+    const big = generateInstance({ offers: 20_000, tightness: 'tight', seed: 11 });
+    await expect(solveInWorker(big, { timeLimitSeconds: 5, hungAfterSeconds: 0.05 })).rejects.toThrow(/did not answer within 0.05 s.*thread was stopped/);
+    const after = await solveInWorker(small, { timeLimitSeconds: 5 });
+    expect(after.meetings.length).toBeGreaterThan(0);
+  });
+
+  it('solves queued behind one another take turns', async () => {
+    const results = await Promise.all([1, 2, 3].map(() => solveInWorker(small, { timeLimitSeconds: 5 })));
+    expect(new Set(results.map((r) => r.objective)).size).toBe(1);
+  });
+});
