@@ -81,7 +81,12 @@ export interface BuiltInstance {
   instance: Instance;
   /** The response behind each (request, provider) pair of the instance. */
   responseByPair: Map<string, ResponseInput>;
-  scoreByResponse: Map<string, { score: number; parts: ScorePart[] }>;
+  /**
+   * A response's score and its parts with their explanations, computed again when asked for: a run
+   * asks only for the meetings it creates, and keeping the parts of every offer (tens of thousands
+   * at fifty times a forum) would hold their explanation strings for the whole run.
+   */
+  explainScore(responseId: string): { score: number; parts: ScorePart[] };
   slotTimes: Map<string, { startsAt: Date; endsAt: Date }>;
 }
 
@@ -127,32 +132,38 @@ export function buildMatchingInstance(input: InstanceInput): BuiltInstance {
   for (const k of input.kept) {
     addBusy(k.requesterOrgId, k.startsAt, k.endsAt);
     addBusy(k.providerOrgId, k.startsAt, k.endsAt);
-    roomBusy.set(k.roomId, [...(roomBusy.get(k.roomId) ?? []), [iso(k.startsAt), iso(k.endsAt)]]);
+    const times = roomBusy.get(k.roomId);
+    if (times) times.push([iso(k.startsAt), iso(k.endsAt)]);
+    else roomBusy.set(k.roomId, [[iso(k.startsAt), iso(k.endsAt)]]);
     keptPerRequest.set(k.requestId, (keptPerRequest.get(k.requestId) ?? 0) + 1);
     keptPerProvider.set(k.providerOrgId, (keptPerProvider.get(k.providerOrgId) ?? 0) + 1);
     keptResponses.add(k.responseId);
   }
 
   const requestById = new Map(input.requests.map((r) => [r.id, r]));
-  const responseByPair = new Map<string, ResponseInput>();
-  const scoreByResponse = new Map<string, { score: number; parts: ScorePart[] }>();
-  const offers: Instance['offers'] = [];
-  const providerOrgs = new Set<string>();
-  for (const response of input.responses) {
-    const request = requestById.get(response.requestId);
-    if (!request) continue;
-    const scored = scoreResponse(
+  const responseById = new Map(input.responses.map((r) => [r.id, r]));
+  const score = (request: RequestInput, response: ResponseInput) =>
+    scoreResponse(
       { category: request.category, themes: request.themes, countries: request.countries, languages: request.languages },
       { offerCategories: response.offerCategories, languages: response.languages, modality: response.modality, funding: response.funding, preferred: response.preferred },
       { sessionCodes: input.sessionCodesByOrganization.get(response.organizationId) ?? [], countries: response.organizationCountry ? [response.organizationCountry] : [] },
       { sessionCodes: input.marketplace.sessionCodes },
     );
-    scoreByResponse.set(response.id, scored);
+  const responseByPair = new Map<string, ResponseInput>();
+  const offers: Instance['offers'] = [];
+  const providerOrgs = new Set<string>();
+  for (const response of input.responses) {
+    const request = requestById.get(response.requestId);
+    if (!request) continue;
     if (keptResponses.has(response.id)) continue;
     responseByPair.set(pairKey(request.id, response.organizationId), response);
-    offers.push({ request: request.id, provider: response.organizationId, score: scored.score });
+    offers.push({ request: request.id, provider: response.organizationId, score: score(request, response).score });
     providerOrgs.add(response.organizationId);
   }
+  const explainScore = (responseId: string) => {
+    const response = responseById.get(responseId)!;
+    return score(requestById.get(response.requestId)!, response);
+  };
 
   const instance: Instance = {
     format: 'marketplace-matching/1',
@@ -172,5 +183,5 @@ export function buildMatchingInstance(input: InstanceInput): BuiltInstance {
     })),
     offers,
   } as Instance;
-  return { instance, responseByPair, scoreByResponse, slotTimes: new Map(slots.map((s) => [s.id, { startsAt: s.startsAt, endsAt: s.endsAt }])) };
+  return { instance, responseByPair, explainScore, slotTimes: new Map(slots.map((s) => [s.id, { startsAt: s.startsAt, endsAt: s.endsAt }])) };
 }

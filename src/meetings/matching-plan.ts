@@ -116,7 +116,7 @@ export function planMeetingWrites(
     if (previous) {
       writes.moves.push({ id: previous.id, roomId: placed.room, startsAt: slot.startsAt, endsAt: slot.endsAt });
     } else {
-      const scored = built.scoreByResponse.get(response.id)!;
+      const scored = built.explainScore(response.id);
       writes.creates.push({
         id: randomUUID(),
         requestId: placed.request,

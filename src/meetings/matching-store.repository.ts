@@ -231,11 +231,12 @@ export async function writeMatchOutcomes({ db }: Queryable, marketplaceId: strin
       JOIN requests r ON r.id = s.request_id
       LEFT JOIN active a ON a.response_id = s.id
       WHERE r.marketplace_id = ${marketplaceId} AND r.status IN (${sql.join(requestStatusSets.deadlinePassed)}) AND s.status IN (${sql.join(responseStatusSets.offered)})
-      FOR UPDATE OF s
     ), responses_changed AS (
+      -- Only the rows that change are locked (by this UPDATE), not every response of the marketplace; one that
+      -- changed status since the read above keeps it (s.status = t.from_status is checked again on the locked row).
       UPDATE responses s SET status = t.to_status, updated_at = now()
       FROM target t
-      WHERE s.id = t.id AND t.from_status <> t.to_status
+      WHERE s.id = t.id AND t.from_status <> t.to_status AND s.status = t.from_status
         AND ((t.to_status = ${match.to!} AND t.from_status IN (${sql.join(match.from)})) OR (t.to_status = ${notMatch.to!} AND t.from_status IN (${sql.join(notMatch.from)})))
       RETURNING s.id, t.from_status, t.to_status
     ), requests_changed AS (
