@@ -11,7 +11,7 @@
  *
  * Settings (environment): BENCH_SECONDS (10, per HTTP run), BENCH_ROUNDS (3 HTTP rounds),
  * BENCH_CONNECTIONS (50), BENCH_CLOSE_SCALE (1 = 10,000 requests), BENCH_CLOSE_TIMEOUT (300 s),
- * BENCH_EMAILS (20000), BENCH_EMAIL_ROUNDS (2), BENCH_MATCH_SIZES (1000,10000), BENCH_CPU_PROF=1 (node --cpu-prof for web
+ * BENCH_EMAILS (20000), BENCH_EMAIL_ROUNDS (2), BENCH_MATCH_SIZES (1000,10000,50000), BENCH_CPU_PROF=1 (node --cpu-prof for web
  * and worker), BENCH_SINK=mailcatcher (the parsing SMTP sink instead of the counting one),
  * BENCH_DATABASE_URL (an admin URL, default postgres://postgres@127.0.0.1:5432/postgres),
  * BENCH_REDIS_URL (default redis://127.0.0.1:6379).
@@ -205,7 +205,7 @@ try {
     results.emailPostgres = await measureEmailPipeline(settings, memory, sink, log, emailCount, Number(process.env.BENCH_EMAIL_ROUNDS ?? 2), 'postgres');
   });
   await attempt('optimizer', async () => {
-    results.optimizer = await measureOptimizer(settings, memory, process.env.BENCH_MATCH_SIZES ?? '1000,10000', log);
+    results.optimizer = await measureOptimizer(settings, memory, process.env.BENCH_MATCH_SIZES ?? '1000,10000,50000', log);
   });
   await attempt('matching', async () => {
     results.matching = [];

@@ -98,6 +98,9 @@ export function solvePacking(highs: Highs, model: PackingModel, options: Packing
     lp.options.set({
       output_flag: false,
       random_seed: 1,
+      // The relaxations (packing LPs with one dense row) solve faster without presolve: 50,000 offers,
+      // 0.75 s instead of 1.23 s (loose) and 0.49 instead of 0.68 (tight), the same bounds (bench:match).
+      ...(model.binary ? {} : { presolve: 'off' }),
       ...(options.timeLimitSeconds !== undefined ? { time_limit: options.timeLimitSeconds } : {}),
       ...(model.binary && options.mipGap !== undefined ? { mip_rel_gap: options.mipGap } : {}),
     });

@@ -209,6 +209,7 @@ export const resultSchema = z.object(
         method: z.enum(SOLVE_METHODS, mustBe(SOLVE_METHODS.map((m) => `"${m}"`).join(' or '))),
         bound: finiteNumber.optional(),
         gap: finiteNumber.optional(),
+        stoppedOnTimeLimit: z.boolean(mustBe('true or false')).optional(),
       },
       mustBe('an object'),
     ),

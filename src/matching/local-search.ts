@@ -22,22 +22,36 @@ export interface LocalSearchOptions {
   minPassGain?: number;
   /** Room-holding meetings tried per slot (bounds the work when slots hold many meetings). */
   maxRoomBlockersPerSlot?: number;
+  /** Asked between passes and every few hundred pairs: true stops the search (the time limit is spent). */
+  shouldStop?: () => boolean;
+  /** Called after each pass with the objective so far. */
+  onPass?: (objective: number) => void;
 }
+
+/** Pairs tried between two questions to `shouldStop`. */
+const STOP_CHECK_EVERY = 256;
 
 const EPSILON = 1e-9;
 
-export function improveSchedule(schedule: Schedule, options: LocalSearchOptions = {}): void {
+/** Improves the schedule in place; returns false when `shouldStop` cut it short. */
+export function improveSchedule(schedule: Schedule, options: LocalSearchOptions = {}): boolean {
   const maxPasses = options.maxPasses ?? 8;
   const minPassGain = options.minPassGain ?? 1e-6;
+  const shouldStop = options.shouldStop ?? (() => false);
   const order = pairsByScore(schedule.problem);
   for (let pass = 0; pass < maxPasses; pass++) {
+    if (shouldStop()) return false;
     const before = schedule.objective;
     const moves = new ImprovingMoves(schedule, options.maxRoomBlockersPerSlot ?? 16);
+    let tried = 0;
     for (const pair of order) {
+      if (++tried % STOP_CHECK_EVERY === 0 && shouldStop()) return false;
       if (!schedule.isScheduled(pair)) moves.tryInsert(pair);
     }
+    options.onPass?.(schedule.objective);
     if (schedule.objective - before <= minPassGain * Math.max(1, Math.abs(before))) break;
   }
+  return true;
 }
 
 /** Pair lists sorted by ascending score, per request and per provider. */

@@ -22,25 +22,41 @@
 import type { Instance, MatchingResult, SolveMethod, SolveStats } from './instance.schema.ts';
 import { scheduleGreedily, scheduleLeastDamage } from './greedy.ts';
 import { loadHighs } from './highs.ts';
-import { improveSchedule } from './local-search.ts';
+import { improveSchedule, type LocalSearchOptions } from './local-search.ts';
 import { countExactVariables, solveExactly } from './milp.ts';
 import { compileProblem, type MatchingProblem } from './problem.ts';
 import { buildResult } from './result.ts';
 import { fillGreedily, pairsByScore, type Schedule } from './schedule.ts';
 import { matchIgnoringTime, matchWithTimeBudgets, type TimeAwareMatching } from './time-free-matching.ts';
 
+/** Where a solve stands, for a caller that shows it (a matching run writes it to its row). */
+export interface SolveProgress {
+  phase: 'relaxation' | 'heuristic' | 'exact' | 'done';
+  objective?: number;
+  bound?: number;
+  /** (bound - objective) / bound: how far the schedule so far may be from the best. */
+  gap?: number;
+  seconds: number;
+}
+
 export interface SolveOptions {
   /** `auto` picks the MILP for models up to `maxExactVariables`, the heuristic above. */
   method?: 'auto' | 'milp' | 'heuristic';
   maxExactVariables?: number;
-  /** Time limit for HiGHS, in seconds. */
+  /**
+   * Time limit of the whole solve, in seconds, measured with `now`: the local search stops when it is
+   * spent, and the exact MILP gets what is left, stopping with the best schedule found (never worse
+   * than the heuristic's). Without `now`, only HiGHS's own limit applies (to each model it solves).
+   */
   timeLimitSeconds?: number;
   /** Relative gap at which HiGHS may stop. */
   mipGap?: number;
   /** Passes of the local search over the unscheduled pairs. */
   localSearchPasses?: number;
-  /** Milliseconds from any fixed origin (e.g. performance.now); only used for stats.seconds. */
+  /** Milliseconds from any fixed origin (e.g. performance.now): stats.seconds and the time limit. */
   now?: () => number;
+  /** Called at each phase boundary and after each local-search pass. */
+  onProgress?: (progress: SolveProgress) => void;
 }
 
 export const DEFAULT_SOLVE_OPTIONS = {
@@ -64,15 +80,25 @@ function better(a: Schedule, b: Schedule): Schedule {
  * least-damage taking first the pairs of the time-aware relaxation (which sees the exchanges
  * between requests and providers that a greedy by score misses), then the rest by score.
  */
-function scheduleHeuristically(problem: MatchingProblem, relaxation: TimeAwareMatching, passes: number): Schedule {
+function scheduleHeuristically(
+  problem: MatchingProblem,
+  relaxation: TimeAwareMatching,
+  passes: number,
+  search: Pick<LocalSearchOptions, 'shouldStop' | 'onPass'>,
+): { schedule: Schedule; complete: boolean } {
   const byScore = pairsByScore(problem);
   const relaxationFirst = [...byScore].sort(
     (a, b) => Number(relaxation.pairValues[b]! > 0.5) - Number(relaxation.pairValues[a]! > 0.5),
   );
   const starts = [scheduleGreedily(problem), scheduleLeastDamage(problem, byScore), scheduleLeastDamage(problem, relaxationFirst)];
   const best = starts.reduce(better);
-  improveSchedule(best, { maxPasses: passes });
-  return best;
+  const complete = improveSchedule(best, { maxPasses: passes, ...search });
+  return { schedule: best, complete };
+}
+
+function gapOf(objective: number, bound: number): number {
+  const tight = Math.max(bound, objective);
+  return tight > 0 ? (tight - objective) / tight : 0;
 }
 
 function withBound(stats: SolveStats, objective: number, bound: number | undefined): SolveStats {
@@ -84,20 +110,42 @@ function withBound(stats: SolveStats, objective: number, bound: number | undefin
 export async function solveMatching(instance: Instance, options: SolveOptions = {}): Promise<MatchingResult> {
   const settings = { ...DEFAULT_SOLVE_OPTIONS, ...options };
   const startedAt = settings.now?.();
+  const elapsed = () => elapsedSeconds(settings.now, startedAt);
+  // Without a clock only HiGHS's own limit applies; with one, the limit covers the whole solve.
+  const remaining = () => (settings.now ? settings.timeLimitSeconds - elapsed() : settings.timeLimitSeconds);
+  const report = (phase: SolveProgress['phase'], objective?: number, bound?: number) =>
+    settings.onProgress?.({
+      phase,
+      seconds: elapsed(),
+      ...(objective !== undefined ? { objective } : {}),
+      ...(bound !== undefined ? { bound } : {}),
+      ...(objective !== undefined && bound !== undefined ? { gap: gapOf(objective, bound) } : {}),
+    });
   const problem = compileProblem(instance);
   const highs = await loadHighs();
 
   const relaxation = matchWithTimeBudgets(highs, problem);
-  let schedule = scheduleHeuristically(problem, relaxation, settings.localSearchPasses);
-  const useExact =
-    settings.method === 'milp' ||
-    (settings.method === 'auto' && countExactVariables(problem) <= settings.maxExactVariables);
-  let method: SolveMethod = 'flow+local-search';
+  report('relaxation', undefined, relaxation.bound);
+  const heuristic = scheduleHeuristically(problem, relaxation, settings.localSearchPasses, {
+    shouldStop: () => remaining() <= 0,
+    onPass: (objective) => report('heuristic', objective, relaxation.bound),
+  });
+  let schedule = heuristic.schedule;
+  let stoppedOnTimeLimit = !heuristic.complete;
   let bound = relaxation.bound;
-  if (useExact) {
+  report('heuristic', schedule.exactObjective(), bound);
+
+  // The heuristic's schedule may already be proven optimal by the relaxation's bound: then the exact
+  // model has nothing to add (a re-run that keeps most meetings often ends here).
+  const provenByBound = bound !== undefined && bound - schedule.exactObjective() <= settings.mipGap * Math.max(1, bound) + 1e-9;
+  const useExact =
+    !provenByBound &&
+    (settings.method === 'milp' || (settings.method === 'auto' && countExactVariables(problem) <= settings.maxExactVariables));
+  let method: SolveMethod = 'flow+local-search';
+  if (useExact && remaining() > 0.05) {
     method = 'milp-highs';
     const exact = solveExactly(highs, problem, {
-      timeLimitSeconds: settings.timeLimitSeconds,
+      timeLimitSeconds: Math.max(0.05, remaining()),
       mipGap: settings.mipGap,
       start: schedule,
     });
@@ -106,13 +154,18 @@ export async function solveMatching(instance: Instance, options: SolveOptions = 
       schedule = better(schedule, exact.schedule);
     }
     if (exact.bound !== undefined) bound = Math.min(exact.bound, bound ?? Infinity);
+    if (!exact.provenOptimal) stoppedOnTimeLimit = true;
+    report('exact', schedule.exactObjective(), bound);
+  } else if (useExact) {
+    stoppedOnTimeLimit = true;
   }
 
   const chosen = matchIgnoringTime(highs, problem);
   const objective = schedule.exactObjective();
-  const stats = withBound({ offers: instance.offers.length, seconds: 0, method }, objective, bound);
+  const stats = withBound({ offers: instance.offers.length, seconds: 0, method, ...(stoppedOnTimeLimit ? { stoppedOnTimeLimit } : {}) }, objective, bound);
   const result = buildResult(schedule, chosen, stats);
   result.stats.seconds = elapsedSeconds(settings.now, startedAt);
+  report('done', objective, result.stats.bound);
   return result;
 }
 

@@ -1,14 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import type { Instance, MatchingResult } from '../matching/instance.schema.ts';
 
-/** What the solver reports while it works (src/matching/optimizer.ts, `onProgress`). */
-export interface SolveProgress {
-  phase: string;
-  objective?: number;
-  bound?: number;
-  gap?: number;
-  seconds: number;
-}
+import type { SolveProgress } from '../matching/optimizer.ts';
+
+export type { SolveProgress };
 
 type Message = { id: number; type: 'progress'; progress: SolveProgress } | { id: number; type: 'result'; ok: true; result: MatchingResult } | { id: number; type: 'result'; ok: false; message: string };
 

@@ -1,14 +1,14 @@
 import { parentPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import { solveMatching, type SolveOptions } from '../matching/optimizer.ts';
+import { solveMatching, type SolveProgress } from '../matching/optimizer.ts';
 import type { Instance } from '../matching/instance.schema.ts';
 
 // The optimizer's thread (solve-in-worker.ts): it answers each solve it is sent, one at a time,
 // with the solver's progress on the way.
 parentPort!.on('message', (message: { id: number; instance: Instance; options: { timeLimitSeconds: number } }) => {
   const { id, instance, options } = message;
-  const onProgress = (progress: unknown) => parentPort!.postMessage({ id, type: 'progress', progress });
-  solveMatching(instance, { ...options, now: () => performance.now(), onProgress } as SolveOptions)
+  const onProgress = (progress: SolveProgress) => parentPort!.postMessage({ id, type: 'progress', progress });
+  solveMatching(instance, { ...options, now: () => performance.now(), onProgress })
     .then((result) => parentPort!.postMessage({ id, type: 'result', ok: true, result }))
     .catch((error: Error) => parentPort!.postMessage({ id, type: 'result', ok: false, message: error.message }));
 });

@@ -13,6 +13,8 @@ describe('the optimizer thread', () => {
     const second = await solveInWorker(small, { timeLimitSeconds: 5 });
     expect(second.objective).toBe(first.objective);
     expect(first.meetings.length).toBeGreaterThan(0);
+    expect(phases[0]).toBe('relaxation');
+    expect(phases.at(-1)).toBe('done');
   });
 
   it('stops a thread that does not answer in time, and the next solve gets a new thread', async () => {

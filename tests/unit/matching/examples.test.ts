@@ -20,7 +20,9 @@ describe.each(optima)('example $file', ({ file, offers, optimalObjective }) => {
     const result = await solveMatching(parsed.instance);
 
     expect(findViolations(json, result)).toEqual([]);
-    expect(result.stats).toMatchObject({ offers, method: 'milp-highs' });
+    // Proven either by the exact model or, when the heuristic already meets the relaxation's bound, by that bound.
+    expect(result.stats.offers).toBe(offers);
+    expect(['milp-highs', 'flow+local-search']).toContain(result.stats.method);
     // The optima are given to 3 decimals.
     expect(Math.abs(result.objective - optimalObjective)).toBeLessThan(5e-4);
     expect(result.stats.gap).toBeLessThan(1e-6);
