@@ -1,13 +1,37 @@
-FROM node:20-bookworm-slim
+# The service, compiled: three stages so the image holds JavaScript and production dependencies only.
+# build: every dependency, then `npm run build` (dist/: src, db, workers, and the views, static files and
+# email templates the code reads at run time).
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# postinstall applies patches/ (patch-package) to node_modules.
+COPY patches ./patches
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
+COPY src ./src
+COPY db ./db
+COPY workers ./workers
+RUN npm run build
+
+# deps: production dependencies alone, patched.
+FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
-# tsx runs the TypeScript sources directly, so dev dependencies are not needed at run time.
-RUN npm ci --omit=dev --no-audit --no-fund
-COPY db ./db
-COPY src ./src
-COPY workers ./workers
-COPY tsconfig.json ./
+COPY patches ./patches
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# The image: node_modules and dist/ owned by root and read-only to the user that runs the service.
+# package.json stays: it makes dist/*.js ES modules ("type": "module").
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json ./
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000
-CMD ["node", "--import", "tsx", "src/main.ts"]
+# Web and worker in one process, migrations first; `node dist/src/main.js --web` and
+# `node dist/workers/main.js` run them apart (several of each against the same Postgres and Redis).
+CMD ["node", "dist/src/main.js"]

@@ -24,7 +24,12 @@ const repositoryImport = {
 
 export default defineConfig(
   {
-    ignores: ['node_modules/**', 'coverage/**', 'tests/artifacts/**'],
+    ignores: ['node_modules/**', 'coverage/**', 'tests/artifacts/**', 'dist/**', '.probe/**'],
+  },
+  {
+    // The build scripts are plain JavaScript for Node (they run before anything is compiled).
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { globals: { console: 'readonly', process: 'readonly' } },
   },
   js.configs.recommended,
   tseslint.configs.recommended,

@@ -93,14 +93,14 @@ export class Phase {
   }
 
   async startWeb(env: Record<string, string> = {}, label = 'web'): Promise<Started> {
-    const web = startProcess({ name: `${this.name}-${label}`, script: 'src/main.ts', args: ['--web'], env: { ...this.env, ...env }, logDir: this.settings.artifacts, nodeFlags: this.nodeFlags('web') });
+    const web = startProcess({ name: `${this.name}-${label}`, script: 'dist/src/main.js', compiled: true, args: ['--web'], env: { ...this.env, ...env }, logDir: this.settings.artifacts, nodeFlags: this.nodeFlags('web') });
     this.started.push(web);
     await waitForHttp(web, `http://127.0.0.1:${this.webPort}/healthz`);
     return web;
   }
 
   async startWorker(env: Record<string, string> = {}): Promise<Started> {
-    const worker = startProcess({ name: `${this.name}-worker`, script: 'workers/main.ts', env: { ...this.env, ...env }, logDir: this.settings.artifacts, nodeFlags: this.nodeFlags('worker') });
+    const worker = startProcess({ name: `${this.name}-worker`, script: 'dist/workers/main.js', compiled: true, env: { ...this.env, ...env }, logDir: this.settings.artifacts, nodeFlags: this.nodeFlags('worker') });
     this.started.push(worker);
     await waitForLog(worker, /worker is running/);
     return worker;

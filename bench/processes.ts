@@ -1,10 +1,10 @@
 /**
- * The processes a benchmark run starts: the app's own web and worker (started as in production:
- * `node --import tsx src/main.ts --web`, `node --import tsx workers/main.ts`) and the bare baselines
+ * The processes a benchmark run starts: the app's own web and worker (started as in production, compiled:
+ * `node dist/src/main.js --web`, `node dist/workers/main.js`) and the bare baselines
  * in bench/. Each is sampled for its resident memory while it runs; only processes started here are
  * ever stopped, by their pid.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, promises as fs, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,14 +105,22 @@ export interface StartOptions {
   logDir: string;
   /** Extra node flags, e.g. --cpu-prof. */
   nodeFlags?: string[];
+  /** The script is compiled JavaScript (dist/, as production runs it): no TypeScript loader. */
+  compiled?: boolean;
 }
 
-/** Starts a TypeScript entry point with `node --import tsx`, its output going to a log file. */
+/** Builds dist/ as `npm start` does (when missing or older than the sources), once per bench run. */
+export function ensureBuild(): void {
+  execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'ensure-build.mjs')], { cwd: repoRoot, stdio: 'inherit' });
+}
+
+/** Starts an entry point (TypeScript with `node --import tsx`, or compiled), its output going to a log file. */
 export function startProcess(options: StartOptions): Started {
   mkdirSync(options.logDir, { recursive: true });
   const logFile = path.join(options.logDir, `${options.name}.log`);
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', options.script, ...(options.args ?? [])], {
+  const loader = options.compiled ? [] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), ...loader, options.script, ...(options.args ?? [])], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
     stdio: ['ignore', fd, fd],

@@ -35,6 +35,7 @@ import { Phase, removeRedisKeys, type MemoryRecord, type RunSettings } from './p
 import { CountingSmtpSink, ParsingSmtpSink, type SmtpSink } from './smtp-sink.ts';
 import type { LoadResult } from './http-load.ts';
 import { describeCpu, type CpuReport } from './cpu.ts';
+import { ensureBuild } from './processes.ts';
 
 // deadline-postgres and email-postgres: rows 2 and 4 again with QUEUE_BACKEND=postgres, beside the Redis ones.
 const rowNames = ['http', 'deadline', 'deadline-postgres', 'close', 'email', 'email-postgres', 'optimizer', 'matching'] as const;
@@ -157,6 +158,8 @@ const machine = {
   loadAfter: [] as number[],
 };
 
+// The app runs compiled, as `npm start` and the Docker image run it.
+ensureBuild();
 const sink: SmtpSink = process.env.BENCH_SINK === 'mailcatcher' ? new ParsingSmtpSink() : new CountingSmtpSink();
 const smtpUrl = await sink.start();
 const settings: RunSettings = {
@@ -344,7 +347,7 @@ const bareWorkerPeak = memory.find((m) => m.process.endsWith('bare-deadline-work
 if (webPeak) {
   rows.push({
     row: '6a',
-    measure: 'peak RSS, web process (node --import tsx src/main.ts --web)',
+    measure: 'peak RSS, web process (node dist/src/main.js --web)',
     figure: `${mb(webPeak.peakBytes)} (${webPeak.row})`,
     baseline: baselineServer ? `bare node:http server: ${mb(baselineServer.peakBytes)}` : '–',
     ratio: baselineServer ? times(webPeak.peakBytes / baselineServer.peakBytes) : '–',
@@ -355,7 +358,7 @@ if (webPeak) {
 if (workerPeak) {
   rows.push({
     row: '6b',
-    measure: 'peak RSS, worker process (node --import tsx workers/main.ts)',
+    measure: 'peak RSS, worker process (node dist/workers/main.js)',
     figure: `${mb(workerPeak.peakBytes)} (${workerPeak.row}); ${memory
       .filter((m) => m.role === 'app-worker')
       .map((m) => `${m.row} ${mb(m.peakBytes)}`)

@@ -6,13 +6,13 @@ import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely
 
 const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
-/** Loads db/migrations/*.ts in name order (works under tsx and vitest alike). */
+/** Loads db/migrations/*.ts in name order (under tsx and vitest), or the compiled *.js (dist/db/migrations). */
 class FolderMigrationProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
-    const files = (await fs.readdir(migrationsFolder)).filter((f) => /^\d{14}_.+\.ts$/.test(f)).sort();
+    const files = (await fs.readdir(migrationsFolder)).filter((f) => /^\d{14}_.+\.(ts|js)$/.test(f) && !f.endsWith('.d.ts')).sort();
     const migrations: Record<string, Migration> = {};
     for (const file of files) {
-      migrations[file.replace(/\.ts$/, '')] = (await import(pathToFileURL(path.join(migrationsFolder, file)).href)) as Migration;
+      migrations[file.replace(/\.(ts|js)$/, '')] = (await import(pathToFileURL(path.join(migrationsFolder, file)).href)) as Migration;
     }
     return migrations;
   }

@@ -1,0 +1,78 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { useTestEnvironment } from '../helpers/environment.ts';
+import { freePort } from '../helpers/http.ts';
+
+// `npm run build` makes JavaScript that runs without TypeScript tooling: built here into a folder of
+// its own (BUILD_OUT_DIR), then started as `npm start` starts dist/ (node, no loader), web and worker
+// in one process, against this file's database. It runs its migrations and serves pages with their
+// views, static files and translations; the optimizer's thread starts from the compiled solve-worker.js.
+const t = useTestEnvironment({ workers: false, cast: ['organizer'] });
+// Inside the project (tests/artifacts is git-ignored): node finds node_modules and package.json's "type": "module" there, as it does for dist/.
+mkdirSync('tests/artifacts', { recursive: true });
+const outDir = mkdtempSync(path.resolve('tests/artifacts/build-'));
+let child: ChildProcess | null = null;
+
+afterAll(() => {
+  child?.kill('SIGKILL');
+  rmSync(outDir, { recursive: true, force: true });
+});
+
+describe('npm run build', () => {
+  it('compiles a service that starts with node alone, with its views, assets, translations and migrations', async () => {
+    execFileSync(process.execPath, ['scripts/build.mjs'], { env: { ...process.env, BUILD_OUT_DIR: outDir }, stdio: 'pipe' });
+    for (const file of ['src/main.js', 'workers/main.js', 'src/meetings/solve-worker.js', 'src/http/views/layout.njk', 'src/email/templates', 'src/i18n/locales/fr.json', '.build-stamp']) {
+      expect(existsSync(path.join(outDir, file)), file).toBe(true);
+    }
+    // The emitted modules import JavaScript, never TypeScript.
+    expect(readFileSync(path.join(outDir, 'src/main.js'), 'utf8')).not.toMatch(/from '[^']+\.ts'/);
+
+    const port = await freePort();
+    child = spawn(process.execPath, [path.join(outDir, 'src/main.js')], {
+      cwd: process.cwd(),
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'development',
+        PORT: String(port),
+        BASE_URL: `http://127.0.0.1:${port}`,
+        DATABASE_URL: t.env.config.DATABASE_URL,
+        REDIS_URL: t.env.config.REDIS_URL,
+        REDIS_PREFIX: t.env.config.REDIS_PREFIX,
+        QUEUE_BACKEND: t.env.config.queueBackend,
+        ORGANIZER_EMAILS: t.people.organizer.email,
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    await expect.poll(() => (child?.exitCode === null ? output.includes('Forum Marketplace is running at') : `exited: ${output}`), { timeout: 60_000, interval: 200 }).toBe(true);
+
+    const base = `http://127.0.0.1:${port}`;
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    const home = await fetch(`${base}/`, { headers: { 'accept-language': 'fr' } });
+    expect(home.status).toBe(200);
+    expect(await home.text()).toContain('lang="fr"');
+    expect((await fetch(`${base}/static/app.css`)).status).toBe(200);
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    child = null;
+
+    // The compiled optimizer thread (solve-worker.js, no TypeScript loader) answers a solve.
+    const solve = `
+      const { generateInstance } = await import(${JSON.stringify(path.join(outDir, 'src/matching/generate.js'))});
+      const { solveInWorker, closeSolverThread } = await import(${JSON.stringify(path.join(outDir, 'src/meetings/solve-in-worker.js'))});
+      const result = await solveInWorker(generateInstance({ offers: 40, tightness: 'loose', seed: 7 }), { timeLimitSeconds: 5 });
+      console.log(JSON.stringify({ meetings: result.meetings.length, method: result.stats.method }));
+      await closeSolverThread();`;
+    // A file, not --input-type: the thread would inherit that flag, which a file entry refuses.
+    writeFileSync(path.join(outDir, 'solve-check.mjs'), solve);
+    const answer = JSON.parse(execFileSync(process.execPath, [path.join(outDir, 'solve-check.mjs')], { encoding: 'utf8' }).trim());
+    expect(answer.meetings).toBeGreaterThan(0);
+  }, 120_000);
+});
