@@ -93,9 +93,16 @@ async function solveAndStore(ctx: AppContext, connection: Parameters<Parameters<
   await inTransaction(
     ctx,
     async (tx) => {
-      await deferDoubleBookingChecks(tx);
-      const written = await writeRunMeetings(tx, actor ?? 'system', writes);
-      const outcomes = await writeMatchOutcomes(tx, marketplaceId);
+      const statements = (async () => {
+        await deferDoubleBookingChecks(tx);
+        const written = await writeRunMeetings(tx, actor ?? 'system', writes);
+        return { written, outcomes: await writeMatchOutcomes(tx, marketplaceId) };
+      })();
+      statements.catch(() => {}); // awaited just below; this only keeps a failure from counting as unhandled meanwhile
+      // While Postgres runs those statements, the invitations of the planned meetings render (in slices,
+      // so the statements' answers are read in between); only those of meetings written are sent.
+      const prerendered = await prerenderMeetingEmails(snapshot, writes, meetingEmails);
+      const { written, outcomes } = await statements;
       lap('writing');
 
       const changedRequests = new Set<string>();
@@ -115,7 +122,7 @@ async function solveAndStore(ctx: AppContext, connection: Parameters<Parameters<
       const summaries = await requesterSummaries(ctx, tx, snapshot, runId, [...changedRequests]);
       // Only what the statements wrote is mailed; each email is rendered as its chunk is written.
       function* emails() {
-        for (const w of written) yield* meetingEmails(w);
+        for (const w of written) yield* prerendered.get(`${w.id}:${w.sequence}`) ?? meetingEmails(w);
         for (const id of notMatchedIds) yield notMatched(id);
         yield* summaries();
       }
@@ -166,6 +173,27 @@ function meetingRequests(snapshot: MatchingSnapshot, writes: MeetingWrites): Map
   const map = new Map(snapshot.meetings.map((m) => [m.id, m.request_id]));
   for (const c of writes.creates) map.set(c.id, c.requestId);
   return map;
+}
+
+/** Meetings rendered between two turns of the event loop while the run's statements run. */
+const PRERENDER_SLICE = 100;
+
+/** The emails of every meeting the run plans to write, by id and the sequence the write will give it. */
+async function prerenderMeetingEmails(snapshot: MatchingSnapshot, writes: MeetingWrites, render: (w: WrittenMeeting) => OutboxEmail[]): Promise<Map<string, OutboxEmail[]>> {
+  // A move or a cancellation adds one to the sequence the snapshot read; a meeting changed since is not written.
+  const sequenceBefore = new Map(snapshot.meetings.map((m) => [m.id, m.sequence]));
+  const planned: WrittenMeeting[] = [
+    ...writes.creates.map((c) => ({ kind: 'created' as const, id: c.id, sequence: 0 })),
+    ...writes.moves.map((m) => ({ kind: 'moved' as const, id: m.id, sequence: (sequenceBefore.get(m.id) ?? 0) + 1 })),
+    ...writes.cancels.map((c) => ({ kind: 'cancelled' as const, id: c.id, sequence: (sequenceBefore.get(c.id) ?? 0) + 1 })),
+  ];
+  const rendered = new Map<string, OutboxEmail[]>();
+  for (let i = 0; i < planned.length; i++) {
+    if (i % PRERENDER_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const w = planned[i]!;
+    rendered.set(`${w.id}:${w.sequence}`, render(w));
+  }
+  return rendered;
 }
 
 /** The emails of a meeting the run wrote, rendered from the snapshot when asked for (no read per meeting). */

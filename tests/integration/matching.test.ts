@@ -391,6 +391,11 @@ describe('the matching run, called directly', () => {
     const after = await api('GET', `/api/v1/meetings/${confirmed.id}`, { token: mexico.token });
     expect(after.body.startsAt === confirmed.startsAt && after.body.status === 'confirmed').toBe(false);
     expect(after.body.sequence).toBe(confirmed.sequence + 1);
+    // Its parties are told, with the calendar event's new SEQUENCE (a move or a cancellation).
+    const notice = after.body.status === 'cancelled' ? 'cancelled' : 'moved';
+    const told = await env.ctx.db.selectFrom('outbox').select(['idempotency_key', 'attachments']).where('idempotency_key', 'like', `meeting:${confirmed.id}:${confirmed.sequence + 1}:${notice}:%`).execute();
+    expect(told.map((r) => r.idempotency_key).sort()).toEqual([`meeting:${confirmed.id}:${confirmed.sequence + 1}:${notice}:provider`, `meeting:${confirmed.id}:${confirmed.sequence + 1}:${notice}:requester`]);
+    expect(told[0]!.attachments[0]!.content).toContain(`SEQUENCE:${confirmed.sequence + 1}`);
     const audit = await env.ctx.db.selectFrom('audit_events').select(['action', 'to_status', 'detail']).where('entity', '=', 'meeting').where('entity_id', '=', confirmed.id).orderBy('at', 'desc').limit(1).executeTakeFirstOrThrow();
     expect(['move', 'cancel']).toContain(audit.action);
     expect(audit.to_status).toBe(after.body.status);
