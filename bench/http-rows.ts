@@ -28,9 +28,11 @@ export interface HttpRows {
   baseline: LoadResult[];
   browse: LoadResult[];
   respond: LoadResult[];
+  /** The respond transaction alone on the bare server (bench/baseline-server.ts), in the same rounds. */
+  respondBaseline: LoadResult[];
   /** Browsing again with WEB_PROCESSES web processes sharing the port, the pool split between them. */
   cluster: { processes: number; poolEach: number; browse: LoadResult[]; cpu: CpuReport[]; peakRss: number } | null;
-  cpu: { baseline: CpuReport[]; browse: CpuReport[]; respond: CpuReport[] };
+  cpu: { baseline: CpuReport[]; browse: CpuReport[]; respond: CpuReport[]; respondBaseline: CpuReport[] };
 }
 
 const REQUESTS = 10_000;
@@ -89,12 +91,27 @@ export async function measureHttpRows(settings: RunSettings, memory: MemoryRecor
         return request;
       },
     });
+    // The bare respond: the same kind of pairs, from providers half the list further on, so they never meet the app's.
+    let bareRespondCount = 0;
+    const bareRespond = (): RequestDefinition => ({
+      method: 'POST',
+      setupRequest: (request: RawRequest) => {
+        const k = bareRespondCount++;
+        const j = k % ids.length;
+        const provider = people.providers[(j + RESPONSES_PER_REQUEST + Math.floor(tokens.length / 2) + Math.floor(k / ids.length)) % tokens.length]!;
+        request.method = 'POST';
+        request.path = `/requests/${ids[j]}/responses`;
+        request.headers = { 'x-user': provider.id, 'x-organization': provider.organizationId!, 'content-type': 'application/json' };
+        request.body = body;
+        return request;
+      },
+    });
     const baseline = (): RequestDefinition => ({ method: 'GET', path: '/requests/any' });
 
     const load = (url: string, request: RequestDefinition, seconds = settings.seconds) =>
       runLoad({ url, connections: settings.connections, seconds, request });
     const pids = { web: web.child.pid!, 'baseline server': baselineServer.child.pid! };
-    const measured = async (kind: 'baseline' | 'browse' | 'respond', url: string, request: RequestDefinition) => {
+    const measured = async (kind: 'baseline' | 'browse' | 'respond' | 'respondBaseline', url: string, request: RequestDefinition) => {
       const cpu = await measureCpu(pids);
       const outcome = await load(url, request);
       const report = await cpu.end();
@@ -110,6 +127,7 @@ export async function measureHttpRows(settings: RunSettings, memory: MemoryRecor
     await load(`http://127.0.0.1:${baselinePort}`, baseline(), 3);
     await load(webUrl, browse(), 3);
     if (withRespond) await load(webUrl, respond(), 3);
+    if (withRespond) await load(`http://127.0.0.1:${baselinePort}`, bareRespond(), 3);
 
     const result: HttpRows = {
       requests: REQUESTS,
@@ -118,8 +136,9 @@ export async function measureHttpRows(settings: RunSettings, memory: MemoryRecor
       baseline: [],
       browse: [],
       respond: [],
+      respondBaseline: [],
       cluster: null,
-      cpu: { baseline: [], browse: [], respond: [] },
+      cpu: { baseline: [], browse: [], respond: [], respondBaseline: [] },
     };
     const f = (r: LoadResult) => `${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms${r.failed ? ` (${r.failed} failed: ${JSON.stringify(r.statuses)})` : ''}`;
     for (let round = 1; round <= settings.rounds; round++) {
@@ -130,6 +149,8 @@ export async function measureHttpRows(settings: RunSettings, memory: MemoryRecor
       if (!withRespond) continue;
       const respondCpu = await measured('respond', webUrl, respond());
       log(`http round ${round} respond: ${f(result.respond.at(-1)!)}; cpu: ${respondCpu}`);
+      const bareCpu = await measured('respondBaseline', `http://127.0.0.1:${baselinePort}`, bareRespond());
+      log(`http round ${round} respond, bare server: ${f(result.respondBaseline.at(-1)!)}; cpu: ${bareCpu}`);
     }
 
     await phase.stop(web, 'browse + respond', 'app-web');
