@@ -14,6 +14,7 @@ import {
   deferDoubleBookingChecks,
   listActiveMeetingsOfRequests,
   loadMatchingSnapshot,
+  setMatchingRunProgress,
   setMatchingRunStage,
   withMatchingLock,
   writeMatchOutcomes,
@@ -163,7 +164,7 @@ function progressWriter(ctx: AppContext, runId: string) {
     if (writing || now - last < PROGRESS_EVERY_MS) return;
     last = now;
     writing = true;
-    setMatchingRunStage(ctx, runId, 'solving', progress)
+    setMatchingRunProgress(ctx, runId, progress)
       .catch((error: Error) => ctx.log.warn({ runId, err: error.message }, 'could not write the run progress'))
       .finally(() => (writing = false));
   };

@@ -276,3 +276,8 @@ export async function setMatchingRunStage({ db }: Queryable, runId: string, stag
     .where('status', '=', 'running')
     .execute();
 }
+
+/** The solver's progress, while the run is still solving (a late write never drags a storing run back). */
+export async function setMatchingRunProgress({ db }: Queryable, runId: string, progress: unknown): Promise<void> {
+  await db.updateTable('matching_runs').set({ progress: JSON.stringify(progress) }).where('id', '=', runId).where('status', '=', 'running').where('stage', '=', 'solving').execute();
+}
