@@ -57,26 +57,76 @@ export interface TimeAwareMatching {
   pairValues: Float64Array;
 }
 
-/** The time-aware relaxation (see the file comment): its bound and the pairs it picks. */
-export function matchWithTimeBudgets(highs: Highs, problem: MatchingProblem): TimeAwareMatching {
-  const pairValues = new Float64Array(problem.pairs.length);
-  if (problem.roomCount === 0) return { bound: 0, pairValues };
-  const columnOfPair = columnsFor(problem, (pair) => problem.pairs[pair]!.candidateSlots.length > 0);
-  const pairs = [...columnOfPair.keys()];
+export interface TimeBudgetModel {
+  /** Column j is pair pairOfColumn[j]. */
+  pairOfColumn: number[];
+  gains: number[];
+  columnUpper: number[];
+  /** Request, provider and shared party budgets. */
+  rows: PackingRow[];
+  /** The rooms' budget, when the others do not already imply it. */
+  eventRow?: PackingRow;
+}
 
-  const pairsOfParty = new Map<number, number[]>();
-  for (const pair of pairs) {
-    for (const party of problem.pairs[pair]!.parties) {
-      const list = pairsOfParty.get(party);
-      if (list) list.push(pair);
-      else pairsOfParty.set(party, [pair]);
+/** The time-aware relaxation's LP (see the file comment); needs at least one room. */
+export function buildTimeBudgetModel(problem: MatchingProblem): TimeBudgetModel {
+  const requestCount = problem.requestLimit.length;
+  const providerCount = problem.providerLimit.length;
+  const slotCount = problem.slots.length;
+
+  // x columns: the pairs that could meet.
+  const columnOfPair = new Int32Array(problem.pairs.length).fill(-1);
+  const pairOfColumn: number[] = [];
+  problem.pairs.forEach((pair, i) => {
+    if (pair.candidateSlots.length > 0 && problem.requestLimit[pair.request]! > 0 && problem.providerLimit[pair.provider]! > 0) {
+      columnOfPair[i] = pairOfColumn.length;
+      pairOfColumn.push(i);
     }
+  });
+  const columnsOfRequest = new Int32Array(requestCount);
+  const columnsOfProvider = new Int32Array(providerCount);
+  for (const pair of pairOfColumn) {
+    columnsOfRequest[problem.pairs[pair]!.request]!++;
+    columnsOfProvider[problem.pairs[pair]!.provider]!++;
   }
-  const partyRows: PackingRow[] = [];
-  for (const [, partyPairs] of pairsOfParty) {
-    const usable = new Set(partyPairs.flatMap((pair) => problem.pairs[pair]!.candidateSlots));
-    const most = maxDisjointSlots(problem, (s) => usable.has(s));
-    if (partyPairs.length > most) partyRows.push({ columns: partyPairs.map((p) => columnOfPair.get(p)!), upper: most });
+
+  // Each request and provider takes at most its limit; a party at most as many meetings as it has
+  // non-overlapping usable slots. A party of one request (or one provider) folds its budget into
+  // that one's row.
+  const requestUpper = Float64Array.from(problem.requestLimit, (limit, r) => Math.min(limit, columnsOfRequest[r]!));
+  const providerUpper = Float64Array.from(problem.providerLimit, (limit, p) => Math.min(limit, columnsOfProvider[p]!));
+  const partyCount = problem.partyNames.length;
+  const partyRequests: number[][] = Array.from({ length: partyCount }, () => []);
+  const partyProviders: number[][] = Array.from({ length: partyCount }, () => []);
+  for (let r = 0; r < requestCount; r++) if (columnsOfRequest[r]! > 0) partyRequests[problem.requestParty[r]!]!.push(r);
+  for (let p = 0; p < providerCount; p++) if (columnsOfProvider[p]! > 0) partyProviders[problem.providerParty[p]!]!.push(p);
+  const usable = new Uint8Array(slotCount);
+  const mostOfParty = (party: number) => {
+    usable.fill(0);
+    const mark = (pairsOf: readonly number[]) => {
+      for (const pair of pairsOf) if (columnOfPair[pair]! >= 0) for (const s of problem.pairs[pair]!.candidateSlots) usable[s] = 1;
+    };
+    for (const r of partyRequests[party]!) mark(problem.pairsOfRequest[r]!);
+    for (const p of partyProviders[party]!) mark(problem.pairsOfProvider[p]!);
+    return maxDisjointSlots(problem, (s) => usable[s] === 1);
+  };
+  /** Parties of several members whose budget may bind: [party, most]. */
+  const sharedBudgets: [number, number][] = [];
+  for (let party = 0; party < partyCount; party++) {
+    const requests = partyRequests[party]!;
+    const providers = partyProviders[party]!;
+    const members = requests.length + providers.length;
+    if (members === 0) continue;
+    const most = mostOfParty(party);
+    if (members === 1) {
+      if (requests.length === 1) requestUpper[requests[0]!] = Math.min(requestUpper[requests[0]!]!, most);
+      else providerUpper[providers[0]!] = Math.min(providerUpper[providers[0]!]!, most);
+      continue;
+    }
+    let caps = 0;
+    for (const r of requests) caps += requestUpper[r]!;
+    for (const p of providers) caps += providerUpper[p]!;
+    if (caps > most) sharedBudgets.push([party, most]);
   }
   // A room group's rooms are free at the same slots of their component, and slots of different
   // components never overlap, so summing over groups is summing over rooms.
@@ -84,18 +134,44 @@ export function matchWithTimeBudgets(highs: Highs, problem: MatchingProblem): Ti
     const free = new Set(group.slots);
     return sum + group.rooms.length * maxDisjointSlots(problem, (s) => free.has(s));
   }, 0);
-  const eventRow = pairs.length > eventMost ? [{ columns: pairs.map((_, column) => column), upper: eventMost }] : [];
+  const mostMeetings = Math.min(
+    pairOfColumn.length,
+    requestUpper.reduce((a, b) => a + b, 0),
+    providerUpper.reduce((a, b) => a + b, 0),
+  );
+  const eventBinds = mostMeetings > eventMost;
 
-  const outcome = solvePacking(highs, {
-    gains: pairs.map((pair) => problem.pairs[pair]!.score),
-    rows: [
-      ...limitRows(columnOfPair, problem.pairsOfRequest, problem.requestLimit),
-      ...limitRows(columnOfPair, problem.pairsOfProvider, problem.providerLimit),
-      ...partyRows,
-      ...eventRow,
-    ],
-    binary: false,
-  });
-  if (outcome.values) pairs.forEach((pair, column) => (pairValues[pair] = outcome.values![column]!));
+  const gains = pairOfColumn.map((pair) => problem.pairs[pair]!.score);
+  const columnUpper: number[] = pairOfColumn.map(() => 1);
+  const rows: PackingRow[] = [];
+  const xColumnsOf = (pairsOf: readonly number[]) => {
+    const columns: number[] = [];
+    for (const pair of pairsOf) if (columnOfPair[pair]! >= 0) columns.push(columnOfPair[pair]!);
+    return columns;
+  };
+  for (let p = 0; p < providerCount; p++) {
+    if (columnsOfProvider[p]! > providerUpper[p]!) rows.push({ columns: xColumnsOf(problem.pairsOfProvider[p]!), upper: providerUpper[p]! });
+  }
+  for (let r = 0; r < requestCount; r++) {
+    if (columnsOfRequest[r]! > requestUpper[r]!) rows.push({ columns: xColumnsOf(problem.pairsOfRequest[r]!), upper: requestUpper[r]! });
+  }
+  for (const [party, most] of sharedBudgets) {
+    const columns = new Set<number>();
+    for (const r of partyRequests[party]!) for (const c of xColumnsOf(problem.pairsOfRequest[r]!)) columns.add(c);
+    for (const p of partyProviders[party]!) for (const c of xColumnsOf(problem.pairsOfProvider[p]!)) columns.add(c);
+    rows.push({ columns: [...columns], upper: most });
+  }
+  const eventRow = eventBinds ? { columns: pairOfColumn.map((_, column) => column), upper: eventMost } : undefined;
+  return { pairOfColumn, gains, columnUpper, rows, ...(eventRow ? { eventRow } : {}) };
+}
+
+/** The time-aware relaxation (see the file comment): its bound and the pairs it picks. */
+export function matchWithTimeBudgets(highs: Highs, problem: MatchingProblem): TimeAwareMatching {
+  const pairValues = new Float64Array(problem.pairs.length);
+  if (problem.roomCount === 0) return { bound: 0, pairValues };
+  const { pairOfColumn, gains, columnUpper, rows, eventRow } = buildTimeBudgetModel(problem);
+  if (eventRow) rows.push(eventRow);
+  const outcome = solvePacking(highs, { gains, columnUpper, rows, binary: false });
+  if (outcome.values) pairOfColumn.forEach((pair, column) => (pairValues[pair] = outcome.values![column]!));
   return { ...(outcome.status === 'optimal' && outcome.bound !== undefined ? { bound: outcome.bound } : {}), pairValues };
 }
