@@ -38,11 +38,16 @@ export function improveSchedule(schedule: Schedule, options: LocalSearchOptions 
   const maxPasses = options.maxPasses ?? 8;
   const minPassGain = options.minPassGain ?? 1e-6;
   const shouldStop = options.shouldStop ?? (() => false);
-  const order = pairsByScore(schedule.problem);
+  const { problem } = schedule;
+  const order = pairsByScore(problem);
+  const cheapestFirst = {
+    ofRequest: cheapestFirstLists(problem, problem.pairsOfRequest),
+    ofProvider: cheapestFirstLists(problem, problem.pairsOfProvider),
+  };
   for (let pass = 0; pass < maxPasses; pass++) {
     if (shouldStop()) return false;
     const before = schedule.objective;
-    const moves = new ImprovingMoves(schedule, options.maxRoomBlockersPerSlot ?? 16);
+    const moves = new ImprovingMoves(schedule, options.maxRoomBlockersPerSlot ?? 16, cheapestFirst);
     let tried = 0;
     for (const pair of order) {
       if (++tried % STOP_CHECK_EVERY === 0 && shouldStop()) return false;
@@ -68,12 +73,13 @@ class ImprovingMoves {
   private readonly movableIn = new Map<number, number[]>();
   /** Per slot and room group, its meetings by ascending score, as of the start of the pass. */
   private readonly cheapestIn = new Map<number, number[]>();
-  private readonly requestPairsCheapestFirst: number[][];
-  private readonly providerPairsCheapestFirst: number[][];
+  private readonly requestPairsCheapestFirst: readonly (readonly number[])[];
+  private readonly providerPairsCheapestFirst: readonly (readonly number[])[];
 
   constructor(
     private readonly schedule: Schedule,
     private readonly maxRoomBlockersPerSlot: number,
+    cheapestFirst: { ofRequest: readonly (readonly number[])[]; ofProvider: readonly (readonly number[])[] },
   ) {
     const problem = schedule.problem;
     this.problem = problem;
@@ -92,8 +98,8 @@ class ImprovingMoves {
       if (canMove) append(this.movableIn, key, pair);
     }
     for (const list of this.cheapestIn.values()) list.sort((a, b) => this.score(a) - this.score(b));
-    this.requestPairsCheapestFirst = cheapestFirstLists(problem, problem.pairsOfRequest);
-    this.providerPairsCheapestFirst = cheapestFirstLists(problem, problem.pairsOfProvider);
+    this.requestPairsCheapestFirst = cheapestFirst.ofRequest;
+    this.providerPairsCheapestFirst = cheapestFirst.ofProvider;
   }
 
   private score(pair: number): number {
@@ -175,18 +181,17 @@ class ImprovingMoves {
     const { schedule } = this;
     for (const s of this.problem.pairs[pair]!.candidateSlots) {
       for (const blocker of this.blockersAt(pair, s, this.movableIn)) {
+        if (!schedule.fitsInSlotWithout(pair, s, blocker)) continue;
         const group = schedule.groupOfPair[blocker]!;
         const from = schedule.remove(blocker);
-        if (schedule.fitsInSlot(pair, s)) {
-          schedule.place(pair, s);
-          for (const to of this.problem.pairs[blocker]!.candidateSlots) {
-            if (to !== from && schedule.fitsInSlot(blocker, to)) {
-              schedule.place(blocker, to);
-              return true;
-            }
+        schedule.place(pair, s);
+        for (const to of this.problem.pairs[blocker]!.candidateSlots) {
+          if (to !== from && schedule.fitsInSlot(blocker, to)) {
+            schedule.place(blocker, to);
+            return true;
           }
-          schedule.remove(pair);
         }
+        schedule.remove(pair);
         schedule.place(blocker, from, group);
       }
     }
@@ -202,10 +207,7 @@ class ImprovingMoves {
       for (const blocker of this.blockersAt(pair, s, this.cheapestIn, gainLimit)) {
         const loss = this.score(blocker);
         if (loss >= gainLimit || (best && loss >= best.loss)) continue;
-        const group = schedule.groupOfPair[blocker]!;
-        const from = schedule.remove(blocker);
-        if (schedule.fitsInSlot(pair, s)) best = { blocker, slot: s, loss };
-        schedule.place(blocker, from, group);
+        if (schedule.fitsInSlotWithout(pair, s, blocker)) best = { blocker, slot: s, loss };
       }
     }
     if (!best) return false;
@@ -220,30 +222,44 @@ class ImprovingMoves {
    */
   private tryInsteadOfQuotaHolders(pair: number): boolean {
     const { schedule, problem } = this;
-    const { request, provider } = problem.pairs[pair]!;
-    const cheapestScheduled = (pairs: readonly number[]) => {
-      const found: number[] = [];
-      for (const other of pairs) {
-        if (found.length === 3 || this.score(other) >= this.score(pair)) break;
-        if (schedule.isScheduled(other)) found.push(other);
-      }
-      return found;
-    };
+    const { request, provider, candidateSlots } = problem.pairs[pair]!;
+    const gain = this.score(pair);
     const requestFull = schedule.requestMeetings[request]! >= problem.requestLimit[request]!;
     const providerFull = schedule.providerMeetings[provider]! >= problem.providerLimit[provider]!;
-    const fromRequest = requestFull ? cheapestScheduled(this.requestPairsCheapestFirst[request]!) : [undefined];
-    const fromProvider = providerFull ? cheapestScheduled(this.providerPairsCheapestFirst[provider]!) : [undefined];
+    const fromRequest = requestFull ? this.cheapestScheduled(this.requestPairsCheapestFirst[request]!, gain) : NONE;
+    if (fromRequest.length === 0) return false;
+    const fromProvider = providerFull ? this.cheapestScheduled(this.providerPairsCheapestFirst[provider]!, gain) : NONE;
     for (const a of fromRequest) {
       for (const b of fromProvider) {
-        const dropped = [...new Set([a, b])].filter((p): p is number => p !== undefined);
-        const loss = dropped.reduce((sum, p) => sum + this.score(p), 0);
-        if (loss >= this.score(pair) - EPSILON) continue;
-        const groups = dropped.map((p) => schedule.groupOfPair[p]!);
-        const slots = dropped.map((p) => schedule.remove(p));
-        if (schedule.hasQuota(pair) && this.tryPlace(pair)) return true;
-        dropped.forEach((p, i) => schedule.place(p, slots[i]!, groups[i]!));
+        // -1 stands for "nothing dropped on this side".
+        const first = a >= 0 ? a : b;
+        const second = b >= 0 ? b : first;
+        if (first < 0) return false; // neither side is full: not a quota move
+        const loss = this.score(first) + (second !== first ? this.score(second) : 0);
+        if (loss >= gain - EPSILON) continue;
+        // The quotas hold once the dropped meetings are gone (each full side drops one of its own).
+        const s = candidateSlots.find((slot) => schedule.fitsInSlotWithout(pair, slot, first, second));
+        if (s === undefined) continue;
+        schedule.remove(first);
+        if (second !== first) schedule.remove(second);
+        schedule.place(pair, s);
+        return true;
       }
     }
     return false;
   }
+
+  /** Up to three scheduled pairs of `pairs` (cheapest first) that score less than `below`. */
+  private cheapestScheduled(pairs: readonly number[], below: number): number[] {
+    const found: number[] = [];
+    for (const other of pairs) {
+      if (found.length === 3 || this.score(other) >= below) break;
+      if (this.schedule.isScheduled(other)) found.push(other);
+    }
+    return found;
+  }
 }
+
+/** One "nothing dropped" choice for a side that is not full. */
+const NONE: readonly number[] = [-1];
+

@@ -30,10 +30,12 @@ export class Schedule {
    */
   readonly groupMomentMeetings: Int32Array;
   readonly momentOffset: Int32Array;
-  /** Pairs meeting in each slot. */
-  readonly pairsInSlot: Set<number>[];
-  /** Scheduled pairs of each party. */
-  readonly meetingsOfParty: Set<number>[];
+  /** Scheduled pairs of each party, in no particular order. */
+  readonly meetingsOfParty: number[][];
+  /** overlaps[a * slotCount + b]: whether slots a and b overlap (a slot overlaps itself). */
+  private readonly overlaps: Uint8Array;
+  /** inMoment[s * momentCount + m]: whether slot s is in moment m. */
+  private readonly inMoment: Uint8Array;
   /** Running sum of the scheduled scores (see exactObjective). */
   objective = 0;
 
@@ -52,8 +54,12 @@ export class Schedule {
       counters += endMoment - firstMoment;
     });
     this.groupMomentMeetings = new Int32Array(counters);
-    this.pairsInSlot = problem.slots.map(() => new Set<number>());
-    this.meetingsOfParty = problem.partyNames.map(() => new Set<number>());
+    this.meetingsOfParty = problem.partyNames.map(() => []);
+    const slotCount = problem.slots.length;
+    this.overlaps = new Uint8Array(slotCount * slotCount);
+    problem.overlappingSlots.forEach((others, a) => others.forEach((b) => (this.overlaps[a * slotCount + b] = 1)));
+    this.inMoment = new Uint8Array(slotCount * problem.moments.length);
+    problem.slotMoments.forEach((moments, s) => moments.forEach((m) => (this.inMoment[s * problem.moments.length + m] = 1)));
   }
 
   isScheduled(pair: number): boolean {
@@ -100,6 +106,47 @@ export class Schedule {
   }
 
   /**
+   * Whether `pair` (unscheduled) could meet in candidate slot s once the scheduled meetings
+   * `without` and, if given, `alsoWithout` (another one, or the same) were removed: what
+   * `fitsInSlot` would answer after `remove`, without changing anything.
+   */
+  fitsInSlotWithout(pair: number, s: number, without: number, alsoWithout = without): boolean {
+    const { problem } = this;
+    const slotCount = problem.slots.length;
+    const a = this.slotOfPair[without]!;
+    const b = this.slotOfPair[alsoWithout]!;
+    const aParties = problem.pairs[without]!.parties;
+    const bParties = problem.pairs[alsoWithout]!.parties;
+    for (const party of problem.pairs[pair]!.parties) {
+      let meetings = this.partyMeetingsOverlapping[party * slotCount + s]!;
+      if (meetings === 0) continue;
+      if (this.overlaps[a * slotCount + s] && aParties.includes(party)) meetings--;
+      if (alsoWithout !== without && this.overlaps[b * slotCount + s] && bParties.includes(party)) meetings--;
+      if (meetings > 0) return false;
+    }
+    const momentCount = problem.moments.length;
+    const aGroup = this.groupOfPair[without]!;
+    const bGroup = alsoWithout !== without ? this.groupOfPair[alsoWithout]! : -1;
+    for (const g of problem.slotRoomGroups[s]!) {
+      const rooms = problem.roomGroups[g]!.rooms.length;
+      const offset = this.momentOffset[g]!;
+      let fits = true;
+      for (const m of problem.slotMoments[s]!) {
+        let meetings = this.groupMomentMeetings[offset + m]!;
+        if (meetings < rooms) continue;
+        if (g === aGroup && this.inMoment[a * momentCount + m]) meetings--;
+        if (g === bGroup && this.inMoment[b * momentCount + m]) meetings--;
+        if (meetings >= rooms) {
+          fits = false;
+          break;
+        }
+      }
+      if (fits) return true;
+    }
+    return false;
+  }
+
+  /**
    * Schedules `pair` in slot s, in room group `group` when given and able to take it, else in the
    * first group that can. The caller checks parties and quotas (fitsInSlot, hasQuota); rooms are
    * checked here, since a meeting without a room would break the result.
@@ -120,11 +167,10 @@ export class Schedule {
     const slotCount = problem.slots.length;
     for (const party of p.parties) {
       for (const o of problem.overlappingSlots[s]!) this.partyMeetingsOverlapping[party * slotCount + o]!++;
-      this.meetingsOfParty[party]!.add(pair);
+      this.meetingsOfParty[party]!.push(pair);
     }
     const offset = this.momentOffset[g]!;
     for (const m of problem.slotMoments[s]!) this.groupMomentMeetings[offset + m]!++;
-    this.pairsInSlot[s]!.add(pair);
     this.objective += p.score;
   }
 
@@ -140,12 +186,14 @@ export class Schedule {
     const slotCount = problem.slots.length;
     for (const party of p.parties) {
       for (const o of problem.overlappingSlots[s]!) this.partyMeetingsOverlapping[party * slotCount + o]!--;
-      this.meetingsOfParty[party]!.delete(pair);
+      const meetings = this.meetingsOfParty[party]!;
+      const at = meetings.indexOf(pair);
+      meetings[at] = meetings[meetings.length - 1]!;
+      meetings.pop();
     }
     const offset = this.momentOffset[this.groupOfPair[pair]!]!;
     for (const m of problem.slotMoments[s]!) this.groupMomentMeetings[offset + m]!--;
     this.groupOfPair[pair] = UNSCHEDULED;
-    this.pairsInSlot[s]!.delete(pair);
     this.objective -= p.score;
     return s;
   }
