@@ -66,13 +66,10 @@ function cheapestFirstLists(problem: MatchingProblem, lists: readonly (readonly 
 
 class ImprovingMoves {
   private readonly problem: MatchingProblem;
-  /**
-   * Per slot and room group (key slot * groups + group), its meetings that could move to another
-   * slot, as of the start of the pass.
-   */
-  private readonly movableIn = new Map<number, number[]>();
+  /** Per slot and room group, its meetings that could move to another slot, as of the start of the pass. */
+  private readonly movableIn: SlotGroupLists;
   /** Per slot and room group, its meetings by ascending score, as of the start of the pass. */
-  private readonly cheapestIn = new Map<number, number[]>();
+  private readonly cheapestIn: SlotGroupLists;
   private readonly requestPairsCheapestFirst: readonly (readonly number[])[];
   private readonly providerPairsCheapestFirst: readonly (readonly number[])[];
 
@@ -83,31 +80,24 @@ class ImprovingMoves {
   ) {
     const problem = schedule.problem;
     this.problem = problem;
-    const append = (lists: Map<number, number[]>, key: number, pair: number) => {
-      const list = lists.get(key);
-      if (list) list.push(pair);
-      else lists.set(key, [pair]);
-    };
+    this.movableIn = new SlotGroupLists(problem);
+    this.cheapestIn = new SlotGroupLists(problem);
     for (const pair of schedule.scheduledPairs()) {
       const s = schedule.slotOfPair[pair]!;
-      const key = this.listKey(s, schedule.groupOfPair[pair]!);
-      append(this.cheapestIn, key, pair);
+      const group = schedule.groupOfPair[pair]!;
+      this.cheapestIn.append(s, group, pair);
       const canMove = problem.pairs[pair]!.candidateSlots.some(
         (to) => !problem.overlappingSlots[s]!.includes(to) && schedule.fitsInSlot(pair, to),
       );
-      if (canMove) append(this.movableIn, key, pair);
+      if (canMove) this.movableIn.append(s, group, pair);
     }
-    for (const list of this.cheapestIn.values()) list.sort((a, b) => this.score(a) - this.score(b));
+    this.cheapestIn.sortEach((a, b) => this.score(a) - this.score(b));
     this.requestPairsCheapestFirst = cheapestFirst.ofRequest;
     this.providerPairsCheapestFirst = cheapestFirst.ofProvider;
   }
 
   private score(pair: number): number {
     return this.problem.pairs[pair]!.score;
-  }
-
-  private listKey(slot: number, group: number): number {
-    return slot * this.problem.roomGroups.length + group;
   }
 
   /** Applies a move that schedules `pair` and raises the objective; false if it finds none. */
@@ -145,21 +135,19 @@ class ImprovingMoves {
    * meetings in the moments of s where it is full, taken from `lists` (per slot and group) in
    * their order up to the first that scores `below` or more; at most maxRoomBlockersPerSlot.
    */
-  private roomHolders(s: number, lists: ReadonlyMap<number, readonly number[]>, below: number): number[] {
+  private roomHolders(s: number, lists: SlotGroupLists, below: number): number[] {
     const { schedule, problem } = this;
     const holders: number[] = [];
-    for (const m of problem.slotMoments[s]!) {
-      for (const g of problem.slotRoomGroups[s]!) {
-        if (schedule.groupMomentMeetings[schedule.momentOffset[g]! + m]! < problem.roomGroups[g]!.rooms.length) continue;
-        for (const o of problem.moments[m]!) {
-          const list = lists.get(this.listKey(o, g));
-          if (!list) continue;
-          for (const other of list) {
-            if (this.score(other) >= below) break;
-            if (schedule.slotOfPair[other] !== o || schedule.groupOfPair[other] !== g || holders.includes(other)) continue;
-            holders.push(other);
-            if (holders.length === this.maxRoomBlockersPerSlot) return holders;
-          }
+    for (const { moment, group, slots, slotLists, cheapest } of lists.around(s)) {
+      if (cheapest >= below) continue; // every list here breaks at once
+      if (schedule.groupMomentMeetings[schedule.momentOffset[group]! + moment]! < problem.roomGroups[group]!.rooms.length) continue;
+      for (let k = 0; k < slotLists.length; k++) {
+        const o = slots[k]!;
+        for (const other of slotLists[k]!) {
+          if (this.score(other) >= below) break;
+          if (schedule.slotOfPair[other] !== o || schedule.groupOfPair[other] !== group || holders.includes(other)) continue;
+          holders.push(other);
+          if (holders.length === this.maxRoomBlockersPerSlot) return holders;
         }
       }
     }
@@ -170,7 +158,7 @@ class ImprovingMoves {
    * Meetings worth trying to take out so that `pair` fits in slot s: its single party conflict if
    * it has one (none if several), else (rooms full) meetings holding the rooms (see roomHolders).
    */
-  private blockersAt(pair: number, s: number, lists: ReadonlyMap<number, readonly number[]>, below = Infinity): number[] {
+  private blockersAt(pair: number, s: number, lists: SlotGroupLists, below = Infinity): number[] {
     const conflicts = this.partyConflicts(pair, s);
     if (conflicts.length > 0) return conflicts.length === 1 ? conflicts : [];
     return this.roomHolders(s, lists, below);
@@ -263,3 +251,66 @@ class ImprovingMoves {
 /** One "nothing dropped" choice for a side that is not full. */
 const NONE: readonly number[] = [-1];
 
+
+/** Where the meetings of one room group in one moment may be listed: its slots' non-empty lists. */
+interface MomentGroupLists {
+  moment: number;
+  group: number;
+  /** Slots of the moment whose list for the group is not empty, and those lists. */
+  slots: number[];
+  slotLists: (readonly number[])[];
+  /** Lowest score in those lists. */
+  cheapest: number;
+}
+
+/**
+ * Meetings listed per slot and room group at the start of a pass. `around(s)` gives, for each moment
+ * of slot s and each room group free for s (in that order), the lists of the moment's slots for
+ * the group, leaving out moment-group pairs with nothing listed: no entry is ever added during a
+ * pass, so those can never yield a meeting, and with many room groups (rooms busy at different
+ * times) most of them are empty.
+ */
+class SlotGroupLists {
+  private readonly lists: (number[] | undefined)[];
+  private readonly groupCount: number;
+  private readonly aroundSlot: (MomentGroupLists[] | undefined)[];
+
+  constructor(private readonly problem: MatchingProblem) {
+    this.groupCount = problem.roomGroups.length;
+    this.lists = new Array<number[] | undefined>(problem.slots.length * this.groupCount);
+    this.aroundSlot = new Array<MomentGroupLists[] | undefined>(problem.slots.length);
+  }
+
+  append(slot: number, group: number, pair: number): void {
+    const key = slot * this.groupCount + group;
+    const list = this.lists[key];
+    if (list) list.push(pair);
+    else this.lists[key] = [pair];
+  }
+
+  sortEach(compare: (a: number, b: number) => number): void {
+    for (const list of this.lists) list?.sort(compare);
+  }
+
+  around(s: number): readonly MomentGroupLists[] {
+    let found = this.aroundSlot[s];
+    if (found) return found;
+    const { problem } = this;
+    found = [];
+    for (const moment of problem.slotMoments[s]!) {
+      for (const group of problem.slotRoomGroups[s]!) {
+        const entry: MomentGroupLists = { moment, group, slots: [], slotLists: [], cheapest: Infinity };
+        for (const o of problem.moments[moment]!) {
+          const list = this.lists[o * this.groupCount + group];
+          if (!list) continue;
+          entry.slots.push(o);
+          entry.slotLists.push(list);
+          for (const pair of list) entry.cheapest = Math.min(entry.cheapest, problem.pairs[pair]!.score);
+        }
+        if (entry.slots.length > 0) found.push(entry);
+      }
+    }
+    this.aroundSlot[s] = found;
+    return found;
+  }
+}

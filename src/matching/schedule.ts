@@ -13,6 +13,7 @@
 import type { MatchingProblem } from './problem.ts';
 
 export const UNSCHEDULED = -1;
+const UNKNOWN = -2;
 
 export class Schedule {
   readonly problem: MatchingProblem;
@@ -36,6 +37,11 @@ export class Schedule {
   private readonly overlaps: Uint8Array;
   /** inMoment[s * momentCount + m]: whether slot s is in moment m. */
   private readonly inMoment: Uint8Array;
+  /**
+   * fittingGroup(s) as last computed, or UNKNOWN: a meeting placed or removed in slot s changes
+   * the counters of the moments of s, so it forgets the slots that overlap s (those sharing a moment).
+   */
+  private readonly fittingGroupOfSlot: Int32Array;
   /** Running sum of the scheduled scores (see exactObjective). */
   objective = 0;
 
@@ -58,6 +64,7 @@ export class Schedule {
     const slotCount = problem.slots.length;
     this.overlaps = new Uint8Array(slotCount * slotCount);
     problem.overlappingSlots.forEach((others, a) => others.forEach((b) => (this.overlaps[a * slotCount + b] = 1)));
+    this.fittingGroupOfSlot = new Int32Array(slotCount).fill(UNKNOWN);
     this.inMoment = new Uint8Array(slotCount * problem.moments.length);
     problem.slotMoments.forEach((moments, s) => moments.forEach((m) => (this.inMoment[s * problem.moments.length + m] = 1)));
   }
@@ -90,8 +97,18 @@ export class Schedule {
 
   /** The first room group (most constrained first) that can take one more meeting in slot s, or -1. */
   fittingGroup(s: number): number {
-    for (const g of this.problem.slotRoomGroups[s]!) if (this.groupHasRoom(g, s)) return g;
-    return -1;
+    let found = this.fittingGroupOfSlot[s]!;
+    if (found === UNKNOWN) {
+      found = -1;
+      for (const g of this.problem.slotRoomGroups[s]!) {
+        if (this.groupHasRoom(g, s)) {
+          found = g;
+          break;
+        }
+      }
+      this.fittingGroupOfSlot[s] = found;
+    }
+    return found;
   }
 
   /** Whether one more meeting fits in slot s: some room free for s has no meeting then. */
@@ -171,6 +188,7 @@ export class Schedule {
     }
     const offset = this.momentOffset[g]!;
     for (const m of problem.slotMoments[s]!) this.groupMomentMeetings[offset + m]!++;
+    for (const o of problem.overlappingSlots[s]!) this.fittingGroupOfSlot[o] = UNKNOWN;
     this.objective += p.score;
   }
 
@@ -193,6 +211,7 @@ export class Schedule {
     }
     const offset = this.momentOffset[this.groupOfPair[pair]!]!;
     for (const m of problem.slotMoments[s]!) this.groupMomentMeetings[offset + m]!--;
+    for (const o of problem.overlappingSlots[s]!) this.fittingGroupOfSlot[o] = UNKNOWN;
     this.groupOfPair[pair] = UNSCHEDULED;
     this.objective -= p.score;
     return s;
