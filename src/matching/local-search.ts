@@ -8,9 +8,12 @@
  * - insert it in place of a cheaper meeting that blocks it in a slot;
  * - when its request or provider is full, insert it in place of that side's cheapest meeting(s).
  *
- * Work is bounded by passes over the unscheduled pairs, not by a clock, so runs are reproducible.
- * Candidate blockers are listed once per pass (and checked again before any move), which keeps a
- * pass over 50 000 pairs to about a second.
+ * Work is bounded by passes over the unscheduled pairs, so runs are reproducible; a caller with a
+ * clock may also stop it (`shouldStop`, asked every 256 pairs), and it ends once the schedule meets
+ * a known upper bound. Candidate blockers are listed once per pass (and checked again before any
+ * move); a move is tried by asking whether the pair would fit without the meetings it displaces
+ * (Schedule.fitsInSlotWithout), and the schedule changes only for a move that is made. A pass over
+ * 50,000 pairs takes 0.1-0.3 s.
  */
 import type { MatchingProblem } from './problem.ts';
 import { pairsByScore, type Schedule } from './schedule.ts';
@@ -22,10 +25,16 @@ export interface LocalSearchOptions {
   minPassGain?: number;
   /** Room-holding meetings tried per slot (bounds the work when slots hold many meetings). */
   maxRoomBlockersPerSlot?: number;
+  /** An upper bound on the objective: the search ends when it is reached (no move could improve). */
+  bound?: number;
+  /** The pairs by descending score (pairsByScore), if the caller has them already. */
+  order?: readonly number[];
   /** Asked between passes and every few hundred pairs: true stops the search (the time limit is spent). */
   shouldStop?: () => boolean;
   /** Called after each pass with the objective so far. */
   onPass?: (objective: number) => void;
+  /** Called every few hundred pairs with the objective so far (e.g. to report progress now and then). */
+  onCheckpoint?: (objective: number) => void;
 }
 
 /** Pairs tried between two questions to `shouldStop`. */
@@ -39,7 +48,9 @@ export function improveSchedule(schedule: Schedule, options: LocalSearchOptions 
   const minPassGain = options.minPassGain ?? 1e-6;
   const shouldStop = options.shouldStop ?? (() => false);
   const { problem } = schedule;
-  const order = pairsByScore(problem);
+  const order = options.order ?? pairsByScore(problem);
+  const reached = (objective: number) =>
+    options.bound !== undefined && objective >= options.bound - 1e-9 * Math.max(1, Math.abs(options.bound));
   const cheapestFirst = {
     ofRequest: cheapestFirstLists(problem, problem.pairsOfRequest),
     ofProvider: cheapestFirstLists(problem, problem.pairsOfProvider),
@@ -50,11 +61,14 @@ export function improveSchedule(schedule: Schedule, options: LocalSearchOptions 
     const moves = new ImprovingMoves(schedule, options.maxRoomBlockersPerSlot ?? 16, cheapestFirst);
     let tried = 0;
     for (const pair of order) {
-      if (++tried % STOP_CHECK_EVERY === 0 && shouldStop()) return false;
+      if (++tried % STOP_CHECK_EVERY === 0) {
+        if (shouldStop()) return false;
+        options.onCheckpoint?.(schedule.objective);
+      }
       if (!schedule.isScheduled(pair)) moves.tryInsert(pair);
     }
     options.onPass?.(schedule.objective);
-    if (schedule.objective - before <= minPassGain * Math.max(1, Math.abs(before))) break;
+    if (schedule.objective - before <= minPassGain * Math.max(1, Math.abs(before)) || reached(schedule.objective)) break;
   }
   return true;
 }
