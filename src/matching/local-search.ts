@@ -106,6 +106,11 @@ class ImprovingMoves {
       if (canMove) this.movableIn.append(s, group, pair);
     }
     this.cheapestIn.sortEach((a, b) => this.score(a) - this.score(b));
+    this.conflictOfSlot = new Int32Array(problem.slots.length);
+    this.movableHolders = problem.slots.map(() => []);
+    this.movableHoldersVersion = new Float64Array(problem.slots.length).fill(-1);
+    this.canMove = new Uint8Array(problem.pairs.length);
+    this.canMoveVersion = new Float64Array(problem.pairs.length).fill(-1);
     this.requestPairsCheapestFirst = cheapestFirst.ofRequest;
     this.providerPairsCheapestFirst = cheapestFirst.ofProvider;
   }
@@ -117,8 +122,23 @@ class ImprovingMoves {
   /** Applies a move that schedules `pair` and raises the objective; false if it finds none. */
   tryInsert(pair: number): boolean {
     if (!this.schedule.hasQuota(pair)) return this.tryInsteadOfQuotaHolders(pair);
-    return this.tryPlace(pair) || this.tryPlaceAfterRelocating(pair) || this.tryInsteadOfBlocker(pair);
+    if (this.tryPlace(pair)) return true;
+    this.findConflicts(pair);
+    return this.tryPlaceAfterRelocating(pair) || this.tryInsteadOfBlocker(pair);
   }
+
+  /**
+   * For the pair being tried, per candidate slot (by index), its parties' meetings overlapping the
+   * slot: NO_CONFLICT, SEVERAL_CONFLICTS, or the one meeting. Both searches below read it; they
+   * leave the schedule as they found it unless they make a move.
+   */
+  private readonly conflictOfSlot: Int32Array;
+  /** roomHolders(s, movableIn, Infinity) as of schedule version movableHoldersVersion[s]. */
+  private readonly movableHolders: number[][];
+  private readonly movableHoldersVersion: Float64Array;
+  /** canMoveAlone(pair) as of schedule version canMoveVersion[pair]. */
+  private readonly canMove: Uint8Array;
+  private readonly canMoveVersion: Float64Array;
 
   private tryPlace(pair: number): boolean {
     for (const s of this.problem.pairs[pair]!.candidateSlots) {
@@ -130,18 +150,26 @@ class ImprovingMoves {
     return false;
   }
 
-  /** Meetings of the pair's parties whose time overlaps slot s. */
-  private partyConflicts(pair: number, s: number): number[] {
-    const { schedule } = this;
-    const overlapping = this.problem.overlappingSlots[s]!;
-    const conflicts: number[] = [];
-    for (const party of this.problem.pairs[pair]!.parties) {
-      if (schedule.isPartyAvailable(party, s)) continue;
-      for (const other of schedule.meetingsOfParty[party]!) {
-        if (overlapping.includes(schedule.slotOfPair[other]!) && !conflicts.includes(other)) conflicts.push(other);
+  /** Fills conflictOfSlot for `pair`: its parties' meetings overlapping each of its candidate slots. */
+  private findConflicts(pair: number): void {
+    const { schedule, problem } = this;
+    const { parties, candidateSlots } = problem.pairs[pair]!;
+    candidateSlots.forEach((s, k) => {
+      let found = NO_CONFLICT;
+      for (const party of parties) {
+        if (schedule.isPartyAvailable(party, s)) continue;
+        for (const other of schedule.meetingsOfParty[party]!) {
+          if (other === found || !schedule.slotsOverlap(schedule.slotOfPair[other]!, s)) continue;
+          if (found !== NO_CONFLICT) {
+            found = SEVERAL_CONFLICTS;
+            break;
+          }
+          found = other;
+        }
+        if (found === SEVERAL_CONFLICTS) break;
       }
-    }
-    return conflicts;
+      this.conflictOfSlot[k] = found;
+    });
   }
 
   /**
@@ -152,6 +180,7 @@ class ImprovingMoves {
   private roomHolders(s: number, lists: SlotGroupLists, below: number): number[] {
     const { schedule, problem } = this;
     const holders: number[] = [];
+    if (lists.cheapestAround(s) >= below) return holders;
     for (const { moment, group, slots, slotLists, cheapest } of lists.around(s)) {
       if (cheapest >= below) continue; // every list here breaks at once
       if (schedule.groupMomentMeetings[schedule.momentOffset[group]! + moment]! < problem.roomGroups[group]!.rooms.length) continue;
@@ -169,21 +198,32 @@ class ImprovingMoves {
   }
 
   /**
-   * Meetings worth trying to take out so that `pair` fits in slot s: its single party conflict if
-   * it has one (none if several), else (rooms full) meetings holding the rooms (see roomHolders).
+   * Meetings worth trying to take out so that the pair being tried fits in its k-th candidate slot
+   * s: its single party conflict if it has one (none if several), else (rooms full) meetings
+   * holding the rooms (see roomHolders).
    */
-  private blockersAt(pair: number, s: number, lists: SlotGroupLists, below = Infinity): number[] {
-    const conflicts = this.partyConflicts(pair, s);
-    if (conflicts.length > 0) return conflicts.length === 1 ? conflicts : [];
-    return this.roomHolders(s, lists, below);
+  private blockersAt(k: number, s: number, lists: SlotGroupLists, below = Infinity): readonly number[] {
+    const conflict = this.conflictOfSlot[k]!;
+    if (conflict === SEVERAL_CONFLICTS) return NOTHING;
+    if (conflict !== NO_CONFLICT) return [conflict];
+    if (lists !== this.movableIn || below !== Infinity) return this.roomHolders(s, lists, below);
+    // The same for every pair until the schedule changes.
+    if (this.movableHoldersVersion[s] !== this.schedule.version) {
+      this.movableHolders[s] = this.roomHolders(s, lists, below);
+      this.movableHoldersVersion[s] = this.schedule.version;
+    }
+    return this.movableHolders[s]!;
   }
 
   /** Moves one blocking meeting to another slot that fits, then places `pair`. */
   private tryPlaceAfterRelocating(pair: number): boolean {
     const { schedule } = this;
-    for (const s of this.problem.pairs[pair]!.candidateSlots) {
-      for (const blocker of this.blockersAt(pair, s, this.movableIn)) {
-        if (!schedule.fitsInSlotWithout(pair, s, blocker)) continue;
+    const candidateSlots = this.problem.pairs[pair]!.candidateSlots;
+    for (let k = 0; k < candidateSlots.length; k++) {
+      const s = candidateSlots[k]!;
+      for (const blocker of this.blockersAt(k, s, this.movableIn)) {
+        if (!this.canMoveAlone(blocker) || !schedule.fitsInSlotWithout(pair, s, blocker)) continue;
+        const version = schedule.version;
         const group = schedule.groupOfPair[blocker]!;
         const from = schedule.remove(blocker);
         schedule.place(pair, s);
@@ -195,9 +235,26 @@ class ImprovingMoves {
         }
         schedule.remove(pair);
         schedule.place(blocker, from, group);
+        schedule.restoreVersion(version);
       }
     }
     return false;
+  }
+
+  /**
+   * Whether the scheduled `pair` would fit in another of its slots if it were alone to move: needed
+   * for it to make way for another pair (which only takes more room), and far cheaper to ask than
+   * trying the move; most party conflicts fail it.
+   */
+  private canMoveAlone(pair: number): boolean {
+    const { schedule } = this;
+    if (this.canMoveVersion[pair] !== schedule.version) {
+      const from = schedule.slotOfPair[pair]!;
+      const movable = this.problem.pairs[pair]!.candidateSlots.some((to) => to !== from && schedule.fitsInSlotWithout(pair, to, pair));
+      this.canMove[pair] = movable ? 1 : 0;
+      this.canMoveVersion[pair] = schedule.version;
+    }
+    return this.canMove[pair] === 1;
   }
 
   /** Replaces the cheapest blocking meeting whose removal lets `pair` in, if it scores less. */
@@ -205,8 +262,10 @@ class ImprovingMoves {
     const { schedule } = this;
     const gainLimit = this.score(pair) - EPSILON;
     let best: { blocker: number; slot: number; loss: number } | undefined;
-    for (const s of this.problem.pairs[pair]!.candidateSlots) {
-      for (const blocker of this.blockersAt(pair, s, this.cheapestIn, gainLimit)) {
+    const candidateSlots = this.problem.pairs[pair]!.candidateSlots;
+    for (let k = 0; k < candidateSlots.length; k++) {
+      const s = candidateSlots[k]!;
+      for (const blocker of this.blockersAt(k, s, this.cheapestIn, gainLimit)) {
         const loss = this.score(blocker);
         if (loss >= gainLimit || (best && loss >= best.loss)) continue;
         if (schedule.fitsInSlotWithout(pair, s, blocker)) best = { blocker, slot: s, loss };
@@ -262,6 +321,10 @@ class ImprovingMoves {
   }
 }
 
+const NO_CONFLICT = -1;
+const SEVERAL_CONFLICTS = -2;
+const NOTHING: readonly number[] = [];
+
 /** One "nothing dropped" choice for a side that is not full. */
 const NONE: readonly number[] = [-1];
 
@@ -288,11 +351,19 @@ class SlotGroupLists {
   private readonly lists: (number[] | undefined)[];
   private readonly groupCount: number;
   private readonly aroundSlot: (MomentGroupLists[] | undefined)[];
+  private readonly cheapestOfSlot: Float64Array;
 
   constructor(private readonly problem: MatchingProblem) {
     this.groupCount = problem.roomGroups.length;
     this.lists = new Array<number[] | undefined>(problem.slots.length * this.groupCount);
     this.aroundSlot = new Array<MomentGroupLists[] | undefined>(problem.slots.length);
+    this.cheapestOfSlot = new Float64Array(problem.slots.length);
+  }
+
+  /** The lowest score listed around slot s (see `around`). */
+  cheapestAround(s: number): number {
+    this.around(s);
+    return this.cheapestOfSlot[s]!;
   }
 
   append(slot: number, group: number, pair: number): void {
@@ -325,6 +396,7 @@ class SlotGroupLists {
       }
     }
     this.aroundSlot[s] = found;
+    this.cheapestOfSlot[s] = found.reduce((low, entry) => Math.min(low, entry.cheapest), Infinity);
     return found;
   }
 }

@@ -44,6 +44,12 @@ export class Schedule {
   private readonly fittingGroupOfSlot: Int32Array;
   /** Running sum of the scheduled scores (see exactObjective). */
   objective = 0;
+  /**
+   * Changes with every place and remove, so that a caller can keep what it derived from the schedule
+   * until it changes; one that undoes its own changes exactly may put the earlier value back
+   * (`restoreVersion`).
+   */
+  version = 0;
 
   constructor(problem: MatchingProblem) {
     this.problem = problem;
@@ -67,6 +73,16 @@ export class Schedule {
     this.fittingGroupOfSlot = new Int32Array(slotCount).fill(UNKNOWN);
     this.inMoment = new Uint8Array(slotCount * problem.moments.length);
     problem.slotMoments.forEach((moments, s) => moments.forEach((m) => (this.inMoment[s * problem.moments.length + m] = 1)));
+  }
+
+  /** Puts back the version from before changes that were then undone exactly (same slots, same room groups). */
+  restoreVersion(version: number): void {
+    this.version = version;
+  }
+
+  /** Whether slots a and b overlap in time (a slot overlaps itself). */
+  slotsOverlap(a: number, b: number): boolean {
+    return this.overlaps[a * this.problem.slots.length + b] === 1;
   }
 
   isScheduled(pair: number): boolean {
@@ -190,6 +206,7 @@ export class Schedule {
     for (const m of problem.slotMoments[s]!) this.groupMomentMeetings[offset + m]!++;
     for (const o of problem.overlappingSlots[s]!) this.fittingGroupOfSlot[o] = UNKNOWN;
     this.objective += p.score;
+    this.version++;
   }
 
   /** Unschedules `pair`; returns its slot (its group is still in groupOfPair until this call). */
@@ -214,6 +231,7 @@ export class Schedule {
     for (const o of problem.overlappingSlots[s]!) this.fittingGroupOfSlot[o] = UNKNOWN;
     this.groupOfPair[pair] = UNSCHEDULED;
     this.objective -= p.score;
+    this.version++;
     return s;
   }
 
