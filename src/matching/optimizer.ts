@@ -155,7 +155,7 @@ export async function solveMatching(instance: Instance, options: SolveOptions = 
   const timeIsUp = clock ? () => remaining() <= 0 : () => false;
 
   let lastReportAt = -Infinity;
-  const report = (phase: SolveProgress['phase'], objective?: number, bound?: number) => {
+  const report = (phase: SolveProgress['phase'], objective?: number, bound?: number, gap?: number) => {
     if (!settings.onProgress) return;
     const seconds = elapsed();
     lastReportAt = seconds;
@@ -164,7 +164,7 @@ export async function solveMatching(instance: Instance, options: SolveOptions = 
       seconds,
       ...(objective !== undefined ? { objective } : {}),
       ...(bound !== undefined ? { bound: Math.max(bound, objective ?? bound) } : {}),
-      ...(objective !== undefined && bound !== undefined ? { gap: gapOf(objective, bound) } : {}),
+      ...(gap !== undefined ? { gap } : objective !== undefined && bound !== undefined ? { gap: gapOf(objective, bound) } : {}),
     });
   };
   /** A report within a phase: only with a clock, and not within PROGRESS_EVERY_MS of the last one. */
@@ -233,15 +233,17 @@ export async function solveMatching(instance: Instance, options: SolveOptions = 
     stoppedOnTimeLimit = true;
   }
 
-  const objective = schedule.exactObjective();
-  const stats = withBound(
-    { offers: instance.offers.length, seconds: 0, method, ...(stoppedOnTimeLimit ? { stoppedOnTimeLimit } : {}) },
-    objective,
-    bound,
-  );
-  const result = buildResult(schedule, chosen, stats);
+  const result = buildResult(schedule, chosen, {
+    offers: instance.offers.length,
+    seconds: 0,
+    method,
+    ...(stoppedOnTimeLimit ? { stoppedOnTimeLimit } : {}),
+  });
+  // The gap of the schedule's objective (summed in pair order; result.objective sums the meetings in
+  // time order, which may differ in the last bit).
+  result.stats = withBound(result.stats, schedule.exactObjective(), bound);
   result.stats.seconds = elapsed();
-  report('done', objective, result.stats.bound);
+  report('done', result.objective, result.stats.bound, result.stats.gap);
   return result;
 }
 
