@@ -54,7 +54,12 @@ function schedulablePairs(problem: MatchingProblem): number[] {
 
 /** Number of binary variables the exact model would have. */
 export function countExactVariables(problem: MatchingProblem): number {
-  return schedulablePairs(problem).reduce((sum, i) => sum + problem.pairs[i]!.candidateSlots.length, 0);
+  if (problem.roomCount === 0) return 0;
+  let count = 0;
+  for (const { request, provider, candidateSlots } of problem.pairs) {
+    if (problem.requestLimit[request]! > 0 && problem.providerLimit[provider]! > 0) count += candidateSlots.length;
+  }
+  return count;
 }
 
 export function buildExactModel(problem: MatchingProblem): ExactModel {

@@ -117,9 +117,8 @@ function scheduleHeuristically(
   search: Pick<LocalSearchOptions, 'shouldStop' | 'onPass' | 'onCheckpoint'>,
 ): { schedule: Schedule; complete: boolean } {
   const byScore = pairsByScore(problem);
-  const relaxationFirst = [...byScore].sort(
-    (a, b) => Number(relaxation.pairValues[b]! > 0.5) - Number(relaxation.pairValues[a]! > 0.5),
-  );
+  const picked = (pair: number) => relaxation.pairValues[pair]! > 0.5;
+  const relaxationFirst = [...byScore.filter(picked), ...byScore.filter((pair) => !picked(pair))];
   const fromRelaxation = scheduleLeastDamage(problem, relaxationFirst);
   if (meetsBound(fromRelaxation.exactObjective(), relaxation.bound)) return { schedule: fromRelaxation, complete: true };
   // On ties the earlier start wins, in this order.

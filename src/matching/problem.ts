@@ -297,17 +297,26 @@ function groupRooms(
 
 /** Largest number of pairwise non-overlapping slots among `usable` ones (earliest-end-first). */
 export function maxDisjointSlots(problem: MatchingProblem, usable: (slot: number) => boolean): number {
-  const order = problem.slots
-    .map((slot, s) => ({ s, end: slot.end, start: slot.start }))
-    .filter(({ s }) => usable(s))
-    .sort((a, b) => a.end - b.end);
   let count = 0;
   let freeFrom = -Infinity;
-  for (const { start, end } of order) {
-    if (start >= freeFrom) {
+  for (const s of slotsByEnd(problem)) {
+    const { start, end } = problem.slots[s]!;
+    if (start >= freeFrom && usable(s)) {
       count++;
       freeFrom = end;
     }
   }
   return count;
+}
+
+const slotsByEndOf = new WeakMap<MatchingProblem, readonly number[]>();
+
+/** Slot indices by end time (ties in index order), computed once per problem. */
+function slotsByEnd(problem: MatchingProblem): readonly number[] {
+  let order = slotsByEndOf.get(problem);
+  if (!order) {
+    order = problem.slots.map((_, s) => s).sort((a, b) => problem.slots[a]!.end - problem.slots[b]!.end || a - b);
+    slotsByEndOf.set(problem, order);
+  }
+  return order;
 }
