@@ -16,7 +16,7 @@
  * 50,000 pairs takes 0.1-0.3 s.
  */
 import type { MatchingProblem } from './problem.ts';
-import { pairsByScore, type Schedule } from './schedule.ts';
+import { pairsByScore, UNSCHEDULED, type Schedule } from './schedule.ts';
 
 export interface LocalSearchOptions {
   /** Passes over the unscheduled pairs. */
@@ -55,10 +55,11 @@ export function improveSchedule(schedule: Schedule, options: LocalSearchOptions 
     ofRequest: cheapestFirstLists(problem, problem.pairsOfRequest),
     ofProvider: cheapestFirstLists(problem, problem.pairsOfProvider),
   };
+  const canMove = new CanMoveAlone(schedule);
   for (let pass = 0; pass < maxPasses; pass++) {
     if (shouldStop()) return false;
     const before = schedule.objective;
-    const moves = new ImprovingMoves(schedule, options.maxRoomBlockersPerSlot ?? 16, cheapestFirst);
+    const moves = new ImprovingMoves(schedule, options.maxRoomBlockersPerSlot ?? 16, cheapestFirst, canMove);
     let tried = 0;
     for (const pair of order) {
       if (++tried % STOP_CHECK_EVERY === 0) {
@@ -91,6 +92,7 @@ class ImprovingMoves {
     private readonly schedule: Schedule,
     private readonly maxRoomBlockersPerSlot: number,
     cheapestFirst: { ofRequest: readonly (readonly number[])[]; ofProvider: readonly (readonly number[])[] },
+    private readonly canMove: CanMoveAlone,
   ) {
     const problem = schedule.problem;
     this.problem = problem;
@@ -109,8 +111,6 @@ class ImprovingMoves {
     this.conflictOfSlot = new Int32Array(problem.slots.length);
     this.movableHolders = problem.slots.map(() => []);
     this.movableHoldersVersion = new Float64Array(problem.slots.length).fill(-1);
-    this.canMove = new Uint8Array(problem.pairs.length);
-    this.canMoveVersion = new Float64Array(problem.pairs.length).fill(-1);
     this.requestPairsCheapestFirst = cheapestFirst.ofRequest;
     this.providerPairsCheapestFirst = cheapestFirst.ofProvider;
   }
@@ -136,9 +136,6 @@ class ImprovingMoves {
   /** roomHolders(s, movableIn, Infinity) as of schedule version movableHoldersVersion[s]. */
   private readonly movableHolders: number[][];
   private readonly movableHoldersVersion: Float64Array;
-  /** canMoveAlone(pair) as of schedule version canMoveVersion[pair]. */
-  private readonly canMove: Uint8Array;
-  private readonly canMoveVersion: Float64Array;
 
   private tryPlace(pair: number): boolean {
     for (const s of this.problem.pairs[pair]!.candidateSlots) {
@@ -222,8 +219,8 @@ class ImprovingMoves {
     for (let k = 0; k < candidateSlots.length; k++) {
       const s = candidateSlots[k]!;
       for (const blocker of this.blockersAt(k, s, this.movableIn)) {
-        if (!this.canMoveAlone(blocker) || !schedule.fitsInSlotWithout(pair, s, blocker)) continue;
-        const version = schedule.version;
+        if (!this.canMove.ask(blocker) || !schedule.fitsInSlotWithout(pair, s, blocker)) continue;
+        const counts = schedule.counts();
         const group = schedule.groupOfPair[blocker]!;
         const from = schedule.remove(blocker);
         schedule.place(pair, s);
@@ -235,26 +232,10 @@ class ImprovingMoves {
         }
         schedule.remove(pair);
         schedule.place(blocker, from, group);
-        schedule.restoreVersion(version);
+        schedule.restoreCounts(counts);
       }
     }
     return false;
-  }
-
-  /**
-   * Whether the scheduled `pair` would fit in another of its slots if it were alone to move: needed
-   * for it to make way for another pair (which only takes more room), and far cheaper to ask than
-   * trying the move; most party conflicts fail it.
-   */
-  private canMoveAlone(pair: number): boolean {
-    const { schedule } = this;
-    if (this.canMoveVersion[pair] !== schedule.version) {
-      const from = schedule.slotOfPair[pair]!;
-      const movable = this.problem.pairs[pair]!.candidateSlots.some((to) => to !== from && schedule.fitsInSlotWithout(pair, to, pair));
-      this.canMove[pair] = movable ? 1 : 0;
-      this.canMoveVersion[pair] = schedule.version;
-    }
-    return this.canMove[pair] === 1;
   }
 
   /** Replaces the cheapest blocking meeting whose removal lets `pair` in, if it scores less. */
@@ -398,5 +379,40 @@ class SlotGroupLists {
     this.aroundSlot[s] = found;
     this.cheapestOfSlot[s] = found.reduce((low, entry) => Math.min(low, entry.cheapest), Infinity);
     return found;
+  }
+}
+
+/**
+ * Whether a scheduled pair would fit in another of its slots if it were alone to move: needed for
+ * it to make way for another pair (which only takes more room), and far cheaper to ask than trying
+ * the move; most party conflicts fail it. Answers are kept for the whole search with the pair's slot
+ * and the schedule's removals (for a no) or placements (for a yes) when found: a no stays a no until
+ * something is removed, a yes stays a yes until something is placed, unless the pair moves.
+ */
+class CanMoveAlone {
+  private readonly answer: Uint8Array;
+  private readonly slotThen: Int32Array;
+  private readonly stamp: Float64Array;
+
+  constructor(private readonly schedule: Schedule) {
+    const pairCount = schedule.problem.pairs.length;
+    this.answer = new Uint8Array(pairCount);
+    this.slotThen = new Int32Array(pairCount).fill(UNSCHEDULED);
+    this.stamp = new Float64Array(pairCount);
+  }
+
+  ask(pair: number): boolean {
+    const { schedule } = this;
+    const from = schedule.slotOfPair[pair]!;
+    const yes = this.answer[pair] === 1;
+    if (this.slotThen[pair] !== from || this.stamp[pair] !== (yes ? schedule.placements : schedule.removals)) {
+      const movable = schedule.problem.pairs[pair]!.candidateSlots.some(
+        (to) => to !== from && schedule.fitsInSlotWithout(pair, to, pair),
+      );
+      this.answer[pair] = movable ? 1 : 0;
+      this.slotThen[pair] = from;
+      this.stamp[pair] = movable ? schedule.placements : schedule.removals;
+    }
+    return this.answer[pair] === 1;
   }
 }

@@ -45,11 +45,14 @@ export class Schedule {
   /** Running sum of the scheduled scores (see exactObjective). */
   objective = 0;
   /**
-   * Changes with every place and remove, so that a caller can keep what it derived from the schedule
-   * until it changes; one that undoes its own changes exactly may put the earlier value back
-   * (`restoreVersion`).
+   * Calls to place and to remove so far, so that a caller can keep what it derived from the schedule
+   * until it changes (`version`), or until it changes in the one direction that matters: a placement
+   * only takes room and time, a removal only gives them back. One that undoes its own changes
+   * exactly may put the earlier counts back (`counts`, `restoreCounts`), provided nothing derived in
+   * between is kept (the next change will reuse those counts).
    */
-  version = 0;
+  placements = 0;
+  removals = 0;
 
   constructor(problem: MatchingProblem) {
     this.problem = problem;
@@ -75,9 +78,19 @@ export class Schedule {
     problem.slotMoments.forEach((moments, s) => moments.forEach((m) => (this.inMoment[s * problem.moments.length + m] = 1)));
   }
 
-  /** Puts back the version from before changes that were then undone exactly (same slots, same room groups). */
-  restoreVersion(version: number): void {
-    this.version = version;
+  /** Changes with every place and remove. */
+  get version(): number {
+    return this.placements + this.removals;
+  }
+
+  counts(): readonly [placements: number, removals: number] {
+    return [this.placements, this.removals];
+  }
+
+  /** Puts back the counts from before changes that were then undone exactly (same slots, same room groups). */
+  restoreCounts([placements, removals]: readonly [number, number]): void {
+    this.placements = placements;
+    this.removals = removals;
   }
 
   /** Whether slots a and b overlap in time (a slot overlaps itself). */
@@ -206,7 +219,7 @@ export class Schedule {
     for (const m of problem.slotMoments[s]!) this.groupMomentMeetings[offset + m]!++;
     for (const o of problem.overlappingSlots[s]!) this.fittingGroupOfSlot[o] = UNKNOWN;
     this.objective += p.score;
-    this.version++;
+    this.placements++;
   }
 
   /** Unschedules `pair`; returns its slot (its group is still in groupOfPair until this call). */
@@ -231,7 +244,7 @@ export class Schedule {
     for (const o of problem.overlappingSlots[s]!) this.fittingGroupOfSlot[o] = UNKNOWN;
     this.groupOfPair[pair] = UNSCHEDULED;
     this.objective -= p.score;
-    this.version++;
+    this.removals++;
     return s;
   }
 
