@@ -4,7 +4,7 @@
  * optionally rooms busy at some slots), for tests and the benchmark. Pure: the same options give
  * the same instance.
  */
-import { INSTANCE_FORMAT, type Instance } from './instance.schema.ts';
+import { INSTANCE_FORMAT, type Instance, type Meeting } from './instance.schema.ts';
 
 export interface GenerateOptions {
   /** Number of offers, exactly. */
@@ -20,6 +20,13 @@ export interface GenerateOptions {
    * Other options give the same instance as without it, apart from the rooms' `busy`.
    */
   busyRooms?: number;
+  /**
+   * The timetable and the rooms, when given, instead of those `tightness` implies (e.g. a forum
+   * whose rooms are its scarce resource: 20,000 offers for 40 rooms over 3 days of 18 slots).
+   */
+  days?: number;
+  slotsPerDay?: number;
+  rooms?: number;
 }
 
 /** mulberry32: a small, fast, well-mixed 32-bit PRNG; returns floats in [0, 1). */
@@ -48,8 +55,8 @@ export function generateInstance(options: GenerateOptions): Instance {
   const between = (low: number, high: number) => low + Math.floor(random() * (high - low + 1));
   const tight = options.tightness === 'tight';
 
-  const days = options.offers < 100 || tight ? 2 : 3;
-  const slotsPerDay = options.offers < 100 ? 4 : tight ? 6 : 8;
+  const days = options.days ?? (options.offers < 100 || tight ? 2 : 3);
+  const slotsPerDay = options.slotsPerDay ?? (options.offers < 100 ? 4 : tight ? 6 : 8);
   const slotLength = 30 * MINUTE;
   const slots: Instance['slots'] = [];
   for (let d = 0; d < days; d++) {
@@ -137,7 +144,7 @@ export function generateInstance(options: GenerateOptions): Instance {
     providers.reduce((sum, p) => sum + p.capacity, 0),
     offers.length,
   );
-  const roomCount = Math.max(1, Math.ceil(((tight ? 0.6 : 1.5) * demand) / slots.length));
+  const roomCount = options.rooms ?? Math.max(1, Math.ceil(((tight ? 0.6 : 1.5) * demand) / slots.length));
   const rooms: Instance['rooms'] = Array.from({ length: roomCount }, (_, i) => ({ id: `room${i}`, busy: [] }));
   // Drawn last, so that the rest of the instance does not depend on this option.
   const busyShare = Math.min(1, Math.max(0, options.busyRooms ?? 0));
@@ -153,4 +160,55 @@ export function generateInstance(options: GenerateOptions): Instance {
   }
 
   return { format: INSTANCE_FORMAT, slots, rooms, requests, providers, offers };
+}
+
+/**
+ * The instance of a re-run that keeps the meetings `kept` (of a result for `instance`) and
+ * schedules the rest again, built by the rules of
+ * src/meetings/matching-instance.ts (docs/matching-format.md, `rooms[].busy`): a kept meeting's
+ * pair leaves the offers, its request's maxMatches and its provider's capacity go down by one, and
+ * its time becomes busy for its room and for every request and provider entry of both its parties.
+ * Pure, for the benchmark and the tests: e.g. a decline re-run at fifty times a forum.
+ */
+export function keepMeetings(instance: Instance, kept: readonly Meeting[]): Instance {
+  const slotById = new Map(instance.slots.map((slot) => [slot.id, slot]));
+  const requestById = new Map(instance.requests.map((r) => [r.id, r]));
+  const providerById = new Map(instance.providers.map((p) => [p.id, p]));
+  const busyOfParty = new Map<string, [string, string][]>();
+  const roomBusy = new Map<string, [string, string][]>();
+  const keptPairs = new Set<string>();
+  const keptOfRequest = new Map<string, number>();
+  const keptOfProvider = new Map<string, number>();
+  const push = <K>(map: Map<K, [string, string][]>, key: K, interval: [string, string]) => {
+    const list = map.get(key);
+    if (list) list.push(interval);
+    else map.set(key, [interval]);
+  };
+  for (const meeting of kept) {
+    const slot = slotById.get(meeting.slot)!;
+    const interval: [string, string] = [slot.start, slot.end];
+    const request = requestById.get(meeting.request)!;
+    const provider = providerById.get(meeting.provider)!;
+    const parties = new Set([request.party ?? request.id, provider.party ?? provider.id]);
+    for (const party of parties) push(busyOfParty, party, interval);
+    push(roomBusy, meeting.room, interval);
+    keptPairs.add(`${meeting.request}\u0000${meeting.provider}`);
+    keptOfRequest.set(request.id, (keptOfRequest.get(request.id) ?? 0) + 1);
+    keptOfProvider.set(provider.id, (keptOfProvider.get(provider.id) ?? 0) + 1);
+  }
+  return {
+    ...instance,
+    rooms: instance.rooms.map((room) => ({ ...room, busy: [...room.busy, ...(roomBusy.get(room.id) ?? [])] })),
+    requests: instance.requests.map((r) => ({
+      ...r,
+      maxMatches: Math.max(0, r.maxMatches - (keptOfRequest.get(r.id) ?? 0)),
+      busy: [...r.busy, ...(busyOfParty.get(r.party ?? r.id) ?? [])],
+    })),
+    providers: instance.providers.map((p) => ({
+      ...p,
+      capacity: Math.max(0, p.capacity - (keptOfProvider.get(p.id) ?? 0)),
+      busy: [...p.busy, ...(busyOfParty.get(p.party ?? p.id) ?? [])],
+    })),
+    offers: instance.offers.filter((offer) => !keptPairs.has(`${offer.request}\u0000${offer.provider}`)),
+  };
 }

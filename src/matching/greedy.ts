@@ -6,10 +6,10 @@
 import type { MatchingProblem } from './problem.ts';
 import { Schedule, fillGreedily, pairsByScore } from './schedule.ts';
 
-/** Baseline: pairs by descending score, each in its earliest slot that still fits. */
-export function scheduleGreedily(problem: MatchingProblem): Schedule {
+/** Baseline: pairs by descending score (pairsByScore, if the caller has it), each in its earliest slot that still fits. */
+export function scheduleGreedily(problem: MatchingProblem, byScore: readonly number[] = pairsByScore(problem)): Schedule {
   const schedule = new Schedule(problem);
-  fillGreedily(schedule, pairsByScore(problem));
+  fillGreedily(schedule, byScore);
   return schedule;
 }
 

@@ -25,7 +25,7 @@
  * two meetings, yet A, B and C cannot all meet (B would need room 1 next to A and room 2 next to C).
  */
 import type { Highs } from 'highs';
-import { solvePacking, type PackingRow } from './highs.ts';
+import { solvePacking, type PackingOptions, type PackingRow } from './highs.ts';
 import type { MatchingProblem } from './problem.ts';
 import { Schedule } from './schedule.ts';
 
@@ -54,7 +54,12 @@ function schedulablePairs(problem: MatchingProblem): number[] {
 
 /** Number of binary variables the exact model would have. */
 export function countExactVariables(problem: MatchingProblem): number {
-  return schedulablePairs(problem).reduce((sum, i) => sum + problem.pairs[i]!.candidateSlots.length, 0);
+  if (problem.roomCount === 0) return 0;
+  let count = 0;
+  for (const { request, provider, candidateSlots } of problem.pairs) {
+    if (problem.requestLimit[request]! > 0 && problem.providerLimit[provider]! > 0) count += candidateSlots.length;
+  }
+  return count;
 }
 
 export function buildExactModel(problem: MatchingProblem): ExactModel {
@@ -180,14 +185,20 @@ export interface ExactOutcome {
 export function solveExactly(
   highs: Highs,
   problem: MatchingProblem,
-  options: { timeLimitSeconds: number; mipGap: number; start?: Schedule },
+  options: Pick<PackingOptions, 'timeLimitSeconds' | 'shouldStop' | 'onMipProgress'> & { mipGap: number; start?: Schedule },
 ): ExactOutcome {
   const model = buildExactModel(problem);
   const start = options.start ? startingValues(model, options.start) : undefined;
   const outcome = solvePacking(
     highs,
     { gains: model.gains, columnUpper: model.columnUpper, rows: model.rows, binary: true },
-    { timeLimitSeconds: options.timeLimitSeconds, mipGap: options.mipGap, ...(start ? { start } : {}) },
+    {
+      ...(options.timeLimitSeconds !== undefined ? { timeLimitSeconds: options.timeLimitSeconds } : {}),
+      mipGap: options.mipGap,
+      ...(start ? { start } : {}),
+      ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
+      ...(options.onMipProgress ? { onMipProgress: options.onMipProgress } : {}),
+    },
   );
   const result: ExactOutcome = {
     provenOptimal: outcome.status === 'optimal',

@@ -1,12 +1,24 @@
 /**
  * Matches requests with providers and schedules their meetings (docs/design.md, "The matching
- * problem"). Pure: no I/O, and the clock only through the optional `now` the caller injects,
- * used for `stats.seconds` alone (HiGHS keeps its own time limit).
+ * problem"). Pure: no I/O, and the clock only through the optional `now` the caller injects.
  *
- * - Up to `maxExactVariables` (pair, slot) variables: the exact MILP with HiGHS (milp.ts),
- *   started from the heuristic's schedule and stopped at `timeLimitSeconds` or `mipGap`.
- * - Above that: the heuristic alone (least-damage greedy + local search) with a time-aware
- *   flow bound (time-free-matching.ts).
+ * In order, cheapest first:
+ * 1. the time-aware relaxation (time-free-matching.ts): an upper bound on the objective, and the
+ *    pairs it picks; then the time-free matching the `unscheduled` report needs (both LPs, about
+ *    0.35 s and 0.2 s at 50,000 offers, always run to the end: they give the gap and that report);
+ * 2. the heuristic: the least-damage schedule that takes the relaxation's pairs first; if it meets
+ *    the bound it is optimal and the solve goes to 4; else the greedy and the least-damage by score
+ *    too, the best of the three improved by local search;
+ * 3. up to `maxExactVariables` (pair, slot) variables, the exact MILP with HiGHS (milp.ts), started
+ *    from the heuristic's schedule, unless that schedule already meets the bound;
+ * 4. the result (rooms, unscheduled pairs with reasons).
+ *
+ * The time limit (`timeLimitSeconds`) covers the whole solve when a clock (`now`) is given: the
+ * local search stops when it is spent, and the MILP gets what is left, stopped by its own limit
+ * and by the clock, with the best schedule found, never worse than the heuristic's (HiGHS starts
+ * from it). `stats.stoppedOnTimeLimit` then says so, and `stats.gap` how far the answer may be from
+ * the best. Without `now` (the CLI, tests) the solve is reproducible: the local search runs its
+ * passes, and only HiGHS's own limit, on its own clock, bounds the MILP.
  *
  * Either way the answer is at least as good as `solveGreedy`'s, since the heuristic's starting
  * points include the greedy schedule and every later step only keeps improvements.
@@ -44,18 +56,27 @@ export interface SolveOptions {
   method?: 'auto' | 'milp' | 'heuristic';
   maxExactVariables?: number;
   /**
-   * Time limit of the whole solve, in seconds, measured with `now`: the local search stops when it is
-   * spent, and the exact MILP gets what is left, stopping with the best schedule found (never worse
-   * than the heuristic's). Without `now`, only HiGHS's own limit applies (to each model it solves).
+   * Time limit of the whole solve, in seconds, measured with `now`: the local search stops when it
+   * is spent, and the exact MILP gets what is left, stopping with the best schedule found (never
+   * worse than the heuristic's). The two LPs of the start always run to the end (they give the
+   * bound and the unscheduled pairs). Without `now`, only HiGHS's own limit applies (to the MILP).
    */
   timeLimitSeconds?: number;
   /** Relative gap at which HiGHS may stop. */
   mipGap?: number;
   /** Passes of the local search over the unscheduled pairs. */
   localSearchPasses?: number;
-  /** Milliseconds from any fixed origin (e.g. performance.now): stats.seconds and the time limit. */
+  /**
+   * Milliseconds from any fixed origin (e.g. performance.now): the one clock of the solve, for
+   * stats.seconds, the time limit and the pace of progress reports.
+   */
   now?: () => number;
-  /** Called at each phase boundary and after each local-search pass. */
+  /**
+   * Called at each phase boundary (relaxation, heuristic, exact, done; seconds never decrease, and
+   * the last call is `done` with the final objective, bound and gap) and, with a clock, during the
+   * local search and the MILP at most every PROGRESS_EVERY_MS (without one, after each local
+   * search pass). It must not throw; it runs inside the solve (and inside HiGHS during the MILP).
+   */
   onProgress?: (progress: SolveProgress) => void;
 }
 
@@ -67,6 +88,16 @@ export const DEFAULT_SOLVE_OPTIONS = {
   localSearchPasses: 8,
 } as const satisfies SolveOptions;
 
+/**
+ * What building an exact model and HiGHS's setup before its first checkpoint (where the clock can
+ * stop it) take per variable, roughly: 0.35 s for the 34,923 variables of a re-run, up to 1.3 s for
+ * 120,000 (bench machine, 2 shared cores). The MILP is not started with less time left than that.
+ */
+const EXACT_SETUP_SECONDS_PER_VARIABLE = 1e-5;
+
+/** Least time between two progress reports within a phase, by the caller's clock. */
+export const PROGRESS_EVERY_MS = 250;
+
 function elapsedSeconds(now: (() => number) | undefined, startedAt: number | undefined): number {
   return now && startedAt !== undefined ? Math.max(0, (now() - startedAt) / 1000) : 0;
 }
@@ -75,24 +106,37 @@ function better(a: Schedule, b: Schedule): Schedule {
   return b.exactObjective() > a.exactObjective() ? b : a;
 }
 
+/** Whether `objective` meets the upper bound `bound` (up to rounding): nothing could do better. */
+function meetsBound(objective: number, bound: number | undefined): boolean {
+  return bound !== undefined && objective >= bound - 1e-9 * Math.max(1, Math.abs(bound));
+}
+
 /**
- * Best of three starts, improved by local search: the greedy; least-damage by score; and
- * least-damage taking first the pairs of the time-aware relaxation (which sees the exchanges
- * between requests and providers that a greedy by score misses), then the rest by score.
+ * The least-damage schedule that takes the pairs of the time-aware relaxation first (it sees the
+ * exchanges between requests and providers that a greedy by score misses), then the rest by score;
+ * if it meets the relaxation's bound, nothing can beat it. Else the best of it, the greedy and
+ * least-damage by score, improved by local search.
  */
 function scheduleHeuristically(
   problem: MatchingProblem,
   relaxation: TimeAwareMatching,
   passes: number,
-  search: Pick<LocalSearchOptions, 'shouldStop' | 'onPass'>,
+  search: Pick<LocalSearchOptions, 'shouldStop' | 'onPass' | 'onCheckpoint'>,
 ): { schedule: Schedule; complete: boolean } {
   const byScore = pairsByScore(problem);
-  const relaxationFirst = [...byScore].sort(
-    (a, b) => Number(relaxation.pairValues[b]! > 0.5) - Number(relaxation.pairValues[a]! > 0.5),
-  );
-  const starts = [scheduleGreedily(problem), scheduleLeastDamage(problem, byScore), scheduleLeastDamage(problem, relaxationFirst)];
+  const picked = (pair: number) => relaxation.pairValues[pair]! > 0.5;
+  const relaxationFirst = [...byScore.filter(picked), ...byScore.filter((pair) => !picked(pair))];
+  const fromRelaxation = scheduleLeastDamage(problem, relaxationFirst);
+  if (meetsBound(fromRelaxation.exactObjective(), relaxation.bound)) return { schedule: fromRelaxation, complete: true };
+  // On ties the earlier start wins, in this order.
+  const starts = [scheduleGreedily(problem, byScore), scheduleLeastDamage(problem, byScore), fromRelaxation];
   const best = starts.reduce(better);
-  const complete = improveSchedule(best, { maxPasses: passes, ...search });
+  const complete = improveSchedule(best, {
+    maxPasses: passes,
+    order: byScore,
+    ...(relaxation.bound !== undefined ? { bound: relaxation.bound } : {}),
+    ...search,
+  });
   return { schedule: best, complete };
 }
 
@@ -109,45 +153,81 @@ function withBound(stats: SolveStats, objective: number, bound: number | undefin
 
 export async function solveMatching(instance: Instance, options: SolveOptions = {}): Promise<MatchingResult> {
   const settings = { ...DEFAULT_SOLVE_OPTIONS, ...options };
-  const startedAt = settings.now?.();
-  const elapsed = () => elapsedSeconds(settings.now, startedAt);
-  // Without a clock only HiGHS's own limit applies; with one, the limit covers the whole solve.
-  const remaining = () => (settings.now ? settings.timeLimitSeconds - elapsed() : settings.timeLimitSeconds);
-  const report = (phase: SolveProgress['phase'], objective?: number, bound?: number) =>
-    settings.onProgress?.({
+  const clock = settings.now;
+  const startedAt = clock?.();
+  const elapsed = () => elapsedSeconds(clock, startedAt);
+  // With a clock the limit covers the whole solve; without one only HiGHS's own limit applies.
+  const remaining = () => (clock ? settings.timeLimitSeconds - elapsed() : settings.timeLimitSeconds);
+  const timeIsUp = clock ? () => remaining() <= 0 : () => false;
+
+  let lastReportAt = -Infinity;
+  const report = (phase: SolveProgress['phase'], objective?: number, bound?: number, gap?: number) => {
+    if (!settings.onProgress) return;
+    const seconds = elapsed();
+    lastReportAt = seconds;
+    settings.onProgress({
       phase,
-      seconds: elapsed(),
+      seconds,
       ...(objective !== undefined ? { objective } : {}),
-      ...(bound !== undefined ? { bound } : {}),
-      ...(objective !== undefined && bound !== undefined ? { gap: gapOf(objective, bound) } : {}),
+      ...(bound !== undefined ? { bound: Math.max(bound, objective ?? bound) } : {}),
+      ...(gap !== undefined ? { gap } : objective !== undefined && bound !== undefined ? { gap: gapOf(objective, bound) } : {}),
     });
+  };
+  /** A report within a phase: only with a clock, and not within PROGRESS_EVERY_MS of the last one. */
+  const reportNowAndThen = (phase: SolveProgress['phase'], objective?: number, bound?: number) => {
+    if (settings.onProgress && clock && (elapsed() - lastReportAt) * 1000 >= PROGRESS_EVERY_MS) report(phase, objective, bound);
+  };
+
   const problem = compileProblem(instance);
   const highs = await loadHighs();
 
   const relaxation = matchWithTimeBudgets(highs, problem);
-  report('relaxation', undefined, relaxation.bound);
+  let bound = relaxation.bound;
+  report('relaxation', undefined, bound);
+  // Needed only for the result, but solved now, so that what the time limit leaves for the local
+  // search and the MILP is what is really left.
+  const chosen = matchIgnoringTime(highs, problem);
+
   const heuristic = scheduleHeuristically(problem, relaxation, settings.localSearchPasses, {
-    shouldStop: () => remaining() <= 0,
-    onPass: (objective) => report('heuristic', objective, relaxation.bound),
+    shouldStop: timeIsUp,
+    ...(clock
+      ? { onCheckpoint: (objective: number) => reportNowAndThen('heuristic', objective, bound) }
+      : { onPass: (objective: number) => report('heuristic', objective, bound) }),
   });
   let schedule = heuristic.schedule;
   let stoppedOnTimeLimit = !heuristic.complete;
-  let bound = relaxation.bound;
-  report('heuristic', schedule.exactObjective(), bound);
+  const heuristicObjective = schedule.exactObjective();
+  report('heuristic', heuristicObjective, bound);
 
   // The heuristic's schedule may already be proven optimal by the relaxation's bound: then the exact
   // model has nothing to add (a re-run that keeps most meetings often ends here).
-  const provenByBound = bound !== undefined && bound - schedule.exactObjective() <= settings.mipGap * Math.max(1, bound) + 1e-9;
-  const useExact =
-    !provenByBound &&
-    (settings.method === 'milp' || (settings.method === 'auto' && countExactVariables(problem) <= settings.maxExactVariables));
+  const provenByBound = bound !== undefined && bound - heuristicObjective <= settings.mipGap * Math.max(1, bound) + 1e-9;
+  const variables = provenByBound || settings.method === 'heuristic' ? 0 : countExactVariables(problem);
+  const useExact = !provenByBound && (settings.method === 'milp' || (settings.method === 'auto' && variables <= settings.maxExactVariables));
   let method: SolveMethod = 'flow+local-search';
-  if (useExact && remaining() > 0.05) {
+  // Building the exact model and HiGHS's work before its first checkpoint cannot be interrupted:
+  // start it only if the time left covers them.
+  if (useExact && remaining() > Math.max(0.05, variables * EXACT_SETUP_SECONDS_PER_VARIABLE)) {
     method = 'milp-highs';
+    const relaxationBound = bound;
     const exact = solveExactly(highs, problem, {
-      timeLimitSeconds: Math.max(0.05, remaining()),
+      // Asked again once the model is built, so that building it counts too.
+      timeLimitSeconds: () => remaining(),
       mipGap: settings.mipGap,
       start: schedule,
+      ...(clock ? { shouldStop: timeIsUp } : {}),
+      ...(clock && settings.onProgress
+        ? {
+            onMipProgress: (objective: number | undefined, mipBound: number | undefined) => {
+              const tightest = Math.min(mipBound ?? Infinity, relaxationBound ?? Infinity);
+              reportNowAndThen(
+                'exact',
+                Math.max(objective ?? heuristicObjective, heuristicObjective),
+                Number.isFinite(tightest) ? tightest : undefined,
+              );
+            },
+          }
+        : {}),
     });
     if (exact.schedule) {
       fillGreedily(exact.schedule, pairsByScore(problem)); // only adds anything if HiGHS stopped early
@@ -160,12 +240,17 @@ export async function solveMatching(instance: Instance, options: SolveOptions = 
     stoppedOnTimeLimit = true;
   }
 
-  const chosen = matchIgnoringTime(highs, problem);
-  const objective = schedule.exactObjective();
-  const stats = withBound({ offers: instance.offers.length, seconds: 0, method, ...(stoppedOnTimeLimit ? { stoppedOnTimeLimit } : {}) }, objective, bound);
-  const result = buildResult(schedule, chosen, stats);
-  result.stats.seconds = elapsedSeconds(settings.now, startedAt);
-  report('done', objective, result.stats.bound);
+  const result = buildResult(schedule, chosen, {
+    offers: instance.offers.length,
+    seconds: 0,
+    method,
+    ...(stoppedOnTimeLimit ? { stoppedOnTimeLimit } : {}),
+  });
+  // The gap of the schedule's objective (summed in pair order; result.objective sums the meetings in
+  // time order, which may differ in the last bit).
+  result.stats = withBound(result.stats, schedule.exactObjective(), bound);
+  result.stats.seconds = elapsed();
+  report('done', result.objective, result.stats.bound, result.stats.gap);
   return result;
 }
 

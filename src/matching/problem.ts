@@ -122,23 +122,60 @@ export function compileProblem(instance: Instance): MatchingProblem {
 
   const { components, slotComponent } = findComponents(slots, moments);
 
+  // Busy lists repeat the same instants many times over: parse each text once.
+  const instants = new Map<string, number>();
+  const cachedInstant = (text: string) => {
+    let ms = instants.get(text);
+    if (ms === undefined) instants.set(text, (ms = instantOf(text)));
+    return ms;
+  };
   const freeSlotsOf = (busy: readonly (readonly [string, string])[]) => {
-    const intervals = busy.map(([start, end]) => [instantOf(start), instantOf(end)] as const);
+    const intervals = busy.map(([start, end]) => [cachedInstant(start), cachedInstant(end)] as const);
     return slots.map((slot) => intervals.every(([start, end]) => !overlaps(slot.start, slot.end, start, end)));
   };
-  const requestFreeSlots = instance.requests.map((r) => freeSlotsOf(r.busy));
-  const providerFreeSlots = instance.providers.map((p) => freeSlotsOf(p.busy));
   const roomFreeSlots = instance.rooms.map((room) => freeSlotsOf(room.busy));
   const { roomGroups, slotRoomGroups } = groupRooms(slots.length, components, roomFreeSlots);
   const roomsFreeInSlot = slotRoomGroups.map((groups) => groups.reduce((sum, g) => sum + roomGroups[g]!.rooms.length, 0));
 
+  // Free slots as bit sets (32 slots a word), so a pair's common free slots are one AND per word,
+  // and pairs with the same common free slots share one list (most pairs do).
+  const words = Math.max(1, Math.ceil(slots.length / 32));
+  const maskOf = (busy: readonly (readonly [string, string])[], into: Uint32Array, at: number) => {
+    if (busy.length === 0) {
+      for (let s = 0; s < slots.length; s++) into[at + (s >>> 5)]! |= 1 << (s & 31);
+      return;
+    }
+    freeSlotsOf(busy).forEach((free, s) => {
+      if (free) into[at + (s >>> 5)]! |= 1 << (s & 31);
+    });
+  };
+  const requestMasks = new Uint32Array(instance.requests.length * words);
+  instance.requests.forEach((r, i) => maskOf(r.busy, requestMasks, i * words));
+  const providerMasks = new Uint32Array(instance.providers.length * words);
+  instance.providers.forEach((p, i) => maskOf(p.busy, providerMasks, i * words));
+  const slotLists = new Map<number | string, { common: number[]; candidates: number[] }>();
+  const common = new Uint32Array(words);
+  const slotListsOf = (request: number, provider: number) => {
+    for (let w = 0; w < words; w++) common[w] = requestMasks[request * words + w]! & providerMasks[provider * words + w]!;
+    const key: number | string = words === 1 ? common[0]! : common.join(',');
+    let lists = slotLists.get(key);
+    if (!lists) {
+      const free: number[] = [];
+      for (let s = 0; s < slots.length; s++) if (common[s >>> 5]! & (1 << (s & 31))) free.push(s);
+      lists = { common: free, candidates: free.filter((s) => roomsFreeInSlot[s]! > 0) };
+      slotLists.set(key, lists);
+    }
+    return lists;
+  };
+
   const requestIndex = new Map(instance.requests.map((r, i) => [r.id, i]));
   const providerIndex = new Map(instance.providers.map((p, i) => [p.id, i]));
-  const pairByKey = new Map<string, Pair>();
+  const providerCount = instance.providers.length;
+  const pairByKey = new Map<number, Pair>();
   for (const offer of instance.offers) {
     const request = requestIndex.get(offer.request)!;
     const provider = providerIndex.get(offer.provider)!;
-    const key = `${request}:${provider}`;
+    const key = request * providerCount + provider;
     const known = pairByKey.get(key);
     if (known) {
       known.score = Math.max(known.score, offer.score);
@@ -147,10 +184,7 @@ export function compileProblem(instance: Instance): MatchingProblem {
     const rp = requestParty[request]!;
     const pp = providerParty[provider]!;
     const parties = rp === pp ? [rp] : [rp, pp];
-    const commonFreeSlots = slots.flatMap((_, s) =>
-      requestFreeSlots[request]![s] && providerFreeSlots[provider]![s] ? [s] : [],
-    );
-    const candidateSlots = commonFreeSlots.filter((s) => roomsFreeInSlot[s]! > 0);
+    const { common: commonFreeSlots, candidates: candidateSlots } = slotListsOf(request, provider);
     pairByKey.set(key, { request, provider, score: offer.score, parties, commonFreeSlots, candidateSlots });
   }
 
@@ -263,17 +297,26 @@ function groupRooms(
 
 /** Largest number of pairwise non-overlapping slots among `usable` ones (earliest-end-first). */
 export function maxDisjointSlots(problem: MatchingProblem, usable: (slot: number) => boolean): number {
-  const order = problem.slots
-    .map((slot, s) => ({ s, end: slot.end, start: slot.start }))
-    .filter(({ s }) => usable(s))
-    .sort((a, b) => a.end - b.end);
   let count = 0;
   let freeFrom = -Infinity;
-  for (const { start, end } of order) {
-    if (start >= freeFrom) {
+  for (const s of slotsByEnd(problem)) {
+    const { start, end } = problem.slots[s]!;
+    if (start >= freeFrom && usable(s)) {
       count++;
       freeFrom = end;
     }
   }
   return count;
+}
+
+const slotsByEndOf = new WeakMap<MatchingProblem, readonly number[]>();
+
+/** Slot indices by end time (ties in index order), computed once per problem. */
+function slotsByEnd(problem: MatchingProblem): readonly number[] {
+  let order = slotsByEndOf.get(problem);
+  if (!order) {
+    order = problem.slots.map((_, s) => s).sort((a, b) => problem.slots[a]!.end - problem.slots[b]!.end || a - b);
+    slotsByEndOf.set(problem, order);
+  }
+  return order;
 }

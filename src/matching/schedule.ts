@@ -13,6 +13,7 @@
 import type { MatchingProblem } from './problem.ts';
 
 export const UNSCHEDULED = -1;
+const UNKNOWN = -2;
 
 export class Schedule {
   readonly problem: MatchingProblem;
@@ -30,12 +31,28 @@ export class Schedule {
    */
   readonly groupMomentMeetings: Int32Array;
   readonly momentOffset: Int32Array;
-  /** Pairs meeting in each slot. */
-  readonly pairsInSlot: Set<number>[];
-  /** Scheduled pairs of each party. */
-  readonly meetingsOfParty: Set<number>[];
+  /** Scheduled pairs of each party, in no particular order. */
+  readonly meetingsOfParty: number[][];
+  /** overlaps[a * slotCount + b]: whether slots a and b overlap (a slot overlaps itself). */
+  private readonly overlaps: Uint8Array;
+  /** inMoment[s * momentCount + m]: whether slot s is in moment m. */
+  private readonly inMoment: Uint8Array;
+  /**
+   * fittingGroup(s) as last computed, or UNKNOWN: a meeting placed or removed in slot s changes
+   * the counters of the moments of s, so it forgets the slots that overlap s (those sharing a moment).
+   */
+  private readonly fittingGroupOfSlot: Int32Array;
   /** Running sum of the scheduled scores (see exactObjective). */
   objective = 0;
+  /**
+   * Calls to place and to remove so far, so that a caller can keep what it derived from the schedule
+   * until it changes (`version`), or until it changes in the one direction that matters: a placement
+   * only takes room and time, a removal only gives them back. One that undoes its own changes
+   * exactly may put the earlier counts back (`counts`, `restoreCounts`), provided nothing derived in
+   * between is kept (the next change will reuse those counts).
+   */
+  placements = 0;
+  removals = 0;
 
   constructor(problem: MatchingProblem) {
     this.problem = problem;
@@ -52,8 +69,33 @@ export class Schedule {
       counters += endMoment - firstMoment;
     });
     this.groupMomentMeetings = new Int32Array(counters);
-    this.pairsInSlot = problem.slots.map(() => new Set<number>());
-    this.meetingsOfParty = problem.partyNames.map(() => new Set<number>());
+    this.meetingsOfParty = problem.partyNames.map(() => []);
+    const slotCount = problem.slots.length;
+    this.overlaps = new Uint8Array(slotCount * slotCount);
+    problem.overlappingSlots.forEach((others, a) => others.forEach((b) => (this.overlaps[a * slotCount + b] = 1)));
+    this.fittingGroupOfSlot = new Int32Array(slotCount).fill(UNKNOWN);
+    this.inMoment = new Uint8Array(slotCount * problem.moments.length);
+    problem.slotMoments.forEach((moments, s) => moments.forEach((m) => (this.inMoment[s * problem.moments.length + m] = 1)));
+  }
+
+  /** Changes with every place and remove. */
+  get version(): number {
+    return this.placements + this.removals;
+  }
+
+  counts(): readonly [placements: number, removals: number] {
+    return [this.placements, this.removals];
+  }
+
+  /** Puts back the counts from before changes that were then undone exactly (same slots, same room groups). */
+  restoreCounts([placements, removals]: readonly [number, number]): void {
+    this.placements = placements;
+    this.removals = removals;
+  }
+
+  /** Whether slots a and b overlap in time (a slot overlaps itself). */
+  slotsOverlap(a: number, b: number): boolean {
+    return this.overlaps[a * this.problem.slots.length + b] === 1;
   }
 
   isScheduled(pair: number): boolean {
@@ -84,8 +126,18 @@ export class Schedule {
 
   /** The first room group (most constrained first) that can take one more meeting in slot s, or -1. */
   fittingGroup(s: number): number {
-    for (const g of this.problem.slotRoomGroups[s]!) if (this.groupHasRoom(g, s)) return g;
-    return -1;
+    let found = this.fittingGroupOfSlot[s]!;
+    if (found === UNKNOWN) {
+      found = -1;
+      for (const g of this.problem.slotRoomGroups[s]!) {
+        if (this.groupHasRoom(g, s)) {
+          found = g;
+          break;
+        }
+      }
+      this.fittingGroupOfSlot[s] = found;
+    }
+    return found;
   }
 
   /** Whether one more meeting fits in slot s: some room free for s has no meeting then. */
@@ -97,6 +149,47 @@ export class Schedule {
   fitsInSlot(pair: number, s: number): boolean {
     for (const party of this.problem.pairs[pair]!.parties) if (!this.isPartyAvailable(party, s)) return false;
     return this.hasRoom(s);
+  }
+
+  /**
+   * Whether `pair` (unscheduled) could meet in candidate slot s once the scheduled meetings
+   * `without` and, if given, `alsoWithout` (another one, or the same) were removed: what
+   * `fitsInSlot` would answer after `remove`, without changing anything.
+   */
+  fitsInSlotWithout(pair: number, s: number, without: number, alsoWithout = without): boolean {
+    const { problem } = this;
+    const slotCount = problem.slots.length;
+    const a = this.slotOfPair[without]!;
+    const b = this.slotOfPair[alsoWithout]!;
+    const aParties = problem.pairs[without]!.parties;
+    const bParties = problem.pairs[alsoWithout]!.parties;
+    for (const party of problem.pairs[pair]!.parties) {
+      let meetings = this.partyMeetingsOverlapping[party * slotCount + s]!;
+      if (meetings === 0) continue;
+      if (this.overlaps[a * slotCount + s] && aParties.includes(party)) meetings--;
+      if (alsoWithout !== without && this.overlaps[b * slotCount + s] && bParties.includes(party)) meetings--;
+      if (meetings > 0) return false;
+    }
+    const momentCount = problem.moments.length;
+    const aGroup = this.groupOfPair[without]!;
+    const bGroup = alsoWithout !== without ? this.groupOfPair[alsoWithout]! : -1;
+    for (const g of problem.slotRoomGroups[s]!) {
+      const rooms = problem.roomGroups[g]!.rooms.length;
+      const offset = this.momentOffset[g]!;
+      let fits = true;
+      for (const m of problem.slotMoments[s]!) {
+        let meetings = this.groupMomentMeetings[offset + m]!;
+        if (meetings < rooms) continue;
+        if (g === aGroup && this.inMoment[a * momentCount + m]) meetings--;
+        if (g === bGroup && this.inMoment[b * momentCount + m]) meetings--;
+        if (meetings >= rooms) {
+          fits = false;
+          break;
+        }
+      }
+      if (fits) return true;
+    }
+    return false;
   }
 
   /**
@@ -120,12 +213,13 @@ export class Schedule {
     const slotCount = problem.slots.length;
     for (const party of p.parties) {
       for (const o of problem.overlappingSlots[s]!) this.partyMeetingsOverlapping[party * slotCount + o]!++;
-      this.meetingsOfParty[party]!.add(pair);
+      this.meetingsOfParty[party]!.push(pair);
     }
     const offset = this.momentOffset[g]!;
     for (const m of problem.slotMoments[s]!) this.groupMomentMeetings[offset + m]!++;
-    this.pairsInSlot[s]!.add(pair);
+    for (const o of problem.overlappingSlots[s]!) this.fittingGroupOfSlot[o] = UNKNOWN;
     this.objective += p.score;
+    this.placements++;
   }
 
   /** Unschedules `pair`; returns its slot (its group is still in groupOfPair until this call). */
@@ -140,13 +234,17 @@ export class Schedule {
     const slotCount = problem.slots.length;
     for (const party of p.parties) {
       for (const o of problem.overlappingSlots[s]!) this.partyMeetingsOverlapping[party * slotCount + o]!--;
-      this.meetingsOfParty[party]!.delete(pair);
+      const meetings = this.meetingsOfParty[party]!;
+      const at = meetings.indexOf(pair);
+      meetings[at] = meetings[meetings.length - 1]!;
+      meetings.pop();
     }
     const offset = this.momentOffset[this.groupOfPair[pair]!]!;
     for (const m of problem.slotMoments[s]!) this.groupMomentMeetings[offset + m]!--;
+    for (const o of problem.overlappingSlots[s]!) this.fittingGroupOfSlot[o] = UNKNOWN;
     this.groupOfPair[pair] = UNSCHEDULED;
-    this.pairsInSlot[s]!.delete(pair);
     this.objective -= p.score;
+    this.removals++;
     return s;
   }
 

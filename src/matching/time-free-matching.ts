@@ -8,46 +8,68 @@
  *   event given more meetings than it has non-overlapping free slots (for the event: summed over
  *   the rooms, each counting only the slots it is free for). Its optimum
  *   is an upper bound on any schedule's objective, and its pairs are a good set to schedule first.
+ *
+ * The models are built with typed arrays, in one pass over the pairs: at 50,000 offers, building
+ * them took longer than HiGHS took to solve them. Rows come in a fixed order (requests, providers,
+ * parties by first appearance, the event), and that order is kept on purpose: another row set with
+ * the same optimum (e.g. without the rows the others imply) leads HiGHS to another optimal vertex
+ * among the many that tied scores allow, and with it another order for the heuristic's third start,
+ * which ended lower on some generated instances and higher on others.
  */
 import type { Highs } from 'highs';
 import { solvePacking, type PackingRow } from './highs.ts';
 import { maxDisjointSlots, type MatchingProblem } from './problem.ts';
 
+/** Columns: the pairs both of whose sides can take a meeting and that `keep` accepts, in pair order. */
+interface Columns {
+  /** Column of each pair, or -1. */
+  columnOfPair: Int32Array;
+  /** Pair of each column. */
+  pairOfColumn: number[];
+}
+
+function columnsFor(problem: MatchingProblem, keep: (pair: number) => boolean): Columns {
+  const columnOfPair = new Int32Array(problem.pairs.length).fill(-1);
+  const pairOfColumn: number[] = [];
+  problem.pairs.forEach((pair, i) => {
+    if (problem.requestLimit[pair.request]! > 0 && problem.providerLimit[pair.provider]! > 0 && keep(i)) {
+      columnOfPair[i] = pairOfColumn.length;
+      pairOfColumn.push(i);
+    }
+  });
+  return { columnOfPair, pairOfColumn };
+}
+
+/** One row per request (or provider) with more columns than its limit: at most its limit of them. */
 function limitRows(
-  columnOfPair: Map<number, number>,
+  { columnOfPair }: Columns,
   pairsOf: readonly (readonly number[])[],
   limits: readonly number[],
 ): PackingRow[] {
-  return pairsOf.flatMap((ofOne, i) => {
-    const columns = ofOne.flatMap((pair) => (columnOfPair.has(pair) ? [columnOfPair.get(pair)!] : []));
-    return columns.length > limits[i]! ? [{ columns, upper: limits[i]! }] : [];
+  const rows: PackingRow[] = [];
+  pairsOf.forEach((ofOne, i) => {
+    const columns: number[] = [];
+    for (const pair of ofOne) if (columnOfPair[pair]! >= 0) columns.push(columnOfPair[pair]!);
+    if (columns.length > limits[i]!) rows.push({ columns, upper: limits[i]! });
   });
+  return rows;
 }
 
-function columnsFor(problem: MatchingProblem, keep: (pair: number) => boolean): Map<number, number> {
-  const columnOfPair = new Map<number, number>();
-  problem.pairs.forEach((pair, i) => {
-    if (problem.requestLimit[pair.request]! > 0 && problem.providerLimit[pair.provider]! > 0 && keep(i)) {
-      columnOfPair.set(i, columnOfPair.size);
-    }
-  });
-  return columnOfPair;
-}
+const gainsOf = (problem: MatchingProblem, { pairOfColumn }: Columns) => pairOfColumn.map((pair) => problem.pairs[pair]!.score);
 
 /** The pairs of a best matching within maxMatches and capacity, ignoring time and rooms. */
 export function matchIgnoringTime(highs: Highs, problem: MatchingProblem): Set<number> {
-  const columnOfPair = columnsFor(problem, () => true);
-  const pairs = [...columnOfPair.keys()];
+  const columns = columnsFor(problem, () => true);
   const outcome = solvePacking(highs, {
-    gains: pairs.map((pair) => problem.pairs[pair]!.score),
+    gains: gainsOf(problem, columns),
     rows: [
-      ...limitRows(columnOfPair, problem.pairsOfRequest, problem.requestLimit),
-      ...limitRows(columnOfPair, problem.pairsOfProvider, problem.providerLimit),
+      ...limitRows(columns, problem.pairsOfRequest, problem.requestLimit),
+      ...limitRows(columns, problem.pairsOfProvider, problem.providerLimit),
     ],
     binary: false,
   });
   if (!outcome.values) throw new Error('the time-free matching LP found no solution');
-  return new Set(pairs.filter((_, column) => outcome.values![column]! > 0.5));
+  return new Set(columns.pairOfColumn.filter((_, column) => outcome.values![column]! > 0.5));
 }
 
 export interface TimeAwareMatching {
@@ -57,45 +79,65 @@ export interface TimeAwareMatching {
   pairValues: Float64Array;
 }
 
+/**
+ * A party's row: its pairs (those of its requests and of its providers, in pair order) may take no
+ * more meetings than it has non-overlapping slots that some of them can use. Only when it has more
+ * pairs than that.
+ */
+function partyRows(problem: MatchingProblem, { pairOfColumn }: Columns): PackingRow[] {
+  const partyCount = problem.partyNames.length;
+  // Parties in order of first appearance among the pairs, and the columns of each.
+  const order: number[] = [];
+  const columnsOfParty: number[][] = new Array<number[]>(partyCount);
+  const usable = new Uint8Array(partyCount * problem.slots.length);
+  for (let column = 0; column < pairOfColumn.length; column++) {
+    const { parties, candidateSlots } = problem.pairs[pairOfColumn[column]!]!;
+    for (const party of parties) {
+      let columns = columnsOfParty[party];
+      if (!columns) {
+        order.push(party);
+        columnsOfParty[party] = columns = [];
+      }
+      columns.push(column);
+      const at = party * problem.slots.length;
+      for (const s of candidateSlots) usable[at + s] = 1;
+    }
+  }
+  const rows: PackingRow[] = [];
+  for (const party of order) {
+    const columns = columnsOfParty[party]!;
+    const at = party * problem.slots.length;
+    const most = maxDisjointSlots(problem, (s) => usable[at + s] === 1);
+    if (columns.length > most) rows.push({ columns, upper: most });
+  }
+  return rows;
+}
+
 /** The time-aware relaxation (see the file comment): its bound and the pairs it picks. */
 export function matchWithTimeBudgets(highs: Highs, problem: MatchingProblem): TimeAwareMatching {
   const pairValues = new Float64Array(problem.pairs.length);
   if (problem.roomCount === 0) return { bound: 0, pairValues };
-  const columnOfPair = columnsFor(problem, (pair) => problem.pairs[pair]!.candidateSlots.length > 0);
-  const pairs = [...columnOfPair.keys()];
+  const columns = columnsFor(problem, (pair) => problem.pairs[pair]!.candidateSlots.length > 0);
+  const columnCount = columns.pairOfColumn.length;
 
-  const pairsOfParty = new Map<number, number[]>();
-  for (const pair of pairs) {
-    for (const party of problem.pairs[pair]!.parties) {
-      const list = pairsOfParty.get(party);
-      if (list) list.push(pair);
-      else pairsOfParty.set(party, [pair]);
-    }
-  }
-  const partyRows: PackingRow[] = [];
-  for (const [, partyPairs] of pairsOfParty) {
-    const usable = new Set(partyPairs.flatMap((pair) => problem.pairs[pair]!.candidateSlots));
-    const most = maxDisjointSlots(problem, (s) => usable.has(s));
-    if (partyPairs.length > most) partyRows.push({ columns: partyPairs.map((p) => columnOfPair.get(p)!), upper: most });
-  }
   // A room group's rooms are free at the same slots of their component, and slots of different
   // components never overlap, so summing over groups is summing over rooms.
   const eventMost = problem.roomGroups.reduce((sum, group) => {
     const free = new Set(group.slots);
     return sum + group.rooms.length * maxDisjointSlots(problem, (s) => free.has(s));
   }, 0);
-  const eventRow = pairs.length > eventMost ? [{ columns: pairs.map((_, column) => column), upper: eventMost }] : [];
+  const eventRow = columnCount > eventMost ? [{ columns: columns.pairOfColumn.map((_, column) => column), upper: eventMost }] : [];
 
   const outcome = solvePacking(highs, {
-    gains: pairs.map((pair) => problem.pairs[pair]!.score),
+    gains: gainsOf(problem, columns),
     rows: [
-      ...limitRows(columnOfPair, problem.pairsOfRequest, problem.requestLimit),
-      ...limitRows(columnOfPair, problem.pairsOfProvider, problem.providerLimit),
-      ...partyRows,
+      ...limitRows(columns, problem.pairsOfRequest, problem.requestLimit),
+      ...limitRows(columns, problem.pairsOfProvider, problem.providerLimit),
+      ...partyRows(problem, columns),
       ...eventRow,
     ],
     binary: false,
   });
-  if (outcome.values) pairs.forEach((pair, column) => (pairValues[pair] = outcome.values![column]!));
+  if (outcome.values) columns.pairOfColumn.forEach((pair, column) => (pairValues[pair] = outcome.values![column]!));
   return { ...(outcome.status === 'optimal' && outcome.bound !== undefined ? { bound: outcome.bound } : {}), pairValues };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateInstance } from '../../../src/matching/generate.ts';
-import { solveGreedy, solveMatching, type SolveProgress } from '../../../src/matching/optimizer.ts';
+import { PROGRESS_EVERY_MS, solveGreedy, solveMatching, type SolveProgress } from '../../../src/matching/optimizer.ts';
 import { findViolations } from './feasibility-checker.ts';
 
 // The time limit covers the whole solve, measured on the injected clock (so these tests need no real time).
@@ -37,6 +37,67 @@ describe('the time limit and the progress of a solve', () => {
     expect(seen.at(-1)!.objective).toBeCloseTo(result.objective, 6);
     for (let i = 1; i < seen.length; i++) expect(seen[i]!.seconds).toBeGreaterThanOrEqual(seen[i - 1]!.seconds);
     for (const p of seen) if (p.gap !== undefined) expect(p.gap).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a clock that runs out during the heuristic stops the local search there: the answer is feasible, no worse than the greedy, with its gap', async () => {
+    // 1 ms a read until the relaxation is reported, then 1 s a read: the limit passes as the heuristic starts.
+    let t = 0;
+    let step = 1;
+    const now = () => (t += step);
+    const seen: SolveProgress[] = [];
+    const result = await solveMatching(instance, {
+      timeLimitSeconds: 0.5,
+      now,
+      onProgress: (p) => {
+        seen.push(p);
+        if (p.phase === 'relaxation') step = 1000;
+      },
+    });
+    expect(result.stats.stoppedOnTimeLimit).toBe(true);
+    expect(result.stats.method).toBe('flow+local-search'); // no time left for the exact model
+    // A search that ignored the limit would read the clock every 256 pairs of every pass, 1 s each time.
+    expect(result.stats.seconds).toBeLessThan(0.5 + 10);
+    expect(findViolations(instance, result)).toEqual([]);
+    expect(result.objective).toBeGreaterThanOrEqual((await solveGreedy(instance)).objective - 1e-9);
+    expect(result.stats.gap).toBeGreaterThan(0);
+    expect(seen.at(-1)).toMatchObject({ phase: 'done', objective: result.objective, gap: result.stats.gap });
+  });
+
+  it('a clock that runs out during the exact model interrupts it with the best schedule so far, never worse than the heuristic', async () => {
+    // The clock stands still until the heuristic is reported, then moves 1 s a read; the limit is 5 s.
+    let t = 0;
+    let step = 0;
+    const now = () => (t += step);
+    const seen: SolveProgress[] = [];
+    const result = await solveMatching(instance, {
+      method: 'milp',
+      timeLimitSeconds: 5,
+      now,
+      onProgress: (p) => {
+        seen.push(p);
+        if (p.phase === 'heuristic') step = 1000;
+      },
+    });
+    const heuristic = seen.find((p) => p.phase === 'heuristic')!;
+    expect(result.stats.method).toBe('milp-highs');
+    expect(result.stats.stoppedOnTimeLimit).toBe(true);
+    expect(result.stats.seconds).toBeLessThan(5 + 10);
+    expect(result.objective).toBeGreaterThanOrEqual(heuristic.objective! - 1e-9);
+    expect(result.stats.gap).toBeGreaterThan(0); // 3,000 offers are not solved at the MILP's first checkpoints
+    expect(findViolations(instance, result)).toEqual([]);
+    expect(seen.map((p) => p.phase)).toContain('exact');
+  });
+
+  it('with a clock, reports within a phase come at most every 250 ms of it, and the phases in order', async () => {
+    const seen: SolveProgress[] = [];
+    await solveMatching(instance, { method: 'heuristic', timeLimitSeconds: 3600, now: clock(40), onProgress: (p) => seen.push(p) });
+    const phases = seen.map((p) => p.phase);
+    expect(phases.filter((phase, i) => phase !== phases[i - 1])).toEqual(['relaxation', 'heuristic', 'done']);
+    // Reports within the heuristic are the ones before its last (the phase boundary).
+    const lastHeuristic = phases.lastIndexOf('heuristic');
+    const within = seen.flatMap((p, i) => (p.phase === 'heuristic' && i < lastHeuristic ? [i] : []));
+    expect(within.length).toBeGreaterThan(0);
+    for (const i of within) expect(seen[i]!.seconds - seen[i - 1]!.seconds).toBeGreaterThanOrEqual(PROGRESS_EVERY_MS / 1000);
   });
 
   it('skips the exact model when the heuristic already meets the bound', async () => {
