@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database, MatchingRunStage, ResponseStatus } from '../../db/types.ts';
+import type { Database, MatchingRunStage } from '../../db/types.ts';
 import type { Actor } from '../auth/actor.ts';
 import type { Queryable } from '../shared/db.ts';
 import { requestStatusSets, requestTransitions } from '../requests/request-status.ts';
@@ -251,7 +251,7 @@ export async function writeMatchOutcomes({ db }: Queryable, marketplaceId: strin
     )
     SELECT 'response' AS kind, id, from_status, to_status FROM responses_changed
     UNION ALL SELECT 'request', id, from_status, to_status FROM requests_changed`.execute(db);
-  return result.rows as Array<StatusChange & { from_status: ResponseStatus }>;
+  return result.rows;
 }
 
 /** The active meetings of these requests after the run's writes, for the requesters' summaries. */

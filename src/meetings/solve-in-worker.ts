@@ -1,6 +1,5 @@
 import { Worker } from 'node:worker_threads';
 import type { Instance, MatchingResult } from '../matching/instance.schema.ts';
-
 import type { SolveProgress } from '../matching/optimizer.ts';
 
 export type { SolveProgress };

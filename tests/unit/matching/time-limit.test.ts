@@ -13,6 +13,21 @@ describe('the time limit and the progress of a solve', () => {
     return () => (t += step);
   };
 
+  /** A clock that moves `before` ms a read until the solve reports `phase`, then 1 s a read; with the reports seen. */
+  const clockThatSpeedsUpAfter = (phase: SolveProgress['phase'], before: number) => {
+    let t = 0;
+    let step = before;
+    const seen: SolveProgress[] = [];
+    return {
+      seen,
+      now: () => (t += step),
+      onProgress: (p: SolveProgress) => {
+        seen.push(p);
+        if (p.phase === phase) step = 1000;
+      },
+    };
+  };
+
   it('stops at the limit with a feasible schedule no worse than the greedy, and says so', async () => {
     const stopped = await solveMatching(instance, { method: 'milp', timeLimitSeconds: 0.5, now: clock(1000) });
     expect(stopped.stats.stoppedOnTimeLimit).toBe(true);
@@ -41,18 +56,8 @@ describe('the time limit and the progress of a solve', () => {
 
   it('a clock that runs out during the heuristic stops the local search there: the answer is feasible, no worse than the greedy, with its gap', async () => {
     // 1 ms a read until the relaxation is reported, then 1 s a read: the limit passes as the heuristic starts.
-    let t = 0;
-    let step = 1;
-    const now = () => (t += step);
-    const seen: SolveProgress[] = [];
-    const result = await solveMatching(instance, {
-      timeLimitSeconds: 0.5,
-      now,
-      onProgress: (p) => {
-        seen.push(p);
-        if (p.phase === 'relaxation') step = 1000;
-      },
-    });
+    const { now, onProgress, seen } = clockThatSpeedsUpAfter('relaxation', 1);
+    const result = await solveMatching(instance, { timeLimitSeconds: 0.5, now, onProgress });
     expect(result.stats.stoppedOnTimeLimit).toBe(true);
     expect(result.stats.method).toBe('flow+local-search'); // no time left for the exact model
     // A search that ignored the limit would read the clock every 256 pairs of every pass, 1 s each time.
@@ -65,19 +70,8 @@ describe('the time limit and the progress of a solve', () => {
 
   it('a clock that runs out during the exact model interrupts it with the best schedule so far, never worse than the heuristic', async () => {
     // The clock stands still until the heuristic is reported, then moves 1 s a read; the limit is 5 s.
-    let t = 0;
-    let step = 0;
-    const now = () => (t += step);
-    const seen: SolveProgress[] = [];
-    const result = await solveMatching(instance, {
-      method: 'milp',
-      timeLimitSeconds: 5,
-      now,
-      onProgress: (p) => {
-        seen.push(p);
-        if (p.phase === 'heuristic') step = 1000;
-      },
-    });
+    const { now, onProgress, seen } = clockThatSpeedsUpAfter('heuristic', 0);
+    const result = await solveMatching(instance, { method: 'milp', timeLimitSeconds: 5, now, onProgress });
     const heuristic = seen.find((p) => p.phase === 'heuristic')!;
     expect(result.stats.method).toBe('milp-highs');
     expect(result.stats.stoppedOnTimeLimit).toBe(true);
