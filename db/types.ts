@@ -46,6 +46,7 @@ export interface UsersTable {
   created_at: CreatedAt;
   last_sign_in_at: Timestamp | null;
   time_zone: string | null;
+  calendar_feed_version: Generated<number>;
 }
 
 export interface SignInTokensTable {
@@ -284,6 +285,10 @@ export interface MeetingsTable {
   created_at: CreatedAt;
   updated_at: Generated<Date>;
   ended_reason: string | null;
+  decline_reason: string | null;
+  reschedule_requested_by: 'requester' | 'provider' | null;
+  reschedule_note: string | null;
+  reschedule_requested_at: Timestamp | null;
 }
 
 export interface MeetingAttendanceTable {

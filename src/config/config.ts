@@ -48,6 +48,7 @@ export const configSchema = z.object({
   // a decline or an unavailability keeps most meetings and should answer within seconds.
   MATCHING_TIME_LIMIT_SECONDS: z.coerce.number({ error: 'must be a number' }).min(0.5, 'must be at least 0.5').max(3600).default(10),
   MATCHING_RERUN_TIME_LIMIT_SECONDS: z.coerce.number({ error: 'must be a number' }).min(0.5, 'must be at least 0.5').max(3600).default(2),
+  DECLINE_RERUN_DELAY_SECONDS: z.coerce.number({ error: 'must be a number' }).int().min(0).max(3600).default(120),
   EMAIL_RATE_PER_SECOND: z.coerce.number({ error: 'must be a number' }).int().min(1).max(10000).default(50),
   ORGANIZER_EMAILS: emailList,
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),

@@ -156,7 +156,7 @@ export async function runOperation(ctx: AppContext, op: Operation, req: Request,
   gate(op.allow, actor);
   const params = parseParams(op.params, req.params as Record<string, unknown>);
   const query = op.query ? parseInput(op.query, req.query) : {};
-  const body = op.body ? parseInput(op.body, req.body) : op.method === 'get' || op.method === 'delete' ? {} : parseInput(noBody, req.body ?? {});
+  const body = op.body ? parseInput(op.body, req.body ?? {}) : op.method === 'get' || op.method === 'delete' ? {} : parseInput(noBody, req.body ?? {});
   const result = await op.handler(ctx, { actor, params, query, body, req, res });
   if (result === SENT) return;
   const status = result instanceof WithStatus ? result.status : op.status;

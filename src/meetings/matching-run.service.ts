@@ -211,6 +211,10 @@ function meetingEmailsOf(ctx: AppContext, snapshot: MatchingSnapshot, writes: Me
     return {
       id: m.id,
       sequence,
+      // A run's meeting is new or moved (both answers pending again) or cancelled.
+      status: 'proposed',
+      requesterAnswer: 'pending',
+      providerAnswer: 'pending',
       startsAt: m.starts_at,
       endsAt: m.ends_at,
       requestTitle: request.title,
@@ -221,6 +225,7 @@ function meetingEmailsOf(ctx: AppContext, snapshot: MatchingSnapshot, writes: Me
       marketplaceName: snapshot.marketplace.name,
       timeZone: snapshot.marketplace.time_zone,
       endedReason: null,
+      declineReason: null,
       requester: snapshot.users.get(request.created_by),
       provider: response ? snapshot.users.get(response.created_by) : undefined,
     };

@@ -86,7 +86,7 @@ export async function loadMatchingSnapshot(connection: Kysely<Database>, marketp
       // The people the run may write to: the requesters and the responders of this marketplace.
       const users = await db
         .selectFrom('users as u')
-        .select(['u.id', 'u.email', 'u.locale', 'u.time_zone'])
+        .select(['u.id', 'u.email', 'u.name', 'u.locale', 'u.time_zone'])
         .where((eb) =>
           eb.or([
             eb.exists(eb.selectFrom('requests as r').select('r.id').whereRef('r.created_by', '=', 'u.id').where('r.marketplace_id', '=', marketplaceId).where('r.status', 'in', requestStatusSets.deadlinePassed)),
@@ -161,7 +161,8 @@ export async function writeMeetings({ db }: Queryable, w: MeetingWrites, actor: 
     ), moved AS (
       UPDATE meetings m
       SET run_id = ${w.runId}, room_id = v.room_id, starts_at = v.starts_at, ends_at = v.ends_at, status = ${meetingTransitions.move.to},
-          requester_answer = 'pending', provider_answer = 'pending', sequence = m.sequence + 1, updated_at = now()
+          requester_answer = 'pending', provider_answer = 'pending', sequence = m.sequence + 1, updated_at = now(),
+          reschedule_requested_by = NULL, reschedule_note = NULL, reschedule_requested_at = NULL
       FROM moves v JOIN touched t ON t.id = v.id
       WHERE m.id = v.id AND t.status IN (${moveFrom})
       RETURNING m.id, t.status AS from_status, m.sequence, m.room_id, m.starts_at, m.ends_at

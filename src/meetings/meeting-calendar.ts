@@ -1,4 +1,15 @@
-import ical, { ICalAttendeeRole, ICalAttendeeStatus, ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
+import ical, { ICalAlarmType, ICalAttendeeRole, ICalAttendeeStatus, ICalCalendarMethod, ICalEventBusyStatus, ICalEventStatus, ICalEventTransparency } from 'ical-generator';
+import { DateTime } from 'luxon';
+import { tzlib_get_ical_block } from 'timezones-ical-library';
+import type { MeetingAnswer, MeetingStatus } from '../../db/types.ts';
+
+/** One side of a meeting as a calendar names it: the person who comes, and for whom. */
+export interface CalendarParty {
+  email: string;
+  person: string | null;
+  organization: string;
+  answer: MeetingAnswer;
+}
 
 export interface CalendarMeeting {
   id: string;
@@ -8,8 +19,19 @@ export interface CalendarMeeting {
   title: string;
   description: string;
   location: string;
-  attendees: Array<{ email: string; name: string }>;
+  /** The meeting's page, where it is answered. */
+  url: string | null;
+  status: MeetingStatus;
+  parties: CalendarParty[];
 }
+
+/**
+ * What the file is for:
+ * - `REQUEST`: an emailed invitation or its update (iTIP, RFC 5546), tentative while proposed;
+ * - `CANCEL`: an emailed cancellation;
+ * - `feed`: a calendar to import or subscribe to (no iTIP method), with a reminder before each meeting.
+ */
+export type CalendarUse = 'REQUEST' | 'CANCEL' | 'feed';
 
 /** The UID that stays the same across every update of a meeting, so calendars update in place. */
 export function meetingUid(meetingId: string, domain: string): string {
@@ -17,27 +39,79 @@ export function meetingUid(meetingId: string, domain: string): string {
 }
 
 /**
- * A real iCalendar invitation (RFC 5545/5546): METHOD:REQUEST for a new or moved meeting,
- * METHOD:CANCEL for one that is gone; the SEQUENCE grows with each change.
+ * The VTIMEZONE of an IANA zone, from timezones-ical-library (current tzdata, unlike the 2018
+ * rules other packages ship: Mexico City lost its summer time in 2022), so every time carries TZID.
  */
-export function renderMeetingCalendar(input: { method: 'REQUEST' | 'CANCEL' | 'PUBLISH'; organizer: { name: string; email: string }; domain: string; meetings: CalendarMeeting[]; name?: string }): string {
+export function vtimezoneOf(timeZone: string): string | null {
+  const block = tzlib_get_ical_block(timeZone);
+  return Array.isArray(block) && block[0]?.includes('BEGIN:VTIMEZONE') ? block[0] : null;
+}
+
+/** The organizer of every invitation: named, and at an address that says replies are not read. */
+export function calendarOrganizer(marketplaceName: string, domain: string, label: string): { name: string; email: string } {
+  return { name: `${marketplaceName}: ${label}`, email: `no-reply@${domain}` };
+}
+
+const eventStatus: Record<MeetingStatus, ICalEventStatus> = {
+  proposed: ICalEventStatus.TENTATIVE,
+  confirmed: ICalEventStatus.CONFIRMED,
+  declined: ICalEventStatus.CANCELLED,
+  cancelled: ICalEventStatus.CANCELLED,
+};
+
+const partyStatus: Record<MeetingAnswer, ICalAttendeeStatus> = {
+  pending: ICalAttendeeStatus.NEEDSACTION,
+  accepted: ICalAttendeeStatus.ACCEPTED,
+  declined: ICalAttendeeStatus.DECLINED,
+};
+
+/** "Amina Diallo (Ministry of Labour)", or the organization and the address when the person gave no name. */
+export function partyName(p: Pick<CalendarParty, 'person' | 'organization' | 'email'>): string {
+  return p.person ? `${p.person} (${p.organization})` : `${p.organization} (${p.email})`;
+}
+
+/**
+ * A meeting calendar that says what the meeting is (RFC 5545/5546): STATUS TENTATIVE while proposed,
+ * CONFIRMED once both parties accepted, CANCELLED when it ended; each party named with the answer
+ * it gave; RSVP=FALSE, since the answer is given on the meeting's page (the description says how), and
+ * the organizer's address is a no-reply one; times in the marketplace's zone with its VTIMEZONE; the
+ * UID stable and the SEQUENCE the meeting's, so each update replaces the last.
+ */
+export function renderMeetingCalendar(input: {
+  use: CalendarUse;
+  timeZone: string;
+  organizer: { name: string; email: string };
+  domain: string;
+  meetings: CalendarMeeting[];
+  name?: string;
+  /** Feeds: a reminder this many minutes before each meeting. */
+  reminderMinutes?: number;
+}): string {
   const calendar = ical({
     name: input.name ?? 'Forum Marketplace',
     prodId: { company: 'Forum Marketplace', product: 'side-meetings', language: 'EN' },
-    method: input.method === 'REQUEST' ? ICalCalendarMethod.REQUEST : input.method === 'CANCEL' ? ICalCalendarMethod.CANCEL : ICalCalendarMethod.PUBLISH,
+    timezone: { name: input.timeZone, generator: vtimezoneOf },
+    ...(input.use === 'REQUEST' ? { method: ICalCalendarMethod.REQUEST } : input.use === 'CANCEL' ? { method: ICalCalendarMethod.CANCEL } : { ttl: 60 * 60 }),
   });
   for (const m of input.meetings) {
+    const status = input.use === 'CANCEL' ? ICalEventStatus.CANCELLED : eventStatus[m.status];
     calendar.createEvent({
       id: meetingUid(m.id, input.domain),
       sequence: m.sequence,
-      start: m.startsAt,
-      end: m.endsAt,
+      // In the zone's wall time (ical-generator writes a native Date's UTC fields under the TZID).
+      start: DateTime.fromJSDate(m.startsAt, { zone: input.timeZone }),
+      end: DateTime.fromJSDate(m.endsAt, { zone: input.timeZone }),
+      timezone: input.timeZone,
       summary: m.title,
       description: m.description,
       location: m.location,
-      status: input.method === 'CANCEL' ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
+      url: m.url,
+      status,
+      busystatus: status === ICalEventStatus.TENTATIVE ? ICalEventBusyStatus.TENTATIVE : status === ICalEventStatus.CANCELLED ? ICalEventBusyStatus.FREE : ICalEventBusyStatus.BUSY,
+      transparency: status === ICalEventStatus.CANCELLED ? ICalEventTransparency.TRANSPARENT : ICalEventTransparency.OPAQUE,
       organizer: input.organizer,
-      attendees: m.attendees.map((a) => ({ email: a.email, name: a.name, rsvp: true, role: ICalAttendeeRole.REQ, status: ICalAttendeeStatus.NEEDSACTION })),
+      attendees: m.parties.map((p) => ({ email: p.email, name: partyName(p), rsvp: false, role: ICalAttendeeRole.REQ, status: partyStatus[p.answer] })),
+      alarms: input.use === 'feed' && input.reminderMinutes && status !== ICalEventStatus.CANCELLED ? [{ type: ICalAlarmType.display, triggerBefore: input.reminderMinutes * 60, description: m.title }] : [],
     });
   }
   return calendar.toString();

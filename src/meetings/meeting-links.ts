@@ -13,3 +13,18 @@ export function verifyMeetingAnswerToken(secret: string, meetingId: string, part
   const given = Buffer.from(token);
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
+
+/**
+ * A person's private calendar feed is addressed by their id and this token, signed with the feed's
+ * version: adding one to `users.calendar_feed_version` revokes every earlier address. Nothing secret is
+ * stored; rotating SESSION_SECRET revokes every feed.
+ */
+export function calendarFeedToken(secret: string, userId: string, version: number): string {
+  return createHmac('sha256', secret).update(`calendar-feed:${userId}:${version}`).digest('base64url');
+}
+
+export function verifyCalendarFeedToken(secret: string, userId: string, version: number, token: string): boolean {
+  const expected = Buffer.from(calendarFeedToken(secret, userId, version));
+  const given = Buffer.from(token);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}

@@ -4,7 +4,8 @@ import { requestUrl } from '../requests/requests.service.ts';
 import type { OutboxEmail } from '../email/outbox.repository.ts';
 import { oncePerLocale } from '../email/render.ts';
 import { findMeeting, findUsers } from './meetings.repository.ts';
-import { renderMeetingCalendar } from './meeting-calendar.ts';
+import { calendarOrganizer, partyName, renderMeetingCalendar, type CalendarParty } from './meeting-calendar.ts';
+import type { MeetingAnswer, MeetingStatus } from '../../db/types.ts';
 import { meetingAnswerToken, type MeetingParty } from './meeting-links.ts';
 import { linkPlaceholder } from '../email/sealed-links.ts';
 import { N_, t, translateKnown } from '../i18n/i18n.ts';
@@ -36,6 +37,7 @@ export function mailbox(from: string): { name: string; email: string } {
 /** A person the run writes to. */
 export interface Recipient {
   email: string;
+  name: string | null;
   locale: string;
   time_zone: string | null;
 }
@@ -44,6 +46,10 @@ export interface Recipient {
 export interface MeetingNoticeFacts {
   id: string;
   sequence: number;
+  /** The meeting's status and answers after the change. */
+  status: MeetingStatus;
+  requesterAnswer: MeetingAnswer;
+  providerAnswer: MeetingAnswer;
   startsAt: Date;
   endsAt: Date;
   requestTitle: string;
@@ -54,49 +60,86 @@ export interface MeetingNoticeFacts {
   marketplaceName: string;
   timeZone: string;
   endedReason: string | null;
+  declineReason: string | null;
   requester: Recipient | undefined;
   provider: Recipient | undefined;
 }
 
+/** A meeting's own page, where its parties answer it once signed in (the calendar files link there, never to a signed answer link). */
+export function meetingPageUrl(ctx: AppContext, meetingId: string): string {
+  return new URL(`/meetings/${meetingId}`, ctx.config.BASE_URL).toString();
+}
+
+/** The two sides of a meeting as its calendar files name them. */
+function calendarParties(meeting: MeetingNoticeFacts): CalendarParty[] {
+  const parties: CalendarParty[] = [];
+  if (meeting.requester) parties.push({ email: meeting.requester.email, person: meeting.requester.name, organization: meeting.requesterName, answer: meeting.requesterAnswer });
+  if (meeting.provider) parties.push({ email: meeting.provider.email, person: meeting.provider.name, organization: meeting.providerName, answer: meeting.providerAnswer });
+  return parties;
+}
+
+/** What a meeting's calendar entry says of it, in one language: where it stands, how to answer it, who comes. */
+export function calendarDescription(locale: string, m: { status: MeetingStatus; url: string; requestTitle: string; offerSummary: string; parties: CalendarParty[]; endedReason?: string | null }): string {
+  const state =
+    m.status === 'proposed'
+      ? t(locale, 'Proposed, not confirmed yet. Accept or decline on Forum Marketplace: {{url}} (an answer given in your calendar is not received).', { url: m.url })
+      : m.status === 'confirmed'
+        ? t(locale, 'Confirmed: both parties accepted. To decline, go to {{url}}', { url: m.url })
+        : t(locale, 'Cancelled: {{reason}}.', { reason: translateKnown(locale, m.endedReason ?? cancellationReasons.cancelled) });
+  return [state, '', m.requestTitle, t(locale, 'Offer: {{offer}}', { offer: m.offerSummary }), '', ...m.parties.map((p) => `${partyName(p)} <${p.email}>`)].join('\n');
+}
+
 /**
- * The emails of one meeting change, to both parties: the facts, the answer link, and an ICS
- * (REQUEST for new or moved meetings, CANCEL for ended ones) with the meeting's stable UID and its
- * current SEQUENCE. The idempotency key carries the sequence: each change mails once. Pure.
+ * The emails of one meeting change, to both parties: the facts, the answer link, and an ICS that says
+ * what the meeting is (a tentative REQUEST while proposed, a confirmed REQUEST once both accepted, a
+ * CANCEL when it ended) with the meeting's stable UID and its current SEQUENCE. The idempotency key
+ * carries the sequence: each change mails once. Pure.
  */
 export function meetingNoticeEmails(ctx: AppContext, meeting: MeetingNoticeFacts, notice: MeetingNotice, reason?: string): OutboxEmail[] {
   const { requester, provider } = meeting;
   const domain = new URL(ctx.config.BASE_URL).hostname;
-  const method = notice === 'cancelled' ? 'CANCEL' : 'REQUEST';
+  const use = notice === 'cancelled' ? 'CANCEL' : 'REQUEST';
+  const status: MeetingStatus = notice === 'cancelled' ? 'cancelled' : notice === 'confirmed' ? 'confirmed' : 'proposed';
+  const parties = calendarParties(meeting);
+  const url = meetingPageUrl(ctx, meeting.id);
+  const endedReason = reason ?? meeting.endedReason;
   // The same event (UID, SEQUENCE) for both parties; its words in each one's language (rendered once per language).
   const ics = oncePerLocale((locale: string) =>
     renderMeetingCalendar({
-      method,
-      organizer: mailbox(ctx.config.MAIL_FROM),
+      use,
+      timeZone: meeting.timeZone,
+      organizer: calendarOrganizer(meeting.marketplaceName, domain, t(locale, 'no-reply, answer on Forum Marketplace')),
       domain,
       meetings: [
         {
           id: meeting.id,
           sequence: meeting.sequence,
+          status,
           startsAt: meeting.startsAt,
           endsAt: meeting.endsAt,
           title: t(locale, 'Side meeting: {{requester}} and {{provider}}', { requester: meeting.requesterName, provider: meeting.providerName }),
-          description: `${meeting.requestTitle}\n\n${t(locale, 'Offer: {{offer}}', { offer: meeting.offerSummary })}`,
+          description: calendarDescription(locale, { status, url, requestTitle: meeting.requestTitle, offerSummary: meeting.offerSummary, parties, endedReason }),
           location: `${meeting.roomName}, ${meeting.marketplaceName}`,
-          attendees: [requester, provider].filter((u) => !!u).map((u) => ({ email: u!.email, name: u!.email })),
+          url,
+          parties,
         },
       ],
     }),
   );
-  const parties: Array<{ party: MeetingParty; user: Recipient | undefined; other: string }> = [
-    { party: 'requester', user: requester, other: meeting.providerName },
-    { party: 'provider', user: provider, other: meeting.requesterName },
+  const requesterParty = parties.find((p) => p.organization === meeting.requesterName && p.email === requester?.email);
+  const providerParty = parties.find((p) => p.organization === meeting.providerName && p.email === provider?.email);
+  const sides: Array<{ party: MeetingParty; user: Recipient | undefined; other: string; otherContact: CalendarParty | undefined }> = [
+    { party: 'requester', user: requester, other: meeting.providerName, otherContact: providerParty },
+    { party: 'provider', user: provider, other: meeting.requesterName, otherContact: requesterParty },
   ];
+  const decliner = meeting.status !== 'declined' ? undefined : meeting.requesterAnswer === 'declined' ? requesterParty : meeting.providerAnswer === 'declined' ? providerParty : undefined;
   const emails: OutboxEmail[] = [];
-  for (const { party, user, other } of parties) {
+  for (const { party, user, other, otherContact } of sides) {
     if (!user) continue;
     const facts = {
       requestTitle: meeting.requestTitle,
       otherParty: other,
+      otherContact: otherContact ? { name: partyName(otherContact), email: otherContact.email } : null,
       offerSummary: meeting.offerSummary,
       room: meeting.roomName,
       startsAt: meeting.startsAt,
@@ -111,7 +154,7 @@ export function meetingNoticeEmails(ctx: AppContext, meeting: MeetingNoticeFacts
     const answerLink = linkPlaceholder();
     const email =
       notice === 'cancelled'
-        ? renderMeetingCancelledEmail({ ...facts, reason: translateKnown(locale, reason ?? meeting.endedReason ?? cancellationReasons.cancelled) }, locale)
+        ? renderMeetingCancelledEmail({ ...facts, reason: translateKnown(locale, endedReason ?? cancellationReasons.cancelled), declineReason: meeting.declineReason, declinedBy: decliner ? partyName(decliner) : null }, locale)
         : notice === 'confirmed'
           ? renderMeetingConfirmedEmail(facts, locale)
           : renderMeetingInvitationEmail({ ...facts, kind: notice, answerUrl: answerLink }, locale);
@@ -121,7 +164,7 @@ export function meetingNoticeEmails(ctx: AppContext, meeting: MeetingNoticeFacts
       to: user.email,
       ...email,
       ...(notice === 'new' || notice === 'moved' ? { links: { [answerLink]: meetingAnswerUrl(ctx, meeting.id, party) } } : {}),
-      attachments: notice === 'confirmed' ? [] : [{ filename: notice === 'cancelled' ? 'cancel.ics' : 'invite.ics', contentType: `text/calendar; method=${method}`, content: ics(locale), method }],
+      attachments: [{ filename: notice === 'cancelled' ? 'cancel.ics' : 'invite.ics', contentType: `text/calendar; method=${use}`, content: ics(locale), method: use }],
     });
   }
   return emails;
@@ -134,6 +177,9 @@ export async function queueMeetingEmails(ctx: AppContext, tx: Tx, meetingId: str
   const facts: MeetingNoticeFacts = {
     id: meeting.id,
     sequence: meeting.sequence,
+    status: meeting.status,
+    requesterAnswer: meeting.requester_answer,
+    providerAnswer: meeting.provider_answer,
     startsAt: meeting.starts_at,
     endsAt: meeting.ends_at,
     requestTitle: meeting.request_title,
@@ -144,6 +190,7 @@ export async function queueMeetingEmails(ctx: AppContext, tx: Tx, meetingId: str
     marketplaceName: meeting.marketplace_name,
     timeZone: meeting.time_zone,
     endedReason: meeting.ended_reason,
+    declineReason: meeting.decline_reason,
     requester: users.get(meeting.requester_user_id),
     provider: users.get(meeting.provider_user_id),
   };

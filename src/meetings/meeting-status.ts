@@ -4,7 +4,7 @@ import { recordAudit } from '../audit/audit.repository.ts';
 import { conflict } from '../shared/errors.ts';
 import type { Tx } from '../shared/transaction.ts';
 import type { MeetingParty } from './meeting-links.ts';
-import { endMeeting, setMeetingAnswer, type MeetingRow } from './meetings.repository.ts';
+import { endMeeting, reinstateMeeting, setMeetingAnswer, type MeetingRow } from './meetings.repository.ts';
 import { writeMeetings, type MeetingWrites, type WrittenMeeting } from './matching-store.repository.ts';
 
 export const meetingStatuses = ['proposed', 'confirmed', 'declined', 'cancelled'] as const satisfies readonly MeetingStatus[];
@@ -22,7 +22,7 @@ export const meetingStatusSets: Record<'all' | 'active' | 'answerable' | 'ended'
   ended: ['declined', 'cancelled'],
 };
 
-export type MeetingAction = 'accept' | 'confirm' | 'decline' | 'cancel' | 'move';
+export type MeetingAction = 'accept' | 'confirm' | 'decline' | 'reinstate' | 'cancel' | 'move';
 
 /**
  * Every legal move of a meeting's status. A run proposes a meeting (an INSERT, not a move here).
@@ -34,6 +34,8 @@ export const meetingTransitions: Record<MeetingAction, { from: readonly MeetingS
   accept: { from: ['proposed'], to: 'proposed' },
   confirm: { from: ['proposed'], to: 'confirmed' },
   decline: { from: ['proposed', 'confirmed'], to: 'declined' },
+  /** The party that declined changes its mind before the meeting starts: proposed again, or confirmed if the other party had accepted. */
+  reinstate: { from: ['declined'], to: 'proposed' },
   cancel: { from: ['proposed', 'confirmed'], to: 'cancelled' },
   move: { from: ['proposed', 'confirmed'], to: 'proposed' },
 };
@@ -42,12 +44,13 @@ const verbs: Record<MeetingAction, string> = {
   accept: 'accepted',
   confirm: 'accepted',
   decline: 'declined',
+  reinstate: 'accepted again',
   cancel: 'cancelled',
   move: 'moved',
 };
 
 /** A party's answer, with what the audit row should say of it (a run's moves and cancellations go through `writeRunMeetings`). */
-export type MeetingChange = { action: 'accept' | 'confirm' | 'decline'; party: MeetingParty; via: 'page' | 'email link' };
+export type MeetingChange = { action: 'accept' | 'confirm' | 'decline' | 'reinstate'; party: MeetingParty; via: 'page' | 'email link'; reason?: string | null };
 
 /** The 409 of a move the table does not allow, in the words a party reads. */
 export function meetingTransitionRefusal(status: MeetingStatus, action: MeetingAction) {
@@ -60,16 +63,36 @@ export function meetingTransitionRefusal(status: MeetingStatus, action: MeetingA
  * nothing) and its audit row, in the caller's transaction. Returns the changed row, or undefined when
  * the meeting left those statuses since the caller read it (a party declined while a run was solving).
  */
-export async function changeMeetingStatus(tx: Tx, actor: Actor | 'system', meeting: { id: string; status: MeetingStatus }, change: MeetingChange): Promise<MeetingRow | undefined> {
+export async function changeMeetingStatus(tx: Tx, actor: Actor | 'system', meeting: { id: string; status: MeetingStatus; requester_answer?: MeetingAnswer; provider_answer?: MeetingAnswer }, change: MeetingChange): Promise<MeetingRow | undefined> {
   const rule = meetingTransitions[change.action];
   if (!rule.from.includes(meeting.status)) throw meetingTransitionRefusal(meeting.status, change.action);
   const column = change.party === 'requester' ? 'requester_answer' : 'provider_answer';
   const changed =
     change.action === 'decline'
-      ? await endMeeting(tx, meeting.id, 'declined', `declined by the ${change.party}`, { [column]: 'declined' }, rule.from)
-      : await setMeetingAnswer(tx, meeting.id, column, 'accepted', rule.to, rule.from);
-  if (changed) await recordAudit(tx, actor, { entity: 'meeting', entityId: meeting.id, action: change.action, fromStatus: meeting.status, toStatus: rule.to, detail: { party: change.party, via: change.via } });
+      ? await endMeeting(tx, meeting.id, 'declined', `declined by the ${change.party}`, { [column]: 'declined' }, rule.from, change.reason ?? null)
+      : change.action === 'reinstate'
+        ? await reinstate(tx, meeting.id, column, otherAnswer(meeting, change.party) === 'accepted' ? 'confirmed' : rule.to)
+        : await setMeetingAnswer(tx, meeting.id, column, 'accepted', rule.to, rule.from);
+  if (changed) {
+    await recordAudit(tx, actor, { entity: 'meeting', entityId: meeting.id, action: change.action, fromStatus: meeting.status, toStatus: changed.status, detail: { party: change.party, via: change.via, ...(change.reason ? { reason: change.reason } : {}) } });
+  }
   return changed;
+}
+
+function otherAnswer(meeting: { requester_answer?: MeetingAnswer; provider_answer?: MeetingAnswer }, party: MeetingParty): MeetingAnswer | undefined {
+  return party === 'requester' ? meeting.provider_answer : meeting.requester_answer;
+}
+
+/** Reinstates a declined meeting, or refuses with 409 when its time or room went to another meeting since. */
+async function reinstate(tx: Tx, meetingId: string, column: 'requester_answer' | 'provider_answer', status: MeetingStatus) {
+  try {
+    return await reinstateMeeting(tx, meetingId, column, status);
+  } catch (error) {
+    if ((error as { code?: string }).code === '23P01') {
+      throw conflict('meeting-slot-taken', 'Since you declined, this time or room went to another meeting (yours or the other party’s), so the meeting cannot stand again. Ask the secretariat for another time.');
+    }
+    throw error;
+  }
 }
 
 /**

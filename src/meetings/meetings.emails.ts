@@ -13,6 +13,12 @@ interface MeetingFacts {
   marketplaceTimeZone: string;
   readerTimeZone: string | null;
   marketplaceName: string;
+  /** The other party's contact person, as "Name (Organization)", and the address to write to. */
+  otherContact: { name: string; email: string } | null;
+}
+
+function contact(m: MeetingFacts, locale: string): Array<{ label: string; value: string }> {
+  return m.otherContact ? [{ label: t(locale, 'Contact'), value: `${m.otherContact.name} <${m.otherContact.email}>` }] : [];
 }
 
 function when(m: MeetingFacts, locale: string): Array<{ label: string; value: string }> {
@@ -35,12 +41,13 @@ export function renderMeetingInvitationEmail(m: MeetingFacts & { answerUrl: stri
           ? t(locale, 'The matching run of {{marketplace}} scheduled a side meeting at the forum between you and {{other}}.', vars)
           : t(locale, 'Your side meeting with {{other}} had to move. Here is its new time.', vars),
         t(locale, 'What was offered: {{offer}}', { offer: m.offerSummary }),
-        t(locale, 'The calendar invitation is attached. Please accept or decline, so a declined slot can go to the next best offer.'),
+        t(locale, 'Please accept or decline with the button below, so a declined slot can go to the next best offer. The attached calendar file shows the meeting as tentative until both of you accept; an answer given in your calendar is not received.'),
       ],
       details: [
         ...when(m, locale),
         { label: t(locale, 'Room'), value: m.room },
         { label: t(locale, 'With'), value: m.otherParty },
+        ...contact(m, locale),
         { label: t(locale, 'Request'), value: m.requestTitle },
       ],
       action: { label: t(locale, 'Accept or decline'), url: m.answerUrl },
@@ -49,14 +56,14 @@ export function renderMeetingInvitationEmail(m: MeetingFacts & { answerUrl: stri
   );
 }
 
-/** `reason` comes translated (it completes "will not take place: ..."). */
-export function renderMeetingCancelledEmail(m: MeetingFacts & { reason: string }, locale: string) {
+/** `reason` comes translated (it completes "will not take place: ..."); `declineReason` is what the party who declined wrote. */
+export function renderMeetingCancelledEmail(m: MeetingFacts & { reason: string; declineReason: string | null; declinedBy: string | null }, locale: string) {
   const vars = { other: m.otherParty, title: m.requestTitle, reason: m.reason };
   return renderEmail(
     {
       subject: t(locale, 'Cancelled: side meeting with {{other}} on "{{title}}"', vars),
       paragraphs: [t(locale, 'Your side meeting with {{other}} will not take place: {{reason}}.', vars), t(locale, 'The cancellation for your calendar is attached.')],
-      details: [...when(m, locale), { label: t(locale, 'Room'), value: m.room }],
+      details: [...when(m, locale), { label: t(locale, 'Room'), value: m.room }, ...(m.declinedBy ? [{ label: t(locale, 'Declined by'), value: m.declinedBy }] : []), ...(m.declineReason ? [{ label: t(locale, 'Reason given'), value: m.declineReason }] : [])],
     },
     locale,
   );
@@ -67,8 +74,8 @@ export function renderMeetingConfirmedEmail(m: MeetingFacts, locale: string) {
   return renderEmail(
     {
       subject: t(locale, 'Confirmed: side meeting with {{other}}', vars),
-      paragraphs: [t(locale, 'Both sides accepted. Your side meeting with {{other}} on "{{title}}" is confirmed.', vars)],
-      details: [...when(m, locale), { label: t(locale, 'Room'), value: m.room }],
+      paragraphs: [t(locale, 'Both sides accepted. Your side meeting with {{other}} on "{{title}}" is confirmed.', vars), t(locale, 'The attached calendar file updates the meeting in your calendar to confirmed.')],
+      details: [...when(m, locale), { label: t(locale, 'Room'), value: m.room }, ...contact(m, locale)],
     },
     locale,
   );

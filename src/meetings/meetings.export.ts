@@ -1,10 +1,11 @@
-import { mailbox } from './meeting-notifications.ts';
+import { calendarDescription, meetingPageUrl } from './meeting-notifications.ts';
+import { t } from '../i18n/i18n.ts';
 import type { AppContext } from '../context.ts';
 import { toCsv } from '../shared/csv.ts';
 import { isoInZone } from '../shared/time.ts';
 import type { MeetingDetail } from './meetings.repository.ts';
 import type { MatchingRunRow } from './matching-runs.repository.ts';
-import { renderMeetingCalendar } from './meeting-calendar.ts';
+import { calendarOrganizer, renderMeetingCalendar, type CalendarMeeting, type CalendarParty } from './meeting-calendar.ts';
 import type { ScoreFactor } from '../matching/score.ts';
 import type { MatchingRunAnswer, MeetingJson, UnavailabilityAnswer } from './meetings.schemas.ts';
 
@@ -24,6 +25,12 @@ export function meetingToJson(m: MeetingDetail, options: { withScore: boolean })
     requesterAnswer: m.requester_answer,
     providerAnswer: m.provider_answer,
     sequence: m.sequence,
+    contacts: {
+      requester: m.requester_email ? { name: m.requester_person, email: m.requester_email } : null,
+      provider: m.provider_email ? { name: m.provider_person, email: m.provider_email } : null,
+    },
+    declineReason: m.decline_reason,
+    anotherTimeAsked: m.reschedule_requested_by && m.reschedule_requested_at ? { by: m.reschedule_requested_by, note: m.reschedule_note, at: isoInZone(m.reschedule_requested_at, m.time_zone) } : null,
     // The database holds the factor as text; score.ts wrote it from ScoreFactor.
     ...(options.withScore ? { score: m.score, scoreParts: m.score_parts.map((p) => ({ factor: p.factor as ScoreFactor, weight: p.weight, fit: p.fit, points: p.points, explanation: p.explanation })) } : {}),
   };
@@ -93,21 +100,39 @@ export function meetingsToCsv(meetings: MeetingDetail[]): string {
   );
 }
 
-export function meetingsToIcs(ctx: AppContext, meetings: MeetingDetail[], name: string): string {
+/** A stored meeting as a calendar entry, in the reader's language. */
+export function meetingCalendarEntry(ctx: AppContext, locale: string, m: MeetingDetail): CalendarMeeting {
+  const parties: CalendarParty[] = [];
+  if (m.requester_email) parties.push({ email: m.requester_email, person: m.requester_person, organization: m.requester_name, answer: m.requester_answer });
+  if (m.provider_email) parties.push({ email: m.provider_email, person: m.provider_person, organization: m.provider_name, answer: m.provider_answer });
+  const url = meetingPageUrl(ctx, m.id);
+  return {
+    id: m.id,
+    sequence: m.sequence,
+    status: m.status,
+    startsAt: m.starts_at,
+    endsAt: m.ends_at,
+    title: t(locale, 'Side meeting: {{requester}} and {{provider}}', { requester: m.requester_name, provider: m.provider_name }),
+    description: calendarDescription(locale, { status: m.status, url, requestTitle: m.request_title, offerSummary: m.offer_summary, parties, endedReason: m.ended_reason }),
+    location: `${m.room_name}, ${m.marketplace_name}`,
+    url,
+    parties,
+  };
+}
+
+/**
+ * Meetings as a calendar to import or subscribe to (the secretariat's export, a party's file, a
+ * person's feed): each says whether it is tentative, confirmed or cancelled, with a reminder before it.
+ */
+export function meetingsToIcs(ctx: AppContext, meetings: MeetingDetail[], input: { name: string; locale: string; timeZone: string; reminderMinutes?: number }): string {
+  const domain = new URL(ctx.config.BASE_URL).hostname;
   return renderMeetingCalendar({
-    method: 'PUBLISH',
-    name,
-    organizer: mailbox(ctx.config.MAIL_FROM),
-    domain: new URL(ctx.config.BASE_URL).hostname,
-    meetings: meetings.map((m) => ({
-      id: m.id,
-      sequence: m.sequence,
-      startsAt: m.starts_at,
-      endsAt: m.ends_at,
-      title: `${m.requester_name} and ${m.provider_name}`,
-      description: `${m.request_title}\n\nOffer: ${m.offer_summary}\nStatus: ${m.status}`,
-      location: m.room_name,
-      attendees: [],
-    })),
+    use: 'feed',
+    name: input.name,
+    timeZone: input.timeZone,
+    organizer: calendarOrganizer(meetings[0]?.marketplace_name ?? 'Forum Marketplace', domain, t(input.locale, 'no-reply, answer on Forum Marketplace')),
+    domain,
+    meetings: meetings.map((m) => meetingCalendarEntry(ctx, input.locale, m)),
+    ...(input.reminderMinutes ? { reminderMinutes: input.reminderMinutes } : {}),
   });
 }

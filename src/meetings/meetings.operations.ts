@@ -1,7 +1,8 @@
 import { operation, pathParams, recordId } from '../http/operation.ts';
 import { listOf } from '../shared/answer-fields.ts';
-import { marketplaceSlug, matchingRunAnswer, meetingAnswer, queuedRunAnswer, reportAnswer, unavailabilityAnswer, unavailabilityBody } from './meetings.schemas.ts';
-import { answerMeetingAsMember, declareUnavailability, getMeetingFor, listMarketplaceMeetings, listMatchingRuns, listMyMeetings, requestMatchingRun } from './meetings.service.ts';
+import { acceptAllAnswer, anotherTimeBody, calendarFeedAnswer, declineBody, marketplaceSlug, matchingRunAnswer, meetingAnswer, queuedRunAnswer, reportAnswer, unavailabilityAnswer, unavailabilityBody } from './meetings.schemas.ts';
+import { FEED_REMINDER_MINUTES, myCalendarFeed, resetMyCalendarFeed } from './calendar-feed.service.ts';
+import { acceptAllMeetings, answerMeetingAsMember, askForAnotherTime, declareUnavailability, getMeetingFor, listMarketplaceMeetings, listMatchingRuns, listMyMeetings, requestMatchingRun } from './meetings.service.ts';
 import { marketplaceReport, reportToJson } from './report.service.ts';
 import { matchingRunToJson, meetingToJson, unavailabilityToJson } from './meetings.export.ts';
 import { canSeeScore } from './meetings.policy.ts';
@@ -113,26 +114,95 @@ export const meetingOperations = [
       return meetingToJson(meeting, { withScore: canSeeScore(actor, meeting) });
     },
   }),
-  ...(['accept', 'decline'] as const).map((action) =>
-    operation({
-      operationId: `${action}Meeting`,
-      method: 'post',
-      path: `/meetings/{id}/${action}`,
-      tag: 'Meetings',
-      summary: action === 'accept' ? 'Accept a side meeting (confirmed once both parties accept)' : 'Decline a side meeting (its slot goes to the next best offer)',
-      description:
-        action === 'accept'
-          ? 'Accepting twice changes nothing. 409 once the meeting was declined or cancelled.'
-          : 'The other party is told, and a matching run offers the request its next best provider or slot. 409 once the meeting was declined or cancelled.',
-      allow: ['requester', 'provider'],
-      params: meetingParams,
-      status: 200,
-      answer: meetingAnswer,
-      async handler(ctx, { actor, params }) {
-        await answerMeetingAsMember(ctx, actor, params.id, action === 'accept' ? 'accepted' : 'declined');
-        const meeting = await getMeetingFor(ctx, actor, params.id);
-        return meetingToJson(meeting, { withScore: canSeeScore(actor, meeting) });
-      },
-    }),
-  ),
+  operation({
+    operationId: 'acceptMeeting',
+    method: 'post',
+    path: '/meetings/{id}/accept',
+    tag: 'Meetings',
+    summary: 'Accept a side meeting (confirmed once both parties accept)',
+    description:
+      'Accepting twice changes nothing. The party that declined a meeting may accept it again until it starts, unless the other party declined too: it stands again if its time and room are still free, 409 otherwise.',
+    allow: ['requester', 'provider'],
+    params: meetingParams,
+    status: 200,
+    answer: meetingAnswer,
+    async handler(ctx, { actor, params }) {
+      await answerMeetingAsMember(ctx, actor, params.id, 'accepted');
+      const meeting = await getMeetingFor(ctx, actor, params.id);
+      return meetingToJson(meeting, { withScore: canSeeScore(actor, meeting) });
+    },
+  }),
+  operation({
+    operationId: 'declineMeeting',
+    method: 'post',
+    path: '/meetings/{id}/decline',
+    tag: 'Meetings',
+    summary: 'Decline a side meeting, optionally saying why (its slot goes to the next best offer)',
+    description:
+      'The other party is told, with the reason. A matching run a little later (DECLINE_RERUN_DELAY_SECONDS) offers the request its next best provider or slot; until then, and until the meeting starts, accepting it again takes the decline back. 409 once the meeting was declined or cancelled.',
+    allow: ['requester', 'provider'],
+    params: meetingParams,
+    body: declineBody,
+    status: 200,
+    answer: meetingAnswer,
+    async handler(ctx, { actor, params, body }) {
+      await answerMeetingAsMember(ctx, actor, params.id, 'declined', body.reason || null);
+      const meeting = await getMeetingFor(ctx, actor, params.id);
+      return meetingToJson(meeting, { withScore: canSeeScore(actor, meeting) });
+    },
+  }),
+  operation({
+    operationId: 'acceptAllMeetings',
+    method: 'post',
+    path: '/meetings/accept-all',
+    tag: 'Meetings',
+    summary: "Accept every proposed meeting that waits for your organization's answer",
+    description: 'Meetings your side accepted or declined already are left as they are. Empty lists for anyone without a verified organization.',
+    allow: ['signed-in'],
+    status: 200,
+    answer: acceptAllAnswer,
+    handler: (ctx, { actor }) => acceptAllMeetings(ctx, actor),
+  }),
+  operation({
+    operationId: 'askForAnotherTime',
+    method: 'post',
+    path: '/meetings/{id}/another-time',
+    tag: 'Meetings',
+    summary: 'Ask for another time for a side meeting',
+    description:
+      "The secretariat sees the request on its timetable; your organization is marked unavailable at the meeting's current time, so the next matching run moves the meeting (both parties are asked again). 409 once the meeting ended or started.",
+    allow: ['requester', 'provider'],
+    params: meetingParams,
+    body: anotherTimeBody,
+    status: 200,
+    answer: meetingAnswer,
+    async handler(ctx, { actor, params, body }) {
+      await askForAnotherTime(ctx, actor, params.id, body.note || null);
+      const meeting = await getMeetingFor(ctx, actor, params.id);
+      return meetingToJson(meeting, { withScore: canSeeScore(actor, meeting) });
+    },
+  }),
+  operation({
+    operationId: 'getMyCalendar',
+    method: 'get',
+    path: '/me/calendar',
+    tag: 'Meetings',
+    summary: "Your private calendar feed's address",
+    description: `A calendar of your organization's side meetings (tentative, confirmed or cancelled), with a reminder ${FEED_REMINDER_MINUTES} minutes before each, that calendar clients subscribe to. Anyone with the address reads it: keep it private, and reset it if it leaked.`,
+    allow: ['signed-in'],
+    status: 200,
+    answer: calendarFeedAnswer,
+    handler: (ctx, { actor }) => myCalendarFeed(ctx, actor),
+  }),
+  operation({
+    operationId: 'resetMyCalendar',
+    method: 'post',
+    path: '/me/calendar/reset',
+    tag: 'Meetings',
+    summary: 'Revoke your calendar feed address and get a new one',
+    allow: ['signed-in'],
+    status: 200,
+    answer: calendarFeedAnswer,
+    handler: (ctx, { actor }) => resetMyCalendarFeed(ctx, actor),
+  }),
 ];

@@ -69,3 +69,23 @@ export function canDeclareUnavailability(actor: Actor | null): actor is Actor & 
 export function canSeeMeetingsOfRequest(actor: Actor | null, request: { organization_id: string }): boolean {
   return !!actor && (actor.isOrganizer || isRequesterOf(actor, request));
 }
+
+/**
+ * The party that declined a meeting may take it back (accept again) until the meeting starts, unless
+ * the other party declined too; the database still refuses it when its time or room went elsewhere.
+ */
+export function partyMayReinstate(party: MeetingParty, meeting: MeetingForPolicy & { starts_at: Date }, now = Date.now()): boolean {
+  const mine = party === 'requester' ? meeting.requester_answer : meeting.provider_answer;
+  const other = party === 'requester' ? meeting.provider_answer : meeting.requester_answer;
+  return meeting.status === 'declined' && mine === 'declined' && other !== 'declined' && meeting.starts_at.getTime() > now;
+}
+
+export function canReinstateMeeting(actor: Actor | null, meeting: MeetingForPolicy & { starts_at: Date }, now = Date.now()): boolean {
+  const party = partyOf(actor, meeting);
+  return party !== null && partyMayReinstate(party, meeting, now);
+}
+
+/** Either party asks for another time while the meeting stands and has not started. */
+export function canAskForAnotherTime(actor: Actor | null, meeting: MeetingForPolicy & { starts_at: Date }, now = Date.now()): boolean {
+  return partyOf(actor, meeting) !== null && meetingStatusSets.active.includes(meeting.status) && meeting.starts_at.getTime() > now;
+}

@@ -46,10 +46,11 @@ export async function endMeeting(
   reason: string,
   answers: Partial<Record<'requester_answer' | 'provider_answer', MeetingAnswer>> = {},
   from: readonly MeetingStatus[] = meetingStatusSets.active,
+  declineReason: string | null = null,
 ) {
   const row = await db
     .updateTable('meetings')
-    .set({ status, ended_reason: reason, sequence: sql`sequence + 1`, updated_at: sql`now()`, ...answers })
+    .set({ status, ended_reason: reason, decline_reason: declineReason, sequence: sql`sequence + 1`, updated_at: sql`now()`, ...answers })
     .where('id', '=', meetingId)
     .where('status', 'in', from)
     .returningAll()
@@ -58,13 +59,44 @@ export async function endMeeting(
   return row;
 }
 
-/** One party's answer, and the status it leads to (confirmed when it is the second yes). */
+/**
+ * One party's answer, and the status it leads to (confirmed when it is the second yes). A change of
+ * status adds one to the sequence, so the confirmed calendar entry replaces the tentative one.
+ */
 export async function setMeetingAnswer({ db }: Queryable, meetingId: string, column: 'requester_answer' | 'provider_answer', answer: MeetingAnswer, status: MeetingStatus, from: readonly MeetingStatus[]) {
   return db
     .updateTable('meetings')
-    .set({ [column]: answer, status, updated_at: sql`now()` })
+    .set({ [column]: answer, status, updated_at: sql`now()`, sequence: sql`CASE WHEN status = ${status} THEN sequence ELSE sequence + 1 END` })
     .where('id', '=', meetingId)
     .where('status', 'in', from)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/**
+ * A party takes back its decline: the meeting stands again (confirmed if the other party had
+ * accepted) if its time and room are still free; the exclusion constraints refuse it otherwise
+ * (23P01, which the caller turns into a 409).
+ */
+export async function reinstateMeeting({ db }: Queryable, meetingId: string, column: 'requester_answer' | 'provider_answer', status: MeetingStatus) {
+  const row = await db
+    .updateTable('meetings')
+    .set({ [column]: 'accepted', status, ended_reason: null, decline_reason: null, sequence: sql`sequence + 1`, updated_at: sql`now()` })
+    .where('id', '=', meetingId)
+    .where('status', '=', 'declined')
+    .returningAll()
+    .executeTakeFirst();
+  if (row) await db.updateTable('meeting_attendance').set({ active: true }).where('meeting_id', '=', meetingId).execute();
+  return row;
+}
+
+/** A party asks for another time: the secretariat sees it on the timetable, and the next run moves the meeting. */
+export async function setRescheduleRequest({ db }: Queryable, meetingId: string, party: 'requester' | 'provider', note: string | null) {
+  return db
+    .updateTable('meetings')
+    .set({ reschedule_requested_by: party, reschedule_note: note, reschedule_requested_at: sql`now()`, updated_at: sql`now()` })
+    .where('id', '=', meetingId)
+    .where('status', 'in', meetingStatusSets.active)
     .returningAll()
     .executeTakeFirst();
 }
@@ -95,10 +127,18 @@ const meetingColumns = [
   'mt.provider_answer',
   'mt.sequence',
   'mt.ended_reason',
+  'mt.decline_reason',
+  'mt.reschedule_requested_by',
+  'mt.reschedule_note',
+  'mt.reschedule_requested_at',
   'mt.updated_at',
   'r.title as request_title',
   'r.created_by as requester_user_id',
   's.created_by as provider_user_id',
+  'ru.name as requester_person',
+  'ru.email as requester_email',
+  'pu.name as provider_person',
+  'pu.email as provider_email',
   's.summary as offer_summary',
   's.details as offer_details',
   'ro.name as requester_name',
@@ -118,6 +158,8 @@ function meetingsWithContext(db: Kysely<Database>) {
     .innerJoin('organizations as po', 'po.id', 'mt.provider_org_id')
     .innerJoin('rooms as rm', 'rm.id', 'mt.room_id')
     .innerJoin('marketplaces as m', 'm.id', 'mt.marketplace_id')
+    .leftJoin('users as ru', 'ru.id', 'r.created_by')
+    .leftJoin('users as pu', 'pu.id', 's.created_by')
     .select(meetingColumns);
 }
 
@@ -150,7 +192,7 @@ export async function listMeetingsOfRequest({ db }: Queryable, requestId: string
 }
 
 export async function findUsers({ db }: Queryable, ids: string[]) {
-  if (!ids.length) return new Map<string, { id: string; email: string; time_zone: string | null; locale: string }>();
-  const rows = await db.selectFrom('users').select(['id', 'email', 'time_zone', 'locale']).where('id', 'in', ids).execute();
+  if (!ids.length) return new Map<string, { id: string; email: string; name: string | null; time_zone: string | null; locale: string }>();
+  const rows = await db.selectFrom('users').select(['id', 'email', 'name', 'time_zone', 'locale']).where('id', 'in', ids).execute();
   return new Map(rows.map((r) => [r.id, r]));
 }

@@ -37,6 +37,23 @@ export const scorePartAnswer = z
   .meta({ id: 'ScorePart' });
 
 /** A side meeting as the API answers it. `score` and `scoreParts` only for organizers and the requester. */
+const contactAnswer = z.object({ name: z.string().nullable(), email: z.string() }).strict();
+
+/** Declining may say why; the other party and the secretariat read it. */
+export const declineBody = z.object({ reason: z.string().trim().max(1000, 'must be at most 1,000 characters').optional() }).strict();
+
+/** Asking for another time may say which times suit. */
+export const anotherTimeBody = z.object({ note: z.string().trim().max(1000, 'must be at most 1,000 characters').optional() }).strict();
+
+/** What "accept all" did: the meetings now accepted by the caller's side, and those that became confirmed. */
+export const acceptAllAnswer = z.object({ accepted: z.array(uuid), confirmed: z.array(uuid) }).strict().meta({ id: 'AcceptAll' });
+
+/** A person's private calendar feed: the address to download (https) and to subscribe (webcal). */
+export const calendarFeedAnswer = z
+  .object({ url: z.string().meta({ description: 'https address of the .ics file; keep it private' }), webcalUrl: z.string().meta({ description: 'The same as webcal://, for calendar clients to subscribe' }) })
+  .strict()
+  .meta({ id: 'CalendarFeed' });
+
 export const meetingAnswer = z
   .object({
     id: uuid,
@@ -52,6 +69,16 @@ export const meetingAnswer = z
     requesterAnswer: z.enum(meetingAnswers),
     providerAnswer: z.enum(meetingAnswers),
     sequence: z.number().int().meta({ description: 'The calendar SEQUENCE: grows with each change of time, room or status' }),
+    contacts: z
+      .object({ requester: contactAnswer.nullable(), provider: contactAnswer.nullable() })
+      .strict()
+      .meta({ description: 'The person who comes for each side: the author of the request and of the response' }),
+    declineReason: z.string().nullable().meta({ description: 'What the party who declined wrote, if anything' }),
+    anotherTimeAsked: z
+      .object({ by: z.enum(['requester', 'provider']), note: z.string().nullable(), at: instant })
+      .strict()
+      .nullable()
+      .meta({ description: 'A party asked for another time; the next matching run moves the meeting' }),
     score: z.number().optional(),
     scoreParts: z.array(scorePartAnswer).optional(),
   })

@@ -9,12 +9,12 @@ import { findMarketplace, getMarketplace } from '../marketplaces/marketplaces.se
 import { resolveTimeInput } from '../shared/time-input.ts';
 import { requireMayMarkPreferred } from '../responses/responses.service.ts';
 import { setResponsePreferred } from '../responses/responses.repository.ts';
-import { findMeeting, insertUnavailability, listMeetingsOfMarketplace, listMeetingsOfOrganization, listMeetingsOfRequest, lockMeeting, type MeetingDetail } from './meetings.repository.ts';
+import { findMeeting, insertUnavailability, listMeetingsOfMarketplace, listMeetingsOfOrganization, listMeetingsOfRequest, lockMeeting, setRescheduleRequest, type MeetingDetail } from './meetings.repository.ts';
 import { listMatchingRunsOfMarketplace } from './matching-runs.repository.ts';
 import { cancellationReasons, queueMeetingEmails } from './meeting-notifications.ts';
 import { verifyMeetingAnswerToken, type MeetingParty } from './meeting-links.ts';
 import { changeMeetingStatus, meetingStatusSets } from './meeting-status.ts';
-import { canDeclareUnavailability, canRunMatching, canSeeMeeting, canSeeMeetingsOfRequest, canSeeTimetable, partyOf } from './meetings.policy.ts';
+import { canAcceptMeeting, canAskForAnotherTime, partyMayReinstate, canDeclareUnavailability, canRunMatching, canSeeMeeting, canSeeMeetingsOfRequest, canSeeTimetable, partyOf } from './meetings.policy.ts';
 
 const organizersOnly = 'Only the forum secretariat (organizers) can do this.';
 
@@ -34,24 +34,33 @@ export async function getMeetingFor(ctx: AppContext, actorOrNull: Actor | null, 
 
 /**
  * A party accepts or declines. Both accepted: confirmed. A decline ends the meeting at once (its
- * slot and room are free), tells the other party, and queues a matching run that keeps every other
- * meeting and offers the request its next best provider or slot.
+ * slot and room are free), tells the other party (with the reason given, if any), and queues a
+ * matching run, after DECLINE_RERUN_DELAY_SECONDS, that keeps every other meeting and offers the
+ * request its next best provider or slot. The party that declined may accept again until the
+ * meeting starts, while its time and room are still free (`reinstate`).
  */
-export async function answerMeeting(ctx: AppContext, meetingId: string, party: MeetingParty, answer: Exclude<MeetingAnswer, 'pending'>, by: Actor | 'link') {
+export async function answerMeeting(ctx: AppContext, meetingId: string, party: MeetingParty, answer: Exclude<MeetingAnswer, 'pending'>, by: Actor | 'link', reason: string | null = null) {
   const result = await inTransaction(ctx, async (tx) => {
     const meeting = await lockMeeting(tx, meetingId);
     if (!meeting) throw notFound('The meeting');
-    if (!meetingStatusSets.answerable.includes(meeting.status)) throw conflict('meeting-ended', `This meeting was ${meeting.status}; it cannot be answered any more.`);
     const actor = by === 'link' ? 'system' : by;
     const via = by === 'link' ? 'email link' : 'page';
+    const mine = party === 'requester' ? meeting.requester_answer : meeting.provider_answer;
+    const other = party === 'requester' ? meeting.provider_answer : meeting.requester_answer;
+    if (answer === 'accepted' && meeting.status === 'declined' && mine === 'declined') {
+      if (!partyMayReinstate(party, meeting)) throw conflict('meeting-ended', meeting.starts_at.getTime() <= Date.now() ? 'This meeting has started or is over; it cannot be accepted again.' : 'The other party declined this meeting; it cannot be accepted again.');
+      const changed = (await changeMeetingStatus(tx, actor, meeting, { action: 'reinstate', party, via }))!;
+      await queueMeetingEmails(ctx, tx, meetingId, changed.status === 'confirmed' ? 'confirmed' : 'new');
+      return { status: changed.status, marketplaceId: meeting.marketplace_id };
+    }
+    if (!meetingStatusSets.answerable.includes(meeting.status)) throw conflict('meeting-ended', `This meeting was ${meeting.status}; it cannot be answered any more.`);
     if (answer === 'declined') {
-      await changeMeetingStatus(tx, actor, meeting, { action: 'decline', party, via });
+      await changeMeetingStatus(tx, actor, meeting, { action: 'decline', party, via, reason });
       await queueMeetingEmails(ctx, tx, meetingId, 'cancelled', cancellationReasons[party === 'requester' ? 'requesterDeclined' : 'providerDeclined']);
       return { status: 'declined' as const, marketplaceId: meeting.marketplace_id };
     }
     // Accepting twice changes nothing (the second click, or the page and the email link both).
-    if ((party === 'requester' ? meeting.requester_answer : meeting.provider_answer) === 'accepted') return { status: meeting.status, marketplaceId: meeting.marketplace_id };
-    const other = party === 'requester' ? meeting.provider_answer : meeting.requester_answer;
+    if (mine === 'accepted') return { status: meeting.status, marketplaceId: meeting.marketplace_id };
     const action = other === 'accepted' ? 'confirm' : 'accept';
     // The row is locked: the change cannot find it moved since.
     const changed = (await changeMeetingStatus(tx, actor, meeting, { action, party, via }))!;
@@ -60,12 +69,49 @@ export async function answerMeeting(ctx: AppContext, meetingId: string, party: M
   });
   if (result.status === 'declined') {
     try {
-      await ctx.queues.enqueue('run-matching', { marketplaceId: result.marketplaceId, trigger: 'decline' }, { jobId: jobId('matching', result.marketplaceId, 'decline', meetingId) });
+      const delay = ctx.config.DECLINE_RERUN_DELAY_SECONDS * 1000;
+      await ctx.queues.enqueue('run-matching', { marketplaceId: result.marketplaceId, trigger: 'decline' }, { jobId: jobId('matching', result.marketplaceId, 'decline', meetingId, Date.now()), ...(delay ? { delay } : {}) });
     } catch (error) {
       ctx.log.warn({ meetingId, err: (error as Error).message }, 'could not queue the re-run after a decline; an organizer can start it');
     }
   }
   return result;
+}
+
+/** "Accept all": every proposed meeting of the caller's organization that waits for its answer. */
+export async function acceptAllMeetings(ctx: AppContext, actorOrNull: Actor | null): Promise<{ accepted: string[]; confirmed: string[] }> {
+  const actor = requireActor(actorOrNull);
+  const accepted: string[] = [];
+  const confirmed: string[] = [];
+  for (const m of await listMyMeetings(ctx, actor)) {
+    const party = partyOf(actor, m);
+    if (!party || !canAcceptMeeting(actor, m)) continue;
+    try {
+      const result = await answerMeeting(ctx, m.id, party, 'accepted', actor);
+      (result.status === 'confirmed' ? confirmed : accepted).push(m.id);
+    } catch (error) {
+      // A meeting that ended since the list was read is left out; anything else is a real failure.
+      if (!(error instanceof AppError && error.status === 409)) throw error;
+    }
+  }
+  return { accepted, confirmed };
+}
+
+/** A party asks for another time: kept on the meeting for the secretariat, and an unavailability at this slot so the next run moves it. */
+export async function askForAnotherTime(ctx: AppContext, actorOrNull: Actor | null, meetingId: string, note: string | null) {
+  const actor = requireActor(actorOrNull);
+  const meeting = await getMeetingFor(ctx, actor, meetingId);
+  const party = partyOf(actor, meeting);
+  if (!party) throw forbidden('Only the two parties of a meeting ask to move it.');
+  if (!canAskForAnotherTime(actor, meeting)) throw conflict('meeting-ended', meetingStatusSets.active.includes(meeting.status) ? 'This meeting has started or is over; it cannot be moved any more.' : `This meeting was ${meeting.status}; it cannot be moved any more.`);
+  return inTransaction(ctx, async (tx) => {
+    const changed = await setRescheduleRequest(tx, meetingId, party, note);
+    if (!changed) throw conflict('meeting-ended', 'This meeting ended meanwhile; it cannot be moved any more.');
+    const organizationId = party === 'requester' ? meeting.requester_org_id : meeting.provider_org_id;
+    await insertUnavailability(tx, { organizationId, marketplaceId: meeting.marketplace_id, startsAt: meeting.starts_at, endsAt: meeting.ends_at, note: note ? `Asked for another time: ${note}` : 'Asked for another time' });
+    await recordAudit(tx, actor, { entity: 'meeting', entityId: meetingId, action: 'ask-another-time', detail: { party, ...(note ? { note } : {}) } });
+    return changed;
+  });
 }
 
 /** The meeting behind an invitation's answer link: the signed token is the authorization (no sign-in). */
@@ -78,21 +124,21 @@ export async function getMeetingByLink(ctx: AppContext, meetingId: string, party
 }
 
 /** A party answers through its invitation's link. */
-export async function answerMeetingByLink(ctx: AppContext, meetingId: string, party: string, token: string, answer: Exclude<MeetingAnswer, 'pending'>) {
+export async function answerMeetingByLink(ctx: AppContext, meetingId: string, party: string, token: string, answer: Exclude<MeetingAnswer, 'pending'>, reason: string | null = null) {
   if (!verifyMeetingAnswerToken(ctx.config.SESSION_SECRET, meetingId, party, token)) throw linkNotValid();
-  return answerMeeting(ctx, meetingId, party, answer, 'link');
+  return answerMeeting(ctx, meetingId, party, answer, 'link', reason);
 }
 
 function linkNotValid() {
   return new AppError(404, 'not-found', 'Link not valid', 'This meeting link is not valid.');
 }
 
-export async function answerMeetingAsMember(ctx: AppContext, actorOrNull: Actor | null, meetingId: string, answer: Exclude<MeetingAnswer, 'pending'>) {
+export async function answerMeetingAsMember(ctx: AppContext, actorOrNull: Actor | null, meetingId: string, answer: Exclude<MeetingAnswer, 'pending'>, reason: string | null = null) {
   const actor = requireActor(actorOrNull);
   const meeting = await getMeetingFor(ctx, actor, meetingId);
   const party = partyOf(actor, meeting);
   if (!party) throw forbidden('Only the two parties of a meeting answer it.');
-  return answerMeeting(ctx, meetingId, party, answer, actor);
+  return answerMeeting(ctx, meetingId, party, answer, actor, reason);
 }
 
 export async function listMyMeetings(ctx: AppContext, actorOrNull: Actor | null) {

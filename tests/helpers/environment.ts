@@ -56,6 +56,8 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
     ORGANIZER_EMAILS: (options.organizers ?? ['secretariat@gfmd.test']).join(','),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     EMAIL_RATE_PER_SECOND: '1000',
+    // A decline's re-run starts at once in tests (120 s by default, so a party can take the decline back).
+    DECLINE_RERUN_DELAY_SECONDS: '0',
     ...options.env,
   });
   const ctx = createContext(config, 'test');

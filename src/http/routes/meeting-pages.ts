@@ -4,6 +4,9 @@ import { requireActor, requireOrganizer } from '../../auth/actor.ts';
 import { AppError } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
 import {
+  acceptAllMeetings,
+  askForAnotherTime,
+  getMeetingFor,
   answerMeetingAsMember,
   answerMeetingByLink,
   declareUnavailability,
@@ -14,44 +17,135 @@ import {
   markPreferred,
   requestMatchingRun,
 } from '../../meetings/meetings.service.ts';
-import { canAcceptMeeting, canAnswerMeeting, canSeeScore, partyOf } from '../../meetings/meetings.policy.ts';
+import { canAcceptMeeting, canAnswerMeeting, canAskForAnotherTime, canReinstateMeeting, canSeeScore, partyMayReinstate, partyOf } from '../../meetings/meetings.policy.ts';
+import type { Actor } from '../../auth/actor.ts';
+import type { MeetingDetail } from '../../meetings/meetings.repository.ts';
+import { calendarFeed, FEED_REMINDER_MINUTES, myCalendarFeed, resetMyCalendarFeed } from '../../meetings/calendar-feed.service.ts';
 import { meetingStatusSets } from '../../meetings/meeting-status.ts';
 import { getResponse } from '../../responses/responses.service.ts';
 import { meetingsToCsv, meetingsToIcs } from '../../meetings/meetings.export.ts';
 import { marketplaceReport, reportToCsv } from '../../meetings/report.service.ts';
 import { forumSlots } from '../../meetings/matching-instance.ts';
 import { instantToLocal } from '../../shared/time.ts';
-import { unavailabilityBody } from '../../meetings/meetings.schemas.ts';
+import { anotherTimeBody, declineBody, unavailabilityBody } from '../../meetings/meetings.schemas.ts';
 import { bodyOf, handleForm, str } from '../forms.ts';
 import { renderPage } from './render.ts';
 import { idParam, slugParam } from './params.ts';
 import { N_, t } from '../../i18n/i18n.ts';
+
+/** A meeting as its pages show it to a person: the other side, both contacts, and what the policy lets this person do. */
+function meetingCard(actor: Actor, m: MeetingDetail) {
+  const party = partyOf(actor, m);
+  return {
+    ...m,
+    party,
+    other: party === 'provider' ? m.requester_name : m.provider_name,
+    contacts: [
+      { side: 'requester', organization: m.requester_name, person: m.requester_person, email: m.requester_email },
+      { side: 'provider', organization: m.provider_name, person: m.provider_person, email: m.provider_email },
+    ],
+    canAnswer: canAnswerMeeting(actor, m),
+    canAccept: canAcceptMeeting(actor, m),
+    canReinstate: canReinstateMeeting(actor, m),
+    canAskAnotherTime: canAskForAnotherTime(actor, m),
+    showScore: canSeeScore(actor, m),
+  };
+}
 
 export function meetingPages(ctx: AppContext): Router {
   const router = Router();
 
   const showMine = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const actor = requireActor(req.actor);
-    const meetings = await listMyMeetings(ctx, actor);
+    const [meetings, feed] = await Promise.all([listMyMeetings(ctx, actor), myCalendarFeed(ctx, actor)]);
     // What each card offers comes from the same policy the services apply.
-    const cards = meetings.map((m) => ({ ...m, party: partyOf(actor, m), canAnswer: canAnswerMeeting(actor, m), canAccept: canAcceptMeeting(actor, m), showScore: canSeeScore(actor, m) }));
-    renderPage(req, res, 'meetings.njk', { title: t(req.locale, 'Your side meetings'), meetings: cards, values: {}, ...extra }, status);
+    const cards = meetings.map((m) => meetingCard(actor, m));
+    renderPage(req, res, 'meetings.njk', { title: t(req.locale, 'Your side meetings'), meetings: cards, toAccept: cards.filter((c) => c.canAccept).length, feed, values: {}, ...extra }, status);
   };
   router.get('/meetings', async (req, res) => {
     const notices: Record<string, string> = {
       accepted: N_('You accepted the meeting.'),
       declined: N_('You declined the meeting; the other party is told and the slot goes to the next best offer.'),
       unavailable: N_('Saved: no meeting will be scheduled for you at that time in the next run.'),
+      acceptedAll: N_('You accepted every meeting that waited for your answer.'),
+      anotherTime: N_('Your request for another time is sent to the secretariat; the next matching run moves the meeting and asks both of you again.'),
+      feedReset: N_('Your calendar address is new: the old one no longer works. Subscribe again with the new one.'),
     };
     const notice = notices[str(req.query.notice)];
     await showMine(req, res, { notice: notice ? t(req.locale, notice) : undefined });
   });
-  for (const [action, answer] of [['accept', 'accepted'], ['decline', 'declined']] as const) {
-    router.post(`/meetings/:id/${action}`, async (req, res) => {
-      await answerMeetingAsMember(ctx, req.actor, idParam(req.params.id, 'The meeting'), answer);
-      res.redirect(303, `/meetings?notice=${answer}`);
-    });
-  }
+  router.post('/meetings/accept-all', async (req, res) => {
+    await acceptAllMeetings(ctx, req.actor);
+    res.redirect(303, '/meetings?notice=acceptedAll');
+  });
+  router.post('/meetings/calendar/reset', async (req, res) => {
+    await resetMyCalendarFeed(ctx, req.actor);
+    res.redirect(303, '/meetings?notice=feedReset#calendar');
+  });
+  router.post('/meetings/:id/accept', async (req, res) => {
+    const id = idParam(req.params.id, 'The meeting');
+    await handleForm(
+      res,
+      async () => {
+        await answerMeetingAsMember(ctx, req.actor, id, 'accepted');
+        res.redirect(303, `/meetings?notice=accepted#meeting-${id}`);
+      },
+      (status, _errors, formError) => showMine(req, res, { formError }, status),
+    );
+  });
+
+  // A meeting's own page: its facts, both contact people, its calendar file, and what its party can do.
+  const showMeeting = async (req: Request, res: Response, view: 'meeting.njk' | 'meeting-decline.njk' | 'meeting-another-time.njk', extra: Record<string, unknown> = {}, status = 200) => {
+    const actor = requireActor(req.actor);
+    const meeting = await getMeetingFor(ctx, actor, idParam(req.params.id, 'The meeting'));
+    const card = meetingCard(actor, meeting);
+    const titles = { 'meeting.njk': N_('Side meeting with {{name}}'), 'meeting-decline.njk': N_('Decline the meeting with {{name}}?'), 'meeting-another-time.njk': N_('Ask for another time with {{name}}') };
+    renderPage(req, res, view, { title: t(req.locale, titles[view], { name: card.other }), m: card, values: {}, ...extra }, status);
+  };
+  router.get('/meetings/:id', (req, res) => showMeeting(req, res, 'meeting.njk'));
+  router.get('/meetings/:id/calendar.ics', async (req, res) => {
+    const meeting = await getMeetingFor(ctx, req.actor, idParam(req.params.id, 'The meeting'));
+    const ics = meetingsToIcs(ctx, [meeting], { name: t(req.locale, 'Side meeting'), locale: req.locale, timeZone: meeting.time_zone, reminderMinutes: FEED_REMINDER_MINUTES });
+    res.type('text/calendar; charset=utf-8').attachment(`meeting-${meeting.id}.ics`).send(ics);
+  });
+  router.get('/meetings/:id/decline', (req, res) => showMeeting(req, res, 'meeting-decline.njk'));
+  router.post('/meetings/:id/decline', async (req, res) => {
+    const id = idParam(req.params.id, 'The meeting');
+    const values = bodyOf(req);
+    await handleForm(
+      res,
+      async () => {
+        const input = parseInput(declineBody, { ...(str(values.reason).trim() ? { reason: str(values.reason) } : {}) });
+        await answerMeetingAsMember(ctx, req.actor, id, 'declined', input.reason ?? null);
+        res.redirect(303, `/meetings?notice=declined#meeting-${id}`);
+      },
+      (status, errors, formError) => showMeeting(req, res, 'meeting-decline.njk', { values, errors, formError }, status),
+    );
+  });
+  router.get('/meetings/:id/another-time', (req, res) => showMeeting(req, res, 'meeting-another-time.njk'));
+  router.post('/meetings/:id/another-time', async (req, res) => {
+    const id = idParam(req.params.id, 'The meeting');
+    const values = bodyOf(req);
+    await handleForm(
+      res,
+      async () => {
+        const input = parseInput(anotherTimeBody, { ...(str(values.note).trim() ? { note: str(values.note) } : {}) });
+        await askForAnotherTime(ctx, req.actor, id, input.note ?? null);
+        res.redirect(303, `/meetings?notice=anotherTime#meeting-${id}`);
+      },
+      (status, errors, formError) => showMeeting(req, res, 'meeting-another-time.njk', { values, errors, formError }, status),
+    );
+  });
+
+  // A person's private calendar feed, for calendar clients (no session, no cookies): the signed address authorizes it.
+  router.get('/calendar/:userId/:file', async (req, res) => {
+    const file = str(req.params.file);
+    const userId = str(req.params.userId);
+    if (!file.endsWith('.ics') || !/^[0-9a-f-]{36}$/i.test(userId)) throw new AppError(404, 'not-found', 'Calendar not found', 'This calendar address is not valid any more.');
+    const { ics } = await calendarFeed(ctx, userId, file.slice(0, -'.ics'.length));
+    res.set('Cache-Control', 'private, max-age=300').type('text/calendar; charset=utf-8').send(ics);
+  });
+
   router.post('/marketplaces/:slug/unavailability', async (req, res) => {
     requireActor(req.actor);
     const values = bodyOf(req);
@@ -67,21 +161,31 @@ export function meetingPages(ctx: AppContext): Router {
   });
 
   // The link in an invitation: answers without signing in; the signed token is the authorization.
-  const answerPage = async (req: Request, res: Response, done?: string) => {
+  const answerPage = async (req: Request, res: Response, done?: string, extra: Record<string, unknown> = {}) => {
     const { id, party, token } = req.params as { id: string; party: string; token: string };
     const meeting = await getMeetingByLink(ctx, id, party, token);
     const answerable = meetingStatusSets.answerable.includes(meeting.status);
-    renderPage(req, res, 'meeting-answer.njk', { title: t(req.locale, 'Your side meeting'), meeting, party, answerable, action: `/meetings/${id}/answer/${party}/${token}`, done });
+    const reinstatable = partyMayReinstate(meeting.party, meeting);
+    const confirmDecline = answerable && !done && (str(req.query.decline) === '1' || extra.confirmDeclineAgain === true);
+    renderPage(req, res, 'meeting-answer.njk', { title: t(req.locale, 'Your side meeting'), meeting, party, answerable, reinstatable, confirmDecline, action: `/meetings/${id}/answer/${party}/${token}`, done, values: {}, ...extra });
   };
   router.get('/meetings/:id/answer/:party/:token', (req, res) => answerPage(req, res));
   router.post('/meetings/:id/answer/:party/:token', async (req, res) => {
     const { id, party, token } = req.params as { id: string; party: string; token: string };
-    const answer = str(bodyOf(req).answer);
+    const values = bodyOf(req);
+    const answer = str(values.answer);
     // The link first: a forged one is a 404 whatever the form says.
     await getMeetingByLink(ctx, id, party, token);
     if (answer !== 'accepted' && answer !== 'declined') throw new AppError(400, 'bad-answer', 'Choose an answer', 'Choose accept or decline.');
-    await answerMeetingByLink(ctx, id, party, token, answer);
-    await answerPage(req, res, answer);
+    await handleForm(
+      res,
+      async () => {
+        const input = parseInput(declineBody, { ...(answer === 'declined' && str(values.reason).trim() ? { reason: str(values.reason) } : {}) });
+        await answerMeetingByLink(ctx, id, party, token, answer, input.reason ?? null);
+        await answerPage(req, res, answer);
+      },
+      (status, errors, formError) => answerPage(req, res, undefined, { values, errors, formError, confirmDeclineAgain: answer === 'declined' }),
+    );
   });
 
   router.post('/responses/:id/preferred', async (req, res) => {
@@ -151,7 +255,8 @@ export function meetingPages(ctx: AppContext): Router {
   });
   router.get('/organizer/marketplaces/:slug/meetings.ics', async (req, res) => {
     const { marketplace, meetings } = await listMarketplaceMeetings(ctx, req.actor, slugParam(req.params.slug));
-    res.type('text/calendar').attachment(`${marketplace.slug}-meetings.ics`).send(meetingsToIcs(ctx, meetings, t(req.locale, '{{marketplace}}: side meetings', { marketplace: marketplace.name })));
+    const ics = meetingsToIcs(ctx, meetings, { name: t(req.locale, '{{marketplace}}: side meetings', { marketplace: marketplace.name }), locale: req.locale, timeZone: marketplace.time_zone });
+    res.type('text/calendar; charset=utf-8').attachment(`${marketplace.slug}-meetings.ics`).send(ics);
   });
   router.get('/organizer/marketplaces/:slug/report', async (req, res) => {
     const report = await marketplaceReport(ctx, req.actor, slugParam(req.params.slug));
