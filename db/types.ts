@@ -82,6 +82,7 @@ export interface MarketplacesTable {
   meeting_day_starts: Generated<string>;
   meeting_day_ends: Generated<string>;
   sealed_responses: Generated<boolean>;
+  meeting_publication: Generated<'review' | 'immediate'>;
   created_by: string | null;
   created_at: CreatedAt;
   updated_at: Generated<Date>;
@@ -289,6 +290,7 @@ export interface MeetingsTable {
   reschedule_requested_by: 'requester' | 'provider' | null;
   reschedule_note: string | null;
   reschedule_requested_at: Timestamp | null;
+  published_at: Timestamp | null;
 }
 
 export interface MeetingAttendanceTable {

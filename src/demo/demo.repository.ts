@@ -54,7 +54,7 @@ export async function countDemoProgress({ db }: Queryable) {
     db.selectFrom('matching_runs').select(['status']).execute(),
     db
       .selectFrom('meetings')
-      .select(sql<number>`count(*)`.as('n'))
+      .select([sql<number>`count(*)`.as('n'), sql<number>`count(*) FILTER (WHERE published_at IS NULL)`.as('drafts')])
       .where('status', 'in', meetingStatusSets.active)
       .executeTakeFirstOrThrow(),
     db

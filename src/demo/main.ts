@@ -80,7 +80,7 @@ const progress = setInterval(async () => {
       left > 0
         ? `deadline in ${left} s; ${count('open')} requests open`
         : runDone
-          ? `closed ${count('closed') + count('matched')}, matched ${count('matched')}; ${meetings.n} meetings scheduled; ${emails.n} emails sent`
+          ? `closed ${count('closed') + count('matched')}, matched ${count('matched')}; ${meetings.n} meetings scheduled${Number(meetings.drafts) > 0 ? ` (${meetings.drafts} a draft for the secretariat to review)` : ''}; ${emails.n} emails sent`
           : runs.length
             ? `closed ${count('closed') + count('matched')}; matching...`
             : `deadline passed; closing: ${count('closed')} closed, ${count('open')} open`;
@@ -94,12 +94,14 @@ const progress = setInterval(async () => {
       say(`  ${config.BASE_URL}/demo             sign in as the secretariat (${ORGANIZER.email}), a government or an agency`);
       say(`  ${config.BASE_URL}/dev/mail         every email, with its calendar invitation`);
       say(`  ${config.BASE_URL}/organizer/marketplaces/gfmd-2007/timetable   the side-meeting timetable (as the secretariat)`);
+      if (Number(meetings.drafts) > 0) say(`the schedule is a draft (the marketplace reviews before sending): publish it on the timetable, as the secretariat, to send the invitations`);
       say('Ctrl-C stops the demo; run it again for a fresh start.');
     }
     if (finished && !allSent) {
       if ((await countUnsentEmails(ctx)) === 0) {
         allSent = true;
-        say(`every email sent (${emails.n}), the side meetings' invitations included`);
+        const drafts = Number((await countDemoProgress(ctx)).meetings.drafts);
+        say(drafts > 0 ? `every email so far sent (${emails.n}); the invitations go when the secretariat publishes the schedule` : `every email sent (${emails.n}), the side meetings' invitations included`);
       }
     }
   } catch {

@@ -49,6 +49,9 @@ const marketplaceFields = {
   sideMeetingsFrom: clockField,
   sideMeetingsUntil: clockField,
   sealedResponses: z.boolean({ error: 'must be true or false' }),
+  meetingPublication: z.enum(['review', 'immediate'], { error: 'must be "review" or "immediate"' }).meta({
+    description: '"review" (the default): a matching run\'s new meetings are a draft that only organizers see until they publish the schedule, which sends the invitations; "immediate": the run sends them itself',
+  }),
   rooms: z
     .array(z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'))
     .max(200)
@@ -66,6 +69,7 @@ export const createMarketplaceBody = z
     sideMeetingsFrom: marketplaceFields.sideMeetingsFrom.default('09:00'),
     sideMeetingsUntil: marketplaceFields.sideMeetingsUntil.default('18:00'),
     sealedResponses: marketplaceFields.sealedResponses.default(false),
+    meetingPublication: marketplaceFields.meetingPublication.default('review'),
     rooms: marketplaceFields.rooms.default([]),
     sessions: marketplaceFields.sessions.default([]),
   })
@@ -101,6 +105,7 @@ export const marketplaceAnswer = z
     sideMeetingsFrom: clock,
     sideMeetingsUntil: clock,
     sealedResponses: z.boolean(),
+    meetingPublication: z.enum(['review', 'immediate']),
     rooms: z.array(z.object({ id: uuid, name: z.string() })),
     sessions: z.array(
       z.object({

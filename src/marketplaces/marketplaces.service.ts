@@ -74,6 +74,7 @@ export async function createMarketplace(ctx: AppContext, actorOrNull: Actor | nu
     meeting_day_starts: input.sideMeetingsFrom,
     meeting_day_ends: input.sideMeetingsUntil,
     sealed_responses: input.sealedResponses,
+    meeting_publication: input.meetingPublication,
     created_by: actor.id,
   };
   checkMarketplaceTimes(values as Parameters<typeof checkMarketplaceTimes>[0], errors);
@@ -118,6 +119,7 @@ export async function updateMarketplace(ctx: AppContext, actorOrNull: Actor | nu
     if (input.sideMeetingsFrom !== undefined) values.meeting_day_starts = input.sideMeetingsFrom;
     if (input.sideMeetingsUntil !== undefined) values.meeting_day_ends = input.sideMeetingsUntil;
     if (input.sealedResponses !== undefined) values.sealed_responses = input.sealedResponses;
+    if (input.meetingPublication !== undefined) values.meeting_publication = input.meetingPublication;
     checkMarketplaceTimes({ ...current, ...values } as Parameters<typeof checkMarketplaceTimes>[0], errors);
     const sessions = input.sessions ? await resolveSessions(tx, input.sessions, timeZone, errors) : null;
     if (errors.length) throw invalid(errors);
@@ -169,6 +171,7 @@ export function marketplaceToJson({ marketplace: m, rooms, sessions }: Marketpla
     sideMeetingsFrom: m.meeting_day_starts.slice(0, 5),
     sideMeetingsUntil: m.meeting_day_ends.slice(0, 5),
     sealedResponses: m.sealed_responses,
+    meetingPublication: m.meeting_publication,
     rooms: rooms.map((r) => ({ id: r.id, name: r.name })),
     sessions: sessions.map((s) => ({
       id: s.id,

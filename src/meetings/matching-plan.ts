@@ -106,7 +106,9 @@ export function planMeetingWrites(
 ): MeetingWrites {
   const releasedByResponse = new Map(released.map((m) => [m.response_id, m]));
   const requestOrganization = new Map(snapshot.requests.map((r) => [r.id, r.organization_id]));
-  const writes: MeetingWrites = { runId: run.runId, marketplaceId: snapshot.marketplace.id, creates: [], moves: [], cancels: [], cancelReason: run.cancelReason };
+  // Under "review", the run's new meetings are a draft until an organizer publishes the schedule.
+  const publish = snapshot.marketplace.meeting_publication === 'immediate';
+  const writes: MeetingWrites = { runId: run.runId, marketplaceId: snapshot.marketplace.id, creates: [], moves: [], cancels: [], cancelReason: run.cancelReason, publish };
   const placedResponses = new Set<string>();
   for (const placed of result?.meetings ?? []) {
     const response = built.responseByPair.get(pairKey(placed.request, placed.provider))!;

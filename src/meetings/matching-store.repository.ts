@@ -78,7 +78,7 @@ export async function loadMatchingSnapshot(connection: Kysely<Database>, marketp
       const busy = await db.selectFrom('organization_unavailability').select(['organization_id', 'starts_at', 'ends_at']).where('marketplace_id', '=', marketplaceId).execute();
       const meetings = await db
         .selectFrom('meetings')
-        .select(['id', 'request_id', 'response_id', 'requester_org_id', 'provider_org_id', 'room_id', 'starts_at', 'ends_at', 'status', 'sequence'])
+        .select(['id', 'request_id', 'response_id', 'requester_org_id', 'provider_org_id', 'room_id', 'starts_at', 'ends_at', 'status', 'sequence', 'published_at'])
         .where('marketplace_id', '=', marketplaceId)
         .where('status', 'in', meetingStatusSets.active)
         .execute();
@@ -117,6 +117,8 @@ export interface MeetingWrites {
   moves: Array<{ id: string; roomId: string; startsAt: Date; endsAt: Date }>;
   cancels: Array<{ id: string }>;
   cancelReason: string;
+  /** New meetings are shown to their parties at once (published), or are a draft for the organizers. */
+  publish: boolean;
 }
 
 export interface WrittenMeeting {
@@ -173,8 +175,9 @@ export async function writeMeetings({ db }: Queryable, w: MeetingWrites, actor: 
       WHERE m.id = t.id AND t.id = ANY(${w.cancels.map((m) => m.id)}::uuid[]) AND t.status IN (${cancelFrom})
       RETURNING m.id, t.status AS from_status, m.sequence
     ), created AS (
-      INSERT INTO meetings (id, marketplace_id, run_id, request_id, response_id, requester_org_id, provider_org_id, room_id, starts_at, ends_at, score, score_parts, status)
-      SELECT v.id, ${w.marketplaceId}, ${w.runId}, v.request_id, v.response_id, v.requester_org_id, v.provider_org_id, v.room_id, v.starts_at, v.ends_at, v.score, v.score_parts, 'proposed'
+      INSERT INTO meetings (id, marketplace_id, run_id, request_id, response_id, requester_org_id, provider_org_id, room_id, starts_at, ends_at, score, score_parts, status, published_at)
+      SELECT v.id, ${w.marketplaceId}, ${w.runId}, v.request_id, v.response_id, v.requester_org_id, v.provider_org_id, v.room_id, v.starts_at, v.ends_at, v.score, v.score_parts, 'proposed',
+             CASE WHEN ${w.publish}::boolean THEN now() END
       FROM unnest(
         ${c.map((m) => m.id)}::uuid[], ${c.map((m) => m.requestId)}::uuid[], ${c.map((m) => m.responseId)}::uuid[],
         ${c.map((m) => m.requesterOrgId)}::uuid[], ${c.map((m) => m.providerOrgId)}::uuid[], ${c.map((m) => m.roomId)}::uuid[],

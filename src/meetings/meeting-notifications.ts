@@ -3,7 +3,7 @@ import type { Tx } from '../shared/transaction.ts';
 import { requestUrl } from '../requests/requests.service.ts';
 import type { OutboxEmail } from '../email/outbox.repository.ts';
 import { oncePerLocale } from '../email/render.ts';
-import { findMeeting, findUsers } from './meetings.repository.ts';
+import { findMeeting, type MeetingDetail } from './meetings.repository.ts';
 import { calendarOrganizer, partyName, renderMeetingCalendar, type CalendarParty } from './meeting-calendar.ts';
 import type { MeetingAnswer, MeetingStatus } from '../../db/types.ts';
 import { meetingAnswerToken, type MeetingParty } from './meeting-links.ts';
@@ -170,31 +170,37 @@ export function meetingNoticeEmails(ctx: AppContext, meeting: MeetingNoticeFacts
   return emails;
 }
 
-/** The emails of one meeting's change, as it stands in this transaction (a party's answer). */
+/** What the emails of a stored meeting say, from its row with context (meetings.repository.ts): no further read. */
+export function noticeFactsOf(m: MeetingDetail): MeetingNoticeFacts {
+  const person = (email: string | null, name: string | null, locale: string | null, timeZone: string | null): Recipient | undefined => (email ? { email, name, locale: locale ?? 'en', time_zone: timeZone } : undefined);
+  return {
+    id: m.id,
+    sequence: m.sequence,
+    status: m.status,
+    requesterAnswer: m.requester_answer,
+    providerAnswer: m.provider_answer,
+    startsAt: m.starts_at,
+    endsAt: m.ends_at,
+    requestTitle: m.request_title,
+    requesterName: m.requester_name,
+    providerName: m.provider_name,
+    offerSummary: m.offer_summary,
+    roomName: m.room_name,
+    marketplaceName: m.marketplace_name,
+    timeZone: m.time_zone,
+    endedReason: m.ended_reason,
+    declineReason: m.decline_reason,
+    requester: person(m.requester_email, m.requester_person, m.requester_locale, m.requester_time_zone),
+    provider: person(m.provider_email, m.provider_person, m.provider_locale, m.provider_time_zone),
+  };
+}
+
+/** The emails of one meeting's change, as it stands in this transaction (a party's answer, an organizer's edit). */
 export async function queueMeetingEmails(ctx: AppContext, tx: Tx, meetingId: string, notice: MeetingNotice, reason?: string): Promise<void> {
   const meeting = (await findMeeting(tx, meetingId))!;
-  const users = await findUsers(tx, [meeting.requester_user_id, meeting.provider_user_id]);
-  const facts: MeetingNoticeFacts = {
-    id: meeting.id,
-    sequence: meeting.sequence,
-    status: meeting.status,
-    requesterAnswer: meeting.requester_answer,
-    providerAnswer: meeting.provider_answer,
-    startsAt: meeting.starts_at,
-    endsAt: meeting.ends_at,
-    requestTitle: meeting.request_title,
-    requesterName: meeting.requester_name,
-    providerName: meeting.provider_name,
-    offerSummary: meeting.offer_summary,
-    roomName: meeting.room_name,
-    marketplaceName: meeting.marketplace_name,
-    timeZone: meeting.time_zone,
-    endedReason: meeting.ended_reason,
-    declineReason: meeting.decline_reason,
-    requester: users.get(meeting.requester_user_id),
-    provider: users.get(meeting.provider_user_id),
-  };
-  await tx.queueEmails(meetingNoticeEmails(ctx, facts, notice, reason));
+  // A draft's parties hear of it when the schedule is published, not before.
+  if (!meeting.published_at) return;
+  await tx.queueEmails(meetingNoticeEmails(ctx, noticeFactsOf(meeting), notice, reason));
 }
 
 /** To a responder whose offer got no meeting: a courteous note. */

@@ -30,6 +30,7 @@ export function meetingToJson(m: MeetingDetail, options: { withScore: boolean })
       provider: m.provider_email ? { name: m.provider_person, email: m.provider_email } : null,
     },
     declineReason: m.decline_reason,
+    published: m.published_at !== null,
     anotherTimeAsked: m.reschedule_requested_by && m.reschedule_requested_at ? { by: m.reschedule_requested_by, note: m.reschedule_note, at: isoInZone(m.reschedule_requested_at, m.time_zone) } : null,
     // The database holds the factor as text; score.ts wrote it from ScoreFactor.
     ...(options.withScore ? { score: m.score, scoreParts: m.score_parts.map((p) => ({ factor: p.factor as ScoreFactor, weight: p.weight, fit: p.fit, points: p.points, explanation: p.explanation })) } : {}),

@@ -1,6 +1,7 @@
 import { operation, pathParams, recordId } from '../http/operation.ts';
 import { listOf } from '../shared/answer-fields.ts';
-import { acceptAllAnswer, anotherTimeBody, calendarFeedAnswer, declineBody, marketplaceSlug, matchingRunAnswer, meetingAnswer, queuedRunAnswer, reportAnswer, unavailabilityAnswer, unavailabilityBody } from './meetings.schemas.ts';
+import { publishSchedule } from './publication.service.ts';
+import { acceptAllAnswer, publishAnswer, anotherTimeBody, calendarFeedAnswer, declineBody, marketplaceSlug, matchingRunAnswer, meetingAnswer, queuedRunAnswer, reportAnswer, unavailabilityAnswer, unavailabilityBody } from './meetings.schemas.ts';
 import { FEED_REMINDER_MINUTES, myCalendarFeed, resetMyCalendarFeed } from './calendar-feed.service.ts';
 import { acceptAllMeetings, answerMeetingAsMember, askForAnotherTime, declareUnavailability, getMeetingFor, listMarketplaceMeetings, listMatchingRuns, listMyMeetings, requestMatchingRun } from './meetings.service.ts';
 import { marketplaceReport, reportToJson } from './report.service.ts';
@@ -25,6 +26,20 @@ export const meetingOperations = [
     status: 202,
     answer: queuedRunAnswer,
     handler: (ctx, { actor, params }) => requestMatchingRun(ctx, actor, params.slug),
+  }),
+  operation({
+    operationId: 'publishSchedule',
+    method: 'post',
+    path: '/marketplaces/{slug}/schedule/publish',
+    tag: 'Matching',
+    summary: "Publish the draft schedule: its meetings' parties see them and get their invitations",
+    description:
+      'For a marketplace with `meetingPublication: "review"`, where a run\'s new meetings are a draft that only organizers see. Also sends the notes to responders left without a meeting and each requester the summary of its meetings. Publishing with no draft publishes nothing and sends nothing twice.',
+    allow: ['organizer'],
+    params: marketplaceParams,
+    status: 200,
+    answer: publishAnswer,
+    handler: (ctx, { actor, params }) => publishSchedule(ctx, actor, params.slug),
   }),
   operation({
     operationId: 'listMatchingRuns',

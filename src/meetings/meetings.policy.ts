@@ -11,6 +11,8 @@ export interface MeetingForPolicy {
   status: MeetingStatus;
   requester_answer: MeetingAnswer;
   provider_answer: MeetingAnswer;
+  /** NULL while the meeting is a draft of the secretariat's (a marketplace that reviews before sending). */
+  published_at: Date | null;
 }
 
 /**
@@ -24,14 +26,19 @@ export function partyOf(actor: Actor | null, meeting: Pick<MeetingForPolicy, 're
   return null;
 }
 
-/** Its two parties and the organizers see a meeting; to anyone else it does not exist. */
-export function canSeeMeeting(actor: Actor | null, meeting: Pick<MeetingForPolicy, 'requester_org_id' | 'provider_org_id'>): boolean {
-  return !!actor && (actor.isOrganizer || partyOf(actor, meeting) !== null);
+/** The organizers see every meeting; its two parties see it once it is published; to anyone else it does not exist. */
+export function canSeeMeeting(actor: Actor | null, meeting: Pick<MeetingForPolicy, 'requester_org_id' | 'provider_org_id' | 'published_at'>): boolean {
+  return !!actor && (actor.isOrganizer || (partyOf(actor, meeting) !== null && meeting.published_at !== null));
+}
+
+/** The organizers publish a draft schedule (sending its invitations), and edit its meetings by hand. */
+export function canPublishSchedule(actor: Actor | null): boolean {
+  return !!actor?.isOrganizer;
 }
 
 /** Only its two parties answer a meeting (organizers do not answer for them), and only while it has not ended. */
 export function canAnswerMeeting(actor: Actor | null, meeting: MeetingForPolicy): boolean {
-  return partyOf(actor, meeting) !== null && meetingStatusSets.answerable.includes(meeting.status);
+  return partyOf(actor, meeting) !== null && meeting.published_at !== null && meetingStatusSets.answerable.includes(meeting.status);
 }
 
 /** A party that may answer and has not accepted yet: the page offers it the accept button. */

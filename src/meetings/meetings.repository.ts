@@ -131,6 +131,11 @@ const meetingColumns = [
   'mt.reschedule_requested_by',
   'mt.reschedule_note',
   'mt.reschedule_requested_at',
+  'mt.published_at',
+  'ru.locale as requester_locale',
+  'ru.time_zone as requester_time_zone',
+  'pu.locale as provider_locale',
+  'pu.time_zone as provider_time_zone',
   'mt.updated_at',
   'r.title as request_title',
   'r.created_by as requester_user_id',
@@ -171,14 +176,21 @@ export async function findMeeting({ db }: Queryable, id: string) {
   return meetingsWithContext(db).where('mt.id', '=', id).executeTakeFirst();
 }
 
+export async function listMeetingsByIds({ db }: Queryable, ids: string[]) {
+  if (ids.length === 0) return [];
+  return meetingsWithContext(db).where('mt.id', 'in', ids).orderBy('mt.starts_at').execute();
+}
+
 export async function lockMeeting({ db }: Queryable, id: string) {
   return meetingsWithContext(db).where('mt.id', '=', id).forUpdate('mt').executeTakeFirst();
 }
 
+/** An organization's meetings, as its members see them: published ones only (a draft is the secretariat's). */
 export async function listMeetingsOfOrganization({ db }: Queryable, organizationId: string) {
   return meetingsWithContext(db)
     .where((eb) => eb.or([eb('mt.requester_org_id', '=', organizationId), eb('mt.provider_org_id', '=', organizationId)]))
     .where('mt.status', 'in', meetingStatusSets.all)
+    .where('mt.published_at', 'is not', null)
     .orderBy('mt.starts_at')
     .execute();
 }
@@ -187,12 +199,11 @@ export async function listMeetingsOfMarketplace({ db }: Queryable, marketplaceId
   return meetingsWithContext(db).where('mt.marketplace_id', '=', marketplaceId).where('mt.status', 'in', statuses).orderBy('mt.starts_at').orderBy('rm.position').execute();
 }
 
-export async function listMeetingsOfRequest({ db }: Queryable, requestId: string) {
-  return meetingsWithContext(db).where('mt.request_id', '=', requestId).where('mt.status', 'in', meetingStatusSets.active).orderBy('mt.starts_at').execute();
-}
-
-export async function findUsers({ db }: Queryable, ids: string[]) {
-  if (!ids.length) return new Map<string, { id: string; email: string; name: string | null; time_zone: string | null; locale: string }>();
-  const rows = await db.selectFrom('users').select(['id', 'email', 'name', 'time_zone', 'locale']).where('id', 'in', ids).execute();
-  return new Map(rows.map((r) => [r.id, r]));
+export async function listMeetingsOfRequest({ db }: Queryable, requestId: string, withDrafts: boolean) {
+  return meetingsWithContext(db)
+    .where('mt.request_id', '=', requestId)
+    .where('mt.status', 'in', meetingStatusSets.active)
+    .$if(!withDrafts, (q) => q.where('mt.published_at', 'is not', null))
+    .orderBy('mt.starts_at')
+    .execute();
 }

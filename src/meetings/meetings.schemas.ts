@@ -48,6 +48,12 @@ export const anotherTimeBody = z.object({ note: z.string().trim().max(1000, 'mus
 /** What "accept all" did: the meetings now accepted by the caller's side, and those that became confirmed. */
 export const acceptAllAnswer = z.object({ accepted: z.array(uuid), confirmed: z.array(uuid) }).strict().meta({ id: 'AcceptAll' });
 
+/** What publishing a draft schedule did. */
+export const publishAnswer = z
+  .object({ published: z.number().int().meta({ description: 'Meetings that were a draft and are now shown to their parties' }), emails: z.number().int().meta({ description: 'Emails queued' }) })
+  .strict()
+  .meta({ id: 'Publication' });
+
 /** A person's private calendar feed: the address to download (https) and to subscribe (webcal). */
 export const calendarFeedAnswer = z
   .object({ url: z.string().meta({ description: 'https address of the .ics file; keep it private' }), webcalUrl: z.string().meta({ description: 'The same as webcal://, for calendar clients to subscribe' }) })
@@ -74,6 +80,7 @@ export const meetingAnswer = z
       .strict()
       .meta({ description: 'The person who comes for each side: the author of the request and of the response' }),
     declineReason: z.string().nullable().meta({ description: 'What the party who declined wrote, if anything' }),
+    published: z.boolean().meta({ description: 'False while the meeting is a draft that only organizers see (a marketplace that reviews before sending)' }),
     anotherTimeAsked: z
       .object({ by: z.enum(['requester', 'provider']), note: z.string().nullable(), at: instant })
       .strict()

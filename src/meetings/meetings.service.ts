@@ -207,5 +207,5 @@ export async function getTimetable(ctx: AppContext, actorOrNull: Actor | null, s
 
 /** The active meetings of a request, for those who may see them on its page (none for anyone else). */
 export async function listMeetingsOfRequestFor(ctx: AppContext, actor: Actor | null, request: { id: string; organization_id: string }) {
-  return canSeeMeetingsOfRequest(actor, request) ? listMeetingsOfRequest(ctx, request.id) : [];
+  return canSeeMeetingsOfRequest(actor, request) ? listMeetingsOfRequest(ctx, request.id, !!actor?.isOrganizer) : [];
 }

@@ -45,17 +45,55 @@ describe('side meetings in the browser', () => {
     expect(await requester.getByText('Requester: accepted').isVisible()).toBe(true);
     await snap(requester, 'meetings-02-requester-accepted');
 
-    const provider = await (await signedIn(iom)).newPage();
-    await provider.goto(`${t.env.baseUrl}/meetings`);
-    await provider.getByRole('button', { name: 'Decline the meeting with Secretaría de Relaciones Exteriores, Mexico' }).click();
-    await expect.poll(() => provider.getByRole('status').first().textContent()).toContain('You declined the meeting');
-    await snap(provider, 'meetings-03-provider-declined');
+    // The provider answers on a phone, without JavaScript, in French: decline with a reason after a
+    // confirmation, take it back, then decline for good.
+    const phone = await browser.newContext({ viewport: { width: 375, height: 740 }, javaScriptEnabled: false, locale: 'fr-FR', extraHTTPHeaders: { 'accept-language': 'fr' } });
+    await phone.addCookies([{ name: 'fm_session', value: iom.browserToken, url: t.env.baseUrl, httpOnly: true, sameSite: 'Lax' }]);
+    const provider = await phone.newPage();
+    provider.setDefaultTimeout(8000);
+    await provider.goto(`${t.env.baseUrl}/meetings?lang=fr`);
+    expect(await provider.getByRole('link', { name: 'S’abonner dans votre agenda' }).getAttribute('href')).toMatch(/^webcal:\/\/.+\/calendar\/.+\.ics$/);
+    expect(await provider.getByText('Contact du demandeur').first().isVisible()).toBe(true);
+    await provider.getByRole('link', { name: 'Refuser… la réunion avec Secretaría de Relaciones Exteriores, Mexico' }).click();
+    await expect.poll(() => provider.getByRole('heading', { level: 1 }).textContent()).toContain('Refuser la réunion avec Secretaría de Relaciones Exteriores, Mexico ?');
+    await provider.getByLabel('Pourquoi vous refusez').fill('Notre experte ne peut pas venir ce jour-là.');
+    await snap(provider, 'meetings-03-provider-decline-confirm');
+    await provider.getByRole('button', { name: 'Oui, refuser la réunion' }).click();
+    await expect.poll(() => provider.getByRole('status').first().textContent()).toContain('Vous avez refusé la réunion');
+    expect(await provider.getByText('Notre experte ne peut pas venir ce jour-là.').isVisible()).toBe(true);
+    await snap(provider, 'meetings-04-provider-declined');
+    await provider.getByRole('button', { name: 'Accepter à nouveau la réunion avec Secretaría de Relaciones Exteriores, Mexico' }).click();
+    await expect.poll(() => provider.getByRole('status').first().textContent()).toContain('Vous avez accepté la réunion');
+    await provider.getByRole('link', { name: 'Refuser… la réunion avec Secretaría de Relaciones Exteriores, Mexico' }).click();
+    await provider.getByRole('button', { name: 'Oui, refuser la réunion' }).click();
+    await expect.poll(() => provider.getByRole('status').first().textContent()).toContain('Vous avez refusé la réunion');
+
+    // The meeting's own page, in Spanish, with its calendar file.
+    const spanish = await browser.newContext({ locale: 'es-ES', extraHTTPHeaders: { 'accept-language': 'es' } });
+    await spanish.addCookies([{ name: 'fm_session', value: bangladesh.browserToken, url: t.env.baseUrl, httpOnly: true, sameSite: 'Lax' }]);
+    const reader = await spanish.newPage();
+    await reader.goto(`${t.env.baseUrl}/meetings?lang=es`);
+    await reader.getByRole('link', { name: 'International Labour Organization (ILO)' }).first().click();
+    await expect.poll(() => reader.getByRole('heading', { level: 1 }).textContent()).toContain('Reunión paralela con International Labour Organization (ILO)');
+    expect(await reader.getByText('Contacto del proveedor').isVisible()).toBe(true);
+    const download = await reader.request.get(`${t.env.baseUrl}${await reader.getByRole('link', { name: /Archivo de calendario/ }).getAttribute('href')}`);
+    expect(download.headers()['content-type']).toContain('text/calendar');
+    expect(await download.text()).toContain('STATUS:TENTATIVE');
+    await snap(reader, 'meetings-05-meeting-page-es');
+
+    // The same pages on a 375 px phone (with scripts, to measure): nothing wider than the screen.
+    const measured = await (await browser.newContext({ viewport: { width: 375, height: 740 } })).newPage();
+    await measured.context().addCookies([{ name: 'fm_session', value: iom.browserToken, url: t.env.baseUrl, httpOnly: true, sameSite: 'Lax' }]);
+    for (const path of ['/meetings', `/meetings/${(await t.api('GET', '/api/v1/meetings', { token: iom.token })).body.items[0].id}`]) {
+      await measured.goto(`${t.env.baseUrl}${path}`);
+      expect(await measured.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(375);
+    }
 
     const secretariat = await (await signedIn(organizer)).newPage();
     await secretariat.goto(`${t.env.baseUrl}/organizer/marketplaces/gfmd-2007/timetable`);
     const grid = secretariat.getByRole('table', { name: /Meetings on 2027-07-10/ });
     await expect.poll(() => grid.textContent()).toContain('Ministry of Expatriates Welfare, Bangladesh');
     expect(await grid.textContent()).not.toContain('Secretaría de Relaciones Exteriores, Mexico');
-    await snap(secretariat, 'meetings-04-organizer-timetable');
+    await snap(secretariat, 'meetings-06-organizer-timetable');
   });
 });

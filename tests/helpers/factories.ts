@@ -76,6 +76,9 @@ export async function createTestMarketplace(ctx: AppContext, organizer: TestPers
     responseDeadline: new Date(now + 30 * 24 * 3600 * 1000).toISOString(),
     forumStartsAt: '2027-07-09',
     forumEndsAt: '2027-07-11',
+    // Most tests (and the bench) follow a run's emails: the run sends them itself. Tests of the review
+    // before sending (the product's default) ask for it.
+    meetingPublication: 'immediate',
     rooms: ['Room A', 'Room B'],
     sessions: [
       { code: '1.2', title: 'Temporary labour migration as a contribution to development', startsAt: '2027-07-10T15:00', endsAt: '2027-07-10T18:00' },

@@ -38,7 +38,7 @@ let marketplacesMade = 0;
  * (two), ILO, IOM and UNDP respond, and Bangladesh prefers ILO. One room and a short forum day make the
  * schedule tight; ILO is rapporteur of session 1.2 (15:00-16:00), so its meetings come after it.
  */
-async function respondedMarketplace(t: Handle, options: { responseDeadline?: string } = {}) {
+async function respondedMarketplace(t: Handle, options: { responseDeadline?: string; meetingPublication?: 'review' | 'immediate' } = {}) {
   const { organizer, bangladesh, mexico, ilo, iom, undp } = t.people;
   const n = ++marketplacesMade;
   const day = DateTime.fromISO('2027-07-10').plus({ days: n }).toISODate()!;
@@ -47,6 +47,7 @@ async function respondedMarketplace(t: Handle, options: { responseDeadline?: str
     slug,
     name: `Matching marketplace ${n}`,
     ...(options.responseDeadline ? { responseDeadline: options.responseDeadline } : {}),
+    ...(options.meetingPublication ? { meetingPublication: options.meetingPublication } : {}),
     rooms: ['Room A'],
     sideMeetingsFrom: '15:00',
     sideMeetingsUntil: '17:00',
@@ -175,7 +176,7 @@ describe('the matching run, started by the worker', () => {
     // A run that read the meeting before the decline and now moves or cancels it leaves it declined, and
     // gets no new meeting for the declined offer.
     const write = (w: Partial<MeetingWrites>) =>
-      inTransaction(t.env.ctx, (tx) => writeRunMeetings(tx, 'system', { runId: meeting.run_id, marketplaceId: meeting.marketplace_id, creates: [], moves: [], cancels: [], cancelReason: 'stale', ...w }));
+      inTransaction(t.env.ctx, (tx) => writeRunMeetings(tx, 'system', { runId: meeting.run_id, marketplaceId: meeting.marketplace_id, creates: [], moves: [], cancels: [], cancelReason: 'stale', publish: true, ...w }));
     expect(await write({ moves: [{ id: meeting.id, roomId: meeting.room_id, startsAt: new Date(meeting.starts_at.getTime() + 3600_000), endsAt: new Date(meeting.ends_at.getTime() + 3600_000) }] })).toEqual([]);
     expect(await write({ cancels: [{ id: meeting.id }] })).toEqual([]);
     const again = { id: randomUUID(), requestId: meeting.request_id, responseId: meeting.response_id, requesterOrgId: meeting.requester_org_id, providerOrgId: meeting.provider_org_id, roomId: meeting.room_id, startsAt: meeting.starts_at, endsAt: meeting.ends_at, score: 1, scoreParts: [] };
@@ -355,13 +356,14 @@ describe('the matching run, called directly', () => {
     expect(await pageAs()).not.toContain('id="meetings-title"');
   });
 
-  it('a declined meeting cannot be accepted any more, and every answer leaves an audit row', async () => {
+  it('a declined meeting cannot be accepted by the party that did not decline it, and every answer leaves an audit row', async () => {
     const { env, api } = t;
-    const { ilo, mexico } = t.people;
+    const { ilo, mexico, bangladesh } = t.people;
     const { marketplaceId } = await agreedMarketplace();
-    const declined = await env.ctx.db.selectFrom('meetings').select(['id', 'provider_org_id']).where('marketplace_id', '=', marketplaceId).where('status', '=', 'declined').executeTakeFirstOrThrow();
+    const declined = await env.ctx.db.selectFrom('meetings').select(['id', 'provider_org_id', 'requester_org_id']).where('marketplace_id', '=', marketplaceId).where('status', '=', 'declined').executeTakeFirstOrThrow();
     expect(declined.provider_org_id).toBe(ilo.organizationId);
-    const late = await api('POST', `/api/v1/meetings/${declined.id}/accept`, { token: ilo.token });
+    expect(declined.requester_org_id).toBe(bangladesh.organizationId);
+    const late = await api('POST', `/api/v1/meetings/${declined.id}/accept`, { token: bangladesh.token });
     expect(late.status).toBe(409);
     expect(late.body.detail).toContain('This meeting was declined');
     const trail = (id: string) => env.ctx.db.selectFrom('audit_events').select(['action', 'from_status', 'to_status']).where('entity', '=', 'meeting').where('entity_id', '=', id).orderBy('at').execute();
@@ -413,5 +415,142 @@ describe('the matching run, called directly', () => {
     expect((await api('GET', `/api/v1/marketplaces/${slug.toUpperCase()}/matching-runs`, { token: organizer.token })).status).toBe(200);
     expect((await api('GET', '/api/v1/marketplaces/no%20such/matching-runs', { token: organizer.token })).status).toBe(404);
     expect((await api('GET', `/api/v1/marketplaces/${slug}/matching-runs`, { token: mexico.token })).status).toBe(403);
+  });
+
+  it('answering like a person: decline with a reason, take it back, ask for another time (the next run moves it), accept all', async () => {
+    const { env, api } = t;
+    const { organizer } = t.people;
+    const tokenOf = (orgId: string) => Object.values(t.people).find((p) => p.organizationId === orgId)!;
+    // The decline's re-run waits, as it does by default, so taking the decline back is not raced by it.
+    const config = env.ctx.config as { DECLINE_RERUN_DELAY_SECONDS: number };
+    const delay = config.DECLINE_RERUN_DELAY_SECONDS;
+    config.DECLINE_RERUN_DELAY_SECONDS = 3600;
+    try {
+      const { marketplaceId, slug } = await matchedMarketplace(t);
+      const [meeting] = await meetingsOf(t, slug);
+      const requester = tokenOf(meeting!.requester.id);
+      const provider = tokenOf(meeting!.provider.id);
+      const before = (await api('GET', `/api/v1/meetings/${meeting!.id}`, { token: provider.token })).body;
+      // Each side's contact person, by name and address.
+      expect(before.contacts.requester.email).toBe(requester.email);
+      expect(before.contacts.provider.email).toBe(provider.email);
+
+      // A reason that is too long names its field; nothing changes.
+      const tooLong = await api('POST', `/api/v1/meetings/${meeting!.id}/decline`, { token: provider.token, body: { reason: 'x'.repeat(1001) } });
+      expect(tooLong.status).toBe(422);
+      expect(JSON.stringify(tooLong.body.errors)).toContain('reason');
+      const declined = await api('POST', `/api/v1/meetings/${meeting!.id}/decline`, { token: provider.token, body: { reason: 'Our expert cannot travel that week.' } });
+      expect(declined.status).toBe(200);
+      expect(declined.body).toMatchObject({ status: 'declined', providerAnswer: 'declined', declineReason: 'Our expert cannot travel that week.', sequence: before.sequence + 1 });
+      // The requester is told who declined and why, with a calendar cancellation.
+      const told = await env.ctx.db.selectFrom('outbox').select(['text_body', 'attachments']).where('idempotency_key', '=', `meeting:${meeting!.id}:${before.sequence + 1}:cancelled:requester`).executeTakeFirstOrThrow();
+      expect(told.text_body).toContain('Our expert cannot travel that week.');
+      expect(told.text_body).toContain(`Declined by`);
+      expect(told.attachments[0]!.content).toContain('METHOD:CANCEL');
+      // The requester cannot accept a meeting the provider declined; the provider can take it back.
+      expect((await api('POST', `/api/v1/meetings/${meeting!.id}/accept`, { token: requester.token })).status).toBe(409);
+      const back = await api('POST', `/api/v1/meetings/${meeting!.id}/accept`, { token: provider.token });
+      expect(back.status).toBe(200);
+      expect(back.body).toMatchObject({ status: 'proposed', providerAnswer: 'accepted', requesterAnswer: 'pending', declineReason: null, sequence: before.sequence + 2 });
+      const again = await env.ctx.db.selectFrom('outbox').select(['to_email', 'attachments']).where('idempotency_key', 'like', `meeting:${meeting!.id}:${before.sequence + 2}:new:%`).execute();
+      expect(again.map((e) => e.to_email).sort()).toEqual([requester.email, provider.email].sort());
+      expect(again[0]!.attachments[0]!.content).toContain('STATUS:TENTATIVE');
+      const trail = await env.ctx.db.selectFrom('audit_events').select(['action', 'to_status']).where('entity', '=', 'meeting').where('entity_id', '=', meeting!.id).orderBy('at').execute();
+      expect(trail).toEqual([
+        { action: 'decline', to_status: 'declined' },
+        { action: 'reinstate', to_status: 'proposed' },
+      ]);
+
+      // The requester asks for another time: the secretariat sees it, and the next run moves the meeting.
+      const asked = await api('POST', `/api/v1/meetings/${meeting!.id}/another-time`, { token: requester.token, body: { note: 'Any time on the next day' } });
+      expect(asked.status).toBe(200);
+      expect(asked.body.anotherTimeAsked).toEqual({ by: 'requester', note: 'Any time on the next day', at: expect.any(String) });
+      const timetable = await (await fetch(new URL(`/organizer/marketplaces/${slug}/timetable`, env.baseUrl), { headers: { cookie: `fm_session=${organizer.browserToken}` } })).text();
+      expect(timetable).toContain('Another time asked');
+      expect(timetable).toContain('Any time on the next day');
+      await runMatching(env.ctx, marketplaceId, 'organizer');
+      const after = (await api('GET', `/api/v1/meetings/${meeting!.id}`, { token: requester.token })).body;
+      expect(after.startsAt === before.startsAt && ['proposed', 'confirmed'].includes(after.status)).toBe(false);
+      if (after.status === 'proposed') expect(after.anotherTimeAsked).toBeNull();
+
+      // Accept all: every meeting that waits for the provider's answer, in one call.
+      const waiting = (await api('GET', '/api/v1/meetings', { token: provider.token })).body.items.filter((m: { status: string; providerAnswer: string; provider: { id: string } }) => m.status === 'proposed' && m.provider.id === provider.organizationId && m.providerAnswer === 'pending');
+      const all = await api('POST', '/api/v1/meetings/accept-all', { token: provider.token });
+      expect(all.status).toBe(200);
+      expect([...all.body.accepted, ...all.body.confirmed].sort()).toEqual(waiting.map((m: { id: string }) => m.id).sort());
+      expect((await api('POST', '/api/v1/meetings/accept-all', { token: provider.token })).body).toEqual({ accepted: [], confirmed: [] });
+    } finally {
+      config.DECLINE_RERUN_DELAY_SECONDS = delay;
+    }
+  });
+
+  it('a private calendar feed: a calendar client reads it without signing in, with a reminder before each meeting, until its address is replaced', async () => {
+    const { api, env } = t;
+    const { slug } = await matchedMarketplace(t);
+    const [meeting] = await meetingsOf(t, slug);
+    const person = Object.values(t.people).find((p) => p.organizationId === meeting!.requester.id)!;
+    const feed = await api('GET', '/api/v1/me/calendar', { token: person.token });
+    expect(feed.status).toBe(200);
+    expect(feed.body.webcalUrl).toBe(feed.body.url.replace(/^https?:/, 'webcal:'));
+    const path = new URL(feed.body.url).pathname;
+    const read = await fetch(new URL(path, env.baseUrl));
+    expect(read.status).toBe(200);
+    expect(read.headers.get('content-type')).toContain('text/calendar');
+    const text = await read.text();
+    const events = Object.values(ical.sync.parseICS(text)).filter((c) => c?.type === 'VEVENT') as ical.VEvent[];
+    const event = events.find((e) => e.uid === `meeting-${meeting!.id}@localhost`)!;
+    expect(event.status).toBe('TENTATIVE');
+    expect(new Date(event.start).toISOString()).toBe(new Date(meeting!.startsAt).toISOString());
+    expect(text).toContain('TRIGGER:-PT15M');
+    expect(text).toContain('BEGIN:VTIMEZONE');
+    // A wrong token, another person's id with this token, and the address after it is replaced: 404.
+    expect((await fetch(new URL(path.replace(/\/[^/]+\.ics$/, '/AAAA.ics'), env.baseUrl))).status).toBe(404);
+    const other = Object.values(t.people).find((p) => p.id !== person.id)!;
+    expect((await fetch(new URL(path.replace(person.id, other.id), env.baseUrl))).status).toBe(404);
+    const replaced = await api('POST', '/api/v1/me/calendar/reset', { token: person.token });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body.url).not.toBe(feed.body.url);
+    expect((await fetch(new URL(path, env.baseUrl))).status).toBe(404);
+    expect((await fetch(new URL(new URL(replaced.body.url).pathname, env.baseUrl))).status).toBe(200);
+    // The meeting's own file, for its parties.
+    const file = await fetch(new URL(`/meetings/${meeting!.id}/calendar.ics`, env.baseUrl), { headers: { cookie: `fm_session=${person.browserToken}` } });
+    expect(file.status).toBe(200);
+    expect(await file.text()).toContain(`UID:meeting-${meeting!.id}@localhost`);
+  });
+
+  it('review before sending: a run writes a draft only organizers see and mails nobody; publishing shows it to the parties and sends the invitations once', async () => {
+    const { env, api } = t;
+    const { organizer } = t.people;
+    const made = await respondedMarketplace(t, { meetingPublication: 'review' });
+    await passDeadline(env.ctx, [made.training.id, made.remittances.id]);
+    const { changes } = await runMatching(env.ctx, made.marketplaceId, 'organizer');
+    expect(changes.created).toBeGreaterThan(0);
+    const drafts = await meetingsOf(t, made.slug);
+    expect(drafts.length).toBe(changes.created);
+    for (const d of drafts) expect((d as unknown as { published: boolean }).published).toBe(false);
+    const party = Object.values(t.people).find((p) => p.organizationId === drafts[0]!.requester.id)!;
+    // The parties see nothing yet, and nothing was sent about these meetings.
+    expect((await api('GET', '/api/v1/meetings', { token: party.token })).body.items.filter((m: { marketplace: string }) => m.marketplace === made.slug)).toEqual([]);
+    expect((await api('GET', `/api/v1/meetings/${drafts[0]!.id}`, { token: party.token })).status).toBe(404);
+    expect((await api('POST', `/api/v1/meetings/${drafts[0]!.id}/accept`, { token: party.token })).status).toBe(404);
+    const mailed = () => env.ctx.db.selectFrom('outbox').select(['idempotency_key', 'to_email']).where((eb) => eb.or(drafts.map((d) => eb('idempotency_key', 'like', `meeting:${d.id}:%`)))).execute();
+    expect(await mailed()).toEqual([]);
+    const timetable = await (await fetch(new URL(`/organizer/marketplaces/${made.slug}/timetable`, env.baseUrl), { headers: { cookie: `fm_session=${organizer.browserToken}` } })).text();
+    expect(timetable).toContain(`${drafts.length} meetings are a draft`);
+    // Only organizers publish.
+    expect((await api('POST', `/api/v1/marketplaces/${made.slug}/schedule/publish`, { token: party.token })).status).toBe(403);
+    const published = await api('POST', `/api/v1/marketplaces/${made.slug}/schedule/publish`, { token: organizer.token });
+    expect(published.status).toBe(200);
+    expect(published.body.published).toBe(drafts.length);
+    const sent = await mailed();
+    expect(sent).toHaveLength(drafts.length * 2);
+    expect(sent.every((e) => e.idempotency_key.endsWith(':requester') || e.idempotency_key.endsWith(':provider'))).toBe(true);
+    expect((await api('GET', `/api/v1/meetings/${drafts[0]!.id}`, { token: party.token })).body.published).toBe(true);
+    // The responders left without a meeting get their note at publication, and each requester its summary.
+    const notes = await env.ctx.db.selectFrom('outbox').select('idempotency_key').where('idempotency_key', 'like', 'meetings-summary:%').where('idempotency_key', 'like', '%publication-%').execute();
+    expect(notes.length).toBeGreaterThan(0);
+    // Publishing again publishes and sends nothing.
+    expect((await api('POST', `/api/v1/marketplaces/${made.slug}/schedule/publish`, { token: organizer.token })).body).toEqual({ published: 0, emails: 0 });
+    expect(await mailed()).toHaveLength(drafts.length * 2);
   });
 });

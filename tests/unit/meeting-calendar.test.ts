@@ -68,7 +68,7 @@ describe('the meeting calendar', () => {
     expect(event!.uid).toBe('meeting-a6b1c1de-0000-4000-8000-000000000001@marketplace.example.org');
     expect(event!.status).toBe('TENTATIVE');
     expect(new Date(event!.start).toISOString()).toBe('2027-07-10T13:00:00.000Z');
-    expect(new Date(event!.end).toISOString()).toBe('2027-07-10T13:30:00.000Z');
+    expect(new Date(event!.end!).toISOString()).toBe('2027-07-10T13:30:00.000Z');
     expect(lines).toContain(`URL;VALUE=URI:${meeting.url}`);
   });
 

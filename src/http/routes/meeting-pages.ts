@@ -20,6 +20,7 @@ import {
 import { canAcceptMeeting, canAnswerMeeting, canAskForAnotherTime, canReinstateMeeting, canSeeScore, partyMayReinstate, partyOf } from '../../meetings/meetings.policy.ts';
 import type { Actor } from '../../auth/actor.ts';
 import type { MeetingDetail } from '../../meetings/meetings.repository.ts';
+import { publishSchedule } from '../../meetings/publication.service.ts';
 import { calendarFeed, FEED_REMINDER_MINUTES, myCalendarFeed, resetMyCalendarFeed } from '../../meetings/calendar-feed.service.ts';
 import { meetingStatusSets } from '../../meetings/meeting-status.ts';
 import { getResponse } from '../../responses/responses.service.ts';
@@ -242,8 +243,18 @@ export function meetingPages(ctx: AppContext): Router {
       grid,
       meetings,
       runs: runs.map(runForPage),
-      notice: str(req.query.notice) === 'queued' ? t(req.locale, 'The matching run is queued; reload in a moment.') : undefined,
+      drafts: meetings.filter((m) => !m.published_at).length,
+      notice:
+        str(req.query.notice) === 'queued'
+          ? t(req.locale, 'The matching run is queued; reload in a moment.')
+          : str(req.query.notice) === 'published'
+            ? t(req.locale, 'Published: {{count}} meetings are now shown to their parties, and their invitations are on their way.', { count: Number(str(req.query.count)) || 0 })
+            : undefined,
     });
+  });
+  router.post('/organizer/marketplaces/:slug/schedule/publish', async (req, res) => {
+    const { published } = await publishSchedule(ctx, req.actor, slugParam(req.params.slug));
+    res.redirect(303, `/organizer/marketplaces/${req.params.slug}/timetable?notice=published&count=${published}`);
   });
   router.post('/organizer/marketplaces/:slug/matching-runs', async (req, res) => {
     await requestMatchingRun(ctx, req.actor, slugParam(req.params.slug));

@@ -66,6 +66,7 @@ function marketplaceFormToInput(values: FormValues) {
     sideMeetingsFrom: str(values.sideMeetingsFrom),
     sideMeetingsUntil: str(values.sideMeetingsUntil),
     sealedResponses: str(values.sealedResponses) === 'true',
+    meetingPublication: str(values.meetingPublication) === 'immediate' ? 'immediate' : 'review',
     rooms: lines(values.rooms),
     sessions: sessions.rows.map(([code, title, startsAt, endsAt]) => ({
       code: code ?? '',
@@ -115,6 +116,7 @@ function marketplaceToFormValues({ marketplace: m, rooms, sessions }: Marketplac
     sideMeetingsFrom: m.meeting_day_starts.slice(0, 5),
     sideMeetingsUntil: m.meeting_day_ends.slice(0, 5),
     sealedResponses: m.sealed_responses ? 'true' : '',
+    meetingPublication: m.meeting_publication,
     rooms: rooms.map((r) => r.name).join('\n'),
     sessions: sessions.map((s) => `${s.code} | ${s.title} | ${local(s.starts_at)} | ${local(s.ends_at)}`).join('\n'),
     roles: sessions.flatMap((s) => s.roles.map((r) => `${s.code} | ${r.organizationName} | ${r.role}`)).join('\n'),

@@ -1,0 +1,84 @@
+import { sql } from 'kysely';
+import type { AppContext } from '../context.ts';
+import { requireActor, type Actor } from '../auth/actor.ts';
+import { recordAudit } from '../audit/audit.repository.ts';
+import { forbidden } from '../shared/errors.ts';
+import { inTransaction } from '../shared/transaction.ts';
+import type { OutboxEmail } from '../email/outbox.repository.ts';
+import { findMarketplace } from '../marketplaces/marketplaces.service.ts';
+import { listActiveMeetingsOfRequests, withMatchingLock } from './matching-store.repository.ts';
+import { listMeetingsByIds } from './meetings.repository.ts';
+import { meetingNoticeEmails, noticeFactsOf, notMatchedEmail, requesterSummaryEmail } from './meeting-notifications.ts';
+import { canPublishSchedule } from './meetings.policy.ts';
+
+/**
+ * Publishes a marketplace's draft schedule (its "review before sending"): every draft meeting that
+ * still stands becomes visible to its parties, who are sent its invitation; the responders that the
+ * runs left without a meeting get their note, and each requester the summary of its meetings. Runs
+ * of the marketplace wait meanwhile (the same lock). Publishing twice sends nothing twice (the
+ * outbox's idempotency keys).
+ */
+export async function publishSchedule(ctx: AppContext, actorOrNull: Actor | null, slug: string): Promise<{ published: number; emails: number }> {
+  const actor = requireActor(actorOrNull);
+  if (!canPublishSchedule(actor)) throw forbidden('Only the forum secretariat (organizers) can do this.');
+  const marketplace = await findMarketplace(ctx, slug);
+  return withMatchingLock(ctx, marketplace.id, (connection) =>
+    inTransaction(
+      ctx,
+      async (tx) => {
+        const published = await tx.db
+          .updateTable('meetings')
+          .set({ published_at: sql`now()` })
+          .where('marketplace_id', '=', marketplace.id)
+          .where('published_at', 'is', null)
+          .where('status', 'in', ['proposed', 'confirmed'])
+          .returning('id')
+          .execute();
+        const meetings = await listMeetingsByIds(tx, published.map((m) => m.id));
+        if (meetings.length === 0) return { published: 0, emails: 0 };
+        const emails: OutboxEmail[] = [];
+        for (const m of meetings) emails.push(...meetingNoticeEmails(ctx, noticeFactsOf(m), m.status === 'confirmed' ? 'confirmed' : 'new'));
+
+        // Those the runs left without a meeting: the note they did not get under review (once: its key).
+        const notMatched = await tx.db
+          .selectFrom('responses as s')
+          .innerJoin('requests as r', 'r.id', 's.request_id')
+          .innerJoin('organizations as ro', 'ro.id', 'r.organization_id')
+          .innerJoin('users as u', 'u.id', 's.created_by')
+          .select(['s.id', 's.request_id', 'r.title', 'ro.name as requester_name', 'u.email', 'u.name', 'u.locale', 'u.time_zone'])
+          .where('r.marketplace_id', '=', marketplace.id)
+          .where('s.status', '=', 'not_matched')
+          .execute();
+        for (const n of notMatched) {
+          emails.push(notMatchedEmail(ctx, { responseId: n.id, requestId: n.request_id, requestTitle: n.title, requesterName: n.requester_name, marketplaceName: marketplace.name, to: { email: n.email, name: n.name, locale: n.locale, time_zone: n.time_zone } }));
+        }
+
+        // Each requester whose meetings were published: the summary of them all.
+        const requestIds = [...new Set(meetings.map((m) => m.request_id))];
+        const active = await listActiveMeetingsOfRequests(tx, requestIds);
+        const names = new Map(meetings.flatMap((m) => [[m.provider_org_id, m.provider_name] as const]));
+        const rooms = new Map(meetings.map((m) => [m.room_id, m.room_name]));
+        const publication = new Date().toISOString();
+        for (const requestId of requestIds) {
+          const m = meetings.find((x) => x.request_id === requestId)!;
+          if (!m.requester_email) continue;
+          const mine = active.filter((a) => a.request_id === requestId).map((a) => ({ provider: names.get(a.provider_org_id) ?? '', startsAt: a.starts_at, room: rooms.get(a.room_id) ?? '' }));
+          emails.push(
+            requesterSummaryEmail(ctx, {
+              requestId,
+              runId: `publication-${publication}`,
+              requestTitle: m.request_title,
+              to: { email: m.requester_email, name: m.requester_person, locale: m.requester_locale ?? 'en', time_zone: m.requester_time_zone },
+              timeZone: m.time_zone,
+              meetings: mine,
+            }),
+          );
+        }
+        await tx.queueEmails(emails);
+        await recordAudit(tx, actor, { entity: 'marketplace', entityId: marketplace.id, action: 'publish-schedule', detail: { meetings: meetings.length, emails: emails.length } });
+        return { published: meetings.length, emails: emails.length };
+      },
+      { db: connection },
+    ),
+  );
+}
