@@ -1,3 +1,4 @@
+import { cancellationReasons } from './meeting-notifications.ts';
 import { sql, type Kysely } from 'kysely';
 import type { Database, MatchingRunStage } from '../../db/types.ts';
 import type { Actor } from '../auth/actor.ts';
@@ -82,7 +83,13 @@ export async function loadMatchingSnapshot(connection: Kysely<Database>, marketp
         .where('marketplace_id', '=', marketplaceId)
         .where('status', 'in', meetingStatusSets.active)
         .execute();
-      const declined = await db.selectFrom('meetings').select('response_id').where('marketplace_id', '=', marketplaceId).where('status', '=', 'declined').execute();
+      // Offers not to schedule again: a party declined their meeting, or the secretariat removed it.
+      const declined = await db
+        .selectFrom('meetings')
+        .select('response_id')
+        .where('marketplace_id', '=', marketplaceId)
+        .where((eb) => eb.or([eb('status', '=', 'declined'), eb('ended_reason', '=', cancellationReasons.removedBySecretariat)]))
+        .execute();
       // The people the run may write to: the requesters and the responders of this marketplace.
       const users = await db
         .selectFrom('users as u')
@@ -185,7 +192,7 @@ export async function writeMeetings({ db }: Queryable, w: MeetingWrites, actor: 
         ${c.map((m) => m.score)}::float8[], ${c.map((m) => JSON.stringify(m.scoreParts))}::jsonb[]
       ) AS v(id, request_id, response_id, requester_org_id, provider_org_id, room_id, starts_at, ends_at, score, score_parts)
       JOIN responses s ON s.id = v.response_id AND s.status IN (${sql.join(responseStatusSets.offered)})
-      WHERE NOT EXISTS (SELECT 1 FROM meetings d WHERE d.response_id = v.response_id AND d.status = 'declined')
+      WHERE NOT EXISTS (SELECT 1 FROM meetings d WHERE d.response_id = v.response_id AND (d.status = 'declined' OR d.ended_reason = ${cancellationReasons.removedBySecretariat}))
       RETURNING id, requester_org_id, provider_org_id, starts_at, ends_at
     ), attendance_new AS (
       INSERT INTO meeting_attendance (meeting_id, organization_id, during)

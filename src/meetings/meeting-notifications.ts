@@ -22,6 +22,7 @@ export const cancellationReasons = {
   requesterDeclined: N_('the requester declined it'),
   providerDeclined: N_('the provider declined it'),
   noLongerHeld: N_('the matching run could no longer hold it (a party became unavailable or the offer changed)'),
+  removedBySecretariat: N_('the secretariat removed it from the schedule'),
 };
 
 export function meetingAnswerUrl(ctx: AppContext, meetingId: string, party: MeetingParty): string {

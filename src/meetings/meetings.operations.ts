@@ -1,7 +1,9 @@
 import { operation, pathParams, recordId } from '../http/operation.ts';
 import { listOf } from '../shared/answer-fields.ts';
 import { publishSchedule } from './publication.service.ts';
-import { acceptAllAnswer, publishAnswer, anotherTimeBody, calendarFeedAnswer, declineBody, marketplaceSlug, matchingRunAnswer, meetingAnswer, queuedRunAnswer, reportAnswer, unavailabilityAnswer, unavailabilityBody } from './meetings.schemas.ts';
+import { moveMeetingByOrganizer, placesForMeeting, removeMeetingByOrganizer } from './meeting-edits.service.ts';
+import { isoInZone } from '../shared/time.ts';
+import { moveBody, placeAnswer, acceptAllAnswer, publishAnswer, anotherTimeBody, calendarFeedAnswer, declineBody, marketplaceSlug, matchingRunAnswer, meetingAnswer, queuedRunAnswer, reportAnswer, unavailabilityAnswer, unavailabilityBody } from './meetings.schemas.ts';
 import { FEED_REMINDER_MINUTES, myCalendarFeed, resetMyCalendarFeed } from './calendar-feed.service.ts';
 import { acceptAllMeetings, answerMeetingAsMember, askForAnotherTime, declareUnavailability, getMeetingFor, listMarketplaceMeetings, listMatchingRuns, listMyMeetings, requestMatchingRun } from './meetings.service.ts';
 import { marketplaceReport, reportToJson } from './report.service.ts';
@@ -195,6 +197,55 @@ export const meetingOperations = [
       await askForAnotherTime(ctx, actor, params.id, body.note || null);
       const meeting = await getMeetingFor(ctx, actor, params.id);
       return meetingToJson(meeting, { withScore: canSeeScore(actor, meeting) });
+    },
+  }),
+  operation({
+    operationId: 'listMeetingPlaces',
+    method: 'get',
+    path: '/meetings/{id}/places',
+    tag: 'Matching',
+    summary: 'Where a meeting could move: every forum slot and room free then for the room and both organizations',
+    description: "Slots when either organization has another meeting, an agenda role or a declared unavailability are left out, as the matching run leaves them out.",
+    allow: ['organizer'],
+    params: meetingParams,
+    status: 200,
+    answer: listOf(placeAnswer),
+    async handler(ctx, { actor, params }) {
+      const { meeting, places } = await placesForMeeting(ctx, actor, params.id);
+      return { items: places.map((p) => ({ place: p.key, startsAt: isoInZone(p.startsAt, meeting.time_zone), endsAt: isoInZone(p.endsAt, meeting.time_zone), room: p.roomName })), nextCursor: null };
+    },
+  }),
+  operation({
+    operationId: 'moveMeeting',
+    method: 'post',
+    path: '/meetings/{id}/move',
+    tag: 'Matching',
+    summary: 'Move a meeting to a free place (the secretariat)',
+    description: 'Both answers go back to pending and, if the meeting was published, both parties get the new invitation. 422 for a place that is not free; 409 if the database finds a double booking meanwhile.',
+    allow: ['organizer'],
+    params: meetingParams,
+    body: moveBody,
+    status: 200,
+    answer: meetingAnswer,
+    async handler(ctx, { actor, params, body }) {
+      const meeting = (await moveMeetingByOrganizer(ctx, actor, params.id, body.place))!;
+      return meetingToJson(meeting, { withScore: true });
+    },
+  }),
+  operation({
+    operationId: 'removeMeeting',
+    method: 'post',
+    path: '/meetings/{id}/remove',
+    tag: 'Matching',
+    summary: 'Remove a meeting from the schedule (the secretariat)',
+    description: 'It is cancelled; if it was published, both parties get the cancellation. Later runs do not schedule that offer again.',
+    allow: ['organizer'],
+    params: meetingParams,
+    status: 200,
+    answer: meetingAnswer,
+    async handler(ctx, { actor, params }) {
+      const meeting = (await removeMeetingByOrganizer(ctx, actor, params.id))!;
+      return meetingToJson(meeting, { withScore: true });
     },
   }),
   operation({

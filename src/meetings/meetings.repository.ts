@@ -22,6 +22,7 @@ export async function insertMeeting(
       score: m.score,
       score_parts: JSON.stringify(m.scoreParts),
       status: 'proposed',
+      published_at: sql`now()`,
     })
     .returningAll()
     .executeTakeFirstOrThrow();

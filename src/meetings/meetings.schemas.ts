@@ -48,6 +48,14 @@ export const anotherTimeBody = z.object({ note: z.string().trim().max(1000, 'mus
 /** What "accept all" did: the meetings now accepted by the caller's side, and those that became confirmed. */
 export const acceptAllAnswer = z.object({ accepted: z.array(uuid), confirmed: z.array(uuid) }).strict().meta({ id: 'AcceptAll' });
 
+/** A free slot and room for a meeting (the secretariat's hand edits). */
+export const placeAnswer = z
+  .object({ place: z.string().meta({ description: 'What `move` takes to put the meeting here' }), startsAt: instant, endsAt: instant, room: z.string() })
+  .strict()
+  .meta({ id: 'FreePlace' });
+
+export const moveBody = z.object({ place: z.string({ error: 'is required' }).min(1, 'is required').max(100).meta({ description: 'One of the places that `listMeetingPlaces` answers' }) }).strict();
+
 /** What publishing a draft schedule did. */
 export const publishAnswer = z
   .object({ published: z.number().int().meta({ description: 'Meetings that were a draft and are now shown to their parties' }), emails: z.number().int().meta({ description: 'Emails queued' }) })

@@ -116,12 +116,20 @@ describe('the whole journey through the pages', () => {
       .poll(async () => (await t.env.ctx.db.selectFrom('meetings').select('id').where('status', '=', 'proposed').execute()).length, { timeout: 120_000, interval: 1000 })
       .toBe(1);
 
+    // The marketplace reviews before sending (the default): the secretariat checks the draft, then publishes it.
+    await organizer.goto(`${t.env.baseUrl}/organizer/marketplaces/gfmd-2007/timetable`);
+    await expect.poll(() => organizer.getByRole('status').first().textContent()).toContain('1 meeting is a draft');
+    await check(organizer, 'timetable with a draft');
+    await snap(organizer, 'journey-a4-draft-timetable');
+    await organizer.getByRole('button', { name: 'Publish and send the invitations' }).click();
+    await expect.poll(() => organizer.getByRole('status').first().textContent()).toContain('Published: 1 meeting is now shown');
+
     // Both parties find the meeting in the page and in the mail viewer.
     await focal.goto(`${t.env.baseUrl}/meetings`);
     await expect.poll(() => focal.getByRole('heading', { level: 2 }).first().textContent()).toMatch(/International (Labour|Organization)/);
     const provider = (await focal.getByRole('heading', { level: 2 }).first().textContent())!;
     await check(focal, 'meetings page');
-    await snap(focal, 'journey-a4-requester-meetings');
+    await snap(focal, 'journey-a4b-requester-meetings');
     const providerEmail = provider.includes('Labour') ? 'focal@ilo.org' : 'focal@iom.int';
     const providerPage = await signIn(providerEmail);
     await providerPage.goto(`${t.env.baseUrl}/meetings`);

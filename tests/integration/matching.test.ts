@@ -553,4 +553,53 @@ describe('the matching run, called directly', () => {
     expect((await api('POST', `/api/v1/marketplaces/${made.slug}/schedule/publish`, { token: organizer.token })).body).toEqual({ published: 0, emails: 0 });
     expect(await mailed()).toHaveLength(drafts.length * 2);
   });
+
+  it('the secretariat moves a meeting to a free place, removes one (later runs leave its offer alone), and adds one by hand', async () => {
+    const { env, api } = t;
+    const { organizer } = t.people;
+    const made = await matchedMarketplace(t);
+    const [first, second] = await meetingsOf(t, made.slug);
+    const partyOf = (orgId: string) => Object.values(t.people).find((p) => p.organizationId === orgId)!;
+    // The free places leave out the times either organization is taken.
+    const places = await api('GET', `/api/v1/meetings/${first!.id}/places`, { token: organizer.token });
+    expect(places.status).toBe(200);
+    expect(places.body.items.length).toBeGreaterThan(0);
+    const busyTimes = (await meetingsOf(t, made.slug)).filter((m) => m.id !== first!.id && (m.requester.id === first!.requester.id || m.provider.id === first!.provider.id)).map((m) => m.startsAt);
+    for (const p of places.body.items) expect(busyTimes).not.toContain(p.startsAt);
+    expect((await api('GET', `/api/v1/meetings/${first!.id}/places`, { token: partyOf(first!.requester.id).token })).status).toBe(403);
+    // A place that is not free is refused by name; a free one moves it, and both parties are asked again.
+    expect((await api('POST', `/api/v1/meetings/${first!.id}/move`, { token: organizer.token, body: { place: 'nowhere' } })).status).toBe(422);
+    const target = places.body.items.at(-1);
+    const moved = await api('POST', `/api/v1/meetings/${first!.id}/move`, { token: organizer.token, body: { place: target.place } });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ startsAt: target.startsAt, room: target.room, status: 'proposed', requesterAnswer: 'pending', providerAnswer: 'pending' });
+    const told = await env.ctx.db.selectFrom('outbox').select('idempotency_key').where('idempotency_key', 'like', `meeting:${first!.id}:${moved.body.sequence}:moved:%`).execute();
+    expect(told).toHaveLength(2);
+
+    // Removed: cancelled with the secretariat's reason, and the next run does not schedule that offer again.
+    const removed = await api('POST', `/api/v1/meetings/${second!.id}/remove`, { token: organizer.token });
+    expect(removed.status).toBe(200);
+    expect(removed.body.status).toBe('cancelled');
+    const cancelledMail = await env.ctx.db.selectFrom('outbox').select('text_body').where('idempotency_key', '=', `meeting:${second!.id}:${removed.body.sequence}:cancelled:requester`).executeTakeFirstOrThrow();
+    expect(cancelledMail.text_body).toContain('the secretariat removed it from the schedule');
+    await runMatching(env.ctx, made.marketplaceId, 'organizer');
+    const responseOf = async (id: string) => (await env.ctx.db.selectFrom('meetings').select('response_id').where('id', '=', id).executeTakeFirstOrThrow()).response_id;
+    const removedResponse = await responseOf(second!.id);
+    const again = await env.ctx.db.selectFrom('meetings').select('id').where('response_id', '=', removedResponse).where('status', 'in', ['proposed', 'confirmed']).execute();
+    expect(again).toEqual([]);
+
+    // Added by hand on the page: the offer, then a free place.
+    const page = t.pages.organizer;
+    const form = await page.get(`/organizer/marketplaces/${made.slug}/meetings/new?responseId=${removedResponse}`);
+    expect(form.status).toBe(200);
+    const place = /<option value="([^"]+\|[0-9a-f-]{36})"/.exec(form.html)![1]!;
+    const added = await page.post(`/organizer/marketplaces/${made.slug}/meetings`, { responseId: removedResponse, place: place.replace(/&#39;/g, "'") }, { formPage: `/organizer/marketplaces/${made.slug}/meetings/new?responseId=${removedResponse}` });
+    expect(added.status).toBe(303);
+    const byHand = await env.ctx.db.selectFrom('meetings').select(['id', 'status', 'published_at']).where('response_id', '=', removedResponse).where('status', '=', 'proposed').executeTakeFirstOrThrow();
+    expect(byHand.published_at).not.toBeNull();
+    // A wrong offer is named beside its field.
+    const wrong = await page.post(`/organizer/marketplaces/${made.slug}/meetings`, { responseId: removedResponse, place }, { formPage: `/organizer/marketplaces/${made.slug}/meetings/new` });
+    expect(wrong.status).toBe(422);
+    expect(wrong.html).toContain('is not a response of this marketplace that is on offer without a meeting');
+  });
 });

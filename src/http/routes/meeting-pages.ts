@@ -21,6 +21,8 @@ import { canAcceptMeeting, canAnswerMeeting, canAskForAnotherTime, canReinstateM
 import type { Actor } from '../../auth/actor.ts';
 import type { MeetingDetail } from '../../meetings/meetings.repository.ts';
 import { publishSchedule } from '../../meetings/publication.service.ts';
+import { addMeetingByOrganizer, freePlaces, moveMeetingByOrganizer, placesForMeeting, removeMeetingByOrganizer, responsesWithoutMeeting, type FreePlace } from '../../meetings/meeting-edits.service.ts';
+import { invalid } from '../../shared/errors.ts';
 import { calendarFeed, FEED_REMINDER_MINUTES, myCalendarFeed, resetMyCalendarFeed } from '../../meetings/calendar-feed.service.ts';
 import { meetingStatusSets } from '../../meetings/meeting-status.ts';
 import { getResponse } from '../../responses/responses.service.ts';
@@ -28,7 +30,7 @@ import { meetingsToCsv, meetingsToIcs } from '../../meetings/meetings.export.ts'
 import { marketplaceReport, reportToCsv } from '../../meetings/report.service.ts';
 import { forumSlots } from '../../meetings/matching-instance.ts';
 import { instantToLocal } from '../../shared/time.ts';
-import { anotherTimeBody, declineBody, unavailabilityBody } from '../../meetings/meetings.schemas.ts';
+import { anotherTimeBody, declineBody, moveBody, unavailabilityBody } from '../../meetings/meetings.schemas.ts';
 import { bodyOf, handleForm, str } from '../forms.ts';
 import { renderPage } from './render.ts';
 import { idParam, slugParam } from './params.ts';
@@ -247,11 +249,68 @@ export function meetingPages(ctx: AppContext): Router {
       notice:
         str(req.query.notice) === 'queued'
           ? t(req.locale, 'The matching run is queued; reload in a moment.')
+          : ['moved', 'removed', 'added'].includes(str(req.query.notice))
+            ? t(req.locale, { moved: N_('The meeting is moved; its parties are asked again if it was published.'), removed: N_('The meeting is removed; its parties are told if it was published.'), added: N_('The meeting is added.') }[str(req.query.notice) as 'moved' | 'removed' | 'added'])
           : str(req.query.notice) === 'published'
             ? t(req.locale, 'Published: {{count}} meetings are now shown to their parties, and their invitations are on their way.', { count: Number(str(req.query.count)) || 0 })
             : undefined,
     });
   });
+  // The secretariat's hand edits: move a meeting to a free place, remove it, add one.
+  const placeGroups = (places: FreePlace[]) => {
+    const byDay = new Map<string, FreePlace[]>();
+    for (const p of places) byDay.set(p.local.date, [...(byDay.get(p.local.date) ?? []), p]);
+    return [...byDay].map(([day, list]) => ({ day, places: list }));
+  };
+  const showEdit = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
+    const { meeting, places } = await placesForMeeting(ctx, req.actor, idParam(req.params.id, 'The meeting'));
+    renderPage(req, res, 'organizer/meeting-edit.njk', { title: t(req.locale, 'Move or remove a meeting'), meeting, groups: placeGroups(places), values: {}, ...extra }, status);
+  };
+  router.get('/organizer/meetings/:id/edit', (req, res) => showEdit(req, res));
+  router.post('/organizer/meetings/:id/move', async (req, res) => {
+    const values = bodyOf(req);
+    await handleForm(
+      res,
+      async () => {
+        const moved = (await moveMeetingByOrganizer(ctx, req.actor, idParam(req.params.id, 'The meeting'), parseInput(moveBody, { place: str(values.place) }).place))!;
+        res.redirect(303, `/organizer/marketplaces/${moved.marketplace_slug}/timetable?notice=moved`);
+      },
+      (status, errors, formError) => showEdit(req, res, { values, errors, formError }, status),
+    );
+  });
+  router.post('/organizer/meetings/:id/remove', async (req, res) => {
+    await handleForm(
+      res,
+      async () => {
+        const removed = (await removeMeetingByOrganizer(ctx, req.actor, idParam(req.params.id, 'The meeting')))!;
+        res.redirect(303, `/organizer/marketplaces/${removed.marketplace_slug}/timetable?notice=removed`);
+      },
+      (status, errors, formError) => showEdit(req, res, { errors, formError }, status),
+    );
+  });
+  const showAdd = async (req: Request, res: Response, values: Record<string, unknown>, extra: Record<string, unknown> = {}, status = 200) => {
+    const slug = slugParam(req.params.slug);
+    const { marketplace, responses } = await responsesWithoutMeeting(ctx, req.actor, slug);
+    const chosen = responses.find((r) => r.id === str(values.responseId));
+    const groups = chosen ? placeGroups(await freePlaces(ctx, slug, [chosen.requester_org_id, chosen.provider_org_id])) : [];
+    renderPage(req, res, 'organizer/meeting-add.njk', { title: t(req.locale, 'Add a meeting by hand'), marketplace, responses, chosen, groups, values, ...extra }, status);
+  };
+  router.get('/organizer/marketplaces/:slug/meetings/new', (req, res) => showAdd(req, res, { responseId: str(req.query.responseId) }));
+  router.post('/organizer/marketplaces/:slug/meetings', async (req, res) => {
+    const values = bodyOf(req);
+    await handleForm(
+      res,
+      async () => {
+        const responseId = str(values.responseId);
+        if (!/^[0-9a-f-]{36}$/i.test(responseId)) throw invalid([{ path: 'responseId', message: 'is required' }]);
+        const place = parseInput(moveBody, { place: str(values.place) }).place;
+        await addMeetingByOrganizer(ctx, req.actor, slugParam(req.params.slug), { responseId, place });
+        res.redirect(303, `/organizer/marketplaces/${req.params.slug}/timetable?notice=added`);
+      },
+      (status, errors, formError) => showAdd(req, res, values, { errors, formError }, status),
+    );
+  });
+
   router.post('/organizer/marketplaces/:slug/schedule/publish', async (req, res) => {
     const { published } = await publishSchedule(ctx, req.actor, slugParam(req.params.slug));
     res.redirect(303, `/organizer/marketplaces/${req.params.slug}/timetable?notice=published&count=${published}`);

@@ -1,0 +1,231 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { AppContext } from '../context.ts';
+import { requireActor, type Actor } from '../auth/actor.ts';
+import { recordAudit } from '../audit/audit.repository.ts';
+import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
+import { inTransaction, type Tx } from '../shared/transaction.ts';
+import { getMarketplace } from '../marketplaces/marketplaces.service.ts';
+import { responseStatusSets } from '../responses/response-status.ts';
+import { requestStatusSets } from '../requests/request-status.ts';
+import { instantToLocal } from '../shared/time.ts';
+import { forumSlots } from './matching-instance.ts';
+import { withMatchingLock } from './matching-store.repository.ts';
+import { endMeeting, findMeeting, listMeetingsOfMarketplace, type MeetingDetail } from './meetings.repository.ts';
+import { meetingStatusSets } from './meeting-status.ts';
+import { cancellationReasons, queueMeetingEmails } from './meeting-notifications.ts';
+import { canPublishSchedule } from './meetings.policy.ts';
+
+/** Why the secretariat's hand edit ended a meeting, as the cancellation email says it (completes "will not take place: ..."). */
+const REMOVED_BY_SECRETARIAT = cancellationReasons.removedBySecretariat;
+
+/** A place a meeting can go: a slot of the forum and a room free then, with both organizations free too. */
+export interface FreePlace {
+  /** `2027-07-10T09:30|<roomId>`: what a form sends back. */
+  key: string;
+  startsAt: Date;
+  endsAt: Date;
+  roomId: string;
+  roomName: string;
+  /** The slot in the marketplace's zone, as the pages show it. */
+  local: { date: string; time: string };
+}
+
+function requireEditor(actorOrNull: Actor | null): Actor {
+  const actor = requireActor(actorOrNull);
+  if (!canPublishSchedule(actor)) throw forbidden('Only the forum secretariat (organizers) can do this.');
+  return actor;
+}
+
+/**
+ * Every place two organizations could meet in a marketplace: slots where a room is free and neither
+ * organization has another meeting, an agenda role or a declared unavailability. `except` is the
+ * meeting being moved (its own place does not count against it). What the matching run's instance
+ * forbids, the same rules; the database's exclusion constraints still decide at the write.
+ */
+export async function freePlaces(ctx: AppContext, slug: string, organizations: [string, string], except: string | null = null): Promise<FreePlace[]> {
+  const { marketplace, rooms, sessions } = await getMarketplace(ctx, slug);
+  const [meetings, unavailable] = await Promise.all([
+    listMeetingsOfMarketplace(ctx, marketplace.id, meetingStatusSets.active),
+    ctx.db.selectFrom('organization_unavailability').select(['organization_id', 'starts_at', 'ends_at']).where('marketplace_id', '=', marketplace.id).where('organization_id', 'in', organizations).execute(),
+  ]);
+  const busy: Array<{ startsAt: Date; endsAt: Date }> = [
+    ...sessions.filter((s) => s.roles.some((r) => organizations.includes(r.organizationId))).map((s) => ({ startsAt: s.starts_at, endsAt: s.ends_at })),
+    ...unavailable.map((u) => ({ startsAt: u.starts_at, endsAt: u.ends_at })),
+  ];
+  const others = meetings.filter((m) => m.id !== except);
+  const overlaps = (a: { startsAt: Date; endsAt: Date }, s: Date, e: Date) => a.startsAt < e && s < a.endsAt;
+  const slots = forumSlots({
+    timeZone: marketplace.time_zone,
+    forumStartsOn: marketplace.forum_starts_on,
+    forumEndsOn: marketplace.forum_ends_on,
+    meetingMinutes: marketplace.meeting_minutes,
+    dayStarts: marketplace.meeting_day_starts.slice(0, 5),
+    dayEnds: marketplace.meeting_day_ends.slice(0, 5),
+    sessionCodes: [],
+  });
+  const places: FreePlace[] = [];
+  for (const slot of slots) {
+    if (busy.some((b) => overlaps(b, slot.startsAt, slot.endsAt))) continue;
+    const atThisTime = others.filter((m) => overlaps({ startsAt: m.starts_at, endsAt: m.ends_at }, slot.startsAt, slot.endsAt));
+    if (atThisTime.some((m) => organizations.includes(m.requester_org_id) || organizations.includes(m.provider_org_id))) continue;
+    const taken = new Set(atThisTime.map((m) => m.room_id));
+    for (const room of rooms) {
+      if (taken.has(room.id)) continue;
+      places.push({ key: `${slot.id}|${room.id}`, startsAt: slot.startsAt, endsAt: slot.endsAt, roomId: room.id, roomName: room.name, local: instantToLocal(slot.startsAt, marketplace.time_zone) });
+    }
+  }
+  return places;
+}
+
+async function meetingForEdit(ctx: AppContext, meetingId: string): Promise<MeetingDetail> {
+  const meeting = await findMeeting(ctx, meetingId);
+  if (!meeting) throw notFound('The meeting');
+  return meeting;
+}
+
+/** The free places a meeting can move to, for the secretariat. */
+export async function placesForMeeting(ctx: AppContext, actorOrNull: Actor | null, meetingId: string) {
+  requireEditor(actorOrNull);
+  const meeting = await meetingForEdit(ctx, meetingId);
+  return { meeting, places: await freePlaces(ctx, meeting.marketplace_slug, [meeting.requester_org_id, meeting.provider_org_id], meeting.id) };
+}
+
+/** Turns an exclusion-constraint refusal (a double booking) into the 409 a person reads. */
+async function refusingDoubleBooking<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if ((error as { code?: string }).code === '23P01') throw conflict('double-booking', 'That room, or one of the two organizations, has another meeting at that time now. Choose another place.');
+    throw error;
+  }
+}
+
+function placeOf(places: FreePlace[], key: string, field: string): FreePlace {
+  const place = places.find((p) => p.key === key);
+  if (!place) throw invalid([{ path: field, message: 'is not a free slot and room for both organizations any more; choose one from the list' }]);
+  return place;
+}
+
+/**
+ * The secretariat moves a meeting to a free place. Its answers go back to pending (the time changed),
+ * its sequence grows, and its parties are told if it was published. Runs of the marketplace wait.
+ */
+export async function moveMeetingByOrganizer(ctx: AppContext, actorOrNull: Actor | null, meetingId: string, placeKey: string) {
+  const actor = requireEditor(actorOrNull);
+  const meeting = await meetingForEdit(ctx, meetingId);
+  if (!meetingStatusSets.active.includes(meeting.status)) throw conflict('meeting-ended', `This meeting was ${meeting.status}; it cannot be moved.`);
+  return withMatchingLock(ctx, meeting.marketplace_id, async (connection) => {
+    const place = placeOf(await freePlaces(ctx, meeting.marketplace_slug, [meeting.requester_org_id, meeting.provider_org_id], meeting.id), placeKey, 'place');
+    await inTransaction(
+      ctx,
+      (tx) =>
+        refusingDoubleBooking(async () => {
+          const moved = await tx.db
+            .updateTable('meetings')
+            .set({ room_id: place.roomId, starts_at: place.startsAt, ends_at: place.endsAt, status: 'proposed', requester_answer: 'pending', provider_answer: 'pending', sequence: sql`sequence + 1`, updated_at: sql`now()` })
+            .where('id', '=', meetingId)
+            .where('status', 'in', meetingStatusSets.active)
+            .returning('id')
+            .executeTakeFirst();
+          if (!moved) throw conflict('meeting-ended', 'This meeting ended meanwhile; it cannot be moved.');
+          await tx.db.updateTable('meeting_attendance').set({ during: `[${place.startsAt.toISOString()},${place.endsAt.toISOString()})`, active: true }).where('meeting_id', '=', meetingId).execute();
+          await recordAudit(tx, actor, { entity: 'meeting', entityId: meetingId, action: 'move', fromStatus: meeting.status, toStatus: 'proposed', detail: { by: 'secretariat', startsAt: place.startsAt.toISOString(), roomId: place.roomId } });
+          await queueMeetingEmails(ctx, tx, meetingId, 'moved');
+        }),
+      { db: connection },
+    );
+    return findMeeting(ctx, meetingId);
+  });
+}
+
+/** The secretariat removes a meeting from the schedule; its parties are told if it was published. */
+export async function removeMeetingByOrganizer(ctx: AppContext, actorOrNull: Actor | null, meetingId: string) {
+  const actor = requireEditor(actorOrNull);
+  const meeting = await meetingForEdit(ctx, meetingId);
+  await inTransaction(ctx, async (tx) => {
+    const ended = await endMeeting(tx, meetingId, 'cancelled', REMOVED_BY_SECRETARIAT);
+    if (!ended) throw conflict('meeting-ended', `This meeting was ${meeting.status}; it cannot be removed.`);
+    await recordAudit(tx, actor, { entity: 'meeting', entityId: meetingId, action: 'cancel', fromStatus: meeting.status, toStatus: 'cancelled', detail: { by: 'secretariat' } });
+    await queueMeetingEmails(ctx, tx, meetingId, 'cancelled', REMOVED_BY_SECRETARIAT);
+  });
+  return findMeeting(ctx, meetingId);
+}
+
+/** The responses of a marketplace that could get a meeting by hand: on offer, of a closed request, with no meeting standing. */
+export async function responsesWithoutMeeting(ctx: AppContext, actorOrNull: Actor | null, slug: string) {
+  requireEditor(actorOrNull);
+  const { marketplace } = await getMarketplace(ctx, slug);
+  const rows = await ctx.db
+    .selectFrom('responses as s')
+    .innerJoin('requests as r', 'r.id', 's.request_id')
+    .innerJoin('organizations as ro', 'ro.id', 'r.organization_id')
+    .innerJoin('organizations as po', 'po.id', 's.organization_id')
+    .select(['s.id', 's.summary', 'r.id as request_id', 'r.title as request_title', 'ro.id as requester_org_id', 'ro.name as requester_name', 'po.id as provider_org_id', 'po.name as provider_name'])
+    .where('r.marketplace_id', '=', marketplace.id)
+    .where('r.status', 'in', requestStatusSets.deadlinePassed)
+    .where('s.status', 'in', responseStatusSets.offered)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('meetings as m').select('m.id').whereRef('m.response_id', '=', 's.id').where('m.status', 'in', meetingStatusSets.active))))
+    .orderBy('r.title')
+    .orderBy('po.name')
+    .execute();
+  return { marketplace, responses: rows };
+}
+
+/**
+ * The secretariat adds a meeting by hand for a response that has none, at a free place. Under
+ * "review" it is a draft like the run's; under "immediate" its parties are invited at once.
+ */
+export async function addMeetingByOrganizer(ctx: AppContext, actorOrNull: Actor | null, slug: string, input: { responseId: string; place: string }) {
+  const actor = requireEditor(actorOrNull);
+  const { marketplace, responses } = await responsesWithoutMeeting(ctx, actor, slug);
+  const response = responses.find((r) => r.id === input.responseId);
+  if (!response) throw invalid([{ path: 'responseId', message: 'is not a response of this marketplace that is on offer without a meeting' }]);
+  const id = randomUUID();
+  await withMatchingLock(ctx, marketplace.id, async (connection) => {
+    const place = placeOf(await freePlaces(ctx, slug, [response.requester_org_id, response.provider_org_id]), input.place, 'place');
+    await inTransaction(
+      ctx,
+      (tx) =>
+        refusingDoubleBooking(async () => {
+          await insertHandMeeting(tx, { id, marketplaceId: marketplace.id, response, place, publish: marketplace.meeting_publication === 'immediate' });
+          await recordAudit(tx, actor, { entity: 'meeting', entityId: id, action: 'create', toStatus: 'proposed', detail: { by: 'secretariat' } });
+          await queueMeetingEmails(ctx, tx, id, 'new');
+        }),
+      { db: connection },
+    );
+  });
+  return (await findMeeting(ctx, id))!;
+}
+
+async function insertHandMeeting(
+  tx: Tx,
+  m: { id: string; marketplaceId: string; response: { id: string; request_id: string; requester_org_id: string; provider_org_id: string }; place: FreePlace; publish: boolean },
+) {
+  // The latest run of the marketplace owns it, as the run's own meetings; a marketplace with no run yet gets none by hand.
+  const run = await tx.db.selectFrom('matching_runs').select('id').where('marketplace_id', '=', m.marketplaceId).orderBy('started_at', 'desc').limit(1).executeTakeFirst();
+  if (!run) throw conflict('no-run-yet', 'Add meetings by hand after the first matching run.');
+  await tx.db
+    .insertInto('meetings')
+    .values({
+      id: m.id,
+      marketplace_id: m.marketplaceId,
+      run_id: run.id,
+      request_id: m.response.request_id,
+      response_id: m.response.id,
+      requester_org_id: m.response.requester_org_id,
+      provider_org_id: m.response.provider_org_id,
+      room_id: m.place.roomId,
+      starts_at: m.place.startsAt,
+      ends_at: m.place.endsAt,
+      score: 0,
+      score_parts: JSON.stringify([]),
+      status: 'proposed',
+      published_at: m.publish ? sql`now()` : null,
+    })
+    .execute();
+  await tx.db
+    .insertInto('meeting_attendance')
+    .values([...new Set([m.response.requester_org_id, m.response.provider_org_id])].map((organization_id) => ({ meeting_id: m.id, organization_id, during: `[${m.place.startsAt.toISOString()},${m.place.endsAt.toISOString()})` })))
+    .execute();
+}
