@@ -37,24 +37,17 @@ function requireEditor(actorOrNull: Actor | null): Actor {
   return actor;
 }
 
-/**
- * Every place two organizations could meet in a marketplace: slots where a room is free and neither
- * organization has another meeting, an agenda role or a declared unavailability. `except` is the
- * meeting being moved (its own place does not count against it). What the matching run's instance
- * forbids, the same rules; the database's exclusion constraints still decide at the write.
- */
-export async function freePlaces(ctx: AppContext, slug: string, organizations: [string, string], except: string | null = null): Promise<FreePlace[]> {
+/** What a marketplace's schedule holds, loaded once: the slots, rooms, standing meetings and every organization's busy times. */
+async function loadBoard(ctx: AppContext, slug: string) {
   const { marketplace, rooms, sessions } = await getMarketplace(ctx, slug);
   const [meetings, unavailable] = await Promise.all([
     listMeetingsOfMarketplace(ctx, marketplace.id, meetingStatusSets.active),
-    ctx.db.selectFrom('organization_unavailability').select(['organization_id', 'starts_at', 'ends_at']).where('marketplace_id', '=', marketplace.id).where('organization_id', 'in', organizations).execute(),
+    ctx.db.selectFrom('organization_unavailability').select(['organization_id', 'starts_at', 'ends_at']).where('marketplace_id', '=', marketplace.id).execute(),
   ]);
-  const busy: Array<{ startsAt: Date; endsAt: Date }> = [
-    ...sessions.filter((s) => s.roles.some((r) => organizations.includes(r.organizationId))).map((s) => ({ startsAt: s.starts_at, endsAt: s.ends_at })),
-    ...unavailable.map((u) => ({ startsAt: u.starts_at, endsAt: u.ends_at })),
-  ];
-  const others = meetings.filter((m) => m.id !== except);
-  const overlaps = (a: { startsAt: Date; endsAt: Date }, s: Date, e: Date) => a.startsAt < e && s < a.endsAt;
+  const busy = new Map<string, Array<{ startsAt: Date; endsAt: Date }>>();
+  const addBusy = (org: string, startsAt: Date, endsAt: Date) => busy.set(org, [...(busy.get(org) ?? []), { startsAt, endsAt }]);
+  for (const s of sessions) for (const r of s.roles) addBusy(r.organizationId, s.starts_at, s.ends_at);
+  for (const u of unavailable) addBusy(u.organization_id, u.starts_at, u.ends_at);
   const slots = forumSlots({
     timeZone: marketplace.time_zone,
     forumStartsOn: marketplace.forum_starts_on,
@@ -64,18 +57,129 @@ export async function freePlaces(ctx: AppContext, slug: string, organizations: [
     dayEnds: marketplace.meeting_day_ends.slice(0, 5),
     sessionCodes: [],
   });
-  const places: FreePlace[] = [];
-  for (const slot of slots) {
-    if (busy.some((b) => overlaps(b, slot.startsAt, slot.endsAt))) continue;
-    const atThisTime = others.filter((m) => overlaps({ startsAt: m.starts_at, endsAt: m.ends_at }, slot.startsAt, slot.endsAt));
-    if (atThisTime.some((m) => organizations.includes(m.requester_org_id) || organizations.includes(m.provider_org_id))) continue;
-    const taken = new Set(atThisTime.map((m) => m.room_id));
-    for (const room of rooms) {
-      if (taken.has(room.id)) continue;
-      places.push({ key: `${slot.id}|${room.id}`, startsAt: slot.startsAt, endsAt: slot.endsAt, roomId: room.id, roomName: room.name, local: instantToLocal(slot.startsAt, marketplace.time_zone) });
+  return { marketplace, rooms, meetings, busy, slots };
+}
+type Board = Awaited<ReturnType<typeof loadBoard>>;
+
+const overlaps = (a: { startsAt: Date; endsAt: Date }, s: Date, e: Date) => a.startsAt < e && s < a.endsAt;
+
+/** Per slot, the meetings then (by organization and room); per organization, the slots it is busy: built once per board. */
+function indexBoard(board: Board) {
+  const atSlot = board.slots.map((slot) => board.meetings.filter((m) => overlaps({ startsAt: m.starts_at, endsAt: m.ends_at }, slot.startsAt, slot.endsAt)));
+  const busySlots = new Map<string, Set<number>>();
+  const busyOf = (org: string) => {
+    let set = busySlots.get(org);
+    if (!set) {
+      set = new Set(board.slots.flatMap((slot, i) => ((board.busy.get(org) ?? []).some((b) => overlaps(b, slot.startsAt, slot.endsAt)) ? [i] : [])));
+      busySlots.set(org, set);
     }
+    return set;
+  };
+  return { atSlot, busyOf };
+}
+
+/**
+ * Where two organizations could meet: each slot when neither has another meeting, an agenda role or a
+ * declared unavailability (`times`), and within those, the rooms free (`places`). `except` is the
+ * meeting being moved. The matching run's rules; the database's exclusion constraints still decide.
+ */
+function placesOnBoard(board: Board, index: ReturnType<typeof indexBoard>, organizations: [string, string], except: string | null): { times: number; places: FreePlace[] } {
+  const places: FreePlace[] = [];
+  let times = 0;
+  const [a, b] = organizations.map((org) => index.busyOf(org)) as [Set<number>, Set<number>];
+  board.slots.forEach((slot, i) => {
+    if (a.has(i) || b.has(i)) return;
+    const atThisTime = index.atSlot[i]!.filter((m) => m.id !== except);
+    if (atThisTime.some((m) => organizations.includes(m.requester_org_id) || organizations.includes(m.provider_org_id))) return;
+    times++;
+    if (atThisTime.length >= board.rooms.length) return;
+    const taken = new Set(atThisTime.map((m) => m.room_id));
+    for (const room of board.rooms) {
+      if (taken.has(room.id)) continue;
+      places.push({ key: `${slot.id}|${room.id}`, startsAt: slot.startsAt, endsAt: slot.endsAt, roomId: room.id, roomName: room.name, local: instantToLocal(slot.startsAt, board.marketplace.time_zone) });
+    }
+  });
+  return { times, places };
+}
+
+/** Every place two organizations could meet in a marketplace (see placesOnBoard). */
+export async function freePlaces(ctx: AppContext, slug: string, organizations: [string, string], except: string | null = null): Promise<FreePlace[]> {
+  const board = await loadBoard(ctx, slug);
+  return placesOnBoard(board, indexBoard(board), organizations, except).places;
+}
+
+/** Why an offer of a request that got fewer meetings than it asked for has none. */
+export type UnmetReason = 'declined' | 'no-common-time' | 'rooms-full' | 'provider-capacity' | 'free-now';
+
+/**
+ * The requests of a marketplace that got fewer meetings than they asked for, each offer without a
+ * meeting with the reason that bound it, checked in this order: a party declined it or the
+ * secretariat removed it; the two organizations have no slot in common; every room is taken whenever
+ * they are both free; the provider already has as many meetings as it can take; otherwise a place
+ * is free now (freed since the run, or the run stopped at its time limit): the next run, or the
+ * secretariat by hand, can schedule it.
+ */
+export async function unmetRequests(ctx: AppContext, actorOrNull: Actor | null, slug: string, limit = 100) {
+  requireEditor(actorOrNull);
+  const board = await loadBoard(ctx, slug);
+  const requests = await ctx.db
+    .selectFrom('requests as r')
+    .innerJoin('organizations as o', 'o.id', 'r.organization_id')
+    .select(['r.id', 'r.title', 'r.max_matches', 'r.organization_id', 'o.name as organization_name'])
+    .where('r.marketplace_id', '=', board.marketplace.id)
+    .where('r.status', 'in', requestStatusSets.deadlinePassed)
+    .orderBy('o.name')
+    .execute();
+  if (requests.length === 0) return { requests: [], more: 0 };
+  const responses = await ctx.db
+    .selectFrom('responses as s')
+    .innerJoin('organizations as o', 'o.id', 's.organization_id')
+    .select(['s.id', 's.request_id', 's.organization_id', 'o.name as organization_name', 'o.meeting_capacity'])
+    .where('s.request_id', 'in', requests.map((r) => r.id))
+    .where('s.status', 'in', responseStatusSets.offered)
+    .execute();
+  const ended = await ctx.db
+    .selectFrom('meetings')
+    .select('response_id')
+    .where('marketplace_id', '=', board.marketplace.id)
+    .where((eb) => eb.or([eb('status', '=', 'declined'), eb('ended_reason', '=', cancellationReasons.removedBySecretariat)]))
+    .execute();
+  const endedResponses = new Set(ended.map((e) => e.response_id));
+  const index = indexBoard(board);
+  const meetingsOfResponse = new Set(board.meetings.map((m) => m.response_id));
+  const meetingsPerRequest = new Map<string, number>();
+  for (const m of board.meetings) meetingsPerRequest.set(m.request_id, (meetingsPerRequest.get(m.request_id) ?? 0) + 1);
+  const responsesOfRequest = new Map<string, typeof responses>();
+  for (const r of responses) responsesOfRequest.set(r.request_id, [...(responsesOfRequest.get(r.request_id) ?? []), r]);
+  const meetingsPerProvider = new Map<string, number>();
+  for (const m of board.meetings) meetingsPerProvider.set(m.provider_org_id, (meetingsPerProvider.get(m.provider_org_id) ?? 0) + 1);
+  const out = [];
+  let more = 0;
+  for (const request of requests) {
+    const got = meetingsPerRequest.get(request.id) ?? 0;
+    if (got >= request.max_matches) continue;
+    // The page lists the first ones; the count says how many there are.
+    if (out.length >= limit) {
+      more++;
+      continue;
+    }
+    const offers = (responsesOfRequest.get(request.id) ?? [])
+      .filter((s) => !meetingsOfResponse.has(s.id))
+      .map((s) => {
+        let reason: UnmetReason;
+        if (endedResponses.has(s.id)) reason = 'declined';
+        else {
+          const { times, places } = placesOnBoard(board, index, [request.organization_id, s.organization_id], null);
+          if (times === 0) reason = 'no-common-time';
+          else if (places.length === 0) reason = 'rooms-full';
+          else if ((meetingsPerProvider.get(s.organization_id) ?? 0) >= s.meeting_capacity) reason = 'provider-capacity';
+          else reason = 'free-now';
+        }
+        return { responseId: s.id, provider: s.organization_name, reason };
+      });
+    out.push({ requestId: request.id, title: request.title, requester: request.organization_name, asked: request.max_matches, got, offers });
   }
-  return places;
+  return { requests: out, more };
 }
 
 async function meetingForEdit(ctx: AppContext, meetingId: string): Promise<MeetingDetail> {

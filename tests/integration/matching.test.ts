@@ -558,7 +558,10 @@ describe('the matching run, called directly', () => {
     const { env, api } = t;
     const { organizer } = t.people;
     const made = await matchedMarketplace(t);
-    const [first, second] = await meetingsOf(t, made.slug);
+    const all = await meetingsOf(t, made.slug);
+    // The training meeting is moved; one of the remittance request's two is removed (its other offers are taken).
+    const first = all.find((m) => m.request.id === made.training.id);
+    const second = all.find((m) => m.request.id === made.remittances.id);
     const partyOf = (orgId: string) => Object.values(t.people).find((p) => p.organizationId === orgId)!;
     // The free places leave out the times either organization is taken.
     const places = await api('GET', `/api/v1/meetings/${first!.id}/places`, { token: organizer.token });
@@ -587,6 +590,10 @@ describe('the matching run, called directly', () => {
     const removedResponse = await responseOf(second!.id);
     const again = await env.ctx.db.selectFrom('meetings').select('id').where('response_id', '=', removedResponse).where('status', 'in', ['proposed', 'confirmed']).execute();
     expect(again).toEqual([]);
+    // The timetable says why that request has fewer meetings than it asked for.
+    const page0 = await t.pages.organizer.get(`/organizer/marketplaces/${made.slug}/timetable`);
+    expect(page0.html).toContain('Requests with fewer meetings than asked');
+    expect(page0.html).toContain('a party declined it, or the secretariat removed it');
 
     // Added by hand on the page: the offer, then a free place.
     const page = t.pages.organizer;

@@ -21,7 +21,7 @@ import { canAcceptMeeting, canAnswerMeeting, canAskForAnotherTime, canReinstateM
 import type { Actor } from '../../auth/actor.ts';
 import type { MeetingDetail } from '../../meetings/meetings.repository.ts';
 import { publishSchedule } from '../../meetings/publication.service.ts';
-import { addMeetingByOrganizer, freePlaces, moveMeetingByOrganizer, placesForMeeting, removeMeetingByOrganizer, responsesWithoutMeeting, type FreePlace } from '../../meetings/meeting-edits.service.ts';
+import { unmetRequests, addMeetingByOrganizer, freePlaces, moveMeetingByOrganizer, placesForMeeting, removeMeetingByOrganizer, responsesWithoutMeeting, type FreePlace } from '../../meetings/meeting-edits.service.ts';
 import { invalid } from '../../shared/errors.ts';
 import { calendarFeed, FEED_REMINDER_MINUTES, myCalendarFeed, resetMyCalendarFeed } from '../../meetings/calendar-feed.service.ts';
 import { meetingStatusSets } from '../../meetings/meeting-status.ts';
@@ -221,6 +221,7 @@ export function meetingPages(ctx: AppContext): Router {
   });
   router.get('/organizer/marketplaces/:slug/timetable', async (req, res) => {
     const { marketplace, rooms, meetings, runs } = await getTimetable(ctx, req.actor, slugParam(req.params.slug));
+    const unmet = await unmetRequests(ctx, req.actor, marketplace.slug);
     const slots = forumSlots({
       timeZone: marketplace.time_zone,
       forumStartsOn: marketplace.forum_starts_on,
@@ -232,12 +233,19 @@ export function meetingPages(ctx: AppContext): Router {
     });
     const days = [...new Set(slots.map((s) => instantToLocal(s.startsAt, marketplace.time_zone).date))];
     const byCell = new Map(meetings.map((m) => [`${m.starts_at.getTime()}|${m.room_id}`, m]));
-    const grid = days.map((day) => ({
-      day,
-      rows: slots
-        .filter((s) => instantToLocal(s.startsAt, marketplace.time_zone).date === day)
-        .map((s) => ({ time: instantToLocal(s.startsAt, marketplace.time_zone).time, cells: rooms.map((r) => byCell.get(`${s.startsAt.getTime()}|${r.id}`) ?? null) })),
-    }));
+    // A run of slots with no meeting is one row ("10:00-17:30: no meetings"), so a day reads at a glance.
+    const grid = days.map((day) => {
+      const rows: Array<{ time: string; until?: string; cells: Array<(typeof meetings)[number] | null>; empty: boolean }> = [];
+      for (const s of slots.filter((x) => instantToLocal(x.startsAt, marketplace.time_zone).date === day)) {
+        const cells = rooms.map((r) => byCell.get(`${s.startsAt.getTime()}|${r.id}`) ?? null);
+        const empty = cells.every((c) => c === null);
+        const last = rows.at(-1);
+        const until = instantToLocal(s.endsAt, marketplace.time_zone).time;
+        if (empty && last?.empty) last.until = until;
+        else rows.push({ time: instantToLocal(s.startsAt, marketplace.time_zone).time, until, cells, empty });
+      }
+      return { day, rows, meetings: rows.reduce((n, r) => n + r.cells.filter((c) => c).length, 0) };
+    });
     renderPage(req, res, 'organizer/timetable.njk', {
       title: t(req.locale, 'Timetable: {{marketplace}}', { marketplace: marketplace.name }),
       marketplace,
@@ -246,6 +254,14 @@ export function meetingPages(ctx: AppContext): Router {
       meetings,
       runs: runs.map(runForPage),
       drafts: meetings.filter((m) => !m.published_at).length,
+      unmet,
+      unmetReasons: {
+        declined: t(req.locale, 'a party declined it, or the secretariat removed it'),
+        'no-common-time': t(req.locale, 'no common free time (meetings, agenda roles, unavailability)'),
+        'rooms-full': t(req.locale, 'every room is taken whenever both are free'),
+        'provider-capacity': t(req.locale, 'the provider has as many meetings as it can take'),
+        'free-now': t(req.locale, 'a slot is free now: the next run, or you by hand, can schedule it'),
+      },
       notice:
         str(req.query.notice) === 'queued'
           ? t(req.locale, 'The matching run is queued; reload in a moment.')
