@@ -30,6 +30,8 @@ export const MARKETPLACE = {
   sideMeetingsFrom: '09:00',
   sideMeetingsUntil: '18:00',
   sealedResponses: false,
+  /** "Monday 9 July: Civil Society Day": the governments' side meetings start on the 10th. */
+  noMeetingDays: [{ date: '2007-07-09', label: 'Civil Society Day' }],
   rooms: ['Room A', 'Room B', 'Room C', 'Salle Europa'],
 } as const;
 

@@ -69,6 +69,12 @@ export interface AuthSessionsTable {
   revoked_at: Timestamp | null;
 }
 
+export interface NoMeetingWindow {
+  startsAt: string;
+  endsAt: string;
+  label: string;
+}
+
 export interface MarketplacesTable {
   id: Generated<string>;
   slug: string;
@@ -83,6 +89,8 @@ export interface MarketplacesTable {
   meeting_day_ends: Generated<string>;
   sealed_responses: Generated<boolean>;
   meeting_publication: Generated<'review' | 'immediate'>;
+  /** Times with no side meetings, instants in ISO 8601. */
+  no_meeting_windows: ColumnType<NoMeetingWindow[], string | undefined, string>;
   created_by: string | null;
   created_at: CreatedAt;
   updated_at: Generated<Date>;

@@ -52,6 +52,18 @@ const marketplaceFields = {
   meetingPublication: z.enum(['review', 'immediate'], { error: 'must be "review" or "immediate"' }).meta({
     description: '"review" (the default): a matching run\'s new meetings are a draft that only organizers see until they publish the schedule, which sends the invitations; "immediate": the run sends them itself',
   }),
+  noMeetingWindows: z
+    .array(
+      z
+        .object({
+          startsAt: timeInputField,
+          endsAt: timeInputField,
+          label: z.string({ error: 'is required' }).trim().min(2, 'must be at least 2 characters').max(200, 'must be at most 200 characters').regex(oneLine, 'must be on one line'),
+        })
+        .strict(),
+    )
+    .max(50, 'must have at most 50 entries')
+    .meta({ description: 'Times with no side meetings at all, such as a Civil Society Day: a date alone is the whole day (from 00:00 to 23:59)' }),
   rooms: z
     .array(z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'))
     .max(200)
@@ -70,6 +82,7 @@ export const createMarketplaceBody = z
     sideMeetingsUntil: marketplaceFields.sideMeetingsUntil.default('18:00'),
     sealedResponses: marketplaceFields.sealedResponses.default(false),
     meetingPublication: marketplaceFields.meetingPublication.default('review'),
+    noMeetingWindows: marketplaceFields.noMeetingWindows.default([]),
     rooms: marketplaceFields.rooms.default([]),
     sessions: marketplaceFields.sessions.default([]),
   })
@@ -106,6 +119,7 @@ export const marketplaceAnswer = z
     sideMeetingsUntil: clock,
     sealedResponses: z.boolean(),
     meetingPublication: z.enum(['review', 'immediate']),
+    noMeetingWindows: z.array(z.object({ startsAt: instant, endsAt: instant, label: z.string() }).strict()),
     rooms: z.array(z.object({ id: uuid, name: z.string() })),
     sessions: z.array(
       z.object({

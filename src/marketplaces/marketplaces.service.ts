@@ -1,3 +1,4 @@
+import type { NoMeetingWindow } from '../../db/types.ts';
 import type { AppContext } from '../context.ts';
 import type { Marketplace } from '../../db/types.ts';
 import { requireOrganizer, type Actor } from '../auth/actor.ts';
@@ -53,6 +54,16 @@ async function resolveSessions(q: Queryable, sessions: SessionInput[], timeZone:
   });
 }
 
+/** Times with no side meetings, as instants; a date alone is the whole day. */
+function resolveWindows(windows: Array<{ startsAt: string; endsAt: string; label: string }>, timeZone: string, errors: FieldError[]): NoMeetingWindow[] {
+  return windows.map((w, i) => {
+    const startsAt = resolveOrCollect(w.startsAt, timeZone, '00:00', `noMeetingWindows.${i}.startsAt`, errors);
+    const endsAt = resolveOrCollect(w.endsAt, timeZone, '23:59', `noMeetingWindows.${i}.endsAt`, errors);
+    if (endsAt <= startsAt) errors.push({ path: `noMeetingWindows.${i}.endsAt`, message: 'must be after the start' });
+    return { startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString(), label: w.label };
+  });
+}
+
 function checkMarketplaceTimes(values: Pick<Marketplace, 'opens_at' | 'response_deadline' | 'forum_starts_on' | 'forum_ends_on' | 'meeting_day_starts' | 'meeting_day_ends'>, errors: FieldError[]) {
   if (values.response_deadline <= values.opens_at) errors.push({ path: 'responseDeadline', message: 'must be after the opening (opensAt)' });
   if (values.forum_ends_on < values.forum_starts_on) errors.push({ path: 'forumEndsAt', message: 'must not be before the first forum day' });
@@ -75,6 +86,7 @@ export async function createMarketplace(ctx: AppContext, actorOrNull: Actor | nu
     meeting_day_ends: input.sideMeetingsUntil,
     sealed_responses: input.sealedResponses,
     meeting_publication: input.meetingPublication,
+    no_meeting_windows: JSON.stringify(resolveWindows(input.noMeetingWindows, input.timeZone, errors)),
     created_by: actor.id,
   };
   checkMarketplaceTimes(values as Parameters<typeof checkMarketplaceTimes>[0], errors);
@@ -120,6 +132,7 @@ export async function updateMarketplace(ctx: AppContext, actorOrNull: Actor | nu
     if (input.sideMeetingsUntil !== undefined) values.meeting_day_ends = input.sideMeetingsUntil;
     if (input.sealedResponses !== undefined) values.sealed_responses = input.sealedResponses;
     if (input.meetingPublication !== undefined) values.meeting_publication = input.meetingPublication;
+    if (input.noMeetingWindows !== undefined) values.no_meeting_windows = JSON.stringify(resolveWindows(input.noMeetingWindows, timeZone, errors));
     checkMarketplaceTimes({ ...current, ...values } as Parameters<typeof checkMarketplaceTimes>[0], errors);
     const sessions = input.sessions ? await resolveSessions(tx, input.sessions, timeZone, errors) : null;
     if (errors.length) throw invalid(errors);
@@ -172,6 +185,7 @@ export function marketplaceToJson({ marketplace: m, rooms, sessions }: Marketpla
     sideMeetingsUntil: m.meeting_day_ends.slice(0, 5),
     sealedResponses: m.sealed_responses,
     meetingPublication: m.meeting_publication,
+    noMeetingWindows: m.no_meeting_windows.map((w) => ({ startsAt: isoInZone(new Date(w.startsAt), tz), endsAt: isoInZone(new Date(w.endsAt), tz), label: w.label })),
     rooms: rooms.map((r) => ({ id: r.id, name: r.name })),
     sessions: sessions.map((s) => ({
       id: s.id,

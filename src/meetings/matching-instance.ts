@@ -24,6 +24,22 @@ export interface MarketplaceShape {
   dayStarts: string;
   dayEnds: string;
   sessionCodes: string[];
+  /** Times with no side meetings (a Civil Society Day): no slot overlapping one is offered. */
+  noMeetingWindows?: Array<{ startsAt: Date; endsAt: Date }>;
+}
+
+/** A stored marketplace as the slot builder reads it: the one conversion every caller uses. */
+export function marketplaceShape(m: { time_zone: string; forum_starts_on: string; forum_ends_on: string; meeting_minutes: number; meeting_day_starts: string; meeting_day_ends: string; no_meeting_windows: Array<{ startsAt: string; endsAt: string; label?: string }> }, sessionCodes: string[] = []): MarketplaceShape {
+  return {
+    timeZone: m.time_zone,
+    forumStartsOn: m.forum_starts_on,
+    forumEndsOn: m.forum_ends_on,
+    meetingMinutes: m.meeting_minutes,
+    dayStarts: m.meeting_day_starts.slice(0, 5),
+    dayEnds: m.meeting_day_ends.slice(0, 5),
+    sessionCodes,
+    noMeetingWindows: m.no_meeting_windows.map((w) => ({ startsAt: new Date(w.startsAt), endsAt: new Date(w.endsAt) })),
+  };
 }
 
 export interface RequestInput {
@@ -108,7 +124,8 @@ export function forumSlots(m: MarketplaceShape): Array<{ id: string; startsAt: D
     for (;;) {
       const end = start.plus({ minutes: m.meetingMinutes });
       if (end > dayEnd) break;
-      slots.push({ id: start.toFormat("yyyy-LL-dd'T'HH:mm"), startsAt: start.toJSDate(), endsAt: end.toJSDate() });
+      const closed = (m.noMeetingWindows ?? []).some((w) => w.startsAt < end.toJSDate() && start.toJSDate() < w.endsAt);
+      if (!closed) slots.push({ id: start.toFormat("yyyy-LL-dd'T'HH:mm"), startsAt: start.toJSDate(), endsAt: end.toJSDate() });
       start = end;
     }
     day = day.plus({ days: 1 });

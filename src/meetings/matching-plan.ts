@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { MatchingResult } from '../matching/instance.schema.ts';
-import { buildMatchingInstance, pairKey, type BuiltInstance, type Interval, type KeptMeeting } from './matching-instance.ts';
+import { marketplaceShape, buildMatchingInstance, pairKey, type BuiltInstance, type Interval, type KeptMeeting } from './matching-instance.ts';
 import type { MatchingSnapshot, MeetingWrites, SnapshotMeeting } from './matching-store.repository.ts';
 
 /**
@@ -36,6 +36,9 @@ export function splitKeptMeetings(snapshot: MatchingSnapshot, busy: Interval[]):
     else busyByOrganization.set(b.organizationId, [b]);
   }
   const busyAt = (organizationId: string, m: SnapshotMeeting) => (busyByOrganization.get(organizationId) ?? []).some((b) => overlaps(b.startsAt, b.endsAt, m.starts_at, m.ends_at));
+  // A meeting inside a time with no side meetings (declared after it was scheduled) no longer holds.
+  const windows = snapshot.marketplace.no_meeting_windows.map((w) => ({ startsAt: new Date(w.startsAt), endsAt: new Date(w.endsAt) }));
+  const inClosedWindow = (m: SnapshotMeeting) => windows.some((w) => overlaps(w.startsAt, w.endsAt, m.starts_at, m.ends_at));
   const kept: SnapshotMeeting[] = [];
   const released: SnapshotMeeting[] = [];
   for (const m of snapshot.meetings) {
@@ -45,7 +48,8 @@ export function splitKeptMeetings(snapshot: MatchingSnapshot, busy: Interval[]):
       requests.has(m.request_id) &&
       rooms.has(m.room_id) &&
       !busyAt(m.requester_org_id, m) &&
-      !busyAt(m.provider_org_id, m);
+      !busyAt(m.provider_org_id, m) &&
+      !inClosedWindow(m);
     (holds ? kept : released).push(m);
   }
   return { kept, released };
@@ -62,15 +66,7 @@ export function instanceOfSnapshot(snapshot: MatchingSnapshot, busy: Interval[],
     else sessionCodesByOrganization.set(s.organization_id, [s.code]);
   }
   return buildMatchingInstance({
-    marketplace: {
-      timeZone: m.time_zone,
-      forumStartsOn: m.forum_starts_on,
-      forumEndsOn: m.forum_ends_on,
-      meetingMinutes: m.meeting_minutes,
-      dayStarts: m.meeting_day_starts.slice(0, 5),
-      dayEnds: m.meeting_day_ends.slice(0, 5),
-      sessionCodes: [...new Set(snapshot.sessions.map((s) => s.code))],
-    },
+    marketplace: marketplaceShape(m, [...new Set(snapshot.sessions.map((s) => s.code))]),
     roomIds: snapshot.rooms.map((r) => r.id),
     requests: snapshot.requests.map((r) => ({ id: r.id, organizationId: r.organization_id, category: r.category, themes: r.themes, countries: r.countries, languages: r.languages, maxMatches: r.max_matches })),
     responses: snapshot.responses

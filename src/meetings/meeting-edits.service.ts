@@ -9,7 +9,7 @@ import { getMarketplace } from '../marketplaces/marketplaces.service.ts';
 import { responseStatusSets } from '../responses/response-status.ts';
 import { requestStatusSets } from '../requests/request-status.ts';
 import { instantToLocal } from '../shared/time.ts';
-import { forumSlots } from './matching-instance.ts';
+import { forumSlots, marketplaceShape } from './matching-instance.ts';
 import { withMatchingLock } from './matching-store.repository.ts';
 import { endMeeting, findMeeting, listMeetingsOfMarketplace, type MeetingDetail } from './meetings.repository.ts';
 import { meetingStatusSets } from './meeting-status.ts';
@@ -48,15 +48,7 @@ async function loadBoard(ctx: AppContext, slug: string) {
   const addBusy = (org: string, startsAt: Date, endsAt: Date) => busy.set(org, [...(busy.get(org) ?? []), { startsAt, endsAt }]);
   for (const s of sessions) for (const r of s.roles) addBusy(r.organizationId, s.starts_at, s.ends_at);
   for (const u of unavailable) addBusy(u.organization_id, u.starts_at, u.ends_at);
-  const slots = forumSlots({
-    timeZone: marketplace.time_zone,
-    forumStartsOn: marketplace.forum_starts_on,
-    forumEndsOn: marketplace.forum_ends_on,
-    meetingMinutes: marketplace.meeting_minutes,
-    dayStarts: marketplace.meeting_day_starts.slice(0, 5),
-    dayEnds: marketplace.meeting_day_ends.slice(0, 5),
-    sessionCodes: [],
-  });
+  const slots = forumSlots(marketplaceShape(marketplace));
   return { marketplace, rooms, meetings, busy, slots };
 }
 type Board = Awaited<ReturnType<typeof loadBoard>>;

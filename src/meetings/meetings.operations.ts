@@ -1,9 +1,10 @@
 import { operation, pathParams, recordId } from '../http/operation.ts';
 import { listOf } from '../shared/answer-fields.ts';
 import { publishSchedule } from './publication.service.ts';
+import { previewMatching, type PreviewMeeting } from './matching-preview.service.ts';
 import { moveMeetingByOrganizer, placesForMeeting, removeMeetingByOrganizer } from './meeting-edits.service.ts';
 import { isoInZone } from '../shared/time.ts';
-import { moveBody, placeAnswer, acceptAllAnswer, publishAnswer, anotherTimeBody, calendarFeedAnswer, declineBody, marketplaceSlug, matchingRunAnswer, meetingAnswer, queuedRunAnswer, reportAnswer, unavailabilityAnswer, unavailabilityBody } from './meetings.schemas.ts';
+import { previewAnswer, moveBody, placeAnswer, acceptAllAnswer, publishAnswer, anotherTimeBody, calendarFeedAnswer, declineBody, marketplaceSlug, matchingRunAnswer, meetingAnswer, queuedRunAnswer, reportAnswer, unavailabilityAnswer, unavailabilityBody } from './meetings.schemas.ts';
 import { FEED_REMINDER_MINUTES, myCalendarFeed, resetMyCalendarFeed } from './calendar-feed.service.ts';
 import { acceptAllMeetings, answerMeetingAsMember, askForAnotherTime, declareUnavailability, getMeetingFor, listMarketplaceMeetings, listMatchingRuns, listMyMeetings, requestMatchingRun } from './meetings.service.ts';
 import { marketplaceReport, reportToJson } from './report.service.ts';
@@ -28,6 +29,24 @@ export const meetingOperations = [
     status: 202,
     answer: queuedRunAnswer,
     handler: (ctx, { actor, params }) => requestMatchingRun(ctx, actor, params.slug),
+  }),
+  operation({
+    operationId: 'previewMatchingRun',
+    method: 'get',
+    path: '/marketplaces/{slug}/matching-runs/preview',
+    tag: 'Matching',
+    summary: 'What a matching run would change now, without changing anything',
+    description: 'The meetings it would keep, create, move and cancel, solved the way a re-run solves (MATCHING_RERUN_TIME_LIMIT_SECONDS). Start the run to apply it; something that changes meanwhile changes the run.',
+    allow: ['organizer'],
+    params: marketplaceParams,
+    status: 200,
+    answer: previewAnswer,
+    async handler(ctx, { actor, params }) {
+      const preview = await previewMatching(ctx, actor, params.slug);
+      const tz = preview.marketplace.time_zone;
+      const json = (m: PreviewMeeting) => ({ ...m, startsAt: isoInZone(m.startsAt, tz) });
+      return { kept: preview.kept, created: preview.created.map(json), moved: preview.moved.map((m) => ({ from: json(m.from), to: json(m.to) })), cancelled: preview.cancelled.map(json), gap: preview.gap };
+    },
   }),
   operation({
     operationId: 'publishSchedule',

@@ -56,6 +56,22 @@ export const placeAnswer = z
 
 export const moveBody = z.object({ place: z.string({ error: 'is required' }).min(1, 'is required').max(100).meta({ description: 'One of the places that `listMeetingPlaces` answers' }) }).strict();
 
+const previewMeeting = z
+  .object({ id: uuid, requestTitle: z.string(), requester: z.string(), provider: z.string(), startsAt: instant, room: z.string(), published: z.boolean(), status: z.string() })
+  .strict();
+
+/** What a matching run would change now (nothing is changed by asking). */
+export const previewAnswer = z
+  .object({
+    kept: z.number().int(),
+    created: z.array(previewMeeting),
+    moved: z.array(z.object({ from: previewMeeting, to: previewMeeting }).strict()),
+    cancelled: z.array(previewMeeting),
+    gap: z.number().nullable().meta({ description: "The solver's gap to its bound, as a fraction" }),
+  })
+  .strict()
+  .meta({ id: 'MatchingPreview' });
+
 /** What publishing a draft schedule did. */
 export const publishAnswer = z
   .object({ published: z.number().int().meta({ description: 'Meetings that were a draft and are now shown to their parties' }), emails: z.number().int().meta({ description: 'Emails queued' }) })

@@ -609,4 +609,53 @@ describe('the matching run, called directly', () => {
     expect(wrong.status).toBe(422);
     expect(wrong.html).toContain('is not a response of this marketplace that is on offer without a meeting');
   });
+
+  it('times with no side meetings: the API takes them in the marketplace zone, and the next run moves every meeting out of them', async () => {
+    const { env, api } = t;
+    const { organizer } = t.people;
+    const made = await matchedMarketplace(t);
+    const before = await meetingsOf(t, made.slug);
+    expect(before.length).toBeGreaterThan(0);
+    // An end before its start is refused by name; nothing is stored.
+    const bad = await api('PATCH', `/api/v1/marketplaces/${made.slug}`, { token: organizer.token, body: { noMeetingWindows: [{ startsAt: `${made.day}T12:00`, endsAt: `${made.day}T11:00`, label: 'Plenary' }] } });
+    expect(bad.status).toBe(422);
+    expect(JSON.stringify(bad.body.errors)).toContain('noMeetingWindows.0.endsAt');
+    // The whole forum day becomes a Civil Society Day: a date alone is the whole day.
+    const set = await api('PATCH', `/api/v1/marketplaces/${made.slug}`, { token: organizer.token, body: { noMeetingWindows: [{ startsAt: made.day, endsAt: made.day, label: 'Civil Society Day' }] } });
+    expect(set.status).toBe(200);
+    expect(set.body.noMeetingWindows).toEqual([{ startsAt: `${made.day}T00:00:00+02:00`, endsAt: `${made.day}T23:59:00+02:00`, label: 'Civil Society Day' }]);
+    const { changes } = await runMatching(env.ctx, made.marketplaceId, 'organizer');
+    // The marketplace has no other day: every meeting goes, none is created.
+    expect(changes).toMatchObject({ kept: 0, created: 0, cancelled: before.length });
+    expect(await meetingsOf(t, made.slug)).toEqual([]);
+  });
+
+  it('a preview says what a run would change, changes nothing, and the run then does the same', async () => {
+    const { env, api } = t;
+    const { organizer } = t.people;
+    const made = await matchedMarketplace(t);
+    const before = await meetingsOf(t, made.slug);
+    const target = before[0]!;
+    const party = Object.values(t.people).find((p) => p.organizationId === target.requester.id)!;
+    // The requester becomes unavailable at its meeting's time: the meeting no longer holds.
+    const local = (iso: string) => iso.slice(0, 16);
+    expect((await api('POST', `/api/v1/marketplaces/${made.slug}/unavailability`, { token: party.token, body: { startsAt: local(target.startsAt), endsAt: local(target.endsAt) } })).status).toBe(201);
+    const preview = await api('GET', `/api/v1/marketplaces/${made.slug}/matching-runs/preview`, { token: organizer.token });
+    expect(preview.status).toBe(200);
+    const touched = [...preview.body.moved.map((m: { from: { id: string } }) => m.from.id), ...preview.body.cancelled.map((m: { id: string }) => m.id)];
+    expect(touched).toContain(target.id);
+    expect(preview.body.kept).toBe(before.length - touched.length);
+    expect((await api('GET', `/api/v1/marketplaces/${made.slug}/matching-runs/preview`, { token: party.token })).status).toBe(403);
+    // Nothing changed by asking.
+    expect(await meetingsOf(t, made.slug)).toEqual(before);
+    const page = await t.pages.organizer.get(`/organizer/marketplaces/${made.slug}/matching-preview`);
+    expect(page.html).toContain('Nothing is changed by this page');
+    const { changes } = await runMatching(env.ctx, made.marketplaceId, 'organizer');
+    expect({ kept: changes.kept, moved: changes.moved, cancelled: changes.cancelled, created: changes.created }).toEqual({
+      kept: preview.body.kept,
+      moved: preview.body.moved.length,
+      cancelled: preview.body.cancelled.length,
+      created: preview.body.created.length,
+    });
+  });
 });

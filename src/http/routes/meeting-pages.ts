@@ -21,6 +21,7 @@ import { canAcceptMeeting, canAnswerMeeting, canAskForAnotherTime, canReinstateM
 import type { Actor } from '../../auth/actor.ts';
 import type { MeetingDetail } from '../../meetings/meetings.repository.ts';
 import { publishSchedule } from '../../meetings/publication.service.ts';
+import { previewMatching } from '../../meetings/matching-preview.service.ts';
 import { unmetRequests, addMeetingByOrganizer, freePlaces, moveMeetingByOrganizer, placesForMeeting, removeMeetingByOrganizer, responsesWithoutMeeting, type FreePlace } from '../../meetings/meeting-edits.service.ts';
 import { invalid } from '../../shared/errors.ts';
 import { calendarFeed, FEED_REMINDER_MINUTES, myCalendarFeed, resetMyCalendarFeed } from '../../meetings/calendar-feed.service.ts';
@@ -28,7 +29,7 @@ import { meetingStatusSets } from '../../meetings/meeting-status.ts';
 import { getResponse } from '../../responses/responses.service.ts';
 import { meetingsToCsv, meetingsToIcs } from '../../meetings/meetings.export.ts';
 import { marketplaceReport, reportToCsv } from '../../meetings/report.service.ts';
-import { forumSlots } from '../../meetings/matching-instance.ts';
+import { forumSlots, marketplaceShape } from '../../meetings/matching-instance.ts';
 import { instantToLocal } from '../../shared/time.ts';
 import { anotherTimeBody, declineBody, moveBody, unavailabilityBody } from '../../meetings/meetings.schemas.ts';
 import { bodyOf, handleForm, str } from '../forms.ts';
@@ -222,15 +223,8 @@ export function meetingPages(ctx: AppContext): Router {
   router.get('/organizer/marketplaces/:slug/timetable', async (req, res) => {
     const { marketplace, rooms, meetings, runs } = await getTimetable(ctx, req.actor, slugParam(req.params.slug));
     const unmet = await unmetRequests(ctx, req.actor, marketplace.slug);
-    const slots = forumSlots({
-      timeZone: marketplace.time_zone,
-      forumStartsOn: marketplace.forum_starts_on,
-      forumEndsOn: marketplace.forum_ends_on,
-      meetingMinutes: marketplace.meeting_minutes,
-      dayStarts: marketplace.meeting_day_starts.slice(0, 5),
-      dayEnds: marketplace.meeting_day_ends.slice(0, 5),
-      sessionCodes: [],
-    });
+    // The grid shows every slot of the day, closed windows included (as "no meetings").
+    const slots = forumSlots({ ...marketplaceShape(marketplace), noMeetingWindows: [] });
     const days = [...new Set(slots.map((s) => instantToLocal(s.startsAt, marketplace.time_zone).date))];
     const byCell = new Map(meetings.map((m) => [`${m.starts_at.getTime()}|${m.room_id}`, m]));
     // A run of slots with no meeting is one row ("10:00-17:30: no meetings"), so a day reads at a glance.
@@ -327,6 +321,10 @@ export function meetingPages(ctx: AppContext): Router {
     );
   });
 
+  router.get('/organizer/marketplaces/:slug/matching-preview', async (req, res) => {
+    const preview = await previewMatching(ctx, req.actor, slugParam(req.params.slug));
+    renderPage(req, res, 'organizer/matching-preview.njk', { title: t(req.locale, 'What a run would change now: {{marketplace}}', { marketplace: preview.marketplace.name }), preview });
+  });
   router.post('/organizer/marketplaces/:slug/schedule/publish', async (req, res) => {
     const { published } = await publishSchedule(ctx, req.actor, slugParam(req.params.slug));
     res.redirect(303, `/organizer/marketplaces/${req.params.slug}/timetable?notice=published&count=${published}`);

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { AppError } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
 import { instantToLocal } from '../../shared/time.ts';
-import { bodyOf, handleForm, numberOrText, str, type FormValues } from '../forms.ts';
+import { bodyOf, handleForm, list, numberOrText, str, type FormValues } from '../forms.ts';
 import { renderPage } from './render.ts';
 import { idParam, slugParam } from './params.ts';
 import { t } from '../../i18n/i18n.ts';
@@ -67,6 +67,9 @@ function marketplaceFormToInput(values: FormValues) {
     sideMeetingsUntil: str(values.sideMeetingsUntil),
     sealedResponses: str(values.sealedResponses) === 'true',
     meetingPublication: str(values.meetingPublication) === 'immediate' ? 'immediate' : 'review',
+    noMeetingWindows: windowRowsOf(values)
+      .filter((w) => w.date || w.label)
+      .map((w) => ({ startsAt: `${w.date}${w.from ? `T${w.from}` : ''}`, endsAt: `${w.date}${w.until ? `T${w.until}` : ''}`, label: w.label })),
     rooms: lines(values.rooms),
     sessions: sessions.rows.map(([code, title, startsAt, endsAt]) => ({
       code: code ?? '',
@@ -76,6 +79,16 @@ function marketplaceFormToInput(values: FormValues) {
       roles: roles.rows.filter(([c]) => c === code).map(([, organization, role]) => ({ organization: organization ?? '', role: role ?? '' })),
     })),
   };
+}
+
+/** The rows of "times with no side meetings" as the form sent them (parallel fields), with two empty rows to add more. */
+export function windowRowsOf(values: FormValues): Array<{ date: string; from: string; until: string; label: string }> {
+  const dates = list(values.noMeetingDate);
+  const froms = list(values.noMeetingFrom);
+  const untils = list(values.noMeetingUntil);
+  const labels = list(values.noMeetingLabel);
+  const n = Math.max(dates.length, froms.length, untils.length, labels.length);
+  return Array.from({ length: n }, (_, i) => ({ date: (dates[i] ?? '').trim(), from: (froms[i] ?? '').trim(), until: (untils[i] ?? '').trim(), label: (labels[i] ?? '').trim() }));
 }
 
 /** Errors of nested API paths shown beside the text area they came from, with the line. */
@@ -89,6 +102,8 @@ function mapSessionErrors(error: AppError): AppError {
     error.title,
     error.detail,
     error.errors.map((e) => {
+      const w = /^noMeetingWindows\.(\d+)\.(\w+)$/.exec(e.path);
+      if (w) return { path: 'noMeetingWindows', message: `row ${Number(w[1]) + 1}, ${w[2] === 'label' ? 'what happens then' : w[2] === 'startsAt' ? 'date or start' : 'end'}: ${e.message}` };
       const m = /^sessions\.(\d+)\.(roles\.\d+\.)?(\w+)$/.exec(e.path);
       if (!m) return e;
       return { path: m[2] ? 'roles' : 'sessions', message: `session line ${Number(m[1]) + 1}, ${m[3]}: ${e.message}` };
@@ -117,6 +132,16 @@ function marketplaceToFormValues({ marketplace: m, rooms, sessions }: Marketplac
     sideMeetingsUntil: m.meeting_day_ends.slice(0, 5),
     sealedResponses: m.sealed_responses ? 'true' : '',
     meetingPublication: m.meeting_publication,
+    // A whole day (00:00 to 23:59) shows as its date alone.
+    ...(() => {
+      const rows = m.no_meeting_windows.map((w) => {
+        const from = instantToLocal(new Date(w.startsAt), tz);
+        const until = instantToLocal(new Date(w.endsAt), tz);
+        const wholeDay = from.time === '00:00' && until.time === '23:59' && from.date === until.date;
+        return { date: from.date, from: wholeDay ? '' : from.time, until: wholeDay ? '' : until.time, label: w.label };
+      });
+      return { noMeetingDate: rows.map((r) => r.date), noMeetingFrom: rows.map((r) => r.from), noMeetingUntil: rows.map((r) => r.until), noMeetingLabel: rows.map((r) => r.label) };
+    })(),
     rooms: rooms.map((r) => r.name).join('\n'),
     sessions: sessions.map((s) => `${s.code} | ${s.title} | ${local(s.starts_at)} | ${local(s.ends_at)}`).join('\n'),
     roles: sessions.flatMap((s) => s.roles.map((r) => `${s.code} | ${r.organizationName} | ${r.role}`)).join('\n'),
@@ -160,6 +185,7 @@ export function organizerPages(ctx: AppContext): Router {
         action: mode === 'create' ? '/organizer/marketplaces/new' : `/organizer/marketplaces/${slug}/edit`,
         timeZones,
         values,
+        windowRows: [...windowRowsOf(values).filter((w) => w.date || w.from || w.until || w.label), ...Array.from({ length: 2 }, () => ({ date: '', from: '', until: '', label: '' }))],
         errors,
         formError,
         notice:
