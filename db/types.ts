@@ -162,6 +162,8 @@ export interface ResponsesTable {
   updated_at: Generated<Date>;
   submitted_at: Timestamp | null;
   preferred: Generated<boolean>;
+  /** The requester's mark before the run: must meet, would like, not this one (excluded); NULL for none. */
+  requester_mark: RequesterMark | null;
 }
 
 export interface RequestFollowsTable {
@@ -231,6 +233,8 @@ export interface OutboxTable {
   /** One-time links: scrubbed once the email is sent or has failed. */
   sealed_links_until_sent: Generated<boolean>;
 }
+
+export type RequesterMark = 'must' | 'like' | 'exclude';
 
 export type MeetingStatus = 'proposed' | 'confirmed' | 'declined' | 'cancelled';
 export type MeetingAnswer = 'pending' | 'accepted' | 'declined';

@@ -68,6 +68,8 @@ export interface ScoringResponse {
   funding: Funding;
   /** The requester marked this response preferred before the run. */
   preferred: boolean;
+  /** The requester marked it "must meet" (it is also preferred); the run gives it priority (matching-instance.ts). */
+  mustMeet?: boolean;
 }
 
 export interface ProviderContext {
@@ -169,7 +171,9 @@ export function scoreResponse(
     part('funding', { fit: FUNDING_FIT[response.funding], explanation: fundingWords[response.funding] }),
     part(
       'preference',
-      response.preferred
+      response.mustMeet
+        ? { fit: 1, explanation: 'The requester marked this response "must meet": the run schedules it ahead of offers without that mark' }
+        : response.preferred
         ? { fit: 1, explanation: 'The requester marked this response as preferred' }
         : { fit: 0, explanation: 'The requester did not mark this response as preferred' },
     ),

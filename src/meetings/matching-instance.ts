@@ -1,3 +1,4 @@
+import type { RequesterMark } from '../../db/types.ts';
 import { DateTime } from 'luxon';
 import type { Funding, Modality, RequestCategory, ScorePart } from '../../db/types.ts';
 import type { Instance } from '../matching/instance.schema.ts';
@@ -62,7 +63,16 @@ export interface ResponseInput {
   modality: Modality;
   funding: Funding;
   preferred: boolean;
+  /** The requester's mark: "must" meet, "like", "exclude" (never offered). */
+  mark?: RequesterMark | null;
 }
+
+/**
+ * Added to a "must meet" offer's score in the instance (not to the meeting's stored score): every
+ * factor score is at most 1, so the optimizer prefers a "must meet" offer to any single offer
+ * without the mark that competes with it for a slot, a room or a capacity.
+ */
+export const MUST_MEET_PRIORITY = 1;
 
 export interface Interval {
   organizationId: string;
@@ -162,7 +172,7 @@ export function buildMatchingInstance(input: InstanceInput): BuiltInstance {
   const score = (request: RequestInput, response: ResponseInput) =>
     scoreResponse(
       { category: request.category, themes: request.themes, countries: request.countries, languages: request.languages },
-      { offerCategories: response.offerCategories, languages: response.languages, modality: response.modality, funding: response.funding, preferred: response.preferred },
+      { offerCategories: response.offerCategories, languages: response.languages, modality: response.modality, funding: response.funding, preferred: response.preferred, mustMeet: response.mark === 'must' },
       { sessionCodes: input.sessionCodesByOrganization.get(response.organizationId) ?? [], countries: response.organizationCountry ? [response.organizationCountry] : [] },
       { sessionCodes: input.marketplace.sessionCodes },
     );
@@ -173,8 +183,10 @@ export function buildMatchingInstance(input: InstanceInput): BuiltInstance {
     const request = requestById.get(response.requestId);
     if (!request) continue;
     if (keptResponses.has(response.id)) continue;
+    // "Not this one": the requester excluded it.
+    if (response.mark === 'exclude') continue;
     responseByPair.set(pairKey(request.id, response.organizationId), response);
-    offers.push({ request: request.id, provider: response.organizationId, score: score(request, response).score });
+    offers.push({ request: request.id, provider: response.organizationId, score: score(request, response).score + (response.mark === 'must' ? MUST_MEET_PRIORITY : 0) });
     providerOrgs.add(response.organizationId);
   }
   const explainScore = (responseId: string) => {

@@ -26,7 +26,8 @@ export function busyTimes(snapshot: MatchingSnapshot): Interval[] {
  * still in the run, their room still there, and neither organization became busy then.
  */
 export function splitKeptMeetings(snapshot: MatchingSnapshot, busy: Interval[]): { kept: SnapshotMeeting[]; released: SnapshotMeeting[] } {
-  const responses = new Set(snapshot.responses.map((r) => r.id));
+  // "Not this one" marked after a run: its meeting no longer holds.
+  const responses = new Set(snapshot.responses.filter((r) => r.requester_mark !== 'exclude').map((r) => r.id));
   const requests = new Set(snapshot.requests.map((r) => r.id));
   const rooms = new Set(snapshot.rooms.map((r) => r.id));
   const busyByOrganization = new Map<string, Interval[]>();
@@ -81,6 +82,7 @@ export function instanceOfSnapshot(snapshot: MatchingSnapshot, busy: Interval[],
         modality: r.modality,
         funding: r.funding,
         preferred: r.preferred,
+        mark: r.requester_mark,
       })),
     busy,
     sessionCodesByOrganization,

@@ -64,6 +64,7 @@ export async function loadMatchingSnapshot(connection: Kysely<Database>, marketp
           's.modality',
           's.funding',
           's.preferred',
+          's.requester_mark',
           's.status',
           's.created_by',
           's.summary',

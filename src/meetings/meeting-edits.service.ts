@@ -101,7 +101,7 @@ export async function freePlaces(ctx: AppContext, slug: string, organizations: [
 }
 
 /** Why an offer of a request that got fewer meetings than it asked for has none. */
-export type UnmetReason = 'declined' | 'no-common-time' | 'rooms-full' | 'provider-capacity' | 'free-now';
+export type UnmetReason = 'declined' | 'excluded' | 'no-common-time' | 'rooms-full' | 'provider-capacity' | 'free-now';
 
 /**
  * The requests of a marketplace that got fewer meetings than they asked for, each offer without a
@@ -126,7 +126,7 @@ export async function unmetRequests(ctx: AppContext, actorOrNull: Actor | null, 
   const responses = await ctx.db
     .selectFrom('responses as s')
     .innerJoin('organizations as o', 'o.id', 's.organization_id')
-    .select(['s.id', 's.request_id', 's.organization_id', 'o.name as organization_name', 'o.meeting_capacity'])
+    .select(['s.id', 's.request_id', 's.organization_id', 's.requester_mark', 'o.name as organization_name', 'o.meeting_capacity'])
     .where('s.request_id', 'in', requests.map((r) => r.id))
     .where('s.status', 'in', responseStatusSets.offered)
     .execute();
@@ -160,6 +160,7 @@ export async function unmetRequests(ctx: AppContext, actorOrNull: Actor | null, 
       .map((s) => {
         let reason: UnmetReason;
         if (endedResponses.has(s.id)) reason = 'declined';
+        else if (s.requester_mark === 'exclude') reason = 'excluded';
         else {
           const { times, places } = placesOnBoard(board, index, [request.organization_id, s.organization_id], null);
           if (times === 0) reason = 'no-common-time';

@@ -13,6 +13,16 @@ import { meetingAnswers, meetingStatuses } from './meeting-status.ts';
 /** The requester (or an organizer) marks a response preferred for the matching. */
 export const preferredBody = z.object({ preferred: z.boolean({ error: 'must be true or false' }) }).strict();
 
+/** The requester's mark on a response before the run. */
+export const markBody = z
+  .object({
+    mark: z
+      .enum(['must', 'like', 'exclude'], { error: 'must be "must", "like", "exclude" or null' })
+      .nullable()
+      .meta({ description: '"must" meet (scheduled ahead of offers without the mark), "like" (counts in the score, as preferred), "exclude" (never matched), or null (no mark)' }),
+  })
+  .strict();
+
 /** When an organization cannot meet during the forum (API and page alike). */
 export const unavailabilityBody = z.object({ startsAt: timeInputField, endsAt: timeInputField, note: z.string().trim().max(300).optional() }).strict();
 

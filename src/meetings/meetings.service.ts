@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.ts';
-import type { MeetingAnswer } from '../../db/types.ts';
+import type { MeetingAnswer, RequesterMark } from '../../db/types.ts';
 import { requireActor, whyNotMember, type Actor } from '../auth/actor.ts';
 import { AppError, conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
 import { inTransaction } from '../shared/transaction.ts';
@@ -8,7 +8,7 @@ import { jobId } from '../queue/registry.ts';
 import { findMarketplace, getMarketplace } from '../marketplaces/marketplaces.service.ts';
 import { resolveTimeInput } from '../shared/time-input.ts';
 import { requireMayMarkPreferred } from '../responses/responses.service.ts';
-import { setResponsePreferred } from '../responses/responses.repository.ts';
+import { setRequesterMark, setResponsePreferred } from '../responses/responses.repository.ts';
 import { findMeeting, insertUnavailability, listMeetingsOfMarketplace, listMeetingsOfOrganization, listMeetingsOfRequest, lockMeeting, setRescheduleRequest, type MeetingDetail } from './meetings.repository.ts';
 import { listMatchingRunsOfMarketplace } from './matching-runs.repository.ts';
 import { cancellationReasons, queueMeetingEmails } from './meeting-notifications.ts';
@@ -164,6 +164,19 @@ export async function markPreferred(ctx: AppContext, actorOrNull: Actor | null, 
   await setResponsePreferred(ctx, responseId, preferred);
   await recordAudit(ctx, actor, { entity: 'response', entityId: responseId, action: preferred ? 'prefer' : 'unprefer' });
   return { preferred };
+}
+
+/**
+ * The requester marks a response before the run: "must" meet (the run schedules it ahead of any
+ * unmarked offer it competes with), "like" (the score's preference factor), "exclude" (never
+ * matched), or null (no mark).
+ */
+export async function markResponse(ctx: AppContext, actorOrNull: Actor | null, responseId: string, mark: RequesterMark | null) {
+  const actor = requireActor(actorOrNull);
+  await requireMayMarkPreferred(ctx, actor, responseId);
+  await setRequesterMark(ctx, responseId, mark);
+  await recordAudit(ctx, actor, { entity: 'response', entityId: responseId, action: 'mark', detail: { mark } });
+  return { mark };
 }
 
 /** An organization declares when it cannot meet (besides its agenda commitments). */

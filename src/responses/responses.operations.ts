@@ -4,8 +4,8 @@ import { AppError } from '../shared/errors.ts';
 import { listOf } from '../shared/answer-fields.ts';
 import { createResponseBody, myResponseAnswer, responseAnswer, updateResponseBody } from './responses.schemas.ts';
 import { changeResponse, createResponse, getResponse, listMyResponses, listVisibleResponses, responseToJson } from './responses.service.ts';
-import { markPreferred } from '../meetings/meetings.service.ts';
-import { preferredBody } from '../meetings/meetings.schemas.ts';
+import { markPreferred, markResponse } from '../meetings/meetings.service.ts';
+import { markBody, preferredBody } from '../meetings/meetings.schemas.ts';
 
 const requestParams = pathParams({ id: recordId('The request') });
 const responseParams = pathParams({ id: recordId('The response') });
@@ -130,5 +130,19 @@ export const responseOperations = [
     status: 200,
     answer: z.object({ preferred: z.boolean() }),
     handler: (ctx, { actor, params, body }) => markPreferred(ctx, actor, params.id, body.preferred),
+  }),
+  operation({
+    operationId: 'markResponse',
+    method: 'put',
+    path: '/responses/{id}/mark',
+    tag: 'Responses',
+    summary: 'The requester marks a response "must meet", "would like" or "not this one" before the matching run',
+    description: 'Only once the requester may read the response: a sealed one after the close. "like" is the same as marking it preferred; "exclude" keeps it out of every later run, and the next run cancels a meeting it already has.',
+    allow: ['requester', 'organizer'],
+    params: responseParams,
+    body: markBody,
+    status: 200,
+    answer: z.object({ mark: z.enum(['must', 'like', 'exclude']).nullable() }),
+    handler: (ctx, { actor, params, body }) => markResponse(ctx, actor, params.id, body.mark),
   }),
 ];

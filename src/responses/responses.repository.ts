@@ -1,3 +1,4 @@
+import type { RequesterMark } from '../../db/types.ts';
 import { sql } from 'kysely';
 import type { Funding, Modality, ResponseStatus } from '../../db/types.ts';
 import type { Queryable } from '../shared/db.ts';
@@ -102,6 +103,7 @@ const responseColumns = [
   's.updated_at',
   's.submitted_at',
   's.preferred',
+  's.requester_mark',
   'o.name as organization_name',
   'o.kind as organization_kind',
 ] as const;
@@ -127,7 +129,12 @@ export async function findResponderOfResponse({ db }: Queryable, responseId: str
 }
 
 export async function setResponsePreferred({ db }: Queryable, responseId: string, preferred: boolean) {
-  await db.updateTable('responses').set({ preferred }).where('id', '=', responseId).execute();
+  await db.updateTable('responses').set({ preferred, requester_mark: preferred ? 'like' : null }).where('id', '=', responseId).execute();
+}
+
+/** The requester's mark; `preferred` follows it (true for "must meet" and "would like"). */
+export async function setRequesterMark({ db }: Queryable, responseId: string, mark: RequesterMark | null) {
+  await db.updateTable('responses').set({ requester_mark: mark, preferred: mark === 'must' || mark === 'like' }).where('id', '=', responseId).execute();
 }
 
 /** The submitted responses to these requests with their organization and the address and language of their writer, in submission order per request. */

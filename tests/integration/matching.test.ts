@@ -658,4 +658,26 @@ describe('the matching run, called directly', () => {
       created: preview.body.created.length,
     });
   });
+
+  it('the requester marks offers before the run: "not this one" is never matched, "must meet" goes ahead of a better-scoring offer', async () => {
+    const { env, api } = t;
+    const { bangladesh, undp, ilo } = t.people;
+    const made = await respondedMarketplace(t);
+    const mark = (responseId: string, value: unknown) => api('PUT', `/api/v1/responses/${responseId}/mark`, { token: bangladesh.token, body: { mark: value } });
+    // ILO (marked preferred) would win the training; Bangladesh rules it out, and must meet UNDP, whose offer scores lowest.
+    expect((await mark(made.responses.iloOnTraining.body.id, 'exclude')).body).toEqual({ mark: 'exclude' });
+    expect((await mark(made.responses.undpOnTraining.body.id, 'must')).body).toEqual({ mark: 'must' });
+    expect((await mark(made.responses.undpOnTraining.body.id, 'always')).status).toBe(422);
+    // Only the requester (and organizers) mark.
+    expect((await api('PUT', `/api/v1/responses/${made.responses.iomOnTraining.body.id}/mark`, { token: undp.token, body: { mark: 'exclude' } })).status).toBeGreaterThanOrEqual(403);
+    await passDeadline(env.ctx, [made.training.id, made.remittances.id]);
+    await runMatching(env.ctx, made.marketplaceId, 'organizer');
+    const training = (await meetingsOf(t, made.slug)).filter((m) => m.request.id === made.training.id);
+    expect(training.map((m) => m.provider.id)).toEqual([undp.organizationId]);
+    // Its score is the factors' sum, the priority is not in it; the explanation says why it was chosen.
+    const meeting = (await api('GET', `/api/v1/meetings/${training[0]!.id}`, { token: bangladesh.token })).body;
+    expect(meeting.score).toBeLessThan(1);
+    expect(JSON.stringify(meeting.scoreParts)).toContain('must meet');
+    expect(training.some((m) => m.provider.id === ilo.organizationId)).toBe(false);
+  });
 });

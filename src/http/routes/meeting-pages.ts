@@ -15,6 +15,7 @@ import {
   listMarketplaceMeetings,
   listMyMeetings,
   markPreferred,
+  markResponse,
   requestMatchingRun,
 } from '../../meetings/meetings.service.ts';
 import { canAcceptMeeting, canAnswerMeeting, canAskForAnotherTime, canReinstateMeeting, canSeeScore, partyMayReinstate, partyOf } from '../../meetings/meetings.policy.ts';
@@ -31,7 +32,7 @@ import { meetingsToCsv, meetingsToIcs } from '../../meetings/meetings.export.ts'
 import { marketplaceReport, reportToCsv } from '../../meetings/report.service.ts';
 import { forumSlots, marketplaceShape } from '../../meetings/matching-instance.ts';
 import { instantToLocal } from '../../shared/time.ts';
-import { anotherTimeBody, declineBody, moveBody, unavailabilityBody } from '../../meetings/meetings.schemas.ts';
+import { anotherTimeBody, declineBody, markBody, moveBody, unavailabilityBody } from '../../meetings/meetings.schemas.ts';
 import { bodyOf, handleForm, str } from '../forms.ts';
 import { renderPage } from './render.ts';
 import { idParam, slugParam } from './params.ts';
@@ -192,6 +193,14 @@ export function meetingPages(ctx: AppContext): Router {
     );
   });
 
+  router.post('/responses/:id/mark', async (req, res) => {
+    const id = idParam(req.params.id, 'The response');
+    const raw = str(bodyOf(req).mark);
+    const { mark } = parseInput(markBody, { mark: raw === '' ? null : raw });
+    await markResponse(ctx, req.actor, id, mark);
+    const response = await getResponse(ctx, req.actor, id);
+    res.redirect(303, `/requests/${response.request_id}#response-${id}`);
+  });
   router.post('/responses/:id/preferred', async (req, res) => {
     const id = idParam(req.params.id, 'The response');
     const preferred = str(bodyOf(req).preferred) === 'true';
@@ -251,6 +260,7 @@ export function meetingPages(ctx: AppContext): Router {
       unmet,
       unmetReasons: {
         declined: t(req.locale, 'a party declined it, or the secretariat removed it'),
+        excluded: t(req.locale, 'the requester marked it "not this one"'),
         'no-common-time': t(req.locale, 'no common free time (meetings, agenda roles, unavailability)'),
         'rooms-full': t(req.locale, 'every room is taken whenever both are free'),
         'provider-capacity': t(req.locale, 'the provider has as many meetings as it can take'),
