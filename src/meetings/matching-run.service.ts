@@ -26,6 +26,7 @@ import { writeRunMeetings } from './meeting-status.ts';
 import { busyTimes, instanceOfSnapshot, planMeetingWrites, splitKeptMeetings } from './matching-plan.ts';
 import { cancellationReasons, meetingNoticeEmails, notMatchedEmail, requesterSummaryEmail, type MeetingNoticeFacts } from './meeting-notifications.ts';
 import { renderNotMatchedEmail } from './meetings.emails.ts';
+import { scheduleQuality, type QualityMeeting } from './schedule-quality.ts';
 
 export type RunTrigger = 'deadline' | 'organizer' | 'decline' | 'sweep';
 
@@ -134,11 +135,12 @@ async function solveAndStore(ctx: AppContext, connection: Parameters<Parameters<
       await tx.queueEmails(emails());
       lap('emails');
 
+      const quality = scheduleQuality(scheduleAfter(snapshot, writes, written), snapshot.marketplace.time_zone);
       await markMatchingRunDone(tx, runId, {
         method: result?.stats.method ?? 'none',
         objective: result?.objective ?? 0,
         bound: result?.stats.bound ?? null,
-        stats: { ...(result?.stats ?? {}), unscheduled: result?.unscheduled.length ?? 0, timings },
+        stats: { ...(result?.stats ?? {}), unscheduled: result?.unscheduled.length ?? 0, timings, quality },
         changes,
       });
       await recordAudit(tx, actor ?? 'system', { entity: 'marketplace', entityId: marketplaceId, action: 'matching-run', detail: { runId, trigger, ...changes } });
@@ -146,6 +148,21 @@ async function solveAndStore(ctx: AppContext, connection: Parameters<Parameters<
     { db: connection },
   );
   return { runId, objective: result?.objective ?? 0, method: result?.stats.method ?? 'none', changes };
+}
+
+/** The marketplace's standing meetings after the run's writes: what the quality figures read. */
+function scheduleAfter(snapshot: MatchingSnapshot, writes: MeetingWrites, written: WrittenMeeting[]): QualityMeeting[] {
+  const done = new Map(written.map((w) => [w.id, w.kind]));
+  const moves = new Map(writes.moves.map((m) => [m.id, m]));
+  const standing: QualityMeeting[] = [];
+  for (const m of snapshot.meetings) {
+    const kind = done.get(m.id);
+    if (kind === 'cancelled') continue;
+    const to = kind === 'moved' ? moves.get(m.id)! : null;
+    standing.push({ requesterOrgId: m.requester_org_id, providerOrgId: m.provider_org_id, roomId: to?.roomId ?? m.room_id, startsAt: to?.startsAt ?? m.starts_at, endsAt: to?.endsAt ?? m.ends_at });
+  }
+  for (const c of writes.creates) if (done.get(c.id) === 'created') standing.push({ requesterOrgId: c.requesterOrgId, providerOrgId: c.providerOrgId, roomId: c.roomId, startsAt: c.startsAt, endsAt: c.endsAt });
+  return standing;
 }
 
 /** A re-run after a decline keeps most meetings and should answer quickly; the others may solve longer. */

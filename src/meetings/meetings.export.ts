@@ -76,6 +76,7 @@ export function matchingRunToJson(run: MatchingRunRow, timeZone: string): Matchi
       ...(stats.stoppedOnTimeLimit !== undefined ? { stoppedOnTimeLimit: stats.stoppedOnTimeLimit } : {}),
       unscheduled: stats.unscheduled,
       ...(stats.timings !== undefined ? { timings: stats.timings } : {}),
+      ...(stats.quality !== undefined ? { quality: stats.quality } : {}),
     },
     changes: changes && {
       kept: changes.kept,

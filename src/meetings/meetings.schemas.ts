@@ -145,6 +145,21 @@ export const runChangesAnswer = z
   .strict();
 
 /** How the optimizer solved it; the first five are absent when there was nothing to solve. */
+/** What the schedule after a run is like to attend (src/meetings/schedule-quality.ts). */
+export const scheduleQualityAnswer = z
+  .object({
+    meetings: z.number().int(),
+    perDay: z.array(z.object({ date: z.string(), meetings: z.number().int() }).strict()),
+    busiestDayShare: z.number().meta({ description: 'The share of meetings on the busiest day' }),
+    organizations: z.number().int(),
+    mostInADay: z.object({ organizationId: z.string(), date: z.string(), meetings: z.number().int() }).strict().nullable(),
+    longRuns: z.number().int().meta({ description: 'Runs of more than 3 back-to-back meetings of one organization' }),
+    longestRun: z.number().int(),
+    roomChanges: z.number().int().meta({ description: 'Back-to-back meetings of one organization in different rooms' }),
+  })
+  .strict()
+  .meta({ id: 'ScheduleQuality' });
+
 export const runStatsAnswer = z
   .object({
     offers: z.number().int().optional(),
@@ -155,6 +170,7 @@ export const runStatsAnswer = z
     stoppedOnTimeLimit: z.boolean().optional().meta({ description: 'The solver stopped at its time limit with the best schedule found (the gap says how far from the bound)' }),
     unscheduled: z.number().int().meta({ description: 'Pairs the matching chose that found no common free slot and room' }),
     timings: z.record(z.string(), z.number()).optional().meta({ description: 'Seconds per stage: loading, solving, writing, emails' }),
+    quality: scheduleQualityAnswer.optional(),
   })
   .strict();
 

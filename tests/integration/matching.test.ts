@@ -537,6 +537,10 @@ describe('the matching run, called directly', () => {
     expect(await mailed()).toEqual([]);
     const timetable = await (await fetch(new URL(`/organizer/marketplaces/${made.slug}/timetable`, env.baseUrl), { headers: { cookie: `fm_session=${organizer.browserToken}` } })).text();
     expect(timetable).toContain(`${drafts.length} meetings are a draft`);
+    // The run reports what its schedule is like to attend, and the timetable shows it.
+    const [run] = (await api('GET', `/api/v1/marketplaces/${made.slug}/matching-runs`, { token: organizer.token })).body.items;
+    expect(run.stats.quality).toMatchObject({ meetings: drafts.length, perDay: [{ date: made.day, meetings: drafts.length }], busiestDayShare: 1, longRuns: 0 });
+    expect(timetable).toContain('What the schedule is like to attend');
     // Only organizers publish.
     expect((await api('POST', `/api/v1/marketplaces/${made.slug}/schedule/publish`, { token: party.token })).status).toBe(403);
     const published = await api('POST', `/api/v1/marketplaces/${made.slug}/schedule/publish`, { token: organizer.token });

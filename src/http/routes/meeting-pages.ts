@@ -23,6 +23,7 @@ import type { Actor } from '../../auth/actor.ts';
 import type { MeetingDetail } from '../../meetings/meetings.repository.ts';
 import { publishSchedule } from '../../meetings/publication.service.ts';
 import { previewMatching } from '../../meetings/matching-preview.service.ts';
+import { BREAK_AFTER, scheduleQuality } from '../../meetings/schedule-quality.ts';
 import { unmetRequests, addMeetingByOrganizer, freePlaces, moveMeetingByOrganizer, placesForMeeting, removeMeetingByOrganizer, responsesWithoutMeeting, type FreePlace } from '../../meetings/meeting-edits.service.ts';
 import { invalid } from '../../shared/errors.ts';
 import { calendarFeed, FEED_REMINDER_MINUTES, myCalendarFeed, resetMyCalendarFeed } from '../../meetings/calendar-feed.service.ts';
@@ -257,6 +258,11 @@ export function meetingPages(ctx: AppContext): Router {
       meetings,
       runs: runs.map(runForPage),
       drafts: meetings.filter((m) => !m.published_at).length,
+      quality: (() => {
+        const q = scheduleQuality(meetings.map((m) => ({ requesterOrgId: m.requester_org_id, providerOrgId: m.provider_org_id, roomId: m.room_id, startsAt: m.starts_at, endsAt: m.ends_at })), marketplace.time_zone);
+        const names = new Map(meetings.flatMap((m) => [[m.requester_org_id, m.requester_name] as const, [m.provider_org_id, m.provider_name] as const]));
+        return { ...q, busiestPercent: Math.round(q.busiestDayShare * 100), mostInADayName: q.mostInADay ? names.get(q.mostInADay.organizationId) : null, breakAfter: BREAK_AFTER };
+      })(),
       unmet,
       unmetReasons: {
         declined: t(req.locale, 'a party declined it, or the secretariat removed it'),
