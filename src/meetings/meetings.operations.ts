@@ -111,7 +111,7 @@ export const meetingOperations = [
     tag: 'Meetings',
     summary: 'Say when your organization cannot meet during the forum',
     description:
-      'The next matching run schedules no meeting for your organization at that time (besides the agenda sessions where it holds a role). Times as a local date and time in the marketplace\'s zone (`2007-07-10T09:00`), a date (from 09:00, until 18:00) or an instant with an offset.',
+      'The next matching run schedules no meeting for your organization at that time (besides the agenda sessions where it holds a role). Times as a local date and time in the marketplace\'s zone (`2007-07-10T09:00`), a date (the whole day) or an instant with an offset.',
     allow: ['verified-member'],
     params: marketplaceParams,
     body: unavailabilityBody,

@@ -102,6 +102,22 @@ export async function setRescheduleRequest({ db }: Queryable, meetingId: string,
     .executeTakeFirst();
 }
 
+/** The times an organization said it cannot meet, in every marketplace, with each marketplace's zone. */
+export async function listUnavailabilityOfOrganization({ db }: Queryable, organizationId: string) {
+  return db
+    .selectFrom('organization_unavailability as u')
+    .innerJoin('marketplaces as m', 'm.id', 'u.marketplace_id')
+    .select(['u.id', 'u.starts_at', 'u.ends_at', 'u.note', 'm.slug as marketplace_slug', 'm.name as marketplace_name', 'm.time_zone'])
+    .where('u.organization_id', '=', organizationId)
+    .orderBy('u.starts_at')
+    .execute();
+}
+
+/** Removes one of the organization's declared times (none of another organization's). */
+export async function deleteUnavailability({ db }: Queryable, id: string, organizationId: string) {
+  return db.deleteFrom('organization_unavailability').where('id', '=', id).where('organization_id', '=', organizationId).returning('id').executeTakeFirst();
+}
+
 /** A time an organization cannot meet (besides its agenda commitments); matching runs keep it free. */
 export async function insertUnavailability({ db }: Queryable, v: { organizationId: string; marketplaceId: string; startsAt: Date; endsAt: Date; note: string | null }) {
   return db

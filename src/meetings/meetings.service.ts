@@ -9,7 +9,7 @@ import { findMarketplace, getMarketplace } from '../marketplaces/marketplaces.se
 import { resolveTimeInput } from '../shared/time-input.ts';
 import { requireMayMarkPreferred } from '../responses/responses.service.ts';
 import { setRequesterMark, setResponsePreferred } from '../responses/responses.repository.ts';
-import { findMeeting, insertUnavailability, listMeetingsOfMarketplace, listMeetingsOfOrganization, listMeetingsOfRequest, lockMeeting, setRescheduleRequest, type MeetingDetail } from './meetings.repository.ts';
+import { deleteUnavailability, listUnavailabilityOfOrganization, findMeeting, insertUnavailability, listMeetingsOfMarketplace, listMeetingsOfOrganization, listMeetingsOfRequest, lockMeeting, setRescheduleRequest, type MeetingDetail } from './meetings.repository.ts';
 import { listMatchingRunsOfMarketplace } from './matching-runs.repository.ts';
 import { cancellationReasons, queueMeetingEmails } from './meeting-notifications.ts';
 import { verifyMeetingAnswerToken, type MeetingParty } from './meeting-links.ts';
@@ -184,8 +184,9 @@ export async function declareUnavailability(ctx: AppContext, actorOrNull: Actor 
   const actor = requireActor(actorOrNull);
   if (!canDeclareUnavailability(actor)) throw forbidden(whyNotMember(actor, 'act'));
   const marketplace = await findMarketplace(ctx, slug);
-  const startsAt = resolveTimeInput(input.startsAt, marketplace.time_zone, '09:00');
-  const endsAt = resolveTimeInput(input.endsAt, marketplace.time_zone, '18:00');
+  // A date alone is the whole day.
+  const startsAt = resolveTimeInput(input.startsAt, marketplace.time_zone, '00:00');
+  const endsAt = resolveTimeInput(input.endsAt, marketplace.time_zone, '23:59');
   const errors = [];
   if (!startsAt) errors.push({ path: 'startsAt', message: `does not exist in ${marketplace.time_zone}` });
   if (!endsAt) errors.push({ path: 'endsAt', message: `does not exist in ${marketplace.time_zone}` });
@@ -194,6 +195,21 @@ export async function declareUnavailability(ctx: AppContext, actorOrNull: Actor 
   const row = await insertUnavailability(ctx, { organizationId: actor.organization.id, marketplaceId: marketplace.id, startsAt: startsAt!, endsAt: endsAt!, note: input.note ?? null });
   await recordAudit(ctx, actor, { entity: 'organization', entityId: actor.organization.id, action: 'unavailable', detail: { from: startsAt!.toISOString(), to: endsAt!.toISOString() } });
   return { ...row, time_zone: marketplace.time_zone };
+}
+
+/** The times the caller's organization said it cannot meet (none without a verified organization). */
+export async function listMyUnavailability(ctx: AppContext, actorOrNull: Actor | null) {
+  const actor = requireActor(actorOrNull);
+  return canDeclareUnavailability(actor) ? listUnavailabilityOfOrganization(ctx, actor.organization.id) : [];
+}
+
+/** Takes back a declared time: the next run may schedule meetings then again. */
+export async function removeMyUnavailability(ctx: AppContext, actorOrNull: Actor | null, id: string) {
+  const actor = requireActor(actorOrNull);
+  if (!canDeclareUnavailability(actor)) throw forbidden(whyNotMember(actor, 'act'));
+  const removed = await deleteUnavailability(ctx, id, actor.organization.id);
+  if (!removed) throw notFound('The declared time');
+  await recordAudit(ctx, actor, { entity: 'organization', entityId: actor.organization.id, action: 'available-again', detail: { id } });
 }
 
 /** Every active meeting of a marketplace, for the secretariat (API, timetable exports). */

@@ -684,4 +684,32 @@ describe('the matching run, called directly', () => {
     expect(JSON.stringify(meeting.scoreParts)).toContain('must meet');
     expect(training.some((m) => m.provider.id === ilo.organizationId)).toBe(false);
   });
+
+  it('an organization says on its meetings page when it cannot meet (a whole day, or hours), sees it listed, and takes it back', async () => {
+    const { env } = t;
+    const { iom } = t.people;
+    const made = await respondedMarketplace(t);
+    const page = t.pages.iom;
+    const form = await page.get('/meetings');
+    expect(form.html).toContain('When your organization cannot meet');
+    // A day without times is the whole day, in the marketplace's zone.
+    const added = await page.post('/meetings/unavailability', { marketplace: made.slug, day: made.day, from: '', until: '', note: 'Travelling' }, { formPage: '/meetings' });
+    expect(added.status).toBe(303);
+    const rows = await env.ctx.db.selectFrom('organization_unavailability').select(['id', 'starts_at', 'ends_at', 'note']).where('organization_id', '=', iom.organizationId).where('marketplace_id', '=', made.marketplaceId).execute();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.starts_at.toISOString()).toBe(new Date(`${made.day}T00:00:00+02:00`).toISOString());
+    expect(rows[0]!.ends_at.toISOString()).toBe(new Date(`${made.day}T23:59:00+02:00`).toISOString());
+    // A bad time is named beside its field, with what was typed kept; nothing is stored.
+    const bad = await page.post('/meetings/unavailability', { marketplace: made.slug, day: made.day, from: '14:00', until: '13:00', note: 'Lunch' }, { formPage: '/meetings' });
+    expect(bad.status).toBe(422);
+    expect(bad.html).toContain('must be after the start');
+    expect(bad.html).toContain('value="Lunch"');
+    const listed = await page.get('/meetings');
+    expect(listed.html).toContain('Travelling');
+    // Another organization cannot take it back; IOM can.
+    const other = await t.pages.undp.post(`/meetings/unavailability/${rows[0]!.id}/delete`, {}, { formPage: '/meetings' });
+    expect(other.status).toBe(404);
+    expect((await page.post(`/meetings/unavailability/${rows[0]!.id}/delete`, {}, { formPage: '/meetings' })).status).toBe(303);
+    expect(await env.ctx.db.selectFrom('organization_unavailability').select('id').where('id', '=', rows[0]!.id).execute()).toEqual([]);
+  });
 });

@@ -3,7 +3,10 @@ import type { AppContext } from '../../context.ts';
 import { requireActor, requireOrganizer } from '../../auth/actor.ts';
 import { AppError } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
+import { listMarketplaces } from '../../marketplaces/marketplaces.service.ts';
 import {
+  listMyUnavailability,
+  removeMyUnavailability,
   acceptAllMeetings,
   askForAnotherTime,
   getMeetingFor,
@@ -63,10 +66,13 @@ export function meetingPages(ctx: AppContext): Router {
 
   const showMine = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const actor = requireActor(req.actor);
-    const [meetings, feed] = await Promise.all([listMyMeetings(ctx, actor), myCalendarFeed(ctx, actor)]);
+    const [meetings, feed, unavailability, marketplaces] = await Promise.all([listMyMeetings(ctx, actor), myCalendarFeed(ctx, actor), listMyUnavailability(ctx, actor), listMarketplaces(ctx)]);
     // What each card offers comes from the same policy the services apply.
     const cards = meetings.map((m) => meetingCard(actor, m));
-    renderPage(req, res, 'meetings.njk', { title: t(req.locale, 'Your side meetings'), meetings: cards, toAccept: cards.filter((c) => c.canAccept).length, feed, values: {}, ...extra }, status);
+    // Organizations say when they cannot meet in the marketplaces whose forum is still ahead.
+    const today = new Date().toISOString().slice(0, 10);
+    const upcoming = actor.organization ? marketplaces.filter((m) => m.forum_ends_on >= today).map((m) => ({ value: m.slug, label: m.name })) : [];
+    renderPage(req, res, 'meetings.njk', { title: t(req.locale, 'Your side meetings'), meetings: cards, toAccept: cards.filter((c) => c.canAccept).length, feed, unavailability, upcoming, values: {}, ...extra }, status);
   };
   router.get('/meetings', async (req, res) => {
     const notices: Record<string, string> = {
@@ -76,6 +82,7 @@ export function meetingPages(ctx: AppContext): Router {
       acceptedAll: N_('You accepted every meeting that waited for your answer.'),
       anotherTime: N_('Your request for another time is sent to the secretariat; the next matching run moves the meeting and asks both of you again.'),
       feedReset: N_('Your calendar address is new: the old one no longer works. Subscribe again with the new one.'),
+      availableAgain: N_('Removed: the next run may schedule meetings for you at that time again.'),
     };
     const notice = notices[str(req.query.notice)];
     await showMine(req, res, { notice: notice ? t(req.locale, notice) : undefined });
@@ -152,6 +159,29 @@ export function meetingPages(ctx: AppContext): Router {
     res.set('Cache-Control', 'private, max-age=300').type('text/calendar; charset=utf-8').send(ics);
   });
 
+  // "When we cannot meet", from the meetings page: the marketplace is a field of the form.
+  router.post('/meetings/unavailability', async (req, res) => {
+    requireActor(req.actor);
+    const values = bodyOf(req);
+    await handleForm(
+      res,
+      async () => {
+        const day = str(values.day).trim();
+        const from = str(values.from).trim();
+        const until = str(values.until).trim();
+        const input = parseInput(unavailabilityBody, { startsAt: from ? `${day}T${from}` : day, endsAt: until ? `${day}T${until}` : day, ...(str(values.note).trim() ? { note: str(values.note) } : {}) });
+        const slug = str(values.marketplace);
+        if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(slug)) throw invalid([{ path: 'marketplace', message: 'is required' }]);
+        await declareUnavailability(ctx, req.actor, slug, input);
+        res.redirect(303, '/meetings?notice=unavailable#unavailability');
+      },
+      (status, errors, formError) => showMine(req, res, { values, errors: { day: errors.startsAt ?? errors.endsAt, ...errors }, formError }, status),
+    );
+  });
+  router.post('/meetings/unavailability/:id/delete', async (req, res) => {
+    await removeMyUnavailability(ctx, req.actor, idParam(req.params.id, 'The declared time'));
+    res.redirect(303, '/meetings?notice=availableAgain#unavailability');
+  });
   router.post('/marketplaces/:slug/unavailability', async (req, res) => {
     requireActor(req.actor);
     const values = bodyOf(req);
