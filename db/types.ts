@@ -312,6 +312,16 @@ export interface MeetingAttendanceTable {
   active: Generated<boolean>;
 }
 
+export interface ResponseReceiptsTable {
+  id: Generated<string>;
+  response_id: string;
+  /** The canonical JSON text of the receipt, as signed. */
+  signed: string;
+  /** Ed25519 signature of `signed`, base64url. */
+  signature: string;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -321,6 +331,7 @@ export interface Database {
   rooms: RoomsTable;
   agenda_sessions: AgendaSessionsTable;
   session_roles: SessionRolesTable;
+  response_receipts: ResponseReceiptsTable;
   requests: RequestsTable;
   audit_events: AuditEventsTable;
   outbox: OutboxTable;

@@ -43,6 +43,7 @@ const tagDescriptions: Record<string, string> = {
   Matching: 'Matching runs, the summary report and unavailability.',
   Meetings: 'Side meetings and their answers.',
   Emails: 'The outbox: what was sent, what failed, resending.',
+  Receipts: 'Signed receipts of responses (Ed25519), and checking them.',
 };
 
 function pascal(id: string): string {

@@ -16,11 +16,23 @@ export function renderResponseReceivedEmail(r: { requestTitle: string; providerN
   );
 }
 
+export function renderResponseEditedEmail(r: { requestTitle: string; at: Date; timeZone: string; url: string }, locale: string) {
+  return renderEmail(
+    {
+      subject: t(locale, 'Your edit to your response to "{{title}}" is saved', { title: r.requestTitle }),
+      paragraphs: [t(locale, 'The signed receipt of this version is attached. Anyone can check it on the marketplace’s receipt page.')],
+      details: [{ label: t(locale, 'Saved'), value: formatInZone(r.at, r.timeZone, locale) }],
+      action: { label: t(locale, 'View your response'), url: r.url },
+    },
+    locale,
+  );
+}
+
 export function renderResponseSubmittedEmail(r: { requestTitle: string; deadline: Date; timeZone: string; url: string }, locale: string) {
   return renderEmail(
     {
       subject: t(locale, 'Your response to "{{title}}" is submitted', { title: r.requestTitle }),
-      paragraphs: [t(locale, 'Thank you. The requester will see your response. You can edit or withdraw it until the deadline.')],
+      paragraphs: [t(locale, 'Thank you. The requester will see your response. You can edit or withdraw it until the deadline.'), t(locale, 'The signed receipt of your submission is attached. Anyone can check it on the marketplace’s receipt page.')],
       details: [{ label: t(locale, 'Deadline'), value: formatInZone(r.deadline, r.timeZone, locale) }],
       action: { label: t(locale, 'View your response'), url: r.url },
     },

@@ -6,6 +6,9 @@ import { createResponseBody, myResponseAnswer, responseAnswer, updateResponseBod
 import { changeResponse, createResponse, getResponse, listMyResponses, listVisibleResponses, responseToJson } from './responses.service.ts';
 import { markPreferred, markResponse } from '../meetings/meetings.service.ts';
 import { markBody, preferredBody } from '../meetings/meetings.schemas.ts';
+import { receiptSchema } from './receipts.ts';
+import { getReceipt, receiptKey, verifyReceipt } from './receipts.service.ts';
+import { marketplaceSlug } from '../marketplaces/marketplaces.schemas.ts';
 
 const requestParams = pathParams({ id: recordId('The request') });
 const responseParams = pathParams({ id: recordId('The response') });
@@ -144,5 +147,44 @@ export const responseOperations = [
     status: 200,
     answer: z.object({ mark: z.enum(['must', 'like', 'exclude']).nullable() }),
     handler: (ctx, { actor, params, body }) => markResponse(ctx, actor, params.id, body.mark),
+  }),
+  operation({
+    operationId: 'getResponseReceipt',
+    method: 'get',
+    path: '/responses/{id}/receipt',
+    tag: 'Receipts',
+    summary: "The latest signed receipt of a response's submission or edit",
+    description:
+      'A receipt states the database-clock time, the SHA-256 of the content as submitted (its canonical JSON: summary, details, offerCategories, modality, languages, funding) and names the response, its request and organization, signed with the marketplace\'s Ed25519 key. Its provider and the secretariat read it; it is also attached to the confirmation email. `POST /receipts/verify` takes it back as given.',
+    allow: ['provider', 'organizer'],
+    params: responseParams,
+    status: 200,
+    answer: receiptSchema,
+    handler: (ctx, { actor, params }) => getReceipt(ctx, actor, params.id),
+  }),
+  operation({
+    operationId: 'verifyReceipt',
+    method: 'post',
+    path: '/receipts/verify',
+    tag: 'Receipts',
+    summary: 'Check a receipt: whether the marketplace signed it, every byte as issued',
+    description: 'Anyone may check a receipt, signed in or not. 200 with `valid: false` and the reason for a receipt that does not hold; 422 for a body that is not a receipt.',
+    allow: ['anyone'],
+    body: receiptSchema,
+    status: 200,
+    answer: z.object({ valid: z.boolean(), reason: z.string().nullable() }).strict(),
+    handler: (ctx, { body }) => verifyReceipt(ctx, body),
+  }),
+  operation({
+    operationId: 'getReceiptKey',
+    method: 'get',
+    path: '/marketplaces/{slug}/receipt-key',
+    tag: 'Receipts',
+    summary: "A marketplace's published receipt key (Ed25519, SPKI PEM) and its fingerprint",
+    allow: ['anyone'],
+    params: pathParams({ slug: marketplaceSlug }),
+    status: 200,
+    answer: z.object({ marketplace: z.string(), algorithm: z.literal('Ed25519'), publicKey: z.string(), fingerprint: z.string() }).strict(),
+    handler: (ctx, { params }) => receiptKey(ctx, params.slug),
   }),
 ];

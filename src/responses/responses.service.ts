@@ -1,5 +1,7 @@
 import type { AppContext } from '../context.ts';
 import type { ResponseStatus } from '../../db/types.ts';
+import { issueReceipt } from './receipts.service.ts';
+import type { Receipt } from './receipts.ts';
 import { requireActor, requireVerifiedMember, whyNotMember, type Actor } from '../auth/actor.ts';
 import { canChangeResponse, canMarkPreferred, canRespondTo, canSeeResponse, responseListScope } from './responses.policy.ts';
 import { responseActionVerbs, responseStatusSets, responseTransitions } from './response-status.ts';
@@ -26,7 +28,7 @@ import {
   type ResponseRow,
 } from './responses.repository.ts';
 import type { CreateResponseInput, ResponseAnswer, UpdateResponseInput } from './responses.schemas.ts';
-import { renderResponseReceivedEmail, renderResponseSubmittedEmail } from './responses.emails.ts';
+import { renderResponseReceivedEmail, renderResponseSubmittedEmail, renderResponseEditedEmail } from './responses.emails.ts';
 
 type ProviderActor = Actor & { organization: NonNullable<Actor['organization']> };
 
@@ -46,6 +48,11 @@ async function refusalFor(tx: Tx, requestId: string): Promise<AppError> {
   return deadlinePassedError(request.response_deadline, request.time_zone);
 }
 
+/** A receipt as an email attachment: the JSON file the verification page and API take back. */
+function receiptAttachment(receipt: Receipt) {
+  return { filename: `receipt-${receipt.receipt.response.slice(0, 8)}-${receipt.receipt.at.replace(/[:.]/g, '')}.json`, contentType: 'application/json', content: `${JSON.stringify(receipt, null, 2)}\n` };
+}
+
 export function responseUrl(ctx: AppContext, requestId: string): string {
   return `${requestUrl(ctx, requestId)}#response`;
 }
@@ -58,11 +65,14 @@ async function queueSubmittedEmails(ctx: AppContext, tx: Tx, actor: Actor, reque
   const requestId = request.id;
   const response = (await findResponse(tx, responseId))!;
   const stamp = submittedAt.getTime();
+  // The provider's signed receipt, attached to its confirmation (and downloadable from the response).
+  const receipt = await issueReceipt(ctx, tx, responseId, 'submitted');
   await tx.queueEmail({
     idempotencyKey: `response-submitted:${responseId}:${stamp}`,
     template: 'response-submitted',
     to: actor.email,
     ...renderResponseSubmittedEmail({ requestTitle: request.title, deadline: request.response_deadline, timeZone: request.time_zone, url: responseUrl(ctx, requestId) }, actor.locale),
+    attachments: [receiptAttachment(receipt)],
   });
   if (!request.sealed_responses && !request.marketplace_sealed) {
     const requester = await findUserEmail(tx, request.created_by);
@@ -203,6 +213,17 @@ export async function changeResponse(ctx: AppContext, actorOrNull: Actor | null,
     const count = wasCounted !== isCounted ? await adjustResponseCount(tx, existing.request_id, isCounted ? 1 : -1) : locked.response_count;
     await recordAudit(tx, actor, { entity: 'response', entityId: id, action, fromStatus: current.status, toStatus: updated.status });
     if (action === 'submit' && updated.submitted_at) await queueSubmittedEmails(ctx, tx, actor, locked, id, updated.submitted_at, count);
+    // An edit of a submitted response gets its own receipt, emailed to the person who made it.
+    if (action === 'edit' && updated.status === 'submitted') {
+      const receipt = await issueReceipt(ctx, tx, id, 'edited');
+      await tx.queueEmail({
+        idempotencyKey: `response-edited:${id}:${receipt.receipt.at}`,
+        template: 'response-edited',
+        to: actor.email,
+        ...renderResponseEditedEmail({ requestTitle: locked.title, at: new Date(receipt.receipt.at), timeZone: locked.time_zone, url: responseUrl(ctx, existing.request_id) }, actor.locale),
+        attachments: [receiptAttachment(receipt)],
+      });
+    }
   });
   return (await findResponse(ctx, id))!;
 }

@@ -89,6 +89,8 @@ const samples: Record<string, { body?: (f: Fixture) => unknown | Promise<unknown
   submitResponse: { path: (f) => `/responses/${f.draftResponseId}/submit` },
   markResponsePreferred: { body: () => ({ preferred: true }) },
   markResponse: { body: () => ({ mark: 'like' }) },
+  // The fixture response's own receipt, as its provider downloads it.
+  verifyReceipt: { body: async (f) => (await api('GET', `/api/v1/responses/${f.responseId}/receipt`, { token: people.organizer.token })).body },
   declareUnavailability: { body: () => ({ startsAt: '2027-07-10T09:00', endsAt: '2027-07-10T10:00' }) },
   // A free place of the fixture's meeting, as the organizer reads it (every caller sends the same body).
   moveMeeting: { body: async (f) => ({ place: (await api('GET', `/api/v1/meetings/${f.meetingId}/places`, { token: people.organizer.token })).body.items[0].place }) },

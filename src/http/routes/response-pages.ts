@@ -1,3 +1,5 @@
+import { getReceipt, verifyReceipt } from '../../responses/receipts.service.ts';
+import { receiptSchema } from '../../responses/receipts.ts';
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.ts';
 import { requireActor } from '../../auth/actor.ts';
@@ -112,6 +114,30 @@ export function responsePages(ctx: AppContext): Router {
       },
       (status, errors, formError) => showForm(req, res, request, { mode: 'create', values, errors, formError, status, allowDraft: true }),
     );
+  });
+
+  router.get('/responses/:id/receipt.json', async (req, res) => {
+    const receipt = await getReceipt(ctx, req.actor, idParam(req.params.id, 'The response'));
+    res.type('application/json').attachment(`receipt-${receipt.receipt.response.slice(0, 8)}.json`).send(`${JSON.stringify(receipt, null, 2)}\n`);
+  });
+
+  // Anyone checks a receipt: paste it, and the page says whether the marketplace signed it as it is.
+  const showVerify = (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) =>
+    renderPage(req, res, 'receipt-verify.njk', { title: t(req.locale, 'Check a receipt'), values: {}, ...extra }, status);
+  router.get('/receipts/verify', (req, res) => showVerify(req, res));
+  router.post('/receipts/verify', async (req, res) => {
+    const values = bodyOf(req);
+    const text = str(values.receipt);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return showVerify(req, res, { values, errors: { receipt: t(req.locale, 'is not the text of a receipt (JSON): paste the whole file') } }, 422);
+    }
+    const checked = receiptSchema.safeParse(parsed);
+    if (!checked.success) return showVerify(req, res, { values, errors: { receipt: t(req.locale, 'is not a receipt: {{problem}}', { problem: `${checked.error.issues[0]!.path.join('.')}: ${checked.error.issues[0]!.message}` }) } }, 422);
+    const result = await verifyReceipt(ctx, checked.data);
+    showVerify(req, res, { values, result, receipt: checked.data.receipt });
   });
 
   router.get('/responses/:id/edit', async (req, res) => {
