@@ -1,10 +1,10 @@
-import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import { requireActor, type Actor } from '../auth/actor.ts';
 import { loadActor } from '../auth/auth.service.ts';
 import { AppError } from '../shared/errors.ts';
 import { t } from '../i18n/i18n.ts';
 import { calendarFeedToken, verifyCalendarFeedToken } from './meeting-links.ts';
+import { bumpCalendarFeedVersion, findCalendarFeedVersion } from './meeting-edits.repository.ts';
 import { listMeetingsOfOrganization, type MeetingDetail } from './meetings.repository.ts';
 import { meetingsToIcs } from './meetings.export.ts';
 
@@ -23,8 +23,7 @@ function addressOf(ctx: AppContext, userId: string, version: number): CalendarFe
 }
 
 async function feedVersion(ctx: AppContext, userId: string): Promise<number | undefined> {
-  const row = await ctx.db.selectFrom('users').select('calendar_feed_version').where('id', '=', userId).executeTakeFirst();
-  return row?.calendar_feed_version;
+  return findCalendarFeedVersion(ctx, userId);
 }
 
 /** The caller's feed address (anyone signed in has one; it lists the meetings their organization may see). */
@@ -36,14 +35,9 @@ export async function myCalendarFeed(ctx: AppContext, actorOrNull: Actor | null)
 /** Revokes the caller's feed address (a calendar that subscribed to it gets 404 from now on) and gives the new one. */
 export async function resetMyCalendarFeed(ctx: AppContext, actorOrNull: Actor | null): Promise<CalendarFeedAddress> {
   const actor = requireActor(actorOrNull);
-  const row = await ctx.db
-    .updateTable('users')
-    .set({ calendar_feed_version: sql`calendar_feed_version + 1` })
-    .where('id', '=', actor.id)
-    .returning('calendar_feed_version')
-    .executeTakeFirstOrThrow();
+  const version = await bumpCalendarFeedVersion(ctx, actor.id);
   ctx.log.info({ userId: actor.id }, 'calendar feed address reset');
-  return addressOf(ctx, actor.id, row.calendar_feed_version);
+  return addressOf(ctx, actor.id, version);
 }
 
 function feedNotFound() {

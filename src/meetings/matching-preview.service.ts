@@ -2,7 +2,7 @@ import type { AppContext } from '../context.ts';
 import { requireActor, type Actor } from '../auth/actor.ts';
 import { forbidden } from '../shared/errors.ts';
 import { findMarketplace } from '../marketplaces/marketplaces.service.ts';
-import { loadMatchingSnapshot } from './matching-store.repository.ts';
+import { loadMatchingSnapshotOf } from './matching-store.repository.ts';
 import { busyTimes, instanceOfSnapshot, planMeetingWrites, splitKeptMeetings } from './matching-plan.ts';
 import { cancellationReasons } from './meeting-notifications.ts';
 import { solveInWorker } from './solve-in-worker.ts';
@@ -31,7 +31,7 @@ export async function previewMatching(ctx: AppContext, actorOrNull: Actor | null
   const actor = requireActor(actorOrNull);
   if (!canRunMatching(actor)) throw forbidden('Only the forum secretariat (organizers) can do this.');
   const marketplace = await findMarketplace(ctx, slug);
-  const snapshot = await loadMatchingSnapshot(ctx.db, marketplace.id);
+  const snapshot = await loadMatchingSnapshotOf(ctx, marketplace.id);
   const busy = busyTimes(snapshot);
   const { kept, released } = splitKeptMeetings(snapshot, busy);
   const built = instanceOfSnapshot(snapshot, busy, kept);

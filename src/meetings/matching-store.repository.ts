@@ -114,6 +114,11 @@ export async function loadMatchingSnapshot(connection: Kysely<Database>, marketp
     });
 }
 
+/** The same snapshot, outside a run (a preview): on a connection of the pool. */
+export async function loadMatchingSnapshotOf({ db }: Queryable, marketplaceId: string) {
+  return loadMatchingSnapshot(db, marketplaceId);
+}
+
 export type MatchingSnapshot = Awaited<ReturnType<typeof loadMatchingSnapshot>>;
 export type SnapshotMeeting = MatchingSnapshot['meetings'][number];
 

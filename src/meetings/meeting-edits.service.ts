@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import { requireActor, type Actor } from '../auth/actor.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
 import { inTransaction, type Tx } from '../shared/transaction.ts';
 import { getMarketplace } from '../marketplaces/marketplaces.service.ts';
-import { responseStatusSets } from '../responses/response-status.ts';
-import { requestStatusSets } from '../requests/request-status.ts';
 import { instantToLocal } from '../shared/time.ts';
 import { forumSlots, marketplaceShape } from './matching-instance.ts';
 import { withMatchingLock } from './matching-store.repository.ts';
+import { insertHandMeeting, latestRunOfMarketplace, listClosedRequests, listEndedResponses, listOfferedResponses, listResponsesWithoutMeeting, listUnavailabilityOfMarketplace, moveMeetingTo } from './meeting-edits.repository.ts';
 import { endMeeting, findMeeting, listMeetingsOfMarketplace, type MeetingDetail } from './meetings.repository.ts';
 import { meetingStatusSets } from './meeting-status.ts';
 import { cancellationReasons, queueMeetingEmails } from './meeting-notifications.ts';
@@ -42,7 +40,7 @@ async function loadBoard(ctx: AppContext, slug: string) {
   const { marketplace, rooms, sessions } = await getMarketplace(ctx, slug);
   const [meetings, unavailable] = await Promise.all([
     listMeetingsOfMarketplace(ctx, marketplace.id, meetingStatusSets.active),
-    ctx.db.selectFrom('organization_unavailability').select(['organization_id', 'starts_at', 'ends_at']).where('marketplace_id', '=', marketplace.id).execute(),
+    listUnavailabilityOfMarketplace(ctx, marketplace.id),
   ]);
   const busy = new Map<string, Array<{ startsAt: Date; endsAt: Date }>>();
   const addBusy = (org: string, startsAt: Date, endsAt: Date) => busy.set(org, [...(busy.get(org) ?? []), { startsAt, endsAt }]);
@@ -114,28 +112,10 @@ export type UnmetReason = 'declined' | 'excluded' | 'no-common-time' | 'rooms-fu
 export async function unmetRequests(ctx: AppContext, actorOrNull: Actor | null, slug: string, limit = 100) {
   requireEditor(actorOrNull);
   const board = await loadBoard(ctx, slug);
-  const requests = await ctx.db
-    .selectFrom('requests as r')
-    .innerJoin('organizations as o', 'o.id', 'r.organization_id')
-    .select(['r.id', 'r.title', 'r.max_matches', 'r.organization_id', 'o.name as organization_name'])
-    .where('r.marketplace_id', '=', board.marketplace.id)
-    .where('r.status', 'in', requestStatusSets.deadlinePassed)
-    .orderBy('o.name')
-    .execute();
+  const requests = await listClosedRequests(ctx, board.marketplace.id);
   if (requests.length === 0) return { requests: [], more: 0 };
-  const responses = await ctx.db
-    .selectFrom('responses as s')
-    .innerJoin('organizations as o', 'o.id', 's.organization_id')
-    .select(['s.id', 's.request_id', 's.organization_id', 's.requester_mark', 'o.name as organization_name', 'o.meeting_capacity'])
-    .where('s.request_id', 'in', requests.map((r) => r.id))
-    .where('s.status', 'in', responseStatusSets.offered)
-    .execute();
-  const ended = await ctx.db
-    .selectFrom('meetings')
-    .select('response_id')
-    .where('marketplace_id', '=', board.marketplace.id)
-    .where((eb) => eb.or([eb('status', '=', 'declined'), eb('ended_reason', '=', cancellationReasons.removedBySecretariat)]))
-    .execute();
+  const responses = await listOfferedResponses(ctx, requests.map((r) => r.id));
+  const ended = await listEndedResponses(ctx, board.marketplace.id, cancellationReasons.removedBySecretariat);
   const endedResponses = new Set(ended.map((e) => e.response_id));
   const index = indexBoard(board);
   const meetingsOfResponse = new Set(board.meetings.map((m) => m.response_id));
@@ -218,15 +198,8 @@ export async function moveMeetingByOrganizer(ctx: AppContext, actorOrNull: Actor
       ctx,
       (tx) =>
         refusingDoubleBooking(async () => {
-          const moved = await tx.db
-            .updateTable('meetings')
-            .set({ room_id: place.roomId, starts_at: place.startsAt, ends_at: place.endsAt, status: 'proposed', requester_answer: 'pending', provider_answer: 'pending', sequence: sql`sequence + 1`, updated_at: sql`now()` })
-            .where('id', '=', meetingId)
-            .where('status', 'in', meetingStatusSets.active)
-            .returning('id')
-            .executeTakeFirst();
+          const moved = await moveMeetingTo(tx, meetingId, place);
           if (!moved) throw conflict('meeting-ended', 'This meeting ended meanwhile; it cannot be moved.');
-          await tx.db.updateTable('meeting_attendance').set({ during: `[${place.startsAt.toISOString()},${place.endsAt.toISOString()})`, active: true }).where('meeting_id', '=', meetingId).execute();
           await recordAudit(tx, actor, { entity: 'meeting', entityId: meetingId, action: 'move', fromStatus: meeting.status, toStatus: 'proposed', detail: { by: 'secretariat', startsAt: place.startsAt.toISOString(), roomId: place.roomId } });
           await queueMeetingEmails(ctx, tx, meetingId, 'moved');
         }),
@@ -253,19 +226,7 @@ export async function removeMeetingByOrganizer(ctx: AppContext, actorOrNull: Act
 export async function responsesWithoutMeeting(ctx: AppContext, actorOrNull: Actor | null, slug: string) {
   requireEditor(actorOrNull);
   const { marketplace } = await getMarketplace(ctx, slug);
-  const rows = await ctx.db
-    .selectFrom('responses as s')
-    .innerJoin('requests as r', 'r.id', 's.request_id')
-    .innerJoin('organizations as ro', 'ro.id', 'r.organization_id')
-    .innerJoin('organizations as po', 'po.id', 's.organization_id')
-    .select(['s.id', 's.summary', 'r.id as request_id', 'r.title as request_title', 'ro.id as requester_org_id', 'ro.name as requester_name', 'po.id as provider_org_id', 'po.name as provider_name'])
-    .where('r.marketplace_id', '=', marketplace.id)
-    .where('r.status', 'in', requestStatusSets.deadlinePassed)
-    .where('s.status', 'in', responseStatusSets.offered)
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('meetings as m').select('m.id').whereRef('m.response_id', '=', 's.id').where('m.status', 'in', meetingStatusSets.active))))
-    .orderBy('r.title')
-    .orderBy('po.name')
-    .execute();
+  const rows = await listResponsesWithoutMeeting(ctx, marketplace.id);
   return { marketplace, responses: rows };
 }
 
@@ -285,7 +246,7 @@ export async function addMeetingByOrganizer(ctx: AppContext, actorOrNull: Actor 
       ctx,
       (tx) =>
         refusingDoubleBooking(async () => {
-          await insertHandMeeting(tx, { id, marketplaceId: marketplace.id, response, place, publish: marketplace.meeting_publication === 'immediate' });
+          await insertHandMeetingOfRun(tx, { id, marketplaceId: marketplace.id, response, place, publish: marketplace.meeting_publication === 'immediate' });
           await recordAudit(tx, actor, { entity: 'meeting', entityId: id, action: 'create', toStatus: 'proposed', detail: { by: 'secretariat' } });
           await queueMeetingEmails(ctx, tx, id, 'new');
         }),
@@ -295,34 +256,12 @@ export async function addMeetingByOrganizer(ctx: AppContext, actorOrNull: Actor 
   return (await findMeeting(ctx, id))!;
 }
 
-async function insertHandMeeting(
+async function insertHandMeetingOfRun(
   tx: Tx,
   m: { id: string; marketplaceId: string; response: { id: string; request_id: string; requester_org_id: string; provider_org_id: string }; place: FreePlace; publish: boolean },
 ) {
   // The latest run of the marketplace owns it, as the run's own meetings; a marketplace with no run yet gets none by hand.
-  const run = await tx.db.selectFrom('matching_runs').select('id').where('marketplace_id', '=', m.marketplaceId).orderBy('started_at', 'desc').limit(1).executeTakeFirst();
+  const run = await latestRunOfMarketplace(tx, m.marketplaceId);
   if (!run) throw conflict('no-run-yet', 'Add meetings by hand after the first matching run.');
-  await tx.db
-    .insertInto('meetings')
-    .values({
-      id: m.id,
-      marketplace_id: m.marketplaceId,
-      run_id: run.id,
-      request_id: m.response.request_id,
-      response_id: m.response.id,
-      requester_org_id: m.response.requester_org_id,
-      provider_org_id: m.response.provider_org_id,
-      room_id: m.place.roomId,
-      starts_at: m.place.startsAt,
-      ends_at: m.place.endsAt,
-      score: 0,
-      score_parts: JSON.stringify([]),
-      status: 'proposed',
-      published_at: m.publish ? sql`now()` : null,
-    })
-    .execute();
-  await tx.db
-    .insertInto('meeting_attendance')
-    .values([...new Set([m.response.requester_org_id, m.response.provider_org_id])].map((organization_id) => ({ meeting_id: m.id, organization_id, during: `[${m.place.startsAt.toISOString()},${m.place.endsAt.toISOString()})` })))
-    .execute();
+  await insertHandMeeting(tx, { ...m, runId: run.id });
 }

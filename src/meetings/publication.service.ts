@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import { requireActor, type Actor } from '../auth/actor.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
@@ -8,6 +7,7 @@ import type { OutboxEmail } from '../email/outbox.repository.ts';
 import { findMarketplace } from '../marketplaces/marketplaces.service.ts';
 import { listActiveMeetingsOfRequests, withMatchingLock } from './matching-store.repository.ts';
 import { listMeetingsByIds } from './meetings.repository.ts';
+import { listNotMatchedResponses, publishDrafts } from './meeting-edits.repository.ts';
 import { meetingNoticeEmails, noticeFactsOf, notMatchedEmail, requesterSummaryEmail } from './meeting-notifications.ts';
 import { canPublishSchedule } from './meetings.policy.ts';
 
@@ -26,29 +26,14 @@ export async function publishSchedule(ctx: AppContext, actorOrNull: Actor | null
     inTransaction(
       ctx,
       async (tx) => {
-        const published = await tx.db
-          .updateTable('meetings')
-          .set({ published_at: sql`now()` })
-          .where('marketplace_id', '=', marketplace.id)
-          .where('published_at', 'is', null)
-          .where('status', 'in', ['proposed', 'confirmed'])
-          .returning('id')
-          .execute();
+        const published = await publishDrafts(tx, marketplace.id);
         const meetings = await listMeetingsByIds(tx, published.map((m) => m.id));
         if (meetings.length === 0) return { published: 0, emails: 0 };
         const emails: OutboxEmail[] = [];
         for (const m of meetings) emails.push(...meetingNoticeEmails(ctx, noticeFactsOf(m), m.status === 'confirmed' ? 'confirmed' : 'new'));
 
         // Those the runs left without a meeting: the note they did not get under review (once: its key).
-        const notMatched = await tx.db
-          .selectFrom('responses as s')
-          .innerJoin('requests as r', 'r.id', 's.request_id')
-          .innerJoin('organizations as ro', 'ro.id', 'r.organization_id')
-          .innerJoin('users as u', 'u.id', 's.created_by')
-          .select(['s.id', 's.request_id', 'r.title', 'ro.name as requester_name', 'u.email', 'u.name', 'u.locale', 'u.time_zone'])
-          .where('r.marketplace_id', '=', marketplace.id)
-          .where('s.status', '=', 'not_matched')
-          .execute();
+        const notMatched = await listNotMatchedResponses(tx, marketplace.id);
         for (const n of notMatched) {
           emails.push(notMatchedEmail(ctx, { responseId: n.id, requestId: n.request_id, requestTitle: n.title, requesterName: n.requester_name, marketplaceName: marketplace.name, to: { email: n.email, name: n.name, locale: n.locale, time_zone: n.time_zone } }));
         }

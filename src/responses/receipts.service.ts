@@ -6,18 +6,12 @@ import type { Queryable } from '../shared/db.ts';
 import type { Tx } from '../shared/transaction.ts';
 import { findMarketplace } from '../marketplaces/marketplaces.service.ts';
 import { getResponse } from './responses.service.ts';
+import { findLatestReceipt, findMarketplaceIdBySlug, findReceiptSource, insertReceipt } from './receipts.repository.ts';
 import { contentDigest, marketplaceSigningKey, receiptSignatureHolds, signReceipt, type Receipt } from './receipts.ts';
 
 /** Issues the receipt of a response's submission or edit, in the writer's transaction, at the time the write stamped. */
 export async function issueReceipt(ctx: AppContext, tx: Tx, responseId: string, event: 'submitted' | 'edited'): Promise<Receipt> {
-  const r = await tx.db
-    .selectFrom('responses as s')
-    .innerJoin('requests as q', 'q.id', 's.request_id')
-    .innerJoin('marketplaces as m', 'm.id', 'q.marketplace_id')
-    .innerJoin('organizations as o', 'o.id', 's.organization_id')
-    .select(['s.id', 's.summary', 's.details', 's.offer_categories', 's.modality', 's.languages', 's.funding', 's.updated_at', 'q.id as request_id', 'q.title', 'm.id as marketplace_id', 'm.slug', 'o.name as organization_name'])
-    .where('s.id', '=', responseId)
-    .executeTakeFirstOrThrow();
+  const r = await findReceiptSource(tx, responseId);
   const key = marketplaceSigningKey(ctx.config.SESSION_SECRET, r.marketplace_id);
   const { receipt, signed } = signReceipt(key.privateKey, {
     marketplace: r.slug,
@@ -30,12 +24,12 @@ export async function issueReceipt(ctx: AppContext, tx: Tx, responseId: string, 
     contentSha256: contentDigest({ summary: r.summary, details: r.details, offerCategories: r.offer_categories, modality: r.modality, languages: r.languages, funding: r.funding }),
     keyFingerprint: key.fingerprint,
   });
-  await tx.db.insertInto('response_receipts').values({ response_id: r.id, signed, signature: receipt.signature }).execute();
+  await insertReceipt(tx, { responseId: r.id, signed, signature: receipt.signature });
   return receipt;
 }
 
-async function latestReceipt({ db }: Queryable, responseId: string): Promise<Receipt | null> {
-  const row = await db.selectFrom('response_receipts').select(['signed', 'signature']).where('response_id', '=', responseId).orderBy('created_at', 'desc').orderBy('id').limit(1).executeTakeFirst();
+async function latestReceipt(q: Queryable, responseId: string): Promise<Receipt | null> {
+  const row = await findLatestReceipt(q, responseId);
   return row ? { format: 'forum-marketplace-receipt/1', receipt: JSON.parse(row.signed), signature: row.signature } : null;
 }
 
@@ -69,7 +63,7 @@ const refusals = {
  * receipt that does not hold: it says why.
  */
 export async function verifyReceipt(ctx: AppContext, receipt: Receipt): Promise<{ valid: boolean; reason: string | null }> {
-  const marketplace = await ctx.db.selectFrom('marketplaces').select(['id', 'slug']).where('slug', '=', receipt.receipt.marketplace).executeTakeFirst();
+  const marketplace = await findMarketplaceIdBySlug(ctx, receipt.receipt.marketplace);
   if (!marketplace) return { valid: false, reason: refusals.noMarketplace };
   const key = marketplaceSigningKey(ctx.config.SESSION_SECRET, marketplace.id);
   if (key.fingerprint !== receipt.receipt.keyFingerprint) return { valid: false, reason: refusals.otherKey };

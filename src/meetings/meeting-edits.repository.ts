@@ -1,0 +1,145 @@
+import { sql } from 'kysely';
+import type { Queryable } from '../shared/db.ts';
+import { responseStatusSets } from '../responses/response-status.ts';
+import { requestStatusSets } from '../requests/request-status.ts';
+import { meetingStatusSets } from './meeting-status.ts';
+
+/** The queries of the secretariat's hand edits, the unmet-requests list and the publication (meeting-edits.service.ts, publication.service.ts). */
+
+export async function listUnavailabilityOfMarketplace({ db }: Queryable, marketplaceId: string) {
+  return db.selectFrom('organization_unavailability').select(['organization_id', 'starts_at', 'ends_at']).where('marketplace_id', '=', marketplaceId).execute();
+}
+
+/** The requests of a marketplace whose deadline passed, with their organization's name. */
+export async function listClosedRequests({ db }: Queryable, marketplaceId: string) {
+  return db
+    .selectFrom('requests as r')
+    .innerJoin('organizations as o', 'o.id', 'r.organization_id')
+    .select(['r.id', 'r.title', 'r.max_matches', 'r.organization_id', 'o.name as organization_name'])
+    .where('r.marketplace_id', '=', marketplaceId)
+    .where('r.status', 'in', requestStatusSets.deadlinePassed)
+    .orderBy('o.name')
+    .execute();
+}
+
+/** The responses on offer for these requests, with the provider's name and capacity. */
+export async function listOfferedResponses({ db }: Queryable, requestIds: string[]) {
+  if (requestIds.length === 0) return [];
+  return db
+    .selectFrom('responses as s')
+    .innerJoin('organizations as o', 'o.id', 's.organization_id')
+    .select(['s.id', 's.request_id', 's.organization_id', 's.requester_mark', 'o.name as organization_name', 'o.meeting_capacity'])
+    .where('s.request_id', 'in', requestIds)
+    .where('s.status', 'in', responseStatusSets.offered)
+    .execute();
+}
+
+/** Responses whose meeting a party declined, or the secretariat removed (`removedReason`): not scheduled again. */
+export async function listEndedResponses({ db }: Queryable, marketplaceId: string, removedReason: string) {
+  return db
+    .selectFrom('meetings')
+    .select('response_id')
+    .where('marketplace_id', '=', marketplaceId)
+    .where((eb) => eb.or([eb('status', '=', 'declined'), eb('ended_reason', '=', removedReason)]))
+    .execute();
+}
+
+/** Moves a standing meeting to a place: pending answers again, one more in its sequence, its attendance with it. Undefined when it ended meanwhile. */
+export async function moveMeetingTo({ db }: Queryable, meetingId: string, place: { roomId: string; startsAt: Date; endsAt: Date }) {
+  const moved = await db
+    .updateTable('meetings')
+    .set({ room_id: place.roomId, starts_at: place.startsAt, ends_at: place.endsAt, status: 'proposed', requester_answer: 'pending', provider_answer: 'pending', sequence: sql`sequence + 1`, updated_at: sql`now()` })
+    .where('id', '=', meetingId)
+    .where('status', 'in', meetingStatusSets.active)
+    .returning('id')
+    .executeTakeFirst();
+  if (moved) await db.updateTable('meeting_attendance').set({ during: `[${place.startsAt.toISOString()},${place.endsAt.toISOString()})`, active: true }).where('meeting_id', '=', meetingId).execute();
+  return moved;
+}
+
+/** Offers of a marketplace's closed requests with no standing meeting. */
+export async function listResponsesWithoutMeeting({ db }: Queryable, marketplaceId: string) {
+  return db
+    .selectFrom('responses as s')
+    .innerJoin('requests as r', 'r.id', 's.request_id')
+    .innerJoin('organizations as ro', 'ro.id', 'r.organization_id')
+    .innerJoin('organizations as po', 'po.id', 's.organization_id')
+    .select(['s.id', 's.summary', 'r.id as request_id', 'r.title as request_title', 'ro.id as requester_org_id', 'ro.name as requester_name', 'po.id as provider_org_id', 'po.name as provider_name'])
+    .where('r.marketplace_id', '=', marketplaceId)
+    .where('r.status', 'in', requestStatusSets.deadlinePassed)
+    .where('s.status', 'in', responseStatusSets.offered)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('meetings as m').select('m.id').whereRef('m.response_id', '=', 's.id').where('m.status', 'in', meetingStatusSets.active))))
+    .orderBy('r.title')
+    .orderBy('po.name')
+    .execute();
+}
+
+export async function latestRunOfMarketplace({ db }: Queryable, marketplaceId: string) {
+  return db.selectFrom('matching_runs').select('id').where('marketplace_id', '=', marketplaceId).orderBy('started_at', 'desc').limit(1).executeTakeFirst();
+}
+
+/** A meeting added by hand, with its attendance rows (the exclusion constraints check both). */
+export async function insertHandMeeting(
+  { db }: Queryable,
+  m: { id: string; marketplaceId: string; runId: string; response: { id: string; request_id: string; requester_org_id: string; provider_org_id: string }; place: { roomId: string; startsAt: Date; endsAt: Date }; publish: boolean },
+) {
+  await db
+    .insertInto('meetings')
+    .values({
+      id: m.id,
+      marketplace_id: m.marketplaceId,
+      run_id: m.runId,
+      request_id: m.response.request_id,
+      response_id: m.response.id,
+      requester_org_id: m.response.requester_org_id,
+      provider_org_id: m.response.provider_org_id,
+      room_id: m.place.roomId,
+      starts_at: m.place.startsAt,
+      ends_at: m.place.endsAt,
+      score: 0,
+      score_parts: JSON.stringify([]),
+      status: 'proposed',
+      published_at: m.publish ? sql`now()` : null,
+    })
+    .execute();
+  await db
+    .insertInto('meeting_attendance')
+    .values([...new Set([m.response.requester_org_id, m.response.provider_org_id])].map((organization_id) => ({ meeting_id: m.id, organization_id, during: `[${m.place.startsAt.toISOString()},${m.place.endsAt.toISOString()})` })))
+    .execute();
+}
+
+/** Publishes a marketplace's standing drafts; answers their ids. */
+export async function publishDrafts({ db }: Queryable, marketplaceId: string) {
+  return db
+    .updateTable('meetings')
+    .set({ published_at: sql`now()` })
+    .where('marketplace_id', '=', marketplaceId)
+    .where('published_at', 'is', null)
+    .where('status', 'in', meetingStatusSets.active)
+    .returning('id')
+    .execute();
+}
+
+/** The responses a marketplace's runs left without a meeting, with the person to write to. */
+export async function listNotMatchedResponses({ db }: Queryable, marketplaceId: string) {
+  return db
+    .selectFrom('responses as s')
+    .innerJoin('requests as r', 'r.id', 's.request_id')
+    .innerJoin('organizations as ro', 'ro.id', 'r.organization_id')
+    .innerJoin('users as u', 'u.id', 's.created_by')
+    .select(['s.id', 's.request_id', 'r.title', 'ro.name as requester_name', 'u.email', 'u.name', 'u.locale', 'u.time_zone'])
+    .where('r.marketplace_id', '=', marketplaceId)
+    .where('s.status', '=', 'not_matched')
+    .execute();
+}
+
+/** A person's calendar feed version (what signs its address). */
+export async function findCalendarFeedVersion({ db }: Queryable, userId: string): Promise<number | undefined> {
+  return (await db.selectFrom('users').select('calendar_feed_version').where('id', '=', userId).executeTakeFirst())?.calendar_feed_version;
+}
+
+/** Adds one to a person's calendar feed version, revoking the address signed with the old one. */
+export async function bumpCalendarFeedVersion({ db }: Queryable, userId: string): Promise<number> {
+  const row = await db.updateTable('users').set({ calendar_feed_version: sql`calendar_feed_version + 1` }).where('id', '=', userId).returning('calendar_feed_version').executeTakeFirstOrThrow();
+  return row.calendar_feed_version;
+}

@@ -1,0 +1,25 @@
+import type { Queryable } from '../shared/db.ts';
+
+/** What a receipt states of a response, as it stands in the writer's transaction. */
+export async function findReceiptSource({ db }: Queryable, responseId: string) {
+  return db
+    .selectFrom('responses as s')
+    .innerJoin('requests as q', 'q.id', 's.request_id')
+    .innerJoin('marketplaces as m', 'm.id', 'q.marketplace_id')
+    .innerJoin('organizations as o', 'o.id', 's.organization_id')
+    .select(['s.id', 's.summary', 's.details', 's.offer_categories', 's.modality', 's.languages', 's.funding', 's.updated_at', 'q.id as request_id', 'q.title', 'm.id as marketplace_id', 'm.slug', 'o.name as organization_name'])
+    .where('s.id', '=', responseId)
+    .executeTakeFirstOrThrow();
+}
+
+export async function insertReceipt({ db }: Queryable, r: { responseId: string; signed: string; signature: string }) {
+  await db.insertInto('response_receipts').values({ response_id: r.responseId, signed: r.signed, signature: r.signature }).execute();
+}
+
+export async function findLatestReceipt({ db }: Queryable, responseId: string) {
+  return db.selectFrom('response_receipts').select(['signed', 'signature']).where('response_id', '=', responseId).orderBy('created_at', 'desc').orderBy('id').limit(1).executeTakeFirst();
+}
+
+export async function findMarketplaceIdBySlug({ db }: Queryable, slug: string) {
+  return db.selectFrom('marketplaces').select(['id', 'slug']).where('slug', '=', slug).executeTakeFirst();
+}
