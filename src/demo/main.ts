@@ -101,7 +101,7 @@ const progress = setInterval(async () => {
       if ((await countUnsentEmails(ctx)) === 0) {
         allSent = true;
         const drafts = Number((await countDemoProgress(ctx)).meetings.drafts);
-        say(drafts > 0 ? `every email so far sent (${emails.n}); the invitations go when the secretariat publishes the schedule` : `every email sent (${emails.n}), the side meetings' invitations included`);
+        say(drafts > 0 ? `every email sent (${emails.n}); the side meetings' invitations go when the secretariat publishes the schedule` : `every email sent (${emails.n}), the side meetings' invitations included`);
       }
     }
   } catch {
