@@ -4,8 +4,8 @@ import { loadActor } from '../auth/auth.service.ts';
 import { AppError } from '../shared/errors.ts';
 import { t } from '../i18n/i18n.ts';
 import { calendarFeedToken, verifyCalendarFeedToken } from './meeting-links.ts';
-import { bumpCalendarFeedVersion, findCalendarFeedVersion } from './meeting-edits.repository.ts';
-import { listMeetingsOfOrganization, type MeetingDetail } from './meetings.repository.ts';
+
+import { bumpCalendarFeedVersion, findCalendarFeedVersion, listMeetingsOfOrganization, type MeetingDetail } from './meetings.repository.ts';
 import { meetingsToIcs } from './meetings.export.ts';
 
 /** Minutes before each meeting that a subscribed calendar reminds its person. */

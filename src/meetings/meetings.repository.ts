@@ -224,3 +224,14 @@ export async function listMeetingsOfRequest({ db }: Queryable, requestId: string
     .orderBy('mt.starts_at')
     .execute();
 }
+
+/** A person's calendar feed version (what signs its address). */
+export async function findCalendarFeedVersion({ db }: Queryable, userId: string): Promise<number | undefined> {
+  return (await db.selectFrom('users').select('calendar_feed_version').where('id', '=', userId).executeTakeFirst())?.calendar_feed_version;
+}
+
+/** Adds one to a person's calendar feed version, revoking the address signed with the old one. */
+export async function bumpCalendarFeedVersion({ db }: Queryable, userId: string): Promise<number> {
+  const row = await db.updateTable('users').set({ calendar_feed_version: sql`calendar_feed_version + 1` }).where('id', '=', userId).returning('calendar_feed_version').executeTakeFirstOrThrow();
+  return row.calendar_feed_version;
+}
