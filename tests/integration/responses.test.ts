@@ -131,3 +131,27 @@ describe('follows and interests', () => {
     expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['categories.0', 'countries.0', 'timeZone']);
   });
 });
+
+describe('the response form and the request page, as a first-time user meets them', () => {
+  it('does not fill in the request\'s languages as the provider\'s, shows them by name, and a closed request no longer says "so far"', async () => {
+    const { api, people } = t;
+    const { organizer, bangladesh, iom } = people;
+    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Languages shown by name', languages: ['bn', 'en'] });
+    const page = t.pages.iom;
+    const form = await page.get(`/requests/${request.id}/respond`);
+    expect(form.status).toBe(200);
+    expect(form.html).toMatch(/<input id="languages" name="languages" type="text" value=""/);
+    expect(form.html).toContain('The request is in: Bengali, English.');
+    const created = await api('POST', `/api/v1/requests/${request.id}/responses`, { token: iom.token, body: { ...sampleResponse, languages: ['fr', 'en'] } });
+    expect(created.status).toBe(201);
+    const edit = await page.get(`/responses/${created.body.id}/edit`);
+    expect(edit.html).toContain('value="French, English"');
+    expect((await t.pages.bangladesh.get(`/requests/${request.id}`)).html).toContain('1 response so far.');
+    await passDeadline(t.env.ctx, [request.id]);
+    await t.env.ctx.db.updateTable('requests').set({ status: 'closed' }).where('id', '=', request.id).execute();
+    const closed = (await t.pages.bangladesh.get(`/requests/${request.id}`)).html;
+    expect(closed).not.toContain('so far');
+    expect(closed).toContain('1 response.');
+  });
+});
+

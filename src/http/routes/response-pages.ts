@@ -17,6 +17,7 @@ import { bodyOf, handleForm, languageCodeFromText, list, splitList, str, type Fo
 import { readerTimeZone, renderPage } from './render.ts';
 import { idParam } from './params.ts';
 import { t, translateKnown } from '../../i18n/i18n.ts';
+import { languageNameIn } from '../../i18n/names.ts';
 
 function pathId(req: Request, what: string): string {
   return idParam(req.params.id, what);
@@ -33,8 +34,9 @@ function responseFormToInput(values: FormValues) {
   };
 }
 
-function responseToFormValues(r: ResponseRow): FormValues {
-  return { summary: r.summary, details: r.details, offerCategories: r.offer_categories, modality: r.modality, languages: r.languages.join(', '), funding: r.funding };
+/** A stored response as its form shows it: languages by name in the reader's language (the form reads names or codes back). */
+function responseToFormValues(r: ResponseRow, locale: string): FormValues {
+  return { summary: r.summary, details: r.details, offerCategories: r.offer_categories, modality: r.modality, languages: r.languages.map((code) => languageNameIn(code, locale)).join(', '), funding: r.funding };
 }
 
 /** A refusal for lateness, told in the marketplace's and the reader's time; other errors pass through. */
@@ -69,6 +71,7 @@ export function responsePages(ctx: AppContext): Router {
         submitLabel: options.mode === 'create' ? t(req.locale, 'Submit the response') : t(req.locale, 'Save and submit'),
         action: options.mode === 'create' ? `/requests/${request.id}/respond` : `/responses/${options.responseId}/edit`,
         request,
+        requestLanguages: request.languages.map((code) => languageNameIn(code, req.locale)).join(', '),
         values: options.values,
         errors: options.errors ?? {},
         formError: options.formError,
@@ -86,7 +89,8 @@ export function responsePages(ctx: AppContext): Router {
     const actor = requireVerifiedProvider(req.actor, request);
     const existing = await findOwnResponse(ctx, actor, request.id);
     if (existing) return res.redirect(303, `/responses/${existing.id}/edit`);
-    showForm(req, res, request, { mode: 'create', values: { offerCategories: [request.category], languages: request.languages.join(', ') }, allowDraft: true });
+    // The languages are the provider's to say: the request's are shown beside the field, not filled in.
+    showForm(req, res, request, { mode: 'create', values: { offerCategories: [request.category] }, allowDraft: true });
   });
 
   router.post('/requests/:id/respond', async (req, res) => {
@@ -144,7 +148,7 @@ export function responsePages(ctx: AppContext): Router {
     requireActor(req.actor);
     const response = await getResponse(ctx, req.actor, pathId(req, 'The response'));
     const request = await getRequest(ctx, req.actor, response.request_id);
-    showForm(req, res, request, { mode: 'update', responseId: response.id, values: responseToFormValues(response), allowDraft: response.status === 'draft' });
+    showForm(req, res, request, { mode: 'update', responseId: response.id, values: responseToFormValues(response, req.locale), allowDraft: response.status === 'draft' });
   });
 
   router.post('/responses/:id/edit', async (req, res) => {
