@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.ts';
-import { requireActor, type Actor } from '../auth/actor.ts';
-import { forbidden } from '../shared/errors.ts';
+import type { Actor } from '../auth/actor.ts';
+import { requireSecretariat } from './meetings.service.ts';
 import { findMarketplace } from '../marketplaces/marketplaces.service.ts';
 import { loadMatchingSnapshotOf } from './matching-store.repository.ts';
 import { busyTimes, instanceOfSnapshot, planMeetingWrites, splitKeptMeetings } from './matching-plan.ts';
@@ -28,8 +28,7 @@ export interface PreviewMeeting {
  * deadline passed but that the worker has not closed yet are left out until they are closed.
  */
 export async function previewMatching(ctx: AppContext, actorOrNull: Actor | null, slug: string) {
-  const actor = requireActor(actorOrNull);
-  if (!canRunMatching(actor)) throw forbidden('Only the forum secretariat (organizers) can do this.');
+  requireSecretariat(actorOrNull, canRunMatching);
   const marketplace = await findMarketplace(ctx, slug);
   const snapshot = await loadMatchingSnapshotOf(ctx, marketplace.id);
   const busy = busyTimes(snapshot);

@@ -123,11 +123,10 @@ async function solveAndStore(ctx: AppContext, connection: Parameters<Parameters<
       if (changes.requestsMatched > 0) tx.changes('listing');
       const summaries = writes.publish ? await requesterSummaries(ctx, tx, snapshot, runId, [...changedRequests]) : () => [];
       // Only what the statements wrote is mailed; each email is rendered as its chunk is written. Under
-      // "review", a draft meeting's parties hear nothing until the schedule is published (publication.service.ts),
-      // nor do those not matched and the requesters; a published meeting's move or cancellation is mailed.
-      const published = new Set(snapshot.meetings.filter((m) => m.published_at).map((m) => m.id));
+      // "review" (meetingEmailsOf), neither those not matched nor the requesters hear anything until the
+      // schedule is published (publication.service.ts).
       function* emails() {
-        for (const w of written) if (writes.publish || published.has(w.id)) yield* prerendered.get(`${w.id}:${w.sequence}`) ?? meetingEmails(w);
+        for (const w of written) yield* prerendered.get(`${w.id}:${w.sequence}`) ?? meetingEmails(w);
         if (!writes.publish) return;
         for (const id of notMatchedIds) yield notMatched(id);
         yield* summaries();
@@ -204,12 +203,10 @@ const PRERENDER_SLICE = 100;
 async function prerenderMeetingEmails(snapshot: MatchingSnapshot, writes: MeetingWrites, render: (w: WrittenMeeting) => OutboxEmail[]): Promise<Map<string, OutboxEmail[]>> {
   // A move or a cancellation adds one to the sequence the snapshot read; a meeting changed since is not written.
   const sequenceBefore = new Map(snapshot.meetings.map((m) => [m.id, m.sequence]));
-  // Only what will be mailed: under "review", neither new meetings nor changes of draft ones.
-  const published = new Set(snapshot.meetings.filter((m) => writes.publish || m.published_at).map((m) => m.id));
   const planned: WrittenMeeting[] = [
-    ...(writes.publish ? writes.creates.map((c) => ({ kind: 'created' as const, id: c.id, sequence: 0 })) : []),
-    ...writes.moves.filter((m) => published.has(m.id)).map((m) => ({ kind: 'moved' as const, id: m.id, sequence: (sequenceBefore.get(m.id) ?? 0) + 1 })),
-    ...writes.cancels.filter((c) => published.has(c.id)).map((c) => ({ kind: 'cancelled' as const, id: c.id, sequence: (sequenceBefore.get(c.id) ?? 0) + 1 })),
+    ...writes.creates.map((c) => ({ kind: 'created' as const, id: c.id, sequence: 0 })),
+    ...writes.moves.map((m) => ({ kind: 'moved' as const, id: m.id, sequence: (sequenceBefore.get(m.id) ?? 0) + 1 })),
+    ...writes.cancels.map((c) => ({ kind: 'cancelled' as const, id: c.id, sequence: (sequenceBefore.get(c.id) ?? 0) + 1 })),
   ];
   const rendered = new Map<string, OutboxEmail[]>();
   for (let i = 0; i < planned.length; i++) {
@@ -253,7 +250,10 @@ function meetingEmailsOf(ctx: AppContext, snapshot: MatchingSnapshot, writes: Me
       provider: response ? snapshot.users.get(response.created_by) : undefined,
     };
   };
+  // Under "review", a draft's parties hear of it when the schedule is published; a published meeting's move or cancellation is mailed.
+  const published = new Set(snapshot.meetings.filter((m) => m.published_at).map((m) => m.id));
   return (w) => {
+    if (!writes.publish && !published.has(w.id)) return [];
     if (w.kind === 'created') {
       const c = creates.get(w.id)!;
       return meetingNoticeEmails(ctx, facts({ id: c.id, request_id: c.requestId, response_id: c.responseId, room_id: c.roomId, starts_at: c.startsAt, ends_at: c.endsAt }, w.sequence), 'new');

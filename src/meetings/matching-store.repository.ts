@@ -1,4 +1,5 @@
 import { cancellationReasons } from './meeting-notifications.ts';
+import { listEndedResponses } from './meeting-edits.repository.ts';
 import { sql, type Kysely } from 'kysely';
 import type { Database, MatchingRunStage } from '../../db/types.ts';
 import type { Actor } from '../auth/actor.ts';
@@ -85,12 +86,7 @@ export async function loadMatchingSnapshot(connection: Kysely<Database>, marketp
         .where('status', 'in', meetingStatusSets.active)
         .execute();
       // Offers not to schedule again: a party declined their meeting, or the secretariat removed it.
-      const declined = await db
-        .selectFrom('meetings')
-        .select('response_id')
-        .where('marketplace_id', '=', marketplaceId)
-        .where((eb) => eb.or([eb('status', '=', 'declined'), eb('ended_reason', '=', cancellationReasons.removedBySecretariat)]))
-        .execute();
+      const declined = await listEndedResponses({ db }, marketplaceId, cancellationReasons.removedBySecretariat);
       // The people the run may write to: the requesters and the responders of this marketplace.
       const users = await db
         .selectFrom('users as u')

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.ts';
-import { requireActor, type Actor } from '../auth/actor.ts';
+import type { Actor } from '../auth/actor.ts';
+import { requireSecretariat } from './meetings.service.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
-import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
+import { conflict, invalid, notFound } from '../shared/errors.ts';
 import { inTransaction, type Tx } from '../shared/transaction.ts';
 import { getMarketplace } from '../marketplaces/marketplaces.service.ts';
 import { instantToLocal } from '../shared/time.ts';
@@ -29,11 +30,7 @@ export interface FreePlace {
   local: { date: string; time: string };
 }
 
-function requireEditor(actorOrNull: Actor | null): Actor {
-  const actor = requireActor(actorOrNull);
-  if (!canPublishSchedule(actor)) throw forbidden('Only the forum secretariat (organizers) can do this.');
-  return actor;
-}
+const requireEditor = (actorOrNull: Actor | null): Actor => requireSecretariat(actorOrNull, canPublishSchedule);
 
 /** What a marketplace's schedule holds, loaded once: the slots, rooms, standing meetings and every organization's busy times. */
 async function loadBoard(ctx: AppContext, slug: string) {

@@ -71,12 +71,12 @@ export function meetingPageUrl(ctx: AppContext, meetingId: string): string {
   return new URL(`/meetings/${meetingId}`, ctx.config.BASE_URL).toString();
 }
 
-/** The two sides of a meeting as its calendar files name them. */
-function calendarParties(meeting: MeetingNoticeFacts): CalendarParty[] {
-  const parties: CalendarParty[] = [];
-  if (meeting.requester) parties.push({ email: meeting.requester.email, person: meeting.requester.name, organization: meeting.requesterName, answer: meeting.requesterAnswer });
-  if (meeting.provider) parties.push({ email: meeting.provider.email, person: meeting.provider.name, organization: meeting.providerName, answer: meeting.providerAnswer });
-  return parties;
+/** The two sides of a meeting as its calendar files and emails name them (a side with nobody to write to is left out). */
+export function calendarSides(meeting: MeetingNoticeFacts): { requester: CalendarParty | undefined; provider: CalendarParty | undefined; parties: CalendarParty[] } {
+  const side = (user: Recipient | undefined, organization: string, answer: MeetingAnswer): CalendarParty | undefined => (user ? { email: user.email, person: user.name, organization, answer } : undefined);
+  const requester = side(meeting.requester, meeting.requesterName, meeting.requesterAnswer);
+  const provider = side(meeting.provider, meeting.providerName, meeting.providerAnswer);
+  return { requester, provider, parties: [requester, provider].filter((p): p is CalendarParty => !!p) };
 }
 
 /** What a meeting's calendar entry says of it, in one language: where it stands, how to answer it, who comes. */
@@ -101,7 +101,7 @@ export function meetingNoticeEmails(ctx: AppContext, meeting: MeetingNoticeFacts
   const domain = new URL(ctx.config.BASE_URL).hostname;
   const use = notice === 'cancelled' ? 'CANCEL' : 'REQUEST';
   const status: MeetingStatus = notice === 'cancelled' ? 'cancelled' : notice === 'confirmed' ? 'confirmed' : 'proposed';
-  const parties = calendarParties(meeting);
+  const { requester: requesterParty, provider: providerParty, parties } = calendarSides(meeting);
   const url = meetingPageUrl(ctx, meeting.id);
   const endedReason = reason ?? meeting.endedReason;
   // The same event (UID, SEQUENCE) for both parties; its words in each one's language (rendered once per language).
@@ -127,8 +127,6 @@ export function meetingNoticeEmails(ctx: AppContext, meeting: MeetingNoticeFacts
       ],
     }),
   );
-  const requesterParty = parties.find((p) => p.organization === meeting.requesterName && p.email === requester?.email);
-  const providerParty = parties.find((p) => p.organization === meeting.providerName && p.email === provider?.email);
   const sides: Array<{ party: MeetingParty; user: Recipient | undefined; other: string; otherContact: CalendarParty | undefined }> = [
     { party: 'requester', user: requester, other: meeting.providerName, otherContact: providerParty },
     { party: 'provider', user: provider, other: meeting.requesterName, otherContact: requesterParty },

@@ -1,11 +1,11 @@
-import { calendarDescription, meetingPageUrl } from './meeting-notifications.ts';
+import { calendarDescription, calendarSides, meetingPageUrl, noticeFactsOf } from './meeting-notifications.ts';
 import { t } from '../i18n/i18n.ts';
 import type { AppContext } from '../context.ts';
 import { toCsv } from '../shared/csv.ts';
 import { isoInZone } from '../shared/time.ts';
 import type { MeetingDetail } from './meetings.repository.ts';
 import type { MatchingRunRow } from './matching-runs.repository.ts';
-import { calendarOrganizer, renderMeetingCalendar, type CalendarMeeting, type CalendarParty } from './meeting-calendar.ts';
+import { calendarOrganizer, renderMeetingCalendar, type CalendarMeeting } from './meeting-calendar.ts';
 import type { ScoreFactor } from '../matching/score.ts';
 import type { MatchingRunAnswer, MeetingJson, UnavailabilityAnswer } from './meetings.schemas.ts';
 
@@ -104,9 +104,7 @@ export function meetingsToCsv(meetings: MeetingDetail[]): string {
 
 /** A stored meeting as a calendar entry, in the reader's language. */
 export function meetingCalendarEntry(ctx: AppContext, locale: string, m: MeetingDetail): CalendarMeeting {
-  const parties: CalendarParty[] = [];
-  if (m.requester_email) parties.push({ email: m.requester_email, person: m.requester_person, organization: m.requester_name, answer: m.requester_answer });
-  if (m.provider_email) parties.push({ email: m.provider_email, person: m.provider_person, organization: m.provider_name, answer: m.provider_answer });
+  const { parties } = calendarSides(noticeFactsOf(m));
   const url = meetingPageUrl(ctx, m.id);
   return {
     id: m.id,

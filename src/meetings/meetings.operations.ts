@@ -1,3 +1,5 @@
+import type { AppContext } from '../context.ts';
+import type { Actor } from '../auth/actor.ts';
 import { operation, pathParams, recordId } from '../http/operation.ts';
 import { listOf } from '../shared/answer-fields.ts';
 import { publishSchedule } from './publication.service.ts';
@@ -12,6 +14,12 @@ import { matchingRunToJson, meetingToJson, unavailabilityToJson } from './meetin
 import { canSeeScore } from './meetings.policy.ts';
 
 const meetingParams = pathParams({ id: recordId('The meeting') });
+
+/** A meeting as the API answers it to this caller (the score only for those canSeeScore allows). */
+async function meetingAsSeenBy(ctx: AppContext, actor: Actor | null, id: string) {
+  const meeting = await getMeetingFor(ctx, actor, id);
+  return meetingToJson(meeting, { withScore: canSeeScore(actor, meeting) });
+}
 const marketplaceParams = pathParams({ slug: marketplaceSlug });
 
 /** Matching runs, side meetings, unavailability and the summary report over the API. */
@@ -146,8 +154,7 @@ export const meetingOperations = [
     status: 200,
     answer: meetingAnswer,
     async handler(ctx, { actor, params }) {
-      const meeting = await getMeetingFor(ctx, actor, params.id);
-      return meetingToJson(meeting, { withScore: canSeeScore(actor, meeting) });
+      return meetingAsSeenBy(ctx, actor, params.id);
     },
   }),
   operation({
@@ -164,8 +171,7 @@ export const meetingOperations = [
     answer: meetingAnswer,
     async handler(ctx, { actor, params }) {
       await answerMeetingAsMember(ctx, actor, params.id, 'accepted');
-      const meeting = await getMeetingFor(ctx, actor, params.id);
-      return meetingToJson(meeting, { withScore: canSeeScore(actor, meeting) });
+      return meetingAsSeenBy(ctx, actor, params.id);
     },
   }),
   operation({
@@ -183,8 +189,7 @@ export const meetingOperations = [
     answer: meetingAnswer,
     async handler(ctx, { actor, params, body }) {
       await answerMeetingAsMember(ctx, actor, params.id, 'declined', body.reason || null);
-      const meeting = await getMeetingFor(ctx, actor, params.id);
-      return meetingToJson(meeting, { withScore: canSeeScore(actor, meeting) });
+      return meetingAsSeenBy(ctx, actor, params.id);
     },
   }),
   operation({
@@ -214,8 +219,7 @@ export const meetingOperations = [
     answer: meetingAnswer,
     async handler(ctx, { actor, params, body }) {
       await askForAnotherTime(ctx, actor, params.id, body.note || null);
-      const meeting = await getMeetingFor(ctx, actor, params.id);
-      return meetingToJson(meeting, { withScore: canSeeScore(actor, meeting) });
+      return meetingAsSeenBy(ctx, actor, params.id);
     },
   }),
   operation({

@@ -18,11 +18,16 @@ import { canAcceptMeeting, canAskForAnotherTime, partyMayReinstate, canDeclareUn
 
 const organizersOnly = 'Only the forum secretariat (organizers) can do this.';
 
+/** What only the secretariat does, by the policy that says so (canSeeTimetable, canRunMatching, canPublishSchedule): a 401 or a 403 for anyone else. */
+export function requireSecretariat(actorOrNull: Actor | null, may: (actor: Actor) => boolean = canSeeTimetable): Actor {
+  const actor = requireActor(actorOrNull);
+  if (!may(actor)) throw forbidden(organizersOnly);
+  return actor;
+}
+
 /** The secretariat's views of a marketplace's matching: a 401 or a 403 for anyone else. */
 export function requireTimetableAccess(actorOrNull: Actor | null): Actor {
-  const actor = requireActor(actorOrNull);
-  if (!canSeeTimetable(actor)) throw forbidden(organizersOnly);
-  return actor;
+  return requireSecretariat(actorOrNull, canSeeTimetable);
 }
 
 export async function getMeetingFor(ctx: AppContext, actorOrNull: Actor | null, meetingId: string): Promise<MeetingDetail> {
@@ -149,8 +154,7 @@ export async function listMyMeetings(ctx: AppContext, actorOrNull: Actor | null)
 
 /** Organizers start a run now (it also starts by itself when the marketplace deadline passes). */
 export async function requestMatchingRun(ctx: AppContext, actorOrNull: Actor | null, slug: string) {
-  const actor = requireActor(actorOrNull);
-  if (!canRunMatching(actor)) throw forbidden(organizersOnly);
+  const actor = requireSecretariat(actorOrNull, canRunMatching);
   const marketplace = await findMarketplace(ctx, slug);
   const id = jobId('matching', marketplace.id, 'organizer', Date.now());
   await ctx.queues.enqueue('run-matching', { marketplaceId: marketplace.id, trigger: 'organizer', startedBy: actor.id }, { jobId: id });

@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.ts';
-import { requireActor, type Actor } from '../auth/actor.ts';
+import type { Actor } from '../auth/actor.ts';
+import { requireSecretariat } from './meetings.service.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
-import { forbidden } from '../shared/errors.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import type { OutboxEmail } from '../email/outbox.repository.ts';
 import { findMarketplace } from '../marketplaces/marketplaces.service.ts';
@@ -19,8 +19,7 @@ import { canPublishSchedule } from './meetings.policy.ts';
  * outbox's idempotency keys).
  */
 export async function publishSchedule(ctx: AppContext, actorOrNull: Actor | null, slug: string): Promise<{ published: number; emails: number }> {
-  const actor = requireActor(actorOrNull);
-  if (!canPublishSchedule(actor)) throw forbidden('Only the forum secretariat (organizers) can do this.');
+  const actor = requireSecretariat(actorOrNull, canPublishSchedule);
   const marketplace = await findMarketplace(ctx, slug);
   return withMatchingLock(ctx, marketplace.id, (connection) =>
     inTransaction(

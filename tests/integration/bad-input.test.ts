@@ -192,7 +192,6 @@ describe('bad input through the forms', () => {
       { client: organizerBrowser, page: `/requests/${ids.request}`, action: `/requests/${ids.request}/deadline`, fields: ['deadlineDate', 'deadlineTime'] },
       { client: organizerBrowser, page: `/requests/${ids.request}`, action: `/requests/${ids.request}/reject`, fields: ['reason'] },
       { client: providerBrowser, page: `/responses/${ids.response}/edit`, action: `/responses/${ids.response}/edit`, fields: ['summary', 'details', 'offerCategories', 'modality', 'languages', 'funding', 'intent'] },
-      { client: providerBrowser, page: '/meetings', action: '/marketplaces/gfmd-2007/unavailability', fields: ['day', 'from', 'until', 'note'] },
       { client: providerBrowser, page: '/meetings', action: '/meetings/unavailability', fields: ['marketplace', 'day', 'from', 'until', 'note'] },
     ];
     for (const form of forms) {

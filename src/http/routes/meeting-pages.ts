@@ -23,6 +23,8 @@ import {
 } from '../../meetings/meetings.service.ts';
 import { canAcceptMeeting, canAnswerMeeting, canAskForAnotherTime, canReinstateMeeting, canSeeScore, partyMayReinstate, partyOf } from '../../meetings/meetings.policy.ts';
 import type { Actor } from '../../auth/actor.ts';
+import { z } from 'zod';
+import { slugField } from '../../marketplaces/marketplaces.schemas.ts';
 import type { MeetingDetail } from '../../meetings/meetings.repository.ts';
 import { publishSchedule } from '../../meetings/publication.service.ts';
 import { previewMatching } from '../../meetings/matching-preview.service.ts';
@@ -66,12 +68,12 @@ export function meetingPages(ctx: AppContext): Router {
 
   const showMine = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const actor = requireActor(req.actor);
-    const [meetings, feed, unavailability, marketplaces] = await Promise.all([listMyMeetings(ctx, actor), myCalendarFeed(ctx, actor), listMyUnavailability(ctx, actor), listMarketplaces(ctx)]);
+    const [meetings, feed, unavailability, marketplaces] = await Promise.all([listMyMeetings(ctx, actor), myCalendarFeed(ctx, actor), listMyUnavailability(ctx, actor), actor.organization ? listMarketplaces(ctx) : []]);
     // What each card offers comes from the same policy the services apply.
     const cards = meetings.map((m) => meetingCard(actor, m));
     // Organizations say when they cannot meet in the marketplaces whose forum is still ahead.
     const today = new Date().toISOString().slice(0, 10);
-    const upcoming = actor.organization ? marketplaces.filter((m) => m.forum_ends_on >= today).map((m) => ({ value: m.slug, label: m.name })) : [];
+    const upcoming = marketplaces.filter((m) => m.forum_ends_on >= today).map((m) => ({ value: m.slug, label: m.name }));
     renderPage(req, res, 'meetings.njk', { title: t(req.locale, 'Your side meetings'), meetings: cards, toAccept: cards.filter((c) => c.canAccept).length, feed, unavailability, upcoming, values: {}, ...extra }, status);
   };
   router.get('/meetings', async (req, res) => {
@@ -121,34 +123,27 @@ export function meetingPages(ctx: AppContext): Router {
     const ics = meetingsToIcs(ctx, [meeting], { name: t(req.locale, 'Side meeting'), locale: req.locale, timeZone: meeting.time_zone, reminderMinutes: FEED_REMINDER_MINUTES });
     res.type('text/calendar; charset=utf-8').attachment(`meeting-${meeting.id}.ics`).send(ics);
   });
-  router.get('/meetings/:id/decline', (req, res) => showMeeting(req, res, 'meeting-decline.njk'));
-  router.post('/meetings/:id/decline', async (req, res) => {
-    const id = idParam(req.params.id, 'The meeting');
-    const values = bodyOf(req);
-    await handleForm(
-      res,
-      async () => {
-        const input = parseInput(declineBody, { ...(str(values.reason).trim() ? { reason: str(values.reason) } : {}) });
-        await answerMeetingAsMember(ctx, req.actor, id, 'declined', input.reason ?? null);
-        res.redirect(303, `/meetings?notice=declined#meeting-${id}`);
-      },
-      (status, errors, formError) => showMeeting(req, res, 'meeting-decline.njk', { values, errors, formError }, status),
-    );
-  });
-  router.get('/meetings/:id/another-time', (req, res) => showMeeting(req, res, 'meeting-another-time.njk'));
-  router.post('/meetings/:id/another-time', async (req, res) => {
-    const id = idParam(req.params.id, 'The meeting');
-    const values = bodyOf(req);
-    await handleForm(
-      res,
-      async () => {
-        const input = parseInput(anotherTimeBody, { ...(str(values.note).trim() ? { note: str(values.note) } : {}) });
-        await askForAnotherTime(ctx, req.actor, id, input.note ?? null);
-        res.redirect(303, `/meetings?notice=anotherTime#meeting-${id}`);
-      },
-      (status, errors, formError) => showMeeting(req, res, 'meeting-another-time.njk', { values, errors, formError }, status),
-    );
-  });
+  // A party's answer with one optional text (a decline's reason, the times that suit), as the API's body takes it.
+  const textAnswer = (path: 'decline' | 'another-time', view: 'meeting-decline.njk' | 'meeting-another-time.njk', field: 'reason' | 'note', notice: string, act: (actor: Actor | null, id: string, text: string | null) => Promise<unknown>) => {
+    const body = field === 'reason' ? declineBody : anotherTimeBody;
+    router.get(`/meetings/:id/${path}`, (req, res) => showMeeting(req, res, view));
+    router.post(`/meetings/:id/${path}`, async (req, res) => {
+      const id = idParam(req.params.id, 'The meeting');
+      const values = bodyOf(req);
+      await handleForm(
+        res,
+        async () => {
+          const text = str(values[field]).trim() ? str(values[field]) : undefined;
+          const input = parseInput(body, text === undefined ? {} : { [field]: text }) as { reason?: string; note?: string };
+          await act(req.actor, id, input[field] ?? null);
+          res.redirect(303, `/meetings?notice=${notice}#meeting-${id}`);
+        },
+        (status, errors, formError) => showMeeting(req, res, view, { values, errors, formError }, status),
+      );
+    });
+  };
+  textAnswer('decline', 'meeting-decline.njk', 'reason', 'declined', (actor, id, reason) => answerMeetingAsMember(ctx, actor, id, 'declined', reason));
+  textAnswer('another-time', 'meeting-another-time.njk', 'note', 'anotherTime', (actor, id, note) => askForAnotherTime(ctx, actor, id, note));
 
   // A person's private calendar feed, for calendar clients (no session, no cookies): the signed address authorizes it.
   router.get('/calendar/:userId/:file', async (req, res) => {
@@ -170,9 +165,8 @@ export function meetingPages(ctx: AppContext): Router {
         const from = str(values.from).trim();
         const until = str(values.until).trim();
         const input = parseInput(unavailabilityBody, { startsAt: from ? `${day}T${from}` : day, endsAt: until ? `${day}T${until}` : day, ...(str(values.note).trim() ? { note: str(values.note) } : {}) });
-        const slug = str(values.marketplace);
-        if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(slug)) throw invalid([{ path: 'marketplace', message: 'is required' }]);
-        await declareUnavailability(ctx, req.actor, slug, input);
+        const { marketplace } = parseInput(z.object({ marketplace: slugField }), { marketplace: str(values.marketplace) });
+        await declareUnavailability(ctx, req.actor, marketplace, input);
         res.redirect(303, '/meetings?notice=unavailable#unavailability');
       },
       (status, errors, formError) => showMine(req, res, { values, errors: { day: errors.startsAt ?? errors.endsAt, ...errors }, formError }, status),
@@ -182,20 +176,6 @@ export function meetingPages(ctx: AppContext): Router {
     await removeMyUnavailability(ctx, req.actor, idParam(req.params.id, 'The declared time'));
     res.redirect(303, '/meetings?notice=availableAgain#unavailability');
   });
-  router.post('/marketplaces/:slug/unavailability', async (req, res) => {
-    requireActor(req.actor);
-    const values = bodyOf(req);
-    await handleForm(
-      res,
-      async () => {
-        const input = parseInput(unavailabilityBody, { startsAt: `${str(values.day)}T${str(values.from)}`, endsAt: `${str(values.day)}T${str(values.until)}`, ...(str(values.note) ? { note: str(values.note) } : {}) });
-        await declareUnavailability(ctx, req.actor, slugParam(req.params.slug), input);
-        res.redirect(303, '/meetings?notice=unavailable');
-      },
-      (status, errors, formError) => showMine(req, res, { values, errors: { day: errors.startsAt ?? errors.endsAt, ...errors }, formError }, status),
-    );
-  });
-
   // The link in an invitation: answers without signing in; the signed token is the authorization.
   const answerPage = async (req: Request, res: Response, done?: string, extra: Record<string, unknown> = {}) => {
     const { id, party, token } = req.params as { id: string; party: string; token: string };
