@@ -32,11 +32,14 @@ export interface FreePlace {
 
 const requireEditor = (actorOrNull: Actor | null): Actor => requireSecretariat(actorOrNull, canPublishSchedule);
 
-/** What a marketplace's schedule holds, loaded once: the slots, rooms, standing meetings and every organization's busy times. */
-async function loadBoard(ctx: AppContext, slug: string) {
-  const { marketplace, rooms, sessions } = await getMarketplace(ctx, slug);
+/** A marketplace with its rooms, agenda and standing meetings, as the timetable already read them. */
+export type BoardSource = Awaited<ReturnType<typeof getMarketplace>> & { meetings: MeetingDetail[] };
+
+/** What a marketplace's schedule holds, loaded once (or taken from what the caller read): the slots, rooms, standing meetings and every organization's busy times. */
+async function loadBoard(ctx: AppContext, slug: string, source?: BoardSource) {
+  const { marketplace, rooms, sessions } = source ?? (await getMarketplace(ctx, slug));
   const [meetings, unavailable] = await Promise.all([
-    listMeetingsOfMarketplace(ctx, marketplace.id, meetingStatusSets.active),
+    source?.meetings ?? listMeetingsOfMarketplace(ctx, marketplace.id, meetingStatusSets.active),
     listUnavailabilityOfMarketplace(ctx, marketplace.id),
   ]);
   const busy = new Map<string, Array<{ startsAt: Date; endsAt: Date }>>();
@@ -106,9 +109,10 @@ export type UnmetReason = 'declined' | 'excluded' | 'no-common-time' | 'rooms-fu
  * is free now (freed since the run, or the run stopped at its time limit): the next run, or the
  * secretariat by hand, can schedule it.
  */
-export async function unmetRequests(ctx: AppContext, actorOrNull: Actor | null, slug: string, limit = 100) {
+export async function unmetRequests(ctx: AppContext, actorOrNull: Actor | null, slug: string, options: { limit?: number; source?: BoardSource } = {}) {
   requireEditor(actorOrNull);
-  const board = await loadBoard(ctx, slug);
+  const limit = options.limit ?? 100;
+  const board = await loadBoard(ctx, slug, options.source);
   const requests = await listClosedRequests(ctx, board.marketplace.id);
   if (requests.length === 0) return { requests: [], more: 0 };
   const responses = await listOfferedResponses(ctx, requests.map((r) => r.id));

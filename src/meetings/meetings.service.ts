@@ -233,9 +233,9 @@ export async function listMatchingRuns(ctx: AppContext, actorOrNull: Actor | nul
 /** What the secretariat's timetable page shows: rooms, active meetings and the last runs. */
 export async function getTimetable(ctx: AppContext, actorOrNull: Actor | null, slug: string) {
   requireTimetableAccess(actorOrNull);
-  const { marketplace, rooms } = await getMarketplace(ctx, slug);
+  const { marketplace, rooms, sessions } = await getMarketplace(ctx, slug);
   const [meetings, runs] = await Promise.all([listMeetingsOfMarketplace(ctx, marketplace.id, meetingStatusSets.active), listMatchingRunsOfMarketplace(ctx, marketplace.id, 10)]);
-  return { marketplace, rooms, meetings, runs };
+  return { marketplace, rooms, sessions, meetings, runs };
 }
 
 /** The active meetings of a request, for those who may see them on its page (none for anyone else). */

@@ -241,8 +241,9 @@ export function meetingPages(ctx: AppContext): Router {
     next();
   });
   router.get('/organizer/marketplaces/:slug/timetable', async (req, res) => {
-    const { marketplace, rooms, meetings, runs } = await getTimetable(ctx, req.actor, slugParam(req.params.slug));
-    const unmet = await unmetRequests(ctx, req.actor, marketplace.slug);
+    const { marketplace, rooms, sessions, meetings, runs } = await getTimetable(ctx, req.actor, slugParam(req.params.slug));
+    // The same marketplace and meetings, not read again.
+    const unmet = await unmetRequests(ctx, req.actor, marketplace.slug, { source: { marketplace, rooms, sessions, meetings } });
     // The grid shows every slot of the day, closed windows included (as "no meetings").
     const slots = forumSlots({ ...marketplaceShape(marketplace), noMeetingWindows: [] });
     const days = [...new Set(slots.map((s) => instantToLocal(s.startsAt, marketplace.time_zone).date))];
