@@ -91,6 +91,8 @@ export interface MarketplacesTable {
   meeting_publication: Generated<'review' | 'immediate'>;
   /** Times with no side meetings, instants in ISO 8601. */
   no_meeting_windows: ColumnType<NoMeetingWindow[], string | undefined, string>;
+  /** Questions close this many days before a request's response deadline. */
+  question_days: Generated<number>;
   created_by: string | null;
   created_at: CreatedAt;
   updated_at: Generated<Date>;
@@ -144,6 +146,8 @@ export interface RequestsTable {
   search: ColumnType<string, never, never>;
   response_count: Generated<number>;
   sealed_responses: Generated<boolean>;
+  /** An earlier close for questions than the marketplace's default; null: the default. */
+  question_deadline: Timestamp | null;
 }
 
 export interface ResponsesTable {
@@ -322,6 +326,25 @@ export interface ResponseReceiptsTable {
   created_at: CreatedAt;
 }
 
+export interface RequestQuestionsTable {
+  id: Generated<string>;
+  request_id: string;
+  /** The asking organization: shown to itself and the secretariat only. */
+  organization_id: string;
+  asked_by: string;
+  text: string;
+  created_at: CreatedAt;
+}
+
+export interface QuestionAnswersTable {
+  id: Generated<string>;
+  question_id: string;
+  text: string;
+  answered_by: string;
+  answered_as: 'requester' | 'secretariat';
+  created_at: CreatedAt;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -332,6 +355,8 @@ export interface Database {
   agenda_sessions: AgendaSessionsTable;
   session_roles: SessionRolesTable;
   response_receipts: ResponseReceiptsTable;
+  request_questions: RequestQuestionsTable;
+  question_answers: QuestionAnswersTable;
   requests: RequestsTable;
   audit_events: AuditEventsTable;
   outbox: OutboxTable;

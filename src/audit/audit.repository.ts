@@ -2,7 +2,7 @@ import type { Actor } from '../auth/actor.ts';
 import type { Queryable } from '../shared/db.ts';
 
 export interface AuditEntry {
-  entity: 'request' | 'organization' | 'marketplace' | 'membership' | 'response' | 'meeting' | 'email';
+  entity: 'request' | 'organization' | 'marketplace' | 'membership' | 'response' | 'meeting' | 'email' | 'question';
   entityId: string;
   action: string;
   fromStatus?: string | null;

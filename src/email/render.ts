@@ -14,6 +14,8 @@ export interface EmailContent {
   action?: { label: string; url: string };
   details?: Array<{ label: string; value: string }>;
   list?: { title: string; items: string[] };
+  /** More lists after `list`, each with its title; an empty one is left out. */
+  lists?: Array<{ title: string; items: string[] }>;
   footer?: string;
 }
 
@@ -45,9 +47,10 @@ export function renderEmail(content: EmailContent, locale = 'en'): RenderedEmail
     for (const d of content.details) lines.push(t(locale, '{{label}}: {{value}}', { label: d.label, value: d.value }));
     lines.push('');
   }
-  if (content.list) {
-    lines.push(content.list.title);
-    for (const item of content.list.items) lines.push(`- ${item}`);
+  const lists = [...(content.list ? [content.list] : []), ...(content.lists ?? []).filter((l) => l.items.length > 0)];
+  for (const list of lists) {
+    lines.push(list.title);
+    for (const item of list.items) lines.push(`- ${item}`);
     lines.push('');
   }
   if (content.action) lines.push(t(locale, '{{label}}:', { label: content.action.label }), content.action.url, '');
@@ -57,6 +60,7 @@ export function renderEmail(content: EmailContent, locale = 'en'): RenderedEmail
     text: lines.join('\n'),
     html: templates.render('email.njk', {
       ...content,
+      lists,
       subject: singleLine(content.subject),
       locale: isSupportedLocale(locale) ? locale : 'en',
       t: (key: string, vars?: TranslationVars) => t(locale, key, vars),

@@ -39,6 +39,7 @@ const tagDescriptions: Record<string, string> = {
   Marketplaces: "A forum's marketplace: its deadline, rooms and agenda.",
   Requests: 'Requests for assistance posted by governments, moderated by the secretariat.',
   Responses: 'Offers of providers, one per organization, changed only before the deadline.',
+  Questions: "Questions on a request before its question deadline, answered by the requester or the secretariat and published to every provider without naming who asked.",
   Account: 'Who I am, my interests, my follows and the digest.',
   Matching: 'Matching runs, the summary report and unavailability.',
   Meetings: 'Side meetings and their answers.',

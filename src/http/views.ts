@@ -9,7 +9,7 @@ import { requestCategoryLabels } from '../requests/requests.schemas.ts';
 import { organizationKindLabels } from '../organizations/organizations.schemas.ts';
 import { fundingLabels, modalityLabels } from '../responses/responses.schemas.ts';
 import { N_, t, translateKnown } from '../i18n/i18n.ts';
-import { languageNameIn } from '../i18n/names.ts';
+import { formatInZones, languageNameIn } from '../i18n/names.ts';
 
 const viewsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'views');
 
@@ -46,6 +46,8 @@ export const auditActionLabels: Record<string, string> = {
   close: N_('close'),
   reopen: N_('reopen'),
   match: N_('match'),
+  answer: N_('answer a question'),
+  'answer-edit': N_('change an answer'),
 };
 
 export const sessionRoleLabels: Record<string, string> = {
@@ -88,10 +90,7 @@ export function configureViews(app: Express): nunjucks.Environment {
   });
   // "17:00 (UTC+02:00, Europe/Brussels) · 11:00 your time (America/New_York)"
   env.addFilter('inZones', function (this: FilterThis, d: Date | null, tz: string, readerTz?: string | null) {
-    if (!d) return '';
-    const locale = localeOf(this);
-    const there = formatInZone(d, tz, locale);
-    return readerTz && readerTz !== tz ? `${there}; ${t(locale, '{{time}} your time', { time: formatInZone(d, readerTz, locale) })}` : there;
+    return d ? formatInZones(d, tz, readerTz, localeOf(this)) : '';
   });
   env.addFilter('localDate', function (this: FilterThis, d: string | null) {
     return d ? formatDate(d, localeOf(this)) : '';

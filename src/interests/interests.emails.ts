@@ -9,30 +9,57 @@ function categoryLabel(category: string, locale: string): string {
 }
 
 export function renderDigestEmail(
-  input: { requests: Array<{ title: string; category: string; organization: string; deadline: Date; timeZone: string }>; url: string; preferencesUrl: string },
+  input: {
+    requests: Array<{ title: string; category: string; organization: string; deadline: Date; timeZone: string }>;
+    answers?: Array<{ title: string; question: string; edited: boolean }>;
+    url: string;
+    preferencesUrl: string;
+  },
   locale: string,
 ) {
   const n = input.requests.length;
+  const answers = input.answers ?? [];
   return renderEmail(
     {
-      subject: t(locale, '{{count}} new requests for assistance match your interests', { count: n }),
-      paragraphs: [t(locale, 'These requests were published since your last digest and fit the interests you set.')],
-      list: {
-        title: t(locale, 'New requests'),
-        items: input.requests.map((r) =>
-          t(locale, '{{title}} ({{organization}}; {{category}}); respond by {{deadline}}', {
-            title: r.title,
-            organization: r.organization,
-            category: categoryLabel(r.category, locale),
-            deadline: formatInZone(r.deadline, r.timeZone, locale),
-          }),
-        ),
-      },
+      subject:
+        n > 0
+          ? t(locale, '{{count}} new requests for assistance match your interests', { count: n })
+          : t(locale, '{{count}} new answers on requests you follow', { count: answers.length }),
+      paragraphs: [
+        n > 0 ? t(locale, 'These requests were published since your last digest and fit the interests you set.') : t(locale, 'These questions were answered since your last digest, on requests you follow, responded to or asked about.'),
+      ],
+      lists: [
+        {
+          title: t(locale, 'New requests'),
+          items: input.requests.map((r) =>
+            t(locale, '{{title}} ({{organization}}; {{category}}); respond by {{deadline}}', {
+              title: r.title,
+              organization: r.organization,
+              category: categoryLabel(r.category, locale),
+              deadline: formatInZone(r.deadline, r.timeZone, locale),
+            }),
+          ),
+        },
+        {
+          title: t(locale, 'New answers to questions'),
+          items: answers.map((a) =>
+            a.edited
+              ? t(locale, '{{title}}: the answer to "{{question}}" was changed', { title: a.title, question: shorten(a.question, 140) })
+              : t(locale, '{{title}}: "{{question}}" was answered', { title: a.title, question: shorten(a.question, 140) }),
+          ),
+        },
+      ],
       action: { label: t(locale, 'Browse the requests'), url: input.url },
       footer: t(locale, 'You receive this daily digest because of your interests. Change them or stop the digest: {{url}}', { url: input.preferencesUrl }),
     },
     locale,
   );
+}
+
+/** A question as a digest line quotes it: at most `max` characters, on one line. */
+function shorten(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length <= max ? line : `${line.slice(0, max - 1).trimEnd()}…`;
 }
 
 export function renderReminderEmail(input: { kind: '7d' | '24h'; title: string; deadline: Date; timeZone: string; url: string; hasDraft: boolean }, locale: string) {

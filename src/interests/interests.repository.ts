@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Queryable } from '../shared/db.ts';
+import { concernedByAnswers } from '../questions/questions.repository.ts';
 
 export async function followRequest({ db }: Queryable, requestId: string, userId: string) {
   await db.insertInto('request_follows').values({ request_id: requestId, user_id: userId }).onConflict((oc) => oc.doNothing()).execute();
@@ -82,18 +83,51 @@ export async function findPeopleToRemind({ db }: Queryable, requestId: string) {
   return result.rows;
 }
 
-/** People with the daily digest on, and the open requests published since their last digest that fit their interests. */
+/**
+ * People with the daily digest on, with what happened since their last digest: the open requests
+ * published that fit their interests, and the answers published (or changed) on requests they follow,
+ * responded to or asked about.
+ */
 export async function findDigestCandidates({ db }: Queryable, limit: number) {
-  const result = await sql<{ user_id: string; email: string; locale: string; requests: Array<{ id: string; title: string; category: string; organization: string; deadline: string; timeZone: string }> }>`
-    SELECT u.id AS user_id, u.email, u.locale, json_agg(json_build_object('id', r.id, 'title', r.title, 'category', r.category, 'organization', ro.name, 'deadline', r.response_deadline, 'timeZone', m.time_zone) ORDER BY r.published_at) AS requests
-    FROM provider_interests i
-    JOIN users u ON u.id = i.user_id
-    JOIN organizations o ON o.id = u.organization_id AND o.status = 'verified' AND u.membership = 'active'
-    JOIN requests r ON r.status = 'open' AND r.published_at > coalesce(i.last_digest_at, now() - interval '1 day') AND r.organization_id <> o.id AND r.response_deadline > now()
-    JOIN organizations ro ON ro.id = r.organization_id
-    JOIN marketplaces m ON m.id = r.marketplace_id
-    WHERE i.digest AND ${fits}
-    GROUP BY u.id, u.email, u.locale
+  const result = await sql<{
+    user_id: string;
+    email: string;
+    locale: string;
+    requests: Array<{ id: string; title: string; category: string; organization: string; deadline: string; timeZone: string }>;
+    answers: Array<{ requestId: string; title: string; question: string; edited: boolean }>;
+  }>`
+    WITH readers AS (
+      SELECT u.id, u.email, u.locale, o.id AS organization_id, i.categories, i.themes, i.countries, coalesce(i.last_digest_at, now() - interval '1 day') AS since
+      FROM provider_interests i
+      JOIN users u ON u.id = i.user_id AND u.membership = 'active'
+      JOIN organizations o ON o.id = u.organization_id AND o.status = 'verified'
+      WHERE i.digest
+    ), fresh AS (
+      SELECT i.id AS user_id, json_agg(json_build_object('id', r.id, 'title', r.title, 'category', r.category, 'organization', ro.name, 'deadline', r.response_deadline, 'timeZone', m.time_zone) ORDER BY r.published_at) AS requests
+      FROM readers i
+      JOIN requests r ON r.status = 'open' AND r.published_at > i.since AND r.organization_id <> i.organization_id AND r.response_deadline > now()
+      JOIN organizations ro ON ro.id = r.organization_id
+      JOIN marketplaces m ON m.id = r.marketplace_id
+      WHERE ${fits}
+      GROUP BY i.id
+    ), answered AS (
+      SELECT u.id AS user_id, json_agg(json_build_object('requestId', r.id, 'title', r.title, 'question', q.text, 'edited', a.edited) ORDER BY a.created_at) AS answers
+      FROM readers u
+      JOIN LATERAL (
+        SELECT qa.question_id, max(qa.created_at) AS created_at,
+               bool_or(EXISTS (SELECT 1 FROM question_answers e WHERE e.question_id = qa.question_id AND e.created_at < qa.created_at)) AS edited
+        FROM question_answers qa WHERE qa.created_at > u.since GROUP BY qa.question_id
+      ) a ON true
+      JOIN request_questions q ON q.id = a.question_id
+      JOIN requests r ON r.id = q.request_id AND r.organization_id <> u.organization_id
+      WHERE ${concernedByAnswers}
+      GROUP BY u.id
+    )
+    SELECT u.id AS user_id, u.email, u.locale, coalesce(f.requests, '[]'::json) AS requests, coalesce(a.answers, '[]'::json) AS answers
+    FROM readers u
+    LEFT JOIN fresh f ON f.user_id = u.id
+    LEFT JOIN answered a ON a.user_id = u.id
+    WHERE f.user_id IS NOT NULL OR a.user_id IS NOT NULL
     LIMIT ${limit}`.execute(db);
   return result.rows;
 }

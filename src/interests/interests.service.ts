@@ -73,6 +73,7 @@ export async function sendDigests(ctx: AppContext, day: string): Promise<number>
       const unsubscribe = linkPlaceholder();
       const email = renderDigestEmail({
         requests: candidate.requests.map((r) => ({ ...r, deadline: new Date(r.deadline) })),
+        answers: candidate.answers,
         url: new URL('/', ctx.config.BASE_URL).toString(),
         preferencesUrl: new URL('/account/preferences', ctx.config.BASE_URL).toString(),
       }, candidate.locale);

@@ -52,6 +52,12 @@ const marketplaceFields = {
   meetingPublication: z.enum(['review', 'immediate'], { error: 'must be "review" or "immediate"' }).meta({
     description: '"review" (the default): a matching run\'s new meetings are a draft that only organizers see until they publish the schedule, which sends the invitations; "immediate": the run sends them itself',
   }),
+  questionDays: z
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be at least 0')
+    .max(60, 'must be at most 60')
+    .meta({ description: "Questions on a request close this many days before its response deadline (0: at the deadline); a request may close them earlier" }),
   noMeetingWindows: z
     .array(
       z
@@ -83,6 +89,7 @@ export const createMarketplaceBody = z
     sealedResponses: marketplaceFields.sealedResponses.default(false),
     meetingPublication: marketplaceFields.meetingPublication.default('review'),
     noMeetingWindows: marketplaceFields.noMeetingWindows.default([]),
+    questionDays: marketplaceFields.questionDays.default(7),
     rooms: marketplaceFields.rooms.default([]),
     sessions: marketplaceFields.sessions.default([]),
   })
@@ -119,6 +126,7 @@ export const marketplaceAnswer = z
     sideMeetingsUntil: clock,
     sealedResponses: z.boolean(),
     meetingPublication: z.enum(['review', 'immediate']),
+    questionDays: z.number().int(),
     noMeetingWindows: z.array(z.object({ startsAt: instant, endsAt: instant, label: z.string() }).strict()),
     rooms: z.array(z.object({ id: uuid, name: z.string() })),
     sessions: z.array(

@@ -86,6 +86,7 @@ export async function createMarketplace(ctx: AppContext, actorOrNull: Actor | nu
     meeting_day_ends: input.sideMeetingsUntil,
     sealed_responses: input.sealedResponses,
     meeting_publication: input.meetingPublication,
+    question_days: input.questionDays,
     no_meeting_windows: JSON.stringify(resolveWindows(input.noMeetingWindows, input.timeZone, errors)),
     created_by: actor.id,
   };
@@ -132,6 +133,7 @@ export async function updateMarketplace(ctx: AppContext, actorOrNull: Actor | nu
     if (input.sideMeetingsUntil !== undefined) values.meeting_day_ends = input.sideMeetingsUntil;
     if (input.sealedResponses !== undefined) values.sealed_responses = input.sealedResponses;
     if (input.meetingPublication !== undefined) values.meeting_publication = input.meetingPublication;
+    if (input.questionDays !== undefined) values.question_days = input.questionDays;
     if (input.noMeetingWindows !== undefined) values.no_meeting_windows = JSON.stringify(resolveWindows(input.noMeetingWindows, timeZone, errors));
     checkMarketplaceTimes({ ...current, ...values } as Parameters<typeof checkMarketplaceTimes>[0], errors);
     const sessions = input.sessions ? await resolveSessions(tx, input.sessions, timeZone, errors) : null;
@@ -185,6 +187,7 @@ export function marketplaceToJson({ marketplace: m, rooms, sessions }: Marketpla
     sideMeetingsUntil: m.meeting_day_ends.slice(0, 5),
     sealedResponses: m.sealed_responses,
     meetingPublication: m.meeting_publication,
+    questionDays: m.question_days,
     noMeetingWindows: m.no_meeting_windows.map((w) => ({ startsAt: isoInZone(new Date(w.startsAt), tz), endsAt: isoInZone(new Date(w.endsAt), tz), label: w.label })),
     rooms: rooms.map((r) => ({ id: r.id, name: r.name })),
     sessions: sessions.map((s) => ({

@@ -71,6 +71,7 @@ const requestColumns = [
   'r.closed_at',
   'r.response_count',
   'r.sealed_responses',
+  'r.question_deadline',
   'o.name as organization_name',
   'o.country as organization_country',
   'm.slug as marketplace_slug',
@@ -78,6 +79,7 @@ const requestColumns = [
   'm.time_zone',
   'm.response_deadline as marketplace_deadline',
   'm.sealed_responses as marketplace_sealed',
+  'm.question_days',
 ] as const;
 
 function requestWithContext(db: Kysely<Database>) {
@@ -135,6 +137,7 @@ export interface RequestFieldChanges {
   own_deadline?: Date | null;
   response_deadline?: Date;
   sealed_responses?: boolean;
+  question_deadline?: Date | null;
 }
 
 /** Edits a request that is still editable: submitted or open, and before its deadline. */

@@ -52,6 +52,8 @@ const requestFields = {
     .transform((codes) => [...new Set(codes)]),
   maxMatches: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(20, 'must be at most 20'),
   responseDeadline: timeInputField.nullable(),
+  /** Questions close earlier than the marketplace's default (null: the default). */
+  questionDeadline: timeInputField.nullable().meta({ description: "An earlier close for questions than the marketplace's default (that many days before the response deadline); null for the default" }),
   /** Responses shown to the requester only after the close. */
   sealedResponses: z.boolean({ error: 'must be true or false' }),
 };
@@ -63,6 +65,7 @@ export const createRequestBody = z
     maxMatches: requestFields.maxMatches.default(3),
     responseDeadline: requestFields.responseDeadline.optional(),
     sealedResponses: requestFields.sealedResponses.default(false),
+    questionDeadline: requestFields.questionDeadline.optional(),
   })
   .strict();
 
@@ -111,6 +114,7 @@ export const requestAnswer = z
     languages: z.array(z.string()),
     maxMatches: z.number().int(),
     responseDeadline: instant,
+    questionDeadline: instant.meta({ description: 'Providers ask questions about the request until then' }),
     status: z.enum(requestStatuses),
     responseCount: z.number().int(),
     sealedResponses: z.boolean(),

@@ -31,6 +31,7 @@ import {
 } from './requests.repository.ts';
 import type { BrowseRequestsQuery, CreateRequestInput, RequestAnswer, UpdateRequestInput } from './requests.schemas.ts';
 import { planRequestDeadline } from './deadline-jobs.ts';
+import { defaultQuestionDeadline, questionDeadlineOf } from '../questions/questions.policy.ts';
 import { planMatchingRun } from '../meetings/matching-schedule.ts';
 import { lockMarketplaceBySlug, updateMarketplaceRow } from '../marketplaces/marketplaces.repository.ts';
 import {
@@ -63,6 +64,19 @@ async function resolveOwnDeadline(tx: Tx, value: string | null | undefined, time
   return instant;
 }
 
+/**
+ * A request's own question deadline closes questions earlier than the marketplace's default, never
+ * later: providers were told they could ask until then.
+ */
+function resolveQuestionDeadline(value: string | null, timeZone: string, responseDeadline: Date, questionDays: number): Date | null {
+  if (value === null) return null;
+  const instant = resolveTimeInput(value, timeZone, CLOSE_OF_BUSINESS);
+  if (!instant) throw invalid([{ path: 'questionDeadline', message: `does not exist in ${timeZone} (a clock change skips it)` }]);
+  const latest = defaultQuestionDeadline(responseDeadline, questionDays, timeZone);
+  if (instant > latest) throw invalid([{ path: 'questionDeadline', message: `must not be later than ${isoInZone(latest, timeZone)} (${questionDays} days before the response deadline)` }]);
+  return instant;
+}
+
 export async function createRequest(ctx: AppContext, actorOrNull: Actor | null, marketplaceSlug: string, input: CreateRequestInput) {
   const actor = requireVerifiedRequester(actorOrNull);
   const marketplace = await findMarketplace(ctx, marketplaceSlug);
@@ -87,6 +101,10 @@ export async function createRequest(ctx: AppContext, actorOrNull: Actor | null, 
       const now = await databaseNow(tx);
       if (now < marketplace.opens_at) throw conflict('marketplace-not-open', `${marketplace.name} takes requests from ${isoInZone(marketplace.opens_at, marketplace.time_zone)}.`);
       throw deadlinePassedError(marketplace.response_deadline, marketplace.time_zone);
+    }
+    if (input.questionDeadline != null) {
+      const created = (await findRequest(tx, id))!;
+      await updateRequestFieldsBeforeDeadline(tx, id, { question_deadline: resolveQuestionDeadline(input.questionDeadline, marketplace.time_zone, created.response_deadline, marketplace.question_days) });
     }
     await recordAudit(tx, actor, { entity: 'request', entityId: id, action: 'create', toStatus: 'submitted' });
     const request = (await findRequest(tx, id))!;
@@ -142,6 +160,9 @@ export async function updateRequest(ctx: AppContext, actorOrNull: Actor | null, 
       const own = await resolveOwnDeadline(tx, input.responseDeadline, request.time_zone, request.marketplace_deadline);
       changes.own_deadline = own ?? null;
       changes.response_deadline = own ?? request.marketplace_deadline;
+    }
+    if (input.questionDeadline !== undefined) {
+      changes.question_deadline = resolveQuestionDeadline(input.questionDeadline, request.time_zone, changes.response_deadline ?? request.response_deadline, request.question_days);
     }
     const updated = await updateRequestFieldsBeforeDeadline(tx, id, changes);
     if (!updated) throw deadlinePassedError(request.response_deadline, request.time_zone);
@@ -343,6 +364,7 @@ export function requestToJson(r: RequestRow, actor: Actor | null): RequestAnswer
     languages: r.languages,
     maxMatches: r.max_matches,
     responseDeadline: isoInZone(r.response_deadline, tz),
+    questionDeadline: isoInZone(questionDeadlineOf(r), tz),
     status: r.status,
     responseCount: r.response_count,
     sealedResponses: r.sealed_responses,

@@ -116,7 +116,7 @@ export async function publishedRequest(
   organizer: TestPerson,
   overrides: Record<string, unknown> = {},
   slug = 'gfmd-2007',
-): Promise<{ id: string; responseDeadline: string }> {
+): Promise<{ id: string; responseDeadline: string; questionDeadline: string }> {
   const created = await api('POST', `/api/v1/marketplaces/${slug}/requests`, { token: requester.token, body: { ...sampleRequest, ...overrides } });
   if (created.status !== 201) throw new Error(`request not created: ${JSON.stringify(created.body)}`);
   const published = await api('POST', `/api/v1/requests/${created.body.id}/publish`, { token: organizer.token });

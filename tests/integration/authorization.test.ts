@@ -66,6 +66,8 @@ interface Fixture {
   /** A person waiting to join the provider's organization. */
   joinerId: string;
   failedEmailId: string;
+  /** A question of the provider on the request, not answered yet. */
+  questionId: string;
 }
 
 /** What each operation needs beyond its path: a body that passes validation, or another record to act on. */
@@ -89,6 +91,8 @@ const samples: Record<string, { body?: (f: Fixture) => unknown | Promise<unknown
   submitResponse: { path: (f) => `/responses/${f.draftResponseId}/submit` },
   markResponsePreferred: { body: () => ({ preferred: true }) },
   markResponse: { body: () => ({ mark: 'like' }) },
+  askQuestion: { body: () => ({ text: 'Can the training take place in Dhaka rather than abroad?' }) },
+  answerQuestion: { body: () => ({ text: 'Yes, in Dhaka, at the training centre of the ministry.' }) },
   // The fixture response's own receipt, as its provider downloads it.
   verifyReceipt: { body: async (f) => (await api('GET', `/api/v1/responses/${f.responseId}/receipt`, { token: people.organizer.token })).body },
   declareUnavailability: { body: () => ({ startsAt: '2027-07-10T09:00', endsAt: '2027-07-10T10:00' }) },
@@ -143,6 +147,7 @@ async function fixture(): Promise<Fixture> {
   const other = await publishedRequest(api, people.requester, people.organizer, { title: `Other request ${Math.random().toString(36).slice(2)}` });
   const draftResponse = await api('POST', `/api/v1/requests/${other.id}/responses`, { token: people.provider.token, body: { ...sampleResponse, draft: true } });
   const meetingId = await meetingBetween(request.id, response.body.id);
+  const question = await api('POST', `/api/v1/requests/${request.id}/questions`, { token: people.provider.token, body: { text: 'Is the curriculum to be written in Bangla too?' } });
   const pendingOrg = await env.ctx.db.insertInto('organizations').values({ name: `Pending org ${Math.random()}`, kind: 'ngo', country: null }).returning('id').executeTakeFirstOrThrow();
   const joiner = await env.ctx.db.insertInto('users').values({ email: `joiner-${Math.random()}@example.org`, organization_id: people.provider.organizationId, membership: 'pending' }).returning('id').executeTakeFirstOrThrow();
   const email = await env.ctx.db
@@ -160,6 +165,7 @@ async function fixture(): Promise<Fixture> {
     pendingOrganizationId: pendingOrg.id,
     joinerId: joiner.id,
     failedEmailId: email.id,
+    questionId: question.body.id,
   };
 }
 
@@ -196,7 +202,8 @@ function concretePath(op: Operation, f: Fixture): string {
     .replace('/requests/{id}', `/requests/${f.requestId}`)
     .replace('/responses/{id}', `/responses/${f.responseId}`)
     .replace('/meetings/{id}', `/meetings/${f.meetingId}`)
-    .replace('/emails/{id}', `/emails/${f.failedEmailId}`);
+    .replace('/emails/{id}', `/emails/${f.failedEmailId}`)
+    .replace('/questions/{id}', `/questions/${f.questionId}`);
 }
 
 /** People changed by a call (joining an organization, signing out) are put back for the next one. */
@@ -258,6 +265,7 @@ describe('half-trusted callers see exactly what a stranger sees', () => {
     const closedResponse = await api('POST', `/api/v1/requests/${closed.id}/responses`, { token: people.provider.token, body: { ...sampleResponse, summary: 'LEAK-MARKER closed offer of ILO' } });
     const sealed = await publishedRequest(api, people.requester, people.organizer, { title: 'Sealed request', sealedResponses: true });
     const sealedResponse = await api('POST', `/api/v1/requests/${sealed.id}/responses`, { token: people.provider.token, body: { ...sampleResponse, summary: 'LEAK-MARKER sealed offer of ILO' } });
+    await api('POST', `/api/v1/requests/${sealed.id}/questions`, { token: people.provider.token, body: { text: 'LEAK-MARKER question of ILO, not answered yet' } });
     await passDeadline(env.ctx, [closed.id]);
     await env.ctx.db.updateTable('requests').set({ status: 'closed', closed_at: sql`now()` }).where('id', '=', closed.id).execute();
     const meetingId = await meetingBetween(closed.id, closedResponse.body.id);
@@ -268,6 +276,7 @@ describe('half-trusted callers see exactly what a stranger sees', () => {
     `/api/v1/requests/${scene.closedRequestId}`,
     `/api/v1/requests/${scene.closedRequestId}/responses`,
     `/api/v1/requests/${scene.sealedRequestId}/responses`,
+    `/api/v1/requests/${scene.sealedRequestId}/questions`,
     `/api/v1/responses/${scene.closedResponseId}`,
     `/api/v1/responses/${scene.sealedResponseId}`,
     '/api/v1/me/responses',

@@ -12,14 +12,18 @@ import { canChangeDeadline, canEditRequest, canModerateRequest, canPostRequest, 
 import { getFollowing } from '../../interests/interests.service.ts';
 import { canFollowRequest } from '../../interests/interests.policy.ts';
 import { listMeetingsOfRequestFor } from '../../meetings/meetings.service.ts';
-import type { AppError } from '../../shared/errors.ts';
+import { AppError } from '../../shared/errors.ts';
 import { allCountries, commonLanguages } from '../../shared/reference-data.ts';
 import { instantToLocal } from '../../shared/time.ts';
 import { parseInput } from '../../shared/parse.ts';
 import { fieldErrorsFromZod } from '../../shared/errors.ts';
 import type { RequestRow } from '../../requests/requests.repository.ts';
 import { bodyOf, countryCodeFromText, errorsByField, handleForm, languageCodeFromText, list, numberOrText, splitList, str, type FormValues } from '../forms.ts';
-import { renderPage } from './render.ts';
+import { readerTimeZone, renderPage } from './render.ts';
+import { answerQuestion, askQuestion, listQuestions, QuestionsClosedError, requestIdOfQuestion } from '../../questions/questions.service.ts';
+import { answersQuestions, mayAskQuestions } from '../../questions/questions.policy.ts';
+import { answerBody, questionBody } from '../../questions/questions.schemas.ts';
+import { formatInZones } from '../../i18n/names.ts';
 import { idParam, slugParam } from './params.ts';
 import { N_, t } from '../../i18n/i18n.ts';
 import { languageNameIn } from '../../i18n/names.ts';
@@ -230,16 +234,19 @@ export function marketplacePages(ctx: AppContext): Router {
     following: N_('You follow this request: you will get reminders before its deadline.'),
     unfollowed: N_('You no longer follow this request.'),
     'deadline-changed': N_('The deadline is changed; the people concerned are emailed.'),
+    asked: N_('Your question is sent. Its answer will be published here for every provider; your organization is not named.'),
+    answered: N_('The answer is published; the providers concerned are emailed.'),
   };
   const showRequest = async (req: Request, res: Response, request: RequestRow, extra: Record<string, unknown> = {}, status = 200) => {
     const actor = req.actor;
     const insider = seesRequestInternals(actor, request);
     // Independent reads, side by side (each on its own pool connection).
-    const [visible, following, meetings, history] = await Promise.all([
+    const [visible, following, meetings, history, questions] = await Promise.all([
       actor ? visibleResponsesOf(ctx, actor, request) : { items: [], sealedUntilClose: false },
       getFollowing(ctx, actor, request.id),
       listMeetingsOfRequestFor(ctx, actor, request),
       listRequestHistory(ctx, actor, request),
+      listQuestions(ctx, actor, request),
     ]);
     const isRequester = isRequesterOf(actor, request);
     let respondRefusal: string | null = null;
@@ -274,9 +281,15 @@ export function marketplacePages(ctx: AppContext): Router {
         canPublish: canPublishRequest(actor, request),
         canModerate: canModerateRequest(actor, request),
         history,
+        questions: questions.items,
+        questionDeadline: questions.deadline,
+        questionsOpen: questions.open,
+        canAsk: questions.open && mayAskQuestions(actor, request),
+        canAnswer: request.status === 'open' && answersQuestions(actor, request),
         notice: notices[str(req.query.notice)] ? t(req.locale, notices[str(req.query.notice)]!) : undefined,
-        values: {},
         ...extra,
+        // The answer forms start from the current answers; what was just posted wins.
+        values: { ...Object.fromEntries(questions.items.flatMap((q) => (q.answer ? [[`answer-${q.id}`, q.answer.text]] : []))), ...((extra.values as FormValues | undefined) ?? {}) },
       },
       status,
     );
@@ -329,6 +342,49 @@ export function marketplacePages(ctx: AppContext): Router {
         await showRequest(req, res, request, { values, errors, formError }, status);
       },
       { responseDeadline: 'deadlineDate' },
+    );
+  });
+
+  // Questions and answers, on the request's page
+  router.post('/requests/:id/questions', async (req, res) => {
+    requireActor(req.actor);
+    const id = requestIdParam(req);
+    const values = bodyOf(req);
+    await handleForm(
+      res,
+      async () => {
+        const { text } = parseInput(questionBody, { text: str(values.question) });
+        try {
+          await askQuestion(ctx, req.actor, id, text);
+        } catch (error) {
+          if (error instanceof QuestionsClosedError) {
+            const deadline = formatInZones(error.deadline, error.timeZone, readerTimeZone(req), req.locale);
+            throw new AppError(409, error.type, error.title, t(req.locale, 'Questions on this request closed on {{deadline}}. Your question was not sent.', { deadline }));
+          }
+          throw error;
+        }
+        res.redirect(303, `/requests/${id}?notice=asked#questions`);
+      },
+      async (status, errors, formError) => showRequest(req, res, await getRequest(ctx, req.actor, id), { values, errors, formError }, status),
+      { text: 'question' },
+    );
+  });
+
+  router.post('/questions/:id/answer', async (req, res) => {
+    requireActor(req.actor);
+    const questionId = idParam(req.params.id, 'The question');
+    const requestId = await requestIdOfQuestion(ctx, questionId);
+    const field = `answer-${questionId}`;
+    const values = bodyOf(req);
+    await handleForm(
+      res,
+      async () => {
+        const { text } = parseInput(answerBody, { text: str(values[field]) });
+        await answerQuestion(ctx, req.actor, questionId, text);
+        res.redirect(303, `/requests/${requestId}?notice=answered#question-${questionId}`);
+      },
+      async (status, errors, formError) => showRequest(req, res, await getRequest(ctx, req.actor, requestId), { values, errors, formError, openAnswer: questionId }, status),
+      { text: field },
     );
   });
 

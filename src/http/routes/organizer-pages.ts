@@ -67,6 +67,8 @@ function marketplaceFormToInput(values: FormValues) {
     sideMeetingsUntil: str(values.sideMeetingsUntil),
     sealedResponses: str(values.sealedResponses) === 'true',
     meetingPublication: str(values.meetingPublication) === 'immediate' ? 'immediate' : 'review',
+    // A form from before the field (an open tab) leaves it out: the default, or the value kept.
+    ...(values.questionDays === undefined ? {} : { questionDays: numberOrText(values.questionDays) ?? '' }),
     noMeetingWindows: windowRowsOf(values)
       .filter((w) => w.date || w.label)
       .map((w) => ({ startsAt: `${w.date}${w.from ? `T${w.from}` : ''}`, endsAt: `${w.date}${w.until ? `T${w.until}` : ''}`, label: w.label })),
@@ -132,6 +134,7 @@ function marketplaceToFormValues({ marketplace: m, rooms, sessions }: Marketplac
     sideMeetingsUntil: m.meeting_day_ends.slice(0, 5),
     sealedResponses: m.sealed_responses ? 'true' : '',
     meetingPublication: m.meeting_publication,
+    questionDays: String(m.question_days),
     // A whole day (00:00 to 23:59) shows as its date alone.
     ...(() => {
       const rows = m.no_meeting_windows.map((w) => {
@@ -205,6 +208,7 @@ export function organizerPages(ctx: AppContext): Router {
       opensAtTime: '09:00',
       responseDeadlineTime: '17:00',
       meetingMinutes: '30',
+      questionDays: '7',
       sideMeetingsFrom: '09:00',
       sideMeetingsUntil: '18:00',
     });

@@ -5,7 +5,6 @@ import type { AppContext } from '../../context.ts';
 import { requireActor } from '../../auth/actor.ts';
 import { AppError } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
-import { formatInZone } from '../../shared/time.ts';
 import { createResponseBody, fundingLabels, fundings, modalities, modalityLabels, updateResponseBody } from '../../responses/responses.schemas.ts';
 import { changeResponse, createResponse, findOwnResponse, getResponse, listOwnResponses, requireVerifiedProvider } from '../../responses/responses.service.ts';
 import type { ResponseRow } from '../../responses/responses.repository.ts';
@@ -17,7 +16,7 @@ import { bodyOf, handleForm, languageCodeFromText, list, splitList, str, type Fo
 import { readerTimeZone, renderPage } from './render.ts';
 import { idParam } from './params.ts';
 import { t, translateKnown } from '../../i18n/i18n.ts';
-import { languageNameIn } from '../../i18n/names.ts';
+import { formatInZones, languageNameIn } from '../../i18n/names.ts';
 
 function pathId(req: Request, what: string): string {
   return idParam(req.params.id, what);
@@ -46,10 +45,7 @@ function withLateMessage(req: Request, request: RequestRow, error: unknown): unk
 
 /** "The deadline was ... (marketplace time); ... your time": what a late provider reads. */
 function lateMessage(req: Request, request: RequestRow): string {
-  const reader = readerTimeZone(req);
-  const there = formatInZone(request.response_deadline, request.time_zone, req.locale);
-  const deadline =
-    reader && reader !== request.time_zone ? `${there}; ${t(req.locale, '{{time}} your time', { time: formatInZone(request.response_deadline, reader, req.locale) })}` : there;
+  const deadline = formatInZones(request.response_deadline, request.time_zone, readerTimeZone(req), req.locale);
   return t(req.locale, 'The response deadline has passed. It was {{deadline}}. Your response was not saved.', { deadline });
 }
 
