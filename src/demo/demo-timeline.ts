@@ -7,6 +7,7 @@ import { planRequestDeadline } from '../requests/deadline-jobs.ts';
 import { planMatchingRun } from '../meetings/matching-schedule.ts';
 import { AppError } from '../shared/errors.ts';
 import type { RequestCategory } from '../../db/types.ts';
+import { answerQuestion, askQuestion } from '../questions/questions.service.ts';
 import { listAgendaRoleHolders, listRequestDeadlines, listRequestsToAnswer, openMarketplaceUntil } from './demo.repository.ts';
 
 const RELATED: Record<RequestCategory, RequestCategory[]> = {
@@ -17,6 +18,14 @@ const RELATED: Record<RequestCategory, RequestCategory[]> = {
   project_development: ['project_development', 'capacity_building'],
   other: ['other', 'advice'],
 };
+
+const DEMO_QUESTIONS = [
+  {
+    question: 'Does the ministry cover the participants\' travel, or should the provider budget for it too?',
+    answer: 'The ministry covers its own officials\' travel and venue. We ask providers to cover their experts\' time and travel; we can discuss sharing the cost of materials at the forum.',
+  },
+  { question: 'Could part of the work start online before the forum, so that the side meeting can agree on the next steps?', answer: '' },
+];
 
 /**
  * The 2007 Brussels marketplace on a compressed timeline: the note's data (db/seed.ts), a response
@@ -33,9 +42,21 @@ export async function prepareDemo(ctx: AppContext, deadlineInSeconds: number) {
   const roles = await listAgendaRoleHolders(ctx, marketplaceId);
 
   let responses = 0;
+  let questions = 0;
   for (const request of requests) {
     const helpers = new Map<string, (typeof roles)[number]>();
     for (const role of roles) if (request.themes.includes(role.code) && role.organization_id !== request.organization_id && !helpers.has(role.organization_id)) helpers.set(role.organization_id, role);
+    // Two questions before the deadline: the first answered by the requester, the second waiting for its answer.
+    const asker = [...helpers.values()][0];
+    if (asker && questions < 2) {
+      const actor = await loadActor(ctx, asker.user_id);
+      const requester = await loadActor(ctx, request.created_by);
+      if (actor && requester) {
+        const asked = await askQuestion(ctx, actor, request.id, DEMO_QUESTIONS[questions]!.question);
+        if (questions === 0) await answerQuestion(ctx, requester, asked.question.id, DEMO_QUESTIONS[0]!.answer);
+        questions++;
+      }
+    }
     for (const helper of [...helpers.values()].slice(0, 4)) {
       const actor = await loadActor(ctx, helper.user_id);
       if (!actor) continue;
@@ -62,5 +83,5 @@ export async function prepareDemo(ctx: AppContext, deadlineInSeconds: number) {
   }
   cacheChanged(ctx, 'listing');
   await planMatchingRun(ctx, { id: marketplaceId, response_deadline: deadline });
-  return { marketplaceId, deadline, requests: requests.length, responses, organizations: seeded.organizations };
+  return { marketplaceId, deadline, requests: requests.length, responses, questions, organizations: seeded.organizations };
 }

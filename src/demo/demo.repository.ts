@@ -11,7 +11,8 @@ export async function openMarketplaceUntil({ db }: Queryable, marketplaceId: str
   const deadline = rows[0]!.deadline;
   await db
     .updateTable('marketplaces')
-    .set({ opens_at: sql`now() - interval '1 day'`, response_deadline: deadline, updated_at: sql`now()` })
+    // On the compressed timeline questions are taken until the deadline (question_days 0), not 7 days before it.
+    .set({ opens_at: sql`now() - interval '1 day'`, response_deadline: deadline, question_days: 0, updated_at: sql`now()` })
     .where('id', '=', marketplaceId)
     .execute();
   await db
@@ -23,7 +24,7 @@ export async function openMarketplaceUntil({ db }: Queryable, marketplaceId: str
 }
 
 export async function listRequestsToAnswer({ db }: Queryable, marketplaceId: string) {
-  return db.selectFrom('requests').select(['id', 'organization_id', 'category', 'themes', 'languages', 'title']).where('marketplace_id', '=', marketplaceId).execute();
+  return db.selectFrom('requests').select(['id', 'organization_id', 'created_by', 'category', 'themes', 'languages', 'title']).where('marketplace_id', '=', marketplaceId).orderBy('created_at').orderBy('id').execute();
 }
 
 /** Who holds a role in the agenda, outside governments, with an active member to respond as. */

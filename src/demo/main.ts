@@ -64,7 +64,7 @@ const workers = await startWorkers(ctx, { mailer, digests: false });
 const web = await startWebServer(ctx, config.PORT, mailbox);
 
 const demo = await prepareDemo(ctx, DEADLINE_IN_SECONDS);
-say(`seeded GFMD 2007 Brussels: ${demo.organizations} organizations, ${demo.requests} requests, ${demo.responses} responses from the agencies`);
+say(`seeded GFMD 2007 Brussels: ${demo.organizations} organizations, ${demo.requests} requests, ${demo.responses} responses from the agencies, ${demo.questions} questions (one answered)`);
 say(`open ${config.BASE_URL}/demo to sign in as anyone, ${config.BASE_URL}/dev/mail for every email${config.SMTP_URL ? ' (SMTP_URL is set: see your mail server instead)' : ''}`);
 
 let lastLine = '';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { useTestEnvironment } from '../helpers/environment.ts';
-import { createPerson, publishedRequest, sampleResponse } from '../helpers/factories.ts';
+import { createPerson, publishedRequest, sampleRequest, sampleResponse } from '../helpers/factories.ts';
 import { sendDigests } from '../../src/interests/interests.service.ts';
 import { cacheChanged } from '../../src/shared/process-cache.ts';
 
@@ -167,5 +167,16 @@ describe('questions and answers on a request', () => {
     expect(seen.html).toContain('Sylhet, Chittagong and Comilla.');
     expect(seen.html).toContain('Answered by Ministry of Expatriates Welfare, Bangladesh');
     expect((await t.pages.ilo.get(`/requests/${request.id}`)).html).not.toContain('asked by your organization');
+    // The requester closes questions earlier on the edit form; later than the default is refused beside the field.
+    const edit = `/requests/${request.id}/edit`;
+    const form = { title: 'Questions asked on the pages', category: 'training', themes: '1.2', description: sampleRequest.description, expectedOutcome: sampleRequest.expectedOutcome, countries: 'Bangladesh', languages: 'English', maxMatches: '3', responseDeadlineDate: '', responseDeadlineTime: '17:00' };
+    const tooLate = await requesterPage.post(edit, { ...form, questionDeadlineDate: request.responseDeadline.slice(0, 10), questionDeadlineTime: '17:00' }, { formPage: edit });
+    expect(tooLate.status).toBe(422);
+    expect(tooLate.html).toMatch(/id="questionDeadlineDate-error"[^>]*>.*must not be later than/s);
+    const soon = new Date(Date.now() + 2 * 24 * 3600_000).toISOString().slice(0, 10);
+    expect((await requesterPage.post(edit, { ...form, questionDeadlineDate: soon, questionDeadlineTime: '12:00' }, { formPage: edit })).status).toBe(303);
+    const stored = await env.ctx.db.selectFrom('requests').select('question_deadline').where('id', '=', request.id).executeTakeFirstOrThrow();
+    expect(stored.question_deadline).not.toBeNull();
+    expect((await requesterPage.get(edit)).html).toContain(`value="${soon}"`);
   });
 });

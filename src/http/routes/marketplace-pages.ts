@@ -39,6 +39,7 @@ const categoryOptions = (locale: string) => requestCategories.map((value) => ({ 
 function requestFormToInput(values: FormValues, mode: 'create' | 'update') {
   const date = str(values.responseDeadlineDate).trim();
   const time = str(values.responseDeadlineTime).trim() || '17:00';
+  const questionDate = str(values.questionDeadlineDate).trim();
   return {
     title: str(values.title),
     category: str(values.category),
@@ -49,13 +50,16 @@ function requestFormToInput(values: FormValues, mode: 'create' | 'update') {
     languages: splitList(values.languages).map(languageCodeFromText),
     maxMatches: numberOrText(values.maxMatches) ?? (mode === 'create' ? 3 : ''),
     responseDeadline: date ? `${date}T${time}` : mode === 'create' ? undefined : null,
+    // Left out when the form had no such field (an open tab from before it), so nothing changes.
+    questionDeadline: values.questionDeadlineDate === undefined ? undefined : questionDate ? `${questionDate}T${str(values.questionDeadlineTime).trim() || '17:00'}` : mode === 'create' ? undefined : null,
   };
 }
 
-const requestFormAliases = { responseDeadline: 'responseDeadlineDate' };
+const requestFormAliases = { responseDeadline: 'responseDeadlineDate', questionDeadline: 'questionDeadlineDate' };
 
 function requestToFormValues(r: RequestRow, sessionCodes: Set<string>): FormValues {
   const own = r.own_deadline ? instantToLocal(r.own_deadline, r.time_zone) : null;
+  const questions = r.question_deadline ? instantToLocal(r.question_deadline, r.time_zone) : null;
   return {
     title: r.title,
     category: r.category,
@@ -68,6 +72,8 @@ function requestToFormValues(r: RequestRow, sessionCodes: Set<string>): FormValu
     maxMatches: String(r.max_matches),
     responseDeadlineDate: own?.date ?? '',
     responseDeadlineTime: own?.time ?? '17:00',
+    questionDeadlineDate: questions?.date ?? '',
+    questionDeadlineTime: questions?.time ?? '17:00',
   };
 }
 
