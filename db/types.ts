@@ -93,6 +93,10 @@ export interface MarketplacesTable {
   no_meeting_windows: ColumnType<NoMeetingWindow[], string | undefined, string>;
   /** Questions close this many days before a request's response deadline. */
   question_days: Generated<number>;
+  /** The review window: the matching runs this many hours after the last request closed. */
+  review_hours: Generated<number>;
+  /** A change of what a request asks within this many days of its deadline moves the deadline (0: never). */
+  late_change_days: Generated<number>;
   created_by: string | null;
   created_at: CreatedAt;
   updated_at: Generated<Date>;

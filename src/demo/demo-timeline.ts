@@ -82,6 +82,6 @@ export async function prepareDemo(ctx: AppContext, deadlineInSeconds: number) {
     await planRequestDeadline(ctx, request);
   }
   cacheChanged(ctx, 'listing');
-  await planMatchingRun(ctx, { id: marketplaceId, response_deadline: deadline });
+  await planMatchingRun(ctx, marketplaceId);
   return { marketplaceId, deadline, requests: requests.length, responses, questions, organizations: seeded.organizations };
 }

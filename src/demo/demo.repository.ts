@@ -11,8 +11,9 @@ export async function openMarketplaceUntil({ db }: Queryable, marketplaceId: str
   const deadline = rows[0]!.deadline;
   await db
     .updateTable('marketplaces')
-    // On the compressed timeline questions are taken until the deadline (question_days 0), not 7 days before it.
-    .set({ opens_at: sql`now() - interval '1 day'`, response_deadline: deadline, question_days: 0, updated_at: sql`now()` })
+    // On the compressed timeline questions are taken until the deadline (question_days 0), not 7 days
+    // before it, and the matching runs at once (no review window).
+    .set({ opens_at: sql`now() - interval '1 day'`, response_deadline: deadline, question_days: 0, review_hours: 0, updated_at: sql`now()` })
     .where('id', '=', marketplaceId)
     .execute();
   await db

@@ -82,8 +82,9 @@ function labelIn(self: FilterThis, labels: Record<string, string>, code: string)
 export function configureViews(app: Express): nunjucks.Environment {
   const env = nunjucks.configure(viewsFolder, { autoescape: true, express: app, noCache: process.env.NODE_ENV === 'development' });
   app.set('view engine', 'njk');
-  env.addFilter('inZone', function (this: FilterThis, d: Date | null, tz: string) {
-    return d ? formatInZone(d, tz, localeOf(this)) : '';
+  // A Date, or an ISO 8601 string as stored in an audit row's detail.
+  env.addFilter('inZone', function (this: FilterThis, d: Date | string | null, tz: string) {
+    return d ? formatInZone(d instanceof Date ? d : new Date(d), tz, localeOf(this)) : '';
   });
   env.addFilter('relative', function (this: FilterThis, d: Date | null, now?: Date) {
     return d ? formatRelative(d, now ?? displayNow(), localeOf(this)) : '';

@@ -21,12 +21,6 @@ export async function findMarketplaceBySlug({ db }: Queryable, slug: string) {
   return db.selectFrom('marketplaces').selectAll().where('slug', '=', slug).executeTakeFirst();
 }
 
-/** A marketplace's response deadline now; undefined when there is no such marketplace. */
-export async function findMarketplaceDeadline({ db }: Queryable, id: string): Promise<Date | undefined> {
-  const marketplace = await db.selectFrom('marketplaces').select('response_deadline').where('id', '=', id).executeTakeFirst();
-  return marketplace?.response_deadline;
-}
-
 /** Locks the marketplace row for an edit of its rooms or agenda. */
 export async function lockMarketplaceBySlug({ db }: Queryable, slug: string) {
   return db.selectFrom('marketplaces').selectAll().where('slug', '=', slug).forUpdate().executeTakeFirst();

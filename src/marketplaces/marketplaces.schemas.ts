@@ -58,6 +58,18 @@ const marketplaceFields = {
     .min(0, 'must be at least 0')
     .max(60, 'must be at most 60')
     .meta({ description: "Questions on a request close this many days before its response deadline (0: at the deadline); a request may close them earlier" }),
+  reviewHours: z
+    .number({ error: 'must be a number' })
+    .int('must be a whole number of hours')
+    .min(0, 'must be at least 0')
+    .max(720, 'must be at most 720 (30 days)')
+    .meta({ description: 'The review window: the matching runs this many hours after the last request closed, so that requesters read their responses and mark them first (0: at once). The secretariat may start it earlier.' }),
+  lateChangeDays: z
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be at least 0')
+    .max(30, 'must be at most 30')
+    .meta({ description: "When a requester changes what it asks (category, description, expected outcome, countries, languages) within this many days of the deadline, the deadline moves to this many days after the change, never past the forum's start (0: never)" }),
   noMeetingWindows: z
     .array(
       z
@@ -90,6 +102,8 @@ export const createMarketplaceBody = z
     meetingPublication: marketplaceFields.meetingPublication.default('review'),
     noMeetingWindows: marketplaceFields.noMeetingWindows.default([]),
     questionDays: marketplaceFields.questionDays.default(7),
+    reviewHours: marketplaceFields.reviewHours.default(48),
+    lateChangeDays: marketplaceFields.lateChangeDays.default(3),
     rooms: marketplaceFields.rooms.default([]),
     sessions: marketplaceFields.sessions.default([]),
   })
@@ -127,6 +141,8 @@ export const marketplaceAnswer = z
     sealedResponses: z.boolean(),
     meetingPublication: z.enum(['review', 'immediate']),
     questionDays: z.number().int(),
+    reviewHours: z.number().int(),
+    lateChangeDays: z.number().int(),
     noMeetingWindows: z.array(z.object({ startsAt: instant, endsAt: instant, label: z.string() }).strict()),
     rooms: z.array(z.object({ id: uuid, name: z.string() })),
     sessions: z.array(

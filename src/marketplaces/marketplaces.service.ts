@@ -87,6 +87,8 @@ export async function createMarketplace(ctx: AppContext, actorOrNull: Actor | nu
     sealed_responses: input.sealedResponses,
     meeting_publication: input.meetingPublication,
     question_days: input.questionDays,
+    review_hours: input.reviewHours,
+    late_change_days: input.lateChangeDays,
     no_meeting_windows: JSON.stringify(resolveWindows(input.noMeetingWindows, input.timeZone, errors)),
     created_by: actor.id,
   };
@@ -102,7 +104,7 @@ export async function createMarketplace(ctx: AppContext, actorOrNull: Actor | nu
     return marketplace.slug;
   });
   const detail = await getMarketplace(ctx, slug);
-  await planMatchingRun(ctx, detail.marketplace);
+  await planMatchingRun(ctx, detail.marketplace.id);
   return detail;
 }
 
@@ -134,6 +136,8 @@ export async function updateMarketplace(ctx: AppContext, actorOrNull: Actor | nu
     if (input.sealedResponses !== undefined) values.sealed_responses = input.sealedResponses;
     if (input.meetingPublication !== undefined) values.meeting_publication = input.meetingPublication;
     if (input.questionDays !== undefined) values.question_days = input.questionDays;
+    if (input.reviewHours !== undefined) values.review_hours = input.reviewHours;
+    if (input.lateChangeDays !== undefined) values.late_change_days = input.lateChangeDays;
     if (input.noMeetingWindows !== undefined) values.no_meeting_windows = JSON.stringify(resolveWindows(input.noMeetingWindows, timeZone, errors));
     checkMarketplaceTimes({ ...current, ...values } as Parameters<typeof checkMarketplaceTimes>[0], errors);
     const sessions = input.sessions ? await resolveSessions(tx, input.sessions, timeZone, errors) : null;
@@ -146,7 +150,7 @@ export async function updateMarketplace(ctx: AppContext, actorOrNull: Actor | nu
     return updated.slug;
   });
   const detail = await getMarketplace(ctx, newSlug);
-  if (input.responseDeadline !== undefined) await planMatchingRun(ctx, detail.marketplace);
+  if (input.responseDeadline !== undefined || input.reviewHours !== undefined) await planMatchingRun(ctx, detail.marketplace.id);
   return detail;
 }
 
@@ -188,6 +192,8 @@ export function marketplaceToJson({ marketplace: m, rooms, sessions }: Marketpla
     sealedResponses: m.sealed_responses,
     meetingPublication: m.meeting_publication,
     questionDays: m.question_days,
+    reviewHours: m.review_hours,
+    lateChangeDays: m.late_change_days,
     noMeetingWindows: m.no_meeting_windows.map((w) => ({ startsAt: isoInZone(new Date(w.startsAt), tz), endsAt: isoInZone(new Date(w.endsAt), tz), label: w.label })),
     rooms: rooms.map((r) => ({ id: r.id, name: r.name })),
     sessions: sessions.map((s) => ({

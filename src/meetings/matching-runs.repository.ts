@@ -46,29 +46,45 @@ export async function listMatchingRunsOfMarketplace({ db }: Queryable, marketpla
 export type MatchingRunRow = Awaited<ReturnType<typeof listMatchingRunsOfMarketplace>>[number];
 
 /**
- * Marketplaces whose deadline passed (by `afterDeadlineMs` at least) with no finished run since, and with
- * requests to match: the sweep starts their run when the delayed job was lost.
+ * The last deadline of a marketplace's requests: its own deadline, or later where a late change moved
+ * a request's past it. SQL over `m` (the marketplace).
+ */
+const lastDeadline = sql<Date>`greatest(m.response_deadline, (SELECT max(q.response_deadline) FROM requests q WHERE q.marketplace_id = m.id AND q.status IN ('open', 'closed')))`;
+
+/** When the matching runs by itself: the review window after the last deadline. */
+const matchingAt = sql<Date>`(${lastDeadline} + make_interval(hours => m.review_hours))`;
+
+/** When a marketplace's matching runs by itself, and the last deadline of its requests (the review window lies between). */
+export async function findMatchingTime({ db }: Queryable, marketplaceId: string) {
+  return db
+    .selectFrom('marketplaces as m')
+    .select([matchingAt.as('matching_at'), lastDeadline.as('last_deadline'), 'm.review_hours'])
+    .where('m.id', '=', marketplaceId)
+    .executeTakeFirst();
+}
+
+/**
+ * Marketplaces whose matching time passed (by `afterDeadlineMs` at least) with no finished run since
+ * the last deadline, and with requests to match: the sweep starts their run when the delayed job was
+ * lost. A run the secretariat started during the review window counts.
  */
 export async function findMarketplacesDueForMatching({ db }: Queryable, afterDeadlineMs: number) {
-  return (
-    db
-      .selectFrom('marketplaces as m')
-      .select(['m.id', 'm.response_deadline'])
-      .where('m.response_deadline', '<=', sql<Date>`now() - make_interval(secs => ${afterDeadlineMs / 1000})`)
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('matching_runs as r')
-              .select('r.id')
-              .whereRef('r.marketplace_id', '=', 'm.id')
-              .where('r.status', '=', 'done')
-              .whereRef('r.started_at', '>=', 'm.response_deadline'),
-          ),
+  return db
+    .selectFrom('marketplaces as m')
+    .select(['m.id'])
+    .where(matchingAt, '<=', sql<Date>`now() - make_interval(secs => ${afterDeadlineMs / 1000})`)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('matching_runs as r')
+            .select('r.id')
+            .whereRef('r.marketplace_id', '=', 'm.id')
+            .where('r.status', '=', 'done')
+            .where('r.started_at', '>=', lastDeadline),
         ),
-      )
-      // Only marketplaces with something to match.
-      .where((eb) => eb.exists(eb.selectFrom('requests as q').select('q.id').whereRef('q.marketplace_id', '=', 'm.id').where('q.status', 'in', requestStatusSets.awaitingMatching)))
-      .execute()
-  );
+      ),
+    )
+    // Only marketplaces with something to match.
+    .where((eb) => eb.exists(eb.selectFrom('requests as q').select('q.id').whereRef('q.marketplace_id', '=', 'm.id').where('q.status', 'in', requestStatusSets.awaitingMatching)))
+    .execute();
 }

@@ -3,6 +3,7 @@ import type { OutboxEmail } from '../email/outbox.repository.ts';
 import { oncePerLocale } from '../email/render.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import { closeDueBatch } from './request-status.ts';
+import { findMatchingTime } from '../meetings/matching-runs.repository.ts';
 import { findRequestStatus, findUserAddresses, msUntilFirstOpenRequestDue, type ClosedRequest } from './requests.repository.ts';
 import { listSubmittedResponsesWithWriters } from '../responses/responses.repository.ts';
 import { requestUrl } from './requests.service.ts';
@@ -36,6 +37,12 @@ async function closeBatch(ctx: AppContext, options: { limit: number; ids?: strin
       else responsesByRequest.set(row.request_id, [row]);
     }
     const requesterById = new Map(requesters.map((u) => [u.id, u]));
+    // When each marketplace's matching runs: after its review window, in which requesters mark their preferences.
+    const matchingAtOf = new Map<string, Date>();
+    for (const marketplaceId of new Set(closed.map((r) => r.marketplace_id))) {
+      const time = await findMatchingTime(tx, marketplaceId);
+      if (time) matchingAtOf.set(marketplaceId, time.matching_at);
+    }
 
     const emails: OutboxEmail[] = [];
     for (const request of closed) {
@@ -46,7 +53,7 @@ async function closeBatch(ctx: AppContext, options: { limit: number; ids?: strin
         responseDeadline: request.response_deadline,
         timeZone: request.time_zone,
         url: requestUrl(ctx, request.id),
-        matchingAt: request.marketplace_deadline > request.response_deadline ? request.marketplace_deadline : request.response_deadline,
+        matchingAt: matchingAtOf.get(request.marketplace_id) ?? (request.marketplace_deadline > request.response_deadline ? request.marketplace_deadline : request.response_deadline),
       };
       const requester = requesterById.get(request.created_by);
       if (requester) {
@@ -54,12 +61,16 @@ async function closeBatch(ctx: AppContext, options: { limit: number; ids?: strin
           idempotencyKey: `request-closed:${request.id}`,
           template: 'request-closed',
           to: requester.email,
-          ...renderRequestClosedForRequesterEmail({ ...summary, responses: received.map((r) => ({ organization: r.organization, summary: r.summary })) }, requester.locale),
+          ...renderRequestClosedForRequesterEmail({ ...summary, readerTimeZone: requester.time_zone, responses: received.map((r) => ({ organization: r.organization, summary: r.summary })) }, requester.locale),
         });
       }
-      const forResponder = oncePerLocale((locale) => renderRequestClosedForResponderEmail(summary, locale));
+      // The same email for every responder of one language and zone: rendered once per pair.
+      const forResponder = oncePerLocale((key) => {
+        const [locale, zone] = key.split('|') as [string, string];
+        return renderRequestClosedForResponderEmail({ ...summary, readerTimeZone: zone || null }, locale);
+      });
       for (const response of received) {
-        emails.push({ idempotencyKey: `request-closed:${request.id}:${response.id}`, template: 'request-closed-responder', to: response.email, ...forResponder(response.locale) });
+        emails.push({ idempotencyKey: `request-closed:${request.id}:${response.id}`, template: 'request-closed-responder', to: response.email, ...forResponder(`${response.locale}|${response.time_zone ?? ''}`) });
       }
     }
     await tx.queueEmails(emails);

@@ -14,8 +14,8 @@ export async function sweepDeadlines(ctx: AppContext): Promise<{ closed: number;
   for (const due of await findDueReminders(ctx, 200)) {
     if ((await sendReminders(ctx, due.requestId, due.kind, due.deadlineMs)) === 'sent') reminders++;
   }
-  // A marketplace whose deadline passed with no run since: (re)plan its run; the job id dedupes.
+  // A marketplace whose matching time passed with no run since its last deadline: (re)plan its run; the job id dedupes.
   const due = await findMarketplacesDueForMatching(ctx, RUN_AFTER_DEADLINE_MS);
-  for (const marketplace of due) await planMatchingRun(ctx, marketplace, 'sweep');
+  for (const marketplace of due) await planMatchingRun(ctx, marketplace.id, 'sweep');
   return { closed, reminders, matchingRunsPlanned: due.length };
 }

@@ -1,6 +1,7 @@
 import { renderEmail } from '../email/render.ts';
 import { formatInZone } from '../shared/time.ts';
 import { t } from '../i18n/i18n.ts';
+import { formatInZones } from '../i18n/names.ts';
 
 interface RequestSummary {
   title: string;
@@ -72,26 +73,30 @@ export function renderRequestRejectedEmail(r: RequestSummary & { reason: string 
   );
 }
 
-export function renderRequestClosedForRequesterEmail(r: RequestSummary & { responses: Array<{ organization: string; summary: string }>; matchingAt: Date }, locale: string) {
+export function renderRequestClosedForRequesterEmail(
+  r: RequestSummary & { responses: Array<{ organization: string; summary: string }>; matchingAt: Date; readerTimeZone?: string | null },
+  locale: string,
+) {
   const n = r.responses.length;
+  const matchingAt = formatInZones(r.matchingAt, r.timeZone, r.readerTimeZone, locale);
   return renderEmail(
     {
       subject: t(locale, '"{{title}}" closed with {{count}} responses: mark the ones you prefer', { title: r.title, count: n }),
       paragraphs: [
         n > 0
-          ? t(locale, 'Responses to your request are closed. {{count}} providers responded. Mark the ones you prefer before the matching run; it schedules side meetings at the forum.', { count: n })
+          ? t(locale, 'Responses to your request are closed. {{count}} providers responded. Read them and mark the ones you prefer (must meet, would like, not this one) until {{time}}: then the matching run schedules the side meetings at the forum.', { count: n, time: matchingAt })
           : t(locale, 'Responses to your request are closed. No provider responded this time; the forum secretariat can advise on next steps.'),
       ],
       ...(n > 0 ? { list: { title: t(locale, 'Responses'), items: r.responses.map((x) => t(locale, '{{organization}}: {{summary}}', { organization: x.organization, summary: x.summary })) } } : {}),
-      details: [{ label: t(locale, 'Matching'), value: t(locale, 'after {{time}}', { time: formatInZone(r.matchingAt, r.timeZone, locale) }) }],
+      details: [{ label: t(locale, 'Matching'), value: t(locale, 'after {{time}}', { time: matchingAt }) }],
       action: { label: t(locale, 'Read the responses'), url: r.url },
     },
     locale,
   );
 }
 
-export function renderRequestClosedForResponderEmail(r: RequestSummary & { matchingAt: Date }, locale: string) {
-  const matchingAt = formatInZone(r.matchingAt, r.timeZone, locale);
+export function renderRequestClosedForResponderEmail(r: RequestSummary & { matchingAt: Date; readerTimeZone?: string | null }, locale: string) {
+  const matchingAt = formatInZones(r.matchingAt, r.timeZone, r.readerTimeZone, locale);
   return renderEmail(
     {
       subject: t(locale, '"{{title}}" closed: matching follows after {{time}}', { title: r.title, time: matchingAt }),
@@ -105,12 +110,17 @@ export function renderRequestClosedForResponderEmail(r: RequestSummary & { match
   );
 }
 
-export function renderDeadlineChangedEmail(r: RequestSummary & { previous: Date }, locale: string) {
+export function renderDeadlineChangedEmail(r: RequestSummary & { previous: Date; lateChangeDays?: number | null; reason?: string | null }, locale: string) {
   const deadline = formatInZone(r.responseDeadline, r.timeZone, locale);
   return renderEmail(
     {
       subject: t(locale, 'New deadline for "{{title}}": {{deadline}}', { title: r.title, deadline }),
-      paragraphs: [t(locale, 'The forum secretariat moved the response deadline of "{{title}}".', { title: r.title })],
+      paragraphs: [
+        r.lateChangeDays
+          ? t(locale, 'The requester changed what "{{title}}" asks less than {{count}} days before its deadline. To give providers time to take the change into account, the deadline moved to {{count}} days after the change.', { title: r.title, count: r.lateChangeDays })
+          : t(locale, 'The forum secretariat moved the response deadline of "{{title}}".', { title: r.title }),
+        ...(r.reason ? [t(locale, '{{label}}: {{value}}', { label: t(locale, 'Reason'), value: r.reason })] : []),
+      ],
       details: [
         { label: t(locale, 'New deadline'), value: deadline },
         { label: t(locale, 'Previous deadline'), value: formatInZone(r.previous, r.timeZone, locale) },

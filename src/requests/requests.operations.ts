@@ -161,7 +161,7 @@ export const requestOperations = [
     status: 200,
     answer: requestAnswer,
     async handler(ctx, { actor, params, body }) {
-      return requestToJson(await changeRequestDeadline(ctx, actor, params.id, body.responseDeadline), actor);
+      return requestToJson(await changeRequestDeadline(ctx, actor, params.id, body.responseDeadline, body.reason || undefined), actor);
     },
   }),
 ];

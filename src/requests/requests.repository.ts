@@ -80,6 +80,8 @@ const requestColumns = [
   'm.response_deadline as marketplace_deadline',
   'm.sealed_responses as marketplace_sealed',
   'm.question_days',
+  'm.late_change_days',
+  'm.forum_starts_on',
 ] as const;
 
 function requestWithContext(db: Kysely<Database>) {
@@ -220,6 +222,7 @@ export interface ClosedRequest {
   marketplace_name: string;
   time_zone: string;
   marketplace_deadline: Date;
+  marketplace_id: string;
 }
 
 /**
@@ -244,7 +247,7 @@ export async function closeDueRequestRows({ db }: Queryable, move: { from: reado
       INSERT INTO audit_events (entity, entity_id, action, from_status, to_status, actor_id, actor_label)
       SELECT 'request', closed.id, 'close', ${move.from[0]!}, ${move.to}, NULL, 'system' FROM closed
     )
-    SELECT c.id, c.title, c.created_by, c.response_deadline, m.name AS marketplace_name, m.time_zone, m.response_deadline AS marketplace_deadline
+    SELECT c.id, c.title, c.created_by, c.response_deadline, c.marketplace_id, m.name AS marketplace_name, m.time_zone, m.response_deadline AS marketplace_deadline
     FROM closed c JOIN marketplaces m ON m.id = c.marketplace_id`.execute(db);
   return result.rows;
 }
@@ -257,7 +260,7 @@ export async function findRequestStatus({ db }: Queryable, id: string) {
 
 /** The address and language of each of these people (requesters), by id. */
 export async function findUserAddresses({ db }: Queryable, userIds: string[]) {
-  return db.selectFrom('users').select(['id', 'email', 'locale']).where('id', 'in', userIds).execute();
+  return db.selectFrom('users').select(['id', 'email', 'locale', 'time_zone']).where('id', 'in', userIds).execute();
 }
 
 /**

@@ -69,7 +69,12 @@ export const createRequestBody = z
   })
   .strict();
 
-export const changeDeadlineBody = z.object({ responseDeadline: timeInputField }).strict();
+export const changeDeadlineBody = z
+  .object({
+    responseDeadline: timeInputField,
+    reason: z.string().trim().max(1000, 'must be at most 1000 characters').optional().meta({ description: "Why, kept in the request's history and told to the people emailed (for example when the secretariat overrides a deadline a late change moved)" }),
+  })
+  .strict();
 
 export const updateRequestBody = z.object(requestFields).partial().strict();
 

@@ -6,6 +6,7 @@ import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
 import { inTransaction, type Tx } from '../shared/transaction.ts';
 import { resolveTimeInput } from '../shared/time-input.ts';
 import { isoInZone } from '../shared/time.ts';
+import { DateTime } from 'luxon';
 import { decodeCursor, encodeCursor } from '../shared/cursor.ts';
 import { listAudit, recordAudit } from '../audit/audit.repository.ts';
 import { findUserLocaleByEmail } from '../auth/auth.repository.ts';
@@ -138,6 +139,7 @@ export function requireOwnerOrOrganizer(actorOrNull: Actor | null, request: Requ
 export async function updateRequest(ctx: AppContext, actorOrNull: Actor | null, id: string, input: UpdateRequestInput) {
   const existing = await getRequest(ctx, actorOrNull, id);
   const actor = requireOwnerOrOrganizer(actorOrNull, existing, 'edit');
+  let movedLate = false;
   await inTransaction(ctx, async (tx) => {
     const request = (await lockRequest(tx, id))!;
     if (requestStatusSets.deadlinePassed.includes(request.status)) throw deadlinePassedError(request.response_deadline, request.time_zone);
@@ -168,10 +170,35 @@ export async function updateRequest(ctx: AppContext, actorOrNull: Actor | null, 
     if (!updated) throw deadlinePassedError(request.response_deadline, request.time_zone);
     await recordAudit(tx, actor, { entity: 'request', entityId: id, action: 'edit', detail: { fields: Object.keys(input) } });
     tx.changes('listing');
+    if (input.responseDeadline === undefined) movedLate = await moveDeadlineAfterLateChange(ctx, tx, actor, request, changes);
   });
   const request = (await findRequest(ctx, id))!;
-  if (input.responseDeadline !== undefined && request.status === 'open') await planRequestDeadline(ctx, request);
+  if ((input.responseDeadline !== undefined || movedLate) && request.status === 'open') await planRequestDeadline(ctx, request);
+  if (movedLate) await planMatchingRun(ctx, request.marketplace_id);
   return request;
+}
+
+/** What a provider answers to: a change of these within the marketplace's late-change days moves the deadline. */
+const substantiveFields = ['category', 'description', 'expected_outcome', 'countries', 'languages'] as const;
+
+/**
+ * A published request whose requester changes what it asks close to its deadline gives providers
+ * time again: the deadline moves to the marketplace's `late_change_days` after the change (by the
+ * database clock), never past the forum's first day, and everyone concerned is emailed. An edit that
+ * sets the deadline itself, or that changes nothing providers answer to, moves nothing.
+ */
+async function moveDeadlineAfterLateChange(ctx: AppContext, tx: Tx, actor: Actor, request: RequestRow, changes: RequestFieldChanges): Promise<boolean> {
+  const days = request.late_change_days;
+  if (days === 0 || request.status !== 'open') return false;
+  const changed = substantiveFields.filter((field) => changes[field] !== undefined && JSON.stringify(changes[field]) !== JSON.stringify(request[field]));
+  if (changed.length === 0) return false;
+  const now = DateTime.fromJSDate(await databaseNow(tx), { zone: request.time_zone });
+  if (now < DateTime.fromJSDate(request.response_deadline, { zone: request.time_zone }).minus({ days })) return false;
+  const wanted = now.plus({ days }).startOf('minute').plus({ minutes: 1 });
+  const forumStarts = DateTime.fromISO(String(request.forum_starts_on).slice(0, 10), { zone: request.time_zone }).startOf('day');
+  const deadline = (forumStarts.isValid && forumStarts < wanted ? forumStarts : wanted).toJSDate();
+  if (deadline <= request.response_deadline) return false;
+  return moveRequestDeadline(ctx, tx, actor, request.id, deadline, true, { cause: 'late-change', fields: changed, days });
 }
 
 /** Publish, reject or withdraw, with the emails each one sends. */
@@ -204,7 +231,15 @@ export async function moderateRequest(ctx: AppContext, actorOrNull: Actor | null
  * Moves one request's deadline (organizers): it takes effect at once, a closed request reopens, the
  * old jobs find nothing to do, new ones are planned, and everyone concerned is emailed.
  */
-async function moveRequestDeadline(ctx: AppContext, tx: Tx, actor: Actor, requestId: string, deadline: Date, own: boolean): Promise<boolean> {
+async function moveRequestDeadline(
+  ctx: AppContext,
+  tx: Tx,
+  actor: Actor,
+  requestId: string,
+  deadline: Date,
+  own: boolean,
+  why: { reason?: string | undefined } | { cause: 'late-change'; fields: readonly string[]; days: number } = {},
+): Promise<boolean> {
   const request = await lockRequest(tx, requestId);
   if (!request) throw notFound('The request');
   if (!requestStatusSets.deadlineMovable.includes(request.status)) return false;
@@ -215,10 +250,19 @@ async function moveRequestDeadline(ctx: AppContext, tx: Tx, actor: Actor, reques
     entity: 'request',
     entityId: requestId,
     action: 'deadline',
-    detail: { from: request.response_deadline.toISOString(), to: deadline.toISOString() },
+    detail: { from: request.response_deadline.toISOString(), to: deadline.toISOString(), ...why },
   });
   if (request.status === 'closed') await changeRequestStatus(tx, actor, requestId, 'reopen');
-  const summary = { title: request.title, marketplaceName: request.marketplace_name, responseDeadline: deadline, timeZone: request.time_zone, url: requestUrl(ctx, requestId), previous: request.response_deadline };
+  const summary = {
+    title: request.title,
+    marketplaceName: request.marketplace_name,
+    responseDeadline: deadline,
+    timeZone: request.time_zone,
+    url: requestUrl(ctx, requestId),
+    previous: request.response_deadline,
+    lateChangeDays: 'cause' in why ? why.days : null,
+    reason: 'reason' in why ? (why.reason ?? null) : null,
+  };
   const render = oncePerLocale((locale) => renderDeadlineChangedEmail(summary, locale));
   await tx.queueEmails(
     (await findPeopleConcernedByRequest(tx, requestId)).map((person) => ({
@@ -239,7 +283,7 @@ async function requireFutureDeadline(tx: Tx, value: string, timeZone: string): P
   return instant;
 }
 
-export async function changeRequestDeadline(ctx: AppContext, actorOrNull: Actor | null, requestId: string, value: string) {
+export async function changeRequestDeadline(ctx: AppContext, actorOrNull: Actor | null, requestId: string, value: string, reason?: string) {
   const actor = requireOrganizer(actorOrNull);
   const existing = await findRequest(ctx, requestId);
   if (!existing) throw notFound('The request');
@@ -248,11 +292,12 @@ export async function changeRequestDeadline(ctx: AppContext, actorOrNull: Actor 
     if (deadline > existing.marketplace_deadline) {
       throw invalid([{ path: 'responseDeadline', message: `must not be later than the marketplace's deadline (${isoInZone(existing.marketplace_deadline, existing.time_zone)}); extend the marketplace instead` }]);
     }
-    const moved = await moveRequestDeadline(ctx, tx, actor, requestId, deadline, true);
+    const moved = await moveRequestDeadline(ctx, tx, actor, requestId, deadline, true, { reason });
     if (!moved && !requestStatusSets.deadlineMovable.includes(existing.status)) throw conflict('illegal-transition', `This request is ${existing.status}; its deadline can no longer change.`);
   });
   const request = (await findRequest(ctx, requestId))!;
   if (request.status === 'open') await planRequestDeadline(ctx, request);
+  await planMatchingRun(ctx, request.marketplace_id);
   return request;
 }
 
@@ -278,7 +323,7 @@ export async function extendMarketplaceDeadline(ctx: AppContext, actorOrNull: Ac
     const request = (await findRequest(ctx, id))!;
     if (request.status === 'open') await planRequestDeadline(ctx, request);
   }
-  await planMatchingRun(ctx, await findMarketplace(ctx, slug));
+  await planMatchingRun(ctx, (await findMarketplace(ctx, slug)).id);
   return { requestsMoved: moved.length };
 }
 

@@ -79,6 +79,8 @@ export async function createTestMarketplace(ctx: AppContext, organizer: TestPers
     // Most tests (and the bench) follow a run's emails: the run sends them itself. Tests of the review
     // before sending (the product's default) ask for it.
     meetingPublication: 'immediate',
+    // The matching runs at the deadline, without the review window (tests of the window set one).
+    reviewHours: 0,
     rooms: ['Room A', 'Room B'],
     sessions: [
       { code: '1.2', title: 'Temporary labour migration as a contribution to development', startsAt: '2027-07-10T15:00', endsAt: '2027-07-10T18:00' },

@@ -20,6 +20,8 @@ import { fieldErrorsFromZod } from '../../shared/errors.ts';
 import type { RequestRow } from '../../requests/requests.repository.ts';
 import { bodyOf, countryCodeFromText, errorsByField, handleForm, languageCodeFromText, list, numberOrText, splitList, str, type FormValues } from '../forms.ts';
 import { readerTimeZone, renderPage } from './render.ts';
+import { getMatchingTime } from '../../meetings/matching-schedule.ts';
+import { displayNow } from '../../shared/clock.ts';
 import { answerQuestion, askQuestion, listQuestions, QuestionsClosedError, requestIdOfQuestion } from '../../questions/questions.service.ts';
 import { answersQuestions, mayAskQuestions } from '../../questions/questions.policy.ts';
 import { answerBody, questionBody } from '../../questions/questions.schemas.ts';
@@ -230,6 +232,7 @@ export function marketplacePages(ctx: AppContext): Router {
   const notices: Record<string, string> = {
     submitted: N_('Your request was submitted. It awaits moderation by the forum secretariat; you will get an email when it is published.'),
     saved: N_('Your changes are saved.'),
+    'saved-deadline-moved': N_('Your changes are saved. They change what is asked close to the deadline, so the deadline moved to give providers time; everyone concerned is emailed.'),
     published: N_('The request is published.'),
     rejected: N_('The request was rejected and the requester told why.'),
     withdrawn: N_('The request is withdrawn.'),
@@ -247,12 +250,13 @@ export function marketplacePages(ctx: AppContext): Router {
     const actor = req.actor;
     const insider = seesRequestInternals(actor, request);
     // Independent reads, side by side (each on its own pool connection).
-    const [visible, following, meetings, history, questions] = await Promise.all([
+    const [visible, following, meetings, history, questions, matching] = await Promise.all([
       actor ? visibleResponsesOf(ctx, actor, request) : { items: [], sealedUntilClose: false },
       getFollowing(ctx, actor, request.id),
       listMeetingsOfRequestFor(ctx, actor, request),
       listRequestHistory(ctx, actor, request),
       listQuestions(ctx, actor, request),
+      request.status === 'closed' ? getMatchingTime(ctx, request.marketplace_id) : null,
     ]);
     const isRequester = isRequesterOf(actor, request);
     let respondRefusal: string | null = null;
@@ -288,6 +292,8 @@ export function marketplacePages(ctx: AppContext): Router {
         canModerate: canModerateRequest(actor, request),
         history,
         questions: questions.items,
+        // The review window: a closed request waits for the matching, which runs at this time.
+        matchingAt: matching && matching.matchingAt > displayNow() ? matching.matchingAt : null,
         questionDeadline: questions.deadline,
         questionsOpen: questions.open,
         canAsk: questions.open && mayAskQuestions(actor, request),
@@ -323,8 +329,10 @@ export function marketplacePages(ctx: AppContext): Router {
       res,
       async () => {
         const input = parseInput(updateRequestBody, requestFormToInput(values, 'update'));
-        await updateRequest(ctx, req.actor, request.id, input);
-        res.redirect(303, `/requests/${request.id}?notice=saved`);
+        const updated = await updateRequest(ctx, req.actor, request.id, input);
+        // A late change of what is asked moved the deadline: say so, with the new one.
+        const moved = input.responseDeadline === undefined && updated.response_deadline > request.response_deadline;
+        res.redirect(303, `/requests/${request.id}?notice=${moved ? 'saved-deadline-moved' : 'saved'}`);
       },
       (status, errors, formError) => showRequestForm(req, res, { slug: request.marketplace_slug, mode: 'update', requestId: request.id, values, errors, formError, status }),
       requestFormAliases,
@@ -339,15 +347,15 @@ export function marketplacePages(ctx: AppContext): Router {
       res,
       async () => {
         const date = str(values.deadlineDate).trim();
-        const { responseDeadline } = parseInput(changeDeadlineBody, { responseDeadline: date ? `${date}T${str(values.deadlineTime) || '17:00'}` : '' });
-        await changeRequestDeadline(ctx, req.actor, id, responseDeadline);
+        const { responseDeadline, reason } = parseInput(changeDeadlineBody, { responseDeadline: date ? `${date}T${str(values.deadlineTime) || '17:00'}` : '', reason: str(values.deadlineReason) });
+        await changeRequestDeadline(ctx, req.actor, id, responseDeadline, reason || undefined);
         res.redirect(303, `/requests/${id}?notice=deadline-changed`);
       },
       async (status, errors, formError) => {
         const request = await getRequest(ctx, req.actor, id);
         await showRequest(req, res, request, { values, errors, formError }, status);
       },
-      { responseDeadline: 'deadlineDate' },
+      { responseDeadline: 'deadlineDate', reason: 'deadlineReason' },
     );
   });
 

@@ -69,6 +69,8 @@ function marketplaceFormToInput(values: FormValues) {
     meetingPublication: str(values.meetingPublication) === 'immediate' ? 'immediate' : 'review',
     // A form from before the field (an open tab) leaves it out: the default, or the value kept.
     ...(values.questionDays === undefined ? {} : { questionDays: numberOrText(values.questionDays) ?? '' }),
+    ...(values.reviewHours === undefined ? {} : { reviewHours: numberOrText(values.reviewHours) ?? '' }),
+    ...(values.lateChangeDays === undefined ? {} : { lateChangeDays: numberOrText(values.lateChangeDays) ?? '' }),
     noMeetingWindows: windowRowsOf(values)
       .filter((w) => w.date || w.label)
       .map((w) => ({ startsAt: `${w.date}${w.from ? `T${w.from}` : ''}`, endsAt: `${w.date}${w.until ? `T${w.until}` : ''}`, label: w.label })),
@@ -135,6 +137,8 @@ function marketplaceToFormValues({ marketplace: m, rooms, sessions }: Marketplac
     sealedResponses: m.sealed_responses ? 'true' : '',
     meetingPublication: m.meeting_publication,
     questionDays: String(m.question_days),
+    reviewHours: String(m.review_hours),
+    lateChangeDays: String(m.late_change_days),
     // A whole day (00:00 to 23:59) shows as its date alone.
     ...(() => {
       const rows = m.no_meeting_windows.map((w) => {
@@ -209,6 +213,8 @@ export function organizerPages(ctx: AppContext): Router {
       responseDeadlineTime: '17:00',
       meetingMinutes: '30',
       questionDays: '7',
+      reviewHours: '48',
+      lateChangeDays: '3',
       sideMeetingsFrom: '09:00',
       sideMeetingsUntil: '18:00',
     });

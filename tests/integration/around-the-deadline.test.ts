@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { useTestEnvironment } from '../helpers/environment.ts';
+import { publishedRequest, sampleResponse } from '../helpers/factories.ts';
+import { closeRequests } from '../../src/requests/close.service.ts';
+import { findMarketplacesDueForMatching, findMatchingTime } from '../../src/meetings/matching-runs.repository.ts';
+import { runMatching } from '../../src/meetings/matching-run.service.ts';
+import { cacheChanged } from '../../src/shared/process-cache.ts';
+
+// The test closes and matches itself: with no workers, nothing runs beside it.
+const t = useTestEnvironment({ cast: ['organizer', 'bangladesh', 'ilo', 'iom'], marketplace: { reviewHours: 48, lateChangeDays: 3 }, workers: false });
+
+/** The emails written to the outbox for an address (no workers send them here), newest last. */
+async function outboxTo(email: string, subject: RegExp) {
+  const rows = await t.env.ctx.db.selectFrom('outbox').select(['subject', 'text_body']).where('to_email', '=', email).orderBy('created_at').execute();
+  return rows.filter((r) => subject.test(r.subject)).map((r) => ({ subject: r.subject, text: r.text_body }));
+}
+
+describe('a review window after the close', () => {
+  it('the matching waits for the window; the close email gives its end in the reader’s time; the request page counts down; the secretariat may start it earlier', async () => {
+    const { api, env } = t;
+    const { organizer, bangladesh, ilo } = t.people;
+    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Training reviewed before the matching' });
+    await api('POST', `/api/v1/requests/${request.id}/responses`, { token: ilo.token, body: sampleResponse });
+    expect((await api('GET', '/api/v1/marketplaces/gfmd-2007', {})).body).toMatchObject({ reviewHours: 48, lateChangeDays: 3 });
+
+    // The requester reads in New York; the deadline passes for the marketplace and the request.
+    await env.ctx.db.updateTable('users').set({ time_zone: 'America/New_York' }).where('id', '=', bangladesh.id).execute();
+    cacheChanged(env.ctx, 'actors');
+    await env.ctx.db.updateTable('marketplaces').set({ response_deadline: sql<Date>`now() - interval '1 second'` }).where('slug', '=', 'gfmd-2007').execute();
+    await env.ctx.db.updateTable('requests').set({ response_deadline: sql<Date>`now() - interval '1 second'` }).where('id', '=', request.id).execute();
+    expect(await closeRequests(env.ctx, [request.id])).toBe(1);
+
+    const time = (await findMatchingTime(env.ctx, t.marketplace.marketplace.id))!;
+    expect(time.matching_at.getTime() - time.last_deadline.getTime()).toBe(48 * 3600_000);
+    const [closedEmail] = await outboxTo(bangladesh.email, /closed with 1 response/);
+    expect(closedEmail!.text).toMatch(/mark it if you wish \(must meet, would like, not this one\) until .*Europe\/Brussels.*America\/New_York\) your time/s);
+
+    // Within the window the sweep starts nothing.
+    expect(await findMarketplacesDueForMatching(env.ctx, 3000)).toEqual([]);
+    const page = await t.pages.bangladesh.get(`/requests/${request.id}`);
+    expect(page.html).toContain('Side meetings scheduled');
+    expect(page.html).toMatch(/your time \(in (1 day|2 days)\)/);
+    expect(page.html).toContain('Until then, read the responses below and mark the ones you prefer.');
+
+    // The secretariat starts the run early; once the window is over the sweep does not run it again.
+    await runMatching(env.ctx, t.marketplace.marketplace.id, 'organizer', organizer.actor);
+    await env.ctx.db.updateTable('marketplaces').set({ review_hours: 0 }).where('slug', '=', 'gfmd-2007').execute();
+    expect(await findMarketplacesDueForMatching(env.ctx, 0)).toEqual([]);
+    const meetings = await api('GET', '/api/v1/meetings', { token: ilo.token });
+    expect(meetings.body.items).toHaveLength(1);
+    await env.ctx.db.updateTable('users').set({ time_zone: null }).where('id', '=', bangladesh.id).execute();
+    cacheChanged(env.ctx, 'actors');
+  });
+});
+
+describe('late changes move the deadline', () => {
+  it('a change of what is asked within the late-change days moves the deadline, emails everyone concerned and says why; a minor edit does not; the secretariat overrides with a reason in the history', async () => {
+    const { api, env } = t;
+    const { organizer, bangladesh, ilo, iom } = t.people;
+    // A fresh marketplace deadline, so this request has one to move.
+    await env.ctx.db.updateTable('marketplaces').set({ response_deadline: sql<Date>`now() + interval '30 days'`, review_hours: 48 }).where('slug', '=', 'gfmd-2007').execute();
+    cacheChanged(env.ctx, 'listing');
+    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Equipment for the migrant resource centre', category: 'equipment' });
+    await api('POST', `/api/v1/requests/${request.id}/responses`, { token: ilo.token, body: { ...sampleResponse, offerCategories: ['equipment'] } });
+    await api('PUT', `/api/v1/requests/${request.id}/follow`, { token: iom.token });
+    // Two days before its deadline.
+    await env.ctx.db.updateTable('requests').set({ response_deadline: sql<Date>`now() + interval '2 days'` }).where('id', '=', request.id).execute();
+    const before = (await api('GET', `/api/v1/requests/${request.id}`, {})).body.responseDeadline;
+
+    // A minor edit (how many providers to meet) moves nothing.
+    expect((await api('PATCH', `/api/v1/requests/${request.id}`, { token: bangladesh.token, body: { maxMatches: 2 } })).body.responseDeadline).toBe(before);
+
+    const changed = await api('PATCH', `/api/v1/requests/${request.id}`, { token: bangladesh.token, body: { description: 'Computers and a server for the migrant resource centre in Dhaka, and training of its staff to run them.' } });
+    expect(changed.status).toBe(200);
+    const moved = new Date(changed.body.responseDeadline).getTime();
+    expect(moved - Date.now()).toBeGreaterThan(3 * 24 * 3600_000 - 60_000);
+    expect(moved - Date.now()).toBeLessThan(3 * 24 * 3600_000 + 5 * 60_000);
+    // Everyone concerned hears why: the provider who responded and the follower.
+    for (const person of [ilo, iom]) {
+      const [mail] = await outboxTo(person.email, /New deadline for "Equipment for the migrant resource centre"/);
+      expect(mail!.text).toContain('The requester changed what "Equipment for the migrant resource centre" asks less than 3 days before its deadline');
+    }
+    const history = await t.pages.bangladesh.get(`/requests/${request.id}`);
+    expect(history.html).toContain('a late change of what is asked moved the deadline to');
+
+    // The secretariat puts it back, with a reason the history keeps.
+    const back = await api('PATCH', `/api/v1/requests/${request.id}/deadline`, { token: organizer.token, body: { responseDeadline: before, reason: 'The change only corrects a typing error; providers need no more time.' } });
+    expect(back.status).toBe(200);
+    expect(back.body.responseDeadline).toBe(before);
+    const withReason = await t.pages.organizer.get(`/requests/${request.id}`);
+    expect(withReason.html).toContain('Reason: The change only corrects a typing error; providers need no more time.');
+    const told = (await outboxTo(ilo.email, /New deadline/)).find((m) => m.text.includes('typing error'));
+    expect(told!.text).toContain('The forum secretariat moved the response deadline');
+  });
+
+  it('never past the forum’s first day', async () => {
+    const { api, env } = t;
+    const { organizer, bangladesh } = t.people;
+    const request = await publishedRequest(api, bangladesh, organizer, { title: 'Advice just before the forum', category: 'advice' });
+    // The forum starts the day after tomorrow (Brussels time); the deadline is tomorrow.
+    await env.ctx.db
+      .updateTable('marketplaces')
+      .set({ forum_starts_on: sql<string>`(now() AT TIME ZONE 'Europe/Brussels')::date + 2`, forum_ends_on: sql<string>`(now() AT TIME ZONE 'Europe/Brussels')::date + 4` })
+      .where('slug', '=', 'gfmd-2007')
+      .execute();
+    await env.ctx.db.updateTable('requests').set({ response_deadline: sql<Date>`now() + interval '1 day'` }).where('id', '=', request.id).execute();
+    const changed = await api('PATCH', `/api/v1/requests/${request.id}`, { token: bangladesh.token, body: { countries: ['BD', 'NP'] } });
+    expect(changed.status).toBe(200);
+    const forum = await env.ctx.db.selectFrom('marketplaces').select(sql<Date>`(forum_starts_on::timestamp AT TIME ZONE 'Europe/Brussels')`.as('starts')).where('slug', '=', 'gfmd-2007').executeTakeFirstOrThrow();
+    expect(new Date(changed.body.responseDeadline).getTime()).toBe(forum.starts.getTime());
+  });
+});
