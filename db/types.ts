@@ -97,6 +97,8 @@ export interface MarketplacesTable {
   review_hours: Generated<number>;
   /** A change of what a request asks within this many days of its deadline moves the deadline (0: never). */
   late_change_days: Generated<number>;
+  /** Weeks after the forum's last day when each requester is asked whether the assistance started. */
+  followup_weeks: Generated<number>;
   created_by: string | null;
   created_at: CreatedAt;
   updated_at: Generated<Date>;
@@ -152,6 +154,11 @@ export interface RequestsTable {
   sealed_responses: Generated<boolean>;
   /** An earlier close for questions than the marketplace's default; null: the default. */
   question_deadline: Timestamp | null;
+  /** What the requester said some weeks after the forum. */
+  assistance_status: AssistanceStatus | null;
+  assistance_note: string | null;
+  assistance_answered_at: Timestamp | null;
+  followup_asked_at: Timestamp | null;
 }
 
 export interface ResponsesTable {
@@ -311,6 +318,20 @@ export interface MeetingsTable {
   reschedule_note: string | null;
   reschedule_requested_at: Timestamp | null;
   published_at: Timestamp | null;
+  /** When both sides were asked what came of it (once, after its end). */
+  outcome_asked_at: Timestamp | null;
+}
+
+export type MeetingOutcome = 'did_not_take_place' | 'not_enough_interest' | 'useful_no_cooperation' | 'cooperation_possible';
+export type AssistanceStatus = 'started' | 'in_preparation' | 'not_started';
+
+export interface MeetingOutcomesTable {
+  meeting_id: string;
+  party: 'requester' | 'provider';
+  outcome: MeetingOutcome;
+  note: string | null;
+  answered_by: string | null;
+  updated_at: Generated<Date>;
 }
 
 export interface MeetingAttendanceTable {
@@ -361,6 +382,7 @@ export interface Database {
   response_receipts: ResponseReceiptsTable;
   request_questions: RequestQuestionsTable;
   question_answers: QuestionAnswersTable;
+  meeting_outcomes: MeetingOutcomesTable;
   requests: RequestsTable;
   audit_events: AuditEventsTable;
   outbox: OutboxTable;

@@ -19,6 +19,7 @@ import { marketplacePages } from './routes/marketplace-pages.ts';
 import { organizerPages } from './routes/organizer-pages.ts';
 import { responsePages } from './routes/response-pages.ts';
 import { accountPages } from './routes/account-pages.ts';
+import { outcomePages } from './routes/outcome-pages.ts';
 import { meetingPages } from './routes/meeting-pages.ts';
 import { demoPages } from './routes/demo-pages.ts';
 import { devMailPages, type DevMailbox } from './routes/dev-mail-pages.ts';
@@ -89,6 +90,8 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   app.use(marketplacePages(ctx));
   app.use(responsePages(ctx));
   app.use(accountPages(ctx));
+  // Before the meeting pages: its report route shows the outcome funnel beside the summary matrix.
+  app.use(outcomePages(ctx));
   app.use(meetingPages(ctx));
   app.use(organizerPages(ctx));
   app.locals.devMailbox = !!options.devMailbox && ctx.config.NODE_ENV !== 'production';

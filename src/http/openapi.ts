@@ -43,6 +43,7 @@ const tagDescriptions: Record<string, string> = {
   Account: 'Who I am, my interests, my follows and the digest.',
   Matching: 'Matching runs, the summary report and unavailability.',
   Meetings: 'Side meetings and their answers.',
+  Outcomes: 'What came of each meeting, whether the assistance started, and the funnel from requests to assistance.',
   Emails: 'The outbox: what was sent, what failed, resending.',
   Receipts: 'Signed receipts of responses (Ed25519), and checking them.',
 };

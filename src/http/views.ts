@@ -10,6 +10,7 @@ import { organizationKindLabels } from '../organizations/organizations.schemas.t
 import { fundingLabels, modalityLabels } from '../responses/responses.schemas.ts';
 import { N_, t, translateKnown } from '../i18n/i18n.ts';
 import { formatInZones, languageNameIn } from '../i18n/names.ts';
+import { outcomeLabels } from '../outcomes/outcomes.schemas.ts';
 
 const viewsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'views');
 
@@ -120,6 +121,9 @@ export function configureViews(app: Express): nunjucks.Environment {
   });
   env.addFilter('auditAction', function (this: FilterThis, a: string) {
     return labelIn(this, auditActionLabels, a);
+  });
+  env.addFilter('meetingOutcome', function (this: FilterThis, o: string) {
+    return labelIn(this, outcomeLabels, o);
   });
   env.addFilter('sessionRole', function (this: FilterThis, r: string) {
     return labelIn(this, sessionRoleLabels, r);

@@ -3,12 +3,14 @@ import { closeDueRequests } from './close.service.ts';
 import { findDueReminders, sendReminders } from './reminders.service.ts';
 import { planMatchingRun, RUN_AFTER_DEADLINE_MS } from '../meetings/matching-schedule.ts';
 import { findMarketplacesDueForMatching } from '../meetings/matching-runs.repository.ts';
+import { sendFollowups, sendOutcomeRequests } from '../outcomes/outcomes.service.ts';
 
 /**
  * The backstop behind the delayed jobs (runs every 30 s): closes every overdue open request and sends
  * every due reminder that did not run, and plans the matching run of a marketplace past its deadline, so a lost Redis key delays work by one sweep, never forever.
+ * It also asks for the outcomes of meetings that ended and for the follow-ups that are due.
  */
-export async function sweepDeadlines(ctx: AppContext): Promise<{ closed: number; reminders: number; matchingRunsPlanned: number }> {
+export async function sweepDeadlines(ctx: AppContext): Promise<{ closed: number; reminders: number; matchingRunsPlanned: number; outcomesAsked: number; followupsAsked: number }> {
   const closed = await closeDueRequests(ctx);
   let reminders = 0;
   for (const due of await findDueReminders(ctx, 200)) {
@@ -17,5 +19,8 @@ export async function sweepDeadlines(ctx: AppContext): Promise<{ closed: number;
   // A marketplace whose matching time passed with no run since its last deadline: (re)plan its run; the job id dedupes.
   const due = await findMarketplacesDueForMatching(ctx, RUN_AFTER_DEADLINE_MS);
   for (const marketplace of due) await planMatchingRun(ctx, marketplace.id, 'sweep');
-  return { closed, reminders, matchingRunsPlanned: due.length };
+  // After each meeting's end both sides are asked what came of it; some weeks after the forum, each requester whether the assistance started.
+  const outcomesAsked = await sendOutcomeRequests(ctx);
+  const followupsAsked = await sendFollowups(ctx);
+  return { closed, reminders, matchingRunsPlanned: due.length, outcomesAsked, followupsAsked };
 }

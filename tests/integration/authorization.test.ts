@@ -68,6 +68,9 @@ interface Fixture {
   failedEmailId: string;
   /** A question of the provider on the request, not answered yet. */
   questionId: string;
+  /** A closed request of the requester whose meeting with the provider has ended. */
+  closedRequestId: string;
+  endedMeetingId: string;
 }
 
 /** What each operation needs beyond its path: a body that passes validation, or another record to act on. */
@@ -93,6 +96,8 @@ const samples: Record<string, { body?: (f: Fixture) => unknown | Promise<unknown
   markResponse: { body: () => ({ mark: 'like' }) },
   askQuestion: { body: () => ({ text: 'Can the training take place in Dhaka rather than abroad?' }) },
   answerQuestion: { body: () => ({ text: 'Yes, in Dhaka, at the training centre of the ministry.' }) },
+  recordMeetingOutcome: { body: () => ({ outcome: 'cooperation_possible', note: 'A joint proposal by March.' }), path: (f) => `/meetings/${f.endedMeetingId}/outcome` },
+  recordAssistance: { body: () => ({ status: 'in_preparation' }), path: (f) => `/requests/${f.closedRequestId}/assistance` },
   // The fixture response's own receipt, as its provider downloads it.
   verifyReceipt: { body: async (f) => (await api('GET', `/api/v1/responses/${f.responseId}/receipt`, { token: people.organizer.token })).body },
   declareUnavailability: { body: () => ({ startsAt: '2027-07-10T09:00', endsAt: '2027-07-10T10:00' }) },
@@ -148,6 +153,11 @@ async function fixture(): Promise<Fixture> {
   const draftResponse = await api('POST', `/api/v1/requests/${other.id}/responses`, { token: people.provider.token, body: { ...sampleResponse, draft: true } });
   const meetingId = await meetingBetween(request.id, response.body.id);
   const question = await api('POST', `/api/v1/requests/${request.id}/questions`, { token: people.provider.token, body: { text: 'Is the curriculum to be written in Bangla too?' } });
+  const closed = await publishedRequest(api, people.requester, people.organizer, { title: `Closed request ${Math.random().toString(36).slice(2)}` });
+  const closedResponse = await api('POST', `/api/v1/requests/${closed.id}/responses`, { token: people.provider.token, body: sampleResponse });
+  await passDeadline(env.ctx, [closed.id]);
+  await env.ctx.db.updateTable('requests').set({ status: 'closed', closed_at: sql`now()` }).where('id', '=', closed.id).execute();
+  const endedMeetingId = await meetingBetween(closed.id, closedResponse.body.id, true);
   const pendingOrg = await env.ctx.db.insertInto('organizations').values({ name: `Pending org ${Math.random()}`, kind: 'ngo', country: null }).returning('id').executeTakeFirstOrThrow();
   const joiner = await env.ctx.db.insertInto('users').values({ email: `joiner-${Math.random()}@example.org`, organization_id: people.provider.organizationId, membership: 'pending' }).returning('id').executeTakeFirstOrThrow();
   const email = await env.ctx.db
@@ -166,16 +176,19 @@ async function fixture(): Promise<Fixture> {
     joinerId: joiner.id,
     failedEmailId: email.id,
     questionId: question.body.id,
+    closedRequestId: closed.id,
+    endedMeetingId,
   };
 }
 
 /** A proposed meeting of the requester and the provider; each gets its own hour (a room holds one meeting at a time). */
-async function meetingBetween(requestId: string, responseId: string): Promise<string> {
+async function meetingBetween(requestId: string, responseId: string, ended = false): Promise<string> {
   const marketplace = await env.ctx.db.selectFrom('marketplaces').select('id').where('slug', '=', 'gfmd-2007').executeTakeFirstOrThrow();
   const room = await env.ctx.db.selectFrom('rooms').select('id').where('marketplace_id', '=', marketplace.id).limit(1).executeTakeFirstOrThrow();
   const run = await env.ctx.db.insertInto('matching_runs').values({ marketplace_id: marketplace.id, trigger: 'organizer', status: 'done' }).returning('id').executeTakeFirstOrThrow();
   meetingHour += 1;
-  const start = new Date(Date.UTC(2027, 6, 10, 7, 0) + meetingHour * 3600_000);
+  // An ended meeting lies in 2020, each in its own hour too.
+  const start = new Date(Date.UTC(ended ? 2020 : 2027, 6, 10, 7, 0) + meetingHour * 3600_000);
   const meeting = await insertMeeting(env.ctx, {
     marketplaceId: marketplace.id,
     runId: run.id,

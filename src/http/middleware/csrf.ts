@@ -19,9 +19,10 @@ export function csrfProtection(ctx: AppContext): RequestHandler[] {
     cookieOptions: { sameSite: 'lax', secure, httpOnly: true, path: '/' },
     getCsrfTokenFromRequest: (req: Request) => unmaskCsrfToken((req.body as Record<string, unknown> | undefined)?._csrf),
     errorConfig: { statusCode: 403, message: 'invalid csrf token', code: 'EBADCSRFTOKEN' },
-    // One-click unsubscribe (RFC 8058) comes from mail providers without our cookies; its signed token is the authorization.
+    // One-click unsubscribe (RFC 8058) comes from mail providers without our cookies; its signed token is the authorization,
+    // as the emailed meeting-answer, meeting-outcome and assistance links' tokens are theirs.
     // Likewise the accept/decline link of a meeting invitation: its signed token authorizes it.
-    skipCsrfProtection: (req: Request) => req.method === 'POST' && (/^\/unsubscribe\/[^/]+$/.test(req.path) || /^\/meetings\/[^/]+\/answer\/[^/]+\/[^/]+$/.test(req.path)),
+    skipCsrfProtection: (req: Request) => req.method === 'POST' && (/^\/unsubscribe\/[^/]+$/.test(req.path) || /^\/meetings\/[^/]+\/(answer|outcome)\/[^/]+\/[^/]+$/.test(req.path) || /^\/requests\/[^/]+\/assistance\/[^/]+$/.test(req.path)),
   });
   const anonymousId: RequestHandler = (req, res, next) => {
     const cookies = req.cookies as Record<string, string | undefined>;

@@ -39,7 +39,10 @@ import { marketplaceReport, reportToCsv } from '../../meetings/report.service.ts
 import { forumSlots, marketplaceShape } from '../../meetings/matching-instance.ts';
 import { instantToLocal } from '../../shared/time.ts';
 import { anotherTimeBody, declineBody, markBody, moveBody, unavailabilityBody } from '../../meetings/meetings.schemas.ts';
-import { bodyOf, handleForm, str } from '../forms.ts';
+import { bodyOf, handleForm, str, type FormValues } from '../forms.ts';
+import { canRecordOutcome, outcomesOf, recordOutcome } from '../../outcomes/outcomes.service.ts';
+import { meetingOutcomes, outcomeBody, outcomeLabels } from '../../outcomes/outcomes.schemas.ts';
+import { displayNow } from '../../shared/clock.ts';
 import { renderPage } from './render.ts';
 import { idParam, slugParam } from './params.ts';
 import { N_, t } from '../../i18n/i18n.ts';
@@ -114,9 +117,41 @@ export function meetingPages(ctx: AppContext): Router {
     const actor = requireActor(req.actor);
     const meeting = await getMeetingFor(ctx, actor, idParam(req.params.id, 'The meeting'));
     const card = meetingCard(actor, meeting);
+    const outcomes = view === 'meeting.njk' ? await outcomesOf(ctx, actor, meeting) : [];
+    const mine = outcomes.find((o) => o.party === card.party);
+    const notice = str(req.query.notice) === 'outcome-saved' ? t(req.locale, 'Thank you: your answer is saved. You can change it here.') : undefined;
     const titles = { 'meeting.njk': N_('Side meeting with {{name}}'), 'meeting-decline.njk': N_('Decline the meeting with {{name}}?'), 'meeting-another-time.njk': N_('Ask for another time with {{name}}') };
-    renderPage(req, res, view, { title: t(req.locale, titles[view], { name: card.other }), m: card, values: {}, ...extra }, status);
+    renderPage(
+      req,
+      res,
+      view,
+      {
+        title: t(req.locale, titles[view], { name: card.other }),
+        m: card,
+        outcomes,
+        canTellOutcome: canRecordOutcome(actor, meeting, displayNow()),
+        outcomeOptions: meetingOutcomes.map((value) => ({ value, label: t(req.locale, outcomeLabels[value]) })),
+        notice,
+        ...extra,
+        values: { outcome: mine?.outcome ?? '', note: mine?.note ?? '', ...((extra.values as FormValues | undefined) ?? {}) },
+      },
+      status,
+    );
   };
+  // A side, signed in, tells what came of the meeting once it has ended.
+  router.post('/meetings/:id/outcome', async (req, res) => {
+    const id = idParam(req.params.id, 'The meeting');
+    const values = bodyOf(req);
+    await handleForm(
+      res,
+      async () => {
+        await recordOutcome(ctx, req.actor, id, parseInput(outcomeBody, { outcome: str(values.outcome), note: str(values.note) }));
+        res.redirect(303, `/meetings/${id}?notice=outcome-saved#outcome`);
+      },
+      // The schema's message names the stored values; the page asks in words.
+      (status, errors, formError) => showMeeting(req, res, 'meeting.njk', { values, errors: errors.outcome ? { ...errors, outcome: t(req.locale, 'Choose one of the answers.') } : errors, formError }, status),
+    );
+  });
   router.get('/meetings/:id', (req, res) => showMeeting(req, res, 'meeting.njk'));
   router.get('/meetings/:id/calendar.ics', async (req, res) => {
     const meeting = await getMeetingFor(ctx, req.actor, idParam(req.params.id, 'The meeting'));
@@ -368,10 +403,6 @@ export function meetingPages(ctx: AppContext): Router {
     const { marketplace, meetings } = await listMarketplaceMeetings(ctx, req.actor, slugParam(req.params.slug));
     const ics = meetingsToIcs(ctx, meetings, { name: t(req.locale, '{{marketplace}}: side meetings', { marketplace: marketplace.name }), locale: req.locale, timeZone: marketplace.time_zone });
     res.type('text/calendar; charset=utf-8').attachment(`${marketplace.slug}-meetings.ics`).send(ics);
-  });
-  router.get('/organizer/marketplaces/:slug/report', async (req, res) => {
-    const report = await marketplaceReport(ctx, req.actor, slugParam(req.params.slug));
-    renderPage(req, res, 'organizer/report.njk', { title: t(req.locale, 'Report: {{marketplace}}', { marketplace: report.marketplace.name }), report });
   });
   router.get('/organizer/marketplaces/:slug/report.csv', async (req, res) => {
     const report = await marketplaceReport(ctx, req.actor, slugParam(req.params.slug));
