@@ -70,6 +70,12 @@ const marketplaceFields = {
     .min(0, 'must be at least 0')
     .max(30, 'must be at most 30')
     .meta({ description: "When a requester changes what it asks (category, description, expected outcome, countries, languages) within this many days of the deadline, the deadline moves to this many days after the change, never past the forum's start (0: never)" }),
+  followupWeeks: z
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(52, 'must be at most 52')
+    .meta({ description: "Weeks after the forum's last day when each requester that had side meetings is asked whether the assistance started" }),
   noMeetingWindows: z
     .array(
       z
@@ -104,6 +110,7 @@ export const createMarketplaceBody = z
     questionDays: marketplaceFields.questionDays.default(7),
     reviewHours: marketplaceFields.reviewHours.default(48),
     lateChangeDays: marketplaceFields.lateChangeDays.default(3),
+    followupWeeks: marketplaceFields.followupWeeks.default(6),
     rooms: marketplaceFields.rooms.default([]),
     sessions: marketplaceFields.sessions.default([]),
   })
@@ -143,6 +150,7 @@ export const marketplaceAnswer = z
     questionDays: z.number().int(),
     reviewHours: z.number().int(),
     lateChangeDays: z.number().int(),
+    followupWeeks: z.number().int(),
     noMeetingWindows: z.array(z.object({ startsAt: instant, endsAt: instant, label: z.string() }).strict()),
     rooms: z.array(z.object({ id: uuid, name: z.string() })),
     sessions: z.array(

@@ -89,6 +89,7 @@ export async function createMarketplace(ctx: AppContext, actorOrNull: Actor | nu
     question_days: input.questionDays,
     review_hours: input.reviewHours,
     late_change_days: input.lateChangeDays,
+    followup_weeks: input.followupWeeks,
     no_meeting_windows: JSON.stringify(resolveWindows(input.noMeetingWindows, input.timeZone, errors)),
     created_by: actor.id,
   };
@@ -138,6 +139,7 @@ export async function updateMarketplace(ctx: AppContext, actorOrNull: Actor | nu
     if (input.questionDays !== undefined) values.question_days = input.questionDays;
     if (input.reviewHours !== undefined) values.review_hours = input.reviewHours;
     if (input.lateChangeDays !== undefined) values.late_change_days = input.lateChangeDays;
+    if (input.followupWeeks !== undefined) values.followup_weeks = input.followupWeeks;
     if (input.noMeetingWindows !== undefined) values.no_meeting_windows = JSON.stringify(resolveWindows(input.noMeetingWindows, timeZone, errors));
     checkMarketplaceTimes({ ...current, ...values } as Parameters<typeof checkMarketplaceTimes>[0], errors);
     const sessions = input.sessions ? await resolveSessions(tx, input.sessions, timeZone, errors) : null;
@@ -194,6 +196,7 @@ export function marketplaceToJson({ marketplace: m, rooms, sessions }: Marketpla
     questionDays: m.question_days,
     reviewHours: m.review_hours,
     lateChangeDays: m.late_change_days,
+    followupWeeks: m.followup_weeks,
     noMeetingWindows: m.no_meeting_windows.map((w) => ({ startsAt: isoInZone(new Date(w.startsAt), tz), endsAt: isoInZone(new Date(w.endsAt), tz), label: w.label })),
     rooms: rooms.map((r) => ({ id: r.id, name: r.name })),
     sessions: sessions.map((s) => ({

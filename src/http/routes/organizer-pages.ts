@@ -71,6 +71,7 @@ function marketplaceFormToInput(values: FormValues) {
     ...(values.questionDays === undefined ? {} : { questionDays: numberOrText(values.questionDays) ?? '' }),
     ...(values.reviewHours === undefined ? {} : { reviewHours: numberOrText(values.reviewHours) ?? '' }),
     ...(values.lateChangeDays === undefined ? {} : { lateChangeDays: numberOrText(values.lateChangeDays) ?? '' }),
+    ...(values.followupWeeks === undefined ? {} : { followupWeeks: numberOrText(values.followupWeeks) ?? '' }),
     noMeetingWindows: windowRowsOf(values)
       .filter((w) => w.date || w.label)
       .map((w) => ({ startsAt: `${w.date}${w.from ? `T${w.from}` : ''}`, endsAt: `${w.date}${w.until ? `T${w.until}` : ''}`, label: w.label })),
@@ -139,6 +140,7 @@ function marketplaceToFormValues({ marketplace: m, rooms, sessions }: Marketplac
     questionDays: String(m.question_days),
     reviewHours: String(m.review_hours),
     lateChangeDays: String(m.late_change_days),
+    followupWeeks: String(m.followup_weeks),
     // A whole day (00:00 to 23:59) shows as its date alone.
     ...(() => {
       const rows = m.no_meeting_windows.map((w) => {
@@ -215,6 +217,7 @@ export function organizerPages(ctx: AppContext): Router {
       questionDays: '7',
       reviewHours: '48',
       lateChangeDays: '3',
+      followupWeeks: '6',
       sideMeetingsFrom: '09:00',
       sideMeetingsUntil: '18:00',
     });
