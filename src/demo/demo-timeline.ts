@@ -8,7 +8,7 @@ import { planMatchingRun } from '../meetings/matching-schedule.ts';
 import { AppError } from '../shared/errors.ts';
 import type { RequestCategory } from '../../db/types.ts';
 import { answerQuestion, askQuestion } from '../questions/questions.service.ts';
-import { listAgendaRoleHolders, listRequestDeadlines, listRequestsToAnswer, openMarketplaceUntil } from './demo.repository.ts';
+import { moveForumAhead, listAgendaRoleHolders, listRequestDeadlines, listRequestsToAnswer, openMarketplaceUntil } from './demo.repository.ts';
 
 const RELATED: Record<RequestCategory, RequestCategory[]> = {
   training: ['training', 'capacity_building'],
@@ -37,6 +37,8 @@ export async function prepareDemo(ctx: AppContext, deadlineInSeconds: number) {
   const seeded = await seedBrussels2007(ctx);
   const marketplaceId = seeded.marketplaceId;
   const deadline = await openMarketplaceUntil(ctx, marketplaceId, deadlineInSeconds);
+  // The forum comes after the deadline, as in the note: three weeks or more ahead, on the same weekdays.
+  const forum = await moveForumAhead(ctx, marketplaceId, 21);
 
   const requests = await listRequestsToAnswer(ctx, marketplaceId);
   const roles = await listAgendaRoleHolders(ctx, marketplaceId);
@@ -83,5 +85,5 @@ export async function prepareDemo(ctx: AppContext, deadlineInSeconds: number) {
   }
   cacheChanged(ctx, 'listing');
   await planMatchingRun(ctx, marketplaceId);
-  return { marketplaceId, deadline, requests: requests.length, responses, questions, organizations: seeded.organizations };
+  return { marketplaceId, deadline, requests: requests.length, responses, questions, organizations: seeded.organizations, forum };
 }

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { sql } from 'kysely';
 import type { Queryable } from '../shared/db.ts';
 import { meetingStatusSets } from '../meetings/meeting-status.ts';
@@ -22,6 +23,37 @@ export async function openMarketplaceUntil({ db }: Queryable, marketplaceId: str
     .where('marketplace_id', '=', marketplaceId)
     .execute();
   return deadline;
+}
+
+/**
+ * Moves the forum (its days, its agenda, its times without side meetings) by whole weeks so that it
+ * starts at least `daysAhead` days from today: on the compressed timeline the forum comes after the
+ * deadline, as in the note, and on the same weekdays. Wall-clock times stay as they were in the
+ * marketplace's zone. Returns the number of days moved.
+ */
+export async function moveForumAhead({ db }: Queryable, marketplaceId: string, daysAhead: number): Promise<{ days: number; startsOn: string; endsOn: string }> {
+  const m = await db.selectFrom('marketplaces').select(['time_zone', 'no_meeting_windows', sql<number>`(current_date + ${daysAhead}::int) - forum_starts_on`.as('behind')]).where('id', '=', marketplaceId).executeTakeFirstOrThrow();
+  const days = Math.max(0, Math.ceil(Number(m.behind) / 7) * 7);
+  const shift = (iso: string) => DateTime.fromISO(iso, { zone: m.time_zone }).plus({ days }).toUTC().toISO()!;
+  await db
+    .updateTable('marketplaces')
+    .set({
+      forum_starts_on: sql`forum_starts_on + ${days}::int`,
+      forum_ends_on: sql`forum_ends_on + ${days}::int`,
+      no_meeting_windows: JSON.stringify(m.no_meeting_windows.map((w) => ({ ...w, startsAt: shift(w.startsAt), endsAt: shift(w.endsAt) }))),
+    })
+    .where('id', '=', marketplaceId)
+    .execute();
+  await db
+    .updateTable('agenda_sessions')
+    .set({
+      starts_at: sql`((starts_at AT TIME ZONE ${m.time_zone}) + make_interval(days => ${days})) AT TIME ZONE ${m.time_zone}`,
+      ends_at: sql`((ends_at AT TIME ZONE ${m.time_zone}) + make_interval(days => ${days})) AT TIME ZONE ${m.time_zone}`,
+    })
+    .where('marketplace_id', '=', marketplaceId)
+    .execute();
+  const moved = await db.selectFrom('marketplaces').select(['forum_starts_on', 'forum_ends_on']).where('id', '=', marketplaceId).executeTakeFirstOrThrow();
+  return { days, startsOn: String(moved.forum_starts_on).slice(0, 10), endsOn: String(moved.forum_ends_on).slice(0, 10) };
 }
 
 export async function listRequestsToAnswer({ db }: Queryable, marketplaceId: string) {

@@ -65,6 +65,7 @@ const web = await startWebServer(ctx, config.PORT, mailbox);
 
 const demo = await prepareDemo(ctx, DEADLINE_IN_SECONDS);
 say(`seeded GFMD 2007 Brussels: ${demo.organizations} organizations, ${demo.requests} requests, ${demo.responses} responses from the agencies, ${demo.questions} questions (one answered)`);
+say(`the forum runs ${demo.forum.startsOn} to ${demo.forum.endsOn}: the note's days moved by whole weeks (same weekdays), so that it comes after the deadline`);
 say(`open ${config.BASE_URL}/demo to sign in as anyone, ${config.BASE_URL}/dev/mail for every email${config.SMTP_URL ? ' (SMTP_URL is set: see your mail server instead)' : ''}`);
 
 let lastLine = '';

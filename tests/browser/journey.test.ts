@@ -59,10 +59,10 @@ describe('the whole journey through the pages', () => {
     await organizer.getByLabel('at (close of business)').fill(deadline.toFormat('HH:mm:ss'));
     await organizer.getByLabel('First forum day').fill('2027-07-10');
     await organizer.getByLabel('Last forum day').fill('2027-07-10');
-    await organizer.getByLabel(/^Rooms/).fill('Room A\nRoom B');
-    await organizer.getByLabel(/^Sessions/).fill('1.2 | Temporary labour migration | 2027-07-10 15:00 | 2027-07-10 18:00');
     // The matching runs right after the deadline in this journey: no review window.
     await organizer.getByLabel('Review window, in hours').fill('0');
+    await organizer.getByLabel(/^Rooms/).fill('Room A\nRoom B');
+    await organizer.getByLabel(/^Sessions/).fill('1.2 | Temporary labour migration | 2027-07-10 15:00 | 2027-07-10 18:00');
     await check(organizer, 'marketplace form');
     await snap(organizer, 'journey-a1-new-marketplace');
     await organizer.getByRole('button', { name: 'Create the marketplace' }).click();

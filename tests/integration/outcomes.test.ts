@@ -79,6 +79,8 @@ describe('outcomes', () => {
     expect(saved.status).toBe(200);
     expect(saved.html).toContain('your answer is saved');
     expect((await page.get(`/meetings/${held.meetingId}/outcome/provider/not-the-token`)).status).toBe(404);
+    expect((await page.post(`/meetings/${held.meetingId}/outcome/provider/not-the-token`, { outcome: 'did_not_take_place' }, { csrf: null })).status).toBe(404);
+    expect((await page.post(`/requests/${held.requestId}/assistance/not-the-token`, { status: 'not_started' }, { csrf: null })).status).toBe(404);
 
     // The requester answers on the API; others cannot; a meeting ahead cannot be answered yet.
     const byApi = await api('POST', `/api/v1/meetings/${held.meetingId}/outcome`, { token: bangladesh.token, body: { outcome: 'useful_no_cooperation' } });
