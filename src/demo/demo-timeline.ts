@@ -64,7 +64,8 @@ export async function prepareDemo(ctx: AppContext, deadlineInSeconds: number) {
       if (!actor) continue;
       try {
         await createResponse(ctx, actor, request.id, {
-          summary: `${helper.name}: ${helper.role.replace('_', '-')} of session ${helper.code}, offering its experience`,
+          // The heading shows the organization's name before the summary: the summary does not repeat it.
+          summary: `${helper.role.charAt(0).toUpperCase()}${helper.role.slice(1).replace('_', '-')} of session ${helper.code}, offering its experience`,
           details: `${helper.note ?? `${helper.name} holds a role in session ${helper.code} (${helper.session_title}).`} We can meet at the forum to discuss "${request.title}" and agree on next steps.`,
           offerCategories: RELATED[request.category],
           modality: 'in_person',

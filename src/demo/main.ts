@@ -70,7 +70,6 @@ say(`open ${config.BASE_URL}/demo to sign in as anyone, ${config.BASE_URL}/dev/m
 
 let lastLine = '';
 let finished = false;
-let allSent = false;
 const progress = setInterval(async () => {
   try {
     const { requests, runs, meetings, emails } = await countDemoProgress(ctx);
@@ -89,21 +88,17 @@ const progress = setInterval(async () => {
       say(line);
       lastLine = line;
     }
-    if (runDone && !finished && Number(emails.n) > 0) {
+    // "done" once the run's emails have gone, not while they are still queued.
+    if (runDone && !finished && Number(emails.n) > 0 && (await countUnsentEmails(ctx)) === 0) {
       finished = true;
+      const drafts = Number((await countDemoProgress(ctx)).meetings.drafts);
+      say(drafts > 0 ? `every email sent (${emails.n}); the side meetings' invitations go when the secretariat publishes the schedule` : `every email sent (${emails.n}), the side meetings' invitations included`);
       say(`done. Look around at ${config.BASE_URL}:`);
       say(`  ${config.BASE_URL}/demo             sign in as the secretariat (${ORGANIZER.email}), a government or an agency`);
       say(`  ${config.BASE_URL}/dev/mail         every email, with its calendar invitation`);
       say(`  ${config.BASE_URL}/organizer/marketplaces/gfmd-2007/timetable   the side-meeting timetable (as the secretariat)`);
-      if (Number(meetings.drafts) > 0) say(`the schedule is a draft (the marketplace reviews before sending): publish it on the timetable, as the secretariat, to send the invitations`);
+      if (drafts > 0) say(`the schedule is a draft (the marketplace reviews before sending): publish it on the timetable, as the secretariat, to send the invitations`);
       say('Ctrl-C stops the demo; run it again for a fresh start.');
-    }
-    if (finished && !allSent) {
-      if ((await countUnsentEmails(ctx)) === 0) {
-        allSent = true;
-        const drafts = Number((await countDemoProgress(ctx)).meetings.drafts);
-        say(drafts > 0 ? `every email sent (${emails.n}); the side meetings' invitations go when the secretariat publishes the schedule` : `every email sent (${emails.n}), the side meetings' invitations included`);
-      }
     }
   } catch {
     // The next tick reports.

@@ -82,7 +82,7 @@ export const rejectRequestBody = z.object({ reason: text(5, 2000) }).strict();
 
 export const browseRequestsQuery = z
   .object({
-    status: z.enum(requestStatuses, { error: `must be one of ${requestStatuses.join(', ')}` }).optional(),
+    status: z.enum([...requestStatuses, 'any'], { error: `must be one of ${requestStatuses.join(', ')} or any` }).optional().meta({ description: '`any`: every status the caller may list; without it, the open requests' }),
     category: z.enum(requestCategories, { error: `must be one of ${requestCategories.join(', ')}` }).optional(),
     theme: themeField.optional(),
     country: z.string().trim().toUpperCase().refine(isCountryCode, 'must be an ISO 3166 alpha-2 country code').optional(),

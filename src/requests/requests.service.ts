@@ -336,9 +336,9 @@ export async function browseRequests(ctx: AppContext, actor: Actor | null, marke
   if (query.mine) {
     // Only the organization a person acts for: a pending member does not list its requests.
     organizationId = requireVerifiedMember(actor).organization.id;
-    statuses = query.status ? [query.status] : requestStatusSets.all;
+    statuses = query.status && query.status !== 'any' ? [query.status] : requestStatusSets.all;
   } else {
-    statuses = [query.status ?? 'open'];
+    statuses = query.status === 'any' ? requestStatusSets.all : [query.status ?? 'open'];
   }
   return { ...(await loadRequestsPage(ctx, marketplace.id, statuses, organizationId, query)), marketplace, public: false };
 }
@@ -359,13 +359,14 @@ export interface RequestsPage {
  */
 async function browsePublicRequests(ctx: AppContext, marketplaceSlug: string, query: BrowseRequestsQuery): Promise<RequestsPage> {
   const status = query.status ?? 'open';
-  if (!requestStatusSets.public.includes(status)) throw forbidden(`Only organizers can list ${status} requests; use mine=true for your own.`);
+  if (status !== 'any' && !requestStatusSets.public.includes(status)) throw forbidden(`Only organizers can list ${status} requests; use mine=true for your own.`);
+  const statuses = status === 'any' ? requestStatusSets.public : [status];
   const { marketplace } = await getPublicMarketplace(ctx, marketplaceSlug);
   // The whole parsed query is the key, so a filter added to the schema can never be left out of it.
   const key = `requests:${marketplace.id}:${JSON.stringify({ ...query, status })}`;
   return ctx.caches.listing.get(
     key,
-    async (): Promise<RequestsPage> => ({ ...(await loadRequestsPage(ctx, marketplace.id, [status], undefined, query)), marketplace, public: true }),
+    async (): Promise<RequestsPage> => ({ ...(await loadRequestsPage(ctx, marketplace.id, statuses, undefined, query)), marketplace, public: true }),
     { size: (page) => 2000 + page.items.reduce((n, r) => n + r.description.length + r.expected_outcome.length + r.title.length + 500, 0) },
   );
 }

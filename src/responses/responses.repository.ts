@@ -192,3 +192,10 @@ export async function listResponsesOfOrganization({ db }: Queryable, organizatio
     .orderBy('r.response_deadline')
     .execute();
 }
+
+/** Which of these requests an organization responded to (a draft or a submitted response). */
+export async function findRequestsRespondedBy({ db }: Queryable, organizationId: string, requestIds: string[]) {
+  if (requestIds.length === 0) return [];
+  const rows = await db.selectFrom('responses').select('request_id').where('organization_id', '=', organizationId).where('request_id', 'in', requestIds).where('status', '!=', 'withdrawn').execute();
+  return rows.map((r) => r.request_id);
+}

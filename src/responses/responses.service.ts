@@ -26,6 +26,7 @@ import {
   updateResponseBeforeDeadline,
   type ResponseChanges,
   type ResponseRow,
+  findRequestsRespondedBy,
 } from './responses.repository.ts';
 import type { CreateResponseInput, ResponseAnswer, UpdateResponseInput } from './responses.schemas.ts';
 import { renderResponseReceivedEmail, renderResponseSubmittedEmail, renderResponseEditedEmail } from './responses.emails.ts';
@@ -250,4 +251,10 @@ export function responseToJson(r: ResponseRow, timeZone: string): ResponseAnswer
 export async function listMyResponses(ctx: AppContext, actor: Actor | null) {
   const a = requireActor(actor);
   return a.organization ? listResponsesOfOrganization(ctx, a.organization.id) : [];
+}
+
+/** The requests of a list that the person's organization responded to, for the browse list's mark; none for anyone without one. */
+export async function requestsAnsweredBy(ctx: AppContext, actor: Actor | null, requestIds: string[]): Promise<string[]> {
+  if (!actor?.organization) return [];
+  return findRequestsRespondedBy(ctx, actor.organization.id, requestIds);
 }

@@ -111,3 +111,37 @@ describe('late changes move the deadline', () => {
     expect(new Date(changed.body.responseDeadline).getTime()).toBe(forum.starts.getTime());
   });
 });
+
+describe('after the deadline, as a first-time visitor meets it', () => {
+  it('the marketplace page says it is closed and what comes next, lists every status by default (with "any" in the filter), marks the requests one answered, and the request form says it is closed before anyone fills it in', async () => {
+    const { api, env } = t;
+    const { organizer, bangladesh, ilo } = t.people;
+    await env.ctx.db.updateTable('marketplaces').set({ response_deadline: sql<Date>`now() + interval '30 days'`, review_hours: 48, forum_starts_on: '2027-07-09', forum_ends_on: '2027-07-11' }).where('slug', '=', 'gfmd-2007').execute();
+    cacheChanged(env.ctx, 'listing');
+    const answered = await publishedRequest(api, bangladesh, organizer, { title: 'A request ILO answered' });
+    await publishedRequest(api, bangladesh, organizer, { title: 'A request nobody answered' });
+    await api('POST', `/api/v1/requests/${answered.id}/responses`, { token: ilo.token, body: sampleResponse });
+    const before = await t.pages.ilo.get('/m/gfmd-2007');
+    expect(before.html).toMatch(/A request ILO answered<\/a><\/h3>\s*<p class="meta">[^\n]*Your organization responded/);
+    expect(before.html).not.toMatch(/A request nobody answered<\/a><\/h3>\s*<p class="meta">[^\n]*Your organization responded/);
+    expect(before.html).not.toContain('Responses closed on');
+
+    await env.ctx.db.updateTable('marketplaces').set({ response_deadline: sql<Date>`now() - interval '1 minute'` }).where('slug', '=', 'gfmd-2007').execute();
+    await env.ctx.db.updateTable('requests').set({ response_deadline: sql<Date>`now() - interval '1 minute'` }).where('marketplace_id', '=', t.marketplace.marketplace.id).execute();
+    await closeRequests(env.ctx, [answered.id]);
+    cacheChanged(env.ctx, 'listing');
+    const after = await t.anonymousPage().get('/m/gfmd-2007');
+    expect(after.html).toContain('Responses closed on');
+    expect(after.html).toContain('Side meetings are scheduled after');
+    expect(after.html).toContain('The forum runs');
+    expect(after.html).toMatch(/<option value="any"[^>]*selected/);
+    expect(after.html).toContain('A request ILO answered');
+    expect((await api('GET', '/api/v1/marketplaces/gfmd-2007/requests?status=any', {})).body.items.length).toBeGreaterThanOrEqual(2);
+    expect((await api('GET', '/api/v1/marketplaces/gfmd-2007/requests?status=closedd', {})).status).toBe(422);
+
+    const form = await t.pages.bangladesh.get('/m/gfmd-2007/requests/new');
+    expect(form.html).toContain('takes no new requests');
+    expect(form.html).not.toContain('name="title"');
+    expect((await t.pages.bangladesh.get('/m/gfmd-2007')).html).not.toContain('Post a request');
+  });
+});

@@ -6,7 +6,7 @@ import { listJoinableOrganizations, setMyOrganization } from '../../organization
 import { getPublicMarketplace, listMarketplaces } from '../../marketplaces/marketplaces.service.ts';
 import { browseRequestsQuery, changeDeadlineBody, createRequestBody, requestCategories, requestCategoryLabels, rejectRequestBody, updateRequestBody } from '../../requests/requests.schemas.ts';
 import { browseRequests, listPublicThemes, changeRequestDeadline, createRequest, getRequest, listRequestHistory, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
-import { visibleResponsesOf, requireVerifiedProvider } from '../../responses/responses.service.ts';
+import { visibleResponsesOf, requireVerifiedProvider, requestsAnsweredBy } from '../../responses/responses.service.ts';
 import { isRequesterOf } from '../../responses/responses.policy.ts';
 import { canChangeDeadline, canEditRequest, canModerateRequest, canPostRequest, canPublishRequest, canWithdrawRequest, listableStatuses, seesRequestInternals } from '../../requests/requests.policy.ts';
 import { getFollowing } from '../../interests/interests.service.ts';
@@ -149,6 +149,9 @@ export function marketplacePages(ctx: AppContext): Router {
     const { marketplace, sessions } = await getPublicMarketplace(ctx, slugParam(req.params.slug));
     // `lang` belongs to the language switch, not to the filters.
     const raw = Object.fromEntries(Object.entries(req.query).filter(([k, v]) => k !== 'lang' && typeof v === 'string' && v !== '')) as Record<string, string>;
+    // After the deadline the open list is (nearly) empty: the page lists every status unless one is chosen.
+    const closed = marketplace.response_deadline <= displayNow();
+    if (closed && raw.status === undefined && !raw.mine) raw.status = 'any';
     const parsed = browseRequestsQuery.safeParse(raw);
     const errors = parsed.success ? {} : errorsByField(fieldErrorsFromZod(parsed.error), {}, req.locale);
     const query = parsed.success ? parsed.data : browseRequestsQuery.parse({});
@@ -157,10 +160,12 @@ export function marketplacePages(ctx: AppContext): Router {
     const sessionCodes = new Set(sessions.map((s) => s.code));
     const nextUrl = page.nextCursor ? `/m/${marketplace.slug}?${new URLSearchParams({ ...raw, cursor: page.nextCursor }).toString()}` : null;
     // 'open' first: it is what the list shows when no status is chosen.
-    const statuses = ['open' as const, ...listableStatuses(req.actor, !!query.mine).filter((s) => s !== 'open')].map((s) => ({
-      value: s,
-      label: t(req.locale, statusLabels[s] ?? s),
-    }));
+    const statuses = [
+      { value: 'any', label: t(req.locale, 'Any status') },
+      ...['open' as const, ...listableStatuses(req.actor, !!query.mine).filter((s) => s !== 'open')].map((s) => ({ value: s, label: t(req.locale, statusLabels[s] ?? s) })),
+    ];
+    const matching = closed ? await getMatchingTime(ctx, marketplace.id) : null;
+    const answered = await requestsAnsweredBy(ctx, req.actor, page.items.map((r) => r.id));
     renderPage(req, res, 'marketplace.njk', {
       title: marketplace.name,
       marketplace,
@@ -177,6 +182,9 @@ export function marketplacePages(ctx: AppContext): Router {
       countries: allCountries(req.locale).map((c) => ({ value: c.code, label: c.name })),
       languages: commonLanguages.map((code) => ({ value: code, label: languageNameIn(code, req.locale) })),
       statuses,
+      closed,
+      answered,
+      matchingAt: matching && matching.matchingAt > displayNow() ? matching.matchingAt : null,
     });
   });
 
@@ -192,6 +200,8 @@ export function marketplacePages(ctx: AppContext): Router {
       res,
       'request-form.njk',
       {
+        // Said before anyone fills the form in: a new request is refused after the deadline.
+        closedForNew: options.mode === 'create' && marketplace.response_deadline <= displayNow(),
         title: options.mode === 'create' ? t(req.locale, 'Post a request for assistance') : t(req.locale, 'Edit your request'),
         submitLabel: options.mode === 'create' ? t(req.locale, 'Submit the request') : t(req.locale, 'Save changes'),
         action: options.mode === 'create' ? `/m/${marketplace.slug}/requests/new` : `/requests/${options.requestId}/edit`,
