@@ -144,7 +144,10 @@ const fieldMessages: Array<[RegExp, string]> = [
   [/^must be at most (\d+) characters$/, N_('must be at most {{max}} characters')],
   [/^must be at least (\d+)$/, N_('must be at least {{min}}')],
   [/^must be at most (\d+)$/, N_('must be at most {{max}}')],
-  [/^must be one of (.+)$/, N_('must be one of {{values}}')],
+  // An enum's message lists its stored values (capacity_building): the pages never show those.
+  [/^must be one of .+$/, N_('must be one of the options offered')],
+  [/^(.+) is not a country: give its name or its ISO 3166 code, such as BD$/, N_('{{entry}} is not a country: give its name or its ISO 3166 code, such as BD')],
+  [/^(.+) is not a language: give its name or its ISO 639-1 code, such as en or fr$/, N_('{{entry}} is not a language: give its name or its ISO 639-1 code, such as en or fr')],
   [/^must be a number$/, N_('must be a number')],
   [/^must be a whole number$/, N_('must be a whole number')],
   [/^must be a list$/, N_('must be a list')],
@@ -185,7 +188,7 @@ const fieldMessages: Array<[RegExp, string]> = [
 ];
 
 export function translateFieldMessage(message: string, locale: string): string {
-  if (locale === 'en') return message;
+  if (locale === 'en') return /^must be one of .+$/.test(message) ? 'must be one of the options offered' : message;
   const sessionLine = /^session line (\d+), (\w+): (.+)$/.exec(message);
   if (sessionLine) {
     return t(locale, 'session line {{line}}, {{field}}: {{message}}', { line: sessionLine[1]!, field: sessionLine[2]!, message: translateFieldMessage(sessionLine[3]!, locale) });

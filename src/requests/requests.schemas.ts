@@ -36,7 +36,12 @@ const requestFields = {
   expectedOutcome: text(10, 2000),
   countries: z
     .array(
-      z.string().trim().toUpperCase().refine(isCountryCode, 'must be an ISO 3166 alpha-2 country code such as BD'),
+      // The entry as given is named in the message ("Qatarr is not a country"), before it is upper-cased.
+      z
+        .string()
+        .trim()
+        .refine((v) => isCountryCode(v.toUpperCase()), { error: (issue) => `${String(issue.input)} is not a country: give its name or its ISO 3166 code, such as BD` })
+        .transform((v) => v.toUpperCase()),
       { error: 'must be a list' },
     )
     .min(1, 'must name at least one country')
@@ -44,7 +49,11 @@ const requestFields = {
     .transform((codes) => [...new Set(codes)]),
   languages: z
     .array(
-      z.string().trim().toLowerCase().refine(isLanguageCode, 'must be an ISO 639-1 language code such as en or fr'),
+      z
+        .string()
+        .trim()
+        .refine((v) => isLanguageCode(v.toLowerCase()), { error: (issue) => `${String(issue.input)} is not a language: give its name or its ISO 639-1 code, such as en or fr` })
+        .transform((v) => v.toLowerCase()),
       { error: 'must be a list' },
     )
     .min(1, 'must name at least one language')

@@ -105,7 +105,7 @@ describe('pages in the reader’s language', () => {
     expect(bad.html).toMatch(new RegExp(`id="title-error"[^>]*><span class="visually-hidden">Erreur${NBSP}: </span>Titre${NBSP}: doit comporter au moins 5 caractères<`));
     expect(bad.html).toMatch(new RegExp(`id="description-error"[^>]*>.*Ce dont vous avez besoin${NBSP}: doit comporter au moins 20 caractères`, 's'));
     expect(bad.html).toContain(`Résultat attendu${NBSP}: obligatoire`);
-    expect(bad.html).toContain(`Pays (élément 2)${NBSP}: doit être un code pays ISO 3166 alpha-2, comme BD`);
+    expect(bad.html).toContain(`Pays (élément 2)${NBSP}: XX n’est pas un pays : donnez son nom ou son code ISO 3166, comme BD`);
     expect(bad.html).toContain(`Nombre de prestataires${NBSP}: doit être un nombre`);
     // Language names in French are understood: no error for them.
     expect(bad.html).not.toContain('id="languages-error"');
