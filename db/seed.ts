@@ -12,7 +12,7 @@ import { MARKETPLACE, ORGANIZATIONS, ORGANIZER, REQUESTS, SESSIONS, type Organiz
  * marketplace by slug, rooms and the agenda are replaced by the repository functions the API uses, and
  * requests are matched by (marketplace, title). Requests are inserted directly as published (`open`):
  * this is historical data, so the request lifecycle (moderation, emails) does not apply; each new one
- * gets an audit row by the actor 'seed'.
+ * gets its history: submitted by its focal point, published by the secretariat.
  */
 
 export interface SeedSummary {
@@ -194,18 +194,15 @@ async function seedInTransaction(db: Kysely<Database>): Promise<SeedSummary> {
       })
       .returning('id')
       .executeTakeFirstOrThrow();
+    // The history names people, as a live request's does: the focal point submitted it, the secretariat published it.
+    const focalPoint = ORGANIZATIONS[request.organization].focalPoint;
+    const source = JSON.stringify({ source: 'db/seed-data.ts', marketplace: MARKETPLACE.slug });
     await db
       .insertInto('audit_events')
-      .values({
-        entity: 'request',
-        entity_id: inserted.id,
-        action: 'seed',
-        from_status: null,
-        to_status: 'open',
-        actor_id: null,
-        actor_label: 'seed',
-        detail: JSON.stringify({ source: 'db/seed-data.ts', marketplace: MARKETPLACE.slug }),
-      })
+      .values([
+        { entity: 'request', entity_id: inserted.id, action: 'create', from_status: null, to_status: 'submitted', actor_id: focalPointIds.get(request.organization)!, actor_label: focalPoint.email, detail: source, at: localStamp(request.submitted) },
+        { entity: 'request', entity_id: inserted.id, action: 'publish', from_status: 'submitted', to_status: 'open', actor_id: organizer.id, actor_label: ORGANIZER.email, detail: source, at: localStamp(request.published) },
+      ])
       .execute();
   }
 

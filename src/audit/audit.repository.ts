@@ -1,4 +1,5 @@
 import type { Actor } from '../auth/actor.ts';
+import { sql } from 'kysely';
 import type { Queryable } from '../shared/db.ts';
 
 export interface AuditEntry {
@@ -27,13 +28,15 @@ export async function recordAudit({ db }: Queryable, actor: Actor | 'system', en
     .execute();
 }
 
+/** An entity's history, oldest first; each row names its actor by the person's name where they gave one (their address otherwise). */
 export async function listAudit({ db }: Queryable, entity: AuditEntry['entity'], entityId: string) {
   return db
-    .selectFrom('audit_events')
-    .select(['action', 'from_status', 'to_status', 'actor_label', 'detail', 'at'])
-    .where('entity', '=', entity)
-    .where('entity_id', '=', entityId)
-    .orderBy('at')
-    .orderBy('id')
+    .selectFrom('audit_events as a')
+    .leftJoin('users as u', 'u.id', 'a.actor_id')
+    .select(['a.action', 'a.from_status', 'a.to_status', sql<string>`coalesce(u.name, a.actor_label)`.as('actor_label'), 'a.detail', 'a.at'])
+    .where('a.entity', '=', entity)
+    .where('a.entity_id', '=', entityId)
+    .orderBy('a.at')
+    .orderBy('a.id')
     .execute();
 }

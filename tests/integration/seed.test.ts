@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sql, type Kysely } from 'kysely';
 import { useTestEnvironment } from '../helpers/environment.ts';
+import { castMember } from '../helpers/factories.ts';
 import { seedBrussels2007 } from '../../db/seed.ts';
 import { isCountryCode, isLanguageCode } from '../../src/shared/reference-data.ts';
 import { requestCategories } from '../../src/requests/requests.schemas.ts';
@@ -32,8 +33,8 @@ describe('npm run seed', () => {
     expect(second).toEqual(first);
     expect(afterSecond).toEqual(afterFirst);
     expect(afterFirst).toMatchObject({ organizations: first.organizations, marketplaces: 1, sessions: first.sessions, requests: first.requests });
-    // One audit row per seeded request, not one per run.
-    expect(afterFirst.audit_events).toBe(first.requests);
+    // Two history rows per seeded request (submitted by its focal point, published by the secretariat), not two per run.
+    expect(afterFirst.audit_events).toBe(first.requests * 2);
     // Every organization has its active focal point, plus the secretariat user.
     expect(afterFirst.users).toBe(first.organizations + 1);
     const unverified = await t.env.ctx.db.selectFrom('organizations').select('name').where('status', '!=', 'verified').execute();
@@ -103,8 +104,19 @@ describe('the 2007 Brussels marketplace, as the seed loads it', () => {
       expect(r.countries.filter((c) => !isCountryCode(c)), r.title).toEqual([]);
       expect(r.languages.filter((l) => !isLanguageCode(l)), r.title).toEqual([]);
     }
-    const audit = await t.env.ctx.db.selectFrom('audit_events').select(['entity', 'action', 'to_status', 'actor_label']).distinct().execute();
-    expect(audit).toEqual([{ entity: 'request', action: 'seed', to_status: 'open', actor_label: 'seed' }]);
+    // The history names people, not "seed".
+    const audit = await t.env.ctx.db.selectFrom('audit_events').select(['entity', 'action', 'to_status']).distinct().orderBy('action').execute();
+    expect(audit).toEqual([
+      { entity: 'request', action: 'create', to_status: 'submitted' },
+      { entity: 'request', action: 'publish', to_status: 'open' },
+    ]);
+    expect(await t.env.ctx.db.selectFrom('audit_events').select('actor_label').where('actor_label', '=', 'seed').execute()).toEqual([]);
+    const request = await t.env.ctx.db.selectFrom('requests').select('id').limit(1).executeTakeFirstOrThrow();
+    const organizer = await castMember(t.env.ctx, 'organizer');
+    const page = t.pageAs(organizer);
+    const history = (await page.get(`/requests/${request.id}`)).html;
+    expect(history).toContain('by GFMD Task Force secretariat');
+    expect(history).not.toContain('by seed');
   });
 
   it('lists the seeded requests in the public API', async () => {
