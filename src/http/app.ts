@@ -20,6 +20,7 @@ import { organizerPages } from './routes/organizer-pages.ts';
 import { responsePages } from './routes/response-pages.ts';
 import { accountPages } from './routes/account-pages.ts';
 import { outcomePages } from './routes/outcome-pages.ts';
+import { awaitingSecretariat } from '../organizations/organizations.service.ts';
 import { meetingPages } from './routes/meeting-pages.ts';
 import { demoPages } from './routes/demo-pages.ts';
 import { devMailPages, type DevMailbox } from './routes/dev-mail-pages.ts';
@@ -86,6 +87,14 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
     next();
   });
   app.use(csrfProtection(ctx));
+  // Organizers see in the header what waits for them: organizations to verify, people to approve, requests to moderate.
+  app.use((req, res, next) => {
+    if (req.method !== 'GET' || !req.actor?.isOrganizer) return next();
+    awaitingSecretariat(ctx, req.actor).then((awaiting) => {
+      res.locals.awaiting = awaiting;
+      next();
+    }, next);
+  });
   app.use(authPages(ctx));
   app.use(marketplacePages(ctx));
   app.use(responsePages(ctx));

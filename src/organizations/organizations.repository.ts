@@ -78,3 +78,20 @@ export async function listMemberEmails({ db }: Queryable, organizationId: string
 export async function searchOrganizations({ db }: Queryable) {
   return db.selectFrom('organizations').select(['id', 'name', 'kind', 'country', 'status']).where('status', 'in', organizationStatusSets.joinable).orderBy('name').execute();
 }
+
+/** What waits for the secretariat, for the header: organizations to verify, people to approve, requests to moderate (by marketplace). */
+export async function countAwaitingSecretariat({ db }: Queryable) {
+  const [organizations, members, requests] = await Promise.all([
+    db.selectFrom('organizations').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow(),
+    db.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('n')).where('membership', '=', 'pending').executeTakeFirstOrThrow(),
+    db
+      .selectFrom('requests as r')
+      .innerJoin('marketplaces as m', 'm.id', 'r.marketplace_id')
+      .select(['m.slug', (eb) => eb.fn.countAll<string>().as('n')])
+      .where('r.status', '=', 'submitted')
+      .groupBy('m.slug')
+      .orderBy('n', 'desc')
+      .execute(),
+  ]);
+  return { organizations: Number(organizations.n), members: Number(members.n), requests: requests.map((r) => ({ slug: r.slug, n: Number(r.n) })) };
+}

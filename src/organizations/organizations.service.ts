@@ -7,6 +7,7 @@ import { recordAudit } from '../audit/audit.repository.ts';
 import { findUserLocaleByEmail } from '../auth/auth.repository.ts';
 import { t } from '../i18n/i18n.ts';
 import {
+  countAwaitingSecretariat,
   activateMembership,
   findOrganization,
   findOrganizationByName,
@@ -118,4 +119,10 @@ export async function listOrganizations(ctx: AppContext, actorOrNull: Actor | nu
 /** The organizations a person may name as theirs (the account page suggests them as they type). */
 export async function listJoinableOrganizations(ctx: AppContext) {
   return searchOrganizations(ctx);
+}
+
+/** What waits for the secretariat (the header shows it to organizers on every page); nothing for anyone else. */
+export async function awaitingSecretariat(ctx: AppContext, actor: Actor | null) {
+  if (!canManageOrganizations(actor)) return null;
+  return countAwaitingSecretariat(ctx);
 }

@@ -162,3 +162,22 @@ describe('organizations', () => {
     expect(ilo.members).toContainEqual({ id: expect.any(String), email: 'focal@ilo.org', name: null, membership: 'active' });
   });
 });
+
+describe('what waits for the secretariat', () => {
+  it('the header counts the organizations and people to verify and the requests to moderate, for organizers only; the list names the people', async () => {
+    await createPerson(t.env.ctx, { email: 'sita@queue-test.example', organization: { name: 'Ministry of Foreign Employment (queue test)', kind: 'government', country: 'NP', status: 'pending' } });
+    await t.env.ctx.db.updateTable('users').set({ name: 'Sita Sharma' }).where('email', '=', 'sita@queue-test.example').execute();
+    const requester = await createPerson(t.env.ctx, { email: 'focal@queue-test-lk.example', organization: { name: 'Ministry of Labour (queue test)', kind: 'government', country: 'LK' } });
+    expect((await t.api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: requester.token, body: sampleRequest })).status).toBe(201);
+    const counts = await t.env.ctx.db.selectFrom('organizations').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow();
+    const page = await t.pages.organizer.get('/m/gfmd-2007');
+    expect(page.html).toMatch(new RegExp(`Organizations <span class="count">\\(${Number(counts.n)}( |&nbsp;)?waiting|Organizations <span class="count">\\(\\d+ waiting`));
+    expect(page.html).toMatch(/\d+ requests? to moderate/);
+    expect(page.html).toContain('/m/gfmd-2007?status=submitted');
+    const asRequester = (await t.pageAs(requester).get('/m/gfmd-2007')).html;
+    expect(asRequester).not.toMatch(/requests? to moderate/);
+    expect(asRequester).not.toContain('class="count"');
+    const list = await t.pages.organizer.get('/organizer/organizations?status=pending');
+    expect(list.html).toContain('Sita Sharma, sita@queue-test.example');
+  });
+});
