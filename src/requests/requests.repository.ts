@@ -213,6 +213,16 @@ export async function findPeopleConcernedByRequest({ db }: Queryable, requestId:
   return result.rows;
 }
 
+/** Whom an earlier deadline affects: organizations with a draft or a submitted response, and the people following the request. */
+export async function countDeadlineAudience({ db }: Queryable, requestId: string) {
+  const result = await sql<{ drafts: string; submitted: string; followers: string }>`
+    SELECT (SELECT count(*) FROM responses WHERE request_id = ${requestId} AND status = 'draft') AS drafts,
+           (SELECT count(*) FROM responses WHERE request_id = ${requestId} AND status = 'submitted') AS submitted,
+           (SELECT count(*) FROM request_follows WHERE request_id = ${requestId}) AS followers`.execute(db);
+  const row = result.rows[0]!;
+  return { drafts: Number(row.drafts), submitted: Number(row.submitted), followers: Number(row.followers) };
+}
+
 /** Requests that follow the marketplace deadline (no earlier deadline of their own) and can still take responses. */
 export interface ClosedRequest {
   id: string;

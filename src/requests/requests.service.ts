@@ -19,6 +19,7 @@ import {
   checkDeadlineAgainstNow,
   databaseNow,
   findPeopleConcernedByRequest,
+  countDeadlineAudience,
   findRequest,
   findRequestsFollowingMarketplaceDeadline,
   setRequestDeadline,
@@ -281,6 +282,20 @@ async function requireFutureDeadline(tx: Tx, value: string, timeZone: string): P
   const check = await checkDeadlineAgainstNow(tx, instant, instant);
   if (!check.in_future) throw invalid([{ path: 'responseDeadline', message: 'must be in the future' }]);
   return instant;
+}
+
+/**
+ * What moving a request's deadline earlier would do, for the secretariat's confirmation: the new
+ * deadline, and how many providers with a draft or a response and followers it affects. Null when
+ * the new deadline is not earlier (nothing to warn about) or not valid (the change itself says why).
+ */
+export async function previewEarlierDeadline(ctx: AppContext, actorOrNull: Actor | null, requestId: string, value: string) {
+  requireOrganizer(actorOrNull);
+  const request = await findRequest(ctx, requestId);
+  if (!request) throw notFound('The request');
+  const deadline = resolveTimeInput(value, request.time_zone, CLOSE_OF_BUSINESS);
+  if (!deadline || deadline >= request.response_deadline) return null;
+  return { from: request.response_deadline, to: deadline, ...(await countDeadlineAudience(ctx, requestId)) };
 }
 
 export async function changeRequestDeadline(ctx: AppContext, actorOrNull: Actor | null, requestId: string, value: string, reason?: string) {

@@ -145,3 +145,28 @@ describe('after the deadline, as a first-time visitor meets it', () => {
     expect((await t.pages.bangladesh.get('/m/gfmd-2007')).html).not.toContain('Post a request');
   });
 });
+
+describe('moving a deadline earlier', () => {
+  it('warns the secretariat and says whom it affects before it does it; a later deadline needs no warning', async () => {
+    const { api, env } = t;
+    const { organizer, bangladesh, ilo, iom } = t.people;
+    await env.ctx.db.updateTable('marketplaces').set({ response_deadline: sql<Date>`now() + interval '30 days'` }).where('slug', '=', 'gfmd-2007').execute();
+    cacheChanged(env.ctx, 'listing');
+    const request = await publishedRequest(api, bangladesh, organizer, { title: 'A deadline the secretariat moves earlier' });
+    await api('POST', `/api/v1/requests/${request.id}/responses`, { token: ilo.token, body: sampleResponse });
+    await api('PUT', `/api/v1/requests/${request.id}/follow`, { token: iom.token });
+    const page = t.pages.organizer;
+    const earlier = new Date(Date.now() + 5 * 24 * 3600_000).toISOString().slice(0, 10);
+    const warned = await page.post(`/requests/${request.id}/deadline`, { deadlineDate: earlier, deadlineTime: '17:00', deadlineReason: 'The forum moved.' }, { formPage: `/requests/${request.id}` });
+    expect(warned.status).toBe(200);
+    expect(warned.html).toContain('This moves the deadline earlier');
+    expect(warned.html).toContain('It affects 0 providers with a draft, 1 with a submitted response and 1 people following the request');
+    const unchanged = await api('GET', `/api/v1/requests/${request.id}`, {});
+    expect(unchanged.body.responseDeadline).toBe(request.responseDeadline);
+    const done = await page.post(`/requests/${request.id}/deadline`, { deadlineDate: earlier, deadlineTime: '17:00', deadlineReason: 'The forum moved.', confirmEarlier: 'yes' }, { formPage: `/requests/${request.id}` });
+    expect(done.status).toBe(303);
+    expect((await api('GET', `/api/v1/requests/${request.id}`, {})).body.responseDeadline.slice(0, 10)).toBe(earlier);
+    const later = new Date(Date.now() + 10 * 24 * 3600_000).toISOString().slice(0, 10);
+    expect((await page.post(`/requests/${request.id}/deadline`, { deadlineDate: later, deadlineTime: '17:00' }, { formPage: `/requests/${request.id}` })).status).toBe(303);
+  });
+});

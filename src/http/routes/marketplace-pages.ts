@@ -5,7 +5,7 @@ import { setOrganizationBody, organizationKindLabels, organizationKinds } from '
 import { listJoinableOrganizations, setMyOrganization } from '../../organizations/organizations.service.ts';
 import { getPublicMarketplace, listMarketplaces } from '../../marketplaces/marketplaces.service.ts';
 import { browseRequestsQuery, changeDeadlineBody, createRequestBody, requestCategories, requestCategoryLabels, rejectRequestBody, updateRequestBody } from '../../requests/requests.schemas.ts';
-import { browseRequests, listPublicThemes, changeRequestDeadline, createRequest, getRequest, listRequestHistory, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
+import { browseRequests, listPublicThemes, changeRequestDeadline, previewEarlierDeadline, createRequest, getRequest, listRequestHistory, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
 import { visibleResponsesOf, requireVerifiedProvider, requestsAnsweredBy } from '../../responses/responses.service.ts';
 import { isRequesterOf } from '../../responses/responses.policy.ts';
 import { canChangeDeadline, canEditRequest, canModerateRequest, canPostRequest, canPublishRequest, canWithdrawRequest, listableStatuses, seesRequestInternals } from '../../requests/requests.policy.ts';
@@ -358,6 +358,14 @@ export function marketplacePages(ctx: AppContext): Router {
       async () => {
         const date = str(values.deadlineDate).trim();
         const { responseDeadline, reason } = parseInput(changeDeadlineBody, { responseDeadline: date ? `${date}T${str(values.deadlineTime) || '17:00'}` : '', reason: str(values.deadlineReason) });
+        // An earlier deadline takes time from providers: the page says whom it affects and asks once more.
+        if (str(values.confirmEarlier) !== 'yes') {
+          const earlier = await previewEarlierDeadline(ctx, req.actor, id, responseDeadline);
+          if (earlier) {
+            const request = await getRequest(ctx, req.actor, id);
+            return showRequest(req, res, request, { values, earlierDeadline: earlier });
+          }
+        }
         await changeRequestDeadline(ctx, req.actor, id, responseDeadline, reason || undefined);
         res.redirect(303, `/requests/${id}?notice=deadline-changed`);
       },
