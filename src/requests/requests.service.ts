@@ -2,7 +2,7 @@ import type { AppContext } from '../context.ts';
 import { oncePerLocale } from '../email/render.ts';
 import type { Marketplace, RequestStatus } from '../../db/types.ts';
 import { requireActor, requireOrganizer, requireVerifiedMember, requireVerifiedRequester, type Actor } from '../auth/actor.ts';
-import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
+import { conflict, forbidden, invalid, notFound, type FieldError } from '../shared/errors.ts';
 import { inTransaction, type Tx } from '../shared/transaction.ts';
 import { resolveTimeInput } from '../shared/time-input.ts';
 import { isoInZone } from '../shared/time.ts';
@@ -77,6 +77,22 @@ function resolveQuestionDeadline(value: string | null, timeZone: string, respons
   const latest = defaultQuestionDeadline(responseDeadline, questionDays, timeZone);
   if (instant > latest) throw invalid([{ path: 'questionDeadline', message: `must not be later than ${isoInZone(latest, timeZone)} (${questionDays} days before the response deadline)` }]);
   return instant;
+}
+
+/**
+ * The deadline rules a form's other mistakes would otherwise hide until the next round: an own
+ * response deadline must lie ahead and not after the marketplace's. Given the form's raw value (or
+ * nothing), says what is wrong with it; nothing when it is fine or cannot be read (the schema says so).
+ */
+export async function deadlineProblems(ctx: AppContext, marketplaceSlug: string, value: unknown): Promise<FieldError[]> {
+  if (typeof value !== 'string' || !value) return [];
+  const marketplace = await findMarketplace(ctx, marketplaceSlug);
+  const instant = resolveTimeInput(value, marketplace.time_zone, CLOSE_OF_BUSINESS);
+  if (!instant) return [];
+  const check = await checkDeadlineAgainstNow(ctx, instant, marketplace.response_deadline);
+  if (!check.in_future) return [{ path: 'responseDeadline', message: 'must be in the future' }];
+  if (!check.within_marketplace) return [{ path: 'responseDeadline', message: `must not be later than the marketplace's deadline (${isoInZone(marketplace.response_deadline, marketplace.time_zone)})` }];
+  return [];
 }
 
 export async function createRequest(ctx: AppContext, actorOrNull: Actor | null, marketplaceSlug: string, input: CreateRequestInput) {

@@ -300,6 +300,19 @@ describe('the request form', () => {
     expect(stored.body).toMatchObject({ countries: ['BD'], languages: ['en', 'bn'], themes: ['1.2', 'return', 'reintegration'], maxMatches: 2, status: 'submitted' });
   });
 
+  it('gives every mistake in one round, the deadline rule included', async () => {
+    const browser = t.pages.bangladesh;
+    const answer = await browser.post(
+      '/m/gfmd-2007/requests/new',
+      { title: 'Help', category: '', themes: [], otherThemes: '', description: 'Too short', expectedOutcome: 'A resource centre in Dhaka that advises 500 people a month.', countries: 'Bangladesh', languages: 'English', maxMatches: '2', responseDeadlineDate: '2020-01-01', responseDeadlineTime: '17:00' },
+      { formPage: '/m/gfmd-2007/requests/new' },
+    );
+    expect(answer.status).toBe(422);
+    expect(answer.html).toMatch(/id="title-error"/);
+    expect(answer.html).toMatch(/id="description-error"/);
+    expect(answer.html).toMatch(/id="responseDeadlineDate-error"[^>]*>.*must be in the future/s);
+  });
+
   it('a pending organization sees why it cannot post', async () => {
     const browser = t.pageAs(await pendingGovernment('focal.form@gov.example'));
     const response = await browser.post('/m/gfmd-2007/requests/new', { ...sampleRequest, countries: 'NP', languages: 'en', themes: [], maxMatches: '3' } as never, { formPage: '/m/gfmd-2007/requests/new' });

@@ -5,7 +5,7 @@ import { setOrganizationBody, organizationKindLabels, organizationKinds } from '
 import { listJoinableOrganizations, setMyOrganization } from '../../organizations/organizations.service.ts';
 import { getPublicMarketplace, listMarketplaces } from '../../marketplaces/marketplaces.service.ts';
 import { browseRequestsQuery, changeDeadlineBody, createRequestBody, requestCategories, requestCategoryLabels, rejectRequestBody, updateRequestBody } from '../../requests/requests.schemas.ts';
-import { browseRequests, listPublicThemes, changeRequestDeadline, previewEarlierDeadline, createRequest, getRequest, listRequestHistory, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
+import { browseRequests, listPublicThemes, changeRequestDeadline, previewEarlierDeadline, deadlineProblems, createRequest, getRequest, listRequestHistory, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
 import { visibleResponsesOf, requireVerifiedProvider, requestsAnsweredBy } from '../../responses/responses.service.ts';
 import { isRequesterOf } from '../../responses/responses.policy.ts';
 import { canChangeDeadline, canEditRequest, canModerateRequest, canPostRequest, canPublishRequest, canWithdrawRequest, listableStatuses, seesRequestInternals } from '../../requests/requests.policy.ts';
@@ -16,7 +16,7 @@ import { AppError } from '../../shared/errors.ts';
 import { allCountries, commonLanguages } from '../../shared/reference-data.ts';
 import { instantToLocal } from '../../shared/time.ts';
 import { parseInput } from '../../shared/parse.ts';
-import { fieldErrorsFromZod } from '../../shared/errors.ts';
+import { fieldErrorsFromZod, invalid } from '../../shared/errors.ts';
 import type { RequestRow } from '../../requests/requests.repository.ts';
 import { bodyOf, countryCodeFromText, errorsByField, handleForm, languageCodeFromText, list, numberOrText, splitList, str, type FormValues } from '../forms.ts';
 import { readerTimeZone, renderPage } from './render.ts';
@@ -188,6 +188,17 @@ export function marketplacePages(ctx: AppContext): Router {
     });
   });
 
+  /** Every mistake in one round: when the form has others, the deadline's rule is told beside them, not after they are fixed. */
+  const withDeadlineProblems = async <T>(slug: string, deadline: unknown, parse: () => T): Promise<T> => {
+    try {
+      return parse();
+    } catch (error) {
+      if (!(error instanceof AppError) || !error.errors) throw error;
+      const more = error.errors.some((e) => e.path === 'responseDeadline') ? [] : await deadlineProblems(ctx, slug, deadline);
+      throw more.length ? invalid([...error.errors, ...more]) : error;
+    }
+  };
+
   // Post a request
   const showRequestForm = async (
     req: Request,
@@ -229,7 +240,8 @@ export function marketplacePages(ctx: AppContext): Router {
     await handleForm(
       res,
       async () => {
-        const input = parseInput(createRequestBody, requestFormToInput(values, 'create'));
+        const raw = requestFormToInput(values, 'create');
+        const input = await withDeadlineProblems(slug, raw.responseDeadline, () => parseInput(createRequestBody, raw));
         const request = await createRequest(ctx, req.actor, slug, input);
         res.redirect(303, `/requests/${request.id}?notice=submitted`);
       },
@@ -338,7 +350,8 @@ export function marketplacePages(ctx: AppContext): Router {
     await handleForm(
       res,
       async () => {
-        const input = parseInput(updateRequestBody, requestFormToInput(values, 'update'));
+        const raw = requestFormToInput(values, 'update');
+        const input = await withDeadlineProblems(request.marketplace_slug, raw.responseDeadline, () => parseInput(updateRequestBody, raw));
         const updated = await updateRequest(ctx, req.actor, request.id, input);
         // A late change of what is asked moved the deadline: say so, with the new one.
         const moved = input.responseDeadline === undefined && updated.response_deadline > request.response_deadline;
