@@ -160,7 +160,7 @@ describe('moving a deadline earlier', () => {
     const warned = await page.post(`/requests/${request.id}/deadline`, { deadlineDate: earlier, deadlineTime: '17:00', deadlineReason: 'The forum moved.' }, { formPage: `/requests/${request.id}` });
     expect(warned.status).toBe(200);
     expect(warned.html).toContain('This moves the deadline earlier');
-    expect(warned.html).toContain('It affects 0 providers with a draft, 1 with a submitted response and 1 people following the request');
+    expect(warned.html).toContain('Drafts of responses: 0 · submitted responses: 1 · people following the request: 1.');
     const unchanged = await api('GET', `/api/v1/requests/${request.id}`, {});
     expect(unchanged.body.responseDeadline).toBe(request.responseDeadline);
     const done = await page.post(`/requests/${request.id}/deadline`, { deadlineDate: earlier, deadlineTime: '17:00', deadlineReason: 'The forum moved.', confirmEarlier: 'yes' }, { formPage: `/requests/${request.id}` });
