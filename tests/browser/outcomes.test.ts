@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import type { Browser } from 'playwright-core';
 import { useTestEnvironment } from '../helpers/environment.ts';
-import { passDeadline, publishedRequest, sampleResponse } from '../helpers/factories.ts';
+import { meetingFor, passDeadline, publishedRequest, sampleResponse } from '../helpers/factories.ts';
 import { launchBrowser, seriousAccessibilityViolations, snap } from '../helpers/browser.ts';
-import { insertMeeting } from '../../src/meetings/meetings.repository.ts';
 import { outcomeUrl } from '../../src/outcomes/outcomes.service.ts';
 
 const t = useTestEnvironment({ cast: ['organizer', 'bangladesh', 'ilo'], marketplace: true, workers: false });
@@ -25,21 +24,13 @@ describe('outcomes in the browser', () => {
     const response = await api('POST', `/api/v1/requests/${request.id}/responses`, { token: ilo.token, body: sampleResponse });
     await passDeadline(env.ctx, [request.id]);
     await env.ctx.db.updateTable('requests').set({ status: 'matched', closed_at: sql`now()` }).where('id', '=', request.id).execute();
-    const room = await env.ctx.db.selectFrom('rooms').select('id').where('marketplace_id', '=', t.marketplace.marketplace.id).limit(1).executeTakeFirstOrThrow();
-    const run = await env.ctx.db.insertInto('matching_runs').values({ marketplace_id: t.marketplace.marketplace.id, trigger: 'organizer', status: 'done' }).returning('id').executeTakeFirstOrThrow();
-    const start = new Date(Date.UTC(2020, 6, 10, 8, 0));
-    const meeting = await insertMeeting(env.ctx, {
+    const meeting = await meetingFor(env.ctx, {
       marketplaceId: t.marketplace.marketplace.id,
-      runId: run.id,
       requestId: request.id,
       responseId: response.body.id,
       requesterOrgId: bangladesh.organizationId!,
       providerOrgId: ilo.organizationId!,
-      roomId: room.id,
-      startsAt: start,
-      endsAt: new Date(start.getTime() + 30 * 60_000),
-      score: 0.5,
-      scoreParts: [],
+      startsAt: new Date(Date.UTC(2020, 6, 10, 8, 0)),
     });
 
     // The link as the email gives it, opened on a phone with scripts off, in French.

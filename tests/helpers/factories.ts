@@ -6,6 +6,7 @@ import { createMarketplace } from '../../src/marketplaces/marketplaces.service.t
 import { createMarketplaceBody } from '../../src/marketplaces/marketplaces.schemas.ts';
 import type { Actor } from '../../src/auth/actor.ts';
 import { resolveSession } from '../../src/auth/auth.service.ts';
+import { insertMeeting } from '../../src/meetings/meetings.repository.ts';
 
 export interface TestPerson {
   id: string;
@@ -140,4 +141,27 @@ export type CastName = keyof typeof cast;
 
 export function castMember(ctx: AppContext, name: CastName): Promise<TestPerson> {
   return createPerson(ctx, cast[name]);
+}
+
+/**
+ * A published, proposed meeting of a request and a response, written straight to the database (as a
+ * run would), in the marketplace's first room, 30 minutes from `startsAt`. Tests of what follows a
+ * meeting (its answers, its outcome) use it; pass a start in the past for a meeting that has ended.
+ */
+export async function meetingFor(ctx: AppContext, v: { marketplaceId: string; requestId: string; responseId: string; requesterOrgId: string; providerOrgId: string; startsAt: Date }) {
+  const room = await ctx.db.selectFrom('rooms').select('id').where('marketplace_id', '=', v.marketplaceId).orderBy('position').limit(1).executeTakeFirstOrThrow();
+  const run = await ctx.db.insertInto('matching_runs').values({ marketplace_id: v.marketplaceId, trigger: 'organizer', status: 'done' }).returning('id').executeTakeFirstOrThrow();
+  return insertMeeting(ctx, {
+    marketplaceId: v.marketplaceId,
+    runId: run.id,
+    requestId: v.requestId,
+    responseId: v.responseId,
+    requesterOrgId: v.requesterOrgId,
+    providerOrgId: v.providerOrgId,
+    roomId: room.id,
+    startsAt: v.startsAt,
+    endsAt: new Date(v.startsAt.getTime() + 30 * 60_000),
+    score: 0.5,
+    scoreParts: [],
+  });
 }

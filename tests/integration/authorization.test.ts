@@ -3,10 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheChanged } from '../../src/shared/process-cache.ts';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { apiClient, PageClient } from '../helpers/http.ts';
-import { createPerson, createTestMarketplace, publishedRequest, sampleRequest, sampleResponse, type TestPerson, castMember, passDeadline } from '../helpers/factories.ts';
+import { createPerson, createTestMarketplace, meetingFor, publishedRequest, sampleRequest, sampleResponse, type TestPerson, castMember, passDeadline } from '../helpers/factories.ts';
 import { apiOperations } from '../../src/http/api-operations.ts';
 import type { Caller, Operation } from '../../src/http/operation.ts';
-import { insertMeeting } from '../../src/meetings/meetings.repository.ts';
 import { hashToken, newSecretToken } from '../../src/auth/tokens.ts';
 
 /**
@@ -184,24 +183,10 @@ async function fixture(): Promise<Fixture> {
 /** A proposed meeting of the requester and the provider; each gets its own hour (a room holds one meeting at a time). */
 async function meetingBetween(requestId: string, responseId: string, ended = false): Promise<string> {
   const marketplace = await env.ctx.db.selectFrom('marketplaces').select('id').where('slug', '=', 'gfmd-2007').executeTakeFirstOrThrow();
-  const room = await env.ctx.db.selectFrom('rooms').select('id').where('marketplace_id', '=', marketplace.id).limit(1).executeTakeFirstOrThrow();
-  const run = await env.ctx.db.insertInto('matching_runs').values({ marketplace_id: marketplace.id, trigger: 'organizer', status: 'done' }).returning('id').executeTakeFirstOrThrow();
   meetingHour += 1;
   // An ended meeting lies in 2020, each in its own hour too.
-  const start = new Date(Date.UTC(ended ? 2020 : 2027, 6, 10, 7, 0) + meetingHour * 3600_000);
-  const meeting = await insertMeeting(env.ctx, {
-    marketplaceId: marketplace.id,
-    runId: run.id,
-    requestId,
-    responseId,
-    requesterOrgId: people.requester.organizationId!,
-    providerOrgId: people.provider.organizationId!,
-    roomId: room.id,
-    startsAt: start,
-    endsAt: new Date(start.getTime() + 30 * 60_000),
-    score: 0.5,
-    scoreParts: [],
-  });
+  const startsAt = new Date(Date.UTC(ended ? 2020 : 2027, 6, 10, 7, 0) + meetingHour * 3600_000);
+  const meeting = await meetingFor(env.ctx, { marketplaceId: marketplace.id, requestId, responseId, requesterOrgId: people.requester.organizationId!, providerOrgId: people.provider.organizationId!, startsAt });
   return meeting.id;
 }
 

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { useTestEnvironment } from '../helpers/environment.ts';
-import { passDeadline, publishedRequest, sampleResponse } from '../helpers/factories.ts';
+import { meetingFor, passDeadline, publishedRequest, sampleResponse } from '../helpers/factories.ts';
 import { linkIn } from '../helpers/http.ts';
-import { insertMeeting } from '../../src/meetings/meetings.repository.ts';
 import { sendFollowups, sendOutcomeRequests } from '../../src/outcomes/outcomes.service.ts';
 
 const t = useTestEnvironment({ cast: ['organizer', 'bangladesh', 'mexico', 'ilo', 'iom'], marketplace: true });
@@ -18,22 +17,14 @@ async function meetingOf(requester: 'bangladesh' | 'mexico', provider: 'ilo' | '
   const response = await api('POST', `/api/v1/requests/${request.id}/responses`, { token: t.people[provider].token, body: sampleResponse });
   await passDeadline(env.ctx, [request.id]);
   await env.ctx.db.updateTable('requests').set({ status: 'matched', closed_at: sql`now()` }).where('id', '=', request.id).execute();
-  const room = await env.ctx.db.selectFrom('rooms').select('id').where('marketplace_id', '=', t.marketplace.marketplace.id).limit(1).executeTakeFirstOrThrow();
-  const run = await env.ctx.db.insertInto('matching_runs').values({ marketplace_id: t.marketplace.marketplace.id, trigger: 'organizer', status: 'done' }).returning('id').executeTakeFirstOrThrow();
   hour += 1;
-  const start = new Date(Date.UTC(options.ended ? 2020 : 2027, 6, 10, 7, 0) + hour * 3600_000);
-  const meeting = await insertMeeting(env.ctx, {
+  const meeting = await meetingFor(env.ctx, {
     marketplaceId: t.marketplace.marketplace.id,
-    runId: run.id,
     requestId: request.id,
     responseId: response.body.id,
     requesterOrgId: t.people[requester].organizationId!,
     providerOrgId: t.people[provider].organizationId!,
-    roomId: room.id,
-    startsAt: start,
-    endsAt: new Date(start.getTime() + 30 * 60_000),
-    score: 0.5,
-    scoreParts: [],
+    startsAt: new Date(Date.UTC(options.ended ? 2020 : 2027, 6, 10, 7, 0) + hour * 3600_000),
   });
   return { requestId: request.id, meetingId: meeting.id };
 }
