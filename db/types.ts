@@ -33,6 +33,8 @@ export interface OrganizationsTable {
   verified_by: string | null;
   created_at: CreatedAt;
   meeting_capacity: Generated<number>;
+  /** Why the secretariat did not verify it. */
+  rejection_reason: string | null;
 }
 
 export interface UsersTable {

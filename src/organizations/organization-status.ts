@@ -9,8 +9,10 @@ export const membershipStatuses = ['pending', 'active'] as const satisfies reado
  * Every legal move of an organization's status and of a person's membership. The secretariat
  * verifies a pending organization, and approves a person waiting to join one it did not reject.
  */
-export const organizationTransitions: Record<'verify', { from: readonly OrganizationStatus[]; to: OrganizationStatus }> = {
+export const organizationTransitions: Record<'verify' | 'reject', { from: readonly OrganizationStatus[]; to: OrganizationStatus }> = {
   verify: { from: ['pending'], to: 'verified' },
+  /** With a reason its members are told. */
+  reject: { from: ['pending'], to: 'rejected' },
 };
 
 export const membershipTransitions: Record<'approve', { from: readonly MembershipStatus[]; to: MembershipStatus }> = {

@@ -28,3 +28,18 @@ export function renderOrganizationVerifiedEmail(input: { organizationName: strin
     locale,
   );
 }
+
+export function renderOrganizationRejectedEmail(input: { organizationName: string; reason: string; url: string }, locale: string) {
+  return renderEmail(
+    {
+      subject: t(locale, '{{organization}} was not verified', { organization: input.organizationName }),
+      paragraphs: [
+        t(locale, 'The forum secretariat did not verify {{organization}}, so its members cannot post or respond in the marketplace.', { organization: input.organizationName }),
+        t(locale, '{{label}}: {{value}}', { label: t(locale, 'Reason'), value: input.reason }),
+        t(locale, 'If something was entered wrongly, write to the forum secretariat, or register the organization again with the right details.'),
+      ],
+      action: { label: t(locale, 'Your organization'), url: input.url },
+    },
+    locale,
+  );
+}

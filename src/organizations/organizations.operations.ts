@@ -8,12 +8,13 @@ import {
   organizationAnswer,
   organizationListQuery,
   organizationWithMembersAnswer,
+  rejectOrganizationBody,
   setOrganizationBody,
   type MyOrganizationAnswer,
   type OrganizationAnswer,
   type OrganizationWithMembersAnswer,
 } from './organizations.schemas.ts';
-import { approveMembership, listOrganizations, setMyOrganization, verifyOrganization } from './organizations.service.ts';
+import { approveMembership, listOrganizations, rejectOrganization, setMyOrganization, verifyOrganization } from './organizations.service.ts';
 import type { MembershipStatus } from './organization-status.ts';
 
 interface OrganizationRow {
@@ -88,6 +89,20 @@ export const organizationOperations = [
     status: 200,
     answer: organizationAnswer,
     handler: async (ctx, { actor, params }) => organizationToJson(await verifyOrganization(ctx, actor, params.id)),
+  }),
+  operation({
+    operationId: 'rejectOrganization',
+    method: 'post',
+    path: '/organizations/{id}/reject',
+    tag: 'Organizations',
+    summary: 'Reject a pending organization, with a reason its members are told',
+    description: 'Its members, active or waiting, are emailed the reason; the secretariat sees it in the list of organizations. An organization that is not pending is a 409.',
+    allow: ['organizer'],
+    params: organizationParams,
+    body: rejectOrganizationBody,
+    status: 200,
+    answer: organizationAnswer,
+    handler: async (ctx, { actor, params, body }) => organizationToJson(await rejectOrganization(ctx, actor, params.id, body.reason)),
   }),
   operation({
     operationId: 'approveMembership',

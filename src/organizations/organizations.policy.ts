@@ -27,6 +27,11 @@ export function canVerifyOrganization(actor: Actor | null, organization: { statu
   return canManageOrganizations(actor) && organizationTransitions.verify.from.includes(organization.status);
 }
 
+/** The secretariat refuses a pending organization, with a reason its members are told. */
+export function canRejectOrganization(actor: Actor | null, organization: { status: OrganizationStatus }): boolean {
+  return canManageOrganizations(actor) && organizationTransitions.reject.from.includes(organization.status);
+}
+
 /**
  * The secretariat approves a person waiting to join an organization it has not rejected. An
  * organization still pending can have its members approved: they act for it once it is verified.

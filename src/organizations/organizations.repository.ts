@@ -34,6 +34,16 @@ export async function verifyOrganizationIfPending({ db }: Queryable, organizatio
     .executeTakeFirst();
 }
 
+export async function rejectOrganizationIfPending({ db }: Queryable, organizationId: string, reason: string) {
+  return db
+    .updateTable('organizations')
+    .set({ status: 'rejected', rejection_reason: reason })
+    .where('id', '=', organizationId)
+    .where('status', 'in', organizationTransitions.reject.from)
+    .returningAll()
+    .executeTakeFirst();
+}
+
 export async function activateMembership({ db }: Queryable, organizationId: string, userId: string) {
   return db
     .updateTable('users')
@@ -58,6 +68,7 @@ export async function listOrganizationsWithMembers({ db }: Queryable, status: st
       'o.kind',
       'o.country',
       'o.status',
+      'o.rejection_reason',
       'o.created_at',
       sql<Array<{ id: string; email: string; name: string | null; membership: 'pending' | 'active' | null }>>`coalesce((
         SELECT json_agg(json_build_object('id', u.id, 'email', u.email, 'name', u.name, 'membership', u.membership) ORDER BY u.email)

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { textField } from '../shared/schema-fields.ts';
 import { oneLine } from '../shared/schema-fields.ts';
 import { isCountryCode } from '../shared/reference-data.ts';
 import { instant, uuid } from '../shared/answer-fields.ts';
@@ -51,6 +52,8 @@ export const setOrganizationBody = z
     }
   });
 export type SetOrganizationInput = z.infer<typeof setOrganizationBody>;
+
+export const rejectOrganizationBody = z.object({ reason: textField(5, 2000) }).strict();
 
 export const organizationListQuery = z
   .object({ status: z.enum(organizationStatuses, { error: `must be one of ${organizationStatuses.join(', ')}` }).optional() })

@@ -8,6 +8,7 @@ import { findUserLocaleByEmail } from '../auth/auth.repository.ts';
 import { t } from '../i18n/i18n.ts';
 import {
   countAwaitingSecretariat,
+  rejectOrganizationIfPending,
   activateMembership,
   findOrganization,
   findOrganizationByName,
@@ -19,7 +20,7 @@ import {
   verifyOrganizationIfPending,
 } from './organizations.repository.ts';
 import { organizationKindLabels, type SetOrganizationInput } from './organizations.schemas.ts';
-import { renderOrganizationAwaitingVerificationEmail, renderOrganizationVerifiedEmail } from './organizations.emails.ts';
+import { renderOrganizationAwaitingVerificationEmail, renderOrganizationRejectedEmail, renderOrganizationVerifiedEmail } from './organizations.emails.ts';
 import { canApproveMembersOf, canJoinOrganization, canManageOrganizations, canSeeOrganizationMembers } from './organizations.policy.ts';
 import { organizationStatusSets } from './organization-status.ts';
 
@@ -84,6 +85,24 @@ export async function verifyOrganization(ctx: AppContext, actorOrNull: Actor | n
       await tx.queueEmail({ idempotencyKey: `organization-verified:${organizationId}:${member.id}`, template: 'organization-verified', to: member.email, ...email });
     }
     return verified;
+  });
+}
+
+/** The secretariat refuses a pending organization with a reason; every member (active or waiting) is told why. */
+export async function rejectOrganization(ctx: AppContext, actorOrNull: Actor | null, organizationId: string, reason: string) {
+  const actor = requireOrganizationManager(actorOrNull);
+  return inTransaction(ctx, async (tx) => {
+    const current = await findOrganization(tx, organizationId);
+    if (!current) throw notFound('The organization');
+    const rejected = await rejectOrganizationIfPending(tx, organizationId, reason);
+    if (!rejected) throw conflict('illegal-transition', `${current.name} is ${current.status}; only a pending organization can be rejected.`);
+    tx.changes('actors');
+    await recordAudit(tx, actor, { entity: 'organization', entityId: organizationId, action: 'reject', fromStatus: 'pending', toStatus: 'rejected', detail: { reason } });
+    for (const member of await listMemberEmails(tx, organizationId)) {
+      const email = renderOrganizationRejectedEmail({ organizationName: rejected.name, reason, url: new URL('/account/organization', ctx.config.BASE_URL).toString() }, member.locale);
+      await tx.queueEmail({ idempotencyKey: `organization-rejected:${organizationId}:${member.id}`, template: 'organization-rejected', to: member.email, ...email });
+    }
+    return rejected;
   });
 }
 

@@ -181,3 +181,26 @@ describe('what waits for the secretariat', () => {
     expect(list.html).toContain('Sita Sharma, sita@queue-test.example');
   });
 });
+
+describe('rejecting an organization', () => {
+  it('the secretariat rejects a pending organization with a reason its members are emailed; a missing reason is named beside its field; a second rejection is a 409', async () => {
+    const focal = await createPerson(t.env.ctx, { email: 'focal@unknown-agency.example', organization: { name: 'Unknown Development Agency (reject test)', kind: 'ngo', country: null, status: 'pending' } });
+    const page = t.pages.organizer;
+    const field = `reason-${focal.organizationId}`;
+    const empty = await page.post(`/organizer/organizations/${focal.organizationId}/reject`, { [field]: '' }, { formPage: '/organizer/organizations?status=pending' });
+    expect(empty.status).toBe(422);
+    expect(empty.html).toContain(`href="#${field}"`);
+    const done = await page.post(`/organizer/organizations/${focal.organizationId}/reject`, { [field]: 'We could not find this agency in any register.' }, { formPage: '/organizer/organizations?status=pending' });
+    expect(done.status).toBe(303);
+    const row = await t.env.ctx.db.selectFrom('organizations').select(['status', 'rejection_reason']).where('id', '=', focal.organizationId!).executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'rejected', rejection_reason: 'We could not find this agency in any register.' });
+    const email = await t.env.ctx.db.selectFrom('outbox').select(['subject', 'text_body']).where('to_email', '=', 'focal@unknown-agency.example').where('template', '=', 'organization-rejected').executeTakeFirstOrThrow();
+    expect(email.subject).toBe('Unknown Development Agency (reject test) was not verified');
+    expect(email.text_body).toContain('Reason: We could not find this agency in any register.');
+    expect((await page.get('/organizer/organizations?status=rejected')).html).toContain('Reason: We could not find this agency in any register.');
+    const again = await t.api('POST', `/api/v1/organizations/${focal.organizationId}/reject`, { token: t.people.organizer.token, body: { reason: 'Still not found anywhere.' } });
+    expect(again.status).toBe(409);
+    // The member cannot act for it.
+    expect((await t.api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: focal.token, body: sampleRequest })).status).toBe(403);
+  });
+});

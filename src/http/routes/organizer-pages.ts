@@ -2,9 +2,9 @@ import { outboxQuery } from '../../email/outbox.schemas.ts';
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.ts';
 import { requireOrganizer } from '../../auth/actor.ts';
-import { approveMembership, listOrganizations, verifyOrganization } from '../../organizations/organizations.service.ts';
-import { canApproveMembership, canVerifyOrganization } from '../../organizations/organizations.policy.ts';
-import { organizationListQuery } from '../../organizations/organizations.schemas.ts';
+import { approveMembership, listOrganizations, rejectOrganization, verifyOrganization } from '../../organizations/organizations.service.ts';
+import { canApproveMembership, canRejectOrganization, canVerifyOrganization } from '../../organizations/organizations.policy.ts';
+import { organizationListQuery, rejectOrganizationBody } from '../../organizations/organizations.schemas.ts';
 import { canResendEmail } from '../../email/outbox.policy.ts';
 import { createMarketplaceBody, updateMarketplaceBody } from '../../marketplaces/marketplaces.schemas.ts';
 import { createMarketplace, findMarketplace, getMarketplace, updateMarketplace, type MarketplaceDetail } from '../../marketplaces/marketplaces.service.ts';
@@ -164,13 +164,42 @@ export function organizerPages(ctx: AppContext): Router {
     next();
   });
 
-  router.get('/organizer/organizations', async (req, res) => {
+  const showOrganizations = async (req: Request, res: Response, extra: { values?: FormValues; errors?: Record<string, string>; formError?: string } = {}, status = 200) => {
     // An unknown status filter shows them all, as the links do.
-    const status = organizationListQuery.shape.status.safeParse(str(req.query.status) || undefined).data;
-    const rows = await listOrganizations(ctx, req.actor, status);
+    const filter = organizationListQuery.shape.status.safeParse(str(req.query.status) || undefined).data;
+    const rows = await listOrganizations(ctx, req.actor, filter);
     // The buttons say what the same policy the service applies allows.
-    const organizations = rows.map((o) => ({ ...o, canVerify: canVerifyOrganization(req.actor, o), members: o.members.map((m) => ({ ...m, canApprove: canApproveMembership(req.actor, o, m) })) }));
-    renderPage(req, res, 'organizer/organizations.njk', { title: t(req.locale, 'Organizations'), organizations, notice: str(req.query.notice) === 'done' ? t(req.locale, 'Done.') : undefined });
+    const organizations = rows.map((o) => ({
+      ...o,
+      canVerify: canVerifyOrganization(req.actor, o),
+      canReject: canRejectOrganization(req.actor, o),
+      members: o.members.map((m) => ({ ...m, canApprove: canApproveMembership(req.actor, o, m) })),
+    }));
+    renderPage(
+      req,
+      res,
+      'organizer/organizations.njk',
+      { title: t(req.locale, 'Organizations'), organizations, notice: str(req.query.notice) === 'done' ? t(req.locale, 'Done.') : undefined, values: extra.values ?? {}, errors: extra.errors ?? {}, formError: extra.formError },
+      status,
+    );
+  };
+  router.get('/organizer/organizations', (req, res) => showOrganizations(req, res));
+
+  // Reject with a reason, told to the organization's members; the reason field is the organization's own.
+  router.post('/organizer/organizations/:id/reject', async (req, res) => {
+    const id = idParam(req.params.id, 'The organization');
+    const values = bodyOf(req);
+    const field = `reason-${id}`;
+    await handleForm(
+      res,
+      async () => {
+        const { reason } = parseInput(rejectOrganizationBody, { reason: str(values[field]) });
+        await rejectOrganization(ctx, req.actor, id, reason);
+        res.redirect(303, '/organizer/organizations?notice=done');
+      },
+      (status, errors, formError) => showOrganizations(req, res, { values, errors, formError }, status),
+      { reason: field },
+    );
   });
 
   router.post('/organizer/organizations/:id/verify', async (req, res) => {
