@@ -1,6 +1,10 @@
 import { sql } from 'kysely';
 import type { AssistanceStatus, MeetingOutcome } from '../../db/types.ts';
 import type { Queryable } from '../shared/db.ts';
+import { meetingStatusSets } from '../meetings/meeting-status.ts';
+
+/** A meeting that stood (not declined or cancelled): the one set the meetings module names. */
+const active = sql.join(meetingStatusSets.active);
 
 /** Records one side's outcome of a meeting that has ended (by the database clock); nothing when it has not. */
 export async function upsertOutcomeAfterEnd({ db }: Queryable, v: { meetingId: string; party: 'requester' | 'provider'; outcome: MeetingOutcome; note: string | null; answeredBy: string | null }) {
@@ -8,7 +12,7 @@ export async function upsertOutcomeAfterEnd({ db }: Queryable, v: { meetingId: s
     INSERT INTO meeting_outcomes (meeting_id, party, outcome, note, answered_by)
     SELECT mt.id, ${v.party}, ${v.outcome}, ${v.note}, ${v.answeredBy}
     FROM meetings mt
-    WHERE mt.id = ${v.meetingId} AND mt.ends_at <= now() AND mt.status IN ('proposed', 'confirmed') AND mt.published_at IS NOT NULL
+    WHERE mt.id = ${v.meetingId} AND mt.ends_at <= now() AND mt.status IN (${active}) AND mt.published_at IS NOT NULL
     ON CONFLICT (meeting_id, party) DO UPDATE SET outcome = excluded.outcome, note = excluded.note, answered_by = excluded.answered_by, updated_at = now()
     RETURNING meeting_id`.execute(db);
   return result.rows.length > 0;
@@ -42,7 +46,7 @@ export async function takeMeetingsDueForOutcome({ db }: Queryable, limit: number
       UPDATE meetings mt SET outcome_asked_at = now()
       WHERE mt.id IN (
         SELECT id FROM meetings
-        WHERE outcome_asked_at IS NULL AND status IN ('proposed', 'confirmed') AND published_at IS NOT NULL AND ends_at <= now()
+        WHERE outcome_asked_at IS NULL AND status IN (${active}) AND published_at IS NOT NULL AND ends_at <= now()
         ORDER BY ends_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
       RETURNING mt.id, mt.request_id, mt.response_id, mt.starts_at, mt.requester_org_id, mt.provider_org_id, mt.marketplace_id
     )
@@ -72,7 +76,7 @@ export async function takeRequestsDueForFollowup({ db }: Queryable, limit: numbe
         SELECT q.id FROM requests q JOIN marketplaces m ON m.id = q.marketplace_id
         WHERE q.followup_asked_at IS NULL AND q.assistance_status IS NULL
           AND ((m.forum_ends_on + 1) + make_interval(weeks => m.followup_weeks)) AT TIME ZONE m.time_zone <= now()
-          AND EXISTS (SELECT 1 FROM meetings mt WHERE mt.request_id = q.id AND mt.status IN ('proposed', 'confirmed') AND mt.published_at IS NOT NULL)
+          AND EXISTS (SELECT 1 FROM meetings mt WHERE mt.request_id = q.id AND mt.status IN (${active}) AND mt.published_at IS NOT NULL)
         LIMIT ${limit} FOR UPDATE OF q SKIP LOCKED)
       RETURNING r.id, r.title, r.created_by, r.organization_id, r.marketplace_id
     )
@@ -105,11 +109,11 @@ export async function loadFunnelRows({ db }: Queryable, marketplaceId: string) {
   }>`
     SELECT r.category, o.id AS organization_id, o.name AS organization_name,
       r.response_count > 0 AS with_responses,
-      EXISTS (SELECT 1 FROM meetings mt WHERE mt.request_id = r.id AND mt.status IN ('proposed', 'confirmed') AND mt.published_at IS NOT NULL) AS matched,
+      EXISTS (SELECT 1 FROM meetings mt WHERE mt.request_id = r.id AND mt.status IN (${active}) AND mt.published_at IS NOT NULL) AS matched,
       EXISTS (SELECT 1 FROM meetings mt JOIN meeting_outcomes mo ON mo.meeting_id = mt.id
-              WHERE mt.request_id = r.id AND mt.status IN ('proposed', 'confirmed') AND mo.outcome <> 'did_not_take_place') AS held,
+              WHERE mt.request_id = r.id AND mt.status IN (${active}) AND mo.outcome <> 'did_not_take_place') AS held,
       EXISTS (SELECT 1 FROM meetings mt JOIN meeting_outcomes mo ON mo.meeting_id = mt.id
-              WHERE mt.request_id = r.id AND mt.status IN ('proposed', 'confirmed') AND mo.outcome = 'cooperation_possible') AS cooperation,
+              WHERE mt.request_id = r.id AND mt.status IN (${active}) AND mo.outcome = 'cooperation_possible') AS cooperation,
       coalesce(r.assistance_status = 'started', false) AS started
     FROM requests r JOIN organizations o ON o.id = r.organization_id
     WHERE r.marketplace_id = ${marketplaceId} AND r.status IN ('open', 'closed', 'matched')

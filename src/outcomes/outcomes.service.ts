@@ -21,10 +21,6 @@ import { assistanceStatuses, funnelStageLabels, funnelStages, meetingOutcomes, t
 
 type Party = 'requester' | 'provider';
 
-/** Only the two sides tell what came of a meeting, once it has ended and if it stood (published, not declined or cancelled). */
-export function canRecordOutcome(actor: Actor | null, meeting: Pick<MeetingDetail, 'requester_org_id' | 'provider_org_id' | 'status' | 'published_at' | 'ends_at'>, now: Date): boolean {
-  return partyOf(actor, meeting) !== null && meeting.published_at !== null && ['proposed', 'confirmed'].includes(meeting.status) && meeting.ends_at <= now;
-}
 
 export function outcomeUrl(ctx: AppContext, meetingId: string, party: Party, outcome?: MeetingOutcome): string {
   const url = new URL(`/meetings/${meetingId}/outcome/${party}/${outcomeToken(ctx.config.SESSION_SECRET, meetingId, party)}`, ctx.config.BASE_URL);

@@ -54,9 +54,12 @@ export async function listQuestions(ctx: AppContext, actor: Actor | null, reques
     ctx,
     rows.map((q) => q.id),
   );
+  // Versions come newest first; grouped once, each question's keep that order.
+  const versionsOf = new Map<string, typeof versions>();
+  for (const v of versions) versionsOf.set(v.question_id, [...(versionsOf.get(v.question_id) ?? []), v]);
   const items: QuestionView[] = [];
   for (const q of rows) {
-    const mine = versions.filter((v) => v.question_id === q.id);
+    const mine = versionsOf.get(q.id) ?? [];
     if (!canSeeQuestion(actor, request, { organization_id: q.organization_id, answered: mine.length > 0 })) continue;
     items.push({
       id: q.id,
@@ -96,7 +99,7 @@ export async function askQuestion(ctx: AppContext, actorOrNull: Actor | null, re
     }
     return inserted;
   });
-  return getQuestion(ctx, actor, id);
+  return questionOf(ctx, actor, request, id);
 }
 
 /** The request a question is about, for the pages to come back to; an unknown question is not found. */
@@ -106,10 +109,9 @@ export async function requestIdOfQuestion(ctx: AppContext, questionId: string): 
   return row.request_id;
 }
 
-export async function getQuestion(ctx: AppContext, actor: Actor | null, questionId: string): Promise<{ request: RequestRow; question: QuestionView }> {
-  const row = await findQuestion(ctx, questionId);
-  if (!row) throw notFound('The question');
-  const { request, items } = await listQuestions(ctx, actor, await getRequest(ctx, actor, row.request_id).catch(() => Promise.reject(notFound('The question'))));
+/** A question of a request the caller already read, as this person may see it (after asking or answering). */
+async function questionOf(ctx: AppContext, actor: Actor | null, request: RequestRow, questionId: string): Promise<{ request: RequestRow; question: QuestionView }> {
+  const { items } = await listQuestions(ctx, actor, request);
   const question = items.find((q) => q.id === questionId);
   if (!question) throw notFound('The question');
   return { request, question };
@@ -146,7 +148,7 @@ export async function answerQuestion(ctx: AppContext, actorOrNull: Actor | null,
       })),
     );
   });
-  return getQuestion(ctx, actor, questionId);
+  return questionOf(ctx, actor, request, questionId);
 }
 
 export function questionToJson(q: QuestionView, timeZone: string): QuestionAnswer {

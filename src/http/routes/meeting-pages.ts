@@ -40,7 +40,8 @@ import { forumSlots, marketplaceShape } from '../../meetings/matching-instance.t
 import { instantToLocal } from '../../shared/time.ts';
 import { anotherTimeBody, declineBody, markBody, moveBody, unavailabilityBody } from '../../meetings/meetings.schemas.ts';
 import { bodyOf, handleForm, str, type FormValues } from '../forms.ts';
-import { canRecordOutcome, outcomesOf, recordOutcome } from '../../outcomes/outcomes.service.ts';
+import { outcomesOf, recordOutcome } from '../../outcomes/outcomes.service.ts';
+import { canRecordOutcome } from '../../outcomes/outcomes.policy.ts';
 import { meetingOutcomes, outcomeBody, outcomeLabels } from '../../outcomes/outcomes.schemas.ts';
 import { displayNow } from '../../shared/clock.ts';
 import { renderPage } from './render.ts';
