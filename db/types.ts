@@ -249,6 +249,12 @@ export interface OutboxTable {
   sealed_links: string | null;
   /** One-time links: scrubbed once the email is sent or has failed. */
   sealed_links_until_sent: Generated<boolean>;
+  /** Confirmations to one person that may go out as one email (src/email/batches.ts). */
+  batch_key: string | null;
+  /** Not sent before this time: the window in which more confirmations may join. */
+  send_after: Timestamp | null;
+  /** The row whose email carried this one. */
+  sent_with: string | null;
 }
 
 export type RequesterMark = 'must' | 'like' | 'exclude';

@@ -26,6 +26,8 @@ const chosen = loadConfigOrExit({
   REDIS_PREFIX: '{fm-demo}',
   ORGANIZER_EMAILS: [ORGANIZER.email, ...base.ORGANIZER_EMAILS].join(','),
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  // The demo's timeline is a minute: an agency's confirmations of its responses come in one email after 15 s.
+  CONFIRMATION_BATCH_SECONDS: process.env.CONFIRMATION_BATCH_SECONDS ?? '15',
 });
 // Postgres (the one configured, the one at the default address, or an embedded one) and the queue backend, chosen once.
 const services = await resolveServicesOrExit(chosen);

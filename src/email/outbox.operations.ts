@@ -18,6 +18,7 @@ function outboxEmailToJson(e: OutboxListRow): OutboxEmailAnswer {
     messageId: e.message_id,
     createdAt: e.created_at.toISOString(),
     sentAt: e.sent_at ? e.sent_at.toISOString() : null,
+    sentWith: e.sent_with,
   };
 }
 

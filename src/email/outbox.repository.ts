@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
-import type { OutboxAttachment } from '../../db/types.ts';
+import { sql, type ExpressionBuilder } from 'kysely';
+import type { Database, OutboxAttachment } from '../../db/types.ts';
 import type { Queryable } from '../shared/db.ts';
 import { sealLinks, type EmailLinks } from './sealed-links.ts';
 import { outboxTransitions } from './outbox-status.ts';
@@ -24,11 +24,29 @@ export interface OutboxEmail {
   linksUntilSent?: boolean;
   /** The row's id, when the caller must refer to the row (a sign-in token names the email carrying it). */
   id?: string;
+  /**
+   * A confirmation that may share one email with the person's others of the next few minutes
+   * (`confirmationBatch()` in batches.ts). Ignored for an email with links.
+   */
+  batchKey?: string;
 }
 
-function outboxRow(email: OutboxEmail, messageDomain: string, sealingSecret: string) {
+/** How the outbox writes: the message domain, the sealing secret, and the window confirmations wait in (0: none). */
+export interface OutboxWriting {
+  messageDomain: string;
+  sealingSecret: string;
+  batchSeconds: number;
+}
+
+/** Whether this email waits for others to join it. */
+export function waitsForBatch(email: OutboxEmail, batchSeconds: number): boolean {
+  return !!email.batchKey && batchSeconds > 0 && !(email.links && Object.keys(email.links).length > 0);
+}
+
+function outboxRow(email: OutboxEmail, { messageDomain, sealingSecret, batchSeconds }: OutboxWriting) {
   const id = email.id ?? randomUUID();
   const links = email.links && Object.keys(email.links).length > 0 ? email.links : null;
+  const batched = waitsForBatch(email, batchSeconds);
   return {
     id,
     idempotency_key: email.idempotencyKey,
@@ -42,14 +60,17 @@ function outboxRow(email: OutboxEmail, messageDomain: string, sealingSecret: str
     message_id: `<${id}@${messageDomain}>`,
     sealed_links: links ? sealLinks(sealingSecret, { outboxId: id, to: email.to }, links) : null,
     sealed_links_until_sent: !!links && !!email.linksUntilSent,
+    batch_key: batched ? email.batchKey! : null,
+    // The database's clock, as for every other time of the outbox.
+    send_after: batched ? sql<Date>`now() + make_interval(secs => ${batchSeconds})` : null,
   };
 }
 
 /** Writes an email to the outbox; returns its id, or null when this event was already queued. */
-export async function insertOutboxEmail({ db }: Queryable, email: OutboxEmail, messageDomain: string, sealingSecret: string): Promise<string | null> {
+export async function insertOutboxEmail({ db }: Queryable, email: OutboxEmail, writing: OutboxWriting): Promise<string | null> {
   const row = await db
     .insertInto('outbox')
-    .values(outboxRow(email, messageDomain, sealingSecret))
+    .values(outboxRow(email, writing))
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
     .returning('id')
     .executeTakeFirst();
@@ -64,12 +85,12 @@ const OUTBOX_INSERT_CHUNK = 1000;
  * may come from a generator that renders them as they are taken: one INSERT is in flight while the
  * next chunk renders, so rendering overlaps the database's work and only two chunks are in memory.
  */
-export async function insertOutboxEmails({ db }: Queryable, emails: Iterable<OutboxEmail>, messageDomain: string, sealingSecret: string): Promise<string[]> {
+export async function insertOutboxEmails({ db }: Queryable, emails: Iterable<OutboxEmail>, writing: OutboxWriting): Promise<string[]> {
   const ids: string[] = [];
   const insert = async (chunk: OutboxEmail[]) => {
     const rows = await db
       .insertInto('outbox')
-      .values(chunk.map((email) => outboxRow(email, messageDomain, sealingSecret)))
+      .values(chunk.map((email) => outboxRow(email, writing)))
       .onConflict((oc) => oc.column('idempotency_key').doNothing())
       .returning('id')
       .execute();
@@ -91,35 +112,76 @@ export async function insertOutboxEmails({ db }: Queryable, emails: Iterable<Out
   return ids;
 }
 
-/** Takes a row for sending; a row stuck in `sending` longer than the lease is taken again. */
+const claimable = (leaseSeconds: number) => (eb: ExpressionBuilder<Database, 'outbox'>) =>
+  eb.or([
+    eb('status', '=', 'pending'),
+    eb.and([eb('status', '=', 'sending'), eb('claimed_at', '<', sql<Date>`now() - make_interval(secs => ${leaseSeconds})`)]),
+  ]);
+
+/**
+ * Takes a row for sending; a row stuck in `sending` longer than the lease is taken again. A confirmation
+ * of a batch is not taken here (`claimOutboxBatch`), so a single email costs one statement as before.
+ */
 export async function claimOutboxEmail({ db }: Queryable, id: string, leaseSeconds: number) {
-  return db
+  return db.updateTable('outbox').set({ status: 'sending', claimed_at: sql`now()`, attempts: sql`attempts + 1` }).where('id', '=', id).where('batch_key', 'is', null).where(claimable(leaseSeconds)).returningAll().executeTakeFirst();
+}
+
+/** A row's batch key, or undefined when it has none (or there is no such row). */
+export async function findOutboxBatchKey({ db }: Queryable, id: string): Promise<string | undefined> {
+  const row = await db.selectFrom('outbox').select('batch_key').where('id', '=', id).executeTakeFirst();
+  return row?.batch_key ?? undefined;
+}
+
+/**
+ * Takes a confirmation and the rest of its batch, in the caller's transaction: every other pending
+ * confirmation to the same person (the batch key), due or not yet, oldest first. The person's batch
+ * is locked first (an advisory lock for the transaction), so two jobs of one batch never split it or
+ * wait on each other's rows. Nothing when the row is not due yet or another job took it.
+ */
+export async function claimOutboxBatch({ db }: Queryable, id: string, batchKey: string, leaseSeconds: number) {
+  await sql`SELECT pg_advisory_xact_lock(hashtext(${`outbox-batch:${batchKey}`}))`.execute(db);
+  const row = await db
     .updateTable('outbox')
     .set({ status: 'sending', claimed_at: sql`now()`, attempts: sql`attempts + 1` })
     .where('id', '=', id)
-    .where((eb) =>
-      eb.or([
-        eb('status', '=', 'pending'),
-        eb.and([eb('status', '=', 'sending'), eb('claimed_at', '<', sql<Date>`now() - make_interval(secs => ${leaseSeconds})`)]),
-      ]),
-    )
+    .where(claimable(leaseSeconds))
+    .where((eb) => eb.or([eb('send_after', 'is', null), eb('send_after', '<=', sql<Date>`now()`), eb('status', '=', 'sending')]))
     .returningAll()
     .executeTakeFirst();
+  if (!row) return null;
+  // Rows with links never join (their links are sealed for their own message).
+  const companions = row.sealed_links
+    ? []
+    : await db
+        .updateTable('outbox')
+        .set({ status: 'sending', claimed_at: sql`now()`, attempts: sql`attempts + 1` })
+        .where('batch_key', '=', batchKey)
+        .where('id', '<>', id)
+        .where('sealed_links', 'is', null)
+        .where(claimable(leaseSeconds))
+        .returning(['id', 'subject', 'text_body', 'html_body', 'attachments', 'created_at'])
+        .execute();
+  return { row, companions };
 }
 
 // One-time links are gone once the email is sent or has failed: a backup taken later holds nothing to open.
 const scrubOneTimeLinks = sql<string | null>`CASE WHEN sealed_links_until_sent THEN NULL ELSE sealed_links END`;
 
-export async function markOutboxSent({ db }: Queryable, id: string): Promise<void> {
+/** The row sent, and the batch companions its email carried (`companions`: they point at it with sent_with). */
+export async function markOutboxSent({ db }: Queryable, id: string, companions: string[] = []): Promise<void> {
   await db.updateTable('outbox').set({ status: 'sent', sent_at: sql`now()`, last_error: null, sealed_links: scrubOneTimeLinks }).where('id', '=', id).where('status', '=', 'sending').execute();
+  if (companions.length > 0) {
+    await db.updateTable('outbox').set({ status: 'sent', sent_at: sql`now()`, last_error: null, sent_with: id }).where('id', 'in', companions).where('status', '=', 'sending').execute();
+  }
 }
 
-export async function markOutboxRetry({ db }: Queryable, id: string, error: string): Promise<void> {
-  await db.updateTable('outbox').set({ status: 'pending', last_error: error.slice(0, 2000) }).where('id', '=', id).where('status', '=', 'sending').execute();
+/** Back to pending, the row and its batch companions: the next attempt takes them together again. */
+export async function markOutboxRetry({ db }: Queryable, ids: string[], error: string): Promise<void> {
+  await db.updateTable('outbox').set({ status: 'pending', last_error: error.slice(0, 2000) }).where('id', 'in', ids).where('status', '=', 'sending').execute();
 }
 
-export async function markOutboxFailed({ db }: Queryable, id: string, error: string): Promise<void> {
-  await db.updateTable('outbox').set({ status: 'failed', last_error: error.slice(0, 2000), sealed_links: scrubOneTimeLinks }).where('id', '=', id).execute();
+export async function markOutboxFailed({ db }: Queryable, ids: string[], error: string): Promise<void> {
+  await db.updateTable('outbox').set({ status: 'failed', last_error: error.slice(0, 2000), sealed_links: scrubOneTimeLinks }).where('id', 'in', ids).execute();
 }
 
 /** Rows that no job is handling: pending for a while, or `sending` past their lease. */
@@ -129,7 +191,7 @@ export async function findStuckOutboxEmails({ db }: Queryable, olderThanSeconds:
     .select(['id', 'attempts'])
     .where((eb) =>
       eb.or([
-        eb.and([eb('status', '=', 'pending'), eb('created_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanSeconds})`)]),
+        eb.and([eb('status', '=', 'pending'), eb(sql<Date>`coalesce(send_after, created_at)`, '<', sql<Date>`now() - make_interval(secs => ${olderThanSeconds})`)]),
         eb.and([eb('status', '=', 'sending'), eb('claimed_at', '<', sql<Date>`now() - make_interval(secs => ${leaseSeconds})`)]),
       ]),
     )
@@ -142,7 +204,7 @@ export async function findStuckOutboxEmails({ db }: Queryable, olderThanSeconds:
 export async function listOutboxRows({ db }: Queryable, status: string | undefined, q: string | undefined, after: { createdAt: Date; id: string } | undefined, limit: number) {
   let query = db
     .selectFrom('outbox')
-    .select(['id', 'template', 'to_email', 'subject', 'status', 'attempts', 'last_error', 'message_id', 'created_at', 'sent_at'])
+    .select(['id', 'template', 'to_email', 'subject', 'status', 'attempts', 'last_error', 'message_id', 'created_at', 'sent_at', 'sent_with'])
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .limit(limit + 1);

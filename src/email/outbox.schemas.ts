@@ -26,6 +26,8 @@ export const outboxEmailAnswer = z
     messageId: z.string(),
     createdAt: instant,
     sentAt: instant.nullable(),
+    /** A confirmation that went out in another email of the log, with the person's others of the same minutes. */
+    sentWith: uuid.nullable(),
   })
   .meta({ id: 'Email' });
 export type OutboxEmailAnswer = z.input<typeof outboxEmailAnswer>;

@@ -7,7 +7,9 @@ import { conflict, forbidden, notFound } from '../shared/errors.ts';
 import { decodeCursor, encodeCursor } from '../shared/cursor.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import {
+  claimOutboxBatch,
   claimOutboxEmail,
+  findOutboxBatchKey,
   findOutboxStatus,
   findStuckOutboxEmails,
   listOutboxRows,
@@ -22,6 +24,7 @@ import { openLinks, sealLinks, withLinks, withoutLinks, type EmailLinks } from '
 import { renewSignInLink } from '../auth/sign-in-links.ts';
 import { canReadOutbox } from './outbox.policy.ts';
 import { inTransaction } from '../shared/transaction.ts';
+import { composeBatch } from './batches.ts';
 import type { Queryable } from '../shared/db.ts';
 
 /** How long a claimed row may stay `sending` before another job may take it. */
@@ -29,11 +32,14 @@ export const SENDING_LEASE_SECONDS = 120;
 /** After this many attempts a row is recorded as failed. */
 export const MAX_SEND_ATTEMPTS = 12;
 
-/** Enqueues the send jobs for rows just committed. If Redis is away, the sweep sends them later. */
-export async function dispatchEmails(ctx: AppContext, outboxIds: string[]): Promise<void> {
+/**
+ * Enqueues the send jobs for rows just committed (`delayMs`: confirmations waiting for their batch). If
+ * Redis is away, the sweep sends them later.
+ */
+export async function dispatchEmails(ctx: AppContext, outboxIds: string[], delayMs = 0): Promise<void> {
   if (outboxIds.length === 0) return;
   try {
-    await ctx.queues.enqueueMany('send-email', outboxIds.map((outboxId) => ({ payload: { outboxId }, jobId: jobId('email', outboxId) })));
+    await ctx.queues.enqueueMany('send-email', outboxIds.map((outboxId) => ({ payload: { outboxId }, jobId: jobId('email', outboxId) })), delayMs > 0 ? { delay: delayMs } : {});
   } catch (error) {
     ctx.log.warn({ emails: outboxIds.length, err: (error as Error).message }, 'could not enqueue emails; the outbox sweep will send them');
   }
@@ -41,22 +47,25 @@ export async function dispatchEmails(ctx: AppContext, outboxIds: string[]): Prom
 
 /** Claim, send, mark: the send-email job. Throws to make BullMQ retry with backoff. */
 export async function sendOutboxEmail(ctx: AppContext, mailer: Transporter, outboxId: string): Promise<'sent' | 'skipped'> {
-  const row = await claimOutboxEmail(ctx, outboxId, SENDING_LEASE_SECONDS);
-  if (!row) return 'skipped';
+  const claimed = await claimForSending(ctx, outboxId);
+  if (!claimed) return 'skipped';
+  const { row, companions } = claimed;
   const links = await unsealLinksOrFail(ctx, row);
+  const ids = [outboxId, ...companions.map((c) => c.id)];
+  const content = companions.length > 0 ? composeBatch(row.batch_key!, [row, ...companions]) : { subject: row.subject, text: row.text_body, html: row.html_body, attachments: row.attachments };
   // The links go into the message here, in memory, and nowhere else.
-  const message = withLinks({ text: row.text_body, html: row.html_body, headers: row.headers }, links);
-  const invitation = row.attachments.find((a) => a.method);
+  const message = withLinks({ text: content.text, html: content.html, headers: row.headers }, links);
+  const invitation = content.attachments.find((a) => a.method);
   try {
     await mailer.sendMail({
       from: ctx.config.MAIL_FROM,
       to: row.to_email,
-      subject: row.subject,
+      subject: content.subject,
       text: message.text,
       html: message.html,
       messageId: row.message_id,
       headers: message.headers,
-      attachments: row.attachments.filter((a) => !a.method).map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })),
+      attachments: content.attachments.filter((a) => !a.method).map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })),
       // A calendar invitation goes as text/calendar with its METHOD, so mail clients offer to add it.
       ...(invitation ? { icalEvent: { method: invitation.method!, filename: invitation.filename, content: invitation.content } } : {}),
     });
@@ -64,14 +73,26 @@ export async function sendOutboxEmail(ctx: AppContext, mailer: Transporter, outb
     // An SMTP answer may quote the message: the stored error and the job's failure get placeholders.
     const answer = withoutLinks(describeSmtpError(error), links);
     if (isPermanentSmtpFailure(error) || row.attempts >= MAX_SEND_ATTEMPTS) {
-      await markOutboxFailed(ctx, outboxId, answer);
+      await markOutboxFailed(ctx, ids, answer);
       throw new UnrecoverableError(`email ${outboxId} failed: ${answer}`);
     }
-    await markOutboxRetry(ctx, outboxId, answer);
+    await markOutboxRetry(ctx, ids, answer);
     throw new Error(`email ${outboxId} not sent yet: ${answer}`);
   }
-  await markOutboxSent(ctx, outboxId);
+  await markOutboxSent(ctx, outboxId, ids.slice(1));
   return 'sent';
+}
+
+/**
+ * The row to send, with the rest of its batch when it is a confirmation (batches.ts): one statement for
+ * a single email; for a batch, a short transaction under the person's batch lock.
+ */
+async function claimForSending(ctx: AppContext, outboxId: string) {
+  const row = await claimOutboxEmail(ctx, outboxId, SENDING_LEASE_SECONDS);
+  if (row) return { row, companions: [] };
+  const batchKey = await findOutboxBatchKey(ctx, outboxId);
+  if (!batchKey) return null;
+  return inTransaction(ctx, (tx) => claimOutboxBatch(tx, outboxId, batchKey, SENDING_LEASE_SECONDS));
 }
 
 /** The row's links, or the row recorded as failed when they cannot be had (retrying would not help). */
@@ -89,7 +110,7 @@ async function unsealLinksOrFail(ctx: AppContext, row: { id: string; to_email: s
   } else {
     return {};
   }
-  await markOutboxFailed(ctx, row.id, reason);
+  await markOutboxFailed(ctx, [row.id], reason);
   throw new UnrecoverableError(`email ${row.id} failed: ${reason}`);
 }
 
@@ -97,7 +118,7 @@ async function unsealLinksOrFail(ctx: AppContext, row: { id: string; to_email: s
 export async function sweepOutbox(ctx: AppContext): Promise<number> {
   const stuck = await findStuckOutboxEmails(ctx, 30, SENDING_LEASE_SECONDS, 500);
   const retry = stuck.filter((row) => row.attempts < MAX_SEND_ATTEMPTS);
-  for (const row of stuck) if (row.attempts >= MAX_SEND_ATTEMPTS) await markOutboxFailed(ctx, row.id, 'gave up after repeated failures');
+  for (const row of stuck) if (row.attempts >= MAX_SEND_ATTEMPTS) await markOutboxFailed(ctx, [row.id], 'gave up after repeated failures');
   // A new id per attempt count: the earlier job for this row may still be kept as failed.
   await ctx.queues.enqueueMany('send-email', retry.map((row) => ({ payload: { outboxId: row.id }, jobId: jobId('email', row.id, 'sweep', row.attempts) })));
   return stuck.length;

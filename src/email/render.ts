@@ -16,6 +16,11 @@ export interface EmailContent {
   list?: { title: string; items: string[] };
   /** More lists after `list`, each with its title; an empty one is left out. */
   lists?: Array<{ title: string; items: string[] }>;
+  /**
+   * Whole emails carried inside this one (a batch of confirmations), after its own blocks: each with its
+   * subject as title, its text part, and its HTML content as rendered by this module (`emailContentHtml`).
+   */
+  sections?: Array<{ title: string; text: string; html: string }>;
   footer?: string;
 }
 
@@ -29,6 +34,24 @@ const templates = new nunjucks.Environment(
   new nunjucks.FileSystemLoader(path.join(path.dirname(fileURLToPath(import.meta.url)), 'templates')),
   { autoescape: true, throwOnUndefined: false },
 );
+
+/** What separates an email's text from its footer. */
+const FOOTER_SEPARATOR = '\n--\n';
+
+/** An email's text part without its footer: what another email carrying it repeats. */
+export function emailContentText(text: string): string {
+  const end = text.lastIndexOf(FOOTER_SEPARATOR);
+  return end >= 0 ? text.slice(0, end) : text;
+}
+
+/**
+ * The content of an HTML part this module rendered, between its markers, without the frame: what
+ * another email carrying it repeats. Null for a body without the markers (rendered before they existed).
+ */
+export function emailContentHtml(html: string): string | null {
+  const match = /<!--content-->([\s\S]*)<!--\/content-->/.exec(html);
+  return match ? match[1]!.trim() : null;
+}
 
 /** Removes line breaks so no header can be injected through a subject. */
 export function singleLine(value: string): string {
@@ -54,7 +77,8 @@ export function renderEmail(content: EmailContent, locale = 'en'): RenderedEmail
     lines.push('');
   }
   if (content.action) lines.push(t(locale, '{{label}}:', { label: content.action.label }), content.action.url, '');
-  lines.push('--', content.footer ?? 'Forum Marketplace');
+  for (const section of content.sections ?? []) lines.push(`== ${singleLine(section.title)} ==`, '', section.text.trimEnd(), '');
+  lines.push(FOOTER_SEPARATOR.trim(), content.footer ?? 'Forum Marketplace');
   return {
     subject: singleLine(content.subject),
     text: lines.join('\n'),

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { escapeHtml } from '../shared/html.ts';
 
 /**
  * Links that act for the recipient of an email (a sign-in link, a meeting's accept-or-decline link, a
@@ -52,9 +53,6 @@ export function openLinks(secret: string, sealedFor: SealedFor, value: string): 
   return JSON.parse(json) as EmailLinks;
 }
 
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 /** The message as it goes to SMTP: each placeholder replaced by its link (escaped in the HTML part). */
 export function withLinks<M extends { text: string; html: string; headers: Record<string, string> }>(message: M, links: EmailLinks): M {

@@ -1,3 +1,4 @@
+import { confirmationBatch } from '../email/batches.ts';
 import type { AppContext } from '../context.ts';
 import { oncePerLocale } from '../email/render.ts';
 import type { Marketplace, RequestStatus } from '../../db/types.ts';
@@ -127,7 +128,7 @@ export async function createRequest(ctx: AppContext, actorOrNull: Actor | null, 
     await recordAudit(tx, actor, { entity: 'request', entityId: id, action: 'create', toStatus: 'submitted' });
     const request = (await findRequest(tx, id))!;
     const summary = { title: request.title, marketplaceName: marketplace.name, responseDeadline: request.response_deadline, timeZone: marketplace.time_zone, url: requestUrl(ctx, id) };
-    await tx.queueEmail({ idempotencyKey: `request-received:${id}`, template: 'request-received', to: actor.email, ...renderRequestReceivedEmail(summary, actor.locale) });
+    await tx.queueEmail({ idempotencyKey: `request-received:${id}`, template: 'request-received', to: actor.email, batchKey: confirmationBatch(actor.locale, actor.email), ...renderRequestReceivedEmail(summary, actor.locale) });
     for (const organizer of ctx.config.ORGANIZER_EMAILS) {
       // An organizer who never signed in has no account, hence no language of their own: English.
       const locale = (await findUserLocaleByEmail(tx, organizer)) ?? 'en';

@@ -1,3 +1,4 @@
+import { confirmationBatch } from '../email/batches.ts';
 import type { AppContext } from '../context.ts';
 import type { ResponseStatus } from '../../db/types.ts';
 import { issueReceipt } from './receipts.service.ts';
@@ -72,6 +73,7 @@ async function queueSubmittedEmails(ctx: AppContext, tx: Tx, actor: Actor, reque
     idempotencyKey: `response-submitted:${responseId}:${stamp}`,
     template: 'response-submitted',
     to: actor.email,
+    batchKey: confirmationBatch(actor.locale, actor.email),
     ...renderResponseSubmittedEmail({ requestTitle: request.title, deadline: request.response_deadline, timeZone: request.time_zone, url: responseUrl(ctx, requestId) }, actor.locale),
     attachments: [receiptAttachment(receipt)],
   });
@@ -221,6 +223,7 @@ export async function changeResponse(ctx: AppContext, actorOrNull: Actor | null,
         idempotencyKey: `response-edited:${id}:${receipt.receipt.at}`,
         template: 'response-edited',
         to: actor.email,
+        batchKey: confirmationBatch(actor.locale, actor.email),
         ...renderResponseEditedEmail({ requestTitle: locked.title, at: new Date(receipt.receipt.at), timeZone: locked.time_zone, url: responseUrl(ctx, existing.request_id) }, actor.locale),
         attachments: [receiptAttachment(receipt)],
       });

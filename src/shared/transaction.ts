@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/types.ts';
 import type { AppContext } from '../context.ts';
-import { insertOutboxEmail, insertOutboxEmails, type OutboxEmail } from '../email/outbox.repository.ts';
+import { insertOutboxEmail, insertOutboxEmails, waitsForBatch, type OutboxEmail, type OutboxWriting } from '../email/outbox.repository.ts';
 import { dispatchEmails } from '../email/outbox.service.ts';
 import { cacheChanged, type CacheName } from './process-cache.ts';
 
@@ -9,7 +9,11 @@ export interface Tx {
   db: Transaction<Database>;
   /** Writes an email to the outbox in this transaction; it is sent after the commit. */
   queueEmail(email: OutboxEmail): Promise<void>;
-  /** The same for many emails at once, with multi-row INSERTs; a generator's emails are rendered chunk by chunk as they are written. */
+  /**
+   * The same for many emails at once, with multi-row INSERTs; a generator's emails are rendered chunk by
+   * chunk as they are written. These are notices (a run, a close) and go as they come: a `batchKey` is
+   * not used here.
+   */
   queueEmails(emails: Iterable<OutboxEmail>): Promise<void>;
   /** Marks that this change alters what a process cache holds: every process clears it after the commit. */
   changes(cache: CacheName): void;
@@ -21,8 +25,10 @@ export interface Tx {
  */
 export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promise<T>, options: { db?: Kysely<Database> } = {}): Promise<T> {
   const outboxIds: string[] = [];
+  // Confirmations that wait for the person's others of the next minutes (src/email/batches.ts).
+  const batchedIds: string[] = [];
   const changed = new Set<CacheName>();
-  const domain = new URL(ctx.config.BASE_URL).hostname;
+  const writing: OutboxWriting = { messageDomain: new URL(ctx.config.BASE_URL).hostname, sealingSecret: ctx.config.SESSION_SECRET, batchSeconds: ctx.config.CONFIRMATION_BATCH_SECONDS };
   // options.db: a connection the caller holds (the matching run's, which holds its marketplace's lock).
   // eslint-disable-next-line no-restricted-syntax -- the one place a transaction starts; services get the Tx and pass it to repositories
   const db = options.db ?? ctx.db;
@@ -30,11 +36,12 @@ export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promis
     work({
       db: trx,
       queueEmail: async (email) => {
-        const id = await insertOutboxEmail({ db: trx }, email, domain, ctx.config.SESSION_SECRET);
-        if (id) outboxIds.push(id);
+        const id = await insertOutboxEmail({ db: trx }, email, writing);
+        if (id) (waitsForBatch(email, writing.batchSeconds) ? batchedIds : outboxIds).push(id);
       },
       queueEmails: async (emails) => {
-        outboxIds.push(...(await insertOutboxEmails({ db: trx }, emails, domain, ctx.config.SESSION_SECRET)));
+        // Many emails at once are notices (a run, a close), never confirmations: they go as they come.
+        outboxIds.push(...(await insertOutboxEmails({ db: trx }, emails, { ...writing, batchSeconds: 0 })));
       },
       changes: (cache) => {
         changed.add(cache);
@@ -43,5 +50,7 @@ export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promis
   );
   for (const cache of changed) cacheChanged(ctx, cache);
   await dispatchEmails(ctx, outboxIds);
+  // A moment after the window: the row's send_after is the database's clock, ours may lag it a little.
+  await dispatchEmails(ctx, batchedIds, writing.batchSeconds * 1000 + 1000);
   return result;
 }

@@ -58,6 +58,8 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
     EMAIL_RATE_PER_SECOND: '1000',
     // A decline's re-run starts at once in tests (120 s by default, so a party can take the decline back).
     DECLINE_RERUN_DELAY_SECONDS: '0',
+    // Confirmations go at once in tests (120 s by default); tests/integration/confirmation-batches.test.ts sets a window.
+    CONFIRMATION_BATCH_SECONDS: '0',
     ...options.env,
   });
   const ctx = createContext(config, 'test');

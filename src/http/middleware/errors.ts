@@ -5,6 +5,7 @@ import { N_, translateKnown } from '../../i18n/i18n.ts';
 import { renderPage } from '../routes/render.ts';
 import { localeOf } from './locale.ts';
 import { malformedPath } from './hostile-input.ts';
+import { escapeHtml } from '../../shared/html.ts';
 
 /**
  * The services' problems (titles and fixed details) that people meet on pages, marked for translation:
@@ -139,6 +140,3 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   }
 };
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}

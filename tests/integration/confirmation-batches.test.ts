@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { useTestEnvironment } from '../helpers/environment.ts';
+import { publishedRequest, sampleResponse } from '../helpers/factories.ts';
+import { createMailer } from '../../src/email/mailer.ts';
+import { sendOutboxEmail } from '../../src/email/outbox.service.ts';
+import { confirmationBatch } from '../../src/email/batches.ts';
+import { inTransaction } from '../../src/shared/transaction.ts';
+import { renderEmail } from '../../src/email/render.ts';
+
+describe('confirmations within a few minutes go in one email (workers running)', () => {
+  const t = useTestEnvironment({ cast: ['organizer', 'bangladesh', 'ilo', 'iom'], marketplace: true, env: { CONFIRMATION_BATCH_SECONDS: '3' } });
+
+  it('an agency answering three requests and editing one gets one email with four confirmations and four receipts; another agency gets its own', async () => {
+    const { api, env } = t;
+    const { organizer, bangladesh, ilo, iom } = t.people;
+    const titles = ['Batch one: pre-departure training', 'Batch two: diaspora bonds advice', 'Batch three: labour attachés'];
+    const requests = [];
+    for (const title of titles) requests.push(await publishedRequest(api, bangladesh, organizer, { title }));
+    const responseIds: string[] = [];
+    for (const request of requests) {
+      const created = await api('POST', `/api/v1/requests/${request.id}/responses`, { token: ilo.token, body: sampleResponse });
+      expect(created.status).toBe(201);
+      responseIds.push(created.body.id);
+    }
+    expect((await api('PATCH', `/api/v1/responses/${responseIds[0]}`, { token: ilo.token, body: { summary: 'A two-week training of trainers, revised' } })).status).toBe(200);
+    expect((await api('POST', `/api/v1/requests/${requests[1]!.id}/responses`, { token: iom.token, body: sampleResponse })).status).toBe(201);
+
+    const ilos = await env.mail.waitFor((m) => m.envelopeTo.includes(ilo.email), 20_000);
+    expect(ilos.parsed.subject).toBe(`Your response to "${titles[0]}" is submitted (and 3 more)`);
+    for (const title of titles) expect(ilos.parsed.text).toContain(`== Your response to "${title}" is submitted ==`);
+    expect(ilos.parsed.text).toContain(`== Your edit to your response to "${titles[0]}" is saved ==`);
+    expect(ilos.parsed.text).toContain('These 4 confirmations came within a few minutes of each other');
+    // The HTML carries each confirmation's own content and button, once, in one frame.
+    const html = String(ilos.parsed.html);
+    expect(html.match(/<html/g)).toHaveLength(1);
+    expect(html.match(/View your response/g)!.length).toBeGreaterThanOrEqual(4);
+    // Each submission and the edit keep their signed receipt.
+    const receipts = ilos.parsed.attachments.filter((a) => a.contentType === 'application/json');
+    expect(receipts).toHaveLength(4);
+    expect(new Set(receipts.map((a) => a.filename)).size).toBe(4);
+
+    // IOM's one confirmation goes alone, as it was written.
+    const ioms = await env.mail.waitFor((m) => m.envelopeTo.includes(iom.email), 20_000);
+    expect(ioms.parsed.subject).toBe(`Your response to "${titles[1]}" is submitted`);
+    // The government's three "we received your request" went together too; its "published" emails did not wait.
+    const received = await env.mail.waitFor((m) => m.envelopeTo.includes(bangladesh.email) && /and 2 more/.test(m.parsed.subject ?? ''), 20_000);
+    expect(received.parsed.subject).toBe(`We received your request "${titles[0]}": it awaits moderation (and 2 more)`);
+
+    // One email to ILO in all; the log says which rows went with which.
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    expect(env.mail.to(ilo.email)).toHaveLength(1);
+    const rows = await env.ctx.db.selectFrom('outbox').select(['id', 'status', 'sent_with', 'message_id']).where('to_email', '=', ilo.email).orderBy('created_at').execute();
+    expect(rows).toHaveLength(4);
+    expect(rows.every((r) => r.status === 'sent')).toBe(true);
+    const carrier = rows.find((r) => r.sent_with === null)!;
+    expect(ilos.parsed.messageId).toBe(carrier.message_id);
+    expect(rows.filter((r) => r.sent_with === carrier.id)).toHaveLength(3);
+    const log = await api('GET', `/api/v1/emails?q=${encodeURIComponent(ilo.email)}`, { token: organizer.token });
+    expect(log.status).toBe(200);
+    expect(log.body.items.filter((e: { sentWith: string | null }) => e.sentWith === carrier.id)).toHaveLength(3);
+    const page = await t.pages.organizer.get(`/organizer/emails?q=${encodeURIComponent(ilo.email)}`);
+    expect(page.html.match(/in one email with the person’s other confirmations/g)).toHaveLength(3);
+
+    // After the window a new confirmation is a new email.
+    const later = await publishedRequest(api, bangladesh, organizer, { title: 'Batch four: remittance costs' });
+    expect((await api('POST', `/api/v1/requests/${later.id}/responses`, { token: ilo.token, body: sampleResponse })).status).toBe(201);
+    const second = await env.mail.waitFor((m) => m.envelopeTo.includes(ilo.email) && m.id !== ilos.id, 20_000);
+    expect(second.parsed.subject).toBe('Your response to "Batch four: remittance costs" is submitted');
+  });
+});
+
+describe('confirmation batches, step by step (no workers)', () => {
+  const t = useTestEnvironment({ workers: false, env: { CONFIRMATION_BATCH_SECONDS: '60' } });
+  const to = 'focal@unitar.example';
+  const queueConfirmation = (key: string, subject: string) =>
+    inTransaction(t.env.ctx, async (tx) => {
+      await tx.queueEmail({ idempotencyKey: key, template: 'test-confirmation', to, batchKey: confirmationBatch('fr', to), ...renderEmail({ subject, paragraphs: [`${subject}.`] }, 'fr') });
+    });
+  const rowsOf = () => t.env.ctx.db.selectFrom('outbox').select(['id', 'status', 'sent_with', 'last_error', 'attempts']).where('to_email', '=', to).orderBy('created_at').execute();
+  const due = () => t.env.ctx.db.updateTable('outbox').set({ send_after: new Date(Date.now() - 60_000) }).where('to_email', '=', to).execute();
+
+  it('waits for its window, takes the others with it, survives a refusal and a dead worker, and never sends one twice', async () => {
+    const mailer = createMailer(`smtp://127.0.0.1:${t.env.mail.port}`);
+    try {
+      await queueConfirmation('c1', 'Premier');
+      await queueConfirmation('c2', 'Deuxième');
+      const [first, second] = await rowsOf();
+      // Not before its time.
+      expect(await sendOutboxEmail(t.env.ctx, mailer, first!.id)).toBe('skipped');
+      expect(t.env.mail.to(to)).toHaveLength(0);
+
+      // The SMTP server refuses for now: both rows wait again, with the answer.
+      await due();
+      t.env.mail.failWith = { code: 451, message: 'Try again later' };
+      await expect(sendOutboxEmail(t.env.ctx, mailer, first!.id)).rejects.toThrow(/not sent yet/);
+      expect((await rowsOf()).map((r) => [r.status, r.last_error?.includes('451')])).toEqual([
+        ['pending', true],
+        ['pending', true],
+      ]);
+      t.env.mail.failWith = null;
+
+      // A worker died after taking both rows: once their lease is over, the next job takes both again.
+      await t.env.ctx.db.updateTable('outbox').set({ status: 'sending', claimed_at: new Date(Date.now() - 10 * 60_000) }).where('to_email', '=', to).execute();
+      await queueConfirmation('c3', 'Troisième');
+      await due();
+      expect(await sendOutboxEmail(t.env.ctx, mailer, second!.id)).toBe('sent');
+      const mails = t.env.mail.to(to);
+      expect(mails).toHaveLength(1);
+      // Written in the person's language (the batch key's), oldest first.
+      expect(mails[0]!.parsed.subject).toBe('Premier (et 2 de plus)');
+      const text = mails[0]!.parsed.text!;
+      expect(text.indexOf('== Premier ==')).toBeLessThan(text.indexOf('== Deuxième =='));
+      expect(text.indexOf('== Deuxième ==')).toBeLessThan(text.indexOf('== Troisième =='));
+      const rows = await rowsOf();
+      expect(rows.map((r) => r.status)).toEqual(['sent', 'sent', 'sent']);
+      expect(rows.map((r) => r.sent_with)).toEqual([second!.id, null, second!.id]);
+      // The others' own jobs find nothing to do.
+      expect(await sendOutboxEmail(t.env.ctx, mailer, first!.id)).toBe('skipped');
+      expect(t.env.mail.to(to)).toHaveLength(1);
+
+      // A permanent refusal fails every row of the batch, with the answer; each can be resent alone.
+      await queueConfirmation('c4', 'Quatrième');
+      await queueConfirmation('c5', 'Cinquième');
+      await due();
+      const [, , , fourth, fifth] = await rowsOf();
+      t.env.mail.failWith = { code: 550, message: 'Mailbox unavailable' };
+      await expect(sendOutboxEmail(t.env.ctx, mailer, fifth!.id)).rejects.toThrow(/failed/);
+      expect((await rowsOf()).slice(3).map((r) => [r.status, r.last_error?.includes('550')])).toEqual([
+        ['failed', true],
+        ['failed', true],
+      ]);
+      expect(fourth!.id).not.toBe(fifth!.id);
+    } finally {
+      t.env.mail.failWith = null;
+      mailer.close();
+    }
+  });
+});
