@@ -43,7 +43,7 @@ export function composeBatch(batchKey: string, rows: BatchedRow[]): RenderedEmai
   const email = renderEmail(
     {
       subject: t(locale, '{{first}} (and {{count}} more)', { first: ordered[0]!.subject, count: ordered.length - 1 }),
-      paragraphs: [t(locale, 'These {{count}} confirmations came within a few minutes of each other, so they come in one email.', { count: ordered.length })],
+      paragraphs: [t(locale, 'These confirmations came within a few minutes of each other, so they come in one email.')],
       sections: ordered.map((row) => ({
         title: singleLine(row.subject),
         text: emailContentText(row.text_body),

@@ -128,7 +128,23 @@ const labels: Record<string, string> = {
   day: N_('Day'),
 };
 
+/** The cells of the agenda's rows (`session-3-title`, `role-0-organization`), as "Session 4, title". */
+const rowLabels: Record<string, string> = { session: N_('Session {{n}}, {{column}}'), role: N_('Role {{n}}, {{column}}') };
+const columnLabels: Record<string, string> = {
+  code: N_('code'),
+  title: N_('title'),
+  date: N_('date'),
+  start: N_('start'),
+  end: N_('end'),
+  session: N_('session'),
+  organization: N_('organization'),
+  role: N_('role'),
+  note: N_('note'),
+};
+
 function labelFor(field: string, locale: string): string {
+  const cell = /^(session|role)-(\d+)-(\w+)$/.exec(field);
+  if (cell) return t(locale, rowLabels[cell[1]!]!, { n: Number(cell[2]) + 1, column: t(locale, columnLabels[cell[3]!] ?? cell[3]!) });
   const label = labels[field];
   return label ? t(locale, label) : field;
 }
@@ -183,16 +199,12 @@ const fieldMessages: Array<[RegExp, string]> = [
   [/^must be later than the current deadline \(([^)]+)\)$/, N_('must be later than the current deadline ({{deadline}})')],
   [/^does not exist in (\S+)$/, N_('does not exist in {{zone}}')],
   [/^is not a registered organization \((.+)\)$/, N_('is not a registered organization ({{organization}})')],
-  [/^line (\d+) must have (\d+) parts separated by \|$/, N_('line {{line}} must have {{parts}} parts separated by |')],
-  [/^line (\d+) names session (.+), which is not in the agenda$/, N_('line {{line}} names session {{code}}, which is not in the agenda')],
+  [/^names session (.+), which is not in the agenda$/, N_('names session {{code}}, which is not in the agenda')],
+  [/^must be a short code such as 1\.2$/, N_('must be a short code such as 1.2')],
 ];
 
 export function translateFieldMessage(message: string, locale: string): string {
   if (locale === 'en') return /^must be one of .+$/.test(message) ? 'must be one of the options offered' : message;
-  const sessionLine = /^session line (\d+), (\w+): (.+)$/.exec(message);
-  if (sessionLine) {
-    return t(locale, 'session line {{line}}, {{field}}: {{message}}', { line: sessionLine[1]!, field: sessionLine[2]!, message: translateFieldMessage(sessionLine[3]!, locale) });
-  }
   for (const [pattern, key] of fieldMessages) {
     const match = pattern.exec(message);
     if (!match) continue;

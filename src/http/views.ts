@@ -97,7 +97,6 @@ export function configureViews(app: Express): nunjucks.Environment {
   env.addFilter('localDate', function (this: FilterThis, d: string | null) {
     return d ? formatDate(d, localeOf(this)) : '';
   });
-  env.addFilter('isoDate', (d: Date | null) => (d ? d.toISOString() : ''));
   env.addFilter('country', function (this: FilterThis, code: string) {
     return countryName(code, localeOf(this));
   });

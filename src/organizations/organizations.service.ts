@@ -135,6 +135,16 @@ export async function listOrganizations(ctx: AppContext, actorOrNull: Actor | nu
   return listOrganizationsWithMembers(ctx, status);
 }
 
+/**
+ * Why the secretariat rejected the person's own organization (they are its member, active or waiting),
+ * for their account page; null when it was not rejected.
+ */
+export async function rejectionReasonForMember(ctx: AppContext, actor: Actor): Promise<string | null> {
+  const organization = actor.affiliation?.organization;
+  if (!organization || organization.status !== 'rejected') return null;
+  return (await findOrganization(ctx, organization.id))?.rejection_reason ?? null;
+}
+
 /** The organizations a person may name as theirs (the account page suggests them as they type). */
 export async function listJoinableOrganizations(ctx: AppContext) {
   return searchOrganizations(ctx);

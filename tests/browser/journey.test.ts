@@ -62,11 +62,23 @@ describe('the whole journey through the pages', () => {
     // The matching runs right after the deadline in this journey: no review window.
     await organizer.getByLabel('Review window, in hours').fill('0');
     await organizer.getByLabel(/^Rooms/).fill('Room A\nRoom B');
-    await organizer.getByLabel(/^Sessions/).fill('1.2 | Temporary labour migration | 2027-07-10 15:00 | 2027-07-10 18:00');
+    // The agenda, row by row: a session, and the ILO's role in it picked from the list.
+    const session = organizer.getByRole('group', { name: 'Session 1', exact: true });
+    await session.getByLabel('Code').fill('1.2');
+    await session.getByLabel('Title').fill('Temporary labour migration');
+    await session.getByLabel('Date').fill('2027-07-10');
+    await session.getByLabel('Start').fill('15:00');
+    await session.getByLabel('End').fill('18:00');
+    const role = organizer.getByRole('group', { name: 'Role 1', exact: true });
+    await role.getByLabel('Session').fill('1.2');
+    await role.getByLabel('Organization').selectOption({ label: 'International Labour Organization (ILO)' });
+    await role.getByLabel('Role').selectOption({ label: 'speaker' });
     await check(organizer, 'marketplace form');
     await snap(organizer, 'journey-a1-new-marketplace');
     await organizer.getByRole('button', { name: 'Create the marketplace' }).click();
     await organizer.waitForURL(`${t.env.baseUrl}/m/gfmd-2007`);
+    const agenda = (await t.api('GET', '/api/v1/marketplaces/gfmd-2007')).body.sessions;
+    expect(agenda).toEqual([expect.objectContaining({ code: '1.2', title: 'Temporary labour migration', roles: [expect.objectContaining({ organizationName: 'International Labour Organization (ILO)', role: 'speaker' })] })]);
 
     // A focal point posts a request.
     const focal = await signIn('focal@mole.gov.bd');

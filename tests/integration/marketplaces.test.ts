@@ -24,6 +24,22 @@ const brussels = {
   ],
 };
 
+/** The agenda's rows as the marketplace form sends them: parallel fields, one per column, with the spare empty rows. */
+function agendaRows(sessions: string[][], roles: string[][]): Record<string, string[]> {
+  const column = (rows: string[][], i: number, spare: number) => [...rows.map((r) => r[i]!), ...Array.from({ length: spare }, () => '')];
+  return {
+    sessionCode: column(sessions, 0, 2),
+    sessionTitle: column(sessions, 1, 2),
+    sessionDate: column(sessions, 2, 2),
+    sessionStart: column(sessions, 3, 2),
+    sessionEnd: column(sessions, 4, 2),
+    roleSession: column(roles, 0, 3),
+    roleOrganization: column(roles, 1, 3),
+    roleKind: column(roles, 2, 3),
+    roleNote: column(roles, 3, 3),
+  };
+}
+
 /** The Brussels edition under its own address, created through the API: each test edits one of its own. */
 async function brusselsEdition(slug: string): Promise<string> {
   const created = await t.api('POST', '/api/v1/marketplaces', { token: t.people.organizer.token, body: { ...brussels, slug } });
@@ -112,13 +128,15 @@ describe('marketplaces', () => {
         sideMeetingsFrom: '09:00',
         sideMeetingsUntil: '18:00',
         rooms: 'Room 1\nRoom 2',
-        sessions: '1.1 | Protecting migrants | 2008-10-29 09:00 | 2008-10-29 12:00\nbroken line',
-        roles: '',
+        ...agendaRows([['1.1', 'Protecting migrants', '2008-10-29', '09:00', '12:00'], ['', 'A session without its code', '2008-10-29', '14:00', '15:00']], []),
       },
       { formPage: '/organizer/marketplaces/new' },
     );
     expect(response.status).toBe(422);
-    expect(response.html).toContain('Sessions: line 2 must have 4 parts');
+    // Beside the cell, and in the summary with a link to it; the rows come back as typed.
+    expect(response.html).toMatch(/id="session-1-code-error"[^>]*>.*must be a short code such as 1\.2/s);
+    expect(response.html).toContain('<a href="#session-1-code">Session 2, code: must be a short code such as 1.2</a>');
+    expect(response.html).toContain('value="A session without its code"');
     expect(response.html).toContain('value="GFMD 2008 Manila"');
 
     const fixed = await browser.post(
@@ -135,8 +153,7 @@ describe('marketplaces', () => {
         sideMeetingsFrom: '09:00',
         sideMeetingsUntil: '18:00',
         rooms: 'Room 1',
-        sessions: '1.1 | Protecting migrants | 2008-10-29 09:00 | 2008-10-29 12:00',
-        roles: '',
+        ...agendaRows([['1.1', 'Protecting migrants', '2008-10-29', '09:00', '12:00']], []),
       },
       { formPage: '/organizer/marketplaces/new' },
     );
@@ -157,8 +174,7 @@ describe('marketplaces', () => {
         sideMeetingsFrom: '09:00',
         sideMeetingsUntil: '18:00',
         rooms: 'Room 1',
-        sessions: '1.1 | Protecting migrants | 2008-10-29 09:00 | 2008-10-29 12:00',
-        roles: '1.1 | International Labour Organization (ILO) | speaker',
+        ...agendaRows([['1.1', 'Protecting migrants', '2008-10-29', '09:00', '12:00']], [['1.1', t.people.ilo.organizationId!, 'speaker', '']]),
       },
       { formPage: '/organizer/marketplaces/new' },
     );
@@ -168,6 +184,98 @@ describe('marketplaces', () => {
     expect(stored.body.responseDeadline).toBe('2008-09-15T17:00:00+08:00');
     expect(stored.body.meetingMinutes).toBe(45);
     expect(stored.body.sessions[0].roles[0].organizationName).toBe('International Labour Organization (ILO)');
+  });
+
+  it('the agenda is edited as rows: each session and role shows in its cells with its note, mistakes are named beside their cells, and a form without the rows keeps the agenda', async () => {
+    const slug = await brusselsEdition('gfmd-2007-agenda-rows');
+    const stored = await t.api('PATCH', `/api/v1/marketplaces/${slug}`, {
+      token: t.people.organizer.token,
+      body: {
+        sessions: [
+          { ...brussels.sessions[0]!, roles: [{ organizationId: t.people.ilo.organizationId, role: 'rapporteur', note: 'Spain asked the ILO to act as rapporteur.' }] },
+          { code: 'CSD', title: 'Civil Society Day', startsAt: '2007-07-09T09:00', endsAt: '2007-07-09T18:00', roles: [] },
+        ],
+      },
+    });
+    expect(stored.status).toBe(200);
+    const browser = t.pages.organizer;
+    const page = await browser.get(`/organizer/marketplaces/${slug}/edit`);
+    expect(page.status).toBe(200);
+    // Rows of cells, not text to split: the session's date and times in the forum's zone, the role's organization picked from the list.
+    // In the order they happen: the Civil Society Day first.
+    expect(page.html).toMatch(/id="session-0-code" name="sessionCode" type="text" value="CSD"/);
+    expect(page.html).toMatch(/id="session-1-code" name="sessionCode" type="text" value="1\.2"/);
+    expect(page.html).toMatch(/id="session-1-date" name="sessionDate" type="date" value="2007-07-10"/);
+    expect(page.html).toMatch(/id="session-1-start" name="sessionStart" type="time" value="15:00"/);
+    expect(page.html).toMatch(new RegExp(`<option value="${t.people.ilo.organizationId}" selected>International Labour Organization \\(ILO\\)</option>`));
+    expect(page.html).toMatch(/<option value="rapporteur" selected>rapporteur<\/option>/);
+    expect(page.html).toContain('value="Spain asked the ILO to act as rapporteur."');
+    expect(page.html).not.toContain('capacity_building');
+
+    // Saving the page as it came keeps every session, role and note (the text areas dropped notes).
+    const fields = (html: string) => {
+      const values: Record<string, string[]> = {};
+      for (const m of html.matchAll(/<input id="(?:session|role)-\d+-\w+" name="(\w+)" type="\w+" value="([^"]*)"/g)) (values[m[1]!] ??= []).push(m[2]!.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&'));
+      for (const m of html.matchAll(/<select id="role-\d+-\w+" name="(\w+)"[^>]*>([\s\S]*?)<\/select>/g)) (values[m[1]!] ??= []).push(/<option value="([^"]*)" selected>/.exec(m[2]!)?.[1] ?? '');
+      return values;
+    };
+    const form = fields(page.html);
+    const base = {
+      name: 'GFMD 2007 Brussels',
+      slug,
+      timeZone: 'Europe/Brussels',
+      opensAtDate: '2007-05-18',
+      opensAtTime: '00:00',
+      responseDeadlineDate: '2007-06-20',
+      responseDeadlineTime: '17:00',
+      forumStartsAt: '2007-07-09',
+      forumEndsAt: '2007-07-11',
+      meetingMinutes: '30',
+      sideMeetingsFrom: '09:00',
+      sideMeetingsUntil: '18:00',
+      rooms: 'Room A\nRoom B',
+    };
+    const saved = await browser.post(`/organizer/marketplaces/${slug}/edit`, { ...base, ...form });
+    expect(saved.status).toBe(303);
+    const afterSave = await t.api('GET', `/api/v1/marketplaces/${slug}`);
+    expect(afterSave.body.sessions.map((s: { code: string }) => s.code).sort()).toEqual(['1.2', 'CSD']);
+    expect(afterSave.body.sessions.find((s: { code: string }) => s.code === '1.2').roles).toEqual([
+      expect.objectContaining({ organizationId: t.people.ilo.organizationId, role: 'rapporteur', note: 'Spain asked the ILO to act as rapporteur.' }),
+    ]);
+
+    // A role naming a session not in the agenda, a role without its organization, and a session ending before it starts: all named in one round, beside their cells.
+    const wrong = await browser.post(`/organizer/marketplaces/${slug}/edit`, {
+      ...base,
+      ...agendaRows(
+        [
+          ['1.2', 'Temporary labour migration', '2007-07-10', '15:00', '18:00'],
+          ['2.1', 'Remittances', '2007-07-10', '16:00', '15:00'],
+        ],
+        [
+          ['9.9', t.people.ilo.organizationId!, 'speaker', ''],
+          ['1.2', '', 'chair', 'A chair to be named'],
+        ],
+      ),
+    });
+    expect(wrong.status).toBe(422);
+    expect(wrong.html).toMatch(/id="role-0-session-error"[^>]*>.*names session 9\.9, which is not in the agenda/s);
+    expect(wrong.html).toMatch(/id="role-1-organization-error"[^>]*>.*is required/s);
+    expect(wrong.html).toContain('value="A chair to be named"');
+    // Nothing was stored.
+    expect((await t.api('GET', `/api/v1/marketplaces/${slug}`)).body.sessions).toHaveLength(2);
+    const ends = await browser.post(`/organizer/marketplaces/${slug}/edit`, { ...base, ...agendaRows([['2.1', 'Remittances', '2007-07-10', '16:00', '15:00']], []) });
+    expect(ends.status).toBe(422);
+    expect(ends.html).toMatch(/id="session-0-end-error"[^>]*>.*must be after the start/s);
+
+    // In French, the cell's name and the message are French.
+    const french = t.pages.organizer;
+    french.setCookie('lang', 'fr');
+    const frenchWrong = await french.post(`/organizer/marketplaces/${slug}/edit`, { ...base, ...agendaRows([['1.2', 'Temporary labour migration', '2007-07-10', '15:00', '18:00']], [['9.9', t.people.ilo.organizationId!, 'speaker', '']]) });
+    expect(frenchWrong.html).toMatch(/Rôle 1, séance\s:\sdésigne la séance 9\.9, qui n’est pas au programme/);
+
+    // A tab opened before the rows existed sends no agenda fields: the stored agenda stays.
+    expect((await browser.post(`/organizer/marketplaces/${slug}/edit`, base)).status).toBe(303);
+    expect((await t.api('GET', `/api/v1/marketplaces/${slug}`)).body.sessions).toHaveLength(2);
   });
 
   it('a provider cannot open the organizer pages', async () => {

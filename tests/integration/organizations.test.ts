@@ -202,5 +202,13 @@ describe('rejecting an organization', () => {
     expect(again.status).toBe(409);
     // The member cannot act for it.
     expect((await t.api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: focal.token, body: sampleRequest })).status).toBe(403);
+    // Their account page says so, with the reason and what they can do; nobody else's does.
+    const account = await t.pageAs(focal).get('/account/organization');
+    expect(account.html).toContain('The forum secretariat did not verify Unknown Development Agency (reject test), so it cannot post requests or respond.');
+    expect(account.html).toContain('Reason: We could not find this agency in any register.');
+    expect(account.html).toContain('name your organization again below');
+    expect((await t.pages.organizer.get('/account/organization')).html).not.toContain('We could not find this agency');
+    // The secretariat's list says when each organization registered, in the reader's zone.
+    expect((await page.get('/organizer/organizations?status=rejected')).html).toMatch(/<th scope="col">Registered<\/th>/);
   });
 });

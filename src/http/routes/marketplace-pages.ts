@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.ts';
 import { requireActor } from '../../auth/actor.ts';
 import { setOrganizationBody, organizationKindLabels, organizationKinds } from '../../organizations/organizations.schemas.ts';
-import { listJoinableOrganizations, setMyOrganization } from '../../organizations/organizations.service.ts';
+import { listJoinableOrganizations, rejectionReasonForMember, setMyOrganization } from '../../organizations/organizations.service.ts';
 import { getPublicMarketplace, listMarketplaces } from '../../marketplaces/marketplaces.service.ts';
 import { browseRequestsQuery, changeDeadlineBody, createRequestBody, requestCategories, requestCategoryLabels, rejectRequestBody, updateRequestBody } from '../../requests/requests.schemas.ts';
 import { browseRequests, listPublicThemes, changeRequestDeadline, previewEarlierDeadline, deadlineProblems, createRequest, getRequest, listRequestHistory, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
@@ -100,6 +100,7 @@ export function marketplacePages(ctx: AppContext): Router {
         errors,
         formError,
         organizations: await listJoinableOrganizations(ctx),
+        rejectionReason: req.actor ? await rejectionReasonForMember(ctx, req.actor) : null,
         kinds: organizationKinds.map((value) => ({ value, label: t(req.locale, organizationKindLabels[value]) })),
         countries: allCountries(req.locale).map((c) => ({ value: c.code, label: c.name })),
       },

@@ -2,11 +2,12 @@ import { outboxQuery } from '../../email/outbox.schemas.ts';
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.ts';
 import { requireOrganizer } from '../../auth/actor.ts';
-import { approveMembership, listOrganizations, rejectOrganization, verifyOrganization } from '../../organizations/organizations.service.ts';
+import { approveMembership, listJoinableOrganizations, listOrganizations, rejectOrganization, verifyOrganization } from '../../organizations/organizations.service.ts';
 import { canApproveMembership, canRejectOrganization, canVerifyOrganization } from '../../organizations/organizations.policy.ts';
 import { organizationListQuery, rejectOrganizationBody } from '../../organizations/organizations.schemas.ts';
 import { canResendEmail } from '../../email/outbox.policy.ts';
-import { createMarketplaceBody, updateMarketplaceBody } from '../../marketplaces/marketplaces.schemas.ts';
+import { createMarketplaceBody, sessionRoles, updateMarketplaceBody } from '../../marketplaces/marketplaces.schemas.ts';
+import { sessionRoleLabels } from '../views.ts';
 import { createMarketplace, findMarketplace, getMarketplace, updateMarketplace, type MarketplaceDetail } from '../../marketplaces/marketplaces.service.ts';
 import { changeDeadlineBody } from '../../requests/requests.schemas.ts';
 import { extendMarketplaceDeadline } from '../../requests/requests.service.ts';
@@ -30,28 +31,78 @@ function lines(value: unknown): string[] {
     .filter(Boolean);
 }
 
-/** A line-per-item text area as a list of fields; a line with the wrong number of parts is reported by line. */
-function splitLines(value: unknown, field: string, parts: number): { rows: string[][]; errors: Array<{ path: string; message: string }> } {
-  const rows: string[][] = [];
-  const errors: Array<{ path: string; message: string }> = [];
-  lines(value).forEach((line, i) => {
-    const cells = line.split('|').map((c) => c.trim());
-    if (cells.length !== parts) errors.push({ path: field, message: `line ${i + 1} must have ${parts} parts separated by |` });
-    rows.push(cells);
-  });
-  return { rows, errors };
+/** A row of the agenda's sessions as the form sends it (parallel fields, one per column). */
+export interface SessionRow {
+  code: string;
+  title: string;
+  date: string;
+  start: string;
+  end: string;
 }
 
-/** The marketplace form's fields as the API's body. */
-function marketplaceFormToInput(values: FormValues) {
-  const sessions = splitLines(values.sessions, 'sessions', 4);
-  const roles = splitLines(values.roles, 'roles', 3);
-  const lineErrors = [...sessions.errors, ...roles.errors];
-  const codes = new Set(sessions.rows.map((r) => r[0]));
-  roles.rows.forEach(([code], i) => {
-    if (!codes.has(code)) lineErrors.push({ path: 'roles', message: `line ${i + 1} names session ${code}, which is not in the agenda` });
-  });
-  if (lineErrors.length) throw new AppError(422, 'validation-failed', 'Invalid input', 'Some fields need attention.', lineErrors);
+/** A role in a session as the form sends it: the session's code, the organization's id picked from the list, the role, a note. */
+export interface RoleRow {
+  session: string;
+  organization: string;
+  role: string;
+  note: string;
+}
+
+/** Parallel fields of a form (name[] per column) as rows; `columns` maps each row key to its field. */
+function rowsOf<K extends string>(values: FormValues, columns: Record<K, string>): Array<Record<K, string>> {
+  const keys = Object.keys(columns) as K[];
+  const cells = keys.map((key) => list(values[columns[key]]));
+  const n = Math.max(0, ...cells.map((c) => c.length));
+  return Array.from({ length: n }, (_, i) => Object.fromEntries(keys.map((key, k) => [key, (cells[k]![i] ?? '').trim()])) as Record<K, string>);
+}
+
+export const sessionRowsOf = (values: FormValues): SessionRow[] => rowsOf(values, { code: 'sessionCode', title: 'sessionTitle', date: 'sessionDate', start: 'sessionStart', end: 'sessionEnd' });
+export const roleRowsOf = (values: FormValues): RoleRow[] => rowsOf(values, { session: 'roleSession', organization: 'roleOrganization', role: 'roleKind', note: 'roleNote' });
+
+/**
+ * The agenda's rows as the API's sessions, with where each came from (to put the API's errors beside
+ * the right cell: `session-3-title`, `role-5-organization`) and the mistakes only the form can make (a
+ * role naming a session that is not in the agenda, a role row without its organization). Empty rows
+ * are left out. Undefined when the form has no agenda fields (a tab opened before they existed): the
+ * stored agenda is kept as it is.
+ */
+function agendaOf(values: FormValues) {
+  if (values.sessionCode === undefined && values.roleSession === undefined) return undefined;
+  const sessions = sessionRowsOf(values)
+    .map((row, index) => ({ row, index }))
+    .filter(({ row }) => Object.values(row).some(Boolean));
+  const roles = roleRowsOf(values)
+    .map((row, index) => ({ row, index }))
+    .filter(({ row }) => row.session || row.organization || row.role || row.note);
+  const problems: Array<{ path: string; message: string }> = [];
+  const codes = new Set(sessions.map(({ row }) => row.code));
+  for (const { row, index } of roles) {
+    if (!row.session) problems.push({ path: `role-${index}-session`, message: 'is required' });
+    else if (!codes.has(row.session)) problems.push({ path: `role-${index}-session`, message: `names session ${row.session}, which is not in the agenda` });
+    if (!row.organization) problems.push({ path: `role-${index}-organization`, message: 'is required' });
+  }
+  const at = (date: string, time: string) => (date && time ? `${date}T${time}` : date);
+  /** For each session sent to the API, its form row, and the form rows of its roles in the order sent. */
+  const origin = sessions.map(({ row, index }) => ({ index, roles: roles.filter((r) => r.row.session === row.code && row.code).map((r) => r.index) }));
+  return {
+    problems,
+    origin,
+    sessions: sessions.map(({ row }) => ({
+      code: row.code,
+      title: row.title,
+      startsAt: at(row.date, row.start),
+      endsAt: at(row.date, row.end),
+      roles: roles
+        .filter((r) => r.row.session === row.code && row.code && r.row.organization)
+        .map(({ row: role }) => ({ organizationId: role.organization, role: role.role, ...(role.note ? { note: role.note } : {}) })),
+    })),
+  };
+}
+
+type Agenda = ReturnType<typeof agendaOf>;
+
+/** The marketplace form's fields as the API's body (`agenda`: its rows, from agendaOf). */
+function marketplaceFormToInput(values: FormValues, agenda: Agenda) {
   const opensAtDate = str(values.opensAtDate).trim();
   const deadlineDate = str(values.responseDeadlineDate).trim();
   return {
@@ -76,13 +127,7 @@ function marketplaceFormToInput(values: FormValues) {
       .filter((w) => w.date || w.label)
       .map((w) => ({ startsAt: `${w.date}${w.from ? `T${w.from}` : ''}`, endsAt: `${w.date}${w.until ? `T${w.until}` : ''}`, label: w.label })),
     rooms: lines(values.rooms),
-    sessions: sessions.rows.map(([code, title, startsAt, endsAt]) => ({
-      code: code ?? '',
-      title: title ?? '',
-      startsAt: (startsAt ?? '').replace(' ', 'T'),
-      endsAt: (endsAt ?? '').replace(' ', 'T'),
-      roles: roles.rows.filter(([c]) => c === code).map(([, organization, role]) => ({ organization: organization ?? '', role: role ?? '' })),
-    })),
+    ...(agenda ? { sessions: agenda.sessions } : {}),
   };
 }
 
@@ -99,29 +144,36 @@ export function windowRowsOf(values: FormValues): Array<{ date: string; from: st
 /** Errors of nested API paths shown beside the text area they came from, with the line. */
 const marketplaceAliases = { opensAt: 'opensAtDate', responseDeadline: 'responseDeadlineDate' };
 
-function mapSessionErrors(error: AppError): AppError {
+/** The agenda's form-only mistakes, when the rest of the form was fine. */
+function requireNoProblems(agenda: Agenda): void {
+  if (agenda?.problems.length) throw new AppError(422, 'validation-failed', 'Invalid input', 'Some fields need attention.', agenda.problems);
+}
+
+/**
+ * The API's errors of nested paths put beside the cell they came from (a window's row, a session's
+ * or a role's cell), with the form-only mistakes of the agenda first, so that every mistake comes in
+ * one round.
+ */
+function mapAgendaErrors(error: AppError, agenda: Agenda): AppError {
   if (!error.errors) return error;
-  return new AppError(
-    error.status,
-    error.type,
-    error.title,
-    error.detail,
-    error.errors.map((e) => {
-      const w = /^noMeetingWindows\.(\d+)\.(\w+)$/.exec(e.path);
-      if (w) return { path: 'noMeetingWindows', message: `row ${Number(w[1]) + 1}, ${w[2] === 'label' ? 'what happens then' : w[2] === 'startsAt' ? 'date or start' : 'end'}: ${e.message}` };
-      const m = /^sessions\.(\d+)\.(roles\.\d+\.)?(\w+)$/.exec(e.path);
-      if (!m) return e;
-      return { path: m[2] ? 'roles' : 'sessions', message: `session line ${Number(m[1]) + 1}, ${m[3]}: ${e.message}` };
-    }),
-  );
+  const sessionColumns: Record<string, string> = { code: 'code', title: 'title', startsAt: 'date', endsAt: 'end' };
+  const mapped = error.errors.map((e) => {
+    const w = /^noMeetingWindows\.(\d+)\.(\w+)$/.exec(e.path);
+    if (w) return { path: 'noMeetingWindows', message: `row ${Number(w[1]) + 1}, ${w[2] === 'label' ? 'what happens then' : w[2] === 'startsAt' ? 'date or start' : 'end'}: ${e.message}` };
+    const role = /^sessions\.(\d+)\.roles\.(\d+)\.(\w+)$/.exec(e.path);
+    const roleRow = role ? agenda?.origin[Number(role[1])]?.roles[Number(role[2])] : undefined;
+    if (role && roleRow !== undefined) return { path: `role-${roleRow}-${role[3] === 'role' ? 'role' : role[3] === 'note' ? 'note' : 'organization'}`, message: e.message };
+    const session = /^sessions\.(\d+)\.(\w+)$/.exec(e.path);
+    const sessionRow = session ? agenda?.origin[Number(session[1])]?.index : undefined;
+    if (session && sessionRow !== undefined) return { path: `session-${sessionRow}-${sessionColumns[session[2]!] ?? 'code'}`, message: e.message };
+    return e;
+  });
+  const problems = agenda?.problems ?? [];
+  return new AppError(error.status, error.type, error.title, error.detail, [...problems.filter((p) => !mapped.some((m) => m.path === p.path)), ...mapped]);
 }
 
 function marketplaceToFormValues({ marketplace: m, rooms, sessions }: MarketplaceDetail): FormValues {
   const tz = m.time_zone;
-  const local = (d: Date) => {
-    const l = instantToLocal(d, tz);
-    return `${l.date} ${l.time}`;
-  };
   return {
     name: m.name,
     slug: m.slug,
@@ -152,8 +204,44 @@ function marketplaceToFormValues({ marketplace: m, rooms, sessions }: Marketplac
       return { noMeetingDate: rows.map((r) => r.date), noMeetingFrom: rows.map((r) => r.from), noMeetingUntil: rows.map((r) => r.until), noMeetingLabel: rows.map((r) => r.label) };
     })(),
     rooms: rooms.map((r) => r.name).join('\n'),
-    sessions: sessions.map((s) => `${s.code} | ${s.title} | ${local(s.starts_at)} | ${local(s.ends_at)}`).join('\n'),
-    roles: sessions.flatMap((s) => s.roles.map((r) => `${s.code} | ${r.organizationName} | ${r.role}`)).join('\n'),
+    sessionCode: sessions.map((s) => s.code),
+    sessionTitle: sessions.map((s) => s.title),
+    sessionDate: sessions.map((s) => instantToLocal(s.starts_at, tz).date),
+    sessionStart: sessions.map((s) => instantToLocal(s.starts_at, tz).time),
+    sessionEnd: sessions.map((s) => instantToLocal(s.ends_at, tz).time),
+    roleSession: sessions.flatMap((s) => s.roles.map(() => s.code)),
+    roleOrganization: sessions.flatMap((s) => s.roles.map((r) => r.organizationId)),
+    roleKind: sessions.flatMap((s) => s.roles.map((r) => r.role)),
+    roleNote: sessions.flatMap((s) => s.roles.map((r) => r.note ?? '')),
+  };
+}
+
+/** Rows as sent, without the empty ones at the end (a row's number names its errors), and `spare` empty rows to add more. */
+function withSpareRows<R extends object>(rows: R[], empty: R, spare: number): R[] {
+  let end = rows.length;
+  while (end > 0 && Object.values(rows[end - 1]!).every((v) => !v)) end--;
+  return [...rows.slice(0, end), ...Array.from({ length: spare }, () => ({ ...empty }))];
+}
+
+/**
+ * The agenda's rows for the form, and the lists its cells pick from: the organizations (those that may
+ * join, and any the stored agenda already names), the roles in the page's language, and the session
+ * codes the rows hold.
+ */
+async function agendaFormRows(ctx: AppContext, locale: string, slug: string | null, values: FormValues) {
+  const sessionRows = withSpareRows(sessionRowsOf(values), { code: '', title: '', date: '', start: '', end: '' }, 2);
+  const roleRows = withSpareRows(roleRowsOf(values), { session: '', organization: '', role: '', note: '' }, 3);
+  const organizations = new Map((await listJoinableOrganizations(ctx)).map((o) => [o.id, o.name]));
+  if (slug) {
+    const stored = await getMarketplace(ctx, slug);
+    for (const session of stored.sessions) for (const role of session.roles) if (!organizations.has(role.organizationId)) organizations.set(role.organizationId, role.organizationName);
+  }
+  return {
+    sessionRows,
+    roleRows,
+    sessionCodes: [...new Set(sessionRows.map((r) => r.code).filter(Boolean))],
+    organizationOptions: [...organizations].map(([value, label]) => ({ value, label })).sort((a, b) => a.label.localeCompare(b.label)),
+    roleOptions: sessionRoles.map((value) => ({ value, label: t(locale, sessionRoleLabels[value]!) })),
   };
 }
 
@@ -212,7 +300,7 @@ export function organizerPages(ctx: AppContext): Router {
     res.redirect(303, '/organizer/organizations?notice=done');
   });
 
-  const showForm = (req: Request, res: Response, mode: 'create' | 'update', slug: string | null, values: FormValues, errors: Record<string, string> = {}, formError?: string, status = 200) =>
+  const showForm = async (req: Request, res: Response, mode: 'create' | 'update', slug: string | null, values: FormValues, errors: Record<string, string> = {}, formError?: string, status = 200) =>
     renderPage(
       req,
       res,
@@ -224,6 +312,7 @@ export function organizerPages(ctx: AppContext): Router {
         timeZones,
         values,
         windowRows: [...windowRowsOf(values).filter((w) => w.date || w.from || w.until || w.label), ...Array.from({ length: 2 }, () => ({ date: '', from: '', until: '', label: '' }))],
+        ...(await agendaFormRows(ctx, req.locale, slug, values)),
         errors,
         formError,
         notice:
@@ -237,8 +326,8 @@ export function organizerPages(ctx: AppContext): Router {
       status,
     );
 
-  router.get('/organizer/marketplaces/new', (req, res) => {
-    showForm(req, res, 'create', null, {
+  router.get('/organizer/marketplaces/new', async (req, res) => {
+    await showForm(req, res, 'create', null, {
       timeZone: 'Europe/Brussels',
       opensAtTime: '09:00',
       responseDeadlineTime: '17:00',
@@ -256,12 +345,14 @@ export function organizerPages(ctx: AppContext): Router {
     await handleForm(
       res,
       async () => {
+        const agenda = agendaOf(values);
         try {
-          const input = parseInput(createMarketplaceBody, marketplaceFormToInput(values));
+          const input = parseInput(createMarketplaceBody, marketplaceFormToInput(values, agenda));
+          requireNoProblems(agenda);
           const created = await createMarketplace(ctx, req.actor, input);
           res.redirect(303, `/m/${created.marketplace.slug}`);
         } catch (error) {
-          throw error instanceof AppError ? mapSessionErrors(error) : error;
+          throw error instanceof AppError ? mapAgendaErrors(error, agenda) : error;
         }
       },
       (status, errors, formError) => showForm(req, res, 'create', null, values, errors, formError, status),
@@ -271,7 +362,7 @@ export function organizerPages(ctx: AppContext): Router {
 
   router.get('/organizer/marketplaces/:slug/edit', async (req, res) => {
     const detail = await getMarketplace(ctx, slugParam(req.params.slug));
-    showForm(req, res, 'update', detail.marketplace.slug, marketplaceToFormValues(detail));
+    await showForm(req, res, 'update', detail.marketplace.slug, marketplaceToFormValues(detail));
   });
   router.post('/organizer/marketplaces/:slug/edit', async (req, res) => {
     const slug = slugParam(req.params.slug);
@@ -280,12 +371,14 @@ export function organizerPages(ctx: AppContext): Router {
     await handleForm(
       res,
       async () => {
+        const agenda = agendaOf(values);
         try {
-          const input = parseInput(updateMarketplaceBody, marketplaceFormToInput(values));
+          const input = parseInput(updateMarketplaceBody, marketplaceFormToInput(values, agenda));
+          requireNoProblems(agenda);
           const updated = await updateMarketplace(ctx, req.actor, slug, input);
           res.redirect(303, `/organizer/marketplaces/${updated.marketplace.slug}/edit?notice=saved`);
         } catch (error) {
-          throw error instanceof AppError ? mapSessionErrors(error) : error;
+          throw error instanceof AppError ? mapAgendaErrors(error, agenda) : error;
         }
       },
       (status, errors, formError) => showForm(req, res, 'update', slug, values, errors, formError, status),
