@@ -652,8 +652,14 @@ describe('the matching run, called directly', () => {
     expect((await api('GET', `/api/v1/marketplaces/${made.slug}/matching-runs/preview`, { token: party.token })).status).toBe(403);
     // Nothing changed by asking.
     expect(await meetingsOf(t, made.slug)).toEqual(before);
+    // Once there are meetings, the timetable's run button is the way to this page, which applies it.
+    const timetable = await t.pages.organizer.get(`/organizer/marketplaces/${made.slug}/timetable`);
+    expect(timetable.html).toContain(`href="/organizer/marketplaces/${made.slug}/matching-preview">Re-run matching: see what it would change first</a>`);
+    expect(timetable.html).not.toContain(`action="/organizer/marketplaces/${made.slug}/matching-runs"`);
     const page = await t.pages.organizer.get(`/organizer/marketplaces/${made.slug}/matching-preview`);
     expect(page.html).toContain('Nothing is changed by this page');
+    expect(page.html).toContain(`action="/organizer/marketplaces/${made.slug}/matching-runs"`);
+    expect(page.html).toContain('Apply: run matching now');
     const { changes } = await runMatching(env.ctx, made.marketplaceId, 'organizer');
     expect({ kept: changes.kept, moved: changes.moved, cancelled: changes.cancelled, created: changes.created }).toEqual({
       kept: preview.body.kept,
