@@ -97,6 +97,10 @@ export interface MarketplacesTable {
   question_days: Generated<number>;
   /** The review window: the matching runs this many hours after the last request closed. */
   review_hours: Generated<number>;
+  /** The most side meetings one organization has in a day; null: no limit. */
+  max_meetings_per_day: number | null;
+  /** After this many meetings back to back an organization gets a free slot; null: no limit. */
+  break_after: number | null;
   /** A change of what a request asks within this many days of its deadline moves the deadline (0: never). */
   late_change_days: Generated<number>;
   /** Weeks after the forum's last day when each requester is asked whether the assistance started. */

@@ -111,6 +111,8 @@ const labels: Record<string, string> = {
   forumStartsAt: N_('First forum day'),
   forumEndsAt: N_('Last forum day'),
   meetingMinutes: N_('Meeting length'),
+  maxMeetingsPerDay: N_('Most meetings per organization per day'),
+  breakAfter: N_('A free slot after this many meetings in a row'),
   sideMeetingsFrom: N_('Side meetings from'),
   sideMeetingsUntil: N_('Side meetings until'),
   rooms: N_('Rooms'),

@@ -64,6 +64,20 @@ const marketplaceFields = {
     .min(0, 'must be at least 0')
     .max(720, 'must be at most 720 (30 days)')
     .meta({ description: 'The review window: the matching runs this many hours after the last request closed, so that requesters read their responses and mark them first (0: at once). The secretariat may start it earlier.' }),
+  maxMeetingsPerDay: z
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(48, 'must be at most 48')
+    .nullable()
+    .meta({ description: 'The most side meetings one organization has in a forum day, in either role (null: no limit). The matching run never exceeds it.' }),
+  breakAfter: z
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(48, 'must be at most 48')
+    .nullable()
+    .meta({ description: 'After this many side meetings back to back, an organization gets a free slot before its next one (null: no limit). The matching run never exceeds it.' }),
   lateChangeDays: z
     .number({ error: 'must be a number' })
     .int('must be a whole number')
@@ -109,6 +123,8 @@ export const createMarketplaceBody = z
     noMeetingWindows: marketplaceFields.noMeetingWindows.default([]),
     questionDays: marketplaceFields.questionDays.default(7),
     reviewHours: marketplaceFields.reviewHours.default(48),
+    maxMeetingsPerDay: marketplaceFields.maxMeetingsPerDay.default(null),
+    breakAfter: marketplaceFields.breakAfter.default(3),
     lateChangeDays: marketplaceFields.lateChangeDays.default(3),
     followupWeeks: marketplaceFields.followupWeeks.default(6),
     rooms: marketplaceFields.rooms.default([]),
@@ -149,6 +165,8 @@ export const marketplaceAnswer = z
     meetingPublication: z.enum(['review', 'immediate']),
     questionDays: z.number().int(),
     reviewHours: z.number().int(),
+    maxMeetingsPerDay: z.number().int().nullable(),
+    breakAfter: z.number().int().nullable(),
     lateChangeDays: z.number().int(),
     followupWeeks: z.number().int(),
     noMeetingWindows: z.array(z.object({ startsAt: instant, endsAt: instant, label: z.string() }).strict()),

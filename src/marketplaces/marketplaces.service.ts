@@ -88,6 +88,8 @@ export async function createMarketplace(ctx: AppContext, actorOrNull: Actor | nu
     meeting_publication: input.meetingPublication,
     question_days: input.questionDays,
     review_hours: input.reviewHours,
+    max_meetings_per_day: input.maxMeetingsPerDay,
+    break_after: input.breakAfter,
     late_change_days: input.lateChangeDays,
     followup_weeks: input.followupWeeks,
     no_meeting_windows: JSON.stringify(resolveWindows(input.noMeetingWindows, input.timeZone, errors)),
@@ -138,6 +140,8 @@ export async function updateMarketplace(ctx: AppContext, actorOrNull: Actor | nu
     if (input.meetingPublication !== undefined) values.meeting_publication = input.meetingPublication;
     if (input.questionDays !== undefined) values.question_days = input.questionDays;
     if (input.reviewHours !== undefined) values.review_hours = input.reviewHours;
+    if (input.maxMeetingsPerDay !== undefined) values.max_meetings_per_day = input.maxMeetingsPerDay;
+    if (input.breakAfter !== undefined) values.break_after = input.breakAfter;
     if (input.lateChangeDays !== undefined) values.late_change_days = input.lateChangeDays;
     if (input.followupWeeks !== undefined) values.followup_weeks = input.followupWeeks;
     if (input.noMeetingWindows !== undefined) values.no_meeting_windows = JSON.stringify(resolveWindows(input.noMeetingWindows, timeZone, errors));
@@ -195,6 +199,8 @@ export function marketplaceToJson({ marketplace: m, rooms, sessions }: Marketpla
     meetingPublication: m.meeting_publication,
     questionDays: m.question_days,
     reviewHours: m.review_hours,
+    maxMeetingsPerDay: m.max_meetings_per_day,
+    breakAfter: m.break_after,
     lateChangeDays: m.late_change_days,
     followupWeeks: m.followup_weeks,
     noMeetingWindows: m.no_meeting_windows.map((w) => ({ startsAt: isoInZone(new Date(w.startsAt), tz), endsAt: isoInZone(new Date(w.endsAt), tz), label: w.label })),

@@ -26,7 +26,7 @@ import { writeRunMeetings } from './meeting-status.ts';
 import { busyTimes, instanceOfSnapshot, planMeetingWrites, splitKeptMeetings } from './matching-plan.ts';
 import { cancellationReasons, meetingNoticeEmails, notMatchedEmail, requesterSummaryEmail, type MeetingNoticeFacts } from './meeting-notifications.ts';
 import { renderNotMatchedEmail } from './meetings.emails.ts';
-import { scheduleQuality, type QualityMeeting } from './schedule-quality.ts';
+import { BREAK_AFTER, scheduleQuality, type QualityMeeting } from './schedule-quality.ts';
 
 export type RunTrigger = 'deadline' | 'organizer' | 'decline' | 'sweep';
 
@@ -134,7 +134,7 @@ async function solveAndStore(ctx: AppContext, connection: Parameters<Parameters<
       await tx.queueEmails(emails());
       lap('emails');
 
-      const quality = scheduleQuality(scheduleAfter(snapshot, writes, written), snapshot.marketplace.time_zone);
+      const quality = scheduleQuality(scheduleAfter(snapshot, writes, written), snapshot.marketplace.time_zone, snapshot.marketplace.break_after ?? BREAK_AFTER);
       await markMatchingRunDone(tx, runId, {
         method: result?.stats.method ?? 'none',
         objective: result?.objective ?? 0,

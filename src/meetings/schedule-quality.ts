@@ -19,7 +19,7 @@ export interface ScheduleQuality {
   organizations: number;
   /** The most meetings one organization has on one day, and who. */
   mostInADay: { organizationId: string; date: string; meetings: number } | null;
-  /** Runs of more than BREAK_AFTER meetings back to back (each starting when the one before ends) for one organization. */
+  /** Runs of more than `breakAfter` meetings back to back (each starting when the one before ends) for one organization. */
   longRuns: number;
   /** The longest such run. */
   longestRun: number;
@@ -27,11 +27,14 @@ export interface ScheduleQuality {
   roomChanges: number;
 }
 
-/** More meetings than this in a row without a gap counts as a run without a break. */
+/** More meetings than this in a row without a gap counts as a run without a break, when the marketplace sets no `break_after` of its own. */
 export const BREAK_AFTER = 3;
 
-/** The quality figures of a schedule: spread over days, the busiest organization-day, runs without a break, room changes. Pure. */
-export function scheduleQuality(meetings: readonly QualityMeeting[], timeZone: string): ScheduleQuality {
+/**
+ * The quality figures of a schedule: spread over days, the busiest organization-day, runs without a
+ * break (more than `breakAfter` back to back), room changes. Pure.
+ */
+export function scheduleQuality(meetings: readonly QualityMeeting[], timeZone: string, breakAfter = BREAK_AFTER): ScheduleQuality {
   const perDay = new Map<string, number>();
   const byOrganization = new Map<string, QualityMeeting[]>();
   for (const m of meetings) {
@@ -59,7 +62,7 @@ export function scheduleQuality(meetings: readonly QualityMeeting[], timeZone: s
         if (sorted[i]!.roomId !== sorted[i - 1]!.roomId) roomChanges++;
         continue;
       }
-      if (run > BREAK_AFTER) longRuns++;
+      if (run > breakAfter) longRuns++;
       longestRun = Math.max(longestRun, run);
       run = 1;
     }

@@ -306,9 +306,9 @@ export function meetingPages(ctx: AppContext): Router {
       runs: runs.map(runForPage),
       drafts: meetings.filter((m) => !m.published_at).length,
       quality: (() => {
-        const q = scheduleQuality(meetings.map((m) => ({ requesterOrgId: m.requester_org_id, providerOrgId: m.provider_org_id, roomId: m.room_id, startsAt: m.starts_at, endsAt: m.ends_at })), marketplace.time_zone);
+        const q = scheduleQuality(meetings.map((m) => ({ requesterOrgId: m.requester_org_id, providerOrgId: m.provider_org_id, roomId: m.room_id, startsAt: m.starts_at, endsAt: m.ends_at })), marketplace.time_zone, marketplace.break_after ?? BREAK_AFTER);
         const names = new Map(meetings.flatMap((m) => [[m.requester_org_id, m.requester_name] as const, [m.provider_org_id, m.provider_name] as const]));
-        return { ...q, busiestPercent: Math.round(q.busiestDayShare * 100), mostInADayName: q.mostInADay ? names.get(q.mostInADay.organizationId) : null, breakAfter: BREAK_AFTER };
+        return { ...q, busiestPercent: Math.round(q.busiestDayShare * 100), mostInADayName: q.mostInADay ? names.get(q.mostInADay.organizationId) : null, breakAfter: marketplace.break_after ?? BREAK_AFTER };
       })(),
       unmet,
       unmetReasons: {

@@ -123,6 +123,9 @@ function marketplaceFormToInput(values: FormValues, agenda: Agenda) {
     ...(values.reviewHours === undefined ? {} : { reviewHours: numberOrText(values.reviewHours) ?? '' }),
     ...(values.lateChangeDays === undefined ? {} : { lateChangeDays: numberOrText(values.lateChangeDays) ?? '' }),
     ...(values.followupWeeks === undefined ? {} : { followupWeeks: numberOrText(values.followupWeeks) ?? '' }),
+    // Empty: no limit.
+    ...(values.maxMeetingsPerDay === undefined ? {} : { maxMeetingsPerDay: str(values.maxMeetingsPerDay).trim() === '' ? null : numberOrText(values.maxMeetingsPerDay) }),
+    ...(values.breakAfter === undefined ? {} : { breakAfter: str(values.breakAfter).trim() === '' ? null : numberOrText(values.breakAfter) }),
     noMeetingWindows: windowRowsOf(values)
       .filter((w) => w.date || w.label)
       .map((w) => ({ startsAt: `${w.date}${w.from ? `T${w.from}` : ''}`, endsAt: `${w.date}${w.until ? `T${w.until}` : ''}`, label: w.label })),
@@ -193,6 +196,8 @@ function marketplaceToFormValues({ marketplace: m, rooms, sessions }: Marketplac
     reviewHours: String(m.review_hours),
     lateChangeDays: String(m.late_change_days),
     followupWeeks: String(m.followup_weeks),
+    maxMeetingsPerDay: m.max_meetings_per_day === null ? '' : String(m.max_meetings_per_day),
+    breakAfter: m.break_after === null ? '' : String(m.break_after),
     // A whole day (00:00 to 23:59) shows as its date alone.
     ...(() => {
       const rows = m.no_meeting_windows.map((w) => {
@@ -336,6 +341,7 @@ export function organizerPages(ctx: AppContext): Router {
       reviewHours: '48',
       lateChangeDays: '3',
       followupWeeks: '6',
+      breakAfter: '3',
       sideMeetingsFrom: '09:00',
       sideMeetingsUntil: '18:00',
     });
