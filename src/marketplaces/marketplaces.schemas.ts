@@ -32,6 +32,10 @@ const sessionInput = z
   })
   .strict();
 
+/** A limit on an organization's side meetings, 1-48, or null for none. */
+const meetingLimit = (description: string) =>
+  z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(48, 'must be at most 48').nullable().meta({ description });
+
 const marketplaceFields = {
   slug: slugField,
   name: z
@@ -64,20 +68,8 @@ const marketplaceFields = {
     .min(0, 'must be at least 0')
     .max(720, 'must be at most 720 (30 days)')
     .meta({ description: 'The review window: the matching runs this many hours after the last request closed, so that requesters read their responses and mark them first (0: at once). The secretariat may start it earlier.' }),
-  maxMeetingsPerDay: z
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(48, 'must be at most 48')
-    .nullable()
-    .meta({ description: 'The most side meetings one organization has in a forum day, in either role (null: no limit). The matching run never exceeds it.' }),
-  breakAfter: z
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(48, 'must be at most 48')
-    .nullable()
-    .meta({ description: 'After this many side meetings back to back, an organization gets a free slot before its next one (null: no limit). The matching run never exceeds it.' }),
+  maxMeetingsPerDay: meetingLimit('The most side meetings one organization has in a forum day, in either role (null: no limit). The matching run never exceeds it.'),
+  breakAfter: meetingLimit('After this many side meetings back to back, an organization gets a free slot before its next one (null: no limit). The matching run never exceeds it.'),
   lateChangeDays: z
     .number({ error: 'must be a number' })
     .int('must be a whole number')
