@@ -9,6 +9,8 @@
  *   once, then solved again keeping the first 15/16 of its meetings (room busy time, capacities
  *   reduced, generate.ts keepMeetings), with a time limit of RERUN_LIMIT_SECONDS as the service
  *   gives it. The row is the re-run.
+ * - `limits`: a version 2 instance with meeting limits for every party (at most 4 meetings a day,
+ *   3 back to back, days in Europe/Brussels), docs/matching-format.md.
  *
  * Columns: variables of the exact model; method used; wall time of solveMatching (the first solve
  * of each size runs after the greedy's, so HiGHS and the JIT are warm); its objective; the greedy's
@@ -16,7 +18,7 @@
  * time-aware flow bound otherwise) and the gap to it; whether the time limit stopped it.
  */
 import { generateInstance, keepMeetings, type GenerateOptions } from '../src/matching/generate.ts';
-import type { Instance } from '../src/matching/instance.schema.ts';
+import { INSTANCE_FORMAT_WITH_RULES, type Instance } from '../src/matching/instance.schema.ts';
 import { countExactVariables } from '../src/matching/milp.ts';
 import { solveGreedy, solveMatching, type SolveOptions } from '../src/matching/optimizer.ts';
 import { compileProblem } from '../src/matching/problem.ts';
@@ -25,7 +27,7 @@ const RERUN_LIMIT_SECONDS = 2;
 const sizes = (process.argv[2] ?? '1000,10000,50000').split(',').map(Number);
 const busyRooms = Number(process.argv[3] ?? 0);
 const variants = new Set((process.argv[4] ?? '').split(',').filter(Boolean));
-for (const v of variants) if (!['overlap', 'scarce', 'rerun'].includes(v)) throw new Error(`unknown variant ${v}`);
+for (const v of variants) if (!['overlap', 'scarce', 'rerun', 'limits'].includes(v)) throw new Error(`unknown variant ${v}`);
 const overlappingSlots = variants.has('overlap');
 const name = `${busyRooms > 0 ? `-busy${Math.round(busyRooms * 100)}%` : ''}${[...variants].map((v) => `-${v}`).join('')}`;
 const now = () => performance.now();
@@ -38,7 +40,10 @@ const shape: Partial<GenerateOptions> = variants.has('rerun')
     : {};
 
 async function instanceFor(offers: number, tightness: 'tight' | 'loose'): Promise<{ instance: Instance; options: SolveOptions }> {
-  const generated = generateInstance({ offers, tightness, seed: SEED, busyRooms, overlappingSlots, ...shape });
+  const plain = generateInstance({ offers, tightness, seed: SEED, busyRooms, overlappingSlots, ...shape });
+  const generated: Instance = variants.has('limits')
+    ? { ...plain, format: INSTANCE_FORMAT_WITH_RULES, rules: { maxMeetingsPerDay: 4, maxConsecutive: 3, timeZone: 'Europe/Brussels' } }
+    : plain;
   if (!variants.has('rerun')) return { instance: generated, options: {} };
   const first = await solveMatching(generated);
   const kept = first.meetings.slice(0, Math.floor((first.meetings.length * 15) / 16)); // meetings come in time order

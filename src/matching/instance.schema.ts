@@ -1,15 +1,23 @@
 /**
  * The public matching formats: `marketplace-matching/1` (instance) and
  * `marketplace-matching-result/1` (result), described in docs/instance-format.md, with our
- * backward-compatible extension `rooms[].busy` (docs/matching-format.md).
+ * backward-compatible extension `rooms[].busy`, and our version 2 (`marketplace-matching/2`, its
+ * result `marketplace-matching-result/2`): version 1 plus `rules` (meeting limits per party) and
+ * per-party overrides of them (docs/matching-format.md). A version 1 document may not carry them,
+ * so that it means exactly what it meant before and a tool that knows only version 1 is never
+ * handed rules it would silently ignore.
  *
  * `parseInstance` validates untrusted JSON and reports the first bad path in document order,
  * e.g. `offers[3].score: must be a finite number > 0`.
  */
 import { z } from 'zod';
+import { isValidTimeZone } from '../shared/time.ts';
 
 export const INSTANCE_FORMAT = 'marketplace-matching/1';
 export const RESULT_FORMAT = 'marketplace-matching-result/1';
+/** Version 2: version 1 plus `rules` and the per-party limits (docs/matching-format.md). */
+export const INSTANCE_FORMAT_WITH_RULES = 'marketplace-matching/2';
+export const RESULT_FORMAT_WITH_RULES = 'marketplace-matching-result/2';
 
 /** A zod error option that says "is required" for a missing value and `must be <what>` otherwise. */
 function mustBe(what: string) {
@@ -98,12 +106,25 @@ const roomSchema = z.object({ id, busy: busyList }, mustBe('an object'));
 
 const party = z.string(mustBe('a non-empty string')).min(1, { error: 'must be a non-empty string' });
 
+/** A meeting limit of version 2: a whole number >= 1 (no limit is said by leaving it out). */
+const meetingLimit = z
+  .number(mustBe('a whole number >= 1'))
+  .int({ error: 'must be a whole number >= 1' })
+  .min(1, { error: 'must be a whole number >= 1' });
+
+/** The per-party limits a request or provider entry may carry (version 2): they override `rules`. */
+const partyLimits = {
+  maxMeetingsPerDay: meetingLimit.optional(),
+  maxConsecutive: meetingLimit.optional(),
+};
+
 const requestSchema = z.object(
   {
     id,
     maxMatches: wholeNumber,
     busy: busyList,
     party: party.optional(),
+    ...partyLimits,
   },
   mustBe('an object'),
 );
@@ -114,8 +135,28 @@ const providerSchema = z.object(
     capacity: wholeNumber,
     busy: busyList,
     party: party.optional(),
+    ...partyLimits,
   },
   mustBe('an object'),
+);
+
+/**
+ * The document's rules (version 2, docs/matching-format.md): limits for every party unless its
+ * entries override them. Strict, so that a misspelt rule is refused rather than ignored.
+ */
+const rulesSchema = z.strictObject(
+  {
+    maxMeetingsPerDay: meetingLimit.optional(),
+    maxConsecutive: meetingLimit.optional(),
+    timeZone: z
+      .string(mustBe('an IANA time zone, e.g. "Europe/Brussels"'))
+      .refine(isValidTimeZone, { error: 'must be an IANA time zone, e.g. "Europe/Brussels"' })
+      .optional(),
+  },
+  {
+    error: (issue: { code?: string; input?: unknown; keys?: string[] }) =>
+      issue.code === 'unrecognized_keys' ? `unknown rule ${issue.keys?.map((k) => `"${k}"`).join(', ')}` : 'must be an object',
+  },
 );
 
 const offerSchema = z.object(
@@ -145,10 +186,29 @@ function findDuplicateIds(list: string, items: unknown, issues: Issue[]): Set<st
   return new Set(seen.keys());
 }
 
+/** In a version 1 document, an issue for each field that only version 2 has. */
+function findVersion2Fields(instance: { rules?: unknown; requests?: unknown; providers?: unknown }, issues: Issue[]): void {
+  const needs = `needs "format": "${INSTANCE_FORMAT_WITH_RULES}"`;
+  if (instance.rules !== undefined) issues.push({ path: ['rules'], message: needs });
+  for (const list of ['requests', 'providers'] as const) {
+    const items = instance[list];
+    if (!Array.isArray(items)) continue;
+    items.forEach((item: unknown, index) => {
+      for (const field of Object.keys(partyLimits)) {
+        if ((item as Record<string, unknown> | null)?.[field] !== undefined) issues.push({ path: [list, index, field], message: needs });
+      }
+    });
+  }
+}
+
 export const instanceSchema = z
   .object(
     {
-      format: z.literal(INSTANCE_FORMAT, mustBe(`"${INSTANCE_FORMAT}"`)),
+      format: z.enum(
+        [INSTANCE_FORMAT, INSTANCE_FORMAT_WITH_RULES],
+        mustBe(`"${INSTANCE_FORMAT}" or "${INSTANCE_FORMAT_WITH_RULES}"`),
+      ),
+      rules: rulesSchema.optional(),
       slots: z.array(slotSchema, mustBe('a list')),
       rooms: z.array(roomSchema, mustBe('a list')),
       requests: z.array(requestSchema, mustBe('a list')),
@@ -164,6 +224,7 @@ export const instanceSchema = z
     findDuplicateIds('rooms', instance.rooms, issues);
     const requestIds = findDuplicateIds('requests', instance.requests, issues);
     const providerIds = findDuplicateIds('providers', instance.providers, issues);
+    if (instance.format === INSTANCE_FORMAT) findVersion2Fields(instance, issues);
     if (Array.isArray(instance.offers)) {
       instance.offers.forEach((offer: unknown, index) => {
         const { request, provider } = (offer ?? {}) as { request?: unknown; provider?: unknown };
@@ -184,6 +245,7 @@ export type Room = Instance['rooms'][number];
 export type MatchRequest = Instance['requests'][number];
 export type Provider = Instance['providers'][number];
 export type Offer = Instance['offers'][number];
+export type Rules = NonNullable<Instance['rules']>;
 
 export const SOLVE_METHODS = ['milp-highs', 'flow+local-search', 'greedy'] as const;
 export type SolveMethod = (typeof SOLVE_METHODS)[number];
@@ -192,7 +254,7 @@ const finiteNumber = z.number(mustBe('a finite number'));
 
 export const resultSchema = z.object(
   {
-    format: z.literal(RESULT_FORMAT, mustBe(`"${RESULT_FORMAT}"`)),
+    format: z.enum([RESULT_FORMAT, RESULT_FORMAT_WITH_RULES], mustBe(`"${RESULT_FORMAT}" or "${RESULT_FORMAT_WITH_RULES}"`)),
     objective: finiteNumber,
     meetings: z.array(
       z.object({ request: id, provider: id, slot: id, room: id, score: finiteNumber }, mustBe('an object')),

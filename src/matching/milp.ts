@@ -9,6 +9,10 @@
  *              sum over pairs of a request of x                      <= maxMatches
  *              sum over pairs of a provider of x                     <= capacity
  *              for each party and moment: its x in the moment's slots <= 1            (one meeting at a time)
+ *   with meeting limits (version 2, problem.ts), for each party with a limit:
+ *              for each day: its x in the day's slots                 <= its daily cap
+ *              for each chain of maxConsecutive + 1 slots, each starting the instant the one before
+ *              ends: its x in the chain's slots                       <= maxConsecutive
  *   and rooms, per component of the slot overlap graph:
  *   - one room group (no busy rooms, or a slot that overlaps no other):
  *              for each moment: all x in the moment's slots          <= |group|       (= rooms free in the slot)
@@ -26,7 +30,7 @@
  */
 import type { Highs } from 'highs';
 import { solvePacking, type PackingOptions, type PackingRow } from './highs.ts';
-import type { MatchingProblem } from './problem.ts';
+import { NO_LIMIT, type MatchingProblem } from './problem.ts';
 import { Schedule } from './schedule.ts';
 
 export interface ExactModel {
@@ -114,6 +118,10 @@ export function buildExactModel(problem: MatchingProblem): ExactModel {
     }
   }
 
+  if (problem.limits) {
+    for (const party of partiesWithColumns) addLimitRows(problem, party, (s) => columnsByPartySlot.get(party * slotCount + s), addRow);
+  }
+
   const columnsBySlot: number[][] = problem.slots.map(() => []);
   columnSlot.forEach((s, column) => columnsBySlot[s]!.push(column));
   const roomColumns = addRoomRows(problem, columnsBySlot, columnPair.length, rows, addRow);
@@ -127,6 +135,41 @@ export function buildExactModel(problem: MatchingProblem): ExactModel {
     columnUpper: [...xGains.map(() => 1), ...roomColumns.map(({ group }) => problem.roomGroups[group]!.rooms.length)],
     rows,
   };
+}
+
+/**
+ * The rows of one party's meeting limits (see the file comment): one per day, and one per chain of
+ * maxConsecutive + 1 back-to-back slots where the party could meet in each. A party is in at most
+ * one meeting per slot (its moment rows), so "at most maxConsecutive of the chain's slots" is
+ * exactly "no run longer than maxConsecutive". Chains are found from each slot forward; on a grid
+ * of back-to-back slots there is one per slot, and a slot is followed by as many chains as there
+ * are slots starting when it ends (a handful, even with overlapping tracks).
+ */
+function addLimitRows(
+  problem: MatchingProblem,
+  party: number,
+  columnsIn: (slot: number) => number[] | undefined,
+  addRow: (columns: number[], upper: number) => void,
+): void {
+  const limits = problem.limits!;
+  const cap = limits.dailyCap[party]!;
+  if (cap !== NO_LIMIT) {
+    const ofDay: number[][] = Array.from({ length: limits.dayCount }, () => []);
+    problem.slots.forEach((_, s) => ofDay[limits.dayOfSlot[s]!]!.push(...(columnsIn(s) ?? [])));
+    for (const columns of ofDay) addRow(columns, cap);
+  }
+  const most = limits.maxConsecutive[party]!;
+  if (most === NO_LIMIT) return;
+  const chain: number[] = [];
+  const extend = (s: number) => {
+    chain.push(s);
+    if (chain.length === most + 1) addRow(chain.flatMap((t) => columnsIn(t)!), most);
+    else for (const next of limits.slotsStartingAtEnd[s]!) if (columnsIn(next)) extend(next);
+    chain.pop();
+  };
+  problem.slots.forEach((_, s) => {
+    if (columnsIn(s)) extend(s);
+  });
 }
 
 /** The room rows of each component (see the file comment); returns the y columns it adds. */

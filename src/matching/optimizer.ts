@@ -29,7 +29,10 @@
  * Rooms may be busy at times (`rooms[].busy`, our extension of the format, used to keep existing
  * meetings on a re-run; docs/matching-format.md, which also collects how the optimizer reads the
  * public format where it is ambiguous). problem.ts turns them into room groups that every solver
- * and the room assignment respect.
+ * and the room assignment respect. Version 2 instances may limit each party's meetings per day and
+ * back to back (`rules`, docs/matching-format.md): problem.ts indexes the limits, the schedule
+ * checks them for the greedy and the local search, and milp.ts adds their rows. The relaxations
+ * leave them out, so their bounds stay valid but are looser.
  */
 import type { Instance, MatchingResult, SolveMethod, SolveStats } from './instance.schema.ts';
 import { scheduleGreedily, scheduleLeastDamage } from './greedy.ts';

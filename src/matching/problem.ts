@@ -23,8 +23,14 @@
  *   slot have a single group, the rooms free for them, so there the rule is just "at most
  *   `roomsFreeInSlot[s]` meetings".
  * - Repeated offers for one pair are one pair scored with the highest score.
+ * - Meeting limits (version 2, `rules`, docs/matching-format.md), per party: at most
+ *   `maxMeetingsPerDay` meetings whose slots start on one day (the calendar date in
+ *   `rules.timeZone`, else the date the slot's start is written with), and no more than
+ *   `maxConsecutive` meetings back to back (each starting the instant the one before ends). A
+ *   party's limit is the smallest its request and provider entries give, else the document's.
  */
-import { parseInstant, type Instance } from './instance.schema.ts';
+import { INSTANCE_FORMAT_WITH_RULES, parseInstant, type Instance } from './instance.schema.ts';
+import { instantToLocal } from '../shared/time.ts';
 
 export interface Pair {
   /** Index into instance.requests. */
@@ -57,8 +63,26 @@ export interface SlotComponent {
   endMoment: number;
 }
 
+/** No limit, as a number the typed arrays below can hold. */
+export const NO_LIMIT = 0x7fffffff;
+
+/** The meeting limits of a version 2 instance, indexed for the schedule and the exact model. */
+export interface MeetingLimits {
+  /** Day of each slot (0, 1, ... in date order). */
+  dayOfSlot: Int32Array;
+  dayCount: number;
+  /** Per party: most meetings on one day, most back to back (NO_LIMIT when none). */
+  dailyCap: Int32Array;
+  maxConsecutive: Int32Array;
+  /** For each slot, the slots that end the instant it starts, and those that start the instant it ends. */
+  slotsEndingAtStart: readonly (readonly number[])[];
+  slotsStartingAtEnd: readonly (readonly number[])[];
+}
+
 export interface MatchingProblem {
   instance: Instance;
+  /** Present when some party has a meeting limit (a version 2 instance with rules); absent otherwise. */
+  limits?: MeetingLimits;
   /** Slot indices sorted by start, then end, then instance order. `slots[i]` below are in this order. */
   slots: readonly { index: number; id: string; start: number; end: number }[];
   roomCount: number;
@@ -196,8 +220,10 @@ export function compileProblem(instance: Instance): MatchingProblem {
     pairsOfProvider[pair.provider]!.push(i);
   });
 
+  const limits = meetingLimits(instance, slots, requestParty, providerParty, partyNames.length);
   return {
     instance,
+    ...(limits ? { limits } : {}),
     slots,
     roomCount: instance.rooms.length,
     roomsFreeInSlot,
@@ -216,6 +242,58 @@ export function compileProblem(instance: Instance): MatchingProblem {
     pairs,
     pairsOfRequest,
     pairsOfProvider,
+  };
+}
+
+/**
+ * The limits of each party (the smallest its entries give, else the document's), or undefined when
+ * no party has any. Days are numbered in date order; a slot's day is the date its start has in
+ * `rules.timeZone`, or without one the date its start is written with (its own offset).
+ */
+function meetingLimits(
+  instance: Instance,
+  slots: readonly { index: number; start: number; end: number }[],
+  requestParty: readonly number[],
+  providerParty: readonly number[],
+  partyCount: number,
+): MeetingLimits | undefined {
+  if (instance.format !== INSTANCE_FORMAT_WITH_RULES) return undefined;
+  const rules = instance.rules ?? {};
+  const smallest = (field: 'maxMeetingsPerDay' | 'maxConsecutive') => {
+    const ofParty = new Int32Array(partyCount).fill(NO_LIMIT);
+    const take = (party: number, limit: number | undefined) => {
+      if (limit !== undefined) ofParty[party] = Math.min(ofParty[party]!, limit);
+    };
+    instance.requests.forEach((r, i) => take(requestParty[i]!, r[field]));
+    instance.providers.forEach((p, i) => take(providerParty[i]!, p[field]));
+    const general = rules[field] ?? NO_LIMIT;
+    // An entry's limit replaces the document's for its party.
+    const overridden = new Uint8Array(partyCount);
+    instance.requests.forEach((r, i) => r[field] !== undefined && (overridden[requestParty[i]!] = 1));
+    instance.providers.forEach((p, i) => p[field] !== undefined && (overridden[providerParty[i]!] = 1));
+    for (let party = 0; party < partyCount; party++) if (!overridden[party]) ofParty[party] = general;
+    return ofParty;
+  };
+  const dailyCap = smallest('maxMeetingsPerDay');
+  const maxConsecutive = smallest('maxConsecutive');
+  if (dailyCap.every((cap) => cap === NO_LIMIT) && maxConsecutive.every((most) => most === NO_LIMIT)) return undefined;
+
+  const dates = slots.map(({ index, start }) =>
+    rules.timeZone ? instantToLocal(new Date(start), rules.timeZone).date : instance.slots[index]!.start.slice(0, 10),
+  );
+  const days = [...new Set(dates)].sort();
+  const dayOf = new Map(days.map((date, day) => [date, day]));
+  const startingAt = new Map<number, number[]>();
+  slots.forEach((slot, s) => startingAt.set(slot.start, [...(startingAt.get(slot.start) ?? []), s]));
+  const endingAt = new Map<number, number[]>();
+  slots.forEach((slot, s) => endingAt.set(slot.end, [...(endingAt.get(slot.end) ?? []), s]));
+  return {
+    dayOfSlot: Int32Array.from(dates, (date) => dayOf.get(date)!),
+    dayCount: days.length,
+    dailyCap,
+    maxConsecutive,
+    slotsEndingAtStart: slots.map((slot) => endingAt.get(slot.start) ?? []),
+    slotsStartingAtEnd: slots.map((slot) => startingAt.get(slot.end) ?? []),
   };
 }
 

@@ -2,8 +2,16 @@
  * Turns a schedule into the public result: concrete rooms, meetings in time order, and the
  * pairs the time-free matching chose that got no meeting, each with the reason.
  */
-import { RESULT_FORMAT, type MatchingResult, type Meeting, type SolveStats, type UnscheduledPair } from './instance.schema.ts';
-import { sumScores, type Schedule } from './schedule.ts';
+import {
+  INSTANCE_FORMAT_WITH_RULES,
+  RESULT_FORMAT,
+  RESULT_FORMAT_WITH_RULES,
+  type MatchingResult,
+  type Meeting,
+  type SolveStats,
+  type UnscheduledPair,
+} from './instance.schema.ts';
+import { DAILY_CAP_REACHED, LIMIT_OK, sumScores, type Schedule } from './schedule.ts';
 
 export const UNSCHEDULED_REASONS = {
   noCommonFreeSlot: 'no common free slot',
@@ -11,6 +19,8 @@ export const UNSCHEDULED_REASONS = {
   providerFull: 'provider already at capacity',
   noRoom: 'no room free at any common free slot',
   partiesBooked: 'a party is in another meeting at every common free slot',
+  dailyCap: 'daily cap reached',
+  noBreak: 'no break',
 } as const;
 
 /**
@@ -50,8 +60,13 @@ function reasonUnscheduled(schedule: Schedule, pair: number): string {
   if (candidateSlots.length === 0) return UNSCHEDULED_REASONS.noRoom; // every room busy at every common free slot
   if (schedule.requestMeetings[request]! >= problem.requestLimit[request]!) return UNSCHEDULED_REASONS.requestFull;
   if (schedule.providerMeetings[provider]! >= problem.providerLimit[provider]!) return UNSCHEDULED_REASONS.providerFull;
-  const partiesFreeSomewhere = candidateSlots.some((s) => parties.every((party) => schedule.isPartyAvailable(party, s)));
-  return partiesFreeSomewhere ? UNSCHEDULED_REASONS.noRoom : UNSCHEDULED_REASONS.partiesBooked;
+  // The candidate slots pass through the checks in order; the reason is the check that none passes.
+  const partiesFree = candidateSlots.filter((s) => parties.every((party) => schedule.isPartyAvailable(party, s)));
+  if (partiesFree.length === 0) return UNSCHEDULED_REASONS.partiesBooked;
+  const limitsAt = partiesFree.map((s) => parties.map((party) => schedule.limitAt(party, s)));
+  if (limitsAt.every((found) => found.includes(DAILY_CAP_REACHED))) return UNSCHEDULED_REASONS.dailyCap;
+  if (limitsAt.every((found) => found.some((limit) => limit !== LIMIT_OK))) return UNSCHEDULED_REASONS.noBreak;
+  return UNSCHEDULED_REASONS.noRoom;
 }
 
 export function buildResult(
@@ -70,7 +85,9 @@ export function buildResult(
       reason: reasonUnscheduled(schedule, pair),
     }));
   return {
-    format: RESULT_FORMAT,
+    // A version 2 instance gets a version 2 result: its schedule keeps the instance's rules, and its
+    // reasons may say so (`daily cap reached`, `no break`), which a version 1 reader does not know.
+    format: problem.instance.format === INSTANCE_FORMAT_WITH_RULES ? RESULT_FORMAT_WITH_RULES : RESULT_FORMAT,
     objective: sumScores(meetings.map((m) => m.score)),
     meetings,
     unscheduled,

@@ -9,11 +9,20 @@
  * is exactly the room constraint; with several groups in a component of overlapping slots, the
  * group a meeting is given can matter, and `place` takes the first that fits, most constrained
  * first (the MILP decides groups exactly, see milp.ts).
+ *
+ * With meeting limits (problem.ts, `limits`) a party also may not pass its daily cap, nor its most
+ * meetings back to back: `fitsInSlot` and `fitsInSlotWithout` check both, so every solver that
+ * builds through them keeps the limits too.
  */
-import type { MatchingProblem } from './problem.ts';
+import { NO_LIMIT, type MatchingProblem } from './problem.ts';
 
 export const UNSCHEDULED = -1;
 const UNKNOWN = -2;
+
+/** What a party's meeting limits say of one more meeting in a slot (see `limitAt`). */
+export const LIMIT_OK = 0;
+export const DAILY_CAP_REACHED = 1;
+export const NO_BREAK = 2;
 
 export class Schedule {
   readonly problem: MatchingProblem;
@@ -33,6 +42,10 @@ export class Schedule {
   readonly momentOffset: Int32Array;
   /** Scheduled pairs of each party, in no particular order. */
   readonly meetingsOfParty: number[][];
+  /** With meeting limits only: partyDayMeetings[party * dayCount + day], the party's meetings that day. */
+  readonly partyDayMeetings: Int32Array;
+  /** With meeting limits only: pairAtPartySlot[party * slotCount + s], the party's meeting in slot s or UNSCHEDULED. */
+  readonly pairAtPartySlot: Int32Array;
   /** overlaps[a * slotCount + b]: whether slots a and b overlap (a slot overlaps itself). */
   private readonly overlaps: Uint8Array;
   /** inMoment[s * momentCount + m]: whether slot s is in moment m. */
@@ -71,6 +84,9 @@ export class Schedule {
     this.groupMomentMeetings = new Int32Array(counters);
     this.meetingsOfParty = problem.partyNames.map(() => []);
     const slotCount = problem.slots.length;
+    const { limits } = problem;
+    this.partyDayMeetings = new Int32Array(limits ? problem.partyNames.length * limits.dayCount : 0);
+    this.pairAtPartySlot = new Int32Array(limits ? problem.partyNames.length * slotCount : 0).fill(UNSCHEDULED);
     this.overlaps = new Uint8Array(slotCount * slotCount);
     problem.overlappingSlots.forEach((others, a) => others.forEach((b) => (this.overlaps[a * slotCount + b] = 1)));
     this.fittingGroupOfSlot = new Int32Array(slotCount).fill(UNKNOWN);
@@ -147,8 +163,53 @@ export class Schedule {
 
   /** Whether `pair` (currently unscheduled) can meet in candidate slot s, ignoring quotas. */
   fitsInSlot(pair: number, s: number): boolean {
-    for (const party of this.problem.pairs[pair]!.parties) if (!this.isPartyAvailable(party, s)) return false;
+    const { parties } = this.problem.pairs[pair]!;
+    for (const party of parties) if (!this.isPartyAvailable(party, s)) return false;
+    if (this.problem.limits) for (const party of parties) if (this.limitAt(party, s) !== LIMIT_OK) return false;
     return this.hasRoom(s);
+  }
+
+  /**
+   * What the party's meeting limits say of one more meeting of it in slot s, as if the scheduled
+   * meetings `without` and `alsoWithout` (pairs, or UNSCHEDULED for none) were not there:
+   * LIMIT_OK, DAILY_CAP_REACHED (it has its cap of meetings that day), or NO_BREAK (it would make
+   * a run of more than its most meetings back to back). LIMIT_OK without limits.
+   */
+  limitAt(party: number, s: number, without = UNSCHEDULED, alsoWithout = UNSCHEDULED): number {
+    const { limits } = this.problem;
+    if (!limits) return LIMIT_OK;
+    const cap = limits.dailyCap[party]!;
+    if (cap !== NO_LIMIT) {
+      const day = limits.dayOfSlot[s]!;
+      let meetings = this.partyDayMeetings[party * limits.dayCount + day]!;
+      if (meetings >= cap) {
+        for (const other of alsoWithout !== without ? [without, alsoWithout] : [without]) {
+          const at = other === UNSCHEDULED ? UNSCHEDULED : this.slotOfPair[other]!;
+          if (at !== UNSCHEDULED && limits.dayOfSlot[at] === day && this.problem.pairs[other]!.parties.includes(party)) meetings--;
+        }
+        if (meetings >= cap) return DAILY_CAP_REACHED;
+      }
+    }
+    const most = limits.maxConsecutive[party]!;
+    if (most === NO_LIMIT) return LIMIT_OK;
+    // A party's meetings never overlap, so at most one of them ends the instant a slot starts, and
+    // one starts when it ends: the run through s is one chain, walked both ways.
+    const slotCount = this.problem.slots.length;
+    const meetsIn = (t: number) => {
+      const other = this.pairAtPartySlot[party * slotCount + t]!;
+      return other !== UNSCHEDULED && other !== without && other !== alsoWithout;
+    };
+    let run = 1;
+    for (const neighbours of [limits.slotsEndingAtStart, limits.slotsStartingAtEnd]) {
+      let at = s;
+      while (run <= most) {
+        const next = neighbours[at]!.find(meetsIn);
+        if (next === undefined) break;
+        run++;
+        at = next;
+      }
+    }
+    return run <= most ? LIMIT_OK : NO_BREAK;
   }
 
   /**
@@ -169,6 +230,9 @@ export class Schedule {
       if (this.overlaps[a * slotCount + s] && aParties.includes(party)) meetings--;
       if (alsoWithout !== without && this.overlaps[b * slotCount + s] && bParties.includes(party)) meetings--;
       if (meetings > 0) return false;
+    }
+    if (problem.limits) {
+      for (const party of problem.pairs[pair]!.parties) if (this.limitAt(party, s, without, alsoWithout) !== LIMIT_OK) return false;
     }
     const momentCount = problem.moments.length;
     const aGroup = this.groupOfPair[without]!;
@@ -215,6 +279,12 @@ export class Schedule {
       for (const o of problem.overlappingSlots[s]!) this.partyMeetingsOverlapping[party * slotCount + o]!++;
       this.meetingsOfParty[party]!.push(pair);
     }
+    if (problem.limits) {
+      for (const party of p.parties) {
+        this.partyDayMeetings[party * problem.limits.dayCount + problem.limits.dayOfSlot[s]!]!++;
+        this.pairAtPartySlot[party * slotCount + s] = pair;
+      }
+    }
     const offset = this.momentOffset[g]!;
     for (const m of problem.slotMoments[s]!) this.groupMomentMeetings[offset + m]!++;
     for (const o of problem.overlappingSlots[s]!) this.fittingGroupOfSlot[o] = UNKNOWN;
@@ -238,6 +308,12 @@ export class Schedule {
       const at = meetings.indexOf(pair);
       meetings[at] = meetings[meetings.length - 1]!;
       meetings.pop();
+    }
+    if (problem.limits) {
+      for (const party of p.parties) {
+        this.partyDayMeetings[party * problem.limits.dayCount + problem.limits.dayOfSlot[s]!]!--;
+        this.pairAtPartySlot[party * slotCount + s] = UNSCHEDULED;
+      }
     }
     const offset = this.momentOffset[this.groupOfPair[pair]!]!;
     for (const m of problem.slotMoments[s]!) this.groupMomentMeetings[offset + m]!--;

@@ -1,7 +1,8 @@
 /**
  * fast-check arbitrary of small instances that exercise every rule: overlapping slots of mixed
  * lengths, shared parties on both sides, busy intervals, zero quotas, no rooms, repeated offers,
- * and (with `roomBusy`) rooms busy at random times, `busy` left out when a room is free.
+ * and (with `roomBusy`) rooms busy at random times, `busy` left out when a room is free; with
+ * `rules`, version 2 instances with random meeting limits and per-party overrides.
  */
 import fc from 'fast-check';
 import type { InstanceLike } from './feasibility-checker.ts';
@@ -36,7 +37,28 @@ export function smallInstanceArb(limits: {
   roomBusy?: boolean;
   /** Quarters in which every interval starts (default 10); fewer make more of them overlap. */
   span?: number;
+  /**
+   * `marketplace-matching/2` with random rules (small caps, short runs) and overrides on some
+   * entries. The time zones put the span of slots on one date (Brussels, Tokyo), across midnight
+   * (Los Angeles: 05:00Z is 22:00 there), or on the dates the slots are written with (none).
+   */
+  rules?: boolean;
 }) {
+  const limitArb = fc.constantFrom(undefined, undefined, 1, 2, 3);
+  const overrideArb = fc.constantFrom(undefined, undefined, undefined, 1, 2);
+  const rulesArb = limits.rules
+    ? fc.record({
+        maxMeetingsPerDay: limitArb,
+        maxConsecutive: limitArb,
+        timeZone: fc.constantFrom(undefined, 'Europe/Brussels', 'America/Los_Angeles', 'Asia/Tokyo'),
+      })
+    : fc.constant(undefined);
+  const entryLimitsArb = limits.rules
+    ? fc.record({ maxMeetingsPerDay: overrideArb, maxConsecutive: overrideArb })
+    : fc.constant({ maxMeetingsPerDay: undefined, maxConsecutive: undefined });
+  /** Only the fields that are set, as a producer would write them. */
+  const defined = <T extends object>(fields: T) =>
+    Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
   const intervalArb = intervalsWithin(limits.span ?? 10);
   const busyArb = busyListArb(intervalArb, 2, 1); // mostly free
   const roomsArb = limits.roomBusy
@@ -51,6 +73,7 @@ export function smallInstanceArb(limits: {
           maxMatches: fc.constantFrom(0, 1, 1, 2, 3),
           busy: busyArb,
           party: fc.constantFrom(undefined, 'gov0', 'gov1'),
+          limits: entryLimitsArb,
         }),
         { minLength: 1, maxLength: limits.maxRequests },
       ),
@@ -59,6 +82,7 @@ export function smallInstanceArb(limits: {
           capacity: fc.constantFrom(0, 1, 2, 2, 3),
           busy: busyArb,
           party: fc.constantFrom(undefined, undefined, 'org0'),
+          limits: entryLimitsArb,
         }),
         { minLength: 1, maxLength: limits.maxProviders },
       ),
@@ -70,13 +94,27 @@ export function smallInstanceArb(limits: {
         }),
         { minLength: 1, maxLength: limits.maxOffers },
       ),
+      rules: rulesArb,
     })
-    .map(({ slots, roomBusy, requests, providers, offerPicks }): InstanceLike & { format: string } => ({
-      format: 'marketplace-matching/1',
+    .map(({ slots, roomBusy, requests, providers, offerPicks, rules }): InstanceLike & { format: string } => ({
+      format: limits.rules ? 'marketplace-matching/2' : 'marketplace-matching/1',
+      ...(rules ? { rules: defined(rules) } : {}),
       slots: slots.map(([start, end], i) => ({ id: `s${i}`, start, end })),
       rooms: roomBusy.map((busy, i) => ({ id: `room${i}`, ...(busy.length > 0 ? { busy } : {}) })),
-      requests: requests.map((r, i) => ({ id: `r${i}`, maxMatches: r.maxMatches, busy: r.busy, ...(r.party ? { party: r.party } : {}) })),
-      providers: providers.map((p, i) => ({ id: `p${i}`, capacity: p.capacity, busy: p.busy, ...(p.party ? { party: p.party } : {}) })),
+      requests: requests.map((r, i) => ({
+        id: `r${i}`,
+        maxMatches: r.maxMatches,
+        busy: r.busy,
+        ...(r.party ? { party: r.party } : {}),
+        ...defined(r.limits),
+      })),
+      providers: providers.map((p, i) => ({
+        id: `p${i}`,
+        capacity: p.capacity,
+        busy: p.busy,
+        ...(p.party ? { party: p.party } : {}),
+        ...defined(p.limits),
+      })),
       offers: offerPicks.map((o) => ({
         request: `r${o.request % requests.length}`,
         provider: `p${o.provider % providers.length}`,

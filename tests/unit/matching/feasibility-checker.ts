@@ -6,15 +6,78 @@
  * Rules as the optimizer documents them (docs/matching-format.md): a party is `party ?? id` (one
  * namespace); busy intervals belong to the request or provider that lists them; a room holds one
  * meeting at a time and none during its own busy intervals (`rooms[].busy`, our extension).
+ *
+ * Meeting limits (`marketplace-matching/2`, docs/matching-format.md): per party, at most
+ * maxMeetingsPerDay meetings starting on one calendar date (in rules.timeZone, read here with
+ * Intl; without it, the date the slot's start is written with), and no run of more than
+ * maxConsecutive meetings each starting the instant the one before ends. A party's limit is the
+ * smallest its entries give, else the document's.
  */
 type Interval = [number, number];
 
+interface PartyLimits {
+  maxMeetingsPerDay?: number;
+  maxConsecutive?: number;
+}
+
 export interface InstanceLike {
+  format?: string;
+  rules?: PartyLimits & { timeZone?: string };
   slots: { id: string; start: string; end: string }[];
   rooms: { id: string; busy?: [string, string][] }[];
-  requests: { id: string; maxMatches: number; busy?: [string, string][]; party?: string }[];
-  providers: { id: string; capacity: number; busy?: [string, string][]; party?: string }[];
+  requests: ({ id: string; maxMatches: number; busy?: [string, string][]; party?: string } & PartyLimits)[];
+  providers: ({ id: string; capacity: number; busy?: [string, string][]; party?: string } & PartyLimits)[];
   offers: { request: string; provider: string; score: number }[];
+}
+
+const WITH_RULES = 'marketplace-matching/2';
+
+/** A meeting as the limits see it: its parties and its slot. */
+interface LimitedMeeting {
+  parties: Set<string>;
+  slot: { id: string; start: string; end: string };
+}
+
+/** The party's limit: the smallest its request and provider entries give, else the document's. */
+function limitOf(instance: InstanceLike, party: string, field: keyof PartyLimits): number {
+  const given = [...instance.requests, ...instance.providers]
+    .filter((entry) => (entry.party ?? entry.id) === party && entry[field] !== undefined)
+    .map((entry) => entry[field]!);
+  if (given.length > 0) return Math.min(...given);
+  return instance.rules?.[field] ?? Infinity;
+}
+
+/** The calendar date a slot starts on: in rules.timeZone, else as its start is written. */
+function dateOf(instance: InstanceLike, start: string): string {
+  const zone = instance.rules?.timeZone;
+  if (!zone) return start.slice(0, 10);
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(
+    new Date(Date.parse(start)),
+  );
+  const part = (type: string) => parts.find((p) => p.type === type)!.value;
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}
+
+/** Every meeting limit the meetings break (none for a version 1 instance, which has no limits). */
+export function findLimitViolations(instance: InstanceLike, meetings: readonly LimitedMeeting[]): string[] {
+  if (instance.format !== WITH_RULES) return [];
+  const problems: string[] = [];
+  const byParty = new Map<string, LimitedMeeting['slot'][]>();
+  for (const m of meetings) for (const party of m.parties) byParty.set(party, [...(byParty.get(party) ?? []), m.slot]);
+  for (const [party, slots] of byParty) {
+    const cap = limitOf(instance, party, 'maxMeetingsPerDay');
+    const perDate = new Map<string, number>();
+    for (const slot of slots) perDate.set(dateOf(instance, slot.start), (perDate.get(dateOf(instance, slot.start)) ?? 0) + 1);
+    for (const [date, n] of perDate) if (n > cap) problems.push(`party ${party}: ${n} meetings on ${date}, more than ${cap}`);
+    const most = limitOf(instance, party, 'maxConsecutive');
+    const sorted = [...slots].sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+    let run = 1;
+    for (let i = 1; i < sorted.length; i++) {
+      run = Date.parse(sorted[i]!.start) === Date.parse(sorted[i - 1]!.end) ? run + 1 : 1;
+      if (run === most + 1) problems.push(`party ${party}: ${run} meetings back to back up to ${sorted[i]!.id}, more than ${most}`);
+    }
+  }
+  return problems;
 }
 
 export interface ResultLike {
@@ -30,7 +93,9 @@ const interval = ([start, end]: [string, string]): Interval => [Date.parse(start
 /** Every rule the result breaks, as readable lines; empty when the result is feasible. */
 export function findViolations(instance: InstanceLike, result: ResultLike): string[] {
   const problems: string[] = [];
-  if (result.format !== 'marketplace-matching-result/1') problems.push(`format is ${result.format}`);
+  const format = instance.format === WITH_RULES ? 'marketplace-matching-result/2' : 'marketplace-matching-result/1';
+  if (result.format !== format) problems.push(`format is ${result.format}, not ${format}`);
+  const slotById = new Map(instance.slots.map((s) => [s.id, s]));
   const slotTime = new Map(instance.slots.map((s) => [s.id, interval([s.start, s.end])]));
   const rooms = new Map(instance.rooms.map((r) => [r.id, r]));
   const requests = new Map(instance.requests.map((r) => [r.id, r]));
@@ -46,6 +111,7 @@ export function findViolations(instance: InstanceLike, result: ResultLike): stri
   const perProvider = new Map<string, number>();
   const byParty = new Map<string, Interval[]>();
   const byRoom = new Map<string, Interval[]>();
+  const limited: LimitedMeeting[] = [];
   let total = 0;
   for (const m of result.meetings) {
     const where = `meeting ${m.request}/${m.provider}@${m.slot}/${m.room}`;
@@ -75,8 +141,10 @@ export function findViolations(instance: InstanceLike, result: ResultLike): stri
     const inRoom = byRoom.get(m.room) ?? [];
     if (inRoom.some((b) => overlap(b, time))) problems.push(`${where}: room double-booked`);
     byRoom.set(m.room, [...inRoom, time]);
+    limited.push({ parties: new Set([request.party ?? request.id, provider.party ?? provider.id]), slot: slotById.get(m.slot)! });
     total += m.score;
   }
+  problems.push(...findLimitViolations(instance, limited));
   for (const [id, n] of perRequest) if (n > requests.get(id)!.maxMatches) problems.push(`request ${id}: ${n} meetings`);
   for (const [id, n] of perProvider) if (n > providers.get(id)!.capacity) problems.push(`provider ${id}: ${n} meetings`);
   if (Math.abs(total - result.objective) > 1e-9 * Math.max(1, total)) {
@@ -102,6 +170,7 @@ export function bruteForceOptimum(instance: InstanceLike): number {
     return { request: instance.requests.find((r) => r.id === request)!, provider: instance.providers.find((p) => p.id === provider)!, score };
   });
   const slots = instance.slots.map((s) => interval([s.start, s.end]));
+  const partyOf = (entry: { id: string; party?: string }) => entry.party ?? entry.id;
   let best = 0;
   const choice: number[] = [];
   const feasible = (): boolean => {
@@ -125,6 +194,10 @@ export function bruteForceOptimum(instance: InstanceLike): number {
         if (px.has(y.request.party ?? y.request.id) || px.has(y.provider.party ?? y.provider.id)) return false;
       }
     }
+    const limited = pairs.flatMap((p, i) =>
+      choice[i]! >= 0 ? [{ parties: new Set([partyOf(p.request), partyOf(p.provider)]), slot: instance.slots[choice[i]!]! }] : [],
+    );
+    if (findLimitViolations(instance, limited).length > 0) return false;
     return roomsCanBeGiven(chosen.map((c) => c.time));
   };
   const roomBusy = instance.rooms.map((room) => (room.busy ?? []).map(interval));

@@ -46,10 +46,38 @@ describe('reading an instance', () => {
     ['a fractional maxMatches', (i) => void (i.requests[2].maxMatches = 1.5), 'requests[2].maxMatches: must be a whole number >= 0'],
     ['a negative capacity', (i) => void (i.providers[2].capacity = -1), 'providers[2].capacity: must be a whole number >= 0'],
     ['a missing list', (i) => void delete i.rooms, 'rooms: is required'],
-    ['another format', (i) => void (i.format = 'marketplace-matching/2'), 'format: must be "marketplace-matching/1"'],
+    ['another format', (i) => void (i.format = 'marketplace-matching/3'), 'format: must be "marketplace-matching/1" or "marketplace-matching/2"'],
     ['something that is not an object', () => [1, 2], 'instance: must be a JSON object'],
   ])('names the first bad path for %s', (_, change, expected) => {
     expect(messageFor(change)).toContain(expected);
+  });
+
+  it.each<[string, (i: any) => unknown, string]>([
+    ['a run limit of zero', (i) => void (i.rules = { maxConsecutive: 0 }), 'rules.maxConsecutive: must be a whole number >= 1'],
+    ['a fractional daily cap', (i) => void (i.rules = { maxMeetingsPerDay: 2.5 }), 'rules.maxMeetingsPerDay: must be a whole number >= 1'],
+    ['an unknown time zone', (i) => void (i.rules = { timeZone: 'Europe/Atlantis' }), 'rules.timeZone: must be an IANA time zone'],
+    ['a misspelt rule', (i) => void (i.rules = { maxConsecutives: 3 }), 'rules: unknown rule "maxConsecutives"'],
+    ['rules that are not an object', (i) => void (i.rules = 3), 'rules: must be an object'],
+    ['a party override of zero', (i) => void (i.providers[1].maxConsecutive = 0), 'providers[1].maxConsecutive: must be a whole number >= 1'],
+    ['a party override given as text', (i) => void (i.requests[2].maxMeetingsPerDay = '4'), 'requests[2].maxMeetingsPerDay: must be a whole number >= 1'],
+  ])('in version 2, names the first bad path for %s', (_, change, expected) => {
+    expect(
+      messageFor((i) => {
+        i.format = 'marketplace-matching/2';
+        change(i);
+      }),
+    ).toContain(expected);
+  });
+
+  it('refuses limits in a version 1 document rather than ignore them, and reads version 2 with them', () => {
+    expect(messageFor((i) => void (i.rules = { maxConsecutive: 3 }))).toBe('rules: needs "format": "marketplace-matching/2"');
+    expect(messageFor((i) => void (i.providers[0].maxMeetingsPerDay = 4))).toBe('providers[0].maxMeetingsPerDay: needs "format": "marketplace-matching/2"');
+    const version2 = example();
+    version2.format = 'marketplace-matching/2';
+    version2.rules = { maxMeetingsPerDay: 6, maxConsecutive: 3, timeZone: 'Europe/Brussels' };
+    version2.providers[0].maxConsecutive = 2;
+    expect(parseInstance(version2)).toMatchObject({ ok: true, instance: { rules: version2.rules } });
+    expect(parseInstance({ ...example(), format: 'marketplace-matching/2' }).ok).toBe(true); // rules are optional
   });
 
   it('reads rooms[].busy, our extension, as free when it is absent', () => {

@@ -214,3 +214,110 @@ describe('with rooms busy at random times (meetings kept from an earlier run)', 
     );
   }, 120_000);
 });
+
+describe('with meeting limits (marketplace-matching/2: daily caps, breaks after runs, per-party overrides)', () => {
+  const withRules = (limits: Omit<Parameters<typeof smallInstanceArb>[0], 'rules'>) => smallInstanceArb({ ...limits, rules: true });
+
+  it('the optimizer, the heuristic and the greedy baseline keep every limit (checked independently)', async () => {
+    await fc.assert(
+      fc.asyncProperty(withRules({ maxSlots: 7, maxRequests: 6, maxProviders: 4, maxOffers: 16 }), async (json) => {
+        const instance = validated(json);
+        for (const result of [
+          await solveMatching(instance),
+          await solveMatching(instance, { method: 'heuristic' }),
+          await solveGreedy(instance),
+        ]) {
+          expect(findViolations(json, result)).toEqual([]);
+          expect(result.format).toBe('marketplace-matching-result/2');
+        }
+      }),
+      { numRuns: 150 },
+    );
+  }, 120_000);
+
+  it('the exact model and the optimizer find the optimum that enumerating every schedule finds', async () => {
+    await fc.assert(
+      // Few quarters, so that slots touch in chains and runs bind.
+      fc.asyncProperty(withRules({ maxSlots: 4, maxRequests: 4, maxProviders: 3, maxOffers: 6, span: 6 }), async (json) => {
+        const instance = validated(json);
+        const optimum = bruteForceOptimum(json);
+        expect((await solveMatching(instance)).objective).toBeCloseTo(optimum, 9);
+        const exact = solveExactly(await loadHighs(), compileProblem(instance), { timeLimitSeconds: 10, mipGap: 0 });
+        expect(exact.provenOptimal).toBe(true);
+        expect(exact.schedule?.exactObjective() ?? 0).toBeCloseTo(optimum, 9);
+        expect(exact.bound ?? 0).toBeCloseTo(optimum, 6);
+      }),
+      { numRuns: 150 },
+    );
+  }, 120_000);
+
+  it('the optimizer never scores below the greedy baseline, the heuristic neither, and both stay under their bound', async () => {
+    await fc.assert(
+      fc.asyncProperty(withRules({ maxSlots: 7, maxRequests: 6, maxProviders: 4, maxOffers: 16 }), async (json) => {
+        const instance = validated(json);
+        const greedy = await solveGreedy(instance);
+        const exact = await solveMatching(instance, { method: 'milp' });
+        const heuristic = await solveMatching(instance, { method: 'heuristic' });
+        expect(exact.objective).toBeGreaterThanOrEqual(greedy.objective - TOLERANCE);
+        expect(heuristic.objective).toBeGreaterThanOrEqual(greedy.objective - TOLERANCE);
+        expect(exact.objective).toBeGreaterThanOrEqual(heuristic.objective - TOLERANCE);
+        for (const result of [exact, heuristic]) {
+          if (result.stats.bound !== undefined) expect(result.objective).toBeLessThanOrEqual(result.stats.bound + 1e-6);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  }, 120_000);
+
+  it('unscheduled pairs carry a known reason, the limits among them', async () => {
+    const reasons = [
+      'no common free slot',
+      'request already has maxMatches meetings',
+      'provider already at capacity',
+      'no room free at any common free slot',
+      'a party is in another meeting at every common free slot',
+      'daily cap reached',
+      'no break',
+    ];
+    await fc.assert(
+      fc.asyncProperty(withRules({ maxSlots: 6, maxRequests: 5, maxProviders: 3, maxOffers: 12 }), async (json) => {
+        const result = await solveMatching(validated(json));
+        for (const u of result.unscheduled) expect(reasons).toContain(u.reason);
+      }),
+      { numRuns: 60 },
+    );
+  }, 60_000);
+
+  it('on generated event-sized instances with limits, exact and heuristic keep them and beat the greedy', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+          offers: fc.integer({ min: 20, max: 160 }),
+          tightness: fc.constantFrom('tight' as const, 'loose' as const),
+          overlappingSlots: fc.boolean(),
+          maxMeetingsPerDay: fc.integer({ min: 1, max: 4 }),
+          maxConsecutive: fc.integer({ min: 1, max: 3 }),
+        }),
+        async ({ maxMeetingsPerDay, maxConsecutive, ...options }) => {
+          const generated = generateInstance(options);
+          const json = JSON.parse(
+            JSON.stringify({
+              ...generated,
+              format: 'marketplace-matching/2',
+              rules: { maxMeetingsPerDay, maxConsecutive, timeZone: 'Europe/Brussels' },
+            }),
+          ) as InstanceLike;
+          const greedy = await solveGreedy(validated(json));
+          const exact = await solveMatching(validated(json), { method: 'milp' });
+          const heuristic = await solveMatching(validated(json), { method: 'heuristic' });
+          for (const result of [greedy, exact, heuristic]) expect(findViolations(json, result)).toEqual([]);
+          expect(exact.stats.gap).toBeLessThan(1e-6);
+          expect(exact.objective).toBeGreaterThanOrEqual(heuristic.objective - TOLERANCE);
+          expect(heuristic.objective).toBeGreaterThanOrEqual(greedy.objective - TOLERANCE);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  }, 120_000);
+});
