@@ -30,6 +30,9 @@ export const MARKETPLACE = {
   sideMeetingsFrom: '09:00',
   sideMeetingsUntil: '18:00',
   sealedResponses: false,
+  // A schedule people can attend: at most six side meetings a day, and a free slot after three in a row.
+  maxMeetingsPerDay: 6,
+  breakAfter: 3,
   /** "Monday 9 July: Civil Society Day": the governments' side meetings start on the 10th. */
   noMeetingDays: [{ date: '2007-07-09', label: 'Civil Society Day' }],
   rooms: ['Room A', 'Room B', 'Room C', 'Salle Europa'],

@@ -99,6 +99,8 @@ async function seedInTransaction(db: Kysely<Database>): Promise<SeedSummary> {
     meeting_day_starts: MARKETPLACE.sideMeetingsFrom,
     meeting_day_ends: MARKETPLACE.sideMeetingsUntil,
     sealed_responses: MARKETPLACE.sealedResponses,
+    max_meetings_per_day: MARKETPLACE.maxMeetingsPerDay,
+    break_after: MARKETPLACE.breakAfter,
     no_meeting_windows: JSON.stringify(MARKETPLACE.noMeetingDays.map((d) => ({ startsAt: inBrussels(d.date, '00:00').toISOString(), endsAt: inBrussels(d.date, '23:59').toISOString(), label: d.label }))),
   };
   // Upsert by slug; an existing edition is only touched (and its updated_at moved) when something differs.
@@ -120,16 +122,20 @@ async function seedInTransaction(db: Kysely<Database>): Promise<SeedSummary> {
           meeting_day_ends: eb.ref('excluded.meeting_day_ends'),
           sealed_responses: eb.ref('excluded.sealed_responses'),
           no_meeting_windows: eb.ref('excluded.no_meeting_windows'),
+          max_meetings_per_day: eb.ref('excluded.max_meetings_per_day'),
+          break_after: eb.ref('excluded.break_after'),
           updated_at: sql<Date>`now()`,
         }))
         .where(
           sql<boolean>`(marketplaces.name, marketplaces.time_zone, marketplaces.opens_at, marketplaces.response_deadline,
                         marketplaces.forum_starts_on, marketplaces.forum_ends_on, marketplaces.meeting_minutes,
-                        marketplaces.meeting_day_starts, marketplaces.meeting_day_ends, marketplaces.sealed_responses, marketplaces.no_meeting_windows)
+                        marketplaces.meeting_day_starts, marketplaces.meeting_day_ends, marketplaces.sealed_responses, marketplaces.no_meeting_windows,
+                        marketplaces.max_meetings_per_day, marketplaces.break_after)
             IS DISTINCT FROM
                        (excluded.name, excluded.time_zone, excluded.opens_at, excluded.response_deadline,
                         excluded.forum_starts_on, excluded.forum_ends_on, excluded.meeting_minutes,
-                        excluded.meeting_day_starts, excluded.meeting_day_ends, excluded.sealed_responses, excluded.no_meeting_windows)`,
+                        excluded.meeting_day_starts, excluded.meeting_day_ends, excluded.sealed_responses, excluded.no_meeting_windows,
+                        excluded.max_meetings_per_day, excluded.break_after)`,
         ),
     )
     .returning(['id', 'response_deadline'])

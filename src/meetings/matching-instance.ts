@@ -16,6 +16,8 @@ import { scoreResponse } from '../matching/score.ts';
  *   on every request of that organization and on its provider entry.
  * - Meetings that still hold are kept: their pair leaves the offers, the request's maxMatches and the
  *   provider's capacity shrink by one, and their time is busy for both organizations and the room.
+ * - The marketplace's limits (meetings per organization per day, a free slot after `breakAfter` in a
+ *   row) are the instance's rules, by the organization (its party) in the marketplace's zone.
  */
 export interface MarketplaceShape {
   timeZone: string;
@@ -27,10 +29,16 @@ export interface MarketplaceShape {
   sessionCodes: string[];
   /** Times with no side meetings (a Civil Society Day): no slot overlapping one is offered. */
   noMeetingWindows?: Array<{ startsAt: Date; endsAt: Date }>;
+  /** The most meetings an organization has in a day, and in a row before a free slot (null: no limit). */
+  maxMeetingsPerDay?: number | null;
+  breakAfter?: number | null;
 }
 
 /** A stored marketplace as the slot builder reads it: the one conversion every caller uses. */
-export function marketplaceShape(m: { time_zone: string; forum_starts_on: string; forum_ends_on: string; meeting_minutes: number; meeting_day_starts: string; meeting_day_ends: string; no_meeting_windows: Array<{ startsAt: string; endsAt: string; label?: string }> }, sessionCodes: string[] = []): MarketplaceShape {
+export function marketplaceShape(
+  m: { time_zone: string; forum_starts_on: string; forum_ends_on: string; meeting_minutes: number; meeting_day_starts: string; meeting_day_ends: string; no_meeting_windows: Array<{ startsAt: string; endsAt: string; label?: string }>; max_meetings_per_day?: number | null; break_after?: number | null },
+  sessionCodes: string[] = [],
+): MarketplaceShape {
   return {
     timeZone: m.time_zone,
     forumStartsOn: m.forum_starts_on,
@@ -40,6 +48,8 @@ export function marketplaceShape(m: { time_zone: string; forum_starts_on: string
     dayEnds: m.meeting_day_ends.slice(0, 5),
     sessionCodes,
     noMeetingWindows: m.no_meeting_windows.map((w) => ({ startsAt: new Date(w.startsAt), endsAt: new Date(w.endsAt) })),
+    maxMeetingsPerDay: m.max_meetings_per_day ?? null,
+    breakAfter: m.break_after ?? null,
   };
 }
 
@@ -194,8 +204,12 @@ export function buildMatchingInstance(input: InstanceInput): BuiltInstance {
     return score(requestById.get(response.requestId)!, response);
   };
 
+  // The marketplace's meeting limits make it a version 2 instance (docs/matching-format.md); without them it stays version 1.
+  const { maxMeetingsPerDay, breakAfter, timeZone } = input.marketplace;
+  const limited = !!maxMeetingsPerDay || !!breakAfter;
   const instance: Instance = {
-    format: 'marketplace-matching/1',
+    format: limited ? 'marketplace-matching/2' : 'marketplace-matching/1',
+    ...(limited ? { rules: { ...(maxMeetingsPerDay ? { maxMeetingsPerDay } : {}), ...(breakAfter ? { maxConsecutive: breakAfter } : {}), timeZone } } : {}),
     slots: slots.map((s) => ({ id: s.id, start: iso(s.startsAt), end: iso(s.endsAt) })),
     rooms: input.roomIds.map((id) => ({ id, busy: roomBusy.get(id) ?? [] })),
     requests: input.requests.map((r) => ({

@@ -65,23 +65,51 @@ function indexBoard(board: Board) {
     }
     return set;
   };
-  return { atSlot, busyOf };
+  const byOrganization = new Map<string, MeetingDetail[]>();
+  for (const m of board.meetings) for (const org of new Set([m.requester_org_id, m.provider_org_id])) byOrganization.set(org, [...(byOrganization.get(org) ?? []), m]);
+  return { atSlot, busyOf, meetingsOf: (org: string) => byOrganization.get(org) ?? [] };
+}
+
+/**
+ * Whether a meeting of `org` at this slot keeps the marketplace's limits, as the matching run keeps
+ * them (docs/matching-format.md, version 2): no more than `max_meetings_per_day` that local day, and
+ * no run of back-to-back meetings longer than `break_after`. `except`: the meeting being moved.
+ */
+function keepsLimits(board: Board, index: ReturnType<typeof indexBoard>, org: string, slot: { startsAt: Date; endsAt: Date }, except: string | null): boolean {
+  const { max_meetings_per_day: perDay, break_after: breakAfter, time_zone: zone } = board.marketplace;
+  if (!perDay && !breakAfter) return true;
+  const mine = index.meetingsOf(org).filter((m) => m.id !== except);
+  if (perDay) {
+    const day = instantToLocal(slot.startsAt, zone).date;
+    if (mine.filter((m) => instantToLocal(m.starts_at, zone).date === day).length >= perDay) return false;
+  }
+  if (breakAfter) {
+    let run = 1;
+    for (let at = slot.startsAt, before; (before = mine.find((m) => m.ends_at.getTime() === at.getTime())); at = before.starts_at) run++;
+    for (let at = slot.endsAt, after; (after = mine.find((m) => m.starts_at.getTime() === at.getTime())); at = after.ends_at) run++;
+    if (run > breakAfter) return false;
+  }
+  return true;
 }
 
 /**
  * Where two organizations could meet: each slot when neither has another meeting, an agenda role or a
  * declared unavailability (`times`), and within those, the rooms free (`places`). `except` is the
- * meeting being moved. The matching run's rules; the database's exclusion constraints still decide.
+ * meeting being moved. The matching run's rules, the marketplace's meeting limits included (`withinLimits`:
+ * the common free times that keep them); the database's exclusion constraints still decide.
  */
-function placesOnBoard(board: Board, index: ReturnType<typeof indexBoard>, organizations: [string, string], except: string | null): { times: number; places: FreePlace[] } {
+function placesOnBoard(board: Board, index: ReturnType<typeof indexBoard>, organizations: [string, string], except: string | null): { times: number; withinLimits: number; places: FreePlace[] } {
   const places: FreePlace[] = [];
   let times = 0;
+  let withinLimits = 0;
   const [a, b] = organizations.map((org) => index.busyOf(org)) as [Set<number>, Set<number>];
   board.slots.forEach((slot, i) => {
     if (a.has(i) || b.has(i)) return;
     const atThisTime = index.atSlot[i]!.filter((m) => m.id !== except);
     if (atThisTime.some((m) => organizations.includes(m.requester_org_id) || organizations.includes(m.provider_org_id))) return;
     times++;
+    if (!organizations.every((org) => keepsLimits(board, index, org, slot, except))) return;
+    withinLimits++;
     if (atThisTime.length >= board.rooms.length) return;
     const taken = new Set(atThisTime.map((m) => m.room_id));
     for (const room of board.rooms) {
@@ -89,7 +117,7 @@ function placesOnBoard(board: Board, index: ReturnType<typeof indexBoard>, organ
       places.push({ key: `${slot.id}|${room.id}`, startsAt: slot.startsAt, endsAt: slot.endsAt, roomId: room.id, roomName: room.name, local: instantToLocal(slot.startsAt, board.marketplace.time_zone) });
     }
   });
-  return { times, places };
+  return { times, withinLimits, places };
 }
 
 /** Every place two organizations could meet in a marketplace (see placesOnBoard). */
@@ -99,12 +127,13 @@ export async function freePlaces(ctx: AppContext, slug: string, organizations: [
 }
 
 /** Why an offer of a request that got fewer meetings than it asked for has none. */
-export type UnmetReason = 'declined' | 'excluded' | 'no-common-time' | 'rooms-full' | 'provider-capacity' | 'free-now';
+export type UnmetReason = 'declined' | 'excluded' | 'no-common-time' | 'meeting-limits' | 'rooms-full' | 'provider-capacity' | 'free-now';
 
 /**
  * The requests of a marketplace that got fewer meetings than they asked for, each offer without a
  * meeting with the reason that bound it, checked in this order: a party declined it or the
- * secretariat removed it; the two organizations have no slot in common; every room is taken whenever
+ * secretariat removed it; the two organizations have no slot in common; every common slot would break
+ * a daily limit or a break of one of them; every room is taken whenever
  * they are both free; the provider already has as many meetings as it can take; otherwise a place
  * is free now (freed since the run, or the run stopped at its time limit): the next run, or the
  * secretariat by hand, can schedule it.
@@ -143,8 +172,9 @@ export async function unmetRequests(ctx: AppContext, actorOrNull: Actor | null, 
         if (endedResponses.has(s.id)) reason = 'declined';
         else if (s.requester_mark === 'exclude') reason = 'excluded';
         else {
-          const { times, places } = placesOnBoard(board, index, [request.organization_id, s.organization_id], null);
+          const { times, withinLimits, places } = placesOnBoard(board, index, [request.organization_id, s.organization_id], null);
           if (times === 0) reason = 'no-common-time';
+          else if (withinLimits === 0) reason = 'meeting-limits';
           else if (places.length === 0) reason = 'rooms-full';
           else if ((meetingsPerProvider.get(s.organization_id) ?? 0) >= s.meeting_capacity) reason = 'provider-capacity';
           else reason = 'free-now';

@@ -669,6 +669,55 @@ describe('the matching run, called directly', () => {
     });
   });
 
+  it("the marketplace's meeting limits bind the run: no organization has more than its meetings a day, nor more in a row than breakAfter", async () => {
+    const { api, env } = t;
+    const { organizer, ilo } = t.people;
+    // Without limits ILO meets twice back to back (16:00 and 16:30, after its session), Mexico twice.
+    const free = await matchedMarketplace(t);
+    const unlimited = await meetingsOf(t, free.slug);
+    expect(unlimited.filter((m) => m.provider.id === ilo.organizationId)).toHaveLength(2);
+
+    const made = await respondedMarketplace(t);
+    const limits = await api('PATCH', `/api/v1/marketplaces/${made.slug}`, { token: organizer.token, body: { breakAfter: 1, maxMeetingsPerDay: null } });
+    expect(limits.status).toBe(200);
+    expect(limits.body).toMatchObject({ breakAfter: 1, maxMeetingsPerDay: null });
+    expect((await api('PATCH', `/api/v1/marketplaces/${made.slug}`, { token: organizer.token, body: { breakAfter: 0 } })).body.errors).toEqual([{ path: 'breakAfter', message: 'must be at least 1' }]);
+    await passDeadline(env.ctx, [made.training.id, made.remittances.id]);
+    await runMatching(env.ctx, made.marketplaceId, 'organizer');
+    const meetings = await meetingsOf(t, made.slug);
+    // Nobody back to back: every organization's meetings have a free slot between them.
+    const byOrganization = new Map<string, number[]>();
+    for (const m of meetings) for (const org of [m.requester.id, m.provider.id]) byOrganization.set(org, [...(byOrganization.get(org) ?? []), new Date(m.startsAt).getTime()]);
+    for (const starts of byOrganization.values()) {
+      const sorted = starts.sort((a, b) => a - b);
+      for (let i = 1; i < sorted.length; i++) expect(sorted[i]! - sorted[i - 1]!).toBeGreaterThan(30 * 60_000);
+    }
+    expect(meetings.length).toBeGreaterThan(0);
+    // Moving one by hand offers only the places that keep the limit: none touching another meeting of either party.
+    for (const m of meetings) {
+      const places = (await api('GET', `/api/v1/meetings/${m.id}/places`, { token: organizer.token })).body.items as Array<{ startsAt: string; endsAt: string }>;
+      const neighbours = meetings.filter((o) => o.id !== m.id && [o.requester.id, o.provider.id].some((org) => org === m.requester.id || org === m.provider.id));
+      for (const p of places) for (const o of neighbours) expect([o.startsAt === p.endsAt, o.endsAt === p.startsAt, o.startsAt === p.startsAt]).toEqual([false, false, false]);
+    }
+
+    // One a day at most: each organization has one meeting on the forum's one day.
+    const capped = await respondedMarketplace(t);
+    expect((await api('PATCH', `/api/v1/marketplaces/${capped.slug}`, { token: organizer.token, body: { maxMeetingsPerDay: 1 } })).status).toBe(200);
+    await passDeadline(env.ctx, [capped.training.id, capped.remittances.id]);
+    await runMatching(env.ctx, capped.marketplaceId, 'organizer');
+    const one = await meetingsOf(t, capped.slug);
+    const counts = new Map<string, number>();
+    for (const m of one) for (const org of [m.requester.id, m.provider.id]) counts.set(org, (counts.get(org) ?? 0) + 1);
+    expect(Math.max(...counts.values())).toBe(1);
+    // Both governments still meet someone; an offer left out says the limit bound it, and no place is offered for it.
+    expect(new Set(one.map((m) => m.request.id)).size).toBe(2);
+    const cappedPage = await t.pages.organizer.get(`/organizer/marketplaces/${capped.slug}/timetable`);
+    expect(cappedPage.html).toContain('one of them would have more meetings that day, or more in a row, than the marketplace allows');
+    // The run's figures count runs longer than the marketplace's own limit.
+    const timetable = await t.pages.organizer.get(`/organizer/marketplaces/${made.slug}/timetable`);
+    expect(timetable.html).toContain('Runs of more than 1 meetings in a row without a break: 0');
+  });
+
   it('the requester marks offers before the run: "not this one" is never matched, "must meet" goes ahead of a better-scoring offer', async () => {
     const { env, api } = t;
     const { bangladesh, undp, ilo } = t.people;

@@ -315,6 +315,7 @@ export function meetingPages(ctx: AppContext): Router {
         declined: t(req.locale, 'a party declined it, or the secretariat removed it'),
         excluded: t(req.locale, 'the requester marked it "not this one"'),
         'no-common-time': t(req.locale, 'no common free time (meetings, agenda roles, unavailability)'),
+        'meeting-limits': t(req.locale, 'whenever both are free, one of them would have more meetings that day, or more in a row, than the marketplace allows'),
         'rooms-full': t(req.locale, 'every room is taken whenever both are free'),
         'provider-capacity': t(req.locale, 'the provider has as many meetings as it can take'),
         'free-now': t(req.locale, 'a slot is free now: the next run, or you by hand, can schedule it'),
