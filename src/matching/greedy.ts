@@ -6,9 +6,14 @@
 import type { MatchingProblem } from './problem.ts';
 import { Schedule, fillGreedily, pairsByScore } from './schedule.ts';
 
-/** Baseline: pairs by descending score (pairsByScore, if the caller has it), each in its earliest slot that still fits. */
+/**
+ * Baseline: pairs by descending score (pairsByScore, if the caller has it), each in its earliest
+ * slot that still fits. With fairness, a first pass gives each requesting party its first meeting
+ * (in the same order), so that no second or third meeting takes the place of anyone's first.
+ */
 export function scheduleGreedily(problem: MatchingProblem, byScore: readonly number[] = pairsByScore(problem)): Schedule {
   const schedule = new Schedule(problem);
+  if (problem.fairness) fillGreedily(schedule, byScore, true);
   fillGreedily(schedule, byScore);
   return schedule;
 }
@@ -74,4 +79,24 @@ export function scheduleLeastDamage(problem: MatchingProblem, pairOrder: readonl
     }
   }
   return schedule;
+}
+
+/**
+ * The order with each requesting party's first pair in it moved to the front (in the order's
+ * order), then the rest: how the least-damage start gives every requester a chance at a first
+ * meeting before anyone's second (fairness).
+ */
+export function firstMeetingsFirst(problem: MatchingProblem, order: readonly number[]): number[] {
+  const seen = new Set<number>();
+  const first: number[] = [];
+  const rest: number[] = [];
+  for (const pair of order) {
+    const party = problem.requestParty[problem.pairs[pair]!.request]!;
+    if (seen.has(party)) rest.push(pair);
+    else {
+      seen.add(party);
+      first.push(pair);
+    }
+  }
+  return [...first, ...rest];
 }

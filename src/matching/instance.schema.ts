@@ -152,6 +152,7 @@ const rulesSchema = z.strictObject(
       .string(mustBe('an IANA time zone, e.g. "Europe/Brussels"'))
       .refine(isValidTimeZone, { error: 'must be an IANA time zone, e.g. "Europe/Brussels"' })
       .optional(),
+    fairness: z.boolean(mustBe('true or false')).optional(),
   },
   {
     error: (issue: { code?: string; input?: unknown; keys?: string[] }) =>

@@ -14,9 +14,15 @@
  * move); a move is tried by asking whether the pair would fit without the meetings it displaces
  * (Schedule.fitsInSlotWithout), and the schedule changes only for a move that is made. A pass over
  * 50,000 pairs takes 0.1-0.3 s.
+ *
+ * With fairness (problem.ts), a move improves when it serves more requesting parties, or as many
+ * and raises the score: a blocker of any score may then make way for a requester's first meeting,
+ * and no move takes a requester's last meeting for a better score. With meeting limits, every move
+ * keeps them (the schedule checks them); no move aims at a meeting that holds a party's daily cap
+ * or run, so the search may miss exchanges there that the exact model finds.
  */
-import type { MatchingProblem } from './problem.ts';
-import { pairsByScore, UNSCHEDULED, type Schedule } from './schedule.ts';
+import { servableRequesters, type MatchingProblem } from './problem.ts';
+import { pairsByScore, servedChange, UNSCHEDULED, type Schedule } from './schedule.ts';
 
 export interface LocalSearchOptions {
   /** Passes over the unscheduled pairs. */
@@ -49,8 +55,10 @@ export function improveSchedule(schedule: Schedule, options: LocalSearchOptions 
   const shouldStop = options.shouldStop ?? (() => false);
   const { problem } = schedule;
   const order = options.order ?? pairsByScore(problem);
+  // With fairness, the score bound proves nothing unless every requester that could meet does.
+  const allServed = () => !problem.fairness || schedule.served >= servableRequesters(problem);
   const reached = (objective: number) =>
-    options.bound !== undefined && objective >= options.bound - 1e-9 * Math.max(1, Math.abs(options.bound));
+    options.bound !== undefined && objective >= options.bound - 1e-9 * Math.max(1, Math.abs(options.bound)) && allServed();
   const cheapestFirst = {
     ofRequest: cheapestFirstLists(problem, problem.pairsOfRequest),
     ofProvider: cheapestFirstLists(problem, problem.pairsOfProvider),
@@ -59,6 +67,7 @@ export function improveSchedule(schedule: Schedule, options: LocalSearchOptions 
   for (let pass = 0; pass < maxPasses; pass++) {
     if (shouldStop()) return false;
     const before = schedule.objective;
+    const servedBefore = schedule.served;
     const moves = new ImprovingMoves(schedule, options.maxRoomBlockersPerSlot ?? 16, cheapestFirst, canMove);
     let tried = 0;
     for (const pair of order) {
@@ -69,7 +78,8 @@ export function improveSchedule(schedule: Schedule, options: LocalSearchOptions 
       if (!schedule.isScheduled(pair)) moves.tryInsert(pair);
     }
     options.onPass?.(schedule.objective);
-    if (schedule.objective - before <= minPassGain * Math.max(1, Math.abs(before)) || reached(schedule.objective)) break;
+    const gained = schedule.served > servedBefore || schedule.objective - before > minPassGain * Math.max(1, Math.abs(before));
+    if (!gained || reached(schedule.objective)) break;
   }
   return true;
 }
@@ -238,18 +248,24 @@ class ImprovingMoves {
     return false;
   }
 
-  /** Replaces the cheapest blocking meeting whose removal lets `pair` in, if it scores less. */
+  /**
+   * Replaces the cheapest blocking meeting whose removal lets `pair` in, if it scores less (with
+   * fairness: if that serves one more requester, whatever the scores, or as many and scores less).
+   */
   private tryInsteadOfBlocker(pair: number): boolean {
     const { schedule } = this;
-    const gainLimit = this.score(pair) - EPSILON;
-    let best: { blocker: number; slot: number; loss: number } | undefined;
+    const firstMeeting = servedChange(schedule, pair, NOTHING) > 0;
+    const gainLimit = firstMeeting ? Infinity : this.score(pair) - EPSILON;
+    let best: { blocker: number; slot: number; loss: number; served: number } | undefined;
     const candidateSlots = this.problem.pairs[pair]!.candidateSlots;
     for (let k = 0; k < candidateSlots.length; k++) {
       const s = candidateSlots[k]!;
       for (const blocker of this.blockersAt(k, s, this.cheapestIn, gainLimit)) {
         const loss = this.score(blocker);
-        if (loss >= gainLimit || (best && loss >= best.loss)) continue;
-        if (schedule.fitsInSlotWithout(pair, s, blocker)) best = { blocker, slot: s, loss };
+        const served = servedChange(schedule, pair, [blocker]);
+        if (served < 0 || (served === 0 && loss >= this.score(pair) - EPSILON)) continue;
+        if (best && (served < best.served || (served === best.served && loss >= best.loss))) continue;
+        if (schedule.fitsInSlotWithout(pair, s, blocker)) best = { blocker, slot: s, loss, served };
       }
     }
     if (!best) return false;
@@ -266,11 +282,13 @@ class ImprovingMoves {
     const { schedule, problem } = this;
     const { request, provider, candidateSlots } = problem.pairs[pair]!;
     const gain = this.score(pair);
+    // With fairness, a requester's first meeting may displace meetings of any score.
+    const below = servedChange(schedule, pair, NOTHING) > 0 ? Infinity : gain;
     const requestFull = schedule.requestMeetings[request]! >= problem.requestLimit[request]!;
     const providerFull = schedule.providerMeetings[provider]! >= problem.providerLimit[provider]!;
-    const fromRequest = requestFull ? this.cheapestScheduled(this.requestPairsCheapestFirst[request]!, gain) : NONE;
+    const fromRequest = requestFull ? this.cheapestScheduled(this.requestPairsCheapestFirst[request]!, below) : NONE;
     if (fromRequest.length === 0) return false;
-    const fromProvider = providerFull ? this.cheapestScheduled(this.providerPairsCheapestFirst[provider]!, gain) : NONE;
+    const fromProvider = providerFull ? this.cheapestScheduled(this.providerPairsCheapestFirst[provider]!, below) : NONE;
     for (const a of fromRequest) {
       for (const b of fromProvider) {
         // -1 stands for "nothing dropped on this side".
@@ -278,7 +296,8 @@ class ImprovingMoves {
         const second = b >= 0 ? b : first;
         if (first < 0) return false; // neither side is full: not a quota move
         const loss = this.score(first) + (second !== first ? this.score(second) : 0);
-        if (loss >= gain - EPSILON) continue;
+        const served = servedChange(schedule, pair, second !== first ? [first, second] : [first]);
+        if (served < 0 || (served === 0 && loss >= gain - EPSILON)) continue;
         // The quotas hold once the dropped meetings are gone (each full side drops one of its own).
         const s = candidateSlots.find((slot) => schedule.fitsInSlotWithout(pair, slot, first, second));
         if (s === undefined) continue;

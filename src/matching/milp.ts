@@ -21,6 +21,16 @@
  *              for each slot: all x in the slot - sum of its y       <= 0
  *              for each group and moment: its y in the moment's slots <= |group|
  *
+ * With fairness (problem.ts), a binary z[party] for each requesting party that could meet, 1 only
+ * if it meets as a requester, weighed above every score together:
+ *
+ *   maximize   W * sum of z + sum score(pair) * x[pair, slot],   W = 1 + sum of all scores
+ *   subject to z[party] - sum of the x of the party's requests         <= 0
+ *
+ * so the optimum serves the most requesters and, among such schedules, scores most: exactly the
+ * lexicographic order. The gap HiGHS may stop at is scaled so that it allows the same slack on the
+ * score as without fairness, and the bound is turned back into one on the score.
+ *
  * A moment is a maximal set of mutually overlapping slots, so the party rows are exactly "no two
  * overlapping meetings for a party" and the room rows "no more meetings of a group at once than
  * it has rooms", which is what assignRooms needs. Counting all rooms free in some slot of a moment
@@ -42,6 +52,9 @@ export interface ExactModel {
   gains: number[];
   columnUpper: number[];
   rows: PackingRow[];
+  /** With fairness: the z columns (after x and y) and their requesting parties, and their weight W. */
+  servedColumns: { column: number; party: number }[];
+  servedWeight: number;
 }
 
 /** Pairs that could meet at all: some free common slot, quota on both sides, at least one room. */
@@ -127,13 +140,34 @@ export function buildExactModel(problem: MatchingProblem): ExactModel {
   const roomColumns = addRoomRows(problem, columnsBySlot, columnPair.length, rows, addRow);
 
   const xGains = columnPair.map((pair) => problem.pairs[pair]!.score);
+  const servedColumns: { column: number; party: number }[] = [];
+  // Above any sum of scores, so one more requester served outweighs them all.
+  const servedWeight = 1 + pairs.reduce((sum, pair) => sum + problem.pairs[pair]!.score, 0);
+  if (problem.fairness) {
+    const requesterColumns = new Map<number, number[]>();
+    columnPair.forEach((pair, column) => {
+      const party = problem.requestParty[problem.pairs[pair]!.request]!;
+      requesterColumns.set(party, [...(requesterColumns.get(party) ?? []), column]);
+    });
+    for (const [party, columns] of requesterColumns) {
+      const column = columnPair.length + roomColumns.length + servedColumns.length;
+      servedColumns.push({ column, party });
+      rows.push({ columns: [column], minus: columns, upper: 0 });
+    }
+  }
   return {
     columnPair: Int32Array.from(columnPair),
     columnSlot: Int32Array.from(columnSlot),
     roomColumns,
-    gains: [...xGains, ...roomColumns.map(() => 0)],
-    columnUpper: [...xGains.map(() => 1), ...roomColumns.map(({ group }) => problem.roomGroups[group]!.rooms.length)],
+    gains: [...xGains, ...roomColumns.map(() => 0), ...servedColumns.map(() => servedWeight)],
+    columnUpper: [
+      ...xGains.map(() => 1),
+      ...roomColumns.map(({ group }) => problem.roomGroups[group]!.rooms.length),
+      ...servedColumns.map(() => 1),
+    ],
     rows,
+    servedColumns,
+    servedWeight,
   };
 }
 
@@ -232,20 +266,38 @@ export function solveExactly(
 ): ExactOutcome {
   const model = buildExactModel(problem);
   const start = options.start ? startingValues(model, options.start) : undefined;
+  // With fairness the objective is W * served + score: HiGHS's figures are turned back into scores
+  // (served = floor(objective / W), as the score part is below W), and its relative gap is scaled
+  // to allow the same slack on the score as without fairness.
+  const weight = model.servedWeight;
+  const fair = model.servedColumns.length > 0;
+  const scoreBound = (bound: number | undefined, objective: number | undefined) =>
+    bound === undefined || objective === undefined ? undefined : bound - weight * Math.floor(objective / weight + 1e-9);
+  const scoreOf = (objective: number | undefined) => (objective === undefined ? undefined : objective - weight * Math.floor(objective / weight + 1e-9));
+  const scoreScale = weight - 1;
+  const mipGap = fair ? (options.mipGap * Math.max(1, scoreScale)) / (weight * model.servedColumns.length + scoreScale) : options.mipGap;
+  const onMipProgress = options.onMipProgress;
   const outcome = solvePacking(
     highs,
     { gains: model.gains, columnUpper: model.columnUpper, rows: model.rows, binary: true },
     {
       ...(options.timeLimitSeconds !== undefined ? { timeLimitSeconds: options.timeLimitSeconds } : {}),
-      mipGap: options.mipGap,
+      mipGap,
       ...(start ? { start } : {}),
       ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
-      ...(options.onMipProgress ? { onMipProgress: options.onMipProgress } : {}),
+      ...(onMipProgress
+        ? {
+            onMipProgress: fair
+              ? (objective: number | undefined, bound: number | undefined) => onMipProgress(scoreOf(objective), scoreBound(bound, objective))
+              : onMipProgress,
+          }
+        : {}),
     },
   );
+  const bound = fair ? scoreBound(outcome.bound, outcome.objective) : outcome.bound;
   const result: ExactOutcome = {
     provenOptimal: outcome.status === 'optimal',
-    ...(outcome.bound !== undefined ? { bound: outcome.bound } : {}),
+    ...(bound !== undefined ? { bound } : {}),
   };
   if (!outcome.values) return result;
 
@@ -275,11 +327,10 @@ export function solveExactly(
 
 /** The columns of a schedule: x from its slots, y from the room groups its meetings hold. */
 function startingValues(model: ExactModel, schedule: Schedule): Float64Array {
-  const values = new Float64Array(model.columnPair.length + model.roomColumns.length);
+  const values = new Float64Array(model.gains.length);
   model.columnPair.forEach((pair, column) => {
     values[column] = schedule.slotOfPair[pair] === model.columnSlot[column] ? 1 : 0;
   });
-  if (model.roomColumns.length === 0) return values;
   const held = new Map<string, number>();
   for (const pair of schedule.scheduledPairs()) {
     const key = `${schedule.slotOfPair[pair]!}:${schedule.groupOfPair[pair]!}`;
@@ -288,5 +339,6 @@ function startingValues(model: ExactModel, schedule: Schedule): Float64Array {
   model.roomColumns.forEach(({ slot, group }, k) => {
     values[model.columnPair.length + k] = held.get(`${slot}:${group}`) ?? 0;
   });
+  for (const { column, party } of model.servedColumns) values[column] = schedule.requesterMeetings[party]! > 0 ? 1 : 0;
   return values;
 }

@@ -32,16 +32,19 @@
  * and the room assignment respect. Version 2 instances may limit each party's meetings per day and
  * back to back (`rules`, docs/matching-format.md): problem.ts indexes the limits, the schedule
  * checks them for the greedy and the local search, and milp.ts adds their rows. The relaxations
- * leave them out, so their bounds stay valid but are looser.
+ * leave them out, so their bounds stay valid but are looser. With `rules.fairness`, schedules are
+ * compared first by the requesters they serve, then by score (problem.ts): the heuristic's starts
+ * give first meetings first, its moves and `better` compare that way, and the exact model weighs
+ * each requester served above any score (milp.ts). The bound stays one on the score.
  */
 import type { Instance, MatchingResult, SolveMethod, SolveStats } from './instance.schema.ts';
-import { scheduleGreedily, scheduleLeastDamage } from './greedy.ts';
+import { firstMeetingsFirst, scheduleGreedily, scheduleLeastDamage } from './greedy.ts';
 import { loadHighs } from './highs.ts';
 import { improveSchedule, type LocalSearchOptions } from './local-search.ts';
 import { countExactVariables, solveExactly } from './milp.ts';
-import { compileProblem, type MatchingProblem } from './problem.ts';
+import { compileProblem, servableRequesters, type MatchingProblem } from './problem.ts';
 import { buildResult } from './result.ts';
-import { fillGreedily, pairsByScore, type Schedule } from './schedule.ts';
+import { fillGreedily, isBetter, pairsByScore, type Schedule } from './schedule.ts';
 import { matchIgnoringTime, matchWithTimeBudgets, type TimeAwareMatching } from './time-free-matching.ts';
 
 /** Where a solve stands, for a caller that shows it (a matching run writes it to its row). */
@@ -105,8 +108,14 @@ function elapsedSeconds(now: (() => number) | undefined, startedAt: number | und
   return now && startedAt !== undefined ? Math.max(0, (now() - startedAt) / 1000) : 0;
 }
 
+/** The better of two schedules (with fairness, the one serving more requesters first); a on a tie. */
 function better(a: Schedule, b: Schedule): Schedule {
-  return b.exactObjective() > a.exactObjective() ? b : a;
+  return isBetter(b, a) ? b : a;
+}
+
+/** Whether the schedule serves every requester that could meet: always, without fairness. */
+function servesAllItCould(schedule: Schedule): boolean {
+  return !schedule.problem.fairness || schedule.served >= servableRequesters(schedule.problem);
 }
 
 /** Whether `objective` meets the upper bound `bound` (up to rounding): nothing could do better. */
@@ -127,12 +136,15 @@ function scheduleHeuristically(
   search: Pick<LocalSearchOptions, 'shouldStop' | 'onPass' | 'onCheckpoint'>,
 ): { schedule: Schedule; complete: boolean } {
   const byScore = pairsByScore(problem);
+  const fair = (order: number[]) => (problem.fairness ? firstMeetingsFirst(problem, order) : order);
   const picked = (pair: number) => relaxation.pairValues[pair]! > 0.5;
   const relaxationFirst = [...byScore.filter(picked), ...byScore.filter((pair) => !picked(pair))];
-  const fromRelaxation = scheduleLeastDamage(problem, relaxationFirst);
-  if (meetsBound(fromRelaxation.exactObjective(), relaxation.bound)) return { schedule: fromRelaxation, complete: true };
+  const fromRelaxation = scheduleLeastDamage(problem, fair(relaxationFirst));
+  if (meetsBound(fromRelaxation.exactObjective(), relaxation.bound) && servesAllItCould(fromRelaxation)) {
+    return { schedule: fromRelaxation, complete: true };
+  }
   // On ties the earlier start wins, in this order.
-  const starts = [scheduleGreedily(problem, byScore), scheduleLeastDamage(problem, byScore), fromRelaxation];
+  const starts = [scheduleGreedily(problem, byScore), scheduleLeastDamage(problem, fair(byScore)), fromRelaxation];
   const best = starts.reduce(better);
   const complete = improveSchedule(best, {
     maxPasses: passes,
@@ -204,7 +216,8 @@ export async function solveMatching(instance: Instance, options: SolveOptions = 
 
   // The heuristic's schedule may already be proven optimal by the relaxation's bound: then the exact
   // model has nothing to add (a re-run that keeps most meetings often ends here).
-  const provenByBound = bound !== undefined && bound - heuristicObjective <= settings.mipGap * Math.max(1, bound) + 1e-9;
+  const provenByBound =
+    bound !== undefined && bound - heuristicObjective <= settings.mipGap * Math.max(1, bound) + 1e-9 && servesAllItCould(schedule);
   const variables = provenByBound || settings.method === 'heuristic' ? 0 : countExactVariables(problem);
   const useExact = !provenByBound && (settings.method === 'milp' || (settings.method === 'auto' && variables <= settings.maxExactVariables));
   let method: SolveMethod = 'flow+local-search';

@@ -28,6 +28,8 @@
  *   `rules.timeZone`, else the date the slot's start is written with), and no more than
  *   `maxConsecutive` meetings back to back (each starting the instant the one before ends). A
  *   party's limit is the smallest its request and provider entries give, else the document's.
+ * - Fairness (version 2, `rules.fairness`): schedules are compared first by the number of
+ *   requesting parties (parties of requests) with at least one meeting as requester, then by score.
  */
 import { INSTANCE_FORMAT_WITH_RULES, parseInstant, type Instance } from './instance.schema.ts';
 import { instantToLocal } from '../shared/time.ts';
@@ -83,6 +85,11 @@ export interface MatchingProblem {
   instance: Instance;
   /** Present when some party has a meeting limit (a version 2 instance with rules); absent otherwise. */
   limits?: MeetingLimits;
+  /**
+   * `rules.fairness`: a schedule that gives more requesting parties a meeting is better, whatever
+   * the scores (Schedule.served, then the objective).
+   */
+  fairness: boolean;
   /** Slot indices sorted by start, then end, then instance order. `slots[i]` below are in this order. */
   slots: readonly { index: number; id: string; start: number; end: number }[];
   roomCount: number;
@@ -224,6 +231,7 @@ export function compileProblem(instance: Instance): MatchingProblem {
   return {
     instance,
     ...(limits ? { limits } : {}),
+    fairness: instance.format === INSTANCE_FORMAT_WITH_RULES && instance.rules?.fairness === true,
     slots,
     roomCount: instance.rooms.length,
     roomsFreeInSlot,
@@ -295,6 +303,21 @@ function meetingLimits(
     slotsEndingAtStart: slots.map((slot) => endingAt.get(slot.start) ?? []),
     slotsStartingAtEnd: slots.map((slot) => startingAt.get(slot.end) ?? []),
   };
+}
+
+/**
+ * The most requesting parties any schedule can serve, as far as each alone goes: those with a pair
+ * that could meet at all (a candidate slot, quota on both sides). A schedule that serves this many
+ * serves as many as can be.
+ */
+export function servableRequesters(problem: MatchingProblem): number {
+  const servable = new Set<number>();
+  for (const { request, provider, candidateSlots } of problem.pairs) {
+    if (candidateSlots.length > 0 && problem.requestLimit[request]! > 0 && problem.providerLimit[provider]! > 0 && problem.roomCount > 0) {
+      servable.add(problem.requestParty[request]!);
+    }
+  }
+  return servable.size;
 }
 
 /**

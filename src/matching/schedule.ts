@@ -57,6 +57,10 @@ export class Schedule {
   private readonly fittingGroupOfSlot: Int32Array;
   /** Running sum of the scheduled scores (see exactObjective). */
   objective = 0;
+  /** Meetings of each party as a requester (the party of the pair's request). */
+  readonly requesterMeetings: Int32Array;
+  /** Requesting parties with at least one meeting as requester: what fairness maximizes first. */
+  served = 0;
   /**
    * Calls to place and to remove so far, so that a caller can keep what it derived from the schedule
    * until it changes (`version`), or until it changes in the one direction that matters: a placement
@@ -83,6 +87,7 @@ export class Schedule {
     });
     this.groupMomentMeetings = new Int32Array(counters);
     this.meetingsOfParty = problem.partyNames.map(() => []);
+    this.requesterMeetings = new Int32Array(problem.partyNames.length);
     const slotCount = problem.slots.length;
     const { limits } = problem;
     this.partyDayMeetings = new Int32Array(limits ? problem.partyNames.length * limits.dayCount : 0);
@@ -289,6 +294,7 @@ export class Schedule {
     for (const m of problem.slotMoments[s]!) this.groupMomentMeetings[offset + m]!++;
     for (const o of problem.overlappingSlots[s]!) this.fittingGroupOfSlot[o] = UNKNOWN;
     this.objective += p.score;
+    if (this.requesterMeetings[problem.requestParty[p.request]!]!++ === 0) this.served++;
     this.placements++;
   }
 
@@ -320,6 +326,7 @@ export class Schedule {
     for (const o of problem.overlappingSlots[s]!) this.fittingGroupOfSlot[o] = UNKNOWN;
     this.groupOfPair[pair] = UNSCHEDULED;
     this.objective -= p.score;
+    if (--this.requesterMeetings[problem.requestParty[p.request]!]! === 0) this.served--;
     this.removals++;
     return s;
   }
@@ -339,6 +346,36 @@ export class Schedule {
   }
 }
 
+/**
+ * Whether schedule `a` is better than `b`: a higher score, or with fairness (problem.ts) more
+ * requesting parties served, and only on a tie a higher score.
+ */
+export function isBetter(a: Schedule, b: Schedule): boolean {
+  if (a.problem.fairness && a.served !== b.served) return a.served > b.served;
+  return a.exactObjective() > b.exactObjective();
+}
+
+/**
+ * The change in served requesting parties if `pair` were scheduled once the scheduled pairs
+ * `removed` were taken out: +1 if its requester would get its first meeting, -1 for each other
+ * requester that would lose its last. 0 without fairness.
+ */
+export function servedChange(schedule: Schedule, pair: number, removed: readonly number[]): number {
+  const { problem } = schedule;
+  if (!problem.fairness) return 0;
+  const requesterOf = (p: number) => problem.requestParty[problem.pairs[p]!.request]!;
+  const left = new Map<number, number>();
+  for (const other of removed) {
+    const party = requesterOf(other);
+    left.set(party, (left.get(party) ?? schedule.requesterMeetings[party]!) - 1);
+  }
+  let change = 0;
+  for (const count of left.values()) if (count === 0) change--;
+  const party = requesterOf(pair);
+  if ((left.get(party) ?? schedule.requesterMeetings[party]!) === 0) change++;
+  return change;
+}
+
 /** Sum in a fixed order so that equal schedules give bit-identical objectives. */
 export function sumScores(scores: readonly number[]): number {
   let total = 0;
@@ -349,10 +386,13 @@ export function sumScores(scores: readonly number[]): number {
 /**
  * Places pairs in the given order wherever they fit (first fitting candidate slot), skipping
  * those that do not. Used to make any schedule maximal: after it, no unscheduled pair fits.
+ * With `firstMeetingsOnly`, only pairs whose requesting party has no meeting yet (fairness).
  */
-export function fillGreedily(schedule: Schedule, pairOrder: readonly number[]): void {
+export function fillGreedily(schedule: Schedule, pairOrder: readonly number[], firstMeetingsOnly = false): void {
+  const { problem } = schedule;
   for (const pair of pairOrder) {
     if (schedule.isScheduled(pair) || !schedule.hasQuota(pair)) continue;
+    if (firstMeetingsOnly && schedule.requesterMeetings[problem.requestParty[problem.pairs[pair]!.request]!]! > 0) continue;
     for (const s of schedule.problem.pairs[pair]!.candidateSlots) {
       if (schedule.fitsInSlot(pair, s)) {
         schedule.place(pair, s);

@@ -40,7 +40,8 @@ export function smallInstanceArb(limits: {
   /**
    * `marketplace-matching/2` with random rules (small caps, short runs) and overrides on some
    * entries. The time zones put the span of slots on one date (Brussels, Tokyo), across midnight
-   * (Los Angeles: 05:00Z is 22:00 there), or on the dates the slots are written with (none).
+   * (Los Angeles: 05:00Z is 22:00 there), or on the dates the slots are written with (none);
+   * fairness on half the time.
    */
   rules?: boolean;
 }) {
@@ -51,6 +52,7 @@ export function smallInstanceArb(limits: {
         maxMeetingsPerDay: limitArb,
         maxConsecutive: limitArb,
         timeZone: fc.constantFrom(undefined, 'Europe/Brussels', 'America/Los_Angeles', 'Asia/Tokyo'),
+        fairness: fc.constantFrom(undefined, false, true, true),
       })
     : fc.constant(undefined);
   const entryLimitsArb = limits.rules
@@ -144,4 +146,46 @@ export function roomsOnlyInstanceArb(limits: { maxSlots: number; maxRooms: numbe
       providers: scores.map((_, i) => ({ id: `p${i}`, capacity: 1 })),
       offers: scores.map((score, i) => ({ request: `r${i}`, provider: `p${i}`, score })),
     }));
+}
+
+/**
+ * Version 2 instances with `rules.fairness` where it often matters: three governments whose
+ * requests compete for one or two providers of small capacity over three half-hour slots, so
+ * that the best scores alone often leave one government without a meeting.
+ */
+export function contestedInstanceArb() {
+  return fc
+    .record({
+      requests: fc.array(fc.record({ party: fc.constantFrom('gov0', 'gov0', 'gov1', 'gov2'), busySlot: fc.constantFrom(-1, -1, 0, 1, 2) }), {
+        minLength: 2,
+        maxLength: 5,
+      }),
+      capacities: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 2 }),
+      offerPicks: fc.array(
+        fc.record({ request: fc.nat(), provider: fc.nat(), score: fc.double({ min: 0.001, max: 1, noNaN: true }) }),
+        { minLength: 2, maxLength: 6 },
+      ),
+      maxConsecutive: fc.constantFrom(undefined, 1, 2),
+    })
+    .map(({ requests, capacities, offerPicks, maxConsecutive }): InstanceLike & { format: string } => {
+      const slot = (k: number) => ({ id: `s${k}`, start: at(2 * k, false), end: at(2 * k + 2, false) });
+      return {
+        format: 'marketplace-matching/2',
+        rules: { fairness: true, ...(maxConsecutive ? { maxConsecutive } : {}) },
+        slots: [0, 1, 2].map(slot),
+        rooms: [{ id: 'room0' }],
+        requests: requests.map((r, i) => ({
+          id: `r${i}`,
+          maxMatches: 1,
+          party: r.party,
+          ...(r.busySlot >= 0 ? { busy: [[slot(r.busySlot).start, slot(r.busySlot).end] as [string, string]] } : {}),
+        })),
+        providers: capacities.map((capacity, i) => ({ id: `p${i}`, capacity })),
+        offers: offerPicks.map((o) => ({
+          request: `r${o.request % requests.length}`,
+          provider: `p${o.provider % capacities.length}`,
+          score: o.score,
+        })),
+      };
+    });
 }

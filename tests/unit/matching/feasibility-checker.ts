@@ -20,9 +20,18 @@ interface PartyLimits {
   maxConsecutive?: number;
 }
 
+/**
+ * The requesting parties (`party ?? id` of a meeting's request) that have a meeting: what
+ * `rules.fairness` maximizes before the score.
+ */
+export function servedRequesters(instance: InstanceLike, meetings: readonly { request: string }[]): number {
+  const partyOf = new Map(instance.requests.map((r) => [r.id, r.party ?? r.id]));
+  return new Set(meetings.map((m) => partyOf.get(m.request))).size;
+}
+
 export interface InstanceLike {
   format?: string;
-  rules?: PartyLimits & { timeZone?: string };
+  rules?: PartyLimits & { timeZone?: string; fairness?: boolean };
   slots: { id: string; start: string; end: string }[];
   rooms: { id: string; busy?: [string, string][] }[];
   requests: ({ id: string; maxMatches: number; busy?: [string, string][]; party?: string } & PartyLimits)[];
@@ -164,6 +173,15 @@ export function findViolations(instance: InstanceLike, result: ResultLike): stri
  * each meeting a room free of busy time for its slot, no room two meetings at overlapping times.
  */
 export function bruteForceOptimum(instance: InstanceLike): number {
+  return bruteForceBest(instance).score;
+}
+
+/**
+ * The best schedule's served requesters and score by enumeration: with `rules.fairness` (version
+ * 2), the most requesting parties served first, then the highest score; else the highest score.
+ */
+export function bruteForceBest(instance: InstanceLike): { served: number; score: number } {
+  const fairness = instance.format === WITH_RULES && instance.rules?.fairness === true;
   const pairs = [...new Map(instance.offers.map((o) => [`${o.request}\u0000${o.provider}`, o])).keys()].map((key) => {
     const [request, provider] = key.split('\u0000') as [string, string];
     const score = Math.max(...instance.offers.filter((o) => o.request === request && o.provider === provider).map((o) => o.score));
@@ -172,6 +190,7 @@ export function bruteForceOptimum(instance: InstanceLike): number {
   const slots = instance.slots.map((s) => interval([s.start, s.end]));
   const partyOf = (entry: { id: string; party?: string }) => entry.party ?? entry.id;
   let best = 0;
+  let bestServed = 0;
   const choice: number[] = [];
   const feasible = (): boolean => {
     const chosen = pairs.flatMap((p, i) => (choice[i]! >= 0 ? [{ ...p, time: slots[choice[i]!]! }] : []));
@@ -219,7 +238,11 @@ export function bruteForceOptimum(instance: InstanceLike): number {
   };
   const visit = (i: number, score: number) => {
     if (i === pairs.length) {
-      if (score > best && feasible()) best = score;
+      const served = fairness ? new Set(pairs.flatMap((p, k) => (choice[k]! >= 0 ? [partyOf(p.request)] : []))).size : 0;
+      if ((served > bestServed || (served === bestServed && score > best)) && feasible()) {
+        best = score;
+        bestServed = served;
+      }
       return;
     }
     for (let s = -1; s < slots.length; s++) {
@@ -228,5 +251,5 @@ export function bruteForceOptimum(instance: InstanceLike): number {
     }
   };
   visit(0, 0);
-  return best;
+  return { served: bestServed, score: best };
 }

@@ -58,6 +58,7 @@ describe('reading an instance', () => {
     ['an unknown time zone', (i) => void (i.rules = { timeZone: 'Europe/Atlantis' }), 'rules.timeZone: must be an IANA time zone'],
     ['a misspelt rule', (i) => void (i.rules = { maxConsecutives: 3 }), 'rules: unknown rule "maxConsecutives"'],
     ['rules that are not an object', (i) => void (i.rules = 3), 'rules: must be an object'],
+    ['fairness given as text', (i) => void (i.rules = { fairness: 'yes' }), 'rules.fairness: must be true or false'],
     ['a party override of zero', (i) => void (i.providers[1].maxConsecutive = 0), 'providers[1].maxConsecutive: must be a whole number >= 1'],
     ['a party override given as text', (i) => void (i.requests[2].maxMeetingsPerDay = '4'), 'requests[2].maxMeetingsPerDay: must be a whole number >= 1'],
   ])('in version 2, names the first bad path for %s', (_, change, expected) => {

@@ -6,8 +6,8 @@ import { generateInstance } from '../../../src/matching/generate.ts';
 import { loadHighs } from '../../../src/matching/highs.ts';
 import { solveExactly } from '../../../src/matching/milp.ts';
 import { compileProblem } from '../../../src/matching/problem.ts';
-import { roomsOnlyInstanceArb, smallInstanceArb } from './arbitrary-instance.ts';
-import { bruteForceOptimum, findViolations, type InstanceLike } from './feasibility-checker.ts';
+import { contestedInstanceArb, roomsOnlyInstanceArb, smallInstanceArb } from './arbitrary-instance.ts';
+import { bruteForceBest, bruteForceOptimum, findViolations, servedRequesters, type InstanceLike } from './feasibility-checker.ts';
 
 const TOLERANCE = 1e-9;
 
@@ -215,8 +215,21 @@ describe('with rooms busy at random times (meetings kept from an earlier run)', 
   }, 120_000);
 });
 
-describe('with meeting limits (marketplace-matching/2: daily caps, breaks after runs, per-party overrides)', () => {
+describe('with meeting limits and fairness (marketplace-matching/2: daily caps, breaks after runs, per-party overrides)', () => {
   const withRules = (limits: Omit<Parameters<typeof smallInstanceArb>[0], 'rules'>) => smallInstanceArb({ ...limits, rules: true });
+
+  /**
+   * Expects result `a` to be at least as good as `b`: with fairness, more requesters served, or as
+   * many and a score at least as high; else the score.
+   */
+  const expectAtLeast = (json: InstanceLike, a: { meetings: { request: string }[]; objective: number }, b: typeof a) => {
+    if (json.rules?.fairness) {
+      const [servedA, servedB] = [servedRequesters(json, a.meetings), servedRequesters(json, b.meetings)];
+      expect(servedA).toBeGreaterThanOrEqual(servedB);
+      if (servedA > servedB) return;
+    }
+    expect(a.objective).toBeGreaterThanOrEqual(b.objective - TOLERANCE);
+  };
 
   it('the optimizer, the heuristic and the greedy baseline keep every limit (checked independently)', async () => {
     await fc.assert(
@@ -240,33 +253,58 @@ describe('with meeting limits (marketplace-matching/2: daily caps, breaks after 
       // Few quarters, so that slots touch in chains and runs bind.
       fc.asyncProperty(withRules({ maxSlots: 4, maxRequests: 4, maxProviders: 3, maxOffers: 6, span: 6 }), async (json) => {
         const instance = validated(json);
-        const optimum = bruteForceOptimum(json);
-        expect((await solveMatching(instance)).objective).toBeCloseTo(optimum, 9);
+        const best = bruteForceBest(json);
+        const result = await solveMatching(instance);
+        expect(result.objective).toBeCloseTo(best.score, 9);
+        if (json.rules?.fairness) expect(servedRequesters(json, result.meetings)).toBe(best.served);
         const exact = solveExactly(await loadHighs(), compileProblem(instance), { timeLimitSeconds: 10, mipGap: 0 });
         expect(exact.provenOptimal).toBe(true);
-        expect(exact.schedule?.exactObjective() ?? 0).toBeCloseTo(optimum, 9);
-        expect(exact.bound ?? 0).toBeCloseTo(optimum, 6);
+        expect(exact.schedule?.exactObjective() ?? 0).toBeCloseTo(best.score, 9);
+        expect(exact.bound ?? 0).toBeCloseTo(best.score, 6);
       }),
       { numRuns: 150 },
     );
   }, 120_000);
 
-  it('the optimizer never scores below the greedy baseline, the heuristic neither, and both stay under their bound', async () => {
+  it('the optimizer is never worse than the greedy baseline, nor the heuristic (with fairness: requesters served first), and both stay under their bound', async () => {
     await fc.assert(
       fc.asyncProperty(withRules({ maxSlots: 7, maxRequests: 6, maxProviders: 4, maxOffers: 16 }), async (json) => {
         const instance = validated(json);
         const greedy = await solveGreedy(instance);
         const exact = await solveMatching(instance, { method: 'milp' });
         const heuristic = await solveMatching(instance, { method: 'heuristic' });
-        expect(exact.objective).toBeGreaterThanOrEqual(greedy.objective - TOLERANCE);
-        expect(heuristic.objective).toBeGreaterThanOrEqual(greedy.objective - TOLERANCE);
-        expect(exact.objective).toBeGreaterThanOrEqual(heuristic.objective - TOLERANCE);
+        expectAtLeast(json, exact, greedy);
+        expectAtLeast(json, heuristic, greedy);
+        expectAtLeast(json, exact, heuristic);
         for (const result of [exact, heuristic]) {
           if (result.stats.bound !== undefined) expect(result.objective).toBeLessThanOrEqual(result.stats.bound + 1e-6);
         }
       }),
       { numRuns: 100 },
     );
+  }, 120_000);
+
+  it('with fairness where it binds, every solver is feasible and the exact model serves as many requesters, then scores, as enumeration', async () => {
+    let starvedByScores = 0;
+    await fc.assert(
+      fc.asyncProperty(contestedInstanceArb(), async (json) => {
+        const instance = validated(json);
+        const best = bruteForceBest(json);
+        const unfair = bruteForceBest({ ...json, rules: { ...json.rules, fairness: false } });
+        if (unfair.served < best.served) starvedByScores++;
+        const exact = await solveMatching(instance, { method: 'milp' });
+        expect(servedRequesters(json, exact.meetings)).toBe(best.served);
+        expect(exact.objective).toBeCloseTo(best.score, 9);
+        const heuristic = await solveMatching(instance, { method: 'heuristic' });
+        const greedy = await solveGreedy(instance);
+        for (const result of [exact, heuristic, greedy]) expect(findViolations(json, result)).toEqual([]);
+        expectAtLeast(json, exact, heuristic);
+        expectAtLeast(json, heuristic, greedy);
+      }),
+      { numRuns: 150 },
+    );
+    // The arbitrary is meant to make fairness bind; without such cases this test would prove little.
+    expect(starvedByScores).toBeGreaterThan(10);
   }, 120_000);
 
   it('unscheduled pairs carry a known reason, the limits among them', async () => {
@@ -298,14 +336,15 @@ describe('with meeting limits (marketplace-matching/2: daily caps, breaks after 
           overlappingSlots: fc.boolean(),
           maxMeetingsPerDay: fc.integer({ min: 1, max: 4 }),
           maxConsecutive: fc.integer({ min: 1, max: 3 }),
+          fairness: fc.boolean(),
         }),
-        async ({ maxMeetingsPerDay, maxConsecutive, ...options }) => {
+        async ({ maxMeetingsPerDay, maxConsecutive, fairness, ...options }) => {
           const generated = generateInstance(options);
           const json = JSON.parse(
             JSON.stringify({
               ...generated,
               format: 'marketplace-matching/2',
-              rules: { maxMeetingsPerDay, maxConsecutive, timeZone: 'Europe/Brussels' },
+              rules: { maxMeetingsPerDay, maxConsecutive, timeZone: 'Europe/Brussels', fairness },
             }),
           ) as InstanceLike;
           const greedy = await solveGreedy(validated(json));
@@ -313,8 +352,8 @@ describe('with meeting limits (marketplace-matching/2: daily caps, breaks after 
           const heuristic = await solveMatching(validated(json), { method: 'heuristic' });
           for (const result of [greedy, exact, heuristic]) expect(findViolations(json, result)).toEqual([]);
           expect(exact.stats.gap).toBeLessThan(1e-6);
-          expect(exact.objective).toBeGreaterThanOrEqual(heuristic.objective - TOLERANCE);
-          expect(heuristic.objective).toBeGreaterThanOrEqual(greedy.objective - TOLERANCE);
+          expectAtLeast(json, exact, heuristic);
+          expectAtLeast(json, heuristic, greedy);
         },
       ),
       { numRuns: 25 },
