@@ -16,8 +16,9 @@ import { scoreResponse } from '../matching/score.ts';
  *   on every request of that organization and on its provider entry.
  * - Meetings that still hold are kept: their pair leaves the offers, the request's maxMatches and the
  *   provider's capacity shrink by one, and their time is busy for both organizations and the room.
- * - The marketplace's limits (meetings per organization per day, a free slot after `breakAfter` in a
- *   row) are the instance's rules, by the organization (its party) in the marketplace's zone.
+ * - The instance's rules (version 2): fairness (every requesting organization that can meet gets a
+ *   meeting before scores count), and the marketplace's limits (meetings per organization per day, a
+ *   free slot after `breakAfter` in a row), by the organization (its party) in the marketplace's zone.
  */
 export interface MarketplaceShape {
   timeZone: string;
@@ -204,12 +205,12 @@ export function buildMatchingInstance(input: InstanceInput): BuiltInstance {
     return score(requestById.get(response.requestId)!, response);
   };
 
-  // The marketplace's meeting limits make it a version 2 instance (docs/matching-format.md); without them it stays version 1.
+  // Version 2 (docs/matching-format.md): every requesting government gets a meeting, where any is
+  // possible, before scores count (fairness), within the marketplace's meeting limits, in its zone.
   const { maxMeetingsPerDay, breakAfter, timeZone } = input.marketplace;
-  const limited = !!maxMeetingsPerDay || !!breakAfter;
   const instance: Instance = {
-    format: limited ? 'marketplace-matching/2' : 'marketplace-matching/1',
-    ...(limited ? { rules: { ...(maxMeetingsPerDay ? { maxMeetingsPerDay } : {}), ...(breakAfter ? { maxConsecutive: breakAfter } : {}), timeZone } } : {}),
+    format: 'marketplace-matching/2',
+    rules: { fairness: true, timeZone, ...(maxMeetingsPerDay ? { maxMeetingsPerDay } : {}), ...(breakAfter ? { maxConsecutive: breakAfter } : {}) },
     slots: slots.map((s) => ({ id: s.id, start: iso(s.startsAt), end: iso(s.endsAt) })),
     rooms: input.roomIds.map((id) => ({ id, busy: roomBusy.get(id) ?? [] })),
     requests: input.requests.map((r) => ({
