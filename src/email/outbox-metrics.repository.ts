@@ -10,9 +10,13 @@ export async function countOutboxByStatus({ db }: Queryable) {
     .execute();
 }
 
-/** Age in seconds of the oldest email not sent yet (pending or sending); null when there is none. */
+/**
+ * How long in seconds the oldest email not sent yet (pending or sending) has been due: since it was
+ * written, or for a confirmation waiting for its batch, since its send_after (0 while it waits); null
+ * when there is none. An alert on it then means a stuck pipeline, not a batch window.
+ */
 export async function oldestUnsentOutboxAgeSeconds({ db }: Queryable): Promise<number | null> {
-  const { rows } = await sql<{ age: number | null }>`SELECT extract(epoch FROM now() - min(created_at))::float AS age FROM outbox WHERE status IN ('pending','sending')`.execute(
+  const { rows } = await sql<{ age: number | null }>`SELECT greatest(0, extract(epoch FROM now() - min(coalesce(send_after, created_at))))::float AS age FROM outbox WHERE status IN ('pending','sending')`.execute(
     db,
   );
   return rows[0]?.age ?? null;

@@ -45,7 +45,7 @@ export function createMetrics(ctx: AppContext): { middleware: RequestHandler; ro
   });
   new Gauge({
     name: 'outbox_oldest_pending_seconds',
-    help: 'Age of the oldest email not sent yet',
+    help: 'How long the oldest email not sent yet has been due (a confirmation waiting for its batch is not due yet)',
     registers: [registry],
     async collect() {
       this.set((await oldestUnsentOutboxAgeSeconds(ctx).catch(() => null)) ?? 0);
