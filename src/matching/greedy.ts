@@ -83,7 +83,7 @@ export function scheduleLeastDamage(problem: MatchingProblem, pairOrder: readonl
 
 /**
  * The order with each requesting party's first pair in it moved to the front (in the order's
- * order), then the rest: how the least-damage start gives every requester a chance at a first
+ * order; none for a party a fixed meeting already serves), then the rest: how the least-damage start gives every requester a chance at a first
  * meeting before anyone's second (fairness).
  */
 export function firstMeetingsFirst(problem: MatchingProblem, order: readonly number[]): number[] {
@@ -92,7 +92,7 @@ export function firstMeetingsFirst(problem: MatchingProblem, order: readonly num
   const rest: number[] = [];
   for (const pair of order) {
     const party = problem.requestParty[problem.pairs[pair]!.request]!;
-    if (seen.has(party)) rest.push(pair);
+    if (seen.has(party) || problem.servedBefore[party]) rest.push(pair);
     else {
       seen.add(party);
       first.push(pair);

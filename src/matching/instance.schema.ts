@@ -2,8 +2,9 @@
  * The public matching formats: `marketplace-matching/1` (instance) and
  * `marketplace-matching-result/1` (result), described in docs/instance-format.md, with our
  * backward-compatible extension `rooms[].busy`, and our version 2 (`marketplace-matching/2`, its
- * result `marketplace-matching-result/2`): version 1 plus `rules` (meeting limits per party) and
- * per-party overrides of them (docs/matching-format.md). A version 1 document may not carry them,
+ * result `marketplace-matching-result/2`): version 1 plus `rules` (meeting limits per party),
+ * per-party overrides of them, and `fixedMeetings` (meetings kept from an earlier run, which count
+ * toward the limits and fairness; docs/matching-format.md). A version 1 document may not carry them,
  * so that it means exactly what it meant before and a tool that knows only version 1 is never
  * handed rules it would silently ignore.
  *
@@ -160,6 +161,16 @@ const rulesSchema = z.strictObject(
   },
 );
 
+/**
+ * A meeting already fixed (version 2), e.g. kept from an earlier run: the optimizer does not move
+ * it, but it is a meeting of both parties (`party ?? id` names, docs/matching-format.md): busy time
+ * for every entry of each, one of its meetings that day and in its runs, and for `requester` a
+ * meeting as requester (fairness).
+ */
+const fixedMeetingSchema = z
+  .object({ requester: party, provider: party, start: instant, end: instant }, mustBe('an object'))
+  .refine((meeting) => isBefore(meeting.start, meeting.end), { error: 'must be after start', path: ['end'] });
+
 const offerSchema = z.object(
   {
     request: id,
@@ -188,9 +199,13 @@ function findDuplicateIds(list: string, items: unknown, issues: Issue[]): Set<st
 }
 
 /** In a version 1 document, an issue for each field that only version 2 has. */
-function findVersion2Fields(instance: { rules?: unknown; requests?: unknown; providers?: unknown }, issues: Issue[]): void {
+function findVersion2Fields(
+  instance: { rules?: unknown; fixedMeetings?: unknown; requests?: unknown; providers?: unknown },
+  issues: Issue[],
+): void {
   const needs = `needs "format": "${INSTANCE_FORMAT_WITH_RULES}"`;
   if (instance.rules !== undefined) issues.push({ path: ['rules'], message: needs });
+  if (instance.fixedMeetings !== undefined) issues.push({ path: ['fixedMeetings'], message: needs });
   for (const list of ['requests', 'providers'] as const) {
     const items = instance[list];
     if (!Array.isArray(items)) continue;
@@ -215,6 +230,7 @@ export const instanceSchema = z
       requests: z.array(requestSchema, mustBe('a list')),
       providers: z.array(providerSchema, mustBe('a list')),
       offers: z.array(offerSchema, mustBe('a list')),
+      fixedMeetings: z.array(fixedMeetingSchema, mustBe('a list')).optional(),
     },
     mustBe('a JSON object'),
   )
@@ -247,6 +263,7 @@ export type MatchRequest = Instance['requests'][number];
 export type Provider = Instance['providers'][number];
 export type Offer = Instance['offers'][number];
 export type Rules = NonNullable<Instance['rules']>;
+export type FixedMeeting = NonNullable<Instance['fixedMeetings']>[number];
 
 export const SOLVE_METHODS = ['milp-highs', 'flow+local-search', 'greedy'] as const;
 export type SolveMethod = (typeof SOLVE_METHODS)[number];

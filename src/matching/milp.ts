@@ -10,9 +10,11 @@
  *              sum over pairs of a provider of x                     <= capacity
  *              for each party and moment: its x in the moment's slots <= 1            (one meeting at a time)
  *   with meeting limits (version 2, problem.ts), for each party with a limit:
- *              for each day: its x in the day's slots                 <= its daily cap
- *              for each chain of maxConsecutive + 1 slots, each starting the instant the one before
- *              ends: its x in the chain's slots                       <= maxConsecutive
+ *              for each day: its x in the day's slots                 <= its daily cap - its fixed meetings that day
+ *              for each chain of maxConsecutive + 1 meetings, each starting the instant the one before
+ *              ends, each a slot or a fixed meeting of the party, at least one a slot:
+ *                            its x in the chain's slots               <= the chain's slots - 1
+ *              (= maxConsecutive without fixed meetings; a fixed meeting needs no slot of the grid)
  *   and rooms, per component of the slot overlap graph:
  *   - one room group (no busy rooms, or a slot that overlaps no other):
  *              for each moment: all x in the moment's slots          <= |group|       (= rooms free in the slot)
@@ -21,8 +23,9 @@
  *              for each slot: all x in the slot - sum of its y       <= 0
  *              for each group and moment: its y in the moment's slots <= |group|
  *
- * With fairness (problem.ts), a binary z[party] for each requesting party that could meet, 1 only
- * if it meets as a requester, weighed above every score together:
+ * With fairness (problem.ts), a binary z[party] for each requesting party that could meet and that
+ * no fixed meeting serves already, 1 only if it meets as a requester, weighed above every score
+ * together:
  *
  *   maximize   W * sum of z + sum score(pair) * x[pair, slot],   W = 1 + sum of all scores
  *   subject to z[party] - sum of the x of the party's requests         <= 0
@@ -150,6 +153,7 @@ export function buildExactModel(problem: MatchingProblem): ExactModel {
       requesterColumns.set(party, [...(requesterColumns.get(party) ?? []), column]);
     });
     for (const [party, columns] of requesterColumns) {
+      if (problem.servedBefore[party]) continue; // served whatever the schedule: a constant
       const column = columnPair.length + roomColumns.length + servedColumns.length;
       servedColumns.push({ column, party });
       rows.push({ columns: [column], minus: columns, upper: 0 });
@@ -172,12 +176,14 @@ export function buildExactModel(problem: MatchingProblem): ExactModel {
 }
 
 /**
- * The rows of one party's meeting limits (see the file comment): one per day, and one per chain of
- * maxConsecutive + 1 back-to-back slots where the party could meet in each. A party is in at most
- * one meeting per slot (its moment rows), so "at most maxConsecutive of the chain's slots" is
- * exactly "no run longer than maxConsecutive". Chains are found from each slot forward; on a grid
- * of back-to-back slots there is one per slot, and a slot is followed by as many chains as there
- * are slots starting when it ends (a handful, even with overlapping tracks).
+ * The rows of one party's meeting limits (see the file comment): one per day, its cap less its
+ * fixed meetings that day, and one per chain of maxConsecutive + 1 back-to-back meetings, each in a
+ * slot where the party could meet or one of its fixed meetings, with at least one slot. A party is
+ * in at most one meeting per slot (its moment rows), so "not all of the chain's slots" is exactly
+ * "no run longer than maxConsecutive": every longer run through a new meeting holds such a chain
+ * around it. Chains are found from each slot and fixed meeting forward; on a grid of back-to-back
+ * slots there is one per slot, and a slot is followed by as many chains as there are slots (or
+ * fixed meetings) starting when it ends (a handful, even with overlapping tracks).
  */
 function addLimitRows(
   problem: MatchingProblem,
@@ -190,20 +196,34 @@ function addLimitRows(
   if (cap !== NO_LIMIT) {
     const ofDay: number[][] = Array.from({ length: limits.dayCount }, () => []);
     problem.slots.forEach((_, s) => ofDay[limits.dayOfSlot[s]!]!.push(...(columnsIn(s) ?? [])));
-    for (const columns of ofDay) addRow(columns, cap);
+    ofDay.forEach((columns, day) => addRow(columns, Math.max(0, cap - limits.fixedDayMeetings[party * limits.dayCount + day]!)));
   }
   const most = limits.maxConsecutive[party]!;
   if (most === NO_LIMIT) return;
-  const chain: number[] = [];
-  const extend = (s: number) => {
-    chain.push(s);
-    if (chain.length === most + 1) addRow(chain.flatMap((t) => columnsIn(t)!), most);
-    else for (const next of limits.slotsStartingAtEnd[s]!) if (columnsIn(next)) extend(next);
-    chain.pop();
+  // The chain so far: its slots, and its length counting fixed meetings.
+  const chainSlots: number[] = [];
+  let length = 0;
+  const fixedStartingAt = limits.fixedStartingAt[party];
+  /** Adds a link (slot s, or a fixed meeting when s is -1) that ends at `end`, and goes on from it. */
+  const extend = (s: number, end: number) => {
+    if (s >= 0) chainSlots.push(s);
+    length++;
+    if (length === most + 1) {
+      if (chainSlots.length > 0) addRow(chainSlots.flatMap((t) => columnsIn(t)!), chainSlots.length - 1);
+    } else {
+      for (const next of s >= 0 ? limits.slotsStartingAtEnd[s]! : (limits.slotsStartingAt.get(end) ?? [])) {
+        if (columnsIn(next)) extend(next, problem.slots[next]!.end);
+      }
+      const fixedEnd = fixedStartingAt?.get(end);
+      if (fixedEnd !== undefined) extend(-1, fixedEnd);
+    }
+    length--;
+    if (s >= 0) chainSlots.pop();
   };
-  problem.slots.forEach((_, s) => {
-    if (columnsIn(s)) extend(s);
+  problem.slots.forEach((slot, s) => {
+    if (columnsIn(s)) extend(s, slot.end);
   });
+  for (const end of fixedStartingAt?.values() ?? []) extend(-1, end);
 }
 
 /** The room rows of each component (see the file comment); returns the y columns it adds. */

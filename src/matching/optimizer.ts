@@ -35,7 +35,9 @@
  * leave them out, so their bounds stay valid but are looser. With `rules.fairness`, schedules are
  * compared first by the requesters they serve, then by score (problem.ts): the heuristic's starts
  * give first meetings first, its moves and `better` compare that way, and the exact model weighs
- * each requester served above any score (milp.ts). The bound stays one on the score.
+ * each requester served above any score (milp.ts). The bound stays one on the score. Fixed meetings
+ * (`fixedMeetings`, kept from an earlier run) are indexed there too: busy time for their parties,
+ * counted in their limits, and their requesters served from the start.
  */
 import type { Instance, MatchingResult, SolveMethod, SolveStats } from './instance.schema.ts';
 import { firstMeetingsFirst, scheduleGreedily, scheduleLeastDamage } from './greedy.ts';

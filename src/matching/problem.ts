@@ -30,6 +30,12 @@
  *   party's limit is the smallest its request and provider entries give, else the document's.
  * - Fairness (version 2, `rules.fairness`): schedules are compared first by the number of
  *   requesting parties (parties of requests) with at least one meeting as requester, then by score.
+ * - Fixed meetings (version 2, `fixedMeetings`, e.g. kept from an earlier run) are meetings of their
+ *   two parties that no solver moves: busy time for every entry of either party (no candidate slot
+ *   overlaps one), counted in the party's meetings of their day and in its runs, and their
+ *   requester counts as served. Their day is read as a slot's; one on a day without slots counts
+ *   toward nothing. A party's fixed meetings are not expected to overlap one another; if they do,
+ *   runs are walked through the earliest start (or latest end) at each instant, never fewer.
  */
 import { INSTANCE_FORMAT_WITH_RULES, parseInstant, type Instance } from './instance.schema.ts';
 import { instantToLocal } from '../shared/time.ts';
@@ -58,6 +64,15 @@ export interface RoomGroup {
 }
 
 /** A connected component of the slot overlap graph: its slots and its moments (a contiguous range). */
+/** A fixed meeting (`fixedMeetings`), indexed: parties as numbers, times in milliseconds. */
+export interface IndexedFixedMeeting {
+  requester: number;
+  /** The requester's party, and the provider's unless it is the same. */
+  parties: readonly number[];
+  start: number;
+  end: number;
+}
+
 export interface SlotComponent {
   slots: readonly number[];
   firstMoment: number;
@@ -79,6 +94,17 @@ export interface MeetingLimits {
   /** For each slot, the slots that end the instant it starts, and those that start the instant it ends. */
   slotsEndingAtStart: readonly (readonly number[])[];
   slotsStartingAtEnd: readonly (readonly number[])[];
+  /** Slots by the instant they end, and by the instant they start. */
+  slotsEndingAt: ReadonlyMap<number, readonly number[]>;
+  slotsStartingAt: ReadonlyMap<number, readonly number[]>;
+  /** fixedDayMeetings[party * dayCount + day]: the party's fixed meetings that day. */
+  fixedDayMeetings: Int32Array;
+  /**
+   * Per party (undefined when it has none), its fixed meetings by end instant (to their start) and
+   * by start instant (to their end): how a run is walked through them.
+   */
+  fixedEndingAt: readonly (ReadonlyMap<number, number> | undefined)[];
+  fixedStartingAt: readonly (ReadonlyMap<number, number> | undefined)[];
 }
 
 export interface MatchingProblem {
@@ -109,6 +135,10 @@ export interface MatchingProblem {
   /** For each slot, the room groups free for it: most constrained (fewest free slots) first. */
   slotRoomGroups: readonly (readonly number[])[];
   partyNames: readonly string[];
+  /** Fixed meetings (see the file comment); their parties are in partyNames, after the entries'. */
+  fixedMeetings: readonly IndexedFixedMeeting[];
+  /** Per party, 1 if it is the requester of a fixed meeting: served (fairness) whatever is scheduled. */
+  servedBefore: Uint8Array;
   requestParty: readonly number[];
   providerParty: readonly number[];
   requestLimit: readonly number[];
@@ -149,7 +179,16 @@ export function compileProblem(instance: Instance): MatchingProblem {
   };
   const requestParty = instance.requests.map((r) => partyOf(r.party ?? r.id));
   const providerParty = instance.providers.map((p) => partyOf(p.party ?? p.id));
+  const fixedMeetings = (instance.fixedMeetings ?? []).map(({ requester, provider, start, end }) => {
+    const [rp, pp] = [partyOf(requester), partyOf(provider)];
+    return { requester: rp, parties: rp === pp ? [rp] : [rp, pp], start: instantOf(start), end: instantOf(end) };
+  });
   const partyNames = [...partyIndex.keys()];
+  const servedBefore = new Uint8Array(partyNames.length);
+  for (const { requester } of fixedMeetings) servedBefore[requester] = 1;
+  // A fixed meeting is busy time for every entry of its parties.
+  const fixedOfParty: [number, number][][] = partyNames.map(() => []);
+  for (const { parties, start, end } of fixedMeetings) for (const p of parties) fixedOfParty[p]!.push([start, end]);
 
   const { components, slotComponent } = findComponents(slots, moments);
 
@@ -160,8 +199,8 @@ export function compileProblem(instance: Instance): MatchingProblem {
     if (ms === undefined) instants.set(text, (ms = instantOf(text)));
     return ms;
   };
-  const freeSlotsOf = (busy: readonly (readonly [string, string])[]) => {
-    const intervals = busy.map(([start, end]) => [cachedInstant(start), cachedInstant(end)] as const);
+  const freeSlotsOf = (busy: readonly (readonly [string, string])[], alsoBusy: readonly (readonly [number, number])[] = []) => {
+    const intervals = [...busy.map(([start, end]) => [cachedInstant(start), cachedInstant(end)] as const), ...alsoBusy];
     return slots.map((slot) => intervals.every(([start, end]) => !overlaps(slot.start, slot.end, start, end)));
   };
   const roomFreeSlots = instance.rooms.map((room) => freeSlotsOf(room.busy));
@@ -171,19 +210,20 @@ export function compileProblem(instance: Instance): MatchingProblem {
   // Free slots as bit sets (32 slots a word), so a pair's common free slots are one AND per word,
   // and pairs with the same common free slots share one list (most pairs do).
   const words = Math.max(1, Math.ceil(slots.length / 32));
-  const maskOf = (busy: readonly (readonly [string, string])[], into: Uint32Array, at: number) => {
-    if (busy.length === 0) {
+  const maskOf = (busy: readonly (readonly [string, string])[], party: number, into: Uint32Array, at: number) => {
+    const fixed = fixedOfParty[party]!;
+    if (busy.length === 0 && fixed.length === 0) {
       for (let s = 0; s < slots.length; s++) into[at + (s >>> 5)]! |= 1 << (s & 31);
       return;
     }
-    freeSlotsOf(busy).forEach((free, s) => {
+    freeSlotsOf(busy, fixed).forEach((free, s) => {
       if (free) into[at + (s >>> 5)]! |= 1 << (s & 31);
     });
   };
   const requestMasks = new Uint32Array(instance.requests.length * words);
-  instance.requests.forEach((r, i) => maskOf(r.busy, requestMasks, i * words));
+  instance.requests.forEach((r, i) => maskOf(r.busy, requestParty[i]!, requestMasks, i * words));
   const providerMasks = new Uint32Array(instance.providers.length * words);
-  instance.providers.forEach((p, i) => maskOf(p.busy, providerMasks, i * words));
+  instance.providers.forEach((p, i) => maskOf(p.busy, providerParty[i]!, providerMasks, i * words));
   const slotLists = new Map<number | string, { common: number[]; candidates: number[] }>();
   const common = new Uint32Array(words);
   const slotListsOf = (request: number, provider: number) => {
@@ -227,7 +267,7 @@ export function compileProblem(instance: Instance): MatchingProblem {
     pairsOfProvider[pair.provider]!.push(i);
   });
 
-  const limits = meetingLimits(instance, slots, requestParty, providerParty, partyNames.length);
+  const limits = meetingLimits(instance, slots, requestParty, providerParty, partyNames.length, fixedMeetings);
   return {
     instance,
     ...(limits ? { limits } : {}),
@@ -243,6 +283,8 @@ export function compileProblem(instance: Instance): MatchingProblem {
     roomGroups,
     slotRoomGroups,
     partyNames,
+    fixedMeetings,
+    servedBefore,
     requestParty,
     providerParty,
     requestLimit: instance.requests.map((r) => r.maxMatches),
@@ -264,6 +306,7 @@ function meetingLimits(
   requestParty: readonly number[],
   providerParty: readonly number[],
   partyCount: number,
+  fixedMeetings: readonly IndexedFixedMeeting[],
 ): MeetingLimits | undefined {
   if (instance.format !== INSTANCE_FORMAT_WITH_RULES) return undefined;
   const rules = instance.rules ?? {};
@@ -286,15 +329,29 @@ function meetingLimits(
   const maxConsecutive = smallest('maxConsecutive');
   if (dailyCap.every((cap) => cap === NO_LIMIT) && maxConsecutive.every((most) => most === NO_LIMIT)) return undefined;
 
-  const dates = slots.map(({ index, start }) =>
-    rules.timeZone ? instantToLocal(new Date(start), rules.timeZone).date : instance.slots[index]!.start.slice(0, 10),
-  );
+  const dateOf = (start: number, written: string) =>
+    rules.timeZone ? instantToLocal(new Date(start), rules.timeZone).date : written.slice(0, 10);
+  const dates = slots.map(({ index, start }) => dateOf(start, instance.slots[index]!.start));
   const days = [...new Set(dates)].sort();
   const dayOf = new Map(days.map((date, day) => [date, day]));
   const startingAt = new Map<number, number[]>();
   slots.forEach((slot, s) => startingAt.set(slot.start, [...(startingAt.get(slot.start) ?? []), s]));
   const endingAt = new Map<number, number[]>();
   slots.forEach((slot, s) => endingAt.set(slot.end, [...(endingAt.get(slot.end) ?? []), s]));
+
+  const fixedDayMeetings = new Int32Array(partyCount * days.length);
+  const fixedEndingAt: (Map<number, number> | undefined)[] = new Array<Map<number, number> | undefined>(partyCount);
+  const fixedStartingAt: (Map<number, number> | undefined)[] = new Array<Map<number, number> | undefined>(partyCount);
+  fixedMeetings.forEach(({ parties, start, end }, k) => {
+    const day = dayOf.get(dateOf(start, instance.fixedMeetings![k]!.start));
+    for (const party of parties) {
+      if (day !== undefined) fixedDayMeetings[party * days.length + day]!++;
+      const byEnd = (fixedEndingAt[party] ??= new Map());
+      byEnd.set(end, Math.min(start, byEnd.get(end) ?? Infinity));
+      const byStart = (fixedStartingAt[party] ??= new Map());
+      byStart.set(start, Math.max(end, byStart.get(start) ?? -Infinity));
+    }
+  });
   return {
     dayOfSlot: Int32Array.from(dates, (date) => dayOf.get(date)!),
     dayCount: days.length,
@@ -302,16 +359,22 @@ function meetingLimits(
     maxConsecutive,
     slotsEndingAtStart: slots.map((slot) => endingAt.get(slot.start) ?? []),
     slotsStartingAtEnd: slots.map((slot) => startingAt.get(slot.end) ?? []),
+    slotsEndingAt: endingAt,
+    slotsStartingAt: startingAt,
+    fixedDayMeetings,
+    fixedEndingAt,
+    fixedStartingAt,
   };
 }
 
 /**
- * The most requesting parties any schedule can serve, as far as each alone goes: those with a pair
- * that could meet at all (a candidate slot, quota on both sides). A schedule that serves this many
- * serves as many as can be.
+ * The most requesting parties any schedule can serve, as far as each alone goes: those served by a
+ * fixed meeting, and those with a pair that could meet at all (a candidate slot, quota on both
+ * sides). A schedule that serves this many serves as many as can be.
  */
 export function servableRequesters(problem: MatchingProblem): number {
   const servable = new Set<number>();
+  problem.servedBefore.forEach((served, party) => served && servable.add(party));
   for (const { request, provider, candidateSlots } of problem.pairs) {
     if (candidateSlots.length > 0 && problem.requestLimit[request]! > 0 && problem.providerLimit[provider]! > 0 && problem.roomCount > 0) {
       servable.add(problem.requestParty[request]!);

@@ -12,7 +12,8 @@
  *
  * With meeting limits (problem.ts, `limits`) a party also may not pass its daily cap, nor its most
  * meetings back to back: `fitsInSlot` and `fitsInSlotWithout` check both, so every solver that
- * builds through them keeps the limits too.
+ * builds through them keeps the limits too. Fixed meetings (problem.ts) are there from the start:
+ * in the day counts, in the runs `limitAt` walks, and in the requesters served; never removed.
  */
 import { NO_LIMIT, type MatchingProblem } from './problem.ts';
 
@@ -88,9 +89,10 @@ export class Schedule {
     this.groupMomentMeetings = new Int32Array(counters);
     this.meetingsOfParty = problem.partyNames.map(() => []);
     this.requesterMeetings = new Int32Array(problem.partyNames.length);
+    for (const { requester } of problem.fixedMeetings) if (this.requesterMeetings[requester]!++ === 0) this.served++;
     const slotCount = problem.slots.length;
     const { limits } = problem;
-    this.partyDayMeetings = new Int32Array(limits ? problem.partyNames.length * limits.dayCount : 0);
+    this.partyDayMeetings = limits ? Int32Array.from(limits.fixedDayMeetings) : new Int32Array(0);
     this.pairAtPartySlot = new Int32Array(limits ? problem.partyNames.length * slotCount : 0).fill(UNSCHEDULED);
     this.overlaps = new Uint8Array(slotCount * slotCount);
     problem.overlappingSlots.forEach((others, a) => others.forEach((b) => (this.overlaps[a * slotCount + b] = 1)));
@@ -198,21 +200,32 @@ export class Schedule {
     const most = limits.maxConsecutive[party]!;
     if (most === NO_LIMIT) return LIMIT_OK;
     // A party's meetings never overlap, so at most one of them ends the instant a slot starts, and
-    // one starts when it ends: the run through s is one chain, walked both ways.
-    const slotCount = this.problem.slots.length;
+    // one starts when it ends: the run through s is one chain, walked both ways. A link is a
+    // scheduled meeting, or else a fixed one (`at` is then -1, and only its instant is known).
+    const { slots } = this.problem;
+    const slotCount = slots.length;
     const meetsIn = (t: number) => {
       const other = this.pairAtPartySlot[party * slotCount + t]!;
       return other !== UNSCHEDULED && other !== without && other !== alsoWithout;
     };
     let run = 1;
-    for (const neighbours of [limits.slotsEndingAtStart, limits.slotsStartingAtEnd]) {
-      let at = s;
-      while (run <= most) {
-        const next = neighbours[at]!.find(meetsIn);
-        if (next === undefined) break;
-        run++;
-        at = next;
-      }
+    const fixedBefore = limits.fixedEndingAt[party];
+    for (let at = s, instant = slots[s]!.start; run <= most; ) {
+      const before = (at >= 0 ? limits.slotsEndingAtStart[at] : limits.slotsEndingAt.get(instant))?.find(meetsIn);
+      const fixedStart = before === undefined ? fixedBefore?.get(instant) : undefined;
+      if (before === undefined && fixedStart === undefined) break;
+      run++;
+      at = before ?? -1;
+      instant = before !== undefined ? slots[before]!.start : fixedStart!;
+    }
+    const fixedAfter = limits.fixedStartingAt[party];
+    for (let at = s, instant = slots[s]!.end; run <= most; ) {
+      const after = (at >= 0 ? limits.slotsStartingAtEnd[at] : limits.slotsStartingAt.get(instant))?.find(meetsIn);
+      const fixedEnd = after === undefined ? fixedAfter?.get(instant) : undefined;
+      if (after === undefined && fixedEnd === undefined) break;
+      run++;
+      at = after ?? -1;
+      instant = after !== undefined ? slots[after]!.end : fixedEnd!;
     }
     return run <= most ? LIMIT_OK : NO_BREAK;
   }

@@ -2,7 +2,7 @@
  * fast-check arbitrary of small instances that exercise every rule: overlapping slots of mixed
  * lengths, shared parties on both sides, busy intervals, zero quotas, no rooms, repeated offers,
  * and (with `roomBusy`) rooms busy at random times, `busy` left out when a room is free; with
- * `rules`, version 2 instances with random meeting limits and per-party overrides.
+ * `rules`, version 2 instances with random meeting limits, per-party overrides and fixed meetings.
  */
 import fc from 'fast-check';
 import type { InstanceLike } from './feasibility-checker.ts';
@@ -41,7 +41,8 @@ export function smallInstanceArb(limits: {
    * `marketplace-matching/2` with random rules (small caps, short runs) and overrides on some
    * entries. The time zones put the span of slots on one date (Brussels, Tokyo), across midnight
    * (Los Angeles: 05:00Z is 22:00 there), or on the dates the slots are written with (none);
-   * fairness on half the time.
+   * fairness on half the time; up to three fixed meetings (`fixedMeetings`) between the parties
+   * (and one party with no entry), on the same grid, no two of one party overlapping.
    */
   rules?: boolean;
 }) {
@@ -62,6 +63,23 @@ export function smallInstanceArb(limits: {
   const defined = <T extends object>(fields: T) =>
     Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
   const intervalArb = intervalsWithin(limits.span ?? 10);
+  type Fixed = { requester: string; provider: string; time: [string, string] };
+  const fixedArb: fc.Arbitrary<readonly Fixed[]> = limits.rules
+    ? fc.oneof(
+        { weight: 1, arbitrary: fc.constant([] as Fixed[]) },
+        {
+          weight: 2,
+          arbitrary: fc.array(
+            fc.record({
+              requester: fc.constantFrom('gov0', 'gov1', 'r0', 'r1'),
+              provider: fc.constantFrom('org0', 'p0', 'p1', 'gov1', 'elsewhere'),
+              time: intervalArb,
+            }),
+            { minLength: 1, maxLength: 3 },
+          ),
+        },
+      )
+    : fc.constant([]);
   const busyArb = busyListArb(intervalArb, 2, 1); // mostly free
   const roomsArb = limits.roomBusy
     ? fc.array(busyListArb(intervalArb, 1, 2), { minLength: 0, maxLength: 3 }) // mostly busy
@@ -97,10 +115,12 @@ export function smallInstanceArb(limits: {
         { minLength: 1, maxLength: limits.maxOffers },
       ),
       rules: rulesArb,
+      fixed: fixedArb,
     })
-    .map(({ slots, roomBusy, requests, providers, offerPicks, rules }): InstanceLike & { format: string } => ({
+    .map(({ slots, roomBusy, requests, providers, offerPicks, rules, fixed }): InstanceLike & { format: string } => ({
       format: limits.rules ? 'marketplace-matching/2' : 'marketplace-matching/1',
       ...(rules ? { rules: defined(rules) } : {}),
+      ...(fixed.length > 0 ? { fixedMeetings: withoutOverlaps(fixed) } : {}),
       slots: slots.map(([start, end], i) => ({ id: `s${i}`, start, end })),
       rooms: roomBusy.map((busy, i) => ({ id: `room${i}`, ...(busy.length > 0 ? { busy } : {}) })),
       requests: requests.map((r, i) => ({
@@ -123,6 +143,22 @@ export function smallInstanceArb(limits: {
         score: o.score,
       })),
     }));
+}
+
+/** The fixed meetings in order, leaving out each that overlaps an earlier one of a party it shares. */
+function withoutOverlaps(fixed: readonly { requester: string; provider: string; time: [string, string] }[]) {
+  const kept: { requester: string; provider: string; start: string; end: string }[] = [];
+  for (const { requester, provider, time } of fixed) {
+    const [start, end] = time.map((t) => Date.parse(t));
+    const clash = kept.some(
+      (k) =>
+        [k.requester, k.provider].some((party) => party === requester || party === provider) &&
+        Date.parse(k.start) < end! &&
+        start! < Date.parse(k.end),
+    );
+    if (!clash) kept.push({ requester, provider, start: time[0], end: time[1] });
+  }
+  return kept;
 }
 
 /**

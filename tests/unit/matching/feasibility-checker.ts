@@ -12,6 +12,12 @@
  * Intl; without it, the date the slot's start is written with), and no run of more than
  * maxConsecutive meetings each starting the instant the one before ends. A party's limit is the
  * smallest its entries give, else the document's.
+ *
+ * Fixed meetings (`fixedMeetings`, version 2) are meetings of their two parties (`party ?? id`)
+ * that the result does not list: no meeting of either party may overlap one, they count in the
+ * party's meetings of their date and in its runs, and their requester is served. Only a date or a
+ * run with one of the result's meetings in it can break a limit (the result cannot undo the fixed
+ * ones).
  */
 type Interval = [number, number];
 
@@ -26,7 +32,14 @@ interface PartyLimits {
  */
 export function servedRequesters(instance: InstanceLike, meetings: readonly { request: string }[]): number {
   const partyOf = new Map(instance.requests.map((r) => [r.id, r.party ?? r.id]));
-  return new Set(meetings.map((m) => partyOf.get(m.request))).size;
+  return new Set([...meetings.map((m) => partyOf.get(m.request)), ...(instance.fixedMeetings ?? []).map((f) => f.requester)]).size;
+}
+
+export interface FixedMeetingLike {
+  requester: string;
+  provider: string;
+  start: string;
+  end: string;
 }
 
 export interface InstanceLike {
@@ -37,14 +50,25 @@ export interface InstanceLike {
   requests: ({ id: string; maxMatches: number; busy?: [string, string][]; party?: string } & PartyLimits)[];
   providers: ({ id: string; capacity: number; busy?: [string, string][]; party?: string } & PartyLimits)[];
   offers: { request: string; provider: string; score: number }[];
+  fixedMeetings?: FixedMeetingLike[];
 }
 
 const WITH_RULES = 'marketplace-matching/2';
 
-/** A meeting as the limits see it: its parties and its slot. */
+/** A meeting as the limits see it: its parties and its slot (for a fixed meeting, its times). */
 interface LimitedMeeting {
   parties: Set<string>;
   slot: { id: string; start: string; end: string };
+  fixed?: boolean;
+}
+
+/** The fixed meetings as the limits see them. */
+function fixedLimited(instance: InstanceLike): LimitedMeeting[] {
+  return (instance.fixedMeetings ?? []).map((f) => ({
+    parties: new Set([f.requester, f.provider]),
+    slot: { id: `the fixed meeting ${f.requester}/${f.provider} at ${f.start}`, start: f.start, end: f.end },
+    fixed: true,
+  }));
 }
 
 /** The party's limit: the smallest its request and provider entries give, else the document's. */
@@ -71,19 +95,33 @@ function dateOf(instance: InstanceLike, start: string): string {
 export function findLimitViolations(instance: InstanceLike, meetings: readonly LimitedMeeting[]): string[] {
   if (instance.format !== WITH_RULES) return [];
   const problems: string[] = [];
-  const byParty = new Map<string, LimitedMeeting['slot'][]>();
-  for (const m of meetings) for (const party of m.parties) byParty.set(party, [...(byParty.get(party) ?? []), m.slot]);
-  for (const [party, slots] of byParty) {
+  const byParty = new Map<string, LimitedMeeting[]>();
+  for (const m of [...meetings, ...fixedLimited(instance)]) {
+    for (const party of m.parties) byParty.set(party, [...(byParty.get(party) ?? []), m]);
+  }
+  for (const [party, ofParty] of byParty) {
     const cap = limitOf(instance, party, 'maxMeetingsPerDay');
-    const perDate = new Map<string, number>();
-    for (const slot of slots) perDate.set(dateOf(instance, slot.start), (perDate.get(dateOf(instance, slot.start)) ?? 0) + 1);
-    for (const [date, n] of perDate) if (n > cap) problems.push(`party ${party}: ${n} meetings on ${date}, more than ${cap}`);
+    const perDate = new Map<string, { n: number; anyNew: boolean }>();
+    for (const m of ofParty) {
+      const date = dateOf(instance, m.slot.start);
+      const count = perDate.get(date) ?? { n: 0, anyNew: false };
+      perDate.set(date, { n: count.n + 1, anyNew: count.anyNew || !m.fixed });
+    }
+    for (const [date, { n, anyNew }] of perDate) if (n > cap && anyNew) problems.push(`party ${party}: ${n} meetings on ${date}, more than ${cap}`);
     const most = limitOf(instance, party, 'maxConsecutive');
-    const sorted = [...slots].sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+    const sorted = [...ofParty].sort((a, b) => Date.parse(a.slot.start) - Date.parse(b.slot.start));
     let run = 1;
+    let anyNew = sorted.length > 0 && !sorted[0]!.fixed;
+    let reported = false;
     for (let i = 1; i < sorted.length; i++) {
-      run = Date.parse(sorted[i]!.start) === Date.parse(sorted[i - 1]!.end) ? run + 1 : 1;
-      if (run === most + 1) problems.push(`party ${party}: ${run} meetings back to back up to ${sorted[i]!.id}, more than ${most}`);
+      const touches = Date.parse(sorted[i]!.slot.start) === Date.parse(sorted[i - 1]!.slot.end);
+      run = touches ? run + 1 : 1;
+      anyNew = (touches && anyNew) || !sorted[i]!.fixed;
+      if (!touches) reported = false;
+      if (run > most && anyNew && !reported) {
+        problems.push(`party ${party}: ${run} meetings back to back up to ${sorted[i]!.slot.id}, more than ${most}`);
+        reported = true;
+      }
     }
   }
   return problems;
@@ -142,6 +180,11 @@ export function findViolations(instance: InstanceLike, result: ResultLike): stri
     for (const busy of request.busy ?? []) if (overlap(interval(busy), time)) problems.push(`${where}: request busy`);
     for (const busy of provider.busy ?? []) if (overlap(interval(busy), time)) problems.push(`${where}: provider busy`);
     for (const party of new Set([request.party ?? request.id, provider.party ?? provider.id])) {
+      for (const f of instance.fixedMeetings ?? []) {
+        if ((f.requester === party || f.provider === party) && overlap(interval([f.start, f.end]), time)) {
+          problems.push(`${where}: party ${party} is in a fixed meeting then`);
+        }
+      }
       const booked = byParty.get(party) ?? [];
       if (booked.some((b) => overlap(b, time))) problems.push(`${where}: party ${party} double-booked`);
       byParty.set(party, [...booked, time]);
@@ -196,6 +239,9 @@ export function bruteForceBest(instance: InstanceLike): { served: number; score:
     const chosen = pairs.flatMap((p, i) => (choice[i]! >= 0 ? [{ ...p, time: slots[choice[i]!]! }] : []));
     for (const c of chosen) {
       if ([...(c.request.busy ?? []), ...(c.provider.busy ?? [])].some((b) => overlap(interval(b), c.time))) return false;
+      const parties = [partyOf(c.request), partyOf(c.provider)];
+      const fixed = (instance.fixedMeetings ?? []).filter((f) => parties.includes(f.requester) || parties.includes(f.provider));
+      if (fixed.some((f) => overlap(interval([f.start, f.end]), c.time))) return false;
     }
     const count = (pick: (c: (typeof chosen)[number]) => string) => {
       const n = new Map<string, number>();
@@ -238,7 +284,12 @@ export function bruteForceBest(instance: InstanceLike): { served: number; score:
   };
   const visit = (i: number, score: number) => {
     if (i === pairs.length) {
-      const served = fairness ? new Set(pairs.flatMap((p, k) => (choice[k]! >= 0 ? [partyOf(p.request)] : []))).size : 0;
+      const served = fairness
+        ? new Set([
+            ...pairs.flatMap((p, k) => (choice[k]! >= 0 ? [partyOf(p.request)] : [])),
+            ...(instance.fixedMeetings ?? []).map((f) => f.requester),
+          ]).size
+        : 0;
       if ((served > bestServed || (served === bestServed && score > best)) && feasible()) {
         best = score;
         bestServed = served;

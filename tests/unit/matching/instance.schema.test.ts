@@ -5,6 +5,9 @@ import { parseInstance, parseInstant, parseResult } from '../../../src/matching/
 
 const example = () => JSON.parse(readFileSync(join(import.meta.dirname, 'examples/small-tight.json'), 'utf8'));
 
+/** A fixed meeting (version 2): two parties' meeting kept from an earlier run, off the slot grid. */
+const fixed = { requester: 'gov-kh', provider: 'ilo', start: '2007-07-10T08:40:00+02:00', end: '2007-07-10T09:00:00+02:00' };
+
 function messageFor(change: (instance: any) => unknown): string {
   const instance = example();
   const changed = change(instance) ?? instance;
@@ -61,6 +64,22 @@ describe('reading an instance', () => {
     ['fairness given as text', (i) => void (i.rules = { fairness: 'yes' }), 'rules.fairness: must be true or false'],
     ['a party override of zero', (i) => void (i.providers[1].maxConsecutive = 0), 'providers[1].maxConsecutive: must be a whole number >= 1'],
     ['a party override given as text', (i) => void (i.requests[2].maxMeetingsPerDay = '4'), 'requests[2].maxMeetingsPerDay: must be a whole number >= 1'],
+    ['fixed meetings that are not a list', (i) => void (i.fixedMeetings = {}), 'fixedMeetings: must be a list'],
+    [
+      'a fixed meeting that ends when it starts',
+      (i) => void (i.fixedMeetings = [{ ...fixed, end: fixed.start }]),
+      'fixedMeetings[0].end: must be after start',
+    ],
+    [
+      'a fixed meeting without its requester',
+      (i) => void (i.fixedMeetings = [fixed, { provider: 'ilo', start: fixed.start, end: fixed.end }]),
+      'fixedMeetings[1].requester: is required',
+    ],
+    [
+      'a fixed meeting at a time without offset',
+      (i) => void (i.fixedMeetings = [{ ...fixed, start: '2007-07-10T09:00:00' }]),
+      'fixedMeetings[0].start: must be an ISO 8601 date-time with an offset',
+    ],
   ])('in version 2, names the first bad path for %s', (_, change, expected) => {
     expect(
       messageFor((i) => {
@@ -73,11 +92,13 @@ describe('reading an instance', () => {
   it('refuses limits in a version 1 document rather than ignore them, and reads version 2 with them', () => {
     expect(messageFor((i) => void (i.rules = { maxConsecutive: 3 }))).toBe('rules: needs "format": "marketplace-matching/2"');
     expect(messageFor((i) => void (i.providers[0].maxMeetingsPerDay = 4))).toBe('providers[0].maxMeetingsPerDay: needs "format": "marketplace-matching/2"');
+    expect(messageFor((i) => void (i.fixedMeetings = [fixed]))).toBe('fixedMeetings: needs "format": "marketplace-matching/2"');
     const version2 = example();
     version2.format = 'marketplace-matching/2';
     version2.rules = { maxMeetingsPerDay: 6, maxConsecutive: 3, timeZone: 'Europe/Brussels' };
     version2.providers[0].maxConsecutive = 2;
-    expect(parseInstance(version2)).toMatchObject({ ok: true, instance: { rules: version2.rules } });
+    version2.fixedMeetings = [fixed];
+    expect(parseInstance(version2)).toMatchObject({ ok: true, instance: { rules: version2.rules, fixedMeetings: [fixed] } });
     expect(parseInstance({ ...example(), format: 'marketplace-matching/2' }).ok).toBe(true); // rules are optional
   });
 
