@@ -19,6 +19,7 @@ import { scoreResponse } from '../matching/score.ts';
  * - The instance's rules (version 2): fairness (every requesting organization that can meet gets a
  *   meeting before scores count), and the marketplace's limits (meetings per organization per day, a
  *   free slot after `breakAfter` in a row), by the organization (its party) in the marketplace's zone.
+ *   The kept meetings are its `fixedMeetings`: they count toward both, and serve their requester.
  */
 export interface MarketplaceShape {
   timeZone: string;
@@ -211,6 +212,8 @@ export function buildMatchingInstance(input: InstanceInput): BuiltInstance {
   const instance: Instance = {
     format: 'marketplace-matching/2',
     rules: { fairness: true, timeZone, ...(maxMeetingsPerDay ? { maxMeetingsPerDay } : {}), ...(breakAfter ? { maxConsecutive: breakAfter } : {}) },
+    // The kept meetings count toward the limits (a day's cap, a run without a break) and serve their requester.
+    fixedMeetings: input.kept.map((k) => ({ requester: k.requesterOrgId, provider: k.providerOrgId, start: iso(k.startsAt), end: iso(k.endsAt) })),
     slots: slots.map((s) => ({ id: s.id, start: iso(s.startsAt), end: iso(s.endsAt) })),
     rooms: input.roomIds.map((id) => ({ id, busy: roomBusy.get(id) ?? [] })),
     requests: input.requests.map((r) => ({
