@@ -6,7 +6,11 @@
  *   overlapping time, or one holding the last room of a room group free for the slot) to another
  *   slot;
  * - insert it in place of a cheaper meeting that blocks it in a slot;
- * - when its request or provider is full, insert it in place of that side's cheapest meeting(s).
+ * - when its request or provider is full, insert it in place of that side's cheapest meeting(s);
+ * - with meeting limits, when only a party's daily cap or run keeps it out of a slot: take out one
+ *   of that party's meetings of the day, put the pair in, then move the meeting taken out to
+ *   another slot, or else fill the room it leaves with the best waiting pairs of its parties (one
+ *   meeting traded for two, around a cap or a run); kept only if the schedule is then better.
  *
  * Work is bounded by passes over the unscheduled pairs, so runs are reproducible; a caller with a
  * clock may also stop it (`shouldStop`, asked every 256 pairs), and it ends once the schedule meets
@@ -18,11 +22,12 @@
  * With fairness (problem.ts), a move improves when it serves more requesting parties, or as many
  * and raises the score: a blocker of any score may then make way for a requester's first meeting,
  * and no move takes a requester's last meeting for a better score. With meeting limits, every move
- * keeps them (the schedule checks them); no move aims at a meeting that holds a party's daily cap
- * or run, so the search may miss exchanges there that the exact model finds.
+ * keeps them (the schedule checks them), and the last move above aims at the meetings that hold a
+ * party's cap or run; it tries a few of them per pair (MAX_LIMIT_EXCHANGES) and refills from a few
+ * waiting pairs (MAX_REFILL_TRIES), so exchanges of more meetings than that stay the exact model's.
  */
 import { servableRequesters, type MatchingProblem } from './problem.ts';
-import { pairsByScore, servedChange, UNSCHEDULED, type Schedule } from './schedule.ts';
+import { LIMIT_OK, pairsByScore, servedChange, UNSCHEDULED, type Schedule } from './schedule.ts';
 
 export interface LocalSearchOptions {
   /** Passes over the unscheduled pairs. */
@@ -48,6 +53,11 @@ const STOP_CHECK_EVERY = 256;
 
 const EPSILON = 1e-9;
 
+/** Meetings of a party taken out, one at a time, to let one pair past the party's limits. */
+const MAX_LIMIT_EXCHANGES = 4;
+/** Waiting pairs tried to fill the room such a meeting leaves. */
+const MAX_REFILL_TRIES = 24;
+
 /** Improves the schedule in place; returns false when `shouldStop` cut it short. */
 export function improveSchedule(schedule: Schedule, options: LocalSearchOptions = {}): boolean {
   const maxPasses = options.maxPasses ?? 8;
@@ -64,11 +74,13 @@ export function improveSchedule(schedule: Schedule, options: LocalSearchOptions 
     ofProvider: cheapestFirstLists(problem, problem.pairsOfProvider),
   };
   const canMove = new CanMoveAlone(schedule);
+  // With limits: each party's pairs by descending score, for the exchanges around a cap or a run.
+  const pairsOfParty = problem.limits ? partyPairLists(problem, order) : undefined;
   for (let pass = 0; pass < maxPasses; pass++) {
     if (shouldStop()) return false;
     const before = schedule.objective;
     const servedBefore = schedule.served;
-    const moves = new ImprovingMoves(schedule, options.maxRoomBlockersPerSlot ?? 16, cheapestFirst, canMove);
+    const moves = new ImprovingMoves(schedule, options.maxRoomBlockersPerSlot ?? 16, cheapestFirst, canMove, pairsOfParty);
     let tried = 0;
     for (const pair of order) {
       if (++tried % STOP_CHECK_EVERY === 0) {
@@ -82,6 +94,13 @@ export function improveSchedule(schedule: Schedule, options: LocalSearchOptions 
     if (!gained || reached(schedule.objective)) break;
   }
   return true;
+}
+
+/** The pairs of each party, in the given order. */
+function partyPairLists(problem: MatchingProblem, order: readonly number[]): number[][] {
+  const lists: number[][] = problem.partyNames.map(() => []);
+  for (const pair of order) for (const party of problem.pairs[pair]!.parties) lists[party]!.push(pair);
+  return lists;
 }
 
 /** Pair lists sorted by ascending score, per request and per provider. */
@@ -103,6 +122,7 @@ class ImprovingMoves {
     private readonly maxRoomBlockersPerSlot: number,
     cheapestFirst: { ofRequest: readonly (readonly number[])[]; ofProvider: readonly (readonly number[])[] },
     private readonly canMove: CanMoveAlone,
+    private readonly pairsOfParty: readonly (readonly number[])[] | undefined,
   ) {
     const problem = schedule.problem;
     this.problem = problem;
@@ -134,7 +154,86 @@ class ImprovingMoves {
     if (!this.schedule.hasQuota(pair)) return this.tryInsteadOfQuotaHolders(pair);
     if (this.tryPlace(pair)) return true;
     this.findConflicts(pair);
-    return this.tryPlaceAfterRelocating(pair) || this.tryInsteadOfBlocker(pair);
+    return this.tryPlaceAfterRelocating(pair) || this.tryInsteadOfBlocker(pair) || this.tryAroundLimits(pair);
+  }
+
+  /**
+   * When only a party's daily cap or run keeps the pair out of a candidate slot (its parties free
+   * then): takes out one of that party's meetings of the slot's day that the pair fits without,
+   * puts the pair in, and moves the meeting taken out to another slot, or else fills with waiting
+   * pairs of its parties. Keeps the result if it serves more requesters, or as many and scores
+   * more (fairness as elsewhere); else puts everything back.
+   */
+  private tryAroundLimits(pair: number): boolean {
+    const { schedule, problem } = this;
+    const limits = problem.limits;
+    if (!limits || !this.pairsOfParty) return false;
+    const { parties, candidateSlots } = problem.pairs[pair]!;
+    let exchanges = 0;
+    for (let k = 0; k < candidateSlots.length; k++) {
+      if (this.conflictOfSlot[k] !== NO_CONFLICT) continue;
+      const s = candidateSlots[k]!;
+      for (const party of parties) {
+        if (schedule.limitAt(party, s) === LIMIT_OK) continue;
+        const day = limits.dayOfSlot[s]!;
+        // A copy: an exchange put back leaves the party's list in another order.
+        for (const blocker of schedule.meetingsOfParty[party]!.filter((other) => limits.dayOfSlot[schedule.slotOfPair[other]!] === day)) {
+          if (!schedule.fitsInSlotWithout(pair, s, blocker)) continue;
+          if (this.tryExchange(pair, s, blocker)) return true;
+          if (++exchanges === MAX_LIMIT_EXCHANGES) return false;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** The exchange of tryAroundLimits for one meeting taken out; true if it is kept. */
+  private tryExchange(pair: number, s: number, blocker: number): boolean {
+    const { schedule, problem } = this;
+    const objectiveBefore = schedule.objective;
+    const servedBefore = schedule.served;
+    // Schedule.served counts with or without fairness; only fairness puts it first.
+    const better = () =>
+      problem.fairness && schedule.served !== servedBefore
+        ? schedule.served > servedBefore
+        : schedule.objective > objectiveBefore + EPSILON;
+    const counts = schedule.counts();
+    const group = schedule.groupOfPair[blocker]!;
+    const from = schedule.remove(blocker);
+    schedule.place(pair, s);
+    if (schedule.hasQuota(blocker)) {
+      for (const to of problem.pairs[blocker]!.candidateSlots) {
+        if (to !== from && schedule.fitsInSlot(blocker, to)) {
+          schedule.place(blocker, to);
+          if (better()) return true;
+          schedule.remove(blocker);
+          break;
+        }
+      }
+    }
+    const added: number[] = [];
+    if (!better()) {
+      let tries = 0;
+      for (const party of problem.pairs[blocker]!.parties) {
+        for (const other of this.pairsOfParty![party]!) {
+          if (tries >= MAX_REFILL_TRIES) break;
+          if (other === blocker || schedule.isScheduled(other) || !schedule.hasQuota(other)) continue;
+          const to = problem.pairs[other]!.candidateSlots.find((slot) => schedule.fitsInSlot(other, slot));
+          if (to !== undefined) {
+            schedule.place(other, to);
+            added.push(other);
+            if (better()) return true;
+          }
+          tries++;
+        }
+      }
+    }
+    if (better()) return true;
+    for (let i = added.length - 1; i >= 0; i--) schedule.remove(added[i]!);
+    schedule.remove(pair);
+    schedule.place(blocker, from, group);
+    schedule.restoreCounts(counts);
+    return false;
   }
 
   /**

@@ -110,10 +110,11 @@ describe('a break after maxConsecutive meetings back to back', () => {
     const [exact, heuristic, greedy] = await everyMethod(validated(json));
     expect(exact!.meetings.map((m) => m.request)).toEqual(['r2', 'r3']);
     for (const result of [exact!, heuristic!, greedy!]) expect(findViolations(json, result)).toEqual([]);
-    // The greedy takes r1 first and is stuck with it; the local search has no move that trades one
-    // meeting for two, so only the exact model finds this one.
+    // The greedy takes r1 first and is stuck with it; the local search trades it for two around the
+    // run (r1 out, r2 in at 9:00, then r3 in at 10:00).
     expect(greedy!.objective).toBeCloseTo(0.9, 12);
-    expect(heuristic!.objective).toBeGreaterThanOrEqual(greedy!.objective);
+    expect(heuristic!.meetings.map((m) => m.request)).toEqual(['r2', 'r3']);
+    expect(heuristic!.objective).toBeCloseTo(1.2, 12);
   });
 });
 
