@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseInstance, type Instance } from '../../../src/matching/instance.schema.ts';
+import { validated } from './solve.ts';
 import { solveGreedy, solveMatching } from '../../../src/matching/optimizer.ts';
 import { bruteForceBest, findViolations, servedRequesters, type InstanceLike } from './feasibility-checker.ts';
 
@@ -7,12 +7,6 @@ import { bruteForceBest, findViolations, servedRequesters, type InstanceLike } f
 // governments get a meeting first, then the best scores.
 
 const T = (hhmm: string) => `2007-07-10T${hhmm}:00+02:00`;
-
-function validated(json: InstanceLike): Instance {
-  const parsed = parseInstance(json);
-  if (!parsed.ok) throw new Error(parsed.message);
-  return parsed.instance;
-}
 
 /** Meetings per requesting party. */
 function perGovernment(json: InstanceLike, meetings: readonly { request: string }[]): Record<string, number> {

@@ -1,36 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseInstance, type Instance, type MatchingResult } from '../../../src/matching/instance.schema.ts';
-import { loadHighs } from '../../../src/matching/highs.ts';
-import { solveExactly } from '../../../src/matching/milp.ts';
-import { solveGreedy, solveMatching } from '../../../src/matching/optimizer.ts';
-import { compileProblem } from '../../../src/matching/problem.ts';
+import { everyMethod, provenOptimum, validated } from './solve.ts';
+import { solveMatching } from '../../../src/matching/optimizer.ts';
 import { bruteForceOptimum, findViolations, type InstanceLike } from './feasibility-checker.ts';
 
 // Meeting limits per party (marketplace-matching/2, docs/matching-format.md): a daily cap, and a
 // free slot after maxConsecutive meetings back to back.
 
 const T = (hhmm: string, date = '2007-07-10') => `${date}T${hhmm}:00+02:00`;
-
-function validated(json: InstanceLike): Instance {
-  const parsed = parseInstance(json);
-  if (!parsed.ok) throw new Error(parsed.message);
-  return parsed.instance;
-}
-
-async function everyMethod(instance: Instance): Promise<MatchingResult[]> {
-  return [
-    await solveMatching(instance, { method: 'milp' }),
-    await solveMatching(instance, { method: 'heuristic' }),
-    await solveGreedy(instance),
-  ];
-}
-
-/** The exact model alone, to gap 0: the optimum it proves. */
-async function provenOptimum(json: InstanceLike): Promise<number> {
-  const exact = solveExactly(await loadHighs(), compileProblem(validated(json)), { timeLimitSeconds: 10, mipGap: 0 });
-  expect(exact.provenOptimal).toBe(true);
-  return exact.schedule!.exactObjective();
-}
 
 /** One provider, four requesters of their own, four half-hour slots back to back from 9:00. */
 const morning: InstanceLike = {

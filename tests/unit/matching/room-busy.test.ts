@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { everyMethod } from './solve.ts';
 import { parseInstance, type Instance, type MatchingResult } from '../../../src/matching/instance.schema.ts';
 import { loadHighs } from '../../../src/matching/highs.ts';
 import { solveExactly } from '../../../src/matching/milp.ts';
-import { solveGreedy, solveMatching } from '../../../src/matching/optimizer.ts';
+import { solveMatching } from '../../../src/matching/optimizer.ts';
 import { compileProblem } from '../../../src/matching/problem.ts';
 import { bruteForceOptimum, findViolations, type InstanceLike } from './feasibility-checker.ts';
 
@@ -16,14 +17,6 @@ function validated(json: InstanceLike): Instance {
   const parsed = parseInstance({ format: 'marketplace-matching/1', ...json });
   if (!parsed.ok) throw new Error(parsed.message);
   return parsed.instance;
-}
-
-async function everyMethod(instance: Instance): Promise<MatchingResult[]> {
-  return [
-    await solveMatching(instance, { method: 'milp' }),
-    await solveMatching(instance, { method: 'heuristic' }),
-    await solveGreedy(instance),
-  ];
 }
 
 /** Four pairs of their own parties, free all morning, all wanting the 9:00 slot most. */
