@@ -167,12 +167,17 @@ export async function claimOutboxBatch({ db }: Queryable, id: string, batchKey: 
 // One-time links are gone once the email is sent or has failed: a backup taken later holds nothing to open.
 const scrubOneTimeLinks = sql<string | null>`CASE WHEN sealed_links_until_sent THEN NULL ELSE sealed_links END`;
 
-/** The row sent, and the batch companions its email carried (`companions`: they point at it with sent_with). */
+/**
+ * The row sent, and the batch companions its email carried (`companions`: they point at it with
+ * sent_with), in one statement, so a lost connection never leaves some marked and some not.
+ */
 export async function markOutboxSent({ db }: Queryable, id: string, companions: string[] = []): Promise<void> {
-  await db.updateTable('outbox').set({ status: 'sent', sent_at: sql`now()`, last_error: null, sealed_links: scrubOneTimeLinks }).where('id', '=', id).where('status', '=', 'sending').execute();
-  if (companions.length > 0) {
-    await db.updateTable('outbox').set({ status: 'sent', sent_at: sql`now()`, last_error: null, sent_with: id }).where('id', 'in', companions).where('status', '=', 'sending').execute();
-  }
+  await db
+    .updateTable('outbox')
+    .set({ status: 'sent', sent_at: sql`now()`, last_error: null, sealed_links: scrubOneTimeLinks, sent_with: sql<string | null>`CASE WHEN id = ${id}::uuid THEN NULL ELSE ${id}::uuid END` })
+    .where('id', 'in', [id, ...companions])
+    .where('status', '=', 'sending')
+    .execute();
 }
 
 /** Back to pending, the row and its batch companions: the next attempt takes them together again. */

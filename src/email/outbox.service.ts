@@ -79,7 +79,7 @@ export async function sendOutboxEmail(ctx: AppContext, mailer: Transporter, outb
     await markOutboxRetry(ctx, ids, answer);
     throw new Error(`email ${outboxId} not sent yet: ${answer}`);
   }
-  await markOutboxSent(ctx, outboxId, ids.slice(1));
+  await markSentOrRetry(ctx, outboxId, ids.slice(1));
   return 'sent';
 }
 
@@ -93,6 +93,23 @@ async function claimForSending(ctx: AppContext, outboxId: string) {
   const batchKey = await findOutboxBatchKey(ctx, outboxId);
   if (!batchKey) return null;
   return inTransaction(ctx, (tx) => claimOutboxBatch(tx, outboxId, batchKey, SENDING_LEASE_SECONDS));
+}
+
+/**
+ * Records a sent email. The message is already out: if the write fails (a connection killed, a
+ * failover), failing the job would leave the row `sending` until its lease ends and the sweep sends it
+ * again, a duplicate. So the write is tried again on a fresh connection, a few times, before that.
+ */
+async function markSentOrRetry(ctx: AppContext, outboxId: string, companions: string[]): Promise<void> {
+  for (const pauseMs of [200, 1000, 3000]) {
+    try {
+      return await markOutboxSent(ctx, outboxId, companions);
+    } catch (error) {
+      ctx.log.warn({ outboxId, err: (error as Error).message }, 'could not record a sent email; trying again');
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  }
+  await markOutboxSent(ctx, outboxId, companions);
 }
 
 /** The row's links, or the row recorded as failed when they cannot be had (retrying would not help). */

@@ -111,12 +111,15 @@ async function runScenario(name: string, faults: Fault, options: { duplicatesExp
       AND tstzrange(a.starts_at, a.ends_at) && tstzrange(b.starts_at, b.ends_at)
       AND (a.room_id = b.room_id OR a.requester_org_id IN (b.requester_org_id, b.provider_org_id) OR a.provider_org_id IN (b.requester_org_id, b.provider_org_id))`.execute(rig.ctx.db);
     const meetings = await rig.ctx.db.selectFrom('meetings').select('id').where('status', 'in', ['proposed', 'confirmed']).execute();
-    const outbox = await rig.ctx.db.selectFrom('outbox').select(['message_id', 'status']).execute();
+    const outbox = await rig.ctx.db.selectFrom('outbox').select(['id', 'message_id', 'status', 'sent_with']).execute();
     const received = new Map<string, number>();
     for (const m of rig.mail.messages) received.set(m.parsed.messageId ?? '', (received.get(m.parsed.messageId ?? '') ?? 0) + 1);
+    // A confirmation sent in a batch arrives in the message of the row that carried it (sent_with).
+    const messageIdOf = new Map(outbox.map((o) => [o.id, o.message_id]));
+    const arrivedAs = (o: (typeof outbox)[number]) => (o.sent_with ? messageIdOf.get(o.sent_with)! : o.message_id);
     const failedPermanently = outbox.filter((o) => o.status === 'failed').length;
-    const lost = outbox.filter((o) => o.status !== 'failed' && !received.get(o.message_id)).length;
-    const duplicated = outbox.filter((o) => (received.get(o.message_id) ?? 0) > 1).length;
+    const lost = outbox.filter((o) => o.status !== 'failed' && !received.get(arrivedAs(o))).length;
+    const duplicated = outbox.filter((o) => !o.sent_with && (received.get(o.message_id) ?? 0) > 1).length;
 
     const times = rig.mail.messages.map((m) => m.receivedAt.getTime());
     const rate = (from: number, to: number) => times.filter((t) => t >= from && t < to).length / Math.max(1, (to - from) / 1000);

@@ -41,6 +41,8 @@ export class FaultRig {
       SMTP_TIMEOUT_SECONDS: '3',
       SWEEP_INTERVAL_SECONDS: '3',
       EMAIL_RATE_PER_SECOND: '500',
+      // Confirmations wait 5 s for the person's next ones (120 by default): the batches go through the faults too, and the scenario settles.
+      CONFIRMATION_BATCH_SECONDS: '5',
       ORGANIZER_EMAILS: 'secretariat@gfmd.test',
       LOG_LEVEL: 'warn',
     };

@@ -194,6 +194,8 @@ describe('marketplaces', () => {
         sessions: [
           { ...brussels.sessions[0]!, roles: [{ organizationId: t.people.ilo.organizationId, role: 'rapporteur', note: 'Spain asked the ILO to act as rapporteur.' }] },
           { code: 'CSD', title: 'Civil Society Day', startsAt: '2007-07-09T09:00', endsAt: '2007-07-09T18:00', roles: [] },
+          // Made through the API across two days: the form keeps its end's date.
+          { code: 'X', title: 'A two-day workshop', startsAt: '2007-07-10T16:00', endsAt: '2007-07-11T12:00', roles: [] },
         ],
       },
     });
@@ -210,12 +212,13 @@ describe('marketplaces', () => {
     expect(page.html).toMatch(new RegExp(`<option value="${t.people.ilo.organizationId}" selected>International Labour Organization \\(ILO\\)</option>`));
     expect(page.html).toMatch(/<option value="rapporteur" selected>rapporteur<\/option>/);
     expect(page.html).toContain('value="Spain asked the ILO to act as rapporteur."');
+    expect(page.html).toContain('Ends on 2007-07-11');
     expect(page.html).not.toContain('capacity_building');
 
     // Saving the page as it came keeps every session, role and note (the text areas dropped notes).
     const fields = (html: string) => {
       const values: Record<string, string[]> = {};
-      for (const m of html.matchAll(/<input id="(?:session|role)-\d+-\w+" name="(\w+)" type="\w+" value="([^"]*)"/g)) (values[m[1]!] ??= []).push(m[2]!.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&'));
+      for (const m of html.matchAll(/<input (?:id="(?:session|role)-\d+-\w+" )?name="(\w+)" type="(?:text|date|time|hidden)" value="([^"]*)"/g)) (values[m[1]!] ??= []).push(m[2]!.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&'));
       for (const m of html.matchAll(/<select id="role-\d+-\w+" name="(\w+)"[^>]*>([\s\S]*?)<\/select>/g)) (values[m[1]!] ??= []).push(/<option value="([^"]*)" selected>/.exec(m[2]!)?.[1] ?? '');
       return values;
     };
@@ -238,7 +241,8 @@ describe('marketplaces', () => {
     const saved = await browser.post(`/organizer/marketplaces/${slug}/edit`, { ...base, ...form });
     expect(saved.status).toBe(303);
     const afterSave = await t.api('GET', `/api/v1/marketplaces/${slug}`);
-    expect(afterSave.body.sessions.map((s: { code: string }) => s.code).sort()).toEqual(['1.2', 'CSD']);
+    expect(afterSave.body.sessions.map((s: { code: string }) => s.code).sort()).toEqual(['1.2', 'CSD', 'X']);
+    expect(afterSave.body.sessions.find((s: { code: string }) => s.code === 'X')).toMatchObject({ startsAt: '2007-07-10T16:00:00+02:00', endsAt: '2007-07-11T12:00:00+02:00' });
     expect(afterSave.body.sessions.find((s: { code: string }) => s.code === '1.2').roles).toEqual([
       expect.objectContaining({ organizationId: t.people.ilo.organizationId, role: 'rapporteur', note: 'Spain asked the ILO to act as rapporteur.' }),
     ]);
@@ -262,7 +266,7 @@ describe('marketplaces', () => {
     expect(wrong.html).toMatch(/id="role-1-organization-error"[^>]*>.*is required/s);
     expect(wrong.html).toContain('value="A chair to be named"');
     // Nothing was stored.
-    expect((await t.api('GET', `/api/v1/marketplaces/${slug}`)).body.sessions).toHaveLength(2);
+    expect((await t.api('GET', `/api/v1/marketplaces/${slug}`)).body.sessions).toHaveLength(3);
     const ends = await browser.post(`/organizer/marketplaces/${slug}/edit`, { ...base, ...agendaRows([['2.1', 'Remittances', '2007-07-10', '16:00', '15:00']], []) });
     expect(ends.status).toBe(422);
     expect(ends.html).toMatch(/id="session-0-end-error"[^>]*>.*must be after the start/s);
@@ -275,7 +279,7 @@ describe('marketplaces', () => {
 
     // A tab opened before the rows existed sends no agenda fields: the stored agenda stays.
     expect((await browser.post(`/organizer/marketplaces/${slug}/edit`, base)).status).toBe(303);
-    expect((await t.api('GET', `/api/v1/marketplaces/${slug}`)).body.sessions).toHaveLength(2);
+    expect((await t.api('GET', `/api/v1/marketplaces/${slug}`)).body.sessions).toHaveLength(3);
   });
 
   it('a provider cannot open the organizer pages', async () => {

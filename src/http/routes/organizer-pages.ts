@@ -38,6 +38,8 @@ export interface SessionRow {
   date: string;
   start: string;
   end: string;
+  /** The end's date when it is not the start's (a session made through the API across days), kept as it was. */
+  endDate: string;
 }
 
 /** A role in a session as the form sends it: the session's code, the organization's id picked from the list, the role, a note. */
@@ -56,7 +58,7 @@ function rowsOf<K extends string>(values: FormValues, columns: Record<K, string>
   return Array.from({ length: n }, (_, i) => Object.fromEntries(keys.map((key, k) => [key, (cells[k]![i] ?? '').trim()])) as Record<K, string>);
 }
 
-export const sessionRowsOf = (values: FormValues): SessionRow[] => rowsOf(values, { code: 'sessionCode', title: 'sessionTitle', date: 'sessionDate', start: 'sessionStart', end: 'sessionEnd' });
+export const sessionRowsOf = (values: FormValues): SessionRow[] => rowsOf(values, { code: 'sessionCode', title: 'sessionTitle', date: 'sessionDate', start: 'sessionStart', end: 'sessionEnd', endDate: 'sessionEndDate' });
 export const roleRowsOf = (values: FormValues): RoleRow[] => rowsOf(values, { session: 'roleSession', organization: 'roleOrganization', role: 'roleKind', note: 'roleNote' });
 
 /**
@@ -70,7 +72,7 @@ function agendaOf(values: FormValues) {
   if (values.sessionCode === undefined && values.roleSession === undefined) return undefined;
   const sessions = sessionRowsOf(values)
     .map((row, index) => ({ row, index }))
-    .filter(({ row }) => Object.values(row).some(Boolean));
+    .filter(({ row }) => [row.code, row.title, row.date, row.start, row.end].some(Boolean));
   const roles = roleRowsOf(values)
     .map((row, index) => ({ row, index }))
     .filter(({ row }) => row.session || row.organization || row.role || row.note);
@@ -91,7 +93,7 @@ function agendaOf(values: FormValues) {
       code: row.code,
       title: row.title,
       startsAt: at(row.date, row.start),
-      endsAt: at(row.date, row.end),
+      endsAt: at(row.endDate || row.date, row.end),
       roles: roles
         .filter((r) => r.row.session === row.code && row.code && r.row.organization)
         .map(({ row: role }) => ({ organizationId: role.organization, role: role.role, ...(role.note ? { note: role.note } : {}) })),
@@ -214,6 +216,7 @@ function marketplaceToFormValues({ marketplace: m, rooms, sessions }: Marketplac
     sessionDate: sessions.map((s) => instantToLocal(s.starts_at, tz).date),
     sessionStart: sessions.map((s) => instantToLocal(s.starts_at, tz).time),
     sessionEnd: sessions.map((s) => instantToLocal(s.ends_at, tz).time),
+    sessionEndDate: sessions.map((s) => (instantToLocal(s.ends_at, tz).date === instantToLocal(s.starts_at, tz).date ? '' : instantToLocal(s.ends_at, tz).date)),
     roleSession: sessions.flatMap((s) => s.roles.map(() => s.code)),
     roleOrganization: sessions.flatMap((s) => s.roles.map((r) => r.organizationId)),
     roleKind: sessions.flatMap((s) => s.roles.map((r) => r.role)),
@@ -234,7 +237,7 @@ function withSpareRows<R extends object>(rows: R[], empty: R, spare: number): R[
  * codes the rows hold.
  */
 async function agendaFormRows(ctx: AppContext, locale: string, slug: string | null, values: FormValues) {
-  const sessionRows = withSpareRows(sessionRowsOf(values), { code: '', title: '', date: '', start: '', end: '' }, 2);
+  const sessionRows = withSpareRows(sessionRowsOf(values), { code: '', title: '', date: '', start: '', end: '', endDate: '' }, 2);
   const roleRows = withSpareRows(roleRowsOf(values), { session: '', organization: '', role: '', note: '' }, 3);
   const organizations = new Map((await listJoinableOrganizations(ctx)).map((o) => [o.id, o.name]));
   if (slug) {
