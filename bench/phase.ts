@@ -89,7 +89,9 @@ export class Phase {
   }
 
   private nodeFlags(name: string): string[] {
-    return this.settings.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(this.settings.artifacts, 'profiles', `${this.name}-${name}`)}`] : [];
+    // BENCH_NODE_FLAGS: extra node flags for the app's processes (e.g. to try V8 heap settings).
+    const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    return [...extra, ...(this.settings.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(this.settings.artifacts, 'profiles', `${this.name}-${name}`)}`] : [])];
   }
 
   async startWeb(env: Record<string, string> = {}, label = 'web'): Promise<Started> {
