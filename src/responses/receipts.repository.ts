@@ -12,6 +12,8 @@ export async function findReceiptSource({ db }: Queryable, responseId: string) {
     .executeTakeFirstOrThrow();
 }
 
+export type ReceiptSource = Awaited<ReturnType<typeof findReceiptSource>>;
+
 export async function insertReceipt({ db }: Queryable, r: { responseId: string; signed: string; signature: string }) {
   await db.insertInto('response_receipts').values({ response_id: r.responseId, signed: r.signed, signature: r.signature }).execute();
 }

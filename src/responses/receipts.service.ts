@@ -6,12 +6,13 @@ import type { Queryable } from '../shared/db.ts';
 import type { Tx } from '../shared/transaction.ts';
 import { findMarketplace } from '../marketplaces/marketplaces.service.ts';
 import { getResponse } from './responses.service.ts';
-import { findLatestReceipt, findMarketplaceIdBySlug, findReceiptSource, insertReceipt } from './receipts.repository.ts';
+import { findLatestReceipt, findMarketplaceIdBySlug, findReceiptSource, insertReceipt, type ReceiptSource } from './receipts.repository.ts';
 import { contentDigest, marketplaceSigningKey, receiptSignatureHolds, signReceipt, type Receipt } from './receipts.ts';
 
 /** Issues the receipt of a response's submission or edit, in the writer's transaction, at the time the write stamped. */
-export async function issueReceipt(ctx: AppContext, tx: Tx, responseId: string, event: 'submitted' | 'edited'): Promise<Receipt> {
-  const r = await findReceiptSource(tx, responseId);
+export async function issueReceipt(ctx: AppContext, tx: Tx, response: string | ReceiptSource, event: 'submitted' | 'edited'): Promise<Receipt> {
+  // The writer may hand over what it just wrote (a new response): then nothing is read back.
+  const r = typeof response === 'string' ? await findReceiptSource(tx, response) : response;
   const key = marketplaceSigningKey(ctx.config.SESSION_SECRET, r.marketplace_id);
   const { receipt, signed } = signReceipt(key.privateKey, {
     marketplace: r.slug,

@@ -8,7 +8,9 @@ export async function lockRequestForResponse({ db }: Queryable, requestId: strin
   return db
     .selectFrom('requests as r')
     .innerJoin('marketplaces as m', 'm.id', 'r.marketplace_id')
-    .select(['r.id', 'r.status', 'r.response_deadline', 'r.organization_id', 'r.title', 'r.created_by', 'r.sealed_responses', 'm.sealed_responses as marketplace_sealed', 'm.time_zone', 'm.name as marketplace_name', 'r.response_count'])
+    // The requester's address comes with the lock: the email to the requester needs no second read.
+    .innerJoin('users as u', 'u.id', 'r.created_by')
+    .select(['r.id', 'r.status', 'r.response_deadline', 'r.organization_id', 'r.title', 'r.created_by', 'r.sealed_responses', 'm.sealed_responses as marketplace_sealed', 'm.time_zone', 'm.name as marketplace_name', 'm.id as marketplace_id', 'm.slug as marketplace_slug', 'r.response_count', 'u.email as requester_email', 'u.locale as requester_locale'])
     .where('r.id', '=', requestId)
     .forNoKeyUpdate('r')
     .executeTakeFirst();
@@ -33,7 +35,7 @@ export interface ResponseValues {
  * responded.
  */
 export async function insertResponseBeforeDeadline({ db }: Queryable, v: ResponseValues) {
-  const result = await sql<{ id: string; submitted_at: Date | null }>`
+  const result = await sql<{ id: string; submitted_at: Date | null; updated_at: Date }>`
     WITH t AS (SELECT clock_timestamp() AS at)
     INSERT INTO responses (request_id, organization_id, created_by, summary, details, offer_categories, modality, languages, funding, status, submitted_at, created_at, updated_at)
     SELECT r.id, ${v.organizationId}, ${v.createdBy}, ${v.summary}, ${v.details}, ${v.offerCategories}::text[], ${v.modality}, ${v.languages}::text[], ${v.funding}, ${v.status},
@@ -41,7 +43,7 @@ export async function insertResponseBeforeDeadline({ db }: Queryable, v: Respons
     FROM requests r, t
     WHERE r.id = ${v.requestId} AND r.status = 'open' AND r.response_deadline > t.at
     ON CONFLICT (request_id, organization_id) DO NOTHING
-    RETURNING id, submitted_at`.execute(db);
+    RETURNING id, submitted_at, updated_at`.execute(db);
   return result.rows[0] ?? null;
 }
 

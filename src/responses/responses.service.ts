@@ -13,7 +13,7 @@ import { isoInZone } from '../shared/time.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { deadlinePassedError, requestStatusSets } from '../requests/request-status.ts';
 import { getRequest, requestUrl } from '../requests/requests.service.ts';
-import { findUserEmail } from '../requests/requests.repository.ts';
+import { findReceiptSource, type ReceiptSource } from './receipts.repository.ts';
 import type { RequestRow } from '../requests/requests.repository.ts';
 import {
   adjustResponseCount,
@@ -63,12 +63,17 @@ export function responseUrl(ctx: AppContext, requestId: string): string {
  * Emails for a response that just became submitted: the requester (unless sealed) and the provider.
  * `request` is the row the caller locked; `count` the request's responses after this one.
  */
-async function queueSubmittedEmails(ctx: AppContext, tx: Tx, actor: Actor, request: LockedRequest, responseId: string, submittedAt: Date, count: number) {
+/**
+ * The provider's confirmation with its signed receipt, and the requester's notice (unless sealed).
+ * `written`: the response as just written (a new one: nothing read back), or its id (read here).
+ */
+async function queueSubmittedEmails(ctx: AppContext, tx: Tx, actor: Actor, request: LockedRequest, written: string | ReceiptSource, submittedAt: Date, count: number) {
   const requestId = request.id;
-  const response = (await findResponse(tx, responseId))!;
+  const response = typeof written === 'string' ? await findReceiptSource(tx, written) : written;
+  const responseId = response.id;
   const stamp = submittedAt.getTime();
   // The provider's signed receipt, attached to its confirmation (and downloadable from the response).
-  const receipt = await issueReceipt(ctx, tx, responseId, 'submitted');
+  const receipt = await issueReceipt(ctx, tx, response, 'submitted');
   await tx.queueEmail({
     idempotencyKey: `response-submitted:${responseId}:${stamp}`,
     template: 'response-submitted',
@@ -77,16 +82,13 @@ async function queueSubmittedEmails(ctx: AppContext, tx: Tx, actor: Actor, reque
     ...renderResponseSubmittedEmail({ requestTitle: request.title, deadline: request.response_deadline, timeZone: request.time_zone, url: responseUrl(ctx, requestId) }, actor.locale),
     attachments: [receiptAttachment(receipt)],
   });
-  if (!request.sealed_responses && !request.marketplace_sealed) {
-    const requester = await findUserEmail(tx, request.created_by);
-    if (requester) {
-      await tx.queueEmail({
-        idempotencyKey: `response-received:${responseId}:${stamp}`,
-        template: 'response-received',
-        to: requester.email,
-        ...renderResponseReceivedEmail({ requestTitle: request.title, providerName: response.organization_name, summary: response.summary, url: requestUrl(ctx, requestId), responseCount: count }, requester.locale),
-      });
-    }
+  if (!request.sealed_responses && !request.marketplace_sealed && request.requester_email) {
+    await tx.queueEmail({
+      idempotencyKey: `response-received:${responseId}:${stamp}`,
+      template: 'response-received',
+      to: request.requester_email,
+      ...renderResponseReceivedEmail({ requestTitle: request.title, providerName: response.organization_name, summary: response.summary, url: requestUrl(ctx, requestId) , responseCount: count }, request.requester_locale),
+    });
   }
 }
 
@@ -121,7 +123,8 @@ export async function createResponse(ctx: AppContext, actorOrNull: Actor | null,
     await recordAudit(tx, actor, { entity: 'response', entityId: written.id, action: 'create', toStatus: status });
     if (status === 'submitted' && written.submitted_at) {
       const count = await adjustResponseCount(tx, requestId, 1);
-      await queueSubmittedEmails(ctx, tx, actor, locked, written.id, written.submitted_at, count);
+      const source = { id: written.id, request_id: requestId, title: locked.title, marketplace_id: locked.marketplace_id, slug: locked.marketplace_slug, organization_name: actor.organization.name, updated_at: written.updated_at, summary: input.summary, details: input.details, offer_categories: input.offerCategories, modality: input.modality, languages: input.languages, funding: input.funding };
+      await queueSubmittedEmails(ctx, tx, actor, locked, source, written.submitted_at, count);
     }
     return written.id;
   });
