@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { outboxStatuses } from '../email/outbox-status.ts';
 import type { RequestHandler, Router } from 'express';
 import { Router as createRouter } from 'express';
@@ -76,10 +77,16 @@ export function createMetrics(ctx: AppContext): { middleware: RequestHandler; ro
     next();
   };
   const router = createRouter();
+  const expected = ctx.config.METRICS_TOKEN ? `Bearer ${ctx.config.METRICS_TOKEN}` : null;
   router.get('/metrics', async (req, res) => {
-    const token = process.env.METRICS_TOKEN;
-    if (token && req.get('authorization') !== `Bearer ${token}`) return res.status(401).type('text/plain').send('metrics need the bearer token\n');
+    if (expected && !sameSecret(req.get('authorization') ?? '', expected)) return res.status(401).type('text/plain').send('metrics need the bearer token\n');
     res.type(registry.contentType).send(await registry.metrics());
   });
   return { middleware, router };
+}
+
+/** Compares a presented secret with the expected one in constant time (digests of equal length). */
+function sameSecret(presented: string, expected: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(presented), digest(expected));
 }

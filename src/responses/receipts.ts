@@ -8,8 +8,8 @@ import { z } from 'zod';
  * a changed byte fails.
  *
  * The key is derived from SESSION_SECRET and the marketplace's id (HKDF-SHA256), so no private key
- * is stored; rotating SESSION_SECRET changes every marketplace's key (receipts issued before are
- * then checked against the key published at the time, which the receipt names by its fingerprint).
+ * is stored. Rotating SESSION_SECRET changes every marketplace's key, and receipts issued before no
+ * longer verify here (verification uses the current key); they still name the old key's fingerprint.
  */
 
 export const RECEIPT_FORMAT = 'forum-marketplace-receipt/1';
@@ -72,7 +72,24 @@ export function contentDigest(c: ReceiptContent): string {
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 /** A marketplace's signing key, derived from the service secret; never stored. */
-export function marketplaceSigningKey(secret: string, marketplaceId: string): { privateKey: KeyObject; publicKey: KeyObject; fingerprint: string } {
+type SigningKey = { privateKey: KeyObject; publicKey: KeyObject; fingerprint: string };
+
+/** Derived keys, per secret and marketplace: deriving one (HKDF, two key objects, a digest) costs more than signing. */
+const derivedKeys = new Map<string, SigningKey>();
+
+export function marketplaceSigningKey(secret: string, marketplaceId: string): SigningKey {
+  const cacheKey = `${createHash('sha256').update(secret).digest('base64')}:${marketplaceId}`;
+  let key = derivedKeys.get(cacheKey);
+  if (!key) {
+    // Marketplaces are few; the bound only keeps a process that is handed endless ids from growing.
+    if (derivedKeys.size >= 1000) derivedKeys.clear();
+    key = deriveSigningKey(secret, marketplaceId);
+    derivedKeys.set(cacheKey, key);
+  }
+  return key;
+}
+
+function deriveSigningKey(secret: string, marketplaceId: string): SigningKey {
   const seed = Buffer.from(hkdfSync('sha256', secret, 'forum-marketplace receipts', `receipt-key:${marketplaceId}`, 32));
   const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
   const publicKey = createPublicKey(privateKey);

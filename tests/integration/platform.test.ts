@@ -3,7 +3,9 @@ import { useTestEnvironment } from '../helpers/environment.ts';
 import { apiRouter } from '../../src/http/routes/api.ts';
 import { apiOperations } from '../../src/http/openapi.ts';
 
-const t = useTestEnvironment({ cast: ['organizer', 'ilo'] });
+// /metrics asks for its token (METRICS_TOKEN, validated with the rest of the configuration).
+const METRICS_TOKEN = 'metrics-token-of-this-test-file';
+const t = useTestEnvironment({ cast: ['organizer', 'ilo'], env: { METRICS_TOKEN } });
 
 type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
 function routesOf(stack: Layer[]): string[] {
@@ -48,7 +50,10 @@ describe('for the people who run it', () => {
     // The same token twice: the second request finds the session in the cache.
     expect((await t.api('GET', '/api/v1/me', { token: t.people.ilo.token })).status).toBe(200);
     expect((await t.api('GET', '/api/v1/me', { token: t.people.ilo.token })).status).toBe(200);
-    const metrics = await fetch(new URL('/metrics', t.env.baseUrl)).then((r) => r.text());
+    const metricsUrl = new URL('/metrics', t.env.baseUrl);
+    expect((await fetch(metricsUrl)).status).toBe(401);
+    expect((await fetch(metricsUrl, { headers: { authorization: `Bearer ${METRICS_TOKEN}x` } })).status).toBe(401);
+    const metrics = await fetch(metricsUrl, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } }).then((r) => r.text());
     expect(metrics).toMatch(/^process_cache_lookups\{cache="actors",result="hit"\} [1-9]\d*/m);
     expect(metrics).toMatch(/^process_cache_lookups\{cache="actors",result="miss"\} [1-9]\d*/m);
     expect(metrics).toMatch(/^http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/m);

@@ -20,6 +20,7 @@ describe('configuration from the environment', () => {
     ['ORGANIZER_EMAILS', 'a@b.org, nonsense'],
     ['REDIS_PREFIX', 'fm'],
     ['SESSION_SECRET', 'short'],
+    ['METRICS_TOKEN', 'short'],
   ])('a bad %s stops the start with a message naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Configuration error: ${name} `));
