@@ -23,9 +23,18 @@ interface Pending {
 const HUNG_AFTER_SECONDS = (timeLimitSeconds: number) => 10 + timeLimitSeconds * 0.5;
 
 /**
- * The optimizer's thread, started once per process and reused by every run: HiGHS blocks the
- * thread it runs on, so the process keeps serving HTTP and other jobs meanwhile, and a run does not
- * pay for a new thread (and, under tsx, its TypeScript loader). Solves take turns.
+ * After a solve of at least this many offers the thread is stopped and the next solve starts a new one:
+ * HiGHS's WebAssembly memory only grows, so a thread that solved a fifty-times forum would hold a few
+ * hundred MB for the life of the process. Stopping it before the run stores its schedule also keeps the
+ * two peaks (the solve's, the emails') from adding up. A new thread costs a fraction of a second.
+ */
+export const RETIRE_AFTER_OFFERS = 5000;
+
+/**
+ * The optimizer's thread, started once per process and reused by every run of up to
+ * RETIRE_AFTER_OFFERS offers: HiGHS blocks the thread it runs on, so the process keeps serving HTTP and
+ * other jobs meanwhile, and a run does not pay for a new thread (and, under tsx, its TypeScript
+ * loader). Solves take turns.
  */
 class SolverThread {
   private worker: Worker | null = null;
@@ -45,6 +54,11 @@ class SolverThread {
   /** Starts the thread ahead of the first run (a worker process does, so its first run is as quick as the next). */
   warm(): void {
     this.thread().unref();
+  }
+
+  /** The running thread's id, or null when none runs (before the first solve, after a retirement). */
+  get threadId(): number | null {
+    return this.worker?.threadId ?? null;
   }
 
   async close(): Promise<void> {
@@ -85,7 +99,7 @@ class SolverThread {
       job.onProgress?.(message.progress);
       return;
     }
-    this.finish();
+    this.finish(job.instance.offers.length >= RETIRE_AFTER_OFFERS);
     if (message.ok) job.resolve(message.result);
     else job.reject(new Error(`the optimizer failed: ${message.message}`));
   }
@@ -99,11 +113,16 @@ class SolverThread {
     job?.reject(error);
   }
 
-  private finish(): void {
+  private finish(retire = false): void {
     if (this.watchdog) clearTimeout(this.watchdog);
     this.watchdog = null;
     this.current = null;
     this.worker?.unref();
+    if (retire && this.worker) {
+      const worker = this.worker;
+      this.worker = null;
+      void worker.terminate();
+    }
     this.next();
   }
 }
@@ -124,3 +143,4 @@ export function solveInWorker(instance: Instance, options: SolveInWorkerOptions)
 
 export const warmSolverThread = () => solver.warm();
 export const closeSolverThread = () => solver.close();
+export const solverThreadId = () => solver.threadId;

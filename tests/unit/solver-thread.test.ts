@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateInstance } from '../../src/matching/generate.ts';
-import { solveInWorker } from '../../src/meetings/solve-in-worker.ts';
+import { RETIRE_AFTER_OFFERS, solveInWorker, solverThreadId } from '../../src/meetings/solve-in-worker.ts';
 
 // The optimizer's thread is started once and reused; one that does not answer in time is stopped, and
 // the next solve starts a new one. (Real threads: the thread runs the real optimizer.)
@@ -22,6 +22,20 @@ describe('the optimizer thread', () => {
     await expect(solveInWorker(big, { timeLimitSeconds: 5, hungAfterSeconds: 0.05 })).rejects.toThrow(/did not answer within 0.05 s.*thread was stopped/);
     const after = await solveInWorker(small, { timeLimitSeconds: 5 });
     expect(after.meetings.length).toBeGreaterThan(0);
+  });
+
+  it('gives a big solve\'s memory back: the thread that solved it is stopped, the next solve starts another', async () => {
+    await solveInWorker(small, { timeLimitSeconds: 5 });
+    const reused = solverThreadId();
+    await solveInWorker(small, { timeLimitSeconds: 5 });
+    expect(solverThreadId()).toBe(reused);
+    const big = generateInstance({ offers: RETIRE_AFTER_OFFERS, tightness: 'loose', seed: 3 });
+    const result = await solveInWorker(big, { timeLimitSeconds: 5 });
+    expect(result.meetings.length).toBeGreaterThan(0);
+    expect(solverThreadId()).toBeNull();
+    await solveInWorker(small, { timeLimitSeconds: 5 });
+    expect(solverThreadId()).not.toBeNull();
+    expect(solverThreadId()).not.toBe(reused);
   });
 
   it('solves queued behind one another take turns', async () => {
