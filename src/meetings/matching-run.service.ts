@@ -126,7 +126,13 @@ async function solveAndStore(ctx: AppContext, connection: Parameters<Parameters<
       // "review" (meetingEmailsOf), neither those not matched nor the requesters hear anything until the
       // schedule is published (publication.service.ts).
       function* emails() {
-        for (const w of written) yield* prerendered.get(`${w.id}:${w.sequence}`) ?? meetingEmails(w);
+        for (const w of written) {
+          const key = `${w.id}:${w.sequence}`;
+          const ready = prerendered.get(key);
+          // Taken out as it goes: a chunk written is garbage, not held until the last one.
+          prerendered.delete(key);
+          yield* ready ?? meetingEmails(w);
+        }
         if (!writes.publish) return;
         for (const id of notMatchedIds) yield notMatched(id);
         yield* summaries();
