@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Every setting the service reads, with the default that works on a developer machine. */
@@ -56,7 +57,27 @@ export const configSchema = z.object({
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   // When set, /metrics asks for `Authorization: Bearer <token>`.
   METRICS_TOKEN: unsetWhenEmpty(z.string().min(16, 'must be at least 16 characters').regex(/^[\x21-\x7e]+$/, 'must be printable characters without spaces').optional()),
-  TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  // Which proxies' X-Forwarded-For to believe (client addresses for the sign-in limits): false; a number
+  // of hops (1: the load balancer in front); addresses or subnets of the proxies, comma-separated (with
+  // express's names loopback, linklocal, uniquelocal); or true, every hop: only behind a proxy that
+  // replaces the header rather than appending to it.
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((value, context): boolean | number | string[] => {
+      const v = value.trim();
+      if (v === 'true' || v === 'false') return v === 'true';
+      if (/^\d+$/.test(v)) {
+        const hops = Number(v);
+        if (hops >= 1 && hops <= 10) return hops;
+      } else {
+        const entries = v.split(',').map((e) => e.trim()).filter(Boolean);
+        const proxy = (e: string) => ['loopback', 'linklocal', 'uniquelocal'].includes(e) || (isIP(e.split('/')[0]!) !== 0 && /^[^/]+(\/\d{1,3})?$/.test(e));
+        if (entries.length > 0 && entries.every(proxy)) return entries;
+      }
+      context.addIssue({ code: 'custom', message: 'must be true, false, a number of proxy hops (1-10), or the proxies\' addresses or subnets, comma-separated' });
+      return z.NEVER;
+    }),
   DEMO_MODE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

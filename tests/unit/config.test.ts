@@ -21,6 +21,9 @@ describe('configuration from the environment', () => {
     ['REDIS_PREFIX', 'fm'],
     ['SESSION_SECRET', 'short'],
     ['METRICS_TOKEN', 'short'],
+    ['TRUST_PROXY', 'maybe'],
+    ['TRUST_PROXY', '0'],
+    ['TRUST_PROXY', '10.0.0.0/8, proxy.example.org'],
   ])('a bad %s stops the start with a message naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Configuration error: ${name} `));
@@ -69,5 +72,12 @@ describe('configuration from the environment', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, PORT: 'eighty' }, encoding: 'utf8', timeout: 20_000 });
     expect(result.status).toBe(1);
     expect(result.stderr.trim()).toBe('Configuration error: PORT must be a number');
+  });
+
+  it('takes TRUST_PROXY as true or false, a number of hops, or the proxies\' addresses and subnets', () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, loopback, 2001:db8::1' }).TRUST_PROXY).toEqual(['10.0.0.0/8', 'loopback', '2001:db8::1']);
   });
 });
