@@ -110,7 +110,8 @@ export interface WebServer {
 }
 
 export async function startWebServer(ctx: AppContext, port: number, devMailbox?: MailCatcher): Promise<WebServer> {
-  const app = createApp(ctx, { devMailbox });
+  const lifecycle = { draining: false };
+  const app = createApp(ctx, { devMailbox, lifecycle });
   const stopListening = await listenForCacheChanges(ctx);
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
@@ -122,12 +123,16 @@ export async function startWebServer(ctx: AppContext, port: number, devMailbox?:
   return {
     server,
     url: `http://localhost:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      // Draining: the health routes say so and the balancer stops sending; what comes meanwhile is served.
+      lifecycle.draining = true;
+      if (ctx.config.SHUTDOWN_DRAIN_SECONDS > 0) await new Promise((resolve) => setTimeout(resolve, ctx.config.SHUTDOWN_DRAIN_SECONDS * 1000));
+      return new Promise<void>((resolve) => {
         server.close(() => void stopListening().then(resolve));
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 5000).unref();
-      }),
+      });
+    },
   };
 }
 

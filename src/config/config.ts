@@ -55,6 +55,9 @@ export const configSchema = z.object({
   EMAIL_RATE_PER_SECOND: z.coerce.number({ error: 'must be a number' }).int().min(1).max(10000).default(50),
   ORGANIZER_EMAILS: emailList,
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  // On SIGTERM a web process answers 503 "draining" on /healthz and /readyz and keeps serving this long
+  // before it stops taking connections: long enough for the balancer's health check to notice.
+  SHUTDOWN_DRAIN_SECONDS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0-120').max(120, 'must be 0-120').default(0),
   // When set, /metrics asks for `Authorization: Bearer <token>`.
   METRICS_TOKEN: unsetWhenEmpty(z.string().min(16, 'must be at least 16 characters').regex(/^[\x21-\x7e]+$/, 'must be printable characters without spaces').optional()),
   // Which proxies' X-Forwarded-For to believe (client addresses for the sign-in limits): false; a number

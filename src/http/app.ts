@@ -24,7 +24,7 @@ import { awaitingSecretariat } from '../organizations/organizations.service.ts';
 import { meetingPages } from './routes/meeting-pages.ts';
 import { demoPages } from './routes/demo-pages.ts';
 import { devMailPages, type DevMailbox } from './routes/dev-mail-pages.ts';
-import { healthRoutes } from './routes/health.ts';
+import { healthRoutes, type Lifecycle } from './routes/health.ts';
 import { createMetrics } from './metrics.ts';
 import { queueDashboard } from './queue-dashboard.ts';
 import { openApiRoute } from './openapi.ts';
@@ -34,6 +34,8 @@ const staticFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'st
 export interface AppOptions {
   /** The in-process mailbox shown at /dev/mail (development and demo only). */
   devMailbox?: DevMailbox | undefined;
+  /** Whether the process is stopping (the health routes answer 503 then). */
+  lifecycle?: Lifecycle;
 }
 
 /** The web application: the JSON API under /api/v1 and the server-rendered pages. */
@@ -68,7 +70,7 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   // Before anything reads the address or the body: a path that does not decode, a bad Host, a compressed body.
   app.use(refuseMalformedAddresses, refuseCompressedBodies);
   app.use('/static', express.static(staticFolder, { maxAge: '1h' }));
-  app.use(healthRoutes(ctx));
+  app.use(healthRoutes(ctx, options.lifecycle));
   app.use(metrics.router);
   app.use(openApiRoute());
   app.use('/api/v1', apiRouter(ctx));
