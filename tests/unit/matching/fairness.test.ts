@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { validated } from './solve.ts';
+import { T, validated } from './solve.ts';
 import { solveGreedy, solveMatching } from '../../../src/matching/optimizer.ts';
 import { bruteForceBest, findViolations, servedRequesters, type InstanceLike } from './feasibility-checker.ts';
 
 // rules.fairness (marketplace-matching/2, docs/matching-format.md): the most requesting
 // governments get a meeting first, then the best scores.
 
-const T = (hhmm: string) => `2007-07-10T${hhmm}:00+02:00`;
 
 /** Meetings per requesting party. */
 function perGovernment(json: InstanceLike, meetings: readonly { request: string }[]): Record<string, number> {
