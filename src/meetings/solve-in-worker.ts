@@ -25,8 +25,9 @@ const HUNG_AFTER_SECONDS = (timeLimitSeconds: number) => 10 + timeLimitSeconds *
 /**
  * After a solve of at least this many offers the thread is stopped and the next solve starts a new one:
  * HiGHS's WebAssembly memory only grows, so a thread that solved a fifty-times forum would hold a few
- * hundred MB for the life of the process. Stopping it before the run stores its schedule also keeps the
- * two peaks (the solve's, the emails') from adding up. A new thread costs a fraction of a second.
+ * hundred MB for the life of the process. (It does not lower a run's own peak: at fifty times a forum
+ * that is the main heap while the emails are stored; BENCHMARKS.md.) A new thread costs a fraction of a
+ * second, which the next re-run pays.
  */
 export const RETIRE_AFTER_OFFERS = 5000;
 

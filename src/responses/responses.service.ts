@@ -60,12 +60,10 @@ export function responseUrl(ctx: AppContext, requestId: string): string {
 }
 
 /**
- * Emails for a response that just became submitted: the requester (unless sealed) and the provider.
- * `request` is the row the caller locked; `count` the request's responses after this one.
- */
-/**
- * The provider's confirmation with its signed receipt, and the requester's notice (unless sealed).
- * `written`: the response as just written (a new one: nothing read back), or its id (read here).
+ * Emails for a response that just became submitted: the provider's confirmation with its signed receipt,
+ * and the requester's notice (unless sealed). `request` is the row the caller locked (with the
+ * requester's address); `written` the response as just written (a new one: nothing read back), or its
+ * id (read here); `count` the request's responses after this one.
  */
 async function queueSubmittedEmails(ctx: AppContext, tx: Tx, actor: Actor, request: LockedRequest, written: string | ReceiptSource, submittedAt: Date, count: number) {
   const requestId = request.id;
@@ -87,7 +85,7 @@ async function queueSubmittedEmails(ctx: AppContext, tx: Tx, actor: Actor, reque
       idempotencyKey: `response-received:${responseId}:${stamp}`,
       template: 'response-received',
       to: request.requester_email,
-      ...renderResponseReceivedEmail({ requestTitle: request.title, providerName: response.organization_name, summary: response.summary, url: requestUrl(ctx, requestId) , responseCount: count }, request.requester_locale),
+      ...renderResponseReceivedEmail({ requestTitle: request.title, providerName: response.organization_name, summary: response.summary, url: requestUrl(ctx, requestId), responseCount: count }, request.requester_locale),
     });
   }
 }
