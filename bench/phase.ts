@@ -12,7 +12,7 @@ import { closeContext, createContext, type AppContext } from '../src/context.ts'
 import { prepareDatabase } from '../src/boot.ts';
 import { forkHelper, freePort, startProcess, waitForHttp, waitForLog, type Started } from './processes.ts';
 import { ORGANIZER_EMAIL } from './seed.ts';
-import { removeRedisKeys } from '../src/shared/redis-keys.ts';
+import { removeRedisKeys } from '../src/queue/redis.ts';
 
 export interface RunSettings {
   runId: string;

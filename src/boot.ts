@@ -9,6 +9,7 @@ import { MailCatcher } from './email/mail-catcher.ts';
 import { listenForCacheChanges } from './shared/process-cache.ts';
 import { resolveServices, withoutPassword, type ResolveOptions, type Services } from './platform/services.ts';
 import { EmbeddedPostgresError } from './platform/embedded-postgres.ts';
+import { describeRedis } from './queue/redis.ts';
 
 /** Reads the configuration or stops the process with one line that names the bad variable. */
 export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
@@ -94,10 +95,13 @@ export async function prepareDatabase(ctx: AppContext): Promise<void> {
 }
 
 export async function checkRedis(ctx: AppContext): Promise<void> {
-  const url = new URL(ctx.config.REDIS_URL);
   try {
     await Promise.race([ctx.queues.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 5000))]);
   } catch {
+    if (ctx.config.REDIS_CLUSTER_NODES) {
+      throw Object.assign(new Error(`The Redis Cluster is not reachable (REDIS_CLUSTER_NODES=${describeRedis(ctx.config).replace('Redis Cluster ', '')}). Check that its nodes answer and the cluster is up, correct REDIS_CLUSTER_NODES, or set QUEUE_BACKEND=postgres.`), { code: 'REDIS_DOWN' });
+    }
+    const url = new URL(ctx.config.REDIS_URL);
     const hint = ctx.config.given.REDIS_URL ? 'Start it, correct REDIS_URL, or set QUEUE_BACKEND=postgres' : 'Start it (e.g. `redis-server --daemonize yes`), or set QUEUE_BACKEND=postgres';
     throw Object.assign(new Error(`Redis is not reachable at ${url.hostname}:${url.port || 6379} (REDIS_URL=${withoutPassword(ctx.config.REDIS_URL)}). ${hint}.`), { code: 'REDIS_DOWN' });
   }

@@ -1,8 +1,8 @@
 import type pg from 'pg';
-import type { Redis } from 'ioredis';
 import type { Config } from './config/config.ts';
 import { createDatabase, destroyDatabase, type Db } from '../db/database.ts';
-import { createRedis, JobQueues } from './queue/queues.ts';
+import { JobQueues } from './queue/queues.ts';
+import { createRedis, type RedisClient } from './queue/redis.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ProcessCache, type ProcessCaches } from './shared/process-cache.ts';
 import type { EmbeddedPostgres } from './platform/embedded-postgres.ts';
@@ -13,7 +13,7 @@ export interface AppContext {
   db: Db;
   pool: pg.Pool;
   /** The Redis connection of the Redis queue backend; null when the queues run on Postgres (config.queueBackend). */
-  redis: Redis | null;
+  redis: RedisClient | null;
   queues: JobQueues;
   log: Logger;
   /** Short-lived copies of the public listing and of sessions (PUBLIC_CACHE_SECONDS, SESSION_CACHE_SECONDS). */
@@ -25,7 +25,7 @@ export interface AppContext {
 export function createContext(config: Config, name: string): AppContext {
   // eslint-disable-next-line no-restricted-syntax -- the context holds the handle it creates; services pass the context to repositories
   const { db, pool } = createDatabase(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
-  const redis = config.queueBackend === 'redis' ? createRedis(config.REDIS_URL, 'producer') : null;
+  const redis = config.queueBackend === 'redis' ? createRedis(config, 'producer') : null;
   return {
     config,
     db,

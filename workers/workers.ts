@@ -42,7 +42,7 @@ export async function startWorkers(ctx: AppContext, options: WorkerOptions): Pro
   warmSolverThread();
 
   // Redis or Postgres, as the configuration chose (src/queue/queues.ts); the processors do not know which.
-  const factory = ctx.queues.workerFactory(ctx.config.REDIS_URL);
+  const factory = ctx.queues.workerFactory();
   const workers = queueNames.map((queue) => {
     const names = new Set(jobsOfQueue(queue));
     const worker = factory.newWorker(

@@ -33,6 +33,24 @@ export const configSchema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number({ error: 'must be a number' }).int().min(1).max(200).default(10),
   // Unset: the Redis at the default address, or the queues on Postgres when none answers.
   REDIS_URL: unsetWhenEmpty(url(['redis', 'rediss']).optional()),
+  // A Redis Cluster instead of REDIS_URL: its nodes (a few are enough, the rest are discovered), as
+  // host:port, or redis://[user:password@]host:port (rediss:// for TLS), comma-separated. Credentials and
+  // TLS are the first node's, for every node.
+  REDIS_CLUSTER_NODES: unsetWhenEmpty(
+    z
+      .string()
+      .optional()
+      .transform((value, context): string[] | undefined => {
+        if (value === undefined) return undefined;
+        const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+        const nodes = entries.map(clusterNode);
+        if (entries.length === 0 || nodes.some((n) => n === null)) {
+          context.addIssue({ code: 'custom', message: 'must be the cluster\'s nodes as host:port (or redis://host:port, rediss:// for TLS), comma-separated, e.g. 10.0.0.1:6379,10.0.0.2:6379' });
+          return z.NEVER;
+        }
+        return nodes as string[];
+      }),
+  ),
   QUEUE_BACKEND: unsetWhenEmpty(z.enum(['redis', 'postgres'], { error: 'must be redis or postgres' }).optional()),
   REDIS_PREFIX: z
     .string()
@@ -85,6 +103,23 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
+/**
+ * One node of REDIS_CLUSTER_NODES as a URL (`redis://host:port`, with its credentials and scheme if
+ * written as a URL), or null when it is not one: a port is required, and nothing after it.
+ */
+function clusterNode(entry: string): string | null {
+  const written = /^rediss?:\/\//.test(entry) ? entry : `redis://${entry}`;
+  let parsed: URL;
+  try {
+    parsed = new URL(written);
+  } catch {
+    return null;
+  }
+  const port = Number(parsed.port);
+  if (!parsed.hostname || !parsed.port || port < 1 || port > 65535 || (parsed.pathname !== '' && parsed.pathname !== '/') || parsed.search || parsed.hash) return null;
+  return `${parsed.protocol}//${parsed.username || parsed.password ? `${parsed.username}:${parsed.password}@` : ''}${parsed.host}`;
+}
+
 /** Where Postgres and Redis are looked for when their URL is not set. */
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/forum_marketplace';
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -126,14 +161,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.NODE_ENV === 'production' && !config.DATABASE_URL) {
     throw new ConfigError('Configuration error: DATABASE_URL is required in production (an embedded database is for development, the demo and the tests)');
   }
-  if (config.NODE_ENV === 'production' && !config.REDIS_URL && !config.QUEUE_BACKEND) {
-    throw new ConfigError('Configuration error: REDIS_URL is required in production, or QUEUE_BACKEND=postgres to keep the queues in Postgres');
+  if (config.NODE_ENV === 'production' && !config.REDIS_URL && !config.REDIS_CLUSTER_NODES && !config.QUEUE_BACKEND) {
+    throw new ConfigError('Configuration error: REDIS_URL (or REDIS_CLUSTER_NODES) is required in production, or QUEUE_BACKEND=postgres to keep the queues in Postgres');
   }
   return {
     ...config,
     DATABASE_URL: config.DATABASE_URL ?? DEFAULT_DATABASE_URL,
     REDIS_URL: config.REDIS_URL ?? DEFAULT_REDIS_URL,
-    given: { DATABASE_URL: config.DATABASE_URL !== undefined, REDIS_URL: config.REDIS_URL !== undefined },
+    // A cluster's nodes are a Redis the environment named, as REDIS_URL is.
+    given: { DATABASE_URL: config.DATABASE_URL !== undefined, REDIS_URL: config.REDIS_URL !== undefined || config.REDIS_CLUSTER_NODES !== undefined },
     queueBackend: config.QUEUE_BACKEND ?? 'redis',
     // Outside production a fixed development secret keeps sessions valid across restarts.
     SESSION_SECRET: config.SESSION_SECRET ?? 'development-only-secret-change-me-in-production!',

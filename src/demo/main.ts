@@ -1,5 +1,4 @@
-import { removeRedisKeys } from '../shared/redis-keys.ts';
-import { Redis } from 'ioredis';
+import { createRedis, redisReady, removeRedisKeys } from '../queue/redis.ts';
 import pg from 'pg';
 import { closeContext, explainStartupError, loadConfigOrExit, resolveServicesOrExit, startContextOrExit, startWebServer } from '../boot.ts';
 import { describeServices } from '../platform/services.ts';
@@ -46,8 +45,8 @@ try {
   await client.query(`DROP DATABASE IF EXISTS "${demoDatabase.pathname.slice(1).replace(/"/g, '""')}" WITH (FORCE)`);
   await client.end();
   if (config.queueBackend === 'redis') {
-    const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 5000, lazyConnect: true });
-    await redis.connect();
+    const redis = createRedis(config, 'commands');
+    await redisReady(redis);
     await removeRedisKeys(redis, `${config.REDIS_PREFIX}*`);
     redis.disconnect();
   }

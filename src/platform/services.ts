@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { Config } from '../config/config.ts';
+import { describeRedis } from '../queue/redis.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
 
 /**
@@ -8,8 +9,9 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgre
  * - Postgres: DATABASE_URL when set (it must answer: startContextOrExit says so, naming it); unset,
  *   the server at the default address when one answers, else an embedded one (never in production:
  *   loadConfig requires DATABASE_URL there).
- * - Queues, rate limits and cache announcements: QUEUE_BACKEND when set; else Redis at REDIS_URL when
- *   set (it must answer); unset, the Redis at the default address when one answers, else Postgres.
+ * - Queues, rate limits and cache announcements: QUEUE_BACKEND when set; else the Redis Cluster of
+ *   REDIS_CLUSTER_NODES or the Redis at REDIS_URL when set (it must answer); unset, the Redis at the
+ *   default address when one answers, else Postgres.
  *
  * The rest of the code reads `config.DATABASE_URL` and `config.queueBackend` and never asks again.
  */
@@ -56,7 +58,7 @@ export async function resolveServices(config: Config, options: ResolveOptions = 
 /** `Postgres: embedded (.data/pg, port 55432) · queues: Postgres · email: /dev/mail`, or the URLs without their password. */
 export function describeServices(config: Config, email?: string): string {
   const postgres = config.embeddedPostgres ? `embedded (${config.embeddedPostgres.dir}, port ${config.embeddedPostgres.port})` : withoutPassword(config.DATABASE_URL);
-  const queues = config.queueBackend === 'postgres' ? 'Postgres' : `Redis ${withoutPassword(config.REDIS_URL)}`;
+  const queues = config.queueBackend === 'postgres' ? 'Postgres' : describeRedis(config);
   const mail = email ?? (config.SMTP_URL ? withoutPassword(config.SMTP_URL) : '/dev/mail');
   return `Postgres: ${postgres} · queues: ${queues} · email: ${mail}`;
 }

@@ -1,20 +1,7 @@
 import { createPostgresBackend, Queue, Worker, type JobsOptions, type Processor, type WorkerOptions } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { Config } from '../config/config.ts';
+import { createRedis, redisReady, type RedisClient } from './redis.ts';
 import { jobDefinitions, queueNames, type JobName, type JobPayload, type QueueName } from './registry.ts';
-
-/** The connection options every Redis client of ours shares; workers need maxRetriesPerRequest null. */
-export function createRedis(url: string, role: 'producer' | 'worker' | 'commands'): Redis {
-  return new Redis(url, {
-    maxRetriesPerRequest: role === 'worker' ? null : 1,
-    // A producer fails fast while Redis is away: Postgres holds the work, a sweep enqueues it later.
-    enableOfflineQueue: role === 'worker',
-    connectTimeout: 5000,
-    lazyConnect: false,
-  }).on('error', () => {
-    // Reconnection is automatic; readiness and job failures report the outage.
-  });
-}
 
 export const defaultJobOptions: JobsOptions = {
   attempts: 8,
@@ -53,9 +40,9 @@ export class JobQueues {
   readonly backend: Config['queueBackend'];
 
   constructor(
-    private readonly config: Pick<Config, 'queueBackend' | 'DATABASE_URL' | 'REDIS_PREFIX'>,
-    /** The producer's Redis connection (Redis backend only). */
-    readonly connection: Redis | null,
+    private readonly config: Pick<Config, 'queueBackend' | 'DATABASE_URL' | 'REDIS_PREFIX' | 'REDIS_URL' | 'REDIS_CLUSTER_NODES'>,
+    /** The producer's Redis connection (Redis backend only): a server's or a cluster's. */
+    readonly connection: RedisClient | null,
   ) {
     this.backend = config.queueBackend;
   }
@@ -85,16 +72,7 @@ export class JobQueues {
     if (this.backend === 'redis') {
       const redis = this.connection!;
       // A producer's connection queues nothing while it connects (enableOfflineQueue: false): wait for it.
-      if (redis.status !== 'ready') {
-        await new Promise<void>((resolve, reject) => {
-          const settle = (error?: Error) => {
-            redis.off('ready', settle).off('error', settle);
-            if (error) reject(error);
-            else resolve();
-          };
-          redis.on('ready', settle).on('error', settle);
-        });
-      }
+      await redisReady(redis);
       await redis.ping();
     }
     else await this.queue('email').getJobCounts('waiting');
@@ -118,7 +96,7 @@ export class JobQueues {
   }
 
   /** Workers of this backend. On Redis they share one blocking connection of their own; on Postgres each has a pool sized to its concurrency. */
-  workerFactory(redisUrl: string): WorkerFactory {
+  workerFactory(): WorkerFactory {
     if (this.backend === 'postgres') {
       return {
         newWorker: (queue, processor, options) =>
@@ -128,7 +106,7 @@ export class JobQueues {
         close: async () => {},
       };
     }
-    const connection = createRedis(redisUrl, 'worker');
+    const connection = createRedis(this.config, 'worker');
     return {
       newWorker: (queue, processor, options) => new Worker(queue, processor, { ...options, connection, prefix: this.config.REDIS_PREFIX }),
       onReconnect: (listener) => {

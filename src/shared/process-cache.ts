@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import pg from 'pg';
 import type { AppContext } from '../context.ts';
-import { createRedis } from '../queue/queues.ts';
+import { createRedis } from '../queue/redis.ts';
 
 /** What the cache may hold in all, counted in characters of its entries' estimated size. */
 const MAX_SIZE = 32 * 1024 * 1024;
@@ -98,7 +98,7 @@ export async function listenForCacheChanges(ctx: AppContext): Promise<() => Prom
 }
 
 async function listenOnRedis(ctx: AppContext): Promise<() => Promise<void>> {
-  const subscriber = createRedis(ctx.config.REDIS_URL, 'worker');
+  const subscriber = createRedis(ctx.config, 'worker');
   subscriber.on('message', (_channel: string, name: string) => forget(ctx, name));
   // After a reconnect, messages sent meanwhile are lost: forget everything to be safe.
   subscriber.on('ready', () => {

@@ -1,6 +1,5 @@
-import { removeRedisKeys } from '../../src/shared/redis-keys.ts';
+import { createRedis, removeRedisKeys } from '../../src/queue/redis.ts';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { closeContext, createContext, type AppContext } from '../../src/context.ts';
@@ -14,6 +13,13 @@ import { apiClient, PageClient } from './http.ts';
 
 export const DEFAULT_TEST_REDIS_URL = 'redis://127.0.0.1:6379';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? DEFAULT_TEST_REDIS_URL;
+/** A Redis Cluster's nodes, when the run uses one (TEST_REDIS_CLUSTER, tests/helpers/redis-cluster.ts): it replaces REDIS_URL. */
+export const REDIS_CLUSTER_NODES = process.env.TEST_REDIS_CLUSTER_NODES || undefined;
+
+/** The variables that name this run's Redis, for a child process of a test. */
+export function redisEnvironment(config: Pick<Config, 'REDIS_URL' | 'REDIS_PREFIX'>): Record<string, string> {
+  return { REDIS_URL: config.REDIS_URL, REDIS_PREFIX: config.REDIS_PREFIX, ...(REDIS_CLUSTER_NODES ? { REDIS_CLUSTER_NODES } : {}) };
+}
 
 export interface TestEnvironment {
   ctx: AppContext;
@@ -48,6 +54,7 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
     DATABASE_URL: database.url,
     DATABASE_POOL_SIZE: '5',
     REDIS_URL,
+    REDIS_CLUSTER_NODES,
     REDIS_PREFIX: prefix,
     // Set by the global setup when no Redis answers, or by the caller (`.ci/run` runs the suite on both).
     QUEUE_BACKEND: process.env.QUEUE_BACKEND,
@@ -91,7 +98,7 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
 
 /** Deletes every key of a test's Redis prefix. */
 export async function deleteRedisPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
+  const redis = createRedis(loadConfig({ REDIS_URL, REDIS_CLUSTER_NODES }), 'commands');
   try {
     await removeRedisKeys(redis, `${prefix}*`);
   } finally {

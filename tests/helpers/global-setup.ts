@@ -8,6 +8,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/platform
 import { QUEUE_SCHEMA } from '../../src/queue/queues.ts';
 import { adminUrl, databaseUrl, DEFAULT_TEST_DATABASE_URL, dropStaleTestDatabases, testDatabaseName } from './databases.ts';
 import { DEFAULT_TEST_REDIS_URL } from './environment.ts';
+import { startRedisCluster, type RedisCluster } from './redis-cluster.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -19,8 +20,10 @@ declare module 'vitest' {
  * Chooses the services the way the service does (src/platform/services.ts): TEST_DATABASE_URL, or
  * the local Postgres, or an embedded one in .data/pg-test (started here, stopped at the end); the
  * queues on Redis (TEST_REDIS_URL or the local one) or, when none answers or QUEUE_BACKEND=postgres
- * says so, on Postgres. The test files, forked after this, inherit the choice through the
- * environment. Then migrates a template database once per run; each test file clones it.
+ * says so, on Postgres; with TEST_REDIS_CLUSTER=1, on a three-master Redis Cluster started here
+ * (tests/helpers/redis-cluster.ts) and stopped at the end, or on the one TEST_REDIS_CLUSTER_NODES
+ * names. The test files, forked after this, inherit the choice through the environment. Then
+ * migrates a template database once per run; each test file clones it.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let embedded: EmbeddedPostgres | null = null;
@@ -28,8 +31,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
     embedded = await startEmbeddedPostgres({ dir: '.data/pg-test', disposable: true, say: (line) => console.log(line) });
     process.env.TEST_DATABASE_URL = embedded.url('postgres');
   }
-  if (!process.env.QUEUE_BACKEND && !process.env.TEST_REDIS_URL && !(await answers(DEFAULT_TEST_REDIS_URL, 6379))) process.env.QUEUE_BACKEND = 'postgres';
-  console.log(`Tests: Postgres ${embedded ? `embedded (${embedded.dir}, port ${embedded.port})` : 'at TEST_DATABASE_URL or 127.0.0.1:5432'} · queues: ${process.env.QUEUE_BACKEND === 'postgres' ? 'Postgres' : 'Redis'}`);
+  let redisCluster: RedisCluster | null = null;
+  if (process.env.TEST_REDIS_CLUSTER === '1' && !process.env.TEST_REDIS_CLUSTER_NODES) {
+    redisCluster = await startRedisCluster();
+    process.env.TEST_REDIS_CLUSTER_NODES = redisCluster.nodes;
+  }
+  const onCluster = Boolean(process.env.TEST_REDIS_CLUSTER_NODES);
+  if (!onCluster && !process.env.QUEUE_BACKEND && !process.env.TEST_REDIS_URL && !(await answers(DEFAULT_TEST_REDIS_URL, 6379))) process.env.QUEUE_BACKEND = 'postgres';
+  const queues = process.env.QUEUE_BACKEND === 'postgres' ? 'Postgres' : onCluster ? `Redis Cluster ${process.env.TEST_REDIS_CLUSTER_NODES}` : 'Redis';
+  console.log(`Tests: Postgres ${embedded ? `embedded (${embedded.dir}, port ${embedded.port})` : 'at TEST_DATABASE_URL or 127.0.0.1:5432'} · queues: ${queues}`);
+  const stopServices = async () => {
+    await embedded?.stop();
+    await redisCluster?.stop();
+  };
 
   try {
     const template = testDatabaseName('template');
@@ -52,10 +66,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
       await client.end();
-      await embedded?.stop();
+      await stopServices();
     };
   } catch (error) {
-    await embedded?.stop();
+    await stopServices();
     throw error;
   }
 }

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { useTestEnvironment } from '../helpers/environment.ts';
+import { redisEnvironment, useTestEnvironment } from '../helpers/environment.ts';
 import { freePort } from '../helpers/http.ts';
 
 // `npm run build` makes JavaScript that runs without TypeScript tooling: built here into a folder of
@@ -38,8 +38,7 @@ describe('npm run build', () => {
         PORT: String(port),
         BASE_URL: `http://127.0.0.1:${port}`,
         DATABASE_URL: t.env.config.DATABASE_URL,
-        REDIS_URL: t.env.config.REDIS_URL,
-        REDIS_PREFIX: t.env.config.REDIS_PREFIX,
+        ...redisEnvironment(t.env.config),
         QUEUE_BACKEND: t.env.config.queueBackend,
         ORGANIZER_EMAILS: t.people.organizer.email,
         LOG_LEVEL: 'warn',

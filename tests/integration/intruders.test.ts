@@ -4,7 +4,7 @@ import { linkIn } from '../helpers/http.ts';
 import { createPerson, publishedRequest, sampleRequest, sampleResponse, passDeadline } from '../helpers/factories.ts';
 import { createApp } from '../../src/http/app.ts';
 import { runMatching } from '../../src/meetings/matching-run.service.ts';
-import { removeRedisKeys } from '../../src/shared/redis-keys.ts';
+import { removeRedisKeys } from '../../src/queue/redis.ts';
 
 type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] }; name?: string };
 function postRoutes(stack: Layer[]): string[] {

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { useTestEnvironment } from '../helpers/environment.ts';
+import { REDIS_CLUSTER_NODES, redisEnvironment, useTestEnvironment } from '../helpers/environment.ts';
 import { freePort } from '../helpers/http.ts';
 
 const t = useTestEnvironment({ workers: false });
@@ -24,7 +24,7 @@ describe('npm run web with WEB_PROCESSES', () => {
   it('starts that many web processes on one port, and SIGTERM stops them all', async () => {
     const port = await freePort();
     child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--web'], {
-      env: { ...process.env, NODE_ENV: 'development', WEB_PROCESSES: '2', PORT: String(port), BASE_URL: `http://127.0.0.1:${port}`, DATABASE_URL: t.env.config.DATABASE_URL, REDIS_URL: t.env.config.REDIS_URL, REDIS_PREFIX: t.env.config.REDIS_PREFIX, LOG_LEVEL: 'info' },
+      env: { ...process.env, NODE_ENV: 'development', WEB_PROCESSES: '2', PORT: String(port), BASE_URL: `http://127.0.0.1:${port}`, DATABASE_URL: t.env.config.DATABASE_URL, ...redisEnvironment(t.env.config), LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -35,6 +35,8 @@ describe('npm run web with WEB_PROCESSES', () => {
     await expect.poll(() => (child?.exitCode === null ? output.split('Forum Marketplace is running at').length - 1 : `exited: ${output}`), { timeout: 60_000, interval: 200 }).toBe(2);
     const pids = [...new Set([...output.matchAll(/"pid":(\d+),[^\n]*"msg":"Forum Marketplace is running"/g)].map((m) => Number(m[1])))];
     expect(pids).toHaveLength(2);
+    // On a Redis Cluster run (TEST_REDIS_CLUSTER), the processes say they use it.
+    if (REDIS_CLUSTER_NODES) expect(output).toContain(`queues: Redis Cluster ${REDIS_CLUSTER_NODES}`);
     expect(pids).not.toContain(child.pid);
     for (let i = 0; i < 6; i++) expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
 

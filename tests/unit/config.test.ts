@@ -24,6 +24,11 @@ describe('configuration from the environment', () => {
     ['TRUST_PROXY', 'maybe'],
     ['TRUST_PROXY', '0'],
     ['TRUST_PROXY', '10.0.0.0/8, proxy.example.org'],
+    ['REDIS_CLUSTER_NODES', 'redis-1'],
+    ['REDIS_CLUSTER_NODES', '10.0.0.1:7000,10.0.0.2:port'],
+    ['REDIS_CLUSTER_NODES', 'http://10.0.0.1:7000'],
+    ['REDIS_CLUSTER_NODES', 'redis://10.0.0.1:7000/2'],
+    ['REDIS_CLUSTER_NODES', ' , '],
   ])('a bad %s stops the start with a message naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Configuration error: ${name} `));
@@ -41,7 +46,7 @@ describe('configuration from the environment', () => {
   it('production never falls back: DATABASE_URL is required, and the queues need REDIS_URL or QUEUE_BACKEND=postgres', () => {
     const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), SMTP_URL: 'smtp://mail:25' };
     expect(() => loadConfig(production)).toThrow(/^Configuration error: DATABASE_URL is required in production/);
-    expect(() => loadConfig({ ...production, DATABASE_URL: 'postgres://db/fm' })).toThrow(/^Configuration error: REDIS_URL is required in production, or QUEUE_BACKEND=postgres/);
+    expect(() => loadConfig({ ...production, DATABASE_URL: 'postgres://db/fm' })).toThrow(/^Configuration error: REDIS_URL \(or REDIS_CLUSTER_NODES\) is required in production, or QUEUE_BACKEND=postgres/);
     expect(loadConfig({ ...production, DATABASE_URL: 'postgres://db/fm', QUEUE_BACKEND: 'postgres' }).queueBackend).toBe('postgres');
     expect(loadConfig({ ...production, DATABASE_URL: 'postgres://db/fm', REDIS_URL: 'redis://cache:6379' }).queueBackend).toBe('redis');
   });
@@ -59,6 +64,23 @@ describe('configuration from the environment', () => {
     expect(result.stderr.trim()).toBe('Postgres is not reachable at 127.0.0.1:1 (DATABASE_URL=postgres://app:***@127.0.0.1:1/fm). Start it, or correct DATABASE_URL.');
     expect(result.stdout).toContain('Postgres: postgres://app:***@127.0.0.1:1/fm · queues: Postgres');
     expect(result.stdout + result.stderr).not.toContain('hunter2');
+  });
+
+  it('takes REDIS_CLUSTER_NODES as host:port or redis(s):// URLs; it names a Redis as REDIS_URL does, and production accepts it instead', () => {
+    const config = loadConfig({ REDIS_CLUSTER_NODES: ' 10.0.0.1:7000, rediss://app:p%40ss@redis-2.internal:7001 ' });
+    expect(config.REDIS_CLUSTER_NODES).toEqual(['redis://10.0.0.1:7000', 'rediss://app:p%40ss@redis-2.internal:7001']);
+    expect(config.given.REDIS_URL).toBe(true);
+    expect(loadConfig({}).REDIS_CLUSTER_NODES).toBeUndefined();
+    const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), SMTP_URL: 'smtp://mail:25', DATABASE_URL: 'postgres://db/fm' };
+    expect(loadConfig({ ...production, REDIS_CLUSTER_NODES: '10.0.0.1:7000' }).queueBackend).toBe('redis');
+  });
+
+  it('a set REDIS_CLUSTER_NODES that does not answer stops the start with a line naming its nodes, without a password', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, BASE_URL: 'http://localhost:3000', PORT: '0', REDIS_CLUSTER_NODES: 'redis://:s3cret@127.0.0.1:1,127.0.0.1:2', QUEUE_BACKEND: '', DATABASE_URL: 'postgres://postgres@127.0.0.1:1/fm_never_created' }, encoding: 'utf8', timeout: 30_000 });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('queues: Redis Cluster 127.0.0.1:1,127.0.0.1:2');
+    expect(result.stderr.trim()).toBe('The Redis Cluster is not reachable (REDIS_CLUSTER_NODES=127.0.0.1:1,127.0.0.1:2). Check that its nodes answer and the cluster is up, correct REDIS_CLUSTER_NODES, or set QUEUE_BACKEND=postgres.');
+    expect(result.stdout + result.stderr).not.toContain('s3cret');
   });
 
   it('a set REDIS_URL that does not answer stops the start with a line naming it', () => {
