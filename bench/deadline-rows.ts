@@ -24,7 +24,7 @@ import { renderRequestClosedForRequesterEmail, renderRequestClosedForResponderEm
 import { jobId } from '../src/queue/registry.ts';
 import { describeCpu, measureCpu, type CpuReport } from './cpu.ts';
 import { Phase, type MemoryRecord, type RunSettings } from './phase.ts';
-import { inParallel, sleep } from './processes.ts';
+import { inParallel, sleep, type Started } from './processes.ts';
 import { capturingContext, explainQueries } from './query-capture.ts';
 import { createBenchMarketplace, createBenchPeople, insertOpenRequests, setDeadlines } from './seed.ts';
 
@@ -60,6 +60,18 @@ export interface MassCloseRow {
   floorSqlSeconds: number;
   floorEmails: number;
   cpu: { app: CpuReport | null; floor: CpuReport | null };
+  /** The same close of a data set of the same shape by two worker processes, after the one-worker run. */
+  twoWorkers: MassCloseRun;
+}
+
+export interface MassCloseRun {
+  workers: number;
+  seconds: number | null;
+  lastClosedAtSeconds: number | null;
+  closed: number;
+  emails: number;
+  planningSecondsAfterDeadline: number;
+  cpu: CpuReport | null;
 }
 
 
@@ -174,7 +186,7 @@ export async function measureMassClose(settings: RunSettings, memory: MemoryReco
   const expectedEmails = COUNT * (1 + PER_REQUEST);
   const phase = await Phase.open('close', settings, memory);
   try {
-    log(`mass close: seeding 2 x ${COUNT} open requests with ${PER_REQUEST} responses each (${COUNT * PER_REQUEST} per set)`);
+    log(`mass close: seeding 3 x ${COUNT} open requests with ${PER_REQUEST} responses each (${COUNT * PER_REQUEST} per set)`);
     const people = await createBenchPeople(phase.ctx, { requesters: 100, providers: 200 });
     const marketplace = await createBenchMarketplace(phase.ctx, people.organizer, 'bench-close');
     const twin = await createBenchMarketplace(phase.ctx, people.organizer, 'bench-close-floor');
@@ -183,56 +195,66 @@ export async function measureMassClose(settings: RunSettings, memory: MemoryReco
     const floorIds = await insertOpenRequests(phase.ctx, { marketplaceId: twin.id, people, count: COUNT, responsesPerRequest: PER_REQUEST, deadline: later, seed: 5 });
 
     const warmup = await insertOpenRequests(phase.ctx, { marketplaceId: twin.id, people, count: 100, responsesPerRequest: PER_REQUEST, deadline: later, seed: 7 });
+    // The same close by two worker processes, on a third data set of the same shape.
+    const twoWorkers = await createBenchMarketplace(phase.ctx, people.organizer, 'bench-close-two');
+    const twoIds = await insertOpenRequests(phase.ctx, { marketplaceId: twoWorkers.id, people, count: COUNT, responsesPerRequest: PER_REQUEST, deadline: later, seed: 8 });
+    const warmupTwo = await insertOpenRequests(phase.ctx, { marketplaceId: twin.id, people, count: 100, responsesPerRequest: PER_REQUEST, deadline: later, seed: 9 });
 
-    const worker = await phase.startWorker();
-    // A first wave of 100 closes warms the worker up (its emails are counted apart).
-    await closeWave(phase, warmup, { leadMs: 2000, spreadMs: 1000, plan: (id, at) => planRequestDeadline(phase.ctx, { id, response_deadline: at }), pids: {}, log });
     const countEmails = async () => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM outbox WHERE idempotency_key LIKE 'request-closed:%'`.execute(phase.ctx.db)).rows[0]!.n;
-    const emailsBefore = await countEmails();
-    // One deadline for all, far enough ahead to plan every job before it.
-    const deadline = new Date((await phase.databaseNow()).getTime() + 8000 + COUNT);
-    await setDeadlines(phase.ctx, appIds, () => deadline);
-    await inParallel(appIds, 50, (id) => planRequestDeadline(phase.ctx, { id, response_deadline: deadline }));
-    const planningSecondsAfterDeadline = (Date.now() - deadline.getTime()) / 1000;
-    if (planningSecondsAfterDeadline > 0) log(`mass close: WARNING planning ended ${planningSecondsAfterDeadline.toFixed(1)} s after the deadline`);
-    await sleep(Math.max(0, deadline.getTime() - Date.now()));
-    const cpu = await measureCpu({ worker: worker.child.pid! });
+    /** The app's mass close of one data set by `count` worker processes, from the deadline to every email in the outbox. */
+    const closeByWorkers = async (count: number, ids: string[], marketplaceId: string, warmupIds: string[]): Promise<MassCloseRun> => {
+      const label = `${count} worker${count > 1 ? 's' : ''}`;
+      const workers: Started[] = [];
+      for (let i = 0; i < count; i++) workers.push(await phase.startWorker({}, count > 1 ? `worker-${count}-${i + 1}` : 'worker'));
+      // A first wave of 100 closes warms the workers up (its emails are counted apart).
+      await closeWave(phase, warmupIds, { leadMs: 2000, spreadMs: 1000, plan: (id, at) => planRequestDeadline(phase.ctx, { id, response_deadline: at }), pids: {}, log });
+      const emailsBefore = await countEmails();
+      // One deadline for all, far enough ahead to plan every job before it.
+      const deadline = new Date((await phase.databaseNow()).getTime() + 8000 + COUNT);
+      await setDeadlines(phase.ctx, ids, () => deadline);
+      await inParallel(ids, 50, (id) => planRequestDeadline(phase.ctx, { id, response_deadline: deadline }));
+      const planningSecondsAfterDeadline = (Date.now() - deadline.getTime()) / 1000;
+      if (planningSecondsAfterDeadline > 0) log(`mass close (${label}): WARNING planning ended ${planningSecondsAfterDeadline.toFixed(1)} s after the deadline`);
+      await sleep(Math.max(0, deadline.getTime() - Date.now()));
+      const cpu = await measureCpu(Object.fromEntries(workers.map((w, i) => [count > 1 ? `worker ${i + 1}` : 'worker', w.child.pid!])));
 
-    let closed = 0;
-    let emails = 0;
-    let seconds: number | null = null;
-    let lastReport = 0;
-    // Closing a request and writing its emails is one transaction: once all are closed, the emails
-    // are there too (counted to make sure). Counting closed requests is an index scan; counting the
-    // outbox on every poll would itself load the machine.
-    for (;;) {
-      closed = (
-        await sql<{ n: number }>`SELECT count(*)::int AS n FROM requests WHERE marketplace_id = ${marketplace.id} AND status = 'closed'`.execute(phase.ctx.db)
-      ).rows[0]!.n;
-      const elapsed = (Date.now() - deadline.getTime()) / 1000;
-      if (closed >= COUNT) {
-        emails = (await countEmails()) - emailsBefore;
-        if (emails >= expectedEmails) {
-          seconds = elapsed;
+      let closed = 0;
+      let emails = 0;
+      let seconds: number | null = null;
+      let lastReport = 0;
+      // Closing a request and writing its emails is one transaction: once all are closed, the emails
+      // are there too (counted to make sure). Counting closed requests is an index scan; counting the
+      // outbox on every poll would itself load the machine.
+      for (;;) {
+        closed = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM requests WHERE marketplace_id = ${marketplaceId} AND status = 'closed'`.execute(phase.ctx.db)).rows[0]!.n;
+        const elapsed = (Date.now() - deadline.getTime()) / 1000;
+        if (closed >= COUNT) {
+          emails = (await countEmails()) - emailsBefore;
+          if (emails >= expectedEmails) {
+            seconds = elapsed;
+            break;
+          }
+        }
+        if (elapsed > timeoutSeconds) {
+          emails = (await countEmails()) - emailsBefore;
           break;
         }
+        if (elapsed - lastReport >= 15) {
+          lastReport = elapsed;
+          log(`mass close (${label}): ${elapsed.toFixed(0)} s: ${closed}/${COUNT} closed`);
+        }
+        await sleep(250);
       }
-      if (elapsed > timeoutSeconds) {
-        emails = (await countEmails()) - emailsBefore;
-        break;
-      }
-      if (elapsed - lastReport >= 15) {
-        lastReport = elapsed;
-        log(`mass close: ${elapsed.toFixed(0)} s: ${closed}/${COUNT} closed`);
-      }
-      await sleep(250);
-    }
-    const appCpu = await cpu.end();
-    const last = (
-      await sql<{ s: number | null }>`SELECT extract(epoch FROM max(closed_at) - ${deadline}::timestamptz) AS s FROM requests WHERE marketplace_id = ${marketplace.id}`.execute(phase.ctx.db)
-    ).rows[0]!.s;
-    log(`mass close (app): ${seconds === null ? `not done after ${timeoutSeconds} s` : `${seconds.toFixed(1)} s`}: ${closed}/${COUNT} closed, ${emails}/${expectedEmails} emails; cpu: ${appCpu ? describeCpu(appCpu) : ''}`);
-    await phase.stop(worker, 'mass close', 'app-worker');
+      const cpuReport = await cpu.end();
+      const last = (await sql<{ s: number | null }>`SELECT extract(epoch FROM max(closed_at) - ${deadline}::timestamptz) AS s FROM requests WHERE marketplace_id = ${marketplaceId}`.execute(phase.ctx.db)).rows[0]!.s;
+      log(`mass close (${label}): ${seconds === null ? `not done after ${timeoutSeconds} s` : `${seconds.toFixed(1)} s`}: ${closed}/${COUNT} closed, ${emails}/${expectedEmails} emails; cpu: ${cpuReport ? describeCpu(cpuReport) : ''}`);
+      for (const worker of workers) await phase.stop(worker, `mass close, ${label}`, 'app-worker');
+      return { workers: count, seconds, lastClosedAtSeconds: last === null ? null : Number(last), closed, emails, planningSecondsAfterDeadline, cpu: cpuReport };
+    };
+    const one = await closeByWorkers(1, appIds, marketplace.id, warmup);
+    const two = await closeByWorkers(2, twoIds, twoWorkers.id, warmupTwo);
+    const appCpu = one.cpu;
+    const { seconds, closed, emails, planningSecondsAfterDeadline } = one;
 
     // The floor: the same writes, set-based, on the twin data set.
     const floorDeadline = await phase.databaseNow();
@@ -296,7 +318,8 @@ export async function measureMassClose(settings: RunSettings, memory: MemoryReco
       responses: COUNT * PER_REQUEST,
       expectedEmails,
       seconds,
-      lastClosedAtSeconds: last === null ? null : Number(last),
+      lastClosedAtSeconds: one.lastClosedAtSeconds,
+      twoWorkers: two,
       closed,
       emails,
       planningSecondsAfterDeadline,

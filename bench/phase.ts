@@ -101,8 +101,8 @@ export class Phase {
     return web;
   }
 
-  async startWorker(env: Record<string, string> = {}): Promise<Started> {
-    const worker = startProcess({ name: `${this.name}-worker`, script: 'dist/workers/main.js', compiled: true, env: { ...this.env, ...env }, logDir: this.settings.artifacts, nodeFlags: this.nodeFlags('worker') });
+  async startWorker(env: Record<string, string> = {}, label = 'worker'): Promise<Started> {
+    const worker = startProcess({ name: `${this.name}-${label}`, script: 'dist/workers/main.js', compiled: true, env: { ...this.env, ...env }, logDir: this.settings.artifacts, nodeFlags: this.nodeFlags('worker') });
     this.started.push(worker);
     await waitForLog(worker, /worker is running/);
     return worker;

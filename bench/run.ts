@@ -308,6 +308,19 @@ if (close) {
     target: '< 30 s',
     standing: close.seconds !== null && close.seconds < 30 && !scaled ? 'meets' : 'misses',
   });
+  const two = close.twoWorkers;
+  rows.push({
+    row: '3b',
+    measure: `mass close as row 3 by two worker processes (a third data set of the same shape, after row 3's run; batches taken with FOR UPDATE SKIP LOCKED)${scaled}`,
+    figure:
+      two.seconds !== null
+        ? `${two.seconds.toFixed(1)} s (last closed_at ${two.lastClosedAtSeconds?.toFixed(1)} s)`
+        : `not done: ${int(two.closed)}/${int(close.requests)} closed, ${int(two.emails)} emails after ${process.env.BENCH_CLOSE_TIMEOUT ?? 300} s`,
+    baseline: close.seconds !== null ? `row 3, one worker: ${close.seconds.toFixed(1)} s; floor ${close.floorSeconds.toFixed(1)} s` : '–',
+    ratio: two.seconds !== null && close.seconds !== null ? `${times(two.seconds / close.seconds)} of one worker, ${times(two.seconds / close.floorSeconds)} floor` : '–',
+    target: 'none (issue 15: measured; the machine has ' + os.cpus().length + ' cores)',
+    standing: '–',
+  });
 }
 for (const [row, emailRow, backend] of [['4', email, 'Redis'], ['4p', emailPostgres, 'Postgres']] as const) {
   if (!emailRow) continue;
@@ -416,6 +429,7 @@ cpuLine('2 deadline latency, bare worker', deadline?.cpu.bare);
 cpuLine('2p deadline latency, app, queues on Postgres', deadlinePostgres?.cpu.app);
 cpuLine('3 mass close, app', close?.cpu.app);
 cpuLine('3 mass close, set-based floor', close?.cpu.floor);
+cpuLine('3b mass close, two workers', close?.twoWorkers.cpu);
 for (const [row, emailRow] of [['4', email], ['4p', emailPostgres]] as const) {
   if (!emailRow) continue;
   cpuLine(`${row} email pipeline${row === '4p' ? ', queues on Postgres' : ''}`, meanCpu(emailRow.rounds.flatMap((r) => (r.cpu.pipeline ? [r.cpu.pipeline] : []))));
