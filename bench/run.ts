@@ -10,7 +10,7 @@
  *   npm run bench -- --only=deadline,deadline-postgres,email,email-postgres   the two queue backends side by side
  *
  * Settings (environment): BENCH_SECONDS (10, per HTTP run), BENCH_ROUNDS (3 HTTP rounds),
- * BENCH_CONNECTIONS (50), BENCH_CLOSE_SCALE (1 = 10,000 requests), BENCH_CLOSE_TIMEOUT (300 s),
+ * BENCH_CONNECTIONS (50), BENCH_CLOSE_SCALE (1 = 10,000 requests), BENCH_CLOSE_TIMEOUT (300 s), BENCH_CLOSE_TWO_FIRST (1: row 3b before row 3),
  * BENCH_EMAILS (20000), BENCH_EMAIL_ROUNDS (2), BENCH_MATCH_SIZES (1000,10000,50000), BENCH_CPU_PROF=1 (node --cpu-prof for web
  * and worker), BENCH_SINK=mailcatcher (the parsing SMTP sink instead of the counting one),
  * BENCH_DATABASE_URL (an admin URL, default postgres://postgres@127.0.0.1:5432/postgres),
@@ -311,7 +311,7 @@ if (close) {
   const two = close.twoWorkers;
   rows.push({
     row: '3b',
-    measure: `mass close as row 3 by two worker processes (a third data set of the same shape, after row 3's run; batches taken with FOR UPDATE SKIP LOCKED)${scaled}`,
+    measure: `mass close as row 3 by two worker processes (a third data set of the same shape, ${two.ranFirst ? 'before' : 'after'} row 3's run; batches taken with FOR UPDATE SKIP LOCKED)${scaled}`,
     figure:
       two.seconds !== null
         ? `${two.seconds.toFixed(1)} s (last closed_at ${two.lastClosedAtSeconds?.toFixed(1)} s)`

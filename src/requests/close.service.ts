@@ -81,15 +81,21 @@ async function closeBatch(ctx: AppContext, options: { limit: number; ids?: strin
 /**
  * Closes every open request whose deadline passed, in batches, several at once. Batches skip rows
  * another closer holds, so the deadline jobs, the sweep and other workers share the work safely.
- * Returns how many requests this call closed.
+ * `onMoreDue` is called once if a batch came back full. Returns how many requests this call closed.
  */
-export async function closeDueRequests(ctx: AppContext): Promise<number> {
+export async function closeDueRequests(ctx: AppContext, options: { onMoreDue?: () => void } = {}): Promise<number> {
   let total = 0;
+  let told = false;
   const closer = async () => {
     for (;;) {
       const closed = await closeBatch(ctx, { limit: CLOSE_BATCH, skipLocked: true });
       total += closed.length;
       if (closed.length < CLOSE_BATCH) return;
+      // A full batch: more are due than one batch holds (a mass close); the caller may call for help.
+      if (!told) {
+        told = true;
+        options.onMoreDue?.();
+      }
     }
   };
   await Promise.all(Array.from({ length: CLOSE_PARALLELISM }, closer));

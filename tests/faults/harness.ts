@@ -7,28 +7,54 @@ import { closeContext, createContext, type AppContext } from '../../src/context.
 import { MailCatcher } from '../../src/email/mail-catcher.ts';
 import { createFileDatabase } from '../helpers/databases.ts';
 import { deleteRedisPrefix, REDIS_URL } from '../helpers/environment.ts';
+import { removeRedisKeys } from '../../src/queue/redis.ts';
+
+export interface RigOptions {
+  /** Web processes, each on a port of its own as behind a load balancer (default 1). */
+  webs?: number;
+  /** Worker processes (default 1). */
+  workers?: number;
+  /** A Redis Cluster's nodes (REDIS_CLUSTER_NODES) instead of the machine's Redis. */
+  redisClusterNodes?: string;
+}
 
 /**
- * Real web and worker processes on this machine's Postgres and Redis, an SMTP sink in this process,
- * and the means to break each of them.
+ * Real web and worker processes on this machine's Postgres and Redis (or a Redis Cluster), an SMTP
+ * sink in this process, and the means to break each of them.
  */
 export class FaultRig {
-  web: ChildProcess | null = null;
-  worker: ChildProcess | null = null;
+  webs: ChildProcess[] = [];
+  /** The worker processes by index; a killed one is null until it is started again. */
+  workers: Array<ChildProcess | null> = [];
   readonly mail = new MailCatcher(100_000);
   ctx!: AppContext;
   env!: Record<string, string>;
-  baseUrl = '';
+  /** Each web process's address; BASE_URL (the links in emails) is the first. */
+  baseUrls: string[] = [];
   private dropDatabase!: () => Promise<void>;
   readonly prefix = `{f${randomBytes(4).toString('hex')}}`;
   readonly log: string[] = [];
+  /** When each worker was killed (Date.now()): a message accepted just before is the documented duplicate. */
+  readonly kills: number[] = [];
+  /** What the faults saw as they struck (how many requests were open, emails unsent), for the results table. */
+  readonly notes: string[] = [];
+
+  constructor(private readonly options: RigOptions = {}) {}
+
+  get baseUrl(): string {
+    return this.baseUrls[0]!;
+  }
+
+  get web(): ChildProcess | null {
+    return this.webs[0] ?? null;
+  }
 
   async start(): Promise<void> {
     const database = await createFileDatabase(inject('templateDatabase'));
     this.dropDatabase = database.drop;
     const smtp = await this.mail.start(0);
     const port = 20000 + Math.floor(Math.random() * 20000);
-    this.baseUrl = `http://localhost:${port}`;
+    this.baseUrls = Array.from({ length: this.options.webs ?? 1 }, (_, i) => `http://localhost:${port + i}`);
     this.env = {
       NODE_ENV: 'test',
       PORT: String(port),
@@ -36,6 +62,7 @@ export class FaultRig {
       DATABASE_URL: database.url,
       DATABASE_POOL_SIZE: '8',
       REDIS_URL,
+      ...(this.options.redisClusterNodes ? { REDIS_CLUSTER_NODES: this.options.redisClusterNodes } : {}),
       REDIS_PREFIX: this.prefix,
       SMTP_URL: smtp,
       SMTP_TIMEOUT_SECONDS: '3',
@@ -47,56 +74,58 @@ export class FaultRig {
       LOG_LEVEL: 'warn',
     };
     this.ctx = createContext(loadConfig(this.env), 'fault-rig');
-    await this.startWeb();
-    await this.startWorker();
+    for (let i = 0; i < this.baseUrls.length; i++) await this.startWeb(i);
+    for (let i = 0; i < (this.options.workers ?? 1); i++) await this.startWorker(i);
   }
 
-  private spawnProcess(entry: string, args: string[] = []): ChildProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  private spawnProcess(entry: string, args: string[] = [], env: Record<string, string> = {}, label = entry): ChildProcess {
+    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { env: { ...process.env, ...this.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) if (line.trim()) this.log.push(`${entry}: ${line.slice(0, 300)}`);
+      for (const line of chunk.toString().split('\n')) if (line.trim()) this.log.push(`${label}: ${line.slice(0, 300)}`);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     return child;
   }
 
-  async startWeb(): Promise<void> {
-    this.web = this.spawnProcess('src/main.ts', ['--web']);
-    await waitFor(async () => (await fetch(`${this.baseUrl}/healthz`).then((r) => r.ok).catch(() => false)), 30_000, 'the web process to answer');
+  async startWeb(index = 0): Promise<void> {
+    const url = this.baseUrls[index]!;
+    this.webs[index] = this.spawnProcess('src/main.ts', ['--web'], { PORT: new URL(url).port }, `web ${index + 1}`);
+    await waitFor(async () => (await fetch(`${url}/healthz`).then((r) => r.ok).catch(() => false)), 30_000, `web process ${index + 1} to answer`);
   }
 
-  async startWorker(): Promise<void> {
-    this.worker = this.spawnProcess('workers/main.ts');
+  async startWorker(index = 0): Promise<void> {
+    this.workers[index] = this.spawnProcess('workers/main.ts', [], {}, `worker ${index + 1}`);
     await new Promise((r) => setTimeout(r, 1500));
   }
 
-  killWorker(): void {
-    this.worker?.kill('SIGKILL');
-    this.worker = null;
+  killWorker(index = 0): void {
+    if (this.workers[index]) this.kills.push(Date.now());
+    this.workers[index]?.kill('SIGKILL');
+    this.workers[index] = null;
   }
 
-  async restartWorkerAfterKill(pauseMs = 800): Promise<void> {
-    this.killWorker();
+  async restartWorkerAfterKill(pauseMs = 800, index = 0): Promise<void> {
+    this.killWorker(index);
     await new Promise((r) => setTimeout(r, pauseMs));
-    await this.startWorker();
+    await this.startWorker(index);
   }
 
   async stop(): Promise<void> {
-    this.web?.kill('SIGTERM');
-    this.worker?.kill('SIGTERM');
+    const children = [...this.webs, ...this.workers].filter((c): c is ChildProcess => c !== null);
+    for (const child of children) child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
-    this.web?.kill('SIGKILL');
-    this.worker?.kill('SIGKILL');
+    for (const child of children) child.kill('SIGKILL');
+    await this.flushRedis().catch(() => {});
     await closeContext(this.ctx).catch(() => {});
     await this.mail.stop();
-    await deleteRedisPrefix(this.prefix).catch(() => {});
     await this.dropDatabase().catch(() => {});
   }
 
   /** Every job gone, as after a flush: only this rig's keys, so nothing else on the machine is touched. */
   async flushRedis(): Promise<void> {
-    await deleteRedisPrefix(this.prefix);
+    if (this.ctx.redis) await removeRedisKeys(this.ctx.redis, `${this.prefix}*`);
+    else await deleteRedisPrefix(this.prefix);
   }
 
   async terminateBackends(): Promise<number> {

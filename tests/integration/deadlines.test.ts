@@ -1,8 +1,10 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { sql } from 'kysely';
 import { useTestEnvironment } from '../helpers/environment.ts';
 import { createPerson, createTestMarketplace, publishedRequest, sampleResponse, type TestPerson, passDeadline, dbNowPlus } from '../helpers/factories.ts';
 import type { AppContext } from '../../src/context.ts';
 import { jobId } from '../../src/queue/registry.ts';
+import { CLOSE_HELPERS, closeDueRequestsProcessor } from '../../workers/deadlines.processor.ts';
 import { closeDueRequests, closeRequest, msUntilDueByDatabaseClock } from '../../src/requests/close.service.ts';
 import { closeJobId } from '../../src/requests/deadline-jobs.ts';
 import { sendReminders } from '../../src/requests/reminders.service.ts';
@@ -248,6 +250,45 @@ describe('closes called directly, without workers', () => {
     expect(inFrench).toHaveLength(6);
     expect(inFrench[0]!.subject).toMatch(/clôtur/i);
     expect(rows.filter((r) => r.to_email === 'focal@ilo.org').every((r) => /closed: matching follows/.test(r.subject))).toBe(true);
+  });
+
+  it('a mass close calls helpers; another worker process joins with batches of its own, once; a helper landing in the process already closing returns at once', async () => {
+    const first = await publishedRequest(t.api, t.people.bangladesh, t.people.organizer, { title: 'Mass close request 0', responseDeadline: await dbNowPlus(t.env.ctx, 3_600_000) });
+    // 1,199 copies of it: more than four batches of 250, so the first batch comes back full.
+    const columns = (await sql<{ name: string }>`SELECT column_name AS name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'requests' AND is_generated = 'NEVER'`.execute(t.env.ctx.db)).rows.map((c) => c.name);
+    await sql`
+      INSERT INTO requests (${sql.join(columns.map((c) => sql.ref(c)))})
+      SELECT ${sql.join(columns.map((c) => sql.ref(`copy.${c}`)))}
+      FROM requests r CROSS JOIN generate_series(1, 1199) g
+      CROSS JOIN LATERAL jsonb_populate_record(r, jsonb_build_object('id', gen_random_uuid(), 'title', 'Mass close request ' || g)) copy
+      WHERE r.id = ${first.id}`.execute(t.env.ctx.db);
+    const ids = (await t.env.ctx.db.selectFrom('requests').select('id').where('title', 'like', 'Mass close request %').execute()).map((r) => r.id);
+    expect(ids).toHaveLength(1200);
+    await passDeadline(t.env.ctx, ids);
+
+    // Two worker processes, as their processors: A runs the deadline's job, B the helpers it calls.
+    const processA = closeDueRequestsProcessor(t.env.ctx);
+    const processB = closeDueRequestsProcessor(t.env.ctx);
+    const deadlineMs = Date.now() - 1000;
+    const ownRun = processA({ deadlineMs });
+    const queue = t.env.ctx.queues.queue('deadlines');
+    const helperIds = Array.from({ length: CLOSE_HELPERS }, (_, i) => jobId('close-due', deadlineMs, 'help', i + 1));
+    await expect.poll(async () => (await Promise.all(helperIds.map((id) => queue.getJob(id)))).every(Boolean), { timeout: 10_000, interval: 10 }).toBe(true);
+    const helpers = await Promise.all(helperIds.map((id) => queue.getJob(id)));
+    expect(await processA(helpers[0]!.data)).toEqual({ closed: 0, helper: 'this process is closing already' });
+    const fromB = await Promise.all(helpers.map((job) => processB(job!.data)));
+    const own = await ownRun;
+    // B joined once (its other helpers found it closing) and closed batches A did not hold.
+    expect(fromB.filter((r) => r.helper === 'joined')).toHaveLength(1);
+    expect(fromB.filter((r) => r.helper === 'this process is closing already')).toHaveLength(CLOSE_HELPERS - 1);
+    const byB = fromB.reduce((sum, r) => sum + r.closed, 0);
+    expect(byB).toBeGreaterThan(0);
+    expect(own.closed + byB).toBe(1200);
+    const audits = await sql<{ n: number; once: boolean }>`
+      SELECT count(*)::int AS n, count(*) = count(DISTINCT entity_id) AS once FROM audit_events WHERE action = 'close' AND entity_id = ANY(${ids}::uuid[])`.execute(t.env.ctx.db);
+    expect(audits.rows[0]).toEqual({ n: 1200, once: true });
+    const requesterEmails = await t.env.ctx.db.selectFrom('outbox').select('id').where('template', '=', 'request-closed').where('subject', 'like', '%Mass close request%').execute();
+    expect(requesterEmails).toHaveLength(1200);
   });
 
   it('a close job that fires before the database clock reaches its deadline learns how long to wait', async () => {
