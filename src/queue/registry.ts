@@ -11,8 +11,9 @@ export const jobDefinitions = {
   'sweep-outbox': { queue: 'email', payload: z.object({}) },
   'send-digests': { queue: 'email', payload: z.object({}) },
   // One job per deadline instant, however many requests share it: it closes everything due. When more
-  // are due than one batch holds, it calls helpers (`helper`: 1, 2, ...) that other workers pick up.
-  'close-due-requests': { queue: 'deadlines', payload: z.object({ deadlineMs, helper: z.number().int().min(1).max(16).optional() }) },
+  // are due than one batch holds, it calls helpers (`helper`: 1, 2, ...) that other workers pick up; one
+  // the closing worker takes is passed on (`hop`: how many times).
+  'close-due-requests': { queue: 'deadlines', payload: z.object({ deadlineMs, helper: z.number().int().min(1).max(16).optional(), hop: z.number().int().min(0).max(16).optional() }) },
   'send-reminders': { queue: 'deadlines', payload: z.object({ requestId: z.string().uuid(), kind: z.enum(['7d', '24h']), deadlineMs }) },
   'sweep-deadlines': { queue: 'deadlines', payload: z.object({}) },
   'run-matching': {

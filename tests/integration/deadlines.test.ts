@@ -252,7 +252,7 @@ describe('closes called directly, without workers', () => {
     expect(rows.filter((r) => r.to_email === 'focal@ilo.org').every((r) => /closed: matching follows/.test(r.subject))).toBe(true);
   });
 
-  it('a mass close calls helpers; another worker process joins with batches of its own, once; a helper landing in the process already closing returns at once', async () => {
+  it('a mass close calls helpers; another worker process joins with batches of its own, once; a helper landing in a process already closing is passed on', async () => {
     const first = await publishedRequest(t.api, t.people.bangladesh, t.people.organizer, { title: 'Mass close request 0', responseDeadline: await dbNowPlus(t.env.ctx, 3_600_000) });
     // 1,199 copies of it: more than four batches of 250, so the first batch comes back full.
     const columns = (await sql<{ name: string }>`SELECT column_name AS name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'requests' AND is_generated = 'NEVER'`.execute(t.env.ctx.db)).rows.map((c) => c.name);
@@ -272,15 +272,19 @@ describe('closes called directly, without workers', () => {
     const deadlineMs = Date.now() - 1000;
     const ownRun = processA({ deadlineMs });
     const queue = t.env.ctx.queues.queue('deadlines');
-    const helperIds = Array.from({ length: CLOSE_HELPERS }, (_, i) => jobId('close-due', deadlineMs, 'help', i + 1));
+    const helperIds = Array.from({ length: CLOSE_HELPERS }, (_, i) => jobId('close-due', deadlineMs, 'help', i + 1, 0));
     await expect.poll(async () => (await Promise.all(helperIds.map((id) => queue.getJob(id)))).every(Boolean), { timeout: 10_000, interval: 10 }).toBe(true);
     const helpers = await Promise.all(helperIds.map((id) => queue.getJob(id)));
-    expect(await processA(helpers[0]!.data)).toEqual({ closed: 0, helper: 'this process is closing already' });
+    // A helper A takes itself goes back to the queue, 200 ms later, for another process.
+    expect(await processA(helpers[0]!.data)).toEqual({ closed: 0, helper: 'passed on' });
+    const passedOn = await queue.getJob(jobId('close-due', deadlineMs, 'help', 1, 1));
+    expect(passedOn?.data).toEqual({ deadlineMs, helper: 1, hop: 1 });
+    expect(await passedOn!.isDelayed()).toBe(true);
     const fromB = await Promise.all(helpers.map((job) => processB(job!.data)));
     const own = await ownRun;
-    // B joined once (its other helpers found it closing) and closed batches A did not hold.
+    // B joined once (its other helpers found it closing and passed them on) and closed batches A did not hold.
     expect(fromB.filter((r) => r.helper === 'joined')).toHaveLength(1);
-    expect(fromB.filter((r) => r.helper === 'this process is closing already')).toHaveLength(CLOSE_HELPERS - 1);
+    expect(fromB.filter((r) => r.helper === 'passed on')).toHaveLength(CLOSE_HELPERS - 1);
     const byB = fromB.reduce((sum, r) => sum + r.closed, 0);
     expect(byB).toBeGreaterThan(0);
     expect(own.closed + byB).toBe(1200);
