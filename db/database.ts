@@ -10,8 +10,13 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
 export type Db = Kysely<Database>;
 
-export function createDatabase(connectionString: string, poolSize: number): { db: Db; pool: pg.Pool } {
-  const pool = new pg.Pool({ connectionString, max: poolSize, connectionTimeoutMillis: 5000 });
+/**
+ * The pool of one process. Its connections name the process in `pg_stat_activity.application_name`
+ * (`forum-marketplace worker 4242`), so an operator can tell which process holds a lock or a long
+ * transaction.
+ */
+export function createDatabase(connectionString: string, poolSize: number, applicationName = `forum-marketplace ${process.pid}`): { db: Db; pool: pg.Pool } {
+  const pool = new pg.Pool({ connectionString, max: poolSize, connectionTimeoutMillis: 5000, application_name: applicationName.slice(0, 63) });
   // A client that loses its connection (Postgres restarted, backend terminated) must not crash the
   // process: idle ones report on the pool, checked-out ones on themselves; the query in flight fails
   // and the broken client is not reused.

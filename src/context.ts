@@ -24,7 +24,7 @@ export interface AppContext {
 
 export function createContext(config: Config, name: string): AppContext {
   // eslint-disable-next-line no-restricted-syntax -- the context holds the handle it creates; services pass the context to repositories
-  const { db, pool } = createDatabase(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const { db, pool } = createDatabase(config.DATABASE_URL, config.DATABASE_POOL_SIZE, `forum-marketplace ${name} ${process.pid}`);
   const redis = config.queueBackend === 'redis' ? createRedis(config, 'producer') : null;
   return {
     config,

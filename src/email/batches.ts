@@ -18,6 +18,15 @@ export function confirmationBatch(locale: string, to: string): string {
   return `confirmation:${isSupportedLocale(locale) ? locale : 'en'}:${to.toLowerCase()}`;
 }
 
+/**
+ * A person's side-meeting changes (proposed, moved, confirmed, cancelled) within the same few minutes
+ * (CONFIRMATION_BATCH_SECONDS) go out as one email too: a publication that proposes an agency nine
+ * meetings sends it one message, each meeting with its own answer link and calendar file.
+ */
+export function meetingChangesBatch(locale: string, to: string): string {
+  return `meetings:${isSupportedLocale(locale) ? locale : 'en'}:${to.toLowerCase()}`;
+}
+
 /** The language a batch's carrying email is written in. */
 function localeOfBatch(batchKey: string): string {
   const locale = batchKey.split(':')[1] ?? 'en';
@@ -43,7 +52,11 @@ export function composeBatch(batchKey: string, rows: BatchedRow[]): RenderedEmai
   const email = renderEmail(
     {
       subject: t(locale, '{{first}} (and {{count}} more)', { first: ordered[0]!.subject, count: ordered.length - 1 }),
-      paragraphs: [t(locale, 'These confirmations came within a few minutes of each other, so they come in one email.')],
+      paragraphs: [
+        batchKey.startsWith('meetings:')
+          ? t(locale, 'These changes to your side meetings came within a few minutes of each other, so they come in one email. Each meeting has its own link to answer and its own calendar file.')
+          : t(locale, 'These confirmations came within a few minutes of each other, so they come in one email.'),
+      ],
       sections: ordered.map((row) => ({
         title: singleLine(row.subject),
         text: emailContentText(row.text_body),

@@ -25,8 +25,9 @@ export interface OutboxEmail {
   /** The row's id, when the caller must refer to the row (a sign-in token names the email carrying it). */
   id?: string;
   /**
-   * A confirmation that may share one email with the person's others of the next few minutes
-   * (`confirmationBatch()` in batches.ts). Ignored for an email with links.
+   * An email that may share one message with the person's others of its kind in the next few minutes
+   * (`confirmationBatch()`, `meetingChangesBatch()` in batches.ts). Ignored for an email whose links
+   * work once (sign-in).
    */
   batchKey?: string;
 }
@@ -40,7 +41,7 @@ export interface OutboxWriting {
 
 /** Whether this email waits for others to join it. */
 export function waitsForBatch(email: OutboxEmail, batchSeconds: number): boolean {
-  return !!email.batchKey && batchSeconds > 0 && !(email.links && Object.keys(email.links).length > 0);
+  return !!email.batchKey && batchSeconds > 0 && !email.linksUntilSent;
 }
 
 function outboxRow(email: OutboxEmail, { messageDomain, sealingSecret, batchSeconds }: OutboxWriting) {
@@ -81,20 +82,22 @@ export async function insertOutboxEmail({ db }: Queryable, email: OutboxEmail, w
 const OUTBOX_INSERT_CHUNK = 1000;
 
 /**
- * Writes many emails with multi-row INSERTs; returns the ids of those not already queued. The emails
+ * Writes many emails with multi-row INSERTs; returns the ids of those not already queued, apart those
+ * that wait for their batch (`waitsForBatch`). The emails
  * may come from a generator that renders them as they are taken: one INSERT is in flight while the
  * next chunk renders, so rendering overlaps the database's work and only two chunks are in memory.
  */
-export async function insertOutboxEmails({ db }: Queryable, emails: Iterable<OutboxEmail>, writing: OutboxWriting): Promise<string[]> {
+export async function insertOutboxEmails({ db }: Queryable, emails: Iterable<OutboxEmail>, writing: OutboxWriting): Promise<{ ids: string[]; batchedIds: string[] }> {
   const ids: string[] = [];
+  const batchedIds: string[] = [];
   const insert = async (chunk: OutboxEmail[]) => {
     const rows = await db
       .insertInto('outbox')
       .values(chunk.map((email) => outboxRow(email, writing)))
       .onConflict((oc) => oc.column('idempotency_key').doNothing())
-      .returning('id')
+      .returning(['id', 'batch_key'])
       .execute();
-    for (const row of rows) ids.push(row.id);
+    for (const row of rows) (row.batch_key ? batchedIds : ids).push(row.id);
   };
   let inFlight: Promise<void> = Promise.resolve();
   let chunk: OutboxEmail[] = [];
@@ -109,7 +112,7 @@ export async function insertOutboxEmails({ db }: Queryable, emails: Iterable<Out
   }
   await inFlight;
   if (chunk.length > 0) await insert(chunk);
-  return ids;
+  return { ids, batchedIds };
 }
 
 const claimable = (leaseSeconds: number) => (eb: ExpressionBuilder<Database, 'outbox'>) =>
@@ -149,18 +152,17 @@ export async function claimOutboxBatch({ db }: Queryable, id: string, batchKey: 
     .returningAll()
     .executeTakeFirst();
   if (!row) return null;
-  // Rows with links never join (their links are sealed for their own message).
-  const companions = row.sealed_links
-    ? []
-    : await db
-        .updateTable('outbox')
-        .set({ status: 'sending', claimed_at: sql`now()`, attempts: sql`attempts + 1` })
-        .where('batch_key', '=', batchKey)
-        .where('id', '<>', id)
-        .where('sealed_links', 'is', null)
-        .where(claimable(leaseSeconds))
-        .returning(['id', 'subject', 'text_body', 'html_body', 'attachments', 'created_at'])
-        .execute();
+  // Each companion's links are sealed for its own row: the sender opens them one by one. Links that
+  // work once (sign-in) never join a batch.
+  const companions = await db
+    .updateTable('outbox')
+    .set({ status: 'sending', claimed_at: sql`now()`, attempts: sql`attempts + 1` })
+    .where('batch_key', '=', batchKey)
+    .where('id', '<>', id)
+    .where('sealed_links_until_sent', '=', false)
+    .where(claimable(leaseSeconds))
+    .returning(['id', 'to_email', 'subject', 'text_body', 'html_body', 'attachments', 'created_at', 'sealed_links', 'sealed_links_until_sent'])
+    .execute();
   return { row, companions };
 }
 

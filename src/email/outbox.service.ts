@@ -50,12 +50,18 @@ export async function sendOutboxEmail(ctx: AppContext, mailer: Transporter, outb
   const claimed = await claimForSending(ctx, outboxId);
   if (!claimed) return 'skipped';
   const { row, companions } = claimed;
-  const links = await unsealLinksOrFail(ctx, row);
+  // Each row's links are sealed for that row; a batch's placeholders are all different, so one map holds them.
+  let links = await unsealLinksOrFail(ctx, row);
+  for (const companion of companions) links = { ...links, ...(await unsealLinksOrFail(ctx, companion)) };
   const ids = [outboxId, ...companions.map((c) => c.id)];
   const content = companions.length > 0 ? composeBatch(row.batch_key!, [row, ...companions]) : { subject: row.subject, text: row.text_body, html: row.html_body, attachments: row.attachments };
   // The links go into the message here, in memory, and nowhere else.
   const message = withLinks({ text: content.text, html: content.html, headers: row.headers }, links);
-  const invitation = content.attachments.find((a) => a.method);
+  // One calendar invitation is the message's own (text/calendar with its METHOD, which mail clients offer
+  // to add); a message carrying several meetings' changes attaches each as a file instead, since one
+  // iTIP message speaks of one event.
+  const calendars = content.attachments.filter((a) => a.method);
+  const invitation = calendars.length === 1 ? calendars[0] : undefined;
   try {
     await mailer.sendMail({
       from: ctx.config.MAIL_FROM,
@@ -65,7 +71,7 @@ export async function sendOutboxEmail(ctx: AppContext, mailer: Transporter, outb
       html: message.html,
       messageId: row.message_id,
       headers: message.headers,
-      attachments: content.attachments.filter((a) => !a.method).map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })),
+      attachments: content.attachments.filter((a) => a !== invitation).map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })),
       // A calendar invitation goes as text/calendar with its METHOD, so mail clients offer to add it.
       ...(invitation ? { icalEvent: { method: invitation.method!, filename: invitation.filename, content: invitation.content } } : {}),
     });

@@ -8,6 +8,7 @@ import { calendarOrganizer, partyName, renderMeetingCalendar, type CalendarParty
 import type { MeetingAnswer, MeetingStatus } from '../../db/types.ts';
 import { meetingAnswerToken, type MeetingParty } from './meeting-links.ts';
 import { linkPlaceholder } from '../email/sealed-links.ts';
+import { meetingChangesBatch } from '../email/batches.ts';
 import { N_, t, translateKnown } from '../i18n/i18n.ts';
 import { renderMeetingCancelledEmail, renderMeetingConfirmedEmail, renderMeetingInvitationEmail, renderMeetingsSummaryEmail, renderNotMatchedEmail } from './meetings.emails.ts';
 
@@ -161,6 +162,8 @@ export function meetingNoticeEmails(ctx: AppContext, meeting: MeetingNoticeFacts
       idempotencyKey: `meeting:${meeting.id}:${meeting.sequence}:${notice}:${party}`,
       template: `meeting-${notice}`,
       to: user.email,
+      // A person's meeting changes of the same few minutes go in one email (batches.ts).
+      batchKey: meetingChangesBatch(locale, user.email),
       ...email,
       ...(notice === 'new' || notice === 'moved' ? { links: { [answerLink]: meetingAnswerUrl(ctx, meeting.id, party) } } : {}),
       attachments: [{ filename: notice === 'cancelled' ? 'cancel.ics' : 'invite.ics', contentType: `text/calendar; method=${use}`, content: ics(locale), method: use }],

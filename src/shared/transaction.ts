@@ -11,8 +11,7 @@ export interface Tx {
   queueEmail(email: OutboxEmail): Promise<void>;
   /**
    * The same for many emails at once, with multi-row INSERTs; a generator's emails are rendered chunk by
-   * chunk as they are written. These are notices (a run, a close) and go as they come: a `batchKey` is
-   * not used here.
+   * chunk as they are written. Those with a `batchKey` (a person's meeting changes) wait for their batch.
    */
   queueEmails(emails: Iterable<OutboxEmail>): Promise<void>;
   /** Marks that this change alters what a process cache holds: every process clears it after the commit. */
@@ -25,7 +24,7 @@ export interface Tx {
  */
 export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promise<T>, options: { db?: Kysely<Database> } = {}): Promise<T> {
   const outboxIds: string[] = [];
-  // Confirmations that wait for the person's others of the next minutes (src/email/batches.ts).
+  // Confirmations and meeting changes that wait for the person's others of the next minutes (src/email/batches.ts).
   const batchedIds: string[] = [];
   const changed = new Set<CacheName>();
   const writing: OutboxWriting = { messageDomain: new URL(ctx.config.BASE_URL).hostname, sealingSecret: ctx.config.SESSION_SECRET, batchSeconds: ctx.config.CONFIRMATION_BATCH_SECONDS };
@@ -40,8 +39,9 @@ export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promis
         if (id) (waitsForBatch(email, writing.batchSeconds) ? batchedIds : outboxIds).push(id);
       },
       queueEmails: async (emails) => {
-        // Many emails at once are notices (a run, a close), never confirmations: they go as they come.
-        outboxIds.push(...(await insertOutboxEmails({ db: trx }, emails, { ...writing, batchSeconds: 0 })));
+        const written = await insertOutboxEmails({ db: trx }, emails, writing);
+        outboxIds.push(...written.ids);
+        batchedIds.push(...written.batchedIds);
       },
       changes: (cache) => {
         changed.add(cache);

@@ -53,6 +53,8 @@ interface ScenarioOptions {
   requests?: number;
   /** Every request's deadline at the same instant (a mass close), instead of spread over the last 10 s. */
   oneDeadline?: boolean;
+  /** How long the scenario may take to settle (default FAULT_SETTLE_MS or 120 s). */
+  settleMs?: number;
 }
 
 async function runScenario(name: string, faults: Fault, options: ScenarioOptions = {}): Promise<Row> {
@@ -123,7 +125,7 @@ async function runScenario(name: string, faults: Fault, options: ScenarioOptions
         const unsent = await rig.ctx.db.selectFrom('outbox').select('id').where('status', 'in', ['pending', 'sending']).execute();
         return open.length === 0 && run.length > 0 && unsent.length === 0;
       },
-      Number(process.env.FAULT_SETTLE_MS ?? 120_000),
+      options.settleMs ?? Number(process.env.FAULT_SETTLE_MS ?? 120_000),
       `${name} to settle`,
     ).catch((error: Error) => rig.log.push(`settle: ${error.message}`));
     await new Promise((r) => setTimeout(r, 1500));
@@ -207,38 +209,49 @@ describe('faults on the night of the deadline', () => {
     ]);
   });
 
-  it('three workers and two web processes on a Redis Cluster: one worker killed during the mass close, one during the sending', async () => {
+  it('three workers and two web processes on a Redis Cluster: the worker closing is killed during the mass close, another during the sending', async () => {
     const cluster = await startRedisCluster();
-    const requests = 150;
-    const seen = { open: -1, unsent: -1 };
+    // More than one batch of 250: the close calls helpers, and the other workers join it.
+    const requests = 300;
+    const seen = { closing: -1, open: -1, sending: -1, unsent: -1 };
+    const count = async (rig: FaultRig, table: 'requests' | 'outbox') =>
+      Number(
+        (table === 'requests'
+          ? await rig.ctx.db.selectFrom('requests').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'open').executeTakeFirstOrThrow()
+          : await rig.ctx.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', ['pending', 'sending']).executeTakeFirstOrThrow()
+        ).n,
+      );
     try {
       await runScenario(
-        '3 workers, 2 web, Redis Cluster; 2 workers killed',
+        '3 workers, 2 web, Redis Cluster; closer and a sender killed',
         [
           {
-            at: 30,
+            at: 0,
             action: async (rig) => {
-              const open = await rig.ctx.db.selectFrom('requests').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'open').executeTakeFirstOrThrow();
-              rig.killWorker(0);
-              seen.open = Number(open.n);
-              rig.notes.push(`worker 1 killed with ${open.n}/${requests} requests open`);
+              // The worker whose transaction is closing requests, caught in it.
+              seen.closing = await rig.killWorkerWriting('requests');
+              seen.open = await count(rig, 'requests');
+              rig.notes.push(`worker ${seen.closing + 1} killed while closing, ${seen.open}/${requests} requests open after`);
             },
           },
           {
-            at: 3000,
+            at: 1500,
             action: async (rig) => {
-              const unsent = await rig.ctx.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', ['pending', 'sending']).executeTakeFirstOrThrow();
-              rig.killWorker(1);
-              seen.unsent = Number(unsent.n);
-              rig.notes.push(`worker 2 killed with ${unsent.n} emails unsent`);
+              await waitFor(async () => (await count(rig, 'outbox')) >= 200, 5000, 'emails to send').catch(() => {});
+              seen.unsent = await count(rig, 'outbox');
+              seen.sending = await rig.killWorkerWriting('outbox');
+              rig.notes.push(`worker ${seen.sending + 1} killed while sending, ${seen.unsent} emails unsent`);
             },
           },
         ],
-        { rig: { webs: 2, workers: 3, redisClusterNodes: cluster.nodes }, requests, oneDeadline: true },
+        // A killed sender's claimed emails wait for their lease (SENDING_LEASE_SECONDS, 120 s) before another worker sends them.
+        { rig: { webs: 2, workers: 3, redisClusterNodes: cluster.nodes }, requests, oneDeadline: true, settleMs: 200_000 },
       );
-      // The kills struck where they were meant to: while requests were closing, and while emails waited.
-      expect(seen.open, 'requests still open when the first worker was killed').toBeGreaterThan(0);
-      expect(seen.unsent, 'emails unsent when the second worker was killed').toBeGreaterThan(0);
+      // The kills struck where they were meant to: a worker in a closing transaction, with requests left; one sending, with emails waiting.
+      expect(seen.closing, 'a worker was caught closing').toBeGreaterThanOrEqual(0);
+      expect(seen.open, 'requests still open after the closer was killed').toBeGreaterThan(0);
+      expect(seen.sending, 'a worker was caught sending').toBeGreaterThanOrEqual(0);
+      expect(seen.unsent, 'emails unsent when the sender was killed').toBeGreaterThan(0);
     } finally {
       await cluster.stop();
     }

@@ -122,6 +122,32 @@ export class FaultRig {
     await this.dropDatabase().catch(() => {});
   }
 
+  /**
+   * Kills the worker process whose connection is in a transaction that has written to `table` (its
+   * pool names the process: `forum-marketplace worker <pid>`, db/database.ts), waiting up to
+   * `timeoutMs` for one. Returns its index, or -1 when none was seen.
+   */
+  async killWorkerWriting(table: 'requests' | 'outbox', timeoutMs = 3000): Promise<number> {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      // A transaction that wrote to the table holds its RowExclusiveLock until it ends.
+      const { rows } = await sql<{ application_name: string }>`
+        SELECT DISTINCT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'relation' AND l.relation = ${table}::regclass AND l.mode = 'RowExclusiveLock' AND l.granted
+          AND a.application_name LIKE 'forum-marketplace worker %'`.execute(this.ctx.db);
+      for (const row of rows) {
+        const pid = Number(row.application_name.split(' ').pop());
+        const index = this.workers.findIndex((w) => w?.pid === pid);
+        if (index >= 0) {
+          this.killWorker(index);
+          return index;
+        }
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return -1;
+  }
+
   /** Every job gone, as after a flush: only this rig's keys, so nothing else on the machine is touched. */
   async flushRedis(): Promise<void> {
     if (this.ctx.redis) await removeRedisKeys(this.ctx.redis, `${this.prefix}*`);

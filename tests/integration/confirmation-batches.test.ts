@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useTestEnvironment } from '../helpers/environment.ts';
-import { publishedRequest, sampleResponse } from '../helpers/factories.ts';
+import { passDeadline, publishedRequest, sampleResponse } from '../helpers/factories.ts';
+import { runMatching } from '../../src/meetings/matching-run.service.ts';
 import { createMailer } from '../../src/email/mailer.ts';
 import { sendOutboxEmail } from '../../src/email/outbox.service.ts';
 import { confirmationBatch } from '../../src/email/batches.ts';
@@ -134,5 +135,51 @@ describe('confirmation batches, step by step (no workers)', () => {
       t.env.mail.failWith = null;
       mailer.close();
     }
+  });
+});
+
+describe("a person's side-meeting changes within a few minutes go in one email (workers running)", () => {
+  const t = useTestEnvironment({ cast: ['organizer', 'bangladesh', 'ilo'], marketplace: { meetingPublication: 'review' }, env: { CONFIRMATION_BATCH_SECONDS: '3' } });
+
+  it('publishing proposes an agency several meetings: it gets one email, each meeting with its own section, answer link and calendar file', async () => {
+    const { api, env } = t;
+    const { organizer, bangladesh, ilo } = t.people;
+    const titles = ['Meetings batch: pre-departure training', 'Meetings batch: diaspora bonds advice', 'Meetings batch: labour attachés'];
+    const requests = [];
+    for (const title of titles) requests.push(await publishedRequest(api, bangladesh, organizer, { title }));
+    for (const request of requests) expect((await api('POST', `/api/v1/requests/${request.id}/responses`, { token: ilo.token, body: sampleResponse })).status).toBe(201);
+    await passDeadline(env.ctx, requests.map((r) => r.id));
+    await runMatching(env.ctx, t.marketplace.marketplace.id, 'organizer');
+    expect((await api('POST', `/api/v1/marketplaces/${t.marketplace.marketplace.slug}/schedule/publish`, { token: organizer.token })).status).toBe(200);
+    const meetings = await env.ctx.db.selectFrom('meetings').select('id').where('provider_org_id', '=', ilo.organizationId!).where('status', '=', 'proposed').execute();
+    expect(meetings.length).toBeGreaterThanOrEqual(2);
+
+    const withCalendars = (m: { parsed: { attachments: Array<{ contentType: string }> } }) => m.parsed.attachments.some((a) => a.contentType.startsWith('text/calendar'));
+    const mail = await env.mail.waitFor((m) => m.envelopeTo.includes(ilo.email) && withCalendars(m), 20_000);
+    expect(mail.parsed.subject).toMatch(new RegExp(`\\(and ${meetings.length - 1} more\\)$`));
+    expect(mail.parsed.text).toContain('These changes to your side meetings came within a few minutes of each other');
+    // One calendar file per meeting, each the meeting's own event; none is the message's invitation part.
+    const calendars = mail.parsed.attachments.filter((a) => a.contentType.startsWith('text/calendar'));
+    expect(calendars).toHaveLength(meetings.length);
+    expect(new Set(calendars.map((a) => a.filename)).size).toBe(meetings.length);
+    for (const meeting of meetings) expect(calendars.filter((a) => a.content.toString('utf8').includes(`UID:meeting-${meeting.id}@`))).toHaveLength(1);
+    // Each meeting's answer link, unsealed from its own row, answers that meeting.
+    const links = [...new Set(String(mail.parsed.text).match(/https?:\/\/[^\s)]+\/meetings\/[0-9a-f-]{36}\/answer\/provider\/[A-Za-z0-9_-]+/g) ?? [])];
+    expect(links).toHaveLength(meetings.length);
+    expect(new Set(links.map((l) => l.split('/meetings/')[1]!.slice(0, 36)))).toEqual(new Set(meetings.map((m) => m.id)));
+    for (const link of links) expect((await fetch(link.replace(/^https?:\/\/[^/]+/, env.baseUrl))).status).toBe(200);
+
+    // One message about them: the other rows went with it, and nothing more came.
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    const rows = await env.ctx.db.selectFrom('outbox').select(['id', 'status', 'sent_with', 'message_id']).where('to_email', '=', ilo.email).where('template', 'like', 'meeting-%').execute();
+    expect(rows).toHaveLength(meetings.length);
+    expect(rows.every((r) => r.status === 'sent')).toBe(true);
+    const carrier = rows.find((r) => r.sent_with === null)!;
+    expect(mail.parsed.messageId).toBe(carrier.message_id);
+    expect(rows.filter((r) => r.sent_with === carrier.id)).toHaveLength(meetings.length - 1);
+    expect(env.mail.to(ilo.email).filter(withCalendars)).toHaveLength(1);
+    // The government got its invitations in one email too.
+    const theirs = await env.mail.waitFor((m) => m.envelopeTo.includes(bangladesh.email) && m.parsed.attachments.filter((a) => a.contentType.startsWith('text/calendar')).length === meetings.length, 20_000);
+    expect(theirs.parsed.text).toContain('These changes to your side meetings');
   });
 });
