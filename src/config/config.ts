@@ -68,7 +68,8 @@ export const configSchema = z.object({
   MATCHING_TIME_LIMIT_SECONDS: z.coerce.number({ error: 'must be a number' }).min(0.5, 'must be at least 0.5').max(3600).default(10),
   MATCHING_RERUN_TIME_LIMIT_SECONDS: z.coerce.number({ error: 'must be a number' }).min(0.5, 'must be at least 0.5').max(3600).default(2),
   DECLINE_RERUN_DELAY_SECONDS: z.coerce.number({ error: 'must be a number' }).int().min(0).max(3600).default(120),
-  // Confirmations to one person within this many seconds go out as one email (0: each at once).
+  // Confirmations to one person within this many seconds go out as one email, and so do a person's
+  // side-meeting changes (0: each at once).
   CONFIRMATION_BATCH_SECONDS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0-3600').max(3600, 'must be 0-3600').default(120),
   EMAIL_RATE_PER_SECOND: z.coerce.number({ error: 'must be a number' }).int().min(1).max(10000).default(50),
   ORGANIZER_EMAILS: emailList,
