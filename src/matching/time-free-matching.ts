@@ -18,7 +18,7 @@
  */
 import type { Highs } from 'highs';
 import { solvePacking, type PackingRow } from './highs.ts';
-import { maxDisjointSlots, type MatchingProblem } from './problem.ts';
+import { maxDisjointSlots, NO_LIMIT, type MatchingProblem } from './problem.ts';
 
 /** Columns: the pairs both of whose sides can take a meeting and that `keep` accepts, in pair order. */
 interface Columns {
@@ -81,8 +81,10 @@ export interface TimeAwareMatching {
 
 /**
  * A party's row: its pairs (those of its requests and of its providers, in pair order) may take no
- * more meetings than it has non-overlapping slots that some of them can use. Only when it has more
- * pairs than that.
+ * more meetings than it has non-overlapping slots that some of them can use, and with a daily cap
+ * (version 2 `rules`), no more on a day than its cap less its fixed meetings that day: the sum over
+ * the days of the smaller of the two. Only when it has more pairs than that. (The run limit,
+ * `maxConsecutive`, is not counted: the bound stays one, looser where runs bind.)
  */
 function partyRows(problem: MatchingProblem, { pairOfColumn }: Columns): PackingRow[] {
   const partyCount = problem.partyNames.length;
@@ -107,10 +109,22 @@ function partyRows(problem: MatchingProblem, { pairOfColumn }: Columns): Packing
   for (const party of order) {
     const columns = columnsOfParty[party]!;
     const at = party * problem.slots.length;
-    const most = maxDisjointSlots(problem, (s) => usable[at + s] === 1);
+    const cap = problem.limits?.dailyCap[party] ?? NO_LIMIT;
+    const most = cap >= NO_LIMIT ? maxDisjointSlots(problem, (s) => usable[at + s] === 1) : mostWithDailyCap(problem, party, cap, (s) => usable[at + s] === 1);
     if (columns.length > most) rows.push({ columns, upper: most });
   }
   return rows;
+}
+
+/** Σ over days of min(the cap less the party's fixed meetings that day, its non-overlapping usable slots that day). */
+function mostWithDailyCap(problem: MatchingProblem, party: number, cap: number, usable: (slot: number) => boolean): number {
+  const { dayOfSlot, dayCount, fixedDayMeetings } = problem.limits!;
+  let most = 0;
+  for (let day = 0; day < dayCount; day++) {
+    const left = Math.max(0, cap - fixedDayMeetings[party * dayCount + day]!);
+    if (left > 0) most += Math.min(left, maxDisjointSlots(problem, (s) => dayOfSlot[s] === day && usable(s)));
+  }
+  return most;
 }
 
 /** The time-aware relaxation (see the file comment): its bound and the pairs it picks. */
