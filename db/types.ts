@@ -101,6 +101,8 @@ export interface MarketplacesTable {
   max_meetings_per_day: number | null;
   /** After this many meetings back to back an organization gets a free slot; null: no limit. */
   break_after: number | null;
+  /** Score points a re-run must gain per proposed meeting it moves (null: it never moves one). */
+  move_penalty: Generated<number | null>;
   /** A change of what a request asks within this many days of its deadline moves the deadline (0: never). */
   late_change_days: Generated<number>;
   /** Weeks after the forum's last day when each requester is asked whether the assistance started. */
@@ -322,6 +324,8 @@ export interface MeetingsTable {
   requester_answer: Generated<MeetingAnswer>;
   provider_answer: Generated<MeetingAnswer>;
   sequence: Generated<number>;
+  /** Pinned by the secretariat (or placed by hand): no matching run moves it. */
+  pinned: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: Generated<Date>;
   ended_reason: string | null;

@@ -112,6 +112,7 @@ const labels: Record<string, string> = {
   forumEndsAt: N_('Last forum day'),
   meetingMinutes: N_('Meeting length'),
   maxMeetingsPerDay: N_('Most meetings per organization per day'),
+  movePenalty: N_('Points a re-run must gain to move a proposed meeting'),
   breakAfter: N_('A free slot after this many meetings in a row'),
   sideMeetingsFrom: N_('Side meetings from'),
   sideMeetingsUntil: N_('Side meetings until'),

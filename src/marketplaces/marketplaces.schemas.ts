@@ -70,6 +70,15 @@ const marketplaceFields = {
     .meta({ description: 'The review window: the matching runs this many hours after the last request closed, so that requesters read their responses and mark them first (0: at once). The secretariat may start it earlier.' }),
   maxMeetingsPerDay: meetingLimit('The most side meetings one organization has in a forum day, in either role (null: no limit). The matching run never exceeds it.'),
   breakAfter: meetingLimit('After this many side meetings back to back, an organization gets a free slot before its next one (null: no limit). The matching run never exceeds it.'),
+  movePenalty: z
+    .number({ error: 'must be a number' })
+    .min(0, 'must be at least 0')
+    .max(100, 'must be at most 100')
+    .nullable()
+    .meta({
+      description:
+        'How many score points a re-run must gain for each proposed meeting it moves or drops (null: re-runs never move a proposed meeting). Confirmed and pinned meetings never move; a run that serves one more government than keeping them takes the move whatever the points.',
+    }),
   lateChangeDays: z
     .number({ error: 'must be a number' })
     .int('must be a whole number')
@@ -116,6 +125,7 @@ export const createMarketplaceBody = z
     questionDays: marketplaceFields.questionDays.default(7),
     reviewHours: marketplaceFields.reviewHours.default(48),
     maxMeetingsPerDay: marketplaceFields.maxMeetingsPerDay.default(null),
+    movePenalty: marketplaceFields.movePenalty.default(0.5),
     breakAfter: marketplaceFields.breakAfter.default(3),
     lateChangeDays: marketplaceFields.lateChangeDays.default(3),
     followupWeeks: marketplaceFields.followupWeeks.default(6),
@@ -158,6 +168,7 @@ export const marketplaceAnswer = z
     questionDays: z.number().int(),
     reviewHours: z.number().int(),
     maxMeetingsPerDay: z.number().int().nullable(),
+    movePenalty: z.number().nullable(),
     breakAfter: z.number().int().nullable(),
     lateChangeDays: z.number().int(),
     followupWeeks: z.number().int(),

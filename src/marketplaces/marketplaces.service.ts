@@ -89,6 +89,7 @@ export async function createMarketplace(ctx: AppContext, actorOrNull: Actor | nu
     question_days: input.questionDays,
     review_hours: input.reviewHours,
     max_meetings_per_day: input.maxMeetingsPerDay,
+    move_penalty: input.movePenalty,
     break_after: input.breakAfter,
     late_change_days: input.lateChangeDays,
     followup_weeks: input.followupWeeks,
@@ -141,6 +142,7 @@ export async function updateMarketplace(ctx: AppContext, actorOrNull: Actor | nu
     if (input.questionDays !== undefined) values.question_days = input.questionDays;
     if (input.reviewHours !== undefined) values.review_hours = input.reviewHours;
     if (input.maxMeetingsPerDay !== undefined) values.max_meetings_per_day = input.maxMeetingsPerDay;
+    if (input.movePenalty !== undefined) values.move_penalty = input.movePenalty;
     if (input.breakAfter !== undefined) values.break_after = input.breakAfter;
     if (input.lateChangeDays !== undefined) values.late_change_days = input.lateChangeDays;
     if (input.followupWeeks !== undefined) values.followup_weeks = input.followupWeeks;
@@ -200,6 +202,7 @@ export function marketplaceToJson({ marketplace: m, rooms, sessions }: Marketpla
     questionDays: m.question_days,
     reviewHours: m.review_hours,
     maxMeetingsPerDay: m.max_meetings_per_day,
+    movePenalty: m.move_penalty,
     breakAfter: m.break_after,
     lateChangeDays: m.late_change_days,
     followupWeeks: m.followup_weeks,

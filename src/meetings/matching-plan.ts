@@ -114,6 +114,8 @@ export function planMeetingWrites(
     placedResponses.add(response.id);
     const previous = releasedByResponse.get(response.id);
     if (previous) {
+      // A movable meeting the re-plan left where it was stays as it is: no write, no email.
+      if (samePlace(previous, { roomId: placed.room, startsAt: slot.startsAt, endsAt: slot.endsAt })) continue;
       writes.moves.push({ id: previous.id, roomId: placed.room, startsAt: slot.startsAt, endsAt: slot.endsAt });
     } else {
       const scored = built.explainScore(response.id);
@@ -133,4 +135,123 @@ export function planMeetingWrites(
   }
   for (const meeting of released) if (!placedResponses.has(meeting.response_id)) writes.cancels.push({ id: meeting.id });
   return writes;
+}
+
+/**
+ * The meetings a re-run keeps, split: those it may move (proposed, not pinned, in a marketplace with a
+ * move penalty) and those it never moves (confirmed by both parties, pinned by the secretariat or
+ * placed by hand, or all of them when the marketplace's `move_penalty` is null).
+ */
+export function movableMeetings(snapshot: MatchingSnapshot, kept: SnapshotMeeting[]): { fixed: SnapshotMeeting[]; movable: SnapshotMeeting[] } {
+  if (snapshot.marketplace.move_penalty === null) return { fixed: kept, movable: [] };
+  const fixed: SnapshotMeeting[] = [];
+  const movable: SnapshotMeeting[] = [];
+  for (const m of kept) (m.status === 'proposed' && !m.pinned ? movable : fixed).push(m);
+  return { fixed, movable };
+}
+
+/** A solve and what it was given. */
+export interface PlannedSolve {
+  built: BuiltInstance;
+  result: MatchingResult | null;
+}
+
+/** A placement is the meeting's own when it starts and ends at the meeting's instants in its room. */
+function samePlace(m: SnapshotMeeting, place: { roomId: string; startsAt: Date; endsAt: Date }): boolean {
+  return m.room_id === place.roomId && m.starts_at.getTime() === place.startsAt.getTime() && m.ends_at.getTime() === place.endsAt.getTime();
+}
+
+/**
+ * Puts each movable meeting the re-plan left at its time back in its own room: rooms of a slot are
+ * interchangeable to the optimizer, so it may have swapped them. Where another meeting of the re-plan
+ * took the room at that slot, the two swap rooms (both rooms are free for the whole slot, since both
+ * meetings were placed there). Returns the result with the rooms changed.
+ */
+export function keepOwnRooms(plan: PlannedSolve, movable: SnapshotMeeting[]): MatchingResult | null {
+  const { built, result } = plan;
+  if (!result || movable.length === 0) return result;
+  const meetings = result.meetings.map((m) => ({ ...m }));
+  const movableByPair = new Map(movable.map((m) => [pairKey(m.request_id, m.provider_org_id), m]));
+  const atSlotRoom = new Map(meetings.map((m, i) => [`${m.slot}|${m.room}`, i]));
+  for (const [i, placed] of meetings.entries()) {
+    const own = movableByPair.get(pairKey(placed.request, placed.provider));
+    if (!own || placed.room === own.room_id) continue;
+    const slot = built.slotTimes.get(placed.slot)!;
+    if (slot.startsAt.getTime() !== own.starts_at.getTime() || slot.endsAt.getTime() !== own.ends_at.getTime()) continue;
+    const other = atSlotRoom.get(`${placed.slot}|${own.room_id}`);
+    const from = placed.room;
+    if (other !== undefined) {
+      meetings[other]!.room = from;
+      atSlotRoom.set(`${placed.slot}|${from}`, other);
+    } else atSlotRoom.delete(`${placed.slot}|${from}`);
+    placed.room = own.room_id;
+    atSlotRoom.set(`${placed.slot}|${own.room_id}`, i);
+  }
+  return { ...result, meetings };
+}
+
+/** What the comparison of the two plans found, stored with the run's stats. */
+export interface ReplanChoice {
+  /** Whether the re-plan (movable meetings free) was taken. */
+  replan: boolean;
+  /** Movable meetings the re-plan moves or drops. */
+  moved: number;
+  /** Requesters served, keeping every meeting and re-planning. */
+  served: { keep: number; replan: number };
+  /** Total score of the active meetings, keeping and re-planning (before the penalty). */
+  score: { keep: number; replan: number };
+  penalty: number;
+}
+
+/**
+ * Keeping every held meeting (plan `keep`) against moving proposed ones (plan `replan`, where the
+ * movable meetings were offered again): the re-plan is taken when it serves more requesting
+ * governments (the fairness rule comes first, as in the optimizer), or as many and its score, less the
+ * penalty for each movable meeting it moves or drops, is higher than keeping them. Pure.
+ */
+export function chooseReplan(snapshot: MatchingSnapshot, fixed: SnapshotMeeting[], movable: SnapshotMeeting[], keep: PlannedSolve, replan: PlannedSolve): ReplanChoice {
+  const penalty = snapshot.marketplace.move_penalty ?? Infinity;
+  const requesterOf = new Map(snapshot.requests.map((r) => [r.id, r.organization_id]));
+  const scoreOf = new Map((replan.built.instance.offers ?? []).map((o) => [pairKey(o.request, o.provider), o.score]));
+  const served = (standing: SnapshotMeeting[], result: MatchingResult | null) => new Set([...standing.map((m) => m.requester_org_id), ...(result?.meetings ?? []).map((m) => requesterOf.get(m.request)!)]).size;
+  // The movable meetings count in `keep` with the score the re-plan gave their offer, so both sides weigh alike.
+  const keepScore = (keep.result?.objective ?? 0) + movable.reduce((sum, m) => sum + (scoreOf.get(pairKey(m.request_id, m.provider_org_id)) ?? 0), 0);
+  const placedBy = new Map((replan.result?.meetings ?? []).map((m) => [pairKey(m.request, m.provider), m]));
+  let moved = 0;
+  for (const m of movable) {
+    const placed = placedBy.get(pairKey(m.request_id, m.provider_org_id));
+    const slot = placed ? replan.built.slotTimes.get(placed.slot) : undefined;
+    if (!placed || !slot || !samePlace(m, { roomId: placed.room, startsAt: slot.startsAt, endsAt: slot.endsAt })) moved++;
+  }
+  const choice = {
+    moved,
+    served: { keep: served([...fixed, ...movable], keep.result), replan: served(fixed, replan.result) },
+    score: { keep: keepScore, replan: replan.result?.objective ?? 0 },
+    penalty: Number.isFinite(penalty) ? penalty : -1,
+  };
+  const better = choice.served.replan !== choice.served.keep ? choice.served.replan > choice.served.keep : choice.score.replan - penalty * moved > choice.score.keep + 1e-9;
+  return { replan: moved > 0 && better, ...choice };
+}
+
+/**
+ * A run's plan from its snapshot: the held meetings kept, solved once; then, when some kept meetings
+ * are movable and the first solve left pairs without a meeting, solved again with those meetings
+ * offered anew, and the better of the two taken (chooseReplan). `solve` is the solver (a thread in a
+ * run). The run and its preview both plan through here, so the preview says what the run does.
+ * `mayMove: false` (the quick re-run after a decline, which nobody reviews first) keeps every held
+ * meeting and only fills what was freed.
+ */
+export async function planRun(snapshot: MatchingSnapshot, solve: (instance: BuiltInstance['instance']) => Promise<MatchingResult>, options: { mayMove: boolean } = { mayMove: true }) {
+  const busy = busyTimes(snapshot);
+  const { kept, released } = splitKeptMeetings(snapshot, busy);
+  const built = instanceOfSnapshot(snapshot, busy, kept);
+  const result = built.instance.offers.length > 0 ? await solve(built.instance) : null;
+  const { fixed, movable } = movableMeetings(snapshot, kept);
+  if (!options.mayMove || movable.length === 0 || !result || result.unscheduled.length === 0) return { built, result, kept, released, choice: null };
+  const builtReplan = instanceOfSnapshot(snapshot, busy, fixed);
+  const replanned: PlannedSolve = { built: builtReplan, result: await solve(builtReplan.instance) };
+  const replan: PlannedSolve = { built: builtReplan, result: keepOwnRooms(replanned, movable) };
+  const choice = chooseReplan(snapshot, fixed, movable, { built, result }, replan);
+  if (!choice.replan) return { built, result, kept, released, choice };
+  return { built: builtReplan, result: replan.result, kept: fixed, released: [...released, ...movable], choice };
 }

@@ -3,7 +3,7 @@ import type { Actor } from '../auth/actor.ts';
 import { requireSecretariat } from './meetings.service.ts';
 import { findMarketplace } from '../marketplaces/marketplaces.service.ts';
 import { loadMatchingSnapshotOf } from './matching-store.repository.ts';
-import { busyTimes, instanceOfSnapshot, planMeetingWrites, splitKeptMeetings } from './matching-plan.ts';
+import { planMeetingWrites, planRun } from './matching-plan.ts';
 import { cancellationReasons } from './meeting-notifications.ts';
 import { solveInWorker } from './solve-in-worker.ts';
 import { canRunMatching } from './meetings.policy.ts';
@@ -31,10 +31,7 @@ export async function previewMatching(ctx: AppContext, actorOrNull: Actor | null
   requireSecretariat(actorOrNull, canRunMatching);
   const marketplace = await findMarketplace(ctx, slug);
   const snapshot = await loadMatchingSnapshotOf(ctx, marketplace.id);
-  const busy = busyTimes(snapshot);
-  const { kept, released } = splitKeptMeetings(snapshot, busy);
-  const built = instanceOfSnapshot(snapshot, busy, kept);
-  const result = built.instance.offers.length > 0 ? await solveInWorker(built.instance, { timeLimitSeconds: ctx.config.MATCHING_RERUN_TIME_LIMIT_SECONDS }) : null;
+  const { built, result, released } = await planRun(snapshot, (instance) => solveInWorker(instance, { timeLimitSeconds: ctx.config.MATCHING_RERUN_TIME_LIMIT_SECONDS }));
   const writes = planMeetingWrites(snapshot, built, result, released, { runId: 'preview', cancelReason: cancellationReasons.noLongerHeld });
 
   const requests = new Map(snapshot.requests.map((r) => [r.id, r]));
@@ -53,7 +50,7 @@ export async function previewMatching(ctx: AppContext, actorOrNull: Actor | null
   });
   return {
     marketplace,
-    kept: kept.length,
+    kept: snapshot.meetings.length - writes.moves.length - writes.cancels.length,
     created: writes.creates.map((c) => named({ id: c.id, request_id: c.requestId, response_id: c.responseId, room_id: c.roomId, starts_at: c.startsAt, published_at: null, status: 'proposed' })),
     moved: writes.moves.map((mv) => {
       const before = meetings.get(mv.id)!;

@@ -23,7 +23,7 @@ import {
   type WrittenMeeting,
 } from './matching-store.repository.ts';
 import { writeRunMeetings } from './meeting-status.ts';
-import { busyTimes, instanceOfSnapshot, planMeetingWrites, splitKeptMeetings } from './matching-plan.ts';
+import { planMeetingWrites, planRun } from './matching-plan.ts';
 import { cancellationReasons, meetingNoticeEmails, notMatchedEmail, requesterSummaryEmail, type MeetingNoticeFacts } from './meeting-notifications.ts';
 import { renderNotMatchedEmail } from './meetings.emails.ts';
 import { BREAK_AFTER, scheduleQuality, type QualityMeeting } from './schedule-quality.ts';
@@ -74,16 +74,13 @@ async function solveAndStore(ctx: AppContext, connection: Parameters<Parameters<
   };
   await setMatchingRunStage({ db: connection }, runId, 'loading');
   const snapshot = await loadMatchingSnapshot(connection, marketplaceId);
-  const busy = busyTimes(snapshot);
-  const { kept, released } = splitKeptMeetings(snapshot, busy);
-  const built = instanceOfSnapshot(snapshot, busy, kept);
   lap('loading');
 
-  let result: MatchingResult | null = null;
-  if (built.instance.offers.length > 0) {
-    await setMatchingRunStage({ db: connection }, runId, 'solving');
-    result = await solveInWorker(built.instance, { timeLimitSeconds: timeLimitOf(ctx, trigger), onProgress: progressWriter(ctx, runId) });
-  }
+  // Solved once with the held meetings kept; again with the proposed ones free when that may help (planRun).
+  await setMatchingRunStage({ db: connection }, runId, 'solving');
+  // The quick re-run after a decline fills what was freed and moves nobody else's meeting unreviewed.
+  const plan = await planRun(snapshot, (instance) => solveInWorker(instance, { timeLimitSeconds: timeLimitOf(ctx, trigger), onProgress: progressWriter(ctx, runId) }), { mayMove: trigger !== 'decline' });
+  const { built, result, released } = plan;
   lap('solving');
 
   const writes = planMeetingWrites(snapshot, built, result, released, { runId, cancelReason: cancellationReasons.noLongerHeld });
@@ -91,7 +88,8 @@ async function solveAndStore(ctx: AppContext, connection: Parameters<Parameters<
   const notMatched = notMatchedEmails(ctx, snapshot);
 
   await setMatchingRunStage({ db: connection }, runId, 'storing', progressOf(result));
-  const changes: RunChanges = { kept: kept.length, created: 0, moved: 0, cancelled: 0, requestsMatched: 0, responsesNotMatched: 0 };
+  // Kept: the meetings that stood before the run and that it neither moves nor cancels.
+  const changes: RunChanges = { kept: snapshot.meetings.length - writes.moves.length - writes.cancels.length, created: 0, moved: 0, cancelled: 0, requestsMatched: 0, responsesNotMatched: 0 };
   await inTransaction(
     ctx,
     async (tx) => {
@@ -145,7 +143,7 @@ async function solveAndStore(ctx: AppContext, connection: Parameters<Parameters<
         method: result?.stats.method ?? 'none',
         objective: result?.objective ?? 0,
         bound: result?.stats.bound ?? null,
-        stats: { ...(result?.stats ?? {}), unscheduled: result?.unscheduled.length ?? 0, timings, quality },
+        stats: { ...(result?.stats ?? {}), unscheduled: result?.unscheduled.length ?? 0, timings, quality, ...(plan.choice ? { replan: plan.choice } : {}) },
         changes,
       });
       await recordAudit(tx, actor ?? 'system', { entity: 'marketplace', entityId: marketplaceId, action: 'matching-run', detail: { runId, trigger, ...changes } });

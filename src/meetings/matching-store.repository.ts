@@ -81,7 +81,7 @@ export async function loadMatchingSnapshot(connection: Kysely<Database>, marketp
       const busy = await db.selectFrom('organization_unavailability').select(['organization_id', 'starts_at', 'ends_at']).where('marketplace_id', '=', marketplaceId).execute();
       const meetings = await db
         .selectFrom('meetings')
-        .select(['id', 'request_id', 'response_id', 'requester_org_id', 'provider_org_id', 'room_id', 'starts_at', 'ends_at', 'status', 'sequence', 'published_at'])
+        .select(['id', 'request_id', 'response_id', 'requester_org_id', 'provider_org_id', 'room_id', 'starts_at', 'ends_at', 'status', 'sequence', 'published_at', 'pinned', 'score'])
         .where('marketplace_id', '=', marketplaceId)
         .where('status', 'in', meetingStatusSets.active)
         .execute();

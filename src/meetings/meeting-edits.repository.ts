@@ -48,7 +48,8 @@ export async function listEndedResponses({ db }: Queryable, marketplaceId: strin
 export async function moveMeetingTo({ db }: Queryable, meetingId: string, place: { roomId: string; startsAt: Date; endsAt: Date }) {
   const moved = await db
     .updateTable('meetings')
-    .set({ room_id: place.roomId, starts_at: place.startsAt, ends_at: place.endsAt, status: 'proposed', requester_answer: 'pending', provider_answer: 'pending', sequence: sql`sequence + 1`, updated_at: sql`now()` })
+    // Placed by hand: pinned, so no run moves it back.
+    .set({ room_id: place.roomId, starts_at: place.startsAt, ends_at: place.endsAt, status: 'proposed', requester_answer: 'pending', provider_answer: 'pending', sequence: sql`sequence + 1`, pinned: true, updated_at: sql`now()` })
     .where('id', '=', meetingId)
     .where('status', 'in', meetingStatusSets.active)
     .returning('id')
@@ -99,6 +100,8 @@ export async function insertHandMeeting(
       score: 0,
       score_parts: JSON.stringify([]),
       status: 'proposed',
+      // Placed by hand: pinned, so no run moves it.
+      pinned: true,
       published_at: m.publish ? sql`now()` : null,
     })
     .execute();
@@ -106,6 +109,11 @@ export async function insertHandMeeting(
     .insertInto('meeting_attendance')
     .values([...new Set([m.response.requester_org_id, m.response.provider_org_id])].map((organization_id) => ({ meeting_id: m.id, organization_id, during: `[${m.place.startsAt.toISOString()},${m.place.endsAt.toISOString()})` })))
     .execute();
+}
+
+/** Pins or unpins a standing meeting (no run moves a pinned one); answers whether it stood. */
+export async function setMeetingPinned({ db }: Queryable, meetingId: string, pinned: boolean) {
+  return db.updateTable('meetings').set({ pinned, updated_at: sql`now()` }).where('id', '=', meetingId).where('status', 'in', meetingStatusSets.active).returning('id').executeTakeFirst();
 }
 
 /** Publishes a marketplace's standing drafts; answers their ids. */

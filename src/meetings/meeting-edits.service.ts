@@ -9,7 +9,7 @@ import { getMarketplace } from '../marketplaces/marketplaces.service.ts';
 import { instantToLocal } from '../shared/time.ts';
 import { forumSlots, marketplaceShape } from './matching-instance.ts';
 import { withMatchingLock } from './matching-store.repository.ts';
-import { insertHandMeeting, latestRunOfMarketplace, listClosedRequests, listEndedResponses, listOfferedResponses, listResponsesWithoutMeeting, listUnavailabilityOfMarketplace, moveMeetingTo } from './meeting-edits.repository.ts';
+import { insertHandMeeting, latestRunOfMarketplace, listClosedRequests, listEndedResponses, listOfferedResponses, listResponsesWithoutMeeting, listUnavailabilityOfMarketplace, moveMeetingTo, setMeetingPinned } from './meeting-edits.repository.ts';
 import { endMeeting, findMeeting, listMeetingsOfMarketplace, type MeetingDetail } from './meetings.repository.ts';
 import { meetingStatusSets } from './meeting-status.ts';
 import { cancellationReasons, queueMeetingEmails } from './meeting-notifications.ts';
@@ -238,6 +238,21 @@ export async function moveMeetingByOrganizer(ctx: AppContext, actorOrNull: Actor
     );
     return findMeeting(ctx, meetingId);
   });
+}
+
+/**
+ * The secretariat pins a meeting (no matching run moves it, whatever the move penalty) or unpins it.
+ * Nothing changes for its parties, so nobody is emailed.
+ */
+export async function pinMeetingByOrganizer(ctx: AppContext, actorOrNull: Actor | null, meetingId: string, pinned: boolean) {
+  const actor = requireEditor(actorOrNull);
+  const meeting = await meetingForEdit(ctx, meetingId);
+  await inTransaction(ctx, async (tx) => {
+    const done = await setMeetingPinned(tx, meetingId, pinned);
+    if (!done) throw conflict('meeting-ended', `This meeting was ${meeting.status}; it cannot be pinned.`);
+    await recordAudit(tx, actor, { entity: 'meeting', entityId: meetingId, action: pinned ? 'pin' : 'unpin', detail: { by: 'secretariat' } });
+  });
+  return findMeeting(ctx, meetingId);
 }
 
 /** The secretariat removes a meeting from the schedule; its parties are told if it was published. */

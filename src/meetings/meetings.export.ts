@@ -31,6 +31,7 @@ export function meetingToJson(m: MeetingDetail, options: { withScore: boolean })
     },
     declineReason: m.decline_reason,
     published: m.published_at !== null,
+    pinned: m.pinned,
     anotherTimeAsked: m.reschedule_requested_by && m.reschedule_requested_at ? { by: m.reschedule_requested_by, note: m.reschedule_note, at: isoInZone(m.reschedule_requested_at, m.time_zone) } : null,
     // The database holds the factor as text; score.ts wrote it from ScoreFactor.
     ...(options.withScore ? { score: m.score, scoreParts: m.score_parts.map((p) => ({ factor: p.factor as ScoreFactor, weight: p.weight, fit: p.fit, points: p.points, explanation: p.explanation })) } : {}),
@@ -77,6 +78,7 @@ export function matchingRunToJson(run: MatchingRunRow, timeZone: string): Matchi
       unscheduled: stats.unscheduled,
       ...(stats.timings !== undefined ? { timings: stats.timings } : {}),
       ...(stats.quality !== undefined ? { quality: stats.quality } : {}),
+      ...(stats.replan !== undefined ? { replan: stats.replan } : {}),
     },
     changes: changes && {
       kept: changes.kept,

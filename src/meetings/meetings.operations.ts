@@ -4,9 +4,9 @@ import { operation, pathParams, recordId } from '../http/operation.ts';
 import { listOf } from '../shared/answer-fields.ts';
 import { publishSchedule } from './publication.service.ts';
 import { previewMatching, type PreviewMeeting } from './matching-preview.service.ts';
-import { moveMeetingByOrganizer, placesForMeeting, removeMeetingByOrganizer } from './meeting-edits.service.ts';
+import { moveMeetingByOrganizer, pinMeetingByOrganizer, placesForMeeting, removeMeetingByOrganizer } from './meeting-edits.service.ts';
 import { isoInZone } from '../shared/time.ts';
-import { previewAnswer, moveBody, placeAnswer, acceptAllAnswer, publishAnswer, anotherTimeBody, calendarFeedAnswer, declineBody, marketplaceSlug, matchingRunAnswer, meetingAnswer, queuedRunAnswer, reportAnswer, unavailabilityAnswer, unavailabilityBody } from './meetings.schemas.ts';
+import { previewAnswer, moveBody, pinBody, placeAnswer, acceptAllAnswer, publishAnswer, anotherTimeBody, calendarFeedAnswer, declineBody, marketplaceSlug, matchingRunAnswer, meetingAnswer, queuedRunAnswer, reportAnswer, unavailabilityAnswer, unavailabilityBody } from './meetings.schemas.ts';
 import { FEED_REMINDER_MINUTES, myCalendarFeed, resetMyCalendarFeed } from './calendar-feed.service.ts';
 import { acceptAllMeetings, answerMeetingAsMember, askForAnotherTime, declareUnavailability, getMeetingFor, listMarketplaceMeetings, listMatchingRuns, listMyMeetings, requestMatchingRun } from './meetings.service.ts';
 import { marketplaceReport, reportToJson } from './report.service.ts';
@@ -252,6 +252,24 @@ export const meetingOperations = [
     answer: meetingAnswer,
     async handler(ctx, { actor, params, body }) {
       const meeting = (await moveMeetingByOrganizer(ctx, actor, params.id, body.place))!;
+      return meetingToJson(meeting, { withScore: true });
+    },
+  }),
+  operation({
+    operationId: 'pinMeeting',
+    method: 'post',
+    path: '/meetings/{id}/pin',
+    tag: 'Matching',
+    summary: 'Pin or unpin a meeting (the secretariat)',
+    description:
+      "A re-run moves a proposed meeting only when that gains more than the marketplace's `movePenalty`; a pinned one it never moves (a meeting moved or added by hand is pinned). Nobody is emailed. 409 for a meeting that ended.",
+    allow: ['organizer'],
+    params: meetingParams,
+    body: pinBody,
+    status: 200,
+    answer: meetingAnswer,
+    async handler(ctx, { actor, params, body }) {
+      const meeting = (await pinMeetingByOrganizer(ctx, actor, params.id, body.pinned))!;
       return meetingToJson(meeting, { withScore: true });
     },
   }),

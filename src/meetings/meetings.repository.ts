@@ -149,6 +149,7 @@ const meetingColumns = [
   'mt.reschedule_note',
   'mt.reschedule_requested_at',
   'mt.published_at',
+  'mt.pinned',
   'ru.locale as requester_locale',
   'ru.time_zone as requester_time_zone',
   'pu.locale as provider_locale',

@@ -64,6 +64,7 @@ export const placeAnswer = z
   .strict()
   .meta({ id: 'FreePlace' });
 
+export const pinBody = z.object({ pinned: z.boolean({ error: 'must be true or false' }).meta({ description: 'true pins the meeting (no run moves it), false lets runs move it again when that gains more than the move penalty' }) }).strict();
 export const moveBody = z.object({ place: z.string({ error: 'is required' }).min(1, 'is required').max(100).meta({ description: 'One of the places that `listMeetingPlaces` answers' }) }).strict();
 
 const previewMeeting = z
@@ -115,6 +116,7 @@ export const meetingAnswer = z
       .meta({ description: 'The person who comes for each side: the author of the request and of the response' }),
     declineReason: z.string().nullable().meta({ description: 'What the party who declined wrote, if anything' }),
     published: z.boolean().meta({ description: 'False while the meeting is a draft that only organizers see (a marketplace that reviews before sending)' }),
+    pinned: z.boolean().meta({ description: 'Pinned by the secretariat, or placed by hand: no matching run moves it' }),
     anotherTimeAsked: z
       .object({ by: z.enum(['requester', 'provider']), note: z.string().nullable(), at: instant })
       .strict()
@@ -171,6 +173,17 @@ export const runStatsAnswer = z
     unscheduled: z.number().int().meta({ description: 'Pairs the matching chose that found no common free slot and room' }),
     timings: z.record(z.string(), z.number()).optional().meta({ description: 'Seconds per stage: loading, solving, writing, emails' }),
     quality: scheduleQualityAnswer.optional(),
+    replan: z
+      .object({
+        replan: z.boolean().meta({ description: 'Whether the run took the re-plan that moves proposed meetings' }),
+        moved: z.number().int().meta({ description: 'Proposed meetings the re-plan moves or drops' }),
+        served: z.object({ keep: z.number().int(), replan: z.number().int() }).strict().meta({ description: 'Requesting governments with a meeting, keeping every meeting and re-planning' }),
+        score: z.object({ keep: z.number(), replan: z.number() }).strict().meta({ description: 'Total score of the meetings, both ways, before the penalty' }),
+        penalty: z.number().meta({ description: "The marketplace's move penalty at the run" }),
+      })
+      .strict()
+      .optional()
+      .meta({ description: 'Present when the run also solved with the proposed meetings free (some were movable and pairs were left without a meeting)' }),
   })
   .strict();
 

@@ -103,6 +103,7 @@ const samples: Record<string, { body?: (f: Fixture) => unknown | Promise<unknown
   declareUnavailability: { body: () => ({ startsAt: '2027-07-10T09:00', endsAt: '2027-07-10T10:00' }) },
   // A free place of the fixture's meeting, as the organizer reads it (every caller sends the same body).
   moveMeeting: { body: async (f) => ({ place: (await api('GET', `/api/v1/meetings/${f.meetingId}/places`, { token: people.organizer.token })).body.items[0].place }) },
+  pinMeeting: { body: () => ({ pinned: true }) },
 };
 
 let env: TestEnvironment;

@@ -768,3 +768,108 @@ describe('the matching run, called directly', () => {
     expect(await env.ctx.db.selectFrom('organization_unavailability').select('id').where('id', '=', rows[0]!.id).execute()).toEqual([]);
   });
 });
+
+describe('re-plans that respect what is agreed: the move penalty and pins', () => {
+  const t = useTestEnvironment({ cast, workers: false });
+
+  /**
+   * One room and two half-hour slots (09:00, 09:30). Bangladesh's request with ILO is matched first
+   * and placed at 09:00 by hand (so pinned); Mexico's request with IOM closes later, and Mexico is
+   * away at 09:30: it can only meet at 09:00, where the room is taken.
+   */
+  async function blockedMarketplace(movePenalty: number | null = 0.5, options: { secondBy?: 'mexico' | 'bangladesh' } = {}) {
+    const { organizer, bangladesh, mexico, ilo, iom } = t.people;
+    // The second request is Mexico's (away at 09:30), or Bangladesh's own with IOM away at 09:30.
+    const secondBy = options.secondBy === 'bangladesh' ? bangladesh : mexico;
+    const away = options.secondBy === 'bangladesh' ? iom : mexico;
+    const n = ++marketplacesMade;
+    const day = DateTime.fromISO('2027-07-10').plus({ days: n }).toISODate()!;
+    const slug = `replan-${n}`;
+    await createTestMarketplace(t.env.ctx, organizer, { slug, name: `Re-plan marketplace ${n}`, rooms: ['Room A'], sideMeetingsFrom: '09:00', sideMeetingsUntil: '10:00', meetingMinutes: 30, forumStartsAt: day, forumEndsAt: day, sessions: [], movePenalty });
+    const marketplaceId = (await t.env.ctx.db.selectFrom('marketplaces').select('id').where('slug', '=', slug).executeTakeFirstOrThrow()).id;
+    const first = await publishedRequest(t.api, bangladesh, organizer, { title: `Replan first (${slug})` }, slug);
+    const second = await publishedRequest(t.api, secondBy, organizer, { title: `Replan second (${slug})` }, slug);
+    expect((await t.api('POST', `/api/v1/requests/${first.id}/responses`, { token: ilo.token, body: sampleResponse })).status).toBe(201);
+    expect((await t.api('POST', `/api/v1/requests/${second.id}/responses`, { token: iom.token, body: sampleResponse })).status).toBe(201);
+    await passDeadline(t.env.ctx, [first.id]);
+    await runMatching(t.env.ctx, marketplaceId, 'organizer');
+    const [meeting] = await meetingsOf(t, slug);
+    // The secretariat puts it at 09:00: placed by hand, it is pinned.
+    const places = await t.api('GET', `/api/v1/meetings/${meeting!.id}/places`, { token: organizer.token });
+    const nine = places.body.items.find((p: { startsAt: string }) => p.startsAt.includes('T09:00'));
+    if (nine) expect((await t.api('POST', `/api/v1/meetings/${meeting!.id}/move`, { token: organizer.token, body: { place: nine.place } })).body.pinned).toBe(true);
+    else expect((await t.api('POST', `/api/v1/meetings/${meeting!.id}/pin`, { token: organizer.token, body: { pinned: true } })).body.pinned).toBe(true);
+    const atNine = (await t.api('GET', `/api/v1/meetings/${meeting!.id}`, { token: organizer.token })).body;
+    expect(atNine.startsAt).toContain('T09:00');
+    expect((await t.api('POST', `/api/v1/marketplaces/${slug}/unavailability`, { token: away.token, body: { startsAt: `${day}T09:30`, endsAt: `${day}T10:00` } })).status).toBe(201);
+    await passDeadline(t.env.ctx, [second.id]);
+    return { slug, marketplaceId, meeting: atNine as MeetingJson & { sequence: number; pinned: boolean }, second };
+  }
+
+  const runStats = async (slug: string) => (await t.api('GET', `/api/v1/marketplaces/${slug}/matching-runs`, { token: t.people.organizer.token })).body.items[0].stats;
+
+  it('a pinned meeting stays; unpinned, a re-run moves the proposed meeting to give another government its meeting, and says why', async () => {
+    const { organizer } = t.people;
+    const { slug, marketplaceId, meeting, second } = await blockedMarketplace();
+    await runMatching(t.env.ctx, marketplaceId, 'organizer');
+    let meetings = await meetingsOf(t, slug);
+    expect(meetings.map((m) => [m.id, m.startsAt.slice(11, 16)])).toEqual([[meeting.id, '09:00']]);
+    expect((await runStats(slug)).replan).toBeUndefined();
+
+    expect((await t.api('POST', `/api/v1/meetings/${meeting.id}/pin`, { token: t.people.mexico.token, body: { pinned: false } })).status).toBe(403);
+    expect((await t.api('POST', `/api/v1/meetings/${meeting.id}/pin`, { token: organizer.token, body: { pinned: 'no' } })).status).toBe(422);
+    // Unpinned on the meeting's page, as the secretariat does it (the form, with its CSRF token).
+    const editPage = `/organizer/meetings/${meeting.id}/edit`;
+    expect((await t.pages.organizer.get(editPage)).html).toContain('Unpin the meeting');
+    const unpinned = await t.pages.organizer.post(`/organizer/meetings/${meeting.id}/pin`, { pinned: 'false' }, { formPage: editPage });
+    expect(unpinned.status).toBe(303);
+    expect((await t.pages.organizer.get(editPage)).html).toContain('Pin the meeting');
+    expect((await t.api('GET', `/api/v1/meetings/${meeting.id}`, { token: organizer.token })).body.pinned).toBe(false);
+    // The preview says what the run will do, and the run does it.
+    const preview = await t.api('GET', `/api/v1/marketplaces/${slug}/matching-runs/preview`, { token: organizer.token });
+    expect(preview.body.moved).toHaveLength(1);
+    expect(preview.body.created).toHaveLength(1);
+    await runMatching(t.env.ctx, marketplaceId, 'organizer');
+    meetings = await meetingsOf(t, slug);
+    const moved = meetings.find((m) => m.id === meeting.id)!;
+    const added = meetings.find((m) => m.request.id === second.id)!;
+    expect(moved.startsAt.slice(11, 16)).toBe('09:30');
+    expect((moved as unknown as { sequence: number }).sequence).toBe(meeting.sequence + 1);
+    expect(added.startsAt.slice(11, 16)).toBe('09:00');
+    expect((await runStats(slug)).replan).toMatchObject({ replan: true, moved: 1, served: { keep: 1, replan: 2 }, penalty: 0.5 });
+  });
+
+  it('for the same government, the re-plan moves the meeting only when its gain in score passes the penalty', async () => {
+    const { organizer } = t.people;
+    for (const [penalty, moves] of [
+      [0.5, true],
+      [100, false],
+    ] as const) {
+      const made = await blockedMarketplace(penalty, { secondBy: 'bangladesh' });
+      await t.api('POST', `/api/v1/meetings/${made.meeting.id}/pin`, { token: organizer.token, body: { pinned: false } });
+      await runMatching(t.env.ctx, made.marketplaceId, 'organizer');
+      const stats = (await runStats(made.slug)).replan;
+      // One government either way: the scores decide. The gain is the second meeting's score, between the two penalties.
+      expect(stats).toMatchObject({ replan: moves, moved: 1, served: { keep: 1, replan: 1 }, penalty });
+      expect(stats.score.replan - stats.score.keep).toBeGreaterThan(0.5);
+      expect(stats.score.replan - stats.score.keep).toBeLessThan(100);
+      const meetings = await meetingsOf(t, made.slug);
+      expect(meetings.find((m) => m.id === made.meeting.id)!.startsAt.slice(11, 16)).toBe(moves ? '09:30' : '09:00');
+      expect(meetings.some((m) => m.request.id === made.second.id)).toBe(moves);
+    }
+  });
+
+  it('a confirmed meeting never moves, and a marketplace without a move penalty moves no proposed one', async () => {
+    const { bangladesh, ilo, organizer } = t.people;
+    const confirmedCase = await blockedMarketplace();
+    await t.api('POST', `/api/v1/meetings/${confirmedCase.meeting.id}/pin`, { token: organizer.token, body: { pinned: false } });
+    for (const party of [bangladesh, ilo]) expect((await t.api('POST', `/api/v1/meetings/${confirmedCase.meeting.id}/accept`, { token: party.token })).status).toBe(200);
+    await runMatching(t.env.ctx, confirmedCase.marketplaceId, 'organizer');
+    expect((await meetingsOf(t, confirmedCase.slug)).map((m) => [m.id, m.status, m.startsAt.slice(11, 16)])).toEqual([[confirmedCase.meeting.id, 'confirmed', '09:00']]);
+
+    const never = await blockedMarketplace(null);
+    await t.api('POST', `/api/v1/meetings/${never.meeting.id}/pin`, { token: organizer.token, body: { pinned: false } });
+    await runMatching(t.env.ctx, never.marketplaceId, 'organizer');
+    expect((await meetingsOf(t, never.slug)).map((m) => [m.id, m.startsAt.slice(11, 16)])).toEqual([[never.meeting.id, '09:00']]);
+  });
+});

@@ -29,7 +29,7 @@ import type { MeetingDetail } from '../../meetings/meetings.repository.ts';
 import { publishSchedule } from '../../meetings/publication.service.ts';
 import { previewMatching } from '../../meetings/matching-preview.service.ts';
 import { BREAK_AFTER, scheduleQuality } from '../../meetings/schedule-quality.ts';
-import { unmetRequests, addMeetingByOrganizer, freePlaces, moveMeetingByOrganizer, placesForMeeting, removeMeetingByOrganizer, responsesWithoutMeeting, type FreePlace } from '../../meetings/meeting-edits.service.ts';
+import { unmetRequests, addMeetingByOrganizer, freePlaces, moveMeetingByOrganizer, pinMeetingByOrganizer, placesForMeeting, removeMeetingByOrganizer, responsesWithoutMeeting, type FreePlace } from '../../meetings/meeting-edits.service.ts';
 import { invalid } from '../../shared/errors.ts';
 import { calendarFeed, FEED_REMINDER_MINUTES, myCalendarFeed, resetMyCalendarFeed } from '../../meetings/calendar-feed.service.ts';
 import { meetingStatusSets } from '../../meetings/meeting-status.ts';
@@ -38,7 +38,7 @@ import { meetingsToCsv, meetingsToIcs } from '../../meetings/meetings.export.ts'
 import { marketplaceReport, reportToCsv } from '../../meetings/report.service.ts';
 import { forumSlots, marketplaceShape } from '../../meetings/matching-instance.ts';
 import { instantToLocal } from '../../shared/time.ts';
-import { anotherTimeBody, declineBody, markBody, moveBody, unavailabilityBody } from '../../meetings/meetings.schemas.ts';
+import { anotherTimeBody, declineBody, markBody, moveBody, pinBody, unavailabilityBody } from '../../meetings/meetings.schemas.ts';
 import { bodyOf, handleForm, str, type FormValues } from '../forms.ts';
 import { outcomesOf, recordOutcome } from '../../outcomes/outcomes.service.ts';
 import { canRecordOutcome } from '../../outcomes/outcomes.policy.ts';
@@ -350,6 +350,17 @@ export function meetingPages(ctx: AppContext): Router {
         res.redirect(303, `/organizer/marketplaces/${moved.marketplace_slug}/timetable?notice=moved`);
       },
       (status, errors, formError) => showEdit(req, res, { values, errors, formError }, status),
+    );
+  });
+  router.post('/organizer/meetings/:id/pin', async (req, res) => {
+    const values = bodyOf(req);
+    await handleForm(
+      res,
+      async () => {
+        const pinned = (await pinMeetingByOrganizer(ctx, req.actor, idParam(req.params.id, 'The meeting'), parseInput(pinBody, { pinned: str(values.pinned) === 'true' ? true : str(values.pinned) === 'false' ? false : str(values.pinned) }).pinned))!;
+        res.redirect(303, `/organizer/meetings/${pinned.id}/edit`);
+      },
+      (status, errors, formError) => showEdit(req, res, { errors, formError }, status),
     );
   });
   router.post('/organizer/meetings/:id/remove', async (req, res) => {

@@ -127,6 +127,7 @@ function marketplaceFormToInput(values: FormValues, agenda: Agenda) {
     ...(values.followupWeeks === undefined ? {} : { followupWeeks: numberOrText(values.followupWeeks) ?? '' }),
     // Empty: no limit.
     ...(values.maxMeetingsPerDay === undefined ? {} : { maxMeetingsPerDay: str(values.maxMeetingsPerDay).trim() === '' ? null : numberOrText(values.maxMeetingsPerDay) }),
+    ...(values.movePenalty === undefined ? {} : { movePenalty: str(values.movePenalty).trim() === '' ? null : numberOrText(values.movePenalty) }),
     ...(values.breakAfter === undefined ? {} : { breakAfter: str(values.breakAfter).trim() === '' ? null : numberOrText(values.breakAfter) }),
     noMeetingWindows: windowRowsOf(values)
       .filter((w) => w.date || w.label)
@@ -199,6 +200,7 @@ function marketplaceToFormValues({ marketplace: m, rooms, sessions }: Marketplac
     lateChangeDays: String(m.late_change_days),
     followupWeeks: String(m.followup_weeks),
     maxMeetingsPerDay: m.max_meetings_per_day === null ? '' : String(m.max_meetings_per_day),
+    movePenalty: m.move_penalty === null ? '' : String(m.move_penalty),
     breakAfter: m.break_after === null ? '' : String(m.break_after),
     // A whole day (00:00 to 23:59) shows as its date alone.
     ...(() => {
@@ -345,6 +347,7 @@ export function organizerPages(ctx: AppContext): Router {
       lateChangeDays: '3',
       followupWeeks: '6',
       breakAfter: '3',
+      movePenalty: '0.5',
       sideMeetingsFrom: '09:00',
       sideMeetingsUntil: '18:00',
     });
