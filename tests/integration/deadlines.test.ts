@@ -1,5 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { useTestEnvironment } from '../helpers/environment.ts';
 import { createPerson, createTestMarketplace, publishedRequest, sampleResponse, type TestPerson, passDeadline, dbNowPlus } from '../helpers/factories.ts';
 import type { AppContext } from '../../src/context.ts';
@@ -266,28 +267,70 @@ describe('closes called directly, without workers', () => {
     expect(ids).toHaveLength(1200);
     await passDeadline(t.env.ctx, ids);
 
-    // Two worker processes, as their processors: A runs the deadline's job, B the helpers it calls.
-    const processA = closeDueRequestsProcessor(t.env.ctx);
-    const processB = closeDueRequestsProcessor(t.env.ctx);
-    const deadlineMs = Date.now() - 1000;
-    const ownRun = processA({ deadlineMs });
-    const queue = t.env.ctx.queues.queue('deadlines');
-    const helperIds = Array.from({ length: CLOSE_HELPERS }, (_, i) => jobId('close-due', deadlineMs, 'help', i + 1, 0));
-    await expect.poll(async () => (await Promise.all(helperIds.map((id) => queue.getJob(id)))).every(Boolean), { timeout: 10_000, interval: 10 }).toBe(true);
-    const helpers = await Promise.all(helperIds.map((id) => queue.getJob(id)));
-    // A helper A takes itself goes back to the queue, 200 ms later, for another process.
-    expect(await processA(helpers[0]!.data)).toEqual({ closed: 0, helper: 'passed on' });
-    const passedOn = await queue.getJob(jobId('close-due', deadlineMs, 'help', 1, 1));
-    expect(passedOn?.data).toEqual({ deadlineMs, helper: 1, hop: 1 });
-    expect(await passedOn!.isDelayed()).toBe(true);
-    const fromB = await Promise.all(helpers.map((job) => processB(job!.data)));
-    const own = await ownRun;
-    // B joined once (its other helpers found it closing and passed them on) and closed batches A did not hold.
-    expect(fromB.filter((r) => r.helper === 'joined')).toHaveLength(1);
-    expect(fromB.filter((r) => r.helper === 'passed on')).toHaveLength(CLOSE_HELPERS - 1);
-    const byB = fromB.reduce((sum, r) => sum + r.closed, 0);
-    expect(byB).toBeGreaterThan(0);
-    expect(own.closed + byB).toBe(1200);
+    // The timing is made, not hoped for, with two transactions of this test's own:
+    // - `held` locks 300 requests, which A's batches skip (SKIP LOCKED) until it commits;
+    // - `blocker` writes the outbox key of one other request's close email, so the batch of A that
+    //   takes that request waits on it: A stays closing until `blocker` rolls back.
+    const held = new pg.Client({ connectionString: t.env.config.DATABASE_URL });
+    const blocker = new pg.Client({ connectionString: t.env.config.DATABASE_URL });
+    await held.connect();
+    await blocker.connect();
+    try {
+      const heldIds = ids.slice(0, 300);
+      const blockedId = ids[600]!;
+      await held.query('BEGIN');
+      await held.query('SELECT id FROM requests WHERE id = ANY($1::uuid[]) FOR UPDATE', [heldIds]);
+      await blocker.query('BEGIN');
+      await blocker.query(
+        `INSERT INTO outbox (id, idempotency_key, template, to_email, subject, text_body, html_body, message_id)
+         VALUES (gen_random_uuid(), $1, 'request-closed', 'blocker@test.example', 'blocker', 'blocker', 'blocker', '<blocker@localhost>')`,
+        [`request-closed:${blockedId}`],
+      );
+
+      // Two worker processes, as their processors: A runs the deadline's job, B the helpers it calls.
+      const processA = closeDueRequestsProcessor(t.env.ctx);
+      const processB = closeDueRequestsProcessor(t.env.ctx);
+      const deadlineMs = Date.now() - 1000;
+      const ownRun = processA({ deadlineMs });
+      const queue = t.env.ctx.queues.queue('deadlines');
+      const helperIds = Array.from({ length: CLOSE_HELPERS }, (_, i) => jobId('close-due', deadlineMs, 'help', i + 1, 0));
+      await expect.poll(async () => (await Promise.all(helperIds.map((id) => queue.getJob(id)))).every(Boolean), { timeout: 10_000, interval: 20 }).toBe(true);
+      const helpers = await Promise.all(helperIds.map((id) => queue.getJob(id)));
+      // A's free closer closes all it can reach: everything but the 300 held and the batch waiting on the
+      // blocked request (its size depends on how A's two closers shared the rows). Then the count stands still.
+      const closedNow = async () => Number((await t.env.ctx.db.selectFrom('requests').select((eb) => eb.fn.countAll<number>().as('n')).where('id', 'in', ids).where('status', '=', 'closed').executeTakeFirstOrThrow()).n);
+      let settled = -1;
+      await expect
+        .poll(
+          async () => {
+            const before = await closedNow();
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+            settled = (await closedNow()) === before ? before : -1;
+            return settled > 0;
+          },
+          { timeout: 30_000, interval: 50 },
+        )
+        .toBe(true);
+      expect(settled).toBeLessThan(900);
+      // A helper A takes itself goes back to the queue, 200 ms later, for another process.
+      expect(await processA(helpers[0]!.data)).toEqual({ closed: 0, helper: 'passed on' });
+      const passedOn = await queue.getJob(jobId('close-due', deadlineMs, 'help', 1, 1));
+      expect(passedOn?.data).toEqual({ deadlineMs, helper: 1, hop: 1 });
+      expect(await passedOn!.isDelayed()).toBe(true);
+      // The held requests are free now, while A still closes: B joins once and closes them.
+      await held.query('COMMIT');
+      const fromB = await Promise.all(helpers.map((job) => processB(job!.data)));
+      expect(fromB.filter((r) => r.helper === 'joined')).toHaveLength(1);
+      expect(fromB.filter((r) => r.helper === 'passed on')).toHaveLength(CLOSE_HELPERS - 1);
+      const byB = fromB.reduce((sum, r) => sum + r.closed, 0);
+      expect(byB).toBeGreaterThan(0);
+      await blocker.query('ROLLBACK');
+      // Each request closed once, by one of the two (300 by B unless A's free closer was still at work).
+      expect((await ownRun).closed + byB).toBe(1200);
+    } finally {
+      await held.end();
+      await blocker.end();
+    }
     const audits = await sql<{ n: number; once: boolean }>`
       SELECT count(*)::int AS n, count(*) = count(DISTINCT entity_id) AS once FROM audit_events WHERE action = 'close' AND entity_id = ANY(${ids}::uuid[])`.execute(t.env.ctx.db);
     expect(audits.rows[0]).toEqual({ n: 1200, once: true });
