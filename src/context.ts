@@ -4,7 +4,7 @@ import { createDatabase, destroyDatabase, type Db } from '../db/database.ts';
 import { JobQueues } from './queue/queues.ts';
 import { createRedis, type RedisClient } from './queue/redis.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { ProcessCache, type ProcessCaches } from './shared/process-cache.ts';
+import { announcementsSent, ProcessCache, type ProcessCaches } from './shared/process-cache.ts';
 import type { EmbeddedPostgres } from './platform/embedded-postgres.ts';
 
 /** What every service needs: configuration, the database, the queues and a logger. */
@@ -38,6 +38,8 @@ export function createContext(config: Config, name: string): AppContext {
 }
 
 export async function closeContext(ctx: AppContext): Promise<void> {
+  // A change committed just before the stop is still announced to the other processes.
+  await announcementsSent(ctx);
   await ctx.queues.close().catch(() => {});
   await ctx.redis?.quit().catch(() => ctx.redis?.disconnect());
   await destroyDatabase(ctx);

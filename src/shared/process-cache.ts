@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import pg from 'pg';
 import type { AppContext } from '../context.ts';
-import { createRedis } from '../queue/redis.ts';
+import { createRedis, redisReady } from '../queue/redis.ts';
 
 /** What the cache may hold in all, counted in characters of its entries' estimated size. */
 const MAX_SIZE = 32 * 1024 * 1024;
@@ -84,8 +84,30 @@ const RELISTEN_DELAY_MS = 1000;
  */
 export function cacheChanged(ctx: AppContext, name: CacheName): void {
   ctx.caches[name].clear();
-  if (ctx.redis) ctx.redis.publish(changesChannel(ctx), name).catch(() => {});
-  else ctx.pool.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, name]).catch(() => {});
+  const redis = ctx.redis;
+  // A client still connecting (a cluster's refreshes its slots first) queues nothing: wait for it, up
+  // to a few seconds, rather than lose the announcement. closeContext waits for these.
+  const sent = redis
+    ? Promise.race([redisReady(redis), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ANNOUNCE_WAIT_MS).unref())]).then(() => redis.publish(changesChannel(ctx), name))
+    : ctx.pool.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, name]);
+  const settled = sent.then(
+    () => {},
+    () => {},
+  );
+  let pending = announcing.get(ctx);
+  if (!pending) announcing.set(ctx, (pending = new Set()));
+  pending.add(settled);
+  void settled.then(() => pending.delete(settled));
+}
+
+/** How long an announcement waits for a connecting client. */
+const ANNOUNCE_WAIT_MS = 5000;
+/** Announcements not yet sent, per process context. */
+const announcing = new WeakMap<AppContext, Set<Promise<void>>>();
+
+/** Waits for this process's announcements still on their way (before its connections close). */
+export async function announcementsSent(ctx: AppContext): Promise<void> {
+  await Promise.all([...(announcing.get(ctx) ?? [])]);
 }
 
 function forget(ctx: AppContext, name: string): void {
