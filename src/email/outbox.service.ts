@@ -51,8 +51,8 @@ export async function sendOutboxEmail(ctx: AppContext, mailer: Transporter, outb
   if (!claimed) return 'skipped';
   const { row, companions } = claimed;
   // Each row's links are sealed for that row; a batch's placeholders are all different, so one map holds them.
-  let links = await unsealLinksOrFail(ctx, row);
-  for (const companion of companions) links = { ...links, ...(await unsealLinksOrFail(ctx, companion)) };
+  const links = await unsealLinksOrFail(ctx, row);
+  for (const companion of companions) Object.assign(links, await unsealLinksOrFail(ctx, companion));
   const ids = [outboxId, ...companions.map((c) => c.id)];
   const content = companions.length > 0 ? composeBatch(row.batch_key!, [row, ...companions]) : { subject: row.subject, text: row.text_body, html: row.html_body, attachments: row.attachments };
   // The links go into the message here, in memory, and nowhere else.

@@ -87,9 +87,8 @@ export function cacheChanged(ctx: AppContext, name: CacheName): void {
   const redis = ctx.redis;
   // A client still connecting (a cluster's refreshes its slots first) queues nothing: wait for it, up
   // to a few seconds, rather than lose the announcement. closeContext waits for these.
-  const sent = redis
-    ? Promise.race([redisReady(redis), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ANNOUNCE_WAIT_MS).unref())]).then(() => redis.publish(changesChannel(ctx), name))
-    : ctx.pool.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, name]);
+  const ready = !redis || redis.status === 'ready' ? Promise.resolve() : Promise.race([redisReady(redis), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ANNOUNCE_WAIT_MS).unref())]);
+  const sent = redis ? ready.then(() => redis.publish(changesChannel(ctx), name)) : ctx.pool.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, name]);
   const settled = sent.then(
     () => {},
     () => {},
