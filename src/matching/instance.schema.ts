@@ -3,8 +3,9 @@
  * `marketplace-matching-result/1` (result), described in docs/instance-format.md, with our
  * backward-compatible extension `rooms[].busy`, and our version 2 (`marketplace-matching/2`, its
  * result `marketplace-matching-result/2`): version 1 plus `rules` (meeting limits per party),
- * per-party overrides of them, and `fixedMeetings` (meetings kept from an earlier run, which count
- * toward the limits and fairness; docs/matching-format.md). A version 1 document may not carry them,
+ * per-party overrides of them, `fixedMeetings` (meetings kept from an earlier run, which count
+ * toward the limits and fairness) and offers that cover several requests of one party in one
+ * meeting of a minimum length (`alsoRequests`, `minMinutes`; docs/matching-format.md). A version 1 document may not carry them,
  * so that it means exactly what it meant before and a tool that knows only version 1 is never
  * handed rules it would silently ignore.
  *
@@ -178,6 +179,14 @@ const offerSchema = z.object(
     score: z
       .number(mustBe('a finite number > 0'))
       .gt(0, { error: 'must be a finite number > 0' }),
+    /**
+     * Version 2: other requests of the same party that this meeting also serves (one meeting of
+     * two organizations covering every request they match on). It takes one of each one's maxMatches.
+     */
+    alsoRequests: z.array(id, mustBe('a list of request ids')).optional(),
+    /** Version 2: the meeting needs a slot at least this many minutes long, and at most `maxMinutes`. */
+    minMinutes: meetingLimit.optional(),
+    maxMinutes: meetingLimit.optional(),
   },
   mustBe('an object'),
 );
@@ -200,12 +209,19 @@ function findDuplicateIds(list: string, items: unknown, issues: Issue[]): Set<st
 
 /** In a version 1 document, an issue for each field that only version 2 has. */
 function findVersion2Fields(
-  instance: { rules?: unknown; fixedMeetings?: unknown; requests?: unknown; providers?: unknown },
+  instance: { rules?: unknown; fixedMeetings?: unknown; requests?: unknown; providers?: unknown; offers?: unknown },
   issues: Issue[],
 ): void {
   const needs = `needs "format": "${INSTANCE_FORMAT_WITH_RULES}"`;
   if (instance.rules !== undefined) issues.push({ path: ['rules'], message: needs });
   if (instance.fixedMeetings !== undefined) issues.push({ path: ['fixedMeetings'], message: needs });
+  if (Array.isArray(instance.offers)) {
+    instance.offers.forEach((offer: unknown, index) => {
+      for (const field of ['alsoRequests', 'minMinutes', 'maxMinutes']) {
+        if ((offer as Record<string, unknown> | null)?.[field] !== undefined) issues.push({ path: ['offers', index, field], message: needs });
+      }
+    });
+  }
   for (const list of ['requests', 'providers'] as const) {
     const items = instance[list];
     if (!Array.isArray(items)) continue;
@@ -242,14 +258,35 @@ export const instanceSchema = z
     const requestIds = findDuplicateIds('requests', instance.requests, issues);
     const providerIds = findDuplicateIds('providers', instance.providers, issues);
     if (instance.format === INSTANCE_FORMAT) findVersion2Fields(instance, issues);
+    const partyOfRequest = new Map<string, string>();
+    if (Array.isArray(instance.requests)) {
+      for (const r of instance.requests as unknown[]) {
+        const { id: requestId, party: requestParty } = (r ?? {}) as { id?: unknown; party?: unknown };
+        if (typeof requestId === 'string' && !partyOfRequest.has(requestId)) partyOfRequest.set(requestId, typeof requestParty === 'string' ? requestParty : requestId);
+      }
+    }
     if (Array.isArray(instance.offers)) {
       instance.offers.forEach((offer: unknown, index) => {
-        const { request, provider } = (offer ?? {}) as { request?: unknown; provider?: unknown };
+        const { request, provider, alsoRequests } = (offer ?? {}) as { request?: unknown; provider?: unknown; alsoRequests?: unknown };
         if (typeof request === 'string' && request !== '' && !requestIds.has(request)) {
           issues.push({ path: ['offers', index, 'request'], message: `unknown request id "${request}"` });
         }
         if (typeof provider === 'string' && provider !== '' && !providerIds.has(provider)) {
           issues.push({ path: ['offers', index, 'provider'], message: `unknown provider id "${provider}"` });
+        }
+        if (Array.isArray(alsoRequests) && typeof request === 'string') {
+          const party = partyOfRequest.get(request);
+          const seen = new Set([request]);
+          alsoRequests.forEach((other: unknown, at) => {
+            if (typeof other !== 'string' || other === '') return;
+            const path = ['offers', index, 'alsoRequests', at];
+            if (!requestIds.has(other)) issues.push({ path, message: `unknown request id "${other}"` });
+            else if (seen.has(other)) issues.push({ path, message: `repeats request "${other}"` });
+            else if (party !== undefined && partyOfRequest.get(other) !== party) {
+              issues.push({ path, message: `request "${other}" is of party "${partyOfRequest.get(other)}", not "${party}" like offers[${index}].request` });
+            }
+            seen.add(other);
+          });
         }
       });
     }
@@ -275,11 +312,11 @@ export const resultSchema = z.object(
     format: z.enum([RESULT_FORMAT, RESULT_FORMAT_WITH_RULES], mustBe(`"${RESULT_FORMAT}" or "${RESULT_FORMAT_WITH_RULES}"`)),
     objective: finiteNumber,
     meetings: z.array(
-      z.object({ request: id, provider: id, slot: id, room: id, score: finiteNumber }, mustBe('an object')),
+      z.object({ request: id, alsoRequests: z.array(id, mustBe('a list')).optional(), provider: id, slot: id, room: id, score: finiteNumber }, mustBe('an object')),
       mustBe('a list'),
     ),
     unscheduled: z.array(
-      z.object({ request: id, provider: id, reason: z.string(mustBe('a string')) }, mustBe('an object')),
+      z.object({ request: id, alsoRequests: z.array(id, mustBe('a list')).optional(), provider: id, reason: z.string(mustBe('a string')) }, mustBe('an object')),
       mustBe('a list'),
     ),
     stats: z.object(

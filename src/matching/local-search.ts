@@ -379,11 +379,15 @@ class ImprovingMoves {
    */
   private tryInsteadOfQuotaHolders(pair: number): boolean {
     const { schedule, problem } = this;
-    const { request, provider, candidateSlots } = problem.pairs[pair]!;
+    const { requests, provider, candidateSlots } = problem.pairs[pair]!;
     const gain = this.score(pair);
     // With fairness, a requester's first meeting may displace meetings of any score.
     const below = servedChange(schedule, pair, NOTHING) > 0 ? Infinity : gain;
-    const requestFull = schedule.requestMeetings[request]! >= problem.requestLimit[request]!;
+    // A pair serving several requests: this move frees one of them (more is the exact model's).
+    const full = requests.filter((r) => schedule.requestMeetings[r]! >= problem.requestLimit[r]!);
+    if (full.length > 1) return false;
+    const request = full[0] ?? requests[0]!;
+    const requestFull = full.length === 1;
     const providerFull = schedule.providerMeetings[provider]! >= problem.providerLimit[provider]!;
     const fromRequest = requestFull ? this.cheapestScheduled(this.requestPairsCheapestFirst[request]!, below) : NONE;
     if (fromRequest.length === 0) return false;
@@ -398,6 +402,7 @@ class ImprovingMoves {
         const served = servedChange(schedule, pair, second !== first ? [first, second] : [first]);
         if (served < 0 || (served === 0 && loss >= gain - EPSILON)) continue;
         // The quotas hold once the dropped meetings are gone (each full side drops one of its own).
+        if (!schedule.hasQuotaWithout(pair, first, second)) continue;
         const s = candidateSlots.find((slot) => schedule.fitsInSlotWithout(pair, slot, first, second));
         if (s === undefined) continue;
         schedule.remove(first);

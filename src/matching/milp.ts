@@ -43,7 +43,7 @@
  */
 import type { Highs } from 'highs';
 import { solvePacking, type PackingOptions, type PackingRow } from './highs.ts';
-import { NO_LIMIT, type MatchingProblem } from './problem.ts';
+import { NO_LIMIT, pairHasAnyQuota, type MatchingProblem } from './problem.ts';
 import { Schedule } from './schedule.ts';
 
 export interface ExactModel {
@@ -64,11 +64,7 @@ export interface ExactModel {
 function schedulablePairs(problem: MatchingProblem): number[] {
   if (problem.roomCount === 0) return [];
   return problem.pairs.flatMap((pair, i) =>
-    pair.candidateSlots.length > 0 &&
-    problem.requestLimit[pair.request]! > 0 &&
-    problem.providerLimit[pair.provider]! > 0
-      ? [i]
-      : [],
+    pair.candidateSlots.length > 0 && pairHasAnyQuota(problem, pair) ? [i] : [],
   );
 }
 
@@ -76,9 +72,7 @@ function schedulablePairs(problem: MatchingProblem): number[] {
 export function countExactVariables(problem: MatchingProblem): number {
   if (problem.roomCount === 0) return 0;
   let count = 0;
-  for (const { request, provider, candidateSlots } of problem.pairs) {
-    if (problem.requestLimit[request]! > 0 && problem.providerLimit[provider]! > 0) count += candidateSlots.length;
-  }
+  for (const pair of problem.pairs) if (pairHasAnyQuota(problem, pair)) count += pair.candidateSlots.length;
   return count;
 }
 

@@ -22,7 +22,11 @@
  *   rooms there is one group per component, all rooms, as before. Slots that overlap no other
  *   slot have a single group, the rooms free for them, so there the rule is just "at most
  *   `roomsFreeInSlot[s]` meetings".
- * - Repeated offers for one pair are one pair scored with the highest score.
+ * - Repeated offers for one pair are one pair scored with the highest score. A pair is a request, the
+ *   other requests the meeting also serves (`alsoRequests`, version 2, in any order) and a provider;
+ *   an offer covering two requests and one covering only the first are two pairs. A pair's meeting
+ *   may not overlap the busy intervals of any request it serves, and takes a slot at least as long
+ *   as the longest `minMinutes` of its offers and at most as long as their shortest `maxMinutes`.
  * - Meeting limits (version 2, `rules`, docs/matching-format.md), per party: at most
  *   `maxMeetingsPerDay` meetings whose slots start on one day (the calendar date in
  *   `rules.timeZone`, else the date the slot's start is written with), and no more than
@@ -41,8 +45,21 @@ import { INSTANCE_FORMAT_WITH_RULES, parseInstant, type Instance } from './insta
 import { instantToLocal } from '../shared/time.ts';
 
 export interface Pair {
-  /** Index into instance.requests. */
+  /** Index into instance.requests: the offer's `request`. */
   request: number;
+  /**
+   * Every request the meeting serves: `request`, then the offer's `alsoRequests` (version 2, all of
+   * one party). Each gives up one of its maxMatches to the meeting.
+   */
+  requests: readonly number[];
+  /**
+   * The shortest and longest slot (minutes) the meeting may take: the longest `minMinutes` and the
+   * shortest `maxMinutes` of its offers (0 and Infinity when none says).
+   */
+  minMinutes: number;
+  maxMinutes: number;
+  /** Whether both sides have a common free slot of any length (the reason given when none is of the right length). */
+  freeAtSomeLength: boolean;
   /** Index into instance.providers. */
   provider: number;
   score: number;
@@ -144,7 +161,7 @@ export interface MatchingProblem {
   requestLimit: readonly number[];
   providerLimit: readonly number[];
   pairs: readonly Pair[];
-  /** Pair indices of each request / provider. */
+  /** Pair indices of each request (every pair that serves it) / provider. */
   pairsOfRequest: readonly (readonly number[])[];
   pairsOfProvider: readonly (readonly number[])[];
 }
@@ -224,16 +241,24 @@ export function compileProblem(instance: Instance): MatchingProblem {
   instance.requests.forEach((r, i) => maskOf(r.busy, requestParty[i]!, requestMasks, i * words));
   const providerMasks = new Uint32Array(instance.providers.length * words);
   instance.providers.forEach((p, i) => maskOf(p.busy, providerParty[i]!, providerMasks, i * words));
-  const slotLists = new Map<number | string, { common: number[]; candidates: number[] }>();
+  const slotLists = new Map<number | string, { common: number[]; candidates: number[]; freeAtSomeLength: boolean }>();
   const common = new Uint32Array(words);
-  const slotListsOf = (request: number, provider: number) => {
-    for (let w = 0; w < words; w++) common[w] = requestMasks[request * words + w]! & providerMasks[provider * words + w]!;
-    const key: number | string = words === 1 ? common[0]! : common.join(',');
+  const slotListsOf = (requests: readonly number[], provider: number, minMinutes: number, maxMinutes: number) => {
+    for (let w = 0; w < words; w++) {
+      let word = providerMasks[provider * words + w]!;
+      for (const request of requests) word &= requestMasks[request * words + w]!;
+      common[w] = word;
+    }
+    const masks: number | string = words === 1 ? common[0]! : common.join(',');
+    const key = minMinutes > 0 || maxMinutes < Infinity ? `${masks}/${minMinutes}/${maxMinutes}` : masks;
     let lists = slotLists.get(key);
     if (!lists) {
       const free: number[] = [];
-      for (let s = 0; s < slots.length; s++) if (common[s >>> 5]! & (1 << (s & 31))) free.push(s);
-      lists = { common: free, candidates: free.filter((s) => roomsFreeInSlot[s]! > 0) };
+      for (let s = 0; s < slots.length; s++) {
+        const length = slots[s]!.end - slots[s]!.start;
+        if (common[s >>> 5]! & (1 << (s & 31)) && length >= minMinutes * 60_000 && length <= maxMinutes * 60_000) free.push(s);
+      }
+      lists = { common: free, candidates: free.filter((s) => roomsFreeInSlot[s]! > 0), freeAtSomeLength: free.length > 0 || common.some((word) => word !== 0) };
       slotLists.set(key, lists);
     }
     return lists;
@@ -242,28 +267,39 @@ export function compileProblem(instance: Instance): MatchingProblem {
   const requestIndex = new Map(instance.requests.map((r, i) => [r.id, i]));
   const providerIndex = new Map(instance.providers.map((p, i) => [p.id, i]));
   const providerCount = instance.providers.length;
-  const pairByKey = new Map<number, Pair>();
+  // Repeated offers merge first (highest score, longest minimum), then each pair gets its slots.
+  const merged = new Map<number | string, { requests: number[]; provider: number; score: number; minMinutes: number; maxMinutes: number }>();
   for (const offer of instance.offers) {
     const request = requestIndex.get(offer.request)!;
     const provider = providerIndex.get(offer.provider)!;
-    const key = request * providerCount + provider;
-    const known = pairByKey.get(key);
+    const others = (offer.alsoRequests ?? []).map((id) => requestIndex.get(id)!).sort((a, b) => a - b);
+    const key = others.length === 0 ? request * providerCount + provider : `${request}+${others.join('+')}|${provider}`;
+    const minMinutes = offer.minMinutes ?? 0;
+    const maxMinutes = offer.maxMinutes ?? Infinity;
+    const known = merged.get(key);
     if (known) {
       known.score = Math.max(known.score, offer.score);
-      continue;
+      known.minMinutes = Math.max(known.minMinutes, minMinutes);
+      known.maxMinutes = Math.min(known.maxMinutes, maxMinutes);
+    } else {
+      merged.set(key, { requests: [request, ...others], provider, score: offer.score, minMinutes, maxMinutes });
     }
+  }
+  const pairByKey = new Map<number | string, Pair>();
+  for (const [key, { requests, provider, score, minMinutes, maxMinutes }] of merged) {
+    const request = requests[0]!;
     const rp = requestParty[request]!;
     const pp = providerParty[provider]!;
     const parties = rp === pp ? [rp] : [rp, pp];
-    const { common: commonFreeSlots, candidates: candidateSlots } = slotListsOf(request, provider);
-    pairByKey.set(key, { request, provider, score: offer.score, parties, commonFreeSlots, candidateSlots });
+    const { common: commonFreeSlots, candidates: candidateSlots, freeAtSomeLength } = slotListsOf(requests, provider, minMinutes, maxMinutes);
+    pairByKey.set(key, { request, requests, minMinutes, maxMinutes, freeAtSomeLength, provider, score, parties, commonFreeSlots, candidateSlots });
   }
 
   const pairs = [...pairByKey.values()];
   const pairsOfRequest: number[][] = instance.requests.map(() => []);
   const pairsOfProvider: number[][] = instance.providers.map(() => []);
   pairs.forEach((pair, i) => {
-    pairsOfRequest[pair.request]!.push(i);
+    for (const request of pair.requests) pairsOfRequest[request]!.push(i);
     pairsOfProvider[pair.provider]!.push(i);
   });
 
@@ -367,6 +403,11 @@ function meetingLimits(
   };
 }
 
+/** Whether every request the pair serves and its provider have any quota at all (maxMatches, capacity > 0). */
+export function pairHasAnyQuota(problem: MatchingProblem, pair: Pair): boolean {
+  return pair.requests.every((r) => problem.requestLimit[r]! > 0) && problem.providerLimit[pair.provider]! > 0;
+}
+
 /**
  * The most requesting parties any schedule can serve, as far as each alone goes: those served by a
  * fixed meeting, and those with a pair that could meet at all (a candidate slot, quota on both
@@ -375,9 +416,9 @@ function meetingLimits(
 export function servableRequesters(problem: MatchingProblem): number {
   const servable = new Set<number>();
   problem.servedBefore.forEach((served, party) => served && servable.add(party));
-  for (const { request, provider, candidateSlots } of problem.pairs) {
-    if (candidateSlots.length > 0 && problem.requestLimit[request]! > 0 && problem.providerLimit[provider]! > 0 && problem.roomCount > 0) {
-      servable.add(problem.requestParty[request]!);
+  for (const pair of problem.pairs) {
+    if (pair.candidateSlots.length > 0 && pairHasAnyQuota(problem, pair) && problem.roomCount > 0) {
+      servable.add(problem.requestParty[pair.request]!);
     }
   }
   return servable.size;

@@ -15,6 +15,7 @@ import { DAILY_CAP_REACHED, LIMIT_OK, sumScores, type Schedule } from './schedul
 
 export const UNSCHEDULED_REASONS = {
   noCommonFreeSlot: 'no common free slot',
+  noLongSlot: 'no common free slot of the length it needs',
   requestFull: 'request already has maxMatches meetings',
   providerFull: 'provider already at capacity',
   noRoom: 'no room free at any common free slot',
@@ -42,9 +43,10 @@ export function assignRooms(schedule: Schedule): Meeting[] {
     const room = problem.roomGroups[schedule.groupOfPair[pair]!]?.rooms.find((r) => roomFreeFrom[r]! <= start);
     if (room === undefined) throw new Error(`no room left for slot ${id}; the schedule breaks the room constraint`);
     roomFreeFrom[room] = end;
-    const { request, provider, score } = problem.pairs[pair]!;
+    const { request, requests, provider, score } = problem.pairs[pair]!;
     return {
       request: instance.requests[request]!.id,
+      ...alsoRequestsOf(problem, requests),
       provider: instance.providers[provider]!.id,
       slot: id,
       room: instance.rooms[room]!.id,
@@ -53,12 +55,17 @@ export function assignRooms(schedule: Schedule): Meeting[] {
   });
 }
 
+/** `alsoRequests` of a result row: the other requests a pair serves, present only when there are some. */
+function alsoRequestsOf(problem: Schedule['problem'], requests: readonly number[]): { alsoRequests?: string[] } {
+  return requests.length > 1 ? { alsoRequests: requests.slice(1).map((r) => problem.instance.requests[r]!.id) } : {};
+}
+
 function reasonUnscheduled(schedule: Schedule, pair: number): string {
   const { problem } = schedule;
-  const { request, provider, commonFreeSlots, candidateSlots, parties } = problem.pairs[pair]!;
-  if (commonFreeSlots.length === 0) return UNSCHEDULED_REASONS.noCommonFreeSlot;
+  const { requests, freeAtSomeLength, provider, commonFreeSlots, candidateSlots, parties } = problem.pairs[pair]!;
+  if (commonFreeSlots.length === 0) return freeAtSomeLength ? UNSCHEDULED_REASONS.noLongSlot : UNSCHEDULED_REASONS.noCommonFreeSlot;
   if (candidateSlots.length === 0) return UNSCHEDULED_REASONS.noRoom; // every room busy at every common free slot
-  if (schedule.requestMeetings[request]! >= problem.requestLimit[request]!) return UNSCHEDULED_REASONS.requestFull;
+  if (requests.some((request) => schedule.requestMeetings[request]! >= problem.requestLimit[request]!)) return UNSCHEDULED_REASONS.requestFull;
   if (schedule.providerMeetings[provider]! >= problem.providerLimit[provider]!) return UNSCHEDULED_REASONS.providerFull;
   // The candidate slots pass through the checks in order; the reason is the check that none passes.
   const partiesFree = candidateSlots.filter((s) => parties.every((party) => schedule.isPartyAvailable(party, s)));
@@ -81,6 +88,7 @@ export function buildResult(
     .sort((a, b) => problem.pairs[b]!.score - problem.pairs[a]!.score || a - b)
     .map((pair) => ({
       request: problem.instance.requests[problem.pairs[pair]!.request]!.id,
+      ...alsoRequestsOf(problem, problem.pairs[pair]!.requests),
       provider: problem.instance.providers[problem.pairs[pair]!.provider]!.id,
       reason: reasonUnscheduled(schedule, pair),
     }));

@@ -125,13 +125,26 @@ export class Schedule {
     return this.slotOfPair[pair] !== UNSCHEDULED;
   }
 
-  /** Whether the request and the provider of `pair` can take one more meeting. */
+  /** Whether every request the pair serves and its provider can take one more meeting. */
   hasQuota(pair: number): boolean {
-    const { request, provider } = this.problem.pairs[pair]!;
-    return (
-      this.requestMeetings[request]! < this.problem.requestLimit[request]! &&
-      this.providerMeetings[provider]! < this.problem.providerLimit[provider]!
-    );
+    const { requests, provider } = this.problem.pairs[pair]!;
+    for (const request of requests) if (this.requestMeetings[request]! >= this.problem.requestLimit[request]!) return false;
+    return this.providerMeetings[provider]! < this.problem.providerLimit[provider]!;
+  }
+
+  /** What `hasQuota(pair)` would answer once the scheduled pairs `without` and `alsoWithout` were removed. */
+  hasQuotaWithout(pair: number, without: number, alsoWithout = without): boolean {
+    const { pairs, requestLimit, providerLimit } = this.problem;
+    const gone = alsoWithout !== without ? [pairs[without]!, pairs[alsoWithout]!] : [pairs[without]!];
+    const { requests, provider } = pairs[pair]!;
+    for (const request of requests) {
+      let meetings = this.requestMeetings[request]!;
+      for (const other of gone) if (other.requests.includes(request)) meetings--;
+      if (meetings >= requestLimit[request]!) return false;
+    }
+    let meetings = this.providerMeetings[provider]!;
+    for (const other of gone) if (other.provider === provider) meetings--;
+    return meetings < providerLimit[provider]!;
   }
 
   /** Whether the party has no meeting overlapping slot s (busy time is already out of candidates). */
@@ -290,7 +303,7 @@ export class Schedule {
     if (g < 0) throw new Error(`no room left in slot ${problem.slots[s]!.id} for pair ${pair}`);
     this.slotOfPair[pair] = s;
     this.groupOfPair[pair] = g;
-    this.requestMeetings[p.request]!++;
+    for (const request of p.requests) this.requestMeetings[request]!++;
     this.providerMeetings[p.provider]!++;
     const slotCount = problem.slots.length;
     for (const party of p.parties) {
@@ -318,7 +331,7 @@ export class Schedule {
     const s = this.slotOfPair[pair]!;
     if (s === UNSCHEDULED) throw new Error(`pair ${pair} is not scheduled`);
     this.slotOfPair[pair] = UNSCHEDULED;
-    this.requestMeetings[p.request]!--;
+    for (const request of p.requests) this.requestMeetings[request]!--;
     this.providerMeetings[p.provider]!--;
     const slotCount = problem.slots.length;
     for (const party of p.parties) {

@@ -4,6 +4,9 @@
  *
  * - `matchIgnoringTime`: the best set of pairs within maxMatches and capacity alone. These are the
  *   pairs "the matching would choose"; those of them without a meeting are reported as unscheduled.
+ *   (With pairs that serve several requests, `alsoRequests`, it is no longer a network: it is then
+ *   solved with 0/1 columns. The relaxation below stays a linear program, whose optimum is still a
+ *   bound, only a looser one.)
  * - `matchWithTimeBudgets`: the same, but only pairs with a common free slot, and no party or the whole
  *   event given more meetings than it has non-overlapping free slots (for the event: summed over
  *   the rooms, each counting only the slots it is free for). Its optimum
@@ -18,7 +21,7 @@
  */
 import type { Highs } from 'highs';
 import { solvePacking, type PackingRow } from './highs.ts';
-import { maxDisjointSlots, NO_LIMIT, type MatchingProblem } from './problem.ts';
+import { maxDisjointSlots, NO_LIMIT, pairHasAnyQuota, type MatchingProblem } from './problem.ts';
 
 /** Columns: the pairs both of whose sides can take a meeting and that `keep` accepts, in pair order. */
 interface Columns {
@@ -32,7 +35,7 @@ function columnsFor(problem: MatchingProblem, keep: (pair: number) => boolean): 
   const columnOfPair = new Int32Array(problem.pairs.length).fill(-1);
   const pairOfColumn: number[] = [];
   problem.pairs.forEach((pair, i) => {
-    if (problem.requestLimit[pair.request]! > 0 && problem.providerLimit[pair.provider]! > 0 && keep(i)) {
+    if (pairHasAnyQuota(problem, pair) && keep(i)) {
       columnOfPair[i] = pairOfColumn.length;
       pairOfColumn.push(i);
     }
@@ -66,7 +69,9 @@ export function matchIgnoringTime(highs: Highs, problem: MatchingProblem): Set<n
       ...limitRows(columns, problem.pairsOfRequest, problem.requestLimit),
       ...limitRows(columns, problem.pairsOfProvider, problem.providerLimit),
     ],
-    binary: false,
+    // A pair serving several requests (`alsoRequests`) sits in several request rows: no longer a
+    // network, so its LP vertex may be fractional; then the 0/1 answer is asked for.
+    binary: problem.pairs.some((pair) => pair.requests.length > 1),
   });
   if (!outcome.values) throw new Error('the time-free matching LP found no solution');
   return new Set(columns.pairOfColumn.filter((_, column) => outcome.values![column]! > 0.5));

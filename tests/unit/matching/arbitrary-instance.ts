@@ -2,7 +2,8 @@
  * fast-check arbitrary of small instances that exercise every rule: overlapping slots of mixed
  * lengths, shared parties on both sides, busy intervals, zero quotas, no rooms, repeated offers,
  * and (with `roomBusy`) rooms busy at random times, `busy` left out when a room is free; with
- * `rules`, version 2 instances with random meeting limits, per-party overrides and fixed meetings.
+ * `rules`, version 2 instances with random meeting limits, per-party overrides, fixed meetings, and
+ * offers that serve a second request of their party (`alsoRequests`) or need a slot of some length.
  */
 import fc from 'fast-check';
 import type { InstanceLike } from './feasibility-checker.ts';
@@ -111,6 +112,9 @@ export function smallInstanceArb(limits: {
           request: fc.nat(),
           provider: fc.nat(),
           score: fc.double({ min: 0.001, max: 1, noNaN: true }),
+          // Version 2: another request of the same party served by the same meeting, a length range.
+          also: limits.rules ? fc.constantFrom(-1, -1, 0, 1, 2) : fc.constant(-1),
+          minutes: limits.rules ? fc.constantFrom<[number?, number?]>([], [], [], [30], [45], [undefined, 30], [30, 45]) : fc.constant<[number?, number?]>([]),
         }),
         { minLength: 1, maxLength: limits.maxOffers },
       ),
@@ -137,11 +141,20 @@ export function smallInstanceArb(limits: {
         ...(p.party ? { party: p.party } : {}),
         ...defined(p.limits),
       })),
-      offers: offerPicks.map((o) => ({
-        request: `r${o.request % requests.length}`,
-        provider: `p${o.provider % providers.length}`,
-        score: o.score,
-      })),
+      offers: offerPicks.map((o) => {
+        const request = o.request % requests.length;
+        const other = o.also < 0 ? -1 : (request + 1 + o.also) % requests.length;
+        const partyOf = (i: number) => requests[i]!.party ?? `r${i}`;
+        const [minMinutes, maxMinutes] = o.minutes;
+        return {
+          request: `r${request}`,
+          ...(other >= 0 && other !== request && partyOf(other) === partyOf(request) ? { alsoRequests: [`r${other}`] } : {}),
+          provider: `p${o.provider % providers.length}`,
+          score: o.score,
+          ...(minMinutes !== undefined ? { minMinutes } : {}),
+          ...(maxMinutes !== undefined ? { maxMinutes } : {}),
+        };
+      }),
     }));
 }
 

@@ -49,8 +49,42 @@ export interface InstanceLike {
   rooms: { id: string; busy?: [string, string][] }[];
   requests: ({ id: string; maxMatches: number; busy?: [string, string][]; party?: string } & PartyLimits)[];
   providers: ({ id: string; capacity: number; busy?: [string, string][]; party?: string } & PartyLimits)[];
-  offers: { request: string; provider: string; score: number }[];
+  offers: { request: string; provider: string; score: number; alsoRequests?: string[]; minMinutes?: number; maxMinutes?: number }[];
   fixedMeetings?: FixedMeetingLike[];
+}
+
+/**
+ * A pair: its request, the other requests its meeting serves (`alsoRequests`, version 2, in any
+ * order) and its provider. Offers of one pair are one, with the highest score, the longest
+ * `minMinutes` and the shortest `maxMinutes`.
+ */
+function pairKeyOf(o: { request: string; provider: string; alsoRequests?: string[] }): string {
+  return [o.request, [...(o.alsoRequests ?? [])].sort().join('+'), o.provider].join('\u0000');
+}
+
+interface PairLike {
+  key: string;
+  requests: string[];
+  provider: string;
+  score: number;
+  minMs: number;
+  maxMs: number;
+}
+
+function pairsOf(instance: InstanceLike): Map<string, PairLike> {
+  const pairs = new Map<string, PairLike>();
+  for (const o of instance.offers) {
+    const key = pairKeyOf(o);
+    const known = pairs.get(key);
+    const minMs = (o.minMinutes ?? 0) * 60_000;
+    const maxMs = (o.maxMinutes ?? Infinity) * 60_000;
+    if (known) {
+      known.score = Math.max(known.score, o.score);
+      known.minMs = Math.max(known.minMs, minMs);
+      known.maxMs = Math.min(known.maxMs, maxMs);
+    } else pairs.set(key, { key, requests: [o.request, ...(o.alsoRequests ?? [])], provider: o.provider, score: o.score, minMs, maxMs });
+  }
+  return pairs;
 }
 
 const WITH_RULES = 'marketplace-matching/2';
@@ -130,8 +164,8 @@ export function findLimitViolations(instance: InstanceLike, meetings: readonly L
 export interface ResultLike {
   format: string;
   objective: number;
-  meetings: { request: string; provider: string; slot: string; room: string; score: number }[];
-  unscheduled: { request: string; provider: string; reason: string }[];
+  meetings: { request: string; alsoRequests?: string[]; provider: string; slot: string; room: string; score: number }[];
+  unscheduled: { request: string; alsoRequests?: string[]; provider: string; reason: string }[];
 }
 
 const overlap = (a: Interval, b: Interval) => a[0] < b[1] && b[0] < a[1];
@@ -147,12 +181,7 @@ export function findViolations(instance: InstanceLike, result: ResultLike): stri
   const rooms = new Map(instance.rooms.map((r) => [r.id, r]));
   const requests = new Map(instance.requests.map((r) => [r.id, r]));
   const providers = new Map(instance.providers.map((p) => [p.id, p]));
-  const bestScore = new Map<string, number>();
-  for (const o of instance.offers) {
-    const key = `${o.request}\u0000${o.provider}`;
-    bestScore.set(key, Math.max(bestScore.get(key) ?? 0, o.score));
-  }
-
+  const pairs = pairsOf(instance);
   const pairsSeen = new Set<string>();
   const perRequest = new Map<string, number>();
   const perProvider = new Map<string, number>();
@@ -169,15 +198,25 @@ export function findViolations(instance: InstanceLike, result: ResultLike): stri
       problems.push(`${where}: unknown id`);
       continue;
     }
-    const key = `${m.request}\u0000${m.provider}`;
-    const score = bestScore.get(key);
-    if (score === undefined) problems.push(`${where}: not an offer`);
-    else if (score !== m.score) problems.push(`${where}: score ${m.score} but the offer says ${score}`);
+    const key = pairKeyOf(m);
+    const pair = pairs.get(key);
+    if (pair === undefined) problems.push(`${where}: not an offer`);
+    else {
+      if (pair.score !== m.score) problems.push(`${where}: score ${m.score} but the offer says ${pair.score}`);
+      if (time[1] - time[0] < pair.minMs || time[1] - time[0] > pair.maxMs) problems.push(`${where}: slot of ${(time[1] - time[0]) / 60_000} minutes`);
+    }
     if (pairsSeen.has(key)) problems.push(`${where}: pair meets twice`);
     pairsSeen.add(key);
-    perRequest.set(m.request, (perRequest.get(m.request) ?? 0) + 1);
+    const served = [m.request, ...(m.alsoRequests ?? [])].map((id) => requests.get(id));
+    for (const r of served) {
+      if (!r) {
+        problems.push(`${where}: unknown id`);
+        continue;
+      }
+      perRequest.set(r.id, (perRequest.get(r.id) ?? 0) + 1);
+      for (const busy of r.busy ?? []) if (overlap(interval(busy), time)) problems.push(`${where}: request busy${r.id === m.request ? '' : ` (${r.id})`}`);
+    }
     perProvider.set(m.provider, (perProvider.get(m.provider) ?? 0) + 1);
-    for (const busy of request.busy ?? []) if (overlap(interval(busy), time)) problems.push(`${where}: request busy`);
     for (const busy of provider.busy ?? []) if (overlap(interval(busy), time)) problems.push(`${where}: provider busy`);
     for (const party of new Set([request.party ?? request.id, provider.party ?? provider.id])) {
       for (const f of instance.fixedMeetings ?? []) {
@@ -203,8 +242,8 @@ export function findViolations(instance: InstanceLike, result: ResultLike): stri
     problems.push(`objective ${result.objective} but meetings sum to ${total}`);
   }
   for (const u of result.unscheduled) {
-    const key = `${u.request}\u0000${u.provider}`;
-    if (!bestScore.has(key)) problems.push(`unscheduled ${u.request}/${u.provider}: not an offer`);
+    const key = pairKeyOf(u);
+    if (!pairs.has(key)) problems.push(`unscheduled ${u.request}/${u.provider}: not an offer`);
     if (pairsSeen.has(key)) problems.push(`unscheduled ${u.request}/${u.provider}: has a meeting`);
   }
   return problems;
@@ -225,11 +264,14 @@ export function bruteForceOptimum(instance: InstanceLike): number {
  */
 export function bruteForceBest(instance: InstanceLike): { served: number; score: number } {
   const fairness = instance.format === WITH_RULES && instance.rules?.fairness === true;
-  const pairs = [...new Map(instance.offers.map((o) => [`${o.request}\u0000${o.provider}`, o])).keys()].map((key) => {
-    const [request, provider] = key.split('\u0000') as [string, string];
-    const score = Math.max(...instance.offers.filter((o) => o.request === request && o.provider === provider).map((o) => o.score));
-    return { request: instance.requests.find((r) => r.id === request)!, provider: instance.providers.find((p) => p.id === provider)!, score };
-  });
+  const pairs = [...pairsOf(instance).values()].map((p) => ({
+    request: instance.requests.find((r) => r.id === p.requests[0])!,
+    served: p.requests.map((id) => instance.requests.find((r) => r.id === id)!),
+    provider: instance.providers.find((q) => q.id === p.provider)!,
+    score: p.score,
+    minMs: p.minMs,
+    maxMs: p.maxMs,
+  }));
   const slots = instance.slots.map((s) => interval([s.start, s.end]));
   const partyOf = (entry: { id: string; party?: string }) => entry.party ?? entry.id;
   let best = 0;
@@ -238,7 +280,8 @@ export function bruteForceBest(instance: InstanceLike): { served: number; score:
   const feasible = (): boolean => {
     const chosen = pairs.flatMap((p, i) => (choice[i]! >= 0 ? [{ ...p, time: slots[choice[i]!]! }] : []));
     for (const c of chosen) {
-      if ([...(c.request.busy ?? []), ...(c.provider.busy ?? [])].some((b) => overlap(interval(b), c.time))) return false;
+      if (c.time[1] - c.time[0] < c.minMs || c.time[1] - c.time[0] > c.maxMs) return false;
+      if ([...c.served.flatMap((r) => r.busy ?? []), ...(c.provider.busy ?? [])].some((b) => overlap(interval(b), c.time))) return false;
       const parties = [partyOf(c.request), partyOf(c.provider)];
       const fixed = (instance.fixedMeetings ?? []).filter((f) => parties.includes(f.requester) || parties.includes(f.provider));
       if (fixed.some((f) => overlap(interval([f.start, f.end]), c.time))) return false;
@@ -248,7 +291,9 @@ export function bruteForceBest(instance: InstanceLike): { served: number; score:
       for (const c of chosen) n.set(pick(c), (n.get(pick(c)) ?? 0) + 1);
       return n;
     };
-    for (const [id, n] of count((c) => c.request.id)) if (n > instance.requests.find((r) => r.id === id)!.maxMatches) return false;
+    const perRequest = new Map<string, number>();
+    for (const c of chosen) for (const r of c.served) perRequest.set(r.id, (perRequest.get(r.id) ?? 0) + 1);
+    for (const [id, n] of perRequest) if (n > instance.requests.find((r) => r.id === id)!.maxMatches) return false;
     for (const [id, n] of count((c) => c.provider.id)) if (n > instance.providers.find((p) => p.id === id)!.capacity) return false;
     for (let a = 0; a < chosen.length; a++) {
       for (let b = a + 1; b < chosen.length; b++) {

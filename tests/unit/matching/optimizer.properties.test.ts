@@ -311,7 +311,7 @@ describe('with meeting limits and fairness (marketplace-matching/2: daily caps, 
   }, 120_000);
 
   it('unscheduled pairs carry a known reason, the limits among them', async () => {
-    const reasons = [...reasonsOfVersion1, 'daily cap reached', 'no break'];
+    const reasons = [...reasonsOfVersion1, 'daily cap reached', 'no break', 'no common free slot of the length it needs'];
     await fc.assert(
       fc.asyncProperty(withRules({ maxSlots: 6, maxRequests: 5, maxProviders: 3, maxOffers: 12 }), async (json) => {
         const result = await solveMatching(validated(json));
