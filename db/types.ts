@@ -350,6 +350,13 @@ export interface MeetingOutcomesTable {
   updated_at: Generated<Date>;
 }
 
+/** The requests (and their responses) a meeting serves besides its own request_id / response_id. */
+export interface MeetingTopicsTable {
+  meeting_id: string;
+  request_id: string;
+  response_id: string;
+}
+
 export interface MeetingAttendanceTable {
   meeting_id: string;
   organization_id: string;
@@ -410,6 +417,7 @@ export interface Database {
   matching_runs: MatchingRunsTable;
   meetings: MeetingsTable;
   meeting_attendance: MeetingAttendanceTable;
+  meeting_topics: MeetingTopicsTable;
 }
 
 export type Organization = Selectable<OrganizationsTable>;

@@ -14,8 +14,13 @@ import { scoreResponse } from '../matching/score.ts';
  *   organization; one meeting per organization at a time, in either role.
  * - Busy: each organization's agenda commitments (a role in a session) and declared unavailability,
  *   on every request of that organization and on its provider entry.
- * - Meetings that still hold are kept: their pair leaves the offers, the request's maxMatches and the
- *   provider's capacity shrink by one, and their time is busy for both organizations and the room.
+ * - Meetings that still hold are kept: their pair leaves the offers, the request's maxMatches (of each
+ *   request a joint meeting serves) and the provider's capacity shrink by one, and their time is busy
+ *   for both organizations and the room.
+ * - One meeting per pair of organizations: when a provider answered several requests of one
+ *   government, it is offered one meeting about all of them that still have a meeting to give (the
+ *   format's `alsoRequests`), scored as their sum, in a slot of one meeting length per request (up to
+ *   MAX_JOINT_SPAN; such long slots are added, and the other offers keep to one length).
  * - The instance's rules (version 2): fairness (every requesting organization that can meet gets a
  *   meeting before scores count), and the marketplace's limits (meetings per organization per day, a
  *   free slot after `breakAfter` in a row), by the organization (its party) in the marketplace's zone.
@@ -86,6 +91,18 @@ export interface ResponseInput {
  */
 export const MUST_MEET_PRIORITY = 1;
 
+/** A request a meeting serves, and the response of its provider to it. */
+export interface Topic {
+  requestId: string;
+  responseId: string;
+}
+
+/**
+ * One meeting per pair of organizations: a government and a provider that match on several requests
+ * meet once about all of them, in a slot of one meeting length per request, up to this many.
+ */
+export const MAX_JOINT_SPAN = 3;
+
 export interface Interval {
   organizationId: string;
   startsAt: Date;
@@ -95,6 +112,8 @@ export interface Interval {
 export interface KeptMeeting {
   responseId: string;
   requestId: string;
+  /** The other requests the meeting serves (one meeting per pair of organizations), with their responses. */
+  alsoFor?: Topic[];
   requesterOrgId: string;
   providerOrgId: string;
   roomId: string;
@@ -113,12 +132,21 @@ export interface InstanceInput {
   sessionCodesByOrganization: Map<string, string[]>;
   capacityByOrganization: Map<string, number>;
   kept: KeptMeeting[];
+  /**
+   * Pairs of organizations (`requesterOrg|providerOrg`) offered one meeting per request instead of
+   * one joint meeting: the run's second solve, when a joint meeting found no place (planRun).
+   */
+  separately?: ReadonlySet<string>;
 }
 
 export interface BuiltInstance {
   instance: Instance;
-  /** The response behind each (request, provider) pair of the instance. */
+  /** The response behind each (request, provider) pair of the instance: for a joint offer, its first request's. */
   responseByPair: Map<string, ResponseInput>;
+  /** For a pair that serves several requests (`alsoRequests`), the others, with their responses. */
+  alsoByPair: Map<string, Topic[]>;
+  /** For each joint offer (by pairKey), its pair of organizations (`requesterOrg|providerOrg`). */
+  jointOrganizations: Map<string, string>;
   /**
    * A response's score and its parts with their explanations, computed again when asked for: a run
    * asks only for the meetings it creates, and keeping the parts of every offer (tens of thousands
@@ -155,8 +183,22 @@ export function forumSlots(m: MarketplaceShape): Array<{ id: string; startsAt: D
   return slots;
 }
 
+/**
+ * Slots of `span` meeting lengths: every run of that many base slots back to back (a day's end or a
+ * time with no side meetings breaks a run). Ids: the first slot's, then `+span`.
+ */
+export function longSlots(base: Array<{ id: string; startsAt: Date; endsAt: Date }>, span: number): Array<{ id: string; startsAt: Date; endsAt: Date }> {
+  const long: Array<{ id: string; startsAt: Date; endsAt: Date }> = [];
+  for (let i = 0; i + span <= base.length; i++) {
+    let touching = true;
+    for (let k = i + 1; k < i + span; k++) if (base[k]!.startsAt.getTime() !== base[k - 1]!.endsAt.getTime()) touching = false;
+    if (touching) long.push({ id: `${base[i]!.id}+${span}`, startsAt: base[i]!.startsAt, endsAt: base[i + span - 1]!.endsAt });
+  }
+  return long;
+}
+
 export function buildMatchingInstance(input: InstanceInput): BuiltInstance {
-  const slots = forumSlots(input.marketplace);
+  const baseSlots = forumSlots(input.marketplace);
   const busyByOrg = new Map<string, Array<[string, string]>>();
   const addBusy = (org: string, start: Date, end: Date) => {
     const list = busyByOrg.get(org) ?? [];
@@ -169,6 +211,11 @@ export function buildMatchingInstance(input: InstanceInput): BuiltInstance {
   const keptPerProvider = new Map<string, number>();
   const keptResponses = new Set<string>();
   for (const k of input.kept) {
+    // A joint meeting takes one of the maxMatches of every request it serves.
+    for (const t of k.alsoFor ?? []) {
+      keptPerRequest.set(t.requestId, (keptPerRequest.get(t.requestId) ?? 0) + 1);
+      keptResponses.add(t.responseId);
+    }
     addBusy(k.requesterOrgId, k.startsAt, k.endsAt);
     addBusy(k.providerOrgId, k.startsAt, k.endsAt);
     const times = roomBusy.get(k.roomId);
@@ -189,18 +236,57 @@ export function buildMatchingInstance(input: InstanceInput): BuiltInstance {
       { sessionCodes: input.marketplace.sessionCodes },
     );
   const responseByPair = new Map<string, ResponseInput>();
+  const alsoByPair = new Map<string, Topic[]>();
+  const jointOrganizations = new Map<string, string>();
   const offers: Instance['offers'] = [];
   const providerOrgs = new Set<string>();
+  // One meeting per pair of organizations: a government's requests that one provider answered meet
+  // that provider once, about all of them (those with a meeting left to give), in a longer slot.
+  const byOrganizations = new Map<string, Array<{ request: RequestInput; response: ResponseInput; score: number }>>();
   for (const response of input.responses) {
     const request = requestById.get(response.requestId);
     if (!request) continue;
     if (keptResponses.has(response.id)) continue;
     // "Not this one": the requester excluded it.
     if (response.mark === 'exclude') continue;
-    responseByPair.set(pairKey(request.id, response.organizationId), response);
-    offers.push({ request: request.id, provider: response.organizationId, score: score(request, response).score + (response.mark === 'must' ? MUST_MEET_PRIORITY : 0) });
+    const offerScore = score(request, response).score + (response.mark === 'must' ? MUST_MEET_PRIORITY : 0);
+    const key = `${request.organizationId}|${response.organizationId}`;
+    const group = byOrganizations.get(key);
+    if (group) group.push({ request, response, score: offerScore });
+    else byOrganizations.set(key, [{ request, response, score: offerScore }]);
     providerOrgs.add(response.organizationId);
   }
+  const remaining = (r: RequestInput) => r.maxMatches - (keptPerRequest.get(r.id) ?? 0);
+  const { meetingMinutes } = input.marketplace;
+  let longestSpan = 1;
+  for (const [organizations, group] of byOrganizations) {
+    // The requests with a meeting left, in a stable order (the first is the meeting's own request, run after run).
+    const open = group.filter((g) => remaining(g.request) > 0).sort((a, b) => (a.request.id < b.request.id ? -1 : 1));
+    const joint = open.length > 1 && !input.separately?.has(organizations) ? open : [];
+    for (const g of group) {
+      if (joint.includes(g) && g !== joint[0]) continue;
+      const key = pairKey(g.request.id, g.response.organizationId);
+      responseByPair.set(key, g.response);
+      if (g === joint[0]) {
+        const span = Math.min(joint.length, MAX_JOINT_SPAN);
+        longestSpan = Math.max(longestSpan, span);
+        alsoByPair.set(key, joint.slice(1).map((o) => ({ requestId: o.request.id, responseId: o.response.id })));
+        jointOrganizations.set(key, organizations);
+        offers.push({
+          request: g.request.id,
+          alsoRequests: joint.slice(1).map((o) => o.request.id),
+          provider: g.response.organizationId,
+          score: joint.reduce((sum, o) => sum + o.score, 0),
+          minMinutes: span * meetingMinutes,
+          maxMinutes: span * meetingMinutes,
+        });
+      } else offers.push({ request: g.request.id, provider: g.response.organizationId, score: g.score });
+    }
+  }
+  // Long slots only when a joint meeting needs them; then a one-request meeting keeps to one length.
+  const slots = [...baseSlots];
+  for (let span = 2; span <= longestSpan; span++) slots.push(...longSlots(baseSlots, span));
+  if (longestSpan > 1) for (const offer of offers) if (!offer.alsoRequests) offer.maxMinutes = meetingMinutes;
   const explainScore = (responseId: string) => {
     const response = responseById.get(responseId)!;
     return score(requestById.get(response.requestId)!, response);
@@ -230,5 +316,5 @@ export function buildMatchingInstance(input: InstanceInput): BuiltInstance {
     })),
     offers,
   } as Instance;
-  return { instance, responseByPair, explainScore, slotTimes: new Map(slots.map((s) => [s.id, { startsAt: s.startsAt, endsAt: s.endsAt }])) };
+  return { instance, responseByPair, alsoByPair, jointOrganizations, explainScore, slotTimes: new Map(slots.map((s) => [s.id, { startsAt: s.startsAt, endsAt: s.endsAt }])) };
 }

@@ -57,7 +57,7 @@ export function splitKeptMeetings(snapshot: MatchingSnapshot, busy: Interval[]):
 }
 
 /** The optimizer's instance of a snapshot, with the meetings that still hold kept. */
-export function instanceOfSnapshot(snapshot: MatchingSnapshot, busy: Interval[], kept: SnapshotMeeting[]): BuiltInstance {
+export function instanceOfSnapshot(snapshot: MatchingSnapshot, busy: Interval[], kept: SnapshotMeeting[], separately?: ReadonlySet<string>): BuiltInstance {
   const m = snapshot.marketplace;
   const sessionCodesByOrganization = new Map<string, string[]>();
   for (const s of snapshot.sessions) {
@@ -88,8 +88,9 @@ export function instanceOfSnapshot(snapshot: MatchingSnapshot, busy: Interval[],
     sessionCodesByOrganization,
     // A provider's capacity, from its responses (the only organizations the instance gives a capacity).
     capacityByOrganization: new Map(snapshot.responses.map((s) => [s.organization_id, s.meeting_capacity])),
+    ...(separately ? { separately } : {}),
     kept: kept.map(
-      (k): KeptMeeting => ({ responseId: k.response_id, requestId: k.request_id, requesterOrgId: k.requester_org_id, providerOrgId: k.provider_org_id, roomId: k.room_id, startsAt: k.starts_at, endsAt: k.ends_at }),
+      (k): KeptMeeting => ({ responseId: k.response_id, requestId: k.request_id, alsoFor: k.alsoFor, requesterOrgId: k.requester_org_id, providerOrgId: k.provider_org_id, roomId: k.room_id, startsAt: k.starts_at, endsAt: k.ends_at }),
     ),
   });
 }
@@ -109,20 +110,25 @@ export function planMeetingWrites(
   const writes: MeetingWrites = { runId: run.runId, marketplaceId: snapshot.marketplace.id, creates: [], moves: [], cancels: [], cancelReason: run.cancelReason, publish };
   const placedResponses = new Set<string>();
   for (const placed of result?.meetings ?? []) {
-    const response = built.responseByPair.get(pairKey(placed.request, placed.provider))!;
+    const key = pairKey(placed.request, placed.provider);
+    const response = built.responseByPair.get(key)!;
+    const alsoFor = built.alsoByPair.get(key) ?? [];
     const slot = built.slotTimes.get(placed.slot)!;
     placedResponses.add(response.id);
     const previous = releasedByResponse.get(response.id);
     if (previous) {
+      // A meeting that now serves other requests than before is a change too: its topics are rewritten.
+      const topicsChanged = !sameTopics(previous, alsoFor);
       // A movable meeting the re-plan left where it was stays as it is: no write, no email.
-      if (samePlace(previous, { roomId: placed.room, startsAt: slot.startsAt, endsAt: slot.endsAt })) continue;
-      writes.moves.push({ id: previous.id, roomId: placed.room, startsAt: slot.startsAt, endsAt: slot.endsAt });
+      if (!topicsChanged && samePlace(previous, { roomId: placed.room, startsAt: slot.startsAt, endsAt: slot.endsAt })) continue;
+      writes.moves.push({ id: previous.id, roomId: placed.room, startsAt: slot.startsAt, endsAt: slot.endsAt, ...(topicsChanged ? { alsoFor } : {}) });
     } else {
       const scored = built.explainScore(response.id);
       writes.creates.push({
         id: randomUUID(),
         requestId: placed.request,
         responseId: response.id,
+        ...(alsoFor.length > 0 ? { alsoFor } : {}),
         requesterOrgId: requestOrganization.get(placed.request)!,
         providerOrgId: placed.provider,
         roomId: placed.room,
@@ -137,6 +143,13 @@ export function planMeetingWrites(
   return writes;
 }
 
+/** Whether a standing meeting serves exactly these other requests (by their responses). */
+function sameTopics(meeting: SnapshotMeeting, alsoFor: readonly { responseId: string }[]): boolean {
+  if (meeting.alsoFor.length !== alsoFor.length) return false;
+  const before = new Set(meeting.alsoFor.map((t) => t.responseId));
+  return alsoFor.every((t) => before.has(t.responseId));
+}
+
 /**
  * The meetings a re-run keeps, split: those it may move (proposed, not pinned, in a marketplace with a
  * move penalty) and those it never moves (confirmed by both parties, pinned by the secretariat or
@@ -148,6 +161,28 @@ export function movableMeetings(snapshot: MatchingSnapshot, kept: SnapshotMeetin
   const movable: SnapshotMeeting[] = [];
   for (const m of kept) (m.status === 'proposed' && !m.pinned ? movable : fixed).push(m);
   return { fixed, movable };
+}
+
+/**
+ * One meeting per pair of organizations, where it fits: solved with joint offers first; when some
+ * joint meeting found no place (its hour taken, or its requests better served by others), solved
+ * again with those pairs offered one meeting per request, and that answer taken when it serves as
+ * many governments and scores at least as much (the first answer is a schedule of the second
+ * instance too, so it nearly always does).
+ */
+async function solveJointFirst(snapshot: MatchingSnapshot, make: (separately?: ReadonlySet<string>) => BuiltInstance, solve: (instance: BuiltInstance['instance']) => Promise<MatchingResult>): Promise<PlannedSolve> {
+  const built = make();
+  const result = built.instance.offers.length > 0 ? await solve(built.instance) : null;
+  if (!result || built.jointOrganizations.size === 0) return { built, result };
+  const placed = new Set(result.meetings.map((m) => pairKey(m.request, m.provider)));
+  const separately = new Set([...built.jointOrganizations].filter(([key]) => !placed.has(key)).map(([, organizations]) => organizations));
+  if (separately.size === 0) return { built, result };
+  const again = make(separately);
+  const second = await solve(again.instance);
+  const requesterOf = new Map(snapshot.requests.map((r) => [r.id, r.organization_id]));
+  const served = (r: MatchingResult) => new Set(r.meetings.map((m) => requesterOf.get(m.request))).size;
+  const better = served(second) !== served(result) ? served(second) > served(result) : second.objective >= result.objective - 1e-9;
+  return better ? { built: again, result: second } : { built, result };
 }
 
 /** A solve and what it was given. */
@@ -244,12 +279,11 @@ export function chooseReplan(snapshot: MatchingSnapshot, fixed: SnapshotMeeting[
 export async function planRun(snapshot: MatchingSnapshot, solve: (instance: BuiltInstance['instance']) => Promise<MatchingResult>, options: { mayMove: boolean } = { mayMove: true }) {
   const busy = busyTimes(snapshot);
   const { kept, released } = splitKeptMeetings(snapshot, busy);
-  const built = instanceOfSnapshot(snapshot, busy, kept);
-  const result = built.instance.offers.length > 0 ? await solve(built.instance) : null;
+  const { built, result } = await solveJointFirst(snapshot, (separately) => instanceOfSnapshot(snapshot, busy, kept, separately), solve);
   const { fixed, movable } = movableMeetings(snapshot, kept);
   if (!options.mayMove || movable.length === 0 || !result || result.unscheduled.length === 0) return { built, result, kept, released, choice: null };
-  const builtReplan = instanceOfSnapshot(snapshot, busy, fixed);
-  const replanned: PlannedSolve = { built: builtReplan, result: await solve(builtReplan.instance) };
+  const replanned = await solveJointFirst(snapshot, (separately) => instanceOfSnapshot(snapshot, busy, fixed, separately), solve);
+  const builtReplan = replanned.built;
   const replan: PlannedSolve = { built: builtReplan, result: keepOwnRooms(replanned, movable) };
   const choice = chooseReplan(snapshot, fixed, movable, { built, result }, replan);
   if (!choice.replan) return { built, result, kept, released, choice };

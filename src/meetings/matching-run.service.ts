@@ -109,7 +109,7 @@ async function solveAndStore(ctx: AppContext, connection: Parameters<Parameters<
       const requestOfMeeting = meetingRequests(snapshot, writes);
       for (const w of written) {
         changes[w.kind === 'created' ? 'created' : w.kind === 'moved' ? 'moved' : 'cancelled']++;
-        changedRequests.add(requestOfMeeting.get(w.id)!);
+        for (const requestId of requestOfMeeting.get(w.id)!) changedRequests.add(requestId);
       }
       // A courteous note to those not matched, once: not to a response whose meeting a re-run cancelled (its cancellation said it).
       const notMatchedIds: string[] = [];
@@ -194,9 +194,11 @@ function progressWriter(ctx: AppContext, runId: string) {
   };
 }
 
-function meetingRequests(snapshot: MatchingSnapshot, writes: MeetingWrites): Map<string, string> {
-  const map = new Map(snapshot.meetings.map((m) => [m.id, m.request_id]));
-  for (const c of writes.creates) map.set(c.id, c.requestId);
+/** The requests each meeting of the run serves (a joint meeting's all, before and after a move that changes them). */
+function meetingRequests(snapshot: MatchingSnapshot, writes: MeetingWrites): Map<string, string[]> {
+  const map = new Map(snapshot.meetings.map((m) => [m.id, [m.request_id, ...m.alsoFor.map((t) => t.requestId)]]));
+  for (const c of writes.creates) map.set(c.id, [c.requestId, ...(c.alsoFor ?? []).map((t) => t.requestId)]);
+  for (const m of writes.moves) if (m.alsoFor) map.set(m.id, [...new Set([...(map.get(m.id) ?? []), ...m.alsoFor.map((t) => t.requestId)])]);
   return map;
 }
 
@@ -229,9 +231,11 @@ function meetingEmailsOf(ctx: AppContext, snapshot: MatchingSnapshot, writes: Me
   const meetings = new Map(snapshot.meetings.map((m) => [m.id, m]));
   const creates = new Map(writes.creates.map((c) => [c.id, c]));
   const moves = new Map(writes.moves.map((m) => [m.id, m]));
-  const facts = (m: { id: string; request_id: string; response_id: string; room_id: string; starts_at: Date; ends_at: Date }, sequence: number): MeetingNoticeFacts => {
+  const facts = (m: { id: string; request_id: string; response_id: string; room_id: string; starts_at: Date; ends_at: Date; alsoFor: Array<{ requestId: string }> }, sequence: number): MeetingNoticeFacts => {
     const request = requests.get(m.request_id)!;
     const response = responses.get(m.response_id);
+    // A joint meeting is about every request it serves.
+    const requestTitle = [request.title, ...m.alsoFor.map((t) => requests.get(t.requestId)?.title ?? '')].filter(Boolean).join('; ');
     return {
       id: m.id,
       sequence,
@@ -241,7 +245,7 @@ function meetingEmailsOf(ctx: AppContext, snapshot: MatchingSnapshot, writes: Me
       providerAnswer: 'pending',
       startsAt: m.starts_at,
       endsAt: m.ends_at,
-      requestTitle: request.title,
+      requestTitle,
       requesterName: request.organization_name,
       providerName: response?.organization_name ?? '',
       offerSummary: response?.summary ?? '',
@@ -260,12 +264,12 @@ function meetingEmailsOf(ctx: AppContext, snapshot: MatchingSnapshot, writes: Me
     if (!writes.publish && !published.has(w.id)) return [];
     if (w.kind === 'created') {
       const c = creates.get(w.id)!;
-      return meetingNoticeEmails(ctx, facts({ id: c.id, request_id: c.requestId, response_id: c.responseId, room_id: c.roomId, starts_at: c.startsAt, ends_at: c.endsAt }, w.sequence), 'new');
+      return meetingNoticeEmails(ctx, facts({ id: c.id, request_id: c.requestId, response_id: c.responseId, room_id: c.roomId, starts_at: c.startsAt, ends_at: c.endsAt, alsoFor: c.alsoFor ?? [] }, w.sequence), 'new');
     }
     const before = meetings.get(w.id)!;
     if (w.kind === 'moved') {
       const to = moves.get(w.id)!;
-      return meetingNoticeEmails(ctx, facts({ ...before, room_id: to.roomId, starts_at: to.startsAt, ends_at: to.endsAt }, w.sequence), 'moved');
+      return meetingNoticeEmails(ctx, facts({ ...before, room_id: to.roomId, starts_at: to.startsAt, ends_at: to.endsAt, alsoFor: to.alsoFor ?? before.alsoFor }, w.sequence), 'moved');
     }
     return meetingNoticeEmails(ctx, facts(before, w.sequence), 'cancelled', writes.cancelReason);
   };

@@ -85,6 +85,20 @@ export async function loadMatchingSnapshot(connection: Kysely<Database>, marketp
         .where('marketplace_id', '=', marketplaceId)
         .where('status', 'in', meetingStatusSets.active)
         .execute();
+      // The other requests each joint meeting serves (one meeting per pair of organizations).
+      const topics = await db
+        .selectFrom('meeting_topics as t')
+        .innerJoin('meetings as m', 'm.id', 't.meeting_id')
+        .select(['t.meeting_id', 't.request_id', 't.response_id'])
+        .where('m.marketplace_id', '=', marketplaceId)
+        .where('m.status', 'in', meetingStatusSets.active)
+        .execute();
+      const alsoOf = new Map<string, Array<{ requestId: string; responseId: string }>>();
+      for (const t of topics) {
+        const list = alsoOf.get(t.meeting_id);
+        if (list) list.push({ requestId: t.request_id, responseId: t.response_id });
+        else alsoOf.set(t.meeting_id, [{ requestId: t.request_id, responseId: t.response_id }]);
+      }
       // Offers not to schedule again: a party declined their meeting, or the secretariat removed it.
       const declined = await listEndedResponses({ db }, marketplaceId, cancellationReasons.removedBySecretariat);
       // The people the run may write to: the requesters and the responders of this marketplace.
@@ -106,7 +120,7 @@ export async function loadMatchingSnapshot(connection: Kysely<Database>, marketp
           ]),
         )
         .execute();
-      return { marketplace, rooms, sessions, requests, responses, busy, meetings, declinedResponses: new Set(declined.map((d) => d.response_id)), users: new Map(users.map((u) => [u.id, u])) };
+      return { marketplace, rooms, sessions, requests, responses, busy, meetings: meetings.map((m) => ({ ...m, alsoFor: alsoOf.get(m.id) ?? [] })), declinedResponses: new Set(declined.map((d) => d.response_id)), users: new Map(users.map((u) => [u.id, u])) };
     });
 }
 
@@ -122,8 +136,9 @@ export type SnapshotMeeting = MatchingSnapshot['meetings'][number];
 export interface MeetingWrites {
   runId: string;
   marketplaceId: string;
-  creates: Array<{ id: string; requestId: string; responseId: string; requesterOrgId: string; providerOrgId: string; roomId: string; startsAt: Date; endsAt: Date; score: number; scoreParts: unknown }>;
-  moves: Array<{ id: string; roomId: string; startsAt: Date; endsAt: Date }>;
+  creates: Array<{ id: string; requestId: string; responseId: string; alsoFor?: Array<{ requestId: string; responseId: string }>; requesterOrgId: string; providerOrgId: string; roomId: string; startsAt: Date; endsAt: Date; score: number; scoreParts: unknown }>;
+  /** A move with `alsoFor` also changes the other requests the meeting serves. */
+  moves: Array<{ id: string; roomId: string; startsAt: Date; endsAt: Date; alsoFor?: Array<{ requestId: string; responseId: string }> }>;
   cancels: Array<{ id: string }>;
   cancelReason: string;
   /** New meetings are shown to their parties at once (published), or are a draft for the organizers. */
@@ -161,6 +176,7 @@ export async function writeMeetings({ db }: Queryable, w: MeetingWrites, actor: 
   const cancelFrom = sql.join(meetingTransitions.cancel.from);
   const moveFrom = sql.join(meetingTransitions.move.from);
   const c = w.creates;
+  const topicRows = c.flatMap((m) => (m.alsoFor ?? []).map((t) => ({ meetingId: m.id, ...t })));
   const result = await sql<WrittenMeeting>`
     WITH moves AS (
       SELECT * FROM unnest(${w.moves.map((m) => m.id)}::uuid[], ${w.moves.map((m) => m.roomId)}::uuid[], ${instants(w.moves.map((m) => m.startsAt))}::timestamptz[], ${instants(w.moves.map((m) => m.endsAt))}::timestamptz[])
@@ -196,6 +212,11 @@ export async function writeMeetings({ db }: Queryable, w: MeetingWrites, actor: 
       JOIN responses s ON s.id = v.response_id AND s.status IN (${sql.join(responseStatusSets.offered)})
       WHERE NOT EXISTS (SELECT 1 FROM meetings d WHERE d.response_id = v.response_id AND (d.status = 'declined' OR d.ended_reason = ${cancellationReasons.removedBySecretariat}))
       RETURNING id, requester_org_id, provider_org_id, starts_at, ends_at
+    ), topics_new AS (
+      INSERT INTO meeting_topics (meeting_id, request_id, response_id)
+      SELECT t.meeting_id, t.request_id, t.response_id
+      FROM unnest(${topicRows.map((t) => t.meetingId)}::uuid[], ${topicRows.map((t) => t.requestId)}::uuid[], ${topicRows.map((t) => t.responseId)}::uuid[]) AS t(meeting_id, request_id, response_id)
+      JOIN created n ON n.id = t.meeting_id
     ), attendance_new AS (
       INSERT INTO meeting_attendance (meeting_id, organization_id, during)
       SELECT DISTINCT n.id, o.organization_id, tstzrange(n.starts_at, n.ends_at)
@@ -216,7 +237,17 @@ export async function writeMeetings({ db }: Queryable, w: MeetingWrites, actor: 
     SELECT 'moved' AS kind, id, sequence FROM moved
     UNION ALL SELECT 'cancelled', id, sequence FROM cancelled
     UNION ALL SELECT 'created', id, 0 FROM created`.execute(db);
+  await rewriteTopics({ db }, w.moves.filter((m) => m.alsoFor), new Set(result.rows.filter((r) => r.kind === 'moved').map((r) => r.id)));
   return result.rows;
+}
+
+/** The other requests of moved meetings that now serve another set: two statements, whatever the number. */
+async function rewriteTopics({ db }: Queryable, moves: MeetingWrites['moves'], written: Set<string>): Promise<void> {
+  const changed = moves.filter((m) => written.has(m.id));
+  if (changed.length === 0) return;
+  await db.deleteFrom('meeting_topics').where('meeting_id', 'in', changed.map((m) => m.id)).execute();
+  const rows = changed.flatMap((m) => m.alsoFor!.map((t) => ({ meeting_id: m.id, request_id: t.requestId, response_id: t.responseId })));
+  if (rows.length > 0) await db.insertInto('meeting_topics').values(rows).execute();
 }
 
 export interface StatusChange {
@@ -237,7 +268,10 @@ export async function writeMatchOutcomes({ db }: Queryable, marketplaceId: strin
   const requestMatch = requestTransitions.match;
   const result = await sql<StatusChange>`
     WITH active AS (
-      SELECT DISTINCT response_id, request_id FROM meetings WHERE marketplace_id = ${marketplaceId} AND status IN (${sql.join(meetingStatusSets.active)})
+      SELECT response_id, request_id FROM meetings WHERE marketplace_id = ${marketplaceId} AND status IN (${sql.join(meetingStatusSets.active)})
+      UNION
+      SELECT t.response_id, t.request_id FROM meeting_topics t JOIN meetings m ON m.id = t.meeting_id
+      WHERE m.marketplace_id = ${marketplaceId} AND m.status IN (${sql.join(meetingStatusSets.active)})
     ), target AS (
       SELECT s.id, s.status AS from_status, CASE WHEN a.response_id IS NULL THEN ${notMatch.to!} ELSE ${match.to!} END AS to_status
       FROM responses s
@@ -270,14 +304,16 @@ export async function writeMatchOutcomes({ db }: Queryable, marketplaceId: strin
 /** The active meetings of these requests after the run's writes, for the requesters' summaries. */
 export async function listActiveMeetingsOfRequests({ db }: Queryable, requestIds: string[]) {
   if (requestIds.length === 0) return [];
-  return db
-    .selectFrom('meetings')
-    .select(['request_id', 'provider_org_id', 'room_id', 'starts_at'])
-    .where('request_id', 'in', requestIds)
-    .where('status', 'in', meetingStatusSets.active)
-    .orderBy('request_id')
-    .orderBy('starts_at')
-    .execute();
+  // A joint meeting counts for each request it serves.
+  const active = sql.join(meetingStatusSets.active);
+  const result = await sql<{ request_id: string; provider_org_id: string; room_id: string; starts_at: Date }>`
+    SELECT m.request_id, m.provider_org_id, m.room_id, m.starts_at FROM meetings m
+    WHERE m.request_id = ANY(${requestIds}::uuid[]) AND m.status IN (${active})
+    UNION ALL
+    SELECT t.request_id, m.provider_org_id, m.room_id, m.starts_at FROM meeting_topics t JOIN meetings m ON m.id = t.meeting_id
+    WHERE t.request_id = ANY(${requestIds}::uuid[]) AND m.status IN (${active})
+    ORDER BY request_id, starts_at`.execute(db);
+  return result.rows;
 }
 
 /** A running run's stage, and the solver's progress when it has some; the clock is the database's, as for the start. */

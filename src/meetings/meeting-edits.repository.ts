@@ -36,11 +36,17 @@ export async function listOfferedResponses({ db }: Queryable, requestIds: string
 
 /** Responses whose meeting a party declined, or the secretariat removed (`removedReason`): not scheduled again. */
 export async function listEndedResponses({ db }: Queryable, marketplaceId: string, removedReason: string) {
+  // A joint meeting's other responses end with it.
+  const ended = db
+    .selectFrom('meetings')
+    .select('id')
+    .where('marketplace_id', '=', marketplaceId)
+    .where((eb) => eb.or([eb('status', '=', 'declined'), eb('ended_reason', '=', removedReason)]));
   return db
     .selectFrom('meetings')
     .select('response_id')
-    .where('marketplace_id', '=', marketplaceId)
-    .where((eb) => eb.or([eb('status', '=', 'declined'), eb('ended_reason', '=', removedReason)]))
+    .where('id', 'in', ended)
+    .unionAll(db.selectFrom('meeting_topics').select('response_id').where('meeting_id', 'in', ended))
     .execute();
 }
 

@@ -7,7 +7,7 @@ import { conflict, invalid, notFound } from '../shared/errors.ts';
 import { inTransaction, type Tx } from '../shared/transaction.ts';
 import { getMarketplace } from '../marketplaces/marketplaces.service.ts';
 import { instantToLocal } from '../shared/time.ts';
-import { forumSlots, marketplaceShape } from './matching-instance.ts';
+import { forumSlots, longSlots, marketplaceShape } from './matching-instance.ts';
 import { withMatchingLock } from './matching-store.repository.ts';
 import { insertHandMeeting, latestRunOfMarketplace, listClosedRequests, listEndedResponses, listOfferedResponses, listResponsesWithoutMeeting, listUnavailabilityOfMarketplace, moveMeetingTo, setMeetingPinned } from './meeting-edits.repository.ts';
 import { endMeeting, findMeeting, listMeetingsOfMarketplace, type MeetingDetail } from './meetings.repository.ts';
@@ -120,10 +120,19 @@ function placesOnBoard(board: Board, index: ReturnType<typeof indexBoard>, organ
   return { times, withinLimits, places };
 }
 
-/** Every place two organizations could meet in a marketplace (see placesOnBoard). */
-export async function freePlaces(ctx: AppContext, slug: string, organizations: [string, string], except: string | null = null): Promise<FreePlace[]> {
-  const board = await loadBoard(ctx, slug);
+/**
+ * Every place two organizations could meet in a marketplace (see placesOnBoard), for a meeting of
+ * `span` meeting lengths (a joint meeting, one per pair of organizations, may be longer than one).
+ */
+export async function freePlaces(ctx: AppContext, slug: string, organizations: [string, string], except: string | null = null, span = 1): Promise<FreePlace[]> {
+  const loaded = await loadBoard(ctx, slug);
+  const board = span > 1 ? { ...loaded, slots: longSlots(loaded.slots, span) } : loaded;
   return placesOnBoard(board, indexBoard(board), organizations, except).places;
+}
+
+/** How many meeting lengths a meeting lasts (a joint meeting may last several). */
+function spanOf(meeting: { starts_at: Date; ends_at: Date }, marketplace: { meeting_minutes: number }): number {
+  return Math.max(1, Math.round((meeting.ends_at.getTime() - meeting.starts_at.getTime()) / (marketplace.meeting_minutes * 60_000)));
 }
 
 /** Why an offer of a request that got fewer meetings than it asked for has none. */
@@ -148,9 +157,10 @@ export async function unmetRequests(ctx: AppContext, actorOrNull: Actor | null, 
   const ended = await listEndedResponses(ctx, board.marketplace.id, cancellationReasons.removedBySecretariat);
   const endedResponses = new Set(ended.map((e) => e.response_id));
   const index = indexBoard(board);
-  const meetingsOfResponse = new Set(board.meetings.map((m) => m.response_id));
+  // A joint meeting counts for every request it serves.
+  const meetingsOfResponse = new Set(board.meetings.flatMap((m) => [m.response_id, ...m.also_requests.map((t) => t.responseId)]));
   const meetingsPerRequest = new Map<string, number>();
-  for (const m of board.meetings) meetingsPerRequest.set(m.request_id, (meetingsPerRequest.get(m.request_id) ?? 0) + 1);
+  for (const m of board.meetings) for (const requestId of [m.request_id, ...m.also_requests.map((t) => t.id)]) meetingsPerRequest.set(requestId, (meetingsPerRequest.get(requestId) ?? 0) + 1);
   const responsesOfRequest = new Map<string, typeof responses>();
   for (const r of responses) responsesOfRequest.set(r.request_id, [...(responsesOfRequest.get(r.request_id) ?? []), r]);
   const meetingsPerProvider = new Map<string, number>();
@@ -196,7 +206,8 @@ async function meetingForEdit(ctx: AppContext, meetingId: string): Promise<Meeti
 export async function placesForMeeting(ctx: AppContext, actorOrNull: Actor | null, meetingId: string) {
   requireEditor(actorOrNull);
   const meeting = await meetingForEdit(ctx, meetingId);
-  return { meeting, places: await freePlaces(ctx, meeting.marketplace_slug, [meeting.requester_org_id, meeting.provider_org_id], meeting.id) };
+  const { marketplace } = await getMarketplace(ctx, meeting.marketplace_slug);
+  return { meeting, places: await freePlaces(ctx, meeting.marketplace_slug, [meeting.requester_org_id, meeting.provider_org_id], meeting.id, spanOf(meeting, marketplace)) };
 }
 
 /** Turns an exclusion-constraint refusal (a double booking) into the 409 a person reads. */
@@ -224,7 +235,8 @@ export async function moveMeetingByOrganizer(ctx: AppContext, actorOrNull: Actor
   const meeting = await meetingForEdit(ctx, meetingId);
   if (!meetingStatusSets.active.includes(meeting.status)) throw conflict('meeting-ended', `This meeting was ${meeting.status}; it cannot be moved.`);
   return withMatchingLock(ctx, meeting.marketplace_id, async (connection) => {
-    const place = placeOf(await freePlaces(ctx, meeting.marketplace_slug, [meeting.requester_org_id, meeting.provider_org_id], meeting.id), placeKey, 'place');
+    const { marketplace } = await getMarketplace(ctx, meeting.marketplace_slug);
+    const place = placeOf(await freePlaces(ctx, meeting.marketplace_slug, [meeting.requester_org_id, meeting.provider_org_id], meeting.id, spanOf(meeting, marketplace)), placeKey, 'place');
     await inTransaction(
       ctx,
       (tx) =>

@@ -14,7 +14,8 @@ export function meetingToJson(m: MeetingDetail, options: { withScore: boolean })
   return {
     id: m.id,
     marketplace: m.marketplace_slug,
-    request: { id: m.request_id, title: m.request_title },
+    request: { id: m.request_id, title: m.own_request_title },
+    alsoRequests: m.also_requests.map((r) => ({ id: r.id, title: r.title })),
     requester: { id: m.requester_org_id, name: m.requester_name },
     provider: { id: m.provider_org_id, name: m.provider_name },
     offer: m.offer_summary,

@@ -155,7 +155,7 @@ const meetingColumns = [
   'pu.locale as provider_locale',
   'pu.time_zone as provider_time_zone',
   'mt.updated_at',
-  'r.title as request_title',
+  'r.title as own_request_title',
   'r.created_by as requester_user_id',
   's.created_by as provider_user_id',
   'ru.name as requester_person',
@@ -183,7 +183,13 @@ function meetingsWithContext(db: Kysely<Database>) {
     .innerJoin('marketplaces as m', 'm.id', 'mt.marketplace_id')
     .leftJoin('users as ru', 'ru.id', 'r.created_by')
     .leftJoin('users as pu', 'pu.id', 's.created_by')
-    .select(meetingColumns);
+    .select(meetingColumns)
+    // A joint meeting (one per pair of organizations) is about every request it serves: its title names
+    // them all, wherever a meeting is shown or mailed; `also_requests` lists the others.
+    .select([
+      sql<string>`r.title || coalesce((SELECT string_agg('; ' || tr.title, '' ORDER BY tr.title) FROM meeting_topics tt JOIN requests tr ON tr.id = tt.request_id WHERE tt.meeting_id = mt.id), '')`.as('request_title'),
+      sql<Array<{ id: string; title: string; responseId: string }>>`coalesce((SELECT json_agg(json_build_object('id', tr.id, 'title', tr.title, 'responseId', tt.response_id) ORDER BY tr.title) FROM meeting_topics tt JOIN requests tr ON tr.id = tt.request_id WHERE tt.meeting_id = mt.id), '[]'::json)`.as('also_requests'),
+    ]);
 }
 
 export type MeetingRow = NonNullable<Awaited<ReturnType<typeof endMeeting>>>;
@@ -219,7 +225,8 @@ export async function listMeetingsOfMarketplace({ db }: Queryable, marketplaceId
 
 export async function listMeetingsOfRequest({ db }: Queryable, requestId: string, withDrafts: boolean) {
   return meetingsWithContext(db)
-    .where('mt.request_id', '=', requestId)
+    // A joint meeting shows on the page of every request it serves.
+    .where((eb) => eb.or([eb('mt.request_id', '=', requestId), eb.exists(eb.selectFrom('meeting_topics as tt').select('tt.meeting_id').whereRef('tt.meeting_id', '=', 'mt.id').where('tt.request_id', '=', requestId))]))
     .where('mt.status', 'in', meetingStatusSets.active)
     .$if(!withDrafts, (q) => q.where('mt.published_at', 'is not', null))
     .orderBy('mt.starts_at')

@@ -100,6 +100,9 @@ export const meetingAnswer = z
     id: uuid,
     marketplace: z.string().meta({ description: "The marketplace's slug" }),
     request: z.object({ id: uuid, title: z.string() }),
+    alsoRequests: z
+      .array(z.object({ id: uuid, title: z.string() }).strict())
+      .meta({ description: 'One meeting per pair of organizations: the other requests of the requester this meeting also serves (empty for most)' }),
     requester: organizationRef,
     provider: organizationRef,
     offer: z.string().meta({ description: "The response's summary" }),

@@ -873,3 +873,64 @@ describe('re-plans that respect what is agreed: the move penalty and pins', () =
     expect((await meetingsOf(t, never.slug)).map((m) => [m.id, m.startsAt.slice(11, 16)])).toEqual([[never.meeting.id, '09:00']]);
   });
 });
+
+describe('one meeting per pair of organizations', () => {
+  const t = useTestEnvironment({ cast, workers: false });
+
+  it('a provider that answered two requests of one government meets it once, in a slot of two lengths, about both; both are matched, listed and mailed as one meeting; a decline ends both', async () => {
+    const { api, env } = t;
+    const { organizer, bangladesh, ilo, undp } = t.people;
+    const made = await respondedMarketplace(t, { meetingPublication: 'immediate' });
+    // Bangladesh asks again, and UNDP answers both of its requests.
+    const second = await publishedRequest(api, bangladesh, organizer, { title: `Skills recognition (${made.slug})`, maxMatches: 1 }, made.slug);
+    const undpOnSecond = await api('POST', `/api/v1/requests/${second.id}/responses`, { token: undp.token, body: { ...sampleResponse, summary: 'UNDP on skills recognition', offerCategories: ['training'] } });
+    expect(undpOnSecond.status).toBe(201);
+    // Bangladesh must meet UNDP on training, so UNDP's one meeting about both requests beats ILO's on training alone.
+    expect((await api('PUT', `/api/v1/responses/${made.responses.undpOnTraining.body.id}/mark`, { token: bangladesh.token, body: { mark: 'must' } })).status).toBe(200);
+    await passDeadline(env.ctx, [made.training.id, made.remittances.id, second.id]);
+    await runMatching(env.ctx, made.marketplaceId, 'organizer');
+
+    const meetings = await meetingsOf(t, made.slug);
+    const withBangladesh = meetings.filter((m) => m.requester.id === bangladesh.organizationId);
+    expect(withBangladesh).toHaveLength(1);
+    const joint = withBangladesh[0]! as MeetingJson & { alsoRequests: Array<{ id: string; title: string }> };
+    expect(joint.provider.id).toBe(undp.organizationId);
+    expect(new Date(joint.endsAt).getTime() - new Date(joint.startsAt).getTime()).toBe(60 * 60_000);
+    expect([joint.request.id, ...joint.alsoRequests.map((r) => r.id)].sort()).toEqual([made.training.id, second.id].sort());
+    // Nobody is double-booked: UNDP's other meeting (Mexico) lies outside the hour.
+    for (const m of meetings.filter((x) => x.id !== joint.id && x.provider.id === undp.organizationId)) {
+      expect(new Date(m.endsAt) <= new Date(joint.startsAt) || new Date(m.startsAt) >= new Date(joint.endsAt)).toBe(true);
+    }
+    // Both responses matched, both requests matched; ILO's training offer was not.
+    const status = (id: string, token: string) => api('GET', `/api/v1/responses/${id}`, { token }).then((r) => r.body.status);
+    expect(await status(made.responses.undpOnTraining.body.id, undp.token)).toBe('matched');
+    expect(await status(undpOnSecond.body.id, undp.token)).toBe('matched');
+    expect(await status(made.responses.iloOnTraining.body.id, ilo.token)).toBe('not_matched');
+    expect((await api('GET', `/api/v1/requests/${second.id}`)).body.status).toBe('matched');
+    // Each request's page lists the meeting; its invitation names both requests and lasts the hour.
+    for (const requestId of [made.training.id, second.id]) {
+      const page = await t.pages.bangladesh.get(`/requests/${requestId}`);
+      expect(page.html).toContain(`Skills recognition (${made.slug})`);
+      expect(page.html).toContain(made.trainingTitle);
+    }
+    const invitations = await env.ctx.db.selectFrom('outbox').select(['to_email', 'text_body', 'attachments']).where('idempotency_key', 'like', `meeting:${joint.id}:%`).execute();
+    expect(invitations.map((i) => i.to_email).sort()).toEqual([bangladesh.email, undp.email].sort());
+    for (const i of invitations) {
+      expect(i.text_body).toContain(made.trainingTitle);
+      expect(i.text_body).toContain(`Skills recognition (${made.slug})`);
+    }
+    // The timetable shows it once, over two rows; moving it offers only places an hour long.
+    const timetable = await t.pages.organizer.get(`/organizer/marketplaces/${made.slug}/timetable`);
+    expect(timetable.html).toContain('rowspan="2"');
+    const places = (await api('GET', `/api/v1/meetings/${joint.id}/places`, { token: organizer.token })).body.items as Array<{ startsAt: string; endsAt: string }>;
+    for (const p of places) expect(new Date(p.endsAt).getTime() - new Date(p.startsAt).getTime()).toBe(60 * 60_000);
+    // A re-run keeps it as it is.
+    expect((await runMatching(env.ctx, made.marketplaceId, 'organizer')).changes).toMatchObject({ created: 0, moved: 0, cancelled: 0 });
+
+    // UNDP declines: neither of its two offers is scheduled again, but the training request may meet ILO.
+    expect((await api('POST', `/api/v1/meetings/${joint.id}/decline`, { token: undp.token, body: { reason: 'Not this week.' } })).status).toBe(200);
+    await runMatching(env.ctx, made.marketplaceId, 'decline');
+    const after = (await meetingsOf(t, made.slug)).filter((m) => m.requester.id === bangladesh.organizationId);
+    expect(after.map((m) => m.provider.id)).not.toContain(undp.organizationId);
+  });
+});

@@ -284,18 +284,27 @@ export function meetingPages(ctx: AppContext): Router {
     const slots = forumSlots({ ...marketplaceShape(marketplace), noMeetingWindows: [] });
     const days = [...new Set(slots.map((s) => instantToLocal(s.startsAt, marketplace.time_zone).date))];
     const byCell = new Map(meetings.map((m) => [`${m.starts_at.getTime()}|${m.room_id}`, m]));
+    // A joint meeting (one per pair of organizations) may last several slots: its cell spans their rows.
+    const slotMs = marketplace.meeting_minutes * 60_000;
+    const continuing = new Set(meetings.flatMap((m) => Array.from({ length: Math.round((m.ends_at.getTime() - m.starts_at.getTime()) / slotMs) - 1 }, (_, k) => `${m.starts_at.getTime() + (k + 1) * slotMs}|${m.room_id}`)));
+    type Cell = ((typeof meetings)[number] & { rows: number }) | 'continued' | null;
     // A run of slots with no meeting is one row ("10:00-17:30: no meetings"), so a day reads at a glance.
     const grid = days.map((day) => {
-      const rows: Array<{ time: string; until?: string; cells: Array<(typeof meetings)[number] | null>; empty: boolean }> = [];
+      const rows: Array<{ time: string; until?: string; cells: Cell[]; empty: boolean }> = [];
       for (const s of slots.filter((x) => instantToLocal(x.startsAt, marketplace.time_zone).date === day)) {
-        const cells = rooms.map((r) => byCell.get(`${s.startsAt.getTime()}|${r.id}`) ?? null);
+        const cells = rooms.map((r): Cell => {
+          const key = `${s.startsAt.getTime()}|${r.id}`;
+          const m = byCell.get(key);
+          if (m) return { ...m, rows: Math.max(1, Math.round((m.ends_at.getTime() - m.starts_at.getTime()) / slotMs)) };
+          return continuing.has(key) ? 'continued' : null;
+        });
         const empty = cells.every((c) => c === null);
         const last = rows.at(-1);
         const until = instantToLocal(s.endsAt, marketplace.time_zone).time;
         if (empty && last?.empty) last.until = until;
         else rows.push({ time: instantToLocal(s.startsAt, marketplace.time_zone).time, until, cells, empty });
       }
-      return { day, rows, meetings: rows.reduce((n, r) => n + r.cells.filter((c) => c).length, 0) };
+      return { day, rows, meetings: rows.reduce((n, r) => n + r.cells.filter((c) => c && c !== 'continued').length, 0) };
     });
     renderPage(req, res, 'organizer/timetable.njk', {
       title: t(req.locale, 'Timetable: {{marketplace}}', { marketplace: marketplace.name }),
