@@ -95,5 +95,18 @@ describe('side meetings in the browser', () => {
     await expect.poll(() => grid.textContent()).toContain('Ministry of Expatriates Welfare, Bangladesh');
     expect(await grid.textContent()).not.toContain('Secretaría de Relaciones Exteriores, Mexico');
     await snap(secretariat, 'meetings-06-organizer-timetable');
+
+    // The secretariat pins the meeting from its page: a plain form (CSRF token in it), the badge and the button change, nobody is emailed.
+    const outboxBefore = (await t.env.ctx.db.selectFrom('outbox').select('id').execute()).length;
+    await grid.getByRole('link', { name: /Move or remove.*Bangladesh/ }).click();
+    await secretariat.getByRole('button', { name: 'Pin the meeting' }).click();
+    await expect.poll(() => secretariat.locator('main').textContent()).toContain('Pinned: no matching run moves this meeting.');
+    expect(await secretariat.getByRole('button', { name: 'Unpin the meeting' }).count()).toBe(1);
+    const pinned = await t.env.ctx.db.selectFrom('meetings').select(['pinned']).where('requester_org_id', '=', bangladesh.organizationId).where('status', 'in', ['proposed', 'confirmed']).execute();
+    expect(pinned).toEqual([{ pinned: true }]);
+    await snap(secretariat, 'meetings-07-pinned');
+    await secretariat.getByRole('button', { name: 'Unpin the meeting' }).click();
+    await expect.poll(() => secretariat.getByRole('button', { name: 'Pin the meeting' }).count()).toBe(1);
+    expect((await t.env.ctx.db.selectFrom('outbox').select('id').execute()).length).toBe(outboxBefore);
   });
 });
