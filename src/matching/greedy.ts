@@ -70,12 +70,12 @@ export function scheduleLeastDamage(problem: MatchingProblem, pairOrder: readonl
     if (bestSlot < 0) continue;
     schedule.place(pair, bestSlot);
     // Pairs whose request or provider is now full will never be placed: stop counting them.
-    const { requests, provider } = problem.pairs[pair]!;
+    const { requests, providers } = problem.pairs[pair]!;
     for (const request of requests) {
       if (schedule.requestMeetings[request] === problem.requestLimit[request]) problem.pairsOfRequest[request]!.forEach(forget);
     }
-    if (schedule.providerMeetings[provider] === problem.providerLimit[provider]) {
-      problem.pairsOfProvider[provider]!.forEach(forget);
+    for (const provider of providers) {
+      if (schedule.providerMeetings[provider] === problem.providerLimit[provider]) problem.pairsOfProvider[provider]!.forEach(forget);
     }
   }
   return schedule;

@@ -184,6 +184,8 @@ const offerSchema = z.object(
      * two organizations covering every request they match on). It takes one of each one's maxMatches.
      */
     alsoRequests: z.array(id, mustBe('a list of request ids')).optional(),
+    /** Version 2: other providers that meet the requester together with `provider` (they answered jointly); each gives one of its capacity. */
+    alsoProviders: z.array(id, mustBe('a list of provider ids')).optional(),
     /** Version 2: the meeting needs a slot at least this many minutes long, and at most `maxMinutes`. */
     minMinutes: meetingLimit.optional(),
     maxMinutes: meetingLimit.optional(),
@@ -217,7 +219,7 @@ function findVersion2Fields(
   if (instance.fixedMeetings !== undefined) issues.push({ path: ['fixedMeetings'], message: needs });
   if (Array.isArray(instance.offers)) {
     instance.offers.forEach((offer: unknown, index) => {
-      for (const field of ['alsoRequests', 'minMinutes', 'maxMinutes']) {
+      for (const field of ['alsoRequests', 'alsoProviders', 'minMinutes', 'maxMinutes']) {
         if ((offer as Record<string, unknown> | null)?.[field] !== undefined) issues.push({ path: ['offers', index, field], message: needs });
       }
     });
@@ -267,7 +269,17 @@ export const instanceSchema = z
     }
     if (Array.isArray(instance.offers)) {
       instance.offers.forEach((offer: unknown, index) => {
-        const { request, provider, alsoRequests } = (offer ?? {}) as { request?: unknown; provider?: unknown; alsoRequests?: unknown };
+        const { request, provider, alsoRequests, alsoProviders } = (offer ?? {}) as { request?: unknown; provider?: unknown; alsoRequests?: unknown; alsoProviders?: unknown };
+        if (Array.isArray(alsoProviders) && typeof provider === 'string') {
+          const seen = new Set([provider]);
+          alsoProviders.forEach((other: unknown, at) => {
+            if (typeof other !== 'string' || other === '') return;
+            const path = ['offers', index, 'alsoProviders', at];
+            if (!providerIds.has(other)) issues.push({ path, message: `unknown provider id "${other}"` });
+            else if (seen.has(other)) issues.push({ path, message: `repeats provider "${other}"` });
+            seen.add(other);
+          });
+        }
         if (typeof request === 'string' && request !== '' && !requestIds.has(request)) {
           issues.push({ path: ['offers', index, 'request'], message: `unknown request id "${request}"` });
         }
@@ -312,11 +324,11 @@ export const resultSchema = z.object(
     format: z.enum([RESULT_FORMAT, RESULT_FORMAT_WITH_RULES], mustBe(`"${RESULT_FORMAT}" or "${RESULT_FORMAT_WITH_RULES}"`)),
     objective: finiteNumber,
     meetings: z.array(
-      z.object({ request: id, alsoRequests: z.array(id, mustBe('a list')).optional(), provider: id, slot: id, room: id, score: finiteNumber }, mustBe('an object')),
+      z.object({ request: id, alsoRequests: z.array(id, mustBe('a list')).optional(), provider: id, alsoProviders: z.array(id, mustBe('a list')).optional(), slot: id, room: id, score: finiteNumber }, mustBe('an object')),
       mustBe('a list'),
     ),
     unscheduled: z.array(
-      z.object({ request: id, alsoRequests: z.array(id, mustBe('a list')).optional(), provider: id, reason: z.string(mustBe('a string')) }, mustBe('an object')),
+      z.object({ request: id, alsoRequests: z.array(id, mustBe('a list')).optional(), provider: id, alsoProviders: z.array(id, mustBe('a list')).optional(), reason: z.string(mustBe('a string')) }, mustBe('an object')),
       mustBe('a list'),
     ),
     stats: z.object(

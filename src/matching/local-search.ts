@@ -379,7 +379,7 @@ class ImprovingMoves {
    */
   private tryInsteadOfQuotaHolders(pair: number): boolean {
     const { schedule, problem } = this;
-    const { requests, provider, candidateSlots } = problem.pairs[pair]!;
+    const { requests, providers, candidateSlots } = problem.pairs[pair]!;
     const gain = this.score(pair);
     // With fairness, a requester's first meeting may displace meetings of any score.
     const below = servedChange(schedule, pair, NOTHING) > 0 ? Infinity : gain;
@@ -388,7 +388,11 @@ class ImprovingMoves {
     if (full.length > 1) return false;
     const request = full[0] ?? requests[0]!;
     const requestFull = full.length === 1;
-    const providerFull = schedule.providerMeetings[provider]! >= problem.providerLimit[provider]!;
+    // Likewise one full provider of a joint meeting.
+    const fullProviders = providers.filter((p) => schedule.providerMeetings[p]! >= problem.providerLimit[p]!);
+    if (fullProviders.length > 1) return false;
+    const provider = fullProviders[0] ?? providers[0]!;
+    const providerFull = fullProviders.length === 1;
     const fromRequest = requestFull ? this.cheapestScheduled(this.requestPairsCheapestFirst[request]!, below) : NONE;
     if (fromRequest.length === 0) return false;
     const fromProvider = providerFull ? this.cheapestScheduled(this.providerPairsCheapestFirst[provider]!, below) : NONE;

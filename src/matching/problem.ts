@@ -60,10 +60,12 @@ export interface Pair {
   maxMinutes: number;
   /** Whether both sides have a common free slot of any length (the reason given when none is of the right length). */
   freeAtSomeLength: boolean;
-  /** Index into instance.providers. */
+  /** Index into instance.providers: the offer's `provider`. */
   provider: number;
+  /** Every provider in the meeting: `provider`, then the offer's `alsoProviders` (they answered jointly). Each gives one of its capacity. */
+  providers: readonly number[];
   score: number;
-  /** Party indices of the pair: the request's, and the provider's unless it is the same party. */
+  /** Party indices of the pair: the request's, then each provider's not already in (one meeting of all of them). */
   parties: readonly number[];
   /** Slots (indices, by start time) clear of the request's and the provider's busy intervals. */
   commonFreeSlots: readonly number[];
@@ -243,9 +245,10 @@ export function compileProblem(instance: Instance): MatchingProblem {
   instance.providers.forEach((p, i) => maskOf(p.busy, providerParty[i]!, providerMasks, i * words));
   const slotLists = new Map<number | string, { common: number[]; candidates: number[]; freeAtSomeLength: boolean }>();
   const common = new Uint32Array(words);
-  const slotListsOf = (requests: readonly number[], provider: number, minMinutes: number, maxMinutes: number) => {
+  const slotListsOf = (requests: readonly number[], providers: readonly number[], minMinutes: number, maxMinutes: number) => {
     for (let w = 0; w < words; w++) {
-      let word = providerMasks[provider * words + w]!;
+      let word = 0xffffffff;
+      for (const provider of providers) word &= providerMasks[provider * words + w]!;
       for (const request of requests) word &= requestMasks[request * words + w]!;
       common[w] = word;
     }
@@ -268,12 +271,13 @@ export function compileProblem(instance: Instance): MatchingProblem {
   const providerIndex = new Map(instance.providers.map((p, i) => [p.id, i]));
   const providerCount = instance.providers.length;
   // Repeated offers merge first (highest score, longest minimum), then each pair gets its slots.
-  const merged = new Map<number | string, { requests: number[]; provider: number; score: number; minMinutes: number; maxMinutes: number }>();
+  const merged = new Map<number | string, { requests: number[]; providers: number[]; score: number; minMinutes: number; maxMinutes: number }>();
   for (const offer of instance.offers) {
     const request = requestIndex.get(offer.request)!;
     const provider = providerIndex.get(offer.provider)!;
     const others = (offer.alsoRequests ?? []).map((id) => requestIndex.get(id)!).sort((a, b) => a - b);
-    const key = others.length === 0 ? request * providerCount + provider : `${request}+${others.join('+')}|${provider}`;
+    const partners = (offer.alsoProviders ?? []).map((id) => providerIndex.get(id)!).sort((a, b) => a - b);
+    const key = others.length === 0 && partners.length === 0 ? request * providerCount + provider : `${request}+${others.join('+')}|${provider}+${partners.join('+')}`;
     const minMinutes = offer.minMinutes ?? 0;
     const maxMinutes = offer.maxMinutes ?? Infinity;
     const known = merged.get(key);
@@ -282,17 +286,16 @@ export function compileProblem(instance: Instance): MatchingProblem {
       known.minMinutes = Math.max(known.minMinutes, minMinutes);
       known.maxMinutes = Math.min(known.maxMinutes, maxMinutes);
     } else {
-      merged.set(key, { requests: [request, ...others], provider, score: offer.score, minMinutes, maxMinutes });
+      merged.set(key, { requests: [request, ...others], providers: [provider, ...partners], score: offer.score, minMinutes, maxMinutes });
     }
   }
   const pairByKey = new Map<number | string, Pair>();
-  for (const [key, { requests, provider, score, minMinutes, maxMinutes }] of merged) {
+  for (const [key, { requests, providers, score, minMinutes, maxMinutes }] of merged) {
     const request = requests[0]!;
-    const rp = requestParty[request]!;
-    const pp = providerParty[provider]!;
-    const parties = rp === pp ? [rp] : [rp, pp];
-    const { common: commonFreeSlots, candidates: candidateSlots, freeAtSomeLength } = slotListsOf(requests, provider, minMinutes, maxMinutes);
-    pairByKey.set(key, { request, requests, minMinutes, maxMinutes, freeAtSomeLength, provider, score, parties, commonFreeSlots, candidateSlots });
+    const provider = providers[0]!;
+    const parties = [...new Set([requestParty[request]!, ...providers.map((p) => providerParty[p]!)])];
+    const { common: commonFreeSlots, candidates: candidateSlots, freeAtSomeLength } = slotListsOf(requests, providers, minMinutes, maxMinutes);
+    pairByKey.set(key, { request, requests, minMinutes, maxMinutes, freeAtSomeLength, provider, providers, score, parties, commonFreeSlots, candidateSlots });
   }
 
   const pairs = [...pairByKey.values()];
@@ -300,7 +303,7 @@ export function compileProblem(instance: Instance): MatchingProblem {
   const pairsOfProvider: number[][] = instance.providers.map(() => []);
   pairs.forEach((pair, i) => {
     for (const request of pair.requests) pairsOfRequest[request]!.push(i);
-    pairsOfProvider[pair.provider]!.push(i);
+    for (const provider of pair.providers) pairsOfProvider[provider]!.push(i);
   });
 
   const limits = meetingLimits(instance, slots, requestParty, providerParty, partyNames.length, fixedMeetings);
@@ -403,9 +406,9 @@ function meetingLimits(
   };
 }
 
-/** Whether every request the pair serves and its provider have any quota at all (maxMatches, capacity > 0). */
+/** Whether every request the pair serves and every provider in it have any quota at all (maxMatches, capacity > 0). */
 export function pairHasAnyQuota(problem: MatchingProblem, pair: Pair): boolean {
-  return pair.requests.every((r) => problem.requestLimit[r]! > 0) && problem.providerLimit[pair.provider]! > 0;
+  return pair.requests.every((r) => problem.requestLimit[r]! > 0) && pair.providers.every((p) => problem.providerLimit[p]! > 0);
 }
 
 /**

@@ -43,11 +43,12 @@ export function assignRooms(schedule: Schedule): Meeting[] {
     const room = problem.roomGroups[schedule.groupOfPair[pair]!]?.rooms.find((r) => roomFreeFrom[r]! <= start);
     if (room === undefined) throw new Error(`no room left for slot ${id}; the schedule breaks the room constraint`);
     roomFreeFrom[room] = end;
-    const { request, requests, provider, score } = problem.pairs[pair]!;
+    const { request, requests, provider, providers, score } = problem.pairs[pair]!;
     return {
       request: instance.requests[request]!.id,
       ...alsoRequestsOf(problem, requests),
       provider: instance.providers[provider]!.id,
+      ...alsoProvidersOf(problem, providers),
       slot: id,
       room: instance.rooms[room]!.id,
       score,
@@ -60,13 +61,18 @@ function alsoRequestsOf(problem: Schedule['problem'], requests: readonly number[
   return requests.length > 1 ? { alsoRequests: requests.slice(1).map((r) => problem.instance.requests[r]!.id) } : {};
 }
 
+/** `alsoProviders` of a result row: the other providers in the meeting, present only when there are some. */
+function alsoProvidersOf(problem: Schedule['problem'], providers: readonly number[]): { alsoProviders?: string[] } {
+  return providers.length > 1 ? { alsoProviders: providers.slice(1).map((p) => problem.instance.providers[p]!.id) } : {};
+}
+
 function reasonUnscheduled(schedule: Schedule, pair: number): string {
   const { problem } = schedule;
-  const { requests, freeAtSomeLength, provider, commonFreeSlots, candidateSlots, parties } = problem.pairs[pair]!;
+  const { requests, freeAtSomeLength, providers, commonFreeSlots, candidateSlots, parties } = problem.pairs[pair]!;
   if (commonFreeSlots.length === 0) return freeAtSomeLength ? UNSCHEDULED_REASONS.noLongSlot : UNSCHEDULED_REASONS.noCommonFreeSlot;
   if (candidateSlots.length === 0) return UNSCHEDULED_REASONS.noRoom; // every room busy at every common free slot
   if (requests.some((request) => schedule.requestMeetings[request]! >= problem.requestLimit[request]!)) return UNSCHEDULED_REASONS.requestFull;
-  if (schedule.providerMeetings[provider]! >= problem.providerLimit[provider]!) return UNSCHEDULED_REASONS.providerFull;
+  if (providers.some((provider) => schedule.providerMeetings[provider]! >= problem.providerLimit[provider]!)) return UNSCHEDULED_REASONS.providerFull;
   // The candidate slots pass through the checks in order; the reason is the check that none passes.
   const partiesFree = candidateSlots.filter((s) => parties.every((party) => schedule.isPartyAvailable(party, s)));
   if (partiesFree.length === 0) return UNSCHEDULED_REASONS.partiesBooked;
@@ -90,6 +96,7 @@ export function buildResult(
       request: problem.instance.requests[problem.pairs[pair]!.request]!.id,
       ...alsoRequestsOf(problem, problem.pairs[pair]!.requests),
       provider: problem.instance.providers[problem.pairs[pair]!.provider]!.id,
+      ...alsoProvidersOf(problem, problem.pairs[pair]!.providers),
       reason: reasonUnscheduled(schedule, pair),
     }));
   return {

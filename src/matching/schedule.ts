@@ -125,26 +125,30 @@ export class Schedule {
     return this.slotOfPair[pair] !== UNSCHEDULED;
   }
 
-  /** Whether every request the pair serves and its provider can take one more meeting. */
+  /** Whether every request the pair serves and every provider in it can take one more meeting. */
   hasQuota(pair: number): boolean {
-    const { requests, provider } = this.problem.pairs[pair]!;
+    const { requests, providers } = this.problem.pairs[pair]!;
     for (const request of requests) if (this.requestMeetings[request]! >= this.problem.requestLimit[request]!) return false;
-    return this.providerMeetings[provider]! < this.problem.providerLimit[provider]!;
+    for (const provider of providers) if (this.providerMeetings[provider]! >= this.problem.providerLimit[provider]!) return false;
+    return true;
   }
 
   /** What `hasQuota(pair)` would answer once the scheduled pairs `without` and `alsoWithout` were removed. */
   hasQuotaWithout(pair: number, without: number, alsoWithout = without): boolean {
     const { pairs, requestLimit, providerLimit } = this.problem;
     const gone = alsoWithout !== without ? [pairs[without]!, pairs[alsoWithout]!] : [pairs[without]!];
-    const { requests, provider } = pairs[pair]!;
+    const { requests, providers } = pairs[pair]!;
     for (const request of requests) {
       let meetings = this.requestMeetings[request]!;
       for (const other of gone) if (other.requests.includes(request)) meetings--;
       if (meetings >= requestLimit[request]!) return false;
     }
-    let meetings = this.providerMeetings[provider]!;
-    for (const other of gone) if (other.provider === provider) meetings--;
-    return meetings < providerLimit[provider]!;
+    for (const provider of providers) {
+      let meetings = this.providerMeetings[provider]!;
+      for (const other of gone) if (other.providers.includes(provider)) meetings--;
+      if (meetings >= providerLimit[provider]!) return false;
+    }
+    return true;
   }
 
   /** Whether the party has no meeting overlapping slot s (busy time is already out of candidates). */
@@ -304,7 +308,7 @@ export class Schedule {
     this.slotOfPair[pair] = s;
     this.groupOfPair[pair] = g;
     for (const request of p.requests) this.requestMeetings[request]!++;
-    this.providerMeetings[p.provider]!++;
+    for (const provider of p.providers) this.providerMeetings[provider]!++;
     const slotCount = problem.slots.length;
     for (const party of p.parties) {
       for (const o of problem.overlappingSlots[s]!) this.partyMeetingsOverlapping[party * slotCount + o]!++;
@@ -332,7 +336,7 @@ export class Schedule {
     if (s === UNSCHEDULED) throw new Error(`pair ${pair} is not scheduled`);
     this.slotOfPair[pair] = UNSCHEDULED;
     for (const request of p.requests) this.requestMeetings[request]!--;
-    this.providerMeetings[p.provider]!--;
+    for (const provider of p.providers) this.providerMeetings[provider]!--;
     const slotCount = problem.slots.length;
     for (const party of p.parties) {
       for (const o of problem.overlappingSlots[s]!) this.partyMeetingsOverlapping[party * slotCount + o]!--;

@@ -71,7 +71,7 @@ export function matchIgnoringTime(highs: Highs, problem: MatchingProblem): Set<n
     ],
     // A pair serving several requests (`alsoRequests`) sits in several request rows: no longer a
     // network, so its LP vertex may be fractional; then the 0/1 answer is asked for.
-    binary: problem.pairs.some((pair) => pair.requests.length > 1),
+    binary: problem.pairs.some((pair) => pair.requests.length > 1 || pair.providers.length > 1),
   });
   if (!outcome.values) throw new Error('the time-free matching LP found no solution');
   return new Set(columns.pairOfColumn.filter((_, column) => outcome.values![column]! > 0.5));

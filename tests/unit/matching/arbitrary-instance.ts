@@ -3,7 +3,8 @@
  * lengths, shared parties on both sides, busy intervals, zero quotas, no rooms, repeated offers,
  * and (with `roomBusy`) rooms busy at random times, `busy` left out when a room is free; with
  * `rules`, version 2 instances with random meeting limits, per-party overrides, fixed meetings, and
- * offers that serve a second request of their party (`alsoRequests`) or need a slot of some length.
+ * offers that serve a second request of their party (`alsoRequests`), bring a second provider
+ * (`alsoProviders`) or need a slot of some length.
  */
 import fc from 'fast-check';
 import type { InstanceLike } from './feasibility-checker.ts';
@@ -114,6 +115,7 @@ export function smallInstanceArb(limits: {
           score: fc.double({ min: 0.001, max: 1, noNaN: true }),
           // Version 2: another request of the same party served by the same meeting, a length range.
           also: limits.rules ? fc.constantFrom(-1, -1, 0, 1, 2) : fc.constant(-1),
+          partner: limits.rules ? fc.constantFrom(-1, -1, -1, 0, 1) : fc.constant(-1),
           minutes: limits.rules ? fc.constantFrom<[number?, number?]>([], [], [], [30], [45], [undefined, 30], [30, 45]) : fc.constant<[number?, number?]>([]),
         }),
         { minLength: 1, maxLength: limits.maxOffers },
@@ -146,10 +148,13 @@ export function smallInstanceArb(limits: {
         const other = o.also < 0 ? -1 : (request + 1 + o.also) % requests.length;
         const partyOf = (i: number) => requests[i]!.party ?? `r${i}`;
         const [minMinutes, maxMinutes] = o.minutes;
+        const provider = o.provider % providers.length;
+        const partner = o.partner < 0 ? -1 : (provider + 1 + o.partner) % providers.length;
         return {
           request: `r${request}`,
           ...(other >= 0 && other !== request && partyOf(other) === partyOf(request) ? { alsoRequests: [`r${other}`] } : {}),
-          provider: `p${o.provider % providers.length}`,
+          provider: `p${provider}`,
+          ...(partner >= 0 && partner !== provider ? { alsoProviders: [`p${partner}`] } : {}),
           score: o.score,
           ...(minMinutes !== undefined ? { minMinutes } : {}),
           ...(maxMinutes !== undefined ? { maxMinutes } : {}),

@@ -103,6 +103,66 @@ describe('one meeting that serves several requests', () => {
   });
 });
 
+describe('providers that answered jointly meet the requester together', () => {
+  /** UNDP and UNICEF offer one joint presentation to Bangladesh; UNICEF is busy at 9:00. */
+  const together: InstanceLike = {
+    format: 'marketplace-matching/2',
+    slots: [
+      { id: 's0900', start: T('09:00'), end: T('09:30') },
+      { id: 's0930', start: T('09:30'), end: T('10:00') },
+    ],
+    rooms: [{ id: 'room-a' }],
+    requests: [{ id: 'r1', maxMatches: 1, party: 'bgd' }],
+    providers: [
+      { id: 'undp', capacity: 1 },
+      { id: 'unicef', capacity: 1, busy: [[T('09:00'), T('09:30')]] },
+    ],
+    offers: [{ request: 'r1', provider: 'undp', alsoProviders: ['unicef'], score: 1.6 }],
+  };
+
+  it('at a time all three are free, taking one of each provider capacity', async () => {
+    for (const result of await everyMethod(validated(together))) {
+      expect(findViolations(together, result)).toEqual([]);
+      expect(result.meetings).toEqual([{ request: 'r1', provider: 'undp', alsoProviders: ['unicef'], slot: 's0930', room: 'room-a', score: 1.6 }]);
+    }
+    // UNICEF's one meeting goes elsewhere if that is worth more: then no joint meeting.
+    const json: InstanceLike = {
+      ...together,
+      requests: [...together.requests, { id: 'r2', maxMatches: 1, party: 'khm' }],
+      offers: [...together.offers, { request: 'r2', provider: 'unicef', score: 1.7 }],
+    };
+    expect(await provenOptimum(json, { enumerate: true })).toBeCloseTo(1.7, 12);
+    for (const result of await everyMethod(validated(json))) {
+      expect(findViolations(json, result)).toEqual([]);
+      expect(result.meetings.map((m) => m.request)).toEqual(['r2']);
+    }
+  });
+
+  it('is refused by the checker when a partner is double-booked, and by the format when a partner is unknown or repeated', () => {
+    const clash = {
+      format: 'marketplace-matching-result/2',
+      objective: 1.6,
+      unscheduled: [],
+      meetings: [{ request: 'r1', provider: 'undp', alsoProviders: ['unicef'], slot: 's0900', room: 'room-a', score: 1.6 }],
+    };
+    expect(findViolations(together, clash).join('\n')).toContain('provider busy (unicef)');
+    const message = (json: unknown) => {
+      const parsed = parseInstance(json);
+      return parsed.ok ? 'ok' : parsed.message;
+    };
+    expect(message({ ...together, offers: [{ ...together.offers[0]!, alsoProviders: ['who'] }] })).toBe('offers[0].alsoProviders[0]: unknown provider id "who"');
+    expect(message({ ...together, offers: [{ ...together.offers[0]!, alsoProviders: ['undp'] }] })).toBe('offers[0].alsoProviders[0]: repeats provider "undp"');
+    expect(message({ ...together, format: 'marketplace-matching/1', offers: [{ request: 'r1', provider: 'undp', alsoProviders: ['unicef'], score: 1 }] })).toBe(
+      'offers[0].alsoProviders: needs "format": "marketplace-matching/2"',
+    );
+  });
+
+  it('appears in the generated version 2 instances', () => {
+    const samples = fc.sample(smallInstanceArb({ maxSlots: 4, maxRequests: 4, maxProviders: 3, maxOffers: 8, rules: true }), { numRuns: 300, seed: 11 });
+    expect(samples.filter((json) => json.offers.some((o) => o.alsoProviders)).length).toBeGreaterThan(30);
+  });
+});
+
 describe('the format refuses what it cannot mean', () => {
   const message = (json: unknown) => {
     const parsed = parseInstance(json);

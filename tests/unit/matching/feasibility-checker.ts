@@ -49,7 +49,7 @@ export interface InstanceLike {
   rooms: { id: string; busy?: [string, string][] }[];
   requests: ({ id: string; maxMatches: number; busy?: [string, string][]; party?: string } & PartyLimits)[];
   providers: ({ id: string; capacity: number; busy?: [string, string][]; party?: string } & PartyLimits)[];
-  offers: { request: string; provider: string; score: number; alsoRequests?: string[]; minMinutes?: number; maxMinutes?: number }[];
+  offers: { request: string; provider: string; score: number; alsoRequests?: string[]; alsoProviders?: string[]; minMinutes?: number; maxMinutes?: number }[];
   fixedMeetings?: FixedMeetingLike[];
 }
 
@@ -58,14 +58,14 @@ export interface InstanceLike {
  * order) and its provider. Offers of one pair are one, with the highest score, the longest
  * `minMinutes` and the shortest `maxMinutes`.
  */
-function pairKeyOf(o: { request: string; provider: string; alsoRequests?: string[] }): string {
-  return [o.request, [...(o.alsoRequests ?? [])].sort().join('+'), o.provider].join('\u0000');
+function pairKeyOf(o: { request: string; provider: string; alsoRequests?: string[]; alsoProviders?: string[] }): string {
+  return [o.request, [...(o.alsoRequests ?? [])].sort().join('+'), o.provider, [...(o.alsoProviders ?? [])].sort().join('+')].join('\u0000');
 }
 
 interface PairLike {
   key: string;
   requests: string[];
-  provider: string;
+  providers: string[];
   score: number;
   minMs: number;
   maxMs: number;
@@ -82,7 +82,7 @@ function pairsOf(instance: InstanceLike): Map<string, PairLike> {
       known.score = Math.max(known.score, o.score);
       known.minMs = Math.max(known.minMs, minMs);
       known.maxMs = Math.min(known.maxMs, maxMs);
-    } else pairs.set(key, { key, requests: [o.request, ...(o.alsoRequests ?? [])], provider: o.provider, score: o.score, minMs, maxMs });
+    } else pairs.set(key, { key, requests: [o.request, ...(o.alsoRequests ?? [])], providers: [o.provider, ...(o.alsoProviders ?? [])], score: o.score, minMs, maxMs });
   }
   return pairs;
 }
@@ -164,8 +164,8 @@ export function findLimitViolations(instance: InstanceLike, meetings: readonly L
 export interface ResultLike {
   format: string;
   objective: number;
-  meetings: { request: string; alsoRequests?: string[]; provider: string; slot: string; room: string; score: number }[];
-  unscheduled: { request: string; alsoRequests?: string[]; provider: string; reason: string }[];
+  meetings: { request: string; alsoRequests?: string[]; provider: string; alsoProviders?: string[]; slot: string; room: string; score: number }[];
+  unscheduled: { request: string; alsoRequests?: string[]; provider: string; alsoProviders?: string[]; reason: string }[];
 }
 
 const overlap = (a: Interval, b: Interval) => a[0] < b[1] && b[0] < a[1];
@@ -216,9 +216,17 @@ export function findViolations(instance: InstanceLike, result: ResultLike): stri
       perRequest.set(r.id, (perRequest.get(r.id) ?? 0) + 1);
       for (const busy of r.busy ?? []) if (overlap(interval(busy), time)) problems.push(`${where}: request busy${r.id === m.request ? '' : ` (${r.id})`}`);
     }
-    perProvider.set(m.provider, (perProvider.get(m.provider) ?? 0) + 1);
-    for (const busy of provider.busy ?? []) if (overlap(interval(busy), time)) problems.push(`${where}: provider busy`);
-    for (const party of new Set([request.party ?? request.id, provider.party ?? provider.id])) {
+    const inMeeting = [m.provider, ...(m.alsoProviders ?? [])].map((id) => providers.get(id));
+    for (const p of inMeeting) {
+      if (!p) {
+        problems.push(`${where}: unknown id`);
+        continue;
+      }
+      perProvider.set(p.id, (perProvider.get(p.id) ?? 0) + 1);
+      for (const busy of p.busy ?? []) if (overlap(interval(busy), time)) problems.push(`${where}: provider busy${p.id === m.provider ? '' : ` (${p.id})`}`);
+    }
+    const meetingParties = new Set([request.party ?? request.id, ...inMeeting.flatMap((p) => (p ? [p.party ?? p.id] : []))]);
+    for (const party of meetingParties) {
       for (const f of instance.fixedMeetings ?? []) {
         if ((f.requester === party || f.provider === party) && overlap(interval([f.start, f.end]), time)) {
           problems.push(`${where}: party ${party} is in a fixed meeting then`);
@@ -232,7 +240,7 @@ export function findViolations(instance: InstanceLike, result: ResultLike): stri
     const inRoom = byRoom.get(m.room) ?? [];
     if (inRoom.some((b) => overlap(b, time))) problems.push(`${where}: room double-booked`);
     byRoom.set(m.room, [...inRoom, time]);
-    limited.push({ parties: new Set([request.party ?? request.id, provider.party ?? provider.id]), slot: slotById.get(m.slot)! });
+    limited.push({ parties: meetingParties, slot: slotById.get(m.slot)! });
     total += m.score;
   }
   problems.push(...findLimitViolations(instance, limited));
@@ -267,7 +275,8 @@ export function bruteForceBest(instance: InstanceLike): { served: number; score:
   const pairs = [...pairsOf(instance).values()].map((p) => ({
     request: instance.requests.find((r) => r.id === p.requests[0])!,
     served: p.requests.map((id) => instance.requests.find((r) => r.id === id)!),
-    provider: instance.providers.find((q) => q.id === p.provider)!,
+    provider: instance.providers.find((q) => q.id === p.providers[0])!,
+    inMeeting: p.providers.map((id) => instance.providers.find((q) => q.id === id)!),
     score: p.score,
     minMs: p.minMs,
     maxMs: p.maxMs,
@@ -281,8 +290,8 @@ export function bruteForceBest(instance: InstanceLike): { served: number; score:
     const chosen = pairs.flatMap((p, i) => (choice[i]! >= 0 ? [{ ...p, time: slots[choice[i]!]! }] : []));
     for (const c of chosen) {
       if (c.time[1] - c.time[0] < c.minMs || c.time[1] - c.time[0] > c.maxMs) return false;
-      if ([...c.served.flatMap((r) => r.busy ?? []), ...(c.provider.busy ?? [])].some((b) => overlap(interval(b), c.time))) return false;
-      const parties = [partyOf(c.request), partyOf(c.provider)];
+      if ([...c.served.flatMap((r) => r.busy ?? []), ...c.inMeeting.flatMap((p) => p.busy ?? [])].some((b) => overlap(interval(b), c.time))) return false;
+      const parties = [partyOf(c.request), ...c.inMeeting.map(partyOf)];
       const fixed = (instance.fixedMeetings ?? []).filter((f) => parties.includes(f.requester) || parties.includes(f.provider));
       if (fixed.some((f) => overlap(interval([f.start, f.end]), c.time))) return false;
     }
@@ -294,18 +303,20 @@ export function bruteForceBest(instance: InstanceLike): { served: number; score:
     const perRequest = new Map<string, number>();
     for (const c of chosen) for (const r of c.served) perRequest.set(r.id, (perRequest.get(r.id) ?? 0) + 1);
     for (const [id, n] of perRequest) if (n > instance.requests.find((r) => r.id === id)!.maxMatches) return false;
-    for (const [id, n] of count((c) => c.provider.id)) if (n > instance.providers.find((p) => p.id === id)!.capacity) return false;
+    const perProvider = new Map<string, number>();
+    for (const c of chosen) for (const p of c.inMeeting) perProvider.set(p.id, (perProvider.get(p.id) ?? 0) + 1);
+    for (const [id, n] of perProvider) if (n > instance.providers.find((p) => p.id === id)!.capacity) return false;
     for (let a = 0; a < chosen.length; a++) {
       for (let b = a + 1; b < chosen.length; b++) {
         const x = chosen[a]!;
         const y = chosen[b]!;
         if (!overlap(x.time, y.time)) continue;
-        const px = new Set([x.request.party ?? x.request.id, x.provider.party ?? x.provider.id]);
-        if (px.has(y.request.party ?? y.request.id) || px.has(y.provider.party ?? y.provider.id)) return false;
+        const px = new Set([partyOf(x.request), ...x.inMeeting.map(partyOf)]);
+        if ([partyOf(y.request), ...y.inMeeting.map(partyOf)].some((party) => px.has(party))) return false;
       }
     }
     const limited = pairs.flatMap((p, i) =>
-      choice[i]! >= 0 ? [{ parties: new Set([partyOf(p.request), partyOf(p.provider)]), slot: instance.slots[choice[i]!]! }] : [],
+      choice[i]! >= 0 ? [{ parties: new Set([partyOf(p.request), ...p.inMeeting.map(partyOf)]), slot: instance.slots[choice[i]!]! }] : [],
     );
     if (findLimitViolations(instance, limited).length > 0) return false;
     return roomsCanBeGiven(chosen.map((c) => c.time));
