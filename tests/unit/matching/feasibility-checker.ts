@@ -295,11 +295,6 @@ export function bruteForceBest(instance: InstanceLike): { served: number; score:
       const fixed = (instance.fixedMeetings ?? []).filter((f) => parties.includes(f.requester) || parties.includes(f.provider));
       if (fixed.some((f) => overlap(interval([f.start, f.end]), c.time))) return false;
     }
-    const count = (pick: (c: (typeof chosen)[number]) => string) => {
-      const n = new Map<string, number>();
-      for (const c of chosen) n.set(pick(c), (n.get(pick(c)) ?? 0) + 1);
-      return n;
-    };
     const perRequest = new Map<string, number>();
     for (const c of chosen) for (const r of c.served) perRequest.set(r.id, (perRequest.get(r.id) ?? 0) + 1);
     for (const [id, n] of perRequest) if (n > instance.requests.find((r) => r.id === id)!.maxMatches) return false;
