@@ -173,6 +173,8 @@ export interface ResponsesTable {
   id: Generated<string>;
   request_id: string;
   organization_id: string;
+  /** Presents jointly with this organization: the two meet the requester together when its response names this one back. */
+  joint_with: Generated<string | null>;
   created_by: string;
   summary: string;
   details: string;

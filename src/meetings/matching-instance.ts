@@ -82,6 +82,8 @@ export interface ResponseInput {
   preferred: boolean;
   /** The requester's mark: "must" meet, "like", "exclude" (never offered). */
   mark?: RequesterMark | null;
+  /** The organization it presents jointly with; when that one's response to the same request names this one back, they meet together. */
+  jointWith?: string | null;
 }
 
 /**
@@ -91,10 +93,15 @@ export interface ResponseInput {
  */
 export const MUST_MEET_PRIORITY = 1;
 
-/** A request a meeting serves, and the response of its provider to it. */
+/**
+ * A request a meeting serves, and the response of its provider to it; or, for providers that answered
+ * jointly, the partner's response to the meeting's own request (`organizationId`: the partner).
+ */
 export interface Topic {
   requestId: string;
   responseId: string;
+  /** The organization of the response, when it is not the meeting's provider: a partner in the meeting. */
+  organizationId?: string;
 }
 
 /**
@@ -145,7 +152,7 @@ export interface BuiltInstance {
   responseByPair: Map<string, ResponseInput>;
   /** For a pair that serves several requests (`alsoRequests`), the others, with their responses. */
   alsoByPair: Map<string, Topic[]>;
-  /** For each joint offer (by pairKey), its pair of organizations (`requesterOrg|providerOrg`). */
+  /** For each joint offer (by pairKey), what `separately` takes to offer it apart: `requesterOrg|providerOrg`, or `together|<response id>` for providers that answered jointly. */
   jointOrganizations: Map<string, string>;
   /**
    * A response's score and its parts with their explanations, computed again when asked for: a run
@@ -211,10 +218,13 @@ export function buildMatchingInstance(input: InstanceInput): BuiltInstance {
   const keptPerProvider = new Map<string, number>();
   const keptResponses = new Set<string>();
   for (const k of input.kept) {
-    // A joint meeting takes one of the maxMatches of every request it serves.
+    // A joint meeting takes one of the maxMatches of every request it serves, and one of each partner's capacity.
     for (const t of k.alsoFor ?? []) {
-      keptPerRequest.set(t.requestId, (keptPerRequest.get(t.requestId) ?? 0) + 1);
       keptResponses.add(t.responseId);
+      if (t.organizationId && t.organizationId !== k.providerOrgId) {
+        keptPerProvider.set(t.organizationId, (keptPerProvider.get(t.organizationId) ?? 0) + 1);
+        addBusy(t.organizationId, k.startsAt, k.endsAt);
+      } else keptPerRequest.set(t.requestId, (keptPerRequest.get(t.requestId) ?? 0) + 1);
     }
     addBusy(k.requesterOrgId, k.startsAt, k.endsAt);
     addBusy(k.providerOrgId, k.startsAt, k.endsAt);
@@ -243,12 +253,29 @@ export function buildMatchingInstance(input: InstanceInput): BuiltInstance {
   // One meeting per pair of organizations: a government's requests that one provider answered meet
   // that provider once, about all of them (those with a meeting left to give), in a longer slot.
   const byOrganizations = new Map<string, Array<{ request: RequestInput; response: ResponseInput; score: number }>>();
-  for (const response of input.responses) {
-    const request = requestById.get(response.requestId);
-    if (!request) continue;
-    if (keptResponses.has(response.id)) continue;
-    // "Not this one": the requester excluded it.
-    if (response.mark === 'exclude') continue;
+  const offered = input.responses.filter((response) => requestById.has(response.requestId) && !keptResponses.has(response.id) && response.mark !== 'exclude');
+  // Providers that answered jointly: two responses to one request that name each other's organization
+  // meet the requester together, in one meeting (the format's `alsoProviders`), scored as their sum.
+  const byRequestAndOrganization = new Map(offered.map((r) => [`${r.requestId}|${r.organizationId}`, r]));
+  const jointlyAnswered = new Set<string>();
+  for (const response of offered) {
+    const partner = response.jointWith ? byRequestAndOrganization.get(`${response.requestId}|${response.jointWith}`) : undefined;
+    if (!partner || partner.jointWith !== response.organizationId || jointlyAnswered.has(response.id) || response.id > partner.id) continue;
+    // A joint meeting that found no place in the first solve is offered as two (planRun).
+    if (input.separately?.has(`together|${response.id}`)) continue;
+    const request = requestById.get(response.requestId)!;
+    jointlyAnswered.add(response.id).add(partner.id);
+    const key = pairKey(request.id, response.organizationId);
+    responseByPair.set(key, response);
+    alsoByPair.set(key, [{ requestId: request.id, responseId: partner.id, organizationId: partner.organizationId }]);
+    jointOrganizations.set(key, `together|${response.id}`);
+    const scoreOf = (r: ResponseInput) => score(request, r).score + (r.mark === 'must' ? MUST_MEET_PRIORITY : 0);
+    offers.push({ request: request.id, provider: response.organizationId, alsoProviders: [partner.organizationId], score: scoreOf(response) + scoreOf(partner) });
+    providerOrgs.add(response.organizationId).add(partner.organizationId);
+  }
+  for (const response of offered) {
+    if (jointlyAnswered.has(response.id)) continue;
+    const request = requestById.get(response.requestId)!;
     const offerScore = score(request, response).score + (response.mark === 'must' ? MUST_MEET_PRIORITY : 0);
     const key = `${request.organizationId}|${response.organizationId}`;
     const group = byOrganizations.get(key);

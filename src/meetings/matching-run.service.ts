@@ -231,11 +231,16 @@ function meetingEmailsOf(ctx: AppContext, snapshot: MatchingSnapshot, writes: Me
   const meetings = new Map(snapshot.meetings.map((m) => [m.id, m]));
   const creates = new Map(writes.creates.map((c) => [c.id, c]));
   const moves = new Map(writes.moves.map((m) => [m.id, m]));
-  const facts = (m: { id: string; request_id: string; response_id: string; room_id: string; starts_at: Date; ends_at: Date; alsoFor: Array<{ requestId: string }> }, sequence: number): MeetingNoticeFacts => {
+  const facts = (m: { id: string; request_id: string; response_id: string; room_id: string; starts_at: Date; ends_at: Date; alsoFor: Array<{ requestId: string; responseId: string; organizationId?: string }> }, sequence: number): MeetingNoticeFacts => {
     const request = requests.get(m.request_id)!;
     const response = responses.get(m.response_id);
-    // A joint meeting is about every request it serves.
-    const requestTitle = [request.title, ...m.alsoFor.map((t) => requests.get(t.requestId)?.title ?? '')].filter(Boolean).join('; ');
+    // A joint meeting is about every request it serves, with every provider that answered jointly.
+    const partnerTopics = m.alsoFor.filter((t) => t.organizationId && t.organizationId !== response?.organization_id);
+    const requestTitle = [request.title, ...m.alsoFor.filter((t) => !partnerTopics.includes(t)).map((t) => requests.get(t.requestId)?.title ?? '')].filter(Boolean).join('; ');
+    const partners = partnerTopics.map((t) => {
+      const partner = responses.get(t.responseId);
+      return { organizationId: t.organizationId!, name: partner?.organization_name ?? '', person: partner ? snapshot.users.get(partner.created_by) : undefined };
+    });
     return {
       id: m.id,
       sequence,
@@ -256,6 +261,7 @@ function meetingEmailsOf(ctx: AppContext, snapshot: MatchingSnapshot, writes: Me
       declineReason: null,
       requester: snapshot.users.get(request.created_by),
       provider: response ? snapshot.users.get(response.created_by) : undefined,
+      partners,
     };
   };
   // Under "review", a draft's parties hear of it when the schedule is published; a published meeting's move or cancellation is mailed.

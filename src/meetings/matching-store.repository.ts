@@ -66,6 +66,7 @@ export async function loadMatchingSnapshot(connection: Kysely<Database>, marketp
           's.funding',
           's.preferred',
           's.requester_mark',
+          's.joint_with',
           's.status',
           's.created_by',
           's.summary',
@@ -89,15 +90,17 @@ export async function loadMatchingSnapshot(connection: Kysely<Database>, marketp
       const topics = await db
         .selectFrom('meeting_topics as t')
         .innerJoin('meetings as m', 'm.id', 't.meeting_id')
-        .select(['t.meeting_id', 't.request_id', 't.response_id'])
+        .innerJoin('responses as s', 's.id', 't.response_id')
+        .select(['t.meeting_id', 't.request_id', 't.response_id', 's.organization_id'])
         .where('m.marketplace_id', '=', marketplaceId)
         .where('m.status', 'in', meetingStatusSets.active)
         .execute();
-      const alsoOf = new Map<string, Array<{ requestId: string; responseId: string }>>();
+      const alsoOf = new Map<string, Array<{ requestId: string; responseId: string; organizationId: string }>>();
       for (const t of topics) {
+        const topic = { requestId: t.request_id, responseId: t.response_id, organizationId: t.organization_id };
         const list = alsoOf.get(t.meeting_id);
-        if (list) list.push({ requestId: t.request_id, responseId: t.response_id });
-        else alsoOf.set(t.meeting_id, [{ requestId: t.request_id, responseId: t.response_id }]);
+        if (list) list.push(topic);
+        else alsoOf.set(t.meeting_id, [topic]);
       }
       // Offers not to schedule again: a party declined their meeting, or the secretariat removed it.
       const declined = await listEndedResponses({ db }, marketplaceId, cancellationReasons.removedBySecretariat);
@@ -221,6 +224,12 @@ export async function writeMeetings({ db }: Queryable, w: MeetingWrites, actor: 
       INSERT INTO meeting_attendance (meeting_id, organization_id, during)
       SELECT DISTINCT n.id, o.organization_id, tstzrange(n.starts_at, n.ends_at)
       FROM created n CROSS JOIN LATERAL (VALUES (n.requester_org_id), (n.provider_org_id)) AS o(organization_id)
+      UNION
+      -- A partner of providers that answered jointly attends too.
+      SELECT n.id, s.organization_id, tstzrange(n.starts_at, n.ends_at)
+      FROM unnest(${topicRows.map((t) => t.meetingId)}::uuid[], ${topicRows.map((t) => t.responseId)}::uuid[]) AS t(meeting_id, response_id)
+      JOIN created n ON n.id = t.meeting_id JOIN responses s ON s.id = t.response_id
+      WHERE s.organization_id <> n.provider_org_id AND s.organization_id <> n.requester_org_id
     ), attendance_moved AS (
       UPDATE meeting_attendance a SET during = tstzrange(v.starts_at, v.ends_at), active = true FROM moved v WHERE a.meeting_id = v.id
     ), attendance_ended AS (

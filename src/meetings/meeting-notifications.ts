@@ -65,6 +65,8 @@ export interface MeetingNoticeFacts {
   declineReason: string | null;
   requester: Recipient | undefined;
   provider: Recipient | undefined;
+  /** Providers that answered jointly with the provider: invited as the providing side, each at its own address. */
+  partners?: Array<{ organizationId: string; name: string; person: Recipient | undefined }>;
 }
 
 /** A meeting's own page, where its parties answer it once signed in (the calendar files link there, never to a signed answer link). */
@@ -73,11 +75,17 @@ export function meetingPageUrl(ctx: AppContext, meetingId: string): string {
 }
 
 /** The two sides of a meeting as its calendar files and emails name them (a side with nobody to write to is left out). */
-export function calendarSides(meeting: MeetingNoticeFacts): { requester: CalendarParty | undefined; provider: CalendarParty | undefined; parties: CalendarParty[] } {
+export function calendarSides(meeting: MeetingNoticeFacts): { requester: CalendarParty | undefined; provider: CalendarParty | undefined; partners: Array<CalendarParty | undefined>; parties: CalendarParty[] } {
   const side = (user: Recipient | undefined, organization: string, answer: MeetingAnswer): CalendarParty | undefined => (user ? { email: user.email, person: user.name, organization, answer } : undefined);
   const requester = side(meeting.requester, meeting.requesterName, meeting.requesterAnswer);
   const provider = side(meeting.provider, meeting.providerName, meeting.providerAnswer);
-  return { requester, provider, parties: [requester, provider].filter((p): p is CalendarParty => !!p) };
+  const partners = (meeting.partners ?? []).map((p) => side(p.person, p.name, meeting.providerAnswer));
+  return { requester, provider, partners, parties: [requester, provider, ...partners].filter((p): p is CalendarParty => !!p) };
+}
+
+/** The providing side's name: the provider, and the providers that answered jointly with it. */
+export function providingSide(meeting: Pick<MeetingNoticeFacts, 'providerName' | 'partners'>): string {
+  return [meeting.providerName, ...(meeting.partners ?? []).map((p) => p.name)].join(' & ');
 }
 
 /** What a meeting's calendar entry says of it, in one language: where it stands, how to answer it, who comes. */
@@ -103,6 +111,7 @@ export function meetingNoticeEmails(ctx: AppContext, meeting: MeetingNoticeFacts
   const use = notice === 'cancelled' ? 'CANCEL' : 'REQUEST';
   const status: MeetingStatus = notice === 'cancelled' ? 'cancelled' : notice === 'confirmed' ? 'confirmed' : 'proposed';
   const { requester: requesterParty, provider: providerParty, parties } = calendarSides(meeting);
+  const providers = providingSide(meeting);
   const url = meetingPageUrl(ctx, meeting.id);
   const endedReason = reason ?? meeting.endedReason;
   // The same event (UID, SEQUENCE) for both parties; its words in each one's language (rendered once per language).
@@ -119,7 +128,7 @@ export function meetingNoticeEmails(ctx: AppContext, meeting: MeetingNoticeFacts
           status,
           startsAt: meeting.startsAt,
           endsAt: meeting.endsAt,
-          title: t(locale, 'Side meeting: {{requester}} and {{provider}}', { requester: meeting.requesterName, provider: meeting.providerName }),
+          title: t(locale, 'Side meeting: {{requester}} and {{provider}}', { requester: meeting.requesterName, provider: providers }),
           description: calendarDescription(locale, { status, url, requestTitle: meeting.requestTitle, offerSummary: meeting.offerSummary, parties, endedReason }),
           location: `${meeting.roomName}, ${meeting.marketplaceName}`,
           url,
@@ -128,13 +137,15 @@ export function meetingNoticeEmails(ctx: AppContext, meeting: MeetingNoticeFacts
       ],
     }),
   );
-  const sides: Array<{ party: MeetingParty; user: Recipient | undefined; other: string; otherContact: CalendarParty | undefined }> = [
-    { party: 'requester', user: requester, other: meeting.providerName, otherContact: providerParty },
-    { party: 'provider', user: provider, other: meeting.requesterName, otherContact: requesterParty },
+  const sides: Array<{ party: MeetingParty; user: Recipient | undefined; other: string; otherContact: CalendarParty | undefined; key: string }> = [
+    { party: 'requester', user: requester, other: providers, otherContact: providerParty, key: 'requester' },
+    { party: 'provider', user: provider, other: meeting.requesterName, otherContact: requesterParty, key: 'provider' },
+    // A partner answers for the providing side too, with the same link a provider has.
+    ...(meeting.partners ?? []).map((p) => ({ party: 'provider' as const, user: p.person, other: meeting.requesterName, otherContact: requesterParty, key: `provider:${p.organizationId}` })),
   ];
   const decliner = meeting.status !== 'declined' ? undefined : meeting.requesterAnswer === 'declined' ? requesterParty : meeting.providerAnswer === 'declined' ? providerParty : undefined;
   const emails: OutboxEmail[] = [];
-  for (const { party, user, other, otherContact } of sides) {
+  for (const { party, user, other, otherContact, key } of sides) {
     if (!user) continue;
     const facts = {
       requestTitle: meeting.requestTitle,
@@ -159,7 +170,7 @@ export function meetingNoticeEmails(ctx: AppContext, meeting: MeetingNoticeFacts
           ? renderMeetingConfirmedEmail(facts, locale)
           : renderMeetingInvitationEmail({ ...facts, kind: notice, answerUrl: answerLink }, locale);
     emails.push({
-      idempotencyKey: `meeting:${meeting.id}:${meeting.sequence}:${notice}:${party}`,
+      idempotencyKey: `meeting:${meeting.id}:${meeting.sequence}:${notice}:${key}`,
       template: `meeting-${notice}`,
       to: user.email,
       // A person's meeting changes of the same few minutes go in one email (batches.ts).
@@ -194,6 +205,7 @@ export function noticeFactsOf(m: MeetingDetail): MeetingNoticeFacts {
     declineReason: m.decline_reason,
     requester: person(m.requester_email, m.requester_person, m.requester_locale, m.requester_time_zone),
     provider: person(m.provider_email, m.provider_person, m.provider_locale, m.provider_time_zone),
+    partners: m.partners.map((p) => ({ organizationId: p.id, name: p.name, person: person(p.email, p.person, p.locale, p.timeZone) })),
   };
 }
 

@@ -16,6 +16,7 @@ export function meetingToJson(m: MeetingDetail, options: { withScore: boolean })
     marketplace: m.marketplace_slug,
     request: { id: m.request_id, title: m.own_request_title },
     alsoRequests: m.also_requests.map((r) => ({ id: r.id, title: r.title })),
+    partners: m.partners.map((p) => ({ id: p.id, name: p.name })),
     requester: { id: m.requester_org_id, name: m.requester_name },
     provider: { id: m.provider_org_id, name: m.provider_name },
     offer: m.offer_summary,

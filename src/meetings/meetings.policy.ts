@@ -8,6 +8,8 @@ import { meetingStatusSets } from './meeting-status.ts';
 export interface MeetingForPolicy {
   requester_org_id: string;
   provider_org_id: string;
+  /** Providers that answered jointly with the provider: on its side of the meeting. */
+  partners: ReadonlyArray<{ id: string }>;
   status: MeetingStatus;
   requester_answer: MeetingAnswer;
   provider_answer: MeetingAnswer;
@@ -17,17 +19,21 @@ export interface MeetingForPolicy {
 
 /**
  * Which side of a meeting a person is on, if any: a member of the requesting or the providing
- * organization (verified, membership active: `actor.organization`, never what they merely named).
+ * organization, or of a provider that answered jointly with it (verified, membership active:
+ * `actor.organization`, never what they merely named).
  */
-export function partyOf(actor: Actor | null, meeting: Pick<MeetingForPolicy, 'requester_org_id' | 'provider_org_id'>): MeetingParty | null {
+export function partyOf(actor: Actor | null, meeting: Pick<MeetingForPolicy, 'requester_org_id' | 'provider_org_id' | 'partners'>): MeetingParty | null {
   if (!actor?.organization) return null;
   if (actor.organization.id === meeting.requester_org_id) return 'requester';
   if (actor.organization.id === meeting.provider_org_id) return 'provider';
+  // A partner of providers that answered jointly is on the providing side: it sees the meeting and answers it for that side.
+  const { id } = actor.organization;
+  if (meeting.partners.some((p) => p.id === id)) return 'provider';
   return null;
 }
 
 /** The organizers see every meeting; its two parties see it once it is published; to anyone else it does not exist. */
-export function canSeeMeeting(actor: Actor | null, meeting: Pick<MeetingForPolicy, 'requester_org_id' | 'provider_org_id' | 'published_at'>): boolean {
+export function canSeeMeeting(actor: Actor | null, meeting: Pick<MeetingForPolicy, 'requester_org_id' | 'provider_org_id' | 'partners' | 'published_at'>): boolean {
   return !!actor && (actor.isOrganizer || (partyOf(actor, meeting) !== null && meeting.published_at !== null));
 }
 
@@ -53,7 +59,7 @@ export function canAcceptMeeting(actor: Actor | null, meeting: MeetingForPolicy)
  * Not for the provider: one factor says whether the requester marked its response preferred, which
  * nothing else shows a provider.
  */
-export function canSeeScore(actor: Actor | null, meeting: Pick<MeetingForPolicy, 'requester_org_id' | 'provider_org_id'>): boolean {
+export function canSeeScore(actor: Actor | null, meeting: Pick<MeetingForPolicy, 'requester_org_id' | 'provider_org_id' | 'partners'>): boolean {
   return !!actor && (actor.isOrganizer || partyOf(actor, meeting) === 'requester');
 }
 

@@ -187,8 +187,10 @@ function meetingsWithContext(db: Kysely<Database>) {
     // A joint meeting (one per pair of organizations) is about every request it serves: its title names
     // them all, wherever a meeting is shown or mailed; `also_requests` lists the others.
     .select([
-      sql<string>`r.title || coalesce((SELECT string_agg('; ' || tr.title, '' ORDER BY tr.title) FROM meeting_topics tt JOIN requests tr ON tr.id = tt.request_id WHERE tt.meeting_id = mt.id), '')`.as('request_title'),
-      sql<Array<{ id: string; title: string; responseId: string }>>`coalesce((SELECT json_agg(json_build_object('id', tr.id, 'title', tr.title, 'responseId', tt.response_id) ORDER BY tr.title) FROM meeting_topics tt JOIN requests tr ON tr.id = tt.request_id WHERE tt.meeting_id = mt.id), '[]'::json)`.as('also_requests'),
+      sql<string>`r.title || coalesce((SELECT string_agg('; ' || tr.title, '' ORDER BY tr.title) FROM meeting_topics tt JOIN requests tr ON tr.id = tt.request_id JOIN responses ts ON ts.id = tt.response_id WHERE tt.meeting_id = mt.id AND ts.organization_id = mt.provider_org_id), '')`.as('request_title'),
+      sql<Array<{ id: string; title: string; responseId: string }>>`coalesce((SELECT json_agg(json_build_object('id', tr.id, 'title', tr.title, 'responseId', tt.response_id) ORDER BY tr.title) FROM meeting_topics tt JOIN requests tr ON tr.id = tt.request_id JOIN responses ts ON ts.id = tt.response_id WHERE tt.meeting_id = mt.id AND ts.organization_id = mt.provider_org_id), '[]'::json)`.as('also_requests'),
+      // Providers that answered jointly: the partners in the meeting, with the person who answered for each.
+      sql<Array<{ id: string; name: string; responseId: string; summary: string; person: string | null; email: string | null; locale: string | null; timeZone: string | null }>>`coalesce((SELECT json_agg(json_build_object('id', po2.id, 'name', po2.name, 'responseId', ts.id, 'summary', ts.summary, 'person', pu2.name, 'email', pu2.email, 'locale', pu2.locale, 'timeZone', pu2.time_zone) ORDER BY po2.name) FROM meeting_topics tt JOIN responses ts ON ts.id = tt.response_id JOIN organizations po2 ON po2.id = ts.organization_id LEFT JOIN users pu2 ON pu2.id = ts.created_by WHERE tt.meeting_id = mt.id AND ts.organization_id <> mt.provider_org_id), '[]'::json)`.as('partners'),
     ]);
 }
 
@@ -212,7 +214,14 @@ export async function lockMeeting({ db }: Queryable, id: string) {
 /** An organization's meetings, as its members see them: published ones only (a draft is the secretariat's). */
 export async function listMeetingsOfOrganization({ db }: Queryable, organizationId: string) {
   return meetingsWithContext(db)
-    .where((eb) => eb.or([eb('mt.requester_org_id', '=', organizationId), eb('mt.provider_org_id', '=', organizationId)]))
+    .where((eb) =>
+      eb.or([
+        eb('mt.requester_org_id', '=', organizationId),
+        eb('mt.provider_org_id', '=', organizationId),
+        // A partner of providers that answered jointly.
+        eb.exists(eb.selectFrom('meeting_topics as tt').innerJoin('responses as ts', 'ts.id', 'tt.response_id').select('tt.meeting_id').whereRef('tt.meeting_id', '=', 'mt.id').where('ts.organization_id', '=', organizationId)),
+      ]),
+    )
     .where('mt.status', 'in', meetingStatusSets.all)
     .where('mt.published_at', 'is not', null)
     .orderBy('mt.starts_at')

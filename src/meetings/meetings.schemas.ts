@@ -105,6 +105,7 @@ export const meetingAnswer = z
       .meta({ description: 'One meeting per pair of organizations: the other requests of the requester this meeting also serves (empty for most)' }),
     requester: organizationRef,
     provider: organizationRef,
+    partners: z.array(organizationRef).meta({ description: 'Providers that answered jointly with the provider and meet the requester together (empty for most)' }),
     offer: z.string().meta({ description: "The response's summary" }),
     room: z.string(),
     startsAt: instant,

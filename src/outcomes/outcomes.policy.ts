@@ -13,5 +13,6 @@ export function canRecordOutcome(
   meeting: { requester_org_id: string; provider_org_id: string; status: MeetingStatus; published_at: Date | null; ends_at: Date },
   now: Date,
 ): boolean {
-  return partyOf(actor, meeting) !== null && meeting.published_at !== null && meetingStatusSets.active.includes(meeting.status) && meeting.ends_at <= now;
+  // The outcome is one per side: the requester's and the provider's own (a joint partner's is not asked).
+  return partyOf(actor, { ...meeting, partners: [] }) !== null && meeting.published_at !== null && meetingStatusSets.active.includes(meeting.status) && meeting.ends_at <= now;
 }

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { operation, pathParams, recordId } from '../http/operation.ts';
 import { AppError } from '../shared/errors.ts';
 import { listOf } from '../shared/answer-fields.ts';
-import { createResponseBody, myResponseAnswer, responseAnswer, updateResponseBody } from './responses.schemas.ts';
-import { changeResponse, createResponse, getResponse, listMyResponses, listVisibleResponses, responseToJson } from './responses.service.ts';
+import { createResponseBody, jointAnswer, jointBody, myResponseAnswer, responseAnswer, updateResponseBody } from './responses.schemas.ts';
+import { changeResponse, createResponse, getResponse, listMyResponses, listVisibleResponses, responseToJson, setResponseJointWith } from './responses.service.ts';
 import { markPreferred, markResponse } from '../meetings/meetings.service.ts';
 import { markBody, preferredBody } from '../meetings/meetings.schemas.ts';
 import { receiptSchema } from './receipts.ts';
@@ -147,6 +147,21 @@ export const responseOperations = [
     status: 200,
     answer: z.object({ mark: z.enum(['must', 'like', 'exclude']).nullable() }),
     handler: (ctx, { actor, params, body }) => markResponse(ctx, actor, params.id, body.mark),
+  }),
+  operation({
+    operationId: 'setResponseJoint',
+    method: 'put',
+    path: '/responses/{id}/joint',
+    tag: 'Responses',
+    summary: 'The responding organization names the organization it presents jointly with (or null)',
+    description:
+      'When the named organization also answered the same request and names this one back, the two meet the requester together, in one meeting (the matching run offers them as one). The answer says whether that is so (`mutual`).',
+    allow: ['provider'],
+    params: responseParams,
+    body: jointBody,
+    status: 200,
+    answer: jointAnswer,
+    handler: (ctx, { actor, params, body }) => setResponseJointWith(ctx, actor, params.id, body.organizationId),
   }),
   operation({
     operationId: 'getResponseReceipt',

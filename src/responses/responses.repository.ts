@@ -149,6 +149,27 @@ export async function listSubmittedResponsesWithWriters({ db }: Queryable, reque
   return result.rows;
 }
 
+/** Names the organization a response presents jointly with (null: alone). */
+export async function setJointWith({ db }: Queryable, responseId: string, organizationId: string | null) {
+  await db.updateTable('responses').set({ joint_with: organizationId }).where('id', '=', responseId).execute();
+}
+
+/**
+ * The partner a response names, and whether that organization's response to the same request (one
+ * not withdrawn) names this one back: only then do the two meet the requester together.
+ */
+export async function findJointState({ db }: Queryable, responseId: string) {
+  return db
+    .selectFrom('responses as s')
+    .innerJoin('organizations as p', 'p.id', 's.joint_with')
+    .leftJoin('responses as back', (join) =>
+      join.onRef('back.request_id', '=', 's.request_id').onRef('back.organization_id', '=', 's.joint_with').onRef('back.joint_with', '=', 's.organization_id').on('back.status', '<>', 'withdrawn'),
+    )
+    .select(['p.id', 'p.name', 'back.id as back_id'])
+    .where('s.id', '=', responseId)
+    .executeTakeFirst();
+}
+
 /** A response with the time zone of its marketplace, in which its times are shown. */
 export async function findResponse({ db }: Queryable, id: string) {
   return db

@@ -64,6 +64,17 @@ export const responseAnswer = z
   })
   .meta({ id: 'Response' });
 
+/** Presenting jointly: the organization a response names (null: alone). */
+export const jointBody = z.object({ organizationId: z.uuid({ error: 'must be the id of an organization' }).nullable() }).strict();
+
+export const jointAnswer = z
+  .object({
+    jointWith: organizationRef.nullable(),
+    mutual: z.boolean().meta({ description: 'The named organization answered the same request and named this one back: the two meet the requester together' }),
+  })
+  .strict()
+  .meta({ id: 'JointResponse' });
+
 /** One of my organization's responses, with its request. */
 export const myResponseAnswer = responseAnswer.extend({ request: z.object({ id: uuid, title: z.string(), status: z.string() }) }).meta({ id: 'MyResponse' });
 export type ResponseAnswer = z.input<typeof responseAnswer>;

@@ -7,7 +7,8 @@ import { requireActor, requireVerifiedMember, whyNotMember, type Actor } from '.
 import { canChangeResponse, canMarkPreferred, canRespondTo, canSeeResponse, responseListScope } from './responses.policy.ts';
 import { responseActionVerbs, responseStatusSets, responseTransitions } from './response-status.ts';
 export { canSeeResponse } from './responses.policy.ts';
-import { AppError, conflict, forbidden, notFound } from '../shared/errors.ts';
+import { AppError, conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
+import { findOrganization } from '../organizations/organizations.repository.ts';
 import { inTransaction, type Tx } from '../shared/transaction.ts';
 import { isoInZone } from '../shared/time.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
@@ -17,6 +18,8 @@ import { findReceiptSource, type ReceiptSource } from './receipts.repository.ts'
 import type { RequestRow } from '../requests/requests.repository.ts';
 import {
   adjustResponseCount,
+  findJointState,
+  setJointWith,
   type LockedRequest,
   findResponse,
   findResponseOfOrganization,
@@ -180,6 +183,32 @@ function requireResponseOwner(actorOrNull: Actor | null, response: ResponseRow):
 }
 
 export type ProviderResponseAction = 'edit' | 'submit' | 'withdraw';
+
+/** A response's joint partner as its organization and the API see it. */
+export async function jointStateOf(ctx: AppContext, responseId: string): Promise<{ jointWith: { id: string; name: string } | null; mutual: boolean }> {
+  const state = await findJointState(ctx, responseId);
+  return state ? { jointWith: { id: state.id, name: state.name }, mutual: state.back_id !== null } : { jointWith: null, mutual: false };
+}
+
+/**
+ * The responding organization names another it presents jointly with (or nobody). The two meet the
+ * requester together once the other's response to the same request names this one back; a verified
+ * organization other than itself, while the response is not withdrawn.
+ */
+export async function setResponseJointWith(ctx: AppContext, actorOrNull: Actor | null, responseId: string, organizationId: string | null) {
+  const response = await getResponse(ctx, actorOrNull, responseId);
+  const actor = requireResponseOwner(actorOrNull, response);
+  if (response.status === 'withdrawn') throw conflict('response-withdrawn', 'This response was withdrawn; submit it again first.');
+  if (organizationId !== null) {
+    const partner = await findOrganization(ctx, organizationId);
+    if (!partner || partner.status !== 'verified' || partner.id === response.organization_id) {
+      throw invalid([{ path: 'organizationId', message: 'must be another verified organization' }]);
+    }
+  }
+  await setJointWith(ctx, responseId, organizationId);
+  await recordAudit(ctx, actor, { entity: 'response', entityId: responseId, action: 'joint', detail: { jointWith: organizationId } });
+  return jointStateOf(ctx, responseId);
+}
 
 /** Whether the person may mark this response preferred (the requester, once it may read it; organizers). */
 export async function requireMayMarkPreferred(ctx: AppContext, actor: Actor | null, responseId: string): Promise<ResponseRow> {

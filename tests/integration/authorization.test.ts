@@ -93,6 +93,7 @@ const samples: Record<string, { body?: (f: Fixture) => unknown | Promise<unknown
   submitResponse: { path: (f) => `/responses/${f.draftResponseId}/submit` },
   markResponsePreferred: { body: () => ({ preferred: true }) },
   markResponse: { body: () => ({ mark: 'like' }) },
+  setResponseJoint: { body: () => ({ organizationId: null }) },
   rejectOrganization: { body: () => ({ reason: 'We could not confirm that this organization exists.' }) },
   askQuestion: { body: () => ({ text: 'Can the training take place in Dhaka rather than abroad?' }) },
   answerQuestion: { body: () => ({ text: 'Yes, in Dhaka, at the training centre of the ministry.' }) },

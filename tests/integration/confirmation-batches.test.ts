@@ -139,15 +139,21 @@ describe('confirmation batches, step by step (no workers)', () => {
 });
 
 describe("a person's side-meeting changes within a few minutes go in one email (workers running)", () => {
-  const t = useTestEnvironment({ cast: ['organizer', 'bangladesh', 'ilo'], marketplace: { meetingPublication: 'review' }, env: { CONFIRMATION_BATCH_SECONDS: '3' } });
+  const t = useTestEnvironment({ cast: ['organizer', 'bangladesh', 'mexico', 'ilo', 'iom'], marketplace: { meetingPublication: 'review' }, env: { CONFIRMATION_BATCH_SECONDS: '3' } });
 
   it('publishing proposes an agency several meetings: it gets one email, each meeting with its own section, answer link and calendar file', async () => {
     const { api, env } = t;
-    const { organizer, bangladesh, ilo } = t.people;
-    const titles = ['Meetings batch: pre-departure training', 'Meetings batch: diaspora bonds advice', 'Meetings batch: labour attachés'];
-    const requests = [];
-    for (const title of titles) requests.push(await publishedRequest(api, bangladesh, organizer, { title }));
-    for (const request of requests) expect((await api('POST', `/api/v1/requests/${request.id}/responses`, { token: ilo.token, body: sampleResponse })).status).toBe(201);
+    const { organizer, bangladesh, mexico, ilo, iom } = t.people;
+    // ILO meets Bangladesh and Mexico; Bangladesh meets ILO and IOM (one provider answering two requests of
+    // one government would meet it once, about both).
+    const requests = [
+      await publishedRequest(api, bangladesh, organizer, { title: 'Meetings batch: pre-departure training' }),
+      await publishedRequest(api, bangladesh, organizer, { title: 'Meetings batch: diaspora bonds advice' }),
+      await publishedRequest(api, mexico, organizer, { title: 'Meetings batch: labour attachés' }),
+    ];
+    for (const [request, provider] of [[requests[0]!, ilo], [requests[1]!, iom], [requests[2]!, ilo]] as const) {
+      expect((await api('POST', `/api/v1/requests/${request.id}/responses`, { token: provider.token, body: sampleResponse })).status).toBe(201);
+    }
     await passDeadline(env.ctx, requests.map((r) => r.id));
     await runMatching(env.ctx, t.marketplace.marketplace.id, 'organizer');
     expect((await api('POST', `/api/v1/marketplaces/${t.marketplace.marketplace.slug}/schedule/publish`, { token: organizer.token })).status).toBe(200);

@@ -934,3 +934,56 @@ describe('one meeting per pair of organizations', () => {
     expect(after.map((m) => m.provider.id)).not.toContain(undp.organizationId);
   });
 });
+
+describe('providers that answered jointly meet the requester together', () => {
+  const t = useTestEnvironment({ cast, workers: false });
+
+  it('two providers that name each other on their responses to one request get one meeting with the requester; both see it, answer it and are invited; one that names another alone waits', async () => {
+    const { api, env } = t;
+    const { bangladesh, ilo, iom, undp } = t.people;
+    const made = await respondedMarketplace(t, { meetingPublication: 'immediate' });
+    const joint = (responseId: string, token: string, organizationId: string | null) => api('PUT', `/api/v1/responses/${responseId}/joint`, { token, body: { organizationId } });
+    // UNDP names ILO first: not mutual yet. A bad organization is refused by field; someone else's response is not ours to change.
+    const first = await joint(made.responses.undpOnTraining.body.id, undp.token, ilo.organizationId!);
+    expect(first.body).toEqual({ jointWith: { id: ilo.organizationId, name: 'International Labour Organization (ILO)' }, mutual: false });
+    expect((await joint(made.responses.iloOnTraining.body.id, ilo.token, ilo.organizationId!)).body.errors).toEqual([{ path: 'organizationId', message: 'must be another verified organization' }]);
+    expect((await joint(made.responses.iloOnTraining.body.id, iom.token, undp.organizationId!)).status).toBeGreaterThanOrEqual(403);
+    // ILO names UNDP back, on its page: the form says they meet together.
+    const page = await t.pages.ilo.get(`/requests/${made.training.id}`);
+    expect(page.html).toContain('Presenting jointly with');
+    const saved = await t.pages.ilo.post(`/responses/${made.responses.iloOnTraining.body.id}/joint`, { organizationId: undp.organizationId! }, { formPage: `/requests/${made.training.id}` });
+    expect(saved.status).toBe(303);
+    expect((await t.pages.ilo.get(`/requests/${made.training.id}`)).html).toContain('United Nations Development Programme (UNDP) named you too: you meet the requester together.');
+    // A tampered value comes back beside the field, the form kept.
+    const tampered = await t.pages.ilo.post(`/responses/${made.responses.iloOnTraining.body.id}/joint`, { organizationId: 'not-an-id' }, { formPage: `/requests/${made.training.id}` });
+    expect(tampered.status).toBe(422);
+    expect(tampered.html).toContain('must be the id of an organization');
+
+    await passDeadline(env.ctx, [made.training.id, made.remittances.id]);
+    await runMatching(env.ctx, made.marketplaceId, 'organizer');
+    const meetings = (await meetingsOf(t, made.slug)) as Array<MeetingJson & { partners: Array<{ id: string; name: string }> }>;
+    const training = meetings.filter((m) => m.request.id === made.training.id);
+    expect(training).toHaveLength(1);
+    const together = training[0]!;
+    expect([together.provider.id, ...together.partners.map((p) => p.id)].sort()).toEqual([ilo.organizationId, undp.organizationId].sort());
+    // Nobody double-booked: the three organizations attend, ILO after its session.
+    const attendance = await env.ctx.db.selectFrom('meeting_attendance').select('organization_id').where('meeting_id', '=', together.id).execute();
+    expect(attendance.map((a) => a.organization_id).sort()).toEqual([bangladesh.organizationId, ilo.organizationId, undp.organizationId].sort());
+    // Both responses matched; IOM's not.
+    expect((await api('GET', `/api/v1/responses/${made.responses.undpOnTraining.body.id}`, { token: undp.token })).body.status).toBe('matched');
+    expect((await api('GET', `/api/v1/responses/${made.responses.iloOnTraining.body.id}`, { token: ilo.token })).body.status).toBe('matched');
+    expect((await api('GET', `/api/v1/responses/${made.responses.iomOnTraining.body.id}`, { token: iom.token })).body.status).toBe('not_matched');
+    // Each of the three is invited, with one calendar event naming all three; the partner sees and answers it for the providing side.
+    const invitations = await env.ctx.db.selectFrom('outbox').select(['to_email', 'attachments']).where('idempotency_key', 'like', `meeting:${together.id}:%`).execute();
+    expect(invitations.map((i) => i.to_email).sort()).toEqual([bangladesh.email, ilo.email, undp.email].sort());
+    const partner = together.provider.id === ilo.organizationId ? undp : ilo;
+    const seen = await api('GET', `/api/v1/meetings/${together.id}`, { token: partner.token });
+    expect(seen.status).toBe(200);
+    expect((await api('GET', `/api/v1/meetings/${together.id}`, { token: iom.token })).status).toBe(404);
+    const accepted = await api('POST', `/api/v1/meetings/${together.id}/accept`, { token: partner.token });
+    expect(accepted.status).toBe(200);
+    expect(accepted.body.providerAnswer).toBe('accepted');
+    const partnerPage = await t.pages[partner === ilo ? 'ilo' : 'undp'].get('/meetings');
+    expect(partnerPage.html).toContain('Ministry of Expatriates Welfare, Bangladesh');
+  });
+});

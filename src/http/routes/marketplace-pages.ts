@@ -6,7 +6,8 @@ import { listJoinableOrganizations, rejectionReasonForMember, setMyOrganization 
 import { getPublicMarketplace, listMarketplaces } from '../../marketplaces/marketplaces.service.ts';
 import { browseRequestsQuery, changeDeadlineBody, createRequestBody, requestCategories, requestCategoryLabels, rejectRequestBody, updateRequestBody } from '../../requests/requests.schemas.ts';
 import { browseRequests, listPublicThemes, changeRequestDeadline, previewEarlierDeadline, deadlineProblems, createRequest, getRequest, listRequestHistory, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
-import { visibleResponsesOf, requireVerifiedProvider, requestsAnsweredBy } from '../../responses/responses.service.ts';
+import { visibleResponsesOf, requireVerifiedProvider, requestsAnsweredBy, jointStateOf, setResponseJointWith, getResponse } from '../../responses/responses.service.ts';
+import { jointBody } from '../../responses/responses.schemas.ts';
 import { isRequesterOf } from '../../responses/responses.policy.ts';
 import { canChangeDeadline, canEditRequest, canModerateRequest, canPostRequest, canPublishRequest, canWithdrawRequest, listableStatuses, seesRequestInternals } from '../../requests/requests.policy.ts';
 import { getFollowing } from '../../interests/interests.service.ts';
@@ -266,6 +267,7 @@ export function marketplacePages(ctx: AppContext): Router {
     following: N_('You follow this request: you will get reminders before its deadline.'),
     unfollowed: N_('You no longer follow this request.'),
     'deadline-changed': N_('The deadline is changed; the people concerned are emailed.'),
+    'joint-saved': N_('Saved: whom your response presents jointly with.'),
     asked: N_('Your question is sent. Its answer will be published here for every provider; your organization is not named.'),
     answered: N_('The answer is published; the providers concerned are emailed.'),
   };
@@ -282,6 +284,15 @@ export function marketplacePages(ctx: AppContext): Router {
       request.status === 'closed' ? getMatchingTime(ctx, request.marketplace_id) : null,
     ]);
     const isRequester = isRequesterOf(actor, request);
+    // Our own response: whom it presents jointly with (the two meet the requester together once both name each other).
+    const own = actor?.organization ? visible.items.find((r) => r.organization_id === actor.organization!.id && r.status !== 'withdrawn') : undefined;
+    const joint = own
+      ? {
+          responseId: own.id,
+          ...(await jointStateOf(ctx, own.id)),
+          organizations: (await listJoinableOrganizations(ctx)).filter((o) => o.status === 'verified' && o.id !== own.organization_id).map((o) => ({ value: o.id, label: o.name })),
+        }
+      : null;
     let respondRefusal: string | null = null;
     let canRespond = false;
     if (request.status === 'open' && !isRequester && !actor?.isOrganizer) {
@@ -308,6 +319,7 @@ export function marketplacePages(ctx: AppContext): Router {
         following,
         canFollow: canFollowRequest(actor ?? null, request),
         meetings,
+        joint,
         canChangeDeadline: canChangeDeadline(actor, request),
         canEdit: canEditRequest(actor, request),
         canWithdraw: canWithdrawRequest(actor, request),
@@ -413,6 +425,23 @@ export function marketplacePages(ctx: AppContext): Router {
       },
       async (status, errors, formError) => showRequest(req, res, await getRequest(ctx, req.actor, id), { values, errors, formError }, status),
       { text: 'question' },
+    );
+  });
+
+  router.post('/responses/:id/joint', async (req, res) => {
+    requireActor(req.actor);
+    const responseId = idParam(req.params.id, 'The response');
+    const response = await getResponse(ctx, req.actor, responseId);
+    const values = bodyOf(req);
+    await handleForm(
+      res,
+      async () => {
+        const raw = str(values.organizationId);
+        const { organizationId } = parseInput(jointBody, { organizationId: raw === '' ? null : raw });
+        await setResponseJointWith(ctx, req.actor, responseId, organizationId);
+        res.redirect(303, `/requests/${response.request_id}?notice=joint-saved#joint`);
+      },
+      async (status, errors, formError) => showRequest(req, res, await getRequest(ctx, req.actor, response.request_id), { values, errors, formError }, status),
     );
   });
 

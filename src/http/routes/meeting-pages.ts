@@ -54,10 +54,12 @@ function meetingCard(actor: Actor, m: MeetingDetail) {
   return {
     ...m,
     party,
-    other: party === 'provider' ? m.requester_name : m.provider_name,
+    // The providing side: the provider and any provider that answered jointly with it.
+    other: party === 'provider' ? m.requester_name : [m.provider_name, ...m.partners.map((p) => p.name)].join(' & '),
     contacts: [
       { side: 'requester', organization: m.requester_name, person: m.requester_person, email: m.requester_email },
       { side: 'provider', organization: m.provider_name, person: m.provider_person, email: m.provider_email },
+      ...m.partners.map((p) => ({ side: 'provider', organization: p.name, person: p.person, email: p.email })),
     ],
     canAnswer: canAnswerMeeting(actor, m),
     canAccept: canAcceptMeeting(actor, m),
