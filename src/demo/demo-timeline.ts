@@ -2,7 +2,7 @@ import type { AppContext } from '../context.ts';
 import { cacheChanged } from '../shared/process-cache.ts';
 import { seedBrussels2007 } from '../../db/seed.ts';
 import { loadActor } from '../auth/auth.service.ts';
-import { createResponse } from '../responses/responses.service.ts';
+import { createResponse, setResponseJointWith } from '../responses/responses.service.ts';
 import { planRequestDeadline } from '../requests/deadline-jobs.ts';
 import { planMatchingRun } from '../meetings/matching-schedule.ts';
 import { AppError } from '../shared/errors.ts';
@@ -59,11 +59,12 @@ export async function prepareDemo(ctx: AppContext, deadlineInSeconds: number) {
         questions++;
       }
     }
+    const answered: Array<{ helper: (typeof roles)[number]; actor: NonNullable<Awaited<ReturnType<typeof loadActor>>>; responseId: string }> = [];
     for (const helper of [...helpers.values()].slice(0, 4)) {
       const actor = await loadActor(ctx, helper.user_id);
       if (!actor) continue;
       try {
-        await createResponse(ctx, actor, request.id, {
+        const created = await createResponse(ctx, actor, request.id, {
           // The heading shows the organization's name before the summary: the summary does not repeat it.
           summary: `${helper.role.charAt(0).toUpperCase()}${helper.role.slice(1).replace('_', '-')} of session ${helper.code}, offering its experience`,
           details: `${helper.note ?? `${helper.name} holds a role in session ${helper.code} (${helper.session_title}).`} We can meet at the forum to discuss "${request.title}" and agree on next steps.`,
@@ -73,11 +74,19 @@ export async function prepareDemo(ctx: AppContext, deadlineInSeconds: number) {
           funding: helper.kind === 'un_agency' ? 'provider_covers' : 'shared',
           draft: false,
         });
+        answered.push({ helper, actor, responseId: created.id });
         responses++;
       } catch (error) {
         // Already responded (the demo ran before on this database): keep going.
         if (!(error instanceof AppError && error.status === 409)) throw error;
       }
+    }
+    // As in the note, UNDP and UNICEF present jointly: a helper whose role note offers a joint
+    // presentation with another helper (named by its acronym) names it on its response.
+    for (const one of answered) {
+      if (!one.helper.note?.includes('joint presentation')) continue;
+      const partner = answered.find((other) => other !== one && one.helper.note!.includes(/\(([^)]+)\)$/.exec(other.helper.name)?.[1] ?? '\u0000'));
+      if (partner) await setResponseJointWith(ctx, one.actor, one.responseId, partner.helper.organization_id);
     }
   }
 

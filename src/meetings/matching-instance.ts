@@ -219,12 +219,15 @@ export function buildMatchingInstance(input: InstanceInput): BuiltInstance {
   const keptResponses = new Set<string>();
   for (const k of input.kept) {
     // A joint meeting takes one of the maxMatches of every request it serves, and one of each partner's capacity.
+    const partners = new Set<string>();
     for (const t of k.alsoFor ?? []) {
       keptResponses.add(t.responseId);
-      if (t.organizationId && t.organizationId !== k.providerOrgId) {
-        keptPerProvider.set(t.organizationId, (keptPerProvider.get(t.organizationId) ?? 0) + 1);
-        addBusy(t.organizationId, k.startsAt, k.endsAt);
-      } else keptPerRequest.set(t.requestId, (keptPerRequest.get(t.requestId) ?? 0) + 1);
+      if (t.organizationId && t.organizationId !== k.providerOrgId) partners.add(t.organizationId);
+      else keptPerRequest.set(t.requestId, (keptPerRequest.get(t.requestId) ?? 0) + 1);
+    }
+    for (const partner of partners) {
+      keptPerProvider.set(partner, (keptPerProvider.get(partner) ?? 0) + 1);
+      addBusy(partner, k.startsAt, k.endsAt);
     }
     addBusy(k.requesterOrgId, k.startsAt, k.endsAt);
     addBusy(k.providerOrgId, k.startsAt, k.endsAt);
@@ -255,23 +258,48 @@ export function buildMatchingInstance(input: InstanceInput): BuiltInstance {
   const byOrganizations = new Map<string, Array<{ request: RequestInput; response: ResponseInput; score: number }>>();
   const offered = input.responses.filter((response) => requestById.has(response.requestId) && !keptResponses.has(response.id) && response.mark !== 'exclude');
   // Providers that answered jointly: two responses to one request that name each other's organization
-  // meet the requester together, in one meeting (the format's `alsoProviders`), scored as their sum.
+  // meet the requester together (the format's `alsoProviders`), scored as their sum; as for one
+  // provider, one meeting covers every request of the government they answered together.
+  const remaining = (r: RequestInput) => r.maxMatches - (keptPerRequest.get(r.id) ?? 0);
+  const { meetingMinutes } = input.marketplace;
+  let longestSpan = 1;
+  const scoreOf = (request: RequestInput, r: ResponseInput) => score(request, r).score + (r.mark === 'must' ? MUST_MEET_PRIORITY : 0);
   const byRequestAndOrganization = new Map(offered.map((r) => [`${r.requestId}|${r.organizationId}`, r]));
   const jointlyAnswered = new Set<string>();
+  const couples = new Map<string, Array<{ request: RequestInput; lead: ResponseInput; partner: ResponseInput }>>();
   for (const response of offered) {
     const partner = response.jointWith ? byRequestAndOrganization.get(`${response.requestId}|${response.jointWith}`) : undefined;
-    if (!partner || partner.jointWith !== response.organizationId || jointlyAnswered.has(response.id) || response.id > partner.id) continue;
-    // A joint meeting that found no place in the first solve is offered as two (planRun).
-    if (input.separately?.has(`together|${response.id}`)) continue;
+    if (!partner || partner.jointWith !== response.organizationId || response.organizationId > partner.organizationId) continue;
     const request = requestById.get(response.requestId)!;
+    const key = `together|${request.organizationId}|${response.organizationId}|${partner.organizationId}`;
+    // A joint meeting that found no place in the first solve is offered apart (planRun).
+    if (input.separately?.has(key)) continue;
     jointlyAnswered.add(response.id).add(partner.id);
-    const key = pairKey(request.id, response.organizationId);
-    responseByPair.set(key, response);
-    alsoByPair.set(key, [{ requestId: request.id, responseId: partner.id, organizationId: partner.organizationId }]);
-    jointOrganizations.set(key, `together|${response.id}`);
-    const scoreOf = (r: ResponseInput) => score(request, r).score + (r.mark === 'must' ? MUST_MEET_PRIORITY : 0);
-    offers.push({ request: request.id, provider: response.organizationId, alsoProviders: [partner.organizationId], score: scoreOf(response) + scoreOf(partner) });
-    providerOrgs.add(response.organizationId).add(partner.organizationId);
+    const list = couples.get(key);
+    if (list) list.push({ request, lead: response, partner });
+    else couples.set(key, [{ request, lead: response, partner }]);
+  }
+  for (const [together, list] of couples) {
+    const open = list.filter((c) => remaining(c.request) > 0).sort((a, b) => (a.request.id < b.request.id ? -1 : 1));
+    const first = open[0];
+    if (!first) continue;
+    const key = pairKey(first.request.id, first.lead.organizationId);
+    responseByPair.set(key, first.lead);
+    alsoByPair.set(key, [
+      ...open.slice(1).map((c) => ({ requestId: c.request.id, responseId: c.lead.id, organizationId: c.lead.organizationId })),
+      ...open.map((c) => ({ requestId: c.request.id, responseId: c.partner.id, organizationId: c.partner.organizationId })),
+    ]);
+    jointOrganizations.set(key, together);
+    const span = Math.min(open.length, MAX_JOINT_SPAN);
+    longestSpan = Math.max(longestSpan, span);
+    offers.push({
+      request: first.request.id,
+      ...(open.length > 1 ? { alsoRequests: open.slice(1).map((c) => c.request.id), minMinutes: span * meetingMinutes, maxMinutes: span * meetingMinutes } : {}),
+      provider: first.lead.organizationId,
+      alsoProviders: [first.partner.organizationId],
+      score: open.reduce((sum, c) => sum + scoreOf(c.request, c.lead) + scoreOf(c.request, c.partner), 0),
+    });
+    providerOrgs.add(first.lead.organizationId).add(first.partner.organizationId);
   }
   for (const response of offered) {
     if (jointlyAnswered.has(response.id)) continue;
@@ -283,9 +311,6 @@ export function buildMatchingInstance(input: InstanceInput): BuiltInstance {
     else byOrganizations.set(key, [{ request, response, score: offerScore }]);
     providerOrgs.add(response.organizationId);
   }
-  const remaining = (r: RequestInput) => r.maxMatches - (keptPerRequest.get(r.id) ?? 0);
-  const { meetingMinutes } = input.marketplace;
-  let longestSpan = 1;
   for (const [organizations, group] of byOrganizations) {
     // The requests with a meeting left, in a stable order (the first is the meeting's own request, run after run).
     const open = group.filter((g) => remaining(g.request) > 0).sort((a, b) => (a.request.id < b.request.id ? -1 : 1));

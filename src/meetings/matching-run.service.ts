@@ -237,7 +237,7 @@ function meetingEmailsOf(ctx: AppContext, snapshot: MatchingSnapshot, writes: Me
     // A joint meeting is about every request it serves, with every provider that answered jointly.
     const partnerTopics = m.alsoFor.filter((t) => t.organizationId && t.organizationId !== response?.organization_id);
     const requestTitle = [request.title, ...m.alsoFor.filter((t) => !partnerTopics.includes(t)).map((t) => requests.get(t.requestId)?.title ?? '')].filter(Boolean).join('; ');
-    const partners = partnerTopics.map((t) => {
+    const partners = partnerTopics.filter((t, i) => partnerTopics.findIndex((o) => o.organizationId === t.organizationId) === i).map((t) => {
       const partner = responses.get(t.responseId);
       return { organizationId: t.organizationId!, name: partner?.organization_name ?? '', person: partner ? snapshot.users.get(partner.created_by) : undefined };
     });

@@ -158,7 +158,7 @@ export async function unmetRequests(ctx: AppContext, actorOrNull: Actor | null, 
   const endedResponses = new Set(ended.map((e) => e.response_id));
   const index = indexBoard(board);
   // A joint meeting counts for every request it serves.
-  const meetingsOfResponse = new Set(board.meetings.flatMap((m) => [m.response_id, ...m.also_requests.map((t) => t.responseId)]));
+  const meetingsOfResponse = new Set(board.meetings.flatMap((m) => [m.response_id, ...m.topic_response_ids]));
   const meetingsPerRequest = new Map<string, number>();
   for (const m of board.meetings) for (const requestId of [m.request_id, ...m.also_requests.map((t) => t.id)]) meetingsPerRequest.set(requestId, (meetingsPerRequest.get(requestId) ?? 0) + 1);
   const responsesOfRequest = new Map<string, typeof responses>();
