@@ -1,4 +1,4 @@
-import { calendarDescription, calendarSides, meetingPageUrl, noticeFactsOf } from './meeting-notifications.ts';
+import { calendarDescription, calendarSides, meetingPageUrl, noticeFactsOf, providingSide } from './meeting-notifications.ts';
 import { t } from '../i18n/i18n.ts';
 import type { AppContext } from '../context.ts';
 import { toCsv } from '../shared/csv.ts';
@@ -102,13 +102,14 @@ export function unavailabilityToJson(u: { id: string; starts_at: Date; ends_at: 
 export function meetingsToCsv(meetings: MeetingDetail[]): string {
   return toCsv(
     ['Start', 'End', 'Room', 'Requester', 'Provider', 'Request', 'Offer', 'Status', 'Requester answer', 'Provider answer', 'Score'],
-    meetings.map((m) => [isoInZone(m.starts_at, m.time_zone), isoInZone(m.ends_at, m.time_zone), m.room_name, m.requester_name, m.provider_name, m.request_title, m.offer_summary, m.status, m.requester_answer, m.provider_answer, m.score]),
+    meetings.map((m) => [isoInZone(m.starts_at, m.time_zone), isoInZone(m.ends_at, m.time_zone), m.room_name, m.requester_name, [m.provider_name, ...m.partners.map((p) => p.name)].join(' & '), m.request_title, m.offer_summary, m.status, m.requester_answer, m.provider_answer, m.score]),
   );
 }
 
 /** A stored meeting as a calendar entry, in the reader's language. */
 export function meetingCalendarEntry(ctx: AppContext, locale: string, m: MeetingDetail): CalendarMeeting {
-  const { parties } = calendarSides(noticeFactsOf(m));
+  const facts = noticeFactsOf(m);
+  const { parties } = calendarSides(facts);
   const url = meetingPageUrl(ctx, m.id);
   return {
     id: m.id,
@@ -116,7 +117,7 @@ export function meetingCalendarEntry(ctx: AppContext, locale: string, m: Meeting
     status: m.status,
     startsAt: m.starts_at,
     endsAt: m.ends_at,
-    title: t(locale, 'Side meeting: {{requester}} and {{provider}}', { requester: m.requester_name, provider: m.provider_name }),
+    title: t(locale, 'Side meeting: {{requester}} and {{provider}}', { requester: m.requester_name, provider: providingSide(facts) }),
     description: calendarDescription(locale, { status: m.status, url, requestTitle: m.request_title, offerSummary: m.offer_summary, parties, endedReason: m.ended_reason }),
     location: `${m.room_name}, ${m.marketplace_name}`,
     url,
