@@ -209,6 +209,30 @@ function findDuplicateIds(list: string, items: unknown, issues: Issue[]): Set<st
   return new Set(seen.keys());
 }
 
+/**
+ * The issues of an offer's `alsoRequests` or `alsoProviders`: an id that is unknown, the offer's own
+ * (`own`), repeated, or that `refuse` refuses (another party's request).
+ */
+function findAlsoIssues(
+  path: PropertyKey[],
+  kind: 'request' | 'provider',
+  own: unknown,
+  list: unknown,
+  known: Set<string>,
+  issues: Issue[],
+  refuse: (id: string) => string | undefined = () => undefined,
+): void {
+  if (!Array.isArray(list) || typeof own !== 'string') return;
+  const seen = new Set([own]);
+  list.forEach((other: unknown, at) => {
+    if (typeof other !== 'string' || other === '') return;
+    const where = [...path, at];
+    const refusal = !known.has(other) ? `unknown ${kind} id "${other}"` : seen.has(other) ? `repeats ${kind} "${other}"` : refuse(other);
+    if (refusal) issues.push({ path: where, message: refusal });
+    seen.add(other);
+  });
+}
+
 /** In a version 1 document, an issue for each field that only version 2 has. */
 function findVersion2Fields(
   instance: { rules?: unknown; fixedMeetings?: unknown; requests?: unknown; providers?: unknown; offers?: unknown },
@@ -270,36 +294,17 @@ export const instanceSchema = z
     if (Array.isArray(instance.offers)) {
       instance.offers.forEach((offer: unknown, index) => {
         const { request, provider, alsoRequests, alsoProviders } = (offer ?? {}) as { request?: unknown; provider?: unknown; alsoRequests?: unknown; alsoProviders?: unknown };
-        if (Array.isArray(alsoProviders) && typeof provider === 'string') {
-          const seen = new Set([provider]);
-          alsoProviders.forEach((other: unknown, at) => {
-            if (typeof other !== 'string' || other === '') return;
-            const path = ['offers', index, 'alsoProviders', at];
-            if (!providerIds.has(other)) issues.push({ path, message: `unknown provider id "${other}"` });
-            else if (seen.has(other)) issues.push({ path, message: `repeats provider "${other}"` });
-            seen.add(other);
-          });
-        }
+        findAlsoIssues(['offers', index, 'alsoProviders'], 'provider', provider, alsoProviders, providerIds, issues);
         if (typeof request === 'string' && request !== '' && !requestIds.has(request)) {
           issues.push({ path: ['offers', index, 'request'], message: `unknown request id "${request}"` });
         }
         if (typeof provider === 'string' && provider !== '' && !providerIds.has(provider)) {
           issues.push({ path: ['offers', index, 'provider'], message: `unknown provider id "${provider}"` });
         }
-        if (Array.isArray(alsoRequests) && typeof request === 'string') {
-          const party = partyOfRequest.get(request);
-          const seen = new Set([request]);
-          alsoRequests.forEach((other: unknown, at) => {
-            if (typeof other !== 'string' || other === '') return;
-            const path = ['offers', index, 'alsoRequests', at];
-            if (!requestIds.has(other)) issues.push({ path, message: `unknown request id "${other}"` });
-            else if (seen.has(other)) issues.push({ path, message: `repeats request "${other}"` });
-            else if (party !== undefined && partyOfRequest.get(other) !== party) {
-              issues.push({ path, message: `request "${other}" is of party "${partyOfRequest.get(other)}", not "${party}" like offers[${index}].request` });
-            }
-            seen.add(other);
-          });
-        }
+        const party = typeof request === 'string' ? partyOfRequest.get(request) : undefined;
+        findAlsoIssues(['offers', index, 'alsoRequests'], 'request', request, alsoRequests, requestIds, issues, (other) =>
+          party !== undefined && partyOfRequest.get(other) !== party ? `request "${other}" is of party "${partyOfRequest.get(other)}", not "${party}" like offers[${index}].request` : undefined,
+        );
       });
     }
     for (const issue of issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
