@@ -66,7 +66,7 @@ function indexBoard(board: Board) {
     return set;
   };
   const byOrganization = new Map<string, MeetingDetail[]>();
-  for (const m of board.meetings) for (const org of new Set([m.requester_org_id, m.provider_org_id])) byOrganization.set(org, [...(byOrganization.get(org) ?? []), m]);
+  for (const m of board.meetings) for (const org of new Set([m.requester_org_id, m.provider_org_id, ...m.partners.map((p) => p.id)])) byOrganization.set(org, [...(byOrganization.get(org) ?? []), m]);
   return { atSlot, busyOf, meetingsOf: (org: string) => byOrganization.get(org) ?? [] };
 }
 
@@ -98,15 +98,16 @@ function keepsLimits(board: Board, index: ReturnType<typeof indexBoard>, org: st
  * meeting being moved. The matching run's rules, the marketplace's meeting limits included (`withinLimits`:
  * the common free times that keep them); the database's exclusion constraints still decide.
  */
-function placesOnBoard(board: Board, index: ReturnType<typeof indexBoard>, organizations: [string, string], except: string | null): { times: number; withinLimits: number; places: FreePlace[] } {
+function placesOnBoard(board: Board, index: ReturnType<typeof indexBoard>, organizations: readonly string[], except: string | null): { times: number; withinLimits: number; places: FreePlace[] } {
   const places: FreePlace[] = [];
   let times = 0;
   let withinLimits = 0;
-  const [a, b] = organizations.map((org) => index.busyOf(org)) as [Set<number>, Set<number>];
+  const busy = organizations.map((org) => index.busyOf(org));
   board.slots.forEach((slot, i) => {
-    if (a.has(i) || b.has(i)) return;
+    if (busy.some((set) => set.has(i))) return;
     const atThisTime = index.atSlot[i]!.filter((m) => m.id !== except);
-    if (atThisTime.some((m) => organizations.includes(m.requester_org_id) || organizations.includes(m.provider_org_id))) return;
+    // Anyone of them in another meeting then, as requester, provider or a provider's joint partner.
+    if (atThisTime.some((m) => [m.requester_org_id, m.provider_org_id, ...m.partners.map((p) => p.id)].some((org) => organizations.includes(org)))) return;
     times++;
     if (!organizations.every((org) => keepsLimits(board, index, org, slot, except))) return;
     withinLimits++;
@@ -124,10 +125,15 @@ function placesOnBoard(board: Board, index: ReturnType<typeof indexBoard>, organ
  * Every place two organizations could meet in a marketplace (see placesOnBoard), for a meeting of
  * `span` meeting lengths (a joint meeting, one per pair of organizations, may be longer than one).
  */
-export async function freePlaces(ctx: AppContext, slug: string, organizations: [string, string], except: string | null = null, span = 1): Promise<FreePlace[]> {
+export async function freePlaces(ctx: AppContext, slug: string, organizations: readonly string[], except: string | null = null, span = 1): Promise<FreePlace[]> {
   const loaded = await loadBoard(ctx, slug);
   const board = span > 1 ? { ...loaded, slots: longSlots(loaded.slots, span) } : loaded;
   return placesOnBoard(board, indexBoard(board), organizations, except).places;
+}
+
+/** The organizations in a meeting: its requester, its provider and any provider that answered jointly with it. */
+function attendeesOf(meeting: MeetingDetail): string[] {
+  return [meeting.requester_org_id, meeting.provider_org_id, ...meeting.partners.map((p) => p.id)];
 }
 
 /** How many meeting lengths a meeting lasts (a joint meeting may last several). */
@@ -207,7 +213,7 @@ export async function placesForMeeting(ctx: AppContext, actorOrNull: Actor | nul
   requireEditor(actorOrNull);
   const meeting = await meetingForEdit(ctx, meetingId);
   const { marketplace } = await getMarketplace(ctx, meeting.marketplace_slug);
-  return { meeting, places: await freePlaces(ctx, meeting.marketplace_slug, [meeting.requester_org_id, meeting.provider_org_id], meeting.id, spanOf(meeting, marketplace)) };
+  return { meeting, places: await freePlaces(ctx, meeting.marketplace_slug, attendeesOf(meeting), meeting.id, spanOf(meeting, marketplace)) };
 }
 
 /** Turns an exclusion-constraint refusal (a double booking) into the 409 a person reads. */
@@ -236,7 +242,7 @@ export async function moveMeetingByOrganizer(ctx: AppContext, actorOrNull: Actor
   if (!meetingStatusSets.active.includes(meeting.status)) throw conflict('meeting-ended', `This meeting was ${meeting.status}; it cannot be moved.`);
   return withMatchingLock(ctx, meeting.marketplace_id, async (connection) => {
     const { marketplace } = await getMarketplace(ctx, meeting.marketplace_slug);
-    const place = placeOf(await freePlaces(ctx, meeting.marketplace_slug, [meeting.requester_org_id, meeting.provider_org_id], meeting.id, spanOf(meeting, marketplace)), placeKey, 'place');
+    const place = placeOf(await freePlaces(ctx, meeting.marketplace_slug, attendeesOf(meeting), meeting.id, spanOf(meeting, marketplace)), placeKey, 'place');
     await inTransaction(
       ctx,
       (tx) =>

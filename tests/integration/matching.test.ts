@@ -983,6 +983,9 @@ describe('providers that answered jointly meet the requester together', () => {
     const accepted = await api('POST', `/api/v1/meetings/${together.id}/accept`, { token: partner.token });
     expect(accepted.status).toBe(200);
     expect(accepted.body.providerAnswer).toBe('accepted');
+    // Moving it offers only times all three are free: none during ILO's session (15:00-16:00), whichever side ILO is on.
+    const places = (await api('GET', `/api/v1/meetings/${together.id}/places`, { token: t.people.organizer.token })).body.items as Array<{ startsAt: string }>;
+    for (const p of places) expect(new Date(p.startsAt).getTime()).toBeGreaterThanOrEqual(new Date(`${made.day}T16:00:00+02:00`).getTime());
     const partnerPage = await t.pages[partner === ilo ? 'ilo' : 'undp'].get('/meetings');
     expect(partnerPage.html).toContain('Ministry of Expatriates Welfare, Bangladesh');
   });
