@@ -76,6 +76,10 @@ export async function listResponsesWithoutMeeting({ db }: Queryable, marketplace
     .where('r.status', 'in', requestStatusSets.deadlinePassed)
     .where('s.status', 'in', responseStatusSets.offered)
     .where((eb) => eb.not(eb.exists(eb.selectFrom('meetings as m').select('m.id').whereRef('m.response_id', '=', 's.id').where('m.status', 'in', meetingStatusSets.active))))
+    // Nor one that a joint meeting serves (one per pair of organizations, or a provider's joint partner).
+    .where((eb) =>
+      eb.not(eb.exists(eb.selectFrom('meeting_topics as t').innerJoin('meetings as m', 'm.id', 't.meeting_id').select('t.meeting_id').whereRef('t.response_id', '=', 's.id').where('m.status', 'in', meetingStatusSets.active))),
+    )
     .orderBy('r.title')
     .orderBy('po.name')
     .execute();

@@ -924,8 +924,11 @@ describe('one meeting per pair of organizations', () => {
     expect(timetable.html).toContain('rowspan="2"');
     const places = (await api('GET', `/api/v1/meetings/${joint.id}/places`, { token: organizer.token })).body.items as Array<{ startsAt: string; endsAt: string }>;
     for (const p of places) expect(new Date(p.endsAt).getTime() - new Date(p.startsAt).getTime()).toBe(60 * 60_000);
-    // A re-run keeps it as it is.
+    // A re-run keeps it as it is; adding a meeting by hand does not offer the response it already serves.
     expect((await runMatching(env.ctx, made.marketplaceId, 'organizer')).changes).toMatchObject({ created: 0, moved: 0, cancelled: 0 });
+    const add = await t.pages.organizer.get(`/organizer/marketplaces/${made.slug}/meetings/new`);
+    expect(add.status).toBe(200);
+    expect(add.html).not.toContain(`Skills recognition (${made.slug}) · United Nations Development Programme (UNDP)`);
 
     // UNDP declines: neither of its two offers is scheduled again, but the training request may meet ILO.
     expect((await api('POST', `/api/v1/meetings/${joint.id}/decline`, { token: undp.token, body: { reason: 'Not this week.' } })).status).toBe(200);
