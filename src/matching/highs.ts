@@ -29,6 +29,8 @@ export interface PackingRow {
   columns: readonly number[];
   /** Columns with coefficient -1 (none unless given). */
   minus?: readonly number[];
+  /** Coefficients of `columns`, in their order (all 1 unless given). */
+  weights?: readonly number[];
   upper: number;
 }
 
@@ -82,6 +84,7 @@ export function solvePacking(highs: Highs, model: PackingModel, options: Packing
   const values = new Float64Array(nonZeros).fill(1);
   model.rows.forEach((row, i) => {
     indices.set(row.columns, starts[i]);
+    if (row.weights) values.set(row.weights, starts[i]);
     if (row.minus?.length) {
       const from = starts[i]! + row.columns.length;
       indices.set(row.minus, from);

@@ -111,14 +111,56 @@ function partyRows(problem: MatchingProblem, { pairOfColumn }: Columns): Packing
     }
   }
   const rows: PackingRow[] = [];
+  const inner = innerSlots(problem);
   for (const party of order) {
     const columns = columnsOfParty[party]!;
     const at = party * problem.slots.length;
     const cap = problem.limits?.dailyCap[party] ?? NO_LIMIT;
-    const most = cap >= NO_LIMIT ? maxDisjointSlots(problem, (s) => usable[at + s] === 1) : mostWithDailyCap(problem, party, cap, (s) => usable[at + s] === 1);
-    if (columns.length > most) rows.push({ columns, upper: most });
+    const isUsable = (s: number) => usable[at + s] === 1;
+    const most = cap >= NO_LIMIT ? maxDisjointSlots(problem, isUsable) : mostWithDailyCap(problem, party, cap, isUsable);
+    // Without a daily cap (which counts meetings, not time), a long meeting weighs the usable slots it covers.
+    const weights = cap >= NO_LIMIT && inner ? columns.map((column) => weightOf(problem, inner, pairOfColumn[column]!, isUsable)) : undefined;
+    const load = weights ? weights.reduce((sum, w) => sum + w, 0) : columns.length;
+    if (load > most) rows.push({ columns, upper: most, ...(weights && weights.some((w) => w > 1) ? { weights } : {}) });
   }
   return rows;
+}
+
+/**
+ * For each slot, the slots inside it (itself included), by end; undefined when no slot holds another
+ * (slots of one length, or none nested). A meeting in slot s keeps its room, and its parties, from
+ * every slot inside s, so it weighs as many of them as can be disjoint: a valid coefficient for a row
+ * whose limit counts disjoint slots (its rooms' capacity, a party's time), and a tighter one for the
+ * long slots of joint meetings.
+ */
+function innerSlots(problem: MatchingProblem): (readonly number[])[] | undefined {
+  const { slots } = problem;
+  let nested = false;
+  const inner = slots.map((outer, s) => {
+    const inside = problem.overlappingSlots[s]!.filter((t) => slots[t]!.start >= outer.start && slots[t]!.end <= outer.end).sort((a, b) => slots[a]!.end - slots[b]!.end || a - b);
+    if (inside.length > 1) nested = true;
+    return inside;
+  });
+  return nested ? inner : undefined;
+}
+
+/** The fewest disjoint slots (among those `usable` accepts) inside any candidate slot of the pair: at least 1, its own. */
+function weightOf(problem: MatchingProblem, inner: (readonly number[])[], pair: number, usable: (s: number) => boolean = () => true): number {
+  let fewest = Infinity;
+  for (const s of problem.pairs[pair]!.candidateSlots) {
+    let count = 0;
+    let freeFrom = -Infinity;
+    for (const t of inner[s]!) {
+      const slot = problem.slots[t]!;
+      if (slot.start >= freeFrom && (t === s || usable(t))) {
+        count++;
+        freeFrom = slot.end;
+      }
+    }
+    fewest = Math.min(fewest, Math.max(1, count));
+    if (fewest === 1) break;
+  }
+  return Number.isFinite(fewest) ? fewest : 1;
 }
 
 /** Σ over days of min(the cap less the party's fixed meetings that day, its non-overlapping usable slots that day). */
@@ -145,7 +187,11 @@ export function matchWithTimeBudgets(highs: Highs, problem: MatchingProblem): Ti
     const free = new Set(group.slots);
     return sum + group.rooms.length * maxDisjointSlots(problem, (s) => free.has(s));
   }, 0);
-  const eventRow = columnCount > eventMost ? [{ columns: columns.pairOfColumn.map((_, column) => column), upper: eventMost }] : [];
+  // A long meeting (a joint one) weighs the slots it keeps its room from (innerSlots).
+  const inner = innerSlots(problem);
+  const eventWeights = inner ? columns.pairOfColumn.map((pair) => weightOf(problem, inner, pair)) : undefined;
+  const eventLoad = eventWeights ? eventWeights.reduce((sum, w) => sum + w, 0) : columnCount;
+  const eventRow = eventLoad > eventMost ? [{ columns: columns.pairOfColumn.map((_, column) => column), upper: eventMost, ...(eventWeights ? { weights: eventWeights } : {}) }] : [];
 
   const outcome = solvePacking(highs, {
     gains: gainsOf(problem, columns),
