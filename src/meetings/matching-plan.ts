@@ -22,7 +22,8 @@ export function busyTimes(snapshot: MatchingSnapshot): Interval[] {
 }
 
 /**
- * Which active meetings still hold: their response is still on offer and not declined, their request
+ * Which active meetings still hold: their response (and every other a joint meeting serves) is still
+ * on offer and not declined, their request
  * still in the run, their room still there, and neither organization became busy then.
  */
 export function splitKeptMeetings(snapshot: MatchingSnapshot, busy: Interval[]): { kept: SnapshotMeeting[]; released: SnapshotMeeting[] } {
@@ -46,6 +47,8 @@ export function splitKeptMeetings(snapshot: MatchingSnapshot, busy: Interval[]):
     const holds =
       responses.has(m.response_id) &&
       !snapshot.declinedResponses.has(m.response_id) &&
+      // A joint meeting holds while every response it serves is still on offer (a withdrawn or excluded one re-plans it).
+      m.alsoFor.every((t) => responses.has(t.responseId)) &&
       requests.has(m.request_id) &&
       rooms.has(m.room_id) &&
       !busyAt(m.requester_org_id, m) &&

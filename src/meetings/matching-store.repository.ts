@@ -250,13 +250,25 @@ export async function writeMeetings({ db }: Queryable, w: MeetingWrites, actor: 
   return result.rows;
 }
 
-/** The other requests of moved meetings that now serve another set: two statements, whatever the number. */
+/** The other requests (and partners) of moved meetings that now serve another set: four statements, whatever the number. */
 async function rewriteTopics({ db }: Queryable, moves: MeetingWrites['moves'], written: Set<string>): Promise<void> {
   const changed = moves.filter((m) => written.has(m.id));
   if (changed.length === 0) return;
-  await db.deleteFrom('meeting_topics').where('meeting_id', 'in', changed.map((m) => m.id)).execute();
+  const ids = changed.map((m) => m.id);
+  await db.deleteFrom('meeting_topics').where('meeting_id', 'in', ids).execute();
   const rows = changed.flatMap((m) => m.alsoFor!.map((t) => ({ meeting_id: m.id, request_id: t.requestId, response_id: t.responseId })));
   if (rows.length > 0) await db.insertInto('meeting_topics').values(rows).execute();
+  // Its attendance follows: the requester, the provider and the partners it has now.
+  await sql`
+    DELETE FROM meeting_attendance a USING meetings m
+    WHERE a.meeting_id = m.id AND m.id = ANY(${ids}::uuid[]) AND a.organization_id <> m.requester_org_id AND a.organization_id <> m.provider_org_id
+      AND NOT EXISTS (SELECT 1 FROM meeting_topics t JOIN responses s ON s.id = t.response_id WHERE t.meeting_id = m.id AND s.organization_id = a.organization_id)`.execute(db);
+  await sql`
+    INSERT INTO meeting_attendance (meeting_id, organization_id, during)
+    SELECT DISTINCT m.id, s.organization_id, tstzrange(m.starts_at, m.ends_at)
+    FROM meetings m JOIN meeting_topics t ON t.meeting_id = m.id JOIN responses s ON s.id = t.response_id
+    WHERE m.id = ANY(${ids}::uuid[]) AND s.organization_id <> m.requester_org_id AND s.organization_id <> m.provider_org_id
+    ON CONFLICT (meeting_id, organization_id) DO NOTHING`.execute(db);
 }
 
 export interface StatusChange {

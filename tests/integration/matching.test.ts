@@ -938,6 +938,34 @@ describe('one meeting per pair of organizations', () => {
   });
 });
 
+describe('one meeting per pair of organizations, after the run', () => {
+  const t = useTestEnvironment({ cast, workers: false });
+
+  it('a response the joint meeting served that the requester then excludes re-plans it: the next run leaves that request out of the meeting', async () => {
+    const { api, env } = t;
+    const { organizer, bangladesh, undp } = t.people;
+    const made = await respondedMarketplace(t, { meetingPublication: 'immediate' });
+    const second = await publishedRequest(api, bangladesh, organizer, { title: `Skills recognition (${made.slug})`, maxMatches: 1 }, made.slug);
+    const undpOnSecond = await api('POST', `/api/v1/requests/${second.id}/responses`, { token: undp.token, body: { ...sampleResponse, summary: 'UNDP on skills recognition', offerCategories: ['training'] } });
+    expect((await api('PUT', `/api/v1/responses/${made.responses.undpOnTraining.body.id}/mark`, { token: bangladesh.token, body: { mark: 'must' } })).status).toBe(200);
+    await passDeadline(env.ctx, [made.training.id, made.remittances.id, second.id]);
+    await runMatching(env.ctx, made.marketplaceId, 'organizer');
+    const joint = (await meetingsOf(t, made.slug)).find((m) => m.requester.id === bangladesh.organizationId && m.provider.id === undp.organizationId) as MeetingJson & { alsoRequests: Array<{ id: string }> };
+    expect(joint.alsoRequests.map((r) => r.id)).toHaveLength(1);
+
+    expect((await api('PUT', `/api/v1/responses/${undpOnSecond.body.id}/mark`, { token: bangladesh.token, body: { mark: 'exclude' } })).status).toBe(200);
+    await runMatching(env.ctx, made.marketplaceId, 'organizer');
+    const after = (await meetingsOf(t, made.slug)).filter((m) => m.requester.id === bangladesh.organizationId && m.provider.id === undp.organizationId) as Array<MeetingJson & { alsoRequests: unknown[] }>;
+    expect(after).toHaveLength(1);
+    expect(after[0]!.alsoRequests).toEqual([]);
+    expect(after[0]!.request.id).toBe(made.training.id);
+    expect(new Date(after[0]!.endsAt).getTime() - new Date(after[0]!.startsAt).getTime()).toBe(30 * 60_000);
+    // The same meeting, changed (its topics rewritten, half an hour now), so its parties get an update, not a new invitation.
+    expect(after[0]!.id).toBe(joint.id);
+    expect(await env.ctx.db.selectFrom('meeting_topics').select('response_id').where('meeting_id', '=', joint.id).execute()).toEqual([]);
+  });
+});
+
 describe('providers that answered jointly meet the requester together', () => {
   const t = useTestEnvironment({ cast, workers: false });
 
