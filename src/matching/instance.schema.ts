@@ -169,7 +169,7 @@ const rulesSchema = z.strictObject(
  * meeting as requester (fairness).
  */
 const fixedMeetingSchema = z
-  .object({ requester: party, provider: party, start: instant, end: instant }, mustBe('an object'))
+  .object({ requester: party, provider: party, alsoProviders: z.array(party, mustBe('a list of parties')).optional(), start: instant, end: instant }, mustBe('an object'))
   .refine((meeting) => isBefore(meeting.start, meeting.end), { error: 'must be after start', path: ['end'] });
 
 const offerSchema = z.object(

@@ -198,9 +198,10 @@ export function compileProblem(instance: Instance): MatchingProblem {
   };
   const requestParty = instance.requests.map((r) => partyOf(r.party ?? r.id));
   const providerParty = instance.providers.map((p) => partyOf(p.party ?? p.id));
-  const fixedMeetings = (instance.fixedMeetings ?? []).map(({ requester, provider, start, end }) => {
-    const [rp, pp] = [partyOf(requester), partyOf(provider)];
-    return { requester: rp, parties: rp === pp ? [rp] : [rp, pp], start: instantOf(start), end: instantOf(end) };
+  // A fixed meeting's providers that answered jointly (`alsoProviders`) are parties of it too.
+  const fixedMeetings = (instance.fixedMeetings ?? []).map(({ requester, provider, alsoProviders, start, end }) => {
+    const rp = partyOf(requester);
+    return { requester: rp, parties: [...new Set([rp, partyOf(provider), ...(alsoProviders ?? []).map(partyOf)])], start: instantOf(start), end: instantOf(end) };
   });
   const partyNames = [...partyIndex.keys()];
   const servedBefore = new Uint8Array(partyNames.length);

@@ -351,7 +351,11 @@ export function buildMatchingInstance(input: InstanceInput): BuiltInstance {
     format: 'marketplace-matching/2',
     rules: { fairness: true, timeZone, ...(maxMeetingsPerDay ? { maxMeetingsPerDay } : {}), ...(breakAfter ? { maxConsecutive: breakAfter } : {}) },
     // The kept meetings count toward the limits (a day's cap, a run without a break) and serve their requester.
-    fixedMeetings: input.kept.map((k) => ({ requester: k.requesterOrgId, provider: k.providerOrgId, start: iso(k.startsAt), end: iso(k.endsAt) })),
+    fixedMeetings: input.kept.map((k) => {
+      // A kept meeting's joint partners count it too (their day, their runs).
+      const partners = [...new Set((k.alsoFor ?? []).flatMap((t) => (t.organizationId && t.organizationId !== k.providerOrgId ? [t.organizationId] : [])))];
+      return { requester: k.requesterOrgId, provider: k.providerOrgId, ...(partners.length > 0 ? { alsoProviders: partners } : {}), start: iso(k.startsAt), end: iso(k.endsAt) };
+    }),
     slots: slots.map((s) => ({ id: s.id, start: iso(s.startsAt), end: iso(s.endsAt) })),
     rooms: input.roomIds.map((id) => ({ id, busy: roomBusy.get(id) ?? [] })),
     requests: input.requests.map((r) => ({

@@ -138,5 +138,7 @@ describe('joint meetings in the instance', () => {
     expect(instance.offers.map((o) => `${o.request}|${o.provider}`)).toEqual(['mx-1|unicef']);
     expect(instance.providers.find((p) => p.id === 'unicef')).toMatchObject({ capacity: 1, busy: [['2027-07-10T07:00:00.000Z', '2027-07-10T07:30:00.000Z']] });
     expect(instance.requests.find((r) => r.id === 'bd-1')!.maxMatches).toBe(2);
+    // And it is one of UNICEF's meetings that day, toward its daily cap and its runs.
+    expect(instance.fixedMeetings).toEqual([{ requester: 'bd', provider: 'undp', alsoProviders: ['unicef'], start: '2027-07-10T07:00:00.000Z', end: '2027-07-10T07:30:00.000Z' }]);
   });
 });

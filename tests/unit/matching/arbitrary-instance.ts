@@ -65,7 +65,7 @@ export function smallInstanceArb(limits: {
   const defined = <T extends object>(fields: T) =>
     Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
   const intervalArb = intervalsWithin(limits.span ?? 10);
-  type Fixed = { requester: string; provider: string; time: [string, string] };
+  type Fixed = { requester: string; provider: string; partner: string | undefined; time: [string, string] };
   const fixedArb: fc.Arbitrary<readonly Fixed[]> = limits.rules
     ? fc.oneof(
         { weight: 1, arbitrary: fc.constant([] as Fixed[]) },
@@ -75,6 +75,8 @@ export function smallInstanceArb(limits: {
             fc.record({
               requester: fc.constantFrom('gov0', 'gov1', 'r0', 'r1'),
               provider: fc.constantFrom('org0', 'p0', 'p1', 'gov1', 'elsewhere'),
+              // A provider that answered jointly, in the meeting too (`alsoProviders`).
+              partner: fc.constantFrom(undefined, undefined, undefined, 'p2', 'org0'),
               time: intervalArb,
             }),
             { minLength: 1, maxLength: 3 },
@@ -164,17 +166,16 @@ export function smallInstanceArb(limits: {
 }
 
 /** The fixed meetings in order, leaving out each that overlaps an earlier one of a party it shares. */
-function withoutOverlaps(fixed: readonly { requester: string; provider: string; time: [string, string] }[]) {
-  const kept: { requester: string; provider: string; start: string; end: string }[] = [];
-  for (const { requester, provider, time } of fixed) {
+function withoutOverlaps(fixed: readonly { requester: string; provider: string; partner: string | undefined; time: [string, string] }[]) {
+  const kept: { requester: string; provider: string; alsoProviders?: string[]; start: string; end: string }[] = [];
+  for (const { requester, provider, partner, time } of fixed) {
     const [start, end] = time.map((t) => Date.parse(t));
+    const alsoProviders = partner && partner !== provider && partner !== requester ? [partner] : [];
+    const parties = [requester, provider, ...alsoProviders];
     const clash = kept.some(
-      (k) =>
-        [k.requester, k.provider].some((party) => party === requester || party === provider) &&
-        Date.parse(k.start) < end! &&
-        start! < Date.parse(k.end),
+      (k) => [k.requester, k.provider, ...(k.alsoProviders ?? [])].some((party) => parties.includes(party)) && Date.parse(k.start) < end! && start! < Date.parse(k.end),
     );
-    if (!clash) kept.push({ requester, provider, start: time[0], end: time[1] });
+    if (!clash) kept.push({ requester, provider, ...(alsoProviders.length > 0 ? { alsoProviders } : {}), start: time[0], end: time[1] });
   }
   return kept;
 }

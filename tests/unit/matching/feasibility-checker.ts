@@ -38,6 +38,7 @@ export function servedRequesters(instance: InstanceLike, meetings: readonly { re
 export interface FixedMeetingLike {
   requester: string;
   provider: string;
+  alsoProviders?: string[];
   start: string;
   end: string;
 }
@@ -99,7 +100,7 @@ interface LimitedMeeting {
 /** The fixed meetings as the limits see them. */
 function fixedLimited(instance: InstanceLike): LimitedMeeting[] {
   return (instance.fixedMeetings ?? []).map((f) => ({
-    parties: new Set([f.requester, f.provider]),
+    parties: new Set([f.requester, f.provider, ...(f.alsoProviders ?? [])]),
     slot: { id: `the fixed meeting ${f.requester}/${f.provider} at ${f.start}`, start: f.start, end: f.end },
     fixed: true,
   }));
@@ -228,7 +229,7 @@ export function findViolations(instance: InstanceLike, result: ResultLike): stri
     const meetingParties = new Set([request.party ?? request.id, ...inMeeting.flatMap((p) => (p ? [p.party ?? p.id] : []))]);
     for (const party of meetingParties) {
       for (const f of instance.fixedMeetings ?? []) {
-        if ((f.requester === party || f.provider === party) && overlap(interval([f.start, f.end]), time)) {
+        if ([f.requester, f.provider, ...(f.alsoProviders ?? [])].includes(party) && overlap(interval([f.start, f.end]), time)) {
           problems.push(`${where}: party ${party} is in a fixed meeting then`);
         }
       }
@@ -292,7 +293,7 @@ export function bruteForceBest(instance: InstanceLike): { served: number; score:
       if (c.time[1] - c.time[0] < c.minMs || c.time[1] - c.time[0] > c.maxMs) return false;
       if ([...c.served.flatMap((r) => r.busy ?? []), ...c.inMeeting.flatMap((p) => p.busy ?? [])].some((b) => overlap(interval(b), c.time))) return false;
       const parties = [partyOf(c.request), ...c.inMeeting.map(partyOf)];
-      const fixed = (instance.fixedMeetings ?? []).filter((f) => parties.includes(f.requester) || parties.includes(f.provider));
+      const fixed = (instance.fixedMeetings ?? []).filter((f) => [f.requester, f.provider, ...(f.alsoProviders ?? [])].some((party) => parties.includes(party)));
       if (fixed.some((f) => overlap(interval([f.start, f.end]), c.time))) return false;
     }
     const perRequest = new Map<string, number>();
