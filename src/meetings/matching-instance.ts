@@ -104,6 +104,16 @@ export interface Topic {
   organizationId?: string;
 }
 
+/** Whether a topic is a joint partner's response (its organization is not the meeting's provider), not another request. */
+export function isPartnerTopic(t: Topic, providerOrgId: string): boolean {
+  return t.organizationId !== undefined && t.organizationId !== providerOrgId;
+}
+
+/** The joint partners in a meeting, each once, from its topics. */
+export function partnersOf(topics: readonly Topic[], providerOrgId: string): string[] {
+  return [...new Set(topics.flatMap((t) => (isPartnerTopic(t, providerOrgId) ? [t.organizationId!] : [])))];
+}
+
 /**
  * One meeting per pair of organizations: a government and a provider that match on several requests
  * meet once about all of them, in a slot of one meeting length per request, up to this many.
@@ -219,11 +229,10 @@ export function buildMatchingInstance(input: InstanceInput): BuiltInstance {
   const keptResponses = new Set<string>();
   for (const k of input.kept) {
     // A joint meeting takes one of the maxMatches of every request it serves, and one of each partner's capacity.
-    const partners = new Set<string>();
+    const partners = partnersOf(k.alsoFor ?? [], k.providerOrgId);
     for (const t of k.alsoFor ?? []) {
       keptResponses.add(t.responseId);
-      if (t.organizationId && t.organizationId !== k.providerOrgId) partners.add(t.organizationId);
-      else keptPerRequest.set(t.requestId, (keptPerRequest.get(t.requestId) ?? 0) + 1);
+      if (!isPartnerTopic(t, k.providerOrgId)) keptPerRequest.set(t.requestId, (keptPerRequest.get(t.requestId) ?? 0) + 1);
     }
     for (const partner of partners) {
       keptPerProvider.set(partner, (keptPerProvider.get(partner) ?? 0) + 1);
@@ -255,7 +264,7 @@ export function buildMatchingInstance(input: InstanceInput): BuiltInstance {
   const providerOrgs = new Set<string>();
   // One meeting per pair of organizations: a government's requests that one provider answered meet
   // that provider once, about all of them (those with a meeting left to give), in a longer slot.
-  const byOrganizations = new Map<string, Array<{ request: RequestInput; response: ResponseInput; score: number }>>();
+  const byOrganizations = new Map<string, Array<{ request: RequestInput; response: ResponseInput }>>();
   const offered = input.responses.filter((response) => requestById.has(response.requestId) && !keptResponses.has(response.id) && response.mark !== 'exclude');
   // Providers that answered jointly: two responses to one request that name each other's organization
   // meet the requester together (the format's `alsoProviders`), scored as their sum; as for one
@@ -279,60 +288,55 @@ export function buildMatchingInstance(input: InstanceInput): BuiltInstance {
     if (list) list.push({ request, lead: response, partner });
     else couples.set(key, [{ request, lead: response, partner }]);
   }
-  for (const [together, list] of couples) {
-    const open = list.filter((c) => remaining(c.request) > 0).sort((a, b) => (a.request.id < b.request.id ? -1 : 1));
-    const first = open[0];
-    if (!first) continue;
-    const key = pairKey(first.request.id, first.lead.organizationId);
-    responseByPair.set(key, first.lead);
-    alsoByPair.set(key, [
-      ...open.slice(1).map((c) => ({ requestId: c.request.id, responseId: c.lead.id, organizationId: c.lead.organizationId })),
-      ...open.map((c) => ({ requestId: c.request.id, responseId: c.partner.id, organizationId: c.partner.organizationId })),
-    ]);
-    jointOrganizations.set(key, together);
-    const span = Math.min(open.length, MAX_JOINT_SPAN);
+  /**
+   * One offer for a provider's answers (with its joint partner's, if any) to several requests of one
+   * government: about all of them, in a slot of one meeting length per request, scored as their sum.
+   * `separatelyKey` is what planRun gives back to offer it apart.
+   */
+  type Answer = { request: RequestInput; responses: ResponseInput[] };
+  const offerOnce = (answers: Answer[], separatelyKey: string, withPartner: boolean) => {
+    const [first, ...others] = answers as [Answer, ...Answer[]];
+    const lead = first.responses[0]!;
+    const key = pairKey(first.request.id, lead.organizationId);
+    const topic = (a: Answer, r: ResponseInput): Topic => ({ requestId: a.request.id, responseId: r.id, ...(withPartner ? { organizationId: r.organizationId } : {}) });
+    responseByPair.set(key, lead);
+    alsoByPair.set(key, [...others.map((a) => topic(a, a.responses[0]!)), ...answers.flatMap((a) => a.responses.slice(1).map((r) => topic(a, r)))]);
+    jointOrganizations.set(key, separatelyKey);
+    const span = Math.min(answers.length, MAX_JOINT_SPAN);
     longestSpan = Math.max(longestSpan, span);
+    const partners = first.responses.slice(1).map((r) => r.organizationId);
     offers.push({
       request: first.request.id,
-      ...(open.length > 1 ? { alsoRequests: open.slice(1).map((c) => c.request.id), minMinutes: span * meetingMinutes, maxMinutes: span * meetingMinutes } : {}),
-      provider: first.lead.organizationId,
-      alsoProviders: [first.partner.organizationId],
-      score: open.reduce((sum, c) => sum + scoreOf(c.request, c.lead) + scoreOf(c.request, c.partner), 0),
+      ...(others.length > 0 ? { alsoRequests: others.map((a) => a.request.id), minMinutes: span * meetingMinutes, maxMinutes: span * meetingMinutes } : {}),
+      provider: lead.organizationId,
+      ...(partners.length > 0 ? { alsoProviders: partners } : {}),
+      score: answers.reduce((sum, a) => sum + a.responses.reduce((total, r) => total + scoreOf(a.request, r), 0), 0),
     });
-    providerOrgs.add(first.lead.organizationId).add(first.partner.organizationId);
+    for (const r of first.responses) providerOrgs.add(r.organizationId);
+  };
+  // The requests with a meeting left, in a stable order (the first is the meeting's own request, run after run).
+  const openInOrder = <T extends { request: RequestInput }>(list: T[]) => list.filter((x) => remaining(x.request) > 0).sort((a, b) => (a.request.id < b.request.id ? -1 : 1));
+  for (const [together, list] of couples) {
+    const open = openInOrder(list);
+    if (open.length > 0) offerOnce(open.map((c) => ({ request: c.request, responses: [c.lead, c.partner] })), together, true);
   }
   for (const response of offered) {
     if (jointlyAnswered.has(response.id)) continue;
     const request = requestById.get(response.requestId)!;
-    const offerScore = score(request, response).score + (response.mark === 'must' ? MUST_MEET_PRIORITY : 0);
     const key = `${request.organizationId}|${response.organizationId}`;
     const group = byOrganizations.get(key);
-    if (group) group.push({ request, response, score: offerScore });
-    else byOrganizations.set(key, [{ request, response, score: offerScore }]);
+    if (group) group.push({ request, response });
+    else byOrganizations.set(key, [{ request, response }]);
     providerOrgs.add(response.organizationId);
   }
   for (const [organizations, group] of byOrganizations) {
-    // The requests with a meeting left, in a stable order (the first is the meeting's own request, run after run).
-    const open = group.filter((g) => remaining(g.request) > 0).sort((a, b) => (a.request.id < b.request.id ? -1 : 1));
+    const open = openInOrder(group);
     const joint = open.length > 1 && !input.separately?.has(organizations) ? open : [];
+    if (joint.length > 0) offerOnce(joint.map((g) => ({ request: g.request, responses: [g.response] })), organizations, false);
     for (const g of group) {
-      if (joint.includes(g) && g !== joint[0]) continue;
-      const key = pairKey(g.request.id, g.response.organizationId);
-      responseByPair.set(key, g.response);
-      if (g === joint[0]) {
-        const span = Math.min(joint.length, MAX_JOINT_SPAN);
-        longestSpan = Math.max(longestSpan, span);
-        alsoByPair.set(key, joint.slice(1).map((o) => ({ requestId: o.request.id, responseId: o.response.id })));
-        jointOrganizations.set(key, organizations);
-        offers.push({
-          request: g.request.id,
-          alsoRequests: joint.slice(1).map((o) => o.request.id),
-          provider: g.response.organizationId,
-          score: joint.reduce((sum, o) => sum + o.score, 0),
-          minMinutes: span * meetingMinutes,
-          maxMinutes: span * meetingMinutes,
-        });
-      } else offers.push({ request: g.request.id, provider: g.response.organizationId, score: g.score });
+      if (joint.includes(g)) continue;
+      responseByPair.set(pairKey(g.request.id, g.response.organizationId), g.response);
+      offers.push({ request: g.request.id, provider: g.response.organizationId, score: scoreOf(g.request, g.response) });
     }
   }
   // Long slots only when a joint meeting needs them; then a one-request meeting keeps to one length.
@@ -353,7 +357,7 @@ export function buildMatchingInstance(input: InstanceInput): BuiltInstance {
     // The kept meetings count toward the limits (a day's cap, a run without a break) and serve their requester.
     fixedMeetings: input.kept.map((k) => {
       // A kept meeting's joint partners count it too (their day, their runs).
-      const partners = [...new Set((k.alsoFor ?? []).flatMap((t) => (t.organizationId && t.organizationId !== k.providerOrgId ? [t.organizationId] : [])))];
+      const partners = partnersOf(k.alsoFor ?? [], k.providerOrgId);
       return { requester: k.requesterOrgId, provider: k.providerOrgId, ...(partners.length > 0 ? { alsoProviders: partners } : {}), start: iso(k.startsAt), end: iso(k.endsAt) };
     }),
     slots: slots.map((s) => ({ id: s.id, start: iso(s.startsAt), end: iso(s.endsAt) })),

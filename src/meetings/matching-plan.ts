@@ -183,10 +183,16 @@ async function solveJointFirst(snapshot: MatchingSnapshot, make: (separately?: R
   if (separately.size === 0) return { built, result };
   const again = make(separately);
   const second = await solve(again.instance);
-  const requesterOf = new Map(snapshot.requests.map((r) => [r.id, r.organization_id]));
-  const served = (r: MatchingResult) => new Set(r.meetings.map((m) => requesterOf.get(m.request))).size;
-  const better = served(second) !== served(result) ? served(second) > served(result) : second.objective >= result.objective - 1e-9;
+  const served = servedCounter(snapshot);
+  const [before, after] = [served([], result), served([], second)];
+  const better = after !== before ? after > before : second.objective >= result.objective - 1e-9;
   return better ? { built: again, result: second } : { built, result };
+}
+
+/** How many requesting governments the standing meetings and a result's meetings serve together (the fairness rule's count). */
+function servedCounter(snapshot: MatchingSnapshot): (standing: SnapshotMeeting[], result: MatchingResult | null) => number {
+  const requesterOf = new Map(snapshot.requests.map((r) => [r.id, r.organization_id]));
+  return (standing, result) => new Set([...standing.map((m) => m.requester_org_id), ...(result?.meetings ?? []).map((m) => requesterOf.get(m.request)!)]).size;
 }
 
 /** A solve and what it was given. */
@@ -250,9 +256,8 @@ export interface ReplanChoice {
  */
 export function chooseReplan(snapshot: MatchingSnapshot, fixed: SnapshotMeeting[], movable: SnapshotMeeting[], keep: PlannedSolve, replan: PlannedSolve): ReplanChoice {
   const penalty = snapshot.marketplace.move_penalty ?? Infinity;
-  const requesterOf = new Map(snapshot.requests.map((r) => [r.id, r.organization_id]));
   const scoreOf = new Map((replan.built.instance.offers ?? []).map((o) => [pairKey(o.request, o.provider), o.score]));
-  const served = (standing: SnapshotMeeting[], result: MatchingResult | null) => new Set([...standing.map((m) => m.requester_org_id), ...(result?.meetings ?? []).map((m) => requesterOf.get(m.request)!)]).size;
+  const served = servedCounter(snapshot);
   // The movable meetings count in `keep` with the score the re-plan gave their offer, so both sides weigh alike.
   const keepScore = (keep.result?.objective ?? 0) + movable.reduce((sum, m) => sum + (scoreOf.get(pairKey(m.request_id, m.provider_org_id)) ?? 0), 0);
   const placedBy = new Map((replan.result?.meetings ?? []).map((m) => [pairKey(m.request, m.provider), m]));

@@ -24,6 +24,7 @@ import {
 } from './matching-store.repository.ts';
 import { writeRunMeetings } from './meeting-status.ts';
 import { planMeetingWrites, planRun } from './matching-plan.ts';
+import { isPartnerTopic, partnersOf } from './matching-instance.ts';
 import { cancellationReasons, meetingNoticeEmails, notMatchedEmail, requesterSummaryEmail, type MeetingNoticeFacts } from './meeting-notifications.ts';
 import { renderNotMatchedEmail } from './meetings.emails.ts';
 import { BREAK_AFTER, scheduleQuality, type QualityMeeting } from './schedule-quality.ts';
@@ -235,11 +236,11 @@ function meetingEmailsOf(ctx: AppContext, snapshot: MatchingSnapshot, writes: Me
     const request = requests.get(m.request_id)!;
     const response = responses.get(m.response_id);
     // A joint meeting is about every request it serves, with every provider that answered jointly.
-    const partnerTopics = m.alsoFor.filter((t) => t.organizationId && t.organizationId !== response?.organization_id);
-    const requestTitle = [request.title, ...m.alsoFor.filter((t) => !partnerTopics.includes(t)).map((t) => requests.get(t.requestId)?.title ?? '')].filter(Boolean).join('; ');
-    const partners = partnerTopics.filter((t, i) => partnerTopics.findIndex((o) => o.organizationId === t.organizationId) === i).map((t) => {
-      const partner = responses.get(t.responseId);
-      return { organizationId: t.organizationId!, name: partner?.organization_name ?? '', person: partner ? snapshot.users.get(partner.created_by) : undefined };
+    const providerOrgId = response?.organization_id ?? '';
+    const requestTitle = [request.title, ...m.alsoFor.filter((t) => !isPartnerTopic(t, providerOrgId)).map((t) => requests.get(t.requestId)?.title ?? '')].filter(Boolean).join('; ');
+    const partners = partnersOf(m.alsoFor, providerOrgId).map((organizationId) => {
+      const partner = responses.get(m.alsoFor.find((t) => t.organizationId === organizationId)!.responseId);
+      return { organizationId, name: partner?.organization_name ?? '', person: partner ? snapshot.users.get(partner.created_by) : undefined };
     });
     return {
       id: m.id,

@@ -122,13 +122,15 @@ function placesOnBoard(board: Board, index: ReturnType<typeof indexBoard>, organ
 }
 
 /**
- * Every place two organizations could meet in a marketplace (see placesOnBoard), for a meeting of
- * `span` meeting lengths (a joint meeting, one per pair of organizations, may be longer than one).
+ * Every place two organizations could meet in a marketplace (see placesOnBoard), for the meeting
+ * `except` when it is moved: a place as long as it (a joint meeting, one per pair of organizations,
+ * may last several meeting lengths).
  */
-export async function freePlaces(ctx: AppContext, slug: string, organizations: readonly string[], except: string | null = null, span = 1): Promise<FreePlace[]> {
+export async function freePlaces(ctx: AppContext, slug: string, organizations: readonly string[], except: { id: string; starts_at: Date; ends_at: Date } | null = null): Promise<FreePlace[]> {
   const loaded = await loadBoard(ctx, slug);
+  const span = except ? spanOf(except, loaded.marketplace) : 1;
   const board = span > 1 ? { ...loaded, slots: longSlots(loaded.slots, span) } : loaded;
-  return placesOnBoard(board, indexBoard(board), organizations, except).places;
+  return placesOnBoard(board, indexBoard(board), organizations, except?.id ?? null).places;
 }
 
 /** The organizations in a meeting: its requester, its provider and any provider that answered jointly with it. */
@@ -212,8 +214,7 @@ async function meetingForEdit(ctx: AppContext, meetingId: string): Promise<Meeti
 export async function placesForMeeting(ctx: AppContext, actorOrNull: Actor | null, meetingId: string) {
   requireEditor(actorOrNull);
   const meeting = await meetingForEdit(ctx, meetingId);
-  const { marketplace } = await getMarketplace(ctx, meeting.marketplace_slug);
-  return { meeting, places: await freePlaces(ctx, meeting.marketplace_slug, attendeesOf(meeting), meeting.id, spanOf(meeting, marketplace)) };
+  return { meeting, places: await freePlaces(ctx, meeting.marketplace_slug, attendeesOf(meeting), meeting) };
 }
 
 /** Turns an exclusion-constraint refusal (a double booking) into the 409 a person reads. */
@@ -241,8 +242,7 @@ export async function moveMeetingByOrganizer(ctx: AppContext, actorOrNull: Actor
   const meeting = await meetingForEdit(ctx, meetingId);
   if (!meetingStatusSets.active.includes(meeting.status)) throw conflict('meeting-ended', `This meeting was ${meeting.status}; it cannot be moved.`);
   return withMatchingLock(ctx, meeting.marketplace_id, async (connection) => {
-    const { marketplace } = await getMarketplace(ctx, meeting.marketplace_slug);
-    const place = placeOf(await freePlaces(ctx, meeting.marketplace_slug, attendeesOf(meeting), meeting.id, spanOf(meeting, marketplace)), placeKey, 'place');
+    const place = placeOf(await freePlaces(ctx, meeting.marketplace_slug, attendeesOf(meeting), meeting), placeKey, 'place');
     await inTransaction(
       ctx,
       (tx) =>

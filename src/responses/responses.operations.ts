@@ -161,7 +161,10 @@ export const responseOperations = [
     body: jointBody,
     status: 200,
     answer: jointAnswer,
-    handler: (ctx, { actor, params, body }) => setResponseJointWith(ctx, actor, params.id, body.organizationId),
+    async handler(ctx, { actor, params, body }) {
+      const { jointWith, mutual } = await setResponseJointWith(ctx, actor, params.id, body.organizationId);
+      return { jointWith, mutual };
+    },
   }),
   operation({
     operationId: 'getResponseReceipt',

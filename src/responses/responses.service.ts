@@ -207,7 +207,7 @@ export async function setResponseJointWith(ctx: AppContext, actorOrNull: Actor |
   }
   await setJointWith(ctx, responseId, organizationId);
   await recordAudit(ctx, actor, { entity: 'response', entityId: responseId, action: 'joint', detail: { jointWith: organizationId } });
-  return jointStateOf(ctx, responseId);
+  return { requestId: response.request_id, ...(await jointStateOf(ctx, responseId)) };
 }
 
 /** Whether the person may mark this response preferred (the requester, once it may read it; organizers). */

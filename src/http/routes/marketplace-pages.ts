@@ -286,13 +286,11 @@ export function marketplacePages(ctx: AppContext): Router {
     const isRequester = isRequesterOf(actor, request);
     // Our own response: whom it presents jointly with (the two meet the requester together once both name each other).
     const own = actor?.organization ? visible.items.find((r) => r.organization_id === actor.organization!.id && r.status !== 'withdrawn') : undefined;
-    const joint = own
-      ? {
-          responseId: own.id,
-          ...(await jointStateOf(ctx, own.id)),
-          organizations: (await listJoinableOrganizations(ctx)).filter((o) => o.status === 'verified' && o.id !== own.organization_id).map((o) => ({ value: o.id, label: o.name })),
-        }
-      : null;
+    const [state, joinable] = own ? await Promise.all([jointStateOf(ctx, own.id), listJoinableOrganizations(ctx)]) : [null, []];
+    const joint =
+      own && state
+        ? { responseId: own.id, ...state, organizations: joinable.filter((o) => o.status === 'verified' && o.id !== own.organization_id).map((o) => ({ value: o.id, label: o.name })) }
+        : null;
     let respondRefusal: string | null = null;
     let canRespond = false;
     if (request.status === 'open' && !isRequester && !actor?.isOrganizer) {
@@ -431,17 +429,17 @@ export function marketplacePages(ctx: AppContext): Router {
   router.post('/responses/:id/joint', async (req, res) => {
     requireActor(req.actor);
     const responseId = idParam(req.params.id, 'The response');
-    const response = await getResponse(ctx, req.actor, responseId);
     const values = bodyOf(req);
     await handleForm(
       res,
       async () => {
         const raw = str(values.organizationId);
         const { organizationId } = parseInput(jointBody, { organizationId: raw === '' ? null : raw });
-        await setResponseJointWith(ctx, req.actor, responseId, organizationId);
-        res.redirect(303, `/requests/${response.request_id}?notice=joint-saved#joint`);
+        const { requestId } = await setResponseJointWith(ctx, req.actor, responseId, organizationId);
+        res.redirect(303, `/requests/${requestId}?notice=joint-saved#joint`);
       },
-      async (status, errors, formError) => showRequest(req, res, await getRequest(ctx, req.actor, response.request_id), { values, errors, formError }, status),
+      // Read only when the form comes back: the request of the response, to show its page again.
+      async (status, errors, formError) => showRequest(req, res, await getRequest(ctx, req.actor, (await getResponse(ctx, req.actor, responseId)).request_id), { values, errors, formError }, status),
     );
   });
 
