@@ -11,8 +11,8 @@
  * Row 3 (mass close): 10,000 requests with 10 responses each (100,000) sharing one deadline; the
  * time from the deadline until every request is closed and all 110,000 closing emails
  * (`request-closed:%`) are in the outbox. Baseline: the same closes, audit rows and outbox rows of
- * a twin data set written by set-based SQL in one transaction, plus the same 110,000 send-email
- * jobs added in bulk: the floor of the same writes on this machine.
+ * a twin data set written by set-based SQL in one transaction, plus the same send-email jobs as the
+ * app's (`dispatchEmails`) added in bulk: the floor of the same writes on this machine.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -21,7 +21,7 @@ import { sql } from 'kysely';
 import { closeRequest } from '../src/requests/close.service.ts';
 import { planRequestDeadline } from '../src/requests/deadline-jobs.ts';
 import { renderRequestClosedForRequesterEmail, renderRequestClosedForResponderEmail } from '../src/requests/requests.emails.ts';
-import { jobId } from '../src/queue/registry.ts';
+import { dispatchEmails } from '../src/email/outbox.service.ts';
 import { describeCpu, measureCpu, type CpuReport } from './cpu.ts';
 import { Phase, type MemoryRecord, type RunSettings } from './phase.ts';
 import { inParallel, sleep, type Started } from './processes.ts';
@@ -305,10 +305,8 @@ export async function measureMassClose(settings: RunSettings, memory: MemoryReco
       return result.rows.map((r) => r.id);
     });
     const floorSqlSeconds = (performance.now() - started) / 1000;
-    const email = phase.ctx.queues.queue('email');
-    for (let i = 0; i < outboxIds.length; i += 1000) {
-      await email.addBulk(outboxIds.slice(i, i + 1000).map((outboxId) => ({ name: 'send-email', data: { outboxId }, opts: { jobId: jobId('email', outboxId) } })));
-    }
+    // The same send jobs as the app's (as many rows a job as EMAIL_RATE_PER_SECOND allows), added in bulk.
+    await dispatchEmails(phase.ctx, outboxIds);
     const floorSeconds = (performance.now() - started) / 1000;
     const floorReport = await floorCpu.end();
     log(`mass close (floor): ${floorSeconds.toFixed(1)} s (${floorSqlSeconds.toFixed(1)} s of SQL), ${outboxIds.length} emails; cpu: ${floorReport ? describeCpu(floorReport) : ''}`);

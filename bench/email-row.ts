@@ -9,13 +9,12 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { sendOutboxEmail } from '../src/email/outbox.service.ts';
+import { dispatchEmails, sendOutboxEmail } from '../src/email/outbox.service.ts';
 import { createMailer } from '../src/email/mailer.ts';
-import { jobId } from '../src/queue/registry.ts';
 import { renderRequestClosedForResponderEmail } from '../src/requests/requests.emails.ts';
 import { describeCpu, measureCpu, type CpuReport } from './cpu.ts';
 import { Phase, type MemoryRecord, type RunSettings } from './phase.ts';
-import { inParallel, sleep } from './processes.ts';
+import { sleep } from './processes.ts';
 import { capturingContext, explainQueries } from './query-capture.ts';
 import { insertOutboxRows } from './seed.ts';
 import type { SmtpSink } from './smtp-sink.ts';
@@ -57,7 +56,8 @@ export async function measureEmailPipeline(settings: RunSettings, memory: Memory
     for (let round = 1; round <= rounds; round++) roundIds.push(await insertOutboxRows(phase.ctx, { count, keyPrefix: `bench-email-${round}`, email }));
     await sql`ANALYZE outbox`.execute(phase.ctx.db);
 
-    const enqueue = (outboxIds: string[]) => inParallel(outboxIds, 50, (outboxId) => phase.ctx.queues.enqueue('send-email', { outboxId }, { jobId: jobId('email', outboxId) }));
+    // As the app enqueues after a commit: bulk adds of send jobs of up to 50 rows each.
+    const enqueue = (outboxIds: string[]) => dispatchEmails(phase.ctx, outboxIds);
     const waitForSent = async (keyPrefix: string, n: number, timeoutMs: number) => {
       const deadline = Date.now() + timeoutMs;
       while ((await sentCount(phase, keyPrefix)) < n) {

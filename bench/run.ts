@@ -303,10 +303,10 @@ if (close) {
     row: '3',
     measure: `mass close: ${int(close.requests)} requests, ${int(close.responses)} responses, one deadline → all closed and ${int(close.expectedEmails)} request-closed emails in the outbox${scaled}`,
     figure,
-    baseline: `same writes set-based (1 SQL transaction + bulk enqueue of ${int(close.floorEmails)} jobs): ${close.floorSeconds.toFixed(1)} s`,
+    baseline: `same writes set-based (1 SQL transaction + bulk enqueue of the app's send jobs for ${int(close.floorEmails)} emails): ${close.floorSeconds.toFixed(1)} s`,
     ratio: close.seconds !== null ? times(close.seconds / close.floorSeconds) : '–',
-    target: '< 30 s',
-    standing: close.seconds !== null && close.seconds < 30 && !scaled ? 'meets' : 'misses',
+    target: '< 30 s, ≤ 1.2× floor',
+    standing: close.seconds !== null && close.seconds < 30 && close.seconds <= 1.2 * close.floorSeconds && !scaled ? 'meets' : 'misses',
   });
   const two = close.twoWorkers;
   rows.push({
@@ -334,8 +334,8 @@ for (const [row, emailRow, backend] of [['4', email, 'Redis'], ['4p', emailPostg
     figure: `${int(pipeline)} msg/s (${email.rounds.map((r) => int(r.pipeline.perSecond)).join(', ')})${failed ? ` (${failed} not sent)` : ''}`,
     baseline: `one pooled nodemailer transport: ${int(direct)} msg/s (${email.rounds.map((r) => int(r.direct.perSecond)).join(', ')})`,
     ratio: percent(pipeline / direct),
-    target: '≥ 70%',
-    standing: pipeline / direct >= 0.7 ? 'meets' : 'misses',
+    target: '≥ 85%',
+    standing: pipeline / direct >= 0.85 ? 'meets' : 'misses',
   });
 }
 optimizer?.forEach((o, i) => {

@@ -1,11 +1,11 @@
 import type { Transporter } from 'nodemailer';
 import type { AppContext } from '../src/context.ts';
 import type { JobPayload } from '../src/queue/registry.ts';
-import { sendOutboxEmail, sweepOutbox } from '../src/email/outbox.service.ts';
+import { sendOutboxEmails, sweepOutbox } from '../src/email/outbox.service.ts';
 import { sendDigests } from '../src/interests/interests.service.ts';
 
 export function sendEmailProcessor(ctx: AppContext, mailer: Transporter) {
-  return async (payload: JobPayload<'send-email'>) => sendOutboxEmail(ctx, mailer, payload.outboxId);
+  return async (payload: JobPayload<'send-email'>) => sendOutboxEmails(ctx, mailer, 'outboxIds' in payload ? payload.outboxIds : [payload.outboxId]);
 }
 
 export function sweepOutboxProcessor(ctx: AppContext) {

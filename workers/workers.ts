@@ -5,6 +5,7 @@ import { jobDefinitions, jobsOfQueue, queueNames, type JobName, type JobPayload,
 import { sendDigestsProcessor, sendEmailProcessor, sweepOutboxProcessor } from './send-email.processor.ts';
 import { closeDueRequestsProcessor, sendRemindersProcessor, sweepDeadlinesProcessor } from './deadlines.processor.ts';
 import { runMatchingProcessor } from './matching.processor.ts';
+import { emailJobSizing } from '../src/email/outbox.service.ts';
 import { warmSolverThread } from '../src/meetings/solve-in-worker.ts';
 
 type Handlers = { [N in JobName]: (payload: JobPayload<N>, job: Job) => Promise<unknown> };
@@ -18,7 +19,8 @@ export interface WorkerOptions {
 }
 
 // One matching run at a time per worker (runs of one marketplace also take a database lock).
-const concurrency: Record<QueueName, number> = { email: 10, deadlines: 10, matching: 1 };
+// An email job sends up to 50 messages at once through the mailer's pool (5 connections).
+const concurrency: Record<QueueName, number> = { email: 4, deadlines: 10, matching: 1 };
 
 export interface RunningWorkers {
   close(timeoutMs?: number): Promise<void>;
@@ -56,7 +58,8 @@ export async function startWorkers(ctx: AppContext, options: WorkerOptions): Pro
       },
       {
         concurrency: concurrency[queue],
-        ...(queue === 'email' ? { limiter: { max: ctx.config.EMAIL_RATE_PER_SECOND, duration: 1000 } } : {}),
+        // The limiter counts jobs: `emailJobSizing` keeps jobs × their emails within the configured rate.
+        ...(queue === 'email' ? { limiter: { max: emailJobSizing(ctx.config.EMAIL_RATE_PER_SECOND).jobsPerSecond, duration: 1000 } } : {}),
         // A job whose worker died is taken again within about half a minute: its lock (renewed every
         // 10 s while it runs; the solver runs in its own thread, so renewal goes on) lapses after 20 s,
         // and stalled jobs are looked for every 5 s.

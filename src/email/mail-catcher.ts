@@ -17,7 +17,8 @@ export interface CaughtMail {
  */
 export class MailCatcher {
   readonly messages: CaughtMail[] = [];
-  failWith: { code: number; message: string } | null = null;
+  /** The error to answer with; with `to`, only for messages to that address. */
+  failWith: { code: number; message: string; to?: string } | null = null;
   /** Answers each message only after this delay, to rehearse a slow or timing-out server. */
   delayMs = 0;
   private server: SMTPServer;
@@ -41,9 +42,10 @@ export class MailCatcher {
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', async () => {
           if (this.delayMs) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-          if (this.failWith) {
-            const error = new Error(this.failWith.message) as Error & { responseCode: number };
-            error.responseCode = this.failWith.code;
+          const fail = this.failWith;
+          if (fail && (!fail.to || session.envelope.rcptTo.some((r) => r.address === fail.to))) {
+            const error = new Error(fail.message) as Error & { responseCode: number };
+            error.responseCode = fail.code;
             return callback(error);
           }
           const raw = Buffer.concat(chunks).toString('utf8');

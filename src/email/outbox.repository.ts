@@ -91,13 +91,7 @@ export async function insertOutboxEmails({ db }: Queryable, emails: Iterable<Out
   const ids: string[] = [];
   const batchedIds: string[] = [];
   const insert = async (chunk: OutboxEmail[]) => {
-    const rows = await db
-      .insertInto('outbox')
-      .values(chunk.map((email) => outboxRow(email, writing)))
-      .onConflict((oc) => oc.column('idempotency_key').doNothing())
-      .returning(['id', 'batch_key'])
-      .execute();
-    for (const row of rows) (row.batch_key ? batchedIds : ids).push(row.id);
+    for (const row of await insertOutboxChunk(db, chunk, writing)) (row.batch_key ? batchedIds : ids).push(row.id);
   };
   let inFlight: Promise<void> = Promise.resolve();
   let chunk: OutboxEmail[] = [];
@@ -115,6 +109,39 @@ export async function insertOutboxEmails({ db }: Queryable, emails: Iterable<Out
   return { ids, batchedIds };
 }
 
+/**
+ * One chunk in one INSERT whose parameters are a column each (arrays unnested by Postgres): a short
+ * statement to parse and plan, whatever the rows. Subjects and bodies go once per distinct text, and
+ * each row names its own by position: the emails of one event are mostly the same text (a request's
+ * responders all read one "request closed"), so a mass close sends each text once, not ten times.
+ */
+async function insertOutboxChunk(db: Queryable['db'], chunk: OutboxEmail[], writing: OutboxWriting) {
+  const rows = chunk.map((email) => outboxRow(email, writing));
+  const column = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((row) => row[key]);
+  const texts = new Map<string, number>();
+  // Positions count from 1, as Postgres's arrays do.
+  const textOf = (text: string) => {
+    let position = texts.get(text);
+    if (position === undefined) texts.set(text, (position = texts.size + 1));
+    return position;
+  };
+  const subject = rows.map((row) => textOf(row.subject));
+  const text = rows.map((row) => textOf(row.text_body));
+  const html = rows.map((row) => textOf(row.html_body));
+  const result = await sql<{ id: string; batch_key: string | null }>`
+    INSERT INTO outbox (id, idempotency_key, template, to_email, subject, text_body, html_body, headers, attachments, message_id, sealed_links, sealed_links_until_sent, batch_key, send_after)
+    SELECT u.id, u.idempotency_key, u.template, u.to_email, t.texts[u.subject], t.texts[u.text_body], t.texts[u.html_body], u.headers::jsonb, u.attachments::jsonb, u.message_id,
+           u.sealed_links, u.sealed_links_until_sent, u.batch_key, CASE WHEN u.batch_key IS NOT NULL THEN now() + make_interval(secs => ${writing.batchSeconds}) END
+    FROM (SELECT ${[...texts.keys()]}::text[] AS texts) t,
+         unnest(${column('id')}::uuid[], ${column('idempotency_key')}::text[], ${column('template')}::text[], ${column('to_email')}::text[], ${subject}::int[],
+                ${text}::int[], ${html}::int[], ${column('headers')}::text[], ${column('attachments')}::text[], ${column('message_id')}::text[],
+                ${column('sealed_links')}::text[], ${column('sealed_links_until_sent')}::boolean[], ${column('batch_key')}::text[])
+      AS u(id, idempotency_key, template, to_email, subject, text_body, html_body, headers, attachments, message_id, sealed_links, sealed_links_until_sent, batch_key)
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING id, batch_key`.execute(db);
+  return result.rows;
+}
+
 const claimable = (leaseSeconds: number) => (eb: ExpressionBuilder<Database, 'outbox'>) =>
   eb.or([
     eb('status', '=', 'pending'),
@@ -122,17 +149,19 @@ const claimable = (leaseSeconds: number) => (eb: ExpressionBuilder<Database, 'ou
   ]);
 
 /**
- * Takes a row for sending; a row stuck in `sending` longer than the lease is taken again. A confirmation
- * of a batch is not taken here (`claimOutboxBatch`), so a single email costs one statement as before.
+ * Takes rows for sending, in one statement; a row stuck in `sending` longer than the lease is taken
+ * again. A confirmation of a batch is not taken here (`claimOutboxBatch`).
  */
-export async function claimOutboxEmail({ db }: Queryable, id: string, leaseSeconds: number) {
-  return db.updateTable('outbox').set({ status: 'sending', claimed_at: sql`now()`, attempts: sql`attempts + 1` }).where('id', '=', id).where('batch_key', 'is', null).where(claimable(leaseSeconds)).returningAll().executeTakeFirst();
+export async function claimOutboxEmails({ db }: Queryable, ids: string[], leaseSeconds: number) {
+  if (ids.length === 0) return [];
+  return db.updateTable('outbox').set({ status: 'sending', claimed_at: sql`now()`, attempts: sql`attempts + 1` }).where('id', 'in', ids).where('batch_key', 'is', null).where(claimable(leaseSeconds)).returningAll().execute();
 }
 
-/** A row's batch key, or undefined when it has none (or there is no such row). */
-export async function findOutboxBatchKey({ db }: Queryable, id: string): Promise<string | undefined> {
-  const row = await db.selectFrom('outbox').select('batch_key').where('id', '=', id).executeTakeFirst();
-  return row?.batch_key ?? undefined;
+/** Of these rows, those that belong to a confirmation batch, with their batch key. */
+export async function findOutboxBatchKeys({ db }: Queryable, ids: string[]): Promise<Array<{ id: string; batch_key: string }>> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('outbox').select(['id', 'batch_key']).where('id', 'in', ids).where('batch_key', 'is not', null).execute();
+  return rows.map((row) => ({ id: row.id, batch_key: row.batch_key! }));
 }
 
 /**
@@ -170,16 +199,25 @@ export async function claimOutboxBatch({ db }: Queryable, id: string, batchKey: 
 const scrubOneTimeLinks = sql<string | null>`CASE WHEN sealed_links_until_sent THEN NULL ELSE sealed_links END`;
 
 /**
- * The row sent, and the batch companions its email carried (`companions`: they point at it with
+ * Rows sent, each with the batch companions its email carried (`companions`: they point at it with
  * sent_with), in one statement, so a lost connection never leaves some marked and some not.
  */
-export async function markOutboxSent({ db }: Queryable, id: string, companions: string[] = []): Promise<void> {
-  await db
-    .updateTable('outbox')
-    .set({ status: 'sent', sent_at: sql`now()`, last_error: null, sealed_links: scrubOneTimeLinks, sent_with: sql<string | null>`CASE WHEN id = ${id}::uuid THEN NULL ELSE ${id}::uuid END` })
-    .where('id', 'in', [id, ...companions])
-    .where('status', '=', 'sending')
-    .execute();
+export async function markOutboxSent({ db }: Queryable, sends: Array<{ id: string; companions: string[] }>): Promise<void> {
+  const ids: string[] = [];
+  const heads: Array<string | null> = [];
+  for (const send of sends) {
+    ids.push(send.id);
+    heads.push(null);
+    for (const companion of send.companions) {
+      ids.push(companion);
+      heads.push(send.id);
+    }
+  }
+  if (ids.length === 0) return;
+  await sql`
+    UPDATE outbox SET status = 'sent', sent_at = now(), last_error = NULL, sealed_links = ${scrubOneTimeLinks}, sent_with = m.head
+    FROM unnest(${ids}::uuid[], ${heads}::uuid[]) AS m(id, head)
+    WHERE outbox.id = m.id AND outbox.status = 'sending'`.execute(db);
 }
 
 /** Back to pending, the row and its batch companions: the next attempt takes them together again. */

@@ -1,15 +1,15 @@
 import type { Transporter } from 'nodemailer';
 import { UnrecoverableError } from 'bullmq';
 import type { AppContext } from '../context.ts';
-import { jobId } from '../queue/registry.ts';
+import { EMAIL_JOB_MAX, jobId } from '../queue/registry.ts';
 import { requireActor, type Actor } from '../auth/actor.ts';
 import { conflict, forbidden, notFound } from '../shared/errors.ts';
 import { decodeCursor, encodeCursor } from '../shared/cursor.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import {
   claimOutboxBatch,
-  claimOutboxEmail,
-  findOutboxBatchKey,
+  claimOutboxEmails,
+  findOutboxBatchKeys,
   findOutboxStatus,
   findStuckOutboxEmails,
   listOutboxRows,
@@ -33,27 +33,103 @@ export const SENDING_LEASE_SECONDS = 120;
 export const MAX_SEND_ATTEMPTS = 12;
 
 /**
+ * How the send jobs carry the emails: up to `perJob` rows a job, at most `jobsPerSecond` jobs started a
+ * second by all workers together (BullMQ's limiter counts jobs), so that the product stays within the
+ * provider's rate. Small batches at low rates keep the sending smooth: at 50 a second, 5 jobs of 10.
+ */
+export function emailJobSizing(ratePerSecond: number): { perJob: number; jobsPerSecond: number } {
+  const perJob = Math.max(1, Math.min(EMAIL_JOB_MAX, Math.floor(ratePerSecond / 5)));
+  return { perJob, jobsPerSecond: Math.max(1, Math.floor(ratePerSecond / perJob)) };
+}
+
+/** Send jobs for these rows, `perJob` rows each; the job id names the first row, the count and `idParts` of the chunk. */
+function sendJobs(ctx: AppContext, outboxIds: string[], idParts: (chunk: string[]) => Array<string | number> = () => []) {
+  const { perJob } = emailJobSizing(ctx.config.EMAIL_RATE_PER_SECOND);
+  const jobs: Array<{ payload: { outboxIds: string[] }; jobId: string }> = [];
+  for (let i = 0; i < outboxIds.length; i += perJob) {
+    const chunk = outboxIds.slice(i, i + perJob);
+    jobs.push({ payload: { outboxIds: chunk }, jobId: jobId('email', chunk[0]!, chunk.length, ...idParts(chunk)) });
+  }
+  return jobs;
+}
+
+/**
  * Enqueues the send jobs for rows just committed (`delayMs`: confirmations waiting for their batch). If
  * Redis is away, the sweep sends them later.
  */
 export async function dispatchEmails(ctx: AppContext, outboxIds: string[], delayMs = 0): Promise<void> {
   if (outboxIds.length === 0) return;
   try {
-    await ctx.queues.enqueueMany('send-email', outboxIds.map((outboxId) => ({ payload: { outboxId }, jobId: jobId('email', outboxId) })), delayMs > 0 ? { delay: delayMs } : {});
+    await ctx.queues.enqueueMany('send-email', sendJobs(ctx, outboxIds), delayMs > 0 ? { delay: delayMs } : {});
   } catch (error) {
     ctx.log.warn({ emails: outboxIds.length, err: (error as Error).message }, 'could not enqueue emails; the outbox sweep will send them');
   }
 }
 
-/** Claim, send, mark: the send-email job. Throws to make BullMQ retry with backoff. */
+type OutboxRow = NonNullable<Awaited<ReturnType<typeof claimOutboxEmails>>[number]>;
+type Companion = Awaited<ReturnType<typeof claimOutboxBatch>> extends infer R ? (R extends { companions: Array<infer C> } ? C : never) : never;
+/** One message to send: a row, and the confirmations of its batch that it carries. */
+interface Claimed {
+  row: OutboxRow;
+  companions: Companion[];
+}
+type Outcome = { kind: 'sent' } | { kind: 'retry' | 'failed'; error: string };
+
+export interface SendReport {
+  sent: number;
+  /** Not claimable: already sent or failed, taken by another job, or a confirmation not due yet. */
+  skipped: number;
+  failed: number;
+  retry: number;
+}
+
+/**
+ * The send-email job: claims its rows (one statement, and a short transaction per confirmation batch),
+ * sends them all at once through the pooled mailer, and records what happened with one statement per
+ * outcome. Rows that SMTP refused for now go back to pending and the job throws, so BullMQ retries it
+ * with backoff (the retry takes only those rows: the others are no longer claimable). Rows refused for
+ * good, or out of attempts, are recorded as failed and the job fails without retrying.
+ */
+export async function sendOutboxEmails(ctx: AppContext, mailer: Transporter, outboxIds: string[]): Promise<SendReport> {
+  const claimed = await claimForSending(ctx, outboxIds);
+  const outcomes = await Promise.all(claimed.map((unit) => sendClaimed(ctx, mailer, unit)));
+  const sent: Array<{ id: string; companions: string[] }> = [];
+  const retry = new Map<string, string[]>();
+  const failed = new Map<string, string[]>();
+  claimed.forEach((unit, i) => {
+    const outcome = outcomes[i]!;
+    const companions = unit.companions.map((c) => c.id);
+    if (outcome.kind === 'sent') return sent.push({ id: unit.row.id, companions });
+    const ids = [unit.row.id, ...companions];
+    const into = outcome.kind === 'failed' || unit.row.attempts >= MAX_SEND_ATTEMPTS ? failed : retry;
+    into.set(outcome.error, [...(into.get(outcome.error) ?? []), ...ids]);
+  });
+  await markSentOrRetry(ctx, sent);
+  for (const [error, ids] of failed) await markOutboxFailed(ctx, ids, error);
+  for (const [error, ids] of retry) await markOutboxRetry(ctx, ids, error);
+  const count = (groups: Map<string, string[]>) => [...groups.values()].reduce((n, ids) => n + ids.length, 0);
+  const report = { sent: sent.length, skipped: outboxIds.length - claimed.length, failed: count(failed), retry: count(retry) };
+  const describe = (groups: Map<string, string[]>) => [...groups].map(([error, ids]) => `${ids.length === 1 ? `email ${ids[0]}` : `${ids.length} emails`}: ${error}`).join('; ');
+  if (report.retry > 0) throw new Error(`not sent yet, ${describe(retry)}${report.failed > 0 ? `; failed, ${describe(failed)}` : ''}`);
+  if (report.failed > 0) throw new UnrecoverableError(`failed, ${describe(failed)}`);
+  return report;
+}
+
+/** One row, as the tests and the bench's statement capture call it: 'skipped' when it was not claimable. */
 export async function sendOutboxEmail(ctx: AppContext, mailer: Transporter, outboxId: string): Promise<'sent' | 'skipped'> {
-  const claimed = await claimForSending(ctx, outboxId);
-  if (!claimed) return 'skipped';
-  const { row, companions } = claimed;
+  const report = await sendOutboxEmails(ctx, mailer, [outboxId]);
+  return report.sent > 0 ? 'sent' : 'skipped';
+}
+
+/** Sends one claimed message; never throws (an SMTP answer or an unsealing failure is its outcome). */
+async function sendClaimed(ctx: AppContext, mailer: Transporter, { row, companions }: Claimed): Promise<Outcome> {
   // Each row's links are sealed for that row; a batch's placeholders are all different, so one map holds them.
-  const links = await unsealLinksOrFail(ctx, row);
-  for (const companion of companions) Object.assign(links, await unsealLinksOrFail(ctx, companion));
-  const ids = [outboxId, ...companions.map((c) => c.id)];
+  const links: EmailLinks = {};
+  for (const one of [row, ...companions]) {
+    const opened = unsealLinks(ctx, one);
+    if (typeof opened === 'string') return { kind: 'failed', error: opened };
+    Object.assign(links, opened);
+  }
   const content = companions.length > 0 ? composeBatch(row.batch_key!, [row, ...companions]) : { subject: row.subject, text: row.text_body, html: row.html_body, attachments: row.attachments };
   // The links go into the message here, in memory, and nowhere else.
   const message = withLinks({ text: content.text, html: content.html, headers: row.headers }, links);
@@ -75,66 +151,65 @@ export async function sendOutboxEmail(ctx: AppContext, mailer: Transporter, outb
       // A calendar invitation goes as text/calendar with its METHOD, so mail clients offer to add it.
       ...(invitation ? { icalEvent: { method: invitation.method!, filename: invitation.filename, content: invitation.content } } : {}),
     });
+    return { kind: 'sent' };
   } catch (error) {
     // An SMTP answer may quote the message: the stored error and the job's failure get placeholders.
     const answer = withoutLinks(describeSmtpError(error), links);
-    if (isPermanentSmtpFailure(error) || row.attempts >= MAX_SEND_ATTEMPTS) {
-      await markOutboxFailed(ctx, ids, answer);
-      throw new UnrecoverableError(`email ${outboxId} failed: ${answer}`);
-    }
-    await markOutboxRetry(ctx, ids, answer);
-    throw new Error(`email ${outboxId} not sent yet: ${answer}`);
+    return { kind: isPermanentSmtpFailure(error) ? 'failed' : 'retry', error: answer };
   }
-  await markSentOrRetry(ctx, outboxId, ids.slice(1));
-  return 'sent';
 }
 
 /**
- * The row to send, with the rest of its batch when it is a confirmation (batches.ts): one statement for
- * a single email; for a batch, a short transaction under the person's batch lock.
+ * The rows to send: the single emails in one statement, and each confirmation with the rest of its
+ * batch (batches.ts) in a short transaction under the person's batch lock.
  */
-async function claimForSending(ctx: AppContext, outboxId: string) {
-  const row = await claimOutboxEmail(ctx, outboxId, SENDING_LEASE_SECONDS);
-  if (row) return { row, companions: [] };
-  const batchKey = await findOutboxBatchKey(ctx, outboxId);
-  if (!batchKey) return null;
-  return inTransaction(ctx, (tx) => claimOutboxBatch(tx, outboxId, batchKey, SENDING_LEASE_SECONDS));
+async function claimForSending(ctx: AppContext, outboxIds: string[]): Promise<Claimed[]> {
+  const rows = await claimOutboxEmails(ctx, outboxIds, SENDING_LEASE_SECONDS);
+  const claimed: Claimed[] = rows.map((row) => ({ row, companions: [] }));
+  const taken = new Set(rows.map((row) => row.id));
+  const batched = await findOutboxBatchKeys(
+    ctx,
+    outboxIds.filter((id) => !taken.has(id)),
+  );
+  for (const { id, batch_key } of batched) {
+    // A batch claimed for an earlier row of this job already carries this one.
+    if (claimed.some((unit) => unit.companions.some((c) => c.id === id))) continue;
+    const unit = await inTransaction(ctx, (tx) => claimOutboxBatch(tx, id, batch_key, SENDING_LEASE_SECONDS));
+    if (unit) claimed.push(unit);
+  }
+  return claimed;
 }
 
 /**
- * Records a sent email. The message is already out: if the write fails (a connection killed, a
- * failover), failing the job would leave the row `sending` until its lease ends and the sweep sends it
- * again, a duplicate. So the write is tried again on a fresh connection, a few times, before that.
+ * Records sent emails. They are already out: if the write fails (a connection killed, a failover),
+ * failing the job would leave the rows `sending` until their lease ends and the sweep sends them again,
+ * duplicates. So the write is tried again on a fresh connection, a few times, before that.
  */
-async function markSentOrRetry(ctx: AppContext, outboxId: string, companions: string[]): Promise<void> {
+async function markSentOrRetry(ctx: AppContext, sends: Array<{ id: string; companions: string[] }>): Promise<void> {
+  if (sends.length === 0) return;
   for (const pauseMs of [200, 1000, 3000]) {
     try {
-      return await markOutboxSent(ctx, outboxId, companions);
+      return await markOutboxSent(ctx, sends);
     } catch (error) {
-      ctx.log.warn({ outboxId, err: (error as Error).message }, 'could not record a sent email; trying again');
+      ctx.log.warn({ emails: sends.length, first: sends[0]!.id, err: (error as Error).message }, 'could not record sent emails; trying again');
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
   }
-  await markOutboxSent(ctx, outboxId, companions);
+  await markOutboxSent(ctx, sends);
 }
 
-/** The row's links, or the row recorded as failed when they cannot be had (retrying would not help). */
-async function unsealLinksOrFail(ctx: AppContext, row: { id: string; to_email: string; sealed_links: string | null; sealed_links_until_sent: boolean }): Promise<EmailLinks> {
-  let reason: string;
+/** A row's links, or why they cannot be had (retrying would not help: the row is recorded as failed). */
+function unsealLinks(ctx: AppContext, row: { id: string; to_email: string; sealed_links: string | null; sealed_links_until_sent: boolean }): EmailLinks | string {
   if (row.sealed_links) {
     try {
       return openLinks(ctx.config.SESSION_SECRET, { outboxId: row.id, to: row.to_email }, row.sealed_links);
     } catch {
-      reason = 'its links could not be unsealed: SESSION_SECRET changed since it was queued, or the row was altered';
+      return 'its links could not be unsealed: SESSION_SECRET changed since it was queued, or the row was altered';
     }
-  } else if (row.sealed_links_until_sent) {
-    // Never sent with placeholders where its one-time link was.
-    reason = 'its one-time link was already scrubbed; resend it from the emails page for a new one';
-  } else {
-    return {};
   }
-  await markOutboxFailed(ctx, [row.id], reason);
-  throw new UnrecoverableError(`email ${row.id} failed: ${reason}`);
+  // Never sent with placeholders where its one-time link was.
+  if (row.sealed_links_until_sent) return 'its one-time link was already scrubbed; resend it from the emails page for a new one';
+  return {};
 }
 
 /** The backstop: re-enqueues rows that no job is handling (lost job, Redis flushed, retries used up). */
@@ -142,8 +217,12 @@ export async function sweepOutbox(ctx: AppContext): Promise<number> {
   const stuck = await findStuckOutboxEmails(ctx, 30, SENDING_LEASE_SECONDS, 500);
   const retry = stuck.filter((row) => row.attempts < MAX_SEND_ATTEMPTS);
   for (const row of stuck) if (row.attempts >= MAX_SEND_ATTEMPTS) await markOutboxFailed(ctx, [row.id], 'gave up after repeated failures');
-  // A new id per attempt count: the earlier job for this row may still be kept as failed.
-  await ctx.queues.enqueueMany('send-email', retry.map((row) => ({ payload: { outboxId: row.id }, jobId: jobId('email', row.id, 'sweep', row.attempts) })));
+  // A new id per attempt count (the rows' sum): the earlier job for these rows may still be kept as failed.
+  const attempts = new Map(retry.map((row) => [row.id, row.attempts]));
+  await ctx.queues.enqueueMany(
+    'send-email',
+    sendJobs(ctx, retry.map((row) => row.id), (chunk) => ['sweep', chunk.reduce((sum, id) => sum + attempts.get(id)!, 0)]),
+  );
   return stuck.length;
 }
 
@@ -169,7 +248,7 @@ export async function resendOutboxEmail(ctx: AppContext, actorOrNull: Actor | nu
     if (row.sealed_links_until_sent) await setOutboxSealedLinks(tx, row.id, sealLinks(ctx.config.SESSION_SECRET, { outboxId: row.id, to: row.to_email }, await renewOneTimeLinks(ctx, tx, row)));
     await recordAudit(tx, actor, { entity: 'email', entityId: outboxId, action: 'resend' });
   });
-  await ctx.queues.enqueue('send-email', { outboxId }, { jobId: jobId('email', outboxId, 'resend', Date.now()) });
+  await ctx.queues.enqueue('send-email', { outboxIds: [outboxId] }, { jobId: jobId('email', outboxId, 'resend', Date.now()) });
 }
 
 /** New one-time links for an email being resent, from the domain that issued them. */

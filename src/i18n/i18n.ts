@@ -40,8 +40,26 @@ export type TranslationVars = Record<string, string | number>;
  * The text of `key` in `locale`, with `{{name}}` replaced by `vars.name`. A `count` var chooses the
  * plural form (`key_one`, `key_other`, ... in the catalogs; the key itself is the general plural).
  */
+/**
+ * Translations of keys without variables, by locale and key: i18next resolves a key in a few
+ * microseconds, and a mass close asks for the same dozen sentences some hundred thousand times. Keys
+ * are the code's literals, so this stays small; the cap guards against a caller passing arbitrary text.
+ */
+const plain = new Map<string, string>();
+const PLAIN_CAP = 5000;
+
 export function t(locale: string, key: string, vars?: TranslationVars): string {
   const lng = isSupportedLocale(locale) ? locale : 'en';
+  if (vars === undefined) {
+    const memoKey = `${lng}\u0000${key}`;
+    let text = plain.get(memoKey);
+    if (text === undefined) {
+      text = i18n.t(key, { lng, replace: {}, nest: false }) as string;
+      if (plain.size >= PLAIN_CAP) plain.clear();
+      plain.set(memoKey, text);
+    }
+    return text;
+  }
   // Counts from Postgres (bigint) arrive as strings.
   const count = typeof vars?.count === 'string' && /^\d+$/.test(vars.count) ? Number(vars.count) : vars?.count;
   return i18n.t(key, {

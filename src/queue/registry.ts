@@ -5,9 +5,16 @@ import { z } from 'zod';
  * enqueue through `JobQueues.enqueue`, workers validate again before they act.
  */
 const deadlineMs = z.number().int().positive();
+/** The most outbox rows one send-email job carries. */
+export const EMAIL_JOB_MAX = 50;
 
 export const jobDefinitions = {
-  'send-email': { queue: 'email', payload: z.object({ outboxId: z.string().uuid() }) },
+  // Up to EMAIL_JOB_MAX outbox rows per job (outbox.service.ts: `emailJobSizing`). `outboxId` is the
+  // form of one row per job, which jobs queued before the batches still carry.
+  'send-email': {
+    queue: 'email',
+    payload: z.union([z.object({ outboxIds: z.array(z.string().uuid()).min(1).max(EMAIL_JOB_MAX) }), z.object({ outboxId: z.string().uuid() })]),
+  },
   'sweep-outbox': { queue: 'email', payload: z.object({}) },
   'send-digests': { queue: 'email', payload: z.object({}) },
   // One job per deadline instant, however many requests share it: it closes everything due. When more

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { UnrecoverableError } from 'bullmq';
 import { useTestEnvironment } from '../helpers/environment.ts';
 import { inTransaction } from '../../src/shared/transaction.ts';
 import { renderEmail } from '../../src/email/render.ts';
-import { sendOutboxEmail, sweepOutbox } from '../../src/email/outbox.service.ts';
+import { dispatchEmails, emailJobSizing, sendOutboxEmail, sendOutboxEmails, sweepOutbox } from '../../src/email/outbox.service.ts';
 import { jobId } from '../../src/queue/registry.ts';
 import { createMailer } from '../../src/email/mailer.ts';
 
@@ -29,6 +30,17 @@ describe('the outbox', () => {
     expect(await sendOutboxEmail(t.env.ctx, mailer, rows[0]!.id)).toBe('skipped');
     mailer.close();
     expect(t.env.mail.to('alice@example.org')).toHaveLength(1);
+  });
+
+  it('a send job of one row, as queued before jobs carried several, is still sent', async () => {
+    const [row] = await t.env.ctx.db
+      .insertInto('outbox')
+      .values({ idempotency_key: 'old-job', template: 'test', to_email: 'olga@example.org', subject: 'Old job', text_body: 'x', html_body: '<p>x</p>', message_id: '<old-job@localhost>' })
+      .returning('id')
+      .execute();
+    await t.env.ctx.queues.enqueue('send-email', { outboxId: row!.id }, { jobId: jobId('email', row!.id) });
+    await t.env.mail.waitFor((m) => m.envelopeTo.includes('olga@example.org'));
+    await expect.poll(async () => (await t.env.ctx.db.selectFrom('outbox').select('status').where('id', '=', row!.id).executeTakeFirstOrThrow()).status).toBe('sent');
   });
 
   it('a change that fails takes its emails with it', async () => {
@@ -84,6 +96,88 @@ describe('the outbox sweep, called directly', () => {
     await t.env.ctx.db.insertInto('outbox').values([row('lost-a-minute-ago', new Date(Date.now() - 60_000)), row('written-just-now', new Date())]).execute();
     expect(await sweepOutbox(t.env.ctx)).toBe(1);
     const lost = await t.env.ctx.db.selectFrom('outbox').select('id').where('idempotency_key', '=', 'lost-a-minute-ago').executeTakeFirstOrThrow();
-    expect(await t.env.ctx.queues.queue('email').getJob(jobId('email', lost.id, 'sweep', 0))).toBeTruthy();
+    // One send job, for that row alone (its id: the first row, the count, the sweep and the rows' attempts).
+    const job = await t.env.ctx.queues.queue('email').getJob(jobId('email', lost.id, 1, 'sweep', 0));
+    expect(job?.data).toEqual({ outboxIds: [lost.id] });
+  });
+
+  const queueMany = async (prefix: string, recipients: string[]) => {
+    await inTransaction(t.env.ctx, async (tx) => {
+      await tx.queueEmails(recipients.map((to) => ({ idempotencyKey: `${prefix}:${to}`, template: 'test', to, ...renderEmail({ subject: `${prefix} for ${to}`, paragraphs: ['Hello.'] }) })));
+    });
+    return t.env.ctx.db.selectFrom('outbox').select(['id', 'to_email']).where('idempotency_key', 'like', `${prefix}:%`).orderBy('to_email').execute();
+  };
+  const statuses = async (ids: string[]) =>
+    Object.fromEntries((await t.env.ctx.db.selectFrom('outbox').select(['to_email', 'status', 'attempts', 'last_error']).where('id', 'in', ids).execute()).map((r) => [r.to_email, r]));
+
+  it('one job sends many rows; a row SMTP refuses for now is retried alone, the others stay sent', async () => {
+    const rows = await queueMany('batch-retry', ['a1@example.org', 'a2@example.org', 'a3@example.org', 'a4@example.org']);
+    const ids = rows.map((r) => r.id);
+    const mailer = createMailer(`smtp://127.0.0.1:${t.env.mail.port}`);
+    try {
+      t.env.mail.failWith = { code: 451, message: 'Greylisted, try again later', to: 'a3@example.org' };
+      await expect(sendOutboxEmails(t.env.ctx, mailer, ids)).rejects.toThrow(/not sent yet, email .*: 451 Greylisted/);
+      let now = await statuses(ids);
+      expect(now['a3@example.org']).toMatchObject({ status: 'pending', attempts: 1, last_error: expect.stringMatching(/451/) });
+      for (const to of ['a1@example.org', 'a2@example.org', 'a4@example.org']) expect(now[to]).toMatchObject({ status: 'sent', attempts: 1, last_error: null });
+
+      // BullMQ's retry of the job takes only the row that was refused.
+      t.env.mail.failWith = null;
+      expect(await sendOutboxEmails(t.env.ctx, mailer, ids)).toEqual({ sent: 1, skipped: 3, failed: 0, retry: 0 });
+      now = await statuses(ids);
+      expect(now['a3@example.org']).toMatchObject({ status: 'sent', attempts: 2, last_error: null });
+      for (const to of ['a1@example.org', 'a2@example.org', 'a3@example.org', 'a4@example.org']) expect(t.env.mail.to(to)).toHaveLength(1);
+    } finally {
+      mailer.close();
+    }
+  });
+
+  it('one job: a row refused for good (5xx) is recorded as failed and the job fails without a retry; the others are sent', async () => {
+    const rows = await queueMany('batch-fail', ['b1@example.org', 'b2@example.org', 'b3@example.org']);
+    const ids = rows.map((r) => r.id);
+    const mailer = createMailer(`smtp://127.0.0.1:${t.env.mail.port}`);
+    try {
+      t.env.mail.failWith = { code: 550, message: 'No such mailbox', to: 'b2@example.org' };
+      const error = await sendOutboxEmails(t.env.ctx, mailer, ids).catch((e: Error) => e);
+      expect(error).toBeInstanceOf(UnrecoverableError);
+      expect((error as Error).message).toMatch(/failed, email .*: 550 No such mailbox/);
+      const now = await statuses(ids);
+      expect(now['b2@example.org']).toMatchObject({ status: 'failed', attempts: 1, last_error: expect.stringMatching(/550/) });
+      expect(now['b1@example.org']!.status).toBe('sent');
+      expect(now['b3@example.org']!.status).toBe('sent');
+    } finally {
+      t.env.mail.failWith = null;
+      mailer.close();
+    }
+  });
+
+  it('committed rows go out in send jobs of as many rows as the email rate allows', async () => {
+    const { perJob } = emailJobSizing(t.env.ctx.config.EMAIL_RATE_PER_SECOND);
+    expect(perJob).toBeGreaterThan(5);
+    const rows = await queueMany('batch-jobs', Array.from({ length: 2 * perJob + 5 }, (_, i) => `c${String(i).padStart(3, '0')}@example.org`));
+    const jobsOfRows = async () =>
+      (await t.env.ctx.queues.queue('email').getJobs(['waiting', 'prioritized', 'delayed'])).filter((job) => (job.data as { outboxIds: string[] }).outboxIds.some((id) => rows.some((r) => r.id === id)));
+    const jobs = await jobsOfRows();
+    expect(jobs.map((job) => (job.data as { outboxIds: string[] }).outboxIds.length).sort((a, b) => b - a)).toEqual([perJob, perJob, 5]);
+    expect(new Set(jobs.flatMap((job) => (job.data as { outboxIds: string[] }).outboxIds))).toEqual(new Set(rows.map((r) => r.id)));
+    // Dispatching the same rows again adds no job (the ids are deterministic).
+    await dispatchEmails(t.env.ctx, rows.map((r) => r.id));
+    expect((await jobsOfRows()).length).toBe(jobs.length);
+  });
+});
+
+describe('email job sizing', () => {
+  it('never exceeds the configured rate, and sends the whole rate from 5 a second', () => {
+    for (let rate = 1; rate <= 10_000; rate++) {
+      const { perJob, jobsPerSecond } = emailJobSizing(rate);
+      expect(perJob * jobsPerSecond).toBeLessThanOrEqual(rate);
+      expect(perJob).toBeGreaterThanOrEqual(1);
+      expect(perJob).toBeLessThanOrEqual(50);
+      // At most a few percent below the rate (a job's rows times whole jobs).
+      expect(perJob * jobsPerSecond).toBeGreaterThanOrEqual(rate * 0.8);
+    }
+    expect(emailJobSizing(50)).toEqual({ perJob: 10, jobsPerSecond: 5 });
+    expect(emailJobSizing(10_000)).toEqual({ perJob: 50, jobsPerSecond: 200 });
+    expect(emailJobSizing(3)).toEqual({ perJob: 1, jobsPerSecond: 3 });
   });
 });
