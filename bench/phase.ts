@@ -75,6 +75,8 @@ export class Phase {
       LOG_LEVEL: 'info',
       // Only the fast paths (delayed jobs, enqueue after commit) are measured: the sweeps wait an hour.
       SWEEP_INTERVAL_SECONDS: '3600',
+      // BENCH_HEAP_GROWING_PERCENT: the app's HEAP_GROWING_PERCENT, to compare heap settings (0: V8's own).
+      ...(process.env.BENCH_HEAP_GROWING_PERCENT ? { HEAP_GROWING_PERCENT: process.env.BENCH_HEAP_GROWING_PERCENT } : {}),
       ...env,
     };
     this.ctx = createContext(loadConfig({ ...this.env, LOG_LEVEL: 'warn' }), `bench-${name}`);

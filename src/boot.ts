@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import http from 'node:http';
+import v8 from 'node:v8';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig, type Config } from './config/config.ts';
 import { closeContext, createContext, type AppContext } from './context.ts';
@@ -22,6 +23,14 @@ export function loadConfigOrExit(env: Record<string, string | undefined> = proce
     }
     throw error;
   }
+}
+
+/**
+ * V8's heap growth (HEAP_GROWING_PERCENT), for the process's own heap and its threads': V8 reads the
+ * factor at each full collection, so setting it at the start of a long-running process takes effect.
+ */
+export function applyHeapSettings(config: Config): void {
+  if (config.HEAP_GROWING_PERCENT > 0) v8.setFlagsFromString(`--heap-growing-percent=${config.HEAP_GROWING_PERCENT}`);
 }
 
 /** Explains a failure to reach Postgres or Redis, and how to start them. The URL is named, never its password. */
@@ -69,6 +78,7 @@ export interface StartOptions extends ResolveOptions {
  * context (closeContext).
  */
 export async function startContextOrExit(config: Config, name: string, options: StartOptions = {}): Promise<AppContext> {
+  applyHeapSettings(config);
   const services = options.services ?? (await resolveServicesOrExit(config, options));
   // A web process of `npm run web` inherits its primary's choice; the primary has said it.
   if (!options.services && !cluster.isWorker) console.log(services.summary);

@@ -72,6 +72,10 @@ export const configSchema = z.object({
   // side-meeting changes (0: each at once).
   CONFIRMATION_BATCH_SECONDS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0-3600').max(3600, 'must be 0-3600').default(120),
   EMAIL_RATE_PER_SECOND: z.coerce.number({ error: 'must be a number' }).int().min(1).max(10000).default(50),
+  // After each full garbage collection V8 lets the heap grow to its live size times (1 + this/100) before
+  // the next (0: V8's own factor, up to 4x). Under load V8's own factor let a web process reach 3.5x the
+  // memory of a bare server for garbage it had not collected yet; 20 keeps it near its live data (BENCHMARKS.md).
+  HEAP_GROWING_PERCENT: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0-400').max(400, 'must be 0-400').default(20),
   ORGANIZER_EMAILS: emailList,
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   // On SIGTERM a web process answers 503 "draining" on /healthz and /readyz and keeps serving this long

@@ -29,6 +29,9 @@ describe('configuration from the environment', () => {
     ['REDIS_CLUSTER_NODES', 'http://10.0.0.1:7000'],
     ['REDIS_CLUSTER_NODES', 'redis://10.0.0.1:7000/2'],
     ['REDIS_CLUSTER_NODES', ' , '],
+    ['HEAP_GROWING_PERCENT', '-5'],
+    ['HEAP_GROWING_PERCENT', 'small'],
+    ['EMAIL_RATE_PER_SECOND', '0'],
   ])('a bad %s stops the start with a message naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Configuration error: ${name} `));
