@@ -3,7 +3,7 @@ import { UnrecoverableError } from 'bullmq';
 import { useTestEnvironment } from '../helpers/environment.ts';
 import { inTransaction } from '../../src/shared/transaction.ts';
 import { renderEmail } from '../../src/email/render.ts';
-import { dispatchEmails, emailJobSizing, sendOutboxEmail, sendOutboxEmails, sweepOutbox } from '../../src/email/outbox.service.ts';
+import { BULK_EMAIL_PRIORITY, dispatchEmails, emailJobSizing, sendOutboxEmail, sendOutboxEmails, sweepOutbox } from '../../src/email/outbox.service.ts';
 import { jobId } from '../../src/queue/registry.ts';
 import { createMailer } from '../../src/email/mailer.ts';
 
@@ -163,6 +163,13 @@ describe('the outbox sweep, called directly', () => {
     // Dispatching the same rows again adds no job (the ids are deterministic).
     await dispatchEmails(t.env.ctx, rows.map((r) => r.id));
     expect((await jobsOfRows()).length).toBe(jobs.length);
+
+    // A bulk send waits behind single emails: its jobs have a priority, which BullMQ takes after jobs without one.
+    expect(jobs.map((job) => job.opts.priority)).toEqual([BULK_EMAIL_PRIORITY, BULK_EMAIL_PRIORITY, BULK_EMAIL_PRIORITY]);
+    const [single] = await queueMany('single-after-bulk', ['sign-in@example.org']);
+    const singleJob = (await t.env.ctx.queues.queue('email').getJobs(['waiting'])).find((job) => (job.data as { outboxIds: string[] }).outboxIds.includes(single!.id));
+    expect(singleJob?.opts.priority ?? 0).toBe(0);
+    expect(await t.env.ctx.queues.queue('email').getJobState(jobs[0]!.id!)).toBe('prioritized');
   });
 });
 
