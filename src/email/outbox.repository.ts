@@ -61,28 +61,22 @@ function outboxRow(email: OutboxEmail, { messageDomain, sealingSecret, batchSeco
     message_id: `<${id}@${messageDomain}>`,
     sealed_links: links ? sealLinks(sealingSecret, { outboxId: id, to: email.to }, links) : null,
     sealed_links_until_sent: !!links && !!email.linksUntilSent,
+    // Its send_after is the database's clock plus the window, set by the INSERT (`insertOutboxChunk`).
     batch_key: batched ? email.batchKey! : null,
-    // The database's clock, as for every other time of the outbox.
-    send_after: batched ? sql<Date>`now() + make_interval(secs => ${batchSeconds})` : null,
   };
 }
 
 /** Writes an email to the outbox; returns its id, or null when this event was already queued. */
 export async function insertOutboxEmail({ db }: Queryable, email: OutboxEmail, writing: OutboxWriting): Promise<string | null> {
-  const row = await db
-    .insertInto('outbox')
-    .values(outboxRow(email, writing))
-    .onConflict((oc) => oc.column('idempotency_key').doNothing())
-    .returning('id')
-    .executeTakeFirst();
+  const [row] = await insertOutboxChunk(db, [email], writing);
   return row?.id ?? null;
 }
 
-/** Rows per multi-row INSERT: 12 parameters each stays far below Postgres's 65,535. */
+/** Rows per INSERT: the chunk that renders while the one before is written (the statement's parameters are one array per column, however many rows). */
 const OUTBOX_INSERT_CHUNK = 1000;
 
 /**
- * Writes many emails with multi-row INSERTs; returns the ids of those not already queued, apart those
+ * Writes many emails, a chunk per INSERT (`insertOutboxChunk`); returns the ids of those not already queued, apart those
  * that wait for their batch (`waitsForBatch`). The emails
  * may come from a generator that renders them as they are taken: one INSERT is in flight while the
  * next chunk renders, so rendering overlaps the database's work and only two chunks are in memory.

@@ -76,7 +76,7 @@ export async function dispatchEmails(ctx: AppContext, outboxIds: string[], delay
 }
 
 type OutboxRow = NonNullable<Awaited<ReturnType<typeof claimOutboxEmails>>[number]>;
-type Companion = Awaited<ReturnType<typeof claimOutboxBatch>> extends infer R ? (R extends { companions: Array<infer C> } ? C : never) : never;
+type Companion = NonNullable<Awaited<ReturnType<typeof claimOutboxBatch>>>['companions'][number];
 /** One message to send: a row, and the confirmations of its batch that it carries. */
 interface Claimed {
   row: OutboxRow;

@@ -37,10 +37,6 @@ void i18n.init({
 export type TranslationVars = Record<string, string | number>;
 
 /**
- * The text of `key` in `locale`, with `{{name}}` replaced by `vars.name`. A `count` var chooses the
- * plural form (`key_one`, `key_other`, ... in the catalogs; the key itself is the general plural).
- */
-/**
  * Translations of keys without variables, by locale and key: i18next resolves a key in a few
  * microseconds, and a mass close asks for the same dozen sentences some hundred thousand times. Keys
  * are the code's literals, so this stays small; the cap guards against a caller passing arbitrary text.
@@ -48,6 +44,10 @@ export type TranslationVars = Record<string, string | number>;
 const plain = new Map<string, string>();
 const PLAIN_CAP = 5000;
 
+/**
+ * The text of `key` in `locale`, with `{{name}}` replaced by `vars.name`. A `count` var chooses the
+ * plural form (`key_one`, `key_other`, ... in the catalogs; the key itself is the general plural).
+ */
 export function t(locale: string, key: string, vars?: TranslationVars): string {
   const lng = isSupportedLocale(locale) ? locale : 'en';
   if (vars === undefined) {

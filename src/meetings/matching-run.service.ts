@@ -295,7 +295,8 @@ function* notMatchedEmails(ctx: AppContext, snapshot: MatchingSnapshot, response
   let render: Render = () => {
     throw new Error('no request yet');
   };
-  for (const responseId of [...responseIds].sort((a, b) => requestOf(a).localeCompare(requestOf(b)))) {
+  // Grouped by request (ids compared as plain strings: any order of the groups will do).
+  for (const responseId of [...responseIds].sort((a, b) => (requestOf(a) < requestOf(b) ? -1 : requestOf(a) > requestOf(b) ? 1 : 0))) {
     const response = responses.get(responseId)!;
     const request = requests.get(response.request_id)!;
     if (currentRequestId !== request.id) {

@@ -10,7 +10,7 @@ export interface Tx {
   /** Writes an email to the outbox in this transaction; it is sent after the commit. */
   queueEmail(email: OutboxEmail): Promise<void>;
   /**
-   * The same for many emails at once, with multi-row INSERTs; a generator's emails are rendered chunk by
+   * The same for many emails at once, a chunk per INSERT; a generator's emails are rendered chunk by
    * chunk as they are written. Those with a `batchKey` (a person's meeting changes) wait for their batch.
    */
   queueEmails(emails: Iterable<OutboxEmail>): Promise<void>;

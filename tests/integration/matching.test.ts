@@ -89,6 +89,23 @@ async function matchedMarketplace(t: Handle) {
   return made;
 }
 
+/**
+ * UNDP answers a second request of Bangladesh, and Bangladesh must meet UNDP on training (so UNDP's one
+ * meeting about both requests beats ILO's on training alone); the deadlines pass and a run schedules.
+ */
+async function undpAnswersTwoOfBangladesh(t: Handle) {
+  const { api, env } = t;
+  const { organizer, bangladesh, undp } = t.people;
+  const made = await respondedMarketplace(t, { meetingPublication: 'immediate' });
+  const second = await publishedRequest(api, bangladesh, organizer, { title: `Skills recognition (${made.slug})`, maxMatches: 1 }, made.slug);
+  const undpOnSecond = await api('POST', `/api/v1/requests/${second.id}/responses`, { token: undp.token, body: { ...sampleResponse, summary: 'UNDP on skills recognition', offerCategories: ['training'] } });
+  expect(undpOnSecond.status).toBe(201);
+  expect((await api('PUT', `/api/v1/responses/${made.responses.undpOnTraining.body.id}/mark`, { token: bangladesh.token, body: { mark: 'must' } })).status).toBe(200);
+  await passDeadline(env.ctx, [made.training.id, made.remittances.id, second.id]);
+  await runMatching(env.ctx, made.marketplaceId, 'organizer');
+  return { made, second, undpOnSecond };
+}
+
 async function meetingsOf(t: Handle, slug: string): Promise<MeetingJson[]> {
   return (await t.api('GET', `/api/v1/marketplaces/${slug}/meetings`, { token: t.people.organizer.token })).body.items;
 }
@@ -880,15 +897,8 @@ describe('one meeting per pair of organizations', () => {
   it('a provider that answered two requests of one government meets it once, in a slot of two lengths, about both; both are matched, listed and mailed as one meeting; a decline ends both', async () => {
     const { api, env } = t;
     const { organizer, bangladesh, ilo, undp } = t.people;
-    const made = await respondedMarketplace(t, { meetingPublication: 'immediate' });
     // Bangladesh asks again, and UNDP answers both of its requests.
-    const second = await publishedRequest(api, bangladesh, organizer, { title: `Skills recognition (${made.slug})`, maxMatches: 1 }, made.slug);
-    const undpOnSecond = await api('POST', `/api/v1/requests/${second.id}/responses`, { token: undp.token, body: { ...sampleResponse, summary: 'UNDP on skills recognition', offerCategories: ['training'] } });
-    expect(undpOnSecond.status).toBe(201);
-    // Bangladesh must meet UNDP on training, so UNDP's one meeting about both requests beats ILO's on training alone.
-    expect((await api('PUT', `/api/v1/responses/${made.responses.undpOnTraining.body.id}/mark`, { token: bangladesh.token, body: { mark: 'must' } })).status).toBe(200);
-    await passDeadline(env.ctx, [made.training.id, made.remittances.id, second.id]);
-    await runMatching(env.ctx, made.marketplaceId, 'organizer');
+    const { made, second, undpOnSecond } = await undpAnswersTwoOfBangladesh(t);
 
     const meetings = await meetingsOf(t, made.slug);
     const withBangladesh = meetings.filter((m) => m.requester.id === bangladesh.organizationId);
@@ -943,13 +953,8 @@ describe('one meeting per pair of organizations, after the run', () => {
 
   it('a response the joint meeting served that the requester then excludes re-plans it: the next run leaves that request out of the meeting', async () => {
     const { api, env } = t;
-    const { organizer, bangladesh, undp } = t.people;
-    const made = await respondedMarketplace(t, { meetingPublication: 'immediate' });
-    const second = await publishedRequest(api, bangladesh, organizer, { title: `Skills recognition (${made.slug})`, maxMatches: 1 }, made.slug);
-    const undpOnSecond = await api('POST', `/api/v1/requests/${second.id}/responses`, { token: undp.token, body: { ...sampleResponse, summary: 'UNDP on skills recognition', offerCategories: ['training'] } });
-    expect((await api('PUT', `/api/v1/responses/${made.responses.undpOnTraining.body.id}/mark`, { token: bangladesh.token, body: { mark: 'must' } })).status).toBe(200);
-    await passDeadline(env.ctx, [made.training.id, made.remittances.id, second.id]);
-    await runMatching(env.ctx, made.marketplaceId, 'organizer');
+    const { bangladesh, undp } = t.people;
+    const { made, undpOnSecond } = await undpAnswersTwoOfBangladesh(t);
     const joint = (await meetingsOf(t, made.slug)).find((m) => m.requester.id === bangladesh.organizationId && m.provider.id === undp.organizationId) as MeetingJson & { alsoRequests: Array<{ id: string }> };
     expect(joint.alsoRequests.map((r) => r.id)).toHaveLength(1);
 
