@@ -205,8 +205,11 @@ export async function setResponseJointWith(ctx: AppContext, actorOrNull: Actor |
       throw invalid([{ path: 'organizationId', message: 'must be another verified organization' }]);
     }
   }
-  await setJointWith(ctx, responseId, organizationId);
-  await recordAudit(ctx, actor, { entity: 'response', entityId: responseId, action: 'joint', detail: { jointWith: organizationId } });
+  // The change and its audit row together, as every other change of a response.
+  await inTransaction(ctx, async (tx) => {
+    await setJointWith(tx, responseId, organizationId);
+    await recordAudit(tx, actor, { entity: 'response', entityId: responseId, action: 'joint', detail: { jointWith: organizationId } });
+  });
   return { requestId: response.request_id, ...(await jointStateOf(ctx, responseId)) };
 }
 
