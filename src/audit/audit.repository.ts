@@ -12,20 +12,20 @@ export interface AuditEntry {
 }
 
 /** Who did what, when: one row per change, written in the change's transaction. */
-export async function recordAudit({ db }: Queryable, actor: Actor | 'system', entry: AuditEntry): Promise<void> {
-  await db
-    .insertInto('audit_events')
-    .values({
-      entity: entry.entity,
-      entity_id: entry.entityId,
-      action: entry.action,
-      from_status: entry.fromStatus ?? null,
-      to_status: entry.toStatus ?? null,
-      actor_id: actor === 'system' ? null : actor.id,
-      actor_label: actor === 'system' ? 'system' : actor.email,
-      detail: entry.detail ? JSON.stringify(entry.detail) : null,
-    })
-    .execute();
+export async function recordAudit(q: Queryable, actor: Actor | 'system', entry: AuditEntry): Promise<void> {
+  const row = {
+    entity: entry.entity,
+    entity_id: entry.entityId,
+    action: entry.action,
+    from_status: entry.fromStatus ?? null,
+    to_status: entry.toStatus ?? null,
+    actor_id: actor === 'system' ? null : actor.id,
+    actor_label: actor === 'system' ? 'system' : actor.email,
+    detail: entry.detail ? JSON.stringify(entry.detail) : null,
+  };
+  // In a transaction the row goes with the commit's others (one statement for all of them).
+  if (q.insertLater) q.insertLater('audit_events', row);
+  else await q.db.insertInto('audit_events').values(row).execute();
 }
 
 /** An entity's history, oldest first; each row names its actor by the person's name where they gave one (their address otherwise). */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type ExpressionBuilder } from 'kysely';
+import { sql, type ExpressionBuilder, type Insertable, type QueryCreator } from 'kysely';
 import type { Database, OutboxAttachment } from '../../db/types.ts';
-import type { Queryable } from '../shared/db.ts';
+import type { LaterTable, Queryable } from '../shared/db.ts';
 import { sealLinks, type EmailLinks } from './sealed-links.ts';
 import { outboxTransitions } from './outbox-status.ts';
 
@@ -108,8 +108,9 @@ export async function insertOutboxEmails({ db }: Queryable, emails: Iterable<Out
  * statement to parse and plan, whatever the rows. Subjects and bodies go once per distinct text, and
  * each row names its own by position: the emails of one event are mostly the same text (a request's
  * responders all read one "request closed"), so a mass close sends each text once, not ten times.
+ * `qc` may carry WITH clauses (`writeAtCommit`).
  */
-async function insertOutboxChunk(db: Queryable['db'], chunk: OutboxEmail[], writing: OutboxWriting) {
+function outboxChunkInsert(qc: QueryCreator<Database>, chunk: OutboxEmail[], writing: OutboxWriting) {
   const rows = chunk.map((email) => outboxRow(email, writing));
   const column = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((row) => row[key]);
   const texts = new Map<string, number>();
@@ -122,18 +123,54 @@ async function insertOutboxChunk(db: Queryable['db'], chunk: OutboxEmail[], writ
   const subject = rows.map((row) => textOf(row.subject));
   const text = rows.map((row) => textOf(row.text_body));
   const html = rows.map((row) => textOf(row.html_body));
-  const result = await sql<{ id: string; batch_key: string | null }>`
-    INSERT INTO outbox (id, idempotency_key, template, to_email, subject, text_body, html_body, headers, attachments, message_id, sealed_links, sealed_links_until_sent, batch_key, send_after)
-    SELECT u.id, u.idempotency_key, u.template, u.to_email, t.texts[u.subject], t.texts[u.text_body], t.texts[u.html_body], u.headers::jsonb, u.attachments::jsonb, u.message_id,
+  return qc
+    .insertInto('outbox')
+    .columns(['id', 'idempotency_key', 'template', 'to_email', 'subject', 'text_body', 'html_body', 'headers', 'attachments', 'message_id', 'sealed_links', 'sealed_links_until_sent', 'batch_key', 'send_after'])
+    .expression(
+      sql`SELECT u.id, u.idempotency_key, u.template, u.to_email, t.texts[u.subject], t.texts[u.text_body], t.texts[u.html_body], u.headers::jsonb, u.attachments::jsonb, u.message_id,
            u.sealed_links, u.sealed_links_until_sent, u.batch_key, CASE WHEN u.batch_key IS NOT NULL THEN now() + make_interval(secs => ${writing.batchSeconds}) END
     FROM (SELECT ${[...texts.keys()]}::text[] AS texts) t,
          unnest(${column('id')}::uuid[], ${column('idempotency_key')}::text[], ${column('template')}::text[], ${column('to_email')}::text[], ${subject}::int[],
                 ${text}::int[], ${html}::int[], ${column('headers')}::text[], ${column('attachments')}::text[], ${column('message_id')}::text[],
                 ${column('sealed_links')}::text[], ${column('sealed_links_until_sent')}::boolean[], ${column('batch_key')}::text[])
-      AS u(id, idempotency_key, template, to_email, subject, text_body, html_body, headers, attachments, message_id, sealed_links, sealed_links_until_sent, batch_key)
-    ON CONFLICT (idempotency_key) DO NOTHING
-    RETURNING id, batch_key`.execute(db);
-  return result.rows;
+      AS u(id, idempotency_key, template, to_email, subject, text_body, html_body, headers, attachments, message_id, sealed_links, sealed_links_until_sent, batch_key)`,
+    )
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .returning(['id', 'batch_key']);
+}
+
+async function insertOutboxChunk(db: Queryable['db'], chunk: OutboxEmail[], writing: OutboxWriting) {
+  return outboxChunkInsert(db, chunk, writing).execute();
+}
+
+/**
+ * What a transaction kept for its commit, in one statement: the rows of each table
+ * (`Queryable.insertLater`) as one multi-row INSERT, in order, in a WITH clause of the INSERT of its
+ * emails (the first `OUTBOX_INSERT_CHUNK` of them; any more follow a chunk per statement). Returns the
+ * emails' rows as `insertOutboxEmails` does.
+ */
+export async function writeAtCommit({ db }: Queryable, later: ReadonlyMap<LaterTable, Array<Insertable<Database[LaterTable]>>>, emails: OutboxEmail[], writing: OutboxWriting): Promise<{ ids: string[]; batchedIds: string[] }> {
+  let qc: QueryCreator<Database> = db;
+  for (const [table, rows] of later) {
+    // A multi-row VALUES keeps the rows' order, so their serial ids follow the order they were kept in.
+    if (rows.length > 0) qc = qc.with(`later_${table}`, (q) => q.insertInto(table).values(rows as never)) as unknown as QueryCreator<Database>;
+  }
+  const ids: string[] = [];
+  const batchedIds: string[] = [];
+  const collect = (rows: Array<{ id: string; batch_key: string | null }>) => {
+    for (const row of rows) (row.batch_key ? batchedIds : ids).push(row.id);
+  };
+  if (emails.length === 0) {
+    if (qc !== db) await qc.selectNoFrom(sql<number>`1`.as('done')).execute();
+    return { ids, batchedIds };
+  }
+  collect(await outboxChunkInsert(qc, emails.slice(0, OUTBOX_INSERT_CHUNK), writing).execute());
+  if (emails.length > OUTBOX_INSERT_CHUNK) {
+    const rest = await insertOutboxEmails({ db }, emails.slice(OUTBOX_INSERT_CHUNK), writing);
+    ids.push(...rest.ids);
+    batchedIds.push(...rest.batchedIds);
+  }
+  return { ids, batchedIds };
 }
 
 const claimable = (leaseSeconds: number) => (eb: ExpressionBuilder<Database, 'outbox'>) =>

@@ -14,8 +14,11 @@ export async function findReceiptSource({ db }: Queryable, responseId: string) {
 
 export type ReceiptSource = Awaited<ReturnType<typeof findReceiptSource>>;
 
-export async function insertReceipt({ db }: Queryable, r: { responseId: string; signed: string; signature: string }) {
-  await db.insertInto('response_receipts').values({ response_id: r.responseId, signed: r.signed, signature: r.signature }).execute();
+export async function insertReceipt(q: Queryable, r: { responseId: string; signed: string; signature: string }) {
+  const row = { response_id: r.responseId, signed: r.signed, signature: r.signature };
+  // In a transaction the row goes with the commit's others (one statement for all of them).
+  if (q.insertLater) q.insertLater('response_receipts', row);
+  else await q.db.insertInto('response_receipts').values(row).execute();
 }
 
 export async function findLatestReceipt({ db }: Queryable, responseId: string) {

@@ -29,13 +29,33 @@ export interface ResponseValues {
   status: 'draft' | 'submitted';
 }
 
+/** The response's own columns of `ResponseRow` (without its organization's name and kind). */
+const ownResponseColumns = [
+  'id',
+  'request_id',
+  'organization_id',
+  'created_by',
+  'summary',
+  'details',
+  'offer_categories',
+  'modality',
+  'languages',
+  'funding',
+  'status',
+  'created_at',
+  'updated_at',
+  'submitted_at',
+  'preferred',
+  'requester_mark',
+] as const;
+
 /**
  * Writes a response only while the request is open and the database clock (read now, under the
- * request's lock) is before its deadline. Returns null when refused or when the organization already
- * responded.
+ * request's lock) is before its deadline. Returns the row written (`ResponseRow`'s own columns), or null
+ * when refused or when the organization already responded.
  */
 export async function insertResponseBeforeDeadline({ db }: Queryable, v: ResponseValues) {
-  const result = await sql<{ id: string; submitted_at: Date | null; updated_at: Date }>`
+  const result = await sql<Omit<ResponseRow, 'organization_name' | 'organization_kind'>>`
     WITH t AS (SELECT clock_timestamp() AS at)
     INSERT INTO responses (request_id, organization_id, created_by, summary, details, offer_categories, modality, languages, funding, status, submitted_at, created_at, updated_at)
     SELECT r.id, ${v.organizationId}, ${v.createdBy}, ${v.summary}, ${v.details}, ${v.offerCategories}::text[], ${v.modality}, ${v.languages}::text[], ${v.funding}, ${v.status},
@@ -43,7 +63,7 @@ export async function insertResponseBeforeDeadline({ db }: Queryable, v: Respons
     FROM requests r, t
     WHERE r.id = ${v.requestId} AND r.status = 'open' AND r.response_deadline > t.at
     ON CONFLICT (request_id, organization_id) DO NOTHING
-    RETURNING id, submitted_at, updated_at`.execute(db);
+    RETURNING ${sql.join(ownResponseColumns.map((column) => sql.ref(column)))}`.execute(db);
   return result.rows[0] ?? null;
 }
 
@@ -90,22 +110,7 @@ export async function adjustResponseCount({ db }: Queryable, requestId: string, 
 export type LockedRequest = NonNullable<Awaited<ReturnType<typeof lockRequestForResponse>>>;
 
 const responseColumns = [
-  's.id',
-  's.request_id',
-  's.organization_id',
-  's.created_by',
-  's.summary',
-  's.details',
-  's.offer_categories',
-  's.modality',
-  's.languages',
-  's.funding',
-  's.status',
-  's.created_at',
-  's.updated_at',
-  's.submitted_at',
-  's.preferred',
-  's.requester_mark',
+  ...ownResponseColumns.map((column) => `s.${column}` as const),
   'o.name as organization_name',
   'o.kind as organization_kind',
 ] as const;

@@ -14,6 +14,7 @@ import { isoInZone } from '../shared/time.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { deadlinePassedError, requestStatusSets } from '../requests/request-status.ts';
 import { getRequest, requestUrl } from '../requests/requests.service.ts';
+import { canSeeRequest } from '../requests/requests.policy.ts';
 import { findReceiptSource, type ReceiptSource } from './receipts.repository.ts';
 import type { RequestRow } from '../requests/requests.repository.ts';
 import {
@@ -93,12 +94,15 @@ async function queueSubmittedEmails(ctx: AppContext, tx: Tx, actor: Actor, reque
   }
 }
 
-export async function createResponse(ctx: AppContext, actorOrNull: Actor | null, requestId: string, input: CreateResponseInput) {
-  const request = await getRequest(ctx, actorOrNull, requestId);
-  const actor = requireVerifiedProvider(actorOrNull, request);
-  const id = await inTransaction(ctx, async (tx) => {
+/**
+ * Writes a response, its audit row, its receipt and its emails. The request is read once, under its
+ * lock, and who may respond is decided on that row; the answer is the row written, not read back.
+ */
+export async function createResponse(ctx: AppContext, actorOrNull: Actor | null, requestId: string, input: CreateResponseInput): Promise<ResponseRow & { time_zone: string }> {
+  return inTransaction(ctx, async (tx) => {
     const locked = await lockRequestForResponse(tx, requestId);
-    if (!locked) throw notFound('The request');
+    if (!locked || !canSeeRequest(actorOrNull, locked)) throw notFound('The request');
+    const actor = requireVerifiedProvider(actorOrNull, locked);
     const status = input.draft ? 'draft' : 'submitted';
     const written = await insertResponseBeforeDeadline(tx, {
       requestId,
@@ -127,9 +131,8 @@ export async function createResponse(ctx: AppContext, actorOrNull: Actor | null,
       const source = { id: written.id, request_id: requestId, title: locked.title, marketplace_id: locked.marketplace_id, slug: locked.marketplace_slug, organization_name: actor.organization.name, updated_at: written.updated_at, summary: input.summary, details: input.details, offer_categories: input.offerCategories, modality: input.modality, languages: input.languages, funding: input.funding };
       await queueSubmittedEmails(ctx, tx, actor, locked, source, written.submitted_at, count);
     }
-    return written.id;
+    return { ...written, organization_name: actor.organization.name, organization_kind: actor.organization.kind, time_zone: locked.time_zone };
   });
-  return (await findResponse(ctx, id))!;
 }
 
 function withSeal(request: RequestRow) {

@@ -1,13 +1,18 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/types.ts';
 import type { AppContext } from '../context.ts';
-import { insertOutboxEmail, insertOutboxEmails, waitsForBatch, type OutboxEmail, type OutboxWriting } from '../email/outbox.repository.ts';
+import { insertOutboxEmail, insertOutboxEmails, waitsForBatch, writeAtCommit, type OutboxEmail, type OutboxWriting } from '../email/outbox.repository.ts';
 import { dispatchEmails } from '../email/outbox.service.ts';
+import type { LaterTable } from './db.ts';
 import { cacheChanged, type CacheName } from './process-cache.ts';
 
 export interface Tx {
   db: Transaction<Database>;
-  /** Writes an email to the outbox in this transaction; it is sent after the commit. */
+  /**
+   * Writes an email to the outbox in this transaction; it is sent after the commit. It is written just
+   * before the commit, with the transaction's audit rows and receipts (`insertLater`), in one
+   * statement; an email whose `id` the caller gave (a row something else refers to) is written at once.
+   */
   queueEmail(email: OutboxEmail): Promise<void>;
   /**
    * The same for many emails at once, a chunk per INSERT; a generator's emails are rendered chunk by
@@ -16,11 +21,15 @@ export interface Tx {
   queueEmails(emails: Iterable<OutboxEmail>): Promise<void>;
   /** Marks that this change alters what a process cache holds: every process clears it after the commit. */
   changes(cache: CacheName): void;
+  /** Keeps a row to write just before the commit (see `Queryable.insertLater`). */
+  insertLater<T extends LaterTable>(table: T, row: Insertable<Database[T]>): void;
 }
 
 /**
  * Runs a change and its emails in one transaction (on the pool, or on `options.db`), then enqueues the send jobs. Either the change and
- * its emails are stored together, or neither is.
+ * its emails are stored together, or neither is. What the change records of itself (audit rows,
+ * receipts, single emails) is written in one statement when the work is done, before the commit: a
+ * round trip each cost more than the rest of a small change.
  */
 export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promise<T>, options: { db?: Kysely<Database> } = {}): Promise<T> {
   const outboxIds: string[] = [];
@@ -31,10 +40,16 @@ export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promis
   // options.db: a connection the caller holds (the matching run's, which holds its marketplace's lock).
   // eslint-disable-next-line no-restricted-syntax -- the one place a transaction starts; services get the Tx and pass it to repositories
   const db = options.db ?? ctx.db;
-  const result = await db.transaction().execute((trx) =>
-    work({
+  const result = await db.transaction().execute(async (trx) => {
+    const later = new Map<LaterTable, Array<Insertable<Database[LaterTable]>>>();
+    const emails: OutboxEmail[] = [];
+    const done = await work({
       db: trx,
       queueEmail: async (email) => {
+        if (email.id === undefined) {
+          emails.push(email);
+          return;
+        }
         const id = await insertOutboxEmail({ db: trx }, email, writing);
         if (id) (waitsForBatch(email, writing.batchSeconds) ? batchedIds : outboxIds).push(id);
       },
@@ -46,8 +61,19 @@ export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promis
       changes: (cache) => {
         changed.add(cache);
       },
-    }),
-  );
+      insertLater: (table, row) => {
+        let rows = later.get(table);
+        if (!rows) later.set(table, (rows = []));
+        rows.push(row);
+      },
+    });
+    if (later.size > 0 || emails.length > 0) {
+      const written = await writeAtCommit({ db: trx }, later, emails, writing);
+      outboxIds.push(...written.ids);
+      batchedIds.push(...written.batchedIds);
+    }
+    return done;
+  });
   for (const cache of changed) cacheChanged(ctx, cache);
   await dispatchEmails(ctx, outboxIds);
   // A moment after the window: the row's send_after is the database's clock, ours may lag it a little.

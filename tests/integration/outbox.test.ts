@@ -6,6 +6,7 @@ import { renderEmail } from '../../src/email/render.ts';
 import { BULK_EMAIL_PRIORITY, dispatchEmails, emailJobSizing, sendOutboxEmail, sendOutboxEmails, sweepOutbox } from '../../src/email/outbox.service.ts';
 import { jobId } from '../../src/queue/registry.ts';
 import { createMailer } from '../../src/email/mailer.ts';
+import { recordAudit } from '../../src/audit/audit.repository.ts';
 
 const t = useTestEnvironment();
 
@@ -51,6 +52,25 @@ describe('the outbox', () => {
       }),
     ).rejects.toThrow('the change failed');
     expect(await t.env.ctx.db.selectFrom('outbox').select('id').where('idempotency_key', '=', 'rolled-back').execute()).toHaveLength(0);
+  });
+
+  it('audit rows kept for the commit are written in the order they were recorded, with the emails; a failed change writes none', async () => {
+    const entityId = '00000000-0000-4000-8000-00000000a0d1';
+    await inTransaction(t.env.ctx, async (tx) => {
+      for (const action of ['first', 'second', 'third']) await recordAudit(tx, 'system', { entity: 'email', entityId, action });
+      await tx.queueEmail({ idempotencyKey: 'with-audit', template: 'test', to: 'audit@example.org', ...renderEmail({ subject: 'With audit', paragraphs: ['x'] }) });
+      // Nothing is written until the work is done.
+      expect(await t.env.ctx.db.selectFrom('audit_events').select('id').where('entity_id', '=', entityId).execute()).toHaveLength(0);
+    });
+    expect((await t.env.ctx.db.selectFrom('audit_events').select('action').where('entity_id', '=', entityId).orderBy('id').execute()).map((r) => r.action)).toEqual(['first', 'second', 'third']);
+    await t.env.mail.waitFor((m) => m.envelopeTo.includes('audit@example.org'));
+    await expect(
+      inTransaction(t.env.ctx, async (tx) => {
+        await recordAudit(tx, 'system', { entity: 'email', entityId, action: 'never' });
+        throw new Error('the change failed');
+      }),
+    ).rejects.toThrow('the change failed');
+    expect(await t.env.ctx.db.selectFrom('audit_events').select('id').where('action', '=', 'never').execute()).toHaveLength(0);
   });
 
   it('while SMTP refuses (4xx) the email waits and is retried; it arrives once SMTP is back', async () => {

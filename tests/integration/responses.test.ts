@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { useTestEnvironment } from '../helpers/environment.ts';
+import { Kysely, PostgresDialect } from 'kysely';
 import { createPerson, publishedRequest, sampleResponse, passDeadline } from '../helpers/factories.ts';
+import type { Database } from '../../db/types.ts';
+import { resolveSession } from '../../src/auth/auth.service.ts';
+import { createResponse, responseToJson } from '../../src/responses/responses.service.ts';
+import { createResponseBody } from '../../src/responses/responses.schemas.ts';
 
 const t = useTestEnvironment({ cast: ['organizer', 'bangladesh', 'ilo', 'iom'], marketplace: true });
 
@@ -153,5 +158,27 @@ describe('the response form and the request page, as a first-time user meets the
     expect(closed).not.toContain('so far');
     expect(closed).toContain('1 response.');
   });
-});
 
+  it('a submission is six statements, its records of itself in one before the commit; the answer is what a read returns; a refusal writes nothing', async () => {
+    const request = await publishedRequest(t.api, t.people.bangladesh, t.people.organizer, { title: 'Request for a counted submission' });
+    const statements: string[] = [];
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: t.env.ctx.pool }), log: (event) => void (event.level === 'query' && statements.push(event.query.sql)) });
+    const counted = { ...t.env.ctx, db };
+    const actor = (await resolveSession(t.env.ctx, t.people.iom.token, 'api'))!;
+    const written = await createResponse(counted, actor, request.id, createResponseBody.parse(sampleResponse));
+    expect(statements.map((s) => s.trim().split(/\s+/)[0]!.toLowerCase())).toEqual(['begin', 'select', 'with', 'update', 'with', 'commit']);
+    // The last writes the audit row, the receipt and both emails.
+    expect(statements[4]).toMatch(/"later_audit_events" as \(insert into "audit_events".*"later_response_receipts" as \(insert into "response_receipts".*insert into "outbox"/s);
+    const read = await t.api('GET', `/api/v1/responses/${written.id}`, { token: t.people.iom.token });
+    expect(responseToJson(written, written.time_zone)).toEqual(read.body);
+    expect(await db.selectFrom('audit_events').select('action').where('entity_id', '=', written.id).execute()).toEqual([{ action: 'create' }]);
+    expect(await db.selectFrom('response_receipts').select('response_id').where('response_id', '=', written.id).execute()).toHaveLength(1);
+    expect(await db.selectFrom('outbox').select('template').where('idempotency_key', 'like', `%:${written.id}:%`).orderBy('template').execute()).toEqual([{ template: 'response-received' }, { template: 'response-submitted' }]);
+
+    // The requester cannot respond to its own request: nothing of the attempt is stored.
+    const before = await db.selectFrom('audit_events').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+    const own = (await resolveSession(t.env.ctx, t.people.bangladesh.token, 'api'))!;
+    await expect(createResponse(counted, own, request.id, createResponseBody.parse(sampleResponse))).rejects.toMatchObject({ status: 403 });
+    expect(await db.selectFrom('audit_events').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).toEqual(before);
+  });
+});
