@@ -5,7 +5,7 @@ import { findMarketplace } from '../marketplaces/marketplaces.service.ts';
 import { loadMatchingSnapshotOf } from './matching-store.repository.ts';
 import { planMeetingWrites, planRun } from './matching-plan.ts';
 import { cancellationReasons } from './meeting-notifications.ts';
-import { solveInWorker } from './solve-in-worker.ts';
+import { retireSolverThreadIfBig, solveInWorker } from './solve-in-worker.ts';
 import { canRunMatching } from './meetings.policy.ts';
 
 /** One meeting as the preview names it: who, for which request, when and where. */
@@ -31,7 +31,7 @@ export async function previewMatching(ctx: AppContext, actorOrNull: Actor | null
   requireSecretariat(actorOrNull, canRunMatching);
   const marketplace = await findMarketplace(ctx, slug);
   const snapshot = await loadMatchingSnapshotOf(ctx, marketplace.id);
-  const { built, result, released } = await planRun(snapshot, (instance) => solveInWorker(instance, { timeLimitSeconds: ctx.config.MATCHING_RERUN_TIME_LIMIT_SECONDS }));
+  const { built, result, released } = await planRun(snapshot, (instance) => solveInWorker(instance, { timeLimitSeconds: ctx.config.MATCHING_RERUN_TIME_LIMIT_SECONDS, keepThread: true })).finally(retireSolverThreadIfBig);
   const writes = planMeetingWrites(snapshot, built, result, released, { runId: 'preview', cancelReason: cancellationReasons.noLongerHeld });
 
   const requests = new Map(snapshot.requests.map((r) => [r.id, r]));

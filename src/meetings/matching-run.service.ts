@@ -8,7 +8,7 @@ import { findOverdueOpenRequestIds } from '../requests/requests.repository.ts';
 import { requestUrl } from '../requests/requests.service.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import type { MatchingResult } from '../matching/instance.schema.ts';
-import { solveInWorker, type SolveProgress } from './solve-in-worker.ts';
+import { retireSolverThreadIfBig, solveInWorker, type SolveProgress } from './solve-in-worker.ts';
 import { insertRunningMatchingRun, markMatchingRunDone, markMatchingRunFailed } from './matching-runs.repository.ts';
 import {
   deferDoubleBookingChecks,
@@ -80,7 +80,10 @@ async function solveAndStore(ctx: AppContext, connection: Parameters<Parameters<
   // Solved once with the held meetings kept; again with the proposed ones free when that may help (planRun).
   await setMatchingRunStage({ db: connection }, runId, 'solving');
   // The quick re-run after a decline fills what was freed and moves nobody else's meeting unreviewed.
-  const plan = await planRun(snapshot, (instance) => solveInWorker(instance, { timeLimitSeconds: timeLimitOf(ctx, trigger), onProgress: progressWriter(ctx, runId) }), { mayMove: trigger !== 'decline' });
+  // The run's solves share the optimizer's thread, warm; a big run's thread is stopped before storing.
+  const plan = await planRun(snapshot, (instance) => solveInWorker(instance, { timeLimitSeconds: timeLimitOf(ctx, trigger), onProgress: progressWriter(ctx, runId), keepThread: true }), {
+    mayMove: trigger !== 'decline',
+  }).finally(retireSolverThreadIfBig);
   const { built, result, released } = plan;
   lap('solving');
 

@@ -12,6 +12,7 @@ interface Pending {
   timeLimitSeconds: number;
   hungAfterSeconds: number;
   onProgress: ((progress: SolveProgress) => void) | undefined;
+  keepThread: boolean;
   resolve: (result: MatchingResult) => void;
   reject: (error: Error) => void;
 }
@@ -25,11 +26,14 @@ const HUNG_AFTER_SECONDS = (timeLimitSeconds: number) => 10 + timeLimitSeconds *
 /**
  * After a solve of at least this many offers the thread is stopped and the next solve starts a new one:
  * HiGHS's WebAssembly memory only grows, so a thread that solved a fifty-times forum would hold a few
- * hundred MB for the life of the process. (It does not lower a run's own peak: at fifty times a forum
- * that is the main heap while the emails are stored; BENCHMARKS.md.) A new thread costs a fraction of a
- * second, which the next re-run pays.
+ * hundred MB for the life of the process. (It does not lower a run's own peak, which at fifty times a
+ * forum comes while it solves; BENCHMARKS.md.) A new thread's optimizer starts cold, some 1.5 s at that
+ * size, which the next re-run pays; the solves of one run share the thread (`keepThread`).
  */
 export const RETIRE_AFTER_OFFERS = 5000;
+
+/** The thread's young generation (V8's default for a 64-bit heap: 48 MB). */
+const YOUNG_GENERATION_MB = 8;
 
 /**
  * The optimizer's thread, started once per process and reused by every run of up to
@@ -39,6 +43,8 @@ export const RETIRE_AFTER_OFFERS = 5000;
  */
 class SolverThread {
   private worker: Worker | null = null;
+  /** The running thread solved a big instance whose caller kept the thread for its next solve (`retireIfBig`). */
+  private solvedBig = false;
   private queue: Pending[] = [];
   private current: Pending | null = null;
   private watchdog: NodeJS.Timeout | null = null;
@@ -47,7 +53,7 @@ class SolverThread {
   solve(instance: Instance, options: SolveInWorkerOptions): Promise<MatchingResult> {
     return new Promise((resolve, reject) => {
       const hungAfterSeconds = options.hungAfterSeconds ?? HUNG_AFTER_SECONDS(options.timeLimitSeconds);
-      this.queue.push({ id: this.nextId++, instance, timeLimitSeconds: options.timeLimitSeconds, hungAfterSeconds, onProgress: options.onProgress, resolve, reject });
+      this.queue.push({ id: this.nextId++, instance, timeLimitSeconds: options.timeLimitSeconds, hungAfterSeconds, onProgress: options.onProgress, keepThread: !!options.keepThread, resolve, reject });
       this.next();
     });
   }
@@ -62,6 +68,15 @@ class SolverThread {
     return this.worker?.threadId ?? null;
   }
 
+  /** Stops the thread if it solved a big instance and nothing else waits for it (see `keepThread`). */
+  retireIfBig(): void {
+    if (!this.solvedBig || this.current || this.queue.length > 0 || !this.worker) return;
+    const worker = this.worker;
+    this.worker = null;
+    this.solvedBig = false;
+    void worker.terminate();
+  }
+
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = null;
@@ -72,11 +87,14 @@ class SolverThread {
     if (this.worker) return this.worker;
     // Compiled (dist/*.js) the thread runs solve-worker.js; from the TypeScript sources, a shim that registers tsx first.
     const entry = import.meta.url.endsWith('.ts') ? new URL('./solve-worker.mjs', import.meta.url) : new URL('./solve-worker.js', import.meta.url);
-    const worker = new Worker(entry);
+    // A young generation of 8 MB, not V8's 48: the solver's garbage is short-lived and the thread's heap
+    // peaked at 53-60 MB instead of 23-32 at fifty times a forum, its solve time unchanged (BENCHMARKS.md).
+    const worker = new Worker(entry, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     worker.on('message', (message: Message) => this.onMessage(message));
     worker.on('error', (error) => this.fail(worker, error));
     worker.on('exit', (code) => this.fail(worker, new Error(`the optimizer thread exited with code ${code}`)));
     this.worker = worker;
+    this.solvedBig = false;
     return worker;
   }
 
@@ -100,7 +118,9 @@ class SolverThread {
       job.onProgress?.(message.progress);
       return;
     }
-    this.finish(job.instance.offers.length >= RETIRE_AFTER_OFFERS);
+    const big = job.instance.offers.length >= RETIRE_AFTER_OFFERS;
+    if (big && job.keepThread) this.solvedBig = true;
+    this.finish(big && !job.keepThread);
     if (message.ok) job.resolve(message.result);
     else job.reject(new Error(`the optimizer failed: ${message.message}`));
   }
@@ -135,6 +155,12 @@ export interface SolveInWorkerOptions {
   onProgress?: (progress: SolveProgress) => void;
   /** When the thread counts as hung and is stopped (default: 10 s + half the time limit). */
   hungAfterSeconds?: number;
+  /**
+   * Another solve of the same run may follow: a big solve does not stop the thread, which the next solve
+   * reuses warm (a new thread's optimizer starts cold, some 1.5 s at fifty times a forum). The caller
+   * calls `retireSolverThreadIfBig()` when its solves are done.
+   */
+  keepThread?: boolean;
 }
 
 /** Solves in the process's optimizer thread, stopping at the time limit with the best schedule found. */
@@ -143,5 +169,7 @@ export function solveInWorker(instance: Instance, options: SolveInWorkerOptions)
 }
 
 export const warmSolverThread = () => solver.warm();
+/** After solves with `keepThread`: stops the thread if one of them was big, as a single solve would have. */
+export const retireSolverThreadIfBig = () => solver.retireIfBig();
 export const closeSolverThread = () => solver.close();
 export const solverThreadId = () => solver.threadId;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateInstance } from '../../src/matching/generate.ts';
-import { RETIRE_AFTER_OFFERS, solveInWorker, solverThreadId } from '../../src/meetings/solve-in-worker.ts';
+import { RETIRE_AFTER_OFFERS, retireSolverThreadIfBig, solveInWorker, solverThreadId } from '../../src/meetings/solve-in-worker.ts';
 
 // The optimizer's thread is started once and reused; one that does not answer in time is stopped, and
 // the next solve starts a new one. (Real threads: the thread runs the real optimizer.)
@@ -36,6 +36,23 @@ describe('the optimizer thread', () => {
     await solveInWorker(small, { timeLimitSeconds: 5 });
     expect(solverThreadId()).not.toBeNull();
     expect(solverThreadId()).not.toBe(reused);
+  });
+
+  it('solves of one run share the thread, a big one too; the run stops it when done', async () => {
+    await solveInWorker(small, { timeLimitSeconds: 5, keepThread: true });
+    const thread = solverThreadId();
+    const big = generateInstance({ offers: RETIRE_AFTER_OFFERS, tightness: 'loose', seed: 4 });
+    await solveInWorker(big, { timeLimitSeconds: 5, keepThread: true });
+    expect(solverThreadId()).toBe(thread);
+    await solveInWorker(small, { timeLimitSeconds: 5, keepThread: true });
+    expect(solverThreadId()).toBe(thread);
+    retireSolverThreadIfBig();
+    expect(solverThreadId()).toBeNull();
+    // A run of small solves keeps its thread.
+    await solveInWorker(small, { timeLimitSeconds: 5, keepThread: true });
+    const next = solverThreadId();
+    retireSolverThreadIfBig();
+    expect(solverThreadId()).toBe(next);
   });
 
   it('solves queued behind one another take turns', async () => {
