@@ -37,12 +37,28 @@ void i18n.init({
 export type TranslationVars = Record<string, string | number>;
 
 /**
- * Translations of keys without variables, by locale and key: i18next resolves a key in a few
- * microseconds, and a mass close asks for the same dozen sentences some hundred thousand times. Keys
- * are the code's literals, so this stays small; the cap guards against a caller passing arbitrary text.
+ * Translations of keys by locale and key, before interpolation: i18next resolves a key and interpolates
+ * in a few microseconds, and a mass close asks for the same dozen sentences some hundred thousand
+ * times. A key whose placeholders are all plain `{{name}}` is interpolated here (`simple`); one with a
+ * count (plurals) or anything else goes through i18next. Keys are the code's literals, so this stays
+ * small; the cap guards against a caller passing arbitrary text.
  */
-const plain = new Map<string, string>();
-const PLAIN_CAP = 5000;
+const templates = new Map<string, { text: string; simple: boolean }>();
+const TEMPLATES_CAP = 5000;
+const PLACEHOLDER = /\{\{(\w+)\}\}/g;
+
+function templateOf(lng: string, key: string): { text: string; simple: boolean } {
+  const memoKey = `${lng}\u0000${key}`;
+  let template = templates.get(memoKey);
+  if (template === undefined) {
+    const text = i18n.t(key, { lng, skipInterpolation: true, nest: false }) as string;
+    // Simple: every "{{" opens a plain placeholder (no formats, no nesting, no escaping options).
+    template = { text, simple: (text.match(/\{\{/g)?.length ?? 0) === (text.match(PLACEHOLDER)?.length ?? 0) };
+    if (templates.size >= TEMPLATES_CAP) templates.clear();
+    templates.set(memoKey, template);
+  }
+  return template;
+}
 
 /**
  * The text of `key` in `locale`, with `{{name}}` replaced by `vars.name`. A `count` var chooses the
@@ -50,16 +66,19 @@ const PLAIN_CAP = 5000;
  */
 export function t(locale: string, key: string, vars?: TranslationVars): string {
   const lng = isSupportedLocale(locale) ? locale : 'en';
-  if (vars === undefined) {
-    const memoKey = `${lng}\u0000${key}`;
-    let text = plain.get(memoKey);
-    if (text === undefined) {
-      text = i18n.t(key, { lng, replace: {}, nest: false }) as string;
-      if (plain.size >= PLAIN_CAP) plain.clear();
-      plain.set(memoKey, text);
-    }
-    return text;
+  if (vars === undefined || !('count' in vars)) {
+    const template = templateOf(lng, key);
+    if (vars === undefined) return template.text;
+    // As i18next with skipOnVariables: one pass, so a value's own "{{x}}" stays as written; a
+    // placeholder without a value stays too.
+    if (template.simple) return template.text.replace(PLACEHOLDER, (whole, name: string) => (Object.hasOwn(vars, name) ? String(vars[name]) : whole));
   }
+  return translateWithI18next(lng, key, vars);
+}
+
+/** `t` through i18next itself, for what `t` does not interpolate alone (and for the test that compares the two). */
+export function translateWithI18next(locale: string, key: string, vars?: TranslationVars): string {
+  const lng = isSupportedLocale(locale) ? locale : 'en';
   // Counts from Postgres (bigint) arrive as strings.
   const count = typeof vars?.count === 'string' && /^\d+$/.test(vars.count) ? Number(vars.count) : vars?.count;
   return i18n.t(key, {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import en from '../../src/i18n/locales/en.json' with { type: 'json' };
 import fr from '../../src/i18n/locales/fr.json' with { type: 'json' };
 import es from '../../src/i18n/locales/es.json' with { type: 'json' };
-import { negotiateLocale, t } from '../../src/i18n/i18n.ts';
+import { negotiateLocale, t, translateWithI18next } from '../../src/i18n/i18n.ts';
 import { requestCategoryLabels } from '../../src/requests/requests.schemas.ts';
 import { organizationKindLabels } from '../../src/organizations/organizations.schemas.ts';
 import { fundingLabels, modalityLabels } from '../../src/responses/responses.schemas.ts';
@@ -52,6 +52,22 @@ describe('translation catalogs', () => {
       expect(problems).toEqual([]);
     });
   }
+
+  it('t interpolates every key as i18next does, in every language; a value that looks like a placeholder stays as written', () => {
+    const differ: string[] = [];
+    for (const key of keys.keys()) {
+      const names = placeholders(key);
+      if (names.length === 0 || names.includes('count')) continue;
+      for (const locale of ['en', 'fr', 'es', 'xx']) {
+        const vars = Object.fromEntries(names.map((name, i) => [name, i === 0 ? `<b>"${name}" & $1` : i]));
+        const partial = Object.fromEntries(names.slice(1).map((name) => [name, 'v']));
+        for (const v of [vars, partial]) if (t(locale, key, v) !== translateWithI18next(locale, key, v)) differ.push(`${locale} ${JSON.stringify(key)} ${JSON.stringify(v)}: ${t(locale, key, v)}`);
+      }
+    }
+    expect(differ).toEqual([]);
+    // i18next would replace the value's "{{weight}}" too ("1 of {{weight}}"): an organization's name can hold anything.
+    expect(t('en', '{{points}} of {{weight}}', { points: '{{weight}}', weight: 1 })).toBe('{{weight}} of 1');
+  });
 
   it('English plural singulars belong to plural keys in use', () => {
     for (const [key, text] of Object.entries(en as Record<string, string>)) {
