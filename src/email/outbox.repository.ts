@@ -143,6 +143,9 @@ async function insertOutboxChunk(db: Queryable['db'], chunk: OutboxEmail[], writ
   return outboxChunkInsert(db, chunk, writing).execute();
 }
 
+/** Rows of one table per INSERT at the commit: 1,000 audit rows are 8,000 parameters. */
+const LATER_CHUNK = 1000;
+
 /**
  * What a transaction kept for its commit, in one statement: the rows of each table
  * (`Queryable.insertLater`) as one multi-row INSERT, in order, in a WITH clause of the INSERT of its
@@ -151,8 +154,14 @@ async function insertOutboxChunk(db: Queryable['db'], chunk: OutboxEmail[], writ
  */
 export async function writeAtCommit({ db }: Queryable, later: ReadonlyMap<LaterTable, Array<Insertable<Database[LaterTable]>>>, emails: OutboxEmail[], writing: OutboxWriting): Promise<{ ids: string[]; batchedIds: string[] }> {
   let qc: QueryCreator<Database> = db;
-  for (const [table, rows] of later) {
+  for (const [table, all] of later) {
     // A multi-row VALUES keeps the rows' order, so their serial ids follow the order they were kept in.
+    // Beyond a chunk (a statement takes at most 65,535 parameters) the first rows go ahead on their own.
+    let rows = all;
+    while (rows.length > LATER_CHUNK) {
+      await db.insertInto(table).values(rows.slice(0, LATER_CHUNK) as never).execute();
+      rows = rows.slice(LATER_CHUNK);
+    }
     if (rows.length > 0) qc = qc.with(`later_${table}`, (q) => q.insertInto(table).values(rows as never)) as unknown as QueryCreator<Database>;
   }
   const ids: string[] = [];

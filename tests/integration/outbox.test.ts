@@ -63,6 +63,13 @@ describe('the outbox', () => {
       expect(await t.env.ctx.db.selectFrom('audit_events').select('id').where('entity_id', '=', entityId).execute()).toHaveLength(0);
     });
     expect((await t.env.ctx.db.selectFrom('audit_events').select('action').where('entity_id', '=', entityId).orderBy('id').execute()).map((r) => r.action)).toEqual(['first', 'second', 'third']);
+    // More rows than one statement takes (8 parameters a row): written in order, in several.
+    const many = '00000000-0000-4000-8000-00000000a0d2';
+    await inTransaction(t.env.ctx, async (tx) => {
+      for (let i = 0; i < 9000; i++) await recordAudit(tx, 'system', { entity: 'email', entityId: many, action: `a${i}` });
+    });
+    const written = (await t.env.ctx.db.selectFrom('audit_events').select('action').where('entity_id', '=', many).orderBy('id').execute()).map((r) => r.action);
+    expect(written).toEqual(Array.from({ length: 9000 }, (_, i) => `a${i}`));
     await t.env.mail.waitFor((m) => m.envelopeTo.includes('audit@example.org'));
     await expect(
       inTransaction(t.env.ctx, async (tx) => {
