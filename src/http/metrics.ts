@@ -66,13 +66,25 @@ export function createMetrics(ctx: AppContext): { middleware: RequestHandler; ro
     },
   });
 
+  // One labelled child per route and status, looked up by a string: prom-client would otherwise hash
+  // the label object on every request.
+  const counters = new Map<string, { inc(): void }>();
+  const timers = new Map<string, { observe(seconds: number): void }>();
   const middleware: RequestHandler = (req, res, next) => {
-    const end = duration.startTimer();
+    const started = performance.now();
     res.on('finish', () => {
       // The matched route pattern, not the raw path: ids must not explode the label set.
       const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : res.statusCode === 404 ? 'unmatched' : req.baseUrl || 'other';
-      requests.inc({ method: req.method, route, status: String(res.statusCode) });
-      end({ method: req.method, route });
+      const method = req.method;
+      const status = String(res.statusCode);
+      const timed = `${method} ${route}`;
+      const counted = `${timed} ${status}`;
+      let counter = counters.get(counted);
+      if (!counter) counters.set(counted, (counter = requests.labels({ method, route, status })));
+      let timer = timers.get(timed);
+      if (!timer) timers.set(timed, (timer = duration.labels({ method, route })));
+      counter.inc();
+      timer.observe((performance.now() - started) / 1000);
     });
     next();
   };

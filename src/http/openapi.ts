@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { apiOperations } from './api-operations.ts';
 import { callerDescriptions, type Operation } from './operation.ts';
@@ -160,10 +160,11 @@ export function buildOpenApiDocument(operations: readonly Operation[] = apiOpera
   };
 }
 
-export function openApiRoute(): Router {
+/** GET /openapi.json, mounted below /api/v1. */
+export function openApiRoute(compress: RequestHandler): Router {
   const router = Router();
   const document = buildOpenApiDocument();
-  router.get('/api/v1/openapi.json', (_req, res) => {
+  router.get('/openapi.json', compress, (_req, res) => {
     res.json(document);
   });
   return router;

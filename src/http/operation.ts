@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import type { Actor } from '../auth/actor.ts';
@@ -96,6 +96,11 @@ export interface OperationSpec<P extends AnyObject, Q extends AnyObject, B exten
   status: SuccessStatus;
   /** Other success statuses the handler may choose with `withStatus()`, with the same answer schema. */
   otherStatuses?: readonly SuccessStatus[];
+  /**
+   * The handler sends its answer itself, compressed once where it is kept, and returns SENT: the
+   * compression middleware, which wraps every answer it stands before, is not put in front of it.
+   */
+  precompressed?: true;
   /** The answer's schema (none for 204). Checked on every answer under NODE_ENV=test, so it cannot drift. */
   answer?: R;
   handler: (ctx: AppContext, input: OperationInput<z.output<P>, z.output<Q>, z.output<B>>) => Promise<Answer<z.input<R>>> | Answer<z.input<R>>;
@@ -151,7 +156,7 @@ export function parseParams<P extends AnyObject>(schema: P | undefined, raw: Rec
 }
 
 /** What an operation reads from the request, validated; then the handler; then the answer, checked in tests. */
-export async function runOperation(ctx: AppContext, op: Operation, req: Request, res: Response): Promise<void> {
+export async function runOperation(ctx: AppContext, op: Operation, req: Request, res: Response, compress?: RequestHandler): Promise<void> {
   const actor = req.actor ?? null;
   gate(op.allow, actor);
   const params = parseParams(op.params, req.params as Record<string, unknown>);
@@ -159,6 +164,8 @@ export async function runOperation(ctx: AppContext, op: Operation, req: Request,
   const body = op.body ? parseInput(op.body, req.body ?? {}) : op.method === 'get' || op.method === 'delete' ? {} : parseInput(noBody, req.body ?? {});
   const result = await op.handler(ctx, { actor, params, query, body, req, res });
   if (result === SENT) return;
+  // A precompressed operation that answered with a value after all (an organizer's list) is compressed as any other.
+  if (op.precompressed && compress) await new Promise<void>((resolve, reject) => compress(req, res, (error?: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve())));
   const status = result instanceof WithStatus ? result.status : op.status;
   if (status !== op.status && !op.otherStatuses?.includes(status)) throw new Error(`${op.operationId} answered ${status}, which it does not declare`);
   const answer = result instanceof WithStatus ? result.answer : result;

@@ -60,6 +60,7 @@ export const requestOperations = [
     query: browseRequestsQuery,
     status: 200,
     answer: requestPage,
+    precompressed: true,
     async handler(ctx, { actor, params, query, req, res }) {
       const page = await browseRequests(ctx, actor, params.slug, query);
       if (!page.public) return { items: page.items.map((r) => requestToJson(r, actor)), nextCursor: page.nextCursor };

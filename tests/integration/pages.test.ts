@@ -95,6 +95,25 @@ describe('pages', () => {
     expect(csp).not.toContain('unsafe-inline');
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+  });
+
+  it("API answers carry an API's security headers, errors and the OpenAPI document too, and none that steers a document", async () => {
+    for (const [path, status] of [
+      ['/api/v1/marketplaces/gfmd-2007/requests', 200],
+      ['/api/v1/openapi.json', 200],
+      ['/api/v1/no/such/route', 404],
+      ['/api/v1/requests/%E0%A4%A', 400],
+    ] as const) {
+      const response = await fetch(new URL(path, t.env.baseUrl));
+      expect(response.status, path).toBe(status);
+      expect(response.headers.get('content-security-policy'), path).toBe("default-src 'none';frame-ancestors 'none'");
+      expect(response.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(response.headers.get('x-frame-options'), path).toBe('DENY');
+      expect(response.headers.get('cross-origin-resource-policy'), path).toBe('same-origin');
+      expect(response.headers.get('x-request-id'), path).toMatch(/^[0-9a-f-]{36}$/);
+      for (const header of ['referrer-policy', 'cross-origin-opener-policy', 'origin-agent-cluster', 'x-xss-protection', 'x-dns-prefetch-control']) expect(response.headers.get(header), `${path} ${header}`).toBeNull();
+    }
   });
 
   it('the API signs out a bearer token', async () => {

@@ -220,6 +220,10 @@ describe('browsing', () => {
     expect(await plain.json()).toEqual(asAnonymous.body);
     const page = await fetch(new URL('/m/gfmd-2007', t.env.baseUrl));
     expect(page.headers.get('content-encoding')).toBe('gzip');
+    // The organizer's list is not the shared one: it is compressed when it is answered, as every other answer.
+    const organizers = await fetch(new URL('/api/v1/marketplaces/gfmd-2007/requests?status=any', t.env.baseUrl), { headers: { authorization: `Bearer ${t.people.organizer.token}` } });
+    expect(organizers.headers.get('content-encoding')).toBe('gzip');
+    expect((await organizers.json()).items.length).toBeGreaterThan(1);
 
     const etag = asAnonymous.headers.get('etag')!;
     expect(etag).toMatch(/^W\/"/);

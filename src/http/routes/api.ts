@@ -19,7 +19,7 @@ const requireJson: RequestHandler = (req, _res, next) => {
  * The JSON API: every route is one of the declared operations (src/http/api-operations.ts), mounted
  * here with the same gate, validation and answer check; nothing else declares an API route.
  */
-export function apiRouter(ctx: AppContext): Router {
+export function apiRouter(ctx: AppContext, compress: RequestHandler): Router {
   const api = Router();
   api.use(requireJson);
   // Never inflated (compressed bodies are refused before this) and never nested past MAX_NESTING when a route sees it.
@@ -27,8 +27,10 @@ export function apiRouter(ctx: AppContext): Router {
   api.use((req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? next() : parseJson(req, res, next)), refuseDeepBodies);
   api.use(authenticateApi(ctx));
   for (const op of apiOperations) {
-    api[op.method](expressPath(op.path), (req, res) => runOperation(ctx, op, req, res));
+    const run: RequestHandler = (req, res) => runOperation(ctx, op, req, res, compress);
+    if (op.precompressed) api[op.method](expressPath(op.path), run);
+    else api[op.method](expressPath(op.path), compress, run);
   }
-  api.use((req, _res, next) => next(new AppError(404, 'not-found', 'Not found', `There is no ${req.method} ${req.path} in this API.`)));
+  api.use(compress, (req, _res, next) => next(new AppError(404, 'not-found', 'Not found', `There is no ${req.method} ${req.path} in this API.`)));
   return api;
 }
