@@ -9,13 +9,14 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
-const cpuOf = (pid: number) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' '); return (Number(f[11]) + Number(f[12])) * 10; };
 import path from 'node:path';
 import type { RawRequest, RequestDefinition } from 'autocannon';
 import { Phase, type MemoryRecord } from './phase.ts';
 import { freePort, startProcess, waitForHttp } from './processes.ts';
 import { runLoad } from './http-load.ts';
 import { categories, countries, createBenchMarketplace, createBenchPeople, insertOpenRequests, languages } from './seed.ts';
+
+const cpuOf = (pid: number) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' '); return (Number(f[11]) + Number(f[12])) * 10; };
 
 if (!process.env.OTHER_DIST) throw new Error('OTHER_DIST: the other build\'s dist/src/main.js');
 const runId = String(Math.floor(Date.now() / 1000));
