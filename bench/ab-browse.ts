@@ -3,7 +3,8 @@
  * side on row 1a's data. Web A (this checkout's dist) and web B (another build, e.g. a worktree of an
  * earlier commit with `node scripts/build.mjs` run in it) serve the same seeded database and are loaded
  * at the same time (25 connections each, AB_SECONDS per round, AB_ROUNDS rounds), so both meet the same
- * machine: on a noisy machine their figures move together, and each round compares them fairly. Prints
+ * machine: on a noisy machine their figures move together, and each round compares them fairly.
+ * OTHER_NODE_FLAGS: node's flags for web B (the same build with other V8 settings, say). Prints
  * each round's req/s and web CPU per request (from /proc), then the medians.
  */
 import { randomBytes } from 'node:crypto';
@@ -31,7 +32,7 @@ try {
   await insertOpenRequests(phase.ctx, { marketplaceId: marketplace.id, people, count: 10_000, responsesPerRequest: 3, deadline: (i) => new Date(Date.now() + day + (i % 28) * day + i * 1000), seed: 1 });
   const portB = await freePort();
   const webA = await phase.startWeb();
-  const webB = startProcess({ name: 'ab-web-b', script: process.env.OTHER_DIST ?? '', compiled: true, args: ['--web'], env: { ...phase.env, PORT: String(portB), BASE_URL: `http://127.0.0.1:${portB}` }, logDir: artifacts });
+  const webB = startProcess({ name: 'ab-web-b', script: process.env.OTHER_DIST ?? '', compiled: true, nodeFlags: (process.env.OTHER_NODE_FLAGS ?? '').split(' ').filter(Boolean), args: ['--web'], env: { ...phase.env, PORT: String(portB), BASE_URL: `http://127.0.0.1:${portB}` }, logDir: artifacts });
   await waitForHttp(webB, `http://127.0.0.1:${portB}/healthz`);
   const tokens = people.providers.map((p) => p.token);
   const filters = categories.flatMap((category) => countries.slice(0, 10).flatMap((country) => languages.map((language) => `category=${category}&country=${country}&language=${language}`)));

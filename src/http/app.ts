@@ -27,7 +27,6 @@ import { devMailPages, type DevMailbox } from './routes/dev-mail-pages.ts';
 import { healthRoutes, type Lifecycle } from './routes/health.ts';
 import { createMetrics } from './metrics.ts';
 import { queueDashboard } from './queue-dashboard.ts';
-import { openApiRoute } from './openapi.ts';
 
 /** Helmet's headers for pages: a strict Content-Security-Policy (no inline script or style) and helmet's defaults. */
 export function pageSecurityHeaders(secure: boolean): HelmetOptions {
@@ -96,7 +95,7 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   const guards = [refuseMalformedAddresses, refuseCompressedBodies];
   // The API first, with the headers that matter for an answer that is not a document: it is most of
   // the traffic, and every layer and header before its router costs each request (BENCHMARKS.md, issue 12).
-  app.use('/api/v1', helmet(apiSecurityHeaders(secure)), guards, openApiRoute(compress), apiRouter(ctx, compress));
+  app.use('/api/v1', apiRouter(ctx, compress, [helmet(apiSecurityHeaders(secure)), ...guards]));
   app.use(compress, helmet(pageSecurityHeaders(secure)), guards);
   app.use('/static', express.static(staticFolder, { maxAge: '1h' }));
   app.use(healthRoutes(ctx, options.lifecycle));

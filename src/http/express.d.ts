@@ -12,6 +12,8 @@ declare global {
       sessionToken: string | null;
       /** The language of the pages (and of emails caused by this request to addresses without an account). */
       locale: Locale;
+      /** The API operation's route pattern (`/api/v1/requests/:id`), set by the API router for the metrics' label. */
+      operationRoute?: string;
     }
   }
 }

@@ -74,7 +74,7 @@ export function createMetrics(ctx: AppContext): { middleware: RequestHandler; ro
     const started = performance.now();
     res.on('finish', () => {
       // The matched route pattern, not the raw path: ids must not explode the label set.
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : res.statusCode === 404 ? 'unmatched' : req.baseUrl || 'other';
+      const route = req.operationRoute ?? (req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : res.statusCode === 404 ? 'unmatched' : req.baseUrl || 'other');
       const method = req.method;
       const status = String(res.statusCode);
       const timed = `${method} ${route}`;

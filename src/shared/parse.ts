@@ -43,11 +43,28 @@ function findNul(value: unknown): string | null {
   return null;
 }
 
+/**
+ * The common case, a query string or form of plain strings, without the walks' allocations: the first
+ * key whose value holds a NUL, or null; undefined when some value is not a string (walk it then).
+ */
+function flatNul(input: unknown): string | null | undefined {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return undefined;
+  let found: string | null = null;
+  for (const key in input) {
+    if (!Object.hasOwn(input, key)) continue;
+    const value = (input as Record<string, unknown>)[key];
+    if (typeof value !== 'string') return undefined;
+    if (found === null && value.includes('\u0000')) found = key;
+  }
+  return found;
+}
+
 /** Validates untrusted input at a boundary; a failure becomes a 422 that names the fields (400 for a body nested too deep). */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const flat = flatNul(input);
   // The API refuses such a body before any route sees it (refuseDeepBodies); this covers every other caller, so zod never walks one.
-  if (nestsDeeperThan(input, MAX_NESTING)) throw tooDeep();
-  const nul = findNul(input);
+  if (flat === undefined && nestsDeeperThan(input, MAX_NESTING)) throw tooDeep();
+  const nul = flat === undefined ? findNul(input) : flat;
   if (nul) throw invalid([{ path: nul, message: 'must not contain the NUL character' }]);
   const result = schema.safeParse(input);
   if (!result.success) throw invalidFromZod(result.error);

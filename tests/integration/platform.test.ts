@@ -1,26 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { useTestEnvironment } from '../helpers/environment.ts';
-import { apiRouter } from '../../src/http/routes/api.ts';
+import { apiRoutes, type ApiRoute } from '../../src/http/routes/api.ts';
 import { apiOperations } from '../../src/http/openapi.ts';
 
 // /metrics asks for its token (METRICS_TOKEN, validated with the rest of the configuration).
 const METRICS_TOKEN = 'metrics-token-of-this-test-file';
 const t = useTestEnvironment({ cast: ['organizer', 'ilo'], env: { METRICS_TOKEN } });
 
-type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
-function routesOf(stack: Layer[]): string[] {
-  return stack.flatMap((layer) =>
-    layer.route
-      ? Object.keys(layer.route.methods).filter((m) => m !== '_all').map((m) => `${m} ${layer.route!.path.replace(/:(\w+)/g, '{$1}')}`)
-      : layer.handle?.stack
-        ? routesOf(layer.handle.stack)
-        : [],
-  );
-}
 
 describe('for the people who run it', () => {
   it('the OpenAPI document lists every API route, with the schemas that validate it', async () => {
-    const served = routesOf((apiRouter(t.env.ctx, (_req, _res, next) => next()) as unknown as { stack: Layer[] }).stack).sort();
+    // The router's table is made from the declarations: each documented address finds its own operation.
+    const table = apiRoutes(t.env.ctx, (_req, _res, next) => next());
+    const served = apiOperations
+      .filter((o) => (table.find(o.method.toUpperCase() as 'GET', o.path)?.store as ApiRoute | undefined)?.operation === o)
+      .map((o) => `${o.method} ${o.path}`)
+      .sort();
     const documented = apiOperations.map((o) => `${o.method} ${o.path}`).sort();
     expect(documented).toEqual(served);
     const doc = await t.api('GET', '/api/v1/openapi.json');
@@ -57,6 +52,8 @@ describe('for the people who run it', () => {
     expect(metrics).toMatch(/^process_cache_lookups\{cache="actors",result="hit"\} [1-9]\d*/m);
     expect(metrics).toMatch(/^process_cache_lookups\{cache="actors",result="miss"\} [1-9]\d*/m);
     expect(metrics).toMatch(/^http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/m);
+    // An API answer is counted under its operation's pattern, not its address (ids would explode the labels).
+    expect(metrics).toMatch(/^http_requests_total\{method="GET",route="\/api\/v1\/me",status="200"\} 2$/m);
     expect(metrics).toMatch(/^queue_jobs\{queue="email",state="waiting"\} \d+/m);
     expect(metrics).toMatch(/^outbox_emails\{status="pending"\} \d+/m);
     expect(metrics).toMatch(/^outbox_oldest_pending_seconds \d/m);
@@ -77,6 +74,23 @@ describe('for the people who run it', () => {
     const signIn = await fetch(new URL(`/demo/sign-in/${t.people.ilo.id}`, t.env.baseUrl), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '', redirect: 'manual' });
     expect([403, 404]).toContain(signIn.status);
     expect(signIn.headers.getSetCookie().some((c) => c.startsWith('fm_session='))).toBe(false);
+  });
+
+  it('the API router answers addresses as express did: any case, a trailing slash, HEAD as GET, OPTIONS with Allow, a problem for the rest', async () => {
+    const token = t.people.ilo.token;
+    expect((await t.api('GET', '/API/V1/ME', { token })).body.email).toBe(t.people.ilo.email);
+    expect((await t.api('GET', '/api/v1/me/', { token })).status).toBe(200);
+    const head = await fetch(new URL('/api/v1/openapi.json', t.env.baseUrl), { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-type'), await head.text()]).toEqual([200, 'application/json; charset=utf-8', '']);
+    const options = await fetch(new URL('/api/v1/requests/00000000-0000-4000-8000-000000000000', t.env.baseUrl), { method: 'OPTIONS' });
+    expect([options.status, options.headers.get('allow')]).toEqual([204, 'GET, PATCH, HEAD']);
+    const missing = await t.api('DELETE', '/api/v1/me', { token });
+    expect([missing.status, missing.headers.get('content-type'), missing.body.detail]).toEqual([404, 'application/problem+json; charset=utf-8', 'There is no DELETE /me in this API.']);
+    expect((await fetch(new URL('/api/v1/nowhere', t.env.baseUrl), { method: 'OPTIONS' })).status).toBe(404);
+    // A path parameter is decoded once, as express decoded it: an id that is not one is a 404 for what it names.
+    expect((await t.api('GET', '/api/v1/requests/not%20an%20id')).body.detail).toMatch(/request/i);
+    // The token is checked before the address: a bad one is a 401 anywhere under /api/v1.
+    expect((await t.api('GET', '/api/v1/nowhere', { token: 'x'.repeat(30) })).status).toBe(401);
   });
 
   it('every response carries a request id', async () => {

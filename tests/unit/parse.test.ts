@@ -37,6 +37,8 @@ describe('parseInput at the boundary', () => {
   it('names the first field holding a NUL character, in document order, at any depth it allows', () => {
     const schema = z.any();
     expect(refusal(() => parseInput(schema, { title: 'ok', sessions: [{ room: 'A' }, { room: 'B\u0000' }], z: '\u0000' })).errors).toEqual([{ path: 'sessions.1.room', message: 'must not contain the NUL character' }]);
+    // A flat query or form (strings only) takes a shorter path, with the same answer.
+    expect(refusal(() => parseInput(schema, { title: 'ok', b: 'x\u0000', c: '\u0000' })).errors).toEqual([{ path: 'b', message: 'must not contain the NUL character' }]);
     expect(refusal(() => parseInput(schema, '\u0000')).errors).toEqual([{ path: '(body)', message: 'must not contain the NUL character' }]);
     expect(parseInput(z.object({ a: z.array(z.string()) }), { a: ['x', 'y'] })).toEqual({ a: ['x', 'y'] });
   });
