@@ -27,8 +27,8 @@ const HUNG_AFTER_SECONDS = (timeLimitSeconds: number) => 10 + timeLimitSeconds *
  * After a solve of at least this many offers the thread is stopped and the next solve starts a new one:
  * HiGHS's WebAssembly memory only grows, so a thread that solved a fifty-times forum would hold a few
  * hundred MB for the life of the process. (It does not lower a run's own peak, which at fifty times a
- * forum comes while it solves; BENCHMARKS.md.) A new thread's optimizer starts cold, some 1.5 s at that
- * size, which the next re-run pays; the solves of one run share the thread (`keepThread`).
+ * forum comes while it solves; BENCHMARKS.md.) The solves of one run share the thread (`keepThread`),
+ * and a worker process starts the next thread as soon as the old one has stopped (`replace`).
  */
 export const RETIRE_AFTER_OFFERS = 5000;
 
@@ -49,6 +49,8 @@ class SolverThread {
   private current: Pending | null = null;
   private watchdog: NodeJS.Timeout | null = null;
   private nextId = 1;
+  /** The process keeps a thread started ahead of its runs (`warm`): a retired thread is then replaced at once. */
+  private keepWarm = false;
 
   solve(instance: Instance, options: SolveInWorkerOptions): Promise<MatchingResult> {
     return new Promise((resolve, reject) => {
@@ -60,6 +62,7 @@ class SolverThread {
 
   /** Starts the thread ahead of the first run (a worker process does, so its first run is as quick as the next). */
   warm(): void {
+    this.keepWarm = true;
     this.thread().unref();
   }
 
@@ -74,10 +77,23 @@ class SolverThread {
     const worker = this.worker;
     this.worker = null;
     this.solvedBig = false;
-    void worker.terminate();
+    this.replace(worker);
+  }
+
+  /**
+   * Stops a thread that solved a big instance. In a process that keeps a thread warm, a new one starts
+   * once the old one's memory is gone, and loads HiGHS while nothing waits: a decline's re-run that
+   * follows a big run then finds it ready instead of paying 2 s for a cold start (BENCHMARKS.md, issue 12).
+   */
+  private replace(worker: Worker): void {
+    const restart = () => {
+      if (this.keepWarm && !this.worker) this.thread().unref();
+    };
+    worker.terminate().then(restart, restart);
   }
 
   async close(): Promise<void> {
+    this.keepWarm = false;
     const worker = this.worker;
     this.worker = null;
     if (worker) await worker.terminate();
@@ -142,7 +158,7 @@ class SolverThread {
     if (retire && this.worker) {
       const worker = this.worker;
       this.worker = null;
-      void worker.terminate();
+      this.replace(worker);
     }
     this.next();
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateInstance } from '../../src/matching/generate.ts';
-import { RETIRE_AFTER_OFFERS, retireSolverThreadIfBig, solveInWorker, solverThreadId } from '../../src/meetings/solve-in-worker.ts';
+import { closeSolverThread, RETIRE_AFTER_OFFERS, retireSolverThreadIfBig, solveInWorker, solverThreadId, warmSolverThread } from '../../src/meetings/solve-in-worker.ts';
 
 // The optimizer's thread is started once and reused; one that does not answer in time is stopped, and
 // the next solve starts a new one. (Real threads: the thread runs the real optimizer.)
@@ -58,5 +58,19 @@ describe('the optimizer thread', () => {
   it('solves queued behind one another take turns', async () => {
     const results = await Promise.all([1, 2, 3].map(() => solveInWorker(small, { timeLimitSeconds: 5 })));
     expect(new Set(results.map((r) => r.objective)).size).toBe(1);
+  });
+
+  it('in a process that keeps a thread warm (a worker), a retired thread is replaced at once, before anybody solves', async () => {
+    warmSolverThread();
+    const warm = solverThreadId();
+    expect(warm).not.toBeNull();
+    await solveInWorker(generateInstance({ offers: RETIRE_AFTER_OFFERS, tightness: 'loose', seed: 5 }), { timeLimitSeconds: 5, keepThread: true });
+    retireSolverThreadIfBig();
+    expect(solverThreadId()).toBeNull();
+    // Once the old thread has stopped, a new one starts (and loads HiGHS) with no solve waiting for it.
+    await expect.poll(() => solverThreadId(), { timeout: 5000 }).not.toBeNull();
+    expect(solverThreadId()).not.toBe(warm);
+    await closeSolverThread();
+    expect(solverThreadId()).toBeNull();
   });
 });
