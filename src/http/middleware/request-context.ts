@@ -3,6 +3,7 @@ import type { Express, Request } from 'express';
 import type { Logger } from 'pino';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const LONG_SEGMENT = /[^/]{32}/;
 
 /**
  * The path as logged: without the query string (a sign-in link carries its token there), and with every
@@ -10,7 +11,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * unsubscribe links carry their token in the path. (A slug that long is masked too.)
  */
 export function loggedPath(url: string): string {
-  const path = url.split('?')[0]!;
+  const queryAt = url.indexOf('?');
+  const path = queryAt === -1 ? url : url.slice(0, queryAt);
+  // Most paths have no segment that long: they are logged as they are, without splitting them.
+  if (!LONG_SEGMENT.test(path)) return path;
   return path
     .split('/')
     .map((segment) => (segment.length >= 32 && !UUID.test(segment) ? '[redacted]' : segment))
