@@ -51,19 +51,28 @@ const ownResponseColumns = [
 
 /**
  * Writes a response only while the request is open and the database clock (read now, under the
- * request's lock) is before its deadline. Returns the row written (`ResponseRow`'s own columns), or null
- * when refused or when the organization already responded.
+ * request's lock) is before its deadline, and counts a submitted one on its request in the same
+ * statement. Returns the row written (`ResponseRow`'s own columns) with the request's count after it
+ * (`response_count`, null for a draft), or null when refused or when the organization already responded.
  */
 export async function insertResponseBeforeDeadline({ db }: Queryable, v: ResponseValues) {
-  const result = await sql<Omit<ResponseRow, 'organization_name' | 'organization_kind'>>`
-    WITH t AS (SELECT clock_timestamp() AS at)
-    INSERT INTO responses (request_id, organization_id, created_by, summary, details, offer_categories, modality, languages, funding, status, submitted_at, created_at, updated_at)
-    SELECT r.id, ${v.organizationId}, ${v.createdBy}, ${v.summary}, ${v.details}, ${v.offerCategories}::text[], ${v.modality}, ${v.languages}::text[], ${v.funding}, ${v.status},
-           CASE WHEN ${v.status} = 'submitted' THEN t.at END, t.at, t.at
-    FROM requests r, t
-    WHERE r.id = ${v.requestId} AND r.status = 'open' AND r.response_deadline > t.at
-    ON CONFLICT (request_id, organization_id) DO NOTHING
-    RETURNING ${sql.join(ownResponseColumns.map((column) => sql.ref(column)))}`.execute(db);
+  const result = await sql<Omit<ResponseRow, 'organization_name' | 'organization_kind'> & { response_count: number | null }>`
+    WITH t AS (SELECT clock_timestamp() AS at),
+    written AS (
+      INSERT INTO responses (request_id, organization_id, created_by, summary, details, offer_categories, modality, languages, funding, status, submitted_at, created_at, updated_at)
+      SELECT r.id, ${v.organizationId}, ${v.createdBy}, ${v.summary}, ${v.details}, ${v.offerCategories}::text[], ${v.modality}, ${v.languages}::text[], ${v.funding}, ${v.status},
+             CASE WHEN ${v.status} = 'submitted' THEN t.at END, t.at, t.at
+      FROM requests r, t
+      WHERE r.id = ${v.requestId} AND r.status = 'open' AND r.response_deadline > t.at
+      ON CONFLICT (request_id, organization_id) DO NOTHING
+      RETURNING ${sql.join(ownResponseColumns.map((column) => sql.ref(column)))}
+    ),
+    counted AS (
+      UPDATE requests SET response_count = response_count + 1
+      WHERE id = ${v.requestId} AND EXISTS (SELECT 1 FROM written WHERE status = 'submitted')
+      RETURNING response_count
+    )
+    SELECT written.*, (SELECT response_count FROM counted) AS response_count FROM written`.execute(db);
   return result.rows[0] ?? null;
 }
 

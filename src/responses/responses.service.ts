@@ -125,13 +125,13 @@ export async function createResponse(ctx: AppContext, actorOrNull: Actor | null,
       }
       throw await refusalFor(tx, requestId);
     }
-    await recordAudit(tx, actor, { entity: 'response', entityId: written.id, action: 'create', toStatus: status });
-    if (status === 'submitted' && written.submitted_at) {
-      const count = await adjustResponseCount(tx, requestId, 1);
-      const source = { id: written.id, request_id: requestId, title: locked.title, marketplace_id: locked.marketplace_id, slug: locked.marketplace_slug, organization_name: actor.organization.name, updated_at: written.updated_at, summary: input.summary, details: input.details, offer_categories: input.offerCategories, modality: input.modality, languages: input.languages, funding: input.funding };
-      await queueSubmittedEmails(ctx, tx, actor, locked, source, written.submitted_at, count);
+    const { response_count: count, ...response } = written;
+    await recordAudit(tx, actor, { entity: 'response', entityId: response.id, action: 'create', toStatus: status });
+    if (status === 'submitted' && response.submitted_at && count !== null) {
+      const source = { id: response.id, request_id: requestId, title: locked.title, marketplace_id: locked.marketplace_id, slug: locked.marketplace_slug, organization_name: actor.organization.name, updated_at: response.updated_at, summary: input.summary, details: input.details, offer_categories: input.offerCategories, modality: input.modality, languages: input.languages, funding: input.funding };
+      await queueSubmittedEmails(ctx, tx, actor, locked, source, response.submitted_at, count);
     }
-    return { ...written, organization_name: actor.organization.name, organization_kind: actor.organization.kind, time_zone: locked.time_zone };
+    return { ...response, organization_name: actor.organization.name, organization_kind: actor.organization.kind, time_zone: locked.time_zone };
   });
 }
 

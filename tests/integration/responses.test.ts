@@ -159,18 +159,21 @@ describe('the response form and the request page, as a first-time user meets the
     expect(closed).toContain('1 response.');
   });
 
-  it('a submission is six statements, its records of itself in one before the commit; the answer is what a read returns; a refusal writes nothing', async () => {
+  it('a submission is five statements (the response and its count in one, its records of itself in one before the commit); the answer is what a read returns; a refusal writes nothing', async () => {
     const request = await publishedRequest(t.api, t.people.bangladesh, t.people.organizer, { title: 'Request for a counted submission' });
     const statements: string[] = [];
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: t.env.ctx.pool }), log: (event) => void (event.level === 'query' && statements.push(event.query.sql)) });
     const counted = { ...t.env.ctx, db };
     const actor = (await resolveSession(t.env.ctx, t.people.iom.token, 'api'))!;
     const written = await createResponse(counted, actor, request.id, createResponseBody.parse(sampleResponse));
-    expect(statements.map((s) => s.trim().split(/\s+/)[0]!.toLowerCase())).toEqual(['begin', 'select', 'with', 'update', 'with', 'commit']);
+    expect(statements.map((s) => s.trim().split(/\s+/)[0]!.toLowerCase())).toEqual(['begin', 'select', 'with', 'with', 'commit']);
+    expect(statements[2]).toMatch(/insert into responses.*update requests set response_count = response_count \+ 1/is);
     // The last writes the audit row, the receipt and both emails.
-    expect(statements[4]).toMatch(/"later_audit_events" as \(insert into "audit_events".*"later_response_receipts" as \(insert into "response_receipts".*insert into "outbox"/s);
+    expect(statements[3]).toMatch(/"later_audit_events" as \(insert into "audit_events".*"later_response_receipts" as \(insert into "response_receipts".*insert into "outbox"/s);
     const read = await t.api('GET', `/api/v1/responses/${written.id}`, { token: t.people.iom.token });
     expect(responseToJson(written, written.time_zone)).toEqual(read.body);
+    // Counted once, by the statement that wrote it; the requester's email says so.
+    expect((await t.api('GET', `/api/v1/requests/${request.id}`, { token: t.people.bangladesh.token })).body.responseCount).toBe(1);
     expect(await db.selectFrom('audit_events').select('action').where('entity_id', '=', written.id).execute()).toEqual([{ action: 'create' }]);
     expect(await db.selectFrom('response_receipts').select('response_id').where('response_id', '=', written.id).execute()).toHaveLength(1);
     expect(await db.selectFrom('outbox').select('template').where('idempotency_key', 'like', `%:${written.id}:%`).orderBy('template').execute()).toEqual([{ template: 'response-received' }, { template: 'response-submitted' }]);
