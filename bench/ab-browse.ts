@@ -17,6 +17,7 @@ import { freePort, startProcess, waitForHttp } from './processes.ts';
 import { runLoad } from './http-load.ts';
 import { categories, countries, createBenchMarketplace, createBenchPeople, insertOpenRequests, languages } from './seed.ts';
 
+const rssOf = (pid: number) => Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);
 const cpuOf = (pid: number) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' '); return (Number(f[11]) + Number(f[12])) * 10; };
 
 if (!process.env.OTHER_DIST) throw new Error('OTHER_DIST: the other build\'s dist/src/main.js');
@@ -47,6 +48,7 @@ try {
     },
   });
   const urls = { A: phase.env.BASE_URL!, B: `http://127.0.0.1:${portB}` };
+  console.log(`idle RSS: A ${rssOf(webA.child.pid!)} MB, B ${rssOf(webB.child.pid!)} MB`);
   const seconds = Number(process.env.AB_SECONDS ?? 5);
   for (const u of Object.values(urls)) await runLoad({ url: u, connections: 50, seconds: 3, request: browse() });
   const got: Record<'A' | 'B', number[]> = { A: [], B: [] };
@@ -60,7 +62,7 @@ try {
       cpu[which].push(((cpuOf(pids[which]) - c0[which]) / r.total) * 1000);
       if (r.failed) console.log(`${which} failed ${r.failed}`, r.statuses);
     }
-    console.log(`round ${round}: A ${got.A.at(-1)} B ${got.B.at(-1)} ratio ${(got.A.at(-1)! / got.B.at(-1)!).toFixed(2)}; cpu µs/req A ${cpu.A.at(-1)!.toFixed(0)} B ${cpu.B.at(-1)!.toFixed(0)}`);
+    console.log(`round ${round}: A ${got.A.at(-1)} B ${got.B.at(-1)} ratio ${(got.A.at(-1)! / got.B.at(-1)!).toFixed(2)}; cpu µs/req A ${cpu.A.at(-1)!.toFixed(0)} B ${cpu.B.at(-1)!.toFixed(0)}; RSS MB A ${rssOf(pids.A)} B ${rssOf(pids.B)}`);
   }
   const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
   const ratios = got.A.map((a, i) => a / got.B[i]!).sort((x, y) => x - y);
