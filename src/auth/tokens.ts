@@ -12,4 +12,3 @@ const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encodi
 export function hashToken(token: string): string {
   return oneShotHash ? oneShotHash('sha256', token, 'hex') : createHash('sha256').update(token).digest('hex');
 }
-

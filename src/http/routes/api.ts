@@ -38,12 +38,11 @@ export function apiRoutes(ctx: AppContext, compress: RequestHandler): Instance<F
   const routes = FindMyWay({ caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 500 });
   const noop = () => {};
   for (const op of apiOperations) {
-    const run: RequestHandler = (req, res, next) => runOperation(ctx, op, req, res, compress).catch(next);
-    const route: ApiRoute = { operation: op, pattern: `/api/v1${expressPath(op.path)}`, run: op.precompressed ? run : (req, res, next) => compress(req, res, () => run(req, res, next)) };
-    routes.on(op.method.toUpperCase() as HTTPMethod, expressPath(op.path), noop, route);
+    // A precompressed operation answers its cached body itself: compression stands only before the others.
+    const run = series(...(op.precompressed ? [] : [compress]), (req, res) => runOperation(ctx, op, req, res, compress));
+    routes.on(op.method.toUpperCase() as HTTPMethod, expressPath(op.path), noop, { operation: op, pattern: `/api/v1${expressPath(op.path)}`, run } satisfies ApiRoute);
   }
-  const document = openApiHandler();
-  routes.on('GET', '/openapi.json', noop, { operation: null, pattern: '/api/v1/openapi.json', run: (req, res, next) => compress(req, res, () => document(req, res, next)) } satisfies ApiRoute);
+  routes.on('GET', '/openapi.json', noop, { operation: null, pattern: '/api/v1/openapi.json', run: series(compress, openApiHandler()) } satisfies ApiRoute);
   return routes;
 }
 
@@ -57,8 +56,7 @@ export function apiRouter(ctx: AppContext, compress: RequestHandler, before: rea
   const routes = apiRoutes(ctx, compress);
   // Never inflated (compressed bodies are refused before this) and never nested past MAX_NESTING when a route sees it.
   const parseJson = express.json({ limit: '100kb', strict: true, inflate: false });
-  const notFound: RequestHandler = (req, res, next) =>
-    compress(req, res, () => next(new AppError(404, 'not-found', 'Not found', `There is no ${req.method} ${req.path} in this API.`)));
+  const notFound = series(compress, (req, _res, next) => next(new AppError(404, 'not-found', 'Not found', `There is no ${req.method} ${req.path} in this API.`)));
   const dispatch: RequestHandler = (req, res, next) => {
     const path = req.path;
     if (req.method === 'OPTIONS') {
