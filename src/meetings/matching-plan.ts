@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { MatchingResult } from '../matching/instance.schema.ts';
 import { marketplaceShape, buildMatchingInstance, pairKey, type BuiltInstance, type Interval, type KeptMeeting } from './matching-instance.ts';
 import type { MatchingSnapshot, MeetingWrites, SnapshotMeeting } from './matching-store.repository.ts';
@@ -174,15 +175,22 @@ export function movableMeetings(snapshot: MatchingSnapshot, kept: SnapshotMeetin
  * many governments and scores at least as much (the first answer is a schedule of the second
  * instance too, so it nearly always does).
  */
-async function solveJointFirst(snapshot: MatchingSnapshot, make: (separately?: ReadonlySet<string>) => BuiltInstance, solve: (instance: BuiltInstance['instance']) => Promise<MatchingResult>): Promise<PlannedSolve> {
+async function solveJointFirst(
+  snapshot: MatchingSnapshot,
+  make: (separately?: ReadonlySet<string>) => BuiltInstance,
+  solve: (instance: BuiltInstance['instance'], step: PlanStep, solvesAhead: number) => Promise<MatchingResult | null>,
+  step: { first: PlanStep; apart: PlanStep; solvesAfter: (joint: boolean) => number },
+): Promise<PlannedSolve> {
   const built = make();
-  const result = built.instance.offers.length > 0 ? await solve(built.instance) : null;
-  if (!result || built.jointOrganizations.size === 0) return { built, result };
+  const joint = built.jointOrganizations.size > 0;
+  const result = built.instance.offers.length > 0 ? await solve(built.instance, step.first, (joint ? 2 : 1) + step.solvesAfter(joint)) : null;
+  if (!result || !joint) return { built, result };
   const placed = new Set(result.meetings.map((m) => pairKey(m.request, m.provider)));
   const separately = new Set([...built.jointOrganizations].filter(([key]) => !placed.has(key)).map(([, organizations]) => organizations));
   if (separately.size === 0) return { built, result };
   const again = make(separately);
-  const second = await solve(again.instance);
+  const second = await solve(again.instance, step.apart, 1 + step.solvesAfter(joint));
+  if (!second) return { built, result };
   const served = servedCounter(snapshot);
   const [before, after] = [served([], result), served([], second)];
   const better = after !== before ? after > before : second.objective >= result.objective - 1e-9;
@@ -278,23 +286,91 @@ export function chooseReplan(snapshot: MatchingSnapshot, fixed: SnapshotMeeting[
 }
 
 /**
+ * The solves of a plan: the first with the held meetings kept; `jointApart`, the same with the joint
+ * meetings that found no place offered apart; `replan`, with the movable meetings free (and its own
+ * `replanJointApart`). Only the first is needed; the others may improve it.
+ */
+export const PLAN_STEPS = ['first', 'jointApart', 'replan', 'replanJointApart'] as const;
+export type PlanStep = (typeof PLAN_STEPS)[number];
+
+export interface PlanOptions {
+  /** false: the quick re-run after a decline, which keeps every held meeting (no re-plan). */
+  mayMove?: boolean;
+  /** The time limit of all the plan's solves together (a run's "solving" stage), in seconds. */
+  timeLimitSeconds: number;
+  /** Milliseconds from any fixed origin: the plan's clock (default performance.now). */
+  now?: () => number;
+}
+
+/** Least time limit a solve is given, even when the plan's time is spent: the first must answer. */
+const LEAST_SOLVE_SECONDS = 0.05;
+
+/**
+ * The time limit of a plan's solves together. Each solve is given what is left, shared evenly with the
+ * solves that may still follow it, so the first does not spend what a second needs; what a solve
+ * leaves unused goes to the next. The solver's start (compiling the problem, its two LPs) cannot be
+ * interrupted, so a solve that only may improve the plan starts only if what is left covers the
+ * longest solve so far; else it is skipped, and the plan says so (`skipped`).
+ */
+export class PlanBudget {
+  private readonly startedAt: number;
+  private longestSolveSeconds = 0;
+  readonly skipped: PlanStep[] = [];
+
+  constructor(
+    private readonly timeLimitSeconds: number,
+    private readonly now: () => number,
+  ) {
+    this.startedAt = now();
+  }
+
+  remainingSeconds(): number {
+    return this.timeLimitSeconds - (this.now() - this.startedAt) / 1000;
+  }
+
+  /** Runs one solve with its share of the time left (`solvesAhead`: this one and those that may follow), or skips an optional one the time left does not cover (null). */
+  async run<T>(step: PlanStep, solvesAhead: number, solve: (timeLimitSeconds: number) => Promise<T>): Promise<T | null> {
+    const left = this.remainingSeconds();
+    if (step !== 'first' && left < Math.max(LEAST_SOLVE_SECONDS, this.longestSolveSeconds)) {
+      this.skipped.push(step);
+      return null;
+    }
+    const started = this.now();
+    const result = await solve(Math.max(LEAST_SOLVE_SECONDS, left / Math.max(1, solvesAhead)));
+    this.longestSolveSeconds = Math.max(this.longestSolveSeconds, (this.now() - started) / 1000);
+    return result;
+  }
+}
+
+/**
  * A run's plan from its snapshot: the held meetings kept, solved once; then, when some kept meetings
  * are movable and the first solve left pairs without a meeting, solved again with those meetings
  * offered anew, and the better of the two taken (chooseReplan). `solve` is the solver (a thread in a
  * run). The run and its preview both plan through here, so the preview says what the run does.
  * `mayMove: false` (the quick re-run after a decline, which nobody reviews first) keeps every held
- * meeting and only fills what was freed.
+ * meeting and only fills what was freed. All the solves share the time limit (PlanBudget): a solve
+ * that would only improve the plan is skipped when the time left does not cover it (`skipped`).
  */
-export async function planRun(snapshot: MatchingSnapshot, solve: (instance: BuiltInstance['instance']) => Promise<MatchingResult>, options: { mayMove: boolean } = { mayMove: true }) {
+export async function planRun(snapshot: MatchingSnapshot, solve: (instance: BuiltInstance['instance'], timeLimitSeconds: number) => Promise<MatchingResult>, options: PlanOptions) {
   const busy = busyTimes(snapshot);
   const { kept, released } = splitKeptMeetings(snapshot, busy);
-  const { built, result } = await solveJointFirst(snapshot, (separately) => instanceOfSnapshot(snapshot, busy, kept, separately), solve);
   const { fixed, movable } = movableMeetings(snapshot, kept);
-  if (!options.mayMove || movable.length === 0 || !result || result.unscheduled.length === 0) return { built, result, kept, released, choice: null };
-  const replanned = await solveJointFirst(snapshot, (separately) => instanceOfSnapshot(snapshot, busy, fixed, separately), solve);
+  const mayReplan = options.mayMove !== false && movable.length > 0;
+  const budget = new PlanBudget(options.timeLimitSeconds, options.now ?? (() => performance.now()));
+  const skipped = budget.skipped;
+  const solveWithin = (instance: BuiltInstance['instance'], step: PlanStep, solvesAhead: number) => budget.run(step, solvesAhead, (limit) => solve(instance, limit));
+  // A re-plan, when one may follow, counts as many solves as the first plan took.
+  const { built, result } = await solveJointFirst(snapshot, (separately) => instanceOfSnapshot(snapshot, busy, kept, separately), solveWithin, {
+    first: 'first',
+    apart: 'jointApart',
+    solvesAfter: (joint) => (mayReplan ? (joint ? 2 : 1) : 0),
+  });
+  if (!mayReplan || !result || result.unscheduled.length === 0) return { built, result, kept, released, choice: null, skipped };
+  const replanned = await solveJointFirst(snapshot, (separately) => instanceOfSnapshot(snapshot, busy, fixed, separately), solveWithin, { first: 'replan', apart: 'replanJointApart', solvesAfter: () => 0 });
+  if (!replanned.result) return { built, result, kept, released, choice: null, skipped };
   const builtReplan = replanned.built;
   const replan: PlannedSolve = { built: builtReplan, result: keepOwnRooms(replanned, movable) };
   const choice = chooseReplan(snapshot, fixed, movable, { built, result }, replan);
-  if (!choice.replan) return { built, result, kept, released, choice };
-  return { built: builtReplan, result: replan.result, kept: fixed, released: [...released, ...movable], choice };
+  if (!choice.replan) return { built, result, kept, released, choice, skipped };
+  return { built: builtReplan, result: replan.result, kept: fixed, released: [...released, ...movable], choice, skipped };
 }

@@ -31,7 +31,9 @@ export async function previewMatching(ctx: AppContext, actorOrNull: Actor | null
   requireSecretariat(actorOrNull, canRunMatching);
   const marketplace = await findMarketplace(ctx, slug);
   const snapshot = await loadMatchingSnapshotOf(ctx, marketplace.id);
-  const { built, result, released } = await planRun(snapshot, (instance) => solveInWorker(instance, { timeLimitSeconds: ctx.config.MATCHING_RERUN_TIME_LIMIT_SECONDS, keepThread: true })).finally(retireSolverThreadIfBig);
+  const { built, result, released } = await planRun(snapshot, (instance, timeLimitSeconds) => solveInWorker(instance, { timeLimitSeconds, keepThread: true }), {
+    timeLimitSeconds: ctx.config.MATCHING_RERUN_TIME_LIMIT_SECONDS,
+  }).finally(retireSolverThreadIfBig);
   const writes = planMeetingWrites(snapshot, built, result, released, { runId: 'preview', cancelReason: cancellationReasons.noLongerHeld });
 
   const requests = new Map(snapshot.requests.map((r) => [r.id, r]));

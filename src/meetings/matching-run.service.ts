@@ -81,8 +81,11 @@ async function solveAndStore(ctx: AppContext, connection: Parameters<Parameters<
   await setMatchingRunStage({ db: connection }, runId, 'solving');
   // The quick re-run after a decline fills what was freed and moves nobody else's meeting unreviewed.
   // The run's solves share the optimizer's thread, warm; a big run's thread is stopped before storing.
-  const plan = await planRun(snapshot, (instance) => solveInWorker(instance, { timeLimitSeconds: timeLimitOf(ctx, trigger), onProgress: progressWriter(ctx, runId), keepThread: true }), {
+  // The time limit covers the stage: every solve of the plan and the building of its instances.
+  const onProgress = progressWriter(ctx, runId);
+  const plan = await planRun(snapshot, (instance, timeLimitSeconds) => solveInWorker(instance, { timeLimitSeconds, onProgress, keepThread: true }), {
     mayMove: trigger !== 'decline',
+    timeLimitSeconds: timeLimitOf(ctx, trigger),
   }).finally(retireSolverThreadIfBig);
   const { built, result, released } = plan;
   lap('solving');
@@ -146,7 +149,15 @@ async function solveAndStore(ctx: AppContext, connection: Parameters<Parameters<
         method: result?.stats.method ?? 'none',
         objective: result?.objective ?? 0,
         bound: result?.stats.bound ?? null,
-        stats: { ...(result?.stats ?? {}), unscheduled: result?.unscheduled.length ?? 0, timings, quality, ...(plan.choice ? { replan: plan.choice } : {}) },
+        stats: {
+          ...(result?.stats ?? {}),
+          unscheduled: result?.unscheduled.length ?? 0,
+          timings,
+          quality,
+          ...(plan.choice ? { replan: plan.choice } : {}),
+          // A solve that would only have improved the plan was left out for time: the run stopped at its limit.
+          ...(plan.skipped.length > 0 ? { skipped: plan.skipped, stoppedOnTimeLimit: true } : {}),
+        },
         changes,
       });
       await recordAudit(tx, actor ?? 'system', { entity: 'marketplace', entityId: marketplaceId, action: 'matching-run', detail: { runId, trigger, ...changes } });

@@ -81,6 +81,7 @@ export function matchingRunToJson(run: MatchingRunRow, timeZone: string): Matchi
       ...(stats.timings !== undefined ? { timings: stats.timings } : {}),
       ...(stats.quality !== undefined ? { quality: stats.quality } : {}),
       ...(stats.replan !== undefined ? { replan: stats.replan } : {}),
+      ...(stats.skipped !== undefined ? { skipped: stats.skipped } : {}),
     },
     changes: changes && {
       kept: changes.kept,

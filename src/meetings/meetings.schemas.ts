@@ -8,6 +8,7 @@ import { requestCategories, requestStatuses } from '../requests/requests.schemas
 import { responseStatuses } from '../responses/response-status.ts';
 import { SCORE_WEIGHTS, type ScoreFactor } from '../matching/score.ts';
 import { SOLVE_METHODS } from '../matching/instance.schema.ts';
+import { PLAN_STEPS } from './matching-plan.ts';
 import { meetingAnswers, meetingStatuses } from './meeting-status.ts';
 
 /** The requester (or an organizer) marks a response preferred for the matching. */
@@ -188,6 +189,13 @@ export const runStatsAnswer = z
       .strict()
       .optional()
       .meta({ description: 'Present when the run also solved with the proposed meetings free (some were movable and pairs were left without a meeting)' }),
+    skipped: z
+      .array(z.enum(PLAN_STEPS))
+      .optional()
+      .meta({
+        description:
+          'Solves that would only have improved the plan, left out because the time limit was spent: jointApart (joint meetings that found no place, offered apart), replan (proposed meetings free), replanJointApart',
+      }),
   })
   .strict();
 

@@ -6,8 +6,12 @@ import { useTestEnvironment, type TestHandle } from '../helpers/environment.ts';
 import { linkIn, PageClient } from '../helpers/http.ts';
 import { createTestMarketplace, publishedRequest, sampleResponse, dbNowPlus, passDeadline } from '../helpers/factories.ts';
 import { runMatching } from '../../src/meetings/matching-run.service.ts';
+import { planRun } from '../../src/meetings/matching-plan.ts';
+import { closeRequests } from '../../src/requests/close.service.ts';
+import { findOverdueOpenRequestIds } from '../../src/requests/requests.repository.ts';
+import { solveMatching } from '../../src/matching/optimizer.ts';
 import { randomUUID } from 'node:crypto';
-import { withMatchingLock, type MeetingWrites } from '../../src/meetings/matching-store.repository.ts';
+import { loadMatchingSnapshotOf, withMatchingLock, type MeetingWrites } from '../../src/meetings/matching-store.repository.ts';
 import { writeRunMeetings } from '../../src/meetings/meeting-status.ts';
 import { inTransaction } from '../../src/shared/transaction.ts';
 import type { CaughtMail } from '../../src/email/mail-catcher.ts';
@@ -854,6 +858,45 @@ describe('re-plans that respect what is agreed: the move penalty and pins', () =
     expect((moved as unknown as { sequence: number }).sequence).toBe(meeting.sequence + 1);
     expect(added.startsAt.slice(11, 16)).toBe('09:00');
     expect((await runStats(slug)).replan).toMatchObject({ replan: true, moved: 1, served: { keep: 1, replan: 2 }, penalty: 0.5 });
+  });
+
+  it('the time limit covers every solve of a run: the first leaves time for the re-plan, and a re-plan the time left cannot cover is left out', async () => {
+    const { slug, marketplaceId, meeting } = await blockedMarketplace();
+    await t.api('POST', `/api/v1/meetings/${meeting.id}/pin`, { token: t.people.organizer.token, body: { pinned: false } });
+    await closeRequests(t.env.ctx, await findOverdueOpenRequestIds(t.env.ctx, marketplaceId)); // as a run does first
+    const snapshot = await loadMatchingSnapshotOf(t.env.ctx, marketplaceId);
+    // The real optimizer, on a clock that each solve moves on by `takes` seconds.
+    const planWith = async (takes: number) => {
+      let clock = 0;
+      const limits: number[] = [];
+      const plan = await planRun(
+        snapshot,
+        async (instance, timeLimitSeconds) => {
+          limits.push(timeLimitSeconds);
+          const result = await solveMatching(instance, { timeLimitSeconds });
+          clock += takes * 1000;
+          return result;
+        },
+        { timeLimitSeconds: 2, now: () => clock },
+      );
+      return { plan, limits };
+    };
+    // Two solves may come (kept, then re-planned): the first gets half the time; the second what is left.
+    const quick = await planWith(0.2);
+    expect(quick.limits).toEqual([1, 1.8]);
+    expect(quick.plan.skipped).toEqual([]);
+    expect(quick.plan.choice).toMatchObject({ replan: true, moved: 1 });
+    // The first took 1.5 s: the 0.5 s left would not cover the re-plan, which is left out.
+    const slow = await planWith(1.5);
+    expect(slow.limits).toEqual([1]);
+    expect(slow.plan.skipped).toEqual(['replan']);
+    expect(slow.plan.choice).toBeNull();
+    expect(slow.plan.result!.unscheduled).toHaveLength(1);
+    // A run has the time of real solves: it re-plans, and says nothing was skipped.
+    await runMatching(t.env.ctx, marketplaceId, 'organizer');
+    const stats = await runStats(slug);
+    expect(stats.replan).toMatchObject({ replan: true });
+    expect(stats.skipped).toBeUndefined();
   });
 
   it('for the same government, the re-plan moves the meeting only when its gain in score passes the penalty', async () => {
