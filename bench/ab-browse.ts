@@ -4,7 +4,8 @@
  * earlier commit with `node scripts/build.mjs` run in it) serve the same seeded database and are loaded
  * at the same time (25 connections each, AB_SECONDS per round, AB_ROUNDS rounds), so both meet the same
  * machine: on a noisy machine their figures move together, and each round compares them fairly.
- * OTHER_NODE_FLAGS: node's flags for web B (the same build with other V8 settings, say). Prints
+ * OTHER_NODE_FLAGS: node's flags for web B (the same build with other V8 settings, say); OTHER_ENV:
+ * environment settings of web B only, as `NAME=value NAME=value` (LOG_LEVEL=warn, say). Prints
  * each round's req/s and web CPU per request (from /proc), then the medians.
  */
 import { randomBytes } from 'node:crypto';
@@ -21,6 +22,7 @@ const rssOf = (pid: number) => Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileS
 const cpuOf = (pid: number) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' '); return (Number(f[11]) + Number(f[12])) * 10; };
 
 if (!process.env.OTHER_DIST) throw new Error('OTHER_DIST: the other build\'s dist/src/main.js');
+const otherEnv = Object.fromEntries((process.env.OTHER_ENV ?? '').split(' ').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
 const runId = String(Math.floor(Date.now() / 1000));
 const artifacts = path.join(os.tmpdir(), `fm-ab-${runId}`);
 const memory: MemoryRecord[] = [];
@@ -33,7 +35,7 @@ try {
   await insertOpenRequests(phase.ctx, { marketplaceId: marketplace.id, people, count: 10_000, responsesPerRequest: 3, deadline: (i) => new Date(Date.now() + day + (i % 28) * day + i * 1000), seed: 1 });
   const portB = await freePort();
   const webA = await phase.startWeb();
-  const webB = startProcess({ name: 'ab-web-b', script: process.env.OTHER_DIST ?? '', compiled: true, nodeFlags: (process.env.OTHER_NODE_FLAGS ?? '').split(' ').filter(Boolean), args: ['--web'], env: { ...phase.env, PORT: String(portB), BASE_URL: `http://127.0.0.1:${portB}` }, logDir: artifacts });
+  const webB = startProcess({ name: 'ab-web-b', script: process.env.OTHER_DIST ?? '', compiled: true, nodeFlags: (process.env.OTHER_NODE_FLAGS ?? '').split(' ').filter(Boolean), args: ['--web'], env: { ...phase.env, ...otherEnv, PORT: String(portB), BASE_URL: `http://127.0.0.1:${portB}` }, logDir: artifacts });
   await waitForHttp(webB, `http://127.0.0.1:${portB}/healthz`);
   const tokens = people.providers.map((p) => p.token);
   const filters = categories.flatMap((category) => countries.slice(0, 10).flatMap((country) => languages.map((language) => `category=${category}&country=${country}&language=${language}`)));

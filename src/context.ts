@@ -33,7 +33,7 @@ export function createContext(config: Config, name: string): AppContext {
     redis,
     queues: new JobQueues(config, redis),
     log: createLogger(config.LOG_LEVEL, name),
-    caches: { listing: new ProcessCache(config.PUBLIC_CACHE_SECONDS), actors: new ProcessCache(config.SESSION_CACHE_SECONDS) },
+    caches: { listing: new ProcessCache(config.PUBLIC_CACHE_SECONDS, { staleWhileLoading: true }), actors: new ProcessCache(config.SESSION_CACHE_SECONDS) },
   };
 }
 

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import type { AppContext } from '../context.ts';
 import { createRedis, redisReady } from '../queue/redis.ts';
@@ -6,47 +7,90 @@ import { createRedis, redisReady } from '../queue/redis.ts';
 /** What the cache may hold in all, counted in characters of its entries' estimated size. */
 const MAX_SIZE = 32 * 1024 * 1024;
 
+/** How much earlier than its TTL an entry may turn stale, at random: entries loaded together do not all expire together. */
+const TTL_JITTER = 0.25;
+/** How long past its TTL a stale entry may still be answered while it is loaded again (with `staleWhileLoading`). */
+const STALE_WINDOW = 0.25;
+
+export interface ProcessCacheOptions {
+  /**
+   * A stale entry (past its TTL, within another quarter of it) is answered at once while one load
+   * refreshes it in the background; a failed refresh leaves it answered until it expires. Only for
+   * what anyone may read anyway (the public listing), not for who a token belongs to.
+   */
+  staleWhileLoading?: boolean;
+  /** Milliseconds from any fixed origin: when an entry turns stale (tests move it on). */
+  now?: () => number;
+}
+
 /**
  * Short-lived copies kept by one process: what every visitor sees alike (a marketplace, a page of its
  * published requests) and who a session token belongs to. A busy page then costs one query per key
  * and TTL instead of one per visit. Concurrent misses of a key share one load. A committed change
  * clears the cache in every process (`cacheChanged`), and a load that began before it is not kept.
+ * Each entry turns stale somewhere in the last quarter of its TTL, so that the keys loaded together
+ * (every page after a restart or a change) are not all loaded again in the same second; with
+ * `staleWhileLoading` a stale entry is answered while it loads again, so no visitor waits for it.
  */
 export class ProcessCache {
-  private readonly entries: LRUCache<string, { value: unknown }>;
+  private readonly entries: LRUCache<string, { value: unknown; staleAt: number }>;
   private readonly loading = new Map<string, Promise<unknown>>();
+  private readonly staleWhileLoading: boolean;
+  private readonly now: () => number;
   private generation = 0;
   hits = 0;
   misses = 0;
 
-  constructor(readonly ttlSeconds: number) {
-    this.entries = new LRUCache<string, { value: unknown }>({ max: 5000, maxSize: MAX_SIZE, ttl: Math.max(1, ttlSeconds) * 1000 });
+  constructor(
+    readonly ttlSeconds: number,
+    options: ProcessCacheOptions = {},
+  ) {
+    this.staleWhileLoading = !!options.staleWhileLoading;
+    this.now = options.now ?? (() => performance.now());
+    // The LRU forgets an entry at the end of its stale window; before that, `staleAt` decides.
+    const keptFor = Math.max(1, ttlSeconds) * 1000 * (this.staleWhileLoading ? 1 + STALE_WINDOW : 1);
+    this.entries = new LRUCache({ max: 5000, maxSize: MAX_SIZE, ttl: keptFor });
   }
 
   /** The cached value of `key`, or `load()`'s, kept for the TTL if `keep` agrees; `size` estimates its weight. */
   async get<T>(key: string, load: () => Promise<T>, options: { size?: (value: T) => number; keep?: (value: T) => boolean } = {}): Promise<T> {
-    const { size = () => 1, keep = () => true } = options;
     if (this.ttlSeconds === 0) return load();
     const found = this.entries.get(key);
     if (found) {
-      this.hits++;
-      return found.value as T;
+      if (this.now() < found.staleAt) {
+        this.hits++;
+        return found.value as T;
+      }
+      if (this.staleWhileLoading) {
+        this.hits++;
+        // A failed refresh is not this visitor's: the stale entry stays until the LRU lets it go.
+        this.load(key, load, options).catch(() => {});
+        return found.value as T;
+      }
     }
     this.misses++;
-    let pending = this.loading.get(key) as Promise<T> | undefined;
-    if (!pending) {
-      const generation = this.generation;
-      pending = load()
-        .then((value) => {
-          if (generation === this.generation && keep(value)) this.entries.set(key, { value }, { size: Math.max(1, Math.min(MAX_SIZE, size(value))) });
-          return value;
-        })
-        .finally(() => {
-          if (this.loading.get(key) === pending) this.loading.delete(key);
-        });
-      this.loading.set(key, pending);
-    }
-    return pending;
+    return this.load(key, load, options);
+  }
+
+  /** One load per key at a time, kept if no clear came meanwhile and `keep` agrees. */
+  private load<T>(key: string, load: () => Promise<T>, options: { size?: (value: T) => number; keep?: (value: T) => boolean }): Promise<T> {
+    const pending = this.loading.get(key) as Promise<T> | undefined;
+    if (pending) return pending;
+    const { size = () => 1, keep = () => true } = options;
+    const generation = this.generation;
+    const loaded: Promise<T> = load()
+      .then((value) => {
+        if (generation === this.generation && keep(value)) {
+          const staleAt = this.now() + this.ttlSeconds * 1000 * (1 - TTL_JITTER * Math.random());
+          this.entries.set(key, { value, staleAt }, { size: Math.max(1, Math.min(MAX_SIZE, size(value))) });
+        }
+        return value;
+      })
+      .finally(() => {
+        if (this.loading.get(key) === loaded) this.loading.delete(key);
+      });
+    this.loading.set(key, loaded);
+    return loaded;
   }
 
   /** Forgets everything: called after a change to what the cache holds has committed. */

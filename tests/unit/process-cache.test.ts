@@ -57,4 +57,55 @@ describe('the process cache', () => {
     await cache.get('k', async () => ++loads);
     expect(loads).toBe(2);
   });
+
+  it('a stale public entry is answered at once while one load refreshes it; a failed refresh keeps answering it', async () => {
+    let clock = 0;
+    const cache = new ProcessCache(30, { staleWhileLoading: true, now: () => clock });
+    expect(await cache.get('page', async () => 'first')).toBe('first');
+    clock = 30_000; // past the TTL, whatever the jitter
+    const refresh = deferred<string>();
+    let loads = 0;
+    const load = () => {
+      loads++;
+      return refresh.promise;
+    };
+    // Three visitors meanwhile: all answered from the stale copy, one load for them.
+    expect(await Promise.all([cache.get('page', load), cache.get('page', load), cache.get('page', load)])).toEqual(['first', 'first', 'first']);
+    expect(loads).toBe(1);
+    refresh.resolve('second');
+    await refresh.promise;
+    expect(await cache.get('page', load)).toBe('second');
+    expect(loads).toBe(1);
+    // The next refresh fails: nobody sees the failure, the copy stays, and the one after succeeds.
+    clock = 60_000;
+    expect(await cache.get('page', async () => Promise.reject(new Error('database away')))).toBe('second');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await cache.get('page', async () => 'third')).toBe('second');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await cache.get('page', async () => 'fourth')).toBe('third');
+  });
+
+  it('who a token belongs to is never answered stale: past its TTL it is loaded again and waited for', async () => {
+    let clock = 0;
+    const cache = new ProcessCache(10, { now: () => clock });
+    expect(await cache.get('token', async () => 'member')).toBe('member');
+    clock = 10_000;
+    expect(await cache.get('token', async () => 'signed out')).toBe('signed out');
+  });
+
+  it('entries loaded together turn stale at different times, in the last quarter of the TTL', async () => {
+    let clock = 0;
+    const cache = new ProcessCache(100, { now: () => clock });
+    const keys = Array.from({ length: 40 }, (_, i) => `page-${i}`);
+    for (const key of keys) await cache.get(key, async () => 'old');
+    const staleAt = (key: string) => cache.get(key, async () => 'new');
+    clock = 74_999;
+    expect(new Set(await Promise.all(keys.map(staleAt)))).toEqual(new Set(['old']));
+    clock = 87_500;
+    const halfway = await Promise.all(keys.map(staleAt));
+    expect(halfway.filter((v) => v === 'new').length).toBeGreaterThan(5);
+    expect(halfway.filter((v) => v === 'old').length).toBeGreaterThan(5);
+    clock = 100_000;
+    expect(new Set(await Promise.all(keys.map(staleAt)))).toEqual(new Set(['new']));
+  });
 });
