@@ -88,3 +88,29 @@ export async function findMarketplacesDueForMatching({ db }: Queryable, afterDea
     .where((eb) => eb.exists(eb.selectFrom('requests as q').select('q.id').whereRef('q.marketplace_id', '=', 'm.id').where('q.status', 'in', requestStatusSets.awaitingMatching)))
     .execute();
 }
+
+/**
+ * Marketplaces with a meeting that a party declined at least `olderThanSeconds` ago, that would still
+ * start in the future, and no matching run (of any trigger or outcome) started since that decline:
+ * the decline's own re-run never ran. With the latest such decline.
+ */
+export async function findDeclinesWithoutRerun({ db }: Queryable, olderThanSeconds: number) {
+  return db
+    .selectFrom('meetings as mt')
+    .select((eb) => ['mt.marketplace_id', eb.fn.max('mt.updated_at').as('last_declined_at')])
+    .where('mt.status', '=', 'declined')
+    .where('mt.starts_at', '>', sql<Date>`now()`)
+    .where('mt.updated_at', '<=', sql<Date>`now() - make_interval(secs => ${olderThanSeconds})`)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('matching_runs as r')
+            .select('r.id')
+            .whereRef('r.marketplace_id', '=', 'mt.marketplace_id')
+            .whereRef('r.started_at', '>=', 'mt.updated_at'),
+        ),
+      ),
+    )
+    .groupBy('mt.marketplace_id')
+    .execute();
+}

@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.ts';
 import { jobId } from '../queue/registry.ts';
-import { findMatchingTime } from './matching-runs.repository.ts';
+import { findDeclinesWithoutRerun, findMatchingTime } from './matching-runs.repository.ts';
 
 /** The matching run starts by itself a few seconds after its time (the closes go first). */
 export const RUN_AFTER_DEADLINE_MS = 3000;
@@ -27,4 +27,38 @@ export async function planMatchingRun(ctx: AppContext, marketplaceId: string, fr
 export async function getMatchingTime(ctx: AppContext, marketplaceId: string): Promise<{ matchingAt: Date; reviewHours: number } | null> {
   const time = await findMatchingTime(ctx, marketplaceId);
   return time ? { matchingAt: time.matching_at, reviewHours: time.review_hours } : null;
+}
+
+/**
+ * How long past DECLINE_RERUN_DELAY_SECONDS the sweep waits for a decline's own re-run before it queues
+ * one: the queue may be busy with another run, and two re-runs of one decline are one too many.
+ */
+export const DECLINE_RERUN_SWEEP_GRACE_SECONDS = 120;
+
+/**
+ * Queues the quick re-run after a decline (trigger `decline`: it keeps every other meeting), `delayMs`
+ * from now. `key` tells this decline's job from any other's (a meeting can be declined, taken back and
+ * declined again). A failure to enqueue is logged; the sweep queues it later (`queueLostDeclineReruns`).
+ */
+export async function queueDeclineRerun(ctx: AppContext, marketplaceId: string, key: Array<string | number>, delayMs: number): Promise<boolean> {
+  try {
+    await ctx.queues.enqueue('run-matching', { marketplaceId, trigger: 'decline' }, { jobId: jobId('matching', marketplaceId, 'decline', ...key), ...(delayMs > 0 ? { delay: delayMs } : {}) });
+    return true;
+  } catch (error) {
+    ctx.log.warn({ marketplaceId, err: (error as Error).message }, 'could not queue the re-run after a decline; the sweep will');
+    return false;
+  }
+}
+
+/**
+ * The sweep's backstop for the decline's re-run, a delayed job that Redis loses with its data: a
+ * marketplace with a meeting still ahead that a party declined longer ago than the re-run's delay (and
+ * a grace), and no matching run started since, gets its re-run now. Returns how many were queued.
+ */
+export async function queueLostDeclineReruns(ctx: AppContext): Promise<number> {
+  const due = await findDeclinesWithoutRerun(ctx, ctx.config.DECLINE_RERUN_DELAY_SECONDS + DECLINE_RERUN_SWEEP_GRACE_SECONDS);
+  let queued = 0;
+  // Keyed by the last decline: the sweeps that follow, before the run starts, queue nothing new.
+  for (const d of due) if (await queueDeclineRerun(ctx, d.marketplace_id, ['sweep', d.last_declined_at.getTime()], 0)) queued++;
+  return queued;
 }

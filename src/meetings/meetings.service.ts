@@ -11,6 +11,7 @@ import { requireMayMarkPreferred } from '../responses/responses.service.ts';
 import { setRequesterMark, setResponsePreferred } from '../responses/responses.repository.ts';
 import { deleteUnavailability, listUnavailabilityOfOrganization, findMeeting, insertUnavailability, listMeetingsOfMarketplace, listMeetingsOfOrganization, listMeetingsOfRequest, lockMeeting, setRescheduleRequest, type MeetingDetail } from './meetings.repository.ts';
 import { listMatchingRunsOfMarketplace } from './matching-runs.repository.ts';
+import { queueDeclineRerun } from './matching-schedule.ts';
 import { cancellationReasons, queueMeetingEmails } from './meeting-notifications.ts';
 import { verifyMeetingAnswerToken, type MeetingParty } from './meeting-links.ts';
 import { changeMeetingStatus, meetingStatusSets } from './meeting-status.ts';
@@ -72,14 +73,7 @@ export async function answerMeeting(ctx: AppContext, meetingId: string, party: M
     if (changed.status === 'confirmed') await queueMeetingEmails(ctx, tx, meetingId, 'confirmed');
     return { status: changed.status, marketplaceId: meeting.marketplace_id };
   });
-  if (result.status === 'declined') {
-    try {
-      const delay = ctx.config.DECLINE_RERUN_DELAY_SECONDS * 1000;
-      await ctx.queues.enqueue('run-matching', { marketplaceId: result.marketplaceId, trigger: 'decline' }, { jobId: jobId('matching', result.marketplaceId, 'decline', meetingId, Date.now()), ...(delay ? { delay } : {}) });
-    } catch (error) {
-      ctx.log.warn({ meetingId, err: (error as Error).message }, 'could not queue the re-run after a decline; an organizer can start it');
-    }
-  }
+  if (result.status === 'declined') await queueDeclineRerun(ctx, result.marketplaceId, [meetingId, Date.now()], ctx.config.DECLINE_RERUN_DELAY_SECONDS * 1000);
   return result;
 }
 

@@ -7,6 +7,7 @@ import { linkIn, PageClient } from '../helpers/http.ts';
 import { createTestMarketplace, publishedRequest, sampleResponse, dbNowPlus, passDeadline } from '../helpers/factories.ts';
 import { runMatching } from '../../src/meetings/matching-run.service.ts';
 import { planRun } from '../../src/meetings/matching-plan.ts';
+import { DECLINE_RERUN_SWEEP_GRACE_SECONDS, queueLostDeclineReruns } from '../../src/meetings/matching-schedule.ts';
 import { closeRequests } from '../../src/requests/close.service.ts';
 import { findOverdueOpenRequestIds } from '../../src/requests/requests.repository.ts';
 import { solveMatching } from '../../src/matching/optimizer.ts';
@@ -217,6 +218,36 @@ describe('the matching run, started by the worker', () => {
     const next = await t.env.ctx.db.selectFrom('meetings').select('id').where('request_id', '=', training.id).where('status', '=', 'proposed').executeTakeFirstOrThrow();
     await t.env.mail.waitFor((m) => m.envelopeTo.includes(iom.email) && /Accept or decline: side meeting with Ministry of Expatriates Welfare/.test(m.parsed.subject ?? '') && isAboutMeeting(m, next.id));
     expect(await t.env.ctx.db.selectFrom('meetings').select(['id', 'starts_at', 'room_id', 'status']).where('request_id', '=', remittances.id).orderBy('id').execute()).toEqual(others);
+  }, 60_000);
+
+  it("a decline whose re-run was lost with Redis's data gets one from the sweep, once, after the re-run's delay", async () => {
+    const { db } = t.env.ctx;
+    const { ilo, iom } = t.people;
+    const { marketplaceId, training, remittances } = await respondedMarketplace(t);
+    await passDeadline(t.env.ctx, [training.id, remittances.id]);
+    await runMatching(t.env.ctx, marketplaceId, 'organizer');
+    const meeting = await db.selectFrom('meetings').selectAll().where('request_id', '=', training.id).where('status', '=', 'proposed').executeTakeFirstOrThrow();
+    expect(meeting.provider_org_id).toBe(ilo.organizationId);
+    // The decline committed and its delayed re-run is gone, as after a Redis flush.
+    await sql`UPDATE meetings SET status = 'declined', provider_answer = 'declined', updated_at = now() WHERE id = ${meeting.id}`.execute(db);
+    // A recent decline is left to its own re-run.
+    expect(await queueLostDeclineReruns(t.env.ctx)).toBe(0);
+    // Past the delay and the grace (the run and the decline an hour earlier), the sweep queues the re-run.
+    await sql`UPDATE matching_runs SET started_at = started_at - interval '1 hour' WHERE marketplace_id = ${marketplaceId}`.execute(db);
+    const wait = t.env.ctx.config.DECLINE_RERUN_DELAY_SECONDS + DECLINE_RERUN_SWEEP_GRACE_SECONDS;
+    await sql`UPDATE meetings SET updated_at = now() - make_interval(secs => ${wait + 60}) WHERE id = ${meeting.id}`.execute(db);
+    expect(await queueLostDeclineReruns(t.env.ctx)).toBe(1);
+    // The worker runs it as a decline's re-run: the request gets its next best offer, IOM.
+    await expect
+      .poll(async () => (await db.selectFrom('meetings').select('provider_org_id').where('request_id', '=', training.id).where('status', '=', 'proposed').execute()).map((m) => m.provider_org_id), { timeout: 20_000, interval: 250 })
+      .toEqual([iom.organizationId]);
+    const runs = await db.selectFrom('matching_runs').select(['trigger', 'status']).where('marketplace_id', '=', marketplaceId).orderBy('started_at').execute();
+    expect(runs).toEqual([
+      { trigger: 'organizer', status: 'done' },
+      { trigger: 'decline', status: 'done' },
+    ]);
+    // A run followed the decline: the next sweep queues nothing.
+    expect(await queueLostDeclineReruns(t.env.ctx)).toBe(0);
   }, 60_000);
 });
 
