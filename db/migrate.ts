@@ -18,25 +18,37 @@ class FolderMigrationProvider implements MigrationProvider {
   }
 }
 
-/** Creates the database named in the URL when it does not exist yet. */
-export async function ensureDatabaseExists(connectionString: string): Promise<void> {
+/**
+ * Creates the database named in the URL when it does not exist yet. It connects to that database first
+ * and only when Postgres answers that it does not exist (3D000) to `adminDatabase` to create it: a role
+ * or a pooler that knows only the service's database (PgBouncer, a managed service) starts as well.
+ */
+export async function ensureDatabaseExists(connectionString: string, adminDatabase = 'postgres'): Promise<void> {
   const url = new URL(connectionString);
   const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!name) return;
+  const own = new pg.Client({ connectionString, connectionTimeoutMillis: 5000 });
+  const missing = await own.connect().then(
+    () => false,
+    (error: { code?: string }) => {
+      if (error.code !== '3D000') throw error;
+      return true;
+    },
+  );
+  if (!missing) {
+    await own.end();
+    return;
+  }
   const admin = new URL(connectionString);
-  admin.pathname = '/postgres';
+  admin.pathname = `/${adminDatabase}`;
   const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5000 });
   await client.connect();
   try {
-    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (found.rowCount === 0) {
-      try {
-        await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
-      } catch (error) {
-        // Another process created it at the same moment.
-        if ((error as { code?: string }).code !== '42P04') throw error;
-      }
-    }
+    await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+  } catch (error) {
+    // Another process created it meanwhile (42P04), or at the same moment (23505, on pg_database's name).
+    const code = (error as { code?: string }).code;
+    if (code !== '42P04' && code !== '23505') throw error;
   } finally {
     await client.end();
   }
