@@ -24,6 +24,8 @@ const concurrency: Record<QueueName, number> = { email: 4, deadlines: 10, matchi
 
 export interface RunningWorkers {
   close(timeoutMs?: number): Promise<void>;
+  /** Whether every queue's worker is taking jobs (not closed, not closing). */
+  running(): boolean;
 }
 
 /** Starts one BullMQ worker per queue and the periodic sweeps. Fails if a job has no handler. */
@@ -88,6 +90,7 @@ export async function startWorkers(ctx: AppContext, options: WorkerOptions): Pro
   watchdog.unref();
 
   return {
+    running: () => workers.every((w) => w.isRunning()),
     async close(timeoutMs = 10_000) {
       clearInterval(watchdog);
       stopListening();

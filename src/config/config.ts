@@ -62,6 +62,7 @@ export const configSchema = z.object({
   SWEEP_INTERVAL_SECONDS: z.coerce.number({ error: 'must be a number' }).int().min(1).max(3600).default(30),
   PUBLIC_CACHE_SECONDS: z.coerce.number({ error: 'must be a number' }).int().min(0).max(300).default(30),
   WEB_PROCESSES: z.coerce.number({ error: 'must be a number' }).int().min(1).max(64).default(1),
+  WORKER_HEALTH_PORT: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0-65535').max(65535, 'must be 0-65535').default(0),
   SESSION_CACHE_SECONDS: z.coerce.number({ error: 'must be a number' }).int().min(0).max(60).default(10),
   // How long a matching run may solve: it then stores the best schedule found, with its gap. A re-run after
   // a decline or an unavailability keeps most meetings and should answer within seconds.

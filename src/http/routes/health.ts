@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { AppContext } from '../../context.ts';
-import { pingDatabase } from '../../../db/database.ts';
+import { readiness } from '../../platform/readiness.ts';
 
 /** What the process says of itself: draining once it was asked to stop (the balancer should stop sending). */
 export interface Lifecycle {
@@ -22,13 +22,9 @@ export function healthRoutes(ctx: AppContext, lifecycle: Lifecycle = { draining:
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const timeout = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000))]);
-    const [postgres, queues] = await Promise.all([
-      timeout(pingDatabase(ctx)).then(() => 'ok', () => 'unavailable'),
-      timeout(ctx.queues.ping()).then(() => 'ok', () => 'unavailable'),
-    ]);
-    const ready = postgres === 'ok' && queues === 'ok';
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', postgres, ...(ctx.queues.backend === 'redis' ? { redis: queues } : { queues }) });
+    const { ready, body } = await readiness(ctx);
+    res.status(ready ? 200 : 503).json(body);
   });
   return router;
 }
+
