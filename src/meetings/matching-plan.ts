@@ -306,9 +306,9 @@ export interface PlanOptions {
 const LEAST_SOLVE_SECONDS = 0.05;
 
 /**
- * The time limit of a plan's solves together. Each solve is given what is left, shared evenly with the
- * solves that may still follow it, so the first does not spend what a second needs; what a solve
- * leaves unused goes to the next. The solver's start (compiling the problem, its two LPs) cannot be
+ * The time limit of a plan's solves together. Each solve is given a share of what is left: twice the
+ * share of each solve that may still follow it (those only improve on it), so the first does not spend
+ * what a second needs; what a solve leaves unused goes to the next. The solver's start (compiling the problem, its two LPs) cannot be
  * interrupted, so a solve that only may improve the plan starts only if what is left covers the
  * longest solve so far; else it is skipped, and the plan says so (`skipped`).
  */
@@ -336,7 +336,9 @@ export class PlanBudget {
       return null;
     }
     const started = this.now();
-    const result = await solve(Math.max(LEAST_SOLVE_SECONDS, left / Math.max(1, solvesAhead)));
+    // This solve weighs twice each one that may follow: the earlier ones decide, the later only improve.
+    const ahead = Math.max(1, solvesAhead);
+    const result = await solve(Math.max(LEAST_SOLVE_SECONDS, (left * 2) / (ahead + 1)));
     this.longestSolveSeconds = Math.max(this.longestSolveSeconds, (this.now() - started) / 1000);
     return result;
   }

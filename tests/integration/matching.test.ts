@@ -912,14 +912,14 @@ describe('re-plans that respect what is agreed: the move penalty and pins', () =
       );
       return { plan, limits };
     };
-    // Two solves may come (kept, then re-planned): the first gets half the time; the second what is left.
+    // Two solves may come (kept, then re-planned): the first gets two thirds of the time; the second what is left.
     const quick = await planWith(0.2);
-    expect(quick.limits).toEqual([1, 1.8]);
+    expect(quick.limits).toEqual([4 / 3, 1.8]);
     expect(quick.plan.skipped).toEqual([]);
     expect(quick.plan.choice).toMatchObject({ replan: true, moved: 1 });
     // The first took 1.5 s: the 0.5 s left would not cover the re-plan, which is left out.
     const slow = await planWith(1.5);
-    expect(slow.limits).toEqual([1]);
+    expect(slow.limits).toEqual([4 / 3]);
     expect(slow.plan.skipped).toEqual(['replan']);
     expect(slow.plan.choice).toBeNull();
     expect(slow.plan.result!.unscheduled).toHaveLength(1);
