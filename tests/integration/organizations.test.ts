@@ -169,9 +169,14 @@ describe('what waits for the secretariat', () => {
     await t.env.ctx.db.updateTable('users').set({ name: 'Sita Sharma' }).where('email', '=', 'sita@queue-test.example').execute();
     const requester = await createPerson(t.env.ctx, { email: 'focal@queue-test-lk.example', organization: { name: 'Ministry of Labour (queue test)', kind: 'government', country: 'LK' } });
     expect((await t.api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: requester.token, body: sampleRequest })).status).toBe(201);
+    // A person waiting to join a verified organization.
+    await createPerson(t.env.ctx, { email: 'joiner@queue-test-lk.example', organization: { name: 'Ministry of Labour (queue test)', kind: 'government', country: 'LK' }, membership: 'pending' });
     const counts = await t.env.ctx.db.selectFrom('organizations').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow();
+    const people = await t.env.ctx.db.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('n')).where('membership', '=', 'pending').executeTakeFirstOrThrow();
     const page = await t.pages.organizer.get('/m/gfmd-2007');
-    expect(page.html).toMatch(new RegExp(`Organizations <span class="count">\\(${Number(counts.n)}( |&nbsp;)?waiting|Organizations <span class="count">\\(\\d+ waiting`));
+    // Organizations and people are counted apart: "(2 organizations waiting, 1 person waiting)".
+    const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many} waiting`;
+    expect(page.html).toContain(`Organizations <span class="count">(${plural(Number(counts.n), 'organization', 'organizations')}, ${plural(Number(people.n), 'person', 'people')})</span>`);
     expect(page.html).toMatch(/\d+ requests? to moderate/);
     expect(page.html).toContain('/m/gfmd-2007?status=submitted');
     const asRequester = (await t.pageAs(requester).get('/m/gfmd-2007')).html;
