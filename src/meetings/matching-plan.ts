@@ -308,9 +308,9 @@ const LEAST_SOLVE_SECONDS = 0.05;
 /**
  * The time limit of a plan's solves together. Each solve is given a share of what is left: twice the
  * share of each solve that may still follow it (those only improve on it), so the first does not spend
- * what a second needs; what a solve leaves unused goes to the next. The solver's start (compiling the problem, its two LPs) cannot be
- * interrupted, so a solve that only may improve the plan starts only if what is left covers the
- * longest solve so far; else it is skipped, and the plan says so (`skipped`).
+ * what a second needs; what a solve leaves unused goes to the next. The solver's start (compiling the
+ * problem, its two LPs) cannot be interrupted, so a solve that only may improve the plan starts only
+ * if what is left covers the longest solve so far; else it is skipped, and the plan says so (`skipped`).
  */
 export class PlanBudget {
   private readonly startedAt: number;
