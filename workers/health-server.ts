@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AppContext } from '../src/context.ts';
-import { readiness } from '../src/platform/readiness.ts';
+import { healthAnswer, type HealthState } from '../src/platform/readiness.ts';
 
 export interface WorkerHealth {
   close(): Promise<void>;
@@ -9,12 +9,12 @@ export interface WorkerHealth {
 }
 
 /**
- * A worker's health port (WORKER_HEALTH_PORT), for an orchestrator's probes: `/healthz` answers while the
- * process's event loop does and its queue workers take jobs (503 while they start); `/readyz` also asks Postgres and the queue
- * backend, as a web process's does. Both answer 503 once the worker is stopping. Nothing else is served.
+ * A worker's health port (WORKER_HEALTH_PORT), for an orchestrator's probes: /healthz and /readyz
+ * answer as a web process's do (`healthAnswer`), and also 503 while the queue workers are not taking
+ * jobs (as they start). Nothing else is served. Node's http module: the worker loads no express for it.
  */
 export async function startWorkerHealthServer(ctx: AppContext, takingJobs: () => boolean, port: number): Promise<WorkerHealth> {
-  let draining = false;
+  const state: HealthState = { draining: false, takingJobs };
   const answer = (res: http.ServerResponse, status: number, body: Record<string, string>) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
   };
@@ -22,11 +22,8 @@ export async function startWorkerHealthServer(ctx: AppContext, takingJobs: () =>
     const path = (req.url ?? '').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') return answer(res, 405, { status: 'method not allowed' });
     if (path !== '/healthz' && path !== '/readyz') return answer(res, 404, { status: 'not found' });
-    if (draining) return answer(res, 503, { status: 'draining' });
-    if (!takingJobs()) return answer(res, 503, { status: 'not taking jobs' });
-    if (path === '/healthz') return answer(res, 200, { status: 'ok' });
-    readiness(ctx).then(
-      ({ ready, body }) => answer(res, ready ? 200 : 503, body),
+    healthAnswer(ctx, path, state).then(
+      ({ status, body }) => answer(res, status, body),
       () => answer(res, 503, { status: 'unavailable' }),
     );
   });
@@ -37,7 +34,7 @@ export async function startWorkerHealthServer(ctx: AppContext, takingJobs: () =>
   });
   return {
     drain: () => {
-      draining = true;
+      state.draining = true;
     },
     close: () =>
       new Promise<void>((resolve) => {
