@@ -202,49 +202,64 @@ export class Schedule {
   limitAt(party: number, s: number, without = UNSCHEDULED, alsoWithout = UNSCHEDULED): number {
     const { limits } = this.problem;
     if (!limits) return LIMIT_OK;
+    // The hottest check of the heuristic and the local search: no closure and no array per call.
     const cap = limits.dailyCap[party]!;
     if (cap !== NO_LIMIT) {
       const day = limits.dayOfSlot[s]!;
       let meetings = this.partyDayMeetings[party * limits.dayCount + day]!;
       if (meetings >= cap) {
-        for (const other of alsoWithout !== without ? [without, alsoWithout] : [without]) {
-          const at = other === UNSCHEDULED ? UNSCHEDULED : this.slotOfPair[other]!;
-          if (at !== UNSCHEDULED && limits.dayOfSlot[at] === day && this.problem.pairs[other]!.parties.includes(party)) meetings--;
-        }
+        if (this.meetsOnDay(without, party, day)) meetings--;
+        if (alsoWithout !== without && this.meetsOnDay(alsoWithout, party, day)) meetings--;
         if (meetings >= cap) return DAILY_CAP_REACHED;
       }
     }
     const most = limits.maxConsecutive[party]!;
     if (most === NO_LIMIT) return LIMIT_OK;
+    // A run of more than \`most\` needs \`most\` other meetings of the party (links of distinct ends): most parties have fewer.
+    if (this.meetingsOfParty[party]!.length + (limits.fixedEndingAt[party]?.size ?? 0) < most) return LIMIT_OK;
     // A party's meetings never overlap, so at most one of them ends the instant a slot starts, and
     // one starts when it ends: the run through s is one chain, walked both ways. A link is a
     // scheduled meeting, or else a fixed one (`at` is then -1, and only its instant is known).
     const { slots } = this.problem;
-    const slotCount = slots.length;
-    const meetsIn = (t: number) => {
-      const other = this.pairAtPartySlot[party * slotCount + t]!;
-      return other !== UNSCHEDULED && other !== without && other !== alsoWithout;
-    };
     let run = 1;
     const fixedBefore = limits.fixedEndingAt[party];
     for (let at = s, instant = slots[s]!.start; run <= most; ) {
-      const before = (at >= 0 ? limits.slotsEndingAtStart[at] : limits.slotsEndingAt.get(instant))?.find(meetsIn);
-      const fixedStart = before === undefined ? fixedBefore?.get(instant) : undefined;
-      if (before === undefined && fixedStart === undefined) break;
+      const before = this.partyMeetingIn(at >= 0 ? limits.slotsEndingAtStart[at] : limits.slotsEndingAt.get(instant), party, without, alsoWithout);
+      const fixedStart = before === UNSCHEDULED ? fixedBefore?.get(instant) : undefined;
+      if (before === UNSCHEDULED && fixedStart === undefined) break;
       run++;
-      at = before ?? -1;
-      instant = before !== undefined ? slots[before]!.start : fixedStart!;
+      at = before !== UNSCHEDULED ? before : -1;
+      instant = before !== UNSCHEDULED ? slots[before]!.start : fixedStart!;
     }
     const fixedAfter = limits.fixedStartingAt[party];
     for (let at = s, instant = slots[s]!.end; run <= most; ) {
-      const after = (at >= 0 ? limits.slotsStartingAtEnd[at] : limits.slotsStartingAt.get(instant))?.find(meetsIn);
-      const fixedEnd = after === undefined ? fixedAfter?.get(instant) : undefined;
-      if (after === undefined && fixedEnd === undefined) break;
+      const after = this.partyMeetingIn(at >= 0 ? limits.slotsStartingAtEnd[at] : limits.slotsStartingAt.get(instant), party, without, alsoWithout);
+      const fixedEnd = after === UNSCHEDULED ? fixedAfter?.get(instant) : undefined;
+      if (after === UNSCHEDULED && fixedEnd === undefined) break;
       run++;
-      at = after ?? -1;
-      instant = after !== undefined ? slots[after]!.end : fixedEnd!;
+      at = after !== UNSCHEDULED ? after : -1;
+      instant = after !== UNSCHEDULED ? slots[after]!.end : fixedEnd!;
     }
     return run <= most ? LIMIT_OK : NO_BREAK;
+  }
+
+  /** Whether scheduled pair `pair` (or UNSCHEDULED) is a meeting of `party` on `day`. */
+  private meetsOnDay(pair: number, party: number, day: number): boolean {
+    if (pair === UNSCHEDULED) return false;
+    const at = this.slotOfPair[pair]!;
+    return at !== UNSCHEDULED && this.problem.limits!.dayOfSlot[at] === day && this.problem.pairs[pair]!.parties.includes(party);
+  }
+
+  /** The first of these slots in which the party meets (not counting `without` and `alsoWithout`), or UNSCHEDULED. */
+  private partyMeetingIn(candidates: readonly number[] | undefined, party: number, without: number, alsoWithout: number): number {
+    if (!candidates) return UNSCHEDULED;
+    const offset = party * this.problem.slots.length;
+    for (let i = 0; i < candidates.length; i++) {
+      const t = candidates[i]!;
+      const other = this.pairAtPartySlot[offset + t]!;
+      if (other !== UNSCHEDULED && other !== without && other !== alsoWithout) return t;
+    }
+    return UNSCHEDULED;
   }
 
   /**
