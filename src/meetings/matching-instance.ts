@@ -154,6 +154,11 @@ export interface InstanceInput {
    * one joint meeting: the run's second solve, when a joint meeting found no place (planRun).
    */
   separately?: ReadonlySet<string>;
+  /**
+   * Each response's score by its id, filled as they are computed: the instances of one run (a run builds
+   * up to four, planRun) share it, since scoring writes every factor's explanation each time.
+   */
+  scores?: Map<string, number>;
 }
 
 export interface BuiltInstance {
@@ -272,7 +277,12 @@ export function buildMatchingInstance(input: InstanceInput): BuiltInstance {
   const remaining = (r: RequestInput) => r.maxMatches - (keptPerRequest.get(r.id) ?? 0);
   const { meetingMinutes } = input.marketplace;
   let longestSpan = 1;
-  const scoreOf = (request: RequestInput, r: ResponseInput) => score(request, r).score + (r.mark === 'must' ? MUST_MEET_PRIORITY : 0);
+  const scores = input.scores ?? new Map<string, number>();
+  const scoreOf = (request: RequestInput, r: ResponseInput) => {
+    let known = scores.get(r.id);
+    if (known === undefined) scores.set(r.id, (known = score(request, r).score + (r.mark === 'must' ? MUST_MEET_PRIORITY : 0)));
+    return known;
+  };
   const byRequestAndOrganization = new Map(offered.map((r) => [`${r.requestId}|${r.organizationId}`, r]));
   const jointlyAnswered = new Set<string>();
   const couples = new Map<string, Array<{ request: RequestInput; lead: ResponseInput; partner: ResponseInput }>>();

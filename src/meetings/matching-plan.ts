@@ -60,8 +60,13 @@ export function splitKeptMeetings(snapshot: MatchingSnapshot, busy: Interval[]):
   return { kept, released };
 }
 
+/** The responses' scores of each snapshot: a run builds up to four instances of one snapshot. */
+const scoresOfSnapshot = new WeakMap<MatchingSnapshot, Map<string, number>>();
+
 /** The optimizer's instance of a snapshot, with the meetings that still hold kept. */
 export function instanceOfSnapshot(snapshot: MatchingSnapshot, busy: Interval[], kept: SnapshotMeeting[], separately?: ReadonlySet<string>): BuiltInstance {
+  let scores = scoresOfSnapshot.get(snapshot);
+  if (!scores) scoresOfSnapshot.set(snapshot, (scores = new Map()));
   const m = snapshot.marketplace;
   const sessionCodesByOrganization = new Map<string, string[]>();
   for (const s of snapshot.sessions) {
@@ -94,6 +99,7 @@ export function instanceOfSnapshot(snapshot: MatchingSnapshot, busy: Interval[],
     // A provider's capacity, from its responses (the only organizations the instance gives a capacity).
     capacityByOrganization: new Map(snapshot.responses.map((s) => [s.organization_id, s.meeting_capacity])),
     ...(separately ? { separately } : {}),
+    scores,
     kept: kept.map(
       (k): KeptMeeting => ({ responseId: k.response_id, requestId: k.request_id, alsoFor: k.alsoFor, requesterOrgId: k.requester_org_id, providerOrgId: k.provider_org_id, roomId: k.room_id, startsAt: k.starts_at, endsAt: k.ends_at }),
     ),
