@@ -3,18 +3,12 @@ import { performance } from 'node:perf_hooks';
 import { solveMatching, type SolveProgress } from '../matching/optimizer.ts';
 import { loadHighs } from '../matching/highs.ts';
 import type { Instance } from '../matching/instance.schema.ts';
-import { warmUpInstance } from '../matching/warm-up.ts';
 
 // The optimizer's thread (solve-in-worker.ts): it answers each solve it is sent, one at a time,
 // with the solver's progress on the way. HiGHS is compiled and loaded as the thread starts, not at its
 // first solve: a thread started ahead (`warmSolverThread`, and again after a big solve retired the
 // last one) is then ready, which is most of what a decline's re-run would otherwise wait for.
-// Then a small solve through the paths a run takes (warm-up.ts), so that the first run's solves do not
-// pay for compiling HiGHS's WebAssembly, which V8 does function by function as each is first called.
-// A solve sent meanwhile waits for it (about 0.3 s). Neither a failure here nor its answer matters.
-void loadHighs()
-  .then(() => solveMatching(warmUpInstance(), { timeLimitSeconds: 2, method: 'heuristic' }))
-  .catch(() => {}); // a failure to load is the first solve's to report (loadHighs tries again)
+void loadHighs().catch(() => {}); // a failure to load is the first solve's to report (loadHighs tries again)
 parentPort!.on('message', (message: { id: number; instance: Instance; options: { timeLimitSeconds: number } }) => {
   const { id, instance, options } = message;
   const onProgress = (progress: SolveProgress) => parentPort!.postMessage({ id, type: 'progress', progress });
