@@ -23,8 +23,9 @@
  * Either way the answer is at least as good as `solveGreedy`'s, since the heuristic's starting
  * points include the greedy schedule and every later step only keeps improvements.
  *
- * `unscheduled` lists the pairs of a best time-free matching (maxMatches and capacity only) that
- * got no meeting, with the reason found in the final schedule.
+ * `unscheduled` lists the pairs of a best time-free matching (maxMatches and capacity only; with
+ * joint pairs, near the best: time-free-matching.ts) that got no meeting, with the reason found in
+ * the final schedule.
  *
  * Rooms may be busy at times (`rooms[].busy`, our extension of the format, used to keep existing
  * meetings on a re-run; docs/matching-format.md, which also collects how the optimizer reads the

@@ -4,9 +4,9 @@
  *
  * - `matchIgnoringTime`: the best set of pairs within maxMatches and capacity alone. These are the
  *   pairs "the matching would choose"; those of them without a meeting are reported as unscheduled.
- *   (With pairs that serve several requests, `alsoRequests`, it is no longer a network: it is then
- *   solved with 0/1 columns. The relaxation below stays a linear program, whose optimum is still a
- *   bound, only a looser one.)
+ *   (With pairs that serve several requests, `alsoRequests`, it is no longer a network: the few
+ *   pairs its vertex leaves fractional are then settled by score. The relaxation below stays a
+ *   linear program, whose optimum is still a bound, only a looser one.)
  * - `matchWithTimeBudgets`: the same, but only pairs with a common free slot, and no party or the whole
  *   event given more meetings than it has non-overlapping free slots (for the event: summed over
  *   the rooms, each counting only the slots it is free for). Its optimum
@@ -60,7 +60,16 @@ function limitRows(
 
 const gainsOf = (problem: MatchingProblem, { pairOfColumn }: Columns) => pairOfColumn.map((pair) => problem.pairs[pair]!.score);
 
-/** The pairs of a best matching within maxMatches and capacity, ignoring time and rooms. */
+/**
+ * The pairs of a best matching within maxMatches and capacity, ignoring time and rooms: the LP's
+ * vertex, whole. A pair serving several requests (`alsoRequests`) or with several providers sits in
+ * several rows, so the problem is no longer a network and a few of the vertex's values may be
+ * fractional (8 of 22,120 at fifty times a forum); those pairs are then taken by score where every
+ * request and provider they use has room left. That matching is within the fractional pairs' share
+ * of the LP's bound of the best one; the 0/1 model that would close the gap took HiGHS's MIP 0.25-1.1 s
+ * and 54 MB more of the optimizer thread's memory at that size (BENCHMARKS.md), for a report
+ * (`unscheduled`) that only names pairs the matching would choose.
+ */
 export function matchIgnoringTime(highs: Highs, problem: MatchingProblem): Set<number> {
   const columns = columnsFor(problem, () => true);
   const outcome = solvePacking(highs, {
@@ -69,13 +78,38 @@ export function matchIgnoringTime(highs: Highs, problem: MatchingProblem): Set<n
       ...limitRows(columns, problem.pairsOfRequest, problem.requestLimit),
       ...limitRows(columns, problem.pairsOfProvider, problem.providerLimit),
     ],
-    // A pair serving several requests (`alsoRequests`) sits in several request rows: no longer a
-    // network, so its LP vertex may be fractional; then the 0/1 answer is asked for.
-    binary: problem.pairs.some((pair) => pair.requests.length > 1 || pair.providers.length > 1),
+    binary: false,
   });
   if (!outcome.values) throw new Error('the time-free matching LP found no solution');
-  return new Set(columns.pairOfColumn.filter((_, column) => outcome.values![column]! > 0.5));
+  const values = outcome.values;
+  const chosen = new Set<number>();
+  const fractional: number[] = [];
+  columns.pairOfColumn.forEach((pair, column) => {
+    const value = values[column]!;
+    if (value > 1 - WHOLE) chosen.add(pair);
+    else if (value > WHOLE) fractional.push(pair);
+  });
+  if (fractional.length === 0) return chosen;
+  const requestsLeft = [...problem.requestLimit];
+  const providersLeft = [...problem.providerLimit];
+  const take = (pair: number) => {
+    for (const r of problem.pairs[pair]!.requests) requestsLeft[r]!--;
+    for (const p of problem.pairs[pair]!.providers) providersLeft[p]!--;
+  };
+  for (const pair of chosen) take(pair);
+  fractional.sort((a, b) => problem.pairs[b]!.score - problem.pairs[a]!.score || a - b);
+  for (const pair of fractional) {
+    const { requests, providers } = problem.pairs[pair]!;
+    if (requests.every((r) => requestsLeft[r]! > 0) && providers.every((p) => providersLeft[p]! > 0)) {
+      take(pair);
+      chosen.add(pair);
+    }
+  }
+  return chosen;
 }
+
+/** A value this close to 0 or 1 counts as whole (HiGHS's primal feasibility tolerance is 1e-7). */
+const WHOLE = 1e-6;
 
 export interface TimeAwareMatching {
   /** Upper bound on the objective of any schedule, if the LP was solved to optimality. */

@@ -6,9 +6,9 @@ import { solveMatching } from '../../../src/matching/optimizer.ts';
 import { findViolations, type InstanceLike } from './feasibility-checker.ts';
 import { smallInstanceArb } from './arbitrary-instance.ts';
 import { bruteForceBest } from './feasibility-checker.ts';
-import { loadHighs } from '../../../src/matching/highs.ts';
+import { loadHighs, solvePacking } from '../../../src/matching/highs.ts';
 import { compileProblem } from '../../../src/matching/problem.ts';
-import { matchWithTimeBudgets } from '../../../src/matching/time-free-matching.ts';
+import { matchIgnoringTime, matchWithTimeBudgets } from '../../../src/matching/time-free-matching.ts';
 
 // One meeting of two organizations that serves several requests of the requester (version 2,
 // `offers[].alsoRequests`), in a slot of the length it needs (`minMinutes`, `maxMinutes`;
@@ -220,5 +220,46 @@ describe('the format refuses what it cannot mean', () => {
     ['a length of zero', { ...bangladesh, offers: [{ ...bangladesh.offers[0]!, minMinutes: 0 }] }, 'offers[0].minMinutes: must be a whole number >= 1'],
   ])('refuses %s', (_, json, expected) => {
     expect(message(json)).toBe(expected);
+  });
+});
+
+describe('the time-free matching of the unscheduled report, when joint offers make its LP fractional', () => {
+  it('settles the fractional pairs by score within every request and provider limit', async () => {
+    // Three requests of one government, each with one meeting to give, and three joint offers that each
+    // serve two of them: the LP's vertex takes each offer at one half (1.5 requests' worth), a matching only one.
+    const triangle: InstanceLike = {
+      format: 'marketplace-matching/2',
+      slots: [{ id: 's0900-60', start: T('09:00'), end: T('10:00') }],
+      rooms: [{ id: 'room-a' }],
+      requests: [
+        { id: 'r1', maxMatches: 1, party: 'bgd' },
+        { id: 'r2', maxMatches: 1, party: 'bgd' },
+        { id: 'r3', maxMatches: 1, party: 'bgd' },
+      ],
+      providers: [
+        { id: 'unicef', capacity: 1 },
+        { id: 'ilo', capacity: 1 },
+        { id: 'iom', capacity: 1 },
+      ],
+      offers: [
+        { request: 'r1', alsoRequests: ['r2'], provider: 'unicef', score: 1.0, minMinutes: 60 },
+        { request: 'r2', alsoRequests: ['r3'], provider: 'ilo', score: 1.2, minMinutes: 60 },
+        { request: 'r1', alsoRequests: ['r3'], provider: 'iom', score: 1.1, minMinutes: 60 },
+      ],
+    };
+    const problem = compileProblem(validated(triangle));
+    // The LP of those three request rows alone has its optimum at one half each (1.65 > 1.2).
+    const lp = solvePacking(await loadHighs(), {
+      gains: [1.0, 1.2, 1.1],
+      rows: [
+        { columns: [0, 2], upper: 1 },
+        { columns: [0, 1], upper: 1 },
+        { columns: [1, 2], upper: 1 },
+      ],
+      binary: false,
+    });
+    expect([...lp.values!].map((v) => Math.round(v * 100) / 100)).toEqual([0.5, 0.5, 0.5]);
+    const chosen = [...matchIgnoringTime(await loadHighs(), problem)].map((pair) => problem.instance.providers[problem.pairs[pair]!.provider]!.id);
+    expect(chosen).toEqual(['ilo']);
   });
 });
