@@ -43,9 +43,16 @@ export function meetingUid(meetingId: string, domain: string): string {
  * rules other packages ship: Mexico City lost its summer time in 2022), so every time carries TZID.
  */
 export function vtimezoneOf(timeZone: string): string | null {
-  const block = tzlib_get_ical_block(timeZone);
-  return Array.isArray(block) && block[0]?.includes('BEGIN:VTIMEZONE') ? block[0] : null;
+  let known = vtimezones.get(timeZone);
+  if (known === undefined) {
+    const block = tzlib_get_ical_block(timeZone);
+    vtimezones.set(timeZone, (known = Array.isArray(block) && block[0]?.includes('BEGIN:VTIMEZONE') ? block[0] : null));
+  }
+  return known;
 }
+
+/** Each zone's block, built once per process: a run's invitations all carry their forum's (its tzdata is the package's). */
+const vtimezones = new Map<string, string | null>();
 
 /** The organizer of every invitation: named, and at an address that says replies are not read. */
 export function calendarOrganizer(marketplaceName: string, domain: string, label: string): { name: string; email: string } {
