@@ -215,7 +215,8 @@ export class Schedule {
     }
     const most = limits.maxConsecutive[party]!;
     if (most === NO_LIMIT) return LIMIT_OK;
-    // A run of more than \`most\` needs \`most\` other meetings of the party (links of distinct ends): most parties have fewer.
+    // A run of more than `most` needs `most` other meetings of the party (links with distinct ends):
+    // most parties have fewer, and the walks below are then not needed.
     if (this.meetingsOfParty[party]!.length + (limits.fixedEndingAt[party]?.size ?? 0) < most) return LIMIT_OK;
     // A party's meetings never overlap, so at most one of them ends the instant a slot starts, and
     // one starts when it ends: the run through s is one chain, walked both ways. A link is a
