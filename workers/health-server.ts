@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AppContext } from '../src/context.ts';
-import { healthAnswer, type HealthState } from '../src/platform/readiness.ts';
+import { healthAnswer, isHealthPath, type HealthState } from '../src/platform/readiness.ts';
 
 export interface WorkerHealth {
   close(): Promise<void>;
@@ -19,9 +19,9 @@ export async function startWorkerHealthServer(ctx: AppContext, takingJobs: () =>
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
   };
   const server = http.createServer((req, res) => {
-    const path = (req.url ?? '').split('?')[0];
+    const path = (req.url ?? '').split('?')[0]!;
     if (req.method !== 'GET' && req.method !== 'HEAD') return answer(res, 405, { status: 'method not allowed' });
-    if (path !== '/healthz' && path !== '/readyz') return answer(res, 404, { status: 'not found' });
+    if (!isHealthPath(path)) return answer(res, 404, { status: 'not found' });
     healthAnswer(ctx, path, state).then(
       ({ status, body }) => answer(res, status, body),
       () => answer(res, 503, { status: 'unavailable' }),

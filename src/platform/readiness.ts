@@ -21,7 +21,11 @@ export async function readiness(ctx: AppContext): Promise<{ ready: boolean; body
   return { ready, body: { status: ready ? 'ready' : 'unavailable', postgres, ...(ctx.queues.backend === 'redis' ? { redis: queues } : { queues }) } };
 }
 
-export type HealthPath = '/healthz' | '/readyz';
+/** The paths a process's health is asked on: the web serves them among its routes, a worker alone on its port. */
+export const HEALTH_PATHS = ['/healthz', '/readyz'] as const;
+export type HealthPath = (typeof HEALTH_PATHS)[number];
+
+export const isHealthPath = (path: string): path is HealthPath => (HEALTH_PATHS as readonly string[]).includes(path);
 
 /** What a process says of itself: draining once it was asked to stop; a worker also whether its queue workers take jobs. */
 export interface HealthState {

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { AppContext } from '../../context.ts';
-import { healthAnswer, type HealthPath, type HealthState } from '../../platform/readiness.ts';
+import { HEALTH_PATHS, healthAnswer, type HealthState } from '../../platform/readiness.ts';
 
 /** What the process says of itself: draining once it was asked to stop (the balancer should stop sending). */
 export type Lifecycle = HealthState;
@@ -13,7 +13,7 @@ export type Lifecycle = HealthState;
 export function healthRoutes(ctx: AppContext, lifecycle: Lifecycle = { draining: false }): Router {
   const router = Router();
   // A route each, so that the metrics count each under its own path.
-  for (const path of ['/healthz', '/readyz'] as const satisfies readonly HealthPath[]) {
+  for (const path of HEALTH_PATHS) {
     router.get(path, async (_req, res) => {
       const { status, body } = await healthAnswer(ctx, path, lifecycle);
       res.status(status).json(body);
