@@ -6,7 +6,12 @@ import { pingDatabase } from '../../db/database.ts';
  * queues run on Redis).
  */
 export async function readiness(ctx: AppContext): Promise<{ ready: boolean; body: Record<string, string> }> {
-  const timeout = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref())]);
+  // The timer is cleared once the ping answers: a probe every few seconds leaves no timers behind.
+  const timeout = <T>(p: Promise<T>) => {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), 2000).unref()));
+    return Promise.race([p, expired]).finally(() => clearTimeout(timer));
+  };
   const [postgres, queues] = await Promise.all([
     timeout(pingDatabase(ctx)).then(
       () => 'ok',
