@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { UnrecoverableError } from 'bullmq';
 import { useTestEnvironment } from '../helpers/environment.ts';
 import { inTransaction } from '../../src/shared/transaction.ts';
@@ -111,6 +112,29 @@ describe('the outbox', () => {
       .execute();
     await t.env.mail.waitFor((m) => m.envelopeTo.includes('erin@example.org'));
     await expect.poll(async () => (await t.env.ctx.db.selectFrom('outbox').select('status').where('idempotency_key', '=', 'lost-job').executeTakeFirstOrThrow()).status).toBe('sent');
+  });
+
+  it('sent emails can be purged: deleting a batch\'s first email clears the others\' sent_with, found by its index, not by scanning the outbox', async () => {
+    const db = t.env.ctx.db;
+    const row = (key: string, sentWith: string | null = null) => ({ idempotency_key: key, template: 'test', to_email: 'purge@example.org', subject: key, text_body: 'x', html_body: '<p>x</p>', message_id: `<${key}@localhost>`, status: 'sent' as const, sent_with: sentWith });
+    const head = await db.insertInto('outbox').values(row('purge-head')).returning('id').executeTakeFirstOrThrow();
+    await db.insertInto('outbox').values([row('purge-companion-1', head.id), row('purge-companion-2', head.id)]).execute();
+    await db.transaction().execute(async (trx) => {
+      // The query the foreign key's ON DELETE SET NULL runs for each deleted row, as a generic plan: with
+      // sequential scans priced out, it takes the index only if the index can serve it.
+      await sql`SET LOCAL enable_seqscan = off`.execute(trx);
+      await sql`SET LOCAL plan_cache_mode = force_generic_plan`.execute(trx);
+      await sql`PREPARE purge_probe(uuid) AS UPDATE ONLY outbox SET sent_with = NULL WHERE $1 = sent_with`.execute(trx);
+      const plan = (await sql<{ 'QUERY PLAN': string }>`EXPLAIN EXECUTE purge_probe(${sql.lit(head.id)})`.execute(trx)).rows.map((r) => r['QUERY PLAN']).join('\n');
+      await sql`DEALLOCATE purge_probe`.execute(trx);
+      expect(plan).toContain('outbox_sent_with_idx');
+    });
+    await db.deleteFrom('outbox').where('id', '=', head.id).execute();
+    const companions = await db.selectFrom('outbox').select(['idempotency_key', 'sent_with']).where('idempotency_key', 'like', 'purge-companion-%').orderBy('idempotency_key').execute();
+    expect(companions).toEqual([
+      { idempotency_key: 'purge-companion-1', sent_with: null },
+      { idempotency_key: 'purge-companion-2', sent_with: null },
+    ]);
   });
 });
 
