@@ -29,7 +29,8 @@ async function runProcess(config: Config): Promise<void> {
   const workers: RunningWorkers | null = !webOnly && mailer ? await startWorkers(ctx, { mailer }) : null;
   const web = await startWebServer(ctx, config.PORT, devMailbox);
   ctx.log.info({ url: config.BASE_URL, worker: !!workers, devMailbox: !!devMailbox }, 'Forum Marketplace is running');
-  console.log(`Forum Marketplace is running at ${config.BASE_URL}${devMailbox ? ` (emails: ${config.BASE_URL}/dev/mail)` : ''}`);
+  // One line for the person who started it: with WEB_PROCESSES > 1 the primary says it once, for all (web-cluster.ts).
+  if (!cluster.isWorker) console.log(`Forum Marketplace is running at ${config.BASE_URL}${devMailbox ? ` (emails: ${config.BASE_URL}/dev/mail)` : ''}`);
 
   let stopping = false;
   async function shutdown(signal: string) {

@@ -29,6 +29,13 @@ export async function runWebCluster(config: Config): Promise<void> {
     console.error(`web process ${worker.process.pid} stopped (${signal ?? `exit code ${code}`}); starting another`);
     setTimeout(() => cluster.fork(chosen), 1000).unref();
   });
+  // Said once, when every web process first listens (a replacement later says nothing here; its log line does).
+  const listening = new Set<number>();
+  cluster.on('listening', (worker) => {
+    if (listening.size === config.WEB_PROCESSES) return;
+    listening.add(worker.id);
+    if (listening.size === config.WEB_PROCESSES) console.log(`Forum Marketplace is running at ${config.BASE_URL} (${config.WEB_PROCESSES} web processes)`);
+  });
   for (let i = 0; i < config.WEB_PROCESSES; i++) cluster.fork(chosen);
 
   const stop = () => {
