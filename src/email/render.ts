@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import { isSupportedLocale, t, type TranslationVars } from '../i18n/i18n.ts';
+import { oncePerKey } from '../shared/once-per-key.ts';
 
 /**
  * One email, written once as blocks; `renderEmail` makes the text part and the HTML part from the same
@@ -97,10 +98,5 @@ export function renderEmail(content: EmailContent, locale = 'en'): RenderedEmail
  * `oncePerLocale((locale) => renderX(facts, locale))` gives a function of the locale that caches.
  */
 export function oncePerLocale<T>(render: (locale: string) => T): (locale: string) => T {
-  const rendered = new Map<string, T>();
-  return (locale) => {
-    let email = rendered.get(locale);
-    if (email === undefined) rendered.set(locale, (email = render(locale)));
-    return email;
-  };
+  return oncePerKey(render);
 }

@@ -2,6 +2,7 @@ import ical, { ICalAlarmType, ICalAttendeeRole, ICalAttendeeStatus, ICalCalendar
 import { DateTime } from 'luxon';
 import { tzlib_get_ical_block } from 'timezones-ical-library';
 import type { MeetingAnswer, MeetingStatus } from '../../db/types.ts';
+import { oncePerKey } from '../shared/once-per-key.ts';
 
 /** One side of a meeting as a calendar names it: the person who comes, and for whom. */
 export interface CalendarParty {
@@ -42,17 +43,11 @@ export function meetingUid(meetingId: string, domain: string): string {
  * The VTIMEZONE of an IANA zone, from timezones-ical-library (current tzdata, unlike the 2018
  * rules other packages ship: Mexico City lost its summer time in 2022), so every time carries TZID.
  */
-export function vtimezoneOf(timeZone: string): string | null {
-  let known = vtimezones.get(timeZone);
-  if (known === undefined) {
-    const block = tzlib_get_ical_block(timeZone);
-    vtimezones.set(timeZone, (known = Array.isArray(block) && block[0]?.includes('BEGIN:VTIMEZONE') ? block[0] : null));
-  }
-  return known;
-}
-
-/** Each zone's block, built once per process: a run's invitations all carry their forum's (its tzdata is the package's). */
-const vtimezones = new Map<string, string | null>();
+export const vtimezoneOf: (timeZone: string) => string | null = oncePerKey((timeZone) => {
+  // Built once per zone and process: a run's invitations all carry their forum's (its tzdata is the package's).
+  const block = tzlib_get_ical_block(timeZone);
+  return Array.isArray(block) && block[0]?.includes('BEGIN:VTIMEZONE') ? block[0] : null;
+});
 
 /** The organizer of every invitation: named, and at an address that says replies are not read. */
 export function calendarOrganizer(marketplaceName: string, domain: string, label: string): { name: string; email: string } {
