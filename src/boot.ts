@@ -6,7 +6,7 @@ import { ConfigError, loadConfig, type Config } from './config/config.ts';
 import { closeContext, createContext, type AppContext } from './context.ts';
 import { ensureDatabaseExists, migrateToLatest } from '../db/migrate.ts';
 import { createApp } from './http/app.ts';
-import { MailCatcher } from './email/mail-catcher.ts';
+import type { MailCatcher } from './email/mail-catcher.ts';
 import { listenForCacheChanges } from './shared/process-cache.ts';
 import { resolveServices, withoutPassword, type ResolveOptions, type Services } from './platform/services.ts';
 import { EmbeddedPostgresError } from './platform/embedded-postgres.ts';

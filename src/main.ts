@@ -2,9 +2,9 @@ import cluster from 'node:cluster';
 import type { Config } from './config/config.ts';
 import { runWebCluster } from './web-cluster.ts';
 import { closeContext, loadConfigOrExit, startContextOrExit, startWebServer } from './boot.ts';
-import { MailCatcher } from './email/mail-catcher.ts';
-import { createMailer } from './email/mailer.ts';
-import { startWorkers, type RunningWorkers } from '../workers/workers.ts';
+import type { Transporter } from 'nodemailer';
+import type { MailCatcher } from './email/mail-catcher.ts';
+import type { RunningWorkers } from '../workers/workers.ts';
 
 /**
  * `npm start`: the web server and the worker in one process (migrations run first).
@@ -19,14 +19,22 @@ else await runProcess(config);
 async function runProcess(config: Config): Promise<void> {
   const ctx = await startContextOrExit(config, webOnly ? 'web' : 'app', webOnly && !config.SMTP_URL ? { email: 'sent by the worker (npm run worker)' } : {});
 
+  // A web process loads neither the worker (the optimizer, the calendar files, the SMTP client) nor the
+  // in-process SMTP server: they are imported where they run, so its memory holds only what it serves.
   let devMailbox: MailCatcher | undefined;
-  let smtpUrl = config.SMTP_URL;
-  if (!smtpUrl && !webOnly) {
-    devMailbox = new MailCatcher();
-    smtpUrl = await devMailbox.start(0);
+  let mailer: Transporter | null = null;
+  let workers: RunningWorkers | null = null;
+  if (!webOnly) {
+    let smtpUrl = config.SMTP_URL;
+    if (!smtpUrl) {
+      const { MailCatcher } = await import('./email/mail-catcher.ts');
+      devMailbox = new MailCatcher();
+      smtpUrl = await devMailbox.start(0);
+    }
+    const [{ createMailer }, { startWorkers }] = await Promise.all([import('./email/mailer.ts'), import('../workers/workers.ts')]);
+    mailer = createMailer(smtpUrl, config.SMTP_TIMEOUT_SECONDS);
+    workers = await startWorkers(ctx, { mailer });
   }
-  const mailer = smtpUrl ? createMailer(smtpUrl, config.SMTP_TIMEOUT_SECONDS) : null;
-  const workers: RunningWorkers | null = !webOnly && mailer ? await startWorkers(ctx, { mailer }) : null;
   const web = await startWebServer(ctx, config.PORT, devMailbox);
   ctx.log.info({ url: config.BASE_URL, worker: !!workers, devMailbox: !!devMailbox }, 'Forum Marketplace is running');
   // One line for the person who started it: with WEB_PROCESSES > 1 the primary says it once, for all (web-cluster.ts).

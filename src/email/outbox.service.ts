@@ -19,7 +19,7 @@ import {
   markOutboxSent,
   setOutboxSealedLinks,
 } from './outbox.repository.ts';
-import { describeSmtpError, isPermanentSmtpFailure } from './mailer.ts';
+import { describeSmtpError, isPermanentSmtpFailure } from './smtp-errors.ts';
 import { openLinks, sealLinks, withLinks, withoutLinks, type EmailLinks } from './sealed-links.ts';
 import { renewSignInLink } from '../auth/sign-in-links.ts';
 import { canReadOutbox } from './outbox.policy.ts';

@@ -62,6 +62,50 @@ describe('npm run build', () => {
     expect(await exited).toBe(0);
     child = null;
 
+    // `npm run web` (--web) loads only what the web serves: not the worker (the optimizer, the SMTP
+    // client), the in-process SMTP server or the queue dashboard (loaded at an organizer's first visit).
+    // A resolve hook records every module the process imports.
+    const imported = path.join(outDir, 'imported.txt');
+    writeFileSync(
+      path.join(outDir, 'import-hooks.mjs'),
+      `import { appendFileSync } from 'node:fs';
+      export async function resolve(specifier, context, next) {
+        const found = await next(specifier, context);
+        appendFileSync(${JSON.stringify(imported)}, found.url + '\\n');
+        return found;
+      }\n`,
+    );
+    writeFileSync(path.join(outDir, 'record-imports.mjs'), `import { register } from 'node:module';\nregister('./import-hooks.mjs', import.meta.url);\n`);
+    const webPort = await freePort();
+    child = spawn(process.execPath, ['--import', path.join(outDir, 'record-imports.mjs'), path.join(outDir, 'src/main.js'), '--web'], {
+      cwd: process.cwd(),
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'development',
+        PORT: String(webPort),
+        BASE_URL: `http://127.0.0.1:${webPort}`,
+        DATABASE_URL: t.env.config.DATABASE_URL,
+        ...redisEnvironment(t.env.config),
+        QUEUE_BACKEND: t.env.config.queueBackend,
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let webOutput = '';
+    child.stdout!.on('data', (chunk: Buffer) => (webOutput += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (webOutput += chunk.toString()));
+    const webExited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    await expect.poll(() => (child?.exitCode === null ? webOutput.includes('Forum Marketplace is running at') : `exited: ${webOutput}`), { timeout: 60_000, interval: 200 }).toBe(true);
+    expect((await fetch(`http://127.0.0.1:${webPort}/readyz`)).status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await webExited).toBe(0);
+    child = null;
+    const urls = readFileSync(imported, 'utf8').split('\n');
+    expect(urls.some((u) => u.endsWith('/src/http/app.js'))).toBe(true);
+    for (const unwanted of ['/workers/workers.js', '/node_modules/nodemailer/', '/node_modules/smtp-server/', '/node_modules/mailparser/', '/node_modules/@bull-board/', '/node_modules/highs/']) {
+      expect(urls.filter((u) => u.includes(unwanted)), unwanted).toEqual([]);
+    }
+
     // The compiled optimizer thread (solve-worker.js, no TypeScript loader) answers a solve.
     const solve = `
       const { generateInstance } = await import(${JSON.stringify(path.join(outDir, 'src/matching/generate.js'))});
