@@ -1,12 +1,12 @@
 import type { z } from 'zod';
 import etag from 'etag';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { AppContext } from '../context.ts';
 import { operation, pathParams, recordId, SENT } from '../http/operation.ts';
 import { listOf } from '../shared/answer-fields.ts';
 import { marketplaceSlug } from '../marketplaces/marketplaces.schemas.ts';
 import { browseRequestsQuery, changeDeadlineBody, createRequestBody, rejectRequestBody, requestAnswer, updateRequestBody } from './requests.schemas.ts';
-import { browseRequests, changeRequestDeadline, createRequest, getRequest, moderateRequest, requestToJson, updateRequest } from './requests.service.ts';
+import { browseRequests, browsePublicRequestsEncoded, changeRequestDeadline, createRequest, getRequest, moderateRequest, requestToJson, updateRequest } from './requests.service.ts';
 
 const requestParams = pathParams({ id: recordId('The request') });
 const marketplaceParams = pathParams({ slug: marketplaceSlug });
@@ -17,13 +17,26 @@ const requestPage = listOf(requestAnswer);
  * cached page. It bypasses the check `runOperation` makes of every answer in tests, so it is checked
  * here, once, before it is kept.
  */
-function publicJson(ctx: AppContext, answer: z.input<typeof requestPage>): { body: Buffer; gzip: Buffer; etag: string } {
+function publicJson(ctx: AppContext, answer: z.input<typeof requestPage>): PublicJson {
   if (ctx.config.NODE_ENV === 'test') {
     const checked = requestPage.safeParse(answer);
     if (!checked.success) throw new Error(`listMarketplaceRequests answered outside its schema: ${JSON.stringify(checked.error.issues.slice(0, 3))}`);
   }
   const body = Buffer.from(JSON.stringify(answer));
-  return { body, gzip: gzipSync(body), etag: etag(body, { weak: true }) };
+  // The compressed answer is kept in a buffer of its own size (gzipSync's result is a view of a 16 KB
+  // chunk, which it would keep alive); the plain one only once a client that does not take gzip asks.
+  const compressed = gzipSync(body);
+  const gzip = Buffer.allocUnsafeSlow(compressed.length);
+  compressed.copy(gzip);
+  return { gzip, plainLength: body.length, etag: etag(body, { weak: true }) };
+}
+
+interface PublicJson {
+  gzip: Buffer;
+  /** The answer uncompressed, inflated at the first client that does not take gzip and kept. */
+  plain?: Buffer;
+  plainLength: number;
+  etag: string;
 }
 
 /** Requests for assistance over the API: governments post them, organizers moderate them, everyone reads the published ones. */
@@ -62,13 +75,20 @@ export const requestOperations = [
     answer: requestPage,
     precompressed: true,
     async handler(ctx, { actor, params, query, req, res }) {
-      const page = await browseRequests(ctx, actor, params.slug, query);
-      if (!page.public) return { items: page.items.map((r) => requestToJson(r, actor)), nextCursor: page.nextCursor };
-      page.json ??= publicJson(ctx, { items: page.items.map((r) => requestToJson(r, null)), nextCursor: page.nextCursor });
-      res.set({ ETag: page.json.etag, 'Content-Type': 'application/json; charset=utf-8' }).vary('Accept-Encoding');
+      const json = await browsePublicRequestsEncoded(ctx, actor, params.slug, query, {
+        name: 'api-json',
+        encode: (page) => publicJson(ctx, { items: page.items.map((r) => requestToJson(r, null)), nextCursor: page.nextCursor }),
+        // Counted as if a plain client had asked too, so that the cache's bound holds either way.
+        size: (kept) => kept.gzip.length + kept.plainLength + 200,
+      });
+      if (!json) {
+        const page = await browseRequests(ctx, actor, params.slug, query);
+        return { items: page.items.map((r) => requestToJson(r, actor)), nextCursor: page.nextCursor };
+      }
+      res.set({ ETag: json.etag, 'Content-Type': 'application/json; charset=utf-8' }).vary('Accept-Encoding');
       // Compressed once per cached page, not per answer; express answers 304 when the ETag matches.
-      if (req.acceptsEncodings('gzip') === 'gzip') res.status(200).set('Content-Encoding', 'gzip').send(page.json.gzip);
-      else res.status(200).send(page.json.body);
+      if (req.acceptsEncodings('gzip') === 'gzip') res.status(200).set('Content-Encoding', 'gzip').send(json.gzip);
+      else res.status(200).send((json.plain ??= gunzipSync(json.gzip)));
       return SENT;
     },
   }),

@@ -359,9 +359,14 @@ export async function extendMarketplaceDeadline(ctx: AppContext, actorOrNull: Ac
   return { requestsMoved: moved.length };
 }
 
+/** Whether `actor` is answered the public listing for `query` (the same for everyone who is not an organizer). */
+function getsPublicListing(actor: Actor | null, query: BrowseRequestsQuery): boolean {
+  return !query.mine && !listsUnpublishedRequests(actor);
+}
+
 /** Browse a marketplace's requests: the public sees published ones; an organization also its own. */
 export async function browseRequests(ctx: AppContext, actor: Actor | null, marketplaceSlug: string, query: BrowseRequestsQuery): Promise<RequestsPage> {
-  if (!query.mine && !listsUnpublishedRequests(actor)) return browsePublicRequests(ctx, marketplaceSlug, query);
+  if (getsPublicListing(actor, query)) return browsePublicRequests(ctx, marketplaceSlug, query);
   const marketplace = await findMarketplace(ctx, marketplaceSlug);
   let statuses: readonly RequestStatus[];
   let organizationId: string | undefined;
@@ -381,8 +386,38 @@ export interface RequestsPage {
   nextCursor: string | null;
   /** True when the page is the public listing, the same for everyone who is not an organizer. */
   public: boolean;
-  /** The public page as API JSON, gzipped, and its ETag, made once per cached page. */
-  json?: { body: Buffer; gzip: Buffer; etag: string };
+}
+
+/**
+ * The public listing as `encode` makes it from the page (the API's gzipped JSON), kept in the public
+ * cache under its own key without the page's rows, or null when `actor` is not answered the public
+ * listing (`mine`, an organizer). A kept API page then weighs its compressed answer (a few KB), not its
+ * rows, their JSON and its compressed copy together (about 60 KB).
+ */
+export async function browsePublicRequestsEncoded<T>(
+  ctx: AppContext,
+  actor: Actor | null,
+  marketplaceSlug: string,
+  query: BrowseRequestsQuery,
+  encoding: { name: string; encode: (page: RequestsPage) => T; size: (value: T) => number },
+): Promise<T | null> {
+  if (!getsPublicListing(actor, query)) return null;
+  const { marketplace, key } = await publicListingKey(ctx, marketplaceSlug, query);
+  return ctx.caches.listing.get(`${encoding.name}:${key}`, async () => encoding.encode(await loadPublicPage(ctx, marketplace, query)), { size: encoding.size });
+}
+
+async function publicListingKey(ctx: AppContext, marketplaceSlug: string, query: BrowseRequestsQuery): Promise<{ marketplace: Marketplace; key: string }> {
+  const status = query.status ?? 'open';
+  if (status !== 'any' && !requestStatusSets.public.includes(status)) throw forbidden(`Only organizers can list ${status} requests; use mine=true for your own.`);
+  const { marketplace } = await getPublicMarketplace(ctx, marketplaceSlug);
+  // The whole parsed query is the key, so a filter added to the schema can never be left out of it.
+  return { marketplace, key: `requests:${marketplace.id}:${JSON.stringify({ ...query, status })}` };
+}
+
+async function loadPublicPage(ctx: AppContext, marketplace: Marketplace, query: BrowseRequestsQuery): Promise<RequestsPage> {
+  const status = query.status ?? 'open';
+  const statuses = status === 'any' ? requestStatusSets.public : [status];
+  return { ...(await loadRequestsPage(ctx, marketplace.id, statuses, undefined, query)), marketplace, public: true };
 }
 
 /**
@@ -390,17 +425,10 @@ export interface RequestsPage {
  * who asks, so a page is kept in the public cache for PUBLIC_CACHE_SECONDS and shared.
  */
 async function browsePublicRequests(ctx: AppContext, marketplaceSlug: string, query: BrowseRequestsQuery): Promise<RequestsPage> {
-  const status = query.status ?? 'open';
-  if (status !== 'any' && !requestStatusSets.public.includes(status)) throw forbidden(`Only organizers can list ${status} requests; use mine=true for your own.`);
-  const statuses = status === 'any' ? requestStatusSets.public : [status];
-  const { marketplace } = await getPublicMarketplace(ctx, marketplaceSlug);
-  // The whole parsed query is the key, so a filter added to the schema can never be left out of it.
-  const key = `requests:${marketplace.id}:${JSON.stringify({ ...query, status })}`;
-  return ctx.caches.listing.get(
-    key,
-    async (): Promise<RequestsPage> => ({ ...(await loadRequestsPage(ctx, marketplace.id, statuses, undefined, query)), marketplace, public: true }),
-    { size: (page) => 2000 + page.items.reduce((n, r) => n + r.description.length + r.expected_outcome.length + r.title.length + 500, 0) },
-  );
+  const { marketplace, key } = await publicListingKey(ctx, marketplaceSlug, query);
+  return ctx.caches.listing.get(key, () => loadPublicPage(ctx, marketplace, query), {
+    size: (page) => 2000 + page.items.reduce((n, r) => n + r.description.length + r.expected_outcome.length + r.title.length + 500, 0),
+  });
 }
 
 /** The themes the published requests of a marketplace use (for the filters), from the public cache. */
