@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig, type Config } from './config/config.ts';
 import { closeContext, createContext, type AppContext } from './context.ts';
 import { ensureDatabaseExists, migrateToLatest } from '../db/migrate.ts';
-import { createApp } from './http/app.ts';
 import type { MailCatcher } from './email/mail-catcher.ts';
 import { listenForCacheChanges } from './shared/process-cache.ts';
 import { resolveServices, withoutPassword, type ResolveOptions, type Services } from './platform/services.ts';
@@ -125,6 +124,8 @@ export interface WebServer {
 
 export async function startWebServer(ctx: AppContext, port: number, devMailbox?: MailCatcher): Promise<WebServer> {
   const lifecycle = { draining: false };
+  // Imported here, not at the top: a worker process uses this module but serves no pages.
+  const { createApp } = await import('./http/app.ts');
   const app = createApp(ctx, { devMailbox, lifecycle });
   const stopListening = await listenForCacheChanges(ctx);
   const server = http.createServer(app);

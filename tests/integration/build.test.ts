@@ -20,6 +20,48 @@ afterAll(() => {
   rmSync(outDir, { recursive: true, force: true });
 });
 
+/**
+ * Starts a compiled entry point (`args` in outDir) until its output shows `ready`, runs `whileUp`, stops
+ * it, and answers the URLs of the modules it imported (a resolve hook records them).
+ */
+async function importsOf(args: string[], env: Record<string, string>, ready: string, whileUp: () => Promise<void> = async () => {}): Promise<string[]> {
+  const imported = path.join(outDir, `imported-${args[0]!.replaceAll('/', '-')}.txt`);
+  writeFileSync(
+    path.join(outDir, 'import-hooks.mjs'),
+    `import { appendFileSync } from 'node:fs';
+    export async function resolve(specifier, context, next) {
+      const found = await next(specifier, context);
+      appendFileSync(process.env.IMPORTS_FILE, found.url + '\\n');
+      return found;
+    }\n`,
+  );
+  writeFileSync(path.join(outDir, 'record-imports.mjs'), `import { register } from 'node:module';\nregister('./import-hooks.mjs', import.meta.url);\n`);
+  child = spawn(process.execPath, ['--import', path.join(outDir, 'record-imports.mjs'), path.join(outDir, args[0]!), ...args.slice(1)], {
+    cwd: process.cwd(),
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'development',
+      DATABASE_URL: t.env.config.DATABASE_URL,
+      ...redisEnvironment(t.env.config),
+      QUEUE_BACKEND: t.env.config.queueBackend,
+      LOG_LEVEL: 'warn',
+      IMPORTS_FILE: imported,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+  await expect.poll(() => (child?.exitCode === null ? output.includes(ready) : `exited: ${output}`), { timeout: 60_000, interval: 200 }).toBe(true);
+  await whileUp();
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  child = null;
+  return readFileSync(imported, 'utf8').split('\n').filter(Boolean);
+}
+
 describe('npm run build', () => {
   it('compiles a service that starts with node alone, with its views, assets, translations and migrations', async () => {
     execFileSync(process.execPath, ['scripts/build.mjs'], { env: { ...process.env, BUILD_OUT_DIR: outDir }, stdio: 'pipe' });
@@ -63,47 +105,21 @@ describe('npm run build', () => {
     child = null;
 
     // `npm run web` (--web) loads only what the web serves: not the worker (the optimizer, the SMTP
-    // client), the in-process SMTP server or the queue dashboard (loaded at an organizer's first visit).
-    // A resolve hook records every module the process imports.
-    const imported = path.join(outDir, 'imported.txt');
-    writeFileSync(
-      path.join(outDir, 'import-hooks.mjs'),
-      `import { appendFileSync } from 'node:fs';
-      export async function resolve(specifier, context, next) {
-        const found = await next(specifier, context);
-        appendFileSync(${JSON.stringify(imported)}, found.url + '\\n');
-        return found;
-      }\n`,
-    );
-    writeFileSync(path.join(outDir, 'record-imports.mjs'), `import { register } from 'node:module';\nregister('./import-hooks.mjs', import.meta.url);\n`);
+    // client), the in-process SMTP server or the queue dashboard (loaded at an organizer's first visit);
+    // `npm run worker` not the web application. A resolve hook records every module each imports.
     const webPort = await freePort();
-    child = spawn(process.execPath, ['--import', path.join(outDir, 'record-imports.mjs'), path.join(outDir, 'src/main.js'), '--web'], {
-      cwd: process.cwd(),
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'development',
-        PORT: String(webPort),
-        BASE_URL: `http://127.0.0.1:${webPort}`,
-        DATABASE_URL: t.env.config.DATABASE_URL,
-        ...redisEnvironment(t.env.config),
-        QUEUE_BACKEND: t.env.config.queueBackend,
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const web = await importsOf(['src/main.js', '--web'], { PORT: String(webPort), BASE_URL: `http://127.0.0.1:${webPort}` }, 'Forum Marketplace is running at', async () => {
+      expect((await fetch(`http://127.0.0.1:${webPort}/readyz`)).status).toBe(200);
     });
-    let webOutput = '';
-    child.stdout!.on('data', (chunk: Buffer) => (webOutput += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (webOutput += chunk.toString()));
-    const webExited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
-    await expect.poll(() => (child?.exitCode === null ? webOutput.includes('Forum Marketplace is running at') : `exited: ${webOutput}`), { timeout: 60_000, interval: 200 }).toBe(true);
-    expect((await fetch(`http://127.0.0.1:${webPort}/readyz`)).status).toBe(200);
-    child.kill('SIGTERM');
-    expect(await webExited).toBe(0);
-    child = null;
-    const urls = readFileSync(imported, 'utf8').split('\n');
-    expect(urls.some((u) => u.endsWith('/src/http/app.js'))).toBe(true);
+    expect(web.some((u) => u.endsWith('/src/http/app.js'))).toBe(true);
     for (const unwanted of ['/workers/workers.js', '/node_modules/nodemailer/', '/node_modules/smtp-server/', '/node_modules/mailparser/', '/node_modules/@bull-board/', '/node_modules/highs/']) {
-      expect(urls.filter((u) => u.includes(unwanted)), unwanted).toEqual([]);
+      expect(web.filter((u) => u.includes(unwanted)), unwanted).toEqual([]);
+    }
+    // (The worker's SMTP pool connects at its first email: none is sent here.)
+    const worker = await importsOf(['workers/main.js'], { SMTP_URL: 'smtp://127.0.0.1:9', LOG_LEVEL: 'info' }, 'worker is running');
+    expect(worker.some((u) => u.endsWith('/workers/workers.js'))).toBe(true);
+    for (const unwanted of ['/src/http/app.js', '/node_modules/express/', '/node_modules/helmet/', '/node_modules/@bull-board/']) {
+      expect(worker.filter((u) => u.includes(unwanted)), unwanted).toEqual([]);
     }
 
     // The compiled optimizer thread (solve-worker.js, no TypeScript loader) answers a solve.
