@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { useTestEnvironment, type TestHandle } from '../helpers/environment.ts';
 import { closeContext, createContext } from '../../src/context.ts';
 import { closeRequest } from '../../src/requests/close.service.ts';
@@ -433,5 +434,24 @@ describe('who sees and does what on a request', () => {
     const changed = await api('PATCH', `/api/v1/requests/${untouched.id}`, { token: bangladesh.token, body: { sealedResponses: false } });
     expect(changed.status).toBe(200);
     expect(changed.body.sealedResponses).toBe(false);
+  });
+});
+
+describe('the requests table under responses and browsing', () => {
+  it('a new request reaches the GIN indexes at once (no pending list for browsing to scan), and its pages leave room for the counts to change in place', async () => {
+    const db = t.env.ctx.db;
+    await sql`CREATE EXTENSION IF NOT EXISTS pgstattuple`.execute(db);
+    const posted = await postRequest(t.people.bangladesh, { title: 'Indexed at once', countries: ['LK'] });
+    await t.api('POST', `/api/v1/requests/${posted.id}/publish`, { token: t.people.organizer.token });
+    const pending = await sql<{ index: string; pending: number }>`
+      SELECT c.relname AS index, (pgstatginindex(c.oid)).pending_tuples::int AS pending
+      FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
+      WHERE i.indrelid = 'requests'::regclass AND a.amname = 'gin' ORDER BY 1`.execute(db);
+    expect(pending.rows).toEqual(['requests_countries_idx', 'requests_languages_idx', 'requests_search_idx', 'requests_themes_idx'].map((index) => ({ index, pending: 0 })));
+    const table = await sql<{ options: string[] }>`SELECT reloptions AS options FROM pg_class WHERE oid = 'requests'::regclass`.execute(db);
+    expect(table.rows[0]!.options).toContain('fillfactor=85');
+    // And the listing finds it by the arrays those indexes serve.
+    const listed = await t.api('GET', '/api/v1/marketplaces/gfmd-2007/requests?country=LK&language=en');
+    expect(listed.body.items.map((r: { id: string }) => r.id)).toContain(posted.id);
   });
 });

@@ -1,0 +1,24 @@
+import { sql, type Kysely } from 'kysely';
+
+const ginIndexes = ['requests_search_idx', 'requests_themes_idx', 'requests_countries_idx', 'requests_languages_idx'];
+
+// Frozen once landed: change the schema with a new migration.
+export async function up(db: Kysely<any>): Promise<void> {
+  // Every response adds one to its request's `response_count`. With full pages that UPDATE writes the
+  // row elsewhere and adds an entry to each of the table's eight indexes, four of them GIN (the search
+  // vector alone some thirty keys), which the listing's queries then read through GIN's unsorted
+  // pending list. Room left on each page lets the count change in place (a HOT update, no index
+  // entries), and the GIN indexes take the rare new request directly instead of through a pending list
+  // that every browse scans (BENCHMARKS.md, 2026-12-06, rows 1a and 1c). Pages written before this keep
+  // their fill until they are rewritten.
+  await sql`ALTER TABLE requests SET (fillfactor = 85)`.execute(db);
+  for (const index of ginIndexes) {
+    await sql`ALTER INDEX ${sql.id(index)} SET (fastupdate = off)`.execute(db);
+    await sql`SELECT gin_clean_pending_list(${index}::regclass)`.execute(db);
+  }
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  for (const index of ginIndexes) await sql`ALTER INDEX ${sql.id(index)} RESET (fastupdate)`.execute(db);
+  await sql`ALTER TABLE requests RESET (fillfactor)`.execute(db);
+}
