@@ -438,7 +438,7 @@ describe('who sees and does what on a request', () => {
 });
 
 describe('the requests table under responses and browsing', () => {
-  it('a new request reaches the GIN indexes at once (no pending list for browsing to scan), and its pages leave room for the counts to change in place', async () => {
+  it('a new request reaches the filters’ GIN indexes at once (no pending list for browsing to scan), and its pages leave room for the counts to change in place', async () => {
     const db = t.env.ctx.db;
     await sql`CREATE EXTENSION IF NOT EXISTS pgstattuple`.execute(db);
     const posted = await postRequest(t.people.bangladesh, { title: 'Indexed at once', countries: ['LK'] });
@@ -447,7 +447,8 @@ describe('the requests table under responses and browsing', () => {
       SELECT c.relname AS index, (pgstatginindex(c.oid)).pending_tuples::int AS pending
       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
       WHERE i.indrelid = 'requests'::regclass AND a.amname = 'gin' ORDER BY 1`.execute(db);
-    expect(pending.rows).toEqual(['requests_countries_idx', 'requests_languages_idx', 'requests_search_idx', 'requests_themes_idx'].map((index) => ({ index, pending: 0 })));
+    // (The search vector's index keeps its pending list: see the migration.)
+    expect(pending.rows.filter((r) => r.index !== 'requests_search_idx')).toEqual(['requests_countries_idx', 'requests_languages_idx', 'requests_themes_idx'].map((index) => ({ index, pending: 0 })));
     const table = await sql<{ options: string[] }>`SELECT reloptions AS options FROM pg_class WHERE oid = 'requests'::regclass`.execute(db);
     expect(table.rows[0]!.options).toContain('fillfactor=85');
     // And the listing finds it by the arrays those indexes serve.
