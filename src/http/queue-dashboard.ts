@@ -20,13 +20,15 @@ export function queueDashboard(ctx: AppContext): Router {
   };
   const board: RequestHandler = (req, res, next) => {
     dashboard ??= loadDashboard(ctx);
-    dashboard.then(
-      (router) => router(req, res, next),
-      (error: unknown) => {
-        dashboard = undefined;
-        next(error);
-      },
-    );
+    dashboard
+      .then(
+        (router) => router(req, res, next),
+        (error: unknown) => {
+          dashboard = undefined; // a failed load is tried again at the next visit
+          throw error;
+        },
+      )
+      .catch(next);
   };
   const router = createRouter();
   router.use(BASE, organizersOnly, board);

@@ -377,15 +377,13 @@ export async function browseRequests(ctx: AppContext, actor: Actor | null, marke
   } else {
     statuses = query.status === 'any' ? requestStatusSets.all : [query.status ?? 'open'];
   }
-  return { ...(await loadRequestsPage(ctx, marketplace.id, statuses, organizationId, query)), marketplace, public: false };
+  return { ...(await loadRequestsPage(ctx, marketplace.id, statuses, organizationId, query)), marketplace };
 }
 
 export interface RequestsPage {
   marketplace: Marketplace;
   items: RequestRow[];
   nextCursor: string | null;
-  /** True when the page is the public listing, the same for everyone who is not an organizer. */
-  public: boolean;
 }
 
 /**
@@ -401,34 +399,30 @@ export async function browsePublicRequestsEncoded<T>(
   query: BrowseRequestsQuery,
   encoding: { name: string; encode: (page: RequestsPage) => T; size: (value: T) => number },
 ): Promise<T | null> {
-  if (!getsPublicListing(actor, query)) return null;
-  const { marketplace, key } = await publicListingKey(ctx, marketplaceSlug, query);
-  return ctx.caches.listing.get(`${encoding.name}:${key}`, async () => encoding.encode(await loadPublicPage(ctx, marketplace, query)), { size: encoding.size });
-}
-
-async function publicListingKey(ctx: AppContext, marketplaceSlug: string, query: BrowseRequestsQuery): Promise<{ marketplace: Marketplace; key: string }> {
-  const status = query.status ?? 'open';
-  if (status !== 'any' && !requestStatusSets.public.includes(status)) throw forbidden(`Only organizers can list ${status} requests; use mine=true for your own.`);
-  const { marketplace } = await getPublicMarketplace(ctx, marketplaceSlug);
-  // The whole parsed query is the key, so a filter added to the schema can never be left out of it.
-  return { marketplace, key: `requests:${marketplace.id}:${JSON.stringify({ ...query, status })}` };
-}
-
-async function loadPublicPage(ctx: AppContext, marketplace: Marketplace, query: BrowseRequestsQuery): Promise<RequestsPage> {
-  const status = query.status ?? 'open';
-  const statuses = status === 'any' ? requestStatusSets.public : [status];
-  return { ...(await loadRequestsPage(ctx, marketplace.id, statuses, undefined, query)), marketplace, public: true };
+  return getsPublicListing(actor, query) ? cachedPublicListing(ctx, marketplaceSlug, query, encoding) : null;
 }
 
 /**
  * The public listing (published requests, as anyone but an organizer sees them): it does not depend on
  * who asks, so a page is kept in the public cache for PUBLIC_CACHE_SECONDS and shared.
  */
-async function browsePublicRequests(ctx: AppContext, marketplaceSlug: string, query: BrowseRequestsQuery): Promise<RequestsPage> {
-  const { marketplace, key } = await publicListingKey(ctx, marketplaceSlug, query);
-  return ctx.caches.listing.get(key, () => loadPublicPage(ctx, marketplace, query), {
+function browsePublicRequests(ctx: AppContext, marketplaceSlug: string, query: BrowseRequestsQuery): Promise<RequestsPage> {
+  return cachedPublicListing(ctx, marketplaceSlug, query, {
+    name: 'rows',
+    encode: (page) => page,
     size: (page) => 2000 + page.items.reduce((n, r) => n + r.description.length + r.expected_outcome.length + r.title.length + 500, 0),
   });
+}
+
+/** A page of the public listing in one of its kept shapes (`encoding.name`: the rows, the API's gzip), from the public cache. */
+async function cachedPublicListing<T>(ctx: AppContext, marketplaceSlug: string, query: BrowseRequestsQuery, encoding: { name: string; encode: (page: RequestsPage) => T; size: (value: T) => number }): Promise<T> {
+  const status = query.status ?? 'open';
+  if (status !== 'any' && !requestStatusSets.public.includes(status)) throw forbidden(`Only organizers can list ${status} requests; use mine=true for your own.`);
+  const statuses = status === 'any' ? requestStatusSets.public : [status];
+  const { marketplace } = await getPublicMarketplace(ctx, marketplaceSlug);
+  // The whole parsed query is the key, so a filter added to the schema can never be left out of it.
+  const key = `${encoding.name}:requests:${marketplace.id}:${JSON.stringify({ ...query, status })}`;
+  return ctx.caches.listing.get(key, async () => encoding.encode({ ...(await loadRequestsPage(ctx, marketplace.id, statuses, undefined, query)), marketplace }), { size: encoding.size });
 }
 
 /** The themes the published requests of a marketplace use (for the filters), from the public cache. */
