@@ -4,6 +4,7 @@ import type { Database, OutboxAttachment } from '../../db/types.ts';
 import type { LaterTable, Queryable } from '../shared/db.ts';
 import { sealLinks, type EmailLinks } from './sealed-links.ts';
 import { outboxTransitions } from './outbox-status.ts';
+import type { RenderedEmail } from './render.ts';
 
 export interface OutboxEmail {
   /** Unique per event and recipient: the same event never sends twice. */
@@ -105,38 +106,116 @@ export async function insertOutboxEmails({ db }: Queryable, emails: Iterable<Out
 
 /**
  * One chunk in one INSERT whose parameters are a column each (arrays unnested by Postgres): a short
- * statement to parse and plan, whatever the rows. Subjects and bodies go once per distinct text, and
- * each row names its own by position: the emails of one event are mostly the same text (a request's
- * responders all read one "request closed"), so a mass close sends each text once, not ten times.
- * `qc` may carry WITH clauses (`writeAtCommit`).
+ * statement to parse and plan, whatever the rows. Each distinct content (subject, text and HTML) goes
+ * once, and each row names its own by position: the emails of one event are mostly the same text (a
+ * request's responders all read one "request closed"). The contents are joined by position, not taken
+ * by subscript: a subscript walks a text array from its start, so it cost a chunk of distinct emails
+ * (a requester's each) time in the square of its rows. `qc` may carry WITH clauses (`writeAtCommit`).
  */
 function outboxChunkInsert(qc: QueryCreator<Database>, chunk: OutboxEmail[], writing: OutboxWriting) {
   const rows = chunk.map((email) => outboxRow(email, writing));
   const column = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((row) => row[key]);
-  const texts = new Map<string, number>();
-  // Positions count from 1, as Postgres's arrays do.
-  const textOf = (text: string) => {
-    let position = texts.get(text);
-    if (position === undefined) texts.set(text, (position = texts.size + 1));
+  // Positions count from 1, as Postgres's arrays and WITH ORDINALITY do.
+  const contents = new Map<string, Map<string, Map<string, number>>>();
+  const subjects: string[] = [];
+  const texts: string[] = [];
+  const htmls: string[] = [];
+  const content = rows.map(({ subject, text_body, html_body }) => {
+    let bySubject = contents.get(subject);
+    if (!bySubject) contents.set(subject, (bySubject = new Map()));
+    let byText = bySubject.get(text_body);
+    if (!byText) bySubject.set(text_body, (byText = new Map()));
+    let position = byText.get(html_body);
+    if (position === undefined) {
+      byText.set(html_body, (position = subjects.push(subject)));
+      texts.push(text_body);
+      htmls.push(html_body);
+    }
     return position;
-  };
-  const subject = rows.map((row) => textOf(row.subject));
-  const text = rows.map((row) => textOf(row.text_body));
-  const html = rows.map((row) => textOf(row.html_body));
+  });
   return qc
     .insertInto('outbox')
     .columns(['id', 'idempotency_key', 'template', 'to_email', 'subject', 'text_body', 'html_body', 'headers', 'attachments', 'message_id', 'sealed_links', 'sealed_links_until_sent', 'batch_key', 'send_after'])
     .expression(
-      sql`SELECT u.id, u.idempotency_key, u.template, u.to_email, t.texts[u.subject], t.texts[u.text_body], t.texts[u.html_body], u.headers::jsonb, u.attachments::jsonb, u.message_id,
+      sql`SELECT u.id, u.idempotency_key, u.template, u.to_email, c.subject, c.text_body, c.html_body, u.headers::jsonb, u.attachments::jsonb, u.message_id,
            u.sealed_links, u.sealed_links_until_sent, u.batch_key, CASE WHEN u.batch_key IS NOT NULL THEN now() + make_interval(secs => ${writing.batchSeconds}) END
-    FROM (SELECT ${[...texts.keys()]}::text[] AS texts) t,
-         unnest(${column('id')}::uuid[], ${column('idempotency_key')}::text[], ${column('template')}::text[], ${column('to_email')}::text[], ${subject}::int[],
-                ${text}::int[], ${html}::int[], ${column('headers')}::text[], ${column('attachments')}::text[], ${column('message_id')}::text[],
+    FROM unnest(${column('id')}::uuid[], ${column('idempotency_key')}::text[], ${column('template')}::text[], ${column('to_email')}::text[], ${content}::int[],
+                ${column('headers')}::text[], ${column('attachments')}::text[], ${column('message_id')}::text[],
                 ${column('sealed_links')}::text[], ${column('sealed_links_until_sent')}::boolean[], ${column('batch_key')}::text[])
-      AS u(id, idempotency_key, template, to_email, subject, text_body, html_body, headers, attachments, message_id, sealed_links, sealed_links_until_sent, batch_key)`,
+      AS u(id, idempotency_key, template, to_email, content, headers, attachments, message_id, sealed_links, sealed_links_until_sent, batch_key)
+    JOIN unnest(${subjects}::text[], ${texts}::text[], ${htmls}::text[]) WITH ORDINALITY AS c(subject, text_body, html_body, position) ON c.position = u.content`,
     )
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
     .returning(['id', 'batch_key']);
+}
+
+/**
+ * One email to the writer of each of many responses, the text chosen per response among a few (a
+ * request's responders read one text per language): what a mass close and a matching run send most.
+ * Postgres addresses the rows (the writer's address from users, the row's id, key and Message-ID), so
+ * a statement carries two arrays of a row each and each text once, not a dozen arrays of a row each.
+ * Such an email has no links to seal, no headers, no attachments and no batch. The key is the prefix
+ * followed by the response's id, or by its request's id and its own (`keyed`).
+ */
+export interface ResponderEmails {
+  template: string;
+  /** `${prefix}${responseId}`, or `${prefix}${requestId}:${responseId}` with 'request:response'. */
+  key: { prefix: string; keyed: 'response' | 'request:response' };
+  /**
+   * Each response and its email. Rows of one text share one object, which goes once per statement. A
+   * generator's rows are taken as they are written: render a request's texts when its rows come, and
+   * only a chunk's texts are held.
+   */
+  rows: Iterable<{ responseId: string; content: RenderedEmail }>;
+}
+
+/** Rows per INSERT of responder emails; the next chunk is rendered while one is written. */
+const RESPONDER_INSERT_CHUNK = 2000;
+
+/** Writes responder emails (`ResponderEmails`); returns the ids of the rows not already queued. */
+export async function insertResponderEmails({ db }: Queryable, emails: ResponderEmails, writing: Pick<OutboxWriting, 'messageDomain'>): Promise<string[]> {
+  const ids: string[] = [];
+  const key = emails.key.keyed === 'request:response' ? sql`${emails.key.prefix} || w.request_id || ':' || w.response_id` : sql`${emails.key.prefix} || w.response_id`;
+  const insert = async (chunk: Array<{ responseId: string; content: RenderedEmail }>) => {
+    // Each text once (by identity), and each row's position among them (from 1, as WITH ORDINALITY counts).
+    const positions = new Map<RenderedEmail, number>();
+    const contents: RenderedEmail[] = [];
+    const position = chunk.map(({ content }) => {
+      let p = positions.get(content);
+      if (p === undefined) positions.set(content, (p = contents.push(content)));
+      return p;
+    });
+    // Each response and its writer looked up by key (LIMIT 1 keeps the lookup a nested loop): joined to
+    // the unnest, Postgres hashed the whole responses table (100,000 rows) for every chunk. The texts are
+    // joined by position, not taken by subscript: a subscript walks a text array from its start, so a
+    // chunk of 5,000 rows among 1,500 texts spent most of its time there.
+    const { rows } = await sql<{ id: string }>`
+      INSERT INTO outbox (id, idempotency_key, template, to_email, subject, text_body, html_body, message_id)
+      SELECT r.id, ${key}, ${emails.template}, w.email, x.subject, x.text_body, x.html_body, '<' || r.id || '@' || ${writing.messageDomain} || '>'
+      FROM (SELECT gen_random_uuid() AS id, response_id, text FROM unnest(${chunk.map((row) => row.responseId)}::uuid[], ${position}::int[]) AS r(response_id, text)) r
+      JOIN unnest(${contents.map((x) => x.subject)}::text[], ${contents.map((x) => x.text)}::text[], ${contents.map((x) => x.html)}::text[]) WITH ORDINALITY AS x(subject, text_body, html_body, position)
+        ON x.position = r.text
+      CROSS JOIN LATERAL (
+        SELECT s.request_id, s.id AS response_id, u.email FROM responses s JOIN users u ON u.id = s.created_by WHERE s.id = r.response_id LIMIT 1
+      ) w
+      ON CONFLICT (idempotency_key) DO NOTHING
+      RETURNING id`.execute(db);
+    for (const row of rows) ids.push(row.id);
+  };
+  let inFlight: Promise<void> = Promise.resolve();
+  let chunk: Array<{ responseId: string; content: RenderedEmail }> = [];
+  for (const row of emails.rows) {
+    chunk.push(row);
+    if (chunk.length < RESPONDER_INSERT_CHUNK) continue;
+    await inFlight;
+    inFlight = insert(chunk);
+    // Handled here so a failure while the next chunk renders is not an unhandled rejection; the await below throws it.
+    inFlight.catch(() => {});
+    chunk = [];
+  }
+  await inFlight;
+  if (chunk.length > 0) await insert(chunk);
+  return ids;
 }
 
 async function insertOutboxChunk(db: Queryable['db'], chunk: OutboxEmail[], writing: OutboxWriting) {

@@ -1,11 +1,9 @@
 import type { AppContext } from '../context.ts';
 import type { Actor } from '../auth/actor.ts';
-import type { OutboxEmail } from '../email/outbox.repository.ts';
-import { oncePerLocale } from '../email/render.ts';
+import type { OutboxEmail, ResponderEmails } from '../email/outbox.repository.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { closeRequests } from '../requests/close.service.ts';
 import { findOverdueOpenRequestIds } from '../requests/requests.repository.ts';
-import { requestUrl } from '../requests/requests.service.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import type { MatchingResult } from '../matching/instance.schema.ts';
 import { retireSolverThreadIfBig, solveInWorker, type SolveProgress } from './solve-in-worker.ts';
@@ -25,8 +23,7 @@ import {
 import { writeRunMeetings } from './meeting-status.ts';
 import { planMeetingWrites, planRun } from './matching-plan.ts';
 import { isPartnerTopic, partnersOf } from './matching-instance.ts';
-import { cancellationReasons, meetingNoticeEmails, notMatchedEmail, requesterSummaryEmail, type MeetingNoticeFacts } from './meeting-notifications.ts';
-import { renderNotMatchedEmail } from './meetings.emails.ts';
+import { cancellationReasons, meetingNoticeEmails, notMatchedEmails, requesterSummaryEmail, type MeetingNoticeFacts } from './meeting-notifications.ts';
 import { BREAK_AFTER, scheduleQuality, type QualityMeeting } from './schedule-quality.ts';
 
 export type RunTrigger = 'deadline' | 'organizer' | 'decline' | 'sweep';
@@ -138,10 +135,10 @@ async function solveAndStore(ctx: AppContext, connection: Parameters<Parameters<
           yield* ready ?? meetingEmails(w);
         }
         if (!writes.publish) return;
-        yield* notMatchedEmails(ctx, snapshot, notMatchedIds);
         yield* summaries();
       }
       await tx.queueEmails(emails());
+      if (writes.publish) await tx.queueResponderEmails(notMatchedNotes(ctx, snapshot, notMatchedIds));
       lap('emails');
 
       const quality = scheduleQuality(scheduleAfter(snapshot, writes, written), snapshot.marketplace.time_zone, snapshot.marketplace.break_after ?? BREAK_AFTER);
@@ -295,35 +292,21 @@ function meetingEmailsOf(ctx: AppContext, snapshot: MatchingSnapshot, writes: Me
   };
 }
 
-/**
- * The not-matched notes of these responses, from the snapshot, in order of their requests: each is
- * rendered once per request and language, and only the current request's renders are held (at fifty
- * times a forum, holding every request's made 40 MB of the run's live heap).
- */
-function* notMatchedEmails(ctx: AppContext, snapshot: MatchingSnapshot, responseIds: string[]): Generator<OutboxEmail> {
+/** The not-matched notes of these responses, from the snapshot, grouped by request (`notMatchedEmails`). */
+function notMatchedNotes(ctx: AppContext, snapshot: MatchingSnapshot, responseIds: string[]): ResponderEmails {
   const requests = new Map(snapshot.requests.map((r) => [r.id, r]));
   const responses = new Map(snapshot.responses.map((r) => [r.id, r]));
   const requestOf = (responseId: string) => responses.get(responseId)!.request_id;
-  type Render = (locale: string) => ReturnType<typeof renderNotMatchedEmail>;
-  let currentRequestId: string | null = null;
-  let render: Render = () => {
-    throw new Error('no request yet');
-  };
   // Grouped by request (ids compared as plain strings: any order of the groups will do).
-  for (const responseId of [...responseIds].sort((a, b) => (requestOf(a) < requestOf(b) ? -1 : requestOf(a) > requestOf(b) ? 1 : 0))) {
-    const response = responses.get(responseId)!;
-    const request = requests.get(response.request_id)!;
-    if (currentRequestId !== request.id) {
-      const input = { requestTitle: request.title, requesterName: request.organization_name, marketplaceName: snapshot.marketplace.name, url: requestUrl(ctx, request.id) };
-      currentRequestId = request.id;
-      render = oncePerLocale((locale) => renderNotMatchedEmail(input, locale));
+  const sorted = [...responseIds].sort((a, b) => (requestOf(a) < requestOf(b) ? -1 : requestOf(a) > requestOf(b) ? 1 : 0));
+  function* notes() {
+    for (const responseId of sorted) {
+      const response = responses.get(responseId)!;
+      const request = requests.get(response.request_id)!;
+      yield { responseId, requestId: request.id, requestTitle: request.title, requesterName: request.organization_name, locale: snapshot.users.get(response.created_by)?.locale ?? 'en' };
     }
-    yield notMatchedEmail(
-      ctx,
-      { responseId, requestId: request.id, requestTitle: request.title, requesterName: request.organization_name, marketplaceName: snapshot.marketplace.name, to: snapshot.users.get(response.created_by)! },
-      render,
-    );
   }
+  return notMatchedEmails(ctx, snapshot.marketplace.name, notes());
 }
 
 /** To each requester whose meetings the run changed: its meetings as they stand after the run (one read for all), rendered when taken. */

@@ -1,8 +1,8 @@
 import type { AppContext } from '../context.ts';
 import type { Tx } from '../shared/transaction.ts';
 import { requestUrl } from '../requests/requests.service.ts';
-import type { OutboxEmail } from '../email/outbox.repository.ts';
-import { oncePerLocale } from '../email/render.ts';
+import type { OutboxEmail, ResponderEmails } from '../email/outbox.repository.ts';
+import { oncePerLocale, type RenderedEmail } from '../email/render.ts';
 import { findMeeting, type MeetingDetail } from './meetings.repository.ts';
 import { calendarOrganizer, partyName, renderMeetingCalendar, type CalendarParty } from './meeting-calendar.ts';
 import type { MeetingAnswer, MeetingStatus } from '../../db/types.ts';
@@ -217,9 +217,28 @@ export async function queueMeetingEmails(ctx: AppContext, tx: Tx, meetingId: str
   await tx.queueEmails(meetingNoticeEmails(ctx, noticeFactsOf(meeting), notice, reason));
 }
 
-/** To a responder whose offer got no meeting: a courteous note. */
-export function notMatchedEmail(ctx: AppContext, r: { responseId: string; requestId: string; requestTitle: string; requesterName: string; marketplaceName: string; to: Recipient }, render: (locale: string) => ReturnType<typeof renderNotMatchedEmail> = (locale) => renderNotMatchedEmail({ requestTitle: r.requestTitle, requesterName: r.requesterName, marketplaceName: r.marketplaceName, url: requestUrl(ctx, r.requestId) }, locale)): OutboxEmail {
-  return { idempotencyKey: `not-matched:${r.responseId}`, template: 'not-matched', to: r.to.email, ...render(r.to.locale) };
+/**
+ * To each responder whose offer got no meeting: a courteous note, once (its key names the response).
+ * One text per request and language, rendered once as the request's notes are written (give the notes
+ * grouped by request: only the current request's texts are held); Postgres addresses a row per
+ * response (`Tx.queueResponderEmails`): a run at fifty times a forum sends 24,000 of them.
+ */
+export function notMatchedEmails(ctx: AppContext, marketplaceName: string, notes: Iterable<{ responseId: string; requestId: string; requestTitle: string; requesterName: string; locale: string }>): ResponderEmails {
+  function* rows() {
+    let requestId: string | null = null;
+    let render: (locale: string) => RenderedEmail = () => {
+      throw new Error('no request yet');
+    };
+    for (const note of notes) {
+      if (note.requestId !== requestId) {
+        requestId = note.requestId;
+        const input = { requestTitle: note.requestTitle, requesterName: note.requesterName, marketplaceName, url: requestUrl(ctx, note.requestId) };
+        render = oncePerLocale((locale) => renderNotMatchedEmail(input, locale));
+      }
+      yield { responseId: note.responseId, content: render(note.locale) };
+    }
+  }
+  return { template: 'not-matched', key: { prefix: 'not-matched:', keyed: 'response' }, rows: rows() };
 }
 
 /** To the requester: the meetings of its request after a run that changed them. */

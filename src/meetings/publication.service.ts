@@ -8,7 +8,7 @@ import { findMarketplace } from '../marketplaces/marketplaces.service.ts';
 import { listActiveMeetingsOfRequests, withMatchingLock } from './matching-store.repository.ts';
 import { listMeetingsByIds } from './meetings.repository.ts';
 import { listNotMatchedResponses, publishDrafts } from './meeting-edits.repository.ts';
-import { meetingNoticeEmails, noticeFactsOf, notMatchedEmail, requesterSummaryEmail } from './meeting-notifications.ts';
+import { meetingNoticeEmails, noticeFactsOf, notMatchedEmails, requesterSummaryEmail } from './meeting-notifications.ts';
 import { canPublishSchedule } from './meetings.policy.ts';
 
 /**
@@ -33,20 +33,24 @@ export async function publishSchedule(ctx: AppContext, actorOrNull: Actor | null
 
         // Those the runs left without a meeting: the note they did not get under review (once: its key).
         const notMatched = await listNotMatchedResponses(tx, marketplace.id);
-        for (const n of notMatched) {
-          emails.push(notMatchedEmail(ctx, { responseId: n.id, requestId: n.request_id, requestTitle: n.title, requesterName: n.requester_name, marketplaceName: marketplace.name, to: { email: n.email, name: n.name, locale: n.locale, time_zone: n.time_zone } }));
-        }
+        const notes = notMatchedEmails(ctx, marketplace.name, notMatched.map((n) => ({ responseId: n.id, requestId: n.request_id, requestTitle: n.title, requesterName: n.requester_name, locale: n.locale })));
 
         // Each requester whose meetings were published: the summary of them all.
-        const requestIds = [...new Set(meetings.map((m) => m.request_id))];
-        const active = await listActiveMeetingsOfRequests(tx, requestIds);
+        // A meeting of each request (for its requester and title), and each request's active meetings: looked up, not searched per request.
+        const meetingOfRequest = new Map(meetings.map((m) => [m.request_id, m]));
+        const requestIds = [...meetingOfRequest.keys()];
+        const activeOfRequest = new Map<string, Awaited<ReturnType<typeof listActiveMeetingsOfRequests>>>();
+        for (const a of await listActiveMeetingsOfRequests(tx, requestIds)) {
+          const list = activeOfRequest.get(a.request_id);
+          if (list) list.push(a);
+          else activeOfRequest.set(a.request_id, [a]);
+        }
         const names = new Map(meetings.flatMap((m) => [[m.provider_org_id, m.provider_name] as const]));
         const rooms = new Map(meetings.map((m) => [m.room_id, m.room_name]));
         const publication = new Date().toISOString();
-        for (const requestId of requestIds) {
-          const m = meetings.find((x) => x.request_id === requestId)!;
+        for (const [requestId, m] of meetingOfRequest) {
           if (!m.requester_email) continue;
-          const mine = active.filter((a) => a.request_id === requestId).map((a) => ({ provider: names.get(a.provider_org_id) ?? '', startsAt: a.starts_at, room: rooms.get(a.room_id) ?? '' }));
+          const mine = (activeOfRequest.get(requestId) ?? []).map((a) => ({ provider: names.get(a.provider_org_id) ?? '', startsAt: a.starts_at, room: rooms.get(a.room_id) ?? '' }));
           emails.push(
             requesterSummaryEmail(ctx, {
               requestId,
@@ -59,8 +63,10 @@ export async function publishSchedule(ctx: AppContext, actorOrNull: Actor | null
           );
         }
         await tx.queueEmails(emails);
-        await recordAudit(tx, actor, { entity: 'marketplace', entityId: marketplace.id, action: 'publish-schedule', detail: { meetings: meetings.length, emails: emails.length } });
-        return { published: meetings.length, emails: emails.length };
+        await tx.queueResponderEmails(notes);
+        const queued = emails.length + notMatched.length;
+        await recordAudit(tx, actor, { entity: 'marketplace', entityId: marketplace.id, action: 'publish-schedule', detail: { meetings: meetings.length, emails: queued } });
+        return { published: meetings.length, emails: queued };
       },
       { db: connection },
     ),

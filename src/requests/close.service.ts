@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.ts';
 import type { OutboxEmail } from '../email/outbox.repository.ts';
-import { oncePerLocale } from '../email/render.ts';
+import { oncePerLocale, type RenderedEmail } from '../email/render.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import { closeDueBatch } from './request-status.ts';
 import { findMatchingTime } from '../meetings/matching-runs.repository.ts';
@@ -20,8 +20,8 @@ const CLOSE_PARALLELISM = 2;
  * Closes a batch of requests whose deadline passed and, in the same transaction, emails each
  * requester the responses and each responder that matching follows. Set-based: one statement closes
  * and audits the batch, two read the recipients, multi-row INSERTs write the outbox, and the send
- * jobs go to Redis in bulk after the commit. A responder's email differs only by request and
- * language, so it is rendered once per pair.
+ * jobs go to Redis in bulk after the commit. A responder's email differs only by request, language
+ * and zone, so it is rendered once per triple and Postgres addresses the rows.
  */
 async function closeBatch(ctx: AppContext, options: { limit: number; ids?: string[]; skipLocked?: boolean }): Promise<ClosedRequest[]> {
   return inTransaction(ctx, async (tx) => {
@@ -45,6 +45,9 @@ async function closeBatch(ctx: AppContext, options: { limit: number; ids?: strin
     }
 
     const emails: OutboxEmail[] = [];
+    // Each responder's note is one of a few texts (per request, language and zone): rendered once each,
+    // and Postgres writes the rows (`queueResponderEmails`).
+    const responderRows: Array<{ responseId: string; content: RenderedEmail }> = [];
     for (const request of closed) {
       const received = responsesByRequest.get(request.id) ?? [];
       const summary = {
@@ -69,11 +72,11 @@ async function closeBatch(ctx: AppContext, options: { limit: number; ids?: strin
         const [locale, zone] = key.split('|') as [string, string];
         return renderRequestClosedForResponderEmail({ ...summary, readerTimeZone: zone || null }, locale);
       });
-      for (const response of received) {
-        emails.push({ idempotencyKey: `request-closed:${request.id}:${response.id}`, template: 'request-closed-responder', to: response.email, ...forResponder(`${response.locale}|${response.time_zone ?? ''}`) });
-      }
+      for (const response of received) responderRows.push({ responseId: response.id, content: forResponder(`${response.locale}|${response.time_zone ?? ''}`) });
     }
+    // The requesters' first: theirs asks them to act (mark their preferences before the matching run).
     await tx.queueEmails(emails);
+    await tx.queueResponderEmails({ template: 'request-closed-responder', key: { prefix: 'request-closed:', keyed: 'request:response' }, rows: responderRows });
     return closed;
   });
 }

@@ -1,7 +1,7 @@
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/types.ts';
 import type { AppContext } from '../context.ts';
-import { insertOutboxEmail, insertOutboxEmails, waitsForBatch, writeAtCommit, type OutboxEmail, type OutboxWriting } from '../email/outbox.repository.ts';
+import { insertOutboxEmail, insertOutboxEmails, insertResponderEmails, waitsForBatch, writeAtCommit, type OutboxEmail, type OutboxWriting, type ResponderEmails } from '../email/outbox.repository.ts';
 import { dispatchEmails } from '../email/outbox.service.ts';
 import type { LaterTable } from './db.ts';
 import { cacheChanged, type CacheName } from './process-cache.ts';
@@ -19,6 +19,11 @@ export interface Tx {
    * chunk as they are written. Those with a `batchKey` (a person's meeting changes) wait for their batch.
    */
   queueEmails(emails: Iterable<OutboxEmail>): Promise<void>;
+  /**
+   * An email to the writer of each of many responses, a few texts among them, written at once and
+   * addressed by Postgres (`insertResponderEmails`): a mass close's and a matching run's notes.
+   */
+  queueResponderEmails(emails: ResponderEmails): Promise<void>;
   /** Marks that this change alters what a process cache holds: every process clears it after the commit. */
   changes(cache: CacheName): void;
   /** Keeps a row to write just before the commit (see `Queryable.insertLater`). */
@@ -57,6 +62,9 @@ export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promis
         const written = await insertOutboxEmails({ db: trx }, emails, writing);
         outboxIds.push(...written.ids);
         batchedIds.push(...written.batchedIds);
+      },
+      queueResponderEmails: async (emails) => {
+        outboxIds.push(...(await insertResponderEmails({ db: trx }, emails, writing)));
       },
       changes: (cache) => {
         changed.add(cache);

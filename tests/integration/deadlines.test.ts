@@ -220,6 +220,9 @@ describe('closes called directly, without workers', () => {
     // A provider who reads French, made for this test.
     const french = await createPerson(t.env.ctx, { email: 'point.focal@oit.example', organization: { name: 'Organisation francophone pour la migration', kind: 'ngo' } });
     await t.env.ctx.db.updateTable('users').set({ locale: 'fr' }).where('id', '=', french.id).execute();
+    // The ILO's focal point reads times in a zone of their own (the others have none).
+    const zonedProvider = t.people.ilo.id;
+    await t.env.ctx.db.updateTable('users').set({ time_zone: 'America/Mexico_City' }).where('id', '=', zonedProvider).execute();
     const requests = [];
     for (let i = 0; i < 8; i++) requests.push(await publishedRequest(t.api, t.people.bangladesh, t.people.organizer, { title: `Batch request ${i}`, responseDeadline: await dbNowPlus(t.env.ctx, 3_600_000) }));
     for (const request of requests.slice(0, 6)) {
@@ -251,6 +254,26 @@ describe('closes called directly, without workers', () => {
     expect(inFrench).toHaveLength(6);
     expect(inFrench[0]!.subject).toMatch(/clôtur/i);
     expect(rows.filter((r) => r.to_email === 'focal@ilo.org').every((r) => /closed: matching follows/.test(r.subject))).toBe(true);
+    // The responders' rows are addressed by Postgres (queueResponderEmails): each keyed by its request and
+    // response, with a Message-ID of its own row's id, in its writer's language and zone.
+    const responderRows = await t.env.ctx.db
+      .selectFrom('outbox')
+      .innerJoin('responses', (j) => j.onRef(sql`outbox.idempotency_key`, '=', sql`'request-closed:' || responses.request_id || ':' || responses.id`))
+      .select(['outbox.id', 'outbox.message_id', 'outbox.to_email', 'outbox.subject', 'outbox.text_body', 'outbox.html_body', 'outbox.status', 'responses.created_by'])
+      .where('responses.request_id', 'in', ids)
+      .execute();
+    expect(responderRows).toHaveLength(12);
+    const host = new URL(t.env.ctx.config.BASE_URL).hostname;
+    for (const row of responderRows) {
+      expect(row.message_id).toBe(`<${row.id}@${host}>`);
+      expect(row.to_email).toBe(row.created_by === french.id ? french.email : 'focal@ilo.org');
+      expect(row.html_body).toContain(row.created_by === french.id ? 'lang="fr"' : 'lang="en"');
+    }
+    // The reader's own zone beside the marketplace's, for the one who has a zone of their own.
+    const zoned = responderRows.filter((r) => r.created_by === zonedProvider);
+    expect(zoned.length).toBeGreaterThan(0);
+    expect(zoned.every((r) => r.text_body.includes('your time'))).toBe(true);
+    expect(responderRows.filter((r) => r.created_by !== zonedProvider).some((r) => r.text_body.includes('your time'))).toBe(false);
   });
 
   it('a mass close calls helpers; another worker process joins with batches of its own, once; a helper landing in a process already closing is passed on', async () => {

@@ -587,6 +587,8 @@ describe('the matching run, called directly', () => {
     expect((await api('POST', `/api/v1/meetings/${drafts[0]!.id}/accept`, { token: party.token })).status).toBe(404);
     const mailed = () => env.ctx.db.selectFrom('outbox').select(['idempotency_key', 'to_email']).where((eb) => eb.or(drafts.map((d) => eb('idempotency_key', 'like', `meeting:${d.id}:%`)))).execute();
     expect(await mailed()).toEqual([]);
+    const iomNote = () => env.ctx.db.selectFrom('outbox').select(['id', 'to_email', 'subject', 'html_body', 'message_id']).where('idempotency_key', '=', `not-matched:${made.responses.iomOnTraining.body.id}`).execute();
+    expect(await iomNote()).toEqual([]);
     const timetable = await (await fetch(new URL(`/organizer/marketplaces/${made.slug}/timetable`, env.baseUrl), { headers: { cookie: `fm_session=${organizer.browserToken}` } })).text();
     expect(timetable).toContain(`${drafts.length} meetings are a draft`);
     // The run reports what its schedule is like to attend, and the timetable shows it.
@@ -605,9 +607,13 @@ describe('the matching run, called directly', () => {
     // The responders left without a meeting get their note at publication, and each requester its summary.
     const notes = await env.ctx.db.selectFrom('outbox').select('idempotency_key').where('idempotency_key', 'like', 'meetings-summary:%').where('idempotency_key', 'like', '%publication-%').execute();
     expect(notes.length).toBeGreaterThan(0);
+    const [note] = await iomNote();
+    expect(note).toMatchObject({ to_email: t.people.iom.email, subject: `Thank you for your response to "${made.trainingTitle}"`, message_id: `<${note!.id}@localhost>` });
+    expect(note!.html_body).toContain(made.training.id);
     // Publishing again publishes and sends nothing.
     expect((await api('POST', `/api/v1/marketplaces/${made.slug}/schedule/publish`, { token: organizer.token })).body).toEqual({ published: 0, emails: 0 });
     expect(await mailed()).toHaveLength(drafts.length * 2);
+    expect(await iomNote()).toHaveLength(1);
   });
 
   it('the secretariat moves a meeting to a free place, removes one (later runs leave its offer alone), and adds one by hand', async () => {
