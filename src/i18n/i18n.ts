@@ -60,27 +60,57 @@ function templateOf(lng: string, key: string): { text: string; simple: boolean }
   return template;
 }
 
+const pluralRules = new Map<string, Intl.PluralRules>();
+function pluralForm(lng: string, count: number): string {
+  let rules = pluralRules.get(lng);
+  if (!rules) pluralRules.set(lng, (rules = new Intl.PluralRules(lng)));
+  return rules.select(count);
+}
+
+/**
+ * The form of a plural key that i18next chooses for `count`, before interpolation. Its choice depends
+ * on the count only through the plural category in the language and in the fallback (English), and
+ * through whether it is 0 (`key_zero`), so that is what is kept.
+ */
+function pluralTemplateOf(lng: string, key: string, count: number): { text: string; simple: boolean } {
+  const memoKey = `${lng}\u0000${key}\u0000${pluralForm(lng, count)}\u0000${pluralForm('en', count)}\u0000${count === 0}`;
+  let template = templates.get(memoKey);
+  if (template === undefined) {
+    const text = i18n.t(key, { lng, count, skipInterpolation: true, nest: false }) as string;
+    template = { text, simple: (text.match(/\{\{/g)?.length ?? 0) === (text.match(PLACEHOLDER)?.length ?? 0) };
+    if (templates.size >= TEMPLATES_CAP) templates.clear();
+    templates.set(memoKey, template);
+  }
+  return template;
+}
+
+/** Counts from Postgres (bigint) arrive as strings. */
+function countOf(vars: TranslationVars | undefined): number | undefined {
+  const count = vars?.count;
+  return typeof count === 'string' && /^\d+$/.test(count) ? Number(count) : typeof count === 'number' ? count : undefined;
+}
+
 /**
  * The text of `key` in `locale`, with `{{name}}` replaced by `vars.name`. A `count` var chooses the
  * plural form (`key_one`, `key_other`, ... in the catalogs; the key itself is the general plural).
  */
 export function t(locale: string, key: string, vars?: TranslationVars): string {
   const lng = isSupportedLocale(locale) ? locale : 'en';
-  if (vars === undefined || !('count' in vars)) {
-    const template = templateOf(lng, key);
-    if (vars === undefined) return template.text;
-    // As i18next with skipOnVariables: one pass, so a value's own "{{x}}" stays as written; a
-    // placeholder without a value stays too.
-    if (template.simple) return template.text.replace(PLACEHOLDER, (whole, name: string) => (Object.hasOwn(vars, name) ? String(vars[name]) : whole));
-  }
+  if (vars === undefined) return templateOf(lng, key).text;
+  const count = 'count' in vars ? countOf(vars) : undefined;
+  // A count that is not a finite number goes through i18next, as does a template with more than plain placeholders.
+  if ('count' in vars && (count === undefined || !Number.isFinite(count))) return translateWithI18next(lng, key, vars);
+  const template = count === undefined ? templateOf(lng, key) : pluralTemplateOf(lng, key, count);
+  // As i18next with skipOnVariables: one pass, so a value's own "{{x}}" stays as written; a
+  // placeholder without a value stays too.
+  if (template.simple) return template.text.replace(PLACEHOLDER, (whole, name: string) => (Object.hasOwn(vars, name) ? String(vars[name]) : whole));
   return translateWithI18next(lng, key, vars);
 }
 
 /** `t` through i18next itself, for what `t` does not interpolate alone (and for the test that compares the two). */
 export function translateWithI18next(locale: string, key: string, vars?: TranslationVars): string {
   const lng = isSupportedLocale(locale) ? locale : 'en';
-  // Counts from Postgres (bigint) arrive as strings.
-  const count = typeof vars?.count === 'string' && /^\d+$/.test(vars.count) ? Number(vars.count) : vars?.count;
+  const count = countOf(vars);
   return i18n.t(key, {
     lng,
     replace: vars ?? {},

@@ -65,6 +65,20 @@ describe('translation catalogs', () => {
       }
     }
     expect(differ).toEqual([]);
+    // Plural keys: t keeps the form i18next chose per plural category (and for 0), in each language and
+    // for a language it falls back from; counts from Postgres come as strings.
+    const plurals: string[] = [];
+    for (const key of keys.keys()) {
+      const names = placeholders(key);
+      if (!names.includes('count')) continue;
+      for (const locale of ['en', 'fr', 'es', 'xx']) {
+        for (const count of [0, 1, 2, 3, 5, 11, 21, 100, 1.5, 1_000_000, -1, '7', '1', 'many']) {
+          const vars = Object.fromEntries(names.map((name, i) => [name, name === 'count' ? count : i === 0 ? `<b>"${name}" {{count}}` : i]));
+          if (t(locale, key, vars) !== translateWithI18next(locale, key, vars)) plurals.push(`${locale} ${JSON.stringify(key)} ${JSON.stringify(vars)}: ${t(locale, key, vars)} / ${translateWithI18next(locale, key, vars)}`);
+        }
+      }
+    }
+    expect(plurals).toEqual([]);
     // i18next would replace the value's "{{weight}}" too ("1 of {{weight}}"): an organization's name can hold anything.
     expect(t('en', '{{points}} of {{weight}}', { points: '{{weight}}', weight: 1 })).toBe('{{weight}} of 1');
   });
