@@ -73,6 +73,27 @@ export async function insertOutboxEmail({ db }: Queryable, email: OutboxEmail, w
   return row?.id ?? null;
 }
 
+/**
+ * Takes `items` in chunks of `size` and writes each, one write in flight while the next chunk is taken:
+ * a generator's items (emails rendered as they are taken) are made while Postgres writes the chunk
+ * before, and only two chunks are in memory.
+ */
+async function inOverlappingChunks<T>(items: Iterable<T>, size: number, write: (chunk: T[]) => Promise<void>): Promise<void> {
+  let inFlight: Promise<void> = Promise.resolve();
+  let chunk: T[] = [];
+  for (const item of items) {
+    chunk.push(item);
+    if (chunk.length < size) continue;
+    await inFlight;
+    inFlight = write(chunk);
+    // Handled here so a failure while the next chunk is taken is not an unhandled rejection; the await above or below throws it.
+    inFlight.catch(() => {});
+    chunk = [];
+  }
+  await inFlight;
+  if (chunk.length > 0) await write(chunk);
+}
+
 /** Rows per INSERT: the chunk that renders while the one before is written (the statement's parameters are one array per column, however many rows). */
 const OUTBOX_INSERT_CHUNK = 1000;
 
@@ -88,19 +109,7 @@ export async function insertOutboxEmails({ db }: Queryable, emails: Iterable<Out
   const insert = async (chunk: OutboxEmail[]) => {
     for (const row of await insertOutboxChunk(db, chunk, writing)) (row.batch_key ? batchedIds : ids).push(row.id);
   };
-  let inFlight: Promise<void> = Promise.resolve();
-  let chunk: OutboxEmail[] = [];
-  for (const email of emails) {
-    chunk.push(email);
-    if (chunk.length < OUTBOX_INSERT_CHUNK) continue;
-    await inFlight;
-    inFlight = insert(chunk);
-    // Handled here so a failure while the next chunk renders is not an unhandled rejection; the await above or below throws it.
-    inFlight.catch(() => {});
-    chunk = [];
-  }
-  await inFlight;
-  if (chunk.length > 0) await insert(chunk);
+  await inOverlappingChunks(emails, OUTBOX_INSERT_CHUNK, insert);
   return { ids, batchedIds };
 }
 
@@ -202,19 +211,7 @@ export async function insertResponderEmails({ db }: Queryable, emails: Responder
       RETURNING id`.execute(db);
     for (const row of rows) ids.push(row.id);
   };
-  let inFlight: Promise<void> = Promise.resolve();
-  let chunk: Array<{ responseId: string; content: RenderedEmail }> = [];
-  for (const row of emails.rows) {
-    chunk.push(row);
-    if (chunk.length < RESPONDER_INSERT_CHUNK) continue;
-    await inFlight;
-    inFlight = insert(chunk);
-    // Handled here so a failure while the next chunk renders is not an unhandled rejection; the await below throws it.
-    inFlight.catch(() => {});
-    chunk = [];
-  }
-  await inFlight;
-  if (chunk.length > 0) await insert(chunk);
+  await inOverlappingChunks(emails.rows, RESPONDER_INSERT_CHUNK, insert);
   return ids;
 }
 
