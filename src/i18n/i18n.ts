@@ -39,26 +39,15 @@ export type TranslationVars = Record<string, string | number>;
 /**
  * Translations of keys by locale and key, before interpolation: i18next resolves a key and interpolates
  * in a few microseconds, and a mass close asks for the same dozen sentences some hundred thousand
- * times. A key whose placeholders are all plain `{{name}}` is interpolated here (`simple`); one with a
- * count (plurals) or anything else goes through i18next. Keys are the code's literals, so this stays
- * small; the cap guards against a caller passing arbitrary text.
+ * times. A key whose placeholders are all plain `{{name}}` is interpolated here (`simple`); anything
+ * else goes through i18next. A plural key is kept per form: i18next's choice depends on the count only
+ * through its plural category in the language and in the fallback (English), and through whether it is
+ * 0 (`key_zero`), so that is the memo key, and the form's text is i18next's own. Keys are the code's
+ * literals, so this stays small; the cap guards against a caller passing arbitrary text.
  */
 const templates = new Map<string, { text: string; simple: boolean }>();
 const TEMPLATES_CAP = 5000;
 const PLACEHOLDER = /\{\{(\w+)\}\}/g;
-
-function templateOf(lng: string, key: string): { text: string; simple: boolean } {
-  const memoKey = `${lng}\u0000${key}`;
-  let template = templates.get(memoKey);
-  if (template === undefined) {
-    const text = i18n.t(key, { lng, skipInterpolation: true, nest: false }) as string;
-    // Simple: every "{{" opens a plain placeholder (no formats, no nesting, no escaping options).
-    template = { text, simple: (text.match(/\{\{/g)?.length ?? 0) === (text.match(PLACEHOLDER)?.length ?? 0) };
-    if (templates.size >= TEMPLATES_CAP) templates.clear();
-    templates.set(memoKey, template);
-  }
-  return template;
-}
 
 const pluralRules = new Map<string, Intl.PluralRules>();
 function pluralForm(lng: string, count: number): string {
@@ -67,16 +56,13 @@ function pluralForm(lng: string, count: number): string {
   return rules.select(count);
 }
 
-/**
- * The form of a plural key that i18next chooses for `count`, before interpolation. Its choice depends
- * on the count only through the plural category in the language and in the fallback (English), and
- * through whether it is 0 (`key_zero`), so that is what is kept.
- */
-function pluralTemplateOf(lng: string, key: string, count: number): { text: string; simple: boolean } {
-  const memoKey = `${lng}\u0000${key}\u0000${pluralForm(lng, count)}\u0000${pluralForm('en', count)}\u0000${count === 0}`;
+/** The text of `key` in `lng` before interpolation, in the form i18next chooses for `count` when there is one. */
+function templateOf(lng: string, key: string, count?: number): { text: string; simple: boolean } {
+  const memoKey = count === undefined ? `${lng}\u0000${key}` : `${lng}\u0000${key}\u0000${pluralForm(lng, count)}\u0000${pluralForm('en', count)}\u0000${count === 0}`;
   let template = templates.get(memoKey);
   if (template === undefined) {
-    const text = i18n.t(key, { lng, count, skipInterpolation: true, nest: false }) as string;
+    const text = i18n.t(key, { lng, ...(count === undefined ? {} : { count }), skipInterpolation: true, nest: false }) as string;
+    // Simple: every "{{" opens a plain placeholder (no formats, no nesting, no escaping options).
     template = { text, simple: (text.match(/\{\{/g)?.length ?? 0) === (text.match(PLACEHOLDER)?.length ?? 0) };
     if (templates.size >= TEMPLATES_CAP) templates.clear();
     templates.set(memoKey, template);
@@ -97,10 +83,10 @@ function countOf(vars: TranslationVars | undefined): number | undefined {
 export function t(locale: string, key: string, vars?: TranslationVars): string {
   const lng = isSupportedLocale(locale) ? locale : 'en';
   if (vars === undefined) return templateOf(lng, key).text;
-  const count = 'count' in vars ? countOf(vars) : undefined;
+  const count = countOf(vars);
   // A count that is not a finite number goes through i18next, as does a template with more than plain placeholders.
-  if ('count' in vars && (count === undefined || !Number.isFinite(count))) return translateWithI18next(lng, key, vars);
-  const template = count === undefined ? templateOf(lng, key) : pluralTemplateOf(lng, key, count);
+  if ('count' in vars && !Number.isFinite(count)) return translateWithI18next(lng, key, vars);
+  const template = templateOf(lng, key, count);
   // As i18next with skipOnVariables: one pass, so a value's own "{{x}}" stays as written; a
   // placeholder without a value stays too.
   if (template.simple) return template.text.replace(PLACEHOLDER, (whole, name: string) => (Object.hasOwn(vars, name) ? String(vars[name]) : whole));
