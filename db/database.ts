@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type CompiledQuery, type QueryResult } from 'kysely';
 import type { Database } from './types.ts';
 import type { Queryable } from '../src/shared/db.ts';
 
@@ -11,12 +11,50 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 export type Db = Kysely<Database>;
 
 /**
+ * Statements that run by name: the text of each is parsed and planned once per connection and kept
+ * there, then each run sends only its values (Postgres's extended protocol, `Parse` once and `Bind`
+ * after). Only the few statements a small, frequent change makes are kept this way (`runPrepared`):
+ * their planning cost Postgres more than their execution (a response's three statements: about 0.9 ms
+ * of planning against 1.3 ms of execution, measured with pg_stat_statements under load). A statement
+ * whose text varies with its input (an `IN` list, a multi-row `VALUES`) is not one of them; the map
+ * stops growing at `PREPARED_TEXTS` texts, in case one of them is, and the rest run as before.
+ */
+const statementNames = new Map<string, string>();
+const PREPARED_TEXTS = 200;
+
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < PREPARED_TEXTS) statementNames.set(text, (name = `fm_${statementNames.size + 1}`));
+  return name;
+}
+
+/** A client that runs the texts `runPrepared` named by their name; kysely calls `query(text, values)`. */
+class NamingClient extends pg.Client {
+  override query(...args: unknown[]): never {
+    const [text, values] = args;
+    const name = typeof text === 'string' && Array.isArray(values) ? statementNames.get(text) : undefined;
+    const query = super.query.bind(this) as (...a: unknown[]) => never;
+    return name === undefined ? query(...args) : query({ name, text, values }, ...args.slice(2));
+  }
+}
+
+/**
+ * Runs a compiled statement by name (see `statementNames`): one that a frequent, small change runs many
+ * times with the same text (a builder's `.compile()`, a raw `sql`'s `.compile(db)`). The same rows as
+ * `db.executeQuery(compiled)`.
+ */
+export async function runPrepared<R>(db: Kysely<Database>, compiled: CompiledQuery<R>): Promise<QueryResult<R>> {
+  statementName(compiled.sql);
+  return db.executeQuery(compiled);
+}
+
+/**
  * The pool of one process. Its connections name the process in `pg_stat_activity.application_name`
  * (`forum-marketplace worker 4242`), so an operator can tell which process holds a lock or a long
  * transaction.
  */
 export function createDatabase(connectionString: string, poolSize: number, applicationName = `forum-marketplace ${process.pid}`): { db: Db; pool: pg.Pool } {
-  const pool = new pg.Pool({ connectionString, max: poolSize, connectionTimeoutMillis: 5000, application_name: applicationName.slice(0, 63) });
+  const pool = new pg.Pool({ Client: NamingClient as typeof pg.Client, connectionString, max: poolSize, connectionTimeoutMillis: 5000, application_name: applicationName.slice(0, 63) });
   // A client that loses its connection (Postgres restarted, backend terminated) must not crash the
   // process: idle ones report on the pool, checked-out ones on themselves; the query in flight fails
   // and the broken client is not reused.

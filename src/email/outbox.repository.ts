@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type ExpressionBuilder, type Insertable, type QueryCreator } from 'kysely';
 import type { Database, OutboxAttachment } from '../../db/types.ts';
 import type { LaterTable, Queryable } from '../shared/db.ts';
+import { runPrepared } from '../../db/database.ts';
 import { sealLinks, type EmailLinks } from './sealed-links.ts';
 import { outboxTransitions } from './outbox-status.ts';
 import type { RenderedEmail } from './render.ts';
@@ -221,6 +222,8 @@ async function insertOutboxChunk(db: Queryable['db'], chunk: OutboxEmail[], writ
 
 /** Rows of one table per INSERT at the commit: 1,000 audit rows are 8,000 parameters. */
 const LATER_CHUNK = 1000;
+/** At most this many rows of each table at the commit, the statement runs by name (`runPrepared`). */
+const PREPARED_LATER_ROWS = 2;
 
 /**
  * What a transaction kept for its commit, in one statement: the rows of each table
@@ -245,11 +248,18 @@ export async function writeAtCommit({ db }: Queryable, later: ReadonlyMap<LaterT
   const collect = (rows: Array<{ id: string; batch_key: string | null }>) => {
     for (const row of rows) (row.batch_key ? batchedIds : ids).push(row.id);
   };
+  // A small change's statement (a row or two per table: a response, a sign-in, an edit) has one of a
+  // few texts and runs often: by name. The emails' rows do not change the text (they go as arrays).
+  const small = [...later.values()].every((rows) => rows.length <= PREPARED_LATER_ROWS);
   if (emails.length === 0) {
-    if (qc !== db) await qc.selectNoFrom(sql<number>`1`.as('done')).execute();
+    if (qc !== db) {
+      const done = qc.selectNoFrom(sql<number>`1`.as('done'));
+      await (small ? runPrepared(db, done.compile()) : done.execute());
+    }
     return { ids, batchedIds };
   }
-  collect(await outboxChunkInsert(qc, emails.slice(0, OUTBOX_INSERT_CHUNK), writing).execute());
+  const first = outboxChunkInsert(qc, emails.slice(0, OUTBOX_INSERT_CHUNK), writing);
+  collect(small ? (await runPrepared(db, first.compile())).rows : await first.execute());
   if (emails.length > OUTBOX_INSERT_CHUNK) {
     const rest = await insertOutboxEmails({ db }, emails.slice(OUTBOX_INSERT_CHUNK), writing);
     ids.push(...rest.ids);

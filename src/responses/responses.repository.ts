@@ -2,18 +2,20 @@ import type { RequesterMark } from '../../db/types.ts';
 import { sql } from 'kysely';
 import type { Funding, Modality, ResponseStatus } from '../../db/types.ts';
 import type { Queryable } from '../shared/db.ts';
+import { runPrepared } from '../../db/database.ts';
 
 /** Takes the request row's lock for a response write; closing takes the same row's lock. */
 export async function lockRequestForResponse({ db }: Queryable, requestId: string) {
-  return db
+  const query = db
     .selectFrom('requests as r')
     .innerJoin('marketplaces as m', 'm.id', 'r.marketplace_id')
     // The requester's address comes with the lock: the email to the requester needs no second read.
     .innerJoin('users as u', 'u.id', 'r.created_by')
     .select(['r.id', 'r.status', 'r.response_deadline', 'r.organization_id', 'r.title', 'r.created_by', 'r.sealed_responses', 'm.sealed_responses as marketplace_sealed', 'm.time_zone', 'm.name as marketplace_name', 'm.id as marketplace_id', 'm.slug as marketplace_slug', 'r.response_count', 'u.email as requester_email', 'u.locale as requester_locale'])
     .where('r.id', '=', requestId)
-    .forNoKeyUpdate('r')
-    .executeTakeFirst();
+    .forNoKeyUpdate('r');
+  // By name: every response runs it (see runPrepared).
+  return (await runPrepared(db, query.compile())).rows[0];
 }
 
 export interface ResponseValues {
@@ -56,7 +58,7 @@ const ownResponseColumns = [
  * (`response_count`, null for a draft), or null when refused or when the organization already responded.
  */
 export async function insertResponseBeforeDeadline({ db }: Queryable, v: ResponseValues) {
-  const result = await sql<Omit<ResponseRow, 'organization_name' | 'organization_kind'> & { response_count: number | null }>`
+  const query = sql<Omit<ResponseRow, 'organization_name' | 'organization_kind'> & { response_count: number | null }>`
     WITH t AS (SELECT clock_timestamp() AS at),
     written AS (
       INSERT INTO responses (request_id, organization_id, created_by, summary, details, offer_categories, modality, languages, funding, status, submitted_at, created_at, updated_at)
@@ -72,7 +74,8 @@ export async function insertResponseBeforeDeadline({ db }: Queryable, v: Respons
       WHERE id = ${v.requestId} AND EXISTS (SELECT 1 FROM written WHERE status = 'submitted')
       RETURNING response_count
     )
-    SELECT written.*, (SELECT response_count FROM counted) AS response_count FROM written`.execute(db);
+    SELECT written.*, (SELECT response_count FROM counted) AS response_count FROM written`;
+  const result = await runPrepared(db, query.compile(db));
   return result.rows[0] ?? null;
 }
 

@@ -1,6 +1,8 @@
 import { describe, expect, inject, it } from 'vitest';
 import pg from 'pg';
+import { sql } from 'kysely';
 import { ensureDatabaseExists } from '../../db/migrate.ts';
+import { createDatabase, runPrepared } from '../../db/database.ts';
 import { adminUrl, createFileDatabase, databaseUrl, testDatabaseName } from '../helpers/databases.ts';
 
 describe('the database a process starts on', () => {
@@ -30,6 +32,30 @@ describe('the database a process starts on', () => {
       await admin.connect();
       await admin.query(`DROP DATABASE IF EXISTS "${name}"`);
       await admin.end();
+    }
+  });
+});
+
+describe('statements run by name', () => {
+  it('a statement given to runPrepared is parsed once per connection and then run by name, with the same rows; others stay unnamed', async () => {
+    const database = await createFileDatabase(inject('templateDatabase'));
+    // One connection, so every statement below meets the same server session.
+    const { db } = createDatabase(database.url, 1);
+    try {
+      const byName = (n: number) => sql<{ n: number; at: string }>`SELECT ${n}::int + 1 AS n, current_setting('application_name') AS at`.compile(db);
+      const first = await runPrepared(db, byName(1));
+      const second = await runPrepared(db, byName(41));
+      expect(first.rows).toEqual([{ n: 2, at: expect.any(String) }]);
+      expect(second.rows).toEqual([{ n: 42, at: expect.any(String) }]);
+      // In a transaction too, on its connection.
+      await db.transaction().execute(async (trx) => expect((await runPrepared(trx, byName(9))).rows[0]!.n).toBe(10));
+      await sql`SELECT ${'not named'}::text AS plain`.execute(db);
+      const kept = await sql<{ name: string; statement: string }>`SELECT name, statement FROM pg_prepared_statements`.execute(db);
+      // One text, prepared once (three runs); the plain statement and this one are not kept.
+      expect(kept.rows).toEqual([{ name: expect.stringMatching(/^fm_\d+$/), statement: byName(0).sql }]);
+    } finally {
+      await db.destroy();
+      await database.drop();
     }
   });
 });
