@@ -63,16 +63,48 @@ export const BULK_EMAIL_PRIORITY = 10;
 
 /**
  * Enqueues the send jobs for rows just committed (`delayMs`: confirmations waiting for their batch). If
- * Redis is away, the sweep sends them later.
+ * Redis is away, the sweep sends them later. One change's rows of more than one job are a bulk send
+ * (`BULK_EMAIL_PRIORITY`), unless `bulk` says otherwise.
  */
-export async function dispatchEmails(ctx: AppContext, outboxIds: string[], delayMs = 0): Promise<void> {
+export async function dispatchEmails(ctx: AppContext, outboxIds: string[], delayMs = 0, bulk?: boolean): Promise<void> {
   if (outboxIds.length === 0) return;
   try {
     const jobs = sendJobs(ctx, outboxIds);
-    await ctx.queues.enqueueMany('send-email', jobs, { ...(delayMs > 0 ? { delay: delayMs } : {}), ...(jobs.length > 1 ? { priority: BULK_EMAIL_PRIORITY } : {}) });
+    await ctx.queues.enqueueMany('send-email', jobs, { ...(delayMs > 0 ? { delay: delayMs } : {}), ...((bulk ?? jobs.length > 1) ? { priority: BULK_EMAIL_PRIORITY } : {}) });
   } catch (error) {
     ctx.log.warn({ emails: outboxIds.length, err: (error as Error).message }, 'could not enqueue emails; the outbox sweep will send them');
   }
+}
+
+/** The rows of small changes committed in this turn of the event loop, by delay, waiting to be enqueued together. */
+const gathering = new WeakMap<AppContext, Map<number, { ids: string[]; enqueued: Promise<void> }>>();
+
+/**
+ * Enqueues the send jobs for a change's rows just committed, together with the rows of the other
+ * changes of this process that commit in the same turn of the event loop: their send jobs hold up to
+ * a job's worth of rows each, and go to the queue in one round trip. The queue's limiter counts jobs
+ * (`emailJobSizing`): a job of one row each would send the night of a deadline, when responses come
+ * many a second, at a tenth of `EMAIL_RATE_PER_SECOND`. These are single emails, not a bulk send: no
+ * priority. A change of a job's worth of rows or more goes as `dispatchEmails` sends it. Resolves when
+ * the jobs are enqueued (or the failure logged: the sweep sends them later).
+ */
+export function dispatchCommitted(ctx: AppContext, outboxIds: string[], delayMs = 0): Promise<void> {
+  if (outboxIds.length === 0) return Promise.resolve();
+  if (outboxIds.length >= emailJobSizing(ctx.config.EMAIL_RATE_PER_SECOND).perJob) return dispatchEmails(ctx, outboxIds, delayMs);
+  let byDelay = gathering.get(ctx);
+  if (!byDelay) gathering.set(ctx, (byDelay = new Map()));
+  let gathered = byDelay.get(delayMs);
+  if (!gathered) {
+    const ids: string[] = [];
+    const turn = byDelay;
+    const enqueued = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      turn.delete(delayMs);
+      return dispatchEmails(ctx, ids, delayMs, false);
+    });
+    byDelay.set(delayMs, (gathered = { ids, enqueued }));
+  }
+  gathered.ids.push(...outboxIds);
+  return gathered.enqueued;
 }
 
 type OutboxRow = NonNullable<Awaited<ReturnType<typeof claimOutboxEmails>>[number]>;

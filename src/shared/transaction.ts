@@ -2,7 +2,7 @@ import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/types.ts';
 import type { AppContext } from '../context.ts';
 import { insertOutboxEmail, insertOutboxEmails, insertResponderEmails, waitsForBatch, writeAtCommit, type OutboxEmail, type OutboxWriting, type ResponderEmails } from '../email/outbox.repository.ts';
-import { dispatchEmails } from '../email/outbox.service.ts';
+import { dispatchCommitted } from '../email/outbox.service.ts';
 import type { LaterTable } from './db.ts';
 import { cacheChanged, type CacheName } from './process-cache.ts';
 
@@ -83,8 +83,8 @@ export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promis
     return done;
   });
   for (const cache of changed) cacheChanged(ctx, cache);
-  // Both at once: one round trip to the queue instead of two in a row (a response has one of each).
+  // Both at once, with the other changes committed in this turn (`dispatchCommitted`).
   // The batched ones a moment after the window: the row's send_after is the database's clock, ours may lag it a little.
-  await Promise.all([dispatchEmails(ctx, outboxIds), dispatchEmails(ctx, batchedIds, writing.batchSeconds * 1000 + 1000)]);
+  await Promise.all([dispatchCommitted(ctx, outboxIds), dispatchCommitted(ctx, batchedIds, writing.batchSeconds * 1000 + 1000)]);
   return result;
 }

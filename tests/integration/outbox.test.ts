@@ -4,7 +4,7 @@ import { UnrecoverableError } from 'bullmq';
 import { useTestEnvironment } from '../helpers/environment.ts';
 import { inTransaction } from '../../src/shared/transaction.ts';
 import { renderEmail } from '../../src/email/render.ts';
-import { BULK_EMAIL_PRIORITY, dispatchEmails, emailJobSizing, sendOutboxEmail, sendOutboxEmails, sweepOutbox } from '../../src/email/outbox.service.ts';
+import { BULK_EMAIL_PRIORITY, dispatchCommitted, dispatchEmails, emailJobSizing, sendOutboxEmail, sendOutboxEmails, sweepOutbox } from '../../src/email/outbox.service.ts';
 import { jobId } from '../../src/queue/registry.ts';
 import { createMailer } from '../../src/email/mailer.ts';
 import { recordAudit } from '../../src/audit/audit.repository.ts';
@@ -221,6 +221,43 @@ describe('the outbox sweep, called directly', () => {
     const singleJob = (await t.env.ctx.queues.queue('email').getJobs(['waiting'])).find((job) => (job.data as { outboxIds: string[] }).outboxIds.includes(single!.id));
     expect(singleJob?.opts.priority ?? 0).toBe(0);
     expect(await t.env.ctx.queues.queue('email').getJobState(jobs[0]!.id!)).toBe('prioritized');
+  });
+});
+
+describe('send jobs of changes committed together', () => {
+  const t = useTestEnvironment({ workers: false });
+
+  it('the rows of small changes committed in one turn go out in shared jobs (up to perJob rows each), without the bulk priority; a larger change keeps its own', async () => {
+    const { perJob } = emailJobSizing(t.env.ctx.config.EMAIL_RATE_PER_SECOND);
+    const queue = async (prefix: string, count: number) => {
+      const recipients = Array.from({ length: count }, (_, i) => `${prefix}-${i}@example.org`);
+      // Written without their jobs (a transaction enqueues its own after the commit): the test enqueues them.
+      await t.env.ctx.db
+        .insertInto('outbox')
+        .values(recipients.map((to) => ({ idempotency_key: `${prefix}:${to}`, template: 'test', to_email: to, subject: 's', text_body: 't', html_body: 'h', message_id: `<${prefix}-${to}>` })))
+        .execute();
+      return (await t.env.ctx.db.selectFrom('outbox').select('id').where('idempotency_key', 'like', `${prefix}:%`).orderBy('to_email').execute()).map((r) => r.id);
+    };
+    const jobsOf = async (ids: string[]) =>
+      (await t.env.ctx.queues.queue('email').getJobs(['waiting', 'prioritized', 'delayed'])).filter((job) => (job.data as { outboxIds?: string[] }).outboxIds?.some((id) => ids.includes(id)));
+    // perJob + 2 changes of one row, and one of two delayed rows, in one turn: two jobs, and one delayed job.
+    const singles = await queue('turn', perJob + 2);
+    const delayed = await queue('turn-delayed', 2);
+    await Promise.all([...singles.map((id) => dispatchCommitted(t.env.ctx, [id])), dispatchCommitted(t.env.ctx, delayed, 60_000)]);
+    const jobs = await jobsOf(singles);
+    expect(jobs.map((job) => (job.data as { outboxIds: string[] }).outboxIds.length).sort((a, b) => b - a)).toEqual([perJob, 2]);
+    expect(jobs.flatMap((job) => (job.data as { outboxIds: string[] }).outboxIds).sort()).toEqual([...singles].sort());
+    expect(jobs.map((job) => job.opts.priority ?? 0)).toEqual([0, 0]);
+    const delayedJobs = await jobsOf(delayed);
+    expect(delayedJobs.map((job) => [(job.data as { outboxIds: string[] }).outboxIds.length, job.opts.delay])).toEqual([[2, 60_000]]);
+    // The next turn starts a new gathering: one more row, one more job.
+    const [later] = await queue('next-turn', 1);
+    await dispatchCommitted(t.env.ctx, [later!]);
+    expect((await jobsOf([later!])).map((job) => (job.data as { outboxIds: string[] }).outboxIds)).toEqual([[later]]);
+    // A change of a job's worth or more is a bulk send of its own.
+    const bulk = await queue('bulk', perJob + 1);
+    await dispatchCommitted(t.env.ctx, bulk);
+    expect((await jobsOf(bulk)).map((job) => job.opts.priority)).toEqual([BULK_EMAIL_PRIORITY, BULK_EMAIL_PRIORITY]);
   });
 });
 
