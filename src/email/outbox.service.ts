@@ -77,34 +77,42 @@ export async function dispatchEmails(ctx: AppContext, outboxIds: string[], delay
 }
 
 /** The rows of small changes committed in this turn of the event loop, by delay, waiting to be enqueued together. */
-const gathering = new WeakMap<AppContext, Map<number, { ids: string[]; enqueued: Promise<void> }>>();
+const gathering = new WeakMap<AppContext, { byDelay: Map<number, string[]>; enqueued: Promise<void> }>();
 
 /**
  * Enqueues the send jobs for a change's rows just committed, together with the rows of the other
  * changes of this process that commit in the same turn of the event loop: their send jobs hold up to
- * a job's worth of rows each, and go to the queue in one round trip. The queue's limiter counts jobs
- * (`emailJobSizing`): a job of one row each would send the night of a deadline, when responses come
- * many a second, at a tenth of `EMAIL_RATE_PER_SECOND`. These are single emails, not a bulk send: no
- * priority. A change of a job's worth of rows or more goes as `dispatchEmails` sends it. Resolves when
- * the jobs are enqueued (or the failure logged: the sweep sends them later).
+ * a job's worth of rows each, and all go to the queue in one round trip, delayed or not. The queue's
+ * limiter counts jobs (`emailJobSizing`): a job of one row each would send the night of a deadline,
+ * when responses come many a second, at a tenth of `EMAIL_RATE_PER_SECOND`. These are single emails,
+ * not a bulk send: no priority. A change of a job's worth of rows or more goes as `dispatchEmails`
+ * sends it. Resolves when the jobs are enqueued (or the failure logged: the sweep sends them later).
  */
 export function dispatchCommitted(ctx: AppContext, outboxIds: string[], delayMs = 0): Promise<void> {
   if (outboxIds.length === 0) return Promise.resolve();
   if (outboxIds.length >= emailJobSizing(ctx.config.EMAIL_RATE_PER_SECOND).perJob) return dispatchEmails(ctx, outboxIds, delayMs);
-  let byDelay = gathering.get(ctx);
-  if (!byDelay) gathering.set(ctx, (byDelay = new Map()));
-  let gathered = byDelay.get(delayMs);
-  if (!gathered) {
-    const ids: string[] = [];
-    const turn = byDelay;
+  let turn = gathering.get(ctx);
+  if (!turn) {
+    const byDelay = new Map<number, string[]>();
     const enqueued = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-      turn.delete(delayMs);
-      return dispatchEmails(ctx, ids, delayMs, false);
+      gathering.delete(ctx);
+      return enqueueGathered(ctx, byDelay);
     });
-    byDelay.set(delayMs, (gathered = { ids, enqueued }));
+    gathering.set(ctx, (turn = { byDelay, enqueued }));
   }
-  gathered.ids.push(...outboxIds);
-  return gathered.enqueued;
+  let ids = turn.byDelay.get(delayMs);
+  if (!ids) turn.byDelay.set(delayMs, (ids = []));
+  ids.push(...outboxIds);
+  return turn.enqueued;
+}
+
+async function enqueueGathered(ctx: AppContext, byDelay: Map<number, string[]>): Promise<void> {
+  const jobs = [...byDelay].flatMap(([delayMs, ids]) => sendJobs(ctx, ids).map((job) => ({ ...job, options: delayMs > 0 ? { delay: delayMs } : {} })));
+  try {
+    await ctx.queues.enqueueMany('send-email', jobs);
+  } catch (error) {
+    ctx.log.warn({ emails: [...byDelay.values()].reduce((n, ids) => n + ids.length, 0), err: (error as Error).message }, 'could not enqueue emails; the outbox sweep will send them');
+  }
 }
 
 type OutboxRow = NonNullable<Awaited<ReturnType<typeof claimOutboxEmails>>[number]>;

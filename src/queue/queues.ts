@@ -84,13 +84,13 @@ export class JobQueues {
     await this.queue(definition.queue).add(name, data, options);
   }
 
-  /** Adds many jobs of one kind with BullMQ's addBulk: one round trip per chunk. */
-  async enqueueMany<N extends JobName>(name: N, jobs: Array<{ payload: JobPayload<N>; jobId: string }>, options: JobsOptions = {}): Promise<void> {
+  /** Adds many jobs of one kind with BullMQ's addBulk: one round trip per chunk. A job's own `options` add to those of all. */
+  async enqueueMany<N extends JobName>(name: N, jobs: Array<{ payload: JobPayload<N>; jobId: string; options?: JobsOptions }>, options: JobsOptions = {}): Promise<void> {
     const definition = jobDefinitions[name];
     const queue = this.queue(definition.queue);
     for (let i = 0; i < jobs.length; i += ENQUEUE_CHUNK) {
       await queue.addBulk(
-        jobs.slice(i, i + ENQUEUE_CHUNK).map((job) => ({ name, data: definition.payload.parse(job.payload), opts: { ...options, jobId: job.jobId } })),
+        jobs.slice(i, i + ENQUEUE_CHUNK).map((job) => ({ name, data: definition.payload.parse(job.payload), opts: { ...options, ...job.options, jobId: job.jobId } })),
       );
     }
   }
