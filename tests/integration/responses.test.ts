@@ -159,6 +159,29 @@ describe('the response form and the request page, as a first-time user meets the
     expect(closed).toContain('1 response.');
   });
 
+  it('a response that waited for the request lock while the deadline passed is refused: the deadline is checked on the clock read once the lock is held', async () => {
+    const request = await publishedRequest(t.api, t.people.bangladesh, t.people.organizer, { title: 'Request locked over its deadline' });
+    await t.env.ctx.db.updateTable('requests').set({ response_deadline: sql<Date>`now() + interval '1 second'` }).where('id', '=', request.id).execute();
+    const actor = (await resolveSession(t.env.ctx, t.people.iom.token, 'api'))!;
+    // Another transaction holds the request's lock (as a response or an edit would) past the deadline.
+    const blocker = await t.env.ctx.pool.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT id FROM requests WHERE id = $1 FOR NO KEY UPDATE', [request.id]);
+      const attempt = createResponse(t.env.ctx, actor, request.id, createResponseBody.parse(sampleResponse)).then(
+        () => 'written',
+        (error: { status?: number; type?: string }) => `${error.status} ${error.type}`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await blocker.query('COMMIT');
+      expect(await attempt).toBe('409 deadline-passed');
+    } finally {
+      blocker.release();
+    }
+    const stored = await t.env.ctx.db.selectFrom('responses').select('id').where('request_id', '=', request.id).execute();
+    expect(stored).toEqual([]);
+  });
+
   it('a submission is five statements (the response and its count in one, its records of itself in one before the commit); the answer is what a read returns; a refusal writes nothing', async () => {
     const request = await publishedRequest(t.api, t.people.bangladesh, t.people.organizer, { title: 'Request for a counted submission' });
     const statements: string[] = [];
@@ -188,5 +211,7 @@ describe('the response form and the request page, as a first-time user meets the
     const own = (await resolveSession(t.env.ctx, t.people.bangladesh.token, 'api'))!;
     await expect(createResponse(counted, own, request.id, createResponseBody.parse(sampleResponse))).rejects.toMatchObject({ status: 403 });
     expect(await stored()).toEqual(before);
+    // Nor its count.
+    expect((await t.api('GET', `/api/v1/requests/${request.id}`, { token: t.people.bangladesh.token })).body.responseCount).toBe(1);
   });
 });
