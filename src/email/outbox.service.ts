@@ -1,5 +1,5 @@
 import type { Transporter } from 'nodemailer';
-import { UnrecoverableError } from 'bullmq';
+import { UnrecoverableError, type JobsOptions } from 'bullmq';
 import type { AppContext } from '../context.ts';
 import { EMAIL_JOB_MAX, jobId } from '../queue/registry.ts';
 import { requireActor, type Actor } from '../auth/actor.ts';
@@ -64,15 +64,20 @@ export const BULK_EMAIL_PRIORITY = 10;
 /**
  * Enqueues the send jobs for rows just committed (`delayMs`: confirmations waiting for their batch). If
  * Redis is away, the sweep sends them later. One change's rows of more than one job are a bulk send
- * (`BULK_EMAIL_PRIORITY`), unless `bulk` says otherwise.
+ * (`BULK_EMAIL_PRIORITY`).
  */
-export async function dispatchEmails(ctx: AppContext, outboxIds: string[], delayMs = 0, bulk?: boolean): Promise<void> {
+export async function dispatchEmails(ctx: AppContext, outboxIds: string[], delayMs = 0): Promise<void> {
   if (outboxIds.length === 0) return;
+  const jobs = sendJobs(ctx, outboxIds);
+  await enqueueSendJobs(ctx, jobs, outboxIds.length, { ...(delayMs > 0 ? { delay: delayMs } : {}), ...(jobs.length > 1 ? { priority: BULK_EMAIL_PRIORITY } : {}) });
+}
+
+/** Adds send jobs to the queue; a failure is logged, not thrown: the outbox sweep sends their rows later. */
+async function enqueueSendJobs(ctx: AppContext, jobs: Array<ReturnType<typeof sendJobs>[number] & { options?: JobsOptions }>, emails: number, options: JobsOptions = {}): Promise<void> {
   try {
-    const jobs = sendJobs(ctx, outboxIds);
-    await ctx.queues.enqueueMany('send-email', jobs, { ...(delayMs > 0 ? { delay: delayMs } : {}), ...((bulk ?? jobs.length > 1) ? { priority: BULK_EMAIL_PRIORITY } : {}) });
+    await ctx.queues.enqueueMany('send-email', jobs, options);
   } catch (error) {
-    ctx.log.warn({ emails: outboxIds.length, err: (error as Error).message }, 'could not enqueue emails; the outbox sweep will send them');
+    ctx.log.warn({ emails, err: (error as Error).message }, 'could not enqueue emails; the outbox sweep will send them');
   }
 }
 
@@ -106,13 +111,9 @@ export function dispatchCommitted(ctx: AppContext, outboxIds: string[], delayMs 
   return turn.enqueued;
 }
 
-async function enqueueGathered(ctx: AppContext, byDelay: Map<number, string[]>): Promise<void> {
+function enqueueGathered(ctx: AppContext, byDelay: Map<number, string[]>): Promise<void> {
   const jobs = [...byDelay].flatMap(([delayMs, ids]) => sendJobs(ctx, ids).map((job) => ({ ...job, options: delayMs > 0 ? { delay: delayMs } : {} })));
-  try {
-    await ctx.queues.enqueueMany('send-email', jobs);
-  } catch (error) {
-    ctx.log.warn({ emails: [...byDelay.values()].reduce((n, ids) => n + ids.length, 0), err: (error as Error).message }, 'could not enqueue emails; the outbox sweep will send them');
-  }
+  return enqueueSendJobs(ctx, jobs, [...byDelay.values()].reduce((n, ids) => n + ids.length, 0));
 }
 
 type OutboxRow = NonNullable<Awaited<ReturnType<typeof claimOutboxEmails>>[number]>;
