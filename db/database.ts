@@ -22,10 +22,8 @@ export type Db = Kysely<Database>;
 const statementNames = new Map<string, string>();
 const PREPARED_TEXTS = 200;
 
-function statementName(text: string): string | undefined {
-  let name = statementNames.get(text);
-  if (name === undefined && statementNames.size < PREPARED_TEXTS) statementNames.set(text, (name = `fm_${statementNames.size + 1}`));
-  return name;
+function nameStatement(text: string): void {
+  if (!statementNames.has(text) && statementNames.size < PREPARED_TEXTS) statementNames.set(text, `fm_${statementNames.size + 1}`);
 }
 
 /** A client that runs the texts `runPrepared` named by their name; kysely calls `query(text, values)`. */
@@ -44,7 +42,7 @@ class NamingClient extends pg.Client {
  * `db.executeQuery(compiled)`.
  */
 export async function runPrepared<R>(db: Kysely<Database>, compiled: CompiledQuery<R>): Promise<QueryResult<R>> {
-  statementName(compiled.sql);
+  nameStatement(compiled.sql);
   return db.executeQuery(compiled);
 }
 

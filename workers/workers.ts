@@ -81,11 +81,6 @@ export async function startWorkers(ctx: AppContext, options: WorkerOptions): Pro
     // The daily digest at 06:00 UTC (morning in Europe and Africa, afternoon in Asia).
     if (options.digests !== false) await ctx.queues.queue('email').upsertJobScheduler('send-digests', { pattern: '0 6 * * *', tz: 'UTC' }, { name: 'send-digests', data: {} });
   };
-  // The queues' first commands come next. A cluster's producer connection reports 'connect' before it
-  // knows the slots, and BullMQ takes that for ready: a queue made then fails its first command (the
-  // producer queues nothing while it connects), and the worker did not start (seen in CI, the Redis
-  // Cluster step). So the connection is waited for first, as the readiness check does.
-  await ctx.queues.ping();
   await ensureSchedulers();
   // The sweeps are the backstop for lost jobs, so they must survive losing Redis's data themselves:
   // re-register them (an idempotent upsert) on every reconnect and every sweep interval.

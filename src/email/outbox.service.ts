@@ -69,15 +69,18 @@ export const BULK_EMAIL_PRIORITY = 10;
 export async function dispatchEmails(ctx: AppContext, outboxIds: string[], delayMs = 0): Promise<void> {
   if (outboxIds.length === 0) return;
   const jobs = sendJobs(ctx, outboxIds);
-  await enqueueSendJobs(ctx, jobs, outboxIds.length, { ...(delayMs > 0 ? { delay: delayMs } : {}), ...(jobs.length > 1 ? { priority: BULK_EMAIL_PRIORITY } : {}) });
+  const options = { ...delayed(delayMs), ...(jobs.length > 1 ? { priority: BULK_EMAIL_PRIORITY } : {}) };
+  await enqueueSendJobs(ctx, jobs.map((job) => ({ ...job, options })));
 }
 
+const delayed = (delayMs: number): JobsOptions => (delayMs > 0 ? { delay: delayMs } : {});
+
 /** Adds send jobs to the queue; a failure is logged, not thrown: the outbox sweep sends their rows later. */
-async function enqueueSendJobs(ctx: AppContext, jobs: Array<ReturnType<typeof sendJobs>[number] & { options?: JobsOptions }>, emails: number, options: JobsOptions = {}): Promise<void> {
+async function enqueueSendJobs(ctx: AppContext, jobs: Array<ReturnType<typeof sendJobs>[number] & { options: JobsOptions }>): Promise<void> {
   try {
-    await ctx.queues.enqueueMany('send-email', jobs, options);
+    await ctx.queues.enqueueMany('send-email', jobs);
   } catch (error) {
-    ctx.log.warn({ emails, err: (error as Error).message }, 'could not enqueue emails; the outbox sweep will send them');
+    ctx.log.warn({ emails: jobs.reduce((n, job) => n + job.payload.outboxIds.length, 0), err: (error as Error).message }, 'could not enqueue emails; the outbox sweep will send them');
   }
 }
 
@@ -112,8 +115,7 @@ export function dispatchCommitted(ctx: AppContext, outboxIds: string[], delayMs 
 }
 
 function enqueueGathered(ctx: AppContext, byDelay: Map<number, string[]>): Promise<void> {
-  const jobs = [...byDelay].flatMap(([delayMs, ids]) => sendJobs(ctx, ids).map((job) => ({ ...job, options: delayMs > 0 ? { delay: delayMs } : {} })));
-  return enqueueSendJobs(ctx, jobs, [...byDelay.values()].reduce((n, ids) => n + ids.length, 0));
+  return enqueueSendJobs(ctx, [...byDelay].flatMap(([delayMs, ids]) => sendJobs(ctx, ids).map((job) => ({ ...job, options: delayed(delayMs) }))));
 }
 
 type OutboxRow = NonNullable<Awaited<ReturnType<typeof claimOutboxEmails>>[number]>;

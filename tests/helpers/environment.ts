@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { closeContext, createContext, type AppContext } from '../../src/context.ts';
-import { startWebServer, type WebServer } from '../../src/boot.ts';
+import { checkRedis, startWebServer, type WebServer } from '../../src/boot.ts';
 import { MailCatcher } from '../../src/email/mail-catcher.ts';
 import { createMailer } from '../../src/email/mailer.ts';
 import { startWorkers, type RunningWorkers } from '../../workers/workers.ts';
@@ -70,6 +70,11 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
     ...options.env,
   });
   const ctx = createContext(config, 'test');
+  // As a process's start does (startContextOrExit): the queues' first commands wait for Redis. A
+  // cluster's producer connection reports 'connect' before it knows the slots, BullMQ takes that for
+  // ready, and a queue made then fails its first command (the producer queues nothing while it
+  // connects): the workers' start failed so once in CI's Redis Cluster step.
+  if (config.queueBackend === 'redis') await checkRedis(ctx);
   const web = await startWebServer(ctx, 0, options.devMailbox ? mail : undefined);
   // Links in emails point at this server.
   const baseUrl = web.url;
