@@ -26,13 +26,44 @@ function nameStatement(text: string): void {
   if (!statementNames.has(text) && statementNames.size < PREPARED_TEXTS) statementNames.set(text, `fm_${statementNames.size + 1}`);
 }
 
-/** A client that runs the texts `runPrepared` named by their name; kysely calls `query(text, values)`. */
+/** Marks a statement after which the transaction commits: its COMMIT goes out with it (`runPrepared`). */
+const COMMIT_FOLLOWS = '\n-- then commit';
+
+/**
+ * A client that runs the texts `runPrepared` named by their name; kysely calls `query(text, values)`.
+ * It also saves two round trips a transaction (the client is in pg's pipeline mode): a transaction's
+ * BEGIN goes out with its first statement, and a statement marked `commitFollows` goes out with the
+ * COMMIT behind it, which kysely's commit then finds answered. Postgres ends a transaction whose
+ * statement failed with that COMMIT (it answers ROLLBACK), the statement's error reaches the caller,
+ * and kysely's ROLLBACK after it finds nothing to undo.
+ */
 class NamingClient extends pg.Client {
+  private beginPending = false;
+  private heldCommit: Promise<unknown> | null = null;
+
   override query(...args: unknown[]): never {
     const [text, values] = args;
-    const name = typeof text === 'string' && Array.isArray(values) ? statementNames.get(text) : undefined;
-    const query = super.query.bind(this) as (...a: unknown[]) => never;
-    return name === undefined ? query(...args) : query({ name, text, values }, ...args.slice(2));
+    const query = super.query.bind(this) as (...a: unknown[]) => Promise<unknown>;
+    if (typeof text !== 'string' || !Array.isArray(values) || args.length !== 2) return query(...args) as never;
+    if (text === 'begin' && values.length === 0 && !this.beginPending && !this.heldCommit) {
+      this.beginPending = true;
+      return Promise.resolve({ command: 'BEGIN', rowCount: null, rows: [], fields: [] }) as never;
+    }
+    if (text === 'commit' && this.heldCommit) {
+      const commit = this.heldCommit;
+      this.heldCommit = null;
+      return commit as never;
+    }
+    if (text === 'rollback') this.heldCommit = null;
+    const begun = this.beginPending ? query('begin', []) : null;
+    this.beginPending = false;
+    const name = statementNames.get(text);
+    const result = name === undefined ? query(text, values) : query({ name, text, values });
+    if (text.endsWith(COMMIT_FOLLOWS)) {
+      this.heldCommit = query('commit', []);
+      this.heldCommit.catch(() => {});
+    }
+    return (begun ? Promise.all([begun, result]).then(([, rows]) => rows) : result) as never;
   }
 }
 
@@ -41,9 +72,10 @@ class NamingClient extends pg.Client {
  * times with the same text (a builder's `.compile()`, a raw `sql`'s `.compile(db)`). The same rows as
  * `db.executeQuery(compiled)`.
  */
-export async function runPrepared<R>(db: Kysely<Database>, compiled: CompiledQuery<R>): Promise<QueryResult<R>> {
-  nameStatement(compiled.sql);
-  return db.executeQuery(compiled);
+export async function runPrepared<R>(db: Kysely<Database>, compiled: CompiledQuery<R>, options: { commitFollows?: boolean } = {}): Promise<QueryResult<R>> {
+  const marked = options.commitFollows ? { ...compiled, sql: compiled.sql + COMMIT_FOLLOWS } : compiled;
+  nameStatement(marked.sql);
+  return db.executeQuery(marked);
 }
 
 /**
@@ -52,7 +84,7 @@ export async function runPrepared<R>(db: Kysely<Database>, compiled: CompiledQue
  * transaction.
  */
 export function createDatabase(connectionString: string, poolSize: number, applicationName = `forum-marketplace ${process.pid}`): { db: Db; pool: pg.Pool } {
-  const pool = new pg.Pool({ Client: NamingClient as typeof pg.Client, connectionString, max: poolSize, connectionTimeoutMillis: 5000, application_name: applicationName.slice(0, 63) });
+  const pool = new pg.Pool({ Client: NamingClient as typeof pg.Client, connectionString, max: poolSize, pipeline: true, connectionTimeoutMillis: 5000, application_name: applicationName.slice(0, 63) });
   // A client that loses its connection (Postgres restarted, backend terminated) must not crash the
   // process: idle ones report on the pool, checked-out ones on themselves; the query in flight fails
   // and the broken client is not reused.

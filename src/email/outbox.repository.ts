@@ -231,7 +231,7 @@ const PREPARED_LATER_ROWS = 2;
  * emails (the first `OUTBOX_INSERT_CHUNK` of them; any more follow a chunk per statement). Returns the
  * emails' rows as `insertOutboxEmails` does.
  */
-export async function writeAtCommit({ db }: Queryable, later: ReadonlyMap<LaterTable, Array<Insertable<Database[LaterTable]>>>, emails: OutboxEmail[], writing: OutboxWriting): Promise<{ ids: string[]; batchedIds: string[] }> {
+export async function writeAtCommit({ db }: Queryable, later: ReadonlyMap<LaterTable, Array<Insertable<Database[LaterTable]>>>, emails: OutboxEmail[], writing: OutboxWriting, options: { commitFollows?: boolean } = {}): Promise<{ ids: string[]; batchedIds: string[] }> {
   let qc: QueryCreator<Database> = db;
   for (const [table, all] of later) {
     // A multi-row VALUES keeps the rows' order, so their serial ids follow the order they were kept in.
@@ -254,12 +254,12 @@ export async function writeAtCommit({ db }: Queryable, later: ReadonlyMap<LaterT
   if (emails.length === 0) {
     if (qc !== db) {
       const done = qc.selectNoFrom(sql<number>`1`.as('done'));
-      await (small ? runPrepared(db, done.compile()) : done.execute());
+      await (small ? runPrepared(db, done.compile(), options) : done.execute());
     }
     return { ids, batchedIds };
   }
   const first = outboxChunkInsert(qc, emails.slice(0, OUTBOX_INSERT_CHUNK), writing);
-  collect(small ? (await runPrepared(db, first.compile())).rows : await first.execute());
+  collect(small ? (await runPrepared(db, first.compile(), { commitFollows: options.commitFollows === true && emails.length <= OUTBOX_INSERT_CHUNK })).rows : await first.execute());
   if (emails.length > OUTBOX_INSERT_CHUNK) {
     const rest = await insertOutboxEmails({ db }, emails.slice(OUTBOX_INSERT_CHUNK), writing);
     ids.push(...rest.ids);

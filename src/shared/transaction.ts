@@ -76,7 +76,8 @@ export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promis
       },
     });
     if (later.size > 0 || emails.length > 0) {
-      const written = await writeAtCommit({ db: trx }, later, emails, writing);
+      // The last statement: its COMMIT goes out with it (`runPrepared`).
+      const written = await writeAtCommit({ db: trx }, later, emails, writing, { commitFollows: true });
       outboxIds.push(...written.ids);
       batchedIds.push(...written.batchedIds);
     }

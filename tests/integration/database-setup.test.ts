@@ -59,3 +59,46 @@ describe('statements run by name', () => {
     }
   });
 });
+
+describe('a transaction on the pool', () => {
+  it('its BEGIN goes out with its first statement and its COMMIT with one marked commitFollows; a marked statement that fails commits nothing, and the connection goes on', async () => {
+    const database = await createFileDatabase(inject('templateDatabase'));
+    // One connection for the transactions; another sees what they have committed.
+    const { db } = createDatabase(database.url, 1);
+    const observer = new pg.Client({ connectionString: database.url });
+    await observer.connect();
+    const stored = async () => (await observer.query<{ n: number }>('SELECT n FROM fm_probe ORDER BY n')).rows.map((row) => row.n);
+    const insert = (n: number) => sql`INSERT INTO fm_probe (n) VALUES (${n})`.compile(db);
+    try {
+      await observer.query('CREATE TABLE fm_probe (n int PRIMARY KEY)');
+      await db.transaction().execute(async (trx) => {
+        await trx.executeQuery(insert(1));
+        // Not committed yet: the BEGIN went ahead of the first statement, not after it.
+        expect(await stored()).toEqual([]);
+        await runPrepared(trx, insert(2), { commitFollows: true });
+      });
+      expect(await stored()).toEqual([1, 2]);
+      // The marked statement fails (2 exists): the COMMIT sent behind it ends the transaction without 3.
+      await expect(
+        db.transaction().execute(async (trx) => {
+          await trx.executeQuery(insert(3));
+          await runPrepared(trx, insert(2), { commitFollows: true });
+        }),
+      ).rejects.toMatchObject({ code: '23505' });
+      expect(await stored()).toEqual([1, 2]);
+      // The same connection's next transactions: their own BEGIN and COMMIT, none left over.
+      await db.transaction().execute(async (trx) => {
+        await trx.executeQuery(insert(4));
+        expect(await stored()).toEqual([1, 2]);
+      });
+      await expect(db.transaction().execute(async (trx) => trx.executeQuery(insert(1)))).rejects.toMatchObject({ code: '23505' });
+      await db.transaction().execute(async (trx) => runPrepared(trx, insert(5), { commitFollows: true }));
+      expect(await stored()).toEqual([1, 2, 4, 5]);
+      expect((await sql<{ n: number }>`SELECT count(*)::int AS n FROM fm_probe`.execute(db)).rows[0]!.n).toBe(4);
+    } finally {
+      await observer.end();
+      await db.destroy();
+      await database.drop();
+    }
+  });
+});
