@@ -2,7 +2,9 @@
  * Where the CPU went during a measurement window, from /proc (Linux): the whole machine, the
  * processes of the row (app or baseline), this bench process (load generator, SMTP sink), and all
  * Postgres and Redis server processes (shared with anything else running on the machine). Figures
- * are in % of one core, so 200% is both cores of a 2-core machine.
+ * are in % of one core, so 200% is both cores of a 2-core machine. For each labelled process, its
+ * main thread's share of the window running and runnable but waiting for a core (`/proc/<pid>/schedstat`):
+ * a thread that waits while it has work is held back by the others on the machine, not by its own code.
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -22,8 +24,19 @@ async function processTicks(pid: number | string): Promise<{ comm: string; ticks
   }
 }
 
+/** The main thread's nanoseconds on a core and waiting for one (runnable), or null where the kernel does not say. */
+async function mainThreadSchedule(pid: number): Promise<{ running: number; waiting: number } | null> {
+  try {
+    const [running, waiting] = (await fs.readFile(`/proc/${pid}/schedstat`, 'utf8')).trim().split(' ').map(Number);
+    return Number.isFinite(running) && Number.isFinite(waiting) ? { running: running!, waiting: waiting! } : null;
+  } catch {
+    return null;
+  }
+}
+
 interface Snapshot {
   at: number;
+  schedules: Map<string, { running: number; waiting: number } | null>;
   machineBusy: number;
   machineTotal: number;
   processes: Map<string, number>;
@@ -63,8 +76,10 @@ async function snapshot(pids: Record<string, number>): Promise<Snapshot> {
   };
   const processes = new Map<string, number>();
   for (const [label, pid] of Object.entries(pids)) processes.set(label, treeTicks(String(pid)));
+  const schedules = new Map<string, { running: number; waiting: number } | null>();
+  for (const [label, pid] of Object.entries(pids)) schedules.set(label, await mainThreadSchedule(pid));
   const self = process.cpuUsage();
-  return { at: performance.now(), machineBusy: total - idle, machineTotal: total, processes, postgres, redis, self: (self.user + self.system) / 1e6 };
+  return { at: performance.now(), schedules, machineBusy: total - idle, machineTotal: total, processes, postgres, redis, self: (self.user + self.system) / 1e6 };
 }
 
 export interface CpuReport {
@@ -72,6 +87,8 @@ export interface CpuReport {
   /** % of one core. */
   machine: number;
   processes: Record<string, number>;
+  /** Each labelled process's main thread, % of the window: on a core, and runnable but waiting for one. */
+  mainThreads: Record<string, { running: number; waiting: number }>;
   postgres: number;
   redis: number;
   bench: number;
@@ -81,7 +98,11 @@ export function describeCpu(r: CpuReport): string {
   const pct = (n: number) => `${n.toFixed(0)}%`;
   const known = Object.values(r.processes).reduce((a, b) => a + b, 0) + r.postgres + r.redis + r.bench;
   return [
-    ...Object.entries(r.processes).map(([k, v]) => `${k} ${pct(v)}`),
+    ...Object.entries(r.processes).map(([k, v]) => {
+      const main = r.mainThreads[k];
+      // Only where the thread did something: an idle baseline process's line stays short.
+      return main && main.running >= 5 ? `${k} ${pct(v)} (main thread running ${pct(main.running)}, waiting for a core ${pct(main.waiting)})` : `${k} ${pct(v)}`;
+    }),
     `postgres ${pct(r.postgres)}`,
     `redis ${pct(r.redis)}`,
     `bench ${pct(r.bench)}`,
@@ -104,6 +125,14 @@ export async function measureCpu(pids: Record<string, number>): Promise<{ end():
         seconds,
         machine: ((stop.machineBusy - start.machineBusy) / (stop.machineTotal - start.machineTotal)) * cores * 100,
         processes: Object.fromEntries([...stop.processes].map(([label, ticks]) => [label, pct(ticks - (start.processes.get(label) ?? 0))])),
+        mainThreads: Object.fromEntries(
+          [...stop.schedules].flatMap(([label, end]) => {
+            const begin = start.schedules.get(label);
+            if (!begin || !end) return [];
+            const share = (ns: number) => (ns / 1e9 / seconds) * 100;
+            return [[label, { running: share(end.running - begin.running), waiting: share(end.waiting - begin.waiting) }]];
+          }),
+        ),
         postgres: pct(spent(start.postgres, stop.postgres)),
         redis: pct(spent(start.redis, stop.redis)),
         bench: ((stop.self - start.self) / seconds) * 100,

@@ -408,6 +408,9 @@ function meanCpu(reports: CpuReport[]): CpuReport | null {
     seconds: avg((r) => r.seconds),
     machine: avg((r) => r.machine),
     processes: Object.fromEntries(Object.keys(reports[0]!.processes).map((k) => [k, avg((r) => r.processes[k] ?? 0)])),
+    mainThreads: Object.fromEntries(
+      Object.keys(reports[0]!.mainThreads).map((k) => [k, { running: avg((r) => r.mainThreads[k]?.running ?? 0), waiting: avg((r) => r.mainThreads[k]?.waiting ?? 0) }]),
+    ),
     postgres: avg((r) => r.postgres),
     redis: avg((r) => r.redis),
     bench: avg((r) => r.bench),
