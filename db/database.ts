@@ -59,7 +59,8 @@ class NamingClient extends pg.Client {
     this.beginPending = false;
     const name = statementNames.get(text);
     const result = name === undefined ? query(text, values) : query({ name, text, values });
-    if (text.endsWith(COMMIT_FOLLOWS)) {
+    // Only inside a transaction: outside one, the COMMIT would answer the next transaction's commit.
+    if (text.endsWith(COMMIT_FOLLOWS) && (begun !== null || this.getTransactionStatus() === 'T')) {
       this.heldCommit = query('commit', []);
       this.heldCommit.catch(() => {});
     }
@@ -70,7 +71,8 @@ class NamingClient extends pg.Client {
 /**
  * Runs a compiled statement by name (see `statementNames`): one that a frequent, small change runs many
  * times with the same text (a builder's `.compile()`, a raw `sql`'s `.compile(db)`). The same rows as
- * `db.executeQuery(compiled)`.
+ * `db.executeQuery(compiled)`. With `commitFollows`, the transaction's COMMIT goes out right behind it
+ * (`NamingClient`): only for a transaction's last statement.
  */
 export async function runPrepared<R>(db: Kysely<Database>, compiled: CompiledQuery<R>, options: { commitFollows?: boolean } = {}): Promise<QueryResult<R>> {
   const marked = options.commitFollows ? { ...compiled, sql: compiled.sql + COMMIT_FOLLOWS } : compiled;

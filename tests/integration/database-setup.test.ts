@@ -94,7 +94,11 @@ describe('a transaction on the pool', () => {
       await expect(db.transaction().execute(async (trx) => trx.executeQuery(insert(1)))).rejects.toMatchObject({ code: '23505' });
       await db.transaction().execute(async (trx) => runPrepared(trx, insert(5), { commitFollows: true }));
       expect(await stored()).toEqual([1, 2, 4, 5]);
-      expect((await sql<{ n: number }>`SELECT count(*)::int AS n FROM fm_probe`.execute(db)).rows[0]!.n).toBe(4);
+      // Outside a transaction the mark sends no COMMIT, so none is left for the next transaction's commit.
+      await runPrepared(db, insert(6), { commitFollows: true });
+      await db.transaction().execute(async (trx) => trx.executeQuery(insert(7)));
+      expect(await stored()).toEqual([1, 2, 4, 5, 6, 7]);
+      expect((await sql<{ n: number }>`SELECT count(*)::int AS n FROM fm_probe`.execute(db)).rows[0]!.n).toBe(6);
     } finally {
       await observer.end();
       await db.destroy();
