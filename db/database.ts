@@ -45,7 +45,7 @@ class NamingClient extends pg.Client {
     const [text, values] = args;
     const query = super.query.bind(this) as (...a: unknown[]) => Promise<unknown>;
     if (typeof text !== 'string' || !Array.isArray(values) || args.length !== 2) return query(...args) as never;
-    if (text === 'begin' && values.length === 0 && !this.beginPending && !this.heldCommit) {
+    if (text === 'begin' && values.length === 0) {
       this.beginPending = true;
       return Promise.resolve({ command: 'BEGIN', rowCount: null, rows: [], fields: [] }) as never;
     }

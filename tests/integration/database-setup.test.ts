@@ -1,4 +1,4 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { ensureDatabaseExists } from '../../db/migrate.ts';
@@ -71,11 +71,18 @@ describe('a transaction on the pool', () => {
     const insert = (n: number) => sql`INSERT INTO fm_probe (n) VALUES (${n})`.compile(db);
     try {
       await observer.query('CREATE TABLE fm_probe (n int PRIMARY KEY)');
+      const pid = (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(db)).rows[0]!.pid;
+      const state = async () => (await observer.query<{ state: string }>('SELECT state FROM pg_stat_activity WHERE pid = $1', [pid])).rows[0]!.state;
       await db.transaction().execute(async (trx) => {
+        // Kysely's BEGIN is answered, but Postgres has not seen it: it goes with the first statement.
+        expect(await state()).toBe('idle');
         await trx.executeQuery(insert(1));
+        expect(await state()).toBe('idle in transaction');
         // Not committed yet: the BEGIN went ahead of the first statement, not after it.
         expect(await stored()).toEqual([]);
         await runPrepared(trx, insert(2), { commitFollows: true });
+        // Committed before kysely's commit is even asked for: the COMMIT went out behind the statement.
+        await vi.waitFor(async () => expect(await stored()).toEqual([1, 2]));
       });
       expect(await stored()).toEqual([1, 2]);
       // The marked statement fails (2 exists): the COMMIT sent behind it ends the transaction without 3.
