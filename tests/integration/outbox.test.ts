@@ -34,6 +34,27 @@ describe('the outbox', () => {
     expect(t.env.mail.to('alice@example.org')).toHaveLength(1);
   });
 
+  it('texts with accents or another script go quoted-printable and arrive as written; plain ASCII goes as 7bit', async () => {
+    const texts = {
+      'accents@example.org': 'Formation pré-départ des attachés de travail, à Bruxelles.',
+      'cyrillic@example.org': 'Обучение атташе по вопросам труда перед отъездом.',
+      'ascii@example.org': 'Pre-departure orientation training for labour attaches.',
+    };
+    await inTransaction(t.env.ctx, async (tx) => {
+      for (const [to, paragraph] of Object.entries(texts)) await tx.queueEmail({ idempotencyKey: `encoding:${to}`, template: 'test', to, ...renderEmail({ subject: paragraph.slice(0, 20), paragraphs: [paragraph] }) });
+    });
+    for (const [to, paragraph] of Object.entries(texts)) {
+      await t.env.mail.waitFor((m) => m.envelopeTo.includes(to));
+      const [mail] = t.env.mail.to(to);
+      const textPart = /Content-Type: text\/plain; charset=utf-8\r\nContent-Transfer-Encoding: ([\w-]+)/.exec(mail!.raw);
+      expect(textPart?.[1]).toBe(to === 'ascii@example.org' ? '7bit' : 'quoted-printable');
+      expect(/Content-Type: text\/html; charset=utf-8\r\nContent-Transfer-Encoding: ([\w-]+)/.exec(mail!.raw)?.[1]).toMatch(/^(7bit|quoted-printable)$/);
+      expect(mail!.parsed.text).toContain(paragraph);
+      expect(mail!.parsed.html).toContain(paragraph);
+      expect(mail!.parsed.subject).toBe(paragraph.slice(0, 20));
+    }
+  });
+
   it('a send job of one row, as queued before jobs carried several, is still sent', async () => {
     const [row] = await t.env.ctx.db
       .insertInto('outbox')
