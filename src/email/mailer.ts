@@ -8,7 +8,7 @@ import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
  * (an accent in a title, "attachés") goes quoted-printable. Left to itself, nodemailer counts a part's
  * Latin letters against its other characters, on every message and twice a part, to choose between
  * quoted-printable and base64; our texts are templates in English, French and Spanish, for which the
- * count always chooses quoted-printable, and that scan was 5-7% of the worker's CPU a message in the
+ * count always chooses quoted-printable, and that scan was about 5% of the worker's busy time in the
  * email row (BENCHMARKS.md, issue 12). A part of plain ASCII with short lines still goes as 7bit, and
  * a part in another script stays correct, only larger. Attachments keep their own encoding (base64).
  */

@@ -37,7 +37,7 @@ describe('the mailer', () => {
       expect(message).toHaveLength(1);
       // Headers, both parts and the closing boundary are in that one write.
       expect(message[0]).toMatch(/Content-Type: text\/plain[\s\S]*Content-Type: text\/html[\s\S]*--\r\n/);
-      const [mail] = await Promise.all([catcher.waitFor((m) => m.envelopeTo.includes('one@example.org'))]);
+      const mail = await catcher.waitFor((m) => m.envelopeTo.includes('one@example.org'));
       expect(mail.parsed.text).toBe(text);
     } finally {
       mailer.close();
