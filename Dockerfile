@@ -27,6 +27,12 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
+# glibc's malloc gives memory freed at the top of an arena back to the system once 128 KB of it is free.
+# By default it raises that threshold to twice the largest block freed (up to 64 MB), and the optimizer's
+# thread and Node's other threads each have an arena: freed memory stayed resident, and a worker's peak
+# during a matching run at fifty times a forum was 318-344 MB against 282-311 MB with this (BENCHMARKS.md,
+# issue 12). The bench runs the app's processes with this stage's ENV lines.
+ENV MALLOC_TRIM_THRESHOLD_=131072
 COPY package.json ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

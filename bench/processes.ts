@@ -5,7 +5,7 @@
  * ever stopped, by their pid.
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, promises as fs, mkdirSync } from 'node:fs';
+import { openSync, closeSync, promises as fs, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,6 +14,23 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export { freePort } from '../tests/helpers/http.ts';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The C library's settings that the image's last stage sets (`ENV MALLOC_…` and `GLIBC_TUNABLES` lines of
+ * the Dockerfile): every process started here runs with them, the app's as in production and the
+ * baselines alike, so a figure is the image's and a ratio compares the same runtime.
+ */
+export const runtimeEnvironment: Record<string, string> = (() => {
+  const dockerfile = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
+  const lastStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  const env: Record<string, string> = {};
+  for (const [, pairs] of lastStage.matchAll(/^ENV\s+(.+)$/gm)) {
+    for (const [, key, value] of pairs!.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=(\S+)/g)) {
+      if (key!.startsWith('MALLOC_') || key === 'GLIBC_TUNABLES') env[key!] = value!;
+    }
+  }
+  return env;
+})();
 
 /** Resident memory of a process from /proc (VmRSS now, VmHWM its peak so far), in bytes. */
 async function readMemory(pid: number): Promise<{ rss: number; hwm: number } | null> {
@@ -122,7 +139,7 @@ export function startProcess(options: StartOptions): Started {
   const loader = options.compiled ? [] : ['--import', 'tsx'];
   const child = spawn(process.execPath, [...(options.nodeFlags ?? []), ...loader, options.script, ...(options.args ?? [])], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...runtimeEnvironment, ...options.env },
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
@@ -137,7 +154,7 @@ export function forkHelper(options: StartOptions): Started & { next<T>(type: str
   const child = fork(options.script, options.args ?? [], {
     cwd: repoRoot,
     execArgv: [...(options.nodeFlags ?? []), '--import', 'tsx'],
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...runtimeEnvironment, ...options.env },
     stdio: ['ignore', fd, fd, 'ipc'],
   });
   closeSync(fd);
