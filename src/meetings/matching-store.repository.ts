@@ -123,8 +123,61 @@ export async function loadMatchingSnapshot(connection: Kysely<Database>, marketp
           ]),
         )
         .execute();
+      shareRepeatedValues(requests, responses);
       return { marketplace, rooms, sessions, requests, responses, busy, meetings: meetings.map((m) => ({ ...m, alsoFor: alsoOf.get(m.id) ?? [] })), declinedResponses: new Set(declined.map((d) => d.response_id)), users: new Map(users.map((u) => [u.id, u])) };
     });
+}
+
+/**
+ * Makes the snapshot's repeated values one string (and one list) each, in place. The driver makes a new
+ * string of every value of every row, and a response row repeats its request's id, its organization's
+ * id, name and country, its author, its statuses and its lists of categories and languages: at fifty
+ * times a forum (25,000 responses) that is most of the snapshot, which the worker holds for the whole
+ * run, beside the optimizer's thread while it solves (BENCHMARKS.md, issue 12). The lists are read only.
+ */
+function shareRepeatedValues(
+  requests: Array<{ id: string; organization_id: string; category: string; themes: string[]; countries: string[]; languages: string[]; status: string; created_by: string; organization_name: string }>,
+  responses: Array<{ request_id: string; organization_id: string; offer_categories: string[]; languages: string[]; modality: string; funding: string; status: string; created_by: string; organization_name: string; country: string | null }>,
+): void {
+  const strings = new Map<string, string>();
+  const one = <T extends string>(value: T): T => {
+    const seen = strings.get(value);
+    if (seen !== undefined) return seen as T;
+    strings.set(value, value);
+    return value;
+  };
+  const lists = new Map<string, string[]>();
+  const oneList = (list: string[]): string[] => {
+    const key = list.join('\u0000');
+    const seen = lists.get(key);
+    if (seen !== undefined) return seen;
+    const shared = list.map(one);
+    lists.set(key, shared);
+    return shared;
+  };
+  for (const r of requests) {
+    r.id = one(r.id);
+    r.organization_id = one(r.organization_id);
+    r.category = one(r.category);
+    r.themes = oneList(r.themes);
+    r.countries = oneList(r.countries);
+    r.languages = oneList(r.languages);
+    r.status = one(r.status);
+    r.created_by = one(r.created_by);
+    r.organization_name = one(r.organization_name);
+  }
+  for (const r of responses) {
+    r.request_id = one(r.request_id);
+    r.organization_id = one(r.organization_id);
+    r.offer_categories = oneList(r.offer_categories);
+    r.languages = oneList(r.languages);
+    r.modality = one(r.modality);
+    r.funding = one(r.funding);
+    r.status = one(r.status);
+    r.created_by = one(r.created_by);
+    r.organization_name = one(r.organization_name);
+    if (r.country !== null) r.country = one(r.country);
+  }
 }
 
 /** The same snapshot, outside a run (a preview): on a connection of the pool. */

@@ -271,6 +271,27 @@ describe('the matching run, called directly', () => {
     expect(outboxAfter.n).toBe(outboxBefore.n);
   });
 
+  it('the snapshot keeps every value of its rows and holds equal lists once', async () => {
+    const { marketplaceId, training, remittances, responses } = await respondedMarketplace(t);
+    await passDeadline(t.env.ctx, [training.id, remittances.id]);
+    await closeRequests(t.env.ctx, await findOverdueOpenRequestIds(t.env.ctx, marketplaceId));
+    const snapshot = await loadMatchingSnapshotOf(t.env.ctx, marketplaceId);
+    const stored = await t.env.ctx.db
+      .selectFrom('responses as s')
+      .innerJoin('organizations as o', 'o.id', 's.organization_id')
+      .select(['s.id', 's.request_id', 's.organization_id', 's.offer_categories', 's.languages', 's.modality', 's.funding', 's.status', 's.created_by', 'o.name as organization_name', 'o.country'])
+      .where('s.request_id', 'in', [training.id, remittances.id])
+      .orderBy('s.id')
+      .execute();
+    expect(snapshot.responses.map(({ id, request_id, organization_id, offer_categories, languages, modality, funding, status, created_by, organization_name, country }) => ({ id, request_id, organization_id, offer_categories, languages, modality, funding, status, created_by, organization_name, country }))).toEqual(stored);
+    const response = (made: { body: { id: string } }) => snapshot.responses.find((r) => r.id === made.body.id)!;
+    // ILO and IOM offer in English (three responses), UNDP and ILO advice on remittances: one list each.
+    expect(response(responses.iloOnTraining).languages).toBe(response(responses.iomOnTraining).languages);
+    expect(response(responses.iloOnTraining).languages).toBe(response(responses.iloOnRemittances).languages);
+    expect(response(responses.undpOnRemittances).offer_categories).toBe(response(responses.iloOnRemittances).offer_categories);
+    expect(response(responses.undpOnTraining).offer_categories).toBe(response(responses.undpOnRemittances).offer_categories);
+  });
+
   it('a run waiting for the one before it shows as running, then done', async () => {
     const { marketplaceId, slug } = await respondedMarketplace(t);
     let release!: () => void;
