@@ -30,8 +30,8 @@ ENV NODE_ENV=production
 # glibc's malloc gives memory freed at the top of an arena back to the system once 128 KB of it is free.
 # By default it raises that threshold to twice the largest block freed (up to 64 MB), and the optimizer's
 # thread and Node's other threads each have an arena: freed memory stayed resident, and a worker's peak
-# during a matching run at fifty times a forum was 318-344 MB against 282-311 MB with this (BENCHMARKS.md,
-# issue 12). The bench runs the app's processes with this stage's ENV lines.
+# during a matching run at fifty times a forum was 318-344 MB against 284-311 MB with this (BENCHMARKS.md,
+# issue 12). The bench starts its processes with this stage's MALLOC_ (and GLIBC_TUNABLES) settings.
 ENV MALLOC_TRIM_THRESHOLD_=131072
 COPY package.json ./
 COPY --from=deps /app/node_modules ./node_modules
