@@ -227,12 +227,18 @@ export async function measureMatchingRun(settings: RunSettings, memory: MemoryRe
     const emails = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM outbox WHERE created_at >= ${first.since}`.execute(phase.ctx.db)).rows[0]!.n);
     log(`matching ${size.name}: run ${first.seconds.toFixed(2)} s (${first.run.method}), ${meetings} meetings, ${emails} emails`);
 
-    // A party declines one meeting (as answerMeeting does), and the decline's re-run follows.
-    const declined = await sql<{ id: string }>`
-      WITH one AS (SELECT id FROM meetings WHERE run_id = ${first.run.id} ORDER BY starts_at, id LIMIT 1),
+    // A party declines one meeting (as answerMeeting does), and the decline's re-run follows. The meeting
+    // is chosen by what the seed decides (its request's title, its provider's name), not by its random
+    // id, so that runs decline the same meeting wherever their schedules agree.
+    const declined = await sql<{ id: string; title: string; provider: string }>`
+      WITH one AS (
+        SELECT m.id, r.title, o.name AS provider FROM meetings m JOIN requests r ON r.id = m.request_id JOIN organizations o ON o.id = m.provider_org_id
+        WHERE m.run_id = ${first.run.id} ORDER BY r.title, o.name, m.starts_at LIMIT 1
+      ),
       d AS (UPDATE meetings m SET status = 'declined', provider_answer = 'declined', sequence = sequence + 1 FROM one WHERE m.id = one.id RETURNING m.id)
-      UPDATE meeting_attendance a SET active = false FROM d WHERE a.meeting_id = d.id RETURNING d.id`.execute(phase.ctx.db);
+      UPDATE meeting_attendance a SET active = false FROM d JOIN one ON one.id = d.id WHERE a.meeting_id = d.id RETURNING d.id, one.title, one.provider`.execute(phase.ctx.db);
     if (declined.rows.length === 0) throw new Error('no meeting to decline');
+    log(`matching ${size.name}: ${declined.rows[0]!.provider} declines its meeting about "${declined.rows[0]!.title}"`);
     const rerun = await runOnce('decline');
     log(`matching ${size.name}: decline re-run ${rerun.seconds.toFixed(2)} s (${rerun.run.method})`);
     const workerPeakBytes = await phase.stop(worker, `matching-${size.name}`, 'app-worker');
