@@ -62,9 +62,9 @@ export async function publishSchedule(ctx: AppContext, actorOrNull: Actor | null
             }),
           );
         }
-        await tx.queueEmails(emails);
-        await tx.queueResponderEmails(notes);
-        const queued = emails.length + notMatched.length;
+        // What was written, not what was rendered: a note or an invitation already queued under its key
+        // (every publication lists all the responses not matched so far) is not queued again.
+        const queued = (await tx.queueEmails(emails)) + (await tx.queueResponderEmails(notes));
         await recordAudit(tx, actor, { entity: 'marketplace', entityId: marketplace.id, action: 'publish-schedule', detail: { meetings: meetings.length, emails: queued } });
         return { published: meetings.length, emails: queued };
       },

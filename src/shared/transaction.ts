@@ -17,13 +17,15 @@ export interface Tx {
   /**
    * The same for many emails at once, a chunk per INSERT; a generator's emails are rendered chunk by
    * chunk as they are written. Those with a `batchKey` (a person's meeting changes) wait for their batch.
+   * Returns how many were written: one already queued under its key is not written again.
    */
-  queueEmails(emails: Iterable<OutboxEmail>): Promise<void>;
+  queueEmails(emails: Iterable<OutboxEmail>): Promise<number>;
   /**
    * An email to the writer of each of many responses, a few texts among them, written at once and
    * addressed by Postgres (`insertResponderEmails`): a mass close's and a matching run's notes.
+   * Returns how many were written, as `queueEmails` does.
    */
-  queueResponderEmails(emails: ResponderEmails): Promise<void>;
+  queueResponderEmails(emails: ResponderEmails): Promise<number>;
   /** Marks that this change alters what a process cache holds: every process clears it after the commit. */
   changes(cache: CacheName): void;
   /** Keeps a row to write just before the commit (see `Queryable.insertLater`). */
@@ -62,9 +64,12 @@ export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promis
         const written = await insertOutboxEmails({ db: trx }, emails, writing);
         outboxIds.push(...written.ids);
         batchedIds.push(...written.batchedIds);
+        return written.ids.length + written.batchedIds.length;
       },
       queueResponderEmails: async (emails) => {
-        outboxIds.push(...(await insertResponderEmails({ db: trx }, emails, writing)));
+        const ids = await insertResponderEmails({ db: trx }, emails, writing);
+        outboxIds.push(...ids);
+        return ids.length;
       },
       changes: (cache) => {
         changed.add(cache);

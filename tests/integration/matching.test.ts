@@ -618,9 +618,12 @@ describe('the matching run, called directly', () => {
     expect(timetable).toContain('What the schedule is like to attend');
     // Only organizers publish.
     expect((await api('POST', `/api/v1/marketplaces/${made.slug}/schedule/publish`, { token: party.token })).status).toBe(403);
+    const outboxRows = async () => Number((await env.ctx.db.selectFrom('outbox').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const rowsBefore = await outboxRows();
     const published = await api('POST', `/api/v1/marketplaces/${made.slug}/schedule/publish`, { token: organizer.token });
     expect(published.status).toBe(200);
     expect(published.body.published).toBe(drafts.length);
+    expect(published.body.emails).toBe((await outboxRows()) - rowsBefore);
     const sent = await mailed();
     expect(sent).toHaveLength(drafts.length * 2);
     expect(sent.every((e) => e.idempotency_key.endsWith(':requester') || e.idempotency_key.endsWith(':provider'))).toBe(true);
@@ -634,6 +637,15 @@ describe('the matching run, called directly', () => {
     // Publishing again publishes and sends nothing.
     expect((await api('POST', `/api/v1/marketplaces/${made.slug}/schedule/publish`, { token: organizer.token })).body).toEqual({ published: 0, emails: 0 });
     expect(await mailed()).toHaveLength(drafts.length * 2);
+    expect(await iomNote()).toHaveLength(1);
+    // A later publication counts what it queued, not what it rendered: it lists every response not
+    // matched so far, and their notes went out already. (A meeting made a draft again here stands for
+    // a later run's draft; its invitations went out already too.)
+    await env.ctx.db.updateTable('meetings').set({ published_at: null }).where('id', '=', drafts[0]!.id).execute();
+    const rowsBeforeAgain = await outboxRows();
+    const again = await api('POST', `/api/v1/marketplaces/${made.slug}/schedule/publish`, { token: organizer.token });
+    expect(again.body.published).toBe(1);
+    expect(again.body.emails).toBe((await outboxRows()) - rowsBeforeAgain);
     expect(await iomNote()).toHaveLength(1);
   });
 
