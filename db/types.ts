@@ -297,6 +297,8 @@ export interface MatchingRunsTable {
   stage: ColumnType<MatchingRunStage, MatchingRunStage | undefined, MatchingRunStage>;
   /** The solver's latest progress (seconds, objective, bound, gap), while it solves and after. */
   progress: unknown | null;
+  /** The Postgres backend whose session waits for or holds the run's marketplace lock (`withMatchingLock`). */
+  backend_pid: number | null;
 }
 
 export type MatchingRunStage = 'waiting' | 'loading' | 'solving' | 'storing' | 'done' | 'failed';

@@ -7,7 +7,7 @@ import { findOverdueOpenRequestIds } from '../requests/requests.repository.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import type { MatchingResult } from '../matching/instance.schema.ts';
 import { retireSolverThreadIfBig, solveInWorker, type SolveProgress } from './solve-in-worker.ts';
-import { insertRunningMatchingRun, markMatchingRunDone, markMatchingRunFailed } from './matching-runs.repository.ts';
+import { failAbandonedMatchingRuns, insertRunningMatchingRun, markMatchingRunDone, markMatchingRunFailed } from './matching-runs.repository.ts';
 import {
   deferDoubleBookingChecks,
   listActiveMeetingsOfRequests,
@@ -52,9 +52,11 @@ const PROGRESS_EVERY_MS = 500;
  */
 export async function runMatching(ctx: AppContext, marketplaceId: string, trigger: RunTrigger, actor: Actor | null = null) {
   await closeRequests(ctx, await findOverdueOpenRequestIds(ctx, marketplaceId));
+  // A run of this marketplace that stopped with its process (a retry of its job is often this run) shows as failed, not running.
+  await failAbandonedMatchingRuns(ctx, { marketplaceId });
   const run = await insertRunningMatchingRun(ctx, marketplaceId, trigger, actor?.id ?? null);
   try {
-    return await withMatchingLock(ctx, marketplaceId, (connection) => solveAndStore(ctx, connection, marketplaceId, trigger, actor, run.id));
+    return await withMatchingLock(ctx, marketplaceId, (connection) => solveAndStore(ctx, connection, marketplaceId, trigger, actor, run.id), run.id);
   } catch (error) {
     await markMatchingRunFailed(ctx, run.id, (error as Error).message.slice(0, 2000)).catch(() => {});
     throw error;

@@ -8,6 +8,29 @@ export async function insertRunningMatchingRun({ db }: Queryable, marketplaceId:
   return db.insertInto('matching_runs').values({ marketplace_id: marketplaceId, trigger, started_by: startedBy, status: 'running', stage: 'waiting', started_at: sql`clock_timestamp()` }).returning('id').executeTakeFirstOrThrow();
 }
 
+/** What a run that stopped with its process says (`failAbandonedMatchingRuns`). */
+export const ABANDONED_RUN_ERROR = 'stopped with the worker process that ran it (the process ended during the run); nothing of it was stored, and a later run redoes it';
+
+/**
+ * Records as failed the runs still marked running whose process ended: their session (the backend
+ * that waits for or holds the marketplace's lock, `withMatchingLock`) is gone, or none was recorded
+ * within `unlockedMinutes` of the start (the process ended between the two). The run's own transaction
+ * never committed, so nothing else of it is stored. Of one marketplace, or of all. Returns the runs.
+ */
+export async function failAbandonedMatchingRuns({ db }: Queryable, options: { marketplaceId?: string; unlockedMinutes?: number } = {}) {
+  return db
+    .updateTable('matching_runs as r')
+    .set({ status: 'failed', stage: 'failed', finished_at: sql`clock_timestamp()`, error: ABANDONED_RUN_ERROR })
+    .where('r.status', '=', 'running')
+    .$if(options.marketplaceId !== undefined, (qb) => qb.where('r.marketplace_id', '=', options.marketplaceId!))
+    .where(
+      sql<boolean>`CASE WHEN r.backend_pid IS NULL THEN r.started_at < now() - make_interval(mins => ${options.unlockedMinutes ?? 10})
+        ELSE NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = r.backend_pid) END`,
+    )
+    .returning(['r.id', 'r.marketplace_id'])
+    .execute();
+}
+
 export async function markMatchingRunFailed({ db }: Queryable, runId: string, error: string) {
   await db
     .updateTable('matching_runs')

@@ -13,9 +13,15 @@ import { meetingStatusSets, meetingTransitions } from './meeting-status.ts';
  * few multi-row statements whatever the size of the marketplace (matching-run.service.ts).
  */
 
-/** Runs of one marketplace take turns: a session-level lock, held from the snapshot to the commit (the solve in between runs outside any transaction). */
-export async function withMatchingLock<T>({ db }: Queryable, marketplaceId: string, work: (connection: Kysely<Database>) => Promise<T>): Promise<T> {
+/**
+ * Runs of one marketplace take turns: a session-level lock, held from the snapshot to the commit (the
+ * solve in between runs outside any transaction). A run (`runId`) records the session's backend first:
+ * if its process ends while it waits or runs, the session ends too, and the sweep can tell
+ * (`failAbandonedMatchingRuns`).
+ */
+export async function withMatchingLock<T>({ db }: Queryable, marketplaceId: string, work: (connection: Kysely<Database>) => Promise<T>, runId?: string): Promise<T> {
   return db.connection().execute(async (connection) => {
+    if (runId) await connection.updateTable('matching_runs').set({ backend_pid: sql<number>`pg_backend_pid()` }).where('id', '=', runId).execute();
     await sql`SELECT pg_advisory_lock(hashtext(${`matching:${marketplaceId}`}))`.execute(connection);
     try {
       return await work(connection);

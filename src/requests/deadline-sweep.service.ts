@@ -2,16 +2,19 @@ import type { AppContext } from '../context.ts';
 import { closeDueRequests } from './close.service.ts';
 import { findDueReminders, sendReminders } from './reminders.service.ts';
 import { planMatchingRun, queueLostDeclineReruns, RUN_AFTER_DEADLINE_MS } from '../meetings/matching-schedule.ts';
-import { findMarketplacesDueForMatching } from '../meetings/matching-runs.repository.ts';
+import { failAbandonedMatchingRuns, findMarketplacesDueForMatching } from '../meetings/matching-runs.repository.ts';
 import { sendFollowups, sendOutcomeRequests } from '../outcomes/outcomes.service.ts';
 
 /**
  * The backstop behind the delayed jobs (runs every 30 s): closes every overdue open request and sends
  * every due reminder that did not run, plans the matching run of a marketplace past its deadline and
  * queues the re-run of a decline that none followed, so a lost Redis key delays work by one sweep, never forever.
- * It also asks for the outcomes of meetings that ended and for the follow-ups that are due.
+ * It also asks for the outcomes of meetings that ended and for the follow-ups that are due, and records
+ * as failed the matching runs whose process ended during them (organizers saw them running forever).
  */
-export async function sweepDeadlines(ctx: AppContext): Promise<{ closed: number; reminders: number; matchingRunsPlanned: number; declineRerunsQueued: number; outcomesAsked: number; followupsAsked: number }> {
+export async function sweepDeadlines(ctx: AppContext): Promise<{ closed: number; reminders: number; matchingRunsPlanned: number; declineRerunsQueued: number; outcomesAsked: number; followupsAsked: number; abandonedRunsFailed: number }> {
+  const abandoned = await failAbandonedMatchingRuns(ctx);
+  for (const run of abandoned) ctx.log.warn({ runId: run.id, marketplaceId: run.marketplace_id }, 'a matching run stopped with its process; recorded as failed');
   const closed = await closeDueRequests(ctx);
   let reminders = 0;
   for (const due of await findDueReminders(ctx, 200)) {
@@ -25,5 +28,5 @@ export async function sweepDeadlines(ctx: AppContext): Promise<{ closed: number;
   // After each meeting's end both sides are asked what came of it; some weeks after the forum, each requester whether the assistance started.
   const outcomesAsked = await sendOutcomeRequests(ctx);
   const followupsAsked = await sendFollowups(ctx);
-  return { closed, reminders, matchingRunsPlanned: due.length, declineRerunsQueued, outcomesAsked, followupsAsked };
+  return { closed, reminders, matchingRunsPlanned: due.length, declineRerunsQueued, outcomesAsked, followupsAsked, abandonedRunsFailed: abandoned.length };
 }

@@ -13,6 +13,9 @@ import { findOverdueOpenRequestIds } from '../../src/requests/requests.repositor
 import { solveMatching } from '../../src/matching/optimizer.ts';
 import { randomUUID } from 'node:crypto';
 import { loadMatchingSnapshotOf, withMatchingLock, type MeetingWrites } from '../../src/meetings/matching-store.repository.ts';
+import { ABANDONED_RUN_ERROR, failAbandonedMatchingRuns, insertRunningMatchingRun } from '../../src/meetings/matching-runs.repository.ts';
+import { sweepDeadlines } from '../../src/requests/deadline-sweep.service.ts';
+import pg from 'pg';
 import { writeRunMeetings } from '../../src/meetings/meeting-status.ts';
 import { inTransaction } from '../../src/shared/transaction.ts';
 import type { CaughtMail } from '../../src/email/mail-catcher.ts';
@@ -314,6 +317,8 @@ describe('the matching run, called directly', () => {
     const organizerPage = new PageClient(t.env.baseUrl);
     organizerPage.setCookie('fm_session', t.people.organizer.browserToken);
     expect((await organizerPage.get(`/organizer/marketplaces/${slug}/timetable`)).html).toContain('waiting for the run before it');
+    // Its session waits for the lock: the sweep of runs whose process ended leaves it alone.
+    expect(await failAbandonedMatchingRuns(t.env.ctx)).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 300));
     release();
     await holder;
@@ -323,6 +328,50 @@ describe('the matching run, called directly', () => {
     expect(done).toMatchObject({ id: runId, status: 'done', stage: 'done', progress: null, method: 'none', stats: { timings: { loading: expect.any(Number), solving: expect.any(Number) } } });
     expect(done.durationSeconds).toBeGreaterThanOrEqual(0.3);
     expect(new Date(done.finishedAt).getTime() - new Date(done.startedAt).getTime()).toBe(Math.round(done.durationSeconds * 1000));
+  });
+
+  it('a run whose worker process ended during it shows as failed after the next sweep or run, not as running forever', async () => {
+    const { db } = t.env.ctx;
+    const { marketplaceId, slug } = await respondedMarketplace(t);
+    // Two runs that recorded their sessions: one process ended (its session with it), the other still runs.
+    const session = async () => {
+      const client = new pg.Client({ connectionString: t.env.ctx.config.DATABASE_URL });
+      await client.connect();
+      return { client, pid: (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid };
+    };
+    const [ended, alive] = [await session(), await session()];
+    const dead = await insertRunningMatchingRun(t.env.ctx, marketplaceId, 'deadline', null);
+    const running = await insertRunningMatchingRun(t.env.ctx, marketplaceId, 'organizer', null);
+    await db.updateTable('matching_runs').set({ backend_pid: ended.pid, stage: 'solving' }).where('id', '=', dead.id).execute();
+    await db.updateTable('matching_runs').set({ backend_pid: alive.pid, stage: 'solving' }).where('id', '=', running.id).execute();
+    // Two that recorded none (a process that ended between the insert and the lock): one started long ago, one just now.
+    const unlocked = await insertRunningMatchingRun(t.env.ctx, marketplaceId, 'sweep', null);
+    await sql`UPDATE matching_runs SET started_at = now() - interval '11 minutes' WHERE id = ${unlocked.id}`.execute(db);
+    const starting = await insertRunningMatchingRun(t.env.ctx, marketplaceId, 'sweep', null);
+    await ended.client.end();
+    await expect.poll(async () => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ${ended.pid}`.execute(db)).rows[0]!.n, { timeout: 5000 }).toBe(0);
+    try {
+      expect((await sweepDeadlines(t.env.ctx)).abandonedRunsFailed).toBe(2);
+      const status = async (id: string) => db.selectFrom('matching_runs').select(['status', 'stage', 'error', 'finished_at']).where('id', '=', id).executeTakeFirstOrThrow();
+      expect(await status(dead.id)).toMatchObject({ status: 'failed', stage: 'failed', error: ABANDONED_RUN_ERROR, finished_at: expect.any(Date) });
+      expect(await status(unlocked.id)).toMatchObject({ status: 'failed', error: ABANDONED_RUN_ERROR });
+      expect(await status(running.id)).toMatchObject({ status: 'running', stage: 'solving', error: null });
+      expect(await status(starting.id)).toMatchObject({ status: 'running', error: null });
+      // Organizers read it, with how long it ran until the sweep found it.
+      const runs = (await t.api('GET', `/api/v1/marketplaces/${slug}/matching-runs`, { token: t.people.organizer.token })).body.items;
+      expect(runs.find((r: { id: string }) => r.id === dead.id)).toMatchObject({ status: 'failed', stage: 'failed', error: ABANDONED_RUN_ERROR, durationSeconds: expect.any(Number) });
+      const organizerPage = new PageClient(t.env.baseUrl);
+      organizerPage.setCookie('fm_session', t.people.organizer.browserToken);
+      expect((await organizerPage.get(`/organizer/marketplaces/${slug}/timetable`)).html).toContain('stopped with the worker process that ran it');
+      // The live one's process ends too: the marketplace's next run records it before it starts.
+      await alive.client.end();
+      await expect.poll(async () => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ${alive.pid}`.execute(db)).rows[0]!.n, { timeout: 5000 }).toBe(0);
+      const next = await runMatching(t.env.ctx, marketplaceId, 'organizer');
+      expect(await status(running.id)).toMatchObject({ status: 'failed', error: ABANDONED_RUN_ERROR });
+      expect(await status(next.runId)).toMatchObject({ status: 'done' });
+    } finally {
+      await alive.client.end().catch(() => {});
+    }
   });
 
   it('both parties accept: the meeting is confirmed; only parties may answer', async () => {
