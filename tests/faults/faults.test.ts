@@ -4,6 +4,7 @@ import { FaultRig, restartPostgres, restartRedis, startRedis, waitFor, type RigO
 import { startRedisCluster } from '../helpers/redis-cluster.ts';
 import { apiClient } from '../helpers/http.ts';
 import { createPerson, createTestMarketplace, sampleRequest, sampleResponse, type TestPerson } from '../helpers/factories.ts';
+import { ABANDONED_RUN_ERROR } from '../../src/meetings/matching-runs.repository.ts';
 
 /**
  * The night of the deadline, with things breaking: real web and worker processes, steady traffic of
@@ -117,13 +118,15 @@ async function runScenario(name: string, faults: Fault, options: ScenarioOptions
     }
     await traffic;
 
-    // Settle: everything closed, a matching run done, and the outbox empty.
+    // Settle: everything closed, a matching run done and none still running (a run whose worker was
+    // killed is recorded as failed by the sweep), and the outbox empty.
+    const runningRuns = () => rig.ctx.db.selectFrom('matching_runs').select('id').where('status', '=', 'running').execute();
     await waitFor(
       async () => {
         const open = await rig.ctx.db.selectFrom('requests').select('id').where('status', '=', 'open').execute();
         const run = await rig.ctx.db.selectFrom('matching_runs').select('id').where('status', '=', 'done').execute();
         const unsent = await rig.ctx.db.selectFrom('outbox').select('id').where('status', 'in', ['pending', 'sending']).execute();
-        return open.length === 0 && run.length > 0 && unsent.length === 0;
+        return open.length === 0 && run.length > 0 && unsent.length === 0 && (await runningRuns()).length === 0;
       },
       options.settleMs ?? Number(process.env.FAULT_SETTLE_MS ?? 120_000),
       `${name} to settle`,
@@ -161,6 +164,8 @@ async function runScenario(name: string, faults: Fault, options: ScenarioOptions
     const before = rate(faultStart - 5000, faultStart);
     const firstAfter = times.filter((t) => t >= faultEnd).sort((a, b) => a - b)[0];
     const after = firstAfter ? rate(firstAfter, firstAfter + 5000) : 0;
+    const abandoned = await rig.ctx.db.selectFrom('matching_runs').select('id').where('error', '=', ABANDONED_RUN_ERROR).execute();
+    if (abandoned.length > 0) rig.notes.push(`${abandoned.length} matching run(s) stopped with a killed worker, recorded as failed`);
     const row: Row = {
       scenario: name,
       closedExpected: REQUESTS,
@@ -188,6 +193,7 @@ async function runScenario(name: string, faults: Fault, options: ScenarioOptions
     expect(row.lost, 'no email lost').toBe(0);
     if (!options.duplicatesExpected) expect(row.duplicated - row.duplicatedAtKill, 'no email duplicated but by a worker killed as SMTP accepted it').toBe(0);
     expect(row.responses5xxOther, 'the web answers 503, never another 5xx').toBe(0);
+    expect(await runningRuns(), 'no matching run left running').toEqual([]);
     for (const [i, web] of rig.webs.entries()) expect(web.exitCode, `web process ${i + 1} survived`).toBeNull();
     return row;
   } finally {
