@@ -114,7 +114,8 @@ export async function findMarketplacesDueForMatching({ db }: Queryable, afterDea
 
 /**
  * Marketplaces with a meeting that a party declined at least `olderThanSeconds` ago, that would still
- * start in the future, and no matching run (of any trigger or outcome) started since that decline:
+ * start in the future, and no matching run (of any trigger or outcome, but one that stopped with its
+ * process) started since that decline:
  * the decline's own re-run never ran. With the latest such decline.
  */
 export async function findDeclinesWithoutRerun({ db }: Queryable, olderThanSeconds: number) {
@@ -130,7 +131,9 @@ export async function findDeclinesWithoutRerun({ db }: Queryable, olderThanSecon
           selectFrom('matching_runs as r')
             .select('r.id')
             .whereRef('r.marketplace_id', '=', 'mt.marketplace_id')
-            .whereRef('r.started_at', '>=', 'mt.updated_at'),
+            .whereRef('r.started_at', '>=', 'mt.updated_at')
+            // A run that stopped with its process did nothing (its job's retry usually follows; if that was lost too, the sweep queues one).
+            .where((eb) => eb.or([eb('r.error', 'is', null), eb('r.error', '!=', ABANDONED_RUN_ERROR)])),
         ),
       ),
     )

@@ -374,6 +374,27 @@ describe('the matching run, called directly', () => {
     }
   });
 
+  it('a decline whose re-run stopped with its worker process gets one from the sweep; a run that failed for another reason counts as its re-run', async () => {
+    const { db } = t.env.ctx;
+    const { marketplaceId, training } = await matchedMarketplace(t);
+    const meeting = await db.selectFrom('meetings').selectAll().where('request_id', '=', training.id).where('status', '=', 'proposed').executeTakeFirstOrThrow();
+    const wait = t.env.ctx.config.DECLINE_RERUN_DELAY_SECONDS + DECLINE_RERUN_SWEEP_GRACE_SECONDS;
+    await sql`UPDATE matching_runs SET started_at = started_at - interval '1 hour' WHERE marketplace_id = ${marketplaceId}`.execute(db);
+    await sql`UPDATE meetings SET status = 'declined', provider_answer = 'declined', updated_at = now() - make_interval(secs => ${wait + 60}) WHERE id = ${meeting.id}`.execute(db);
+    // Its re-run started, and its worker process ended during it (the session it recorded is gone).
+    const client = new pg.Client({ connectionString: t.env.ctx.config.DATABASE_URL });
+    await client.connect();
+    const { pid } = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!;
+    const rerun = await insertRunningMatchingRun(t.env.ctx, marketplaceId, 'decline', null);
+    await db.updateTable('matching_runs').set({ backend_pid: pid, stage: 'solving' }).where('id', '=', rerun.id).execute();
+    await client.end();
+    await expect.poll(async () => (await failAbandonedMatchingRuns(t.env.ctx, { marketplaceId })).map((r) => r.id), { timeout: 5000 }).toEqual([rerun.id]);
+    expect(await queueLostDeclineReruns(t.env.ctx)).toBe(1);
+    // A run that failed in its own code (an optimizer error, say) is a re-run that ran: retrying it every sweep would not help.
+    await db.updateTable('matching_runs').set({ error: 'the optimizer failed: out of memory' }).where('id', '=', rerun.id).execute();
+    expect(await queueLostDeclineReruns(t.env.ctx)).toBe(0);
+  });
+
   it('both parties accept: the meeting is confirmed; only parties may answer', async () => {
     const { bangladesh, mexico, ilo, undp } = t.people;
     const { remittances } = await matchedMarketplace(t);
