@@ -90,6 +90,21 @@ async function respondedMarketplace(t: Handle, options: { responseDeadline?: str
 }
 
 /** The same marketplace with its requests' deadline passed and the matching run done, called here (no workers). */
+/** A Postgres session of its own, as a run's lock holds one; `end` closes it and waits until Postgres no longer lists it (as when its process ends). */
+async function ownSession(t: Handle) {
+  const client = new pg.Client({ connectionString: t.env.ctx.config.DATABASE_URL });
+  await client.connect();
+  const { pid } = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!;
+  const listed = async () => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ${pid}`.execute(t.env.ctx.db)).rows[0]!.n;
+  return {
+    pid,
+    end: async () => {
+      await client.end().catch(() => {});
+      await expect.poll(listed, { timeout: 5000 }).toBe(0);
+    },
+  };
+}
+
 async function matchedMarketplace(t: Handle) {
   const made = await respondedMarketplace(t);
   await passDeadline(t.env.ctx, [made.training.id, made.remittances.id]);
@@ -334,12 +349,7 @@ describe('the matching run, called directly', () => {
     const { db } = t.env.ctx;
     const { marketplaceId, slug } = await respondedMarketplace(t);
     // Two runs that recorded their sessions: one process ended (its session with it), the other still runs.
-    const session = async () => {
-      const client = new pg.Client({ connectionString: t.env.ctx.config.DATABASE_URL });
-      await client.connect();
-      return { client, pid: (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid };
-    };
-    const [ended, alive] = [await session(), await session()];
+    const [ended, alive] = [await ownSession(t), await ownSession(t)];
     const dead = await insertRunningMatchingRun(t.env.ctx, marketplaceId, 'deadline', null);
     const running = await insertRunningMatchingRun(t.env.ctx, marketplaceId, 'organizer', null);
     await db.updateTable('matching_runs').set({ backend_pid: ended.pid, stage: 'solving' }).where('id', '=', dead.id).execute();
@@ -348,8 +358,7 @@ describe('the matching run, called directly', () => {
     const unlocked = await insertRunningMatchingRun(t.env.ctx, marketplaceId, 'sweep', null);
     await sql`UPDATE matching_runs SET started_at = now() - interval '11 minutes' WHERE id = ${unlocked.id}`.execute(db);
     const starting = await insertRunningMatchingRun(t.env.ctx, marketplaceId, 'sweep', null);
-    await ended.client.end();
-    await expect.poll(async () => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ${ended.pid}`.execute(db)).rows[0]!.n, { timeout: 5000 }).toBe(0);
+    await ended.end();
     try {
       expect((await sweepDeadlines(t.env.ctx)).abandonedRunsFailed).toBe(2);
       const status = async (id: string) => db.selectFrom('matching_runs').select(['status', 'stage', 'error', 'finished_at']).where('id', '=', id).executeTakeFirstOrThrow();
@@ -364,13 +373,12 @@ describe('the matching run, called directly', () => {
       organizerPage.setCookie('fm_session', t.people.organizer.browserToken);
       expect((await organizerPage.get(`/organizer/marketplaces/${slug}/timetable`)).html).toContain('stopped with the worker process that ran it');
       // The live one's process ends too: the marketplace's next run records it before it starts.
-      await alive.client.end();
-      await expect.poll(async () => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ${alive.pid}`.execute(db)).rows[0]!.n, { timeout: 5000 }).toBe(0);
+      await alive.end();
       const next = await runMatching(t.env.ctx, marketplaceId, 'organizer');
       expect(await status(running.id)).toMatchObject({ status: 'failed', error: ABANDONED_RUN_ERROR });
       expect(await status(next.runId)).toMatchObject({ status: 'done' });
     } finally {
-      await alive.client.end().catch(() => {});
+      await alive.end();
     }
   });
 
@@ -382,13 +390,11 @@ describe('the matching run, called directly', () => {
     await sql`UPDATE matching_runs SET started_at = started_at - interval '1 hour' WHERE marketplace_id = ${marketplaceId}`.execute(db);
     await sql`UPDATE meetings SET status = 'declined', provider_answer = 'declined', updated_at = now() - make_interval(secs => ${wait + 60}) WHERE id = ${meeting.id}`.execute(db);
     // Its re-run started, and its worker process ended during it (the session it recorded is gone).
-    const client = new pg.Client({ connectionString: t.env.ctx.config.DATABASE_URL });
-    await client.connect();
-    const { pid } = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!;
+    const session = await ownSession(t);
     const rerun = await insertRunningMatchingRun(t.env.ctx, marketplaceId, 'decline', null);
-    await db.updateTable('matching_runs').set({ backend_pid: pid, stage: 'solving' }).where('id', '=', rerun.id).execute();
-    await client.end();
-    await expect.poll(async () => (await failAbandonedMatchingRuns(t.env.ctx, { marketplaceId })).map((r) => r.id), { timeout: 5000 }).toEqual([rerun.id]);
+    await db.updateTable('matching_runs').set({ backend_pid: session.pid, stage: 'solving' }).where('id', '=', rerun.id).execute();
+    await session.end();
+    expect((await failAbandonedMatchingRuns(t.env.ctx, { marketplaceId })).map((r) => r.id)).toEqual([rerun.id]);
     expect(await queueLostDeclineReruns(t.env.ctx)).toBe(1);
     // A run that failed in its own code (an optimizer error, say) is a re-run that ran: retrying it every sweep would not help.
     await db.updateTable('matching_runs').set({ error: 'the optimizer failed: out of memory' }).where('id', '=', rerun.id).execute();
