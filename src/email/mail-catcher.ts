@@ -21,6 +21,8 @@ export class MailCatcher {
   failWith: { code: number; message: string; to?: string } | null = null;
   /** Answers each message only after this delay, to rehearse a slow or timing-out server. */
   delayMs = 0;
+  /** Answers the messages to `to` only after `ms` (a slow mailbox among quick ones). */
+  slowFor: { to: string; ms: number } | null = null;
   private server: SMTPServer;
   private nextId = 1;
   private waiters = new Set<() => void>();
@@ -42,6 +44,8 @@ export class MailCatcher {
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', async () => {
           if (this.delayMs) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+          const slow = this.slowFor;
+          if (slow && session.envelope.rcptTo.some((r) => r.address === slow.to)) await new Promise((resolve) => setTimeout(resolve, slow.ms));
           const fail = this.failWith;
           if (fail && (!fail.to || session.envelope.rcptTo.some((r) => r.address === fail.to))) {
             const error = new Error(fail.message) as Error & { responseCode: number };

@@ -144,23 +144,30 @@ export interface SendReport {
  */
 export async function sendOutboxEmails(ctx: AppContext, mailer: Transporter, outboxIds: string[]): Promise<SendReport> {
   const claimed = await claimForSending(ctx, outboxIds);
-  const outcomes = await Promise.all(claimed.map((unit) => sendClaimed(ctx, mailer, unit)));
-  const sent: Array<{ id: string; companions: string[] }> = [];
+  // Each message is recorded as sent shortly after SMTP accepts it, not when the job's last one is.
+  const marks = new SentMarks(ctx);
+  const outcomes = await Promise.all(
+    claimed.map(async (unit) => {
+      const outcome = await sendClaimed(ctx, mailer, unit);
+      if (outcome.kind === 'sent') marks.add({ id: unit.row.id, companions: unit.companions.map((c) => c.id) });
+      return outcome;
+    }),
+  );
+  let sent = 0;
   const retry = new Map<string, string[]>();
   const failed = new Map<string, string[]>();
   claimed.forEach((unit, i) => {
     const outcome = outcomes[i]!;
-    const companions = unit.companions.map((c) => c.id);
-    if (outcome.kind === 'sent') return sent.push({ id: unit.row.id, companions });
-    const ids = [unit.row.id, ...companions];
+    if (outcome.kind === 'sent') return sent++;
+    const ids = [unit.row.id, ...unit.companions.map((c) => c.id)];
     const into = outcome.kind === 'failed' || unit.row.attempts >= MAX_SEND_ATTEMPTS ? failed : retry;
     into.set(outcome.error, [...(into.get(outcome.error) ?? []), ...ids]);
   });
-  await markSentOrRetry(ctx, sent);
+  await marks.flush();
   for (const [error, ids] of failed) await markOutboxFailed(ctx, ids, error);
   for (const [error, ids] of retry) await markOutboxRetry(ctx, ids, error);
   const count = (groups: Map<string, string[]>) => [...groups.values()].reduce((n, ids) => n + ids.length, 0);
-  const report = { sent: sent.length, skipped: outboxIds.length - claimed.length, failed: count(failed), retry: count(retry) };
+  const report = { sent, skipped: outboxIds.length - claimed.length, failed: count(failed), retry: count(retry) };
   const describe = (groups: Map<string, string[]>) => [...groups].map(([error, ids]) => `${ids.length === 1 ? `email ${ids[0]}` : `${ids.length} emails`}: ${error}`).join('; ');
   if (report.retry > 0) throw new Error(`not sent yet, ${describe(retry)}${report.failed > 0 ? `; failed, ${describe(failed)}` : ''}`);
   if (report.failed > 0) throw new UnrecoverableError(`failed, ${describe(failed)}`);
@@ -230,6 +237,54 @@ async function claimForSending(ctx: AppContext, outboxIds: string[]): Promise<Cl
     if (unit) claimed.push(unit);
   }
   return claimed;
+}
+
+/** How long a message SMTP accepted may wait to be recorded as sent, gathered with the others of its job accepted meanwhile. */
+const MARK_SENT_AFTER_MS = 200;
+
+/**
+ * The sent messages of one send job, recorded in groups as SMTP accepts them (one statement per
+ * MARK_SENT_AFTER_MS at most, one at a time), so that a worker that dies during a long job (a slow
+ * provider, a job waiting behind others for the pool's connections) sends again only the messages
+ * accepted in its last moments, not every one of the job's: those would reach their readers twice.
+ * A job that ends sooner writes one statement, as before. `flush` writes the rest and throws what a
+ * write could not do (`markSentOrRetry`).
+ */
+class SentMarks {
+  private pending: Array<{ id: string; companions: string[] }> = [];
+  private timer: NodeJS.Timeout | null = null;
+  private writing: Promise<void> = Promise.resolve();
+  private failure: Error | null = null;
+
+  constructor(private readonly ctx: AppContext) {}
+
+  add(send: { id: string; companions: string[] }): void {
+    this.pending.push(send);
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      void this.write();
+    }, MARK_SENT_AFTER_MS);
+  }
+
+  async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.write();
+    if (this.failure) throw this.failure;
+  }
+
+  private write(): Promise<void> {
+    const sends = this.pending;
+    this.pending = [];
+    if (sends.length > 0) {
+      this.writing = this.writing
+        .then(() => markSentOrRetry(this.ctx, sends))
+        .catch((error: Error) => {
+          this.failure ??= error;
+        });
+    }
+    return this.writing;
+  }
 }
 
 /**

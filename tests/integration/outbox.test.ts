@@ -204,6 +204,39 @@ describe('the outbox sweep, called directly', () => {
     }
   });
 
+  it('one job records each message as sent soon after SMTP accepts it, not when its slowest message is accepted (a worker killed meanwhile sends fewer twice)', async () => {
+    const rows = await queueMany('marked-early', ['c1@example.org', 'c2@example.org', 'c3-slow@example.org']);
+    const ids = rows.map((r) => r.id);
+    const mailer = createMailer(`smtp://127.0.0.1:${t.env.mail.port}`);
+    try {
+      t.env.mail.slowFor = { to: 'c3-slow@example.org', ms: 3000 };
+      let done = false;
+      const sending = sendOutboxEmails(t.env.ctx, mailer, ids).finally(() => (done = true));
+      await t.env.mail.waitFor((m) => m.envelopeTo.includes('c2@example.org'));
+      await t.env.mail.waitFor((m) => m.envelopeTo.includes('c1@example.org'));
+      // While the slow one waits for its answer, the two accepted are recorded (within MARK_SENT_AFTER_MS).
+      const deadline = Date.now() + 2000;
+      let now = await statuses(ids);
+      while (Date.now() < deadline && (now['c1@example.org']!.status !== 'sent' || now['c2@example.org']!.status !== 'sent')) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        now = await statuses(ids);
+      }
+      expect(done, 'the job still waits for its slow message').toBe(false);
+      expect(now['c1@example.org']!.status).toBe('sent');
+      expect(now['c2@example.org']!.status).toBe('sent');
+      expect(now['c3-slow@example.org']!.status).toBe('sending');
+      expect(await sending).toEqual({ sent: 3, skipped: 0, failed: 0, retry: 0 });
+      now = await statuses(ids);
+      for (const to of ['c1@example.org', 'c2@example.org', 'c3-slow@example.org']) {
+        expect(now[to]!.status).toBe('sent');
+        expect(t.env.mail.to(to)).toHaveLength(1);
+      }
+    } finally {
+      t.env.mail.slowFor = null;
+      mailer.close();
+    }
+  });
+
   it('one job: a row refused for good (5xx) is recorded as failed and the job fails without a retry; the others are sent', async () => {
     const rows = await queueMany('batch-fail', ['b1@example.org', 'b2@example.org', 'b3@example.org']);
     const ids = rows.map((r) => r.id);
