@@ -284,7 +284,8 @@ export interface MatchingRunsTable {
   marketplace_id: string;
   trigger: 'deadline' | 'organizer' | 'decline' | 'sweep';
   started_by: string | null;
-  status: 'running' | 'done' | 'failed';
+  /** queued: asked for by an organizer, not yet taken by a worker (`started_at` is then when it was asked for). */
+  status: 'queued' | 'running' | 'done' | 'failed';
   started_at: CreatedAt;
   finished_at: Timestamp | null;
   method: string | null;
@@ -299,9 +300,11 @@ export interface MatchingRunsTable {
   progress: unknown | null;
   /** The Postgres backend whose session waits for or holds the run's marketplace lock (`withMatchingLock`). */
   backend_pid: number | null;
+  /** The job that is to run a queued run (the sweep queues another when the queue lost it). */
+  job_id: string | null;
 }
 
-export type MatchingRunStage = 'waiting' | 'loading' | 'solving' | 'storing' | 'done' | 'failed';
+export type MatchingRunStage = 'queued' | 'waiting' | 'loading' | 'solving' | 'storing' | 'done' | 'failed';
 
 export interface ScorePart {
   factor: string;

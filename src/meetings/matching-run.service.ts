@@ -50,15 +50,17 @@ const PROGRESS_EVERY_MS = 500;
  *   meetings, attendance, statuses, audit rows and every email.
  * A run with nothing changed changes nothing and sends nothing.
  */
-export async function runMatching(ctx: AppContext, marketplaceId: string, trigger: RunTrigger, actor: Actor | null = null) {
-  await closeRequests(ctx, await findOverdueOpenRequestIds(ctx, marketplaceId));
-  // A run of this marketplace that stopped with its process (a retry of its job is often this run) shows as failed, not running.
-  await failAbandonedMatchingRuns(ctx, { marketplaceId });
-  const run = await insertRunningMatchingRun(ctx, marketplaceId, trigger, actor?.id ?? null);
+export async function runMatching(ctx: AppContext, marketplaceId: string, trigger: RunTrigger, actor: Actor | null = null, startedRunId?: string) {
+  // startedRunId: a run an organizer asked for, stored queued and now taken (`startQueuedMatchingRun`); any other run is recorded here.
+  let runId = startedRunId;
   try {
-    return await withMatchingLock(ctx, marketplaceId, (connection) => solveAndStore(ctx, connection, marketplaceId, trigger, actor, run.id), run.id);
+    await closeRequests(ctx, await findOverdueOpenRequestIds(ctx, marketplaceId));
+    // A run of this marketplace that stopped with its process (a retry of its job is often this run) shows as failed, not running.
+    await failAbandonedMatchingRuns(ctx, { marketplaceId });
+    const id = (runId ??= (await insertRunningMatchingRun(ctx, marketplaceId, trigger, actor?.id ?? null)).id);
+    return await withMatchingLock(ctx, marketplaceId, (connection) => solveAndStore(ctx, connection, marketplaceId, trigger, actor, id), id);
   } catch (error) {
-    await markMatchingRunFailed(ctx, run.id, (error as Error).message.slice(0, 2000)).catch(() => {});
+    if (runId) await markMatchingRunFailed(ctx, runId, (error as Error).message.slice(0, 2000)).catch(() => {});
     throw error;
   }
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { MatchingRunsTable } from '../../db/types.ts';
 import type { Queryable } from '../shared/db.ts';
@@ -6,6 +7,43 @@ import { requestStatusSets } from '../requests/request-status.ts';
 /** A run is recorded as running (waiting for the lock) before it starts, so organizers see it running (or waiting for the run before it). */
 export async function insertRunningMatchingRun({ db }: Queryable, marketplaceId: string, trigger: MatchingRunsTable['trigger'], startedBy: string | null) {
   return db.insertInto('matching_runs').values({ marketplace_id: marketplaceId, trigger, started_by: startedBy, status: 'running', stage: 'waiting', started_at: sql`clock_timestamp()` }).returning('id').executeTakeFirstOrThrow();
+}
+
+/** A run an organizer asked for, stored queued before any worker takes it (`started_at`: when it was asked for). */
+export async function insertQueuedMatchingRun({ db }: Queryable, marketplaceId: string, startedBy: string, jobIdOf: (runId: string) => string) {
+  const id = randomUUID();
+  await db
+    .insertInto('matching_runs')
+    .values({ id, marketplace_id: marketplaceId, trigger: 'organizer', started_by: startedBy, status: 'queued', stage: 'queued', started_at: sql`clock_timestamp()`, job_id: jobIdOf(id) })
+    .execute();
+  return { id, jobId: jobIdOf(id) };
+}
+
+/** Takes a queued run for a worker: running from now, waiting for the lock. Null when it is no longer queued (another job of it took it). */
+export async function startQueuedMatchingRun({ db }: Queryable, runId: string) {
+  return db
+    .updateTable('matching_runs')
+    .set({ status: 'running', stage: 'waiting', started_at: sql`clock_timestamp()`, job_id: null })
+    .where('id', '=', runId)
+    .where('status', '=', 'queued')
+    .returning(['id', 'marketplace_id', 'started_by'])
+    .executeTakeFirst();
+}
+
+/** Runs queued longer than `seconds`, oldest first, with the job meant to run each. */
+export async function findQueuedMatchingRuns({ db }: Queryable, seconds: number) {
+  return db
+    .selectFrom('matching_runs')
+    .select(['id', 'marketplace_id', 'started_by', 'job_id'])
+    .where('status', '=', 'queued')
+    .where('started_at', '<', sql<Date>`now() - make_interval(secs => ${seconds})`)
+    .orderBy('started_at')
+    .execute();
+}
+
+/** Records the job now meant to run a queued run. */
+export async function setQueuedRunJob({ db }: Queryable, runId: string, jobId: string) {
+  await db.updateTable('matching_runs').set({ job_id: jobId }).where('id', '=', runId).where('status', '=', 'queued').execute();
 }
 
 /** What a run that stopped with its process says (`failAbandonedMatchingRuns`). */

@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.ts';
 import { jobId } from '../queue/registry.ts';
-import { findDeclinesWithoutRerun, findMatchingTime } from './matching-runs.repository.ts';
+import { findDeclinesWithoutRerun, findMatchingTime, findQueuedMatchingRuns, setQueuedRunJob } from './matching-runs.repository.ts';
 
 /** The matching run starts by itself a few seconds after its time (the closes go first). */
 export const RUN_AFTER_DEADLINE_MS = 3000;
@@ -60,5 +60,33 @@ export async function queueLostDeclineReruns(ctx: AppContext): Promise<number> {
   let queued = 0;
   // Keyed by the last decline: the sweeps that follow, before the run starts, queue nothing new.
   for (const d of due) if (await queueDeclineRerun(ctx, d.marketplace_id, ['sweep', d.last_declined_at.getTime()], 0)) queued++;
+  return queued;
+}
+
+/** How long a run an organizer asked for may stay queued before the sweep looks for its job. */
+export const QUEUED_RUN_SWEEP_SECONDS = 60;
+
+/**
+ * The sweep's backstop for a run an organizer asked for: one still queued after
+ * QUEUED_RUN_SWEEP_SECONDS whose job the queue no longer holds (Redis lost its data) or ended without
+ * taking it gets a new job. A job still waiting (behind a long run of the matching queue) is left
+ * alone; two jobs of one run are harmless, since only the first takes it. Returns how many were queued.
+ */
+export async function queueLostQueuedRuns(ctx: AppContext): Promise<number> {
+  let queued = 0;
+  for (const run of await findQueuedMatchingRuns(ctx, QUEUED_RUN_SWEEP_SECONDS)) {
+    const job = run.job_id ? await ctx.queues.queue('matching').getJob(run.job_id) : undefined;
+    const state = job ? await job.getState() : 'unknown';
+    if (state !== 'unknown' && state !== 'completed' && state !== 'failed') continue;
+    const id = jobId('matching', run.marketplace_id, 'organizer', run.id, 'sweep', Date.now());
+    try {
+      await ctx.queues.enqueue('run-matching', { marketplaceId: run.marketplace_id, trigger: 'organizer', runId: run.id, ...(run.started_by ? { startedBy: run.started_by } : {}) }, { jobId: id });
+    } catch (error) {
+      ctx.log.warn({ runId: run.id, err: (error as Error).message }, 'could not queue a queued matching run again; the next sweep will');
+      continue;
+    }
+    await setQueuedRunJob(ctx, run.id, id);
+    queued++;
+  }
   return queued;
 }

@@ -85,8 +85,9 @@ export async function listResponsesWithoutMeeting({ db }: Queryable, marketplace
     .execute();
 }
 
+/** The marketplace's latest run that started (a queued one has not: a meeting added by hand belongs to a run that was). */
 export async function latestRunOfMarketplace({ db }: Queryable, marketplaceId: string) {
-  return db.selectFrom('matching_runs').select('id').where('marketplace_id', '=', marketplaceId).orderBy('started_at', 'desc').limit(1).executeTakeFirst();
+  return db.selectFrom('matching_runs').select('id').where('marketplace_id', '=', marketplaceId).where('status', '!=', 'queued').orderBy('started_at', 'desc').limit(1).executeTakeFirst();
 }
 
 /** A meeting added by hand, with its attendance rows (the exclusion constraints check both). */

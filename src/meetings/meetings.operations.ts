@@ -31,7 +31,7 @@ export const meetingOperations = [
     tag: 'Matching',
     summary: 'Start a matching run now',
     description:
-      'A run also starts by itself after the marketplace deadline and after a declined meeting. It keeps the meetings that still hold and solves the rest; runs of one marketplace take turns. The run shows in the list of runs once it starts.',
+      'A run also starts by itself after the marketplace deadline and after a declined meeting. It keeps the meetings that still hold and solves the rest; runs of one marketplace take turns. The run shows in the list of runs at once, queued until a worker takes it; if the queue loses its job, the sweep queues it again.',
     allow: ['organizer'],
     params: marketplaceParams,
     status: 202,

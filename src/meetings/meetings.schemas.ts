@@ -136,7 +136,7 @@ export const meetingAnswer = z
 export type MeetingJson = z.input<typeof meetingAnswer>;
 
 const runTriggers = ['deadline', 'organizer', 'decline', 'sweep'] as const satisfies readonly MatchingRunsTable['trigger'][];
-const runStatuses = ['running', 'done', 'failed'] as const satisfies readonly MatchingRunsTable['status'][];
+const runStatuses = ['queued', 'running', 'done', 'failed'] as const satisfies readonly MatchingRunsTable['status'][];
 const runMethods = [...SOLVE_METHODS, 'none'] as const;
 
 /** What a matching run changed (RunChanges in matching-run.service.ts). */
@@ -199,7 +199,7 @@ export const runStatsAnswer = z
   })
   .strict();
 
-const runStages = ['waiting', 'loading', 'solving', 'storing', 'done', 'failed'] as const satisfies readonly MatchingRunStage[];
+const runStages = ['queued', 'waiting', 'loading', 'solving', 'storing', 'done', 'failed'] as const satisfies readonly MatchingRunStage[];
 
 /** The solver's latest progress, while it solves and after. */
 export const runProgressAnswer = z
@@ -220,7 +220,7 @@ export const matchingRunAnswer = z
     trigger: z.enum(runTriggers),
     startedBy: uuid.nullable().meta({ description: 'The organizer who started it by hand' }),
     status: z.enum(runStatuses),
-    stage: z.enum(runStages).meta({ description: 'What a running run is doing: waiting for the run before it, loading, solving, storing' }),
+    stage: z.enum(runStages).meta({ description: 'What a running run is doing: waiting for the run before it, loading, solving, storing; queued before a worker takes it' }),
     progress: runProgressAnswer.nullable(),
     startedAt: instant,
     finishedAt: instant.nullable(),
@@ -236,8 +236,8 @@ export const matchingRunAnswer = z
   .meta({ id: 'MatchingRun' });
 export type MatchingRunAnswer = z.input<typeof matchingRunAnswer>;
 
-/** What POST /marketplaces/{slug}/matching-runs answers: the run is queued, and listed once it starts. */
-export const queuedRunAnswer = z.object({ jobId: z.string(), status: z.literal('queued') }).strict();
+/** What POST /marketplaces/{slug}/matching-runs answers: the run, stored queued and listed at once. */
+export const queuedRunAnswer = z.object({ runId: uuid.meta({ description: 'The run, in the list of runs (status queued until a worker takes it)' }), jobId: z.string(), status: z.literal('queued') }).strict();
 
 /** A time an organization declared it cannot meet. */
 export const unavailabilityAnswer = z

@@ -10,7 +10,7 @@ import { resolveTimeInput } from '../shared/time-input.ts';
 import { requireMayMarkPreferred } from '../responses/responses.service.ts';
 import { setRequesterMark, setResponsePreferred } from '../responses/responses.repository.ts';
 import { deleteUnavailability, listUnavailabilityOfOrganization, findMeeting, insertUnavailability, listMeetingsOfMarketplace, listMeetingsOfOrganization, listMeetingsOfRequest, lockMeeting, setRescheduleRequest, type MeetingDetail } from './meetings.repository.ts';
-import { listMatchingRunsOfMarketplace } from './matching-runs.repository.ts';
+import { insertQueuedMatchingRun, listMatchingRunsOfMarketplace } from './matching-runs.repository.ts';
 import { queueDeclineRerun } from './matching-schedule.ts';
 import { cancellationReasons, queueMeetingEmails } from './meeting-notifications.ts';
 import { verifyMeetingAnswerToken, type MeetingParty } from './meeting-links.ts';
@@ -146,13 +146,22 @@ export async function listMyMeetings(ctx: AppContext, actorOrNull: Actor | null)
   return listMeetingsOfOrganization(ctx, actor.organization.id);
 }
 
-/** Organizers start a run now (it also starts by itself when the marketplace deadline passes). */
+/**
+ * Organizers start a run now (it also starts by itself when the marketplace deadline passes). The run
+ * is stored queued first, so it shows at once and outlives its job: when the queue loses the job, the
+ * sweep queues another (`queueLostQueuedRuns`).
+ */
 export async function requestMatchingRun(ctx: AppContext, actorOrNull: Actor | null, slug: string) {
   const actor = requireSecretariat(actorOrNull, canRunMatching);
   const marketplace = await findMarketplace(ctx, slug);
-  const id = jobId('matching', marketplace.id, 'organizer', Date.now());
-  await ctx.queues.enqueue('run-matching', { marketplaceId: marketplace.id, trigger: 'organizer', startedBy: actor.id }, { jobId: id });
-  return { jobId: id, status: 'queued' as const };
+  const run = await insertQueuedMatchingRun(ctx, marketplace.id, actor.id, (runId) => jobId('matching', marketplace.id, 'organizer', runId));
+  try {
+    await ctx.queues.enqueue('run-matching', { marketplaceId: marketplace.id, trigger: 'organizer', startedBy: actor.id, runId: run.id }, { jobId: run.jobId });
+  } catch (error) {
+    // The run is stored: the sweep queues it once the queue answers again.
+    ctx.log.warn({ runId: run.id, err: (error as Error).message }, 'could not queue the matching run; the sweep will');
+  }
+  return { runId: run.id, jobId: run.jobId, status: 'queued' as const };
 }
 
 /** The requester marks responses it prefers, before the run; the score counts it. */

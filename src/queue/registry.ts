@@ -25,7 +25,7 @@ export const jobDefinitions = {
   'sweep-deadlines': { queue: 'deadlines', payload: z.object({}) },
   'run-matching': {
     queue: 'matching',
-    payload: z.object({ marketplaceId: z.string().uuid(), trigger: z.enum(['deadline', 'organizer', 'decline', 'sweep']), deadlineMs: deadlineMs.optional(), startedBy: z.string().uuid().optional() }),
+    payload: z.object({ marketplaceId: z.string().uuid(), trigger: z.enum(['deadline', 'organizer', 'decline', 'sweep']), deadlineMs: deadlineMs.optional(), startedBy: z.string().uuid().optional(), runId: z.string().uuid().optional() }),
   },
 } as const;
 

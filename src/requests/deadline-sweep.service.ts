@@ -1,18 +1,18 @@
 import type { AppContext } from '../context.ts';
 import { closeDueRequests } from './close.service.ts';
 import { findDueReminders, sendReminders } from './reminders.service.ts';
-import { planMatchingRun, queueLostDeclineReruns, RUN_AFTER_DEADLINE_MS } from '../meetings/matching-schedule.ts';
+import { planMatchingRun, queueLostDeclineReruns, queueLostQueuedRuns, RUN_AFTER_DEADLINE_MS } from '../meetings/matching-schedule.ts';
 import { failAbandonedMatchingRuns, findMarketplacesDueForMatching } from '../meetings/matching-runs.repository.ts';
 import { sendFollowups, sendOutcomeRequests } from '../outcomes/outcomes.service.ts';
 
 /**
  * The backstop behind the delayed jobs (runs every 30 s): closes every overdue open request and sends
  * every due reminder that did not run, plans the matching run of a marketplace past its deadline and
- * queues the re-run of a decline that none followed, so a lost Redis key delays work by one sweep, never forever.
+ * queues the re-run of a decline that none followed and the run an organizer asked for whose job was lost, so a lost Redis key delays work by one sweep, never forever.
  * It also asks for the outcomes of meetings that ended and for the follow-ups that are due, and records
  * as failed the matching runs whose process ended during them (organizers saw them running forever).
  */
-export async function sweepDeadlines(ctx: AppContext): Promise<{ closed: number; reminders: number; matchingRunsPlanned: number; declineRerunsQueued: number; outcomesAsked: number; followupsAsked: number; abandonedRunsFailed: number }> {
+export async function sweepDeadlines(ctx: AppContext): Promise<{ closed: number; reminders: number; matchingRunsPlanned: number; declineRerunsQueued: number; queuedRunsRequeued: number; outcomesAsked: number; followupsAsked: number; abandonedRunsFailed: number }> {
   const abandoned = await failAbandonedMatchingRuns(ctx);
   for (const run of abandoned) ctx.log.warn({ runId: run.id, marketplaceId: run.marketplace_id }, 'a matching run stopped with its process; recorded as failed');
   const closed = await closeDueRequests(ctx);
@@ -25,8 +25,10 @@ export async function sweepDeadlines(ctx: AppContext): Promise<{ closed: number;
   for (const marketplace of due) await planMatchingRun(ctx, marketplace.id, 'sweep');
   // A decline whose re-run never came (its delayed job lost with Redis's data): queue it now.
   const declineRerunsQueued = await queueLostDeclineReruns(ctx);
+  // A run an organizer asked for whose job was lost: queued again.
+  const queuedRunsRequeued = await queueLostQueuedRuns(ctx);
   // After each meeting's end both sides are asked what came of it; some weeks after the forum, each requester whether the assistance started.
   const outcomesAsked = await sendOutcomeRequests(ctx);
   const followupsAsked = await sendFollowups(ctx);
-  return { closed, reminders, matchingRunsPlanned: due.length, declineRerunsQueued, outcomesAsked, followupsAsked, abandonedRunsFailed: abandoned.length };
+  return { closed, reminders, matchingRunsPlanned: due.length, declineRerunsQueued, queuedRunsRequeued, outcomesAsked, followupsAsked, abandonedRunsFailed: abandoned.length };
 }

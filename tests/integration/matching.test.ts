@@ -7,7 +7,8 @@ import { linkIn, PageClient } from '../helpers/http.ts';
 import { createTestMarketplace, publishedRequest, sampleResponse, dbNowPlus, passDeadline } from '../helpers/factories.ts';
 import { runMatching } from '../../src/meetings/matching-run.service.ts';
 import { planRun } from '../../src/meetings/matching-plan.ts';
-import { DECLINE_RERUN_SWEEP_GRACE_SECONDS, queueLostDeclineReruns } from '../../src/meetings/matching-schedule.ts';
+import { DECLINE_RERUN_SWEEP_GRACE_SECONDS, queueLostDeclineReruns, queueLostQueuedRuns } from '../../src/meetings/matching-schedule.ts';
+import { runMatchingProcessor } from '../../workers/matching.processor.ts';
 import { closeRequests } from '../../src/requests/close.service.ts';
 import { findOverdueOpenRequestIds } from '../../src/requests/requests.repository.ts';
 import { solveMatching } from '../../src/matching/optimizer.ts';
@@ -272,6 +273,48 @@ describe('the matching run, started by the worker', () => {
 // These tests call the matching run themselves: with no workers, no run of the worker's comes between.
 describe('the matching run, called directly', () => {
   const t = useTestEnvironment({ cast, workers: false });
+
+  it('a run an organizer asks for is listed at once as queued; when the queue loses its job the sweep queues another, and the run is done once, as that same run', async () => {
+    const { organizer } = t.people;
+    const { marketplaceId, slug, training, remittances } = await respondedMarketplace(t);
+    await passDeadline(t.env.ctx, [training.id, remittances.id]);
+    const asked = await t.api('POST', `/api/v1/marketplaces/${slug}/matching-runs`, { token: organizer.token, body: {} });
+    expect(asked.status).toBe(202);
+    const { runId, jobId: firstJobId } = asked.body as { runId: string; jobId: string };
+    const runs = async () => (await t.api('GET', `/api/v1/marketplaces/${slug}/matching-runs`, { token: organizer.token })).body.items as Array<{ id: string; status: string; stage: string; startedBy: string | null; durationSeconds: number | null }>;
+    expect((await runs())[0]).toMatchObject({ id: runId, status: 'queued', stage: 'queued', startedBy: organizer.id, durationSeconds: null });
+    const timetable = await t.pages.organizer.get(`/organizer/marketplaces/${slug}/timetable`);
+    expect(timetable.html).toMatch(/<td>by an organizer<\/td>\s*<td>queued<\/td>/);
+
+    // The queue loses the job (Redis restarted without its data): nothing runs it.
+    const queue = t.env.ctx.queues.queue('matching');
+    const firstJob = await queue.getJob(firstJobId);
+    expect(firstJob?.data).toMatchObject({ marketplaceId, trigger: 'organizer', startedBy: organizer.id, runId });
+    await firstJob!.remove();
+    // A run asked for a moment ago is left to its job; one queued for longer gets a new job, once.
+    expect(await queueLostQueuedRuns(t.env.ctx)).toBe(0);
+    await sql`UPDATE matching_runs SET started_at = now() - interval '2 minutes' WHERE id = ${runId}`.execute(t.env.ctx.db);
+    expect((await sweepDeadlines(t.env.ctx)).queuedRunsRequeued).toBe(1);
+    expect(await queueLostQueuedRuns(t.env.ctx)).toBe(0);
+    const stored = await t.env.ctx.db.selectFrom('matching_runs').select(['job_id', 'status']).where('id', '=', runId).executeTakeFirstOrThrow();
+    expect(stored.status).toBe('queued');
+    const again = await queue.getJob(stored.job_id!);
+    expect(again?.data).toMatchObject({ marketplaceId, trigger: 'organizer', startedBy: organizer.id, runId });
+
+    // The worker takes it: the same run, done, its duration counted from when it started, not when it was asked for.
+    const process = runMatchingProcessor(t.env.ctx);
+    const result = (await process(again!.data)) as { runId: string };
+    expect(result.runId).toBe(runId);
+    const done = (await runs()).filter((r) => r.id === runId);
+    expect(done).toEqual([expect.objectContaining({ status: 'done', stage: 'done' })]);
+    expect(done[0]!.durationSeconds).toBeLessThan(60);
+    expect(await t.env.ctx.db.selectFrom('meetings').select('id').where('run_id', '=', runId).execute()).not.toHaveLength(0);
+    // A second job of the same run (the lost one came back after all) does nothing.
+    const count = (await runs()).length;
+    expect(await process(firstJob!.data)).toEqual({ outcome: 'stale' });
+    expect(await runs()).toHaveLength(count);
+    expect(await queueLostQueuedRuns(t.env.ctx)).toBe(0);
+  });
 
   it('a second run with nothing changed changes nothing and sends nothing', async () => {
     const { marketplaceId } = await matchedMarketplace(t);

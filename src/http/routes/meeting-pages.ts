@@ -259,7 +259,8 @@ export function meetingPages(ctx: AppContext): Router {
   });
 
   /** What the runs table shows of a run: its stage while it runs, the gap so far or at the end, how long it took. */
-  const stageLabels = { waiting: N_('waiting for the run before it'), loading: N_('loading'), solving: N_('solving'), storing: N_('storing'), done: N_('done'), failed: N_('failed') } as const;
+  const stageLabels = { queued: N_('queued'), waiting: N_('waiting for the run before it'), loading: N_('loading'), solving: N_('solving'), storing: N_('storing'), done: N_('done'), failed: N_('failed') } as const;
+  const triggerLabels = { deadline: N_('after the deadline'), organizer: N_('by an organizer'), decline: N_('after a decline'), sweep: N_('by the periodic check') } as const;
   function runForPage(run: Awaited<ReturnType<typeof getTimetable>>['runs'][number]) {
     const progress = run.progress as { gap?: number } | null;
     const stats = run.stats as { gap?: number; stoppedOnTimeLimit?: boolean } | null;
@@ -267,6 +268,7 @@ export function meetingPages(ctx: AppContext): Router {
     return {
       ...run,
       stageLabel: stageLabels[run.stage],
+      triggerLabel: triggerLabels[run.trigger],
       gapPercent: typeof gap === 'number' && gap > 0 ? (gap * 100).toFixed(2) : null,
       durationSeconds: run.finished_at ? (Math.max(0, run.finished_at.getTime() - run.started_at.getTime()) / 1000).toFixed(1) : null,
       stoppedOnTimeLimit: !!stats?.stoppedOnTimeLimit,
