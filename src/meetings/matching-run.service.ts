@@ -307,7 +307,10 @@ function notMatchedNotes(ctx: AppContext, snapshot: MatchingSnapshot, responseId
     for (const responseId of sorted) {
       const response = responses.get(responseId)!;
       const request = requests.get(response.request_id)!;
-      yield { responseId, requestId: request.id, requestTitle: request.title, requesterName: request.organization_name, locale: snapshot.users.get(response.created_by)?.locale ?? 'en' };
+      const writer = snapshot.users.get(response.created_by);
+      // A writer the snapshot does not know (none: it reads every response's writer) gets no note.
+      if (!writer) continue;
+      yield { responseId, requestId: request.id, requestTitle: request.title, requesterName: request.organization_name, to: writer.email, locale: writer.locale ?? 'en' };
     }
   }
   return notMatchedEmails(ctx, snapshot.marketplace.name, notes());

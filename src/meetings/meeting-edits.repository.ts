@@ -139,14 +139,14 @@ export async function publishDrafts({ db }: Queryable, marketplaceId: string) {
     .execute();
 }
 
-/** The responses a marketplace's runs left without a meeting, with their request and the language of their writer. */
+/** The responses a marketplace's runs left without a meeting, with their request and the address and language of their writer. */
 export async function listNotMatchedResponses({ db }: Queryable, marketplaceId: string) {
   return db
     .selectFrom('responses as s')
     .innerJoin('requests as r', 'r.id', 's.request_id')
     .innerJoin('organizations as ro', 'ro.id', 'r.organization_id')
     .innerJoin('users as u', 'u.id', 's.created_by')
-    .select(['s.id', 's.request_id', 'r.title', 'ro.name as requester_name', 'u.locale'])
+    .select(['s.id', 's.request_id', 'r.title', 'ro.name as requester_name', 'u.email', 'u.locale'])
     .where('r.marketplace_id', '=', marketplaceId)
     .where('s.status', '=', 'not_matched')
     // Grouped by request: each request's note is rendered once per language as its rows are written.

@@ -223,7 +223,7 @@ export async function queueMeetingEmails(ctx: AppContext, tx: Tx, meetingId: str
  * grouped by request: only the current request's texts are held); Postgres addresses a row per
  * response (`Tx.queueResponderEmails`): a run at fifty times a forum sends 24,000 of them.
  */
-export function notMatchedEmails(ctx: AppContext, marketplaceName: string, notes: Iterable<{ responseId: string; requestId: string; requestTitle: string; requesterName: string; locale: string }>): ResponderEmails {
+export function notMatchedEmails(ctx: AppContext, marketplaceName: string, notes: Iterable<{ responseId: string; requestId: string; requestTitle: string; requesterName: string; to: string; locale: string }>): ResponderEmails {
   function* rows() {
     let requestId: string | null = null;
     let render: (locale: string) => RenderedEmail = () => {
@@ -235,7 +235,7 @@ export function notMatchedEmails(ctx: AppContext, marketplaceName: string, notes
         const input = { requestTitle: note.requestTitle, requesterName: note.requesterName, marketplaceName, url: requestUrl(ctx, note.requestId) };
         render = oncePerLocale((locale) => renderNotMatchedEmail(input, locale));
       }
-      yield { responseId: note.responseId, content: render(note.locale) };
+      yield { responseId: note.responseId, requestId: note.requestId, to: note.to, content: render(note.locale) };
     }
   }
   return { template: 'not-matched', key: { prefix: 'not-matched:', keyed: 'response' }, rows: rows() };

@@ -33,7 +33,7 @@ export async function publishSchedule(ctx: AppContext, actorOrNull: Actor | null
 
         // Those the runs left without a meeting: the note they did not get under review (once: its key).
         const notMatched = await listNotMatchedResponses(tx, marketplace.id);
-        const notes = notMatchedEmails(ctx, marketplace.name, notMatched.map((n) => ({ responseId: n.id, requestId: n.request_id, requestTitle: n.title, requesterName: n.requester_name, locale: n.locale })));
+        const notes = notMatchedEmails(ctx, marketplace.name, notMatched.map((n) => ({ responseId: n.id, requestId: n.request_id, requestTitle: n.title, requesterName: n.requester_name, to: n.email, locale: n.locale })));
 
         // Each requester whose meetings were published: the summary of them all.
         // A meeting of each request (for its requester and title), and each request's active meetings: looked up, not searched per request.

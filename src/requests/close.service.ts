@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.ts';
-import type { OutboxEmail } from '../email/outbox.repository.ts';
-import { oncePerLocale, type RenderedEmail } from '../email/render.ts';
+import type { OutboxEmail, ResponderEmailRow } from '../email/outbox.repository.ts';
+import { oncePerLocale } from '../email/render.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import { closeDueBatch } from './request-status.ts';
 import { findMatchingTime } from '../meetings/matching-runs.repository.ts';
@@ -47,7 +47,7 @@ async function closeBatch(ctx: AppContext, options: { limit: number; ids?: strin
     const emails: OutboxEmail[] = [];
     // Each responder's note is one of a few texts (per request, language and zone): rendered once each,
     // and Postgres writes the rows (`queueResponderEmails`).
-    const responderRows: Array<{ responseId: string; content: RenderedEmail }> = [];
+    const responderRows: ResponderEmailRow[] = [];
     for (const request of closed) {
       const received = responsesByRequest.get(request.id) ?? [];
       const summary = {
@@ -72,7 +72,7 @@ async function closeBatch(ctx: AppContext, options: { limit: number; ids?: strin
         const [locale, zone] = key.split('|') as [string, string];
         return renderRequestClosedForResponderEmail({ ...summary, readerTimeZone: zone || null }, locale);
       });
-      for (const response of received) responderRows.push({ responseId: response.id, content: forResponder(`${response.locale}|${response.time_zone ?? ''}`) });
+      for (const response of received) responderRows.push({ responseId: response.id, requestId: request.id, to: response.email, content: forResponder(`${response.locale}|${response.time_zone ?? ''}`) });
     }
     // The requesters' first: theirs asks them to act (mark their preferences before the matching run).
     await tx.queueEmails(emails);

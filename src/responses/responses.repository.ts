@@ -158,8 +158,8 @@ export async function setRequesterMark({ db }: Queryable, responseId: string, ma
 
 /** The submitted responses to these requests with their organization and the language and zone of their writer, in submission order per request. */
 export async function listSubmittedResponsesWithWriters({ db }: Queryable, requestIds: string[]) {
-  const result = await sql<{ request_id: string; id: string; summary: string; organization: string; locale: string; time_zone: string | null }>`
-    SELECT s.request_id, s.id, s.summary, o.name AS organization, u.locale, u.time_zone
+  const result = await sql<{ request_id: string; id: string; summary: string; organization: string; email: string; locale: string; time_zone: string | null }>`
+    SELECT s.request_id, s.id, s.summary, o.name AS organization, u.email, u.locale, u.time_zone
     FROM responses s JOIN organizations o ON o.id = s.organization_id JOIN users u ON u.id = s.created_by
     WHERE s.request_id = ANY(${requestIds}::uuid[]) AND s.status = 'submitted'
     ORDER BY s.request_id, s.submitted_at, s.id`.execute(db);
