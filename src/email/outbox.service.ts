@@ -240,7 +240,7 @@ async function claimForSending(ctx: AppContext, outboxIds: string[]): Promise<Cl
 }
 
 /** How long a message SMTP accepted may wait to be recorded as sent, gathered with the others of its job accepted meanwhile. */
-const MARK_SENT_AFTER_MS = 200;
+const MARK_SENT_AFTER_MS = 500;
 
 /**
  * The sent messages of one send job, recorded in groups as SMTP accepts them (one statement per

@@ -212,7 +212,7 @@ export const runProgressAnswer = z
   })
   .strict();
 
-/** A matching run: running, done (with what it changed) or failed (with its error). */
+/** A matching run: queued (asked for, not yet taken by a worker), running, done (with what it changed) or failed (with its error). */
 export const matchingRunAnswer = z
   .object({
     id: uuid,
