@@ -10,9 +10,12 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`ALTER TABLE matching_runs DROP CONSTRAINT matching_runs_stage_check`.execute(db);
   await sql`ALTER TABLE matching_runs ADD CONSTRAINT matching_runs_stage_check CHECK (stage IN ('queued','waiting','loading','solving','storing','done','failed'))`.execute(db);
   await sql`ALTER TABLE matching_runs ADD COLUMN job_id text`.execute(db);
+  // One queued run per marketplace: a second click before a worker takes it is the same run (it reads the data when it starts).
+  await sql`CREATE UNIQUE INDEX matching_runs_one_queued_idx ON matching_runs (marketplace_id) WHERE status = 'queued'`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await sql`DROP INDEX matching_runs_one_queued_idx`.execute(db);
   await sql`UPDATE matching_runs SET status = 'failed', stage = 'failed', finished_at = now(), error = 'queued when the schema was rolled back' WHERE status = 'queued'`.execute(db);
   await sql`ALTER TABLE matching_runs DROP COLUMN job_id`.execute(db);
   await sql`ALTER TABLE matching_runs DROP CONSTRAINT matching_runs_stage_check`.execute(db);

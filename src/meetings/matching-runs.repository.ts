@@ -9,14 +9,24 @@ export async function insertRunningMatchingRun({ db }: Queryable, marketplaceId:
   return db.insertInto('matching_runs').values({ marketplace_id: marketplaceId, trigger, started_by: startedBy, status: 'running', stage: 'waiting', started_at: sql`clock_timestamp()` }).returning('id').executeTakeFirstOrThrow();
 }
 
-/** A run an organizer asked for, stored queued before any worker takes it (`started_at`: when it was asked for). */
+/**
+ * A run an organizer asked for, stored queued before any worker takes it (`started_at`: when it was
+ * asked for). A marketplace has one queued run at most: while one waits, asking again answers it
+ * (`created: false`), since it reads the data only when it starts.
+ */
 export async function insertQueuedMatchingRun({ db }: Queryable, marketplaceId: string, startedBy: string, jobIdOf: (runId: string) => string) {
   const id = randomUUID();
-  await db
+  const inserted = await db
     .insertInto('matching_runs')
     .values({ id, marketplace_id: marketplaceId, trigger: 'organizer', started_by: startedBy, status: 'queued', stage: 'queued', started_at: sql`clock_timestamp()`, job_id: jobIdOf(id) })
-    .execute();
-  return { id, jobId: jobIdOf(id) };
+    .onConflict((oc) => oc.column('marketplace_id').where('status', '=', 'queued').doNothing())
+    .returning(['id', 'job_id'])
+    .executeTakeFirst();
+  if (inserted) return { id: inserted.id, jobId: inserted.job_id!, created: true };
+  const waiting = await db.selectFrom('matching_runs').select(['id', 'job_id']).where('marketplace_id', '=', marketplaceId).where('status', '=', 'queued').executeTakeFirst();
+  // Taken by a worker in between: ask again (rare; the next insert finds no queued run).
+  if (!waiting) return insertQueuedMatchingRun({ db }, marketplaceId, startedBy, jobIdOf);
+  return { id: waiting.id, jobId: waiting.job_id ?? jobIdOf(waiting.id), created: false };
 }
 
 /** Takes a queued run for a worker: running from now, waiting for the lock. Null when it is no longer queued (another job of it took it). */

@@ -149,12 +149,14 @@ export async function listMyMeetings(ctx: AppContext, actorOrNull: Actor | null)
 /**
  * Organizers start a run now (it also starts by itself when the marketplace deadline passes). The run
  * is stored queued first, so it shows at once and outlives its job: when the queue loses the job, the
- * sweep queues another (`queueLostQueuedRuns`).
+ * sweep queues another (`queueLostQueuedRuns`). Asking again while it waits answers the same run.
  */
 export async function requestMatchingRun(ctx: AppContext, actorOrNull: Actor | null, slug: string) {
   const actor = requireSecretariat(actorOrNull, canRunMatching);
   const marketplace = await findMarketplace(ctx, slug);
   const run = await insertQueuedMatchingRun(ctx, marketplace.id, actor.id, (runId) => jobId('matching', marketplace.id, 'organizer', runId));
+  // A run already waiting is the answer: its job is queued, or the sweep queues it.
+  if (!run.created) return { runId: run.id, jobId: run.jobId, status: 'queued' as const };
   try {
     await ctx.queues.enqueue('run-matching', { marketplaceId: marketplace.id, trigger: 'organizer', startedBy: actor.id, runId: run.id }, { jobId: run.jobId });
   } catch (error) {
