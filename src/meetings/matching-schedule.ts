@@ -75,11 +75,11 @@ export const QUEUED_RUN_SWEEP_SECONDS = 60;
 export async function queueLostQueuedRuns(ctx: AppContext): Promise<number> {
   let queued = 0;
   for (const run of await findQueuedMatchingRuns(ctx, QUEUED_RUN_SWEEP_SECONDS)) {
-    const job = run.job_id ? await ctx.queues.queue('matching').getJob(run.job_id) : undefined;
-    const state = job ? await job.getState() : 'unknown';
-    if (state !== 'unknown' && state !== 'completed' && state !== 'failed') continue;
     const id = jobId('matching', run.marketplace_id, 'organizer', run.id, 'sweep', Date.now());
     try {
+      const job = run.job_id ? await ctx.queues.queue('matching').getJob(run.job_id) : undefined;
+      const state = job ? await job.getState() : 'unknown';
+      if (state !== 'unknown' && state !== 'completed' && state !== 'failed') continue;
       await ctx.queues.enqueue('run-matching', { marketplaceId: run.marketplace_id, trigger: 'organizer', runId: run.id, ...(run.started_by ? { startedBy: run.started_by } : {}) }, { jobId: id });
     } catch (error) {
       ctx.log.warn({ runId: run.id, err: (error as Error).message }, 'could not queue a queued matching run again; the next sweep will');
