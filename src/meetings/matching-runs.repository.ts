@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { MatchingRunsTable } from '../../db/types.ts';
 import type { Queryable } from '../shared/db.ts';
@@ -14,19 +13,18 @@ export async function insertRunningMatchingRun({ db }: Queryable, marketplaceId:
  * asked for). A marketplace has one queued run at most: while one waits, asking again answers it
  * (`created: false`), since it reads the data only when it starts.
  */
-export async function insertQueuedMatchingRun({ db }: Queryable, marketplaceId: string, startedBy: string, jobIdOf: (runId: string) => string) {
-  const id = randomUUID();
+export async function insertQueuedMatchingRun({ db }: Queryable, run: { id: string; marketplaceId: string; startedBy: string; jobId: string }): Promise<{ id: string; jobId: string | null; created: boolean }> {
   const inserted = await db
     .insertInto('matching_runs')
-    .values({ id, marketplace_id: marketplaceId, trigger: 'organizer', started_by: startedBy, status: 'queued', stage: 'queued', started_at: sql`clock_timestamp()`, job_id: jobIdOf(id) })
+    .values({ id: run.id, marketplace_id: run.marketplaceId, trigger: 'organizer', started_by: run.startedBy, status: 'queued', stage: 'queued', started_at: sql`clock_timestamp()`, job_id: run.jobId })
     .onConflict((oc) => oc.column('marketplace_id').where('status', '=', 'queued').doNothing())
-    .returning(['id', 'job_id'])
+    .returning('id')
     .executeTakeFirst();
-  if (inserted) return { id: inserted.id, jobId: inserted.job_id!, created: true };
-  const waiting = await db.selectFrom('matching_runs').select(['id', 'job_id']).where('marketplace_id', '=', marketplaceId).where('status', '=', 'queued').executeTakeFirst();
+  if (inserted) return { id: run.id, jobId: run.jobId, created: true };
+  const waiting = await db.selectFrom('matching_runs').select(['id', 'job_id']).where('marketplace_id', '=', run.marketplaceId).where('status', '=', 'queued').executeTakeFirst();
   // Taken by a worker in between: ask again (rare; the next insert finds no queued run).
-  if (!waiting) return insertQueuedMatchingRun({ db }, marketplaceId, startedBy, jobIdOf);
-  return { id: waiting.id, jobId: waiting.job_id ?? jobIdOf(waiting.id), created: false };
+  if (!waiting) return insertQueuedMatchingRun({ db }, run);
+  return { id: waiting.id, jobId: waiting.job_id, created: false };
 }
 
 /** Takes a queued run for a worker: running from now, waiting for the lock. Null when it is no longer queued (another job of it took it). */
@@ -36,7 +34,7 @@ export async function startQueuedMatchingRun({ db }: Queryable, runId: string) {
     .set({ status: 'running', stage: 'waiting', started_at: sql`clock_timestamp()`, job_id: null })
     .where('id', '=', runId)
     .where('status', '=', 'queued')
-    .returning(['id', 'marketplace_id', 'started_by'])
+    .returning('id')
     .executeTakeFirst();
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.ts';
 import type { MeetingAnswer, RequesterMark } from '../../db/types.ts';
 import { requireActor, whyNotMember, type Actor } from '../auth/actor.ts';
@@ -154,16 +155,18 @@ export async function listMyMeetings(ctx: AppContext, actorOrNull: Actor | null)
 export async function requestMatchingRun(ctx: AppContext, actorOrNull: Actor | null, slug: string) {
   const actor = requireSecretariat(actorOrNull, canRunMatching);
   const marketplace = await findMarketplace(ctx, slug);
-  const run = await insertQueuedMatchingRun(ctx, marketplace.id, actor.id, (runId) => jobId('matching', marketplace.id, 'organizer', runId));
+  const id = randomUUID();
+  const run = await insertQueuedMatchingRun(ctx, { id, marketplaceId: marketplace.id, startedBy: actor.id, jobId: jobId('matching', marketplace.id, 'organizer', id) });
+  const answer = { runId: run.id, jobId: run.jobId ?? jobId('matching', marketplace.id, 'organizer', run.id), status: 'queued' as const };
   // A run already waiting is the answer: its job is queued, or the sweep queues it.
-  if (!run.created) return { runId: run.id, jobId: run.jobId, status: 'queued' as const };
+  if (!run.created) return answer;
   try {
-    await ctx.queues.enqueue('run-matching', { marketplaceId: marketplace.id, trigger: 'organizer', startedBy: actor.id, runId: run.id }, { jobId: run.jobId });
+    await ctx.queues.enqueue('run-matching', { marketplaceId: marketplace.id, trigger: 'organizer', startedBy: actor.id, runId: run.id }, { jobId: answer.jobId });
   } catch (error) {
     // The run is stored: the sweep queues it once the queue answers again.
     ctx.log.warn({ runId: run.id, err: (error as Error).message }, 'could not queue the matching run; the sweep will');
   }
-  return { runId: run.id, jobId: run.jobId, status: 'queued' as const };
+  return answer;
 }
 
 /** The requester marks responses it prefers, before the run; the score counts it. */
