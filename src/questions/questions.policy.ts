@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { daysEarlierInZone } from '../shared/time.ts';
 import type { RequestStatus } from '../../db/types.ts';
 import type { Actor } from '../auth/actor.ts';
 import { canSeeRequest } from '../requests/requests.policy.ts';
@@ -23,7 +23,7 @@ export interface QuestionForPolicy {
 
 /** The question deadline when a request sets none: `days` calendar days before the response deadline, in the marketplace's zone. */
 export function defaultQuestionDeadline(responseDeadline: Date, days: number, timeZone: string): Date {
-  return DateTime.fromJSDate(responseDeadline, { zone: timeZone }).minus({ days }).toJSDate();
+  return daysEarlierInZone(responseDeadline, days, timeZone);
 }
 
 /** When questions on a request close: its own deadline if it set an earlier one, else the marketplace's default. */

@@ -37,8 +37,39 @@ export function formatRelative(instant: Date, now: Date, locale = 'en'): string 
 
 /** ISO 8601 with the zone's offset, as the API shows times. */
 export function isoInZone(instant: Date, timeZone: string): string {
-  return DateTime.fromJSDate(instant, { zone: timeZone }).toISO({ suppressMilliseconds: true })!;
+  const key = `${instant.getTime()}|${timeZone}`;
+  let text = isoFormatted.get(key);
+  if (text === undefined) {
+    text = DateTime.fromJSDate(instant, { zone: timeZone }).toISO({ suppressMilliseconds: true })!;
+    if (isoFormatted.size >= ISO_FORMATTED_CAP) isoFormatted.clear();
+    isoFormatted.set(key, text);
+  }
+  return text;
 }
+
+/**
+ * Instants already written in ISO form, by instant and zone: luxon works out the zone's offset through
+ * Intl for each (some 20 µs), and a page of the listing writes two per request each time the cache
+ * loads it again (BENCHMARKS.md, issue 12). Bounded: cleared when full.
+ */
+const isoFormatted = new Map<string, string>();
+const ISO_FORMATTED_CAP = 20_000;
+
+/** The same wall-clock time `days` calendar days earlier in the zone (across a change of its offset too). */
+export function daysEarlierInZone(instant: Date, days: number, timeZone: string): Date {
+  const key = `${instant.getTime()}|${days}|${timeZone}`;
+  let ms = shifted.get(key);
+  if (ms === undefined) {
+    ms = DateTime.fromJSDate(instant, { zone: timeZone }).minus({ days }).toMillis();
+    if (shifted.size >= SHIFTED_CAP) shifted.clear();
+    shifted.set(key, ms);
+  }
+  return new Date(ms);
+}
+
+/** Days already counted back, by instant, days and zone (luxon, as above); bounded, cleared when full. */
+const shifted = new Map<string, number>();
+const SHIFTED_CAP = 10_000;
 
 /**
  * Turns a local wall-clock date and time in a zone ("2007-06-20", "17:00", "Europe/Brussels") into an

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTimeInput, resolveTimeInput } from '../../src/shared/time-input.ts';
-import { formatInZone, formatRelative } from '../../src/shared/time.ts';
+import { daysEarlierInZone, formatInZone, formatRelative, isoInZone } from '../../src/shared/time.ts';
 
 describe('times as people enter them', () => {
   it('a date alone is close of business in the marketplace zone', () => {
@@ -22,5 +22,23 @@ describe('times as people enter them', () => {
   it('shows a time in its zone with the offset, and relative to now', () => {
     expect(formatInZone(new Date('2007-06-20T15:00:00Z'), 'Europe/Brussels')).toBe('Wed 20 Jun 2007, 17:00 (UTC+02:00, Europe/Brussels)');
     expect(formatRelative(new Date('2007-06-23T15:00:00Z'), new Date('2007-06-20T15:00:00Z'))).toBe('in 3 days');
+  });
+  it('writes an instant in ISO form with its zone offset, the same when asked again (kept) and in another zone', () => {
+    const summer = new Date('2007-06-20T15:00:00Z');
+    for (let i = 0; i < 2; i++) {
+      expect(isoInZone(summer, 'Europe/Brussels')).toBe('2007-06-20T17:00:00+02:00');
+      expect(isoInZone(summer, 'Asia/Dhaka')).toBe('2007-06-20T21:00:00+06:00');
+      expect(isoInZone(new Date('2007-12-20T15:00:00Z'), 'Europe/Brussels')).toBe('2007-12-20T16:00:00+01:00');
+    }
+  });
+  it('counts calendar days back across a clock change, and each answer is a Date of its own', () => {
+    // Summer time began on 25 March 2007 in Brussels: three days before 17:00 on the 27th is 17:00 on the 24th, a 71-hour step back.
+    const deadline = new Date('2007-03-27T15:00:00Z');
+    const first = daysEarlierInZone(deadline, 3, 'Europe/Brussels');
+    expect(first.toISOString()).toBe('2007-03-24T16:00:00.000Z');
+    first.setTime(0);
+    expect(daysEarlierInZone(deadline, 3, 'Europe/Brussels').toISOString()).toBe('2007-03-24T16:00:00.000Z');
+    expect(daysEarlierInZone(deadline, 2, 'Europe/Brussels').toISOString()).toBe('2007-03-25T15:00:00.000Z');
+    expect(daysEarlierInZone(deadline, 3, 'UTC').toISOString()).toBe('2007-03-24T15:00:00.000Z');
   });
 });
