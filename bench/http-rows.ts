@@ -162,7 +162,8 @@ export async function measureHttpRows(settings: RunSettings, memory: MemoryRecor
       const poolEach = Math.max(1, Math.floor(Number(phase.env.DATABASE_POOL_SIZE) / processes));
       const clustered = await phase.startWeb({ WEB_PROCESSES: String(processes), DATABASE_POOL_SIZE: String(poolEach) }, 'web-cluster');
       const clusterPids = { web: clustered.child.pid!, 'baseline server': baselineServer.child.pid! };
-      await load(webUrl, browse(), 3);
+      // Warmed as long as row 1a's one process was, each: 3 s a process (a shared 3 s left the first round cold).
+      await load(webUrl, browse(), 3 * processes);
       const cluster: NonNullable<HttpRows['cluster']> = { processes, poolEach, browse: [], cpu: [], peakRss: 0 };
       for (let round = 1; round <= settings.rounds; round++) {
         const cpu = await measureCpu(clusterPids);
