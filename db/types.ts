@@ -285,7 +285,7 @@ export interface MatchingRunsTable {
   trigger: 'deadline' | 'organizer' | 'decline' | 'sweep';
   started_by: string | null;
   /** queued: asked for by an organizer, not yet taken by a worker (`started_at` is then when it was asked for). */
-  status: 'queued' | 'running' | 'done' | 'failed';
+  status: 'queued' | 'running' | 'done' | 'failed' | 'abandoned';
   started_at: CreatedAt;
   finished_at: Timestamp | null;
   method: string | null;
@@ -304,7 +304,7 @@ export interface MatchingRunsTable {
   job_id: string | null;
 }
 
-export type MatchingRunStage = 'queued' | 'waiting' | 'loading' | 'solving' | 'storing' | 'done' | 'failed';
+export type MatchingRunStage = 'queued' | 'waiting' | 'loading' | 'solving' | 'storing' | 'done' | 'failed' | 'abandoned';
 
 export interface ScorePart {
   factor: string;

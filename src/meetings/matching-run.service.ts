@@ -7,7 +7,7 @@ import { findOverdueOpenRequestIds } from '../requests/requests.repository.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import type { MatchingResult } from '../matching/instance.schema.ts';
 import { retireSolverThreadIfBig, solveInWorker, type SolveProgress } from './solve-in-worker.ts';
-import { failAbandonedMatchingRuns, insertRunningMatchingRun, markMatchingRunDone, markMatchingRunFailed } from './matching-runs.repository.ts';
+import { markAbandonedMatchingRuns, insertRunningMatchingRun, markMatchingRunDone, markMatchingRunFailed } from './matching-runs.repository.ts';
 import {
   deferDoubleBookingChecks,
   listActiveMeetingsOfRequests,
@@ -56,7 +56,7 @@ export async function runMatching(ctx: AppContext, marketplaceId: string, trigge
   try {
     await closeRequests(ctx, await findOverdueOpenRequestIds(ctx, marketplaceId));
     // A run of this marketplace that stopped with its process (a retry of its job is often this run) shows as failed, not running.
-    await failAbandonedMatchingRuns(ctx, { marketplaceId });
+    await markAbandonedMatchingRuns(ctx, { marketplaceId });
     const id = (runId ??= (await insertRunningMatchingRun(ctx, marketplaceId, trigger, actor?.id ?? null)).id);
     return await withMatchingLock(ctx, marketplaceId, (connection) => solveAndStore(ctx, connection, marketplaceId, trigger, actor, id), id);
   } catch (error) {

@@ -54,19 +54,16 @@ export async function setQueuedRunJob({ db }: Queryable, runId: string, jobId: s
   await db.updateTable('matching_runs').set({ job_id: jobId }).where('id', '=', runId).where('status', '=', 'queued').execute();
 }
 
-/** What a run that stopped with its process says (`failAbandonedMatchingRuns`). */
-export const ABANDONED_RUN_ERROR = 'stopped with the worker process that ran it (the process ended during the run); nothing of it was stored, and a later run redoes it';
-
 /**
- * Records as failed the runs still marked running whose process ended: their session (the backend
+ * Records as abandoned the runs still marked running whose process ended: their session (the backend
  * that waits for or holds the marketplace's lock, `withMatchingLock`) is gone, or none was recorded
  * within `unlockedMinutes` of the start (the process ended between the two). The run's own transaction
  * never committed, so nothing else of it is stored. Of one marketplace, or of all. Returns the runs.
  */
-export async function failAbandonedMatchingRuns({ db }: Queryable, options: { marketplaceId?: string; unlockedMinutes?: number } = {}) {
+export async function markAbandonedMatchingRuns({ db }: Queryable, options: { marketplaceId?: string; unlockedMinutes?: number } = {}) {
   return db
     .updateTable('matching_runs as r')
-    .set({ status: 'failed', stage: 'failed', finished_at: sql`clock_timestamp()`, error: ABANDONED_RUN_ERROR })
+    .set({ status: 'abandoned', stage: 'abandoned', finished_at: sql`clock_timestamp()` })
     .where('r.status', '=', 'running')
     .$if(options.marketplaceId !== undefined, (qb) => qb.where('r.marketplace_id', '=', options.marketplaceId!))
     .where(
@@ -179,7 +176,7 @@ export async function findDeclinesWithoutRerun({ db }: Queryable, olderThanSecon
             .whereRef('r.marketplace_id', '=', 'mt.marketplace_id')
             .whereRef('r.started_at', '>=', 'mt.updated_at')
             // A run that stopped with its process did nothing (its job's retry usually follows; if that was lost too, the sweep queues one).
-            .where((eb) => eb.or([eb('r.error', 'is', null), eb('r.error', '!=', ABANDONED_RUN_ERROR)])),
+            .where('r.status', '!=', 'abandoned'),
         ),
       ),
     )

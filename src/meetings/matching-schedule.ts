@@ -63,6 +63,11 @@ export async function queueLostDeclineReruns(ctx: AppContext): Promise<number> {
   return queued;
 }
 
+/** Queues the job of a run an organizer asked for, stored queued (`insertQueuedMatchingRun`): the worker takes that run. */
+export async function queueOrganizerRun(ctx: AppContext, run: { id: string; marketplaceId: string; startedBy: string | null }, id: string): Promise<void> {
+  await ctx.queues.enqueue('run-matching', { marketplaceId: run.marketplaceId, trigger: 'organizer', runId: run.id, ...(run.startedBy ? { startedBy: run.startedBy } : {}) }, { jobId: id });
+}
+
 /** How long a run an organizer asked for may stay queued before the sweep looks for its job. */
 export const QUEUED_RUN_SWEEP_SECONDS = 60;
 
@@ -80,7 +85,7 @@ export async function queueLostQueuedRuns(ctx: AppContext): Promise<number> {
       const job = run.job_id ? await ctx.queues.queue('matching').getJob(run.job_id) : undefined;
       const state = job ? await job.getState() : 'unknown';
       if (state !== 'unknown' && state !== 'completed' && state !== 'failed') continue;
-      await ctx.queues.enqueue('run-matching', { marketplaceId: run.marketplace_id, trigger: 'organizer', runId: run.id, ...(run.started_by ? { startedBy: run.started_by } : {}) }, { jobId: id });
+      await queueOrganizerRun(ctx, { id: run.id, marketplaceId: run.marketplace_id, startedBy: run.started_by }, id);
     } catch (error) {
       ctx.log.warn({ runId: run.id, err: (error as Error).message }, 'could not queue a queued matching run again; the next sweep will');
       continue;

@@ -17,7 +17,7 @@ import { meetingStatusSets, meetingTransitions } from './meeting-status.ts';
  * Runs of one marketplace take turns: a session-level lock, held from the snapshot to the commit (the
  * solve in between runs outside any transaction). A run (`runId`) records the session's backend first:
  * if its process ends while it waits or runs, the session ends too, and the sweep can tell
- * (`failAbandonedMatchingRuns`).
+ * (`markAbandonedMatchingRuns`).
  */
 export async function withMatchingLock<T>({ db }: Queryable, marketplaceId: string, work: (connection: Kysely<Database>) => Promise<T>, runId?: string): Promise<T> {
   return db.connection().execute(async (connection) => {

@@ -136,7 +136,7 @@ export const meetingAnswer = z
 export type MeetingJson = z.input<typeof meetingAnswer>;
 
 const runTriggers = ['deadline', 'organizer', 'decline', 'sweep'] as const satisfies readonly MatchingRunsTable['trigger'][];
-const runStatuses = ['queued', 'running', 'done', 'failed'] as const satisfies readonly MatchingRunsTable['status'][];
+const runStatuses = ['queued', 'running', 'done', 'failed', 'abandoned'] as const satisfies readonly MatchingRunsTable['status'][];
 const runMethods = [...SOLVE_METHODS, 'none'] as const;
 
 /** What a matching run changed (RunChanges in matching-run.service.ts). */
@@ -199,7 +199,7 @@ export const runStatsAnswer = z
   })
   .strict();
 
-const runStages = ['queued', 'waiting', 'loading', 'solving', 'storing', 'done', 'failed'] as const satisfies readonly MatchingRunStage[];
+const runStages = ['queued', 'waiting', 'loading', 'solving', 'storing', 'done', 'failed', 'abandoned'] as const satisfies readonly MatchingRunStage[];
 
 /** The solver's latest progress, while it solves and after. */
 export const runProgressAnswer = z
@@ -212,14 +212,18 @@ export const runProgressAnswer = z
   })
   .strict();
 
-/** A matching run: queued (asked for, not yet taken by a worker), running, done (with what it changed) or failed (with its error). */
+/**
+ * A matching run: queued (asked for, not yet taken by a worker), running, done (with what it changed),
+ * failed (with its error), or abandoned (its worker process ended during it: nothing of it was stored,
+ * and a later run redoes it).
+ */
 export const matchingRunAnswer = z
   .object({
     id: uuid,
     marketplaceId: uuid,
     trigger: z.enum(runTriggers),
     startedBy: uuid.nullable().meta({ description: 'The organizer who started it by hand' }),
-    status: z.enum(runStatuses),
+    status: z.enum(runStatuses).meta({ description: 'queued, running, done, failed (error says why), or abandoned: its worker process ended during it, nothing of it was stored, and a later run redoes it' }),
     stage: z.enum(runStages).meta({ description: 'What a running run is doing: waiting for the run before it, loading, solving, storing; queued before a worker takes it' }),
     progress: runProgressAnswer.nullable(),
     startedAt: instant,

@@ -12,7 +12,7 @@ import { requireMayMarkPreferred } from '../responses/responses.service.ts';
 import { setRequesterMark, setResponsePreferred } from '../responses/responses.repository.ts';
 import { deleteUnavailability, listUnavailabilityOfOrganization, findMeeting, insertUnavailability, listMeetingsOfMarketplace, listMeetingsOfOrganization, listMeetingsOfRequest, lockMeeting, setRescheduleRequest, type MeetingDetail } from './meetings.repository.ts';
 import { insertQueuedMatchingRun, listMatchingRunsOfMarketplace } from './matching-runs.repository.ts';
-import { queueDeclineRerun } from './matching-schedule.ts';
+import { queueDeclineRerun, queueOrganizerRun } from './matching-schedule.ts';
 import { cancellationReasons, queueMeetingEmails } from './meeting-notifications.ts';
 import { verifyMeetingAnswerToken, type MeetingParty } from './meeting-links.ts';
 import { changeMeetingStatus, meetingStatusSets } from './meeting-status.ts';
@@ -161,7 +161,7 @@ export async function requestMatchingRun(ctx: AppContext, actorOrNull: Actor | n
   // A run already waiting is the answer: its job is queued, or the sweep queues it.
   if (!run.created) return answer;
   try {
-    await ctx.queues.enqueue('run-matching', { marketplaceId: marketplace.id, trigger: 'organizer', startedBy: actor.id, runId: run.id }, { jobId: answer.jobId });
+    await queueOrganizerRun(ctx, { id: run.id, marketplaceId: marketplace.id, startedBy: actor.id }, answer.jobId);
   } catch (error) {
     // The run is stored: the sweep queues it once the queue answers again.
     ctx.log.warn({ runId: run.id, err: (error as Error).message }, 'could not queue the matching run; the sweep will');

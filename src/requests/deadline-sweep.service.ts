@@ -2,7 +2,7 @@ import type { AppContext } from '../context.ts';
 import { closeDueRequests } from './close.service.ts';
 import { findDueReminders, sendReminders } from './reminders.service.ts';
 import { planMatchingRun, queueLostDeclineReruns, queueLostQueuedRuns, RUN_AFTER_DEADLINE_MS } from '../meetings/matching-schedule.ts';
-import { failAbandonedMatchingRuns, findMarketplacesDueForMatching } from '../meetings/matching-runs.repository.ts';
+import { markAbandonedMatchingRuns, findMarketplacesDueForMatching } from '../meetings/matching-runs.repository.ts';
 import { sendFollowups, sendOutcomeRequests } from '../outcomes/outcomes.service.ts';
 
 /**
@@ -12,9 +12,9 @@ import { sendFollowups, sendOutcomeRequests } from '../outcomes/outcomes.service
  * It also asks for the outcomes of meetings that ended and for the follow-ups that are due, and records
  * as failed the matching runs whose process ended during them (organizers saw them running forever).
  */
-export async function sweepDeadlines(ctx: AppContext): Promise<{ closed: number; reminders: number; matchingRunsPlanned: number; declineRerunsQueued: number; queuedRunsRequeued: number; outcomesAsked: number; followupsAsked: number; abandonedRunsFailed: number }> {
-  const abandoned = await failAbandonedMatchingRuns(ctx);
-  for (const run of abandoned) ctx.log.warn({ runId: run.id, marketplaceId: run.marketplace_id }, 'a matching run stopped with its process; recorded as failed');
+export async function sweepDeadlines(ctx: AppContext): Promise<{ closed: number; reminders: number; matchingRunsPlanned: number; declineRerunsQueued: number; queuedRunsRequeued: number; outcomesAsked: number; followupsAsked: number; abandonedRunsMarked: number }> {
+  const abandoned = await markAbandonedMatchingRuns(ctx);
+  for (const run of abandoned) ctx.log.warn({ runId: run.id, marketplaceId: run.marketplace_id }, 'a matching run stopped with its process; recorded as abandoned');
   const closed = await closeDueRequests(ctx);
   let reminders = 0;
   for (const due of await findDueReminders(ctx, 200)) {
@@ -30,5 +30,5 @@ export async function sweepDeadlines(ctx: AppContext): Promise<{ closed: number;
   // After each meeting's end both sides are asked what came of it; some weeks after the forum, each requester whether the assistance started.
   const outcomesAsked = await sendOutcomeRequests(ctx);
   const followupsAsked = await sendFollowups(ctx);
-  return { closed, reminders, matchingRunsPlanned: due.length, declineRerunsQueued, queuedRunsRequeued, outcomesAsked, followupsAsked, abandonedRunsFailed: abandoned.length };
+  return { closed, reminders, matchingRunsPlanned: due.length, declineRerunsQueued, queuedRunsRequeued, outcomesAsked, followupsAsked, abandonedRunsMarked: abandoned.length };
 }

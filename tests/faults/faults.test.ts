@@ -4,7 +4,6 @@ import { FaultRig, restartPostgres, restartRedis, startRedis, waitFor, type RigO
 import { startRedisCluster } from '../helpers/redis-cluster.ts';
 import { apiClient } from '../helpers/http.ts';
 import { createPerson, createTestMarketplace, sampleRequest, sampleResponse, type TestPerson } from '../helpers/factories.ts';
-import { ABANDONED_RUN_ERROR } from '../../src/meetings/matching-runs.repository.ts';
 
 /**
  * The night of the deadline, with things breaking: real web and worker processes, steady traffic of
@@ -164,7 +163,7 @@ async function runScenario(name: string, faults: Fault, options: ScenarioOptions
     const before = rate(faultStart - 5000, faultStart);
     const firstAfter = times.filter((t) => t >= faultEnd).sort((a, b) => a - b)[0];
     const after = firstAfter ? rate(firstAfter, firstAfter + 5000) : 0;
-    const abandoned = await rig.ctx.db.selectFrom('matching_runs').select('id').where('error', '=', ABANDONED_RUN_ERROR).execute();
+    const abandoned = await rig.ctx.db.selectFrom('matching_runs').select('id').where('status', '=', 'abandoned').execute();
     if (abandoned.length > 0) rig.notes.push(`${abandoned.length} matching run(s) stopped with a killed worker, recorded as failed`);
     const row: Row = {
       scenario: name,

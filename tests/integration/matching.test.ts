@@ -14,7 +14,7 @@ import { findOverdueOpenRequestIds } from '../../src/requests/requests.repositor
 import { solveMatching } from '../../src/matching/optimizer.ts';
 import { randomUUID } from 'node:crypto';
 import { loadMatchingSnapshotOf, withMatchingLock, type MeetingWrites } from '../../src/meetings/matching-store.repository.ts';
-import { ABANDONED_RUN_ERROR, failAbandonedMatchingRuns, insertRunningMatchingRun } from '../../src/meetings/matching-runs.repository.ts';
+import { markAbandonedMatchingRuns, insertRunningMatchingRun } from '../../src/meetings/matching-runs.repository.ts';
 import { sweepDeadlines } from '../../src/requests/deadline-sweep.service.ts';
 import pg from 'pg';
 import { writeRunMeetings } from '../../src/meetings/meeting-status.ts';
@@ -384,7 +384,7 @@ describe('the matching run, called directly', () => {
     organizerPage.setCookie('fm_session', t.people.organizer.browserToken);
     expect((await organizerPage.get(`/organizer/marketplaces/${slug}/timetable`)).html).toContain('waiting for the run before it');
     // Its session waits for the lock: the sweep of runs whose process ended leaves it alone.
-    expect(await failAbandonedMatchingRuns(t.env.ctx)).toEqual([]);
+    expect(await markAbandonedMatchingRuns(t.env.ctx)).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 300));
     release();
     await holder;
@@ -396,7 +396,7 @@ describe('the matching run, called directly', () => {
     expect(new Date(done.finishedAt).getTime() - new Date(done.startedAt).getTime()).toBe(Math.round(done.durationSeconds * 1000));
   });
 
-  it('a run whose worker process ended during it shows as failed after the next sweep or run, not as running forever', async () => {
+  it('a run whose worker process ended during it shows as abandoned after the next sweep or run, not as running forever', async () => {
     const { db } = t.env.ctx;
     const { marketplaceId, slug } = await respondedMarketplace(t);
     // Two runs that recorded their sessions: one process ended (its session with it), the other still runs.
@@ -411,22 +411,27 @@ describe('the matching run, called directly', () => {
     const starting = await insertRunningMatchingRun(t.env.ctx, marketplaceId, 'sweep', null);
     await ended.end();
     try {
-      expect((await sweepDeadlines(t.env.ctx)).abandonedRunsFailed).toBe(2);
+      expect((await sweepDeadlines(t.env.ctx)).abandonedRunsMarked).toBe(2);
       const status = async (id: string) => db.selectFrom('matching_runs').select(['status', 'stage', 'error', 'finished_at']).where('id', '=', id).executeTakeFirstOrThrow();
-      expect(await status(dead.id)).toMatchObject({ status: 'failed', stage: 'failed', error: ABANDONED_RUN_ERROR, finished_at: expect.any(Date) });
-      expect(await status(unlocked.id)).toMatchObject({ status: 'failed', error: ABANDONED_RUN_ERROR });
+      expect(await status(dead.id)).toMatchObject({ status: 'abandoned', stage: 'abandoned', error: null, finished_at: expect.any(Date) });
+      expect(await status(unlocked.id)).toMatchObject({ status: 'abandoned', error: null });
       expect(await status(running.id)).toMatchObject({ status: 'running', stage: 'solving', error: null });
       expect(await status(starting.id)).toMatchObject({ status: 'running', error: null });
       // Organizers read it, with how long it ran until the sweep found it.
       const runs = (await t.api('GET', `/api/v1/marketplaces/${slug}/matching-runs`, { token: t.people.organizer.token })).body.items;
-      expect(runs.find((r: { id: string }) => r.id === dead.id)).toMatchObject({ status: 'failed', stage: 'failed', error: ABANDONED_RUN_ERROR, durationSeconds: expect.any(Number) });
+      expect(runs.find((r: { id: string }) => r.id === dead.id)).toMatchObject({ status: 'abandoned', stage: 'abandoned', error: null, durationSeconds: expect.any(Number) });
       const organizerPage = new PageClient(t.env.baseUrl);
       organizerPage.setCookie('fm_session', t.people.organizer.browserToken);
-      expect((await organizerPage.get(`/organizer/marketplaces/${slug}/timetable`)).html).toContain('stopped with the worker process that ran it');
+      expect((await organizerPage.get(`/organizer/marketplaces/${slug}/timetable`)).html).toContain('stopped with its worker process: nothing of it was stored, and a later run redoes it');
+      // In the organizer's language, not in the English of an error text.
+      const french = new PageClient(t.env.baseUrl);
+      french.setCookie('fm_session', t.people.organizer.browserToken);
+      french.setCookie('lang', 'fr');
+      expect((await french.get(`/organizer/marketplaces/${slug}/timetable`)).html).toContain('arrêté avec le processus qui le calculait');
       // The live one's process ends too: the marketplace's next run records it before it starts.
       await alive.end();
       const next = await runMatching(t.env.ctx, marketplaceId, 'organizer');
-      expect(await status(running.id)).toMatchObject({ status: 'failed', error: ABANDONED_RUN_ERROR });
+      expect(await status(running.id)).toMatchObject({ status: 'abandoned', error: null });
       expect(await status(next.runId)).toMatchObject({ status: 'done' });
     } finally {
       await alive.end();
@@ -445,10 +450,10 @@ describe('the matching run, called directly', () => {
     const rerun = await insertRunningMatchingRun(t.env.ctx, marketplaceId, 'decline', null);
     await db.updateTable('matching_runs').set({ backend_pid: session.pid, stage: 'solving' }).where('id', '=', rerun.id).execute();
     await session.end();
-    expect((await failAbandonedMatchingRuns(t.env.ctx, { marketplaceId })).map((r) => r.id)).toEqual([rerun.id]);
+    expect((await markAbandonedMatchingRuns(t.env.ctx, { marketplaceId })).map((r) => r.id)).toEqual([rerun.id]);
     expect(await queueLostDeclineReruns(t.env.ctx)).toBe(1);
     // A run that failed in its own code (an optimizer error, say) is a re-run that ran: retrying it every sweep would not help.
-    await db.updateTable('matching_runs').set({ error: 'the optimizer failed: out of memory' }).where('id', '=', rerun.id).execute();
+    await db.updateTable('matching_runs').set({ status: 'failed', stage: 'failed', error: 'the optimizer failed: out of memory' }).where('id', '=', rerun.id).execute();
     expect(await queueLostDeclineReruns(t.env.ctx)).toBe(0);
   });
 
