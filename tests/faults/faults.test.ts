@@ -118,7 +118,7 @@ async function runScenario(name: string, faults: Fault, options: ScenarioOptions
     await traffic;
 
     // Settle: everything closed, a matching run done and none still running (a run whose worker was
-    // killed is recorded as failed by the sweep), and the outbox empty.
+    // killed is recorded as abandoned by the sweep), and the outbox empty.
     const runningRuns = () => rig.ctx.db.selectFrom('matching_runs').select('id').where('status', '=', 'running').execute();
     await waitFor(
       async () => {
@@ -164,7 +164,7 @@ async function runScenario(name: string, faults: Fault, options: ScenarioOptions
     const firstAfter = times.filter((t) => t >= faultEnd).sort((a, b) => a - b)[0];
     const after = firstAfter ? rate(firstAfter, firstAfter + 5000) : 0;
     const abandoned = await rig.ctx.db.selectFrom('matching_runs').select('id').where('status', '=', 'abandoned').execute();
-    if (abandoned.length > 0) rig.notes.push(`${abandoned.length} matching run(s) stopped with a killed worker, recorded as failed`);
+    if (abandoned.length > 0) rig.notes.push(`${abandoned.length} matching run(s) stopped with a killed worker, recorded as abandoned`);
     const row: Row = {
       scenario: name,
       closedExpected: REQUESTS,
