@@ -186,6 +186,7 @@ async function solveJointFirst(
   make: (separately?: ReadonlySet<string>) => BuiltInstance,
   solve: (instance: BuiltInstance['instance'], step: PlanStep, solvesAhead: number) => Promise<MatchingResult | null>,
   step: { first: PlanStep; apart: PlanStep; solvesAfter: (joint: boolean) => number },
+  admits: (step: PlanStep) => boolean,
 ): Promise<PlannedSolve> {
   const built = make();
   const joint = built.jointOrganizations.size > 0;
@@ -194,6 +195,8 @@ async function solveJointFirst(
   const placed = new Set(result.meetings.map((m) => pairKey(m.request, m.provider)));
   const separately = new Set([...built.jointOrganizations].filter(([key]) => !placed.has(key)).map(([, organizations]) => organizations));
   if (separately.size === 0) return { built, result };
+  // Building the second instance takes time too (0.3 s of a 2 s re-run at fifty times a forum): not for a solve the time left would skip.
+  if (!admits(step.apart)) return { built, result };
   const again = make(separately);
   const second = await solve(again.instance, step.apart, 1 + step.solvesAfter(joint));
   if (!second) return { built, result };
@@ -316,7 +319,8 @@ const LEAST_SOLVE_SECONDS = 0.05;
  * share of each solve that may still follow it (those only improve on it), so the first does not spend
  * what a second needs; what a solve leaves unused goes to the next. The solver's start (compiling the
  * problem, its two LPs) cannot be interrupted, so a solve that only may improve the plan starts only
- * if what is left covers the longest solve so far; else it is skipped, and the plan says so (`skipped`).
+ * if what is left covers the longest solve so far; else it is skipped, its instance not even built, and
+ * the plan says so (`skipped`).
  */
 export class PlanBudget {
   private readonly startedAt: number;
@@ -334,13 +338,21 @@ export class PlanBudget {
     return this.timeLimitSeconds - (this.now() - this.startedAt) / 1000;
   }
 
+  /**
+   * Whether the time left covers a solve of `step` (the first always runs; any other only when the
+   * time left covers the longest solve so far); when not, the step is recorded as skipped. Asked
+   * before its instance is built, and again by `run` once it is.
+   */
+  admits(step: PlanStep): boolean {
+    if (step === 'first' || this.remainingSeconds() >= Math.max(LEAST_SOLVE_SECONDS, this.longestSolveSeconds)) return true;
+    if (!this.skipped.includes(step)) this.skipped.push(step);
+    return false;
+  }
+
   /** Runs one solve with its share of the time left (`solvesAhead`: this one and those that may follow), or skips an optional one the time left does not cover (null). */
   async run<T>(step: PlanStep, solvesAhead: number, solve: (timeLimitSeconds: number) => Promise<T>): Promise<T | null> {
+    if (!this.admits(step)) return null;
     const left = this.remainingSeconds();
-    if (step !== 'first' && left < Math.max(LEAST_SOLVE_SECONDS, this.longestSolveSeconds)) {
-      this.skipped.push(step);
-      return null;
-    }
     const started = this.now();
     // This solve weighs twice each one that may follow: the earlier ones decide, the later only improve.
     const ahead = Math.max(1, solvesAhead);
@@ -366,19 +378,28 @@ export async function planRun(snapshot: MatchingSnapshot, solve: (instance: Buil
   const mayReplan = options.mayMove !== false && movable.length > 0;
   const budget = new PlanBudget(options.timeLimitSeconds, options.now ?? (() => performance.now()));
   const skipped = budget.skipped;
+  // The steps whose instance was built, in order (a step the time left skips is not built).
+  const builtFor: PlanStep[] = [];
+  const makeFor =
+    (step: { first: PlanStep; apart: PlanStep }, meetings: SnapshotMeeting[]) =>
+    (separately?: ReadonlySet<string>): BuiltInstance => {
+      builtFor.push(separately ? step.apart : step.first);
+      return instanceOfSnapshot(snapshot, busy, meetings, separately);
+    };
+  const admits = (step: PlanStep) => budget.admits(step);
   const solveWithin = (instance: BuiltInstance['instance'], step: PlanStep, solvesAhead: number) => budget.run(step, solvesAhead, (limit) => solve(instance, limit));
   // A re-plan, when one may follow, counts as many solves as the first plan took.
-  const { built, result } = await solveJointFirst(snapshot, (separately) => instanceOfSnapshot(snapshot, busy, kept, separately), solveWithin, {
-    first: 'first',
-    apart: 'jointApart',
-    solvesAfter: (joint) => (mayReplan ? (joint ? 2 : 1) : 0),
-  });
-  if (!mayReplan || !result || result.unscheduled.length === 0) return { built, result, kept, released, choice: null, skipped };
-  const replanned = await solveJointFirst(snapshot, (separately) => instanceOfSnapshot(snapshot, busy, fixed, separately), solveWithin, { first: 'replan', apart: 'replanJointApart', solvesAfter: () => 0 });
-  if (!replanned.result) return { built, result, kept, released, choice: null, skipped };
+  const firstSteps = { first: 'first', apart: 'jointApart' } as const;
+  const { built, result } = await solveJointFirst(snapshot, makeFor(firstSteps, kept), solveWithin, { ...firstSteps, solvesAfter: (joint) => (mayReplan ? (joint ? 2 : 1) : 0) }, admits);
+  if (!mayReplan || !result || result.unscheduled.length === 0) return { built, result, kept, released, choice: null, skipped, builtFor };
+  // Not even built when the time left would skip it.
+  if (!admits('replan')) return { built, result, kept, released, choice: null, skipped, builtFor };
+  const replanSteps = { first: 'replan', apart: 'replanJointApart' } as const;
+  const replanned = await solveJointFirst(snapshot, makeFor(replanSteps, fixed), solveWithin, { ...replanSteps, solvesAfter: () => 0 }, admits);
+  if (!replanned.result) return { built, result, kept, released, choice: null, skipped, builtFor };
   const builtReplan = replanned.built;
   const replan: PlannedSolve = { built: builtReplan, result: keepOwnRooms(replanned, movable) };
   const choice = chooseReplan(snapshot, fixed, movable, { built, result }, replan);
-  if (!choice.replan) return { built, result, kept, released, choice, skipped };
-  return { built: builtReplan, result: replan.result, kept: fixed, released: [...released, ...movable], choice, skipped };
+  if (!choice.replan) return { built, result, kept, released, choice, skipped, builtFor };
+  return { built: builtReplan, result: replan.result, kept: fixed, released: [...released, ...movable], choice, skipped, builtFor };
 }

@@ -1087,11 +1087,14 @@ describe('re-plans that respect what is agreed: the move penalty and pins', () =
     const quick = await planWith(0.2);
     expect(quick.limits).toEqual([4 / 3, 1.8]);
     expect(quick.plan.skipped).toEqual([]);
+    expect(quick.plan.builtFor).toEqual(['first', 'replan']);
     expect(quick.plan.choice).toMatchObject({ replan: true, moved: 1 });
     // The first took 1.5 s: the 0.5 s left would not cover the re-plan, which is left out.
     const slow = await planWith(1.5);
     expect(slow.limits).toEqual([4 / 3]);
     expect(slow.plan.skipped).toEqual(['replan']);
+    // Its instance is not built either: that takes time too (0.3 s of a 2 s re-run at fifty times a forum).
+    expect(slow.plan.builtFor).toEqual(['first']);
     expect(slow.plan.choice).toBeNull();
     expect(slow.plan.result!.unscheduled).toHaveLength(1);
     // A run has the time of real solves: it re-plans, and says nothing was skipped.
