@@ -391,15 +391,15 @@ export async function planRun(snapshot: MatchingSnapshot, solve: (instance: Buil
   // A re-plan, when one may follow, counts as many solves as the first plan took.
   const firstSteps = { first: 'first', apart: 'jointApart' } as const;
   const { built, result } = await solveJointFirst(snapshot, makeFor(firstSteps, kept), solveWithin, { ...firstSteps, solvesAfter: (joint) => (mayReplan ? (joint ? 2 : 1) : 0) }, admits);
-  if (!mayReplan || !result || result.unscheduled.length === 0) return { built, result, kept, released, choice: null, skipped, builtFor };
-  // Not even built when the time left would skip it.
-  if (!admits('replan')) return { built, result, kept, released, choice: null, skipped, builtFor };
+  /** The plan that keeps every held meeting (the first solve's). */
+  const keeping = (choice: ReplanChoice | null) => ({ built, result, kept, released, choice, skipped, builtFor });
+  // A re-plan the time left would skip is not even built.
+  if (!mayReplan || !result || result.unscheduled.length === 0 || !admits('replan')) return keeping(null);
   const replanSteps = { first: 'replan', apart: 'replanJointApart' } as const;
   const replanned = await solveJointFirst(snapshot, makeFor(replanSteps, fixed), solveWithin, { ...replanSteps, solvesAfter: () => 0 }, admits);
-  if (!replanned.result) return { built, result, kept, released, choice: null, skipped, builtFor };
-  const builtReplan = replanned.built;
-  const replan: PlannedSolve = { built: builtReplan, result: keepOwnRooms(replanned, movable) };
+  if (!replanned.result) return keeping(null);
+  const replan: PlannedSolve = { built: replanned.built, result: keepOwnRooms(replanned, movable) };
   const choice = chooseReplan(snapshot, fixed, movable, { built, result }, replan);
-  if (!choice.replan) return { built, result, kept, released, choice, skipped, builtFor };
-  return { built: builtReplan, result: replan.result, kept: fixed, released: [...released, ...movable], choice, skipped, builtFor };
+  if (!choice.replan) return keeping(choice);
+  return { built: replan.built, result: replan.result, kept: fixed, released: [...released, ...movable], choice, skipped, builtFor };
 }

@@ -55,7 +55,7 @@ export async function runMatching(ctx: AppContext, marketplaceId: string, trigge
   let runId = startedRunId;
   try {
     await closeRequests(ctx, await findOverdueOpenRequestIds(ctx, marketplaceId));
-    // A run of this marketplace that stopped with its process (a retry of its job is often this run) shows as failed, not running.
+    // A run of this marketplace that stopped with its process (a retry of its job is often this run) shows as abandoned, not running.
     await markAbandonedMatchingRuns(ctx, { marketplaceId });
     const id = (runId ??= (await insertRunningMatchingRun(ctx, marketplaceId, trigger, actor?.id ?? null)).id);
     return await withMatchingLock(ctx, marketplaceId, (connection) => solveAndStore(ctx, connection, marketplaceId, trigger, actor, id), id);

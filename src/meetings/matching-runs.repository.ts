@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type NotNull } from 'kysely';
 import type { MatchingRunsTable } from '../../db/types.ts';
 import type { Queryable } from '../shared/db.ts';
 import { requestStatusSets } from '../requests/request-status.ts';
@@ -13,7 +13,7 @@ export async function insertRunningMatchingRun({ db }: Queryable, marketplaceId:
  * asked for). A marketplace has one queued run at most: while one waits, asking again answers it
  * (`created: false`), since it reads the data only when it starts.
  */
-export async function insertQueuedMatchingRun({ db }: Queryable, run: { id: string; marketplaceId: string; startedBy: string; jobId: string }): Promise<{ id: string; jobId: string | null; created: boolean }> {
+export async function insertQueuedMatchingRun({ db }: Queryable, run: { id: string; marketplaceId: string; startedBy: string; jobId: string }): Promise<{ id: string; jobId: string; created: boolean }> {
   const inserted = await db
     .insertInto('matching_runs')
     .values({ id: run.id, marketplace_id: run.marketplaceId, trigger: 'organizer', started_by: run.startedBy, status: 'queued', stage: 'queued', started_at: sql`clock_timestamp()`, job_id: run.jobId })
@@ -21,7 +21,8 @@ export async function insertQueuedMatchingRun({ db }: Queryable, run: { id: stri
     .returning('id')
     .executeTakeFirst();
   if (inserted) return { id: run.id, jobId: run.jobId, created: true };
-  const waiting = await db.selectFrom('matching_runs').select(['id', 'job_id']).where('marketplace_id', '=', run.marketplaceId).where('status', '=', 'queued').executeTakeFirst();
+  // A queued run always names its job (matching_runs_queued_job_check).
+  const waiting = await db.selectFrom('matching_runs').select(['id', 'job_id']).where('marketplace_id', '=', run.marketplaceId).where('status', '=', 'queued').$narrowType<{ job_id: NotNull }>().executeTakeFirst();
   // Taken by a worker in between: ask again (rare; the next insert finds no queued run).
   if (!waiting) return insertQueuedMatchingRun({ db }, run);
   return { id: waiting.id, jobId: waiting.job_id, created: false };
@@ -46,6 +47,7 @@ export async function findQueuedMatchingRuns({ db }: Queryable, seconds: number)
     .where('status', '=', 'queued')
     .where('started_at', '<', sql<Date>`now() - make_interval(secs => ${seconds})`)
     .orderBy('started_at')
+    .$narrowType<{ job_id: NotNull }>() // matching_runs_queued_job_check
     .execute();
 }
 

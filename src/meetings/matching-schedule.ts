@@ -82,7 +82,7 @@ export async function queueLostQueuedRuns(ctx: AppContext): Promise<number> {
   for (const run of await findQueuedMatchingRuns(ctx, QUEUED_RUN_SWEEP_SECONDS)) {
     const id = jobId('matching', run.marketplace_id, 'organizer', run.id, 'sweep', Date.now());
     try {
-      const job = run.job_id ? await ctx.queues.queue('matching').getJob(run.job_id) : undefined;
+      const job = await ctx.queues.queue('matching').getJob(run.job_id);
       const state = job ? await job.getState() : 'unknown';
       if (state !== 'unknown' && state !== 'completed' && state !== 'failed') continue;
       await queueOrganizerRun(ctx, { id: run.id, marketplaceId: run.marketplace_id, startedBy: run.started_by }, id);

@@ -157,7 +157,7 @@ export async function requestMatchingRun(ctx: AppContext, actorOrNull: Actor | n
   const marketplace = await findMarketplace(ctx, slug);
   const id = randomUUID();
   const run = await insertQueuedMatchingRun(ctx, { id, marketplaceId: marketplace.id, startedBy: actor.id, jobId: jobId('matching', marketplace.id, 'organizer', id) });
-  const answer = { runId: run.id, jobId: run.jobId ?? jobId('matching', marketplace.id, 'organizer', run.id), status: 'queued' as const };
+  const answer = { runId: run.id, jobId: run.jobId, status: 'queued' as const };
   // A run already waiting is the answer: its job is queued, or the sweep queues it.
   if (!run.created) return answer;
   try {

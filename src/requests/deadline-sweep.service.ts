@@ -10,7 +10,7 @@ import { sendFollowups, sendOutcomeRequests } from '../outcomes/outcomes.service
  * every due reminder that did not run, plans the matching run of a marketplace past its deadline and
  * queues the re-run of a decline that none followed and the run an organizer asked for whose job was lost, so a lost Redis key delays work by one sweep, never forever.
  * It also asks for the outcomes of meetings that ended and for the follow-ups that are due, and records
- * as failed the matching runs whose process ended during them (organizers saw them running forever).
+ * as abandoned the matching runs whose process ended during them (organizers saw them running forever).
  */
 export async function sweepDeadlines(ctx: AppContext): Promise<{ closed: number; reminders: number; matchingRunsPlanned: number; declineRerunsQueued: number; queuedRunsRequeued: number; outcomesAsked: number; followupsAsked: number; abandonedRunsMarked: number }> {
   const abandoned = await markAbandonedMatchingRuns(ctx);

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { DateTime, IANAZone } from 'luxon';
 
 export function isValidTimeZone(zone: string): boolean {
@@ -6,23 +7,30 @@ export function isValidTimeZone(zone: string): boolean {
 
 /** "Wed 20 Jun 2007, 17:00 (UTC+02:00, Europe/Brussels)" */
 export function formatInZone(instant: Date, timeZone: string, locale = 'en'): string {
-  const key = `${instant.getTime()}|${timeZone}|${locale}`;
-  let text = formatted.get(key);
-  if (text === undefined) {
-    const dt = DateTime.fromJSDate(instant, { zone: timeZone }).setLocale(locale);
-    text = `${dt.toFormat('ccc d LLL yyyy, HH:mm')} (UTC${dt.toFormat('ZZ')}, ${timeZone})`;
-    if (formatted.size >= FORMATTED_CAP) formatted.clear();
-    formatted.set(key, text);
-  }
-  return text;
+  return formatted.memo(`${instant.getTime()}|${timeZone}|${locale}`, { context: { instant, timeZone, locale } });
 }
 
-/**
- * Instants already formatted, by instant, zone and language: luxon takes some 15 µs, and a mass close
- * formats one matching time for each of ten thousand requesters. Bounded: cleared when full.
+/*
+ * Answers already worked out, by their arguments, in bounded caches (lru-cache's memo): luxon works out
+ * a zone's offset through Intl each time (15-20 µs). A mass close formats one matching time for each of
+ * ten thousand requesters, and a page of the listing writes two ISO times a request each time the cache
+ * loads it again (BENCHMARKS.md, issue 12).
  */
-const formatted = new Map<string, string>();
-const FORMATTED_CAP = 10_000;
+const formatted = new LRUCache<string, string, { instant: Date; timeZone: string; locale: string }>({
+  max: 10_000,
+  memoMethod: (_key, _stale, { context: { instant, timeZone, locale } }) => {
+    const dt = DateTime.fromJSDate(instant, { zone: timeZone }).setLocale(locale);
+    return `${dt.toFormat('ccc d LLL yyyy, HH:mm')} (UTC${dt.toFormat('ZZ')}, ${timeZone})`;
+  },
+});
+const isoFormatted = new LRUCache<string, string, { instant: Date; timeZone: string }>({
+  max: 20_000,
+  memoMethod: (_key, _stale, { context: { instant, timeZone } }) => DateTime.fromJSDate(instant, { zone: timeZone }).toISO({ suppressMilliseconds: true })!,
+});
+const shifted = new LRUCache<string, number, { instant: Date; days: number; timeZone: string }>({
+  max: 10_000,
+  memoMethod: (_key, _stale, { context: { instant, days, timeZone } }) => DateTime.fromJSDate(instant, { zone: timeZone }).minus({ days }).toMillis(),
+});
 
 /** "Mon 9 Jul 2007" (fr "lun. 9 juil. 2007"): a calendar date (yyyy-mm-dd), which has no zone. */
 export function formatDate(isoDate: string, locale = 'en'): string {
@@ -37,39 +45,13 @@ export function formatRelative(instant: Date, now: Date, locale = 'en'): string 
 
 /** ISO 8601 with the zone's offset, as the API shows times. */
 export function isoInZone(instant: Date, timeZone: string): string {
-  const key = `${instant.getTime()}|${timeZone}`;
-  let text = isoFormatted.get(key);
-  if (text === undefined) {
-    text = DateTime.fromJSDate(instant, { zone: timeZone }).toISO({ suppressMilliseconds: true })!;
-    if (isoFormatted.size >= ISO_FORMATTED_CAP) isoFormatted.clear();
-    isoFormatted.set(key, text);
-  }
-  return text;
+  return isoFormatted.memo(`${instant.getTime()}|${timeZone}`, { context: { instant, timeZone } });
 }
-
-/**
- * Instants already written in ISO form, by instant and zone: luxon works out the zone's offset through
- * Intl for each (some 20 µs), and a page of the listing writes two per request each time the cache
- * loads it again (BENCHMARKS.md, issue 12). Bounded: cleared when full.
- */
-const isoFormatted = new Map<string, string>();
-const ISO_FORMATTED_CAP = 20_000;
 
 /** The same wall-clock time `days` calendar days earlier in the zone (across a change of its offset too). */
 export function daysEarlierInZone(instant: Date, days: number, timeZone: string): Date {
-  const key = `${instant.getTime()}|${days}|${timeZone}`;
-  let ms = shifted.get(key);
-  if (ms === undefined) {
-    ms = DateTime.fromJSDate(instant, { zone: timeZone }).minus({ days }).toMillis();
-    if (shifted.size >= SHIFTED_CAP) shifted.clear();
-    shifted.set(key, ms);
-  }
-  return new Date(ms);
+  return new Date(shifted.memo(`${instant.getTime()}|${days}|${timeZone}`, { context: { instant, days, timeZone } }));
 }
-
-/** Days already counted back, by instant, days and zone (luxon, as above); bounded, cleared when full. */
-const shifted = new Map<string, number>();
-const SHIFTED_CAP = 10_000;
 
 /**
  * Turns a local wall-clock date and time in a zone ("2007-06-20", "17:00", "Europe/Brussels") into an
