@@ -236,20 +236,28 @@ export interface ClosedRequest {
 }
 
 /**
+ * The requests in `from` whose deadline passed by the database clock, first due first, up to `limit`
+ * (or only `ids`), locked: a close batch's rows. The open ones are read in this order from
+ * `requests_open_deadline_id_idx`, so a batch reads about its own rows, not every request due.
+ */
+export function dueRequestsToClose(from: readonly RequestStatus[], options: { limit: number; ids?: string[]; skipLocked?: boolean }) {
+  return sql<{ id: string }>`
+      SELECT id FROM requests
+      WHERE status IN (${sql.join(from)}) AND response_deadline <= now()
+        ${options.ids ? sql`AND id = ANY(${options.ids}::uuid[])` : sql``}
+      ORDER BY response_deadline, id
+      LIMIT ${options.limit}
+      FOR UPDATE ${options.skipLocked ? sql`SKIP LOCKED` : sql``}`;
+}
+
+/**
  * The set form of a close (`move`, from request-status.ts): in one statement it locks the requests in
  * `move.from` whose deadline passed (all of them up to `limit`, or only `ids`), moves them to `move.to`
  * and writes their audit rows. With `skipLocked`, rows another closer holds are left to it.
  */
 export async function closeDueRequestRows({ db }: Queryable, move: { from: readonly RequestStatus[]; to: RequestStatus }, options: { limit: number; ids?: string[]; skipLocked?: boolean }): Promise<ClosedRequest[]> {
   const result = await sql<ClosedRequest>`
-    WITH due AS (
-      SELECT id FROM requests
-      WHERE status IN (${sql.join(move.from)}) AND response_deadline <= now()
-        ${options.ids ? sql`AND id = ANY(${options.ids}::uuid[])` : sql``}
-      ORDER BY response_deadline, id
-      LIMIT ${options.limit}
-      FOR UPDATE ${options.skipLocked ? sql`SKIP LOCKED` : sql``}
-    ), closed AS (
+    WITH due AS (${dueRequestsToClose(move.from, options)}), closed AS (
       UPDATE requests r SET status = ${move.to}, closed_at = now(), updated_at = now()
       FROM due WHERE r.id = due.id
       RETURNING r.id, r.title, r.created_by, r.response_deadline, r.marketplace_id

@@ -8,6 +8,7 @@ import { jobId } from '../../src/queue/registry.ts';
 import { CLOSE_HELPERS, closeDueRequestsProcessor } from '../../workers/deadlines.processor.ts';
 import { closeDueRequests, closeRequest, msUntilDueByDatabaseClock } from '../../src/requests/close.service.ts';
 import { closeJobId } from '../../src/requests/deadline-jobs.ts';
+import { dueRequestsToClose } from '../../src/requests/requests.repository.ts';
 import { sendReminders } from '../../src/requests/reminders.service.ts';
 
 // The workers run here (a sweep every second): these tests let them close, or call only what no job
@@ -274,6 +275,19 @@ describe('closes called directly, without workers', () => {
     expect(zoned.length).toBeGreaterThan(0);
     expect(zoned.every((r) => r.text_body.includes('your time'))).toBe(true);
     expect(responderRows.filter((r) => r.created_by !== zonedProvider).some((r) => r.text_body.includes('your time'))).toBe(false);
+  });
+
+  it('a close batch reads its due requests in deadline order from an index, without sorting every request due', async () => {
+    // A mass close shares one deadline: on the deadline alone Postgres read and sorted every due request
+    // for each batch of 250. The plan of the batch's first step, with sequential scans priced out (the
+    // table here is small): an index scan in the batch's order, no sort.
+    const plan = await t.env.ctx.db.transaction().execute(async (trx) => {
+      await sql`SET LOCAL enable_seqscan = off`.execute(trx);
+      const rows = await sql<{ 'QUERY PLAN': string }>`EXPLAIN ${dueRequestsToClose(['open'], { limit: 250, skipLocked: true })}`.execute(trx);
+      return rows.rows.map((r) => r['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toContain('requests_open_deadline_id_idx');
+    expect(plan).not.toMatch(/Sort/);
   });
 
   it('a mass close calls helpers; another worker process joins with batches of its own, once; a helper landing in a process already closing is passed on', async () => {
