@@ -13,20 +13,25 @@ export async function insertRunningMatchingRun({ db }: Queryable, marketplaceId:
  * asked for). A marketplace has one queued run at most: while one waits, asking again answers it
  * (`created: false`), since it reads the data only when it starts.
  */
-export async function insertQueuedMatchingRun({ db }: Queryable, run: { id: string; marketplaceId: string; startedBy: string; jobId: string }): Promise<{ id: string; jobId: string; created: boolean }> {
-  const inserted = await db
-    .insertInto('matching_runs')
-    .values({ id: run.id, marketplace_id: run.marketplaceId, trigger: 'organizer', started_by: run.startedBy, status: 'queued', stage: 'queued', started_at: sql`clock_timestamp()`, job_id: run.jobId })
-    .onConflict((oc) => oc.column('marketplace_id').where('status', '=', 'queued').doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (inserted) return { id: run.id, jobId: run.jobId, created: true };
-  // A queued run always names its job (matching_runs_queued_job_check).
-  const waiting = await db.selectFrom('matching_runs').select(['id', 'job_id']).where('marketplace_id', '=', run.marketplaceId).where('status', '=', 'queued').$narrowType<{ job_id: NotNull }>().executeTakeFirst();
-  // Taken by a worker in between: ask again (rare; the next insert finds no queued run).
-  if (!waiting) return insertQueuedMatchingRun({ db }, run);
-  return { id: waiting.id, jobId: waiting.job_id, created: false };
+export async function insertQueuedMatchingRun({ db }: Queryable, run: { id: string; marketplaceId: string; startedBy: string; jobId: string }): Promise<{ id: string; jobId: string; created: boolean } | null> {
+  // Each turn after the first follows a worker taking the waiting run between the two statements.
+  for (let turn = 0; turn < QUEUE_RUN_TURNS; turn++) {
+    const inserted = await db
+      .insertInto('matching_runs')
+      .values({ id: run.id, marketplace_id: run.marketplaceId, trigger: 'organizer', started_by: run.startedBy, status: 'queued', stage: 'queued', started_at: sql`clock_timestamp()`, job_id: run.jobId })
+      .onConflict((oc) => oc.column('marketplace_id').where('status', '=', 'queued').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (inserted) return { id: run.id, jobId: run.jobId, created: true };
+    // A queued run always names its job (matching_runs_queued_job_check).
+    const waiting = await db.selectFrom('matching_runs').select(['id', 'job_id']).where('marketplace_id', '=', run.marketplaceId).where('status', '=', 'queued').$narrowType<{ job_id: NotNull }>().executeTakeFirst();
+    if (waiting) return { id: waiting.id, jobId: waiting.job_id, created: false };
+  }
+  return null;
 }
+
+/** How many times a run is offered to the queue when workers keep taking the waiting one in between (then null). */
+const QUEUE_RUN_TURNS = 5;
 
 /** Takes a queued run for a worker: running from now, waiting for the lock. Null when it is no longer queued (another job of it took it). */
 export async function startQueuedMatchingRun({ db }: Queryable, runId: string) {

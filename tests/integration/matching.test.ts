@@ -20,6 +20,10 @@ import pg from 'pg';
 import { writeRunMeetings } from '../../src/meetings/meeting-status.ts';
 import { inTransaction } from '../../src/shared/transaction.ts';
 import type { CaughtMail } from '../../src/email/mail-catcher.ts';
+import * as abandonedRunMigration from '../../db/migrations/20261217090000_matching_run_abandoned.ts';
+
+/** Thrown to roll a transaction back on purpose. */
+class RolledBack extends Error {}
 
 const cast = ['organizer', 'bangladesh', 'mexico', 'ilo', 'iom', 'undp'] as const;
 type Handle = TestHandle<(typeof cast)[number]>;
@@ -285,6 +289,8 @@ describe('the matching run, called directly', () => {
     const again1 = await t.api('POST', `/api/v1/marketplaces/${slug}/matching-runs`, { token: organizer.token, body: {} });
     expect(again1.status).toBe(202);
     expect(again1.body).toEqual({ runId, jobId: firstJobId, status: 'queued' });
+    // A queued run names its job, which the database holds to (matching_runs_queued_job_check): no run waits for a job nobody could find.
+    await expect(sql`UPDATE matching_runs SET job_id = NULL WHERE id = ${runId}`.execute(t.env.ctx.db)).rejects.toThrow(/matching_runs_queued_job_check/);
     const runs = async () => (await t.api('GET', `/api/v1/marketplaces/${slug}/matching-runs`, { token: organizer.token })).body.items as Array<{ id: string; status: string; stage: string; startedBy: string | null; durationSeconds: number | null }>;
     expect((await runs()).filter((r) => r.status === 'queued')).toEqual([expect.objectContaining({ id: runId, stage: 'queued', startedBy: organizer.id, durationSeconds: null })]);
     const timetable = await t.pages.organizer.get(`/organizer/marketplaces/${slug}/timetable`);
@@ -322,6 +328,35 @@ describe('the matching run, called directly', () => {
     const next = await t.api('POST', `/api/v1/marketplaces/${slug}/matching-runs`, { token: organizer.token, body: {} });
     expect(next.status).toBe(202);
     expect(next.body.runId).not.toBe(runId);
+  });
+
+  it('migration 20261217090000 turns runs recorded failed with the old stopped-with-its-process text into abandoned runs, and back on down', async () => {
+    const { marketplaceId } = await respondedMarketplace(t);
+    // On the schema before it, in a transaction that is rolled back (the DDL with it).
+    await t.env.ctx.db
+      .transaction()
+      .execute(async (trx) => {
+        await abandonedRunMigration.down(trx);
+        const oldText = 'stopped with the worker process that ran it (the process ended during the run); nothing of it was stored, and a later run redoes it';
+        const insert = (status: string, error: string | null) =>
+          sql<{ id: string }>`INSERT INTO matching_runs (marketplace_id, trigger, status, stage, error, finished_at) VALUES (${marketplaceId}, 'deadline', ${status}, ${status}, ${error}, now()) RETURNING id`.execute(trx);
+        const stopped = (await insert('failed', oldText)).rows[0]!.id;
+        const failed = (await insert('failed', 'the optimizer found no schedule')).rows[0]!.id;
+        await abandonedRunMigration.up(trx);
+        const row = async (id: string) => (await sql<{ status: string; stage: string; error: string | null }>`SELECT status, stage, error FROM matching_runs WHERE id = ${id}`.execute(trx)).rows[0];
+        expect(await row(stopped)).toEqual({ status: 'abandoned', stage: 'abandoned', error: null });
+        expect(await row(failed)).toEqual({ status: 'failed', stage: 'failed', error: 'the optimizer found no schedule' });
+        await abandonedRunMigration.down(trx);
+        expect(await row(stopped)).toEqual({ status: 'failed', stage: 'failed', error: oldText });
+        await abandonedRunMigration.up(trx);
+        throw new RolledBack();
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof RolledBack)) throw error;
+      });
+    // Nothing of it stayed: the constraints are those of the latest schema.
+    const checks = await sql<{ conname: string }>`SELECT conname FROM pg_constraint WHERE conrelid = 'matching_runs'::regclass AND contype = 'c' ORDER BY conname`.execute(t.env.ctx.db);
+    expect(checks.rows.map((r) => r.conname)).toContain('matching_runs_queued_job_check');
   });
 
   it('a second run with nothing changed changes nothing and sends nothing', async () => {

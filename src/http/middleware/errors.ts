@@ -50,6 +50,8 @@ export const pageProblemTexts = [
   N_('Only the two parties of a meeting answer it.'),
   N_('Only a verified organization declares its unavailability.'),
   N_('This person is not waiting to join this organization.'),
+  N_('Matching is busy'),
+  N_('Runs of this marketplace were starting one after another while this one was being queued. Ask again in a moment.'),
   N_('Malformed address'),
   N_('The address has a malformed percent-encoding (a "%" not followed by two hexadecimal digits, or bytes that are not UTF-8). Check the link, or copy it again.'),
 ];
