@@ -4,6 +4,10 @@
  * idle), the top functions by self time, and the app's own functions (src/, workers/) by inclusive
  * time (everything under them, e.g. closeRequest, renderEmail, sendOutboxEmail). `npm run bench` with BENCH_CPU_PROF=1 writes profiles
  * of the web and worker processes into the run's artifacts folder.
+ *
+ * `--seconds-with=NAME` keeps only the seconds of the profile in which a function of that name was on a
+ * sampled stack (`--seconds-without=NAME`: the other seconds): the web process serves browse and respond
+ * rounds in turn, and `--seconds-with=responseToJson` summarizes its respond rounds alone.
  */
 import { readFileSync } from 'node:fs';
 
@@ -24,6 +28,7 @@ interface Profile {
 const args = process.argv.slice(2);
 const files = args.filter((a) => a.endsWith('.cpuprofile'));
 const top = Number(args.find((a) => /^\d+$/.test(a)) ?? 20);
+const window = ((arg) => (arg ? { name: arg.slice(arg.indexOf('=') + 1), keep: arg.startsWith('--seconds-with=') } : null))(args.find((a) => /^--seconds-with(out)?=/.test(a)));
 if (files.length === 0) {
   console.error('usage: tsx bench/cpu-profile-summary.ts FILE.cpuprofile... [top]');
   process.exit(1);
@@ -44,6 +49,7 @@ for (const file of files) summarize(file);
 
 function summarize(file: string): void {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  if (window) keepSeconds(profile, window.name, window.keep);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 
   // Self time per node from the samples and their time deltas (µs).
@@ -88,4 +94,28 @@ function summarize(file: string): void {
   console.log('\nthe app\'s functions by inclusive time');
   for (const [fn, us] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${pct(us).padStart(6)}  ${fn}`);
   console.log('');
+}
+
+/** Leaves in `profile` only the samples of the seconds in which a frame named `name` was sampled (or, with keep false, of the others). */
+function keepSeconds(profile: Profile, name: string, keep: boolean): void {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const named = new Map<number, boolean>();
+  const hasName = (id: number): boolean => {
+    let answer = named.get(id);
+    if (answer === undefined) {
+      const up = parent.get(id);
+      answer = byId.get(id)!.callFrame.functionName === name || (up !== undefined && hasName(up));
+      named.set(id, answer);
+    }
+    return answer;
+  };
+  let at = 0;
+  const second = profile.samples.map((_, i) => Math.floor((at += profile.timeDeltas[i] ?? 0) / 1e6));
+  const marked = new Set(profile.samples.flatMap((id, i) => (hasName(id) ? [second[i]!] : [])));
+  const kept = profile.samples.flatMap((_, i) => (marked.has(second[i]!) === keep ? [i] : []));
+  console.log(`${keep ? 'seconds with' : 'seconds without'} ${name}: ${new Set(kept.map((i) => second[i])).size} of ${new Set(second).size}`);
+  profile.timeDeltas = kept.map((i) => profile.timeDeltas[i]!);
+  profile.samples = kept.map((i) => profile.samples[i]!);
 }
