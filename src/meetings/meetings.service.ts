@@ -147,8 +147,6 @@ export async function listMyMeetings(ctx: AppContext, actorOrNull: Actor | null)
   return listMeetingsOfOrganization(ctx, actor.organization.id);
 }
 
-const MATCHING_BUSY = ['Matching is busy', 'Runs of this marketplace were starting one after another while this one was being queued. Ask again in a moment.'] as const;
-
 /**
  * Organizers start a run now (it also starts by itself when the marketplace deadline passes). The run
  * is stored queued first, so it shows at once and outlives its job: when the queue loses the job, the
@@ -160,7 +158,7 @@ export async function requestMatchingRun(ctx: AppContext, actorOrNull: Actor | n
   const id = randomUUID();
   const run = await insertQueuedMatchingRun(ctx, { id, marketplaceId: marketplace.id, startedBy: actor.id, jobId: jobId('matching', marketplace.id, 'organizer', id) });
   // Workers kept taking the waiting run between the two statements of the insert, turn after turn.
-  if (!run) throw new AppError(503, 'matching-busy', MATCHING_BUSY[0], MATCHING_BUSY[1]);
+  if (!run) throw new AppError(503, 'matching-busy', 'Matching is busy', 'Runs of this marketplace were starting one after another while this one was being queued. Ask again in a moment.');
   const answer = { runId: run.id, jobId: run.jobId, status: 'queued' as const };
   // A run already waiting is the answer: its job is queued, or the sweep queues it.
   if (!run.created) return answer;
