@@ -81,6 +81,17 @@ export async function markAbandonedMatchingRuns({ db }: Queryable, options: { ma
     .execute();
 }
 
+/** Records as failed a run still queued whose job failed before taking it. Null when a job took it meanwhile. */
+export async function markQueuedMatchingRunFailed({ db }: Queryable, runId: string, error: string) {
+  return db
+    .updateTable('matching_runs')
+    .set({ status: 'failed', stage: 'failed', finished_at: sql`clock_timestamp()`, error, job_id: null })
+    .where('id', '=', runId)
+    .where('status', '=', 'queued')
+    .returning('id')
+    .executeTakeFirst();
+}
+
 export async function markMatchingRunFailed({ db }: Queryable, runId: string, error: string) {
   await db
     .updateTable('matching_runs')

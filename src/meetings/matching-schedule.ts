@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.ts';
 import { jobId } from '../queue/registry.ts';
-import { findDeclinesWithoutRerun, findMatchingTime, findQueuedMatchingRuns, setQueuedRunJob } from './matching-runs.repository.ts';
+import { findDeclinesWithoutRerun, findMatchingTime, findQueuedMatchingRuns, markQueuedMatchingRunFailed, setQueuedRunJob } from './matching-runs.repository.ts';
 
 /** The matching run starts by itself a few seconds after its time (the closes go first). */
 export const RUN_AFTER_DEADLINE_MS = 3000;
@@ -73,25 +73,36 @@ export const QUEUED_RUN_SWEEP_SECONDS = 60;
 
 /**
  * The sweep's backstop for a run an organizer asked for: one still queued after
- * QUEUED_RUN_SWEEP_SECONDS whose job the queue no longer holds (Redis lost its data) or ended without
- * taking it gets a new job. A job still waiting (behind a long run of the matching queue) is left
- * alone; two jobs of one run are harmless, since only the first takes it. Returns how many were queued.
+ * QUEUED_RUN_SWEEP_SECONDS whose job the queue no longer holds (Redis lost its data) or completed
+ * without taking it gets a new job. A job still waiting (behind a long run of the matching queue) is
+ * left alone; two jobs of one run are harmless, since only the first takes it. A job that failed every
+ * attempt before taking its run fails the run, with the job's reason: queued again, it would fail the
+ * same way at every sweep, and the organizer would see the run queued forever.
  */
-export async function queueLostQueuedRuns(ctx: AppContext): Promise<number> {
-  let queued = 0;
+export async function queueLostQueuedRuns(ctx: AppContext): Promise<{ requeued: number; failed: number }> {
+  let requeued = 0;
+  let failed = 0;
   for (const run of await findQueuedMatchingRuns(ctx, QUEUED_RUN_SWEEP_SECONDS)) {
     const id = jobId('matching', run.marketplace_id, 'organizer', run.id, 'sweep', Date.now());
     try {
       const job = await ctx.queues.queue('matching').getJob(run.job_id);
       const state = job ? await job.getState() : 'unknown';
-      if (state !== 'unknown' && state !== 'completed' && state !== 'failed') continue;
+      if (job && state === 'failed') {
+        const reason = `Its job failed ${job.attemptsMade} ${job.attemptsMade === 1 ? 'time' : 'times'} before the run could start: ${job.failedReason ?? 'no reason given'}`;
+        if (await markQueuedMatchingRunFailed(ctx, run.id, reason.slice(0, 2000))) {
+          ctx.log.warn({ runId: run.id, jobId: run.job_id, err: job.failedReason }, 'a queued matching run failed with its job');
+          failed++;
+        }
+        continue;
+      }
+      if (state !== 'unknown' && state !== 'completed') continue;
       await queueOrganizerRun(ctx, { id: run.id, marketplaceId: run.marketplace_id, startedBy: run.started_by }, id);
     } catch (error) {
       ctx.log.warn({ runId: run.id, err: (error as Error).message }, 'could not queue a queued matching run again; the next sweep will');
       continue;
     }
     await setQueuedRunJob(ctx, run.id, id);
-    queued++;
+    requeued++;
   }
-  return queued;
+  return { requeued, failed };
 }

@@ -12,7 +12,7 @@ import { sendFollowups, sendOutcomeRequests } from '../outcomes/outcomes.service
  * It also asks for the outcomes of meetings that ended and for the follow-ups that are due, and records
  * as abandoned the matching runs whose process ended during them (organizers saw them running forever).
  */
-export async function sweepDeadlines(ctx: AppContext): Promise<{ closed: number; reminders: number; matchingRunsPlanned: number; declineRerunsQueued: number; queuedRunsRequeued: number; outcomesAsked: number; followupsAsked: number; abandonedRunsMarked: number }> {
+export async function sweepDeadlines(ctx: AppContext): Promise<{ closed: number; reminders: number; matchingRunsPlanned: number; declineRerunsQueued: number; queuedRunsRequeued: number; queuedRunsFailed: number; outcomesAsked: number; followupsAsked: number; abandonedRunsMarked: number }> {
   const abandoned = await markAbandonedMatchingRuns(ctx);
   for (const run of abandoned) ctx.log.warn({ runId: run.id, marketplaceId: run.marketplace_id }, 'a matching run stopped with its process; recorded as abandoned');
   const closed = await closeDueRequests(ctx);
@@ -25,10 +25,10 @@ export async function sweepDeadlines(ctx: AppContext): Promise<{ closed: number;
   for (const marketplace of due) await planMatchingRun(ctx, marketplace.id, 'sweep');
   // A decline whose re-run never came (its delayed job lost with Redis's data): queue it now.
   const declineRerunsQueued = await queueLostDeclineReruns(ctx);
-  // A run an organizer asked for whose job was lost: queued again.
-  const queuedRunsRequeued = await queueLostQueuedRuns(ctx);
+  // A run an organizer asked for whose job was lost: queued again (failed, when its job failed every attempt).
+  const queuedRuns = await queueLostQueuedRuns(ctx);
   // After each meeting's end both sides are asked what came of it; some weeks after the forum, each requester whether the assistance started.
   const outcomesAsked = await sendOutcomeRequests(ctx);
   const followupsAsked = await sendFollowups(ctx);
-  return { closed, reminders, matchingRunsPlanned: due.length, declineRerunsQueued, queuedRunsRequeued, outcomesAsked, followupsAsked, abandonedRunsMarked: abandoned.length };
+  return { closed, reminders, matchingRunsPlanned: due.length, declineRerunsQueued, queuedRunsRequeued: queuedRuns.requeued, queuedRunsFailed: queuedRuns.failed, outcomesAsked, followupsAsked, abandonedRunsMarked: abandoned.length };
 }

@@ -17,6 +17,7 @@ import { loadMatchingSnapshotOf, withMatchingLock, type MeetingWrites } from '..
 import { markAbandonedMatchingRuns, insertRunningMatchingRun } from '../../src/meetings/matching-runs.repository.ts';
 import { sweepDeadlines } from '../../src/requests/deadline-sweep.service.ts';
 import pg from 'pg';
+import { UnrecoverableError, type Processor } from 'bullmq';
 import { writeRunMeetings } from '../../src/meetings/meeting-status.ts';
 import { inTransaction } from '../../src/shared/transaction.ts';
 import type { CaughtMail } from '../../src/email/mail-catcher.ts';
@@ -302,10 +303,10 @@ describe('the matching run, called directly', () => {
     expect(firstJob?.data).toMatchObject({ marketplaceId, trigger: 'organizer', startedBy: organizer.id, runId });
     await firstJob!.remove();
     // A run asked for a moment ago is left to its job; one queued for longer gets a new job, once.
-    expect(await queueLostQueuedRuns(t.env.ctx)).toBe(0);
+    expect(await queueLostQueuedRuns(t.env.ctx)).toEqual({ requeued: 0, failed: 0 });
     await sql`UPDATE matching_runs SET started_at = now() - interval '2 minutes' WHERE id = ${runId}`.execute(t.env.ctx.db);
     expect((await sweepDeadlines(t.env.ctx)).queuedRunsRequeued).toBe(1);
-    expect(await queueLostQueuedRuns(t.env.ctx)).toBe(0);
+    expect(await queueLostQueuedRuns(t.env.ctx)).toEqual({ requeued: 0, failed: 0 });
     const stored = await t.env.ctx.db.selectFrom('matching_runs').select(['job_id', 'status']).where('id', '=', runId).executeTakeFirstOrThrow();
     expect(stored.status).toBe('queued');
     const again = await queue.getJob(stored.job_id!);
@@ -323,11 +324,56 @@ describe('the matching run, called directly', () => {
     const count = (await runs()).length;
     expect(await process(firstJob!.data)).toEqual({ outcome: 'stale' });
     expect(await runs()).toHaveLength(count);
-    expect(await queueLostQueuedRuns(t.env.ctx)).toBe(0);
+    expect(await queueLostQueuedRuns(t.env.ctx)).toEqual({ requeued: 0, failed: 0 });
     // Once it ran, asking again queues a new run.
     const next = await t.api('POST', `/api/v1/marketplaces/${slug}/matching-runs`, { token: organizer.token, body: {} });
     expect(next.status).toBe(202);
     expect(next.body.runId).not.toBe(runId);
+  });
+
+  it('a run whose job failed every attempt before taking it is recorded failed by the sweep, with the reason, and not queued again', async () => {
+    const { organizer } = t.people;
+    const { slug } = await respondedMarketplace(t);
+    const queue = t.env.ctx.queues.queue('matching');
+    // Jobs the other tests of this describe left waiting (no workers run here): the job taken below is then this run's.
+    await queue.drain();
+    const asked = await t.api('POST', `/api/v1/marketplaces/${slug}/matching-runs`, { token: organizer.token, body: {} });
+    expect(asked.status).toBe(202);
+    const { runId, jobId } = asked.body as { runId: string; jobId: string };
+
+    // A worker takes the job and it fails before taking the run, for good (as one whose reads kept failing through all its retries).
+    const factory = t.env.ctx.queues.workerFactory();
+    const worker = factory.newWorker('matching', null as unknown as Processor, {});
+    try {
+      const job = await worker.getNextJob('test-token');
+      expect(job?.id).toBe(jobId);
+      // Unrecoverable: failed at once, as after its last attempt.
+      await job!.moveToFailed(new UnrecoverableError('connect ECONNREFUSED 127.0.0.1:5432'), 'test-token');
+      expect(await job!.getState()).toBe('failed');
+    } finally {
+      await worker.close();
+      await factory.close();
+    }
+
+    // A run asked for a moment ago is left alone; after QUEUED_RUN_SWEEP_SECONDS the sweep fails it, once, instead of giving it a job that would fail the same way.
+    expect(await queueLostQueuedRuns(t.env.ctx)).toEqual({ requeued: 0, failed: 0 });
+    await sql`UPDATE matching_runs SET started_at = now() - interval '2 minutes' WHERE id = ${runId}`.execute(t.env.ctx.db);
+    expect(await sweepDeadlines(t.env.ctx)).toMatchObject({ queuedRunsRequeued: 0, queuedRunsFailed: 1 });
+    expect(await queueLostQueuedRuns(t.env.ctx)).toEqual({ requeued: 0, failed: 0 });
+    const listed = (await t.api('GET', `/api/v1/marketplaces/${slug}/matching-runs`, { token: organizer.token })).body.items as Array<{ id: string; status: string; stage: string; error: string | null; durationSeconds: number | null }>;
+    expect(listed.filter((r) => r.id === runId)).toEqual([
+      expect.objectContaining({ status: 'failed', stage: 'failed', error: 'Its job failed 1 time before the run could start: connect ECONNREFUSED 127.0.0.1:5432' }),
+    ]);
+    // No job of it waits (the sweep may have planned the marketplace's own run: that is another job).
+    expect((await queue.getJobs(['waiting', 'delayed', 'prioritized'])).filter((j) => (j.data as { runId?: string }).runId === runId)).toEqual([]);
+    const timetable = await t.pages.organizer.get(`/organizer/marketplaces/${slug}/timetable`);
+    expect(timetable.html).toContain('Its job failed 1 time before the run could start');
+
+    // The organizer asks again: a new run, queued.
+    const again = await t.api('POST', `/api/v1/marketplaces/${slug}/matching-runs`, { token: organizer.token, body: {} });
+    expect(again.status).toBe(202);
+    expect(again.body).toMatchObject({ status: 'queued' });
+    expect((again.body as { runId: string }).runId).not.toBe(runId);
   });
 
   it('migration 20261217090000 turns runs recorded failed with the old stopped-with-its-process text into abandoned runs, and back on down', async () => {
