@@ -376,6 +376,40 @@ describe('the matching run, called directly', () => {
     expect((again.body as { runId: string }).runId).not.toBe(runId);
   });
 
+  it('asking for a run answers 503 matching-busy, on the API and on the timetable form, when workers keep taking the waiting run between its INSERT and its SELECT', async () => {
+    const { organizer } = t.people;
+    const { slug, marketplaceId } = await respondedMarketplace(t);
+    const runCount = async () => (await t.env.ctx.db.selectFrom('matching_runs').select((eb) => eb.fn.countAll<string>().as('n')).where('marketplace_id', '=', marketplaceId).executeTakeFirstOrThrow()).n;
+    const before = await runCount();
+    // What the race looks like from the request: every INSERT finds a run queued (so writes nothing),
+    // and every SELECT that follows finds none (a worker took it in between). A trigger that skips
+    // the queued INSERTs gives exactly that, every time.
+    await sql`CREATE FUNCTION test_taken_meanwhile() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`.execute(t.env.ctx.db);
+    await sql`CREATE TRIGGER test_taken_meanwhile BEFORE INSERT ON matching_runs FOR EACH ROW WHEN (NEW.status = 'queued') EXECUTE FUNCTION test_taken_meanwhile()`.execute(t.env.ctx.db);
+    try {
+      const asked = await t.api('POST', `/api/v1/marketplaces/${slug}/matching-runs`, { token: organizer.token, body: {} });
+      expect(asked.status).toBe(503);
+      expect(asked.headers.get('content-type')).toContain('application/problem+json');
+      expect(asked.body).toMatchObject({ status: 503, type: 'https://forum-marketplace.dev/problems/matching-busy', title: 'Matching is busy' });
+      expect(asked.body.detail).toContain('Ask again in a moment');
+      // The form on the timetable: the page says so in the organizer's language, nothing else changed.
+      const french = new PageClient(t.env.baseUrl);
+      french.setCookie('fm_session', organizer.browserToken);
+      french.setCookie('lang', 'fr');
+      const page = await french.post(`/organizer/marketplaces/${slug}/matching-runs`, {}, { formPage: `/organizer/marketplaces/${slug}/timetable` });
+      expect(page.status).toBe(503);
+      expect(page.html).toContain('L’appariement est occupé');
+      expect(await runCount()).toBe(before);
+    } finally {
+      await sql`DROP TRIGGER test_taken_meanwhile ON matching_runs`.execute(t.env.ctx.db);
+      await sql`DROP FUNCTION test_taken_meanwhile()`.execute(t.env.ctx.db);
+    }
+    // The race over, asking again queues the run.
+    const again = await t.api('POST', `/api/v1/marketplaces/${slug}/matching-runs`, { token: organizer.token, body: {} });
+    expect(again.status).toBe(202);
+    expect(again.body).toMatchObject({ status: 'queued' });
+  });
+
   it('migration 20261217090000 turns runs recorded failed with the old stopped-with-its-process text into abandoned runs, and back on down', async () => {
     const { marketplaceId } = await respondedMarketplace(t);
     const inserted: string[] = [];
