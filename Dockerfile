@@ -39,5 +39,6 @@ COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000
 # Web and worker in one process, migrations first; `node dist/src/main.js --web` and
-# `node dist/workers/main.js` run them apart (several of each against the same Postgres and Redis).
+# `node --max-semi-space-size=4 dist/workers/main.js` run them apart (several of each against the same
+# Postgres and Redis; docs/deploy.md says why the worker's flag).
 CMD ["node", "dist/src/main.js"]

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { loadConfig } from '../src/config/config.ts';
 import { closeContext, createContext, type AppContext } from '../src/context.ts';
 import { prepareDatabase } from '../src/boot.ts';
-import { forkHelper, freePort, startProcess, waitForHttp, waitForLog, type Started } from './processes.ts';
+import { forkHelper, freePort, startProcess, waitForHttp, waitForLog, workerNodeFlags, type Started } from './processes.ts';
 import { ORGANIZER_EMAIL } from './seed.ts';
 import { removeRedisKeys } from '../src/queue/redis.ts';
 
@@ -104,7 +104,8 @@ export class Phase {
   }
 
   async startWorker(env: Record<string, string> = {}, label = 'worker'): Promise<Started> {
-    const worker = startProcess({ name: `${this.name}-${label}`, script: 'dist/workers/main.js', compiled: true, env: { ...this.env, ...env }, logDir: this.settings.artifacts, nodeFlags: this.nodeFlags('worker') });
+    // As the deployment starts a worker alone (docker-compose.yml, `npm run worker`): its node flags first.
+    const worker = startProcess({ name: `${this.name}-${label}`, script: 'dist/workers/main.js', compiled: true, env: { ...this.env, ...env }, logDir: this.settings.artifacts, nodeFlags: [...workerNodeFlags(), ...this.nodeFlags('worker')] });
     this.started.push(worker);
     await waitForLog(worker, /worker is running/);
     return worker;

@@ -1,6 +1,6 @@
 /**
  * The processes a benchmark run starts: the app's own web and worker (started as in production, compiled:
- * `node dist/src/main.js --web`, `node dist/workers/main.js`) and the bare baselines
+ * `node dist/src/main.js --web`, `node <workerNodeFlags> dist/workers/main.js`) and the bare baselines
  * in bench/. Each is sampled for its resident memory while it runs; only processes started here are
  * ever stopped, by their pid.
  */
@@ -31,6 +31,22 @@ export const runtimeEnvironment: Record<string, string> = (() => {
   }
   return env;
 })();
+
+/**
+ * The node flags a worker process runs with alone, declared once by the deployment: the flags between
+ * `node` and `dist/workers/main.js` in docker-compose.yml's worker commands (all of them alike).
+ * `npm run worker` repeats them, and tests/unit/deployment.test.ts holds the two together.
+ */
+export function workerNodeFlags(compose = readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8')): string[] {
+  const commands = [...compose.matchAll(/^\s*command:\s*(\[.*"dist\/workers\/main\.js".*\])\s*$/gm)].map(([, list]) => JSON.parse(list!) as string[]);
+  const flags = commands.map((command) => {
+    if (command[0] !== 'node' || command.at(-1) !== 'dist/workers/main.js') throw new Error(`docker-compose.yml: a worker command is not node [flags] dist/workers/main.js: ${JSON.stringify(command)}`);
+    return command.slice(1, -1);
+  });
+  if (flags.length === 0) throw new Error('docker-compose.yml: no worker command');
+  if (new Set(flags.map((f) => JSON.stringify(f))).size > 1) throw new Error('docker-compose.yml: the worker commands differ in their node flags');
+  return flags[0]!;
+}
 
 /** Resident memory of a process from /proc (VmRSS now, VmHWM its peak so far), in bytes. */
 async function readMemory(pid: number): Promise<{ rss: number; hwm: number } | null> {
