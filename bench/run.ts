@@ -372,7 +372,7 @@ if (webPeak) {
 if (workerPeak) {
   rows.push({
     row: '6b',
-    measure: 'peak RSS, worker process (node dist/workers/main.js)',
+    measure: `peak RSS, worker process (node ${[...workerNodeFlags(), ''].join(' ')}dist/workers/main.js)`,
     figure: `${mb(workerPeak.peakBytes)} (${workerPeak.row}); ${memory
       .filter((m) => m.role === 'app-worker')
       .map((m) => `${m.row} ${mb(m.peakBytes)}`)
