@@ -48,6 +48,11 @@ export function workerNodeFlags(compose = readFileSync(path.join(repoRoot, 'dock
   return flags[0]!;
 }
 
+/** How the deployment starts a worker alone, as the bench prints it: `node <flags> dist/workers/main.js`. */
+export function workerCommand(): string {
+  return ['node', ...workerNodeFlags(), 'dist/workers/main.js'].join(' ');
+}
+
 /** Resident memory of a process from /proc (VmRSS now, VmHWM its peak so far), in bytes. */
 async function readMemory(pid: number): Promise<{ rss: number; hwm: number } | null> {
   try {

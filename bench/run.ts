@@ -35,7 +35,7 @@ import { Phase, removeRedisKeys, type MemoryRecord, type RunSettings } from './p
 import { CountingSmtpSink, ParsingSmtpSink, type SmtpSink } from './smtp-sink.ts';
 import type { LoadResult } from './http-load.ts';
 import { describeCpu, type CpuReport } from './cpu.ts';
-import { ensureBuild, runtimeEnvironment, workerNodeFlags } from './processes.ts';
+import { ensureBuild, runtimeEnvironment, workerCommand } from './processes.ts';
 
 // deadline-postgres and email-postgres: rows 2 and 4 again with QUEUE_BACKEND=postgres, beside the Redis ones.
 const rowNames = ['http', 'deadline', 'deadline-postgres', 'close', 'email', 'email-postgres', 'optimizer', 'matching'] as const;
@@ -372,7 +372,7 @@ if (webPeak) {
 if (workerPeak) {
   rows.push({
     row: '6b',
-    measure: `peak RSS, worker process (node ${[...workerNodeFlags(), ''].join(' ')}dist/workers/main.js)`,
+    measure: `peak RSS, worker process (${workerCommand()})`,
     figure: `${mb(workerPeak.peakBytes)} (${workerPeak.row}); ${memory
       .filter((m) => m.role === 'app-worker')
       .map((m) => `${m.row} ${mb(m.peakBytes)}`)
@@ -395,7 +395,7 @@ const header = [
   '',
   `- SMTP sink: ${sink instanceof CountingSmtpSink ? 'counting (bench/smtp-sink.ts)' : 'MailCatcher (parses every message)'}; sweeps at 3600 s (fast paths only); NODE_ENV=production, LOG_LEVEL=info, DATABASE_POOL_SIZE=10`,
   `- every process started with the image's C library settings (Dockerfile): ${Object.entries(runtimeEnvironment).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}`,
-  `- worker processes started as docker-compose.yml starts them: node ${[...workerNodeFlags(), ''].join(' ')}dist/workers/main.js${process.env.BENCH_NODE_FLAGS ? ` (then BENCH_NODE_FLAGS=${process.env.BENCH_NODE_FLAGS} for every app process)` : ''}`,
+  `- worker processes started as docker-compose.yml starts them: ${workerCommand()}${process.env.BENCH_NODE_FLAGS ? ` (then BENCH_NODE_FLAGS=${process.env.BENCH_NODE_FLAGS} for every app process)` : ''}`,
   '',
 ].join('\n');
 const memoryTable = [

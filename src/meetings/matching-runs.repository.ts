@@ -81,23 +81,19 @@ export async function markAbandonedMatchingRuns({ db }: Queryable, options: { ma
     .execute();
 }
 
-/** Records as failed a run still queued whose job failed before taking it. Null when a job took it meanwhile. */
-export async function markQueuedMatchingRunFailed({ db }: Queryable, runId: string, error: string) {
-  return db
+/**
+ * Records a run as failed, with why. `onlyIfQueued`: only a run still queued (its job failed before
+ * taking it; another job may have taken it meanwhile). Whether it was recorded.
+ */
+export async function markMatchingRunFailed({ db }: Queryable, runId: string, error: string, options: { onlyIfQueued?: boolean } = {}): Promise<boolean> {
+  const failed = await db
     .updateTable('matching_runs')
     .set({ status: 'failed', stage: 'failed', finished_at: sql`clock_timestamp()`, error, job_id: null })
     .where('id', '=', runId)
-    .where('status', '=', 'queued')
+    .$if(!!options.onlyIfQueued, (qb) => qb.where('status', '=', 'queued'))
     .returning('id')
     .executeTakeFirst();
-}
-
-export async function markMatchingRunFailed({ db }: Queryable, runId: string, error: string) {
-  await db
-    .updateTable('matching_runs')
-    .set({ status: 'failed', stage: 'failed', finished_at: sql`clock_timestamp()`, error })
-    .where('id', '=', runId)
-    .execute();
+  return failed !== undefined;
 }
 
 export async function markMatchingRunDone(

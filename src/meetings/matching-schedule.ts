@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.ts';
 import { jobId } from '../queue/registry.ts';
-import { findDeclinesWithoutRerun, findMatchingTime, findQueuedMatchingRuns, markQueuedMatchingRunFailed, setQueuedRunJob } from './matching-runs.repository.ts';
+import { findDeclinesWithoutRerun, findMatchingTime, findQueuedMatchingRuns, markMatchingRunFailed, setQueuedRunJob } from './matching-runs.repository.ts';
 
 /** The matching run starts by itself a few seconds after its time (the closes go first). */
 export const RUN_AFTER_DEADLINE_MS = 3000;
@@ -89,7 +89,7 @@ export async function queueLostQueuedRuns(ctx: AppContext): Promise<{ requeued: 
       const state = job ? await job.getState() : 'unknown';
       if (job && state === 'failed') {
         const reason = `Its job failed ${job.attemptsMade} ${job.attemptsMade === 1 ? 'time' : 'times'} before the run could start: ${job.failedReason ?? 'no reason given'}`;
-        if (await markQueuedMatchingRunFailed(ctx, run.id, reason.slice(0, 2000))) {
+        if (await markMatchingRunFailed(ctx, run.id, reason.slice(0, 2000), { onlyIfQueued: true })) {
           ctx.log.warn({ runId: run.id, jobId: run.job_id, err: job.failedReason }, 'a queued matching run failed with its job');
           failed++;
         }

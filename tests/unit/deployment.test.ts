@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, workerNodeFlags } from '../../bench/processes.ts';
+import { repoRoot, workerCommand, workerNodeFlags } from '../../bench/processes.ts';
 
 const scripts = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
 
@@ -10,7 +10,7 @@ describe('how a worker process is started', () => {
   it('npm run worker starts it with the node flags of the deployment (docker-compose.yml), which the bench uses too, and node accepts them', () => {
     const flags = workerNodeFlags();
     expect(flags.length).toBeGreaterThan(0);
-    expect(scripts.worker).toBe(`node scripts/ensure-build.mjs && node ${flags.join(' ')} dist/workers/main.js`);
+    expect(scripts.worker).toBe(`node scripts/ensure-build.mjs && ${workerCommand()}`);
     const run = spawnSync(process.execPath, [...flags, '-e', '0'], { encoding: 'utf8' });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
