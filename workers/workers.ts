@@ -7,6 +7,7 @@ import { closeDueRequestsProcessor, sendRemindersProcessor, sweepDeadlinesProces
 import { runMatchingProcessor } from './matching.processor.ts';
 import { emailJobSizing } from '../src/email/outbox.service.ts';
 import { warmSolverThread } from '../src/meetings/solve-in-worker.ts';
+import { failRunOfFailedJob } from '../src/meetings/matching-schedule.ts';
 
 type Handlers = { [N in JobName]: (payload: JobPayload<N>, job: Job) => Promise<unknown> };
 
@@ -69,7 +70,16 @@ export async function startWorkers(ctx: AppContext, options: WorkerOptions): Pro
         stalledInterval: 5_000,
       },
     );
-    worker.on('failed', (job, error) => ctx.log.warn({ queue, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade, err: error.message }, 'job failed'));
+    worker.on('failed', (job, error) => {
+      ctx.log.warn({ queue, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade, err: error.message }, 'job failed');
+      // The run an organizer asked for fails with its job's last attempt, at once: the sweep would within a minute or two.
+      const runId = job?.name === 'run-matching' ? jobDefinitions['run-matching'].payload.shape.runId.safeParse((job.data as { runId?: unknown }).runId).data : undefined;
+      if (job && runId) {
+        void (async () => {
+          if ((await job.getState()) === 'failed') await failRunOfFailedJob(ctx, runId, job);
+        })().catch((failure: Error) => ctx.log.warn({ runId, jobId: job.id, err: failure.message }, 'could not record the failed job of a queued matching run; the sweep will'));
+      }
+    });
     worker.on('error', (error) => ctx.log.error({ queue, err: error.message }, 'worker error'));
     return worker;
   });

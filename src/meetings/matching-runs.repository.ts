@@ -82,15 +82,16 @@ export async function markAbandonedMatchingRuns({ db }: Queryable, options: { ma
 }
 
 /**
- * Records a run as failed, with why. `onlyIfQueued`: only a run still queued (its job failed before
- * taking it; another job may have taken it meanwhile). Whether it was recorded.
+ * Records a run as failed, with why. `queuedFor`: only a run still queued and waiting for that job
+ * (the job failed before taking it; another job of the run may have taken it meanwhile, or the sweep
+ * given it a new job). Whether it was recorded.
  */
-export async function markMatchingRunFailed({ db }: Queryable, runId: string, error: string, options: { onlyIfQueued?: boolean } = {}): Promise<boolean> {
+export async function markMatchingRunFailed({ db }: Queryable, runId: string, error: string, options: { queuedFor?: string } = {}): Promise<boolean> {
   const failed = await db
     .updateTable('matching_runs')
     .set({ status: 'failed', stage: 'failed', finished_at: sql`clock_timestamp()`, error, job_id: null })
     .where('id', '=', runId)
-    .$if(!!options.onlyIfQueued, (qb) => qb.where('status', '=', 'queued'))
+    .$if(options.queuedFor !== undefined, (qb) => qb.where('status', '=', 'queued').where('job_id', '=', options.queuedFor!))
     .returning('id')
     .executeTakeFirst();
   return failed !== undefined;

@@ -1,3 +1,4 @@
+import type { Job } from 'bullmq';
 import type { AppContext } from '../context.ts';
 import { jobId } from '../queue/registry.ts';
 import { findDeclinesWithoutRerun, findMatchingTime, findQueuedMatchingRuns, markMatchingRunFailed, setQueuedRunJob } from './matching-runs.repository.ts';
@@ -72,6 +73,20 @@ export async function queueOrganizerRun(ctx: AppContext, run: { id: string; mark
 export const QUEUED_RUN_SWEEP_SECONDS = 60;
 
 /**
+ * Fails a run an organizer asked for whose job failed its last attempt before it could take the run,
+ * with the job's attempts and reason: given a new job, it would fail the same way, and the organizer
+ * would see the run queued forever. Only a run still queued for that job. Whether it did. The worker
+ * calls it when such a job fails for the last time (`startWorkers`); the sweep, for a job that failed
+ * while that worker stopped (`queueLostQueuedRuns`).
+ */
+export async function failRunOfFailedJob(ctx: AppContext, runId: string, job: Pick<Job, 'id' | 'attemptsMade' | 'failedReason'>): Promise<boolean> {
+  const reason = `Its job failed ${job.attemptsMade} ${job.attemptsMade === 1 ? 'time' : 'times'} before the run could start: ${job.failedReason || 'no reason given'}`;
+  if (!job.id || !(await markMatchingRunFailed(ctx, runId, reason.slice(0, 2000), { queuedFor: job.id }))) return false;
+  ctx.log.warn({ runId, jobId: job.id, err: job.failedReason }, 'a queued matching run failed with its job');
+  return true;
+}
+
+/**
  * The sweep's backstop for a run an organizer asked for: one still queued after
  * QUEUED_RUN_SWEEP_SECONDS whose job the queue no longer holds (Redis lost its data) or completed
  * without taking it gets a new job. A job still waiting (behind a long run of the matching queue) is
@@ -88,11 +103,7 @@ export async function queueLostQueuedRuns(ctx: AppContext): Promise<{ requeued: 
       const job = await ctx.queues.queue('matching').getJob(run.job_id);
       const state = job ? await job.getState() : 'unknown';
       if (job && state === 'failed') {
-        const reason = `Its job failed ${job.attemptsMade} ${job.attemptsMade === 1 ? 'time' : 'times'} before the run could start: ${job.failedReason ?? 'no reason given'}`;
-        if (await markMatchingRunFailed(ctx, run.id, reason.slice(0, 2000), { onlyIfQueued: true })) {
-          ctx.log.warn({ runId: run.id, jobId: run.job_id, err: job.failedReason }, 'a queued matching run failed with its job');
-          failed++;
-        }
+        if (await failRunOfFailedJob(ctx, run.id, job)) failed++;
         continue;
       }
       if (state !== 'unknown' && state !== 'completed') continue;

@@ -7,14 +7,14 @@ import { linkIn, PageClient } from '../helpers/http.ts';
 import { createTestMarketplace, publishedRequest, sampleResponse, dbNowPlus, passDeadline } from '../helpers/factories.ts';
 import { runMatching } from '../../src/meetings/matching-run.service.ts';
 import { planRun } from '../../src/meetings/matching-plan.ts';
-import { DECLINE_RERUN_SWEEP_GRACE_SECONDS, queueLostDeclineReruns, queueLostQueuedRuns } from '../../src/meetings/matching-schedule.ts';
+import { DECLINE_RERUN_SWEEP_GRACE_SECONDS, failRunOfFailedJob, queueLostDeclineReruns, queueLostQueuedRuns } from '../../src/meetings/matching-schedule.ts';
 import { runMatchingProcessor } from '../../workers/matching.processor.ts';
 import { closeRequests } from '../../src/requests/close.service.ts';
 import { findOverdueOpenRequestIds } from '../../src/requests/requests.repository.ts';
 import { solveMatching } from '../../src/matching/optimizer.ts';
 import { randomUUID } from 'node:crypto';
 import { loadMatchingSnapshotOf, withMatchingLock, type MeetingWrites } from '../../src/meetings/matching-store.repository.ts';
-import { markAbandonedMatchingRuns, insertRunningMatchingRun } from '../../src/meetings/matching-runs.repository.ts';
+import { markAbandonedMatchingRuns, insertQueuedMatchingRun, insertRunningMatchingRun, startQueuedMatchingRun } from '../../src/meetings/matching-runs.repository.ts';
 import { sweepDeadlines } from '../../src/requests/deadline-sweep.service.ts';
 import pg from 'pg';
 import { UnrecoverableError, type Processor } from 'bullmq';
@@ -273,6 +273,22 @@ describe('the matching run, started by the worker', () => {
     // A run followed the decline: the next sweep queues nothing.
     expect(await queueLostDeclineReruns(t.env.ctx)).toBe(0);
   }, 60_000);
+
+  it('a run whose job fails its last attempt before taking it is recorded failed by the worker at once, with the reason', async () => {
+    const { organizer } = t.people;
+    const { marketplaceId, slug } = await respondedMarketplace(t);
+    const runId = randomUUID();
+    const jobId = `test-refused-${runId}`;
+    expect(await insertQueuedMatchingRun(t.env.ctx, { id: runId, marketplaceId, startedBy: organizer.id, jobId })).toMatchObject({ created: true });
+    // A payload the worker refuses: unrecoverable, so it fails at its first attempt, before it takes the run.
+    await t.env.ctx.queues.queue('matching').add('run-matching', { marketplaceId, trigger: 'organizer', runId, startedBy: 'not-a-uuid' }, { jobId });
+    // Well within the sweep's QUEUED_RUN_SWEEP_SECONDS: the worker's own failed event records it.
+    await expect
+      .poll(async () => (await t.env.ctx.db.selectFrom('matching_runs').select(['status', 'stage', 'job_id']).where('id', '=', runId).executeTakeFirstOrThrow()), { timeout: 15_000, interval: 100 })
+      .toEqual({ status: 'failed', stage: 'failed', job_id: null });
+    const listed = (await t.api('GET', `/api/v1/marketplaces/${slug}/matching-runs`, { token: organizer.token })).body.items as Array<{ id: string; error: string | null }>;
+    expect(listed.find((r) => r.id === runId)?.error).toMatch(/^Its job failed 1 time before the run could start: bad payload for run-matching: /);
+  }, 30_000);
 });
 
 // These tests call the matching run themselves: with no workers, no run of the worker's comes between.
@@ -374,6 +390,28 @@ describe('the matching run, called directly', () => {
     expect(again.status).toBe(202);
     expect(again.body).toMatchObject({ status: 'queued' });
     expect((again.body as { runId: string }).runId).not.toBe(runId);
+  });
+
+  it('a failed job fails only a run still queued for that job', async () => {
+    const { organizer } = t.people;
+    const { marketplaceId } = await respondedMarketplace(t);
+    const stored = (id: string) => t.env.ctx.db.selectFrom('matching_runs').select(['status', 'job_id', 'error']).where('id', '=', id).executeTakeFirstOrThrow();
+    const runId = randomUUID();
+    expect(await insertQueuedMatchingRun(t.env.ctx, { id: runId, marketplaceId, startedBy: organizer.id, jobId: 'test-second-job' })).toMatchObject({ created: true });
+    // An older job of the run failed (the sweep had given the run a new one): the run waits for the new job.
+    expect(await failRunOfFailedJob(t.env.ctx, runId, { id: 'test-first-job', attemptsMade: 3, failedReason: 'connect ECONNREFUSED 127.0.0.1:5432' })).toBe(false);
+    expect(await stored(runId)).toEqual({ status: 'queued', job_id: 'test-second-job', error: null });
+    // Its job's other copy took the run meanwhile: the run goes on.
+    expect(await startQueuedMatchingRun(t.env.ctx, runId)).toBeDefined();
+    expect(await failRunOfFailedJob(t.env.ctx, runId, { id: 'test-second-job', attemptsMade: 3, failedReason: 'connect ECONNREFUSED 127.0.0.1:5432' })).toBe(false);
+    expect(await stored(runId)).toEqual({ status: 'running', job_id: null, error: null });
+    await sql`UPDATE matching_runs SET status = 'abandoned', stage = 'abandoned', finished_at = now() WHERE id = ${runId}`.execute(t.env.ctx.db);
+    // A run still queued for the job that failed: failed, with the attempts and the reason.
+    const second = randomUUID();
+    expect(await insertQueuedMatchingRun(t.env.ctx, { id: second, marketplaceId, startedBy: organizer.id, jobId: 'test-third-job' })).toMatchObject({ created: true });
+    expect(await failRunOfFailedJob(t.env.ctx, second, { id: 'test-third-job', attemptsMade: 3, failedReason: 'connect ECONNREFUSED 127.0.0.1:5432' })).toBe(true);
+    expect(await stored(second)).toEqual({ status: 'failed', job_id: null, error: 'Its job failed 3 times before the run could start: connect ECONNREFUSED 127.0.0.1:5432' });
+    expect(await failRunOfFailedJob(t.env.ctx, second, { id: 'test-third-job', attemptsMade: 3, failedReason: 'again' })).toBe(false);
   });
 
   it('asking for a run answers 503 matching-busy, on the API and on the timetable form, when workers keep taking the waiting run between its INSERT and its SELECT', async () => {
