@@ -2,6 +2,7 @@ import { sql, type NotNull } from 'kysely';
 import type { MatchingRunsTable } from '../../db/types.ts';
 import type { Queryable } from '../shared/db.ts';
 import { requestStatusSets } from '../requests/request-status.ts';
+import { meetingStatusSets } from './meeting-status.ts';
 
 /** A run is recorded as running (waiting for the lock) before it starts, so organizers see it running (or waiting for the run before it). */
 export async function insertRunningMatchingRun({ db }: Queryable, marketplaceId: string, trigger: MatchingRunsTable['trigger'], startedBy: string | null) {
@@ -140,6 +141,24 @@ export async function findMatchingTime({ db }: Queryable, marketplaceId: string)
   return db
     .selectFrom('marketplaces as m')
     .select([matchingAt.as('matching_at'), lastDeadline.as('last_deadline'), 'm.review_hours'])
+    .where('m.id', '=', marketplaceId)
+    .executeTakeFirst();
+}
+
+/**
+ * Where a marketplace's side-meeting schedule stands, for its pages: its matching time, whether a run
+ * finished since the last deadline, whether requests wait for one, and whether meetings wait for the
+ * secretariat to publish them (drafts).
+ */
+export async function findScheduleState({ db }: Queryable, marketplaceId: string) {
+  return db
+    .selectFrom('marketplaces as m')
+    .select((eb) => [
+      matchingAt.as('matching_at'),
+      eb.exists(eb.selectFrom('matching_runs as r').select('r.id').whereRef('r.marketplace_id', '=', 'm.id').where('r.status', '=', 'done').where('r.started_at', '>=', lastDeadline)).as('ran'),
+      eb.exists(eb.selectFrom('requests as q').select('q.id').whereRef('q.marketplace_id', '=', 'm.id').where('q.status', 'in', requestStatusSets.awaitingMatching)).as('awaiting'),
+      eb.exists(eb.selectFrom('meetings as g').select('g.id').whereRef('g.marketplace_id', '=', 'm.id').where('g.published_at', 'is', null).where('g.status', 'in', meetingStatusSets.active)).as('drafts'),
+    ])
     .where('m.id', '=', marketplaceId)
     .executeTakeFirst();
 }

@@ -1,7 +1,8 @@
 import type { Job } from 'bullmq';
 import type { AppContext } from '../context.ts';
 import { jobId } from '../queue/registry.ts';
-import { findDeclinesWithoutRerun, findMatchingTime, findQueuedMatchingRuns, markMatchingRunFailed, setQueuedRunJob } from './matching-runs.repository.ts';
+import { findDeclinesWithoutRerun, findMatchingTime, findQueuedMatchingRuns, findScheduleState, markMatchingRunFailed, setQueuedRunJob } from './matching-runs.repository.ts';
+import { displayNow } from '../shared/clock.ts';
 
 /** The matching run starts by itself a few seconds after its time (the closes go first). */
 export const RUN_AFTER_DEADLINE_MS = 3000;
@@ -22,6 +23,22 @@ export async function planMatchingRun(ctx: AppContext, marketplaceId: string, fr
   } catch (error) {
     ctx.log.warn({ marketplaceId, err: (error as Error).message }, 'could not plan the matching run; the sweep will start it');
   }
+}
+
+/**
+ * Where a marketplace's side-meeting schedule stands after its deadline, as its pages tell everyone:
+ * - waiting: the matching runs at `matchingAt` (the review window, or the deadline still ahead);
+ * - scheduling: its time passed and no run has finished since the last deadline;
+ * - draft: meetings wait for the secretariat to publish them (a marketplace that reviews before sending);
+ * - scheduled: the schedule stands, and its parties were invited (or there was nothing to schedule).
+ */
+export type ScheduleStage = 'waiting' | 'scheduling' | 'draft' | 'scheduled';
+
+export async function getScheduleState(ctx: AppContext, marketplaceId: string): Promise<{ stage: ScheduleStage; matchingAt: Date } | null> {
+  const state = await findScheduleState(ctx, marketplaceId);
+  if (!state) return null;
+  const stage: ScheduleStage = state.matching_at > displayNow() ? 'waiting' : state.drafts ? 'draft' : !state.ran && state.awaiting ? 'scheduling' : 'scheduled';
+  return { stage, matchingAt: state.matching_at };
 }
 
 /** When a marketplace's matching runs by itself (after the review window), for the pages' countdown; null if unknown. */

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { useTestEnvironment } from '../helpers/environment.ts';
-import { publishedRequest, sampleResponse } from '../helpers/factories.ts';
+import { createTestMarketplace, publishedRequest, sampleResponse } from '../helpers/factories.ts';
+import { PageClient } from '../helpers/http.ts';
 import { closeRequests } from '../../src/requests/close.service.ts';
 import { findMarketplacesDueForMatching, findMatchingTime } from '../../src/meetings/matching-runs.repository.ts';
 import { runMatching } from '../../src/meetings/matching-run.service.ts';
 import { cacheChanged } from '../../src/shared/process-cache.ts';
 
 // The test closes and matches itself: with no workers, nothing runs beside it.
-const t = useTestEnvironment({ cast: ['organizer', 'bangladesh', 'ilo', 'iom'], marketplace: { reviewHours: 48, lateChangeDays: 3 }, workers: false });
+const t = useTestEnvironment({ cast: ['organizer', 'bangladesh', 'ilo', 'iom', 'mexico', 'undp'], marketplace: { reviewHours: 48, lateChangeDays: 3 }, workers: false });
 
 /** The emails written to the outbox for an address (no workers send them here), newest last. */
 async function outboxTo(email: string, subject: RegExp) {
@@ -168,5 +169,47 @@ describe('moving a deadline earlier', () => {
     expect((await api('GET', `/api/v1/requests/${request.id}`, {})).body.responseDeadline.slice(0, 10)).toBe(earlier);
     const later = new Date(Date.now() + 10 * 24 * 3600_000).toISOString().slice(0, 10);
     expect((await page.post(`/requests/${request.id}/deadline`, { deadlineDate: later, deadlineTime: '17:00' }, { formPage: `/requests/${request.id}` })).status).toBe(303);
+  });
+});
+
+describe('where the schedule stands, after the deadline', () => {
+  it('the marketplace page and an empty meetings page say whether the meetings wait for the deadline, are being scheduled, are a draft the secretariat reviews, or are published', async () => {
+    const { api, env } = t;
+    const { organizer, mexico, iom } = t.people;
+    const { marketplace } = await createTestMarketplace(env.ctx, organizer, { slug: 'schedule-states', name: 'Schedule states', meetingPublication: 'review', reviewHours: 0, forumStartsAt: '2027-08-02', forumEndsAt: '2027-08-02', sessions: [] });
+    const request = await publishedRequest(api, mexico, organizer, { title: 'Advice on remittance costs', category: 'advice', countries: ['MX'] }, 'schedule-states');
+    expect((await api('POST', `/api/v1/requests/${request.id}/responses`, { token: iom.token, body: { ...sampleResponse, offerCategories: ['advice'] } })).status).toBe(201);
+    // Mexico has no meeting anywhere: its meetings page says, for each marketplace ahead, where the schedule stands.
+    const line = async (who: PageClient) => (await who.get('/meetings')).html.match(/<li>(Schedule states: [^<]*)<\/li>/)?.[1];
+    expect(await line(t.pages.mexico)).toMatch(/^Schedule states: side meetings are scheduled after .* \(in (29|30) days\)\.$/);
+
+    // The deadline passes: the requests close and the run is due.
+    await env.ctx.db.updateTable('marketplaces').set({ response_deadline: sql<Date>`now() - interval '1 second'` }).where('id', '=', marketplace.id).execute();
+    await env.ctx.db.updateTable('requests').set({ response_deadline: sql<Date>`now() - interval '1 second'` }).where('id', '=', request.id).execute();
+    expect(await closeRequests(env.ctx, [request.id])).toBe(1);
+    expect((await t.pages.mexico.get('/m/schedule-states')).html).toContain('The side meetings are being scheduled now.');
+    expect(await line(t.pages.mexico)).toBe('Schedule states: the side meetings are being scheduled now.');
+
+    // The run writes a draft: the parties are told the secretariat reviews it, the secretariat that it is to publish.
+    const { changes } = await runMatching(env.ctx, marketplace.id, 'deadline');
+    expect(changes.created).toBe(1);
+    const page = (await t.pages.mexico.get('/m/schedule-states')).html;
+    expect(page).toContain('The secretariat is reviewing the side-meeting schedule; each side is emailed its invitations when it is published.');
+    expect(page).not.toContain('finds its invitations on its meetings page');
+    expect((await t.pages.organizer.get('/m/schedule-states')).html).toContain('The side-meeting schedule is a draft: publish it on the timetable to send the invitations.');
+    expect(await line(t.pages.mexico)).toBe('Schedule states: the secretariat is reviewing the schedule; you are emailed your invitations when it is published.');
+    const french = new PageClient(env.baseUrl);
+    french.setCookie('fm_session', mexico.browserToken);
+    french.setCookie('lang', 'fr');
+    expect(await line(french)).toBeUndefined();
+    expect((await french.get('/meetings')).html).toContain('Schedule states : le secrétariat vérifie le programme ; vous recevrez vos invitations par courriel dès sa publication.');
+
+    // Published: the meeting is on Mexico's page; an organization without one is told so.
+    expect((await api('POST', '/api/v1/marketplaces/schedule-states/schedule/publish', { token: organizer.token })).body).toMatchObject({ published: 1 });
+    expect((await t.pages.mexico.get('/m/schedule-states')).html).toContain('The side meetings are scheduled; each side finds its invitations on its meetings page.');
+    const mine = (await t.pages.mexico.get('/meetings')).html;
+    expect(mine).toContain('Advice on remittance costs');
+    expect(mine).not.toContain('No side meetings yet');
+    expect(await line(t.pages.undp)).toBe('Schedule states: the schedule is published, with no meeting for your organization.');
   });
 });

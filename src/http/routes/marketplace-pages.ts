@@ -21,7 +21,7 @@ import { fieldErrorsFromZod, invalid } from '../../shared/errors.ts';
 import type { RequestRow } from '../../requests/requests.repository.ts';
 import { bodyOf, countryCodeFromText, errorsByField, handleForm, languageCodeFromText, list, numberOrText, splitList, str, type FormValues } from '../forms.ts';
 import { readerTimeZone, renderPage } from './render.ts';
-import { getMatchingTime } from '../../meetings/matching-schedule.ts';
+import { getMatchingTime, getScheduleState } from '../../meetings/matching-schedule.ts';
 import { displayNow } from '../../shared/clock.ts';
 import { answerQuestion, askQuestion, listQuestions, QuestionsClosedError, requestIdOfQuestion } from '../../questions/questions.service.ts';
 import { answersQuestions, mayAskQuestions } from '../../questions/questions.policy.ts';
@@ -166,7 +166,7 @@ export function marketplacePages(ctx: AppContext): Router {
       { value: 'any', label: t(req.locale, 'Any status') },
       ...['open' as const, ...listableStatuses(req.actor, !!query.mine).filter((s) => s !== 'open')].map((s) => ({ value: s, label: t(req.locale, statusLabels[s] ?? s) })),
     ];
-    const matching = closed ? await getMatchingTime(ctx, marketplace.id) : null;
+    const schedule = closed ? await getScheduleState(ctx, marketplace.id) : null;
     const answered = await requestsAnsweredBy(ctx, req.actor, page.items.map((r) => r.id));
     renderPage(req, res, 'marketplace.njk', {
       title: marketplace.name,
@@ -186,7 +186,7 @@ export function marketplacePages(ctx: AppContext): Router {
       statuses,
       closed,
       answered,
-      matchingAt: matching && matching.matchingAt > displayNow() ? matching.matchingAt : null,
+      schedule,
     });
   });
 

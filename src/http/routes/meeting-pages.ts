@@ -44,6 +44,7 @@ import { outcomesOf, recordOutcome } from '../../outcomes/outcomes.service.ts';
 import { canRecordOutcome } from '../../outcomes/outcomes.policy.ts';
 import { meetingOutcomes, outcomeBody, outcomeLabels } from '../../outcomes/outcomes.schemas.ts';
 import { displayNow } from '../../shared/clock.ts';
+import { getScheduleState } from '../../meetings/matching-schedule.ts';
 import { renderPage } from './render.ts';
 import { idParam, slugParam } from './params.ts';
 import { N_, t } from '../../i18n/i18n.ts';
@@ -79,8 +80,14 @@ export function meetingPages(ctx: AppContext): Router {
     const cards = meetings.map((m) => meetingCard(actor, m));
     // Organizations say when they cannot meet in the marketplaces whose forum is still ahead.
     const today = new Date().toISOString().slice(0, 10);
-    const upcoming = marketplaces.filter((m) => m.forum_ends_on >= today).map((m) => ({ value: m.slug, label: m.name }));
-    renderPage(req, res, 'meetings.njk', { title: t(req.locale, 'Your side meetings'), meetings: cards, toAccept: cards.filter((c) => c.canAccept).length, feed, unavailability, upcoming, values: {}, ...extra }, status);
+    const ahead = marketplaces.filter((m) => m.forum_ends_on >= today);
+    const upcoming = ahead.map((m) => ({ value: m.slug, label: m.name }));
+    // With no meeting to show, each marketplace still ahead says where its schedule stands (a draft the secretariat reviews, say).
+    const schedules =
+      cards.length === 0
+        ? (await Promise.all(ahead.map(async (m) => ({ name: m.name, timeZone: m.time_zone, state: await getScheduleState(ctx, m.id) })))).flatMap((s) => (s.state ? [{ name: s.name, timeZone: s.timeZone, ...s.state }] : []))
+        : [];
+    renderPage(req, res, 'meetings.njk', { title: t(req.locale, 'Your side meetings'), meetings: cards, toAccept: cards.filter((c) => c.canAccept).length, feed, unavailability, upcoming, schedules, values: {}, ...extra }, status);
   };
   router.get('/meetings', async (req, res) => {
     const notices: Record<string, string> = {
