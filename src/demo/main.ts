@@ -81,7 +81,8 @@ const progress = setInterval(async () => {
       left > 0
         ? `deadline in ${left} s; ${count('open')} requests open`
         : runDone
-          ? `closed ${count('closed') + count('matched')}, matched ${count('matched')}; ${meetings.n} meetings scheduled${Number(meetings.drafts) > 0 ? ` (${meetings.drafts} a draft for the secretariat to review)` : ''}; ${emails.n} emails sent`
+          ? // A draft leaves the requests closed: they are matched when the secretariat publishes it.
+            `closed ${count('closed') + count('matched')}${Number(meetings.drafts) > 0 ? '' : `, matched ${count('matched')}`}; ${meetings.n} meetings scheduled${Number(meetings.drafts) > 0 ? ` (${meetings.drafts} a draft for the secretariat to review)` : ''}; ${emails.n} emails sent`
           : runs.length
             ? `closed ${count('closed') + count('matched')}; matching...`
             : `deadline passed; closing: ${count('closed')} closed, ${count('open')} open`;

@@ -103,7 +103,10 @@ async function solveAndStore(ctx: AppContext, connection: Parameters<Parameters<
       const statements = (async () => {
         await deferDoubleBookingChecks(tx);
         const written = await writeRunMeetings(tx, actor ?? 'system', writes);
-        return { written, outcomes: await writeMatchOutcomes(tx, marketplaceId) };
+        // Under "review" the statuses (a request matched, a response matched or not) wait for the
+        // publication too, which writes them (publication.service.ts): until then its parties would
+        // read the draft's outcome in them.
+        return { written, outcomes: writes.publish ? await writeMatchOutcomes(tx, marketplaceId) : [] };
       })();
       statements.catch(() => {}); // awaited just below; this only keeps a failure from counting as unhandled meanwhile
       // While Postgres runs those statements, the invitations of the planned meetings render (in slices,

@@ -146,8 +146,8 @@ export const runChangesAnswer = z
     created: z.number().int(),
     moved: z.number().int(),
     cancelled: z.number().int(),
-    requestsMatched: z.number().int(),
-    responsesNotMatched: z.number().int(),
+    requestsMatched: z.number().int().meta({ description: 'Requests this run made matched; 0 under "review", where the publication changes the statuses' }),
+    responsesNotMatched: z.number().int().meta({ description: 'Responses this run made not matched; 0 under "review", where the publication changes the statuses' }),
   })
   .strict();
 

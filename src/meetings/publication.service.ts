@@ -5,7 +5,7 @@ import { recordAudit } from '../audit/audit.repository.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import type { OutboxEmail } from '../email/outbox.repository.ts';
 import { findMarketplace } from '../marketplaces/marketplaces.service.ts';
-import { listActiveMeetingsOfRequests, withMatchingLock } from './matching-store.repository.ts';
+import { listActiveMeetingsOfRequests, withMatchingLock, writeMatchOutcomes } from './matching-store.repository.ts';
 import { listMeetingsByIds } from './meetings.repository.ts';
 import { listNotMatchedResponses, publishDrafts } from './meeting-edits.repository.ts';
 import { meetingNoticeEmails, noticeFactsOf, notMatchedEmails, requesterSummaryEmail } from './meeting-notifications.ts';
@@ -26,8 +26,10 @@ export async function publishSchedule(ctx: AppContext, actorOrNull: Actor | null
       ctx,
       async (tx) => {
         const published = await publishDrafts(tx, marketplace.id);
+        // The statuses the runs left to the publication (a request matched, a response matched or not).
+        const outcomes = await writeMatchOutcomes(tx, marketplace.id);
+        if (outcomes.some((o) => o.kind === 'request')) tx.changes('listing');
         const meetings = await listMeetingsByIds(tx, published.map((m) => m.id));
-        if (meetings.length === 0) return { published: 0, emails: 0 };
         const emails: OutboxEmail[] = [];
         for (const m of meetings) emails.push(...meetingNoticeEmails(ctx, noticeFactsOf(m), m.status === 'confirmed' ? 'confirmed' : 'new'));
 
@@ -65,7 +67,10 @@ export async function publishSchedule(ctx: AppContext, actorOrNull: Actor | null
         // What was written, not what was rendered: a note or an invitation already queued under its key
         // (every publication lists all the responses not matched so far) is not queued again.
         const queued = (await tx.queueEmails(emails)) + (await tx.queueResponderEmails(notes));
-        await recordAudit(tx, actor, { entity: 'marketplace', entityId: marketplace.id, action: 'publish-schedule', detail: { meetings: meetings.length, emails: queued } });
+        // A run that made no meeting still has its notes to send; a publication that changed nothing is not recorded.
+        if (meetings.length > 0 || queued > 0 || outcomes.length > 0) {
+          await recordAudit(tx, actor, { entity: 'marketplace', entityId: marketplace.id, action: 'publish-schedule', detail: { meetings: meetings.length, emails: queued } });
+        }
         return { published: meetings.length, emails: queued };
       },
       { db: connection },

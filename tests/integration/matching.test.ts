@@ -897,6 +897,14 @@ describe('the matching run, called directly', () => {
     expect(await mailed()).toEqual([]);
     const iomNote = () => env.ctx.db.selectFrom('outbox').select(['id', 'to_email', 'subject', 'html_body', 'message_id']).where('idempotency_key', '=', `not-matched:${made.responses.iomOnTraining.body.id}`).execute();
     expect(await iomNote()).toEqual([]);
+    // Nor do the statuses tell the draft's outcome: the requests stay closed, the responses submitted (the run counts none).
+    const statuses = async () => ({
+      training: (await api('GET', `/api/v1/requests/${made.training.id}`, {})).body.status,
+      iom: (await api('GET', `/api/v1/responses/${made.responses.iomOnTraining.body.id}`, { token: t.people.iom.token })).body.status,
+      ilo: (await api('GET', `/api/v1/responses/${made.responses.iloOnTraining.body.id}`, { token: t.people.ilo.token })).body.status,
+    });
+    expect(await statuses()).toEqual({ training: 'closed', iom: 'submitted', ilo: 'submitted' });
+    expect(changes).toMatchObject({ requestsMatched: 0, responsesNotMatched: 0 });
     const timetable = await (await fetch(new URL(`/organizer/marketplaces/${made.slug}/timetable`, env.baseUrl), { headers: { cookie: `fm_session=${organizer.browserToken}` } })).text();
     expect(timetable).toContain(`${drafts.length} meetings are a draft`);
     // The run reports what its schedule is like to attend, and the timetable shows it.
@@ -915,6 +923,8 @@ describe('the matching run, called directly', () => {
     expect(sent).toHaveLength(drafts.length * 2);
     expect(sent.every((e) => e.idempotency_key.endsWith(':requester') || e.idempotency_key.endsWith(':provider'))).toBe(true);
     expect((await api('GET', `/api/v1/meetings/${drafts[0]!.id}`, { token: party.token })).body.published).toBe(true);
+    // The publication writes the statuses the run left alone.
+    expect(await statuses()).toEqual({ training: 'matched', iom: 'not_matched', ilo: 'matched' });
     // The responders left without a meeting get their note at publication, and each requester its summary.
     const notes = await env.ctx.db.selectFrom('outbox').select('idempotency_key').where('idempotency_key', 'like', 'meetings-summary:%').where('idempotency_key', 'like', '%publication-%').execute();
     expect(notes.length).toBeGreaterThan(0);
@@ -934,6 +944,38 @@ describe('the matching run, called directly', () => {
     expect(again.body.published).toBe(1);
     expect(again.body.emails).toBe((await outboxRows()) - rowsBeforeAgain);
     expect(await iomNote()).toHaveLength(1);
+  });
+
+  it('review before sending, when a run makes no meeting: publishing writes the statuses and sends the notes of those not matched', async () => {
+    const { env, api } = t;
+    const { organizer, bangladesh, mexico } = t.people;
+    const made = await respondedMarketplace(t, { meetingPublication: 'review' });
+    // Each requester turns down every offer: nothing to schedule.
+    for (const [response, requester] of [
+      [made.responses.iloOnTraining, bangladesh],
+      [made.responses.iomOnTraining, bangladesh],
+      [made.responses.undpOnTraining, bangladesh],
+      [made.responses.undpOnRemittances, mexico],
+      [made.responses.iloOnRemittances, mexico],
+    ] as const) {
+      expect((await api('PUT', `/api/v1/responses/${response.body.id}/mark`, { token: requester.token, body: { mark: 'exclude' } })).status).toBe(200);
+    }
+    await passDeadline(env.ctx, [made.training.id, made.remittances.id]);
+    const { changes } = await runMatching(env.ctx, made.marketplaceId, 'organizer');
+    expect(changes).toMatchObject({ created: 0, requestsMatched: 0, responsesNotMatched: 0 });
+    const iom = made.responses.iomOnTraining.body.id as string;
+    const status = async () => (await api('GET', `/api/v1/responses/${iom}`, { token: t.people.iom.token })).body.status;
+    const notes = () => env.ctx.db.selectFrom('outbox').select('idempotency_key').where('idempotency_key', 'like', 'not-matched:%').where('to_email', '=', t.people.iom.email).execute();
+    const before = (await notes()).length;
+    expect(await status()).toBe('submitted');
+    const published = await api('POST', `/api/v1/marketplaces/${made.slug}/schedule/publish`, { token: organizer.token });
+    expect(published.body.published).toBe(0);
+    expect(published.body.emails).toBeGreaterThanOrEqual(5);
+    expect(await status()).toBe('not_matched');
+    expect((await notes()).length).toBe(before + 1);
+    expect((await api('GET', `/api/v1/requests/${made.training.id}`, {})).body.status).toBe('closed');
+    // Again: nothing more.
+    expect((await api('POST', `/api/v1/marketplaces/${made.slug}/schedule/publish`, { token: organizer.token })).body).toEqual({ published: 0, emails: 0 });
   });
 
   it('the secretariat moves a meeting to a free place, removes one (later runs leave its offer alone), and adds one by hand', async () => {
