@@ -383,7 +383,12 @@ describe('the matching run, called directly', () => {
     // No job of it waits (the sweep may have planned the marketplace's own run: that is another job).
     expect((await queue.getJobs(['waiting', 'delayed', 'prioritized'])).filter((j) => (j.data as { runId?: string }).runId === runId)).toEqual([]);
     const timetable = await t.pages.organizer.get(`/organizer/marketplaces/${slug}/timetable`);
-    expect(timetable.html).toContain('Its job failed 1 time before the run could start');
+    expect(timetable.html).toContain('failed: nothing of it was stored; you can start it again');
+    expect(timetable.html).toContain('Technical detail: Its job failed 1 time before the run could start');
+    const french = new PageClient(t.env.baseUrl);
+    french.setCookie('fm_session', organizer.browserToken);
+    french.setCookie('lang', 'fr');
+    expect((await french.get(`/organizer/marketplaces/${slug}/timetable`)).html).toMatch(/échoué\s: rien n’en a été enregistré\s; vous pouvez le relancer<br><span class="meta">Détail technique\s: Its job failed 1 time/);
 
     // The organizer asks again: a new run, queued.
     const again = await t.api('POST', `/api/v1/marketplaces/${slug}/matching-runs`, { token: organizer.token, body: {} });

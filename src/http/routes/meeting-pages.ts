@@ -266,7 +266,7 @@ export function meetingPages(ctx: AppContext): Router {
   });
 
   /** What the runs table shows of a run: its stage while it runs, the gap so far or at the end, how long it took. */
-  const stageLabels = { queued: N_('queued'), waiting: N_('waiting for the run before it'), loading: N_('loading'), solving: N_('solving'), storing: N_('storing'), done: N_('done'), failed: N_('failed'), abandoned: N_('stopped with its worker process: nothing of it was stored, and a later run redoes it') } as const;
+  const stageLabels = { queued: N_('queued'), waiting: N_('waiting for the run before it'), loading: N_('loading'), solving: N_('solving'), storing: N_('storing'), done: N_('done'), failed: N_('failed: nothing of it was stored; you can start it again'), abandoned: N_('stopped with its worker process: nothing of it was stored, and a later run redoes it') } as const;
   const triggerLabels = { deadline: N_('after the deadline'), organizer: N_('by an organizer'), decline: N_('after a decline'), sweep: N_('by the periodic check') } as const;
   function runForPage(run: Awaited<ReturnType<typeof getTimetable>>['runs'][number]) {
     const progress = run.progress as { gap?: number } | null;
