@@ -21,6 +21,17 @@ export async function findMarketplaceBySlug({ db }: Queryable, slug: string) {
   return db.selectFrom('marketplaces').selectAll().where('slug', '=', slug).executeTakeFirst();
 }
 
+/** The marketplaces an organization posted a request to or responded in (any status). */
+export async function findMarketplaceIdsOfOrganization({ db }: Queryable, organizationId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('requests')
+    .select('marketplace_id')
+    .where('organization_id', '=', organizationId)
+    .union(db.selectFrom('responses as s').innerJoin('requests as r', 'r.id', 's.request_id').select('r.marketplace_id').where('s.organization_id', '=', organizationId))
+    .execute();
+  return rows.map((r) => r.marketplace_id);
+}
+
 /** Locks the marketplace row for an edit of its rooms or agenda. */
 export async function lockMarketplaceBySlug({ db }: Queryable, slug: string) {
   return db.selectFrom('marketplaces').selectAll().where('slug', '=', slug).forUpdate().executeTakeFirst();

@@ -13,6 +13,7 @@ import type { CreateMarketplaceInput, MarketplaceAnswer, MarketplaceSummaryAnswe
 import {
   existingOrganizationIds,
   findMarketplaceBySlug,
+  findMarketplaceIdsOfOrganization,
   findOrganizationIdsByName,
   insertMarketplace,
   listMarketplaceRows,
@@ -217,6 +218,11 @@ export function marketplaceToJson({ marketplace: m, rooms, sessions }: Marketpla
       roles: s.roles,
     })),
   };
+}
+
+/** The ids of the marketplaces an organization took part in: it posted a request there or responded. */
+export async function marketplacesTakenPartIn(ctx: AppContext, organizationId: string): Promise<Set<string>> {
+  return new Set(await findMarketplaceIdsOfOrganization(ctx, organizationId));
 }
 
 export async function listMarketplaces(ctx: AppContext) {

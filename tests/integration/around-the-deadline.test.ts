@@ -175,18 +175,26 @@ describe('moving a deadline earlier', () => {
 describe('where the schedule stands, after the deadline', () => {
   it('the marketplace page and an empty meetings page say whether the meetings wait for the deadline, are being scheduled, are a draft the secretariat reviews, or are published', async () => {
     const { api, env } = t;
-    const { organizer, mexico, iom } = t.people;
+    const { organizer, mexico, iom, undp } = t.people;
+    const line = async (who: PageClient) => (await who.get('/meetings')).html.match(/<li>(Schedule states: [^<]*)<\/li>/)?.[1];
     const { marketplace } = await createTestMarketplace(env.ctx, organizer, { slug: 'schedule-states', name: 'Schedule states', meetingPublication: 'review', reviewHours: 0, forumStartsAt: '2027-08-02', forumEndsAt: '2027-08-02', sessions: [] });
     const request = await publishedRequest(api, mexico, organizer, { title: 'Advice on remittance costs', category: 'advice', countries: ['MX'] }, 'schedule-states');
     expect((await api('POST', `/api/v1/requests/${request.id}/responses`, { token: iom.token, body: { ...sampleResponse, offerCategories: ['advice'] } })).status).toBe(201);
-    // Mexico has no meeting anywhere: its meetings page says, for each marketplace ahead, where the schedule stands.
-    const line = async (who: PageClient) => (await who.get('/meetings')).html.match(/<li>(Schedule states: [^<]*)<\/li>/)?.[1];
+    // UNDP, with no meeting anywhere, has not taken part in this marketplace yet: it is not listed there.
+    expect(await line(t.pages.undp)).toBeUndefined();
+    expect((await t.pages.undp.get('/meetings')).html).toContain('No side meetings yet. They are scheduled by the matching run after the response deadline.');
+    // Then it responds too (Mexico will not meet it).
+    const undpResponse = await api('POST', `/api/v1/requests/${request.id}/responses`, { token: undp.token, body: { ...sampleResponse, offerCategories: ['advice'] } });
+    expect(undpResponse.status).toBe(201);
+    expect(await line(t.pages.undp)).toMatch(/^Schedule states: side meetings are scheduled after /);
+    // Mexico has no meeting anywhere: its meetings page says, for each marketplace ahead it took part in, where the schedule stands.
     expect(await line(t.pages.mexico)).toMatch(/^Schedule states: side meetings are scheduled after .* \(in (29|30) days\)\.$/);
 
     // The deadline passes: the requests close and the run is due.
     await env.ctx.db.updateTable('marketplaces').set({ response_deadline: sql<Date>`now() - interval '1 second'` }).where('id', '=', marketplace.id).execute();
     await env.ctx.db.updateTable('requests').set({ response_deadline: sql<Date>`now() - interval '1 second'` }).where('id', '=', request.id).execute();
     expect(await closeRequests(env.ctx, [request.id])).toBe(1);
+    expect((await api('PUT', `/api/v1/responses/${undpResponse.body.id}/mark`, { token: mexico.token, body: { mark: 'exclude' } })).status).toBe(200);
     expect((await t.pages.mexico.get('/m/schedule-states')).html).toContain('The side meetings are being scheduled now.');
     expect(await line(t.pages.mexico)).toBe('Schedule states: the side meetings are being scheduled now.');
 

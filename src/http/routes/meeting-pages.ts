@@ -3,7 +3,7 @@ import type { AppContext } from '../../context.ts';
 import { requireActor, requireOrganizer } from '../../auth/actor.ts';
 import { AppError } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
-import { listMarketplaces } from '../../marketplaces/marketplaces.service.ts';
+import { listMarketplaces, marketplacesTakenPartIn } from '../../marketplaces/marketplaces.service.ts';
 import {
   listMyUnavailability,
   removeMyUnavailability,
@@ -82,11 +82,11 @@ export function meetingPages(ctx: AppContext): Router {
     const today = new Date().toISOString().slice(0, 10);
     const ahead = marketplaces.filter((m) => m.forum_ends_on >= today);
     const upcoming = ahead.map((m) => ({ value: m.slug, label: m.name }));
-    // With no meeting to show, each marketplace still ahead says where its schedule stands (a draft the secretariat reviews, say).
-    const schedules =
-      cards.length === 0
-        ? (await Promise.all(ahead.map(async (m) => ({ name: m.name, timeZone: m.time_zone, state: await getScheduleState(ctx, m.id) })))).flatMap((s) => (s.state ? [{ name: s.name, timeZone: s.timeZone, ...s.state }] : []))
-        : [];
+    // With no meeting to show, each marketplace still ahead that the organization took part in says where its schedule stands (a draft the secretariat reviews, say).
+    const takenPartIn = cards.length === 0 && actor.organization ? await marketplacesTakenPartIn(ctx, actor.organization.id) : new Set<string>();
+    const schedules = (await Promise.all(ahead.filter((m) => takenPartIn.has(m.id)).map(async (m) => ({ name: m.name, timeZone: m.time_zone, state: await getScheduleState(ctx, m.id) })))).flatMap((s) =>
+      s.state ? [{ name: s.name, timeZone: s.timeZone, ...s.state }] : [],
+    );
     renderPage(req, res, 'meetings.njk', { title: t(req.locale, 'Your side meetings'), meetings: cards, toAccept: cards.filter((c) => c.canAccept).length, feed, unavailability, upcoming, schedules, values: {}, ...extra }, status);
   };
   router.get('/meetings', async (req, res) => {
