@@ -197,6 +197,7 @@ describe('where the schedule stands, after the deadline', () => {
     expect((await api('PUT', `/api/v1/responses/${undpResponse.body.id}/mark`, { token: mexico.token, body: { mark: 'exclude' } })).status).toBe(200);
     expect((await t.pages.mexico.get('/m/schedule-states')).html).toContain('The side meetings are being scheduled now.');
     expect(await line(t.pages.mexico)).toBe('Schedule states: the side meetings are being scheduled now.');
+    expect((await t.pages.mexico.get(`/requests/${request.id}`)).html).toContain('The side meetings are being scheduled now.');
 
     // The run writes a draft: the parties are told the secretariat reviews it, the secretariat that it is to publish.
     const { changes } = await runMatching(env.ctx, marketplace.id, 'deadline');
@@ -206,6 +207,8 @@ describe('where the schedule stands, after the deadline', () => {
     expect(page).not.toContain('finds its invitations on its meetings page');
     expect((await t.pages.organizer.get('/m/schedule-states')).html).toContain('The side-meeting schedule is a draft: publish it on the timetable to send the invitations.');
     expect(await line(t.pages.mexico)).toBe('Schedule states: the secretariat is reviewing the schedule; you are emailed your invitations when it is published.');
+    expect((await t.pages.iom.get(`/requests/${request.id}`)).html).toContain('The secretariat is reviewing the side-meeting schedule');
+    expect((await t.pages.organizer.get(`/requests/${request.id}`)).html).toContain('The side-meeting schedule is a draft');
     const french = new PageClient(env.baseUrl);
     french.setCookie('fm_session', mexico.browserToken);
     french.setCookie('lang', 'fr');

@@ -21,7 +21,7 @@ import { fieldErrorsFromZod, invalid } from '../../shared/errors.ts';
 import type { RequestRow } from '../../requests/requests.repository.ts';
 import { bodyOf, countryCodeFromText, errorsByField, handleForm, languageCodeFromText, list, numberOrText, splitList, str, type FormValues } from '../forms.ts';
 import { readerTimeZone, renderPage } from './render.ts';
-import { getMatchingTime, getScheduleState } from '../../meetings/matching-schedule.ts';
+import { getScheduleState } from '../../meetings/matching-schedule.ts';
 import { displayNow } from '../../shared/clock.ts';
 import { answerQuestion, askQuestion, listQuestions, QuestionsClosedError, requestIdOfQuestion } from '../../questions/questions.service.ts';
 import { answersQuestions, mayAskQuestions } from '../../questions/questions.policy.ts';
@@ -275,13 +275,13 @@ export function marketplacePages(ctx: AppContext): Router {
     const actor = req.actor;
     const insider = seesRequestInternals(actor, request);
     // Independent reads, side by side (each on its own pool connection).
-    const [visible, following, meetings, history, questions, matching] = await Promise.all([
+    const [visible, following, meetings, history, questions, schedule] = await Promise.all([
       actor ? visibleResponsesOf(ctx, actor, request) : { items: [], sealedUntilClose: false },
       getFollowing(ctx, actor, request.id),
       listMeetingsOfRequestFor(ctx, actor, request),
       listRequestHistory(ctx, actor, request),
       listQuestions(ctx, actor, request),
-      request.status === 'closed' ? getMatchingTime(ctx, request.marketplace_id) : null,
+      request.status === 'closed' ? getScheduleState(ctx, request.marketplace_id) : null,
     ]);
     const isRequester = isRequesterOf(actor, request);
     // Our own response: whom it presents jointly with (the two meet the requester together once both name each other).
@@ -325,8 +325,8 @@ export function marketplacePages(ctx: AppContext): Router {
         canModerate: canModerateRequest(actor, request),
         history,
         questions: questions.items,
-        // The review window: a closed request waits for the matching, which runs at this time.
-        matchingAt: matching && matching.matchingAt > displayNow() ? matching.matchingAt : null,
+        // A closed request waits for the matching (at the end of the review window), then for the secretariat's publication of a draft.
+        schedule,
         questionDeadline: questions.deadline,
         questionsOpen: questions.open,
         canAsk: questions.open && mayAskQuestions(actor, request),
