@@ -6,12 +6,14 @@ import { publishSchedule } from './publication.service.ts';
 import { previewMatching, type PreviewMeeting } from './matching-preview.service.ts';
 import { moveMeetingByOrganizer, pinMeetingByOrganizer, placesForMeeting, removeMeetingByOrganizer } from './meeting-edits.service.ts';
 import { isoInZone } from '../shared/time.ts';
-import { previewAnswer, moveBody, pinBody, placeAnswer, acceptAllAnswer, publishAnswer, anotherTimeBody, calendarFeedAnswer, declineBody, marketplaceSlug, matchingRunAnswer, meetingAnswer, queuedRunAnswer, reportAnswer, unavailabilityAnswer, unavailabilityBody } from './meetings.schemas.ts';
+import { previewAnswer, moveBody, pinBody, placeAnswer, acceptAllAnswer, publishAnswer, anotherTimeBody, calendarFeedAnswer, declineBody, marketplaceSlug, matchingRunAnswer, meetingAnswer, queuedRunAnswer, reportAnswer, scheduleStateAnswer, unavailabilityAnswer, unavailabilityBody } from './meetings.schemas.ts';
 import { FEED_REMINDER_MINUTES, myCalendarFeed, resetMyCalendarFeed } from './calendar-feed.service.ts';
 import { acceptAllMeetings, answerMeetingAsMember, askForAnotherTime, declareUnavailability, getMeetingFor, listMarketplaceMeetings, listMatchingRuns, listMyMeetings, requestMatchingRun } from './meetings.service.ts';
 import { marketplaceReport, reportToJson } from './report.service.ts';
 import { matchingRunToJson, meetingToJson, unavailabilityToJson } from './meetings.export.ts';
 import { canSeeScore } from './meetings.policy.ts';
+import { getScheduleState } from './matching-schedule.ts';
+import { findMarketplace } from '../marketplaces/marketplaces.service.ts';
 
 const meetingParams = pathParams({ id: recordId('The meeting') });
 
@@ -69,6 +71,23 @@ export const meetingOperations = [
     status: 200,
     answer: publishAnswer,
     handler: (ctx, { actor, params }) => publishSchedule(ctx, actor, params.slug),
+  }),
+  operation({
+    operationId: 'getScheduleState',
+    method: 'get',
+    path: '/marketplaces/{slug}/schedule',
+    tag: 'Matching',
+    summary: "Where the marketplace's side-meeting schedule stands: waiting for the deadline, being scheduled, a draft, or scheduled",
+    description: 'What the marketplace page tells everyone after the deadline, for clients that wait for the invitations.',
+    allow: ['anyone'],
+    params: marketplaceParams,
+    status: 200,
+    answer: scheduleStateAnswer,
+    async handler(ctx, { params }) {
+      const marketplace = await findMarketplace(ctx, params.slug);
+      const state = (await getScheduleState(ctx, marketplace.id))!;
+      return { stage: state.stage, matchingAt: isoInZone(state.matchingAt, marketplace.time_zone) };
+    },
   }),
   operation({
     operationId: 'listMatchingRuns',

@@ -10,6 +10,7 @@ import { SCORE_WEIGHTS, type ScoreFactor } from '../matching/score.ts';
 import { SOLVE_METHODS } from '../matching/instance.schema.ts';
 import { PLAN_STEPS } from './matching-plan.ts';
 import { meetingAnswers, meetingStatuses } from './meeting-status.ts';
+import type { ScheduleStage } from './matching-schedule.ts';
 
 /** The requester (or an organizer) marks a response preferred for the matching. */
 export const preferredBody = z.object({ preferred: z.boolean({ error: 'must be true or false' }) }).strict();
@@ -279,3 +280,16 @@ export const reportAnswer = z
   .strict()
   .meta({ id: 'Report' });
 export type ReportAnswer = z.input<typeof reportAnswer>;
+
+const scheduleStages = ['waiting', 'scheduling', 'draft', 'scheduled'] as const satisfies readonly ScheduleStage[];
+
+/** Where a marketplace's side-meeting schedule stands (getScheduleState), as the pages tell it. */
+export const scheduleStateAnswer = z
+  .object({
+    stage: z.enum(scheduleStages).meta({
+      description:
+        'waiting: the matching runs at `matchingAt` (the deadline and review window are ahead); scheduling: its time passed and no run has finished yet; draft: meetings wait for the secretariat to publish them (`meetingPublication: "review"`); scheduled: the schedule stands and its parties were invited (or there was nothing to schedule)',
+    }),
+    matchingAt: instant.meta({ description: 'When the matching runs by itself: the last deadline of the requests plus the review window' }),
+  })
+  .strict();

@@ -189,6 +189,12 @@ describe('where the schedule stands, after the deadline', () => {
     expect(await line(t.pages.undp)).toMatch(/^Schedule states: side meetings are scheduled after /);
     // Mexico has no meeting anywhere: its meetings page says, for each marketplace ahead it took part in, where the schedule stands.
     expect(await line(t.pages.mexico)).toMatch(/^Schedule states: side meetings are scheduled after .* \(in (29|30) days\)\.$/);
+    // The API tells anyone the same.
+    const stage = async () => (await api('GET', '/api/v1/marketplaces/schedule-states/schedule', {})).body as { stage: string; matchingAt: string };
+    const waiting = await stage();
+    expect(waiting.stage).toBe('waiting');
+    expect(new Date(waiting.matchingAt).getTime()).toBe(marketplace.response_deadline.getTime());
+    expect(waiting.matchingAt).toMatch(/[+-]\d{2}:\d{2}$/);
 
     // The deadline passes: the requests close and the run is due.
     await env.ctx.db.updateTable('marketplaces').set({ response_deadline: sql<Date>`now() - interval '1 second'` }).where('id', '=', marketplace.id).execute();
@@ -198,6 +204,7 @@ describe('where the schedule stands, after the deadline', () => {
     expect((await t.pages.mexico.get('/m/schedule-states')).html).toContain('The side meetings are being scheduled now.');
     expect(await line(t.pages.mexico)).toBe('Schedule states: the side meetings are being scheduled now.');
     expect((await t.pages.mexico.get(`/requests/${request.id}`)).html).toContain('The side meetings are being scheduled now.');
+    expect((await stage()).stage).toBe('scheduling');
 
     // The run writes a draft: the parties are told the secretariat reviews it, the secretariat that it is to publish.
     const { changes } = await runMatching(env.ctx, marketplace.id, 'deadline');
@@ -209,6 +216,7 @@ describe('where the schedule stands, after the deadline', () => {
     expect(await line(t.pages.mexico)).toBe('Schedule states: the secretariat is reviewing the schedule; you are emailed your invitations when it is published.');
     expect((await t.pages.iom.get(`/requests/${request.id}`)).html).toContain('The secretariat is reviewing the side-meeting schedule');
     expect((await t.pages.organizer.get(`/requests/${request.id}`)).html).toContain('The side-meeting schedule is a draft');
+    expect((await stage()).stage).toBe('draft');
     const french = new PageClient(env.baseUrl);
     french.setCookie('fm_session', mexico.browserToken);
     french.setCookie('lang', 'fr');
@@ -222,5 +230,7 @@ describe('where the schedule stands, after the deadline', () => {
     expect(mine).toContain('Advice on remittance costs');
     expect(mine).not.toContain('No side meetings yet');
     expect(await line(t.pages.undp)).toBe('Schedule states: the schedule is published, with no meeting for your organization.');
+    expect((await stage()).stage).toBe('scheduled');
+    expect((await api('GET', '/api/v1/marketplaces/no-such-marketplace/schedule', {})).status).toBe(404);
   });
 });
