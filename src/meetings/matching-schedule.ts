@@ -41,12 +41,6 @@ export async function getScheduleState(ctx: AppContext, marketplaceId: string): 
   return { stage, matchingAt: state.matching_at };
 }
 
-/** When a marketplace's matching runs by itself (after the review window), for the pages' countdown; null if unknown. */
-export async function getMatchingTime(ctx: AppContext, marketplaceId: string): Promise<{ matchingAt: Date; reviewHours: number } | null> {
-  const time = await findMatchingTime(ctx, marketplaceId);
-  return time ? { matchingAt: time.matching_at, reviewHours: time.review_hours } : null;
-}
-
 /**
  * How long past DECLINE_RERUN_DELAY_SECONDS the sweep waits for a decline's own re-run before it queues
  * one: the queue may be busy with another run, and two re-runs of one decline are one too many.
