@@ -27,7 +27,8 @@ export async function planMatchingRun(ctx: AppContext, marketplaceId: string, fr
 
 /**
  * Where a marketplace's side-meeting schedule stands after its deadline, as its pages tell everyone:
- * - waiting: the matching runs at `matchingAt` (the review window, or the deadline still ahead);
+ * - waiting: the matching runs at `matchingAt` (the review window, or the deadline still ahead), and no run
+ *   has finished since the last deadline;
  * - scheduling: its time passed and no run has finished since the last deadline;
  * - draft: meetings wait for the secretariat to publish them (a marketplace that reviews before sending);
  * - scheduled: the schedule stands, and its parties were invited (or there was nothing to schedule).
@@ -37,7 +38,8 @@ export type ScheduleStage = 'waiting' | 'scheduling' | 'draft' | 'scheduled';
 export async function getScheduleState(ctx: AppContext, marketplaceId: string): Promise<{ stage: ScheduleStage; matchingAt: Date } | null> {
   const state = await findScheduleState(ctx, marketplaceId);
   if (!state) return null;
-  const stage: ScheduleStage = state.matching_at > displayNow() ? 'waiting' : state.drafts ? 'draft' : !state.ran && state.awaiting ? 'scheduling' : 'scheduled';
+  // A run the secretariat started within the review window counts as soon as it finished: its drafts, or its schedule, stand before the matching time.
+  const stage: ScheduleStage = state.drafts ? 'draft' : state.ran ? 'scheduled' : state.matching_at > displayNow() ? 'waiting' : state.awaiting ? 'scheduling' : 'scheduled';
   return { stage, matchingAt: state.matching_at };
 }
 

@@ -129,6 +129,8 @@ describe('after the deadline, as a first-time visitor meets it', () => {
 
     await env.ctx.db.updateTable('marketplaces').set({ response_deadline: sql<Date>`now() - interval '1 minute'` }).where('slug', '=', 'gfmd-2007').execute();
     await env.ctx.db.updateTable('requests').set({ response_deadline: sql<Date>`now() - interval '1 minute'` }).where('marketplace_id', '=', t.marketplace.marketplace.id).execute();
+    // The run of the first test here came before this deadline (the deadlines moved back in time only in the test).
+    await sql`UPDATE matching_runs SET started_at = started_at - interval '1 day' WHERE marketplace_id = ${t.marketplace.marketplace.id}`.execute(env.ctx.db);
     await closeRequests(env.ctx, [answered.id]);
     cacheChanged(env.ctx, 'listing');
     const after = await t.anonymousPage().get('/m/gfmd-2007');
@@ -229,8 +231,51 @@ describe('where the schedule stands, after the deadline', () => {
     const mine = (await t.pages.mexico.get('/meetings')).html;
     expect(mine).toContain('Advice on remittance costs');
     expect(mine).not.toContain('No side meetings yet');
+    // Its meeting there is the card: no line repeats that the schedule is published.
+    expect(await line(t.pages.mexico)).toBeUndefined();
     expect(await line(t.pages.undp)).toBe('Schedule states: the schedule is published, with no meeting for your organization.');
     expect((await stage()).stage).toBe('scheduled');
     expect((await api('GET', '/api/v1/marketplaces/no-such-marketplace/schedule', {})).status).toBe(404);
+  });
+
+  it('a run the secretariat starts within the review window shows as a draft at once, and an organization with meetings elsewhere is told of it', async () => {
+    const { api, env } = t;
+    const { organizer, mexico, iom } = t.people;
+    const lines = async () => [...(await t.pages.mexico.get('/meetings')).html.matchAll(/<li>(Early (?:one|two): [^<]*)<\/li>/g)].map((m) => m[1]);
+    const stage = async (slug: string) => ((await api('GET', `/api/v1/marketplaces/${slug}/schedule`, {})).body as { stage: string }).stage;
+    // Two marketplaces where Mexico asks and IOM offers: the first publishes its schedule at once, the second after the secretariat's review, its run 48 hours after the deadline.
+    const one = await createTestMarketplace(env.ctx, organizer, { slug: 'early-one', name: 'Early one', sessions: [] });
+    const two = await createTestMarketplace(env.ctx, organizer, { slug: 'early-two', name: 'Early two', meetingPublication: 'review', reviewHours: 48, sessions: [] });
+    const requests = [];
+    for (const { marketplace } of [one, two]) {
+      const request = await publishedRequest(api, mexico, organizer, { title: `Advice for ${marketplace.name}`, category: 'advice', countries: ['MX'] }, marketplace.slug);
+      expect((await api('POST', `/api/v1/requests/${request.id}/responses`, { token: iom.token, body: { ...sampleResponse, offerCategories: ['advice'] } })).status).toBe(201);
+      await env.ctx.db.updateTable('marketplaces').set({ response_deadline: sql<Date>`now() - interval '1 second'` }).where('id', '=', marketplace.id).execute();
+      await env.ctx.db.updateTable('requests').set({ response_deadline: sql<Date>`now() - interval '1 second'` }).where('id', '=', request.id).execute();
+      expect(await closeRequests(env.ctx, [request.id])).toBe(1);
+      requests.push(request);
+    }
+    expect((await runMatching(env.ctx, one.marketplace.id, 'deadline')).changes.created).toBe(1);
+    // Mexico meets IOM in the first; the second waits for its review window to end.
+    expect(await stage('early-two')).toBe('waiting');
+    expect(await lines()).toEqual([expect.stringMatching(/^Early two: side meetings are scheduled after /)]);
+    expect((await t.pages.mexico.get('/meetings')).html).toContain('Advice for Early one');
+
+    // The secretariat runs the second early: a draft, before the window ends. The two forums share their days, and
+    // the run leaves Mexico's and IOM's meeting in the first alone (the attendance constraint failed the run before).
+    expect((await runMatching(env.ctx, two.marketplace.id, 'organizer', organizer.actor)).changes.created).toBe(1);
+    const times = await env.ctx.db.selectFrom('meetings').select(['marketplace_id', 'starts_at', 'ends_at']).where('marketplace_id', 'in', [one.marketplace.id, two.marketplace.id]).execute();
+    expect(times).toHaveLength(2);
+    expect(times[0]!.starts_at < times[1]!.ends_at && times[1]!.starts_at < times[0]!.ends_at).toBe(false);
+    expect(await stage('early-two')).toBe('draft');
+    expect(await lines()).toEqual(['Early two: the secretariat is reviewing the schedule; you are emailed your invitations when it is published.']);
+    expect((await t.pages.mexico.get('/m/early-two')).html).toContain('The secretariat is reviewing the side-meeting schedule');
+    expect((await t.pages.iom.get(`/requests/${requests[1]!.id}`)).html).toContain('The secretariat is reviewing the side-meeting schedule');
+
+    // Published within the window: scheduled, and both meetings are cards.
+    expect((await api('POST', '/api/v1/marketplaces/early-two/schedule/publish', { token: organizer.token })).body).toMatchObject({ published: 1 });
+    expect(await stage('early-two')).toBe('scheduled');
+    expect(await lines()).toEqual([]);
+    expect((await t.pages.mexico.get('/m/early-two')).html).toContain('The side meetings are scheduled; each side finds its invitations on its meetings page.');
   });
 });

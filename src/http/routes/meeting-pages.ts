@@ -82,10 +82,12 @@ export function meetingPages(ctx: AppContext): Router {
     const today = new Date().toISOString().slice(0, 10);
     const ahead = marketplaces.filter((m) => m.forum_ends_on >= today);
     const upcoming = ahead.map((m) => ({ value: m.slug, label: m.name }));
-    // With no meeting to show, each marketplace still ahead that the organization took part in says where its schedule stands (a draft the secretariat reviews, say).
-    const takenPartIn = cards.length === 0 && actor.organization ? await marketplacesTakenPartIn(ctx, actor.organization.id) : new Set<string>();
-    const schedules = (await Promise.all(ahead.filter((m) => takenPartIn.has(m.id)).map(async (m) => ({ name: m.name, timeZone: m.time_zone, state: await getScheduleState(ctx, m.id) })))).flatMap((s) =>
-      s.state ? [{ name: s.name, timeZone: s.timeZone, ...s.state }] : [],
+    // Each marketplace still ahead that the organization took part in says where its schedule stands (a draft the secretariat
+    // reviews, say), unless it stands published and the organization's meetings in it are the cards below.
+    const takenPartIn = actor.organization ? await marketplacesTakenPartIn(ctx, actor.organization.id) : new Set<string>();
+    const withMeetings = new Set(meetings.map((m) => m.marketplace_id));
+    const schedules = (await Promise.all(ahead.filter((m) => takenPartIn.has(m.id)).map(async (m) => ({ id: m.id, name: m.name, timeZone: m.time_zone, state: await getScheduleState(ctx, m.id) })))).flatMap((s) =>
+      s.state && !(s.state.stage === 'scheduled' && withMeetings.has(s.id)) ? [{ name: s.name, timeZone: s.timeZone, ...s.state }] : [],
     );
     renderPage(req, res, 'meetings.njk', { title: t(req.locale, 'Your side meetings'), meetings: cards, toAccept: cards.filter((c) => c.canAccept).length, feed, unavailability, upcoming, schedules, values: {}, ...extra }, status);
   };
