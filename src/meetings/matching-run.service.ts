@@ -105,8 +105,9 @@ async function solveAndStore(ctx: AppContext, connection: Parameters<Parameters<
         const written = await writeRunMeetings(tx, actor ?? 'system', writes);
         // Under "review" the statuses (a request matched, a response matched or not) wait for the
         // publication too, which writes them (publication.service.ts): until then its parties would
-        // read the draft's outcome in them.
-        return { written, outcomes: writes.publish ? await writeMatchOutcomes(tx, marketplaceId) : [] };
+        // read the draft's outcome in them. Only a matched response whose meeting ended (declined, or
+        // a published one the run cancelled, which is mailed at once) is not matched at once.
+        return { written, outcomes: await writeMatchOutcomes(tx, marketplaceId, { endedOnly: !writes.publish }) };
       })();
       statements.catch(() => {}); // awaited just below; this only keeps a failure from counting as unhandled meanwhile
       // While Postgres runs those statements, the invitations of the planned meetings render (in slices,

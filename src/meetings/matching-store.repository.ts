@@ -356,8 +356,12 @@ export interface StatusChange {
  * One statement, after the meetings are written: each response on offer is matched when it has an
  * active meeting and not matched otherwise; each closed request with an active meeting is matched;
  * with their audit rows. Returns the statuses it changed.
+ *
+ * `endedOnly`: only a matched response left with no active meeting (its meeting declined, or cancelled
+ * by the run) becomes not matched; nothing else changes. A run under "review" writes that much at once,
+ * since those meetings' ends were mailed at once; what its drafts give waits for the publication.
  */
-export async function writeMatchOutcomes({ db }: Queryable, marketplaceId: string): Promise<StatusChange[]> {
+export async function writeMatchOutcomes({ db }: Queryable, marketplaceId: string, options: { endedOnly?: boolean } = {}): Promise<StatusChange[]> {
   const match = responseTransitions.match;
   const notMatch = responseTransitions['not-match'];
   const requestMatch = requestTransitions.match;
@@ -380,10 +384,12 @@ export async function writeMatchOutcomes({ db }: Queryable, marketplaceId: strin
       FROM target t
       WHERE s.id = t.id AND t.from_status <> t.to_status AND s.status = t.from_status
         AND ((t.to_status = ${match.to!} AND t.from_status IN (${sql.join(match.from)})) OR (t.to_status = ${notMatch.to!} AND t.from_status IN (${sql.join(notMatch.from)})))
+        AND (NOT ${options.endedOnly ?? false}::boolean OR (t.from_status = ${match.to!} AND t.to_status = ${notMatch.to!}))
       RETURNING s.id, t.from_status, t.to_status
     ), requests_changed AS (
       UPDATE requests r SET status = ${requestMatch.to}, updated_at = now()
-      WHERE r.marketplace_id = ${marketplaceId} AND r.status IN (${sql.join(requestMatch.from)}) AND EXISTS (SELECT 1 FROM active a WHERE a.request_id = r.id)
+      WHERE NOT ${options.endedOnly ?? false}::boolean
+        AND r.marketplace_id = ${marketplaceId} AND r.status IN (${sql.join(requestMatch.from)}) AND EXISTS (SELECT 1 FROM active a WHERE a.request_id = r.id)
       RETURNING r.id, ${requestMatch.from[0]!}::text AS from_status, r.status AS to_status
     ), audited AS (
       INSERT INTO audit_events (entity, entity_id, action, from_status, to_status, actor_id, actor_label)

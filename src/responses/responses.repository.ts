@@ -129,11 +129,6 @@ const responseColumns = [
 
 export type ResponseRow = NonNullable<Awaited<ReturnType<typeof findResponseOfOrganization>>>;
 
-/** A matching run's verdict on a response. */
-export async function setResponseMatchOutcome({ db }: Queryable, responseId: string, status: 'matched' | 'not_matched') {
-  await db.updateTable('responses').set({ status, updated_at: sql`now()` }).where('id', '=', responseId).execute();
-}
-
 /** A response with the address and language of the person who wrote it, and what it answered (request, requester, marketplace). */
 export async function findResponderOfResponse({ db }: Queryable, responseId: string) {
   return db

@@ -949,6 +949,14 @@ describe('the matching run, called directly', () => {
     expect(again.body.published).toBe(1);
     expect(again.body.emails).toBe((await outboxRows()) - rowsBeforeAgain);
     expect(await iomNote()).toHaveLength(1);
+
+    // ILO declines its published meeting: its decline's re-run, under review too, makes its response not
+    // matched at once (the decline was mailed at once), with no note of the kind sent at publication.
+    const iloMeeting = drafts.find((d) => d.provider.id === t.people.ilo.organizationId)!;
+    expect((await api('POST', `/api/v1/meetings/${iloMeeting.id}/decline`, { token: t.people.ilo.token, body: { reason: 'Our trainer is not travelling.' } })).status).toBe(200);
+    await runMatching(env.ctx, made.marketplaceId, 'decline');
+    expect(await statuses()).toEqual({ training: 'matched', iom: 'not_matched', ilo: 'not_matched' });
+    expect(await env.ctx.db.selectFrom('outbox').select('id').where('idempotency_key', '=', `not-matched:${made.responses.iloOnTraining.body.id}`).execute()).toEqual([]);
   });
 
   it('review before sending, when a run makes no meeting: publishing writes the statuses and sends the notes of those not matched', async () => {
