@@ -1,5 +1,5 @@
 import { cancellationReasons } from './meeting-notifications.ts';
-import { listEndedResponses } from './meeting-edits.repository.ts';
+import { listBusyOfMarketplace, listEndedResponses } from './meeting-edits.repository.ts';
 import { sql, type Kysely } from 'kysely';
 import type { Database, MatchingRunStage } from '../../db/types.ts';
 import type { Actor } from '../auth/actor.ts';
@@ -85,22 +85,7 @@ export async function loadMatchingSnapshot(connection: Kysely<Database>, marketp
         .where('s.status', 'in', responseStatusSets.offered)
         .orderBy('s.id')
         .execute();
-      const busy = await db
-        .selectFrom('organization_unavailability')
-        .select(['organization_id', 'starts_at', 'ends_at'])
-        .where('marketplace_id', '=', marketplaceId)
-        .unionAll(
-          // An organization's meetings in another marketplace around this forum's days (two marketplaces of one forum, say): it
-          // cannot be in two meetings at once, whichever marketplace they belong to (the attendance constraint holds across them).
-          db
-            .selectFrom('meeting_attendance as a')
-            .innerJoin('meetings as g', 'g.id', 'a.meeting_id')
-            .select(['a.organization_id', sql<Date>`lower(a.during)`.as('starts_at'), sql<Date>`upper(a.during)`.as('ends_at')])
-            .where('a.active', '=', true)
-            .where('g.marketplace_id', '<>', marketplaceId)
-            .where(sql<boolean>`a.during && tstzrange((${marketplace.forum_starts_on}::date - 1)::timestamptz, (${marketplace.forum_ends_on}::date + 2)::timestamptz)`),
-        )
-        .execute();
+      const busy = await listBusyOfMarketplace({ db }, marketplaceId);
       const meetings = await db
         .selectFrom('meetings')
         .select(['id', 'request_id', 'response_id', 'requester_org_id', 'provider_org_id', 'room_id', 'starts_at', 'ends_at', 'status', 'sequence', 'published_at', 'pinned', 'score'])

@@ -6,8 +6,27 @@ import { meetingStatusSets } from './meeting-status.ts';
 
 /** The queries of the secretariat's hand edits, the unmet-requests list and the publication (meeting-edits.service.ts, publication.service.ts). */
 
-export async function listUnavailabilityOfMarketplace({ db }: Queryable, marketplaceId: string) {
-  return db.selectFrom('organization_unavailability').select(['organization_id', 'starts_at', 'ends_at']).where('marketplace_id', '=', marketplaceId).execute();
+/**
+ * When organizations of a marketplace cannot meet, besides their agenda roles: the times they said so
+ * there, and their meetings in other marketplaces. The matching run's snapshot and the schedule board read it.
+ */
+export async function listBusyOfMarketplace({ db }: Queryable, marketplaceId: string) {
+  return db
+    .selectFrom('organization_unavailability')
+    .select(['organization_id', 'starts_at', 'ends_at'])
+    .where('marketplace_id', '=', marketplaceId)
+    .unionAll(
+      // An organization's meetings in another marketplace around this forum's days (two marketplaces of one forum, say): it
+      // cannot be in two meetings at once, whichever marketplace they belong to (the attendance constraint holds across them).
+      db
+        .selectFrom('meeting_attendance as a')
+        .innerJoin('meetings as g', 'g.id', 'a.meeting_id')
+        .select(['a.organization_id', sql<Date>`lower(a.during)`.as('starts_at'), sql<Date>`upper(a.during)`.as('ends_at')])
+        .where('a.active', '=', true)
+        .where('g.marketplace_id', '<>', marketplaceId)
+        .where(sql<boolean>`a.during && (SELECT tstzrange((forum_starts_on - 1)::timestamptz, (forum_ends_on + 2)::timestamptz) FROM marketplaces WHERE id = ${marketplaceId})`),
+    )
+    .execute();
 }
 
 /** The requests of a marketplace whose deadline passed, with their organization's name. */

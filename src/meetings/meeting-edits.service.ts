@@ -9,7 +9,7 @@ import { getMarketplace } from '../marketplaces/marketplaces.service.ts';
 import { instantToLocal } from '../shared/time.ts';
 import { forumSlots, longSlots, marketplaceShape } from './matching-instance.ts';
 import { withMatchingLock } from './matching-store.repository.ts';
-import { insertHandMeeting, latestRunOfMarketplace, listClosedRequests, listEndedResponses, listOfferedResponses, listResponsesWithoutMeeting, listUnavailabilityOfMarketplace, moveMeetingTo, setMeetingPinned } from './meeting-edits.repository.ts';
+import { insertHandMeeting, listBusyOfMarketplace, latestRunOfMarketplace, listClosedRequests, listEndedResponses, listOfferedResponses, listResponsesWithoutMeeting, moveMeetingTo, setMeetingPinned } from './meeting-edits.repository.ts';
 import { endMeeting, findMeeting, listMeetingsOfMarketplace, type MeetingDetail } from './meetings.repository.ts';
 import { meetingStatusSets } from './meeting-status.ts';
 import { cancellationReasons, queueMeetingEmails } from './meeting-notifications.ts';
@@ -38,14 +38,14 @@ export type BoardSource = Awaited<ReturnType<typeof getMarketplace>> & { meeting
 /** What a marketplace's schedule holds, loaded once (or taken from what the caller read): the slots, rooms, standing meetings and every organization's busy times. */
 async function loadBoard(ctx: AppContext, slug: string, source?: BoardSource) {
   const { marketplace, rooms, sessions } = source ?? (await getMarketplace(ctx, slug));
-  const [meetings, unavailable] = await Promise.all([
+  const [meetings, otherBusy] = await Promise.all([
     source?.meetings ?? listMeetingsOfMarketplace(ctx, marketplace.id, meetingStatusSets.active),
-    listUnavailabilityOfMarketplace(ctx, marketplace.id),
+    listBusyOfMarketplace(ctx, marketplace.id),
   ]);
   const busy = new Map<string, Array<{ startsAt: Date; endsAt: Date }>>();
   const addBusy = (org: string, startsAt: Date, endsAt: Date) => busy.set(org, [...(busy.get(org) ?? []), { startsAt, endsAt }]);
   for (const s of sessions) for (const r of s.roles) addBusy(r.organizationId, s.starts_at, s.ends_at);
-  for (const u of unavailable) addBusy(u.organization_id, u.starts_at, u.ends_at);
+  for (const u of otherBusy) addBusy(u.organization_id, u.starts_at, u.ends_at);
   const slots = forumSlots(marketplaceShape(marketplace));
   return { marketplace, rooms, meetings, busy, slots };
 }

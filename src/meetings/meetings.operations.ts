@@ -247,7 +247,7 @@ export const meetingOperations = [
     path: '/meetings/{id}/places',
     tag: 'Matching',
     summary: 'Where a meeting could move: every forum slot and room free then for the room and both organizations',
-    description: "Slots when either organization has another meeting, an agenda role or a declared unavailability are left out, as the matching run leaves them out.",
+    description: 'Slots when either organization has another meeting (in this marketplace or another), an agenda role or a declared unavailability are left out, as the matching run leaves them out.',
     allow: ['organizer'],
     params: meetingParams,
     status: 200,

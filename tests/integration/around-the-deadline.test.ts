@@ -267,6 +267,12 @@ describe('where the schedule stands, after the deadline', () => {
     const times = await env.ctx.db.selectFrom('meetings').select(['marketplace_id', 'starts_at', 'ends_at']).where('marketplace_id', 'in', [one.marketplace.id, two.marketplace.id]).execute();
     expect(times).toHaveLength(2);
     expect(times[0]!.starts_at < times[1]!.ends_at && times[1]!.starts_at < times[0]!.ends_at).toBe(false);
+    // The secretariat's board offers no place for it at the time of the meeting in the first, either.
+    const first = times.find((m) => m.marketplace_id === one.marketplace.id)!;
+    const draft = await env.ctx.db.selectFrom('meetings').select('id').where('marketplace_id', '=', two.marketplace.id).executeTakeFirstOrThrow();
+    const places = (await api('GET', `/api/v1/meetings/${draft.id}/places`, { token: organizer.token })).body.items as Array<{ startsAt: string }>;
+    expect(places.length).toBeGreaterThan(0);
+    expect(places.filter((p) => new Date(p.startsAt).getTime() === first.starts_at.getTime())).toEqual([]);
     expect(await stage('early-two')).toBe('draft');
     expect(await lines()).toEqual(['Early two: the secretariat is reviewing the schedule; you are emailed your invitations when it is published.']);
     expect((await t.pages.mexico.get('/m/early-two')).html).toContain('The secretariat is reviewing the side-meeting schedule');
