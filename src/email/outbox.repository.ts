@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type ExpressionBuilder, type Insertable, type QueryCreator } from 'kysely';
 import type { Database, OutboxAttachment } from '../../db/types.ts';
 import type { LaterTable, Queryable } from '../shared/db.ts';
+import { cursorInstant } from '../shared/cursor.repository.ts';
 import { runPrepared } from '../../db/database.ts';
 import { sealLinks, type EmailLinks } from './sealed-links.ts';
 import { outboxTransitions } from './outbox-status.ts';
@@ -393,10 +394,11 @@ export async function findStuckOutboxEmails({ db }: Queryable, olderThanSeconds:
 }
 
 /** The organizers' view of the outbox, newest first, keyset-paginated by (created_at, id). */
-export async function listOutboxRows({ db }: Queryable, status: string | undefined, q: string | undefined, after: { createdAt: Date; id: string } | undefined, limit: number) {
+export async function listOutboxRows({ db }: Queryable, status: string | undefined, q: string | undefined, after: { createdAt: string; id: string } | undefined, limit: number) {
   let query = db
     .selectFrom('outbox')
     .select(['id', 'template', 'to_email', 'subject', 'status', 'attempts', 'last_error', 'message_id', 'created_at', 'sent_at', 'sent_with'])
+    .select(cursorInstant('created_at').as('cursor_at'))
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .limit(limit + 1);

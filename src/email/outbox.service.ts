@@ -370,5 +370,5 @@ export async function listOutbox(ctx: AppContext, actorOrNull: Actor | null, que
   const rows = await listOutboxRows(ctx, query.status, query.q, after ? { createdAt: after.time, id: after.id } : undefined, query.limit);
   const items = rows.slice(0, query.limit);
   const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last.created_at, last.id) : null };
+  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last.cursor_at, last.id) : null };
 }

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, RequestCategory, RequestRemindersTable, RequestStatus } from '../../db/types.ts';
 import type { Queryable } from '../shared/db.ts';
+import { cursorInstant } from '../shared/cursor.repository.ts';
 import { requestStatusSets } from './request-status.ts';
 
 export interface RequestValues {
@@ -163,13 +164,14 @@ export interface BrowseFilters {
   country?: string | undefined;
   language?: string | undefined;
   q?: string | undefined;
-  after?: { deadline: Date; id: string } | undefined;
+  /** The last row of the page before: its deadline as `cursorInstant` gives it, and its id. */
+  after?: { deadline: string; id: string } | undefined;
   limit: number;
 }
 
 /** Keyset-paginated browse, soonest deadline first. */
 export async function browseRequestRows({ db }: Queryable, f: BrowseFilters) {
-  let query = requestWithContext(db).where('r.marketplace_id', '=', f.marketplaceId).where('r.status', 'in', f.statuses);
+  let query = requestWithContext(db).select(cursorInstant('r.response_deadline').as('cursor_at')).where('r.marketplace_id', '=', f.marketplaceId).where('r.status', 'in', f.statuses);
   if (f.organizationId) query = query.where('r.organization_id', '=', f.organizationId);
   if (f.category) query = query.where('r.category', '=', f.category);
   if (f.theme) query = query.where(sql<boolean>`r.themes @> ARRAY[${f.theme}]::text[]`);

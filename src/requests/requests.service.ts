@@ -445,7 +445,7 @@ async function loadRequestsPage(ctx: AppContext, marketplaceId: string, statuses
   });
   const hasMore = rows.length > query.limit;
   const items = rows.slice(0, query.limit);
-  return { items, nextCursor: hasMore ? encodeCursor(items[items.length - 1]!.response_deadline, items[items.length - 1]!.id) : null };
+  return { items, nextCursor: hasMore ? encodeCursor(items[items.length - 1]!.cursor_at, items[items.length - 1]!.id) : null };
 }
 
 /** A request as the API answers it; the rejection reason only for those who see its internals. */

@@ -3,6 +3,7 @@ import { useTestEnvironment } from '../helpers/environment.ts';
 import { createPerson, publishedRequest, sampleRequest, sampleResponse, passDeadline } from '../helpers/factories.ts';
 import { PageClient } from '../helpers/http.ts';
 import { sendDigests } from '../../src/interests/interests.service.ts';
+import { inTransaction } from '../../src/shared/transaction.ts';
 
 const t = useTestEnvironment({ cast: ['organizer', 'bangladesh', 'undp', 'ilo'], marketplace: true });
 
@@ -145,3 +146,29 @@ describe('responding in the browser', () => {
     expect((await browser.get(`/requests/${request.id}/respond`)).location).toBe(`/responses/${responseId}/edit`);
   });
 });
+
+describe('the email log, page by page', () => {
+  it('reaches every email of one transaction, which share their time to the microsecond, page after page', async () => {
+    const { env, api } = t;
+    const emails = Array.from({ length: 7 }, (_, i) => ({ idempotencyKey: `page-walk:${i}`, template: 'page-walk', to: `page-walk-${i}@example.org`, subject: `Page walk ${i}`, text: 'text', html: '<p>html</p>' }));
+    await inTransaction(env.ctx, (tx) => tx.queueEmails(emails));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { status: number; body: { items: Array<{ to: string }>; nextCursor: string | null } } = await api('GET', `/api/v1/emails?q=page-walk&limit=3${cursor ? `&cursor=${cursor}` : ''}`, { token: t.people.organizer.token });
+      expect(page.status).toBe(200);
+      expect(page.body.items.length).toBeGreaterThan(0);
+      seen.push(...page.body.items.map((e) => e.to));
+      expect(new Set(seen).size).toBe(seen.length);
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen.sort()).toEqual(emails.map((e) => e.to).sort());
+    // The organizer's page follows the same cursor.
+    const first = await t.pages.organizer.get('/organizer/emails?q=page-walk&limit=3');
+    const next = first.html.match(/href="([^"]*cursor=[^"]+)"/)?.[1];
+    expect(next).toBeDefined();
+    const second = await t.pages.organizer.get(next!.replace(/&amp;/g, '&'));
+    expect(second.html).not.toContain('No emails.');
+  });
+});
+

@@ -5,6 +5,7 @@ import { closeContext, createContext } from '../../src/context.ts';
 import { closeRequest } from '../../src/requests/close.service.ts';
 import { createPerson, sampleRequest, sampleResponse, type TestPerson, passDeadline } from '../helpers/factories.ts';
 import { PageClient } from '../helpers/http.ts';
+import { cacheChanged } from '../../src/shared/process-cache.ts';
 import type { CaughtMail } from '../../src/email/mail-catcher.ts';
 
 // A cache that outlives every poll below: what a test sees changing comes from invalidation, not expiry.
@@ -182,16 +183,29 @@ describe('browsing', () => {
     expect(search.body.items.map((r: { id: string }) => r.id)).toEqual([ids[0]]);
     expect(search.body.items[0]).not.toHaveProperty('rejectionReason');
 
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    do {
-      const page: { body: { items: Array<{ id: string }>; nextCursor: string | null } } = await t.api('GET', `/api/v1/marketplaces/gfmd-2007/requests?country=MX&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
-      expect(page.body.items.length).toBeLessThanOrEqual(2);
-      seen.push(...page.body.items.map((r) => r.id));
-      cursor = page.body.nextCursor;
-    } while (cursor);
+    const walk = async () => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { body: { items: Array<{ id: string }>; nextCursor: string | null } } = await t.api('GET', `/api/v1/marketplaces/gfmd-2007/requests?country=MX&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(page.body.items.length).toBeLessThanOrEqual(2);
+        seen.push(...page.body.items.map((r) => r.id));
+        // Never a row twice (and no endless walk).
+        expect(new Set(seen).size).toBe(seen.length);
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    const seen = await walk();
     expect(seen.sort()).toEqual([...ids].sort());
     expect(seen).not.toContain(hidden.id);
+    // Deadlines to the microsecond, shared (as rows written from the database's clock have them): each page
+    // goes on from the one before; a cursor cut to the millisecond gave the first page again and again.
+    await sql`UPDATE requests SET response_deadline = date_trunc('minute', now()) + interval '30 days 0.123456 seconds' WHERE id IN (${sql.join(ids)})`.execute(t.env.ctx.db);
+    cacheChanged(t.env.ctx, 'listing');
+    const again = await walk();
+    expect(again).toHaveLength(ids.length);
+    expect(again.sort()).toEqual([...ids].sort());
 
     expect((await t.api('GET', `/api/v1/requests/${hidden.id}`)).status).toBe(404);
     expect((await t.api('GET', `/api/v1/requests/${hidden.id}`, { token: t.people.mexico.token })).status).toBe(200);
