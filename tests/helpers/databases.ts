@@ -51,6 +51,16 @@ export async function createFileDatabase(template: string): Promise<{ name: stri
         await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
       }
     }
+    // A clone does not take the settings the migrations gave the template's database (ALTER DATABASE ... SET): copied, so
+    // that a test file's sessions run as a migrated database's do.
+    const settings = await admin.query<{ setting: string }>(
+      `SELECT unnest(s.setconfig) AS setting FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = $1 AND s.setrole = 0`,
+      [template],
+    );
+    for (const { setting } of settings.rows) {
+      const at = setting.indexOf('=');
+      await admin.query(`ALTER DATABASE ${name} SET ${pg.escapeIdentifier(setting.slice(0, at))} = ${pg.escapeLiteral(setting.slice(at + 1))}`);
+    }
   } finally {
     await admin.end();
   }
