@@ -294,6 +294,23 @@ export async function responsesWithoutMeeting(ctx: AppContext, actorOrNull: Acto
   return { marketplace, responses: rows };
 }
 
+/** Offers listed at once on the add-a-meeting page; a search narrows a longer list (fifty times a forum has 20,000). */
+export const OFFERS_SHOWN = 200;
+
+/**
+ * The offers without a meeting, as the add-a-meeting page lists them: those whose requester, request
+ * title or provider contains `q` (any case), the first `limit` of them, and the chosen one always.
+ */
+export async function offersWithoutMeeting(ctx: AppContext, actorOrNull: Actor | null, slug: string, options: { q?: string; chosenId?: string; limit?: number } = {}) {
+  const { marketplace, responses } = await responsesWithoutMeeting(ctx, actorOrNull, slug);
+  const words = (options.q ?? '').trim().toLocaleLowerCase();
+  const matching = words ? responses.filter((r) => `${r.requester_name} ${r.request_title} ${r.provider_name}`.toLocaleLowerCase().includes(words)) : responses;
+  const shown = matching.slice(0, options.limit ?? OFFERS_SHOWN);
+  const chosen = responses.find((r) => r.id === options.chosenId);
+  if (chosen && !shown.includes(chosen)) shown.unshift(chosen);
+  return { marketplace, responses: shown, chosen, total: responses.length, matching: matching.length };
+}
+
 /**
  * The secretariat adds a meeting by hand for a response that has none, at a free place. Under
  * "review" it is a draft like the run's; under "immediate" its parties are invited at once.

@@ -20,6 +20,7 @@ import pg from 'pg';
 import { UnrecoverableError, type Processor } from 'bullmq';
 import { writeRunMeetings } from '../../src/meetings/meeting-status.ts';
 import { inTransaction } from '../../src/shared/transaction.ts';
+import { offersWithoutMeeting } from '../../src/meetings/meeting-edits.service.ts';
 import type { CaughtMail } from '../../src/email/mail-catcher.ts';
 import * as abandonedRunMigration from '../../db/migrations/20261217090000_matching_run_abandoned.ts';
 
@@ -1045,6 +1046,26 @@ describe('the matching run, called directly', () => {
     const wrong = await page.post(`/organizer/marketplaces/${made.slug}/meetings`, { responseId: removedResponse, place }, { formPage: `/organizer/marketplaces/${made.slug}/meetings/new` });
     expect(wrong.status).toBe(422);
     expect(wrong.html).toContain('is not a response of this marketplace that is on offer without a meeting');
+
+    // A long list of offers (fifty times a forum has 20,000) is searched, and shown 200 at a time.
+    const offers = await offersWithoutMeeting(env.ctx, organizer.actor, made.slug);
+    expect(offers.total).toBeGreaterThan(1);
+    const firstOnly = await offersWithoutMeeting(env.ctx, organizer.actor, made.slug, { limit: 1, chosenId: offers.responses.at(-1)!.id });
+    expect(firstOnly.responses.map((r) => r.id)).toEqual([offers.responses.at(-1)!.id, offers.responses[0]!.id]);
+    expect(firstOnly).toMatchObject({ total: offers.total, matching: offers.total });
+    const provider = offers.responses[0]!.provider_name;
+    const searched = await page.get(`/organizer/marketplaces/${made.slug}/meetings/new?q=${encodeURIComponent(provider.slice(2, 12).toUpperCase())}`);
+    expect(searched.status).toBe(200);
+    const listed = [...searched.html.matchAll(/<option value="[0-9a-f-]{36}"[^>]*>([^<]*)<\/option>/g)].map((m) => m[1]!);
+    expect(listed.length).toBe(offers.responses.filter((r) => `${r.requester_name} ${r.request_title} ${r.provider_name}`.toLowerCase().includes(provider.slice(2, 12).toLowerCase())).length);
+    expect(listed.length).toBeGreaterThan(0);
+    const none = await page.get(`/organizer/marketplaces/${made.slug}/meetings/new?q=zzzz-nobody`);
+    expect(none.html).toContain('No offer without a meeting matches “zzzz-nobody”.');
+    expect(none.html).not.toMatch(/<option value="[0-9a-f-]{36}"/);
+    const tooLong = await page.get(`/organizer/marketplaces/${made.slug}/meetings/new?q=${'x'.repeat(201)}`);
+    expect(tooLong.status).toBe(422);
+    expect(tooLong.html).toMatch(/id="q-error">must be at most 200 characters</);
+    expect(tooLong.html).toContain(`value="${'x'.repeat(201)}"`);
   });
 
   it('times with no side meetings: the API takes them in the marketplace zone, and the next run moves every meeting out of them', async () => {

@@ -29,7 +29,7 @@ import type { MeetingDetail } from '../../meetings/meetings.repository.ts';
 import { publishSchedule } from '../../meetings/publication.service.ts';
 import { previewMatching } from '../../meetings/matching-preview.service.ts';
 import { BREAK_AFTER, scheduleQuality } from '../../meetings/schedule-quality.ts';
-import { unmetRequests, addMeetingByOrganizer, freePlaces, moveMeetingByOrganizer, pinMeetingByOrganizer, placesForMeeting, removeMeetingByOrganizer, responsesWithoutMeeting, type FreePlace } from '../../meetings/meeting-edits.service.ts';
+import { unmetRequests, addMeetingByOrganizer, freePlaces, moveMeetingByOrganizer, pinMeetingByOrganizer, placesForMeeting, removeMeetingByOrganizer, offersWithoutMeeting, type FreePlace } from '../../meetings/meeting-edits.service.ts';
 import { invalid } from '../../shared/errors.ts';
 import { calendarFeed, FEED_REMINDER_MINUTES, myCalendarFeed, resetMyCalendarFeed } from '../../meetings/calendar-feed.service.ts';
 import { meetingStatusSets } from '../../meetings/meeting-status.ts';
@@ -397,12 +397,15 @@ export function meetingPages(ctx: AppContext): Router {
   });
   const showAdd = async (req: Request, res: Response, values: Record<string, unknown>, extra: Record<string, unknown> = {}, status = 200) => {
     const slug = slugParam(req.params.slug);
-    const { marketplace, responses } = await responsesWithoutMeeting(ctx, req.actor, slug);
-    const chosen = responses.find((r) => r.id === str(values.responseId));
+    // The search narrows the offers listed (a long one is refused beside its field, and lists them all).
+    const q = str(values.q);
+    const qError = q.length > 200 ? t(req.locale, 'must be at most {{max}} characters', { max: 200 }) : undefined;
+    const { marketplace, responses, chosen, total, matching } = await offersWithoutMeeting(ctx, req.actor, slug, { q: qError ? '' : q, chosenId: str(values.responseId) });
     const groups = chosen ? placeGroups(await freePlaces(ctx, slug, [chosen.requester_org_id, chosen.provider_org_id])) : [];
-    renderPage(req, res, 'organizer/meeting-add.njk', { title: t(req.locale, 'Add a meeting by hand'), marketplace, responses, chosen, groups, values, ...extra }, status);
+    const errors = qError ? { ...((extra.errors as Record<string, string> | undefined) ?? {}), q: qError } : extra.errors;
+    renderPage(req, res, 'organizer/meeting-add.njk', { title: t(req.locale, 'Add a meeting by hand'), marketplace, responses, chosen, groups, total, matching, values, ...extra, errors }, qError ? 422 : status);
   };
-  router.get('/organizer/marketplaces/:slug/meetings/new', (req, res) => showAdd(req, res, { responseId: str(req.query.responseId) }));
+  router.get('/organizer/marketplaces/:slug/meetings/new', (req, res) => showAdd(req, res, { responseId: str(req.query.responseId), q: str(req.query.q) }));
   router.post('/organizer/marketplaces/:slug/meetings', async (req, res) => {
     const values = bodyOf(req);
     await handleForm(
