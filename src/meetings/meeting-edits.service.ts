@@ -49,12 +49,12 @@ async function loadBoard(ctx: AppContext, slug: string, source?: BoardSource) {
   const slots = forumSlots(marketplaceShape(marketplace));
   return { marketplace, rooms, meetings, busy, slots };
 }
-type Board = Awaited<ReturnType<typeof loadBoard>>;
+export type Board = Awaited<ReturnType<typeof loadBoard>>;
 
 const overlaps = (a: { startsAt: Date; endsAt: Date }, s: Date, e: Date) => a.startsAt < e && s < a.endsAt;
 
 /** Per slot, the meetings then (by organization and room); per organization, the slots it is busy: built once per board. */
-function indexBoard(board: Board) {
+export function indexBoard(board: Board) {
   const atSlot = board.slots.map((slot) => board.meetings.filter((m) => overlaps({ startsAt: m.starts_at, endsAt: m.ends_at }, slot.startsAt, slot.endsAt)));
   const busySlots = new Map<string, Set<number>>();
   const busyOf = (org: string) => {
@@ -98,7 +98,7 @@ function keepsLimits(board: Board, index: ReturnType<typeof indexBoard>, org: st
  * meeting being moved. The matching run's rules, the marketplace's meeting limits included (`withinLimits`:
  * the common free times that keep them); the database's exclusion constraints still decide.
  */
-function placesOnBoard(board: Board, index: ReturnType<typeof indexBoard>, organizations: readonly string[], except: string | null): { times: number; withinLimits: number; places: FreePlace[] } {
+export function placesOnBoard(board: Board, index: ReturnType<typeof indexBoard>, organizations: readonly string[], except: string | null): { times: number; withinLimits: number; places: FreePlace[] } {
   const places: FreePlace[] = [];
   let times = 0;
   let withinLimits = 0;
@@ -111,8 +111,9 @@ function placesOnBoard(board: Board, index: ReturnType<typeof indexBoard>, organ
     times++;
     if (!organizations.every((org) => keepsLimits(board, index, org, slot, except))) return;
     withinLimits++;
-    if (atThisTime.length >= board.rooms.length) return;
+    // The rooms taken then (a place several slots long overlaps several meetings of one room: counted once).
     const taken = new Set(atThisTime.map((m) => m.room_id));
+    if (taken.size >= board.rooms.length) return;
     for (const room of board.rooms) {
       if (taken.has(room.id)) continue;
       places.push({ key: `${slot.id}|${room.id}`, startsAt: slot.startsAt, endsAt: slot.endsAt, roomId: room.id, roomName: room.name, local: instantToLocal(slot.startsAt, board.marketplace.time_zone) });
@@ -126,11 +127,13 @@ function placesOnBoard(board: Board, index: ReturnType<typeof indexBoard>, organ
  * `except` when it is moved: a place as long as it (a joint meeting, one per pair of organizations,
  * may last several meeting lengths).
  */
-export async function freePlaces(ctx: AppContext, slug: string, organizations: readonly string[], except: { id: string; starts_at: Date; ends_at: Date } | null = null): Promise<FreePlace[]> {
+export async function freePlaces(ctx: AppContext, slug: string, organizations: readonly string[], except: { id: string; room_id: string; starts_at: Date; ends_at: Date } | null = null): Promise<FreePlace[]> {
   const loaded = await loadBoard(ctx, slug);
   const span = except ? spanOf(except, loaded.marketplace) : 1;
   const board = span > 1 ? { ...loaded, slots: longSlots(loaded.slots, span) } : loaded;
-  return placesOnBoard(board, indexBoard(board), organizations, except?.id ?? null).places;
+  const { places } = placesOnBoard(board, indexBoard(board), organizations, except?.id ?? null);
+  // Where the meeting is now is no place to move it to.
+  return except ? places.filter((p) => !(p.roomId === except.room_id && p.startsAt.getTime() === except.starts_at.getTime())) : places;
 }
 
 /** The organizations in a meeting: its requester, its provider and any provider that answered jointly with it. */

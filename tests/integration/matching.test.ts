@@ -997,14 +997,18 @@ describe('the matching run, called directly', () => {
     const { organizer } = t.people;
     const made = await matchedMarketplace(t);
     const all = await meetingsOf(t, made.slug);
-    // The training meeting is moved; one of the remittance request's two is removed (its other offers are taken).
-    const first = all.find((m) => m.request.id === made.training.id);
-    const second = all.find((m) => m.request.id === made.remittances.id);
+    // UNDP's remittance meeting is moved (within the hour when ILO, Mexico's other provider, is a rapporteur: the
+    // one free slot of the room); the remittance request's other meeting is removed (its other offers are taken).
+    const first = all.find((m) => m.request.id === made.remittances.id && m.provider.id === t.people.undp.organizationId);
+    const second = all.find((m) => m.request.id === made.remittances.id && m.id !== first!.id);
     const partyOf = (orgId: string) => Object.values(t.people).find((p) => p.organizationId === orgId)!;
     // The free places leave out the times either organization is taken.
     const places = await api('GET', `/api/v1/meetings/${first!.id}/places`, { token: organizer.token });
     expect(places.status).toBe(200);
     expect(places.body.items.length).toBeGreaterThan(0);
+    // Where it is now is no place to move it to.
+    const own = await env.ctx.db.selectFrom('meetings').select(['room_id', 'starts_at']).where('id', '=', first!.id).executeTakeFirstOrThrow();
+    expect(places.body.items.filter((p: { place: string; startsAt: string }) => p.place.endsWith(`|${own.room_id}`) && new Date(p.startsAt).getTime() === own.starts_at.getTime())).toEqual([]);
     const busyTimes = (await meetingsOf(t, made.slug)).filter((m) => m.id !== first!.id && (m.requester.id === first!.requester.id || m.provider.id === first!.provider.id)).map((m) => m.startsAt);
     for (const p of places.body.items) expect(busyTimes).not.toContain(p.startsAt);
     expect((await api('GET', `/api/v1/meetings/${first!.id}/places`, { token: partyOf(first!.requester.id).token })).status).toBe(403);
