@@ -2,7 +2,7 @@ import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/types.ts';
 import type { AppContext } from '../context.ts';
 import { insertOutboxEmail, insertOutboxEmails, insertResponderEmails, waitsForBatch, writeAtCommit, type OutboxEmail, type OutboxWriting, type ResponderEmails } from '../email/outbox.repository.ts';
-import { dispatchCommitted } from '../email/outbox.service.ts';
+import { BATCHED_BULK_EMAIL_PRIORITY, dispatchCommitted } from '../email/outbox.service.ts';
 import type { LaterTable } from './db.ts';
 import { cacheChanged, type CacheName } from './process-cache.ts';
 
@@ -91,6 +91,7 @@ export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promis
   for (const cache of changed) cacheChanged(ctx, cache);
   // Both at once, with the other changes committed in this turn (`dispatchCommitted`).
   // The batched ones a moment after the window: the row's send_after is the database's clock, ours may lag it a little.
-  await Promise.all([dispatchCommitted(ctx, outboxIds), dispatchCommitted(ctx, batchedIds, writing.batchSeconds * 1000 + 1000)]);
+  // A bulk change's batched emails (invitations, confirmations) go before its other bulk emails once their window ends.
+  await Promise.all([dispatchCommitted(ctx, outboxIds), dispatchCommitted(ctx, batchedIds, writing.batchSeconds * 1000 + 1000, BATCHED_BULK_EMAIL_PRIORITY)]);
   return result;
 }

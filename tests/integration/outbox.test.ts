@@ -4,7 +4,7 @@ import { UnrecoverableError } from 'bullmq';
 import { useTestEnvironment } from '../helpers/environment.ts';
 import { inTransaction } from '../../src/shared/transaction.ts';
 import { renderEmail } from '../../src/email/render.ts';
-import { BULK_EMAIL_PRIORITY, dispatchCommitted, dispatchEmails, emailJobSizing, sendOutboxEmail, sendOutboxEmails, sweepOutbox } from '../../src/email/outbox.service.ts';
+import { BATCHED_BULK_EMAIL_PRIORITY, BULK_EMAIL_PRIORITY, dispatchCommitted, dispatchEmails, emailJobSizing, sendOutboxEmail, sendOutboxEmails, sweepOutbox } from '../../src/email/outbox.service.ts';
 import { jobId } from '../../src/queue/registry.ts';
 import { createMailer } from '../../src/email/mailer.ts';
 import { recordAudit } from '../../src/audit/audit.repository.ts';
@@ -312,6 +312,31 @@ describe('send jobs of changes committed together', () => {
     const bulk = await queue('bulk', perJob + 1);
     await dispatchCommitted(t.env.ctx, bulk);
     expect((await jobsOf(bulk)).map((job) => job.opts.priority)).toEqual([BULK_EMAIL_PRIORITY, BULK_EMAIL_PRIORITY]);
+  });
+});
+
+describe('send jobs of a bulk change with a batch window', () => {
+  const t = useTestEnvironment({ workers: false, env: { CONFIRMATION_BATCH_SECONDS: '30' } });
+
+  it('its batched emails (a run or a publication: invitations) go before its other emails (the notes) once their window ends', async () => {
+    const { perJob } = emailJobSizing(t.env.ctx.config.EMAIL_RATE_PER_SECOND);
+    const email = (kind: string, i: number, batched: boolean) => ({ idempotencyKey: `${kind}:${i}`, template: kind, to: `${kind}-${i}@example.org`, subject: kind, text: 't', html: 'h', ...(batched ? { batchKey: `meetings:en:${kind}-${i}@example.org` } : {}) });
+    await inTransaction(t.env.ctx, async (tx) => {
+      await tx.queueEmails([...Array.from({ length: perJob + 1 }, (_, i) => email('invitation', i, true)), ...Array.from({ length: perJob + 1 }, (_, i) => email('note', i, false))]);
+    });
+    const jobs = await t.env.ctx.queues.queue('email').getJobs(['waiting', 'prioritized', 'delayed']);
+    const kindOf = async (job: (typeof jobs)[number]) => (await t.env.ctx.db.selectFrom('outbox').select('template').where('id', '=', (job.data as { outboxIds: string[] }).outboxIds[0]!).executeTakeFirstOrThrow()).template;
+    const seen = await Promise.all(jobs.map(async (job) => [await kindOf(job), job.opts.priority, job.opts.delay ?? 0]));
+    expect(seen.filter(([kind]) => kind === 'note')).toEqual([
+      ['note', BULK_EMAIL_PRIORITY, 0],
+      ['note', BULK_EMAIL_PRIORITY, 0],
+    ]);
+    expect(seen.filter(([kind]) => kind === 'invitation')).toEqual([
+      ['invitation', BATCHED_BULK_EMAIL_PRIORITY, 31_000],
+      ['invitation', BATCHED_BULK_EMAIL_PRIORITY, 31_000],
+    ]);
+    // BullMQ takes the lower number first.
+    expect(BATCHED_BULK_EMAIL_PRIORITY).toBeLessThan(BULK_EMAIL_PRIORITY);
   });
 });
 
