@@ -392,13 +392,15 @@ export async function listActiveMeetingsOfRequests({ db }: Queryable, requestIds
   if (requestIds.length === 0) return [];
   // A joint meeting counts for each request it serves.
   const active = sql.join(meetingStatusSets.active);
-  const result = await sql<{ request_id: string; provider_org_id: string; room_id: string; starts_at: Date }>`
-    SELECT m.request_id, m.provider_org_id, m.room_id, m.starts_at FROM meetings m
-    WHERE m.request_id = ANY(${requestIds}::uuid[]) AND m.status IN (${active})
-    UNION ALL
-    SELECT t.request_id, m.provider_org_id, m.room_id, m.starts_at FROM meeting_topics t JOIN meetings m ON m.id = t.meeting_id
-    WHERE t.request_id = ANY(${requestIds}::uuid[]) AND m.status IN (${active})
-    ORDER BY request_id, starts_at`.execute(db);
+  const result = await sql<{ request_id: string; provider_org_id: string; provider_name: string; room_id: string; room_name: string; starts_at: Date }>`
+    SELECT a.*, o.name AS provider_name, rm.name AS room_name FROM (
+      SELECT m.request_id, m.provider_org_id, m.room_id, m.starts_at FROM meetings m
+      WHERE m.request_id = ANY(${requestIds}::uuid[]) AND m.status IN (${active})
+      UNION ALL
+      SELECT t.request_id, m.provider_org_id, m.room_id, m.starts_at FROM meeting_topics t JOIN meetings m ON m.id = t.meeting_id
+      WHERE t.request_id = ANY(${requestIds}::uuid[]) AND m.status IN (${active})
+    ) a JOIN organizations o ON o.id = a.provider_org_id JOIN rooms rm ON rm.id = a.room_id
+    ORDER BY a.request_id, a.starts_at`.execute(db);
   return result.rows;
 }
 

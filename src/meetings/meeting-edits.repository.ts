@@ -158,8 +158,21 @@ export async function publishDrafts({ db }: Queryable, marketplaceId: string) {
     .execute();
 }
 
-/** The responses a marketplace's runs left without a meeting, with their request and the address and language of their writer. */
-export async function listNotMatchedResponses({ db }: Queryable, marketplaceId: string) {
+/** Requests with the person who posted them (title, address, language, zone): whom a requester's summary goes to. */
+export async function listRequestsWithPoster({ db }: Queryable, requestIds: string[]) {
+  if (requestIds.length === 0) return [];
+  return db
+    .selectFrom('requests as r')
+    .innerJoin('users as u', 'u.id', 'r.created_by')
+    .select(['r.id', 'r.title', 'u.email', 'u.name', 'u.locale', 'u.time_zone'])
+    .where('r.id', 'in', requestIds)
+    .orderBy('r.id')
+    .execute();
+}
+
+/** These responses of a marketplace, if not matched, with their request and the address and language of their writer. */
+export async function listNotMatchedResponses({ db }: Queryable, marketplaceId: string, responseIds: string[]) {
+  if (responseIds.length === 0) return [];
   return db
     .selectFrom('responses as s')
     .innerJoin('requests as r', 'r.id', 's.request_id')
@@ -167,6 +180,7 @@ export async function listNotMatchedResponses({ db }: Queryable, marketplaceId: 
     .innerJoin('users as u', 'u.id', 's.created_by')
     .select(['s.id', 's.request_id', 'r.title', 'ro.name as requester_name', 'u.email', 'u.locale'])
     .where('r.marketplace_id', '=', marketplaceId)
+    .where('s.id', 'in', responseIds)
     .where('s.status', '=', 'not_matched')
     // Grouped by request: each request's note is rendered once per language as its rows are written.
     .orderBy('s.request_id')

@@ -7,7 +7,7 @@ import type { OutboxEmail } from '../email/outbox.repository.ts';
 import { findMarketplace } from '../marketplaces/marketplaces.service.ts';
 import { listActiveMeetingsOfRequests, withMatchingLock, writeMatchOutcomes } from './matching-store.repository.ts';
 import { listMeetingsByIds } from './meetings.repository.ts';
-import { listNotMatchedResponses, publishDrafts } from './meeting-edits.repository.ts';
+import { listNotMatchedResponses, listRequestsWithPoster, publishDrafts } from './meeting-edits.repository.ts';
 import { meetingNoticeEmails, noticeFactsOf, notMatchedEmails, requesterSummaryEmail } from './meeting-notifications.ts';
 import { canPublishSchedule } from './meetings.policy.ts';
 
@@ -33,39 +33,37 @@ export async function publishSchedule(ctx: AppContext, actorOrNull: Actor | null
         const emails: OutboxEmail[] = [];
         for (const m of meetings) emails.push(...meetingNoticeEmails(ctx, noticeFactsOf(m), m.status === 'confirmed' ? 'confirmed' : 'new'));
 
-        // Those the runs left without a meeting: the note they did not get under review (once: its key).
-        const notMatched = await listNotMatchedResponses(tx, marketplace.id);
+        // Those the runs left without a meeting, as this publication writes it: the note they did not get under review
+        // (once: its key). Not those not matched before it (they had theirs), nor a matched one whose meeting ended (its
+        // cancellation or decline said it). A publication with nothing new renders none.
+        const notMatchedNow = outcomes.filter((o) => o.kind === 'response' && o.from_status === 'submitted' && o.to_status === 'not_matched').map((o) => o.id);
+        const notMatched = await listNotMatchedResponses(tx, marketplace.id, notMatchedNow);
         const notes = notMatchedEmails(ctx, marketplace.name, notMatched.map((n) => ({ responseId: n.id, requestId: n.request_id, requestTitle: n.title, requesterName: n.requester_name, to: n.email, locale: n.locale })));
 
-        // Each requester whose meetings were published: the summary of them all.
-        // A meeting of each request (for its requester and title), and each request's active meetings: looked up, not searched per request.
-        const meetingOfRequest = new Map(meetings.map((m) => [m.request_id, m]));
-        const requestIds = [...meetingOfRequest.keys()];
+        // Each request the published meetings serve (a joint meeting serves several of its requester's): to the person who
+        // posted it, the summary of its meetings as they stand (one read for all of them, not one per request).
+        const requestIds = [...new Set(meetings.flatMap((m) => [m.request_id, ...m.also_requests.map((r) => r.id)]))];
         const activeOfRequest = new Map<string, Awaited<ReturnType<typeof listActiveMeetingsOfRequests>>>();
         for (const a of await listActiveMeetingsOfRequests(tx, requestIds)) {
           const list = activeOfRequest.get(a.request_id);
           if (list) list.push(a);
           else activeOfRequest.set(a.request_id, [a]);
         }
-        const names = new Map(meetings.flatMap((m) => [[m.provider_org_id, m.provider_name] as const]));
-        const rooms = new Map(meetings.map((m) => [m.room_id, m.room_name]));
         const publication = new Date().toISOString();
-        for (const [requestId, m] of meetingOfRequest) {
-          if (!m.requester_email) continue;
-          const mine = (activeOfRequest.get(requestId) ?? []).map((a) => ({ provider: names.get(a.provider_org_id) ?? '', startsAt: a.starts_at, room: rooms.get(a.room_id) ?? '' }));
+        for (const r of await listRequestsWithPoster(tx, requestIds)) {
+          const mine = (activeOfRequest.get(r.id) ?? []).map((a) => ({ provider: a.provider_name, startsAt: a.starts_at, room: a.room_name }));
           emails.push(
             requesterSummaryEmail(ctx, {
-              requestId,
+              requestId: r.id,
               runId: `publication-${publication}`,
-              requestTitle: m.request_title,
-              to: { email: m.requester_email, name: m.requester_person, locale: m.requester_locale ?? 'en', time_zone: m.requester_time_zone },
-              timeZone: m.time_zone,
+              requestTitle: r.title,
+              to: { email: r.email, name: r.name, locale: r.locale ?? 'en', time_zone: r.time_zone },
+              timeZone: marketplace.time_zone,
               meetings: mine,
             }),
           );
         }
-        // What was written, not what was rendered: a note or an invitation already queued under its key
-        // (every publication lists all the responses not matched so far) is not queued again.
+        // What was written, not what was rendered: a note or an invitation already queued under its key is not queued again.
         const queued = (await tx.queueEmails(emails)) + (await tx.queueResponderEmails(notes));
         // A run that made no meeting still has its notes to send; a publication that changed nothing is not recorded.
         if (meetings.length > 0 || queued > 0 || outcomes.length > 0) {

@@ -123,10 +123,10 @@ async function matchedMarketplace(t: Handle) {
  * UNDP answers a second request of Bangladesh, and Bangladesh must meet UNDP on training (so UNDP's one
  * meeting about both requests beats ILO's on training alone); the deadlines pass and a run schedules.
  */
-async function undpAnswersTwoOfBangladesh(t: Handle) {
+async function undpAnswersTwoOfBangladesh(t: Handle, meetingPublication: 'immediate' | 'review' = 'immediate') {
   const { api, env } = t;
   const { organizer, bangladesh, undp } = t.people;
-  const made = await respondedMarketplace(t, { meetingPublication: 'immediate' });
+  const made = await respondedMarketplace(t, { meetingPublication });
   const second = await publishedRequest(api, bangladesh, organizer, { title: `Skills recognition (${made.slug})`, maxMatches: 1 }, made.slug);
   const undpOnSecond = await api('POST', `/api/v1/requests/${second.id}/responses`, { token: undp.token, body: { ...sampleResponse, summary: 'UNDP on skills recognition', offerCategories: ['training'] } });
   expect(undpOnSecond.status).toBe(201);
@@ -941,9 +941,9 @@ describe('the matching run, called directly', () => {
     expect((await api('POST', `/api/v1/marketplaces/${made.slug}/schedule/publish`, { token: organizer.token })).body).toEqual({ published: 0, emails: 0 });
     expect(await mailed()).toHaveLength(drafts.length * 2);
     expect(await iomNote()).toHaveLength(1);
-    // A later publication counts what it queued, not what it rendered: it lists every response not
-    // matched so far, and their notes went out already. (A meeting made a draft again here stands for
-    // a later run's draft; its invitations went out already too.)
+    // A later publication counts what it queued, not what it rendered; it writes no status, so it sends
+    // no note. (A meeting made a draft again here stands for a later run's draft; its invitations went
+    // out already too.)
     await env.ctx.db.updateTable('meetings').set({ published_at: null }).where('id', '=', drafts[0]!.id).execute();
     const rowsBeforeAgain = await outboxRows();
     const again = await api('POST', `/api/v1/marketplaces/${made.slug}/schedule/publish`, { token: organizer.token });
@@ -1433,6 +1433,21 @@ describe('one meeting per pair of organizations', () => {
 
 describe('one meeting per pair of organizations, after the run', () => {
   const t = useTestEnvironment({ cast, workers: false });
+
+  it('under review, publishing sends the summary to the requester of every request a joint meeting serves, not only its first', async () => {
+    const { api, env } = t;
+    const { organizer, bangladesh, undp } = t.people;
+    const { made, second } = await undpAnswersTwoOfBangladesh(t, 'review');
+    const joint = (await meetingsOf(t, made.slug)).find((m) => m.requester.id === bangladesh.organizationId && m.provider.id === undp.organizationId) as MeetingJson & { alsoRequests: Array<{ id: string }> };
+    expect(joint.alsoRequests).toHaveLength(1);
+    expect((await api('POST', `/api/v1/marketplaces/${made.slug}/schedule/publish`, { token: organizer.token })).status).toBe(200);
+    const summaries = await env.ctx.db.selectFrom('outbox').select(['idempotency_key', 'to_email', 'text_body']).where('idempotency_key', 'like', 'meetings-summary:%').where('to_email', '=', bangladesh.email).execute();
+    for (const request of [made.training, second]) {
+      const summary = summaries.find((s) => s.idempotency_key.includes(request.id));
+      expect(summary, `the summary of ${request.id}`).toBeDefined();
+      expect(summary!.text_body).toContain('United Nations Development Programme');
+    }
+  });
 
   it('a response the joint meeting served that the requester then excludes re-plans it: the next run leaves that request out of the meeting', async () => {
     const { api, env } = t;
