@@ -1063,12 +1063,15 @@ describe('the matching run, called directly', () => {
     const listed = [...searched.html.matchAll(/<option value="[0-9a-f-]{36}"[^>]*>([^<]*)<\/option>/g)].map((m) => m[1]!);
     expect(listed.length).toBe(offers.responses.filter((r) => `${r.requester_name} ${r.request_title} ${r.provider_name}`.toLowerCase().includes(provider.slice(2, 12).toLowerCase())).length);
     expect(listed.length).toBeGreaterThan(0);
+    // The search is a form of its own: searching picks no offer; the offers' form keeps the search.
+    expect(searched.html).not.toContain('name="place"');
+    expect(searched.html).toContain(`<input type="hidden" name="q" value="${provider.slice(2, 12).toUpperCase()}">`);
     const none = await page.get(`/organizer/marketplaces/${made.slug}/meetings/new?q=zzzz-nobody`);
     expect(none.html).toContain('No offer without a meeting matches “zzzz-nobody”.');
     expect(none.html).not.toMatch(/<option value="[0-9a-f-]{36}"/);
     const tooLong = await page.get(`/organizer/marketplaces/${made.slug}/meetings/new?q=${'x'.repeat(201)}`);
     expect(tooLong.status).toBe(422);
-    expect(tooLong.html).toMatch(/id="q-error">must be at most 200 characters</);
+    expect(tooLong.html).toMatch(/id="q-error">The search must be at most 200 characters.</);
     expect(tooLong.html).toContain(`value="${'x'.repeat(201)}"`);
   });
 

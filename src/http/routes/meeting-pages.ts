@@ -399,7 +399,7 @@ export function meetingPages(ctx: AppContext): Router {
     const slug = slugParam(req.params.slug);
     // The search narrows the offers listed (a long one is refused beside its field, and lists them all).
     const q = str(values.q);
-    const qError = q.length > 200 ? t(req.locale, 'must be at most {{max}} characters', { max: 200 }) : undefined;
+    const qError = q.length > 200 ? t(req.locale, 'The search must be at most {{max}} characters.', { max: 200 }) : undefined;
     const { marketplace, responses, chosen, total, matching } = await offersWithoutMeeting(ctx, req.actor, slug, { q: qError ? '' : q, chosenId: str(values.responseId) });
     const groups = chosen ? placeGroups(await freePlaces(ctx, slug, [chosen.requester_org_id, chosen.provider_org_id])) : [];
     const errors = qError ? { ...((extra.errors as Record<string, string> | undefined) ?? {}), q: qError } : extra.errors;
