@@ -88,6 +88,9 @@ export async function insertOutboxEmail({ db }: Queryable, email: OutboxEmail, w
   return row?.id ?? null;
 }
 
+/** Items taken (rendered) between two turns of the event loop: about 50-100 ms of a meeting's invitations. */
+const TAKEN_BETWEEN_TURNS = 100;
+
 /**
  * Takes `items` in chunks of `size` and writes each, one write in flight while the next chunk is taken:
  * a generator's items (emails rendered as they are taken) are made while Postgres writes the chunk
@@ -98,6 +101,9 @@ async function inOverlappingChunks<T>(items: Iterable<T>, size: number, write: (
   let chunk: T[] = [];
   for (const item of items) {
     chunk.push(item);
+    // The event loop turns every TAKEN_BETWEEN_TURNS items: rendering that outruns the writes (an `await` of a write
+    // already done does not turn it) would otherwise hold the process's thread from the first chunk to the last.
+    if (chunk.length % TAKEN_BETWEEN_TURNS === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     if (chunk.length < size) continue;
     await inFlight;
     inFlight = write(chunk);

@@ -315,6 +315,34 @@ describe('send jobs of changes committed together', () => {
   });
 });
 
+describe('a long list of emails written in one transaction', () => {
+  const t = useTestEnvironment({ workers: false });
+
+  it('lets the event loop turn while it renders them (other requests of the process are not held until the last is rendered)', async () => {
+    let turns = 0;
+    let counting = true;
+    const tick = () => {
+      turns++;
+      if (counting) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const seen: number[] = [];
+    function* emails() {
+      for (let i = 0; i < 350; i++) {
+        seen.push(turns);
+        yield { idempotencyKey: `turns:${i}`, template: 'turns', to: `turns-${i}@example.org`, subject: 'turns', text: 't', html: 'h' };
+      }
+    }
+    try {
+      expect(await inTransaction(t.env.ctx, (tx) => tx.queueEmails(emails()))).toBe(350);
+    } finally {
+      counting = false;
+    }
+    // All 350 are one chunk of the INSERT: without the turns, no timer or request of the process ran between the first and the last.
+    expect(seen[349]! - seen[0]!).toBeGreaterThanOrEqual(3);
+  });
+});
+
 describe('send jobs of a bulk change with a batch window', () => {
   const t = useTestEnvironment({ workers: false, env: { CONFIRMATION_BATCH_SECONDS: '30' } });
 
