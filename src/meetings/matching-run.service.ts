@@ -323,8 +323,6 @@ function notMatchedNotes(ctx: AppContext, snapshot: MatchingSnapshot, responseId
 /** To each requester whose meetings the run changed: its meetings as they stand after the run (one read for all), rendered when taken. */
 async function requesterSummaries(ctx: AppContext, tx: Parameters<typeof listActiveMeetingsOfRequests>[0], snapshot: MatchingSnapshot, runId: string, requestIds: string[]): Promise<() => Generator<OutboxEmail>> {
   const rows = await listActiveMeetingsOfRequests(tx, requestIds);
-  const organizations = new Map(snapshot.responses.map((r) => [r.organization_id, r.organization_name]));
-  const rooms = new Map(snapshot.rooms.map((r) => [r.id, r.name]));
   const byRequest = new Map<string, typeof rows>();
   for (const row of rows) {
     const list = byRequest.get(row.request_id);
@@ -337,7 +335,7 @@ async function requesterSummaries(ctx: AppContext, tx: Parameters<typeof listAct
       const request = requests.get(requestId)!;
       const to = snapshot.users.get(request.created_by);
       if (!to) continue;
-      const meetings = (byRequest.get(requestId) ?? []).map((m) => ({ provider: organizations.get(m.provider_org_id) ?? '', startsAt: m.starts_at, room: rooms.get(m.room_id) ?? '' }));
+      const meetings = (byRequest.get(requestId) ?? []).map((m) => ({ provider: m.provider_name, startsAt: m.starts_at, room: m.room_name }));
       yield requesterSummaryEmail(ctx, { requestId, runId, requestTitle: request.title, to, timeZone: snapshot.marketplace.time_zone, meetings });
     }
   };

@@ -150,17 +150,19 @@ export async function findMatchingTime({ db }: Queryable, marketplaceId: string)
  * finished since the last deadline, whether requests wait for one, and whether meetings wait for the
  * secretariat to publish them (drafts).
  */
-export async function findScheduleState({ db }: Queryable, marketplaceId: string) {
+export async function findScheduleStates({ db }: Queryable, marketplaceIds: string[]) {
+  if (marketplaceIds.length === 0) return [];
   return db
     .selectFrom('marketplaces as m')
     .select((eb) => [
+      'm.id',
       matchingAt.as('matching_at'),
       eb.exists(eb.selectFrom('matching_runs as r').select('r.id').whereRef('r.marketplace_id', '=', 'm.id').where('r.status', '=', 'done').where('r.started_at', '>=', lastDeadline)).as('ran'),
       eb.exists(eb.selectFrom('requests as q').select('q.id').whereRef('q.marketplace_id', '=', 'm.id').where('q.status', 'in', requestStatusSets.awaitingMatching)).as('awaiting'),
       eb.exists(eb.selectFrom('meetings as g').select('g.id').whereRef('g.marketplace_id', '=', 'm.id').where('g.published_at', 'is', null).where('g.status', 'in', meetingStatusSets.active)).as('drafts'),
     ])
-    .where('m.id', '=', marketplaceId)
-    .executeTakeFirst();
+    .where('m.id', 'in', marketplaceIds)
+    .execute();
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { AppContext } from '../context.ts';
 import { jobId } from '../queue/registry.ts';
-import { findDeclinesWithoutRerun, findMatchingTime, findQueuedMatchingRuns, findScheduleState, markMatchingRunFailed, setQueuedRunJob } from './matching-runs.repository.ts';
+import { findDeclinesWithoutRerun, findMatchingTime, findQueuedMatchingRuns, findScheduleStates, markMatchingRunFailed, setQueuedRunJob } from './matching-runs.repository.ts';
 import { displayNow } from '../shared/clock.ts';
 
 /** The matching run starts by itself a few seconds after its time (the closes go first). */
@@ -36,11 +36,18 @@ export async function planMatchingRun(ctx: AppContext, marketplaceId: string, fr
 export type ScheduleStage = 'waiting' | 'scheduling' | 'draft' | 'scheduled';
 
 export async function getScheduleState(ctx: AppContext, marketplaceId: string): Promise<{ stage: ScheduleStage; matchingAt: Date } | null> {
-  const state = await findScheduleState(ctx, marketplaceId);
-  if (!state) return null;
-  // A run the secretariat started within the review window counts as soon as it finished: its drafts, or its schedule, stand before the matching time.
-  const stage: ScheduleStage = state.drafts ? 'draft' : state.ran ? 'scheduled' : state.matching_at > displayNow() ? 'waiting' : state.awaiting ? 'scheduling' : 'scheduled';
-  return { stage, matchingAt: state.matching_at };
+  return (await getScheduleStates(ctx, [marketplaceId])).get(marketplaceId) ?? null;
+}
+
+/** Where the schedules of these marketplaces stand (one query for all), by marketplace id. */
+export async function getScheduleStates(ctx: AppContext, marketplaceIds: string[]): Promise<Map<string, { stage: ScheduleStage; matchingAt: Date }>> {
+  const states = new Map<string, { stage: ScheduleStage; matchingAt: Date }>();
+  for (const state of await findScheduleStates(ctx, marketplaceIds)) {
+    // A run the secretariat started within the review window counts as soon as it finished: its drafts, or its schedule, stand before the matching time.
+    const stage: ScheduleStage = state.drafts ? 'draft' : state.ran ? 'scheduled' : state.matching_at > displayNow() ? 'waiting' : state.awaiting ? 'scheduling' : 'scheduled';
+    states.set(state.id, { stage, matchingAt: state.matching_at });
+  }
+  return states;
 }
 
 /**

@@ -44,7 +44,7 @@ import { outcomesOf, recordOutcome } from '../../outcomes/outcomes.service.ts';
 import { canRecordOutcome } from '../../outcomes/outcomes.policy.ts';
 import { meetingOutcomes, outcomeBody, outcomeLabels } from '../../outcomes/outcomes.schemas.ts';
 import { displayNow } from '../../shared/clock.ts';
-import { getScheduleState } from '../../meetings/matching-schedule.ts';
+import { getScheduleStates } from '../../meetings/matching-schedule.ts';
 import { renderPage } from './render.ts';
 import { idParam, slugParam } from './params.ts';
 import { N_, t } from '../../i18n/i18n.ts';
@@ -86,9 +86,12 @@ export function meetingPages(ctx: AppContext): Router {
     // reviews, say), unless it stands published and the organization's meetings in it are the cards below.
     const takenPartIn = actor.organization ? await marketplacesTakenPartIn(ctx, actor.organization.id) : new Set<string>();
     const withMeetings = new Set(meetings.map((m) => m.marketplace_id));
-    const schedules = (await Promise.all(ahead.filter((m) => takenPartIn.has(m.id)).map(async (m) => ({ id: m.id, name: m.name, timeZone: m.time_zone, state: await getScheduleState(ctx, m.id) })))).flatMap((s) =>
-      s.state && !(s.state.stage === 'scheduled' && withMeetings.has(s.id)) ? [{ name: s.name, timeZone: s.timeZone, ...s.state }] : [],
-    );
+    const mine = ahead.filter((m) => takenPartIn.has(m.id));
+    const states = await getScheduleStates(ctx, mine.map((m) => m.id));
+    const schedules = mine.flatMap((m) => {
+      const state = states.get(m.id);
+      return state && !(state.stage === 'scheduled' && withMeetings.has(m.id)) ? [{ name: m.name, timeZone: m.time_zone, ...state }] : [];
+    });
     renderPage(req, res, 'meetings.njk', { title: t(req.locale, 'Your side meetings'), meetings: cards, toAccept: cards.filter((c) => c.canAccept).length, feed, unavailability, upcoming, schedules, values: {}, ...extra }, status);
   };
   router.get('/meetings', async (req, res) => {
