@@ -7,6 +7,7 @@ import { planMeetingWrites, planRun } from './matching-plan.ts';
 import { cancellationReasons } from './meeting-notifications.ts';
 import { retireSolverThreadIfBig, solveInWorker } from './solve-in-worker.ts';
 import { canRunMatching } from './meetings.policy.ts';
+import { matchingTimeLimit } from './matching-run.service.ts';
 
 /** One meeting as the preview names it: who, for which request, when and where. */
 export interface PreviewMeeting {
@@ -23,16 +24,22 @@ export interface PreviewMeeting {
 /**
  * What a matching run would change now, without changing anything: the meetings it would keep,
  * create, move (from, to) and cancel. The organizer reads it before starting the run. It reads the
- * same snapshot and solves the same way as the run (within the re-run's time limit), so the run
- * started right after gives the same answer unless something changed meanwhile; requests whose
- * deadline passed but that the worker has not closed yet are left out until they are closed.
+ * same snapshot and plans the same way as the organizer's run, within the same time limit
+ * (MATCHING_TIME_LIMIT_SECONDS), so the run started right after gives the same answer unless
+ * something changed meanwhile; requests whose deadline passed but that the worker has not closed yet
+ * are left out until they are closed. Within the re-run's shorter limit, at fifty times a forum it
+ * left out the plan's second solve in some views and not in others: 720 meetings against the run's 798.
+ * When the time limit cut the plan short (`stoppedOnTimeLimit`), the run, which has no more time, may
+ * still differ: the page says so. `now` is the plan's clock (tests).
  */
-export async function previewMatching(ctx: AppContext, actorOrNull: Actor | null, slug: string) {
+export async function previewMatching(ctx: AppContext, actorOrNull: Actor | null, slug: string, options: { now?: () => number } = {}) {
   requireSecretariat(actorOrNull, canRunMatching);
   const marketplace = await findMarketplace(ctx, slug);
   const snapshot = await loadMatchingSnapshotOf(ctx, marketplace.id);
-  const { built, result, released } = await planRun(snapshot, (instance, timeLimitSeconds) => solveInWorker(instance, { timeLimitSeconds, keepThread: true }), {
-    timeLimitSeconds: ctx.config.MATCHING_RERUN_TIME_LIMIT_SECONDS,
+  const timeLimitSeconds = matchingTimeLimit(ctx, 'organizer');
+  const { built, result, released, skipped } = await planRun(snapshot, (instance, limit) => solveInWorker(instance, { timeLimitSeconds: limit, keepThread: true }), {
+    timeLimitSeconds,
+    ...(options.now ? { now: options.now } : {}),
   }).finally(retireSolverThreadIfBig);
   const writes = planMeetingWrites(snapshot, built, result, released, { runId: 'preview', cancelReason: cancellationReasons.noLongerHeld });
 
@@ -60,5 +67,8 @@ export async function previewMatching(ctx: AppContext, actorOrNull: Actor | null
     }),
     cancelled: writes.cancels.map((c) => named(meetings.get(c.id)!)),
     gap: result?.stats.gap ?? null,
+    /** The time limit stopped a solve, or left out a solve that might have improved the plan. */
+    stoppedOnTimeLimit: skipped.length > 0 || !!result?.stats.stoppedOnTimeLimit,
+    timeLimitSeconds,
   };
 }

@@ -86,7 +86,7 @@ async function solveAndStore(ctx: AppContext, connection: Parameters<Parameters<
   const onProgress = progressWriter(ctx, runId);
   const plan = await planRun(snapshot, (instance, timeLimitSeconds) => solveInWorker(instance, { timeLimitSeconds, onProgress, keepThread: true }), {
     mayMove: trigger !== 'decline',
-    timeLimitSeconds: timeLimitOf(ctx, trigger),
+    timeLimitSeconds: matchingTimeLimit(ctx, trigger),
   }).finally(retireSolverThreadIfBig);
   const { built, result, released } = plan;
   lap('solving');
@@ -187,8 +187,12 @@ function scheduleAfter(snapshot: MatchingSnapshot, writes: MeetingWrites, writte
   return standing;
 }
 
-/** A re-run after a decline keeps most meetings and should answer quickly; the others may solve longer. */
-function timeLimitOf(ctx: AppContext, trigger: RunTrigger): number {
+/**
+ * The time limit of a run's solving stage: a re-run after a decline keeps most meetings and should
+ * answer quickly; the others may solve longer. The preview of an organizer's run solves within the
+ * same limit, so that it plans what the run will.
+ */
+export function matchingTimeLimit(ctx: AppContext, trigger: RunTrigger): number {
   return trigger === 'decline' ? ctx.config.MATCHING_RERUN_TIME_LIMIT_SECONDS : ctx.config.MATCHING_TIME_LIMIT_SECONDS;
 }
 

@@ -46,7 +46,8 @@ export const meetingOperations = [
     path: '/marketplaces/{slug}/matching-runs/preview',
     tag: 'Matching',
     summary: 'What a matching run would change now, without changing anything',
-    description: 'The meetings it would keep, create, move and cancel, solved the way a re-run solves (MATCHING_RERUN_TIME_LIMIT_SECONDS). Start the run to apply it; something that changes meanwhile changes the run.',
+    description:
+      "The meetings it would keep, create, move and cancel, planned as the organizer's run plans, within the same time limit (MATCHING_TIME_LIMIT_SECONDS). Start the run to apply it; something that changes meanwhile changes the run, and so may a plan the time limit cut short (`stoppedOnTimeLimit`).",
     allow: ['organizer'],
     params: marketplaceParams,
     status: 200,
@@ -55,7 +56,7 @@ export const meetingOperations = [
       const preview = await previewMatching(ctx, actor, params.slug);
       const tz = preview.marketplace.time_zone;
       const json = (m: PreviewMeeting) => ({ ...m, startsAt: isoInZone(m.startsAt, tz) });
-      return { kept: preview.kept, created: preview.created.map(json), moved: preview.moved.map((m) => ({ from: json(m.from), to: json(m.to) })), cancelled: preview.cancelled.map(json), gap: preview.gap };
+      return { kept: preview.kept, created: preview.created.map(json), moved: preview.moved.map((m) => ({ from: json(m.from), to: json(m.to) })), cancelled: preview.cancelled.map(json), gap: preview.gap, stoppedOnTimeLimit: preview.stoppedOnTimeLimit };
     },
   }),
   operation({

@@ -81,6 +81,9 @@ export const previewAnswer = z
     moved: z.array(z.object({ from: previewMeeting, to: previewMeeting }).strict()),
     cancelled: z.array(previewMeeting),
     gap: z.number().nullable().meta({ description: "The solver's gap to its bound, as a fraction" }),
+    stoppedOnTimeLimit: z.boolean().meta({
+      description: 'The time limit (MATCHING_TIME_LIMIT_SECONDS, the same as the run\'s) stopped a solve or left out one that might have improved the plan: the run may then differ',
+    }),
   })
   .strict()
   .meta({ id: 'MatchingPreview' });
