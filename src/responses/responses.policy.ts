@@ -1,4 +1,4 @@
-import type { RequestStatus, ResponseStatus } from '../../db/types.ts';
+import type { OrganizationStatus, RequestStatus, ResponseStatus } from '../../db/types.ts';
 import type { Actor } from '../auth/actor.ts';
 import { requestStatusSets } from '../requests/request-status.ts';
 import { responseStatusSets } from './response-status.ts';
@@ -63,4 +63,13 @@ export function canMarkPreferred(actor: Actor | null, response: ResponseForPolic
 /** Any verified organization other than the requester's may respond. */
 export function canRespondTo(actor: Actor | null, request: { organization_id: string }): boolean {
   return !!actor?.organization && actor.organization.id !== request.organization_id;
+}
+
+/**
+ * Whom a response may present jointly with: a verified organization other than its own and other
+ * than the requester's, which may not respond to its own request (canRespondTo), so could never name
+ * it back.
+ */
+export function canPresentJointlyWith(partner: { id: string; status: OrganizationStatus }, response: { organization_id: string }, request: { organization_id: string }): boolean {
+  return partner.status === 'verified' && partner.id !== response.organization_id && partner.id !== request.organization_id;
 }

@@ -1526,18 +1526,35 @@ describe('providers that answered jointly meet the requester together', () => {
     // UNDP names ILO first: not mutual yet. A bad organization is refused by field; someone else's response is not ours to change.
     const first = await joint(made.responses.undpOnTraining.body.id, undp.token, ilo.organizationId!);
     expect(first.body).toEqual({ jointWith: { id: ilo.organizationId, name: 'International Labour Organization (ILO)' }, mutual: false });
-    expect((await joint(made.responses.iloOnTraining.body.id, ilo.token, ilo.organizationId!)).body.errors).toEqual([{ path: 'organizationId', message: 'must be another verified organization' }]);
+    // Neither itself nor the requesting government, which may not respond to its own request, so could never name it back.
+    const refused = [{ path: 'organizationId', message: 'must be another verified organization, not the requesting one' }];
+    expect((await joint(made.responses.iloOnTraining.body.id, ilo.token, ilo.organizationId!)).body.errors).toEqual(refused);
+    expect((await joint(made.responses.iloOnTraining.body.id, ilo.token, bangladesh.organizationId!)).body.errors).toEqual(refused);
     expect((await joint(made.responses.iloOnTraining.body.id, iom.token, undp.organizationId!)).status).toBeGreaterThanOrEqual(403);
-    // ILO names UNDP back, on its page: the form says they meet together.
+    // ILO names UNDP back, on the page of its own that the request page links to: the list to choose
+    // from is not on the request page (a thousand organizations at fifty times a forum), and offers neither ILO nor Bangladesh.
+    const iloJoint = `/responses/${made.responses.iloOnTraining.body.id}/joint`;
     const page = await t.pages.ilo.get(`/requests/${made.training.id}`);
-    expect(page.html).toContain('Presenting jointly with');
-    const saved = await t.pages.ilo.post(`/responses/${made.responses.iloOnTraining.body.id}/joint`, { organizationId: undp.organizationId! }, { formPage: `/requests/${made.training.id}` });
+    expect(page.html).toContain(`<a href="${iloJoint}">Present jointly with another organization</a>`);
+    expect(page.html).not.toContain('name="organizationId"');
+    const form = await t.pages.ilo.get(iloJoint);
+    expect(form.status).toBe(200);
+    expect(form.html).toContain('Presenting jointly with');
+    expect(form.html).toContain(`<option value="${undp.organizationId}"`);
+    expect(form.html).not.toContain(`<option value="${bangladesh.organizationId}"`);
+    expect(form.html).not.toContain(`<option value="${ilo.organizationId}"`);
+    expect((await t.pages.iom.get(iloJoint)).status).toBeGreaterThanOrEqual(403);
+    const saved = await t.pages.ilo.post(iloJoint, { organizationId: undp.organizationId! }, { formPage: iloJoint });
     expect(saved.status).toBe(303);
     expect((await t.pages.ilo.get(`/requests/${made.training.id}`)).html).toContain('United Nations Development Programme (UNDP) named you too: you meet the requester together.');
-    // A tampered value comes back beside the field, the form kept.
-    const tampered = await t.pages.ilo.post(`/responses/${made.responses.iloOnTraining.body.id}/joint`, { organizationId: 'not-an-id' }, { formPage: `/requests/${made.training.id}` });
+    // A tampered value comes back beside the field, the form kept; so does the requester, refused by name.
+    const tampered = await t.pages.ilo.post(iloJoint, { organizationId: 'not-an-id' }, { formPage: iloJoint });
     expect(tampered.status).toBe(422);
     expect(tampered.html).toContain('must be the id of an organization');
+    const requester = await t.pages.ilo.post(iloJoint, { organizationId: bangladesh.organizationId! }, { formPage: iloJoint });
+    expect(requester.status).toBe(422);
+    expect(requester.html).toContain('must be another verified organization, not the requesting one');
+    expect(requester.html).toContain('Presenting jointly with');
 
     await passDeadline(env.ctx, [made.training.id, made.remittances.id]);
     await runMatching(env.ctx, made.marketplaceId, 'organizer');

@@ -6,7 +6,7 @@ import { listJoinableOrganizations, rejectionReasonForMember, setMyOrganization 
 import { getPublicMarketplace, listMarketplaces } from '../../marketplaces/marketplaces.service.ts';
 import { browseRequestsQuery, changeDeadlineBody, createRequestBody, requestCategories, requestCategoryLabels, rejectRequestBody, updateRequestBody } from '../../requests/requests.schemas.ts';
 import { browseRequests, listPublicThemes, changeRequestDeadline, previewEarlierDeadline, deadlineProblems, createRequest, getRequest, listRequestHistory, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
-import { visibleResponsesOf, requireVerifiedProvider, requestsAnsweredBy, jointStateOf, setResponseJointWith, getResponse } from '../../responses/responses.service.ts';
+import { visibleResponsesOf, requireVerifiedProvider, requestsAnsweredBy, jointStateOf, jointChoicesOf, setResponseJointWith } from '../../responses/responses.service.ts';
 import { jointBody } from '../../responses/responses.schemas.ts';
 import { isRequesterOf } from '../../responses/responses.policy.ts';
 import { canChangeDeadline, canEditRequest, canModerateRequest, canPostRequest, canPublishRequest, canWithdrawRequest, listableStatuses, seesRequestInternals } from '../../requests/requests.policy.ts';
@@ -286,11 +286,8 @@ export function marketplacePages(ctx: AppContext): Router {
     const isRequester = isRequesterOf(actor, request);
     // Our own response: whom it presents jointly with (the two meet the requester together once both name each other).
     const own = actor?.organization ? visible.items.find((r) => r.organization_id === actor.organization!.id && r.status !== 'withdrawn') : undefined;
-    const [state, joinable] = own ? await Promise.all([jointStateOf(ctx, own.id), listJoinableOrganizations(ctx)]) : [null, []];
-    const joint =
-      own && state
-        ? { responseId: own.id, ...state, organizations: joinable.filter((o) => o.status === 'verified' && o.id !== own.organization_id).map((o) => ({ value: o.id, label: o.name })) }
-        : null;
+    // Whom it names is shown here; the list to choose from is on a page of its own (/responses/:id/joint).
+    const joint = own ? { responseId: own.id, ...(await jointStateOf(ctx, own.id)) } : null;
     let respondRefusal: string | null = null;
     let canRespond = false;
     if (request.status === 'open' && !isRequester && !actor?.isOrganizer) {
@@ -426,6 +423,31 @@ export function marketplacePages(ctx: AppContext): Router {
     );
   });
 
+  // Whom our response presents jointly with: its own page, with every organization it may name.
+  const showJoint = async (req: Request, res: Response, responseId: string, form: { values?: FormValues; errors?: Record<string, string>; formError?: string | undefined } = {}, status = 200) => {
+    const choices = await jointChoicesOf(ctx, req.actor, responseId);
+    renderPage(
+      req,
+      res,
+      'response-joint.njk',
+      {
+        title: t(req.locale, 'Presenting jointly: {{title}}', { title: choices.request.title }),
+        request: choices.request,
+        responseId,
+        jointWith: choices.jointWith,
+        mutual: choices.mutual,
+        organizations: choices.organizations.map((o) => ({ value: o.id, label: o.name })),
+        values: form.values ?? { organizationId: choices.jointWith?.id ?? '' },
+        errors: form.errors ?? {},
+        formError: form.formError,
+      },
+      status,
+    );
+  };
+  router.get('/responses/:id/joint', async (req, res) => {
+    requireActor(req.actor);
+    await showJoint(req, res, idParam(req.params.id, 'The response'));
+  });
   router.post('/responses/:id/joint', async (req, res) => {
     requireActor(req.actor);
     const responseId = idParam(req.params.id, 'The response');
@@ -438,8 +460,7 @@ export function marketplacePages(ctx: AppContext): Router {
         const { requestId } = await setResponseJointWith(ctx, req.actor, responseId, organizationId);
         res.redirect(303, `/requests/${requestId}?notice=joint-saved#joint`);
       },
-      // Read only when the form comes back: the request of the response, to show its page again.
-      async (status, errors, formError) => showRequest(req, res, await getRequest(ctx, req.actor, (await getResponse(ctx, req.actor, responseId)).request_id), { values, errors, formError }, status),
+      (status, errors, formError) => showJoint(req, res, responseId, { values, errors, formError }, status),
     );
   });
 
