@@ -131,6 +131,7 @@ export function pathParams<S extends Record<string, z.ZodType>>(shape: S) {
 }
 
 export const noBody = z.object({}).strict();
+const noQuery = z.object({}).strict();
 
 function notFoundOf(schema: AnyObject, error: z.ZodError): AppError {
   const first = error.issues[0];
@@ -160,7 +161,8 @@ export async function runOperation(ctx: AppContext, op: Operation, req: Request,
   const actor = req.actor ?? null;
   gate(op.allow, actor);
   const params = parseParams(op.params, req.params as Record<string, unknown>);
-  const query = op.query ? parseInput(op.query, req.query) : {};
+  // An operation without a query schema takes no parameter: one sent anyway (a `limit` it does not have) is refused by name, not ignored.
+  const query = parseInput(op.query ?? noQuery, req.query);
   const body = op.body ? parseInput(op.body, req.body ?? {}) : op.method === 'get' || op.method === 'delete' ? {} : parseInput(noBody, req.body ?? {});
   const result = await op.handler(ctx, { actor, params, query, body, req, res });
   if (result === SENT) return;

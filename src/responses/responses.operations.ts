@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { operation, pathParams, recordId } from '../http/operation.ts';
 import { AppError } from '../shared/errors.ts';
 import { listOf } from '../shared/answer-fields.ts';
-import { createResponseBody, jointAnswer, jointBody, myResponseAnswer, responseAnswer, updateResponseBody } from './responses.schemas.ts';
+import { createResponseBody, jointAnswer, jointBody, myResponseAnswer, myResponsesQuery, responseAnswer, updateResponseBody } from './responses.schemas.ts';
 import { changeResponse, createResponse, getResponse, listMyResponses, listVisibleResponses, responseToJson, setResponseJointWith } from './responses.service.ts';
 import { markPreferred, markResponse } from '../meetings/meetings.service.ts';
 import { markBody, preferredBody } from '../meetings/meetings.schemas.ts';
@@ -111,13 +111,14 @@ export const responseOperations = [
     path: '/me/responses',
     tag: 'Responses',
     summary: "My organization's responses, with their requests",
-    description: 'Empty until your organization is verified and your membership approved.',
+    description: 'Soonest deadline first, `limit` at a time (50 unless given, at most 200); `nextCursor` gives the next page. Empty until your organization is verified and your membership approved.',
     allow: ['signed-in'],
+    query: myResponsesQuery,
     status: 200,
     answer: listOf(myResponseAnswer),
-    async handler(ctx, { actor }) {
-      const rows = await listMyResponses(ctx, actor);
-      return { items: rows.map((r) => ({ ...responseToJson(r, r.time_zone), request: { id: r.request_id, title: r.request_title, status: r.request_status } })), nextCursor: null };
+    async handler(ctx, { actor, query }) {
+      const page = await listMyResponses(ctx, actor, query);
+      return { items: page.items.map((r) => ({ ...responseToJson(r, r.time_zone), request: { id: r.request_id, title: r.request_title, status: r.request_status } })), nextCursor: page.nextCursor };
     },
   }),
   operation({

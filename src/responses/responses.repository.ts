@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Funding, Modality, ResponseStatus } from '../../db/types.ts';
 import type { Queryable } from '../shared/db.ts';
 import { runPrepared } from '../../db/database.ts';
+import { cursorInstant } from '../shared/cursor.repository.ts';
 
 /** Takes the request row's lock for a response write; closing takes the same row's lock. */
 export async function lockRequestForResponse({ db }: Queryable, requestId: string) {
@@ -216,16 +217,28 @@ export async function listResponsesOfRequest({ db }: Queryable, requestId: strin
     .execute();
 }
 
-export async function listResponsesOfOrganization({ db }: Queryable, organizationId: string) {
-  return db
+/**
+ * An organization's responses with their requests, soonest deadline first (then by id, so that a page
+ * ends where the next begins); with `page`, `limit + 1` of them after the (deadline, id) of the last row
+ * of the page before (`cursor_at` is the deadline to the microsecond, for the next cursor).
+ */
+export async function listResponsesOfOrganization({ db }: Queryable, organizationId: string, page?: { after: { time: string; id: string } | undefined; limit: number }) {
+  let query = db
     .selectFrom('responses as s')
     .innerJoin('organizations as o', 'o.id', 's.organization_id')
     .innerJoin('requests as r', 'r.id', 's.request_id')
     .innerJoin('marketplaces as m', 'm.id', 'r.marketplace_id')
     .select([...responseColumns, 'r.title as request_title', 'r.response_deadline', 'r.status as request_status', 'm.time_zone'])
+    .select(cursorInstant('r.response_deadline').as('cursor_at'))
     .where('s.organization_id', '=', organizationId)
     .orderBy('r.response_deadline')
-    .execute();
+    .orderBy('s.id');
+  if (page) {
+    query = query.limit(page.limit + 1);
+    const { after } = page;
+    if (after) query = query.where(sql<boolean>`(r.response_deadline, s.id) > (${after.time}::timestamptz, ${after.id}::uuid)`);
+  }
+  return query.execute();
 }
 
 /** Which of these requests an organization responded to (a draft or a submitted response). */

@@ -75,6 +75,15 @@ export const jointAnswer = z
   .strict()
   .meta({ id: 'JointResponse' });
 
+/** The pages of my organization's responses (keyset, soonest deadline first). */
+export const myResponsesQuery = z
+  .object({
+    limit: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').max(200, 'must be at most 200').default(50),
+    cursor: z.string().max(200).regex(/^[A-Za-z0-9_-]*$/, 'is not a cursor from a previous page').optional(),
+  })
+  .strict();
+export type MyResponsesQuery = z.infer<typeof myResponsesQuery>;
+
 /** One of my organization's responses, with its request. */
 export const myResponseAnswer = responseAnswer.extend({ request: z.object({ id: uuid, title: z.string(), status: z.string() }) }).meta({ id: 'MyResponse' });
 export type ResponseAnswer = z.input<typeof responseAnswer>;

@@ -33,7 +33,8 @@ import {
   type ResponseRow,
   findRequestsRespondedBy,
 } from './responses.repository.ts';
-import type { CreateResponseInput, ResponseAnswer, UpdateResponseInput } from './responses.schemas.ts';
+import type { CreateResponseInput, MyResponsesQuery, ResponseAnswer, UpdateResponseInput } from './responses.schemas.ts';
+import { decodeCursor, encodeCursor } from '../shared/cursor.ts';
 import { renderResponseReceivedEmail, renderResponseSubmittedEmail, renderResponseEditedEmail } from './responses.emails.ts';
 
 type ProviderActor = Actor & { organization: NonNullable<Actor['organization']> };
@@ -310,9 +311,14 @@ export function responseToJson(r: ResponseRow, timeZone: string): ResponseAnswer
 
 
 /** The responses of the person's organization; none for someone who does not act for one. */
-export async function listMyResponses(ctx: AppContext, actor: Actor | null) {
+/** A page of my organization's responses (none until it is verified and my membership approved), soonest deadline first. */
+export async function listMyResponses(ctx: AppContext, actor: Actor | null, query: MyResponsesQuery) {
   const a = requireActor(actor);
-  return a.organization ? listResponsesOfOrganization(ctx, a.organization.id) : [];
+  if (!a.organization) return { items: [], nextCursor: null };
+  const rows = await listResponsesOfOrganization(ctx, a.organization.id, { after: decodeCursor(query.cursor), limit: query.limit });
+  const items = rows.slice(0, query.limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last.cursor_at, last.id) : null };
 }
 
 /** The requests of a list that the person's organization responded to, for the browse list's mark; none for anyone without one. */

@@ -32,6 +32,14 @@ export const invalid = (errors: FieldError[], detail = 'Some fields need attenti
 export function fieldErrorsFromZod(error: ZodError): FieldError[] {
   const byPath = new Map<string, string>();
   for (const issue of error.issues) {
+    // A field the schema does not have is named itself, not the object that holds it ("(body)" for a top-level one).
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const path = [...issue.path.map(String), key].join('.');
+        if (!byPath.has(path)) byPath.set(path, 'is not a known field');
+      }
+      continue;
+    }
     const path = issue.path.map(String).join('.') || '(body)';
     // The first problem of a field is the one to fix first ("is required" before "too short").
     if (!byPath.has(path)) byPath.set(path, issue.message);

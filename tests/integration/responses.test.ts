@@ -119,6 +119,38 @@ describe('responding to a request', () => {
     expect(mine.body.items.map((r: { id: string }) => r.id)).toEqual(expect.arrayContaining(ids));
     expect(mine.body.items.every((r: { organization: { name: string } }) => r.organization.name === 'International Organization for Migration (IOM)')).toBe(true);
   });
+
+  it('pages a provider’s responses with limit and cursor, soonest deadline first, and refuses a parameter an operation does not have', async () => {
+    for (const n of [1, 2, 3, 4, 5]) {
+      const request = await publishedRequest(t.api, t.people.bangladesh, t.people.organizer, { title: `Request ${n} of the paged responses` });
+      expect((await t.api('POST', `/api/v1/requests/${request.id}/responses`, { token: t.people.iom.token, body: sampleResponse })).status).toBe(201);
+    }
+    // Every response of IOM, in the order the pages must give them (deadlines shared to the microsecond, then by id).
+    const expected = (
+      await sql<{ id: string }>`SELECT s.id FROM responses s JOIN requests r ON r.id = s.request_id WHERE s.organization_id = ${t.people.iom.organizationId} ORDER BY r.response_deadline, s.id`.execute(t.env.ctx.db)
+    ).rows.map((r) => r.id);
+    expect(expected.length).toBeGreaterThanOrEqual(5);
+    const walked: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { status: number; body: { items: Array<{ id: string }>; nextCursor: string | null } } = await t.api('GET', `/api/v1/me/responses?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: t.people.iom.token });
+      expect(page.status).toBe(200);
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      walked.push(...page.body.items.map((r) => r.id));
+      cursor = page.body.nextCursor;
+    } while (cursor && walked.length <= expected.length);
+    expect(walked).toEqual(expected);
+    // Before, `limit` was ignored: every response came in one answer, and nextCursor was always null.
+    const two = await t.api('GET', '/api/v1/me/responses?limit=2', { token: t.people.iom.token });
+    expect({ items: two.body.items.length, more: typeof two.body.nextCursor }).toEqual({ items: 2, more: 'string' });
+    expect((await t.api('GET', '/api/v1/me/responses?limit=0', { token: t.people.iom.token })).body.errors).toEqual([{ path: 'limit', message: 'must be at least 1' }]);
+    expect((await t.api('GET', '/api/v1/me/responses?cursor=nope', { token: t.people.iom.token })).body.errors).toEqual([{ path: 'cursor', message: 'is not a cursor from a previous page' }]);
+    expect((await t.api('GET', '/api/v1/me/responses?page=2', { token: t.people.iom.token })).body.errors).toEqual([{ path: 'page', message: 'is not a known field' }]);
+    // An operation that takes no parameter says so by name, rather than answering as if it had not been sent.
+    const unknown = await t.api('GET', '/api/v1/me?limit=20', { token: t.people.iom.token });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.errors).toEqual([{ path: 'limit', message: 'is not a known field' }]);
+  });
 });
 
 describe('follows and interests', () => {
