@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useTestEnvironment } from '../helpers/environment.ts';
 
-const t = useTestEnvironment({ cast: ['organizer', 'ilo'] });
+const t = useTestEnvironment({ cast: ['organizer', 'ilo', 'iom'] });
 
 const brussels = {
   slug: 'gfmd-2007',
@@ -209,7 +209,11 @@ describe('marketplaces', () => {
     expect(page.html).toMatch(/id="session-1-code" name="sessionCode" type="text" value="1\.2"/);
     expect(page.html).toMatch(/id="session-1-date" name="sessionDate" type="date" value="2007-07-10"/);
     expect(page.html).toMatch(/id="session-1-start" name="sessionStart" type="time" value="15:00"/);
-    expect(page.html).toMatch(new RegExp(`<option value="${t.people.ilo.organizationId}" selected>International Labour Organization \\(ILO\\)</option>`));
+    // The organization by its name, suggested from one list for every row (a select per row repeated the whole list in each).
+    expect(page.html).toMatch(/id="role-0-organization" name="roleOrganization" type="text" value="International Labour Organization \(ILO\)"[^>]*list="organization-names"/);
+    expect(page.html.match(/<datalist id="organization-names">/g)).toHaveLength(1);
+    expect(page.html).toMatch(/<datalist id="organization-names">[^]*<option value="International Organization for Migration \(IOM\)"><\/option>[^]*<\/datalist>/);
+    expect(page.html).not.toContain('<select id="role-0-organization"');
     expect(page.html).toMatch(/<option value="rapporteur" selected>rapporteur<\/option>/);
     expect(page.html).toContain('value="Spain asked the ILO to act as rapporteur."');
     expect(page.html).toContain('Ends on 2007-07-11');
@@ -258,6 +262,7 @@ describe('marketplaces', () => {
         [
           ['9.9', t.people.ilo.organizationId!, 'speaker', ''],
           ['1.2', '', 'chair', 'A chair to be named'],
+          ['1.2', 'Ministry of Nowhere', 'speaker', ''],
         ],
       ),
     });
@@ -265,6 +270,9 @@ describe('marketplaces', () => {
     expect(wrong.html).toMatch(/id="role-0-session-error"[^>]*>.*names session 9\.9, which is not in the agenda/s);
     expect(wrong.html).toMatch(/id="role-1-organization-error"[^>]*>.*is required/s);
     expect(wrong.html).toContain('value="A chair to be named"');
+    // A name that is not a registered organization's is named beside its cell, as typed.
+    expect(wrong.html).toMatch(/id="role-2-organization-error"[^>]*>.*is not a registered organization \(Ministry of Nowhere\)/s);
+    expect(wrong.html).toMatch(/id="role-2-organization" name="roleOrganization" type="text" value="Ministry of Nowhere"/);
     // Nothing was stored.
     expect((await t.api('GET', `/api/v1/marketplaces/${slug}`)).body.sessions).toHaveLength(3);
     const ends = await browser.post(`/organizer/marketplaces/${slug}/edit`, { ...base, ...agendaRows([['2.1', 'Remittances', '2007-07-10', '16:00', '15:00']], []) });
@@ -280,6 +288,12 @@ describe('marketplaces', () => {
     // A tab opened before the rows existed sends no agenda fields: the stored agenda stays.
     expect((await browser.post(`/organizer/marketplaces/${slug}/edit`, base)).status).toBe(303);
     expect((await t.api('GET', `/api/v1/marketplaces/${slug}`)).body.sessions).toHaveLength(3);
+
+    // Typed by its name, in any case, an organization is found.
+    const typed = await browser.post(`/organizer/marketplaces/${slug}/edit`, { ...base, ...agendaRows([['1.2', 'Temporary labour migration', '2007-07-10', '15:00', '18:00']], [['1.2', 'international organization for migration (iom)', 'speaker', '']]) });
+    expect(typed.status).toBe(303);
+    const roles = (await t.api('GET', `/api/v1/marketplaces/${slug}`)).body.sessions.find((s: { code: string }) => s.code === '1.2').roles;
+    expect(roles).toEqual([expect.objectContaining({ organizationId: t.people.iom.organizationId, role: 'speaker' })]);
   });
 
   it('a provider cannot open the organizer pages', async () => {

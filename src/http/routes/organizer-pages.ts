@@ -42,7 +42,7 @@ export interface SessionRow {
   endDate: string;
 }
 
-/** A role in a session as the form sends it: the session's code, the organization's id picked from the list, the role, a note. */
+/** A role in a session as the form sends it: the session's code, the organization's label as suggested (or its id), the role, a note. */
 export interface RoleRow {
   session: string;
   organization: string;
@@ -68,7 +68,7 @@ export const roleRowsOf = (values: FormValues): RoleRow[] => rowsOf(values, { se
  * are left out. Undefined when the form has no agenda fields (a tab opened before they existed): the
  * stored agenda is kept as it is.
  */
-function agendaOf(values: FormValues) {
+function agendaOf(values: FormValues, organizations: OrganizationChoices) {
   if (values.sessionCode === undefined && values.roleSession === undefined) return undefined;
   const sessions = sessionRowsOf(values)
     .map((row, index) => ({ row, index }))
@@ -82,6 +82,7 @@ function agendaOf(values: FormValues) {
     if (!row.session) problems.push({ path: `role-${index}-session`, message: 'is required' });
     else if (!codes.has(row.session)) problems.push({ path: `role-${index}-session`, message: `names session ${row.session}, which is not in the agenda` });
     if (!row.organization) problems.push({ path: `role-${index}-organization`, message: 'is required' });
+    else if (!organizations.idOf(row.organization)) problems.push({ path: `role-${index}-organization`, message: `is not a registered organization (${row.organization})` });
   }
   const at = (date: string, time: string) => (date && time ? `${date}T${time}` : date);
   /** For each session sent to the API, its form row, and the form rows of its roles in the order sent. */
@@ -95,8 +96,8 @@ function agendaOf(values: FormValues) {
       startsAt: at(row.date, row.start),
       endsAt: at(row.endDate || row.date, row.end),
       roles: roles
-        .filter((r) => r.row.session === row.code && row.code && r.row.organization)
-        .map(({ row: role }) => ({ organizationId: role.organization, role: role.role, ...(role.note ? { note: role.note } : {}) })),
+        .filter((r) => r.row.session === row.code && row.code && organizations.idOf(r.row.organization))
+        .map(({ row: role }) => ({ organizationId: organizations.idOf(role.organization)!, role: role.role, ...(role.note ? { note: role.note } : {}) })),
     })),
   };
 }
@@ -233,24 +234,64 @@ function withSpareRows<R extends object>(rows: R[], empty: R, spare: number): R[
   return [...rows.slice(0, end), ...Array.from({ length: spare }, () => ({ ...empty }))];
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
- * The agenda's rows for the form, and the lists its cells pick from: the organizations (those that may
- * join, and any the stored agenda already names), the roles in the page's language, and the session
- * codes the rows hold.
+ * The organizations a role's cell may name, by label: its name, with its country where organizations
+ * of that name are several (names are unique per country). The cell is a text field that suggests the
+ * labels (one datalist for every row), not a select per row: a select repeated the whole list in each
+ * of the agenda's rows, 4,947 options and 389 KB on one page for 1,500 organizations. A cell holding an
+ * organization's id (a tab opened before the change, or the stored agenda) names it too.
  */
-async function agendaFormRows(ctx: AppContext, locale: string, slug: string | null, values: FormValues) {
-  const sessionRows = withSpareRows(sessionRowsOf(values), { code: '', title: '', date: '', start: '', end: '', endDate: '' }, 2);
-  const roleRows = withSpareRows(roleRowsOf(values), { session: '', organization: '', role: '', note: '' }, 3);
-  const organizations = new Map((await listJoinableOrganizations(ctx)).map((o) => [o.id, o.name]));
+interface OrganizationChoices {
+  labels: string[];
+  idOf: (cell: string) => string | undefined;
+  labelOf: (cell: string) => string;
+}
+
+/** The organizations that may join, and any the stored agenda already names. */
+async function organizationChoices(ctx: AppContext, slug: string | null): Promise<OrganizationChoices> {
+  const organizations: Array<{ id: string; name: string; country: string | null }> = await listJoinableOrganizations(ctx);
   if (slug) {
+    const known = new Set(organizations.map((o) => o.id));
     const stored = await getMarketplace(ctx, slug);
-    for (const session of stored.sessions) for (const role of session.roles) if (!organizations.has(role.organizationId)) organizations.set(role.organizationId, role.organizationName);
+    for (const session of stored.sessions) {
+      for (const role of session.roles) {
+        if (known.has(role.organizationId)) continue;
+        known.add(role.organizationId);
+        organizations.push({ id: role.organizationId, name: role.organizationName, country: null });
+      }
+    }
   }
+  const named = new Map<string, number>();
+  for (const o of organizations) named.set(o.name.toLowerCase(), (named.get(o.name.toLowerCase()) ?? 0) + 1);
+  const labelById = new Map<string, string>();
+  const idByLabel = new Map<string, string>();
+  for (const o of organizations) {
+    let label = named.get(o.name.toLowerCase())! > 1 ? `${o.name} (${o.country ?? '–'})` : o.name;
+    if (idByLabel.has(label.toLowerCase())) label = `${label} ${o.id.slice(0, 8)}`;
+    labelById.set(o.id, label);
+    idByLabel.set(label.toLowerCase(), o.id);
+  }
+  return {
+    labels: [...labelById.values()].sort((a, b) => a.localeCompare(b)),
+    idOf: (cell) => (UUID.test(cell) && labelById.has(cell.toLowerCase()) ? cell.toLowerCase() : idByLabel.get(cell.trim().toLowerCase())),
+    labelOf: (cell) => labelById.get(cell.toLowerCase()) ?? cell,
+  };
+}
+
+/**
+ * The agenda's rows for the form, and the lists its cells pick from: the organizations' labels
+ * (organizationChoices), the roles in the page's language, and the session codes the rows hold.
+ */
+function agendaFormRows(locale: string, values: FormValues, organizations: OrganizationChoices) {
+  const sessionRows = withSpareRows(sessionRowsOf(values), { code: '', title: '', date: '', start: '', end: '', endDate: '' }, 2);
+  const roleRows = withSpareRows(roleRowsOf(values), { session: '', organization: '', role: '', note: '' }, 3).map((r) => ({ ...r, organization: organizations.labelOf(r.organization) }));
   return {
     sessionRows,
     roleRows,
     sessionCodes: [...new Set(sessionRows.map((r) => r.code).filter(Boolean))],
-    organizationOptions: [...organizations].map(([value, label]) => ({ value, label })).sort((a, b) => a.label.localeCompare(b.label)),
+    organizationLabels: organizations.labels,
     roleOptions: sessionRoles.map((value) => ({ value, label: t(locale, sessionRoleLabels[value]!) })),
   };
 }
@@ -322,7 +363,7 @@ export function organizerPages(ctx: AppContext): Router {
         timeZones,
         values,
         windowRows: [...windowRowsOf(values).filter((w) => w.date || w.from || w.until || w.label), ...Array.from({ length: 2 }, () => ({ date: '', from: '', until: '', label: '' }))],
-        ...(await agendaFormRows(ctx, req.locale, slug, values)),
+        ...agendaFormRows(req.locale, values, await organizationChoices(ctx, slug)),
         errors,
         formError,
         notice:
@@ -357,7 +398,7 @@ export function organizerPages(ctx: AppContext): Router {
     await handleForm(
       res,
       async () => {
-        const agenda = agendaOf(values);
+        const agenda = agendaOf(values, await organizationChoices(ctx, null));
         try {
           const input = parseInput(createMarketplaceBody, marketplaceFormToInput(values, agenda));
           requireNoProblems(agenda);
@@ -383,7 +424,7 @@ export function organizerPages(ctx: AppContext): Router {
     await handleForm(
       res,
       async () => {
-        const agenda = agendaOf(values);
+        const agenda = agendaOf(values, await organizationChoices(ctx, slug));
         try {
           const input = parseInput(updateMarketplaceBody, marketplaceFormToInput(values, agenda));
           requireNoProblems(agenda);
