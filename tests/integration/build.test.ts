@@ -99,6 +99,9 @@ describe('npm run build', () => {
     expect(home.status).toBe(200);
     expect(await home.text()).toContain('lang="fr"');
     expect((await fetch(`${base}/static/app.css`)).status).toBe(200);
+    // The icon every page names, so that browsers do not ask for /favicon.ico and get a 404 page on each load.
+    const icon = await fetch(`${base}/static/favicon.svg`);
+    expect([icon.status, icon.headers.get('content-type')]).toEqual([200, 'image/svg+xml']);
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

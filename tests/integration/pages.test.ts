@@ -19,6 +19,11 @@ describe('pages', () => {
     const badId = await browser.get('/requests/not-a-uuid');
     expect(badId.status).toBe(404);
     expect((await browser.get('/dev/mail')).status).toBe(404);
+    // Every page names its icon: without one, browsers asked for /favicon.ico on each load and got the 404 page (2.4 KB).
+    expect(missing.html).toContain('<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">');
+    const icon = await browser.get('/static/favicon.svg');
+    expect(icon.status).toBe(200);
+    expect(icon.html).toMatch(/^<svg /);
   });
 
   it('a new person names an organization with the form: errors beside the fields, then pending', async () => {
