@@ -67,7 +67,7 @@ export const requestOperations = [
     tag: 'Requests',
     summary: "A marketplace's requests, soonest deadline first",
     description:
-      'Everyone lists the published ones (`status` open by default, or closed or matched); that list is shared, cached, gzipped and answered with an ETag (304 to a repeat). With `mine=true` a member lists its organization\'s requests of every status; organizers list any status.',
+      'Everyone lists the published ones (`status` open by default, or closed or matched); that list is shared, cached, gzipped and answered with an ETag (304 to a repeat). With `mine=true` a member lists its organization\'s requests of every status; organizers list any status. `q` searches the title, description and expected outcome; a search that names a country (in English, French or Spanish) also finds the requests of that country or about it, with its other words in their text.',
     allow: ['anyone'],
     params: marketplaceParams,
     query: browseRequestsQuery,

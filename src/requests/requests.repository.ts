@@ -164,6 +164,8 @@ export interface BrowseFilters {
   country?: string | undefined;
   language?: string | undefined;
   q?: string | undefined;
+  /** The country `q` names (countryNamedIn), with its other words: requests of or about it match too. */
+  qCountry?: { code: string; rest: string } | undefined;
   /** The last row of the page before: its deadline as `cursorInstant` gives it, and its id. */
   after?: { deadline: string; id: string } | undefined;
   limit: number;
@@ -178,7 +180,12 @@ export async function browseRequestRows({ db }: Queryable, f: BrowseFilters) {
   if (f.country) query = query.where(sql<boolean>`r.countries @> ARRAY[${f.country}]::text[]`);
   if (f.language) query = query.where(sql<boolean>`r.languages @> ARRAY[${f.language}]::text[]`);
   if (f.q) {
-    query = query.where(sql<boolean>`r.search @@ (websearch_to_tsquery('english', ${f.q}) || websearch_to_tsquery('simple', ${f.q}))`);
+    const text = (q: string) => sql<boolean>`r.search @@ (websearch_to_tsquery('english', ${q}) || websearch_to_tsquery('simple', ${q}))`;
+    const country = f.qCountry;
+    // A search that names a country also finds the requests of that country or about it, with its other words in their text.
+    query = country
+      ? query.where(sql<boolean>`(${text(f.q)} OR ((r.countries @> ARRAY[${country.code}]::text[] OR o.country = ${country.code}) AND ${country.rest ? text(country.rest) : sql<boolean>`true`}))`)
+      : query.where(text(f.q));
   }
   if (f.after) {
     query = query.where(sql<boolean>`(r.response_deadline, r.id) > (${f.after.deadline}::timestamptz, ${f.after.id}::uuid)`);

@@ -1,3 +1,4 @@
+import { countryNamedIn } from '../shared/reference-data.ts';
 import { confirmationBatch } from '../email/batches.ts';
 import type { AppContext } from '../context.ts';
 import { oncePerLocale } from '../email/render.ts';
@@ -440,6 +441,7 @@ async function loadRequestsPage(ctx: AppContext, marketplaceId: string, statuses
     country: query.country,
     language: query.language,
     q: query.q || undefined,
+    qCountry: query.q ? countryNamedIn(query.q) : undefined,
     after: ((c) => (c ? { deadline: c.time, id: c.id } : undefined))(decodeCursor(query.cursor)),
     limit: query.limit,
   });

@@ -182,6 +182,17 @@ describe('browsing', () => {
     const search = await t.api('GET', '/api/v1/marketplaces/gfmd-2007/requests?q=remittances%20cost');
     expect(search.body.items.map((r: { id: string }) => r.id)).toEqual([ids[0]]);
     expect(search.body.items[0]).not.toHaveProperty('rejectionReason');
+    // A search that names a country (in English, French or Spanish) finds the requests of or about it,
+    // with its other words in their text; before, "Mexico" matched only requests whose text said it.
+    const ofMexico = async (q: string) => (await t.api('GET', `/api/v1/marketplaces/gfmd-2007/requests?limit=100&q=${encodeURIComponent(q)}`)).body.items.map((r: { id: string }) => r.id).sort();
+    const byCountry = (await t.api('GET', '/api/v1/marketplaces/gfmd-2007/requests?limit=100&country=MX')).body.items.map((r: { id: string }) => r.id).sort();
+    expect(byCountry).toEqual(expect.arrayContaining(ids));
+    expect(await ofMexico('Mexico')).toEqual(byCountry);
+    expect(await ofMexico('méxico')).toEqual(byCountry);
+    expect(await ofMexico('Mexique')).toEqual(byCountry);
+    expect(await ofMexico('remittances Mexico')).toEqual([ids[0]]);
+    expect(await ofMexico('Senegal')).toEqual([]);
+    expect(await ofMexico('remittances Senegal')).toEqual([]);
 
     const walk = async () => {
       const seen: string[] = [];
