@@ -17,13 +17,27 @@ export async function loadMarketplaceReportRows({ db }: Queryable, marketplaceId
       .where('r.marketplace_id', '=', marketplaceId)
       .where('s.status', 'in', responseStatusSets.offered)
       .execute(),
+    // Each standing meeting once per providing organization and category of the requests it serves: its
+    // provider with its own request, and the requests it serves beside it (meeting_topics) with the
+    // organization of each one's response, a joint partner included.
     db
       .selectFrom('meetings as mt')
       .innerJoin('requests as r', 'r.id', 'mt.request_id')
       .innerJoin('organizations as o', 'o.id', 'mt.provider_org_id')
-      .select(['o.id', 'o.name', 'o.kind', 'r.category'])
+      .select(['mt.id as meeting_id', 'o.id', 'o.name', 'o.kind', 'r.category'])
       .where('mt.marketplace_id', '=', marketplaceId)
       .where('mt.status', 'in', meetingStatusSets.active)
+      .union(
+        db
+          .selectFrom('meeting_topics as tt')
+          .innerJoin('meetings as mt', 'mt.id', 'tt.meeting_id')
+          .innerJoin('requests as r', 'r.id', 'tt.request_id')
+          .innerJoin('responses as s', 's.id', 'tt.response_id')
+          .innerJoin('organizations as o', 'o.id', 's.organization_id')
+          .select(['mt.id as meeting_id', 'o.id', 'o.name', 'o.kind', 'r.category'])
+          .where('mt.marketplace_id', '=', marketplaceId)
+          .where('mt.status', 'in', meetingStatusSets.active),
+      )
       .execute(),
     db
       .selectFrom('session_roles as sr')

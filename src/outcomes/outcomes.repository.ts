@@ -6,6 +6,22 @@ import { meetingStatusSets } from '../meetings/meeting-status.ts';
 /** A meeting that stood (not declined or cancelled): the one set the meetings module names. */
 const active = sql.join(meetingStatusSets.active);
 
+/**
+ * Whether a meeting of the request `request` (an SQL reference to its id) meets `condition` (on the
+ * meeting `mt`, and on `mo`, its outcomes, when `withOutcomes`): a meeting about it as its own request,
+ * or one that serves it beside another (a provider's one meeting about several of a government's
+ * requests, `meeting_topics`). Counting only the first left out most of the requests such meetings
+ * serve: at fifty times a forum, 694 "matched" requests in the report's funnel against 2,740 matched,
+ * and the follow-up emails of the other 2,046 never sent.
+ */
+function servedBy(request: ReturnType<typeof sql.ref>, condition: ReturnType<typeof sql>, withOutcomes = false) {
+  const outcomes = withOutcomes ? sql`JOIN meeting_outcomes mo ON mo.meeting_id = mt.id` : sql``;
+  return sql<boolean>`(EXISTS (SELECT 1 FROM meetings mt ${outcomes} WHERE mt.request_id = ${request} AND ${condition})
+    OR EXISTS (SELECT 1 FROM meeting_topics tt JOIN meetings mt ON mt.id = tt.meeting_id ${outcomes} WHERE tt.request_id = ${request} AND ${condition}))`;
+}
+const standing = sql`mt.status IN (${active})`;
+const published = sql`mt.status IN (${active}) AND mt.published_at IS NOT NULL`;
+
 /** Records one side's outcome of a meeting that has ended (by the database clock); nothing when it has not. */
 export async function upsertOutcomeAfterEnd({ db }: Queryable, v: { meetingId: string; party: 'requester' | 'provider'; outcome: MeetingOutcome; note: string | null; answeredBy: string | null }) {
   const result = await sql<{ meeting_id: string }>`
@@ -76,7 +92,7 @@ export async function takeRequestsDueForFollowup({ db }: Queryable, limit: numbe
         SELECT q.id FROM requests q JOIN marketplaces m ON m.id = q.marketplace_id
         WHERE q.followup_asked_at IS NULL AND q.assistance_status IS NULL
           AND ((m.forum_ends_on + 1) + make_interval(weeks => m.followup_weeks)) AT TIME ZONE m.time_zone <= now()
-          AND EXISTS (SELECT 1 FROM meetings mt WHERE mt.request_id = q.id AND mt.status IN (${active}) AND mt.published_at IS NOT NULL)
+          AND ${servedBy(sql.ref('q.id'), published)}
         LIMIT ${limit} FOR UPDATE OF q SKIP LOCKED)
       RETURNING r.id, r.title, r.created_by, r.organization_id, r.marketplace_id
     )
@@ -109,11 +125,9 @@ export async function loadFunnelRows({ db }: Queryable, marketplaceId: string) {
   }>`
     SELECT r.category, o.id AS organization_id, o.name AS organization_name,
       r.response_count > 0 AS with_responses,
-      EXISTS (SELECT 1 FROM meetings mt WHERE mt.request_id = r.id AND mt.status IN (${active}) AND mt.published_at IS NOT NULL) AS matched,
-      EXISTS (SELECT 1 FROM meetings mt JOIN meeting_outcomes mo ON mo.meeting_id = mt.id
-              WHERE mt.request_id = r.id AND mt.status IN (${active}) AND mo.outcome <> 'did_not_take_place') AS held,
-      EXISTS (SELECT 1 FROM meetings mt JOIN meeting_outcomes mo ON mo.meeting_id = mt.id
-              WHERE mt.request_id = r.id AND mt.status IN (${active}) AND mo.outcome = 'cooperation_possible') AS cooperation,
+      ${servedBy(sql.ref('r.id'), published)} AS matched,
+      ${servedBy(sql.ref('r.id'), sql`${standing} AND mo.outcome <> 'did_not_take_place'`, true)} AS held,
+      ${servedBy(sql.ref('r.id'), sql`${standing} AND mo.outcome = 'cooperation_possible'`, true)} AS cooperation,
       coalesce(r.assistance_status = 'started', false) AS started
     FROM requests r JOIN organizations o ON o.id = r.organization_id
     WHERE r.marketplace_id = ${marketplaceId} AND r.status IN ('open', 'closed', 'matched')

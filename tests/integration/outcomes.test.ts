@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { useTestEnvironment } from '../helpers/environment.ts';
-import { meetingFor, passDeadline, publishedRequest, sampleResponse } from '../helpers/factories.ts';
+import { createTestMarketplace, meetingFor, passDeadline, publishedRequest, sampleResponse } from '../helpers/factories.ts';
 import { linkIn } from '../helpers/http.ts';
 import { sendFollowups, sendOutcomeRequests } from '../../src/outcomes/outcomes.service.ts';
 
@@ -123,5 +123,36 @@ describe('outcomes', () => {
     const text = await csv.text();
     expect(text).toContain('Scope,Name,Requests,With responses,Matched,Meetings held,Cooperation possible,Assistance started');
     expect(text).toContain('All,GFMD 2007 Brussels,2,2,2,1,1,1');
+  });
+
+  it('a meeting about several of a government’s requests counts for each: matched, held and cooperation in the funnel, each category in the report, and a follow-up for each', async () => {
+    const { api, env } = t;
+    const { organizer, bangladesh, ilo } = t.people;
+    const slug = 'outcomes-joint';
+    await createTestMarketplace(env.ctx, organizer, { slug, name: 'One meeting about two requests' });
+    const marketplaceId = (await env.ctx.db.selectFrom('marketplaces').select('id').where('slug', '=', slug).executeTakeFirstOrThrow()).id;
+    const training = await publishedRequest(api, bangladesh, organizer, { title: 'Training served by the meeting itself', category: 'training' }, slug);
+    const advice = await publishedRequest(api, bangladesh, organizer, { title: 'Advice served beside it', category: 'advice' }, slug);
+    const responses = await Promise.all([training, advice].map(async (r) => (await api('POST', `/api/v1/requests/${r.id}/responses`, { token: ilo.token, body: sampleResponse })).body.id as string));
+    await passDeadline(env.ctx, [training.id, advice.id]);
+    await env.ctx.db.updateTable('requests').set({ status: 'matched', closed_at: sql`now()` }).where('id', 'in', [training.id, advice.id]).execute();
+    // ILO's one meeting with Bangladesh about both requests, as a run writes it: the first as its own, the other as a topic.
+    const meeting = await meetingFor(env.ctx, { marketplaceId, requestId: training.id, responseId: responses[0]!, requesterOrgId: bangladesh.organizationId!, providerOrgId: ilo.organizationId!, startsAt: new Date(Date.UTC(2020, 6, 10, 7, 0)) });
+    await env.ctx.db.insertInto('meeting_topics').values({ meeting_id: meeting.id, request_id: advice.id, response_id: responses[1]! }).execute();
+    expect((await api('POST', `/api/v1/meetings/${meeting.id}/outcome`, { token: ilo.token, body: { outcome: 'cooperation_possible' } })).status).toBe(200);
+
+    // Before, only the meeting's own request counted: matched 1, held 1, cooperation 1.
+    const funnel = await api('GET', `/api/v1/marketplaces/${slug}/report/funnel`, { token: organizer.token });
+    expect(funnel.body.total).toEqual({ requests: 2, withResponses: 2, matched: 2, held: 2, cooperationPossible: 2, assistanceStarted: 0 });
+    // The report's matrix counts the meeting in each category it covers (before: training only).
+    const report = await api('GET', `/api/v1/marketplaces/${slug}/report`, { token: organizer.token });
+    const iloRow = report.body.organizations.find((o: { organizationId: string }) => o.organizationId === ilo.organizationId);
+    expect({ training: iloRow.byCategory.training, advice: iloRow.byCategory.advice }).toEqual({ training: { responses: 1, meetings: 1 }, advice: { responses: 1, meetings: 1 } });
+    // Weeks after the forum, each request's requester is asked whether its assistance started (before: the first only).
+    await env.ctx.db.updateTable('marketplaces').set({ forum_starts_on: '2020-07-09', forum_ends_on: '2020-07-11' }).where('id', '=', marketplaceId).execute();
+    while ((await sendFollowups(env.ctx)) > 0);
+    const asked = await env.ctx.db.selectFrom('requests').select(['id', 'followup_asked_at']).where('id', 'in', [training.id, advice.id]).execute();
+    expect(asked.every((r) => r.followup_asked_at !== null)).toBe(true);
+    await env.mail.waitFor((m) => m.envelopeTo.includes(bangladesh.email) && subjectOf(m) === 'Did the assistance for "Advice served beside it" start?');
   });
 });
