@@ -208,7 +208,8 @@ export function funnelToCsv(f: OutcomeFunnel, locale: string): string {
 /** A horizontal bar chart of the funnel's totals, as SVG drawn on the server (no script): label, bar, count. */
 export function funnelChart(f: OutcomeFunnel, locale: string) {
   const max = Math.max(1, f.total.requests);
-  const barWidth = 360;
+  // Bars start at 200 of the chart's 640; a full bar leaves room for its figure after it ("25000 (100%)"), which 360 cut off.
+  const barWidth = 300;
   return f.stages.map((stage, i) => ({
     label: t(locale, funnelStageLabels[stage]),
     count: f.total[stage],

@@ -126,6 +126,11 @@ describe('after the deadline, as a first-time visitor meets it', () => {
     expect(before.html).toMatch(/A request ILO answered<\/a><\/h3>\s*<p class="meta">[^\n]*Your organization responded/);
     expect(before.html).not.toMatch(/A request nobody answered<\/a><\/h3>\s*<p class="meta">[^\n]*Your organization responded/);
     expect(before.html).not.toContain('Responses closed on');
+    // Before the deadline the list shows open requests, and its status filter says so (it said "Any status").
+    expect(before.html).toMatch(/<option value="open"[^>]*selected/);
+    expect(before.html).not.toMatch(/<option value="any"[^>]*selected/);
+    // A member's own requests come in every status, and the filter says that.
+    expect((await t.pages.bangladesh.get('/m/gfmd-2007?mine=true')).html).toMatch(/<option value="any"[^>]*selected/);
 
     await env.ctx.db.updateTable('marketplaces').set({ response_deadline: sql<Date>`now() - interval '1 minute'` }).where('slug', '=', 'gfmd-2007').execute();
     await env.ctx.db.updateTable('requests').set({ response_deadline: sql<Date>`now() - interval '1 minute'` }).where('marketplace_id', '=', t.marketplace.marketplace.id).execute();

@@ -161,7 +161,9 @@ export function marketplacePages(ctx: AppContext): Router {
     const themesInUse = await listPublicThemes(ctx, marketplace.id);
     const sessionCodes = new Set(sessions.map((s) => s.code));
     const nextUrl = page.nextCursor ? `/m/${marketplace.slug}?${new URLSearchParams({ ...raw, cursor: page.nextCursor }).toString()}` : null;
-    // 'open' first: it is what the list shows when no status is chosen.
+    // The status the list shows when none is chosen is the one the filter shows chosen: open, or every
+    // status for a member's own requests (it showed "Any status" over a list of open requests).
+    const shownQuery = { ...raw, status: raw.status ?? (query.mine ? 'any' : 'open') };
     const statuses = [
       { value: 'any', label: t(req.locale, 'Any status') },
       ...['open' as const, ...listableStatuses(req.actor, !!query.mine).filter((s) => s !== 'open')].map((s) => ({ value: s, label: t(req.locale, statusLabels[s] ?? s) })),
@@ -173,7 +175,7 @@ export function marketplacePages(ctx: AppContext): Router {
       marketplace,
       items: page.items,
       nextUrl,
-      query: raw,
+      query: shownQuery,
       errors,
       canPost: canPostRequest(req.actor),
       categories: categoryOptions(req.locale),
