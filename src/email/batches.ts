@@ -27,6 +27,19 @@ export function meetingChangesBatch(locale: string, to: string): string {
   return `meetings:${isSupportedLocale(locale) ? locale : 'en'}:${to.toLowerCase()}`;
 }
 
+/**
+ * What becomes of a person's requests and responses at the deadline and after the matching (a request
+ * closed, with its responses; a response that got no meeting) within the same few minutes goes out as
+ * one email too: at the deadline a UN agency that answered twenty requests got twenty notes at once, and
+ * at a publication a provider got one per response and a government one summary per request.
+ */
+export function updatesBatch(locale: string, to: string): string {
+  return `updates:${isSupportedLocale(locale) ? locale : 'en'}:${to.toLowerCase()}`;
+}
+
+/** At most this many emails go in one message; a person's others go in the next (each row has its own send job). */
+export const MAX_BATCH_EMAILS = 30;
+
 /** The language a batch's carrying email is written in. */
 function localeOfBatch(batchKey: string): string {
   const locale = batchKey.split(':')[1] ?? 'en';
@@ -55,7 +68,9 @@ export function composeBatch(batchKey: string, rows: BatchedRow[]): RenderedEmai
       paragraphs: [
         batchKey.startsWith('meetings:')
           ? t(locale, 'These changes to your side meetings came within a few minutes of each other, so they come in one email. Each meeting has its own link to answer and its own calendar file.')
-          : t(locale, 'These confirmations came within a few minutes of each other, so they come in one email.'),
+          : batchKey.startsWith('updates:')
+            ? t(locale, 'This news of your requests and responses came within a few minutes of each other, so it comes in one email.')
+            : t(locale, 'These confirmations came within a few minutes of each other, so they come in one email.'),
       ],
       sections: ordered.map((row) => ({
         title: singleLine(row.subject),

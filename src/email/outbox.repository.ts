@@ -7,6 +7,7 @@ import { runPrepared } from '../../db/database.ts';
 import { sealLinks, type EmailLinks } from './sealed-links.ts';
 import { outboxTransitions } from './outbox-status.ts';
 import type { RenderedEmail } from './render.ts';
+import { MAX_BATCH_EMAILS, updatesBatch } from './batches.ts';
 
 export interface OutboxEmail {
   /** Unique per event and recipient: the same event never sends twice. */
@@ -197,22 +198,30 @@ export interface ResponderEmails {
    * only a chunk's texts are held.
    */
   rows: Iterable<ResponderEmailRow>;
+  /**
+   * Each row waits for the writer's other news of the next few minutes and goes with it in one email
+   * (`updatesBatch(locale, to)`, batches.ts), when the outbox batches at all (`OutboxWriting.batchSeconds`).
+   */
+  batched?: boolean;
 }
 
-/** A response, its request, its writer's address and the text of the email to them. */
+/** A response, its request, its writer's address and language, and the text of the email to them. */
 export interface ResponderEmailRow {
   responseId: string;
   requestId: string;
   to: string;
+  /** The writer's language: the one the email carrying a batch of them is written in. */
+  locale: string;
   content: RenderedEmail;
 }
 
 /** Rows per INSERT of responder emails; the next chunk is rendered while one is written. */
 const RESPONDER_INSERT_CHUNK = 2000;
 
-/** Writes responder emails (`ResponderEmails`); returns the ids of the rows not already queued. */
-export async function insertResponderEmails({ db }: Queryable, emails: ResponderEmails, writing: Pick<OutboxWriting, 'messageDomain'>): Promise<string[]> {
+/** Writes responder emails (`ResponderEmails`); returns the ids of the rows not already queued, those that wait for their batch apart. */
+export async function insertResponderEmails({ db }: Queryable, emails: ResponderEmails, writing: Pick<OutboxWriting, 'messageDomain' | 'batchSeconds'>): Promise<{ ids: string[]; batchedIds: string[] }> {
   const ids: string[] = [];
+  const batched = !!emails.batched && writing.batchSeconds > 0;
   const key = emails.key.keyed === 'request:response' ? sql`${emails.key.prefix} || r.request_id || ':' || r.response_id` : sql`${emails.key.prefix} || r.response_id`;
   const insert = async (chunk: ResponderEmailRow[]) => {
     // Each text once (by identity), and each row's position among them (from 1, as WITH ORDINALITY counts).
@@ -227,12 +236,15 @@ export async function insertResponderEmails({ db }: Queryable, emails: Responder
     // and its writer up here cost a third of the statement's time in a mass close (two index probes a
     // row). The texts are joined by position, not taken by subscript: a subscript walks a text array
     // from its start, so a chunk of 5,000 rows among 1,500 texts spent most of its time there.
+    // Batched: the key of each writer's batch (its language and address), and a send time after the window.
+    const batchColumns = batched ? sql`, batch_key, send_after` : sql``;
+    const batchValues = batched ? sql`, r.batch_key, now() + make_interval(secs => ${writing.batchSeconds})` : sql``;
     const { rows } = await sql<{ id: string }>`
-      INSERT INTO outbox (id, idempotency_key, template, to_email, subject, text_body, html_body, message_id)
-      SELECT r.id, ${key}, ${emails.template}, r.to_email, x.subject, x.text_body, x.html_body, '<' || r.id || '@' || ${writing.messageDomain} || '>'
+      INSERT INTO outbox (id, idempotency_key, template, to_email, subject, text_body, html_body, message_id${batchColumns})
+      SELECT r.id, ${key}, ${emails.template}, r.to_email, x.subject, x.text_body, x.html_body, '<' || r.id || '@' || ${writing.messageDomain} || '>'${batchValues}
       FROM (
-        SELECT gen_random_uuid() AS id, response_id, request_id, to_email, text
-        FROM unnest(${chunk.map((row) => row.responseId)}::uuid[], ${chunk.map((row) => row.requestId)}::uuid[], ${chunk.map((row) => row.to)}::text[], ${position}::int[]) AS r(response_id, request_id, to_email, text)
+        SELECT gen_random_uuid() AS id, response_id, request_id, to_email, text, batch_key
+        FROM unnest(${chunk.map((row) => row.responseId)}::uuid[], ${chunk.map((row) => row.requestId)}::uuid[], ${chunk.map((row) => row.to)}::text[], ${position}::int[], ${batched ? chunk.map((row) => updatesBatch(row.locale, row.to)) : []}::text[]) AS r(response_id, request_id, to_email, text, batch_key)
       ) r
       JOIN unnest(${textArray(contents.map((x) => x.subject))}, ${textArray(contents.map((x) => x.text))}, ${textArray(contents.map((x) => x.html))}) WITH ORDINALITY AS x(subject, text_body, html_body, position)
         ON x.position = r.text
@@ -241,7 +253,7 @@ export async function insertResponderEmails({ db }: Queryable, emails: Responder
     for (const row of rows) ids.push(row.id);
   };
   await inOverlappingChunks(emails.rows, RESPONDER_INSERT_CHUNK, insert);
-  return ids;
+  return batched ? { ids: [], batchedIds: ids } : { ids, batchedIds: [] };
 }
 
 async function insertOutboxChunk(db: Queryable['db'], chunk: OutboxEmail[], writing: OutboxWriting) {
@@ -337,12 +349,22 @@ export async function claimOutboxBatch({ db }: Queryable, id: string, batchKey: 
   if (!row) return null;
   // Each companion's links are sealed for its own row: the sender opens them one by one. Links that
   // work once (sign-in) never join a batch.
+  // The oldest first, at most MAX_BATCH_EMAILS in one message; the rest wait for their own jobs, which take the next.
   const companions = await db
     .updateTable('outbox')
     .set({ status: 'sending', claimed_at: sql`now()`, attempts: sql`attempts + 1` })
-    .where('batch_key', '=', batchKey)
-    .where('id', '<>', id)
-    .where('sealed_links_until_sent', '=', false)
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('outbox')
+        .select('id')
+        .where('batch_key', '=', batchKey)
+        .where('id', '<>', id)
+        .where('sealed_links_until_sent', '=', false)
+        .where(claimable(leaseSeconds))
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(MAX_BATCH_EMAILS - 1),
+    )
     .where(claimable(leaseSeconds))
     .returning(['id', 'to_email', 'subject', 'text_body', 'html_body', 'attachments', 'created_at', 'sealed_links', 'sealed_links_until_sent'])
     .execute();

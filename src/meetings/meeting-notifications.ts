@@ -235,13 +235,18 @@ export function notMatchedEmails(ctx: AppContext, marketplaceName: string, notes
         const input = { requestTitle: note.requestTitle, requesterName: note.requesterName, marketplaceName, url: requestUrl(ctx, note.requestId) };
         render = oncePerLocale((locale) => renderNotMatchedEmail(input, locale));
       }
-      yield { responseId: note.responseId, requestId: note.requestId, to: note.to, content: render(note.locale) };
+      yield { responseId: note.responseId, requestId: note.requestId, to: note.to, locale: note.locale, content: render(note.locale) };
     }
   }
-  return { template: 'not-matched', key: { prefix: 'not-matched:', keyed: 'response' }, rows: rows() };
+  // A provider that answered many requests hears of those without a meeting in one email (updatesBatch).
+  return { template: 'not-matched', key: { prefix: 'not-matched:', keyed: 'response' }, rows: rows(), batched: true };
 }
 
-/** To the requester: the meetings of its request after a run that changed them. */
+/**
+ * To the requester: the meetings of its request after a run that changed them. It goes with the
+ * person's invitations of the same minutes (meetingChangesBatch): a government whose requests a
+ * publication served got one summary per request, ten at fifty times a forum, beside its invitations.
+ */
 export function requesterSummaryEmail(
   ctx: AppContext,
   s: { requestId: string; runId: string; requestTitle: string; to: Recipient; timeZone: string; meetings: Array<{ provider: string; startsAt: Date; room: string }> },
@@ -250,6 +255,7 @@ export function requesterSummaryEmail(
     idempotencyKey: `meetings-summary:${s.requestId}:${s.runId}`,
     template: 'meetings-summary',
     to: s.to.email,
+    batchKey: meetingChangesBatch(s.to.locale, s.to.email),
     ...renderMeetingsSummaryEmail({ requestTitle: s.requestTitle, meetings: s.meetings, timeZone: s.timeZone, url: new URL('/meetings', ctx.config.BASE_URL).toString() }, s.to.locale),
   };
 }

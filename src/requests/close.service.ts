@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.ts';
 import type { OutboxEmail, ResponderEmailRow } from '../email/outbox.repository.ts';
 import { oncePerLocale } from '../email/render.ts';
+import { updatesBatch } from '../email/batches.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import { closeDueBatch } from './request-status.ts';
 import { findMatchingTime } from '../meetings/matching-runs.repository.ts';
@@ -64,6 +65,8 @@ async function closeBatch(ctx: AppContext, options: { limit: number; ids?: strin
           idempotencyKey: `request-closed:${request.id}`,
           template: 'request-closed',
           to: requester.email,
+          // A government with several requests closing together hears of them in one email, each with its responses.
+          batchKey: updatesBatch(requester.locale, requester.email),
           ...renderRequestClosedForRequesterEmail({ ...summary, readerTimeZone: requester.time_zone, responses: received.map((r) => ({ organization: r.organization, summary: r.summary })) }, requester.locale),
         });
       }
@@ -72,11 +75,12 @@ async function closeBatch(ctx: AppContext, options: { limit: number; ids?: strin
         const [locale, zone] = key.split('|') as [string, string];
         return renderRequestClosedForResponderEmail({ ...summary, readerTimeZone: zone || null }, locale);
       });
-      for (const response of received) responderRows.push({ responseId: response.id, requestId: request.id, to: response.email, content: forResponder(`${response.locale}|${response.time_zone ?? ''}`) });
+      for (const response of received) responderRows.push({ responseId: response.id, requestId: request.id, to: response.email, locale: response.locale, content: forResponder(`${response.locale}|${response.time_zone ?? ''}`) });
     }
     // The requesters' first: theirs asks them to act (mark their preferences before the matching run).
     await tx.queueEmails(emails);
-    await tx.queueResponderEmails({ template: 'request-closed-responder', key: { prefix: 'request-closed:', keyed: 'request:response' }, rows: responderRows });
+    // A provider that answered many of them hears of their close in one email (updatesBatch).
+    await tx.queueResponderEmails({ template: 'request-closed-responder', key: { prefix: 'request-closed:', keyed: 'request:response' }, rows: responderRows, batched: true });
     return closed;
   });
 }

@@ -67,9 +67,10 @@ export async function inTransaction<T>(ctx: AppContext, work: (tx: Tx) => Promis
         return written.ids.length + written.batchedIds.length;
       },
       queueResponderEmails: async (emails) => {
-        const ids = await insertResponderEmails({ db: trx }, emails, writing);
-        outboxIds.push(...ids);
-        return ids.length;
+        const written = await insertResponderEmails({ db: trx }, emails, writing);
+        outboxIds.push(...written.ids);
+        batchedIds.push(...written.batchedIds);
+        return written.ids.length + written.batchedIds.length;
       },
       changes: (cache) => {
         changed.add(cache);

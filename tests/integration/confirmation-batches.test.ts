@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { useTestEnvironment } from '../helpers/environment.ts';
 import { passDeadline, publishedRequest, sampleResponse } from '../helpers/factories.ts';
 import { runMatching } from '../../src/meetings/matching-run.service.ts';
+import { closeRequests } from '../../src/requests/close.service.ts';
 import { createMailer } from '../../src/email/mailer.ts';
 import { sendOutboxEmail } from '../../src/email/outbox.service.ts';
-import { confirmationBatch } from '../../src/email/batches.ts';
+import { confirmationBatch, MAX_BATCH_EMAILS } from '../../src/email/batches.ts';
 import { inTransaction } from '../../src/shared/transaction.ts';
 import { renderEmail } from '../../src/email/render.ts';
 
@@ -63,7 +64,7 @@ describe('confirmations within a few minutes go in one email (workers running)',
     expect(log.status).toBe(200);
     expect(log.body.items.filter((e: { sentWith: string | null }) => e.sentWith === carrier.id)).toHaveLength(3);
     const page = await t.pages.organizer.get(`/organizer/emails?q=${encodeURIComponent(ilo.email)}`);
-    expect(page.html.match(/in one email with the person’s other confirmations/g)).toHaveLength(3);
+    expect(page.html.match(/sent in one email with the person’s others of those minutes/g)).toHaveLength(3);
 
     // After the window a new confirmation is a new email.
     const later = await publishedRequest(api, bangladesh, organizer, { title: 'Batch four: remittance costs' });
@@ -139,6 +140,27 @@ describe('confirmation batches, step by step (no workers)', () => {
       mailer.close();
     }
   });
+
+  it('puts at most MAX_BATCH_EMAILS in one message, the oldest first; the next job takes the rest', async () => {
+    const mailer = createMailer(`smtp://127.0.0.1:${t.env.mail.port}`);
+    const other = 'focal@many.example';
+    try {
+      for (let i = 1; i <= MAX_BATCH_EMAILS + 2; i++) {
+        await inTransaction(t.env.ctx, async (tx) => {
+          await tx.queueEmail({ idempotencyKey: `many-${i}`, template: 'test-confirmation', to: other, batchKey: confirmationBatch('en', other), ...renderEmail({ subject: `Number ${i}`, paragraphs: ['One of many.'] }, 'en') });
+        });
+      }
+      await t.env.ctx.db.updateTable('outbox').set({ send_after: new Date(Date.now() - 60_000) }).where('to_email', '=', other).execute();
+      const rows = await t.env.ctx.db.selectFrom('outbox').select('id').where('to_email', '=', other).orderBy('created_at').execute();
+      expect(await sendOutboxEmail(t.env.ctx, mailer, rows[0]!.id)).toBe('sent');
+      expect(t.env.mail.to(other)[0]!.parsed.subject).toBe(`Number 1 (and ${MAX_BATCH_EMAILS - 1} more)`);
+      expect(await sendOutboxEmail(t.env.ctx, mailer, rows.at(-1)!.id)).toBe('sent');
+      expect(t.env.mail.to(other)[1]!.parsed.subject).toBe(`Number ${MAX_BATCH_EMAILS + 1} (and 1 more)`);
+      expect((await t.env.ctx.db.selectFrom('outbox').select('status').where('to_email', '=', other).execute()).every((r) => r.status === 'sent')).toBe(true);
+    } finally {
+      mailer.close();
+    }
+  });
 });
 
 describe("a person's side-meeting changes within a few minutes go in one email (workers running)", () => {
@@ -191,4 +213,49 @@ describe("a person's side-meeting changes within a few minutes go in one email (
     const theirs = await env.mail.waitFor((m) => m.envelopeTo.includes(bangladesh.email) && m.parsed.attachments.filter((a) => a.contentType.startsWith('text/calendar')).length === meetings.length, 20_000);
     expect(theirs.parsed.text).toContain('These changes to your side meetings');
   });
+});
+
+describe("a person's news at the deadline and after the matching goes in one email (workers running)", () => {
+  const t = useTestEnvironment({ cast: ['organizer', 'bangladesh', 'mexico', 'ilo', 'iom'], marketplace: { meetingPublication: 'review' }, env: { CONFIRMATION_BATCH_SECONDS: '3' } });
+
+  it('the close of several requests, the notes of responses without a meeting and the summaries of a publication reach each person in one email', async () => {
+    const { api, env } = t;
+    const { organizer, bangladesh, mexico, ilo, iom } = t.people;
+    // Bangladesh asks twice (one meeting each at most), Mexico once; ILO answers all three, IOM Bangladesh's two.
+    const requests = [
+      await publishedRequest(api, bangladesh, organizer, { title: 'News batch: pre-departure training', maxMatches: 1 }),
+      await publishedRequest(api, bangladesh, organizer, { title: 'News batch: diaspora bonds advice', maxMatches: 1 }),
+      await publishedRequest(api, mexico, organizer, { title: 'News batch: labour attachés' }),
+    ];
+    for (const [request, provider] of [[requests[0]!, ilo], [requests[1]!, ilo], [requests[2]!, ilo], [requests[0]!, iom], [requests[1]!, iom]] as const) {
+      expect((await api('POST', `/api/v1/requests/${request.id}/responses`, { token: provider.token, body: sampleResponse })).status).toBe(201);
+    }
+    await passDeadline(env.ctx, requests.map((r) => r.id));
+    await closeRequests(env.ctx, requests.map((r) => r.id));
+    const closeNews = (to: string) => env.mail.waitFor((m) => m.envelopeTo.includes(to) && /closed/.test(m.parsed.subject ?? ''), 20_000);
+    // ILO hears of the three closes in one email, IOM of its two; each request keeps its own section.
+    const toIlo = await closeNews(ilo.email);
+    expect(toIlo.parsed.subject).toMatch(/ closed: matching follows after .* \(and 2 more\)$/);
+    expect(toIlo.parsed.text).toContain('This news of your requests and responses came within a few minutes of each other');
+    for (const r of requests) expect(toIlo.parsed.text).toContain(`== "${(await api('GET', `/api/v1/requests/${r.id}`)).body.title}" closed: matching follows after`);
+    expect((await closeNews(iom.email)).parsed.subject).toMatch(/\(and 1 more\)$/);
+    // Bangladesh's two requests closed in one email, each with its responses; Mexico's one alone.
+    expect((await closeNews(bangladesh.email)).parsed.subject).toMatch(/^"News batch: .*" closed with 2 responses: mark the ones you prefer \(and 1 more\)$/);
+    expect((await closeNews(mexico.email)).parsed.subject).toBe('"News batch: labour attachés" closed with 1 response: mark the ones you prefer');
+
+    await runMatching(env.ctx, t.marketplace.marketplace.id, 'organizer');
+    expect((await api('POST', `/api/v1/marketplaces/${t.marketplace.marketplace.slug}/schedule/publish`, { token: organizer.token })).status).toBe(200);
+    // The provider left without a meeting for Bangladesh's requests (one meeting each at most) hears of both in one note.
+    const notes = await env.ctx.db.selectFrom('outbox').select(['to_email']).where('template', '=', 'not-matched').execute();
+    const [left] = [...new Set(notes.map((n) => n.to_email))].filter((to) => notes.filter((n) => n.to_email === to).length === 2);
+    expect(left).toBeDefined();
+    const note = await env.mail.waitFor((m) => m.envelopeTo.includes(left!) && /Thank you for your response/.test(m.parsed.subject ?? ''), 20_000);
+    expect(note.parsed.subject).toMatch(/\(and 1 more\)$/);
+    // Bangladesh's summaries come with its invitations, in one email.
+    const withCalendars = (m: { parsed: { attachments: Array<{ contentType: string }> } }) => m.parsed.attachments.some((a) => a.contentType.startsWith('text/calendar'));
+    const invitations = await env.mail.waitFor((m) => m.envelopeTo.includes(bangladesh.email) && withCalendars(m), 20_000);
+    expect(invitations.parsed.text).toMatch(/== Your side meetings for "News batch: /);
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    expect(env.mail.to(bangladesh.email).filter((m) => /Your side meetings for/.test(m.parsed.text ?? '') && m !== invitations)).toHaveLength(0);
+  }, 90_000);
 });
