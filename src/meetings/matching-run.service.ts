@@ -130,6 +130,10 @@ async function solveAndStore(ctx: AppContext, connection: Parameters<Parameters<
       }
       changes.responsesNotMatched = notMatchedIds.length;
       if (changes.requestsMatched > 0) tx.changes('listing');
+      // The requesters of the requests whose meetings changed, and of those this run left without one (its
+      // responses not matched now): they heard nothing before, while their responders got their notes.
+      const requestOfResponse = new Map(snapshot.responses.map((r) => [r.id, r.request_id]));
+      for (const id of notMatchedIds) changedRequests.add(requestOfResponse.get(id)!);
       const summaries = writes.publish ? await requesterSummaries(ctx, tx, snapshot, runId, [...changedRequests]) : () => [];
       // Only what the statements wrote is mailed; each email is rendered as its chunk is written. Under
       // "review" (meetingEmailsOf), neither those not matched nor the requesters hear anything until the

@@ -297,6 +297,32 @@ describe('the matching run, started by the worker', () => {
 describe('the matching run, called directly', () => {
   const t = useTestEnvironment({ cast, workers: false });
 
+  it('the requester of a request left without any meeting is told so, at the run that sends its emails or at the publication, beside its responders’ notes', async () => {
+    // Providers the other tests here expect Mexico's meetings to have (UNDP or ILO).
+    const { organizer, bangladesh, mexico, ilo, undp } = t.people;
+    for (const publication of ['immediate', 'review'] as const) {
+      // One room, one slot: Bangladesh's request and Mexico's cannot both have their meeting.
+      const n = ++marketplacesMade;
+      const day = DateTime.fromISO('2027-07-10').plus({ days: n }).toISODate()!;
+      const slug = `one-slot-${n}`;
+      const made = await createTestMarketplace(t.env.ctx, organizer, { slug, name: `One slot ${n}`, rooms: ['Room A'], sideMeetingsFrom: '09:00', sideMeetingsUntil: '09:30', forumStartsAt: day, forumEndsAt: day, meetingMinutes: 30, sessions: [], meetingPublication: publication });
+      const asks = [
+        { request: await publishedRequest(t.api, bangladesh, organizer, { title: `One slot, Bangladesh (${slug})` }, slug), requester: bangladesh, provider: ilo },
+        { request: await publishedRequest(t.api, mexico, organizer, { title: `One slot, Mexico (${slug})`, countries: ['MX'] }, slug), requester: mexico, provider: undp },
+      ];
+      for (const a of asks) expect((await t.api('POST', `/api/v1/requests/${a.request.id}/responses`, { token: a.provider.token, body: sampleResponse })).status).toBe(201);
+      await passDeadline(t.env.ctx, asks.map((a) => a.request.id));
+      await runMatching(t.env.ctx, made.marketplace.id, 'organizer');
+      if (publication === 'review') expect((await t.api('POST', `/api/v1/marketplaces/${slug}/schedule/publish`, { token: organizer.token })).status).toBe(200);
+      const met = await t.env.ctx.db.selectFrom('meetings').select('request_id').where('marketplace_id', '=', made.marketplace.id).execute();
+      expect(met).toHaveLength(1);
+      const left = asks.find((a) => a.request.id !== met[0]!.request_id)!;
+      const title = (await t.api('GET', `/api/v1/requests/${left.request.id}`)).body.title as string;
+      const summaries = await t.env.ctx.db.selectFrom('outbox').select(['to_email', 'subject']).where('template', '=', 'meetings-summary').where('idempotency_key', 'like', `meetings-summary:${left.request.id}:%`).execute();
+      expect(summaries).toEqual([{ to_email: left.requester.email, subject: `No side meeting could be scheduled for "${title}"` }]);
+    }
+  });
+
   it('a run an organizer asks for is listed at once as queued; when the queue loses its job the sweep queues another, and the run is done once, as that same run', async () => {
     const { organizer } = t.people;
     const { marketplaceId, slug, training, remittances } = await respondedMarketplace(t);
