@@ -266,6 +266,11 @@ describe('where the schedule stands, after the deadline', () => {
     expect(await lines()).toEqual([expect.stringMatching(/^Early two: side meetings are scheduled after /)]);
     expect((await t.pages.mexico.get('/meetings')).html).toContain('Advice for Early one');
 
+    // The pages that start a run say when the marketplace's own run comes, and that a run now does not see the marks made after it.
+    const planned = /The matching runs by itself at [^<]*, when the requesters' time to mark the responses they prefer ends\. A run started now does not see the marks made after it/;
+    expect((await t.pages.organizer.get('/organizer/marketplaces/early-two/timetable')).html.replace(/&#39;/g, "'")).toMatch(planned);
+    expect((await t.pages.organizer.get('/organizer/marketplaces/early-two/matching-preview')).html.replace(/&#39;/g, "'")).toMatch(planned);
+    expect((await t.pages.organizer.get('/organizer/marketplaces/early-one/timetable')).html.replace(/&#39;/g, "'")).not.toMatch(planned);
     // The secretariat runs the second early: a draft, before the window ends. The two forums share their days, and
     // the run leaves Mexico's and IOM's meeting in the first alone (the attendance constraint failed the run before).
     expect((await runMatching(env.ctx, two.marketplace.id, 'organizer', organizer.actor)).changes.created).toBe(1);

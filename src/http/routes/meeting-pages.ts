@@ -44,7 +44,7 @@ import { outcomesOf, recordOutcome } from '../../outcomes/outcomes.service.ts';
 import { canRecordOutcome } from '../../outcomes/outcomes.policy.ts';
 import { meetingOutcomes, outcomeBody, outcomeLabels } from '../../outcomes/outcomes.schemas.ts';
 import { displayNow } from '../../shared/clock.ts';
-import { getScheduleStates } from '../../meetings/matching-schedule.ts';
+import { getScheduleState, getScheduleStates } from '../../meetings/matching-schedule.ts';
 import { renderPage } from './render.ts';
 import { idParam, slugParam } from './params.ts';
 import { N_, t } from '../../i18n/i18n.ts';
@@ -292,8 +292,18 @@ export function meetingPages(ctx: AppContext): Router {
     requireOrganizer(req.actor);
     next();
   });
+  /**
+   * When the marketplace's own matching run is still ahead (the requesters' time to mark the responses
+   * they prefer, after the deadline): the pages that start a run say so, since a run started now does
+   * not see the marks made after it, and the planned run plans again with them.
+   */
+  const plannedRunAt = async (marketplaceId: string): Promise<Date | null> => {
+    const state = await getScheduleState(ctx, marketplaceId);
+    return state && state.matchingAt > displayNow() ? state.matchingAt : null;
+  };
   router.get('/organizer/marketplaces/:slug/timetable', async (req, res) => {
     const { marketplace, rooms, sessions, meetings, runs } = await getTimetable(ctx, req.actor, slugParam(req.params.slug));
+    const matchingAt = await plannedRunAt(marketplace.id);
     // The same marketplace and meetings, not read again.
     const unmet = await unmetRequests(ctx, req.actor, marketplace.slug, { source: { marketplace, rooms, sessions, meetings } });
     // The grid shows every slot of the day, closed windows included (as "no meetings").
@@ -329,6 +339,7 @@ export function meetingPages(ctx: AppContext): Router {
       grid,
       meetings,
       runs: runs.map(runForPage),
+      matchingAt,
       drafts: meetings.filter((m) => !m.published_at).length,
       quality: (() => {
         const q = scheduleQuality(meetings.map((m) => ({ requesterOrgId: m.requester_org_id, providerOrgId: m.provider_org_id, roomId: m.room_id, startsAt: m.starts_at, endsAt: m.ends_at })), marketplace.time_zone, marketplace.break_after ?? BREAK_AFTER);
@@ -426,7 +437,11 @@ export function meetingPages(ctx: AppContext): Router {
 
   router.get('/organizer/marketplaces/:slug/matching-preview', async (req, res) => {
     const preview = await previewMatching(ctx, req.actor, slugParam(req.params.slug));
-    renderPage(req, res, 'organizer/matching-preview.njk', { title: t(req.locale, 'What a run would change now: {{marketplace}}', { marketplace: preview.marketplace.name }), preview });
+    renderPage(req, res, 'organizer/matching-preview.njk', {
+      title: t(req.locale, 'What a run would change now: {{marketplace}}', { marketplace: preview.marketplace.name }),
+      preview,
+      matchingAt: await plannedRunAt(preview.marketplace.id),
+    });
   });
   router.post('/organizer/marketplaces/:slug/schedule/publish', async (req, res) => {
     const { published } = await publishSchedule(ctx, req.actor, slugParam(req.params.slug));
