@@ -179,6 +179,12 @@ describe('what waits for the secretariat', () => {
     expect(page.html).toContain(`Organizations <span class="count">(${plural(Number(counts.n), 'organization', 'organizations')}, ${plural(Number(people.n), 'person', 'people')})</span>`);
     expect(page.html).toMatch(/\d+ requests? to moderate/);
     expect(page.html).toContain('/m/gfmd-2007?status=submitted');
+    // One whose deadline passed can no longer be published: it does not wait for the secretariat.
+    const before = Number(/(\d+) requests? to moderate/.exec(page.html)![1]);
+    const overdue = await t.api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: requester.token, body: { ...sampleRequest, title: 'A request not moderated in time' } });
+    expect(Number(/(\d+) requests? to moderate/.exec((await t.pages.organizer.get('/m/gfmd-2007')).html)![1])).toBe(before + 1);
+    await t.env.ctx.db.updateTable('requests').set({ response_deadline: new Date(Date.now() - 60_000) }).where('id', '=', overdue.body.id).execute();
+    expect(Number(/(\d+) requests? to moderate/.exec((await t.pages.organizer.get('/m/gfmd-2007')).html)![1])).toBe(before);
     const asRequester = (await t.pageAs(requester).get('/m/gfmd-2007')).html;
     expect(asRequester).not.toMatch(/requests? to moderate/);
     expect(asRequester).not.toContain('class="count"');
