@@ -68,13 +68,14 @@ export const organizationOperations = [
     path: '/organizations',
     tag: 'Organizations',
     summary: 'Organizations with their members, pending first',
+    description: 'Pending first, then verified, then rejected, each by name; `limit` at a time (100 unless given, at most 200), `nextCursor` for the next page. `q` keeps those whose name or a member\'s address holds it.',
     allow: ['organizer'],
     query: organizationListQuery,
     status: 200,
     answer: listOf(organizationWithMembersAnswer),
     async handler(ctx, { actor, query }) {
-      const rows = await listOrganizations(ctx, actor, query.status);
-      return { items: rows.map(organizationWithMembersToJson), nextCursor: null };
+      const page = await listOrganizations(ctx, actor, query);
+      return { items: page.items.map(organizationWithMembersToJson), nextCursor: page.nextCursor };
     },
   }),
   operation({

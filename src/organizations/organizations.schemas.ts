@@ -56,8 +56,21 @@ export type SetOrganizationInput = z.infer<typeof setOrganizationBody>;
 export const rejectOrganizationBody = z.object({ reason: textField(5, 2000) }).strict();
 
 export const organizationListQuery = z
-  .object({ status: z.enum(organizationStatuses, { error: `must be one of ${organizationStatuses.join(', ')}` }).optional() })
+  .object({
+    status: z.enum(organizationStatuses, { error: `must be one of ${organizationStatuses.join(', ')}` }).optional(),
+    /** Part of an organization's name, or of a member's address. */
+    q: z
+      .string()
+      .trim()
+      .max(200, 'must be at most 200 characters')
+      // eslint-disable-next-line no-control-regex -- refusing control characters is the point of this pattern
+      .regex(/^[^\u0000-\u001f]*$/, 'must not contain control characters')
+      .optional(),
+    limit: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').max(200, 'must be at most 200').default(100),
+    cursor: z.string().max(600).regex(/^[A-Za-z0-9_-]*$/, 'is not a cursor from a previous page').optional(),
+  })
   .strict();
+export type OrganizationListQuery = z.infer<typeof organizationListQuery>;
 
 /** An organization as the API answers it, with where it stands. */
 export const organizationAnswer = z

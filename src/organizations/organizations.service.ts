@@ -2,7 +2,7 @@ import type { AppContext } from '../context.ts';
 import type { OrganizationStatus } from '../../db/types.ts';
 import { requireActor, type Actor } from '../auth/actor.ts';
 import { inTransaction } from '../shared/transaction.ts';
-import { conflict, forbidden, notFound } from '../shared/errors.ts';
+import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { findUserLocaleByEmail } from '../auth/auth.repository.ts';
 import { t } from '../i18n/i18n.ts';
@@ -15,11 +15,12 @@ import {
   insertOrganization,
   listMemberEmails,
   listOrganizationsWithMembers,
+  type OrganizationsAfter,
   searchOrganizations,
   setUserOrganization,
   verifyOrganizationIfPending,
 } from './organizations.repository.ts';
-import { organizationKindLabels, type SetOrganizationInput } from './organizations.schemas.ts';
+import { organizationKindLabels, type OrganizationListQuery, type SetOrganizationInput } from './organizations.schemas.ts';
 import { renderOrganizationAwaitingVerificationEmail, renderOrganizationRejectedEmail, renderOrganizationVerifiedEmail } from './organizations.emails.ts';
 import { canApproveMembersOf, canJoinOrganization, canManageOrganizations, canSeeOrganizationMembers } from './organizations.policy.ts';
 import { organizationStatusSets } from './organization-status.ts';
@@ -129,10 +130,28 @@ export async function approveMembership(ctx: AppContext, actorOrNull: Actor | nu
   });
 }
 
-export async function listOrganizations(ctx: AppContext, actorOrNull: Actor | null, status?: OrganizationStatus) {
+/**
+ * A page of the organizations, with their members, pending first, for the secretariat: `limit` at a
+ * time after the cursor, those whose name or a member's address holds `q`.
+ */
+export async function listOrganizations(ctx: AppContext, actorOrNull: Actor | null, query: Pick<OrganizationListQuery, 'status' | 'q' | 'cursor' | 'limit'>) {
   const actor = requireActor(actorOrNull);
   if (!canSeeOrganizationMembers(actor)) throw forbidden('Only the forum secretariat (organizers) can do this.');
-  return listOrganizationsWithMembers(ctx, status);
+  const rows = await listOrganizationsWithMembers(ctx, { status: query.status, q: query.q || undefined, after: decodeOrganizationsCursor(query.cursor), limit: query.limit });
+  const items = rows.slice(0, query.limit);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > query.limit && last ? Buffer.from(JSON.stringify([last.rank, last.name, last.id])).toString('base64url') : null };
+}
+
+function decodeOrganizationsCursor(cursor: string | undefined): OrganizationsAfter | undefined {
+  if (!cursor) return undefined;
+  try {
+    const [rank, name, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [number, string, string];
+    if (![0, 1, 2].includes(rank) || typeof name !== 'string' || name.length > 300 || typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) throw new Error('bad cursor');
+    return { rank, name, id };
+  } catch {
+    throw invalid([{ path: 'cursor', message: 'is not a cursor from a previous page' }]);
+  }
 }
 
 /**

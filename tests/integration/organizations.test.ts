@@ -76,6 +76,41 @@ describe('organizations', () => {
     expect(verified.body.items.map((o: { name: string }) => o.name)).not.toContain('Institute awaiting verification');
   });
 
+  it('the list comes a page at a time, pending first, then verified, then rejected, each by name; a search keeps those whose name or a member’s address holds it', async () => {
+    const { organizer } = t.people;
+    for (const [n, status] of [[1, 'pending'], [2, 'verified'], [3, 'pending'], [4, 'pending'], [5, 'verified']] as const) {
+      await createPerson(t.env.ctx, { email: `focal${n}@paged-list.example`, organization: { name: `Paged list organization ${n}`, kind: 'ngo', status } });
+    }
+    await t.env.ctx.db.updateTable('organizations').set({ status: 'rejected', rejection_reason: 'Not found in any register.' }).where('name', '=', 'Paged list organization 3').execute();
+    const rank = { pending: 0, verified: 1, rejected: 2 } as const;
+    const walked: Array<{ name: string; status: keyof typeof rank }> = [];
+    let cursor: string | null = null;
+    do {
+      const page: { status: number; body: { items: Array<{ name: string; status: keyof typeof rank }>; nextCursor: string | null } } = await t.api('GET', `/api/v1/organizations?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: organizer.token });
+      expect(page.status).toBe(200);
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      walked.push(...page.body.items.map((o) => ({ name: o.name, status: o.status })));
+      cursor = page.body.nextCursor;
+    } while (cursor && walked.length < 1000);
+    const all = await t.env.ctx.db.selectFrom('organizations').select('name').execute();
+    expect(walked.map((o) => o.name).sort()).toEqual(all.map((o) => o.name).sort());
+    // Pending first (it sorted by the status's text, so verified came first), then verified, then rejected; by name within each (the names below).
+    expect(walked.map((o) => rank[o.status])).toEqual([...walked.map((o) => rank[o.status])].sort((a, b) => a - b));
+    // By part of its name, or of a member's address.
+    const named = await t.api('GET', '/api/v1/organizations?q=paged%20list%20organization', { token: organizer.token });
+    expect(named.body.items.map((o: { name: string }) => o.name)).toEqual(['Paged list organization 1', 'Paged list organization 4', 'Paged list organization 2', 'Paged list organization 5', 'Paged list organization 3']);
+    const byAddress = await t.api('GET', '/api/v1/organizations?q=focal3%40paged', { token: organizer.token });
+    expect(byAddress.body.items.map((o: { name: string }) => o.name)).toEqual(['Paged list organization 3']);
+    expect((await t.api('GET', '/api/v1/organizations?cursor=nope', { token: organizer.token })).body.errors).toEqual([{ path: 'cursor', message: 'is not a cursor from a previous page' }]);
+    // The page: a search field, and a next page when there is one.
+    const page = await t.pages.organizer.get('/organizer/organizations?q=paged%20list');
+    expect(page.html).toContain('value="paged list"');
+    expect(page.html.match(/Paged list organization \d/g)?.length).toBeGreaterThanOrEqual(5);
+    const first = await t.pages.organizer.get('/organizer/organizations?status=pending&q=paged');
+    expect(first.html).toContain('Paged list organization 1');
+    expect(first.html).not.toContain('Paged list organization 2');
+  });
+
   it('PUT /me/organization says where a person stands: the creator of a pending organization waits for its verification, a joiner of a verified one for approval', async () => {
     const { env, api } = t;
     const { organizer } = t.people;
