@@ -1,5 +1,4 @@
 import type { AppContext } from '../context.ts';
-import type { OrganizationStatus } from '../../db/types.ts';
 import { requireActor, type Actor } from '../auth/actor.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
