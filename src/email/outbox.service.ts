@@ -4,7 +4,7 @@ import type { AppContext } from '../context.ts';
 import { EMAIL_JOB_MAX, jobId } from '../queue/registry.ts';
 import { requireActor, type Actor } from '../auth/actor.ts';
 import { conflict, forbidden, notFound } from '../shared/errors.ts';
-import { decodeCursor, encodeCursor } from '../shared/cursor.ts';
+import { decodeCursor, encodeCursor, pageOf } from '../shared/cursor.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import {
   claimOutboxBatch,
@@ -377,7 +377,5 @@ export async function listOutbox(ctx: AppContext, actorOrNull: Actor | null, que
   requireOutboxReader(actorOrNull);
   const after = decodeCursor(query.cursor);
   const rows = await listOutboxRows(ctx, query.status, query.q, after ? { createdAt: after.time, id: after.id } : undefined, query.limit);
-  const items = rows.slice(0, query.limit);
-  const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last.cursor_at, last.id) : null };
+  return pageOf(rows, query.limit, (last) => encodeCursor(last.cursor_at, last.id));
 }

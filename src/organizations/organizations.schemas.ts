@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { textField } from '../shared/schema-fields.ts';
-import { oneLine } from '../shared/schema-fields.ts';
+import { oneLine, pageCursor, pageLimit, searchText, textField } from '../shared/schema-fields.ts';
 import { isCountryCode } from '../shared/reference-data.ts';
 import { instant, uuid } from '../shared/answer-fields.ts';
 import { membershipStatuses, organizationStatuses } from './organization-status.ts';
@@ -59,15 +58,9 @@ export const organizationListQuery = z
   .object({
     status: z.enum(organizationStatuses, { error: `must be one of ${organizationStatuses.join(', ')}` }).optional(),
     /** Part of an organization's name, or of a member's address. */
-    q: z
-      .string()
-      .trim()
-      .max(200, 'must be at most 200 characters')
-      // eslint-disable-next-line no-control-regex -- refusing control characters is the point of this pattern
-      .regex(/^[^\u0000-\u001f]*$/, 'must not contain control characters')
-      .optional(),
-    limit: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').max(200, 'must be at most 200').default(100),
-    cursor: z.string().max(600).regex(/^[A-Za-z0-9_-]*$/, 'is not a cursor from a previous page').optional(),
+    q: searchText().optional(),
+    limit: pageLimit(200, 100),
+    cursor: pageCursor(600).optional(),
   })
   .strict();
 export type OrganizationListQuery = z.infer<typeof organizationListQuery>;

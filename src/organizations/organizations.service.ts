@@ -1,7 +1,8 @@
 import type { AppContext } from '../context.ts';
 import { requireActor, type Actor } from '../auth/actor.ts';
 import { inTransaction } from '../shared/transaction.ts';
-import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
+import { conflict, forbidden, notFound } from '../shared/errors.ts';
+import { decodeKeyset, encodeKeyset, pageOf, UUID_TEXT } from '../shared/cursor.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { findUserLocaleByEmail } from '../auth/auth.repository.ts';
 import { t } from '../i18n/i18n.ts';
@@ -137,20 +138,15 @@ export async function listOrganizations(ctx: AppContext, actorOrNull: Actor | nu
   const actor = requireActor(actorOrNull);
   if (!canSeeOrganizationMembers(actor)) throw forbidden('Only the forum secretariat (organizers) can do this.');
   const rows = await listOrganizationsWithMembers(ctx, { status: query.status, q: query.q || undefined, after: decodeOrganizationsCursor(query.cursor), limit: query.limit });
-  const items = rows.slice(0, query.limit);
-  const last = items.at(-1);
-  return { items, nextCursor: rows.length > query.limit && last ? Buffer.from(JSON.stringify([last.rank, last.name, last.id])).toString('base64url') : null };
+  return pageOf(rows, query.limit, (last) => encodeKeyset([last.rank, last.name, last.id]));
 }
 
+/** The (rank, name, id) of the last organization of a page (`OrganizationsAfter`). */
 function decodeOrganizationsCursor(cursor: string | undefined): OrganizationsAfter | undefined {
-  if (!cursor) return undefined;
-  try {
-    const [rank, name, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [number, string, string];
-    if (![0, 1, 2].includes(rank) || typeof name !== 'string' || name.length > 300 || typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) throw new Error('bad cursor');
-    return { rank, name, id };
-  } catch {
-    throw invalid([{ path: 'cursor', message: 'is not a cursor from a previous page' }]);
-  }
+  return decodeKeyset(cursor, (values) => {
+    const [rank, name, id] = Array.isArray(values) ? (values as unknown[]) : [];
+    return (rank === 0 || rank === 1 || rank === 2) && typeof name === 'string' && name.length <= 300 && typeof id === 'string' && UUID_TEXT.test(id) ? { rank, name, id } : undefined;
+  });
 }
 
 /**

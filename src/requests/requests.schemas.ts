@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { RequestStatus } from '../../db/types.ts';
-import { oneLine, textField } from '../shared/schema-fields.ts';
+import { oneLine, pageCursor, pageLimit, searchText, textField } from '../shared/schema-fields.ts';
 import { isCountryCode, isLanguageCode } from '../shared/reference-data.ts';
 import { timeInputField } from '../shared/time-input.ts';
 import { instant, organizationRef, uuid } from '../shared/answer-fields.ts';
@@ -96,16 +96,10 @@ export const browseRequestsQuery = z
     theme: themeField.optional(),
     country: z.string().trim().toUpperCase().refine(isCountryCode, 'must be an ISO 3166 alpha-2 country code').optional(),
     language: z.string().trim().toLowerCase().refine(isLanguageCode, 'must be an ISO 639-1 language code').optional(),
-    q: z
-      .string()
-      .trim()
-      .max(200, 'must be at most 200 characters')
-      // eslint-disable-next-line no-control-regex -- refusing control characters is the point of this pattern
-      .regex(/^[^\u0000-\u001f]*$/, 'must not contain control characters')
-      .optional(),
+    q: searchText().optional(),
     mine: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
-    limit: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').max(100, 'must be at most 100').default(20),
-    cursor: z.string().max(200).regex(/^[A-Za-z0-9_-]*$/, 'is not a cursor from a previous page').optional(),
+    limit: pageLimit(100, 20),
+    cursor: pageCursor().optional(),
   })
   .strict();
 

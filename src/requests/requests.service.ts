@@ -9,7 +9,7 @@ import { inTransaction, type Tx } from '../shared/transaction.ts';
 import { resolveTimeInput } from '../shared/time-input.ts';
 import { isoInZone } from '../shared/time.ts';
 import { DateTime } from 'luxon';
-import { decodeCursor, encodeCursor } from '../shared/cursor.ts';
+import { decodeCursor, encodeCursor, pageOf } from '../shared/cursor.ts';
 import { listAudit, recordAudit } from '../audit/audit.repository.ts';
 import { findUserLocaleByEmail } from '../auth/auth.repository.ts';
 import { findMarketplace, getPublicMarketplace, CLOSE_OF_BUSINESS } from '../marketplaces/marketplaces.service.ts';
@@ -445,9 +445,7 @@ async function loadRequestsPage(ctx: AppContext, marketplaceId: string, statuses
     after: ((c) => (c ? { deadline: c.time, id: c.id } : undefined))(decodeCursor(query.cursor)),
     limit: query.limit,
   });
-  const hasMore = rows.length > query.limit;
-  const items = rows.slice(0, query.limit);
-  return { items, nextCursor: hasMore ? encodeCursor(items[items.length - 1]!.cursor_at, items[items.length - 1]!.id) : null };
+  return pageOf(rows, query.limit, (last) => encodeCursor(last.cursor_at, last.id));
 }
 
 /** A request as the API answers it; the rejection reason only for those who see its internals. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { oneLine, textField } from '../shared/schema-fields.ts';
+import { oneLine, pageCursor, pageLimit, textField } from '../shared/schema-fields.ts';
 import { isLanguageCode } from '../shared/reference-data.ts';
 import { requestCategories } from '../requests/requests.schemas.ts';
 import { instant, organizationRef, uuid } from '../shared/answer-fields.ts';
@@ -78,8 +78,8 @@ export const jointAnswer = z
 /** The pages of my organization's responses (keyset, soonest deadline first). */
 export const myResponsesQuery = z
   .object({
-    limit: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').max(200, 'must be at most 200').default(50),
-    cursor: z.string().max(200).regex(/^[A-Za-z0-9_-]*$/, 'is not a cursor from a previous page').optional(),
+    limit: pageLimit(200, 50),
+    cursor: pageCursor().optional(),
   })
   .strict();
 export type MyResponsesQuery = z.infer<typeof myResponsesQuery>;

@@ -34,7 +34,7 @@ import {
   findRequestsRespondedBy,
 } from './responses.repository.ts';
 import type { CreateResponseInput, MyResponsesQuery, ResponseAnswer, UpdateResponseInput } from './responses.schemas.ts';
-import { decodeCursor, encodeCursor } from '../shared/cursor.ts';
+import { decodeCursor, encodeCursor, pageOf } from '../shared/cursor.ts';
 import { renderResponseReceivedEmail, renderResponseSubmittedEmail, renderResponseEditedEmail } from './responses.emails.ts';
 
 type ProviderActor = Actor & { organization: NonNullable<Actor['organization']> };
@@ -316,9 +316,7 @@ export async function listMyResponses(ctx: AppContext, actor: Actor | null, quer
   const a = requireActor(actor);
   if (!a.organization) return { items: [], nextCursor: null };
   const rows = await listResponsesOfOrganization(ctx, a.organization.id, { after: decodeCursor(query.cursor), limit: query.limit });
-  const items = rows.slice(0, query.limit);
-  const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last.cursor_at, last.id) : null };
+  return pageOf(rows, query.limit, (last) => encodeCursor(last.cursor_at, last.id));
 }
 
 /** The requests of a list that the person's organization responded to, for the browse list's mark; none for anyone without one. */
