@@ -63,10 +63,12 @@ export const BULK_EMAIL_PRIORITY = 10;
 
 /**
  * The priority of the send jobs of a bulk change's emails that waited for their person's batch window
- * (a run's or a publication's invitations, moves and cancellations; confirmations): ahead of the bulk
- * notes queued with them (BullMQ takes the lower number first). Without it the invitations, whose
- * window ends two minutes after the notes are queued, went out behind every "not matched" note: at
- * fifty times a forum and 50 emails a second, some eight minutes after them.
+ * (a run's or a publication's invitations, moves and cancellations, summaries and notes;
+ * confirmations): ahead of the bulk emails that do not wait (BullMQ takes the lower number first).
+ * Without it the invitations, whose window ends two minutes after they are queued, went out behind
+ * every bulk email queued meanwhile: at fifty times a forum and 50 emails a second, the "not matched"
+ * notes put them some eight minutes late. Since those notes wait for their window too, the two go in
+ * the order they were queued, invitations first.
  */
 export const BATCHED_BULK_EMAIL_PRIORITY = 5;
 
