@@ -211,7 +211,7 @@ export interface ProviderInterestsTable {
 
 export interface RequestRemindersTable {
   request_id: string;
-  kind: '7d' | '24h';
+  kind: '7d' | '24h' | 'unreviewed';
   deadline: Timestamp;
   ran_at: CreatedAt;
 }

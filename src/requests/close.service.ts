@@ -5,10 +5,10 @@ import { updatesBatch } from '../email/batches.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import { closeDueBatch } from './request-status.ts';
 import { findMatchingTime } from '../meetings/matching-runs.repository.ts';
-import { findRequestStatus, findUserAddresses, msUntilFirstOpenRequestDue, type ClosedRequest } from './requests.repository.ts';
+import { claimUnreviewedPastDeadline, findRequestStatus, findUserAddresses, msUntilFirstOpenRequestDue, type ClosedRequest } from './requests.repository.ts';
 import { listSubmittedResponsesWithWriters } from '../responses/responses.repository.ts';
 import { requestUrl } from './requests.service.ts';
-import { renderRequestClosedForRequesterEmail, renderRequestClosedForResponderEmail } from './requests.emails.ts';
+import { renderRequestClosedForRequesterEmail, renderRequestClosedForResponderEmail, renderRequestUnreviewedEmail } from './requests.emails.ts';
 
 export type CloseOutcome = 'closed' | 'not-due' | 'not-open';
 
@@ -106,7 +106,42 @@ export async function closeDueRequests(ctx: AppContext, options: { onMoreDue?: (
     }
   };
   await Promise.all(Array.from({ length: CLOSE_PARALLELISM }, closer));
+  await tellUnreviewedPastDeadline(ctx);
   return total;
+}
+
+/** Requests still awaiting review told per transaction. */
+const UNREVIEWED_BATCH = 500;
+
+/**
+ * Tells the requester of each request whose deadline passed before the secretariat reviewed it that it
+ * was not published and no provider saw it (once per request and deadline). Before, such a request
+ * stayed "submitted" in silence: its requester had been told to wait for an email on its publication.
+ * Returns how many requesters were told.
+ */
+export async function tellUnreviewedPastDeadline(ctx: AppContext): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const told = await inTransaction(ctx, async (tx) => {
+      const rows = await claimUnreviewedPastDeadline(tx, UNREVIEWED_BATCH);
+      await tx.queueEmails(
+        rows.map((r) => ({
+          idempotencyKey: `request-unreviewed:${r.id}:${r.response_deadline.getTime()}`,
+          template: 'request-unreviewed',
+          to: r.email,
+          // A government with several such requests hears of them in one email.
+          batchKey: updatesBatch(r.locale, r.email),
+          ...renderRequestUnreviewedEmail(
+            { title: r.title, marketplaceName: r.marketplace_name, responseDeadline: r.response_deadline, timeZone: r.time_zone, url: requestUrl(ctx, r.id), readerTimeZone: r.reader_time_zone },
+            r.locale,
+          ),
+        })),
+      );
+      return rows.length;
+    });
+    total += told;
+    if (told < UNREVIEWED_BATCH) return total;
+  }
 }
 
 /** Closes these requests if their deadline passed, waiting for any lock another change holds. */

@@ -95,6 +95,22 @@ export function renderRequestClosedForRequesterEmail(
   );
 }
 
+/** To the requester of a request whose deadline passed before the secretariat reviewed it (once per deadline). */
+export function renderRequestUnreviewedEmail(r: RequestSummary & { readerTimeZone?: string | null }, locale: string) {
+  return renderEmail(
+    {
+      subject: t(locale, '"{{title}}" was not published before its deadline', { title: r.title }),
+      paragraphs: [
+        t(locale, 'The response deadline of your request to {{marketplace}} passed before the forum secretariat reviewed it, so it was not published and no provider saw it.', { marketplace: r.marketplaceName }),
+        t(locale, 'The secretariat can still move its deadline and publish it. Write to them if you still need this assistance, or post a new request.'),
+      ],
+      details: [{ label: t(locale, 'Response deadline'), value: formatInZones(r.responseDeadline, r.timeZone, r.readerTimeZone, locale) }],
+      action: { label: t(locale, 'View your request'), url: r.url },
+    },
+    locale,
+  );
+}
+
 export function renderRequestClosedForResponderEmail(r: RequestSummary & { matchingAt: Date; readerTimeZone?: string | null }, locale: string) {
   const matchingAt = formatInZones(r.matchingAt, r.timeZone, r.readerTimeZone, locale);
   return renderEmail(

@@ -44,17 +44,31 @@ export function canPostRequest(actor: Actor | null): boolean {
   return !!actor?.organization && actor.organization.kind === 'government';
 }
 
-/** The edit form and its button: the requester or an organizer, while the request is editable. */
-export function canEditRequest(actor: Actor | null, request: RequestForPolicy): boolean {
-  return managesRequest(actor, request) && requestStatusSets.editable.includes(request.status);
+/** A request as the page's buttons see it: what is done before the deadline is offered only before it. */
+export interface RequestWithDeadline extends RequestForPolicy {
+  response_deadline: Date;
 }
 
-export function canWithdrawRequest(actor: Actor | null, request: RequestForPolicy): boolean {
-  return managesRequest(actor, request) && requestTransitions.withdraw.from.includes(request.status);
+/**
+ * Still awaiting review after its deadline passed: it can no longer be published, edited or withdrawn
+ * (the transitions refuse after the deadline), only rejected, or its deadline moved by the secretariat.
+ * Its requester is told by email once (`tellUnreviewedPastDeadline`).
+ */
+export function isUnreviewedPastDeadline(request: RequestWithDeadline, now = new Date()): boolean {
+  return request.status === 'submitted' && request.response_deadline <= now;
 }
 
-export function canPublishRequest(actor: Actor | null, request: RequestForPolicy): boolean {
-  return moderatesRequests(actor) && requestTransitions.publish.from.includes(request.status);
+/** The edit form and its button: the requester or an organizer, while the request is editable and before its deadline. */
+export function canEditRequest(actor: Actor | null, request: RequestWithDeadline, now = new Date()): boolean {
+  return managesRequest(actor, request) && requestStatusSets.editable.includes(request.status) && request.response_deadline > now;
+}
+
+export function canWithdrawRequest(actor: Actor | null, request: RequestWithDeadline, now = new Date()): boolean {
+  return managesRequest(actor, request) && requestTransitions.withdraw.from.includes(request.status) && request.response_deadline > now;
+}
+
+export function canPublishRequest(actor: Actor | null, request: RequestWithDeadline, now = new Date()): boolean {
+  return moderatesRequests(actor) && requestTransitions.publish.from.includes(request.status) && request.response_deadline > now;
 }
 
 /** Reject (with a reason): an organizer, while the request is submitted or open. */

@@ -279,6 +279,33 @@ export async function closeDueRequestRows({ db }: Queryable, move: { from: reado
   return result.rows;
 }
 
+/**
+ * Requests still awaiting review whose deadline passed, not yet told for that deadline: marks them told
+ * (a reminders' row of kind `unreviewed`, once per request and deadline) and returns what their
+ * requester's email needs, up to `limit`. Rows another teller holds are left to it.
+ */
+export async function claimUnreviewedPastDeadline({ db }: Queryable, limit: number) {
+  const result = await sql<{ id: string; title: string; response_deadline: Date; marketplace_name: string; time_zone: string; email: string; locale: string; reader_time_zone: string | null }>`
+    WITH due AS (
+      SELECT r.id, r.response_deadline FROM requests r
+      WHERE r.status = 'submitted' AND r.response_deadline <= now()
+        AND NOT EXISTS (SELECT 1 FROM request_reminders rr WHERE rr.request_id = r.id AND rr.kind = 'unreviewed' AND rr.deadline = r.response_deadline)
+      ORDER BY r.response_deadline, r.id
+      LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED
+    ), marked AS (
+      INSERT INTO request_reminders (request_id, kind, deadline)
+      SELECT id, 'unreviewed', response_deadline FROM due
+      ON CONFLICT DO NOTHING
+      RETURNING request_id
+    )
+    SELECT r.id, r.title, r.response_deadline, m.name AS marketplace_name, m.time_zone, u.email, u.locale, u.time_zone AS reader_time_zone
+    FROM marked JOIN requests r ON r.id = marked.request_id
+    JOIN marketplaces m ON m.id = r.marketplace_id
+    JOIN users u ON u.id = r.created_by`.execute(db);
+  return result.rows;
+}
+
 /** The status of a request, or undefined when there is none. */
 export async function findRequestStatus({ db }: Queryable, id: string) {
   const row = await db.selectFrom('requests').select('status').where('id', '=', id).executeTakeFirst();

@@ -2,7 +2,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { useTestEnvironment } from '../helpers/environment.ts';
-import { createPerson, createTestMarketplace, publishedRequest, sampleResponse, type TestPerson, passDeadline, dbNowPlus } from '../helpers/factories.ts';
+import { createPerson, createTestMarketplace, publishedRequest, sampleRequest, sampleResponse, type TestPerson, passDeadline, dbNowPlus } from '../helpers/factories.ts';
 import type { AppContext } from '../../src/context.ts';
 import { jobId } from '../../src/queue/registry.ts';
 import { CLOSE_HELPERS, closeDueRequestsProcessor } from '../../workers/deadlines.processor.ts';
@@ -69,6 +69,49 @@ describe('the deadline', () => {
     await queue.remove(id);
     expect(await queue.getJob(id)).toBeUndefined();
     await expect.poll(async () => (await statusOf(t.env.ctx, request.id)).status, { timeout: 15_000, interval: 250 }).toBe('closed');
+  });
+});
+
+describe('a request nobody reviewed before its deadline', () => {
+  it('its requester is told once that it was not published; the pages say so and offer only what still works; an extension that passes unreviewed tells again', async () => {
+    const title = 'Request the secretariat did not review';
+    const created = await t.api('POST', '/api/v1/marketplaces/gfmd-2007/requests', { token: t.people.bangladesh.token, body: { ...sampleRequest, title, responseDeadline: await dbNowPlus(t.env.ctx, 1500) } });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const before = (await t.pages.bangladesh.get(`/requests/${id}`)).html;
+    expect(before).not.toContain('id="unreviewed"');
+
+    // The worker's deadline job or its sweep tells the requester, in the language and zone of the reader.
+    const told = await t.env.mail.waitFor((m) => m.envelopeTo.includes('focal@mole.gov.bd') && m.parsed.subject === `"${title}" was not published before its deadline`);
+    expect(told.parsed.text).toContain('passed before the forum secretariat reviewed it, so it was not published and no provider saw it');
+    expect(told.parsed.text).toContain(`/requests/${id}`);
+    expect((await statusOf(t.env.ctx, id)).status).toBe('submitted');
+
+    // Later sweeps tell nobody again.
+    const keys = () => t.env.ctx.db.selectFrom('outbox').select(['idempotency_key', 'to_email']).where('idempotency_key', 'like', `request-unreviewed:${id}:%`).execute();
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await keys()).toEqual([{ idempotency_key: `request-unreviewed:${id}:${new Date(created.body.responseDeadline).getTime()}`, to_email: 'focal@mole.gov.bd' }]);
+
+    const asRequester = (await t.pages.bangladesh.get(`/requests/${id}`)).html;
+    expect(asRequester).toContain('id="unreviewed"');
+    expect(asRequester).toContain('The secretariat can still move its deadline and publish it');
+    expect(asRequester).not.toContain(`/requests/${id}/edit`);
+    expect(asRequester).not.toContain(`/requests/${id}/withdraw`);
+    const asOrganizer = (await t.pages.organizer.get(`/requests/${id}`)).html;
+    expect(asOrganizer).toContain('To publish it, move its deadline to a date ahead first');
+    expect(asOrganizer).not.toContain(`action="/requests/${id}/publish"`);
+    expect(asOrganizer).toContain(`action="/requests/${id}/deadline"`);
+    expect(asOrganizer).toContain(`action="/requests/${id}/reject"`);
+    // Nobody else sees it at all.
+    expect((await t.pages.ilo.get(`/requests/${id}`)).status).toBe(404);
+
+    // The secretariat moves its deadline: publishable again, the notice gone; passed unreviewed again, the requester is told again.
+    const moved = await t.api('PATCH', `/api/v1/requests/${id}/deadline`, { token: t.people.organizer.token, body: { responseDeadline: await dbNowPlus(t.env.ctx, 1500) } });
+    expect(moved.status).toBe(200);
+    const reopened = (await t.pages.organizer.get(`/requests/${id}`)).html;
+    expect(reopened).not.toContain('id="unreviewed"');
+    expect(reopened).toContain(`action="/requests/${id}/publish"`);
+    await expect.poll(async () => (await keys()).length, { timeout: 15_000, interval: 250 }).toBe(2);
   });
 });
 

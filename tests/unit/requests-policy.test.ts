@@ -11,6 +11,7 @@ import {
   canSeeRequest,
   canUnsealResponses,
   canWithdrawRequest,
+  isUnreviewedPastDeadline,
   listableStatuses,
   seesRequestInternals,
 } from '../../src/requests/requests.policy.ts';
@@ -26,7 +27,8 @@ const member = person({ organization: ministry, affiliation: { organization: { .
 const pendingMember = person({ affiliation: { organization: { ...ministry, status: 'verified' }, membership: 'pending' } });
 const provider = person({ organization: agency, affiliation: { organization: { ...agency, status: 'verified' }, membership: 'active' } });
 const organizer = person({ isOrganizer: true });
-const request = (status: RequestStatus) => ({ organization_id: ministry.id, status });
+const request = (status: RequestStatus, deadline = new Date(Date.now() + 86_400_000)) => ({ organization_id: ministry.id, status, response_deadline: deadline });
+const past = new Date(Date.now() - 60_000);
 
 describe('the requests policy', () => {
   it('everyone sees a published request; before publication and after a rejection or withdrawal only its organization and the organizers', () => {
@@ -66,6 +68,21 @@ describe('the requests policy', () => {
       for (const actor of [null, member, provider]) {
         expect(canPublishRequest(actor, request(status)) || canModerateRequest(actor, request(status)) || canChangeDeadline(actor, request(status)), status).toBe(false);
       }
+    }
+  });
+
+  it('after the deadline nobody is offered to edit, withdraw or publish it; one still awaiting review then is told apart', () => {
+    for (const status of requestStatusSets.all) {
+      for (const actor of [member, organizer]) {
+        expect(canEditRequest(actor, request(status, past)), status).toBe(false);
+        expect(canWithdrawRequest(actor, request(status, past)), status).toBe(false);
+      }
+      expect(canPublishRequest(organizer, request(status, past)), status).toBe(false);
+      // The secretariat can still reject it or move its deadline (then publish it).
+      expect(canModerateRequest(organizer, request(status, past)), status).toBe(status === 'submitted' || status === 'open');
+      expect(canChangeDeadline(organizer, request(status, past)), status).toBe(['submitted', 'open', 'closed'].includes(status));
+      expect(isUnreviewedPastDeadline(request(status, past)), status).toBe(status === 'submitted');
+      expect(isUnreviewedPastDeadline(request(status)), status).toBe(false);
     }
   });
 

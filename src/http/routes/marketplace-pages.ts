@@ -9,7 +9,7 @@ import { browseRequests, listPublicThemes, changeRequestDeadline, previewEarlier
 import { visibleResponsesOf, requireVerifiedProvider, requestsAnsweredBy, jointStateOf, jointChoicesOf, setResponseJointWith } from '../../responses/responses.service.ts';
 import { jointBody } from '../../responses/responses.schemas.ts';
 import { isRequesterOf } from '../../responses/responses.policy.ts';
-import { canChangeDeadline, canEditRequest, canModerateRequest, canPostRequest, canPublishRequest, canWithdrawRequest, listableStatuses, seesRequestInternals } from '../../requests/requests.policy.ts';
+import { canChangeDeadline, canEditRequest, canModerateRequest, canPostRequest, canPublishRequest, canWithdrawRequest, isUnreviewedPastDeadline, listableStatuses, seesRequestInternals } from '../../requests/requests.policy.ts';
 import { getFollowing } from '../../interests/interests.service.ts';
 import { canFollowRequest } from '../../interests/interests.policy.ts';
 import { listMeetingsOfRequestFor } from '../../meetings/meetings.service.ts';
@@ -322,6 +322,7 @@ export function marketplacePages(ctx: AppContext): Router {
         canWithdraw: canWithdrawRequest(actor, request),
         canPublish: canPublishRequest(actor, request),
         canModerate: canModerateRequest(actor, request),
+        unreviewedPastDeadline: insider && isUnreviewedPastDeadline(request),
         history,
         questions: questions.items,
         // A closed request waits for the matching (at the end of the review window), then for the secretariat's publication of a draft.
