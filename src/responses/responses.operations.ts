@@ -156,7 +156,7 @@ export const responseOperations = [
     tag: 'Responses',
     summary: 'The responding organization names the organization it presents jointly with (or null)',
     description:
-      'When the named organization also answered the same request and names this one back, the two meet the requester together, in one meeting (the matching run offers them as one). The answer says whether that is so (`mutual`). It may name any verified organization but its own and the requesting one, which cannot respond to its own request (422 otherwise).',
+      'When the named organization also answered the same request and names this one back, the two meet the requester together, in one meeting (the matching run offers them as one). The answer says whether that is so (`mutual`). It may name any verified organization but its own and the requesting one, which cannot respond to its own request (422 otherwise). Only while the request is open, before its response deadline (409 `deadline-passed` after, as every change of a response).',
     allow: ['provider'],
     params: responseParams,
     body: jointBody,

@@ -73,3 +73,8 @@ export function canRespondTo(actor: Actor | null, request: { organization_id: st
 export function canPresentJointlyWith(partner: { id: string; status: OrganizationStatus }, response: { organization_id: string }, request: { organization_id: string }): boolean {
   return partner.status === 'verified' && partner.id !== response.organization_id && partner.id !== request.organization_id;
 }
+
+/** Whether a response's joint partner may still change while its request is open, before the deadline: the pages offer the form then (the write checks it again on the database clock). */
+export function jointChangeable(request: { status: string; response_deadline: Date }, now = new Date()): boolean {
+  return request.status === 'open' && request.response_deadline > now;
+}

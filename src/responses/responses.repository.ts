@@ -163,8 +163,16 @@ export async function listSubmittedResponsesWithWriters({ db }: Queryable, reque
 }
 
 /** Names the organization a response presents jointly with (null: alone). */
-export async function setJointWith({ db }: Queryable, responseId: string, organizationId: string | null) {
-  await db.updateTable('responses').set({ joint_with: organizationId }).where('id', '=', responseId).execute();
+/**
+ * Names the response's joint partner (or nobody) while its request is open and before its deadline by
+ * the database clock, as every other change of a response; false when it did not (the caller says why).
+ */
+export async function setJointWithBeforeDeadline({ db }: Queryable, responseId: string, organizationId: string | null): Promise<boolean> {
+  const result = await sql`
+    UPDATE responses s SET joint_with = ${organizationId}, updated_at = clock_timestamp()
+    FROM requests r
+    WHERE s.id = ${responseId} AND s.status <> 'withdrawn' AND r.id = s.request_id AND r.status = 'open' AND r.response_deadline > clock_timestamp()`.execute(db);
+  return (result.numAffectedRows ?? 0n) > 0n;
 }
 
 /**

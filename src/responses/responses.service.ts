@@ -20,7 +20,7 @@ import type { RequestRow } from '../requests/requests.repository.ts';
 import {
   adjustResponseCount,
   findJointState,
-  setJointWith,
+  setJointWithBeforeDeadline,
   type LockedRequest,
   findResponse,
   findResponseOfOrganization,
@@ -232,9 +232,11 @@ export async function setResponseJointWith(ctx: AppContext, actorOrNull: Actor |
       throw invalid([{ path: 'organizationId', message: 'must be another verified organization, not the requesting one' }]);
     }
   }
-  // The change and its audit row together, as every other change of a response.
+  // The change and its audit row together, under the request's lock and before its deadline, as every other change of a
+  // response: after the deadline the requester reviews the responses as they stand, and the matching pairs them.
   await inTransaction(ctx, async (tx) => {
-    await setJointWith(tx, responseId, organizationId);
+    await lockRequestForResponse(tx, response.request_id);
+    if (!(await setJointWithBeforeDeadline(tx, responseId, organizationId))) throw await refusalFor(tx, response.request_id);
     await recordAudit(tx, actor, { entity: 'response', entityId: responseId, action: 'joint', detail: { jointWith: organizationId } });
   });
   return { requestId: response.request_id, ...(await jointStateOf(ctx, responseId)) };

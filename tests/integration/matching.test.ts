@@ -1583,6 +1583,19 @@ describe('providers that answered jointly meet the requester together', () => {
     expect(requester.html).toContain('Presenting jointly with');
 
     await passDeadline(env.ctx, [made.training.id, made.remittances.id]);
+    // After the deadline the pairing is fixed, as the rest of a response: refused by the API with the deadline, the form
+    // gone from its page and the links from the request's, the pair unchanged.
+    const late = await joint(made.responses.undpOnTraining.body.id, undp.token, null);
+    expect(late.status).toBe(409);
+    expect(late.body.type).toContain('deadline-passed');
+    expect((await t.pages.ilo.get(iloJoint)).html).toContain('whom your response presents jointly with no longer changes');
+    expect((await t.pages.ilo.get(iloJoint)).html).not.toContain('name="organizationId"');
+    const latePost = await t.pages.ilo.post(iloJoint, { organizationId: '' }, { formPage: `/requests/${made.training.id}` });
+    expect(latePost.status).toBe(409);
+    expect((await t.pages.ilo.get(`/requests/${made.training.id}`)).html).not.toContain(`href="${iloJoint}"`);
+    expect((await joint(made.responses.undpOnTraining.body.id, undp.token, ilo.organizationId!)).status).toBe(409);
+    const pair = await env.ctx.db.selectFrom('responses').select('joint_with').where('id', 'in', [made.responses.iloOnTraining.body.id, made.responses.undpOnTraining.body.id]).execute();
+    expect(pair.map((r) => r.joint_with).sort()).toEqual([ilo.organizationId, undp.organizationId].sort());
     await runMatching(env.ctx, made.marketplaceId, 'organizer');
     const meetings = (await meetingsOf(t, made.slug)) as Array<MeetingJson & { partners: Array<{ id: string; name: string }> }>;
     const training = meetings.filter((m) => m.request.id === made.training.id);

@@ -8,7 +8,7 @@ import { browseRequestsQuery, changeDeadlineBody, createRequestBody, requestCate
 import { browseRequests, listPublicThemes, changeRequestDeadline, previewEarlierDeadline, deadlineProblems, createRequest, getRequest, listRequestHistory, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
 import { visibleResponsesOf, requireVerifiedProvider, requestsAnsweredBy, jointStateOf, jointChoicesOf, setResponseJointWith } from '../../responses/responses.service.ts';
 import { jointBody } from '../../responses/responses.schemas.ts';
-import { isRequesterOf } from '../../responses/responses.policy.ts';
+import { isRequesterOf, jointChangeable } from '../../responses/responses.policy.ts';
 import { canChangeDeadline, canEditRequest, canModerateRequest, canPostRequest, canPublishRequest, canWithdrawRequest, isUnreviewedPastDeadline, listableStatuses, seesRequestInternals } from '../../requests/requests.policy.ts';
 import { getFollowing } from '../../interests/interests.service.ts';
 import { canFollowRequest } from '../../interests/interests.policy.ts';
@@ -289,7 +289,7 @@ export function marketplacePages(ctx: AppContext): Router {
     // Our own response: whom it presents jointly with (the two meet the requester together once both name each other).
     const own = actor?.organization ? visible.items.find((r) => r.organization_id === actor.organization!.id && r.status !== 'withdrawn') : undefined;
     // Whom it names is shown here; the list to choose from is on a page of its own (/responses/:id/joint).
-    const joint = own ? { responseId: own.id, ...(await jointStateOf(ctx, own.id)) } : null;
+    const joint = own ? { responseId: own.id, changeable: jointChangeable(request), ...(await jointStateOf(ctx, own.id)) } : null;
     let respondRefusal: string | null = null;
     let canRespond = false;
     if (request.status === 'open' && !isRequester && !actor?.isOrganizer) {
@@ -439,6 +439,7 @@ export function marketplacePages(ctx: AppContext): Router {
         responseId,
         jointWith: choices.jointWith,
         mutual: choices.mutual,
+        changeable: jointChangeable(choices.request),
         organizations: choices.organizations.map((o) => ({ value: o.id, label: o.name })),
         values: form.values ?? { organizationId: choices.jointWith?.id ?? '' },
         errors: form.errors ?? {},
