@@ -6,9 +6,9 @@ import { publishSchedule } from './publication.service.ts';
 import { previewMatching, type PreviewMeeting } from './matching-preview.service.ts';
 import { moveMeetingByOrganizer, pinMeetingByOrganizer, placesForMeeting, removeMeetingByOrganizer } from './meeting-edits.service.ts';
 import { isoInZone } from '../shared/time.ts';
-import { previewAnswer, moveBody, pinBody, placeAnswer, acceptAllAnswer, publishAnswer, anotherTimeBody, calendarFeedAnswer, declineBody, marketplaceSlug, matchingRunAnswer, meetingAnswer, queuedRunAnswer, reportAnswer, scheduleStateAnswer, unavailabilityAnswer, unavailabilityBody } from './meetings.schemas.ts';
+import { previewAnswer, moveBody, pinBody, placeAnswer, acceptAllAnswer, publishAnswer, anotherTimeBody, calendarFeedAnswer, declineBody, marketplaceMeetingsQuery, marketplaceSlug, matchingRunAnswer, meetingAnswer, queuedRunAnswer, reportAnswer, scheduleStateAnswer, unavailabilityAnswer, unavailabilityBody } from './meetings.schemas.ts';
 import { FEED_REMINDER_MINUTES, myCalendarFeed, resetMyCalendarFeed } from './calendar-feed.service.ts';
-import { acceptAllMeetings, answerMeetingAsMember, askForAnotherTime, declareUnavailability, getMeetingFor, listMarketplaceMeetings, listMatchingRuns, listMyMeetings, requestMatchingRun } from './meetings.service.ts';
+import { acceptAllMeetings, answerMeetingAsMember, askForAnotherTime, declareUnavailability, getMeetingFor, listMarketplaceMeetingsPage, listMatchingRuns, listMyMeetings, requestMatchingRun } from './meetings.service.ts';
 import { marketplaceReport, reportToJson } from './report.service.ts';
 import { matchingRunToJson, meetingToJson, unavailabilityToJson } from './meetings.export.ts';
 import { canSeeScore } from './meetings.policy.ts';
@@ -111,13 +111,15 @@ export const meetingOperations = [
     path: '/marketplaces/{slug}/meetings',
     tag: 'Meetings',
     summary: "A marketplace's timetable: every proposed or confirmed meeting, by time and room, with its score",
+    description: 'By start time, then room, `limit` at a time (200 unless given, at most 500); `nextCursor` gives the next page.',
     allow: ['organizer'],
     params: marketplaceParams,
+    query: marketplaceMeetingsQuery,
     status: 200,
     answer: listOf(meetingAnswer),
-    async handler(ctx, { actor, params }) {
-      const { meetings } = await listMarketplaceMeetings(ctx, actor, params.slug);
-      return { items: meetings.map((m) => meetingToJson(m, { withScore: canSeeScore(actor, m) })), nextCursor: null };
+    async handler(ctx, { actor, params, query }) {
+      const page = await listMarketplaceMeetingsPage(ctx, actor, params.slug, query);
+      return { items: page.items.map((m) => meetingToJson(m, { withScore: canSeeScore(actor, m) })), nextCursor: page.nextCursor };
     },
   }),
   operation({

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, MeetingAnswer, MeetingStatus, ScorePart } from '../../db/types.ts';
+import { cursorInstant } from '../shared/cursor.repository.ts';
 import type { Queryable } from '../shared/db.ts';
 import { meetingStatusSets } from './meeting-status.ts';
 
@@ -230,7 +231,29 @@ export async function listMeetingsOfOrganization({ db }: Queryable, organization
 }
 
 export async function listMeetingsOfMarketplace({ db }: Queryable, marketplaceId: string, statuses: readonly MeetingStatus[] = meetingStatusSets.active) {
-  return meetingsWithContext(db).where('mt.marketplace_id', '=', marketplaceId).where('mt.status', 'in', statuses).orderBy('mt.starts_at').orderBy('rm.position').execute();
+  return meetingsWithContext(db).where('mt.marketplace_id', '=', marketplaceId).where('mt.status', 'in', statuses).orderBy('mt.starts_at').orderBy('rm.position').orderBy('mt.id').execute();
+}
+
+/** Where a page of a marketplace's meetings ends: its last meeting's start, room position and id. */
+export interface MeetingKeyset {
+  time: string;
+  position: number;
+  id: string;
+}
+
+/** A page of a marketplace's active meetings in the timetable's order (time, room, id), `limit + 1` read to tell whether more follow. */
+export async function listMeetingsOfMarketplacePage({ db }: Queryable, marketplaceId: string, page: { after: MeetingKeyset | undefined; limit: number }) {
+  let query = meetingsWithContext(db)
+    .select([cursorInstant('mt.starts_at').as('cursor_at'), 'rm.position as room_position'])
+    .where('mt.marketplace_id', '=', marketplaceId)
+    .where('mt.status', 'in', meetingStatusSets.active)
+    .orderBy('mt.starts_at')
+    .orderBy('rm.position')
+    .orderBy('mt.id')
+    .limit(page.limit + 1);
+  const { after } = page;
+  if (after) query = query.where(sql<boolean>`(mt.starts_at, rm.position, mt.id) > (${after.time}::timestamptz, ${after.position}::int, ${after.id}::uuid)`);
+  return query.execute();
 }
 
 export async function listMeetingsOfRequest({ db }: Queryable, requestId: string, withDrafts: boolean) {

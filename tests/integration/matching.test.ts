@@ -663,6 +663,20 @@ describe('the matching run, called directly', () => {
     const { slug } = await matchedMarketplace(t);
     const meetings = await meetingsOf(t, slug);
     expect(meetings).toHaveLength(3);
+    // The API's timetable comes a page at a time: walked two at a time it gives every meeting once, in the same order.
+    const walked: MeetingJson[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { status: number; body: { items: MeetingJson[]; nextCursor: string | null } } = await t.api('GET', `/api/v1/marketplaces/${slug}/meetings?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: organizer.token });
+      expect(page.status).toBe(200);
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      walked.push(...page.body.items);
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(walked.map((m) => m.id)).toEqual(meetings.map((m) => m.id));
+    const badCursor = await t.api('GET', `/api/v1/marketplaces/${slug}/meetings?cursor=bm90LW91cnM`, { token: organizer.token });
+    expect([badCursor.status, badCursor.body.errors]).toEqual([422, [{ path: 'cursor', message: 'is not a cursor from a previous page' }]]);
+    expect((await t.api('GET', `/api/v1/marketplaces/${slug}/meetings?limit=501`, { token: organizer.token })).body.errors).toEqual([{ path: 'limit', message: 'must be at most 500' }]);
     const timetable = await t.pages.organizer.get(`/organizer/marketplaces/${slug}/timetable`);
     expect(timetable.status).toBe(200);
     expect(timetable.html).toContain('Room A');
