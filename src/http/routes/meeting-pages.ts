@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.ts';
 import { requireActor, requireOrganizer } from '../../auth/actor.ts';
-import { AppError } from '../../shared/errors.ts';
+import { AppError, fieldErrorsFromZod, invalid } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
 import { listMarketplaces, marketplacesTakenPartIn } from '../../marketplaces/marketplaces.service.ts';
 import {
@@ -30,7 +30,6 @@ import { publishSchedule } from '../../meetings/publication.service.ts';
 import { previewMatching } from '../../meetings/matching-preview.service.ts';
 import { BREAK_AFTER, scheduleQuality } from '../../meetings/schedule-quality.ts';
 import { unmetRequests, addMeetingByOrganizer, freePlaces, moveMeetingByOrganizer, pinMeetingByOrganizer, placesForMeeting, removeMeetingByOrganizer, offersWithoutMeeting, type FreePlace } from '../../meetings/meeting-edits.service.ts';
-import { invalid } from '../../shared/errors.ts';
 import { calendarFeed, FEED_REMINDER_MINUTES, myCalendarFeed, resetMyCalendarFeed } from '../../meetings/calendar-feed.service.ts';
 import { meetingStatusSets } from '../../meetings/meeting-status.ts';
 import { getResponse } from '../../responses/responses.service.ts';
@@ -39,7 +38,8 @@ import { marketplaceReport, reportToCsv } from '../../meetings/report.service.ts
 import { forumSlots, marketplaceShape } from '../../meetings/matching-instance.ts';
 import { instantToLocal } from '../../shared/time.ts';
 import { anotherTimeBody, declineBody, markBody, moveBody, pinBody, unavailabilityBody } from '../../meetings/meetings.schemas.ts';
-import { bodyOf, handleForm, str, type FormValues } from '../forms.ts';
+import { bodyOf, errorsByField, handleForm, str, type FormValues } from '../forms.ts';
+import { searchText } from '../../shared/schema-fields.ts';
 import { outcomesOf, recordOutcome } from '../../outcomes/outcomes.service.ts';
 import { canRecordOutcome } from '../../outcomes/outcomes.policy.ts';
 import { meetingOutcomes, outcomeBody, outcomeLabels } from '../../outcomes/outcomes.schemas.ts';
@@ -70,6 +70,9 @@ function meetingCard(actor: Actor, m: MeetingDetail) {
   };
 }
 
+
+/** The add-meeting page's search of the offers: the lists' search field. */
+const addMeetingSearch = z.object({ q: searchText() });
 export function meetingPages(ctx: AppContext): Router {
   const router = Router();
 
@@ -411,10 +414,10 @@ export function meetingPages(ctx: AppContext): Router {
   });
   const showAdd = async (req: Request, res: Response, values: Record<string, unknown>, extra: Record<string, unknown> = {}, status = 200) => {
     const slug = slugParam(req.params.slug);
-    // The search narrows the offers listed (a long one is refused beside its field, and lists them all).
-    const q = str(values.q);
-    const qError = q.length > 200 ? t(req.locale, 'The search must be at most {{max}} characters.', { max: 200 }) : undefined;
-    const { marketplace, responses, chosen, total, matching } = await offersWithoutMeeting(ctx, req.actor, slug, { q: qError ? '' : q, chosenId: str(values.responseId) });
+    // The search narrows the offers listed (one the lists' search field refuses is named beside its field, and lists them all).
+    const search = addMeetingSearch.safeParse({ q: str(values.q) });
+    const qError = search.success ? undefined : errorsByField(fieldErrorsFromZod(search.error), {}, req.locale).q;
+    const { marketplace, responses, chosen, total, matching } = await offersWithoutMeeting(ctx, req.actor, slug, { q: search.success ? search.data.q : '', chosenId: str(values.responseId) });
     const groups = chosen ? placeGroups(await freePlaces(ctx, slug, [chosen.requester_org_id, chosen.provider_org_id])) : [];
     const errors = qError ? { ...((extra.errors as Record<string, string> | undefined) ?? {}), q: qError } : extra.errors;
     renderPage(req, res, 'organizer/meeting-add.njk', { title: t(req.locale, 'Add a meeting by hand'), marketplace, responses, chosen, groups, total, matching, values, ...extra, errors }, qError ? 422 : status);
