@@ -136,5 +136,7 @@ describe('npm run build', () => {
     writeFileSync(path.join(outDir, 'solve-check.mjs'), solve);
     const answer = JSON.parse(execFileSync(process.execPath, [path.join(outDir, 'solve-check.mjs')], { encoding: 'utf8' }).trim());
     expect(answer.meetings).toBeGreaterThan(0);
-  }, 120_000);
+    // A build, three processes started and stopped, and a solve: about 20 s on an idle machine, over 120 s on one shared
+    // with other work (a CI run beside two other test sessions timed out at 120 s).
+  }, 300_000);
 });
