@@ -164,6 +164,8 @@ export async function runOperation(ctx: AppContext, op: Operation, req: Request,
   // An operation without a query schema takes no parameter: one sent anyway (a `limit` it does not have) is refused by name, not ignored.
   const query = parseInput(op.query ?? noQuery, req.query);
   const body = op.body ? parseInput(op.body, req.body ?? {}) : op.method === 'get' || op.method === 'delete' ? {} : parseInput(noBody, req.body ?? {});
+  // What a caller's token shows (its meetings, its organization's responses) is kept by no cache between it and us.
+  if (actor) res.set('Cache-Control', 'no-store');
   const result = await op.handler(ctx, { actor, params, query, body, req, res });
   if (result === SENT) return;
   // A precompressed operation that answered with a value after all (an organizer's list) is compressed as any other.

@@ -103,6 +103,21 @@ describe('pages', () => {
     expect(response.headers.get('referrer-policy')).toBe('no-referrer');
   });
 
+  it('what a signed-in person or an emailed link shows is stored by no cache; public pages are revalidated', async () => {
+    const asMinistry = { headers: { cookie: `fm_session=${t.people.bangladesh.browserToken}` } };
+    for (const path of ['/account/preferences', '/meetings', '/m/gfmd-2007']) {
+      const response = await fetch(new URL(path, t.env.baseUrl), asMinistry);
+      expect([response.status, response.headers.get('cache-control')], path).toEqual([200, 'no-store']);
+    }
+    const anonymous = await fetch(new URL('/m/gfmd-2007', t.env.baseUrl));
+    expect(anonymous.headers.get('cache-control')).toBe('no-cache');
+    // A page reached by a token in its address (here one that is not valid: the page says so, still not stored).
+    const link = await fetch(new URL('/unsubscribe/not-a-valid-token', t.env.baseUrl));
+    expect(link.headers.get('cache-control')).toBe('no-store');
+    const me = await t.api('GET', '/api/v1/me', { token: t.people.bangladesh.token });
+    expect(me.headers.get('cache-control')).toBe('no-store');
+  });
+
   it("API answers carry an API's security headers, errors and the OpenAPI document too, and none that steers a document", async () => {
     for (const [path, status] of [
       ['/api/v1/marketplaces/gfmd-2007/requests', 200],

@@ -57,6 +57,10 @@ export function languageLinks(req: Request, current: Locale): Array<{ locale: Lo
 export function renderPage(req: Request, res: Response, view: string, data: Record<string, unknown> = {}, status = 200): void {
   const csrfToken = typeof req.csrfToken === 'function' ? maskCsrfToken(req.csrfToken()) : '';
   const locale = localeOf(req);
+  // A page for a signed-in person, or reached by an emailed link's token, is stored by no cache (a shared
+  // computer's, a proxy's): it shows their meetings, their calendar feed's address, their forms. Anyone
+  // else's pages are revalidated (their ETag) rather than shown stale.
+  res.set('Cache-Control', req.actor || 'token' in (req.params ?? {}) ? 'no-store' : 'no-cache');
   res.status(status).render(view, {
     actor: req.actor,
     csrfToken,
