@@ -121,7 +121,8 @@ const labels: Record<string, string> = {
   roles: N_('Roles'),
   deadlineDate: N_('Deadline'),
   extendDate: N_('New deadline'),
-  summary: N_('What you offer'),
+  summary: N_('What you offer, in one line'),
+  question: N_('Your question'),
   details: N_('How you would help'),
   offerCategories: N_('What you offer'),
   modality: N_('How'),
@@ -129,6 +130,9 @@ const labels: Record<string, string> = {
   timeZone: N_('Time zone'),
   categories: N_('Categories'),
   day: N_('Day'),
+  from: N_('From'),
+  until: N_('Until'),
+  marketplace: N_('Marketplace'),
 };
 
 /** The cells of the agenda's rows (`session-3-title`, `role-0-organization`), as "Session 4, title". */
@@ -148,6 +152,8 @@ const columnLabels: Record<string, string> = {
 function labelFor(field: string, locale: string): string {
   const cell = /^(session|role)-(\d+)-(\w+)$/.exec(field);
   if (cell) return t(locale, rowLabels[cell[1]!]!, { n: Number(cell[2]) + 1, column: t(locale, columnLabels[cell[3]!] ?? cell[3]!) });
+  // The answer to a question, one field per question on the request's page (`answer-<question id>`).
+  if (field.startsWith('answer-')) return t(locale, 'Your answer');
   const label = labels[field];
   return label ? t(locale, label) : field;
 }

@@ -133,6 +133,10 @@ describe('responding in the browser', () => {
     const invalid = await browser.post(`/requests/${request.id}/respond`, { ...fields, offerCategories: [], intent: 'submit' }, { formPage: `/requests/${request.id}/respond` });
     expect(invalid.status).toBe(422);
     expect(invalid.html).toContain('What you offer: must name at least one category');
+    // The group is described by its error and marked invalid; the summary's link lands on its first box, which takes the focus.
+    expect(invalid.html).toMatch(/<fieldset class="field field--error" aria-invalid="true" aria-describedby="offerCategories-error">/);
+    expect(invalid.html).toContain('href="#offerCategories"');
+    expect(invalid.html).toMatch(/<input type="checkbox" id="offerCategories" name="offerCategories"/);
     const draft = await browser.post(`/requests/${request.id}/respond`, { ...fields, intent: 'draft' }, { formPage: `/requests/${request.id}/respond` });
     expect(draft.status).toBe(303);
     expect(draft.location).toBe(`/requests/${request.id}?notice=draft-saved#response`);

@@ -679,6 +679,8 @@ describe('the matching run, called directly', () => {
     expect((await t.api('GET', `/api/v1/marketplaces/${slug}/meetings?limit=501`, { token: organizer.token })).body.errors).toEqual([{ path: 'limit', message: 'must be at most 500' }]);
     const timetable = await t.pages.organizer.get(`/organizer/marketplaces/${slug}/timetable`);
     expect(timetable.status).toBe(200);
+    // Each wide table scrolls in a named region that the keyboard reaches.
+    expect(timetable.html).toMatch(/<div class="table-wrap" tabindex="0" role="region" aria-label="Meetings on [^"]+ by time and room"><table class="timetable">/);
     expect(timetable.html).toContain('Room A');
     for (const provider of new Set(meetings.map((m) => m.provider.name))) expect(timetable.html).toContain(provider);
     const asOrganizer = { headers: { cookie: `fm_session=${organizer.browserToken}` } };
@@ -1263,8 +1265,16 @@ describe('the matching run, called directly', () => {
     // A bad time is named beside its field, with what was typed kept; nothing is stored.
     const bad = await page.post('/meetings/unavailability', { marketplace: made.slug, day: made.day, from: '14:00', until: '13:00', note: 'Lunch' }, { formPage: '/meetings' });
     expect(bad.status).toBe(422);
-    expect(bad.html).toContain('must be after the start');
+    expect(bad.html).toMatch(/id="until-error">.{0,80}Until: must be after the start/s);
     expect(bad.html).toContain('value="Lunch"');
+    // An empty form: each field the page shows is named by its label, and each summary link lands on a field of the page.
+    const empty = await page.post('/meetings/unavailability', { marketplace: made.slug, day: '', from: '', until: '', note: '' }, { formPage: '/meetings' });
+    expect(empty.status).toBe(422);
+    expect(empty.html).toMatch(/id="day-error">.{0,80}Day: is required/s);
+    expect(empty.html).not.toMatch(/startsAt|endsAt/);
+    for (const [, target] of empty.html.matchAll(/class="error-summary"[\s\S]*?<\/div>/g).next().value![0].matchAll(/href="#([\w-]+)"/g)) expect(empty.html).toContain(`id="${target}"`);
+    const badTime = await page.post('/meetings/unavailability', { marketplace: made.slug, day: made.day, from: '25:99', until: '', note: '' }, { formPage: '/meetings' });
+    expect(badTime.html).toMatch(/id="from-error">.{0,80}From: must be a time such as 09:00/s);
     const listed = await page.get('/meetings');
     expect(listed.html).toContain('Travelling');
     // Another organization cannot take it back; IOM can.

@@ -137,7 +137,8 @@ describe('questions and answers on a request', () => {
     const asker = t.pages.iom;
     const short = await asker.post(`/requests/${request.id}/questions`, { question: 'Why?' }, { formPage: `/requests/${request.id}` });
     expect(short.status).toBe(422);
-    expect(short.html).toContain('must be at least 10 characters');
+    // Named by its label, not by the form's field name.
+    expect(short.html).toContain('Your question: must be at least 10 characters');
     expect(short.html).toMatch(/<textarea id="question" name="question"[^>]*>Why\?<\/textarea>/);
     const sent = await asker.post(`/requests/${request.id}/questions`, { question: 'Which districts do the attachés come from?' }, { formPage: `/requests/${request.id}` });
     expect(sent.status).toBe(303);
@@ -160,6 +161,8 @@ describe('questions and answers on a request', () => {
     const blank = await requesterPage.post(`/questions/${question.id}/answer`, { [field]: '' }, { formPage: `/requests/${request.id}` });
     expect(blank.status).toBe(422);
     expect(blank.html).toContain(`href="#${field}"`);
+    expect(blank.html).toContain('Your answer: is required');
+    expect(blank.html).not.toContain(`${field}:`);
     const done = await requesterPage.post(`/questions/${question.id}/answer`, { [field]: 'Sylhet, Chittagong and Comilla.' }, { formPage: `/requests/${request.id}` });
     expect(done.status).toBe(303);
     const seen = await t.anonymousPage().get(`/requests/${request.id}`);

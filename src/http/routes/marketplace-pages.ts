@@ -222,7 +222,7 @@ export function marketplacePages(ctx: AppContext): Router {
         action: options.mode === 'create' ? `/m/${marketplace.slug}/requests/new` : `/requests/${options.requestId}/edit`,
         backUrl: options.mode === 'create' ? `/m/${marketplace.slug}` : `/requests/${options.requestId}`,
         marketplace,
-        sessions,
+        themeOptions: sessions.map((s) => ({ value: s.code, label: `${s.code}: ${s.title}` })),
         categories: categoryOptions(req.locale),
         values: options.values,
         errors: options.errors ?? {},

@@ -25,6 +25,7 @@ import { canAcceptMeeting, canAnswerMeeting, canAskForAnotherTime, canReinstateM
 import type { Actor } from '../../auth/actor.ts';
 import { z } from 'zod';
 import { slugField } from '../../marketplaces/marketplaces.schemas.ts';
+import { dateField } from '../../shared/time-input.ts';
 import type { MeetingDetail } from '../../meetings/meetings.repository.ts';
 import { publishSchedule } from '../../meetings/publication.service.ts';
 import { previewMatching } from '../../meetings/matching-preview.service.ts';
@@ -70,6 +71,17 @@ function meetingCard(actor: Actor, m: MeetingDetail) {
   };
 }
 
+
+/** "When we cannot meet": a day, and a time span within it (none for the whole day). */
+const optionalClock = z
+  .string()
+  .trim()
+  .refine((v) => v === '' || /^([01]\d|2[0-3]):[0-5]\d$/.test(v), 'must be a time such as 09:00');
+const unavailabilityForm = z
+  .object({ marketplace: slugField, day: z.string().trim().min(1, 'is required').pipe(dateField), from: optionalClock, until: optionalClock })
+  .superRefine((v, issues) => {
+    if (v.from && v.until && v.until <= v.from) issues.addIssue({ code: 'custom', path: ['until'], message: 'must be after the start' });
+  });
 
 /** The add-meeting page's search of the offers: the lists' search field. */
 const addMeetingSearch = z.object({ q: searchText() });
@@ -214,15 +226,15 @@ export function meetingPages(ctx: AppContext): Router {
     await handleForm(
       res,
       async () => {
-        const day = str(values.day).trim();
-        const from = str(values.from).trim();
-        const until = str(values.until).trim();
+        // The form's own fields first, named as the page names them; then the API's body they make.
+        const { marketplace, day, from, until } = parseInput(unavailabilityForm, { marketplace: str(values.marketplace), day: str(values.day), from: str(values.from), until: str(values.until) });
         const input = parseInput(unavailabilityBody, { startsAt: from ? `${day}T${from}` : day, endsAt: until ? `${day}T${until}` : day, ...(str(values.note).trim() ? { note: str(values.note) } : {}) });
-        const { marketplace } = parseInput(z.object({ marketplace: slugField }), { marketplace: str(values.marketplace) });
         await declareUnavailability(ctx, req.actor, marketplace, input);
         res.redirect(303, '/meetings?notice=unavailable#unavailability');
       },
-      (status, errors, formError) => showMine(req, res, { values, errors: { day: errors.startsAt ?? errors.endsAt, ...errors }, formError }, status),
+      (status, errors, formError) => showMine(req, res, { values, errors, formError }, status),
+      // What the service says of the times it was given (outside the forum, say) lands beside the form's fields.
+      { startsAt: 'day', endsAt: 'until' },
     );
   });
   router.post('/meetings/unavailability/:id/delete', async (req, res) => {
