@@ -27,7 +27,7 @@ export type MeetingAction = 'accept' | 'confirm' | 'decline' | 'reinstate' | 'ca
 /**
  * Every legal move of a meeting's status. A run proposes a meeting (an INSERT, not a move here).
  * `accept` is the first party's yes (still proposed), `confirm` the second one's; either party may
- * decline until the meeting ends; a run cancels a meeting that no longer holds, or moves it to
+ * decline until the meeting starts (`isAnswerable`, meetings.policy.ts); a run cancels a meeting that no longer holds, or moves it to
  * another time or room, which makes it proposed again with both answers pending.
  */
 export const meetingTransitions: Record<MeetingAction, { from: readonly MeetingStatus[]; to: MeetingStatus }> = {

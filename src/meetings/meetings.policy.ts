@@ -15,6 +15,7 @@ export interface MeetingForPolicy {
   provider_answer: MeetingAnswer;
   /** NULL while the meeting is a draft of the secretariat's (a marketplace that reviews before sending). */
   published_at: Date | null;
+  starts_at: Date;
 }
 
 /**
@@ -42,15 +43,24 @@ export function canPublishSchedule(actor: Actor | null): boolean {
   return !!actor?.isOrganizer;
 }
 
-/** Only its two parties answer a meeting (organizers do not answer for them), and only while it has not ended. */
-export function canAnswerMeeting(actor: Actor | null, meeting: MeetingForPolicy): boolean {
-  return partyOf(actor, meeting) !== null && meeting.published_at !== null && meetingStatusSets.answerable.includes(meeting.status);
+/**
+ * A meeting is accepted or declined while it stands and before it starts: once it has started, what
+ * came of it is asked after its end (a decline then cancelled a meeting that had taken place, emailed
+ * both sides a cancellation, gave its place to another offer and refused the outcome).
+ */
+export function isAnswerable(meeting: Pick<MeetingForPolicy, 'status' | 'starts_at'>, now = Date.now()): boolean {
+  return meetingStatusSets.answerable.includes(meeting.status) && meeting.starts_at.getTime() > now;
+}
+
+/** Only its two parties answer a meeting (organizers do not answer for them), and only while it is answerable. */
+export function canAnswerMeeting(actor: Actor | null, meeting: MeetingForPolicy, now = Date.now()): boolean {
+  return partyOf(actor, meeting) !== null && meeting.published_at !== null && isAnswerable(meeting, now);
 }
 
 /** A party that may answer and has not accepted yet: the page offers it the accept button. */
-export function canAcceptMeeting(actor: Actor | null, meeting: MeetingForPolicy): boolean {
+export function canAcceptMeeting(actor: Actor | null, meeting: MeetingForPolicy, now = Date.now()): boolean {
   const party = partyOf(actor, meeting);
-  if (!party || !canAnswerMeeting(actor, meeting)) return false;
+  if (!party || !canAnswerMeeting(actor, meeting, now)) return false;
   return (party === 'requester' ? meeting.requester_answer : meeting.provider_answer) !== 'accepted';
 }
 
@@ -87,18 +97,18 @@ export function canSeeMeetingsOfRequest(actor: Actor | null, request: { organiza
  * The party that declined a meeting may take it back (accept again) until the meeting starts, unless
  * the other party declined too; the database still refuses it when its time or room went elsewhere.
  */
-export function partyMayReinstate(party: MeetingParty, meeting: MeetingForPolicy & { starts_at: Date }, now = Date.now()): boolean {
+export function partyMayReinstate(party: MeetingParty, meeting: MeetingForPolicy, now = Date.now()): boolean {
   const mine = party === 'requester' ? meeting.requester_answer : meeting.provider_answer;
   const other = party === 'requester' ? meeting.provider_answer : meeting.requester_answer;
   return meeting.status === 'declined' && mine === 'declined' && other !== 'declined' && meeting.starts_at.getTime() > now;
 }
 
-export function canReinstateMeeting(actor: Actor | null, meeting: MeetingForPolicy & { starts_at: Date }, now = Date.now()): boolean {
+export function canReinstateMeeting(actor: Actor | null, meeting: MeetingForPolicy, now = Date.now()): boolean {
   const party = partyOf(actor, meeting);
   return party !== null && partyMayReinstate(party, meeting, now);
 }
 
 /** Either party asks for another time while the meeting stands and has not started. */
-export function canAskForAnotherTime(actor: Actor | null, meeting: MeetingForPolicy & { starts_at: Date }, now = Date.now()): boolean {
+export function canAskForAnotherTime(actor: Actor | null, meeting: MeetingForPolicy, now = Date.now()): boolean {
   return partyOf(actor, meeting) !== null && meetingStatusSets.active.includes(meeting.status) && meeting.starts_at.getTime() > now;
 }

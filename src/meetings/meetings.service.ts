@@ -18,7 +18,7 @@ import { queueDeclineRerun, queueOrganizerRun } from './matching-schedule.ts';
 import { cancellationReasons, queueMeetingEmails } from './meeting-notifications.ts';
 import { verifyMeetingAnswerToken, type MeetingParty } from './meeting-links.ts';
 import { changeMeetingStatus, meetingStatusSets } from './meeting-status.ts';
-import { canAcceptMeeting, canAskForAnotherTime, partyMayReinstate, canDeclareUnavailability, canRunMatching, canSeeMeeting, canSeeMeetingsOfRequest, canSeeTimetable, partyOf } from './meetings.policy.ts';
+import { canAcceptMeeting, canAskForAnotherTime, isAnswerable, partyMayReinstate, canDeclareUnavailability, canRunMatching, canSeeMeeting, canSeeMeetingsOfRequest, canSeeTimetable, partyOf } from './meetings.policy.ts';
 
 const organizersOnly = 'Only the forum secretariat (organizers) can do this.';
 
@@ -63,6 +63,7 @@ export async function answerMeeting(ctx: AppContext, meetingId: string, party: M
       return { status: changed.status, marketplaceId: meeting.marketplace_id };
     }
     if (!meetingStatusSets.answerable.includes(meeting.status)) throw conflict('meeting-ended', `This meeting was ${meeting.status}; it cannot be answered any more.`);
+    if (!isAnswerable(meeting)) throw conflict('meeting-started', 'This meeting has started or is over; it can no longer be accepted or declined. After it ends, each side is asked what came of it.');
     if (answer === 'declined') {
       await changeMeetingStatus(tx, actor, meeting, { action: 'decline', party, via, reason });
       await queueMeetingEmails(ctx, tx, meetingId, 'cancelled', cancellationReasons[party === 'requester' ? 'requesterDeclined' : 'providerDeclined']);

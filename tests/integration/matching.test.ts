@@ -656,6 +656,15 @@ describe('the matching run, called directly', () => {
     const providerToken = meeting.provider.id === undp.organizationId ? undp.token : ilo.token;
     const second = await t.api('POST', `/api/v1/meetings/${meeting.id}/accept`, { token: providerToken });
     expect(second.body).toMatchObject({ status: 'confirmed', providerAnswer: 'accepted' });
+
+    // Once it has started it is no longer accepted or declined (a decline cancelled a meeting that took place, emailed a
+    // cancellation and gave its place away): refused, its pages offer neither, and it stays confirmed for its outcome.
+    await t.env.ctx.db.updateTable('meetings').set({ starts_at: new Date(Date.now() - 2 * 3600_000), ends_at: new Date(Date.now() - 5400_000) }).where('id', '=', meeting.id).execute();
+    const late = await t.api('POST', `/api/v1/meetings/${meeting.id}/decline`, { token: mexico.token, body: {} });
+    expect([late.status, late.body.type]).toEqual([409, expect.stringContaining('meeting-started')]);
+    expect((await t.pages.mexico.post(`/meetings/${meeting.id}/decline`, {}, { formPage: '/meetings' })).status).toBe(409);
+    for (const path of ['/meetings', `/meetings/${meeting.id}`]) expect((await t.pages.mexico.get(path)).html, path).not.toContain(`href="/meetings/${meeting.id}/decline"`);
+    expect((await t.api('GET', `/api/v1/meetings/${meeting.id}`, { token: mexico.token })).body.status).toBe('confirmed');
   });
 
   it('the organizer sees the timetable, the CSV and ICS exports, and the summary matrix', async () => {

@@ -21,7 +21,7 @@ import {
   markResponse,
   requestMatchingRun,
 } from '../../meetings/meetings.service.ts';
-import { canAcceptMeeting, canAnswerMeeting, canAskForAnotherTime, canReinstateMeeting, canSeeScore, partyMayReinstate, partyOf } from '../../meetings/meetings.policy.ts';
+import { canAcceptMeeting, canAnswerMeeting, canAskForAnotherTime, canReinstateMeeting, canSeeScore, isAnswerable, partyMayReinstate, partyOf } from '../../meetings/meetings.policy.ts';
 import type { Actor } from '../../auth/actor.ts';
 import { z } from 'zod';
 import { slugField } from '../../marketplaces/marketplaces.schemas.ts';
@@ -32,7 +32,6 @@ import { previewMatching } from '../../meetings/matching-preview.service.ts';
 import { BREAK_AFTER, scheduleQuality } from '../../meetings/schedule-quality.ts';
 import { unmetRequests, addMeetingByOrganizer, freePlaces, moveMeetingByOrganizer, pinMeetingByOrganizer, placesForMeeting, removeMeetingByOrganizer, offersWithoutMeeting, type FreePlace } from '../../meetings/meeting-edits.service.ts';
 import { calendarFeed, FEED_REMINDER_MINUTES, myCalendarFeed, resetMyCalendarFeed } from '../../meetings/calendar-feed.service.ts';
-import { meetingStatusSets } from '../../meetings/meeting-status.ts';
 import { getResponse } from '../../responses/responses.service.ts';
 import { meetingsToCsv, meetingsToIcs } from '../../meetings/meetings.export.ts';
 import { marketplaceReport, reportToCsv } from '../../meetings/report.service.ts';
@@ -245,7 +244,7 @@ export function meetingPages(ctx: AppContext): Router {
   const answerPage = async (req: Request, res: Response, done?: string, extra: Record<string, unknown> = {}) => {
     const { id, party, token } = req.params as { id: string; party: string; token: string };
     const meeting = await getMeetingByLink(ctx, id, party, token);
-    const answerable = meetingStatusSets.answerable.includes(meeting.status);
+    const answerable = isAnswerable(meeting);
     const reinstatable = partyMayReinstate(meeting.party, meeting);
     const confirmDecline = answerable && !done && (str(req.query.decline) === '1' || extra.confirmDeclineAgain === true);
     renderPage(req, res, 'meeting-answer.njk', { title: t(req.locale, 'Your side meeting'), meeting, party, answerable, reinstatable, confirmDecline, action: `/meetings/${id}/answer/${party}/${token}`, done, values: {}, ...extra });
