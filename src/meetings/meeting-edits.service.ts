@@ -93,17 +93,20 @@ function keepsLimits(board: Board, index: ReturnType<typeof indexBoard>, org: st
 }
 
 /**
- * Where two organizations could meet: each slot when neither has another meeting, an agenda role or a
+ * Where two organizations could meet: each slot not begun yet when neither has another meeting, an agenda role or a
  * declared unavailability (`times`), and within those, the rooms free (`places`). `except` is the
  * meeting being moved. The matching run's rules, the marketplace's meeting limits included (`withinLimits`:
  * the common free times that keep them); the database's exclusion constraints still decide.
  */
-export function placesOnBoard(board: Board, index: ReturnType<typeof indexBoard>, organizations: readonly string[], except: string | null): { times: number; withinLimits: number; places: FreePlace[] } {
+export function placesOnBoard(board: Board, index: ReturnType<typeof indexBoard>, organizations: readonly string[], except: string | null, now = Date.now()): { times: number; withinLimits: number; places: FreePlace[] } {
   const places: FreePlace[] = [];
   let times = 0;
   let withinLimits = 0;
   const busy = organizations.map((org) => index.busyOf(org));
   board.slots.forEach((slot, i) => {
+    // A place that has begun is no place to meet: during the forum the morning's slots were offered in the afternoon,
+    // and a meeting moved there was published with an invitation for a time already past.
+    if (slot.startsAt.getTime() <= now) return;
     if (busy.some((set) => set.has(i))) return;
     const atThisTime = index.atSlot[i]!.filter((m) => m.id !== except);
     // Anyone of them in another meeting then, as requester, provider or a provider's joint partner.

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { sql } from 'kysely';
 import { DateTime } from 'luxon';
 import ical from 'node-ical';
@@ -1064,6 +1064,19 @@ describe('the matching run, called directly', () => {
     const busyTimes = (await meetingsOf(t, made.slug)).filter((m) => m.id !== first!.id && (m.requester.id === first!.requester.id || m.provider.id === first!.provider.id)).map((m) => m.startsAt);
     for (const p of places.body.items) expect(busyTimes).not.toContain(p.startsAt);
     expect((await api('GET', `/api/v1/meetings/${first!.id}/places`, { token: partyOf(first!.requester.id).token })).status).toBe(403);
+    // During the forum a place that has begun is offered no more, and refused: here the clock is set just after the first one's start.
+    const firstStart = Math.min(...places.body.items.map((p: { startsAt: string }) => new Date(p.startsAt).getTime()));
+    const begun = places.body.items.find((p: { startsAt: string }) => new Date(p.startsAt).getTime() === firstStart);
+    vi.useFakeTimers({ now: firstStart + 60_000, toFake: ['Date'] });
+    try {
+      const later = (await api('GET', `/api/v1/meetings/${first!.id}/places`, { token: organizer.token })).body.items as Array<{ startsAt: string }>;
+      expect(later.length).toBeLessThan(places.body.items.length);
+      for (const p of later) expect(new Date(p.startsAt).getTime()).toBeGreaterThan(firstStart + 60_000);
+      const refused = await api('POST', `/api/v1/meetings/${first!.id}/move`, { token: organizer.token, body: { place: begun.place } });
+      expect(refused.status).toBe(422);
+    } finally {
+      vi.useRealTimers();
+    }
     // A place that is not free is refused by name; a free one moves it, and both parties are asked again.
     expect((await api('POST', `/api/v1/meetings/${first!.id}/move`, { token: organizer.token, body: { place: 'nowhere' } })).status).toBe(422);
     const target = places.body.items.at(-1);
