@@ -112,12 +112,16 @@ export function planMeetingWrites(
   built: BuiltInstance,
   result: MatchingResult | null,
   released: SnapshotMeeting[],
-  run: { runId: string; cancelReason: string },
+  run: { runId: string; cancelReason: string; replacesDecline?: boolean },
 ): MeetingWrites {
   const releasedByResponse = new Map(released.map((m) => [m.response_id, m]));
   const requestOrganization = new Map(snapshot.requests.map((r) => [r.id, r.organization_id]));
-  // Under "review", the run's new meetings are a draft until an organizer publishes the schedule.
-  const publish = snapshot.marketplace.meeting_publication === 'immediate';
+  // Under "review", the run's new meetings are a draft until an organizer publishes the schedule. Not the
+  // re-run after a decline on a published schedule (no draft waiting): it proposes the replacement at once,
+  // as the party that declined was told. Its replacement sat as a draft nobody was told of, during the
+  // forum too, and every party's page said the secretariat was reviewing the schedule. With a draft
+  // waiting, the replacement joins it.
+  const publish = snapshot.marketplace.meeting_publication === 'immediate' || (!!run.replacesDecline && snapshot.meetings.every((m) => m.published_at !== null));
   const writes: MeetingWrites = { runId: run.runId, marketplaceId: snapshot.marketplace.id, creates: [], moves: [], cancels: [], cancelReason: run.cancelReason, publish };
   const placedResponses = new Set<string>();
   for (const placed of result?.meetings ?? []) {

@@ -91,7 +91,7 @@ async function solveAndStore(ctx: AppContext, connection: Parameters<Parameters<
   const { built, result, released } = plan;
   lap('solving');
 
-  const writes = planMeetingWrites(snapshot, built, result, released, { runId, cancelReason: cancellationReasons.noLongerHeld });
+  const writes = planMeetingWrites(snapshot, built, result, released, { runId, cancelReason: cancellationReasons.noLongerHeld, replacesDecline: trigger === 'decline' });
   const meetingEmails = meetingEmailsOf(ctx, snapshot, writes);
 
   await setMatchingRunStage({ db: connection }, runId, 'storing', progressOf(result));

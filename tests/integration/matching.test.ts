@@ -936,6 +936,26 @@ describe('the matching run, called directly', () => {
     expect(await file.text()).toContain(`UID:meeting-${meeting!.id}@localhost`);
   });
 
+  it('review before sending: once the schedule is published, the re-run after a decline proposes the replacement at once, with its invitations, not as a draft nobody is told of', async () => {
+    const { env, api } = t;
+    const { organizer, ilo, iom } = t.people;
+    const made = await respondedMarketplace(t, { meetingPublication: 'review' });
+    await passDeadline(env.ctx, [made.training.id, made.remittances.id]);
+    await runMatching(env.ctx, made.marketplaceId, 'organizer');
+    expect((await api('POST', `/api/v1/marketplaces/${made.slug}/schedule/publish`, { token: organizer.token })).status).toBe(200);
+    const training = (await meetingsOf(t, made.slug)).find((m) => m.request.id === made.training.id && m.provider.id === ilo.organizationId)!;
+    expect((await api('POST', `/api/v1/meetings/${training.id}/decline`, { token: ilo.token, body: {} })).status).toBe(200);
+    await runMatching(env.ctx, made.marketplaceId, 'decline');
+    const replacement = (await meetingsOf(t, made.slug)).find((m) => m.request.id === made.training.id && m.provider.id === iom.organizationId);
+    expect(replacement).toBeTruthy();
+    expect((replacement as unknown as { published: boolean }).published).toBe(true);
+    const invited = await env.ctx.db.selectFrom('outbox').select('to_email').where('idempotency_key', 'like', `meeting:${replacement!.id}:%`).execute();
+    expect(invited.map((e) => e.to_email).sort()).toEqual([t.people.bangladesh.email, iom.email].sort());
+    expect((await api('GET', `/api/v1/meetings/${replacement!.id}`, { token: iom.token })).status).toBe(200);
+    // No draft is left for the secretariat to publish.
+    expect((await api('POST', `/api/v1/marketplaces/${made.slug}/schedule/publish`, { token: organizer.token })).body.published).toBe(0);
+  });
+
   it('review before sending: a run writes a draft only organizers see and mails nobody; publishing shows it to the parties and sends the invitations once', async () => {
     const { env, api } = t;
     const { organizer } = t.people;
@@ -1004,11 +1024,12 @@ describe('the matching run, called directly', () => {
     expect(await iomNote()).toHaveLength(1);
 
     // ILO declines its published meeting: its decline's re-run, under review too, makes its response not
-    // matched at once (the decline was mailed at once), with no note of the kind sent at publication.
+    // matched at once (the decline was mailed at once), with no note of the kind sent at publication; and
+    // with no draft waiting, it proposes IOM, the next best, at once (published, so IOM's response is matched).
     const iloMeeting = drafts.find((d) => d.provider.id === t.people.ilo.organizationId)!;
     expect((await api('POST', `/api/v1/meetings/${iloMeeting.id}/decline`, { token: t.people.ilo.token, body: { reason: 'Our trainer is not travelling.' } })).status).toBe(200);
     await runMatching(env.ctx, made.marketplaceId, 'decline');
-    expect(await statuses()).toEqual({ training: 'matched', iom: 'not_matched', ilo: 'not_matched' });
+    expect(await statuses()).toEqual({ training: 'matched', iom: 'matched', ilo: 'not_matched' });
     expect(await env.ctx.db.selectFrom('outbox').select('id').where('idempotency_key', '=', `not-matched:${made.responses.iloOnTraining.body.id}`).execute()).toEqual([]);
   });
 
