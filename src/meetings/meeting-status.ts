@@ -6,6 +6,7 @@ import type { Tx } from '../shared/transaction.ts';
 import type { MeetingParty } from './meeting-links.ts';
 import { endMeeting, reinstateMeeting, setMeetingAnswer, type MeetingRow } from './meetings.repository.ts';
 import { writeMeetings, type MeetingWrites, type WrittenMeeting } from './matching-store.repository.ts';
+import { cancellationReasons } from './meeting-notifications.ts';
 
 export const meetingStatuses = ['proposed', 'confirmed', 'declined', 'cancelled'] as const satisfies readonly MeetingStatus[];
 export const meetingAnswers = ['pending', 'accepted', 'declined'] as const satisfies readonly MeetingAnswer[];
@@ -69,7 +70,8 @@ export async function changeMeetingStatus(tx: Tx, actor: Actor | 'system', meeti
   const column = change.party === 'requester' ? 'requester_answer' : 'provider_answer';
   const changed =
     change.action === 'decline'
-      ? await endMeeting(tx, meeting.id, 'declined', `declined by the ${change.party}`, { [column]: 'declined' }, rule.from, change.reason ?? null)
+      ? // The reason stored is one of the texts translated where it is shown (a calendar feed in French read 'Annulée : declined by the requester').
+        await endMeeting(tx, meeting.id, 'declined', cancellationReasons[change.party === 'requester' ? 'requesterDeclined' : 'providerDeclined'], { [column]: 'declined' }, rule.from, change.reason ?? null)
       : change.action === 'reinstate'
         ? await reinstate(tx, meeting.id, column, otherAnswer(meeting, change.party) === 'accepted' ? 'confirmed' : rule.to)
         : await setMeetingAnswer(tx, meeting.id, column, 'accepted', rule.to, rule.from);

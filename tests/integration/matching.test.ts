@@ -1,5 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { sql } from 'kysely';
+import { cancellationReasons } from '../../src/meetings/meeting-notifications.ts';
+import { translateKnown } from '../../src/i18n/i18n.ts';
 import { DateTime } from 'luxon';
 import ical from 'node-ical';
 import { useTestEnvironment, type TestHandle } from '../helpers/environment.ts';
@@ -220,7 +222,11 @@ describe('the matching run, started by the worker', () => {
     expect((await t.anonymousPage().get(`/meetings/${meeting.id}/answer/provider/forged`)).status).toBe(404);
     const declined = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'answer=declined' });
     expect(declined.status).toBe(200);
-    expect((await t.env.ctx.db.selectFrom('meetings').select('status').where('id', '=', meeting.id).executeTakeFirstOrThrow()).status).toBe('declined');
+    const ended = await t.env.ctx.db.selectFrom('meetings').select(['status', 'ended_reason']).where('id', '=', meeting.id).executeTakeFirstOrThrow();
+    expect(ended.status).toBe('declined');
+    // Its reason is one of the texts the feeds and emails translate (a French feed read "Annulée : declined by the requester").
+    expect(ended.ended_reason).toBe(cancellationReasons.providerDeclined);
+    expect(translateKnown('fr', ended.ended_reason!)).not.toBe(ended.ended_reason);
     // A run that read the meeting before the decline and now moves or cancels it leaves it declined, and
     // gets no new meeting for the declined offer.
     const write = (w: Partial<MeetingWrites>) =>
