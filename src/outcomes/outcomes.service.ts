@@ -5,6 +5,7 @@ import { AppError, conflict, forbidden, notFound } from '../shared/errors.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { linkPlaceholder } from '../email/sealed-links.ts';
+import { updatesBatch } from '../email/batches.ts';
 import { findMeeting, type MeetingDetail } from '../meetings/meetings.repository.ts';
 import { canSeeMeeting, partyOf } from '../meetings/meetings.policy.ts';
 import { getRequest } from '../requests/requests.service.ts';
@@ -93,6 +94,8 @@ export async function sendOutcomeRequests(ctx: AppContext, limit = 200): Promise
           idempotencyKey: `meeting-outcome:${m.id}:${side.party}`,
           template: 'meeting-outcome',
           to: side.email,
+          // An agency that met seven governments on one day is asked of them in one email, each with its own links.
+          batchKey: updatesBatch(side.locale ?? 'en', side.email),
           ...renderOutcomeRequestEmail({ title: m.title, other: side.other, startsAt: m.starts_at, timeZone: m.time_zone, links: placeholders }, side.locale ?? 'en'),
           links: Object.fromEntries(meetingOutcomes.map((o) => [placeholders[o], outcomeUrl(ctx, m.id, side.party, o)])),
         });
@@ -115,6 +118,7 @@ export async function sendFollowups(ctx: AppContext, limit = 200): Promise<numbe
         idempotencyKey: `assistance-followup:${r.id}`,
         template: 'assistance-followup',
         to: r.email,
+        batchKey: updatesBatch(r.locale ?? 'en', r.email),
         ...renderFollowupEmail({ title: r.title, marketplaceName: r.marketplace_name, links: placeholders }, r.locale ?? 'en'),
         links: Object.fromEntries(assistanceStatuses.map((s) => [placeholders[s], assistanceUrl(ctx, r.id, s)])),
       });

@@ -212,6 +212,15 @@ describe("a person's side-meeting changes within a few minutes go in one email (
     // The government got its invitations in one email too.
     const theirs = await env.mail.waitFor((m) => m.envelopeTo.includes(bangladesh.email) && m.parsed.attachments.filter((a) => a.contentType.startsWith('text/calendar')).length === meetings.length, 20_000);
     expect(theirs.parsed.text).toContain('These changes to your side meetings');
+
+    // After the meetings, the agency is asked what came of each in one email too, each with its own answer links.
+    for (const [i, meeting] of meetings.entries()) {
+      await env.ctx.db.updateTable('meetings').set({ starts_at: new Date(Date.now() - (4 - i) * 3600_000), ends_at: new Date(Date.now() - (4 - i) * 3600_000 + 1800_000) }).where('id', '=', meeting.id).execute();
+    }
+    const asked = await env.mail.waitFor((m) => m.envelopeTo.includes(ilo.email) && meetings.every((meeting) => String(m.parsed.text).includes(`/meetings/${meeting.id}/outcome/provider/`)), 20_000);
+    expect(asked.parsed.subject).toMatch(new RegExp(`\\(and ${meetings.length - 1} more\\)$`));
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    expect(env.mail.to(ilo.email).filter((m) => String(m.parsed.text).includes('/outcome/provider/'))).toHaveLength(1);
   });
 });
 
