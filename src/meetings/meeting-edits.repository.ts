@@ -171,7 +171,7 @@ export async function listRequestsWithPoster({ db }: Queryable, requestIds: stri
 }
 
 /** These responses of a marketplace, if not matched, with their request and the address and language of their writer. */
-export async function listNotMatchedResponses({ db }: Queryable, marketplaceId: string, responseIds: string[]) {
+export async function listNotMatchedResponses({ db }: Queryable, marketplaceId: string, responseIds: string[], removedReason: string) {
   if (responseIds.length === 0) return [];
   return db
     .selectFrom('responses as s')
@@ -179,6 +179,8 @@ export async function listNotMatchedResponses({ db }: Queryable, marketplaceId: 
     .innerJoin('organizations as ro', 'ro.id', 'r.organization_id')
     .innerJoin('users as u', 'u.id', 's.created_by')
     .select(['s.id', 's.request_id', 'r.title', 'ro.name as requester_name', 'u.email', 'u.locale'])
+    // Whether the secretariat removed the meeting a run had planned for it: its note says so, not that other offers were chosen.
+    .select((eb) => eb.exists(eb.selectFrom('meetings as m').select('m.id').whereRef('m.response_id', '=', 's.id').where('m.status', '=', 'cancelled').where('m.ended_reason', '=', removedReason)).as('removed'))
     .where('r.marketplace_id', '=', marketplaceId)
     .where('s.id', 'in', responseIds)
     .where('s.status', '=', 'not_matched')

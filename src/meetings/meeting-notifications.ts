@@ -223,19 +223,27 @@ export async function queueMeetingEmails(ctx: AppContext, tx: Tx, meetingId: str
  * grouped by request: only the current request's texts are held); Postgres addresses a row per
  * response (`Tx.queueResponderEmails`): a run at fifty times a forum sends 24,000 of them.
  */
-export function notMatchedEmails(ctx: AppContext, marketplaceName: string, notes: Iterable<{ responseId: string; requestId: string; requestTitle: string; requesterName: string; to: string; locale: string }>): ResponderEmails {
+export function notMatchedEmails(
+  ctx: AppContext,
+  marketplaceName: string,
+  notes: Iterable<{ responseId: string; requestId: string; requestTitle: string; requesterName: string; to: string; locale: string; removed?: boolean }>,
+): ResponderEmails {
   function* rows() {
     let requestId: string | null = null;
-    let render: (locale: string) => RenderedEmail = () => {
+    let render: (key: string) => RenderedEmail = () => {
       throw new Error('no request yet');
     };
     for (const note of notes) {
       if (note.requestId !== requestId) {
         requestId = note.requestId;
         const input = { requestTitle: note.requestTitle, requesterName: note.requesterName, marketplaceName, url: requestUrl(ctx, note.requestId) };
-        render = oncePerLocale((locale) => renderNotMatchedEmail(input, locale));
+        // One text per language, and per kind: chosen against, or its planned meeting removed by the secretariat.
+        render = oncePerLocale((key) => {
+          const [locale, removed] = key.split('|') as [string, string];
+          return renderNotMatchedEmail({ ...input, removed: removed === 'removed' }, locale);
+        });
       }
-      yield { responseId: note.responseId, requestId: note.requestId, to: note.to, locale: note.locale, content: render(note.locale) };
+      yield { responseId: note.responseId, requestId: note.requestId, to: note.to, locale: note.locale, content: render(`${note.locale}|${note.removed ? 'removed' : 'chosen'}`) };
     }
   }
   // A provider that answered many requests hears of those without a meeting in one email (updatesBatch).

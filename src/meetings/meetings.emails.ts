@@ -81,7 +81,21 @@ export function renderMeetingConfirmedEmail(m: MeetingFacts, locale: string) {
   );
 }
 
-export function renderNotMatchedEmail(input: { requestTitle: string; requesterName: string; marketplaceName: string; url: string }, locale: string) {
+export function renderNotMatchedEmail(input: { requestTitle: string; requesterName: string; marketplaceName: string; url: string; removed?: boolean }, locale: string) {
+  if (input.removed) {
+    // The run had planned a meeting for it, and the secretariat took it out of the schedule before publishing it.
+    return renderEmail(
+      {
+        subject: t(locale, 'Thank you for your response to "{{title}}"', { title: input.requestTitle }),
+        paragraphs: [
+          t(locale, 'Thank you for responding to {{requester}}. The forum secretariat did not keep a side meeting about it in the schedule of {{marketplace}}.', { requester: input.requesterName, marketplace: input.marketplaceName }),
+          t(locale, 'Your response stays on record: the requester can still contact you.'),
+        ],
+        action: { label: t(locale, 'View the request'), url: input.url },
+      },
+      locale,
+    );
+  }
   return renderEmail(
     {
       subject: t(locale, 'Thank you for your response to "{{title}}"', { title: input.requestTitle }),

@@ -8,7 +8,7 @@ import { findMarketplace } from '../marketplaces/marketplaces.service.ts';
 import { listActiveMeetingsOfRequests, withMatchingLock, writeMatchOutcomes } from './matching-store.repository.ts';
 import { listMeetingsByIds } from './meetings.repository.ts';
 import { listNotMatchedResponses, listRequestsWithPoster, publishDrafts } from './meeting-edits.repository.ts';
-import { meetingNoticeEmails, noticeFactsOf, notMatchedEmails, requesterSummaryEmail } from './meeting-notifications.ts';
+import { cancellationReasons, meetingNoticeEmails, noticeFactsOf, notMatchedEmails, requesterSummaryEmail } from './meeting-notifications.ts';
 import { canPublishSchedule } from './meetings.policy.ts';
 
 /**
@@ -35,8 +35,8 @@ export async function publishSchedule(ctx: AppContext, actorOrNull: Actor | null
         // (once: its key). Not those not matched before it (they had theirs), nor a matched one whose meeting ended (its
         // cancellation or decline said it). A publication with nothing new renders none.
         const notMatchedNow = outcomes.filter((o) => o.kind === 'response' && o.from_status === 'submitted' && o.to_status === 'not_matched').map((o) => o.id);
-        const notMatched = await listNotMatchedResponses(tx, marketplace.id, notMatchedNow);
-        const notes = notMatchedEmails(ctx, marketplace.name, notMatched.map((n) => ({ responseId: n.id, requestId: n.request_id, requestTitle: n.title, requesterName: n.requester_name, to: n.email, locale: n.locale })));
+        const notMatched = await listNotMatchedResponses(tx, marketplace.id, notMatchedNow, cancellationReasons.removedBySecretariat);
+        const notes = notMatchedEmails(ctx, marketplace.name, notMatched.map((n) => ({ responseId: n.id, requestId: n.request_id, requestTitle: n.title, requesterName: n.requester_name, to: n.email, locale: n.locale, removed: !!n.removed })));
 
         // Each request the published meetings serve (a joint meeting serves several of its requester's), and each whose
         // responses this publication leaves without a meeting: to the person who posted it, the summary of its meetings as

@@ -962,6 +962,24 @@ describe('the matching run, called directly', () => {
     expect((await api('POST', `/api/v1/marketplaces/${made.slug}/schedule/publish`, { token: organizer.token })).body.published).toBe(0);
   });
 
+  it('review before sending: a responder whose planned meeting the secretariat removed is told so at the publication, not that other offers were chosen', async () => {
+    const { env, api } = t;
+    const { organizer, ilo } = t.people;
+    const made = await respondedMarketplace(t, { meetingPublication: 'review' });
+    await passDeadline(env.ctx, [made.training.id, made.remittances.id]);
+    await runMatching(env.ctx, made.marketplaceId, 'organizer');
+    const training = (await meetingsOf(t, made.slug)).find((m) => m.request.id === made.training.id && m.provider.id === ilo.organizationId)!;
+    expect((await api('POST', `/api/v1/meetings/${training.id}/remove`, { token: organizer.token })).status).toBe(200);
+    expect((await api('POST', `/api/v1/marketplaces/${made.slug}/schedule/publish`, { token: organizer.token })).status).toBe(200);
+    const [note] = await env.ctx.db.selectFrom('outbox').select(['to_email', 'text_body']).where('idempotency_key', '=', `not-matched:${made.responses.iloOnTraining.body.id}`).execute();
+    expect(note!.to_email).toBe(ilo.email);
+    expect(note!.text_body).toContain('The forum secretariat did not keep a side meeting about it');
+    expect(note!.text_body).not.toContain('chose other offers');
+    // IOM, not chosen for training, reads the usual note.
+    const [iom] = await env.ctx.db.selectFrom('outbox').select('text_body').where('idempotency_key', '=', `not-matched:${made.responses.iomOnTraining.body.id}`).execute();
+    expect(iom!.text_body).toContain('chose other offers');
+  });
+
   it('review before sending: a run writes a draft only organizers see and mails nobody; publishing shows it to the parties and sends the invitations once', async () => {
     const { env, api } = t;
     const { organizer } = t.people;
