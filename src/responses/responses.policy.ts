@@ -1,7 +1,7 @@
 import type { OrganizationStatus, RequestStatus, ResponseStatus } from '../../db/types.ts';
 import type { Actor } from '../auth/actor.ts';
 import { requestStatusSets } from '../requests/request-status.ts';
-import { responseStatusSets } from './response-status.ts';
+import { responseStatusSets, responseTransitions } from './response-status.ts';
 
 /** What a response policy needs to know of its request. */
 export interface RequestForResponses {
@@ -74,7 +74,16 @@ export function canPresentJointlyWith(partner: { id: string; status: Organizatio
   return partner.status === 'verified' && partner.id !== response.organization_id && partner.id !== request.organization_id;
 }
 
-/** Whether a response's joint partner may still change while its request is open, before the deadline: the pages offer the form then (the write checks it again on the database clock). */
-export function jointChangeable(request: { status: string; response_deadline: Date }, now = new Date()): boolean {
+/**
+ * Responses change (their fields, their status by their organization, their joint partner) while their
+ * request is open, before its deadline: the pages offer the forms then (each write checks it again on
+ * the database clock).
+ */
+export function responsesOpen(request: { status: string; response_deadline: Date }, now = new Date()): boolean {
   return request.status === 'open' && request.response_deadline > now;
+}
+
+/** The edit form of a response and its link: its organization, while the response is a draft or submitted and responses are open. */
+export function canEditResponse(actor: Actor | null, response: ResponseForPolicy & { status: ResponseStatus }, request: { status: string; response_deadline: Date }, now = new Date()): boolean {
+  return canChangeResponse(actor, response) && responseTransitions.edit.from.includes(response.status) && responsesOpen(request, now);
 }

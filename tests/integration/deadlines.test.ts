@@ -97,6 +97,10 @@ describe('a request nobody reviewed before its deadline', () => {
     expect(asRequester).toContain('The secretariat can still move its deadline and publish it');
     expect(asRequester).not.toContain(`/requests/${id}/edit`);
     expect(asRequester).not.toContain(`/requests/${id}/withdraw`);
+    // A bookmarked edit form is not shown to be refused on saving: the request's page says why.
+    const bookmarked = await t.pages.bangladesh.get(`/requests/${id}/edit`);
+    expect([bookmarked.status, bookmarked.location]).toEqual([303, `/requests/${id}?notice=not-editable`]);
+    expect((await t.pages.bangladesh.get(bookmarked.location!)).html).toContain('This can no longer be changed: the response deadline passed');
     const asOrganizer = (await t.pages.organizer.get(`/requests/${id}`)).html;
     expect(asOrganizer).toContain('To publish it, move its deadline to a date ahead first');
     expect(asOrganizer).not.toContain(`action="/requests/${id}/publish"`);

@@ -1688,6 +1688,8 @@ describe('providers that answered jointly meet the requester together', () => {
     const latePost = await t.pages.ilo.post(iloJoint, { organizationId: '' }, { formPage: `/requests/${made.training.id}` });
     expect(latePost.status).toBe(409);
     expect((await t.pages.ilo.get(`/requests/${made.training.id}`)).html).not.toContain(`href="${iloJoint}"`);
+    const editLate = await t.pages.ilo.get(`/responses/${made.responses.iloOnTraining.body.id}/edit`);
+    expect([editLate.status, editLate.location]).toEqual([303, `/requests/${made.training.id}?notice=not-editable#response`]);
     expect((await joint(made.responses.undpOnTraining.body.id, undp.token, ilo.organizationId!)).status).toBe(409);
     const pair = await env.ctx.db.selectFrom('responses').select('joint_with').where('id', 'in', [made.responses.iloOnTraining.body.id, made.responses.undpOnTraining.body.id]).execute();
     expect(pair.map((r) => r.joint_with).sort()).toEqual([ilo.organizationId, undp.organizationId].sort());

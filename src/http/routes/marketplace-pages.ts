@@ -8,7 +8,7 @@ import { browseRequestsQuery, changeDeadlineBody, createRequestBody, requestCate
 import { browseRequests, listPublicThemes, changeRequestDeadline, previewEarlierDeadline, deadlineProblems, createRequest, getRequest, listRequestHistory, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
 import { visibleResponsesOf, requireVerifiedProvider, requestsAnsweredBy, jointStateOf, jointChoicesOf, setResponseJointWith } from '../../responses/responses.service.ts';
 import { jointBody } from '../../responses/responses.schemas.ts';
-import { isRequesterOf, jointChangeable } from '../../responses/responses.policy.ts';
+import { isRequesterOf, responsesOpen } from '../../responses/responses.policy.ts';
 import { canChangeDeadline, canEditRequest, canModerateRequest, canPostRequest, canPublishRequest, canWithdrawRequest, isUnreviewedPastDeadline, listableStatuses, seesRequestInternals } from '../../requests/requests.policy.ts';
 import { getFollowing } from '../../interests/interests.service.ts';
 import { canFollowRequest } from '../../interests/interests.policy.ts';
@@ -272,6 +272,7 @@ export function marketplacePages(ctx: AppContext): Router {
     'joint-saved': N_('Saved: whom your response presents jointly with.'),
     asked: N_('Your question is sent. Its answer will be published here for every provider; your organization is not named.'),
     answered: N_('The answer is published; the providers concerned are emailed.'),
+    'not-editable': N_('This can no longer be changed: the response deadline passed, or the matching has decided it.'),
   };
   const showRequest = async (req: Request, res: Response, request: RequestRow, extra: Record<string, unknown> = {}, status = 200) => {
     const actor = req.actor;
@@ -289,7 +290,7 @@ export function marketplacePages(ctx: AppContext): Router {
     // Our own response: whom it presents jointly with (the two meet the requester together once both name each other).
     const own = actor?.organization ? visible.items.find((r) => r.organization_id === actor.organization!.id && r.status !== 'withdrawn') : undefined;
     // Whom it names is shown here; the list to choose from is on a page of its own (/responses/:id/joint).
-    const joint = own ? { responseId: own.id, changeable: jointChangeable(request), ...(await jointStateOf(ctx, own.id)) } : null;
+    const joint = own ? { responseId: own.id, changeable: responsesOpen(request), ...(await jointStateOf(ctx, own.id)) } : null;
     let respondRefusal: string | null = null;
     let canRespond = false;
     if (request.status === 'open' && !isRequester && !actor?.isOrganizer) {
@@ -349,6 +350,8 @@ export function marketplacePages(ctx: AppContext): Router {
     requireActor(req.actor);
     const request = await getRequest(ctx, req.actor, requestIdParam(req));
     requireOwnerOrOrganizer(req.actor, request, 'edit');
+    // No form that cannot be saved (a bookmark after the deadline): the request's page, which says why.
+    if (!canEditRequest(req.actor, request)) return res.redirect(303, `/requests/${request.id}?notice=not-editable`);
     const { sessions } = await getPublicMarketplace(ctx, request.marketplace_slug);
     await showRequestForm(req, res, { slug: request.marketplace_slug, mode: 'update', requestId: request.id, values: requestToFormValues(request, new Set(sessions.map((s) => s.code))) });
   });
@@ -439,7 +442,7 @@ export function marketplacePages(ctx: AppContext): Router {
         responseId,
         jointWith: choices.jointWith,
         mutual: choices.mutual,
-        changeable: jointChangeable(choices.request),
+        changeable: responsesOpen(choices.request),
         organizations: choices.organizations.map((o) => ({ value: o.id, label: o.name })),
         values: form.values ?? { organizationId: choices.jointWith?.id ?? '' },
         errors: form.errors ?? {},

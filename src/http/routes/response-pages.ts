@@ -7,6 +7,7 @@ import { AppError } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
 import { createResponseBody, fundingLabels, fundings, modalities, modalityLabels, updateResponseBody } from '../../responses/responses.schemas.ts';
 import { changeResponse, createResponse, findOwnResponse, getResponse, listOwnResponses, requireVerifiedProvider } from '../../responses/responses.service.ts';
+import { canChangeResponse, canEditResponse } from '../../responses/responses.policy.ts';
 import type { ResponseRow } from '../../responses/responses.repository.ts';
 import { requestCategories, requestCategoryLabels } from '../../requests/requests.schemas.ts';
 import { getRequest } from '../../requests/requests.service.ts';
@@ -144,6 +145,9 @@ export function responsePages(ctx: AppContext): Router {
     requireActor(req.actor);
     const response = await getResponse(ctx, req.actor, pathId(req, 'The response'));
     const request = await getRequest(ctx, req.actor, response.request_id);
+    // No form that cannot be saved (matched, or the deadline passed): the request's page, which says why. Someone else's
+    // response is refused as before, by the service that saves it.
+    if (canChangeResponse(req.actor, response) && !canEditResponse(req.actor, response, request)) return res.redirect(303, `/requests/${request.id}?notice=not-editable#response`);
     showForm(req, res, request, { mode: 'update', responseId: response.id, values: responseToFormValues(response, req.locale), allowDraft: response.status === 'draft' });
   });
 
