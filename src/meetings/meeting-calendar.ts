@@ -95,11 +95,13 @@ export function renderMeetingCalendar(input: {
     timezone: { name: input.timeZone, generator: vtimezoneOf },
     ...(input.use === 'REQUEST' ? { method: ICalCalendarMethod.REQUEST } : input.use === 'CANCEL' ? { method: ICalCalendarMethod.CANCEL } : { ttl: 60 * 60 }),
   });
+  const stamp = new Date();
   for (const m of input.meetings) {
     const status = input.use === 'CANCEL' ? ICalEventStatus.CANCELLED : eventStatus[m.status];
     calendar.createEvent({
       id: meetingUid(m.id, input.domain),
       sequence: m.sequence,
+      stamp,
       // In the zone's wall time (ical-generator writes a native Date's UTC fields under the TZID).
       start: DateTime.fromJSDate(m.startsAt, { zone: input.timeZone }),
       end: DateTime.fromJSDate(m.endsAt, { zone: input.timeZone }),
@@ -116,5 +118,7 @@ export function renderMeetingCalendar(input: {
       alarms: input.use === 'feed' && input.reminderMinutes && status !== ICalEventStatus.CANCELLED ? [{ type: ICalAlarmType.display, triggerBefore: input.reminderMinutes * 60, description: m.title }] : [],
     });
   }
-  return calendar.toString();
+  // RFC 5545 (3.8.7.2): DTSTAMP MUST be in UTC. ical-generator 10 writes it in the process's local time
+  // without the Z when the calendar has a time zone (DTSTAMP:20261207T173843), so it is written here.
+  return calendar.toString().replace(/^DTSTAMP:\d{8}T\d{6}Z?(?=\r\n)/gm, `DTSTAMP:${stamp.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')}`);
 }

@@ -30,6 +30,17 @@ const meeting: CalendarMeeting = {
 const organizer = calendarOrganizer('GFMD 2007', 'marketplace.example.org', 'no-reply, answer on Forum Marketplace');
 
 describe('the meeting calendar', () => {
+  it('writes DTSTAMP in UTC, with its Z (RFC 5545 §3.8.7.2), though the calendar has a time zone', () => {
+    const before = Date.now();
+    const text = renderMeetingCalendar({ use: 'REQUEST', timeZone: 'America/New_York', organizer, domain: 'example.org', meetings: [meeting, { ...meeting, id: 'a6b1c1de-0000-4000-8000-000000000002' }] });
+    const stamps = unfolded(text).filter((l) => l.startsWith('DTSTAMP'));
+    expect(stamps).toHaveLength(2);
+    for (const line of stamps) {
+      const [, y, mo, d, h, mi, se] = /^DTSTAMP:(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(line)!;
+      expect(Math.abs(Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +se!) - before)).toBeLessThan(60_000);
+    }
+  });
+
   // ical-generator 10.2.0 folds lines with one TextEncoder per character, most of a run's email time at
   // fifty times a forum; patches/ical-generator+10.2.0.patch counts UTF-8 octets from the char code, as
   // ical-generator 11 does (11 needs Node 22). This checks the patched folding keeps RFC 5545 §3.1.
