@@ -100,7 +100,8 @@ describe('a request nobody reviewed before its deadline', () => {
     // A bookmarked edit form is not shown to be refused on saving: the request's page says why.
     const bookmarked = await t.pages.bangladesh.get(`/requests/${id}/edit`);
     expect([bookmarked.status, bookmarked.location]).toEqual([303, `/requests/${id}?notice=not-editable`]);
-    expect((await t.pages.bangladesh.get(bookmarked.location!)).html).toContain('This can no longer be changed: the response deadline passed');
+    // The notice takes the focus, so a screen reader reads it and the page shows it.
+    expect((await t.pages.bangladesh.get(bookmarked.location!)).html).toMatch(/<div class="notice" role="status" tabindex="-1" autofocus>This can no longer be changed: the response deadline passed/);
     const asOrganizer = (await t.pages.organizer.get(`/requests/${id}`)).html;
     expect(asOrganizer).toContain('To publish it, move its deadline to a date ahead first');
     expect(asOrganizer).not.toContain(`action="/requests/${id}/publish"`);
