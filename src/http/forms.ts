@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import countries from 'i18n-iso-countries';
 import ISO6391 from 'iso-639-1';
+import { DateTime } from 'luxon';
 import { AppError, type FieldError } from '../shared/errors.ts';
 import { N_, t } from '../i18n/i18n.ts';
 import { localeOf } from './middleware/locale.ts';
@@ -212,7 +213,21 @@ const fieldMessages: Array<[RegExp, string]> = [
   [/^must be a short code such as 1\.2$/, N_('must be a short code such as 1.2')],
 ];
 
+/** An ISO 8601 time with its offset inside a message (the API's form, for programs): a form shows it as people read dates. */
+const ISO_WITH_OFFSET = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?[+-]\d{2}:\d{2}/g;
+
 export function translateFieldMessage(message: string, locale: string): string {
+  return readableTimes(translatedMessage(message, locale), locale);
+}
+
+function readableTimes(message: string, locale: string): string {
+  return message.replace(ISO_WITH_OFFSET, (iso) => {
+    const time = DateTime.fromISO(iso, { setZone: true });
+    return time.isValid ? time.setLocale(locale).toLocaleString(DateTime.DATETIME_MED) : iso;
+  });
+}
+
+function translatedMessage(message: string, locale: string): string {
   if (locale === 'en') return /^must be one of .+$/.test(message) ? 'must be one of the options offered' : message;
   for (const [pattern, key] of fieldMessages) {
     const match = pattern.exec(message);
