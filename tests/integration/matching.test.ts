@@ -696,6 +696,9 @@ describe('the matching run, called directly', () => {
     expect(timetable.status).toBe(200);
     // Each wide table scrolls in a named region that the keyboard reaches.
     expect(timetable.html).toMatch(/<div class="table-wrap" tabindex="0" role="region" aria-label="Meetings on [^"]+ by time and room"><table class="timetable">/);
+    // Its days read as dates in the reader's language, not as ISO 8601.
+    expect(timetable.html).not.toMatch(/<h2>\d{4}-\d{2}-\d{2}/);
+    expect(timetable.html).toMatch(/<h2>\w{3} \d{1,2} \w{3} 20\d\d <span class="meta">/);
     expect(timetable.html).toContain('Room A');
     for (const provider of new Set(meetings.map((m) => m.provider.name))) expect(timetable.html).toContain(provider);
     const asOrganizer = { headers: { cookie: `fm_session=${organizer.browserToken}` } };
