@@ -4,6 +4,7 @@ import type { Actor } from '../auth/actor.ts';
 import { findMarketplace } from '../marketplaces/marketplaces.service.ts';
 import { requestCategories, requestCategoryLabels } from '../requests/requests.schemas.ts';
 import { toCsv } from '../shared/csv.ts';
+import { organizationKindLabels } from '../organizations/organizations.schemas.ts';
 import { loadMarketplaceReportRows } from './report.repository.ts';
 import { requireTimetableAccess } from './meetings.service.ts';
 import type { ReportAnswer } from './meetings.schemas.ts';
@@ -62,7 +63,8 @@ export function reportToCsv(report: MarketplaceReport): string {
   const header = ['Organization', 'Kind', ...report.categories.map((c) => `${c.label}: responses / meetings`), ...report.sessions.map((s) => `Session ${s.code}`)];
   const rows = report.organizations.map((o) => [
     o.name,
-    o.kind,
+    // Read by people in a spreadsheet: the kind's name, not its stored value (un_agency).
+    organizationKindLabels[o.kind],
     ...report.categories.map((c) => `${o.byCategory[c.code].responses} / ${o.byCategory[c.code].meetings}`),
     ...report.sessions.map((s) => (o.sessions[s.code] ?? []).join(', ')),
   ]);

@@ -715,7 +715,7 @@ describe('the matching run, called directly', () => {
     expect(iloRow.byCategory.training.responses).toBe(1);
     expect((await t.api('GET', `/api/v1/marketplaces/${slug}/report`, { token: ilo.token })).status).toBe(403);
     const reportCsv = await fetch(new URL(`/organizer/marketplaces/${slug}/report.csv`, t.env.baseUrl), asOrganizer);
-    expect(await reportCsv.text()).toContain('International Labour Organization (ILO)');
+    expect(await reportCsv.text()).toContain('International Labour Organization (ILO),UN agency,');
     expect((await t.anonymousPage().get(`/organizer/marketplaces/${slug}/timetable`)).status).toBe(303);
   });
 
@@ -923,6 +923,9 @@ describe('the matching run, called directly', () => {
     const read = await fetch(new URL(path, env.baseUrl));
     expect(read.status).toBe(200);
     expect(read.headers.get('content-type')).toContain('text/calendar');
+    // The feed's language is its owner's, not that of the client fetching it (here one that asks for French).
+    const asked = await fetch(new URL(path, env.baseUrl), { headers: { 'accept-language': 'fr' } });
+    expect(asked.headers.get('content-language')).toBe('en');
     const text = await read.text();
     const events = Object.values(ical.sync.parseICS(text)).filter((c) => c?.type === 'VEVENT') as ical.VEvent[];
     const event = events.find((e) => e.uid === `meeting-${meeting!.id}@localhost`)!;
@@ -1293,7 +1296,7 @@ describe('the matching run, called directly', () => {
     expect(cappedPage.html).toContain('one of them would have more meetings that day, or more in a row, than the marketplace allows');
     // The run's figures count runs longer than the marketplace's own limit.
     const timetable = await t.pages.organizer.get(`/organizer/marketplaces/${made.slug}/timetable`);
-    expect(timetable.html).toContain('Runs of more than 1 meetings in a row without a break: 0');
+    expect(timetable.html).toContain('Meetings in a row without a break, runs longer than 1: 0');
   });
 
   it('the requester marks offers before the run: "not this one" is never matched, "must meet" goes ahead of a better-scoring offer', async () => {

@@ -214,8 +214,9 @@ export function meetingPages(ctx: AppContext): Router {
     const file = str(req.params.file);
     const userId = str(req.params.userId);
     if (!file.endsWith('.ics') || !/^[0-9a-f-]{36}$/i.test(userId)) throw new AppError(404, 'not-found', 'Calendar not found', 'This calendar address is not valid any more.');
-    const { ics } = await calendarFeed(ctx, userId, file.slice(0, -'.ics'.length));
-    res.set('Cache-Control', 'private, max-age=300').type('text/calendar; charset=utf-8').send(ics);
+    const { ics, actor } = await calendarFeed(ctx, userId, file.slice(0, -'.ics'.length));
+    // Written in its owner's language, whoever's client fetches it.
+    res.set('Cache-Control', 'private, max-age=300').set('Content-Language', actor.locale).type('text/calendar; charset=utf-8').send(ics);
   });
 
   // "When we cannot meet", from the meetings page: the marketplace is a field of the form.
