@@ -675,9 +675,17 @@ describe('the matching run, called directly', () => {
 
   it('the organizer sees the timetable, the CSV and ICS exports, and the summary matrix', async () => {
     const { organizer, ilo } = t.people;
-    const { slug } = await matchedMarketplace(t);
+    const { slug, training, responses } = await matchedMarketplace(t);
     const meetings = await meetingsOf(t, slug);
     expect(meetings).toHaveLength(3);
+    // A requester's mark is saved: within the review window the page says the run takes it into account; once the
+    // marketplace's matching time has passed and its run is done, that the meetings already scheduled stay as they are.
+    const mark = () => t.pages.bangladesh.post(`/responses/${responses.iomOnTraining.body.id}/mark`, { mark: 'must' }, { formPage: `/requests/${training.id}` });
+    expect((await mark()).location).toBe(`/requests/${training.id}?notice=marked#response-${responses.iomOnTraining.body.id}`);
+    await t.env.ctx.db.updateTable('marketplaces').set({ opens_at: new Date(Date.now() - 60 * 86400_000), response_deadline: new Date(Date.now() - 30 * 86400_000) }).where('slug', '=', slug).execute();
+    const marked = await mark();
+    expect([marked.status, marked.location]).toEqual([303, `/requests/${training.id}?notice=marked-after-run#response-${responses.iomOnTraining.body.id}`]);
+    expect((await t.pages.bangladesh.get(marked.location!)).html).toContain('The side meetings already scheduled stay as they are');
     // The API's timetable comes a page at a time: walked two at a time it gives every meeting once, in the same order.
     const walked: MeetingJson[] = [];
     let cursor: string | null = null;

@@ -272,6 +272,8 @@ export function marketplacePages(ctx: AppContext): Router {
     'joint-saved': N_('Saved: whom your response presents jointly with.'),
     asked: N_('Your question is sent. Its answer will be published here for every provider; your organization is not named.'),
     answered: N_('The answer is published; the providers concerned are emailed.'),
+    marked: N_('Your mark is saved. The matching run takes it into account.'),
+    'marked-after-run': N_('Your mark is saved. The side meetings already scheduled stay as they are; it counts in the runs to come (after a decline, or one the secretariat starts).'),
     'not-editable': N_('This can no longer be changed: the response deadline passed, or the matching has decided it.'),
   };
   const showRequest = async (req: Request, res: Response, request: RequestRow, extra: Record<string, unknown> = {}, status = 200) => {

@@ -33,6 +33,7 @@ import { BREAK_AFTER, scheduleQuality } from '../../meetings/schedule-quality.ts
 import { unmetRequests, addMeetingByOrganizer, freePlaces, moveMeetingByOrganizer, pinMeetingByOrganizer, placesForMeeting, removeMeetingByOrganizer, offersWithoutMeeting, type FreePlace } from '../../meetings/meeting-edits.service.ts';
 import { calendarFeed, FEED_REMINDER_MINUTES, myCalendarFeed, resetMyCalendarFeed } from '../../meetings/calendar-feed.service.ts';
 import { getResponse } from '../../responses/responses.service.ts';
+import { getRequest } from '../../requests/requests.service.ts';
 import { meetingsToCsv, meetingsToIcs } from '../../meetings/meetings.export.ts';
 import { marketplaceReport, reportToCsv } from '../../meetings/report.service.ts';
 import { forumSlots, marketplaceShape } from '../../meetings/matching-instance.ts';
@@ -275,7 +276,10 @@ export function meetingPages(ctx: AppContext): Router {
     const { mark } = parseInput(markBody, { mark: raw === '' ? null : raw });
     await markResponse(ctx, req.actor, id, mark);
     const response = await getResponse(ctx, req.actor, id);
-    res.redirect(303, `/requests/${response.request_id}#response-${id}`);
+    // Once the side meetings are scheduled a mark changes none of them: the page says it counts in the runs to come.
+    const request = await getRequest(ctx, req.actor, response.request_id);
+    const stage = (await getScheduleState(ctx, request.marketplace_id))?.stage;
+    res.redirect(303, `/requests/${response.request_id}?notice=${stage === 'waiting' || stage === undefined ? 'marked' : 'marked-after-run'}#response-${id}`);
   });
   router.post('/responses/:id/preferred', async (req, res) => {
     const id = idParam(req.params.id, 'The response');
