@@ -335,7 +335,7 @@ export async function addMeetingByOrganizer(ctx: AppContext, actorOrNull: Actor 
         refusingDoubleBooking(async () => {
           await insertHandMeetingOfRun(tx, { id, marketplaceId: marketplace.id, response, place, publish: marketplace.meeting_publication === 'immediate' });
           await recordAudit(tx, actor, { entity: 'meeting', entityId: id, action: 'create', toStatus: 'proposed', detail: { by: 'secretariat' } });
-          await queueMeetingEmails(ctx, tx, id, 'new');
+          await queueMeetingEmails(ctx, tx, id, 'added');
         }),
       { db: connection },
     );

@@ -12,7 +12,7 @@ import { meetingChangesBatch } from '../email/batches.ts';
 import { N_, t, translateKnown } from '../i18n/i18n.ts';
 import { renderMeetingCancelledEmail, renderMeetingConfirmedEmail, renderMeetingInvitationEmail, renderMeetingsSummaryEmail, renderNotMatchedEmail } from './meetings.emails.ts';
 
-export type MeetingNotice = 'new' | 'moved' | 'cancelled' | 'confirmed';
+export type MeetingNotice = 'new' | 'added' | 'reinstated' | 'moved' | 'cancelled' | 'confirmed';
 
 /**
  * Why a meeting ended, as the services store and pass it (English, completing "will not take place:
@@ -176,7 +176,7 @@ export function meetingNoticeEmails(ctx: AppContext, meeting: MeetingNoticeFacts
       // A person's meeting changes of the same few minutes go in one email (batches.ts).
       batchKey: meetingChangesBatch(locale, user.email),
       ...email,
-      ...(notice === 'new' || notice === 'moved' ? { links: { [answerLink]: meetingAnswerUrl(ctx, meeting.id, party) } } : {}),
+      ...(notice !== 'cancelled' && notice !== 'confirmed' ? { links: { [answerLink]: meetingAnswerUrl(ctx, meeting.id, party) } } : {}),
       attachments: [{ filename: notice === 'cancelled' ? 'cancel.ics' : 'invite.ics', contentType: `text/calendar; method=${use}`, content: ics(locale), method: use }],
     });
   }

@@ -28,18 +28,29 @@ function when(m: MeetingFacts, locale: string): Array<{ label: string; value: st
   return rows;
 }
 
-export function renderMeetingInvitationEmail(m: MeetingFacts & { answerUrl: string; kind: 'new' | 'moved' }, locale: string) {
+/**
+ * An invitation to answer: a meeting the matching run scheduled (`new`), one the secretariat added by hand
+ * (`added`), one that had to move (`moved`), or one declined and then accepted again by the party that
+ * declined it (`reinstated`: its cancellation went out at the decline).
+ */
+export function renderMeetingInvitationEmail(m: MeetingFacts & { answerUrl: string; kind: 'new' | 'added' | 'moved' | 'reinstated' }, locale: string) {
   const vars = { other: m.otherParty, title: m.requestTitle, marketplace: m.marketplaceName };
   return renderEmail(
     {
       subject:
-        m.kind === 'new'
-          ? t(locale, 'Accept or decline: side meeting with {{other}} on "{{title}}"', vars)
-          : t(locale, 'Moved: your side meeting with {{other}}; accept or decline the new time', vars),
+        m.kind === 'moved'
+          ? t(locale, 'Moved: your side meeting with {{other}}; accept or decline the new time', vars)
+          : m.kind === 'reinstated'
+            ? t(locale, 'Back on: side meeting with {{other}} on "{{title}}"', vars)
+            : t(locale, 'Accept or decline: side meeting with {{other}} on "{{title}}"', vars),
       paragraphs: [
         m.kind === 'new'
           ? t(locale, 'The matching run of {{marketplace}} scheduled a side meeting at the forum between you and {{other}}.', vars)
-          : t(locale, 'Your side meeting with {{other}} had to move. Here is its new time.', vars),
+          : m.kind === 'added'
+            ? t(locale, 'The forum secretariat scheduled a side meeting at {{marketplace}} between you and {{other}}.', vars)
+            : m.kind === 'reinstated'
+              ? t(locale, 'Your side meeting with {{other}}, cancelled when it was declined, stands again at the same time: the side that declined it accepted it again. Disregard the cancellation.', vars)
+              : t(locale, 'Your side meeting with {{other}} had to move. Here is its new time.', vars),
         t(locale, 'What was offered: {{offer}}', { offer: m.offerSummary }),
         t(locale, 'Please accept or decline with the button below, so a declined slot can go to the next best offer. The attached calendar file shows the meeting as tentative until both of you accept; an answer given in your calendar is not received.'),
       ],

@@ -59,7 +59,7 @@ export async function answerMeeting(ctx: AppContext, meetingId: string, party: M
     if (answer === 'accepted' && meeting.status === 'declined' && mine === 'declined') {
       if (!partyMayReinstate(party, meeting)) throw conflict('meeting-ended', meeting.starts_at.getTime() <= Date.now() ? 'This meeting has started or is over; it cannot be accepted again.' : 'The other party declined this meeting; it cannot be accepted again.');
       const changed = (await changeMeetingStatus(tx, actor, meeting, { action: 'reinstate', party, via }))!;
-      await queueMeetingEmails(ctx, tx, meetingId, changed.status === 'confirmed' ? 'confirmed' : 'new');
+      await queueMeetingEmails(ctx, tx, meetingId, changed.status === 'confirmed' ? 'confirmed' : 'reinstated');
       return { status: changed.status, marketplaceId: meeting.marketplace_id };
     }
     if (!meetingStatusSets.answerable.includes(meeting.status)) throw conflict('meeting-ended', `This meeting was ${meeting.status}; it cannot be answered any more.`);

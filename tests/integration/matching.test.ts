@@ -887,9 +887,13 @@ describe('the matching run, called directly', () => {
       const back = await api('POST', `/api/v1/meetings/${meeting!.id}/accept`, { token: provider.token });
       expect(back.status).toBe(200);
       expect(back.body).toMatchObject({ status: 'proposed', providerAnswer: 'accepted', requesterAnswer: 'pending', declineReason: null, sequence: before.sequence + 2 });
-      const again = await env.ctx.db.selectFrom('outbox').select(['to_email', 'attachments']).where('idempotency_key', 'like', `meeting:${meeting!.id}:${before.sequence + 2}:new:%`).execute();
+      // Both are told it stands again (its cancellation went out at the decline), not that a run scheduled it.
+      const again = await env.ctx.db.selectFrom('outbox').select(['to_email', 'subject', 'text_body', 'attachments']).where('idempotency_key', 'like', `meeting:${meeting!.id}:${before.sequence + 2}:reinstated:%`).execute();
       expect(again.map((e) => e.to_email).sort()).toEqual([requester.email, provider.email].sort());
       expect(again[0]!.attachments[0]!.content).toContain('STATUS:TENTATIVE');
+      expect(again[0]!.subject).toMatch(/^Back on: side meeting with /);
+      expect(again[0]!.text_body).toContain('stands again at the same time');
+      expect(again[0]!.text_body).not.toContain('The matching run');
       const trail = await env.ctx.db.selectFrom('audit_events').select(['action', 'to_status']).where('entity', '=', 'meeting').where('entity_id', '=', meeting!.id).orderBy('at').execute();
       expect(trail).toEqual([
         { action: 'decline', to_status: 'declined' },
@@ -1170,6 +1174,10 @@ describe('the matching run, called directly', () => {
     expect(added.status).toBe(303);
     const byHand = await env.ctx.db.selectFrom('meetings').select(['id', 'status', 'published_at']).where('response_id', '=', removedResponse).where('status', '=', 'proposed').executeTakeFirstOrThrow();
     expect(byHand.published_at).not.toBeNull();
+    // Its parties read that the secretariat scheduled it, not the matching run.
+    const handInvites = await env.ctx.db.selectFrom('outbox').select('text_body').where('idempotency_key', 'like', `meeting:${byHand.id}:%:added:%`).execute();
+    expect(handInvites).toHaveLength(2);
+    for (const e of handInvites) expect(e.text_body).toContain('The forum secretariat scheduled a side meeting');
     // A wrong offer is named beside its field.
     const wrong = await page.post(`/organizer/marketplaces/${made.slug}/meetings`, { responseId: removedResponse, place }, { formPage: `/organizer/marketplaces/${made.slug}/meetings/new` });
     expect(wrong.status).toBe(422);
