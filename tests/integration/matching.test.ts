@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { sql } from 'kysely';
-import { cancellationReasons } from '../../src/meetings/meeting-notifications.ts';
+import { cancellationReasons, meetingAnswerUrl } from '../../src/meetings/meeting-notifications.ts';
 import { translateKnown } from '../../src/i18n/i18n.ts';
 import { DateTime } from 'luxon';
 import ical from 'node-ical';
@@ -659,6 +659,10 @@ describe('the matching run, called directly', () => {
     expect((await t.api('POST', `/api/v1/meetings/${meeting.id}/accept`, { token: bangladesh.token })).status).toBe(404);
     const first = await t.api('POST', `/api/v1/meetings/${meeting.id}/accept`, { token: mexico.token });
     expect(first.body).toMatchObject({ status: 'proposed', requesterAnswer: 'accepted' });
+    // The emailed link's page no longer asks a side that accepted to accept; it may still decline.
+    const linkPage = await t.anonymousPage().get(new URL(meetingAnswerUrl(t.env.ctx, meeting.id, 'requester')).pathname);
+    expect(linkPage.html).not.toContain('Accept the meeting');
+    expect(linkPage.html).toContain('Decline the meeting');
     const providerToken = meeting.provider.id === undp.organizationId ? undp.token : ilo.token;
     const second = await t.api('POST', `/api/v1/meetings/${meeting.id}/accept`, { token: providerToken });
     expect(second.body).toMatchObject({ status: 'confirmed', providerAnswer: 'accepted' });

@@ -247,9 +247,11 @@ export function meetingPages(ctx: AppContext): Router {
     const { id, party, token } = req.params as { id: string; party: string; token: string };
     const meeting = await getMeetingByLink(ctx, id, party, token);
     const answerable = isAnswerable(meeting);
+    // A party that accepted is not asked to accept again (it may still decline).
+    const accepted = (meeting.party === 'requester' ? meeting.requester_answer : meeting.provider_answer) === 'accepted';
     const reinstatable = partyMayReinstate(meeting.party, meeting);
     const confirmDecline = answerable && !done && (str(req.query.decline) === '1' || extra.confirmDeclineAgain === true);
-    renderPage(req, res, 'meeting-answer.njk', { title: t(req.locale, 'Your side meeting'), meeting, party, answerable, reinstatable, confirmDecline, action: `/meetings/${id}/answer/${party}/${token}`, done, values: {}, ...extra });
+    renderPage(req, res, 'meeting-answer.njk', { title: t(req.locale, 'Your side meeting'), meeting, party, answerable, accepted, reinstatable, confirmDecline, action: `/meetings/${id}/answer/${party}/${token}`, done, values: {}, ...extra });
   };
   router.get('/meetings/:id/answer/:party/:token', (req, res) => answerPage(req, res));
   router.post('/meetings/:id/answer/:party/:token', async (req, res) => {
