@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { MatchingRunsTable, MatchingRunStage } from '../../db/types.ts';
 import { timeInputField } from '../shared/time-input.ts';
-import { pageCursor, pageLimit } from '../shared/schema-fields.ts';
+import { pageQuery } from '../shared/schema-fields.ts';
 import { instant, organizationRef, uuid } from '../shared/answer-fields.ts';
 import { slugField, sessionRoles } from '../marketplaces/marketplaces.schemas.ts';
 import { organizationKinds } from '../organizations/organizations.schemas.ts';
@@ -49,19 +49,14 @@ export const scorePartAnswer = z
   })
   .meta({ id: 'ScorePart' });
 
-/** A side meeting as the API answers it. `score` and `scoreParts` only for organizers and the requester. */
+/** A side's contact person on a meeting: name and address. */
 const contactAnswer = z.object({ name: z.string().nullable(), email: z.string() }).strict();
 
-/** Declining may say why; the other party and the secretariat read it. */
 /** A page of a marketplace's meetings (the API's timetable): 200 unless given, at most 500. */
-export const marketplaceMeetingsQuery = z
-  .object({
-    limit: pageLimit(500, 200),
-    cursor: pageCursor().optional(),
-  })
-  .strict();
+export const marketplaceMeetingsQuery = pageQuery(500, 200);
 export type MarketplaceMeetingsQuery = z.infer<typeof marketplaceMeetingsQuery>;
 
+/** Declining may say why; the other party and the secretariat read it. */
 export const declineBody = z.object({ reason: z.string().trim().max(1000, 'must be at most 1,000 characters').optional() }).strict();
 
 /** Asking for another time may say which times suit. */
@@ -110,6 +105,7 @@ export const calendarFeedAnswer = z
   .strict()
   .meta({ id: 'CalendarFeed' });
 
+/** A side meeting as the API answers it. `score` and `scoreParts` only for organizers and the requester. */
 export const meetingAnswer = z
   .object({
     id: uuid,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { oneLine, pageCursor, pageLimit, textField } from '../shared/schema-fields.ts';
+import { oneLine, pageQuery, textField } from '../shared/schema-fields.ts';
 import { isLanguageCode } from '../shared/reference-data.ts';
 import { requestCategories } from '../requests/requests.schemas.ts';
 import { instant, organizationRef, uuid } from '../shared/answer-fields.ts';
@@ -76,12 +76,7 @@ export const jointAnswer = z
   .meta({ id: 'JointResponse' });
 
 /** The pages of my organization's responses (keyset, soonest deadline first). */
-export const myResponsesQuery = z
-  .object({
-    limit: pageLimit(200, 50),
-    cursor: pageCursor().optional(),
-  })
-  .strict();
+export const myResponsesQuery = pageQuery(200, 50);
 export type MyResponsesQuery = z.infer<typeof myResponsesQuery>;
 
 /** One of my organization's responses, with its request. */

@@ -27,3 +27,6 @@ export const pageLimit = (max: number, byDefault: number) =>
 
 /** A page cursor, as a list's `nextCursor` gave it (cursor.ts). */
 export const pageCursor = (max = 200) => z.string().max(max).regex(/^[A-Za-z0-9_-]*$/, 'is not a cursor from a previous page');
+
+/** The query of a list that only pages: `limit` (1 to `max`, `byDefault` when not given) and `cursor`, nothing else. */
+export const pageQuery = (max: number, byDefault: number) => z.object({ limit: pageLimit(max, byDefault), cursor: pageCursor().optional() }).strict();
