@@ -2,7 +2,8 @@ import type { Request, Response } from 'express';
 import countries from 'i18n-iso-countries';
 import ISO6391 from 'iso-639-1';
 import { DateTime } from 'luxon';
-import { AppError, type FieldError } from '../shared/errors.ts';
+import type { z } from 'zod';
+import { AppError, fieldErrorsFromZod, type FieldError } from '../shared/errors.ts';
 import { N_, t } from '../i18n/i18n.ts';
 import { localeOf } from './middleware/locale.ts';
 
@@ -215,6 +216,16 @@ const fieldMessages: Array<[RegExp, string]> = [
 
 /** An ISO 8601 time with its offset inside a message (the API's form, for programs): a form shows it as people read dates. */
 const ISO_WITH_OFFSET = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?[+-]\d{2}:\d{2}/g;
+
+/**
+ * A page's filters (a search, a status, a cursor) read with their schema: the values, or, when one is
+ * wrong, the messages beside its field in the reader's language and no values (the page then lists as
+ * if none were given).
+ */
+export function readFilters<S extends z.ZodType>(schema: S, raw: unknown, locale: string): { data: z.output<S> | undefined; errors: Record<string, string> } {
+  const parsed = schema.safeParse(raw);
+  return parsed.success ? { data: parsed.data, errors: {} } : { data: undefined, errors: errorsByField(fieldErrorsFromZod(parsed.error), {}, locale) };
+}
 
 export function translateFieldMessage(message: string, locale: string): string {
   return readableTimes(translatedMessage(message, locale), locale);

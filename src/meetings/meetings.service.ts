@@ -5,7 +5,7 @@ import { requireActor, whyNotMember, type Actor } from '../auth/actor.ts';
 import { AppError, conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
-import { decodeKeyset, encodeKeyset, pageOf, UUID_TEXT } from '../shared/cursor.ts';
+import { decodeKeyset, encodeKeyset, isCursorId, isCursorInstant, pageOf } from '../shared/cursor.ts';
 import type { MarketplaceMeetingsQuery } from './meetings.schemas.ts';
 import { jobId } from '../queue/registry.ts';
 import { findMarketplace, getMarketplace } from '../marketplaces/marketplaces.service.ts';
@@ -245,7 +245,7 @@ export async function listMarketplaceMeetingsPage(ctx: AppContext, actorOrNull: 
   const marketplace = await findMarketplace(ctx, slug);
   const after = decodeKeyset(query.cursor, (values) => {
     const [time, position, id] = Array.isArray(values) ? (values as unknown[]) : [];
-    return typeof time === 'string' && !Number.isNaN(new Date(time).getTime()) && Number.isInteger(position) && typeof id === 'string' && UUID_TEXT.test(id) ? { time, position: position as number, id } : undefined;
+    return isCursorInstant(time) && Number.isInteger(position) && isCursorId(id) ? { time, position: position as number, id } : undefined;
   });
   const rows = await listMeetingsOfMarketplacePage(ctx, marketplace.id, { after, limit: query.limit });
   return pageOf(rows, query.limit, (last) => encodeKeyset([last.cursor_at, last.room_position, last.id]));

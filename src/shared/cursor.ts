@@ -43,9 +43,19 @@ export function encodeCursor(time: string, id: string): string {
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 export const UUID_TEXT = /^[0-9a-f-]{36}$/;
 
+/** A cursor's time, as `cursorInstant` wrote it. */
+export function isCursorInstant(value: unknown): value is string {
+  return typeof value === 'string' && INSTANT.test(value) && !Number.isNaN(new Date(value).getTime());
+}
+
+/** A cursor's id. */
+export function isCursorId(value: unknown): value is string {
+  return typeof value === 'string' && UUID_TEXT.test(value);
+}
+
 export function decodeCursor(cursor: string | undefined): { time: string; id: string } | undefined {
   return decodeKeyset(cursor, (values) => {
     const [time, id] = Array.isArray(values) ? (values as unknown[]) : [];
-    return typeof time === 'string' && INSTANT.test(time) && !Number.isNaN(new Date(time).getTime()) && typeof id === 'string' && UUID_TEXT.test(id) ? { time, id } : undefined;
+    return isCursorInstant(time) && isCursorId(id) ? { time, id } : undefined;
   });
 }

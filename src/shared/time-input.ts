@@ -40,4 +40,11 @@ export const dateField = z
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date such as 2007-07-09')
   .refine((v) => DateTime.fromISO(v).isValid, 'must be a real calendar date');
 
-export const clockField = z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time such as 09:00');
+const CLOCK = /^([01]\d|2[0-3]):[0-5]\d$/;
+const CLOCK_MESSAGE = 'must be a time such as 09:00';
+export const clockField = z.string().trim().regex(CLOCK, CLOCK_MESSAGE);
+/** A clock time a form may leave empty (''). */
+export const optionalClockField = z
+  .string()
+  .trim()
+  .refine((v) => v === '' || CLOCK.test(v), CLOCK_MESSAGE);

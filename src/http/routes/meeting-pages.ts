@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.ts';
 import { requireActor, requireOrganizer } from '../../auth/actor.ts';
-import { AppError, fieldErrorsFromZod, invalid } from '../../shared/errors.ts';
+import { AppError, invalid } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
 import { listMarketplaces, marketplacesTakenPartIn } from '../../marketplaces/marketplaces.service.ts';
 import {
@@ -25,7 +25,7 @@ import { canAcceptMeeting, canAnswerMeeting, canAskForAnotherTime, canReinstateM
 import type { Actor } from '../../auth/actor.ts';
 import { z } from 'zod';
 import { slugField } from '../../marketplaces/marketplaces.schemas.ts';
-import { dateField } from '../../shared/time-input.ts';
+import { dateField, optionalClockField } from '../../shared/time-input.ts';
 import type { MeetingDetail } from '../../meetings/meetings.repository.ts';
 import { publishSchedule } from '../../meetings/publication.service.ts';
 import { previewMatching } from '../../meetings/matching-preview.service.ts';
@@ -39,7 +39,7 @@ import { marketplaceReport, reportToCsv } from '../../meetings/report.service.ts
 import { forumSlots, marketplaceShape } from '../../meetings/matching-instance.ts';
 import { instantToLocal } from '../../shared/time.ts';
 import { anotherTimeBody, declineBody, markBody, moveBody, pinBody, unavailabilityBody } from '../../meetings/meetings.schemas.ts';
-import { bodyOf, errorsByField, handleForm, str, type FormValues } from '../forms.ts';
+import { bodyOf, handleForm, readFilters, str, type FormValues } from '../forms.ts';
 import { searchText } from '../../shared/schema-fields.ts';
 import { outcomesOf, recordOutcome } from '../../outcomes/outcomes.service.ts';
 import { canRecordOutcome } from '../../outcomes/outcomes.policy.ts';
@@ -73,12 +73,8 @@ function meetingCard(actor: Actor, m: MeetingDetail) {
 
 
 /** "When we cannot meet": a day, and a time span within it (none for the whole day). */
-const optionalClock = z
-  .string()
-  .trim()
-  .refine((v) => v === '' || /^([01]\d|2[0-3]):[0-5]\d$/.test(v), 'must be a time such as 09:00');
 const unavailabilityForm = z
-  .object({ marketplace: slugField, day: z.string().trim().min(1, 'is required').pipe(dateField), from: optionalClock, until: optionalClock })
+  .object({ marketplace: slugField, day: z.string().trim().min(1, 'is required').pipe(dateField), from: optionalClockField, until: optionalClockField })
   .superRefine((v, issues) => {
     if (v.from && v.until && v.until <= v.from) issues.addIssue({ code: 'custom', path: ['until'], message: 'must be after the start' });
   });
@@ -433,9 +429,9 @@ export function meetingPages(ctx: AppContext): Router {
   const showAdd = async (req: Request, res: Response, values: Record<string, unknown>, extra: Record<string, unknown> = {}, status = 200) => {
     const slug = slugParam(req.params.slug);
     // The search narrows the offers listed (one the lists' search field refuses is named beside its field, and lists them all).
-    const search = addMeetingSearch.safeParse({ q: str(values.q) });
-    const qError = search.success ? undefined : errorsByField(fieldErrorsFromZod(search.error), {}, req.locale).q;
-    const { marketplace, responses, chosen, total, matching } = await offersWithoutMeeting(ctx, req.actor, slug, { q: search.success ? search.data.q : '', chosenId: str(values.responseId) });
+    const search = readFilters(addMeetingSearch, { q: str(values.q) }, req.locale);
+    const qError = search.errors.q;
+    const { marketplace, responses, chosen, total, matching } = await offersWithoutMeeting(ctx, req.actor, slug, { q: search.data?.q ?? '', chosenId: str(values.responseId) });
     const groups = chosen ? placeGroups(await freePlaces(ctx, slug, [chosen.requester_org_id, chosen.provider_org_id])) : [];
     const errors = qError ? { ...((extra.errors as Record<string, string> | undefined) ?? {}), q: qError } : extra.errors;
     renderPage(req, res, 'organizer/meeting-add.njk', { title: t(req.locale, 'Add a meeting by hand'), marketplace, responses, chosen, groups, total, matching, values, ...extra, errors }, qError ? 422 : status);

@@ -17,8 +17,7 @@ import { z } from 'zod';
 import { AppError } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
 import { instantToLocal } from '../../shared/time.ts';
-import { bodyOf, errorsByField, handleForm, list, numberOrText, str, type FormValues } from '../forms.ts';
-import { fieldErrorsFromZod } from '../../shared/errors.ts';
+import { bodyOf, handleForm, list, numberOrText, readFilters, str, type FormValues } from '../forms.ts';
 import { renderPage } from './render.ts';
 import { idParam, slugParam } from './params.ts';
 import { t } from '../../i18n/i18n.ts';
@@ -308,9 +307,8 @@ export function organizerPages(ctx: AppContext): Router {
     // The filters as given; a wrong one is named beside its field and the list shows them all. A page
     // at a time: at fifty times a forum the one page held 1,540 organizations, 552 KB.
     const raw = Object.fromEntries(Object.entries(req.query).filter(([k, v]) => ['status', 'q', 'cursor'].includes(k) && typeof v === 'string' && v !== '')) as Record<string, string>;
-    const parsed = organizationListQuery.safeParse(raw);
-    const queryErrors = parsed.success ? {} : errorsByField(fieldErrorsFromZod(parsed.error), {}, req.locale);
-    const page = await listOrganizations(ctx, req.actor, parsed.success ? parsed.data : organizationListQuery.parse({}));
+    const { data, errors: queryErrors } = readFilters(organizationListQuery, raw, req.locale);
+    const page = await listOrganizations(ctx, req.actor, data ?? organizationListQuery.parse({}));
     const nextUrl = page.nextCursor ? `/organizer/organizations?${new URLSearchParams({ ...raw, cursor: page.nextCursor }).toString()}` : null;
     const rows = page.items;
     // The buttons say what the same policy the service applies allows.
