@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import helmet, { type HelmetOptions } from 'helmet';
 import compression from 'compression';
 import cookieParser from 'cookie-parser';
@@ -68,6 +68,17 @@ export function apiSecurityHeaders(secure: boolean): HelmetOptions {
   };
 }
 
+/**
+ * The browser's powerful features, none of which a page of ours uses, turned off for the page and
+ * anything it might embed (helmet sets no Permissions-Policy). A script injected past the CSP could
+ * then not ask for the camera, the microphone or the reader's location.
+ */
+const PERMISSIONS_POLICY = 'accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=(), browsing-topics=()';
+const permissionsPolicy: RequestHandler = (_req, res, next) => {
+  res.setHeader('Permissions-Policy', PERMISSIONS_POLICY);
+  next();
+};
+
 const staticFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'static');
 
 export interface AppOptions {
@@ -96,7 +107,7 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   // The API first, with the headers that matter for an answer that is not a document: it is most of
   // the traffic, and every layer and header before its router costs each request (BENCHMARKS.md, issue 12).
   app.use('/api/v1', apiRouter(ctx, compress, [helmet(apiSecurityHeaders(secure)), ...guards]));
-  app.use(compress, helmet(pageSecurityHeaders(secure)), guards);
+  app.use(compress, helmet(pageSecurityHeaders(secure)), permissionsPolicy, guards);
   app.use('/static', express.static(staticFolder, { maxAge: '1h' }));
   app.use(healthRoutes(ctx, options.lifecycle));
   app.use(metrics.router);

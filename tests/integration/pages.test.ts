@@ -101,6 +101,9 @@ describe('pages', () => {
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    // No page asks for the camera, the microphone or the reader's location: nothing on it may.
+    expect(response.headers.get('permissions-policy')).toMatch(/(^|, )camera=\(\)/);
+    expect(response.headers.get('permissions-policy')).toMatch(/(^|, )geolocation=\(\)/);
   });
 
   it('what a signed-in person or an emailed link shows is stored by no cache; public pages are revalidated', async () => {

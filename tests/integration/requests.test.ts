@@ -319,6 +319,8 @@ describe('the request form', () => {
     expect(first.html).toMatch(/id="countries-error"[^>]*>.*Countries \(item 2\): Atlantis is not a country: give its name or its ISO 3166 code/s);
     // The summary takes the focus when the page comes back, without a script.
     expect(first.html).toMatch(/class="error-summary"[^>]*autofocus/);
+    // The page's title says so first: it is what a screen reader announces when the page loads.
+    expect(first.html).toMatch(/<title>Error: [^<]+<\/title>/);
     expect(first.html).toContain('value="Help to set up a &lt;b&gt;migrant&lt;/b&gt; resource centre"');
     expect(first.html).toContain('value="return, reintegration"');
     expect(first.html).toMatch(/<input type="checkbox" id="themes" name="themes" value="1.2" checked>/);
@@ -327,6 +329,7 @@ describe('the request form', () => {
     expect(second.status).toBe(303);
     const detail = await browser.get(second.location!);
     expect(detail.html).toContain('awaits moderation');
+    expect(detail.html).not.toMatch(/<title>Error:/);
     expect(detail.html).toContain('Help to set up a &lt;b&gt;migrant&lt;/b&gt; resource centre');
     const id = second.location!.split('/')[2]!.split('?')[0]!;
     const stored = await t.api('GET', `/api/v1/requests/${id}`, { token: t.people.bangladesh.token });
