@@ -171,26 +171,41 @@ export interface BrowseFilters {
   limit: number;
 }
 
-/** Keyset-paginated browse, soonest deadline first. */
-export async function browseRequestRows({ db }: Queryable, f: BrowseFilters) {
-  let query = requestWithContext(db).select(cursorInstant('r.response_deadline').as('cursor_at')).where('r.marketplace_id', '=', f.marketplaceId).where('r.status', 'in', f.statuses);
-  if (f.organizationId) query = query.where('r.organization_id', '=', f.organizationId);
-  if (f.category) query = query.where('r.category', '=', f.category);
-  if (f.theme) query = query.where(sql<boolean>`r.themes @> ARRAY[${f.theme}]::text[]`);
-  if (f.country) query = query.where(sql<boolean>`r.countries @> ARRAY[${f.country}]::text[]`);
-  if (f.language) query = query.where(sql<boolean>`r.languages @> ARRAY[${f.language}]::text[]`);
+/**
+ * The filters of a browse as one condition on `r` (the request) and `o` (its organization): the page
+ * and the count of what matches read the same rows.
+ */
+function browseConditions(f: Omit<BrowseFilters, 'after' | 'limit'>) {
+  const conditions = [sql<boolean>`r.marketplace_id = ${f.marketplaceId}`, sql<boolean>`r.status IN (${sql.join([...f.statuses])})`];
+  if (f.organizationId) conditions.push(sql<boolean>`r.organization_id = ${f.organizationId}`);
+  if (f.category) conditions.push(sql<boolean>`r.category = ${f.category}`);
+  if (f.theme) conditions.push(sql<boolean>`r.themes @> ARRAY[${f.theme}]::text[]`);
+  if (f.country) conditions.push(sql<boolean>`r.countries @> ARRAY[${f.country}]::text[]`);
+  if (f.language) conditions.push(sql<boolean>`r.languages @> ARRAY[${f.language}]::text[]`);
   if (f.q) {
     const text = (q: string) => sql<boolean>`r.search @@ (websearch_to_tsquery('english', ${q}) || websearch_to_tsquery('simple', ${q}))`;
     const country = f.qCountry;
     // A search that names a country also finds the requests of that country or about it, with its other words in their text.
-    query = country
-      ? query.where(sql<boolean>`(${text(f.q)} OR ((r.countries @> ARRAY[${country.code}]::text[] OR o.country = ${country.code}) AND ${country.rest ? text(country.rest) : sql<boolean>`true`}))`)
-      : query.where(text(f.q));
+    conditions.push(
+      country ? sql<boolean>`(${text(f.q)} OR ((r.countries @> ARRAY[${country.code}]::text[] OR o.country = ${country.code}) AND ${country.rest ? text(country.rest) : sql<boolean>`true`}))` : text(f.q),
+    );
   }
+  return sql.join(conditions, sql` AND `);
+}
+
+/** Keyset-paginated browse, soonest deadline first. */
+export async function browseRequestRows({ db }: Queryable, f: BrowseFilters) {
+  let query = requestWithContext(db).select(cursorInstant('r.response_deadline').as('cursor_at')).where(sql<boolean>`${browseConditions(f)}`);
   if (f.after) {
     query = query.where(sql<boolean>`(r.response_deadline, r.id) > (${f.after.deadline}::timestamptz, ${f.after.id}::uuid)`);
   }
   return query.orderBy('r.response_deadline').orderBy('r.id').limit(f.limit + 1).execute();
+}
+
+/** How many requests the filters match, on every page together. */
+export async function countBrowseRequestRows({ db }: Queryable, f: Omit<BrowseFilters, 'after' | 'limit'>): Promise<number> {
+  const result = await sql<{ n: string }>`SELECT count(*) AS n FROM requests r JOIN organizations o ON o.id = r.organization_id WHERE ${browseConditions(f)}`.execute(db);
+  return Number(result.rows[0]!.n);
 }
 
 export async function listThemesInUse({ db }: Queryable, marketplaceId: string) {

@@ -18,6 +18,7 @@ import { canSeeRequest, canUnsealResponses, listsUnpublishedRequests, managesReq
 export { canSeeRequest } from './requests.policy.ts';
 import {
   browseRequestRows,
+  countBrowseRequestRows,
   checkDeadlineAgainstNow,
   databaseNow,
   findPeopleConcernedByRequest,
@@ -369,16 +370,17 @@ function getsPublicListing(actor: Actor | null, query: BrowseRequestsQuery): boo
 export async function browseRequests(ctx: AppContext, actor: Actor | null, marketplaceSlug: string, query: BrowseRequestsQuery): Promise<RequestsPage> {
   if (getsPublicListing(actor, query)) return browsePublicRequests(ctx, marketplaceSlug, query);
   const marketplace = await findMarketplace(ctx, marketplaceSlug);
-  let statuses: readonly RequestStatus[];
-  let organizationId: string | undefined;
+  const { statuses, organizationId } = privateBrowseScope(actor, query);
+  return { ...(await loadRequestsPage(ctx, marketplace.id, statuses, organizationId, query)), marketplace };
+}
+
+/** What a browse that is not the public listing reads: an organization's own requests (`mine`), or an organizer's view of every status. */
+function privateBrowseScope(actor: Actor | null, query: BrowseRequestsQuery): { statuses: readonly RequestStatus[]; organizationId: string | undefined } {
   if (query.mine) {
     // Only the organization a person acts for: a pending member does not list its requests.
-    organizationId = requireVerifiedMember(actor).organization.id;
-    statuses = query.status && query.status !== 'any' ? [query.status] : requestStatusSets.all;
-  } else {
-    statuses = query.status === 'any' ? requestStatusSets.all : [query.status ?? 'open'];
+    return { organizationId: requireVerifiedMember(actor).organization.id, statuses: query.status && query.status !== 'any' ? [query.status] : requestStatusSets.all };
   }
-  return { ...(await loadRequestsPage(ctx, marketplace.id, statuses, organizationId, query)), marketplace };
+  return { organizationId: undefined, statuses: query.status === 'any' ? requestStatusSets.all : [query.status ?? 'open'] };
 }
 
 export interface RequestsPage {
@@ -417,13 +419,18 @@ function browsePublicRequests(ctx: AppContext, marketplaceSlug: string, query: B
 
 /** A page of the public listing in one of its kept shapes (`encoding.name`: the rows, the API's gzip), from the public cache. */
 async function cachedPublicListing<T>(ctx: AppContext, marketplaceSlug: string, query: BrowseRequestsQuery, encoding: { name: string; encode: (page: RequestsPage) => T; size: (value: T) => number }): Promise<T> {
-  const status = query.status ?? 'open';
-  if (status !== 'any' && !requestStatusSets.public.includes(status)) throw forbidden(`Only organizers can list ${status} requests; use mine=true for your own.`);
-  const statuses = status === 'any' ? requestStatusSets.public : [status];
-  const { marketplace } = await getPublicMarketplace(ctx, marketplaceSlug);
+  const { marketplace, status, statuses } = await publicBrowseScope(ctx, marketplaceSlug, query);
   // The whole parsed query is the key, so a filter added to the schema can never be left out of it.
   const key = `${encoding.name}:requests:${marketplace.id}:${JSON.stringify({ ...query, status })}`;
   return ctx.caches.listing.get(key, async () => encoding.encode({ ...(await loadRequestsPage(ctx, marketplace.id, statuses, undefined, query)), marketplace }), { size: encoding.size });
+}
+
+/** What the public listing reads: the published marketplace and the public statuses asked for (open by default). */
+async function publicBrowseScope(ctx: AppContext, marketplaceSlug: string, query: BrowseRequestsQuery) {
+  const status = query.status ?? 'open';
+  if (status !== 'any' && !requestStatusSets.public.includes(status)) throw forbidden(`Only organizers can list ${status} requests; use mine=true for your own.`);
+  const { marketplace } = await getPublicMarketplace(ctx, marketplaceSlug);
+  return { marketplace, status, statuses: status === 'any' ? requestStatusSets.public : [status] };
 }
 
 /** The themes the published requests of a marketplace use (for the filters), from the public cache. */
@@ -431,8 +438,9 @@ export async function listPublicThemes(ctx: AppContext, marketplaceId: string): 
   return ctx.caches.listing.get(`themes:${marketplaceId}`, () => listThemesInUse(ctx, marketplaceId));
 }
 
-async function loadRequestsPage(ctx: AppContext, marketplaceId: string, statuses: readonly RequestStatus[], organizationId: string | undefined, query: BrowseRequestsQuery) {
-  const rows = await browseRequestRows(ctx, {
+/** A browse query's filters as the repository takes them (without the page's cursor and size). */
+function browseFilters(marketplaceId: string, statuses: readonly RequestStatus[], organizationId: string | undefined, query: BrowseRequestsQuery) {
+  return {
     marketplaceId,
     statuses,
     organizationId,
@@ -442,10 +450,32 @@ async function loadRequestsPage(ctx: AppContext, marketplaceId: string, statuses
     language: query.language,
     q: query.q || undefined,
     qCountry: query.q ? countryNamedIn(query.q) : undefined,
+  };
+}
+
+async function loadRequestsPage(ctx: AppContext, marketplaceId: string, statuses: readonly RequestStatus[], organizationId: string | undefined, query: BrowseRequestsQuery) {
+  const rows = await browseRequestRows(ctx, {
+    ...browseFilters(marketplaceId, statuses, organizationId, query),
     after: ((c) => (c ? { deadline: c.time, id: c.id } : undefined))(decodeCursor(query.cursor)),
     limit: query.limit,
   });
   return pageOf(rows, query.limit, (last) => encodeCursor(last.cursor_at, last.id));
+}
+
+/**
+ * How many requests a browse matches on all its pages together (the page says "12 requests"): what the
+ * same actor and query list, counted. The public listing's count is kept in the public cache beside its
+ * pages and cleared with them.
+ */
+export async function countRequests(ctx: AppContext, actor: Actor | null, marketplaceSlug: string, query: BrowseRequestsQuery): Promise<number> {
+  const { cursor: _cursor, limit: _limit, ...filters } = query;
+  if (getsPublicListing(actor, query)) {
+    const { marketplace, status, statuses } = await publicBrowseScope(ctx, marketplaceSlug, query);
+    return ctx.caches.listing.get(`count:requests:${marketplace.id}:${JSON.stringify({ ...filters, status })}`, () => countBrowseRequestRows(ctx, browseFilters(marketplace.id, statuses, undefined, query)));
+  }
+  const marketplace = await findMarketplace(ctx, marketplaceSlug);
+  const { statuses, organizationId } = privateBrowseScope(actor, query);
+  return countBrowseRequestRows(ctx, browseFilters(marketplace.id, statuses, organizationId, query));
 }
 
 /** A request as the API answers it; the rejection reason only for those who see its internals. */

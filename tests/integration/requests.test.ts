@@ -279,6 +279,30 @@ describe('browsing', () => {
     expect(response.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['category', 'cursor', 'limit']);
   });
 
+  it('the list says how many requests match its filters on all its pages together, and follows a change at once', async () => {
+    const published = [];
+    for (const title of ['Nepal one', 'Nepal two', 'Nepal three']) {
+      const posted = await postRequest(t.people.bangladesh, { title: `${title}: labour migration survey`, countries: ['NP'] });
+      await t.api('POST', `/api/v1/requests/${posted.id}/publish`, { token: t.people.organizer.token });
+      published.push(posted);
+    }
+    await postRequest(t.people.bangladesh, { title: 'Nepal unpublished: labour migration survey', countries: ['NP'] });
+    const browser = t.anonymousPage();
+    const first = await browser.get('/m/gfmd-2007?country=NP&limit=2');
+    expect(first.html).toContain('<p class="result-count">3 requests match these filters</p>');
+    expect(first.html.match(/<li class="card">/g)).toHaveLength(2);
+    const next = /href="([^"]+)" rel="next"/.exec(first.html)![1]!.replaceAll('&amp;', '&');
+    expect((await browser.get(next)).html).toContain('3 requests match these filters');
+    // Without a filter the page counts every open request.
+    expect((await browser.get('/m/gfmd-2007')).html).toMatch(/<p class="result-count">\d+ requests<\/p>/);
+    // Kept in the public cache with the pages, and cleared with them.
+    await t.api('POST', `/api/v1/requests/${published[0]!.id}/withdraw`, { token: t.people.bangladesh.token });
+    expect((await browser.get('/m/gfmd-2007?country=NP')).html).toContain('2 requests match these filters');
+    // The requester's own list counts its unpublished request too; one is said in the singular.
+    expect((await t.pages.bangladesh.get('/m/gfmd-2007?mine=true&country=NP&status=submitted')).html).toContain('1 request matches these filters');
+    expect((await t.anonymousPage().get('/m/gfmd-2007?country=NP&lang=fr')).html).toContain('2 demandes correspondent à ces filtres');
+  });
+
   it('the pages show the deadline in the marketplace time zone with its offset and as relative time', async () => {
     const shown = await postRequest(t.people.bangladesh, { title: 'Survey of recruitment fees in the Philippines', countries: ['PH'] });
     await t.api('POST', `/api/v1/requests/${shown.id}/publish`, { token: t.people.organizer.token });

@@ -5,7 +5,7 @@ import { setOrganizationBody, organizationKindLabels, organizationKinds } from '
 import { listJoinableOrganizations, rejectionReasonForMember, setMyOrganization } from '../../organizations/organizations.service.ts';
 import { getPublicMarketplace, listMarketplaces } from '../../marketplaces/marketplaces.service.ts';
 import { browseRequestsQuery, changeDeadlineBody, createRequestBody, requestCategories, requestCategoryLabels, rejectRequestBody, updateRequestBody } from '../../requests/requests.schemas.ts';
-import { browseRequests, listPublicThemes, changeRequestDeadline, previewEarlierDeadline, deadlineProblems, createRequest, getRequest, listRequestHistory, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
+import { browseRequests, countRequests, listPublicThemes, changeRequestDeadline, previewEarlierDeadline, deadlineProblems, createRequest, getRequest, listRequestHistory, moderateRequest, requireOwnerOrOrganizer, updateRequest } from '../../requests/requests.service.ts';
 import { visibleResponsesOf, requireVerifiedProvider, requestsAnsweredBy, jointStateOf, jointChoicesOf, setResponseJointWith } from '../../responses/responses.service.ts';
 import { jointBody } from '../../responses/responses.schemas.ts';
 import { isRequesterOf, responsesOpen } from '../../responses/responses.policy.ts';
@@ -158,6 +158,9 @@ export function marketplacePages(ctx: AppContext): Router {
     const errors = parsed.success ? {} : errorsByField(fieldErrorsFromZod(parsed.error), {}, req.locale);
     const query = parsed.success ? parsed.data : browseRequestsQuery.parse({});
     const page = await browseRequests(ctx, req.actor, marketplace.slug, query);
+    // How many match on every page: what a focal point filtering by country wants to know first.
+    const total = await countRequests(ctx, req.actor, marketplace.slug, query);
+    const filtered = ['q', 'category', 'theme', 'country', 'language'].some((name) => raw[name] !== undefined);
     const themesInUse = await listPublicThemes(ctx, marketplace.id);
     const sessionCodes = new Set(sessions.map((s) => s.code));
     const nextUrl = page.nextCursor ? `/m/${marketplace.slug}?${new URLSearchParams({ ...raw, cursor: page.nextCursor }).toString()}` : null;
@@ -174,6 +177,8 @@ export function marketplacePages(ctx: AppContext): Router {
       title: marketplace.name,
       marketplace,
       items: page.items,
+      total,
+      filtered,
       nextUrl,
       query: shownQuery,
       errors,
