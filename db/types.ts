@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ScoreReason } from '../src/matching/score-words.ts';
 
 /** The database as the migrations in db/migrations make it. Change both together. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -312,6 +313,8 @@ export interface ScorePart {
   fit: number;
   points: number;
   explanation: string;
+  /** The explanation in parts, for the reader's language (src/matching/score-words.ts); absent on meetings scored before it. */
+  reasons?: ScoreReason[];
 }
 
 export interface MeetingsTable {

@@ -11,6 +11,7 @@ import { fundingLabels, modalityLabels } from '../responses/responses.schemas.ts
 import { N_, t, translateKnown } from '../i18n/i18n.ts';
 import { formatInZones, languageNameIn } from '../i18n/names.ts';
 import { outcomeLabels } from '../outcomes/outcomes.schemas.ts';
+import { explainReasons, type ScoreReason } from '../matching/score-words.ts';
 
 const viewsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'views');
 
@@ -126,6 +127,11 @@ export function configureViews(app: Express): nunjucks.Environment {
   });
   env.addFilter('sessionRole', function (this: FilterThis, r: string) {
     return labelIn(this, sessionRoleLabels, r);
+  });
+  // Why a factor of a meeting's score earned its points, in the page's language (a meeting scored
+  // before the reasons were stored keeps its English sentence).
+  env.addFilter('scoreExplanation', function (this: FilterThis, p: { explanation: string; reasons?: ScoreReason[] }) {
+    return p.reasons ? explainReasons(p.reasons, localeOf(this)) : p.explanation;
   });
   // Text made elsewhere (a service's error detail): translated when the catalog has that sentence.
   env.addFilter('known', function (this: FilterThis, text: string | null | undefined) {

@@ -45,7 +45,8 @@
  * Day). Passing the agenda is better: it also counts `CSD` against providers without that role.
  */
 import type { Funding, Modality, RequestCategory } from '../../db/types.ts';
-import { countryName, languageName } from '../shared/reference-data.ts';
+import { N_ } from '../i18n/i18n.ts';
+import { explainReasons, type ReasonList, type ScoreReason } from './score-words.ts';
 
 export type { Funding, Modality, RequestCategory };
 
@@ -95,6 +96,8 @@ export interface ScorePart {
   points: number;
   /** One plain-English sentence, without a final period, for organizers and the requester. */
   explanation: string;
+  /** The same in parts (score-words.ts), so a page can say it in its reader's language. */
+  reasons: ScoreReason[];
 }
 
 export interface ScoreResult {
@@ -139,19 +142,10 @@ export const FUNDING_FIT = {
   needs_funding: 0.2,
 } as const satisfies Record<Funding, number>;
 
-const categoryWords: Record<RequestCategory, string> = {
-  training: 'training',
-  advice: 'advice',
-  capacity_building: 'capacity building',
-  equipment: 'equipment',
-  project_development: 'project development',
-  other: 'an initiative of another kind',
-};
-
-const fundingWords: Record<Funding, string> = {
-  provider_covers: 'The provider covers the costs',
-  shared: 'The costs would be shared',
-  needs_funding: 'The offer needs funding to go ahead',
+const fundingReasons: Record<Funding, string> = {
+  provider_covers: N_('The provider covers the costs'),
+  shared: N_('The costs would be shared'),
+  needs_funding: N_('The offer needs funding to go ahead'),
 };
 
 /** A theme shaped like a numbered agenda session: '1', '1.2', '2.4.1'. */
@@ -163,23 +157,39 @@ export function scoreResponse(
   provider: ProviderContext,
   agenda?: AgendaContext,
 ): ScoreResult {
-  const parts: ScorePart[] = [
-    part('category', categoryFit(request.category, response.offerCategories)),
-    part('themes', themesFit(request.themes, provider.sessionCodes, agenda)),
-    part('languages', languagesFit(request.languages, response.languages)),
-    part('countries', countriesFit(request.countries, provider.countries)),
-    part('funding', { fit: FUNDING_FIT[response.funding], explanation: fundingWords[response.funding] }),
-    part(
+  const parts = factorsOf(request, response, provider, agenda).map(([factor, fit]) => ({ ...part(factor, fit), explanation: explainReasons(fit.reasons, 'en') }));
+  return { score: scoreOf(parts), parts };
+}
+
+/**
+ * The score alone, as `scoreResponse` computes it, without saying its parts in words: what a run
+ * computes for every pair it might schedule (the words of the few it schedules come from
+ * `scoreResponse`). Rendering each part's sentence cost four times the scoring itself.
+ */
+export function scoreValue(request: ScoringRequest, response: ScoringResponse, provider: ProviderContext, agenda?: AgendaContext): number {
+  return scoreOf(factorsOf(request, response, provider, agenda).map(([factor, fit]) => part(factor, fit)));
+}
+
+function scoreOf(parts: ReadonlyArray<{ points: number }>): number {
+  return Math.max(MIN_SCORE, round3(parts.reduce((sum, p) => sum + p.points, 0)));
+}
+
+function factorsOf(request: ScoringRequest, response: ScoringResponse, provider: ProviderContext, agenda: AgendaContext | undefined): Array<[ScoreFactor, Fit]> {
+  return [
+    ['category', categoryFit(request.category, response.offerCategories)],
+    ['themes', themesFit(request.themes, provider.sessionCodes, agenda)],
+    ['languages', languagesFit(request.languages, response.languages)],
+    ['countries', countriesFit(request.countries, provider.countries)],
+    ['funding', { fit: FUNDING_FIT[response.funding], reasons: [{ key: fundingReasons[response.funding] }] }],
+    [
       'preference',
       response.mustMeet
-        ? { fit: 1, explanation: 'The requester marked this response "must meet": the run schedules it ahead of offers without that mark' }
+        ? { fit: 1, reasons: [{ key: N_('The requester marked this response "must meet": the run schedules it ahead of offers without that mark') }] }
         : response.preferred
-        ? { fit: 1, explanation: 'The requester marked this response as preferred' }
-        : { fit: 0, explanation: 'The requester did not mark this response as preferred' },
-    ),
+          ? { fit: 1, reasons: [{ key: N_('The requester marked this response as preferred') }] }
+          : { fit: 0, reasons: [{ key: N_('The requester did not mark this response as preferred') }] },
+    ],
   ];
-  const total = round3(parts.reduce((sum, p) => sum + p.points, 0));
-  return { score: Math.max(MIN_SCORE, total), parts };
 }
 
 /** One readable paragraph: the score, then each factor with the points it earned out of its weight. */
@@ -192,39 +202,39 @@ export function explainScore(result: ScoreResult): string {
 
 interface Fit {
   fit: number;
-  explanation: string;
+  reasons: ScoreReason[];
 }
 
-function part(factor: ScoreFactor, { fit, explanation }: Fit): ScorePart {
+/** A factor's points, and why, without the words (`scoreResponse` adds them). */
+function part(factor: ScoreFactor, { fit, reasons }: Fit): Omit<ScorePart, 'explanation'> {
   const weight = SCORE_WEIGHTS[factor];
   const safeFit = Number.isFinite(fit) ? round3(Math.min(1, Math.max(0, fit))) : 0;
-  return { factor, weight, fit: safeFit, points: round3(weight * safeFit), explanation };
+  return { factor, weight, fit: safeFit, points: round3(weight * safeFit), reasons };
 }
+
+const categories = (items: readonly string[], list: 'and' | 'or' = 'and'): ReasonList => ({ list, kind: 'category', items });
+const codes = (items: readonly string[]): ReasonList => ({ list: 'and', kind: 'code', items });
+const languages = (items: readonly string[]): ReasonList => ({ list: 'or', kind: 'language', items });
+const countries = (items: readonly string[]): ReasonList => ({ list: 'and', kind: 'country', items });
 
 function categoryFit(requested: RequestCategory, offered: readonly RequestCategory[]): Fit {
   const offers = unique(offered);
-  const wanted = categoryWords[requested];
+  const wanted = categories([requested]);
   if (offers.includes(requested)) {
-    return { fit: 1, explanation: `Offers ${wanted}, the category requested` };
+    return { fit: 1, reasons: [{ key: N_('Offers {{wanted}}, the category requested'), vars: { wanted } }] };
   }
   const related = offers.filter((c) => RELATED_CATEGORIES.some(([a, b]) => (a === requested && b === c) || (b === requested && a === c)));
   if (related.length > 0) {
-    return { fit: RELATED_CATEGORY_FIT, explanation: `Offers ${listAnd(related.map((c) => categoryWords[c]))}, related to the requested ${wanted}` };
+    return { fit: RELATED_CATEGORY_FIT, reasons: [{ key: N_('Offers {{offered}}, related to the requested {{wanted}}'), vars: { offered: categories(related), wanted } }] };
   }
   if (requested === 'other' && offers.length > 0) {
-    return {
-      fit: OTHER_CATEGORY_FIT,
-      explanation: `The request asks for ${wanted}; the response offers ${listAnd(offers.map((c) => categoryWords[c]))}, which may fit`,
-    };
+    return { fit: OTHER_CATEGORY_FIT, reasons: [{ key: N_('The request asks for {{wanted}}; the response offers {{offered}}, which may fit'), vars: { wanted, offered: categories(offers) } }] };
   }
   if (offers.includes('other')) {
-    return { fit: OTHER_CATEGORY_FIT, explanation: `Offers ${categoryWords.other} rather than the requested ${wanted}, which may fit` };
+    return { fit: OTHER_CATEGORY_FIT, reasons: [{ key: N_('Offers {{offered}} rather than the requested {{wanted}}, which may fit'), vars: { offered: categories(['other']), wanted } }] };
   }
-  if (offers.length === 0) return { fit: 0, explanation: `Offers no category; the request asks for ${wanted}` };
-  return {
-    fit: 0,
-    explanation: `Offers ${listAnd(offers.map((c) => categoryWords[c]))}, neither the requested ${wanted} nor a related category`,
-  };
+  if (offers.length === 0) return { fit: 0, reasons: [{ key: N_('Offers no category; the request asks for {{wanted}}'), vars: { wanted } }] };
+  return { fit: 0, reasons: [{ key: N_('Offers {{offered}}, neither the requested {{wanted}} nor a related category'), vars: { offered: categories(offers), wanted } }] };
 }
 
 function themesFit(themes: readonly string[], roles: readonly string[], agenda: AgendaContext | undefined): Fit {
@@ -236,10 +246,11 @@ function themesFit(themes: readonly string[], roles: readonly string[], agenda: 
   if (sessions.length === 0) {
     return {
       fit: NEUTRAL_FIT,
-      explanation:
+      reasons: [
         all.length === 0
-          ? 'The request names no theme, so themes count as neutral'
-          : `The request names no agenda session (${listAnd(all)} ${all.length === 1 ? 'is a free tag' : 'are free tags'}), so themes count as neutral`,
+          ? { key: N_('The request names no theme, so themes count as neutral') }
+          : { key: all.length === 1 ? N_('The request names no agenda session ({{tags}} is a free tag), so themes count as neutral') : N_('The request names no agenda session ({{tags}} are free tags), so themes count as neutral'), vars: { tags: codes(all) } },
+      ],
     };
   }
 
@@ -261,23 +272,24 @@ function themesFit(themes: readonly string[], roles: readonly string[], agenda: 
   if (direct.length === sessions.length) {
     return {
       fit,
-      explanation:
+      reasons: [
         sessions.length === 1
-          ? `Holds an agenda role in the requested session ${direct[0]}`
-          : `Holds an agenda role in every requested session (${listAnd(direct)})`,
+          ? { key: N_('Holds an agenda role in the requested session {{sessions}}'), vars: { sessions: codes(direct) } }
+          : { key: N_('Holds an agenda role in every requested session ({{sessions}})'), vars: { sessions: codes(direct) } },
+      ],
     };
   }
   if (direct.length === 0 && near.length === 0) {
-    return { fit, explanation: `Holds no agenda role in the requested ${plural('session', sessions.length)} ${listAnd(sessions)}` };
+    return { fit, reasons: [{ key: sessions.length === 1 ? N_('Holds no agenda role in the requested session {{sessions}}') : N_('Holds no agenda role in the requested sessions {{sessions}}'), vars: { sessions: codes(sessions) } }] };
   }
-  const clauses: string[] = [];
-  if (direct.length > 0) clauses.push(`Holds an agenda role in the requested ${plural('session', direct.length)} ${listAnd(direct)}`);
+  const reasons: ScoreReason[] = [];
+  if (direct.length > 0) reasons.push({ key: direct.length === 1 ? N_('Holds an agenda role in the requested session {{sessions}}') : N_('Holds an agenda role in the requested sessions {{sessions}}'), vars: { sessions: codes(direct) } });
   if (near.length > 0) {
-    const which = near.map((n) => `${listAnd(n.roles)} (same round table as the requested ${n.theme})`).join(', ');
-    clauses.push(`${direct.length > 0 ? 'a' : 'Holds a'} role in ${which}, for half credit`);
+    const which = { clauses: near.map((n) => ({ key: N_('{{roles}} (same round table as the requested {{session}})'), vars: { roles: codes(n.roles), session: codes([n.theme]) } })) };
+    reasons.push({ key: direct.length > 0 ? N_('a role in {{which}}, for half credit') : N_('Holds a role in {{which}}, for half credit'), vars: { which } });
   }
-  if (none.length > 0) clauses.push(`no role in ${listAnd(none)}`);
-  return { fit, explanation: clauses.join('; ') };
+  if (none.length > 0) reasons.push({ key: N_('no role in {{sessions}}'), vars: { sessions: codes(none) } });
+  return { fit, reasons };
 }
 
 function languagesFit(requested: readonly string[], offered: readonly string[]): Fit {
@@ -285,36 +297,25 @@ function languagesFit(requested: readonly string[], offered: readonly string[]):
   const offers = unique(offered.map((l) => l.trim().toLowerCase()).filter((l) => l !== ''));
   const shared = wanted.filter((l) => offers.includes(l));
   if (shared.length > 0) {
-    return {
-      fit: 1,
-      explanation: `Can meet in ${listOr(shared.map(languageLabel))}, ${shared.length === 1 ? 'a language' : 'languages'} of the request`,
-    };
+    return { fit: 1, reasons: [{ key: shared.length === 1 ? N_('Can meet in {{languages}}, a language of the request') : N_('Can meet in {{languages}}, languages of the request'), vars: { languages: languages(shared) } }] };
   }
-  const asks = wanted.length > 0 ? listOr(wanted.map(languageLabel)) : 'no language';
-  const gives = offers.length > 0 ? listOr(offers.map(languageLabel)) : 'no language';
-  return { fit: 0, explanation: `No common language: the request asks for ${asks}, the response offers ${gives}` };
+  return { fit: 0, reasons: [{ key: N_('No common language: the request asks for {{asked}}, the response offers {{offered}}'), vars: { asked: languages(wanted), offered: languages(offers) } }] };
 }
 
 function countriesFit(requested: readonly string[], known: readonly string[]): Fit {
   const wanted = unique(requested.map((c) => c.trim().toUpperCase()).filter((c) => c !== ''));
   const experience = unique(known.map((c) => c.trim().toUpperCase()).filter((c) => c !== ''));
   if (experience.length === 0) {
-    return { fit: NEUTRAL_FIT, explanation: 'The provider lists no country where it works, so countries count as neutral' };
+    return { fit: NEUTRAL_FIT, reasons: [{ key: N_('The provider lists no country where it works, so countries count as neutral') }] };
   }
   if (wanted.length === 0) {
-    return { fit: NEUTRAL_FIT, explanation: 'The request names no country, so countries count as neutral' };
+    return { fit: NEUTRAL_FIT, reasons: [{ key: N_('The request names no country, so countries count as neutral') }] };
   }
   const shared = wanted.filter((c) => experience.includes(c));
   if (shared.length > 0) {
-    return {
-      fit: 1,
-      explanation: `Has worked in or is based in ${listAnd(shared.map(countryLabel))}, named in the request`,
-    };
+    return { fit: 1, reasons: [{ key: N_('Has worked in or is based in {{countries}}, named in the request'), vars: { countries: countries(shared) } }] };
   }
-  return {
-    fit: 0,
-    explanation: `Has worked in or is based in ${listAnd(experience.map(countryLabel))}, none of the request's countries (${listAnd(wanted.map(countryLabel))})`,
-  };
+  return { fit: 0, reasons: [{ key: N_("Has worked in or is based in {{countries}}, none of the request's countries ({{wanted}})"), vars: { countries: countries(experience), wanted: countries(wanted) } }] };
 }
 
 /** The round table of a numbered session ('3' for '3.1'), or undefined for codes such as 'CSD'. */
@@ -324,39 +325,10 @@ function roundTable(code: string): string | undefined {
   return dot > 0 ? code.slice(0, dot) : undefined;
 }
 
-function languageLabel(code: string): string {
-  const name = languageName(code);
-  return name === code ? code : `${name} (${code})`;
-}
-
-function countryLabel(code: string): string {
-  return countryName(code);
-}
-
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
 function unique<T>(items: readonly T[]): T[] {
   return [...new Set(items)];
-}
-
-function plural(word: string, count: number): string {
-  return count === 1 ? word : `${word}s`;
-}
-
-/** "a", "a and b", "a, b and c"; after five items, "… and 3 more". */
-function listAnd(items: readonly string[]): string {
-  return list(items, 'and');
-}
-
-function listOr(items: readonly string[]): string {
-  return list(items, 'or');
-}
-
-function list(items: readonly string[], conjunction: 'and' | 'or'): string {
-  const MAX = 5;
-  const shown = items.length > MAX ? [...items.slice(0, MAX), `${items.length - MAX} more`] : [...items];
-  if (shown.length <= 1) return shown[0] ?? '';
-  return `${shown.slice(0, -1).join(', ')} ${conjunction} ${shown[shown.length - 1]}`;
 }

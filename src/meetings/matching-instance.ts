@@ -2,7 +2,7 @@ import type { RequesterMark } from '../../db/types.ts';
 import { DateTime } from 'luxon';
 import type { Funding, Modality, RequestCategory, ScorePart } from '../../db/types.ts';
 import type { Instance } from '../matching/instance.schema.ts';
-import { scoreResponse } from '../matching/score.ts';
+import { scoreResponse, scoreValue } from '../matching/score.ts';
 
 /**
  * Turns a marketplace's state into the optimizer's plain instance (docs/matching-format.md). Pure:
@@ -255,13 +255,14 @@ export function buildMatchingInstance(input: InstanceInput): BuiltInstance {
 
   const requestById = new Map(input.requests.map((r) => [r.id, r]));
   const responseById = new Map(input.responses.map((r) => [r.id, r]));
-  const score = (request: RequestInput, response: ResponseInput) =>
-    scoreResponse(
+  // What scoring reads of a pair; the run scores every pair (scoreValue) and explains those it schedules (scoreResponse).
+  const scoring = (request: RequestInput, response: ResponseInput) =>
+    [
       { category: request.category, themes: request.themes, countries: request.countries, languages: request.languages },
       { offerCategories: response.offerCategories, languages: response.languages, modality: response.modality, funding: response.funding, preferred: response.preferred, mustMeet: response.mark === 'must' },
       { sessionCodes: input.sessionCodesByOrganization.get(response.organizationId) ?? [], countries: response.organizationCountry ? [response.organizationCountry] : [] },
       { sessionCodes: input.marketplace.sessionCodes },
-    );
+    ] as const;
   const responseByPair = new Map<string, ResponseInput>();
   const alsoByPair = new Map<string, Topic[]>();
   const jointOrganizations = new Map<string, string>();
@@ -280,7 +281,7 @@ export function buildMatchingInstance(input: InstanceInput): BuiltInstance {
   const scores = input.scores ?? new Map<string, number>();
   const scoreOf = (request: RequestInput, r: ResponseInput) => {
     let known = scores.get(r.id);
-    if (known === undefined) scores.set(r.id, (known = score(request, r).score + (r.mark === 'must' ? MUST_MEET_PRIORITY : 0)));
+    if (known === undefined) scores.set(r.id, (known = scoreValue(...scoring(request, r)) + (r.mark === 'must' ? MUST_MEET_PRIORITY : 0)));
     return known;
   };
   const byRequestAndOrganization = new Map(offered.map((r) => [`${r.requestId}|${r.organizationId}`, r]));
@@ -355,7 +356,7 @@ export function buildMatchingInstance(input: InstanceInput): BuiltInstance {
   if (longestSpan > 1) for (const offer of offers) if (!offer.alsoRequests) offer.maxMinutes = meetingMinutes;
   const explainScore = (responseId: string) => {
     const response = responseById.get(responseId)!;
-    return score(requestById.get(response.requestId)!, response);
+    return scoreResponse(...scoring(requestById.get(response.requestId)!, response));
   };
 
   // Version 2 (docs/matching-format.md): every requesting government gets a meeting, where any is

@@ -1339,6 +1339,13 @@ describe('the matching run, called directly', () => {
     expect(meeting.score).toBeLessThan(1);
     expect(JSON.stringify(meeting.scoreParts)).toContain('must meet');
     expect(training.some((m) => m.provider.id === ilo.organizationId)).toBe(false);
+    // The secretariat reads why in its own language: the timetable in French says it in French.
+    const french = new PageClient(env.baseUrl);
+    french.setCookie('fm_session', t.people.organizer.browserToken);
+    french.setCookie('lang', 'fr');
+    const timetable = (await french.get(`/organizer/marketplaces/${made.slug}/timetable`)).html;
+    expect(timetable).toContain('Le demandeur a marqué cette réponse « à rencontrer absolument »');
+    expect(timetable).not.toContain('The requester marked this response');
   });
 
   it('an organization says on its meetings page when it cannot meet (a whole day, or hours), sees it listed, and takes it back', async () => {

@@ -13,6 +13,7 @@ import {
   type ScoringRequest,
   type ScoringResponse,
 } from '../../src/matching/score.ts';
+import { explainReasons } from '../../src/matching/score-words.ts';
 
 const categories: RequestCategory[] = ['training', 'advice', 'capacity_building', 'equipment', 'project_development', 'other'];
 const factors: ScoreFactor[] = ['category', 'themes', 'languages', 'countries', 'funding', 'preference'];
@@ -233,6 +234,36 @@ describe('the score', () => {
   });
 });
 
+describe('explanations in the reader’s language', () => {
+  it('French and Spanish say each factor in their own words, with the names in their language', () => {
+    const result = scoreResponse(
+      request({ category: 'training', languages: ['en', 'fr'], countries: ['BD'], themes: ['1.2', '3.1'] }),
+      response({ offerCategories: ['capacity_building', 'advice'], languages: ['fr', 'en'], funding: 'shared', preferred: true }),
+      provider({ sessionCodes: ['1.2', '3.2'], countries: ['BD', 'NP'] }),
+    );
+    const say = (locale: string) => result.parts.map((p) => explainReasons(p.reasons, locale));
+    expect(say('en')).toEqual(result.parts.map((p) => p.explanation));
+    expect(say('fr')).toEqual([
+      'Propose « renforcement des capacités », proche de la catégorie demandée « formation »',
+      'A un rôle à l’ordre du jour dans la session demandée 1.2; un rôle en 3.2 (même table ronde que la session demandée 3.1), compté pour moitié',
+      'Peut se réunir en anglais (en) ou français (fr), langues de la demande',
+      'A travaillé ou est établi dans les pays suivants, cités dans la demande : Bangladesh',
+      'Les frais seraient partagés',
+      'Le demandeur a marqué cette réponse comme préférée',
+    ]);
+    expect(say('es')[2]).toBe('Puede reunirse en inglés (en) o francés (fr), idiomas de la solicitud');
+    expect(say('es')[0]).toBe('Ofrece «fortalecimiento de capacidades», relacionada con la categoría solicitada «formación»');
+  });
+
+  it('a long list ends with how many more, in each language', () => {
+    const many = ['1.1', '1.2', '1.3', '1.4', '1.5', '1.6', '1.7'];
+    const result = scoreResponse(request({ themes: many }), response(), provider({ sessionCodes: [] }), { sessionCodes: many });
+    const themes = result.parts.find((p) => p.factor === 'themes')!;
+    expect(themes.explanation).toBe('Holds no agenda role in the requested sessions 1.1, 1.2, 1.3, 1.4, 1.5 and 2 more');
+    expect(explainReasons(themes.reasons, 'fr')).toBe('N’a aucun rôle à l’ordre du jour dans les sessions demandées 1.1, 1.2, 1.3, 1.4, 1.5 et 2 de plus');
+  });
+});
+
 describe('properties over random requests and responses', () => {
   const themePool = ['1.1', '1.2', '1.3', '2.1', '3.1', 'CSD', 'diaspora', 'health', ' 1.2 '];
   const countryPool = ['BD', 'NP', 'KE', 'PH', 'MA', 'bd'];
@@ -272,6 +303,12 @@ describe('properties over random requests and responses', () => {
           expect(p.weight).toBe(SCORE_WEIGHTS[p.factor]);
           expect(p.points).toBe(round3(p.weight * p.fit));
           expect(p.explanation.trim()).not.toBe('');
+          // Said in French and Spanish too: no English sentence left, no placeholder unfilled.
+          for (const locale of ['fr', 'es']) {
+            const said = explainReasons(p.reasons, locale);
+            expect(said).not.toContain('{{');
+            for (const reason of p.reasons) expect(said, `${locale}: ${reason.key}`).not.toContain(reason.key.split('{{')[0]!.trim() || '\u0000');
+          }
         }
       }),
       { numRuns: 1000 },
