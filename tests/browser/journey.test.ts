@@ -92,7 +92,7 @@ describe('the whole journey through the pages', () => {
     await focal.getByLabel('Expected outcome').fill('Three hundred trainers certified by the end of 2008.');
     await focal.getByLabel('Countries').fill('Bangladesh');
     await focal.getByLabel('Languages').fill('English');
-    await focal.getByLabel('How many providers would you like to meet?').fill('1');
+    await focal.getByLabel('Number of providers to meet').fill('1');
     await check(focal, 'request form');
     await focal.getByRole('button', { name: 'Submit the request' }).click();
     await focal.waitForURL(/\/requests\/[0-9a-f-]+\?notice=submitted$/);

@@ -25,11 +25,11 @@ describe('questions and answers in the browser', () => {
     await phone.addCookies([{ name: 'fm_session', value: ilo.browserToken, url: t.env.baseUrl, httpOnly: true, sameSite: 'Lax' }]);
     const asker = await phone.newPage();
     await asker.goto(`${t.env.baseUrl}/requests/${request.id}`);
-    await asker.getByLabel('Ask a question about this request').fill('Budget?');
+    await asker.getByLabel('Your question').fill('Budget?');
     await asker.getByRole('button', { name: 'Send the question' }).click();
     expect(await asker.getByRole('alert').textContent()).toContain('must be at least 10 characters');
-    expect(await asker.getByLabel('Ask a question about this request').inputValue()).toBe('Budget?');
-    await asker.getByLabel('Ask a question about this request').fill('Does the ministry cover the travel of the participants, or should providers budget for it?');
+    expect(await asker.getByLabel('Your question').inputValue()).toBe('Budget?');
+    await asker.getByLabel('Your question').fill('Does the ministry cover the travel of the participants, or should providers budget for it?');
     await asker.getByRole('button', { name: 'Send the question' }).click();
     await asker.waitForURL(/notice=asked/);
     expect(await asker.getByRole('status').first().textContent()).toContain('Your question is sent');

@@ -40,7 +40,7 @@ describe('a focal point posts a request in the browser', () => {
     await page.getByLabel('Expected outcome').fill('Three hundred trainers certified by the end of 2008.');
     await page.getByLabel('Countries').fill('Bangladesh');
     await page.getByLabel('Languages').fill('English, Bengali');
-    await page.getByLabel('How many providers would you like to meet?').fill('2');
+    await page.getByLabel('Number of providers to meet').fill('2');
     await page.getByRole('button', { name: 'Submit the request' }).click();
 
     const summary = page.getByRole('alert');

@@ -58,7 +58,7 @@ describe('pages', () => {
     expect(form.html).toContain(`value="${sampleRequest.title}"`);
     const bad = await browser.post(`/requests/${id}/edit`, { title: sampleRequest.title, category: 'training', themes: ['1.2'], otherThemes: '', description: sampleRequest.description, expectedOutcome: sampleRequest.expectedOutcome, countries: 'BD', languages: 'en', maxMatches: 'three', responseDeadlineDate: '', responseDeadlineTime: '17:00' }, { formPage: `/requests/${id}/edit` });
     expect(bad.status).toBe(422);
-    expect(bad.html).toContain('Number of providers: must be a number');
+    expect(bad.html).toContain('Number of providers to meet: must be a number');
     const saved = await browser.post(`/requests/${id}/edit`, { title: 'An edited title for the request', category: 'advice', themes: [], otherThemes: 'reintegration', description: sampleRequest.description, expectedOutcome: sampleRequest.expectedOutcome, countries: 'BD, NP', languages: 'en', maxMatches: '1', responseDeadlineDate: '', responseDeadlineTime: '17:00' }, { formPage: `/requests/${id}/edit` });
     expect(saved.status).toBe(303);
     expect((await t.api('GET', `/api/v1/requests/${id}`, { token: t.people.bangladesh.token })).body).toMatchObject({ title: 'An edited title for the request', category: 'advice', themes: ['reintegration'], countries: ['BD', 'NP'], maxMatches: 1 });
