@@ -212,6 +212,8 @@ const fieldMessages: Array<[RegExp, string]> = [
   [/^must be an ISO 639-1 language code$/, N_('must be an ISO 639-1 language code')],
   [/^must be an email address such as name@ministry\.gov$/, N_('must be an email address such as name@ministry.gov')],
   [/^must be in the future$/, N_('must be in the future')],
+  [/^must be before the forum's first day$/, N_("must be before the forum's first day")],
+  [/^is the deadline of requests already posted: extend it with "Extend the response deadline", which moves them and tells the people concerned$/, N_('is the deadline of requests already posted: extend it with "Extend the response deadline", which moves them and tells the people concerned')],
   [/^must be a date \(2007-06-20\), a local date and time \(2007-06-20T17:00\) or an ISO 8601 time with an offset$/, N_('must be a date (2007-06-20), a local date and time (2007-06-20T17:00) or an ISO 8601 time with an offset')],
   [/^must be a date such as 2007-07-09$/, N_('must be a date such as 2007-07-09')],
   [/^must be a real calendar date$/, N_('must be a real calendar date')],

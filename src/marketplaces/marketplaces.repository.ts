@@ -1,6 +1,7 @@
 import { sql, type Insertable } from 'kysely';
 import type { MarketplacesTable, SessionRole } from '../../db/types.ts';
 import type { Queryable } from '../shared/db.ts';
+import { requestStatusSets } from '../requests/request-status.ts';
 
 export type MarketplaceValues = Omit<Insertable<MarketplacesTable>, 'id' | 'created_at' | 'updated_at'>;
 
@@ -135,4 +136,16 @@ export async function existingOrganizationIds({ db }: Queryable, ids: string[]) 
   if (!ids.length) return new Set<string>();
   const rows = await db.selectFrom('organizations').select('id').where('id', 'in', ids).execute();
   return new Set(rows.map((r) => r.id));
+}
+
+/** How many requests take the marketplace's deadline as theirs (no own deadline) and would move with it. */
+export async function countRequestsFollowingDeadline({ db }: Queryable, marketplaceId: string): Promise<number> {
+  const row = await db
+    .selectFrom('requests')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('marketplace_id', '=', marketplaceId)
+    .where('own_deadline', 'is', null)
+    .where('status', 'in', requestStatusSets.deadlineMovable)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

@@ -4,13 +4,14 @@ import type { Marketplace } from '../../db/types.ts';
 import { requireOrganizer, type Actor } from '../auth/actor.ts';
 import { invalid, notFound, type FieldError } from '../shared/errors.ts';
 import { resolveTimeInput } from '../shared/time-input.ts';
-import { isoInZone } from '../shared/time.ts';
+import { isoInZone, localToInstant } from '../shared/time.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import type { Queryable } from '../shared/db.ts';
 import { planMatchingRun } from '../meetings/matching-schedule.ts';
 import type { CreateMarketplaceInput, MarketplaceAnswer, MarketplaceSummaryAnswer, SessionInput, UpdateMarketplaceInput } from './marketplaces.schemas.ts';
 import {
+  countRequestsFollowingDeadline,
   existingOrganizationIds,
   findMarketplaceBySlug,
   findMarketplaceIdsOfOrganization,
@@ -65,8 +66,15 @@ function resolveWindows(windows: Array<{ startsAt: string; endsAt: string; label
   });
 }
 
-function checkMarketplaceTimes(values: Pick<Marketplace, 'opens_at' | 'response_deadline' | 'forum_starts_on' | 'forum_ends_on' | 'meeting_day_starts' | 'meeting_day_ends'>, errors: FieldError[]) {
+/** The forum's first day begins (00:00 in its zone): every response deadline lies before it, so the matching has its days. */
+export function forumStartInstant(m: Pick<Marketplace, 'forum_starts_on' | 'time_zone'>): Date {
+  return localToInstant(String(m.forum_starts_on).slice(0, 10), '00:00', m.time_zone) ?? new Date(`${String(m.forum_starts_on).slice(0, 10)}T00:00:00Z`);
+}
+
+function checkMarketplaceTimes(values: Pick<Marketplace, 'opens_at' | 'response_deadline' | 'forum_starts_on' | 'forum_ends_on' | 'meeting_day_starts' | 'meeting_day_ends' | 'time_zone'>, errors: FieldError[]) {
   if (values.response_deadline <= values.opens_at) errors.push({ path: 'responseDeadline', message: 'must be after the opening (opensAt)' });
+  // A deadline on or after the forum's first day leaves no time to match and schedule the side meetings.
+  else if (values.response_deadline >= forumStartInstant(values)) errors.push({ path: 'responseDeadline', message: "must be before the forum's first day" });
   if (values.forum_ends_on < values.forum_starts_on) errors.push({ path: 'forumEndsAt', message: 'must not be before the first forum day' });
   if (values.meeting_day_ends.slice(0, 5) <= values.meeting_day_starts.slice(0, 5)) errors.push({ path: 'sideMeetingsUntil', message: 'must be after sideMeetingsFrom' });
 }
@@ -113,9 +121,13 @@ export async function createMarketplace(ctx: AppContext, actorOrNull: Actor | nu
   return detail;
 }
 
+/** Why an edit may not move a deadline that requests follow. */
+export const DEADLINE_FOLLOWED = 'is the deadline of requests already posted: extend it with "Extend the response deadline", which moves them and tells the people concerned';
+
 /**
- * Edits a marketplace. Changing its default deadline here does not move requests' deadlines: a
- * deadline extension is its own action, which re-plans the jobs and tells the people affected.
+ * Edits a marketplace. Its deadline changes here only while no request follows it (setting the
+ * marketplace up); after that, the deadline extension is its own action, which moves the requests'
+ * deadlines, re-plans their jobs and tells the people affected.
  */
 export async function updateMarketplace(ctx: AppContext, actorOrNull: Actor | null, slug: string, input: UpdateMarketplaceInput) {
   const actor = requireOrganizer(actorOrNull);
@@ -132,7 +144,17 @@ export async function updateMarketplace(ctx: AppContext, actorOrNull: Actor | nu
     if (input.name !== undefined) values.name = input.name;
     if (input.timeZone !== undefined) values.time_zone = input.timeZone;
     if (input.opensAt !== undefined) values.opens_at = resolveOrCollect(input.opensAt, timeZone, '00:00', 'opensAt', errors);
-    if (input.responseDeadline !== undefined) values.response_deadline = resolveOrCollect(input.responseDeadline, timeZone, CLOSE_OF_BUSINESS, 'responseDeadline', errors);
+    if (input.responseDeadline !== undefined) {
+      const deadline = resolveOrCollect(input.responseDeadline, timeZone, CLOSE_OF_BUSINESS, 'responseDeadline', errors);
+      if (deadline.getTime() !== current.response_deadline.getTime()) {
+        // Requests that follow the deadline would keep the old one in silence, and a past one would close
+        // the marketplace to new requests while they stay open: moving it is the extension's job.
+        if ((await countRequestsFollowingDeadline(tx, current.id)) > 0) errors.push({ path: 'responseDeadline', message: DEADLINE_FOLLOWED });
+        // A live marketplace (its deadline ahead) is not closed by a typo; an edition of the past keeps its history editable.
+        else if (current.response_deadline.getTime() > Date.now() && deadline.getTime() <= Date.now()) errors.push({ path: 'responseDeadline', message: 'must be in the future' });
+      }
+      values.response_deadline = deadline;
+    }
     if (input.forumStartsAt !== undefined) values.forum_starts_on = input.forumStartsAt;
     if (input.forumEndsAt !== undefined) values.forum_ends_on = input.forumEndsAt;
     if (input.meetingMinutes !== undefined) values.meeting_minutes = input.meetingMinutes;

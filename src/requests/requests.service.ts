@@ -1,5 +1,5 @@
 import { countryNamedIn } from '../shared/reference-data.ts';
-import { confirmationBatch } from '../email/batches.ts';
+import { confirmationBatch, updatesBatch } from '../email/batches.ts';
 import type { AppContext } from '../context.ts';
 import { oncePerLocale } from '../email/render.ts';
 import type { Marketplace, RequestStatus } from '../../db/types.ts';
@@ -12,7 +12,7 @@ import { DateTime } from 'luxon';
 import { decodeCursor, encodeCursor, pageOf } from '../shared/cursor.ts';
 import { listAudit, recordAudit } from '../audit/audit.repository.ts';
 import { findUserLocaleByEmail } from '../auth/auth.repository.ts';
-import { findMarketplace, getPublicMarketplace, CLOSE_OF_BUSINESS } from '../marketplaces/marketplaces.service.ts';
+import { findMarketplace, forumStartInstant, getPublicMarketplace, CLOSE_OF_BUSINESS } from '../marketplaces/marketplaces.service.ts';
 import { changeRequestStatus, deadlinePassedError, requestStatusSets, type RequestAction } from './request-status.ts';
 import { canSeeRequest, canUnsealResponses, listsUnpublishedRequests, managesRequest, seesRequestInternals } from './requests.policy.ts';
 export { canSeeRequest } from './requests.policy.ts';
@@ -289,6 +289,9 @@ async function moveRequestDeadline(
       idempotencyKey: `deadline-changed:${requestId}:${deadline.getTime()}:${person.id}`,
       template: 'deadline-changed',
       to: person.email,
+      // An extension of the marketplace moves every request that follows it: a provider that answered
+      // ten of them gets one email of the ten new deadlines, not ten.
+      batchKey: updatesBatch(person.locale, person.email),
       ...render(person.locale),
     })),
   );
@@ -346,6 +349,8 @@ export async function extendMarketplaceDeadline(ctx: AppContext, actorOrNull: Ac
     if (deadline <= marketplace.response_deadline) {
       throw invalid([{ path: 'responseDeadline', message: `must be later than the current deadline (${isoInZone(marketplace.response_deadline, marketplace.time_zone)})` }]);
     }
+    // On or after the forum's first day there would be no time left to match and schedule the side meetings.
+    if (deadline >= forumStartInstant(marketplace)) throw invalid([{ path: 'responseDeadline', message: "must be before the forum's first day" }]);
     await updateMarketplaceRow(tx, marketplace.id, { response_deadline: deadline });
     tx.changes('listing');
     await recordAudit(tx, actor, { entity: 'marketplace', entityId: marketplace.id, action: 'deadline', detail: { from: marketplace.response_deadline.toISOString(), to: deadline.toISOString() } });

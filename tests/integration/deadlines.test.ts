@@ -213,6 +213,42 @@ describe('reminders and extensions', () => {
   });
 });
 
+describe('the marketplace deadline', () => {
+  it('stays before the forum, and once requests follow it, moves only with the extension that moves them too', async () => {
+    const slug = 'gfmd-2007-guarded-deadline';
+    await createTestMarketplace(t.env.ctx, t.people.organizer, { slug });
+    const organizer = t.people.organizer.token;
+    const edit = (responseDeadline: string) => t.api('PATCH', `/api/v1/marketplaces/${slug}`, { token: organizer, body: { responseDeadline } });
+    const deadlineOf = async () => (await t.api('GET', `/api/v1/marketplaces/${slug}`)).body.responseDeadline as string;
+    // Setting the marketplace up (no request yet): the deadline moves freely, before the forum (9 July 2027) and not into the past.
+    expect((await edit(await dbNowPlus(t.env.ctx, 40 * 24 * 3600_000))).status).toBe(200);
+    const onTheForum = await edit('2027-07-09T10:00');
+    expect(onTheForum.status).toBe(422);
+    expect(onTheForum.body.errors).toEqual([{ path: 'responseDeadline', message: "must be before the forum's first day" }]);
+    const past = await edit(await dbNowPlus(t.env.ctx, -3600_000));
+    expect(past.body.errors).toContainEqual({ path: 'responseDeadline', message: 'must be in the future' });
+    const before = await deadlineOf();
+
+    // A request follows it: an edit would leave it on the old deadline in silence.
+    const request = await publishedRequest(t.api, t.people.bangladesh, t.people.organizer, { title: 'Follows the marketplace deadline' }, slug);
+    const moved = await edit(await dbNowPlus(t.env.ctx, 45 * 24 * 3600_000));
+    expect(moved.status).toBe(422);
+    expect(moved.body.errors[0].message).toMatch(/^is the deadline of requests already posted: extend it with "Extend the response deadline"/);
+    expect(await deadlineOf()).toBe(before);
+    // The edit page says so beside the field before anyone tries.
+    expect((await t.pages.organizer.get(`/organizer/marketplaces/${slug}/edit`)).html).toContain('Once requests are posted, it moves only with “Extend the response deadline” below');
+
+    // The extension moves them both, but never onto the forum.
+    const extend = (responseDeadline: string) => t.api('PATCH', `/api/v1/marketplaces/${slug}/deadline`, { token: organizer, body: { responseDeadline } });
+    const tooLate = await extend('2027-07-09');
+    expect(tooLate.status).toBe(422);
+    expect(tooLate.body.errors).toEqual([{ path: 'responseDeadline', message: "must be before the forum's first day" }]);
+    const later = await dbNowPlus(t.env.ctx, 50 * 24 * 3600_000);
+    expect((await extend(later)).body.requestsMoved).toBe(1);
+    expect(new Date((await t.api('GET', `/api/v1/requests/${request.id}`)).body.responseDeadline).getTime()).toBe(new Date(later).getTime());
+  });
+});
+
 describe('email that arrives once', () => {
   it('SMTP refusing connections for a while: the emails go out once it returns, none lost, none twice', async () => {
     await t.env.mail.refuseConnections();

@@ -106,7 +106,7 @@ describe('pages in the reader’s language', () => {
     expect(bad.html).toMatch(new RegExp(`id="description-error"[^>]*>.*Ce dont vous avez besoin${NBSP}: doit comporter au moins 20 caractères`, 's'));
     expect(bad.html).toContain(`Résultat attendu${NBSP}: obligatoire`);
     expect(bad.html).toContain(`Pays (élément 2)${NBSP}: XX n’est pas un pays : donnez son nom ou son code ISO 3166, comme BD`);
-    expect(bad.html).toContain(`Nombre de prestataires${NBSP}: doit être un nombre`);
+    expect(bad.html).toContain(`Nombre de prestataires à rencontrer${NBSP}: doit être un nombre`);
     // Language names in French are understood: no error for them.
     expect(bad.html).not.toContain('id="languages-error"');
     expect(bad.html).toContain('value="Aide"');
