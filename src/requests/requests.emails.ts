@@ -58,16 +58,52 @@ export function renderRequestPublishedEmail(r: RequestSummary, locale: string) {
   );
 }
 
-export function renderRequestRejectedEmail(r: RequestSummary & { reason: string }, locale: string) {
+/** To the requester: not published, or (`wasPublished`) taken off the marketplace after it was, with the secretariat's reason. */
+export function renderRequestRejectedEmail(r: RequestSummary & { reason: string; wasPublished?: boolean }, locale: string) {
   return renderEmail(
     {
-      subject: t(locale, 'Your request "{{title}}" was not published: see the reason', { title: r.title }),
+      subject: r.wasPublished
+        ? t(locale, 'Your request "{{title}}" was removed from the marketplace: see the reason', { title: r.title })
+        : t(locale, 'Your request "{{title}}" was not published: see the reason', { title: r.title }),
       paragraphs: [
-        t(locale, 'The forum secretariat did not publish your request to {{marketplace}}.', { marketplace: r.marketplaceName }),
+        r.wasPublished
+          ? `${t(locale, 'The forum secretariat removed your request from {{marketplace}}.', { marketplace: r.marketplaceName })} ${t(locale, 'Providers no longer see it, and the responses it had will not be matched.')}`
+          : t(locale, 'The forum secretariat did not publish your request to {{marketplace}}.', { marketplace: r.marketplaceName }),
         t(locale, 'Their reason: {{reason}}', { reason: r.reason }),
         t(locale, 'You can post a new request that addresses it.'),
       ],
       action: { label: t(locale, 'View your request'), url: r.url },
+    },
+    locale,
+  );
+}
+
+/** To the requester, when the forum secretariat withdrew its published request. */
+export function renderRequestWithdrawnForRequesterEmail(r: RequestSummary & { wasPublished: boolean }, locale: string) {
+  return renderEmail(
+    {
+      subject: t(locale, 'Your request "{{title}}" was withdrawn by the forum secretariat', { title: r.title }),
+      paragraphs: [
+        t(locale, 'The forum secretariat withdrew your request from {{marketplace}}.', { marketplace: r.marketplaceName }),
+        ...(r.wasPublished ? [t(locale, 'Providers no longer see it, and the responses it had will not be matched.')] : []),
+      ],
+      action: { label: t(locale, 'View your request'), url: r.url },
+    },
+    locale,
+  );
+}
+
+/** To a provider that answered (or drafted an answer to) a request, and to its followers, when it is withdrawn or removed. */
+export function renderRequestGoneEmail(r: RequestSummary & { by: 'requester' | 'secretariat' }, locale: string) {
+  return renderEmail(
+    {
+      subject: t(locale, 'No longer open: "{{title}}"', { title: r.title }),
+      paragraphs: [
+        r.by === 'requester'
+          ? t(locale, 'The government that posted "{{title}}" at {{marketplace}} withdrew it.', { title: r.title, marketplace: r.marketplaceName })
+          : t(locale, 'The forum secretariat took "{{title}}" off {{marketplace}}.', { title: r.title, marketplace: r.marketplaceName }),
+        t(locale, 'Your response to it, or the draft you started, will not be matched, and nothing more is needed from you. Your other responses are not affected.'),
+      ],
     },
     locale,
   );

@@ -44,7 +44,9 @@ import {
   renderRequestAwaitingModerationEmail,
   renderRequestPublishedEmail,
   renderRequestReceivedEmail,
+  renderRequestGoneEmail,
   renderRequestRejectedEmail,
+  renderRequestWithdrawnForRequesterEmail,
 } from './requests.emails.ts';
 
 export function requestUrl(ctx: AppContext, id: string): string {
@@ -236,10 +238,25 @@ export async function moderateRequest(ctx: AppContext, actorOrNull: Actor | null
     const creator = await findUserEmail(tx, before.created_by);
     if (!creator) return;
     const summary = { title: before.title, marketplaceName: before.marketplace_name, responseDeadline: before.response_deadline, timeZone: before.time_zone, url: requestUrl(ctx, id) };
+    const wasPublished = before.status === 'open';
+    // A withdrawal by the requesting government's own people, or by the secretariat on its behalf.
+    const byRequester = action === 'withdraw' && actor.organization?.id === before.organization_id;
     if (action === 'publish') {
       await tx.queueEmail({ idempotencyKey: `request-published:${id}`, template: 'request-published', to: creator.email, ...renderRequestPublishedEmail(summary, creator.locale) });
     } else if (action === 'reject') {
-      await tx.queueEmail({ idempotencyKey: `request-rejected:${id}`, template: 'request-rejected', to: creator.email, ...renderRequestRejectedEmail({ ...summary, reason: reason! }, creator.locale) });
+      await tx.queueEmail({ idempotencyKey: `request-rejected:${id}`, template: 'request-rejected', to: creator.email, ...renderRequestRejectedEmail({ ...summary, reason: reason!, wasPublished }, creator.locale) });
+    } else if (action === 'withdraw' && !byRequester) {
+      // The secretariat withdrew it: its requester hears it from us, not from a provider.
+      await tx.queueEmail({ idempotencyKey: `request-withdrawn:${id}`, template: 'request-withdrawn', to: creator.email, ...renderRequestWithdrawnForRequesterEmail({ ...summary, wasPublished }, creator.locale) });
+    }
+    // Providers that answered or drafted an answer, and the people following it, saw it published: they are told it is gone.
+    if (wasPublished && action !== 'publish') {
+      const render = oncePerLocale((locale) => renderRequestGoneEmail({ ...summary, by: byRequester ? 'requester' : 'secretariat' }, locale));
+      await tx.queueEmails(
+        (await findPeopleConcernedByRequest(tx, id))
+          .filter((person) => person.id !== creator.id)
+          .map((person) => ({ idempotencyKey: `request-gone:${id}:${person.id}`, template: 'request-gone', to: person.email, batchKey: updatesBatch(person.locale, person.email), ...render(person.locale) })),
+      );
     }
   });
   const request = (await findRequest(ctx, id))!;

@@ -120,6 +120,42 @@ describe('moderation and status changes', () => {
     expect(withdrawRejected.status).toBe(409);
   });
 
+  it('a published request that is removed or withdrawn: its responders are told, and its requester in the right words', async () => {
+    const { api, people } = t;
+    const { bangladesh, organizer, ilo } = people;
+    const published = async (title: string) => {
+      const request = await postRequest(bangladesh, { title });
+      await api('POST', `/api/v1/requests/${request.id}/publish`, { token: organizer.token });
+      expect((await api('POST', `/api/v1/requests/${request.id}/responses`, { token: ilo.token, body: sampleResponse })).status).toBe(201);
+      return request;
+    };
+    const emails = (id: string) => t.env.ctx.db.selectFrom('outbox').select(['template', 'to_email', 'subject', 'text_body']).where('idempotency_key', 'like', `%:${id}%`).where('template', 'in', ['request-rejected', 'request-withdrawn', 'request-gone']).orderBy('template').execute();
+
+    const removed = await published('Removed after publication');
+    expect((await api('POST', `/api/v1/requests/${removed.id}/reject`, { token: organizer.token, body: { reason: 'A duplicate of another request.' } })).status).toBe(200);
+    const afterRemoval = await emails(removed.id);
+    expect(afterRemoval.map((e) => [e.template, e.to_email])).toEqual([
+      ['request-gone', ilo.email],
+      ['request-rejected', bangladesh.email],
+    ]);
+    expect(afterRemoval[0]!.text_body).toContain('The forum secretariat took "Removed after publication" off');
+    // It was published: not "was not published".
+    expect(afterRemoval[1]!.subject).toBe('Your request "Removed after publication" was removed from the marketplace: see the reason');
+
+    const withdrawn = await published('Withdrawn by its requester');
+    expect((await api('POST', `/api/v1/requests/${withdrawn.id}/withdraw`, { token: bangladesh.token })).status).toBe(200);
+    const afterWithdrawal = await emails(withdrawn.id);
+    expect(afterWithdrawal.map((e) => [e.template, e.to_email])).toEqual([['request-gone', ilo.email]]);
+    expect(afterWithdrawal[0]!.text_body).toContain('The government that posted "Withdrawn by its requester"');
+
+    const bySecretariat = await published('Withdrawn by the secretariat');
+    expect((await api('POST', `/api/v1/requests/${bySecretariat.id}/withdraw`, { token: organizer.token })).status).toBe(200);
+    expect((await emails(bySecretariat.id)).map((e) => [e.template, e.to_email])).toEqual([
+      ['request-gone', ilo.email],
+      ['request-withdrawn', bangladesh.email],
+    ]);
+  });
+
   it('the requester edits and withdraws its request until the deadline; others cannot', async () => {
     const request = await postRequest(t.people.bangladesh, { title: 'Request to edit and withdraw' });
     const edited = await t.api('PATCH', `/api/v1/requests/${request.id}`, { token: t.people.bangladesh.token, body: { maxMatches: 2, themes: ['1.2', 'gender'] } });
