@@ -122,6 +122,7 @@ const labels: Record<string, string> = {
   sideMeetingsUntil: N_('Side meetings until'),
   rooms: N_('Rooms'),
   sessions: N_('Sessions'),
+  noMeetingWindows: N_('Times with no side meetings'),
   roles: N_('Roles'),
   deadlineDate: N_('Deadline'),
   extendDate: N_('New deadline'),
@@ -177,6 +178,8 @@ function labelFor(field: string, locale: string): string {
   if (cell) return t(locale, rowLabels[cell[1]!]!, { n: Number(cell[2]) + 1, column: t(locale, columnLabels[cell[3]!] ?? cell[3]!) });
   // The answer to a question, one field per question on the request's page (`answer-<question id>`).
   if (field.startsWith('answer-')) return t(locale, 'Your answer');
+  // The reason for rejecting an organization, one field per pending organization (`reason-<organization id>`).
+  if (field.startsWith('reason-')) return t(locale, 'Why (told to its members)');
   const label = labels[field];
   return label ? t(locale, label) : field;
 }
@@ -226,9 +229,10 @@ const fieldMessages: Array<[RegExp, string]> = [
   [/^must not be later than the marketplace's deadline \(([^)]+)\); extend the marketplace instead$/, N_("must not be later than the marketplace's deadline ({{deadline}}); extend the marketplace instead")],
   [/^does not exist in (\S+) \(a clock change skips it\)$/, N_('does not exist in {{zone}} (a clock change skips it)')],
   [/^must be after the start$/, N_('must be after the start')],
-  [/^must be after the opening \(opensAt\)$/, N_('must be after the opening')],
+  [/^must be after the opening$/, N_('must be after the opening')],
   [/^must not be before the first forum day$/, N_('must not be before the first forum day')],
-  [/^must be after sideMeetingsFrom$/, N_('must be after the start of the side meetings')],
+  [/^must be after the start of the side meetings$/, N_('must be after the start of the side meetings')],
+  [/^must have at most (\d+) entries$/, N_('must have at most {{max}} entries')],
   [/^is already used by another marketplace$/, N_('is already used by another marketplace')],
   [/^must be later than the current deadline \(([^)]+)\)$/, N_('must be later than the current deadline ({{deadline}})')],
   [/^does not exist in (\S+)$/, N_('does not exist in {{zone}}')],
@@ -261,8 +265,14 @@ function readableTimes(message: string, locale: string): string {
   });
 }
 
+/** A no-meeting time's row in the marketplace form ("row 2, end: must be after the start"; organizer-pages.ts). */
+const WINDOW_ROW = /^row (\d+), (what happens then|date or start|end): (.+)$/;
+const windowColumns: Record<string, string> = { 'what happens then': N_('what happens then'), 'date or start': N_('date or start'), end: N_('end') };
+
 function translatedMessage(message: string, locale: string): string {
   if (locale === 'en') return /^must be one of .+$/.test(message) ? 'must be one of the options offered' : message;
+  const row = WINDOW_ROW.exec(message);
+  if (row) return t(locale, 'row {{row}}, {{column}}: {{message}}', { row: row[1]!, column: t(locale, windowColumns[row[2]!]!), message: translatedMessage(row[3]!, locale) });
   for (const [pattern, key] of fieldMessages) {
     const match = pattern.exec(message);
     if (!match) continue;

@@ -15,9 +15,9 @@ export const slugField = z
 const roleInput = z
   .object({
     organizationId: z.string().uuid('must be an organization id').optional(),
-    organization: z.string().trim().min(1).max(200).optional(),
+    organization: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters').optional(),
     role: z.enum(sessionRoles, { error: `must be one of ${sessionRoles.join(', ')}` }),
-    note: z.string().trim().max(500).optional(),
+    note: z.string().trim().max(500, 'must be at most 500 characters').optional(),
   })
   .strict()
   .refine((r) => r.organizationId || r.organization, { message: 'needs organizationId or organization (its name)', path: ['organization'] });
@@ -28,7 +28,7 @@ const sessionInput = z
     title: z.string({ error: 'is required' }).trim().min(2, 'must be at least 2 characters').max(300, 'must be at most 300 characters'),
     startsAt: timeInputField,
     endsAt: timeInputField,
-    roles: z.array(roleInput).max(100).default([]),
+    roles: z.array(roleInput).max(100, 'must have at most 100 entries').default([]),
   })
   .strict();
 
@@ -105,11 +105,11 @@ const marketplaceFields = {
     .meta({ description: 'Times with no side meetings at all, such as a Civil Society Day: a date alone is the whole day (from 00:00 to 23:59)' }),
   rooms: z
     .array(z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'))
-    .max(200)
+    .max(200, 'must have at most 200 entries')
     .refine((rooms) => new Set(rooms.map((r) => r.toLowerCase())).size === rooms.length, 'must not name a room twice'),
   sessions: z
     .array(sessionInput)
-    .max(500)
+    .max(500, 'must have at most 500 entries')
     .refine((s) => new Set(s.map((x) => x.code)).size === s.length, 'must not use a session code twice'),
 };
 

@@ -72,11 +72,11 @@ export function forumStartInstant(m: Pick<Marketplace, 'forum_starts_on' | 'time
 }
 
 function checkMarketplaceTimes(values: Pick<Marketplace, 'opens_at' | 'response_deadline' | 'forum_starts_on' | 'forum_ends_on' | 'meeting_day_starts' | 'meeting_day_ends' | 'time_zone'>, errors: FieldError[]) {
-  if (values.response_deadline <= values.opens_at) errors.push({ path: 'responseDeadline', message: 'must be after the opening (opensAt)' });
+  if (values.response_deadline <= values.opens_at) errors.push({ path: 'responseDeadline', message: 'must be after the opening' });
   // A deadline on or after the forum's first day leaves no time to match and schedule the side meetings.
   else if (values.response_deadline >= forumStartInstant(values)) errors.push({ path: 'responseDeadline', message: "must be before the forum's first day" });
   if (values.forum_ends_on < values.forum_starts_on) errors.push({ path: 'forumEndsAt', message: 'must not be before the first forum day' });
-  if (values.meeting_day_ends.slice(0, 5) <= values.meeting_day_starts.slice(0, 5)) errors.push({ path: 'sideMeetingsUntil', message: 'must be after sideMeetingsFrom' });
+  if (values.meeting_day_ends.slice(0, 5) <= values.meeting_day_starts.slice(0, 5)) errors.push({ path: 'sideMeetingsUntil', message: 'must be after the start of the side meetings' });
 }
 
 export async function createMarketplace(ctx: AppContext, actorOrNull: Actor | null, input: CreateMarketplaceInput) {

@@ -10,7 +10,10 @@ import { localToInstant } from './time.ts';
 export const timeInputField = z
   .string({ error: 'is required' })
   .trim()
-  .refine((value) => parseTimeInput(value) !== null, 'must be a date (2007-06-20), a local date and time (2007-06-20T17:00) or an ISO 8601 time with an offset');
+  .superRefine((value, ctx) => {
+    // An empty one (a form's date left blank) is missing, not badly written.
+    if (parseTimeInput(value) === null) ctx.addIssue({ code: 'custom', message: value === '' ? 'is required' : 'must be a date (2007-06-20), a local date and time (2007-06-20T17:00) or an ISO 8601 time with an offset' });
+  });
 
 type ParsedTimeInput = { kind: 'instant'; instant: Date } | { kind: 'local'; date: string; time: string | null };
 

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { errorsByField } from '../../src/http/forms.ts';
+import { timeInputField } from '../../src/shared/time-input.ts';
 
 const views = path.join(import.meta.dirname, '../../src/http/views');
 
@@ -45,5 +46,16 @@ describe('the labels the form pages’ errors name', () => {
       if (label === name && !/^[A-Z]/.test(name)) problems.push(`${name}: named by its code name`);
     }
     expect(problems).toEqual([]);
+  });
+});
+
+describe('messages the secretariat’s forms composed in code', () => {
+  it('a no-meeting time’s row, a rejection’s reason and an empty date read as words, in the reader’s language', () => {
+    const row = errorsByField([{ path: 'noMeetingWindows', message: 'row 2, end: must be after the start' }], {}, 'fr').noMeetingWindows!;
+    expect(row).toMatch(/ligne 2, fin\s: doit être après le début/);
+    expect(row).not.toMatch(/row|noMeetingWindows/);
+    expect(errorsByField([{ path: 'reason-31753a54-686b-4e80-94bc-df5c5fa2947f', message: 'is required' }], {}, 'en')['reason-31753a54-686b-4e80-94bc-df5c5fa2947f']).toBe('Why (told to its members): is required');
+    expect(timeInputField.safeParse('').error?.issues.map((i) => i.message)).toEqual(['is required']);
+    expect(timeInputField.safeParse('soon').error?.issues[0]!.message).toMatch(/^must be a date \(2007-06-20\)/);
   });
 });
