@@ -67,11 +67,18 @@ export interface OrganizationsAfter {
 }
 
 /**
- * The list's order by status: pending first (they wait for the secretariat), then verified, then
+ * What waits for the secretariat: an organization to verify, or a person waiting to join one (the
+ * header counts both; a person joining a verified organization was listed under it, thirty rows down,
+ * and the "Pending" filter, which read the organization's status alone, showed nothing).
+ */
+const awaitsSecretariat = sql<boolean>`(o.status = 'pending' OR EXISTS (SELECT 1 FROM users wu WHERE wu.organization_id = o.id AND wu.membership = 'pending'))`;
+
+/**
+ * The list's order: what waits for the secretariat first (awaitsSecretariat), then verified, then
  * rejected. (It sorted by the status's text, descending: verified first, pending last, under 1,500 rows
  * at fifty times a forum.)
  */
-const statusRank = sql<number>`CASE o.status WHEN 'pending' THEN 0 WHEN 'verified' THEN 1 ELSE 2 END`;
+const statusRank = sql<number>`CASE WHEN ${awaitsSecretariat} THEN 0 WHEN o.status = 'verified' THEN 1 ELSE 2 END`;
 
 /**
  * The organizations with their members, pending first (statusRank), then by name; `filter.q` keeps
@@ -97,7 +104,9 @@ export async function listOrganizationsWithMembers({ db }: Queryable, filter: { 
     .orderBy('o.name')
     .orderBy('o.id')
     .limit(filter.limit + 1);
-  if (filter.status) query = query.where('o.status', '=', filter.status as 'pending');
+  // "Pending": everything that waits for the secretariat, a person joining a verified organization too.
+  if (filter.status === 'pending') query = query.where(awaitsSecretariat);
+  else if (filter.status) query = query.where('o.status', '=', filter.status as 'verified');
   if (filter.q) {
     const like = `%${filter.q.replace(/[%_\\]/g, '\\$&')}%`;
     query = query.where((eb) => eb.or([eb('o.name', 'ilike', like), eb.exists(eb.selectFrom('users as mu').select('mu.id').whereRef('mu.organization_id', '=', 'o.id').where('mu.email', 'ilike', like))]));

@@ -225,6 +225,9 @@ describe('what waits for the secretariat', () => {
     expect(asRequester).not.toContain('class="count"');
     const list = await t.pages.organizer.get('/organizer/organizations?status=pending');
     expect(list.html).toContain('Sita Sharma, sita@queue-test.example');
+    // The person waiting to join a verified organization is in the "Pending" list too, and the header links there.
+    expect(list.html).toContain('joiner@queue-test-lk.example');
+    expect(page.html).toContain('href="/organizer/organizations?status=pending"');
     // The filter in force is the one marked current, for a screen reader and the eye alike.
     expect(list.html.match(/<a [^>]*aria-current="page"[^>]*>([^<]+)<\/a>/g)).toEqual([expect.stringContaining('>Pending</a>')]);
     const all = await t.pages.organizer.get('/organizer/organizations');
