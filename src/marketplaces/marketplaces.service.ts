@@ -2,7 +2,8 @@ import type { NoMeetingWindow } from '../../db/types.ts';
 import type { AppContext } from '../context.ts';
 import type { Marketplace } from '../../db/types.ts';
 import { requireOrganizer, type Actor } from '../auth/actor.ts';
-import { invalid, notFound, type FieldError } from '../shared/errors.ts';
+import { conflict, invalid, notFound, type FieldError } from '../shared/errors.ts';
+import { N_ } from '../i18n/i18n.ts';
 import { resolveTimeInput } from '../shared/time-input.ts';
 import { isoInZone, localToInstant } from '../shared/time.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
@@ -129,11 +130,17 @@ export const DEADLINE_FOLLOWED = 'is the deadline of requests already posted: ex
  * marketplace up); after that, the deadline extension is its own action, which moves the requests'
  * deadlines, re-plans their jobs and tells the people affected.
  */
-export async function updateMarketplace(ctx: AppContext, actorOrNull: Actor | null, slug: string, input: UpdateMarketplaceInput) {
+/** Said when the form's copy of the marketplace is older than the saved one (`unchangedSince`). */
+export const EDITED_MEANWHILE = N_('Someone saved this marketplace after you opened it, so your changes are not saved: saving them as they are would undo theirs (a room, a session, a role). Your changes are kept below. Open the marketplace again in another tab to see what changed, then save again.');
+
+export async function updateMarketplace(ctx: AppContext, actorOrNull: Actor | null, slug: string, input: UpdateMarketplaceInput, options: { unchangedSince?: Date | undefined } = {}) {
   const actor = requireOrganizer(actorOrNull);
   const newSlug = await inTransaction(ctx, async (tx) => {
     const current = await lockMarketplaceBySlug(tx, slug);
     if (!current) throw notFound('The marketplace');
+    // The form sends the whole marketplace, rooms and agenda included: a copy opened before a colleague's
+    // save would undo it in silence.
+    if (options.unchangedSince && current.updated_at.getTime() !== options.unchangedSince.getTime()) throw conflict('edited-meanwhile', EDITED_MEANWHILE);
     const errors: FieldError[] = [];
     const timeZone = input.timeZone ?? current.time_zone;
     const values: Partial<MarketplaceValues> = {};
@@ -173,7 +180,8 @@ export async function updateMarketplace(ctx: AppContext, actorOrNull: Actor | nu
     checkMarketplaceTimes({ ...current, ...values } as Parameters<typeof checkMarketplaceTimes>[0], errors);
     const sessions = input.sessions ? await resolveSessions(tx, input.sessions, timeZone, errors) : null;
     if (errors.length) throw invalid(errors);
-    const updated = Object.keys(values).length ? await updateMarketplaceRow(tx, current.id, values) : current;
+    // Always written, so that a change of its rooms or agenda alone is a new version too (updated_at).
+    const updated = await updateMarketplaceRow(tx, current.id, values);
     if (input.rooms) await replaceRooms(tx, current.id, input.rooms);
     if (sessions) await replaceSessions(tx, current.id, sessions);
     await recordAudit(tx, actor, { entity: 'marketplace', entityId: current.id, action: 'edit', detail: { fields: Object.keys(input) } });

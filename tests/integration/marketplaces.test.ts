@@ -296,6 +296,43 @@ describe('marketplaces', () => {
     expect(roles).toEqual([expect.objectContaining({ organizationId: t.people.iom.organizationId, role: 'speaker' })]);
   });
 
+  it('two people editing the marketplace: the later save of an older copy is refused with its changes kept, never undoing the first', async () => {
+    const slug = await brusselsEdition('gfmd-2007-two-editors');
+    const browser = t.pages.organizer;
+    const opened = await browser.get(`/organizer/marketplaces/${slug}/edit`);
+    const version = /name="version" value="([^"]+)"/.exec(opened.html)![1]!;
+    // A colleague adds a room meanwhile.
+    expect((await t.api('PATCH', `/api/v1/marketplaces/${slug}`, { token: t.people.organizer.token, body: { rooms: ['Room A', 'Room B', 'Room D'] } })).status).toBe(200);
+    const form = {
+      version,
+      name: 'GFMD 2007 Brussels, renamed',
+      slug,
+      timeZone: 'Europe/Brussels',
+      opensAtDate: '2007-05-18',
+      opensAtTime: '00:00',
+      responseDeadlineDate: '2007-06-20',
+      responseDeadlineTime: '17:00',
+      forumStartsAt: '2007-07-09',
+      forumEndsAt: '2007-07-11',
+      meetingMinutes: '30',
+      sideMeetingsFrom: '09:00',
+      sideMeetingsUntil: '18:00',
+      rooms: 'Room A\nRoom B',
+    };
+    const refused = await browser.post(`/organizer/marketplaces/${slug}/edit`, form, { formPage: `/organizer/marketplaces/${slug}/edit` });
+    expect(refused.status).toBe(409);
+    expect(refused.html).toContain('Someone saved this marketplace after you opened it');
+    expect(refused.html).toContain('value="GFMD 2007 Brussels, renamed"');
+    const stored = (await t.api('GET', `/api/v1/marketplaces/${slug}`)).body;
+    expect([stored.name, stored.rooms.map((r: { name: string }) => r.name)]).toEqual(['GFMD 2007 Brussels', ['Room A', 'Room B', 'Room D']]);
+    // The page now carries the saved version: saving again is a choice, and goes through.
+    const newer = /name="version" value="([^"]+)"/.exec(refused.html)![1]!;
+    expect(newer).not.toBe(version);
+    const saved = await browser.post(`/organizer/marketplaces/${slug}/edit`, { ...form, version: newer, rooms: 'Room A\nRoom B\nRoom D' }, { formPage: `/organizer/marketplaces/${slug}/edit` });
+    expect(saved.status).toBe(303);
+    expect((await t.api('GET', `/api/v1/marketplaces/${slug}`)).body.name).toBe('GFMD 2007 Brussels, renamed');
+  });
+
   it('a provider cannot open the organizer pages', async () => {
     const browser = t.pages.ilo;
     expect((await browser.get('/organizer/marketplaces/new')).status).toBe(403);

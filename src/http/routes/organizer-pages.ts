@@ -182,6 +182,8 @@ function mapAgendaErrors(error: AppError, agenda: Agenda): AppError {
 function marketplaceToFormValues({ marketplace: m, rooms, sessions }: MarketplaceDetail): FormValues {
   const tz = m.time_zone;
   return {
+    // The saved version this copy of the form shows (updateMarketplace's `unchangedSince`).
+    version: m.updated_at.toISOString(),
     name: m.name,
     slug: m.slug,
     timeZone: tz,
@@ -441,9 +443,12 @@ export function organizerPages(ctx: AppContext): Router {
         try {
           const input = parseInput(updateMarketplaceBody, marketplaceFormToInput(values, agenda));
           requireNoProblems(agenda);
-          const updated = await updateMarketplace(ctx, req.actor, slug, input);
+          const version = new Date(str(values.version));
+          const updated = await updateMarketplace(ctx, req.actor, slug, input, { unchangedSince: Number.isNaN(version.getTime()) ? undefined : version });
           res.redirect(303, `/organizer/marketplaces/${updated.marketplace.slug}/edit?notice=saved`);
         } catch (error) {
+          // Told, with the changes kept: the form now carries the saved version, so saving again is a choice.
+          if (error instanceof AppError && error.type === 'edited-meanwhile') values.version = (await findMarketplace(ctx, slug)).updated_at.toISOString();
           throw error instanceof AppError ? mapAgendaErrors(error, agenda) : error;
         }
       },
