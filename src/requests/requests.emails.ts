@@ -78,6 +78,18 @@ export function renderRequestRejectedEmail(r: RequestSummary & { reason: string;
   );
 }
 
+/** To the requester, when the forum secretariat edited its request. */
+export function renderRequestEditedBySecretariatEmail(r: RequestSummary, locale: string) {
+  return renderEmail(
+    {
+      subject: t(locale, 'The forum secretariat edited your request "{{title}}"', { title: r.title }),
+      paragraphs: [t(locale, 'The forum secretariat changed your request at {{marketplace}}. Read it as it stands now, and change it back or write to the secretariat if something is wrong.', { marketplace: r.marketplaceName })],
+      action: { label: t(locale, 'View your request'), url: r.url },
+    },
+    locale,
+  );
+}
+
 /** To the requester, when the forum secretariat withdrew its published request. */
 export function renderRequestWithdrawnForRequesterEmail(r: RequestSummary & { wasPublished: boolean }, locale: string) {
   return renderEmail(

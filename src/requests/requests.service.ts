@@ -44,6 +44,7 @@ import {
   renderRequestAwaitingModerationEmail,
   renderRequestPublishedEmail,
   renderRequestReceivedEmail,
+  renderRequestEditedBySecretariatEmail,
   renderRequestGoneEmail,
   renderRequestRejectedEmail,
   renderRequestWithdrawnForRequesterEmail,
@@ -192,6 +193,15 @@ export async function updateRequest(ctx: AppContext, actorOrNull: Actor | null, 
     if (!updated) throw deadlinePassedError(request.response_deadline, request.time_zone);
     await recordAudit(tx, actor, { entity: 'request', entityId: id, action: 'edit', detail: { fields: Object.keys(input) } });
     tx.changes('listing');
+    // The secretariat edited a government's request: the government hears of it, with a link to read it as it now stands.
+    const changedSomething = Object.entries(changes).some(([field, value]) => JSON.stringify(value) !== JSON.stringify(request[field as keyof typeof request]));
+    if (changedSomething && actor.organization?.id !== request.organization_id) {
+      const creator = await findUserEmail(tx, request.created_by);
+      if (creator) {
+        const summary = { title: changes.title ?? request.title, marketplaceName: request.marketplace_name, responseDeadline: changes.response_deadline ?? request.response_deadline, timeZone: request.time_zone, url: requestUrl(ctx, id) };
+        await tx.queueEmail({ idempotencyKey: `request-edited:${id}:${Date.now()}`, template: 'request-edited', to: creator.email, batchKey: updatesBatch(creator.locale, creator.email), ...renderRequestEditedBySecretariatEmail(summary, creator.locale) });
+      }
+    }
     if (input.responseDeadline === undefined) movedLate = await moveDeadlineAfterLateChange(ctx, tx, actor, request, changes);
   });
   const request = (await findRequest(ctx, id))!;

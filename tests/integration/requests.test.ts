@@ -156,6 +156,17 @@ describe('moderation and status changes', () => {
     ]);
   });
 
+  it('the secretariat edits a government’s request: the government is told, an edit by its own people or one that changes nothing is not', async () => {
+    const { api, people } = t;
+    const request = await postRequest(people.bangladesh, { title: 'Edited by the secretariat' });
+    const edited = () => t.env.ctx.db.selectFrom('outbox').select(['to_email', 'subject']).where('template', '=', 'request-edited').where('idempotency_key', 'like', `request-edited:${request.id}:%`).execute();
+    expect((await api('PATCH', `/api/v1/requests/${request.id}`, { token: people.bangladesh.token, body: { maxMatches: 2 } })).status).toBe(200);
+    expect((await api('PATCH', `/api/v1/requests/${request.id}`, { token: people.organizer.token, body: { maxMatches: 2 } })).status).toBe(200);
+    expect(await edited()).toEqual([]);
+    expect((await api('PATCH', `/api/v1/requests/${request.id}`, { token: people.organizer.token, body: { title: 'Edited by the secretariat, clearer' } })).status).toBe(200);
+    expect(await edited()).toEqual([{ to_email: people.bangladesh.email, subject: 'The forum secretariat edited your request "Edited by the secretariat, clearer"' }]);
+  });
+
   it('the requester edits and withdraws its request until the deadline; others cannot', async () => {
     const request = await postRequest(t.people.bangladesh, { title: 'Request to edit and withdraw' });
     const edited = await t.api('PATCH', `/api/v1/requests/${request.id}`, { token: t.people.bangladesh.token, body: { maxMatches: 2, themes: ['1.2', 'gender'] } });
