@@ -15,8 +15,10 @@ export const organizationTransitions: Record<'verify' | 'reject', { from: readon
   reject: { from: ['pending'], to: 'rejected' },
 };
 
-export const membershipTransitions: Record<'approve', { from: readonly MembershipStatus[]; to: MembershipStatus }> = {
+export const membershipTransitions: Record<'approve' | 'refuse', { from: readonly MembershipStatus[]; to: MembershipStatus | null }> = {
   approve: { from: ['pending'], to: 'active' },
+  /** The person is not taken as the organization's: they belong to none again, and may name the right one. */
+  refuse: { from: ['pending'], to: null },
 };
 
 /** The named sets of organization statuses: each rule that asks "is it one of these" uses one of them. */

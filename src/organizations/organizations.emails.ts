@@ -43,3 +43,19 @@ export function renderOrganizationRejectedEmail(input: { organizationName: strin
     locale,
   );
 }
+
+/** To a person the secretariat did not take as a member of the organization they asked to join. */
+export function renderMembershipRefusedEmail(input: { organizationName: string; reason: string | null; url: string }, locale: string) {
+  return renderEmail(
+    {
+      subject: t(locale, 'Your request to act for {{organization}} was not accepted', { organization: input.organizationName }),
+      paragraphs: [
+        t(locale, 'The forum secretariat did not confirm that you act for {{organization}}, so you are not its member in the marketplace.', { organization: input.organizationName }),
+        ...(input.reason ? [t(locale, '{{label}}: {{value}}', { label: t(locale, 'Reason'), value: input.reason })] : []),
+        t(locale, 'If you act for another organization, or this was a mistake, name your organization again on your account page; the secretariat will see it.'),
+      ],
+      action: { label: t(locale, 'Your organization'), url: input.url },
+    },
+    locale,
+  );
+}

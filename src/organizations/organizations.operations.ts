@@ -8,13 +8,14 @@ import {
   organizationAnswer,
   organizationListQuery,
   organizationWithMembersAnswer,
+  refuseMembershipBody,
   rejectOrganizationBody,
   setOrganizationBody,
   type MyOrganizationAnswer,
   type OrganizationAnswer,
   type OrganizationWithMembersAnswer,
 } from './organizations.schemas.ts';
-import { approveMembership, listOrganizations, rejectOrganization, setMyOrganization, verifyOrganization } from './organizations.service.ts';
+import { approveMembership, listOrganizations, refuseMembership, rejectOrganization, setMyOrganization, verifyOrganization } from './organizations.service.ts';
 import type { MembershipStatus } from './organization-status.ts';
 
 interface OrganizationRow {
@@ -120,6 +121,24 @@ export const organizationOperations = [
     async handler(ctx, { actor, params }) {
       await approveMembership(ctx, actor, params.id, params.userId);
       return { membership: 'active' as const };
+    },
+  }),
+  operation({
+    operationId: 'refuseMembership',
+    method: 'post',
+    path: '/organizations/{id}/members/{userId}/refuse',
+    tag: 'Organizations',
+    summary: 'Turn away a person waiting to join an organization',
+    description:
+      'The person is not taken as a member: they belong to no organization again and are emailed, with the reason when one is given, that they may name their organization again. A person not waiting to join it is a 409.',
+    allow: ['organizer'],
+    params: pathParams({ id: recordId('The organization'), userId: recordId('The person') }),
+    body: refuseMembershipBody,
+    status: 200,
+    answer: z.object({ membership: z.null() }),
+    async handler(ctx, { actor, params, body }) {
+      await refuseMembership(ctx, actor, params.id, params.userId, body.reason ?? null);
+      return { membership: null };
     },
   }),
 ];

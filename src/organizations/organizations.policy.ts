@@ -46,6 +46,14 @@ export function canApproveMembership(actor: Actor | null, organization: { status
 }
 
 /**
+ * The secretariat refuses a person waiting to join an organization (a stranger's address claiming an
+ * agency): whatever the organization's status, a waiting person may be turned away.
+ */
+export function canRefuseMembership(actor: Actor | null, member: { membership: MembershipStatus | null }): boolean {
+  return canManageOrganizations(actor) && !!member.membership && membershipTransitions.refuse.from.includes(member.membership);
+}
+
+/**
  * Anyone signed in names the organization they act for: a new one (which they create, as its first
  * member) or an existing one they ask to join. An organization the secretariat rejected cannot be
  * joined: joining would only hide the refusal from the person.

@@ -55,6 +55,18 @@ export async function activateMembership({ db }: Queryable, organizationId: stri
     .executeTakeFirst();
 }
 
+/** A waiting person turned away: no organization and no membership any more; undefined when they were not waiting to join it. */
+export async function detachMembership({ db }: Queryable, organizationId: string, userId: string) {
+  return db
+    .updateTable('users')
+    .set({ organization_id: null, membership: null })
+    .where('id', '=', userId)
+    .where('organization_id', '=', organizationId)
+    .where('membership', 'in', membershipTransitions.refuse.from)
+    .returning(['id', 'email', 'locale'])
+    .executeTakeFirst();
+}
+
 export async function findOrganization({ db }: Queryable, id: string) {
   return db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
 }

@@ -54,6 +54,9 @@ export type SetOrganizationInput = z.infer<typeof setOrganizationBody>;
 
 export const rejectOrganizationBody = z.object({ reason: textField(5, 2000) }).strict();
 
+/** Refusing a waiting person may say why; they are told. */
+export const refuseMembershipBody = z.object({ reason: textField(5, 2000).optional() }).strict();
+
 export const organizationListQuery = z
   .object({
     status: z.enum(organizationStatuses, { error: `must be one of ${organizationStatuses.join(', ')}` }).optional(),

@@ -10,6 +10,7 @@ import {
   countAwaitingSecretariat,
   rejectOrganizationIfPending,
   activateMembership,
+  detachMembership,
   findOrganization,
   findOrganizationByName,
   insertOrganization,
@@ -21,7 +22,7 @@ import {
   verifyOrganizationIfPending,
 } from './organizations.repository.ts';
 import { organizationKindLabels, type OrganizationListQuery, type SetOrganizationInput } from './organizations.schemas.ts';
-import { renderOrganizationAwaitingVerificationEmail, renderOrganizationRejectedEmail, renderOrganizationVerifiedEmail } from './organizations.emails.ts';
+import { renderMembershipRefusedEmail, renderOrganizationAwaitingVerificationEmail, renderOrganizationRejectedEmail, renderOrganizationVerifiedEmail } from './organizations.emails.ts';
 import { canApproveMembersOf, canJoinOrganization, canManageOrganizations, canSeeOrganizationMembers } from './organizations.policy.ts';
 import { organizationStatusSets } from './organization-status.ts';
 
@@ -127,6 +128,22 @@ export async function approveMembership(ctx: AppContext, actorOrNull: Actor | nu
       await tx.queueEmail({ idempotencyKey: `membership-approved:${organizationId}:${userId}`, template: 'membership-approved', to: member.email, ...email });
     }
     return member;
+  });
+}
+
+/** The secretariat turns away a person waiting to join an organization; they are told, with the reason if one is given. */
+export async function refuseMembership(ctx: AppContext, actorOrNull: Actor | null, organizationId: string, userId: string, reason: string | null = null) {
+  const actor = requireOrganizationManager(actorOrNull);
+  return inTransaction(ctx, async (tx) => {
+    const organization = await findOrganization(tx, organizationId);
+    if (!organization) throw notFound('The organization');
+    const person = await detachMembership(tx, organizationId, userId);
+    if (!person) throw conflict('illegal-transition', 'This person is not waiting to join this organization.');
+    tx.changes('actors');
+    await recordAudit(tx, actor, { entity: 'membership', entityId: organizationId, action: 'refuse', fromStatus: 'pending', toStatus: null, detail: { userId, ...(reason ? { reason } : {}) } });
+    const email = renderMembershipRefusedEmail({ organizationName: organization.name, reason, url: `${ctx.config.BASE_URL}/account/organization` }, person.locale);
+    await tx.queueEmail({ idempotencyKey: `membership-refused:${organizationId}:${userId}:${Date.now()}`, template: 'membership-refused', to: person.email, ...email });
+    return person;
   });
 }
 

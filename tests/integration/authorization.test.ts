@@ -95,6 +95,7 @@ const samples: Record<string, { body?: (f: Fixture) => unknown | Promise<unknown
   markResponse: { body: () => ({ mark: 'like' }) },
   setResponseJoint: { body: () => ({ organizationId: null }) },
   rejectOrganization: { body: () => ({ reason: 'We could not confirm that this organization exists.' }) },
+  refuseMembership: { body: () => ({ reason: 'We could not confirm that you work there.' }) },
   askQuestion: { body: () => ({ text: 'Can the training take place in Dhaka rather than abroad?' }) },
   answerQuestion: { body: () => ({ text: 'Yes, in Dhaka, at the training centre of the ministry.' }) },
   recordMeetingOutcome: { body: () => ({ outcome: 'cooperation_possible', note: 'A joint proposal by March.' }), path: (f) => `/meetings/${f.endedMeetingId}/outcome` },

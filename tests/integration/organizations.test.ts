@@ -145,6 +145,29 @@ describe('organizations', () => {
     expect(approved.body).toMatchObject({ membership: 'active', actsForOrganization: true });
   });
 
+  it('the secretariat turns away a person waiting to join an agency: they are told, belong to no organization, and may name theirs again', async () => {
+    const { env, api } = t;
+    const { organizer } = t.people;
+    // A member of the agency (found by its name, as earlier tests of this file made it).
+    const ilo = await createPerson(env.ctx, { email: 'colleague@ilo-refusal.example', organization: { name: 'International Labour Organization (ILO)', kind: 'un_agency' } });
+    const stranger = await createPerson(env.ctx, { email: 'claims-ilo@gmail.example' });
+    expect((await api('PUT', '/api/v1/me/organization', { token: stranger.token, body: { name: 'International Labour Organization (ILO)', kind: 'un_agency' } })).body.membership).toBe('pending');
+    // Only the secretariat turns people away; the agency's own members do not.
+    expect((await api('POST', `/api/v1/organizations/${ilo.organizationId}/members/${stranger.id}/refuse`, { token: ilo.token, body: {} })).status).toBe(403);
+    const page = await t.pages.organizer.get('/organizer/organizations?status=pending');
+    expect(page.html).toContain(`/organizer/organizations/${ilo.organizationId}/members/${stranger.id}/refuse`);
+    const refused = await api('POST', `/api/v1/organizations/${ilo.organizationId}/members/${stranger.id}/refuse`, { token: organizer.token, body: { reason: 'The ILO does not know this address.' } });
+    expect(refused.status).toBe(200);
+    expect(refused.body).toEqual({ membership: null });
+    expect((await api('GET', '/api/v1/me', { token: stranger.token })).body).toMatchObject({ organization: null, membership: null });
+    const told = await env.ctx.db.selectFrom('outbox').select(['template', 'subject', 'text_body']).where('to_email', '=', 'claims-ilo@gmail.example').where('template', '=', 'membership-refused').executeTakeFirstOrThrow();
+    expect(told.subject).toBe('Your request to act for International Labour Organization (ILO) was not accepted');
+    expect(told.text_body).toContain('The ILO does not know this address.');
+    // Nothing waits any more; a second refusal is a 409.
+    expect((await t.pages.organizer.get('/organizer/organizations?status=pending')).html).not.toContain('claims-ilo@gmail.example');
+    expect((await api('POST', `/api/v1/organizations/${ilo.organizationId}/members/${stranger.id}/refuse`, { token: organizer.token, body: {} })).status).toBe(409);
+  });
+
   it('a person approved while their organization is pending is not told it is verified until it is', async () => {
     const { env, api } = t;
     const { organizer } = t.people;

@@ -2,8 +2,8 @@ import { outboxQuery } from '../../email/outbox.schemas.ts';
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.ts';
 import { requireOrganizer } from '../../auth/actor.ts';
-import { approveMembership, listJoinableOrganizations, listOrganizations, rejectOrganization, verifyOrganization } from '../../organizations/organizations.service.ts';
-import { canApproveMembership, canRejectOrganization, canVerifyOrganization } from '../../organizations/organizations.policy.ts';
+import { approveMembership, listJoinableOrganizations, listOrganizations, refuseMembership, rejectOrganization, verifyOrganization } from '../../organizations/organizations.service.ts';
+import { canApproveMembership, canRefuseMembership, canRejectOrganization, canVerifyOrganization } from '../../organizations/organizations.policy.ts';
 import { organizationListQuery, rejectOrganizationBody } from '../../organizations/organizations.schemas.ts';
 import { canResendEmail } from '../../email/outbox.policy.ts';
 import { createMarketplaceBody, sessionRoles, updateMarketplaceBody } from '../../marketplaces/marketplaces.schemas.ts';
@@ -318,7 +318,7 @@ export function organizerPages(ctx: AppContext): Router {
       ...o,
       canVerify: canVerifyOrganization(req.actor, o),
       canReject: canRejectOrganization(req.actor, o),
-      members: o.members.map((m) => ({ ...m, canApprove: canApproveMembership(req.actor, o, m) })),
+      members: o.members.map((m) => ({ ...m, canApprove: canApproveMembership(req.actor, o, m), canRefuse: canRefuseMembership(req.actor, m) })),
     }));
     renderPage(
       req,
@@ -363,6 +363,11 @@ export function organizerPages(ctx: AppContext): Router {
 
   router.post('/organizer/organizations/:id/members/:userId/approve', async (req, res) => {
     await approveMembership(ctx, req.actor, idParam(req.params.id, 'The organization'), idParam(req.params.userId, 'The person'));
+    res.redirect(303, '/organizer/organizations?notice=done');
+  });
+
+  router.post('/organizer/organizations/:id/members/:userId/refuse', async (req, res) => {
+    await refuseMembership(ctx, req.actor, idParam(req.params.id, 'The organization'), idParam(req.params.userId, 'The person'));
     res.redirect(303, '/organizer/organizations?notice=done');
   });
 
