@@ -436,6 +436,16 @@ export async function listOutboxRows({ db }: Queryable, status: string | undefin
   return query.execute();
 }
 
+/** One email as the secretariat reads it: what it said (its text part), to whom, and what became of it. */
+export async function findOutboxEmail({ db }: Queryable, id: string) {
+  return db
+    .selectFrom('outbox')
+    .select(['id', 'template', 'to_email', 'subject', 'text_body', 'status', 'attempts', 'last_error', 'created_at', 'sent_at', 'sent_with', 'batch_key', 'send_after'])
+    .select(sql<string[]>`ARRAY(SELECT a->>'filename' FROM jsonb_array_elements(attachments) a)`.as('attachment_names'))
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
 /** Makes a sent or failed email pending again (same row, same Message-ID). */
 export async function resetOutboxEmail({ db }: Queryable, id: string) {
   return db

@@ -10,6 +10,7 @@ import {
   claimOutboxBatch,
   claimOutboxEmails,
   findOutboxBatchKeys,
+  findOutboxEmail,
   findOutboxStatus,
   findStuckOutboxEmails,
   listOutboxRows,
@@ -19,6 +20,7 @@ import {
   markOutboxSent,
   setOutboxSealedLinks,
 } from './outbox.repository.ts';
+import { emailContentText } from './render.ts';
 import { describeSmtpError, isPermanentSmtpFailure } from './smtp-errors.ts';
 import { openLinks, sealLinks, withLinks, withoutLinks, type EmailLinks } from './sealed-links.ts';
 import { renewSignInLink } from '../auth/sign-in-links.ts';
@@ -373,6 +375,17 @@ export async function resendOutboxEmail(ctx: AppContext, actorOrNull: Actor | nu
 async function renewOneTimeLinks(ctx: AppContext, tx: Queryable, row: { id: string; template: string }): Promise<EmailLinks> {
   if (row.template === 'sign-in') return renewSignInLink(ctx, tx, row.id);
   throw conflict('illegal-transition', 'This email carried a one-time link and cannot be sent again.');
+}
+
+/**
+ * One email for the secretariat: what it said and what became of it. Its personal links (answer, sign-in,
+ * unsubscribe) are never stored in its text, only placeholders, and stay so here.
+ */
+export async function getOutboxEmail(ctx: AppContext, actorOrNull: Actor | null, id: string) {
+  requireOutboxReader(actorOrNull);
+  const email = await findOutboxEmail(ctx, id);
+  if (!email) throw notFound('The email');
+  return { ...email, text: emailContentText(email.text_body) };
 }
 
 export async function listOutbox(ctx: AppContext, actorOrNull: Actor | null, query: { status?: string | undefined; q?: string | undefined; cursor?: string | undefined; limit: number }) {

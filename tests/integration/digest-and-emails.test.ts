@@ -56,8 +56,19 @@ describe('the organizers’ email log', () => {
     const page = await browser.get('/organizer/emails?status=failed');
     expect(page.html).toContain('typo@ministry.example');
     expect(page.html).toContain('550');
-    const resent = await browser.post(`/organizer/emails/${failed.id}/resend`, {}, { formPage: '/organizer/emails?status=failed' });
+    // The secretariat opens it and reads what it said; its sign-in link shows as a place, never the link.
+    expect(page.html).toContain(`href="/organizer/emails/${failed.id}"`);
+    const opened = await browser.get(`/organizer/emails/${failed.id}`);
+    expect(opened.status).toBe(200);
+    expect(opened.html).toContain('typo@ministry.example');
+    expect(opened.html).toContain('[personal link]');
+    expect(opened.html).not.toMatch(/sealed-link-|token=/);
+    expect((await t.pages.ilo.get(`/organizer/emails/${failed.id}`)).status).toBe(403);
+    // A resend from the filtered list comes back to the same filter.
+    expect(page.html).toContain(`action="/organizer/emails/${failed.id}/resend?status=failed"`);
+    const resent = await browser.post(`/organizer/emails/${failed.id}/resend?status=failed`, {}, { formPage: '/organizer/emails?status=failed' });
     expect(resent.status).toBe(303);
+    expect(resent.location).toBe('/organizer/emails?status=failed&notice=resent');
     const mail = await t.env.mail.waitFor((m) => m.envelopeTo.includes('typo@ministry.example'));
     expect(mail.parsed.messageId).toBe(failed.messageId);
     const again = await t.api('POST', `/api/v1/emails/${failed.id}/resend`, { token: t.people.organizer.token });

@@ -11,7 +11,7 @@ import { sessionRoleLabels } from '../views.ts';
 import { createMarketplace, findMarketplace, getMarketplace, updateMarketplace, type MarketplaceDetail } from '../../marketplaces/marketplaces.service.ts';
 import { changeDeadlineBody } from '../../requests/requests.schemas.ts';
 import { extendMarketplaceDeadline } from '../../requests/requests.service.ts';
-import { listOutbox, resendOutboxEmail } from '../../email/outbox.service.ts';
+import { getOutboxEmail, listOutbox, resendOutboxEmail } from '../../email/outbox.service.ts';
 import { z } from 'zod';
 
 import { AppError } from '../../shared/errors.ts';
@@ -484,10 +484,19 @@ export function organizerPages(ctx: AppContext): Router {
     const query = parsed.success ? parsed.data : { limit: 50 };
     const page = await listOutbox(ctx, req.actor, query);
     const emails = page.items.map((e) => ({ ...e, canResend: canResendEmail(req.actor, e) }));
-    const nextUrl = page.nextCursor ? `/organizer/emails?${new URLSearchParams({ ...(query.status ? { status: query.status } : {}), ...(query.q ? { q: query.q } : {}), cursor: page.nextCursor })}` : null;
-    renderPage(req, res, 'organizer/emails.njk', { title: t(req.locale, 'Emails'), emails, query, nextUrl, notice: str(req.query.notice) === 'resent' ? t(req.locale, 'The email is on its way again.') : undefined, formError }, status);
+    const filters = new URLSearchParams({ ...(query.status ? { status: query.status } : {}), ...(query.q ? { q: query.q } : {}) });
+    const nextUrl = page.nextCursor ? `/organizer/emails?${new URLSearchParams([...filters, ['cursor', page.nextCursor]])}` : null;
+    // The filters ride along on a resend's address, so the list comes back as it was.
+    const filterQuery = filters.size ? `?${filters}` : '';
+    renderPage(req, res, 'organizer/emails.njk', { title: t(req.locale, 'Emails'), emails, query, nextUrl, filterQuery, notice: str(req.query.notice) === 'resent' ? t(req.locale, 'The email is on its way again.') : undefined, formError }, status);
   };
   router.get('/organizer/emails', (req, res) => showEmails(req, res));
+
+  // One email: what it said, to whom, and what became of it.
+  router.get('/organizer/emails/:id', async (req, res) => {
+    const email = await getOutboxEmail(ctx, req.actor, idParam(req.params.id, 'The email'));
+    renderPage(req, res, 'organizer/email.njk', { title: email.subject, email, canResend: canResendEmail(req.actor, email) });
+  });
 
   router.post('/organizer/emails/:id/resend', async (req, res) => {
     try {
@@ -497,7 +506,9 @@ export function organizerPages(ctx: AppContext): Router {
       if (error instanceof AppError && error.status === 409) return showEmails(req, res, error.detail, 409);
       throw error;
     }
-    res.redirect(303, '/organizer/emails?notice=resent');
+    const kept = new URLSearchParams(Object.entries(req.query).filter(([name, value]) => ['status', 'q'].includes(name) && typeof value === 'string') as Array<[string, string]>);
+    kept.set('notice', 'resent');
+    res.redirect(303, `/organizer/emails?${kept}`);
   });
 
   return router;
