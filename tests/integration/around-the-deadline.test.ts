@@ -295,3 +295,14 @@ describe('where the schedule stands, after the deadline', () => {
     expect((await t.pages.mexico.get('/m/early-two')).html).toContain('The side meetings are scheduled; each side finds its invitations on its meetings page.');
   });
 });
+
+describe('the timetable before the deadline', () => {
+  it('says by its run button that a run before the deadline has nothing to match, and not after it', async () => {
+    const before = (await t.pages.organizer.get('/organizer/marketplaces/gfmd-2007/timetable')).html;
+    expect(before).toContain('aria-describedby="run-before-deadline"');
+    expect(before).toContain('a run before then has nothing to match');
+    const now = Date.now();
+    await createTestMarketplace(t.env.ctx, t.people.organizer, { slug: 'deadline-passed', name: 'Deadline passed', opensAt: new Date(now - 2 * 86_400_000).toISOString(), responseDeadline: new Date(now - 86_400_000).toISOString(), sessions: [] });
+    expect((await t.pages.organizer.get('/organizer/marketplaces/deadline-passed/timetable')).html).not.toContain('a run before then has nothing to match');
+  });
+});

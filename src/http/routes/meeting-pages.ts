@@ -357,6 +357,8 @@ export function meetingPages(ctx: AppContext): Router {
       meetings,
       runs: runs.map(runForPage),
       matchingAt,
+      // Before the deadline no request has closed: a run then has nothing to match, and the page says so by the button.
+      beforeDeadline: marketplace.response_deadline > displayNow(),
       drafts: meetings.filter((m) => !m.published_at).length,
       quality: (() => {
         const q = scheduleQuality(meetings.map((m) => ({ requesterOrgId: m.requester_org_id, providerOrgId: m.provider_org_id, roomId: m.room_id, startsAt: m.starts_at, endsAt: m.ends_at })), marketplace.time_zone, marketplace.break_after ?? BREAK_AFTER);
