@@ -219,3 +219,9 @@ export async function findDeclinesWithoutRerun({ db }: Queryable, olderThanSecon
     .groupBy('mt.marketplace_id')
     .execute();
 }
+
+/** Whether any request of the marketplace is past its deadline (closed or matched): before then, a run has nothing to match. */
+export async function hasRequestsPastDeadline({ db }: Queryable, marketplaceId: string): Promise<boolean> {
+  const row = await db.selectFrom('requests').select('id').where('marketplace_id', '=', marketplaceId).where('status', 'in', requestStatusSets.deadlinePassed).limit(1).executeTakeFirst();
+  return !!row;
+}

@@ -13,7 +13,7 @@ import { resolveTimeInput } from '../shared/time-input.ts';
 import { requireMayMarkPreferred } from '../responses/responses.service.ts';
 import { setRequesterMark, setResponsePreferred } from '../responses/responses.repository.ts';
 import { deleteUnavailability, listUnavailabilityOfOrganization, findMeeting, insertUnavailability, listMeetingsOfMarketplace, listMeetingsOfMarketplacePage, listMeetingsOfOrganization, listMeetingsOfRequest, lockMeeting, setRescheduleRequest, type MeetingDetail } from './meetings.repository.ts';
-import { insertQueuedMatchingRun, listMatchingRunsOfMarketplace } from './matching-runs.repository.ts';
+import { hasRequestsPastDeadline, insertQueuedMatchingRun, listMatchingRunsOfMarketplace } from './matching-runs.repository.ts';
 import { queueDeclineRerun, queueOrganizerRun } from './matching-schedule.ts';
 import { cancellationReasons, queueMeetingEmails } from './meeting-notifications.ts';
 import { verifyMeetingAnswerToken, type MeetingParty } from './meeting-links.ts';
@@ -262,8 +262,9 @@ export async function listMatchingRuns(ctx: AppContext, actorOrNull: Actor | nul
 export async function getTimetable(ctx: AppContext, actorOrNull: Actor | null, slug: string) {
   requireTimetableAccess(actorOrNull);
   const { marketplace, rooms, sessions } = await getMarketplace(ctx, slug);
-  const [meetings, runs] = await Promise.all([listMeetingsOfMarketplace(ctx, marketplace.id, meetingStatusSets.active), listMatchingRunsOfMarketplace(ctx, marketplace.id, 10)]);
-  return { marketplace, rooms, sessions, meetings, runs };
+  const [meetings, runs, anyClosed] = await Promise.all([listMeetingsOfMarketplace(ctx, marketplace.id, meetingStatusSets.active), listMatchingRunsOfMarketplace(ctx, marketplace.id, 10), hasRequestsPastDeadline(ctx, marketplace.id)]);
+  // No request has closed yet: a run now would have nothing to match.
+  return { marketplace, rooms, sessions, meetings, runs, nothingToMatch: !anyClosed };
 }
 
 /** The active meetings of a request, for those who may see them on its page (none for anyone else). */

@@ -298,11 +298,14 @@ describe('where the schedule stands, after the deadline', () => {
 
 describe('the timetable before the deadline', () => {
   it('says by its run button that a run before the deadline has nothing to match, and not after it', async () => {
-    const before = (await t.pages.organizer.get('/organizer/marketplaces/gfmd-2007/timetable')).html;
+    const slug = 'nothing-closed-yet';
+    await createTestMarketplace(t.env.ctx, t.people.organizer, { slug, name: 'Nothing closed yet', sessions: [] });
+    const before = (await t.pages.organizer.get(`/organizer/marketplaces/${slug}/timetable`)).html;
     expect(before).toContain('aria-describedby="run-before-deadline"');
-    expect(before).toContain('a run before then has nothing to match');
-    const now = Date.now();
-    await createTestMarketplace(t.env.ctx, t.people.organizer, { slug: 'deadline-passed', name: 'Deadline passed', opensAt: new Date(now - 2 * 86_400_000).toISOString(), responseDeadline: new Date(now - 86_400_000).toISOString(), sessions: [] });
-    expect((await t.pages.organizer.get('/organizer/marketplaces/deadline-passed/timetable')).html).not.toContain('a run before then has nothing to match');
+    expect(before).toContain('No request has closed yet, so a run now has nothing to match');
+    // A request with an earlier deadline of its own closes: there is something to match.
+    const request = await publishedRequest(t.api, t.people.bangladesh, t.people.organizer, { title: 'Closes early' }, slug);
+    await t.env.ctx.db.updateTable('requests').set({ status: 'closed' }).where('id', '=', request.id).execute();
+    expect((await t.pages.organizer.get(`/organizer/marketplaces/${slug}/timetable`)).html).not.toContain('nothing to match');
   });
 });

@@ -319,7 +319,7 @@ export function meetingPages(ctx: AppContext): Router {
     return state && state.matchingAt > displayNow() ? state.matchingAt : null;
   };
   router.get('/organizer/marketplaces/:slug/timetable', async (req, res) => {
-    const { marketplace, rooms, sessions, meetings, runs } = await getTimetable(ctx, req.actor, slugParam(req.params.slug));
+    const { marketplace, rooms, sessions, meetings, runs, nothingToMatch } = await getTimetable(ctx, req.actor, slugParam(req.params.slug));
     const matchingAt = await plannedRunAt(marketplace.id);
     // The same marketplace and meetings, not read again.
     const unmet = await unmetRequests(ctx, req.actor, marketplace.slug, { source: { marketplace, rooms, sessions, meetings } });
@@ -357,8 +357,8 @@ export function meetingPages(ctx: AppContext): Router {
       meetings,
       runs: runs.map(runForPage),
       matchingAt,
-      // Before the deadline no request has closed: a run then has nothing to match, and the page says so by the button.
-      beforeDeadline: marketplace.response_deadline > displayNow(),
+      // Before any request has closed a run has nothing to match, and the page says so by the button.
+      beforeDeadline: nothingToMatch,
       drafts: meetings.filter((m) => !m.published_at).length,
       quality: (() => {
         const q = scheduleQuality(meetings.map((m) => ({ requesterOrgId: m.requester_org_id, providerOrgId: m.provider_org_id, roomId: m.room_id, startsAt: m.starts_at, endsAt: m.ends_at })), marketplace.time_zone, marketplace.break_after ?? BREAK_AFTER);
