@@ -37,8 +37,9 @@ export async function prepareDemo(ctx: AppContext, deadlineInSeconds: number) {
   const seeded = await seedBrussels2007(ctx);
   const marketplaceId = seeded.marketplaceId;
   const deadline = await openMarketplaceUntil(ctx, marketplaceId, deadlineInSeconds);
-  // The forum comes after the deadline, as in the note: three weeks or more ahead, on the same weekdays.
-  const forum = await moveForumAhead(ctx, marketplaceId, 21);
+  // The forum comes after the deadline, as in the note: three weeks or more ahead, on the same weekdays,
+  // and at least a week after a deadline set further out (DEMO_DEADLINE_SECONDS of a month put the forum before it).
+  const forum = await moveForumAhead(ctx, marketplaceId, Math.max(21, Math.ceil(deadlineInSeconds / 86_400) + 7));
 
   const requests = await listRequestsToAnswer(ctx, marketplaceId);
   const roles = await listAgendaRoleHolders(ctx, marketplaceId);

@@ -59,7 +59,8 @@ export const marketplaceOperations = [
     path: '/marketplaces/{slug}',
     tag: 'Marketplaces',
     summary: 'Edit a marketplace (rooms and sessions given are the whole new list)',
-    description: "Changing `responseDeadline` here does not move the requests' deadlines: use `PATCH /marketplaces/{slug}/deadline` to extend them and tell the people concerned.",
+    description:
+      "`responseDeadline` lies before the forum's first day. It changes here only while no request follows it (setting the marketplace up): once one does, a new deadline here is a 422, and `PATCH /marketplaces/{slug}/deadline` extends it, moving the requests' deadlines and telling the people concerned. A live marketplace's deadline cannot be set in the past. `rooms` and `sessions`, when given, replace the whole list: send every session with its roles.",
     allow: ['organizer'],
     params: marketplaceParams,
     body: updateMarketplaceBody,
