@@ -236,7 +236,7 @@ export async function listResponsesOfOrganization({ db }: Queryable, organizatio
     .innerJoin('organizations as o', 'o.id', 's.organization_id')
     .innerJoin('requests as r', 'r.id', 's.request_id')
     .innerJoin('marketplaces as m', 'm.id', 'r.marketplace_id')
-    .select([...responseColumns, 'r.title as request_title', 'r.response_deadline', 'r.status as request_status', 'm.time_zone'])
+    .select([...responseColumns, 'r.title as request_title', 'r.response_deadline', 'r.status as request_status', 'r.organization_id as request_organization_id', 'm.time_zone'])
     .select(cursorInstant('r.response_deadline').as('cursor_at'))
     .where('s.organization_id', '=', organizationId)
     .orderBy('r.response_deadline')

@@ -141,6 +141,10 @@ describe('moderation and status changes', () => {
     expect(afterRemoval[0]!.text_body).toContain('The forum secretariat took "Removed after publication" off');
     // It was published: not "was not published".
     expect(afterRemoval[1]!.subject).toBe('Your request "Removed after publication" was removed from the marketplace: see the reason');
+    // The provider's list of its responses names it without a link (the link was a 404) and says it is gone.
+    const ours = (await t.pages.ilo.get('/account/responses')).html;
+    expect(ours).toContain('Removed after publication<br><span class="meta">No longer open: withdrawn or taken off the marketplace.');
+    expect(ours).not.toContain(`href="/requests/${removed.id}"`);
 
     const withdrawn = await published('Withdrawn by its requester');
     expect((await api('POST', `/api/v1/requests/${withdrawn.id}/withdraw`, { token: bangladesh.token })).status).toBe(200);

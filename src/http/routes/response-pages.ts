@@ -2,6 +2,7 @@ import { getReceipt, verifyReceipt } from '../../responses/receipts.service.ts';
 import { receiptSchema } from '../../responses/receipts.ts';
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.ts';
+import { canSeeRequest } from '../../requests/requests.policy.ts';
 import { requireActor } from '../../auth/actor.ts';
 import { AppError } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/parse.ts';
@@ -197,7 +198,8 @@ export function responsePages(ctx: AppContext): Router {
 
   router.get('/account/responses', async (req, res) => {
     const actor = requireActor(req.actor);
-    const responses = await listOwnResponses(ctx, actor);
+    // A request withdrawn or taken off the marketplace is no longer theirs to open: named, not linked (its link was a 404).
+    const responses = (await listOwnResponses(ctx, actor)).map((r) => ({ ...r, requestVisible: canSeeRequest(actor, { status: r.request_status, organization_id: r.request_organization_id }) }));
     renderPage(req, res, 'my-responses.njk', { title: t(req.locale, 'Our responses'), responses });
   });
 
