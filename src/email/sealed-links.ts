@@ -14,6 +14,14 @@ export function linkPlaceholder(): string {
   return `sealed-link-${randomBytes(8).toString('hex')}`;
 }
 
+/** Any placeholder a stored email holds: `linkPlaceholder()`'s, and fixed ones such as sign-in's (`sealed-link-sign-in`). */
+const ANY_PLACEHOLDER = /sealed-link-[a-z0-9-]+/g;
+
+/** A stored text for a person to read (the secretariat's email log), each link's place shown as `label`. */
+export function withPlacesOfLinks(text: string, label: string): string {
+  return text.replace(ANY_PLACEHOLDER, label);
+}
+
 /** What a sealed value is bound to: it opens only in its own outbox row, for the address it was sealed for. */
 export interface SealedFor {
   outboxId: string;

@@ -5,7 +5,8 @@ import { requireOrganizer, type Actor } from '../auth/actor.ts';
 import { conflict, invalid, notFound, type FieldError } from '../shared/errors.ts';
 import { N_ } from '../i18n/i18n.ts';
 import { resolveTimeInput } from '../shared/time-input.ts';
-import { isoInZone, localToInstant } from '../shared/time.ts';
+import { DateTime } from 'luxon';
+import { isoInZone } from '../shared/time.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { inTransaction } from '../shared/transaction.ts';
 import type { Queryable } from '../shared/db.ts';
@@ -67,9 +68,12 @@ function resolveWindows(windows: Array<{ startsAt: string; endsAt: string; label
   });
 }
 
-/** The forum's first day begins (00:00 in its zone): every response deadline lies before it, so the matching has its days. */
+/**
+ * The instant the forum's first day begins in its zone (its first moment where a clock change skips
+ * midnight): every response deadline lies before it, so the matching has its days.
+ */
 export function forumStartInstant(m: Pick<Marketplace, 'forum_starts_on' | 'time_zone'>): Date {
-  return localToInstant(String(m.forum_starts_on).slice(0, 10), '00:00', m.time_zone) ?? new Date(`${String(m.forum_starts_on).slice(0, 10)}T00:00:00Z`);
+  return DateTime.fromISO(String(m.forum_starts_on).slice(0, 10), { zone: m.time_zone }).startOf('day').toJSDate();
 }
 
 function checkMarketplaceTimes(values: Pick<Marketplace, 'opens_at' | 'response_deadline' | 'forum_starts_on' | 'forum_ends_on' | 'meeting_day_starts' | 'meeting_day_ends' | 'time_zone'>, errors: FieldError[]) {

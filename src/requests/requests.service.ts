@@ -227,7 +227,7 @@ async function moveDeadlineAfterLateChange(ctx: AppContext, tx: Tx, actor: Actor
   const now = DateTime.fromJSDate(await databaseNow(tx), { zone: request.time_zone });
   if (now < DateTime.fromJSDate(request.response_deadline, { zone: request.time_zone }).minus({ days })) return false;
   const wanted = now.plus({ days }).startOf('minute').plus({ minutes: 1 });
-  const forumStarts = DateTime.fromISO(String(request.forum_starts_on).slice(0, 10), { zone: request.time_zone }).startOf('day');
+  const forumStarts = DateTime.fromJSDate(forumStartInstant(request), { zone: request.time_zone });
   const deadline = (forumStarts.isValid && forumStarts < wanted ? forumStarts : wanted).toJSDate();
   if (deadline <= request.response_deadline) return false;
   return moveRequestDeadline(ctx, tx, actor, request.id, deadline, true, { cause: 'late-change', fields: changed, days });

@@ -40,6 +40,25 @@ function agendaRows(sessions: string[][], roles: string[][]): Record<string, str
   };
 }
 
+/** The edit form's fields for the Brussels edition as `brussels` makes it (without the agenda's rows). */
+function brusselsForm(slug: string): Record<string, string> {
+  return {
+    name: 'GFMD 2007 Brussels',
+    slug,
+    timeZone: 'Europe/Brussels',
+    opensAtDate: '2007-05-18',
+    opensAtTime: '00:00',
+    responseDeadlineDate: '2007-06-20',
+    responseDeadlineTime: '17:00',
+    forumStartsAt: '2007-07-09',
+    forumEndsAt: '2007-07-11',
+    meetingMinutes: '30',
+    sideMeetingsFrom: '09:00',
+    sideMeetingsUntil: '18:00',
+    rooms: 'Room A\nRoom B',
+  };
+}
+
 /** The Brussels edition under its own address, created through the API: each test edits one of its own. */
 async function brusselsEdition(slug: string): Promise<string> {
   const created = await t.api('POST', '/api/v1/marketplaces', { token: t.people.organizer.token, body: { ...brussels, slug } });
@@ -227,21 +246,7 @@ describe('marketplaces', () => {
       return values;
     };
     const form = fields(page.html);
-    const base = {
-      name: 'GFMD 2007 Brussels',
-      slug,
-      timeZone: 'Europe/Brussels',
-      opensAtDate: '2007-05-18',
-      opensAtTime: '00:00',
-      responseDeadlineDate: '2007-06-20',
-      responseDeadlineTime: '17:00',
-      forumStartsAt: '2007-07-09',
-      forumEndsAt: '2007-07-11',
-      meetingMinutes: '30',
-      sideMeetingsFrom: '09:00',
-      sideMeetingsUntil: '18:00',
-      rooms: 'Room A\nRoom B',
-    };
+    const base = brusselsForm(slug);
     const saved = await browser.post(`/organizer/marketplaces/${slug}/edit`, { ...base, ...form });
     expect(saved.status).toBe(303);
     const afterSave = await t.api('GET', `/api/v1/marketplaces/${slug}`);
@@ -303,22 +308,7 @@ describe('marketplaces', () => {
     const version = /name="version" value="([^"]+)"/.exec(opened.html)![1]!;
     // A colleague adds a room meanwhile.
     expect((await t.api('PATCH', `/api/v1/marketplaces/${slug}`, { token: t.people.organizer.token, body: { rooms: ['Room A', 'Room B', 'Room D'] } })).status).toBe(200);
-    const form = {
-      version,
-      name: 'GFMD 2007 Brussels, renamed',
-      slug,
-      timeZone: 'Europe/Brussels',
-      opensAtDate: '2007-05-18',
-      opensAtTime: '00:00',
-      responseDeadlineDate: '2007-06-20',
-      responseDeadlineTime: '17:00',
-      forumStartsAt: '2007-07-09',
-      forumEndsAt: '2007-07-11',
-      meetingMinutes: '30',
-      sideMeetingsFrom: '09:00',
-      sideMeetingsUntil: '18:00',
-      rooms: 'Room A\nRoom B',
-    };
+    const form = { ...brusselsForm(slug), version, name: 'GFMD 2007 Brussels, renamed' };
     const refused = await browser.post(`/organizer/marketplaces/${slug}/edit`, form, { formPage: `/organizer/marketplaces/${slug}/edit` });
     expect(refused.status).toBe(409);
     expect(refused.html).toContain('Someone saved this marketplace after you opened it');

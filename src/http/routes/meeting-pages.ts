@@ -358,7 +358,7 @@ export function meetingPages(ctx: AppContext): Router {
       runs: runs.map(runForPage),
       matchingAt,
       // Before any request has closed a run has nothing to match, and the page says so by the button.
-      beforeDeadline: nothingToMatch,
+      nothingToMatch,
       drafts: meetings.filter((m) => !m.published_at).length,
       quality: (() => {
         const q = scheduleQuality(meetings.map((m) => ({ requesterOrgId: m.requester_org_id, providerOrgId: m.provider_org_id, roomId: m.room_id, startsAt: m.starts_at, endsAt: m.ends_at })), marketplace.time_zone, marketplace.break_after ?? BREAK_AFTER);

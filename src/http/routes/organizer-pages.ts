@@ -6,6 +6,7 @@ import { approveMembership, listJoinableOrganizations, listOrganizations, refuse
 import { canApproveMembership, canRefuseMembership, canRejectOrganization, canVerifyOrganization } from '../../organizations/organizations.policy.ts';
 import { organizationListQuery, rejectOrganizationBody } from '../../organizations/organizations.schemas.ts';
 import { canResendEmail } from '../../email/outbox.policy.ts';
+import { withPlacesOfLinks } from '../../email/sealed-links.ts';
 import { createMarketplaceBody, sessionRoles, updateMarketplaceBody } from '../../marketplaces/marketplaces.schemas.ts';
 import { sessionRoleLabels } from '../views.ts';
 import { createMarketplace, findMarketplace, getMarketplace, updateMarketplace, type MarketplaceDetail } from '../../marketplaces/marketplaces.service.ts';
@@ -495,7 +496,8 @@ export function organizerPages(ctx: AppContext): Router {
   // One email: what it said, to whom, and what became of it.
   router.get('/organizer/emails/:id', async (req, res) => {
     const email = await getOutboxEmail(ctx, req.actor, idParam(req.params.id, 'The email'));
-    renderPage(req, res, 'organizer/email.njk', { title: email.subject, email, canResend: canResendEmail(req.actor, email) });
+    const text = withPlacesOfLinks(email.text, t(req.locale, '[personal link]'));
+    renderPage(req, res, 'organizer/email.njk', { title: email.subject, email, text, canResend: canResendEmail(req.actor, email) });
   });
 
   router.post('/organizer/emails/:id/resend', async (req, res) => {
